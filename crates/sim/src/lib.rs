@@ -1,0 +1,33 @@
+//! Scalelab's model: a deterministic discrete-event simulation of web systems.
+//!
+//! A validated [`Scenario`] goes in ([`Scenario::validate`]), a [`Sim`] runs it by [`Sim::step`]
+//! and [`Sim::run_until`], takes [`Command`]s while it runs, and gives out a plain-data
+//! [`Snapshot`] and [`Metrics`]. No I/O, no clock, no OS randomness: the same scenario and seed
+//! give the same run on every platform, natively and in WebAssembly.
+
+pub mod components;
+mod engine;
+mod event_queue;
+pub mod link;
+pub mod metrics;
+pub mod presets;
+pub mod rng;
+pub mod scenario;
+pub mod service;
+pub mod snapshot;
+pub mod time;
+pub mod trace;
+
+pub use engine::{Command, CommandError, Sim};
+pub use metrics::{Counters, Metrics, SecondSample, Summary};
+pub use scenario::{Algorithm, Scenario, ValidScenario, ValidationError};
+pub use service::ServiceTime;
+pub use snapshot::Snapshot;
+pub use time::SimTime;
+
+/// Runs a scenario from the start for `duration` and returns its figures.
+pub fn run_for(scenario: ValidScenario, duration: SimTime) -> Summary {
+    let mut sim = Sim::new(scenario);
+    sim.run_until(duration);
+    sim.summary()
+}

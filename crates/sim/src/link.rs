@@ -1,0 +1,121 @@
+//! The share-link payload, both ways: a scenario and a playback position as compact, versioned
+//! text for a URL fragment. `v1.` + base64url (no padding) of raw-deflated JSON.
+//! Links made by any released version must keep opening: see the golden tests.
+
+use crate::scenario::{Scenario, ValidScenario, ValidationError};
+use crate::time::SimTime;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The version this code writes. Older versions it can still read are listed in `decode`.
+pub const CURRENT_VERSION: u32 = 1;
+/// A payload that inflates past this is refused (a real scenario is well under 2 KB).
+const MAX_INFLATED_BYTES: usize = 64 * 1024;
+/// Compression level 9: links are written rarely and should be short.
+const DEFLATE_LEVEL: u8 = 9;
+
+/// What a link holds: the scenario (with its seed) and where playback stood [µs].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkPayload {
+    scenario: Scenario,
+    at_us: u64,
+}
+
+/// A link that opened: a scenario ready to run and the position to run it to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SharedRun {
+    pub scenario: ValidScenario,
+    pub at: SimTime,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkError {
+    /// empty, or not of the form `v<N>.<data>`
+    NotALink,
+    /// from a newer (or unknown) Scalelab version
+    UnknownVersion(String),
+    /// the data is damaged (cut short, mistyped, or edited by hand)
+    Damaged(String),
+    /// the data reads, but a knob is out of range
+    OutOfRange(Vec<ValidationError>),
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::NotALink => write!(f, "the link holds no Scalelab scenario (it should end in #v1.…)"),
+            LinkError::UnknownVersion(v) => write!(
+                f,
+                "the link is in format version {v}, which this Scalelab does not know (it reads version {CURRENT_VERSION}); it may come from a newer Scalelab"
+            ),
+            LinkError::Damaged(why) => {
+                write!(f, "the link is damaged ({why}); it may have been cut short when it was copied")
+            }
+            LinkError::OutOfRange(errors) => {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                write!(f, "the link's scenario has settings out of range: {}", list.join("; "))
+            }
+        }
+    }
+}
+
+/// The link text for a scenario and a playback position (the part after `#`).
+pub fn encode(scenario: &Scenario, at: SimTime) -> String {
+    let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros() };
+    let json = serde_json::to_vec(&payload).expect("a scenario always serialises");
+    let deflated = miniz_oxide::deflate::compress_to_vec(&json, DEFLATE_LEVEL);
+    format!("v{CURRENT_VERSION}.{}", URL_SAFE_NO_PAD.encode(deflated))
+}
+
+/// Reads link text: a bare fragment (`v1.…`), `#v1.…`, or a whole URL that ends in one.
+pub fn decode(text: &str) -> Result<SharedRun, LinkError> {
+    let fragment = text.trim().rsplit_once('#').map_or(text.trim(), |(_, f)| f);
+    let (version, data) = fragment.split_once('.').ok_or(LinkError::NotALink)?;
+    let version = version.strip_prefix('v').ok_or(LinkError::NotALink)?;
+    if version != "1" {
+        return Err(LinkError::UnknownVersion(version.chars().take(12).collect()));
+    }
+    let deflated =
+        URL_SAFE_NO_PAD.decode(data).map_err(|_| LinkError::Damaged("its text is not valid base64url".into()))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, MAX_INFLATED_BYTES)
+        .map_err(|_| LinkError::Damaged("its data does not decompress".into()))?;
+    let payload: LinkPayload = serde_json::from_slice(&json)
+        .map_err(|e| LinkError::Damaged(format!("its scenario does not read: {e}")))?;
+    let scenario = payload.scenario.validate().map_err(LinkError::OutOfRange)?;
+    Ok(SharedRun { scenario, at: SimTime::from_micros(payload.at_us) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_of_the_default() {
+        let s = Scenario::default();
+        let text = encode(&s, SimTime::from_millis(12_500));
+        let run = decode(&format!("http://127.0.0.1:8080/?x=1#{text}")).unwrap();
+        assert_eq!((run.scenario.get(), run.at), (&s, SimTime::from_millis(12_500)));
+        assert!(text.len() < 260, "{} chars: {text}", text.len());
+    }
+
+    #[test]
+    fn bad_links_say_what_is_wrong() {
+        assert_eq!(decode(""), Err(LinkError::NotALink));
+        assert_eq!(decode("#hello"), Err(LinkError::NotALink));
+        assert_eq!(decode("#v9.abc"), Err(LinkError::UnknownVersion("9".into())));
+        assert!(matches!(decode("#v1.!!!"), Err(LinkError::Damaged(_))));
+        assert!(matches!(decode("#v1.AAAA"), Err(LinkError::Damaged(_))));
+        let mut cut = encode(&Scenario::default(), SimTime::ZERO);
+        cut.truncate(cut.len() - 10);
+        assert!(matches!(decode(&cut), Err(LinkError::Damaged(_))));
+        let mut wild = Scenario::default();
+        wild.servers.count = 5_000;
+        match decode(&encode(&wild, SimTime::ZERO)) {
+            Err(LinkError::OutOfRange(e)) => assert_eq!(e[0].field, "servers.count"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

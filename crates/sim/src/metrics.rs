@@ -1,0 +1,334 @@
+//! What a run measured: counters, a latency histogram with percentiles, and per-second series.
+//! Finished requests leave only these numbers behind, so memory stays bounded on long runs.
+
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// Sub-buckets per power of two: 64 keeps every bucket within 1/64 (1.6%) of its values.
+const SUB_BUCKET_BITS: u32 = 6;
+const SUB_BUCKETS: u64 = 1 << SUB_BUCKET_BITS;
+/// Values are clamped here [µs] (about 12.7 days), which bounds the bucket count.
+const MAX_VALUE: u64 = (1 << 40) - 1;
+const BUCKETS: usize = ((40 - SUB_BUCKET_BITS as usize) * SUB_BUCKETS as usize) + SUB_BUCKETS as usize;
+
+/// A log-linear histogram of durations [µs], in the manner of HdrHistogram: exact below 128 µs,
+/// then 64 buckets per doubling. Fixed size, whatever it records.
+#[derive(Clone)]
+pub struct Histogram {
+    counts: Box<[u32; BUCKETS]>,
+    count: u64,
+    sum: u128,
+    min: u64,
+    max: u64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram { counts: Box::new([0; BUCKETS]), count: 0, sum: 0, min: u64::MAX, max: 0 }
+    }
+}
+
+fn bucket_of(value: u64) -> usize {
+    let v = value.min(MAX_VALUE);
+    if v < 2 * SUB_BUCKETS {
+        return v as usize;
+    }
+    let shift = (63 - v.leading_zeros()) - SUB_BUCKET_BITS;
+    (u64::from(shift) * SUB_BUCKETS + (v >> shift)) as usize
+}
+
+/// The middle of the values a bucket holds [µs].
+fn bucket_midpoint(index: usize) -> f64 {
+    let i = index as u64;
+    if i < 2 * SUB_BUCKETS {
+        return i as f64;
+    }
+    let shift = i / SUB_BUCKETS - 1;
+    let sub = i - shift * SUB_BUCKETS;
+    let low = sub << shift;
+    let width = 1u64 << shift;
+    low as f64 + (width - 1) as f64 / 2.0
+}
+
+impl Histogram {
+    pub fn record(&mut self, value: SimTime) {
+        let v = value.0;
+        self.counts[bucket_of(v)] += 1;
+        self.count += 1;
+        self.sum += u128::from(v);
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Exact mean [ms] (0 when empty).
+    pub fn mean_ms(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum as f64 / self.count as f64 / 1_000.0
+        }
+    }
+
+    pub fn max_ms(&self) -> f64 {
+        self.max as f64 / 1_000.0
+    }
+
+    pub fn min_ms(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.min as f64 / 1_000.0
+        }
+    }
+
+    /// The value [ms] at or below which `p`% of recorded values lie (nearest rank), within 1.6%.
+    /// The extremes are exact: p = 100 gives the maximum.
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        if p >= 100.0 {
+            return self.max_ms();
+        }
+        let rank = ((p / 100.0 * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0u64;
+        for (index, &n) in self.counts.iter().enumerate() {
+            seen += u64::from(n);
+            if seen >= rank {
+                let mid = bucket_midpoint(index).clamp(self.min as f64, self.max as f64);
+                return mid / 1_000.0;
+            }
+        }
+        self.max_ms()
+    }
+
+    pub fn clear(&mut self) {
+        if self.count > 0 {
+            self.counts.fill(0);
+        }
+        self.count = 0;
+        self.sum = 0;
+        self.min = u64::MAX;
+        self.max = 0;
+    }
+}
+
+/// Totals since the run began.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// requests the clients sent
+    pub arrived: u64,
+    /// answered by a server (2xx)
+    pub completed: u64,
+    /// refused by a server whose queue was full (503)
+    pub rejected: u64,
+    /// refused by the balancer because no server took traffic (503)
+    pub failed: u64,
+    /// completed requests that waited in a queue before service
+    pub waited: u64,
+}
+
+impl Counters {
+    /// Sent but not yet answered (each arrival is completed, rejected, failed, or still in flight).
+    pub fn in_flight(&self) -> u64 {
+        self.arrived - self.completed - self.rejected - self.failed
+    }
+    pub fn errors(&self) -> u64 {
+        self.rejected + self.failed
+    }
+}
+
+/// One simulated second of the run, for the charts.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecondSample {
+    /// the second this sample closes [s since start]
+    pub second: u64,
+    pub arrived: u64,
+    /// completed in this second [requests·s⁻¹]
+    pub throughput: u64,
+    /// rejected + failed in this second
+    pub errors: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    /// average utilisation of the servers taking traffic [0, 1]
+    pub utilisation: f64,
+}
+
+/// At most this many seconds are kept for the charts (one hour of simulated time).
+pub const SERIES_CAPACITY: usize = 3_600;
+
+#[derive(Clone, Default)]
+pub struct Metrics {
+    pub counters: Counters,
+    /// end-to-end latency of completed requests, from the client's send to its receipt
+    pub latency: Histogram,
+    /// total time completed requests spent queued at a server [µs]
+    pub total_queue_wait: u128,
+    /// total time completed requests spent at a server, queue plus service [µs]
+    pub total_server_time: u128,
+    series: VecDeque<SecondSample>,
+    this_second: Histogram,
+    this_second_counters: Counters,
+}
+
+impl Metrics {
+    pub fn series(&self) -> &VecDeque<SecondSample> {
+        &self.series
+    }
+
+    pub fn on_arrival(&mut self) {
+        self.counters.arrived += 1;
+        self.this_second_counters.arrived += 1;
+    }
+
+    pub fn on_completed(&mut self, latency: SimTime, queue_wait: SimTime, server_time: SimTime) {
+        self.counters.completed += 1;
+        self.this_second_counters.completed += 1;
+        if queue_wait > SimTime::ZERO {
+            self.counters.waited += 1;
+        }
+        self.total_queue_wait += u128::from(queue_wait.0);
+        self.total_server_time += u128::from(server_time.0);
+        self.latency.record(latency);
+        self.this_second.record(latency);
+    }
+
+    pub fn on_rejected(&mut self) {
+        self.counters.rejected += 1;
+        self.this_second_counters.rejected += 1;
+    }
+
+    pub fn on_failed(&mut self) {
+        self.counters.failed += 1;
+        self.this_second_counters.failed += 1;
+    }
+
+    /// Closes the second that ends at `now` and starts the next.
+    pub fn close_second(&mut self, now: SimTime, utilisation: f64) {
+        let c = self.this_second_counters;
+        let h = &self.this_second;
+        self.series.push_back(SecondSample {
+            second: now.whole_secs(),
+            arrived: c.arrived,
+            throughput: c.completed,
+            errors: c.rejected + c.failed,
+            p50_ms: h.percentile_ms(50.0),
+            p95_ms: h.percentile_ms(95.0),
+            p99_ms: h.percentile_ms(99.0),
+            utilisation,
+        });
+        if self.series.len() > SERIES_CAPACITY {
+            self.series.pop_front();
+        }
+        self.this_second.clear();
+        self.this_second_counters = Counters::default();
+    }
+
+    /// Mean time completed requests spent queued [ms] (Wq).
+    pub fn mean_queue_wait_ms(&self) -> f64 {
+        per_completed_ms(self.total_queue_wait, self.counters.completed)
+    }
+
+    /// Mean time completed requests spent at a server [ms] (W, without the network).
+    pub fn mean_server_time_ms(&self) -> f64 {
+        per_completed_ms(self.total_server_time, self.counters.completed)
+    }
+
+    /// Fraction of completed requests that had to wait (P(wait), Erlang C's C).
+    pub fn probability_of_waiting(&self) -> f64 {
+        if self.counters.completed == 0 {
+            0.0
+        } else {
+            self.counters.waited as f64 / self.counters.completed as f64
+        }
+    }
+}
+
+fn per_completed_ms(total_us: u128, completed: u64) -> f64 {
+    if completed == 0 {
+        0.0
+    } else {
+        total_us as f64 / completed as f64 / 1_000.0
+    }
+}
+
+/// The figures a run reports (CLI `--json`, the browser's parity test, the pinned values).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub simulated_seconds: f64,
+    pub events_processed: u64,
+    pub trace_hash: String,
+    pub requests: Counters,
+    pub in_flight: u64,
+    pub latency_ms: LatencySummary,
+    pub throughput_per_s: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl LatencySummary {
+    pub fn of(h: &Histogram) -> Self {
+        LatencySummary {
+            mean: h.mean_ms(),
+            p50: h.percentile_ms(50.0),
+            p95: h.percentile_ms(95.0),
+            p99: h.percentile_ms(99.0),
+            max: h.max_ms(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_monotonic_and_tight() {
+        let mut previous = 0;
+        for v in (0..5_000_000u64).step_by(997) {
+            let b = bucket_of(v);
+            assert!(b >= previous && b < BUCKETS);
+            previous = b;
+            let mid = bucket_midpoint(b);
+            assert!((mid - v as f64).abs() <= v as f64 / 64.0 + 0.5, "{v} -> {mid}");
+        }
+        assert!(bucket_of(u64::MAX) < BUCKETS);
+    }
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let mut h = Histogram::default();
+        for ms in 1..=100u64 {
+            h.record(SimTime::from_millis(ms));
+        }
+        assert!((h.percentile_ms(50.0) - 50.0).abs() <= 50.0 / 64.0);
+        assert!((h.percentile_ms(99.0) - 99.0).abs() <= 99.0 / 64.0);
+        assert_eq!(h.percentile_ms(100.0), 100.0);
+        assert_eq!(h.mean_ms(), 50.5);
+        h.clear();
+        assert_eq!((h.count(), h.percentile_ms(50.0)), (0, 0.0));
+    }
+
+    #[test]
+    fn the_series_is_capped() {
+        let mut m = Metrics::default();
+        for s in 1..=(SERIES_CAPACITY as u64 + 10) {
+            m.close_second(SimTime::from_secs(s), 0.0);
+        }
+        assert_eq!(m.series().len(), SERIES_CAPACITY);
+        assert_eq!(m.series().front().unwrap().second, 11);
+    }
+}
