@@ -1,0 +1,88 @@
+//! Stage one: the command line into a `Request`, checking only its form.
+
+use sim::SimTime;
+
+pub const USAGE: &str = "\
+Scalelab: watch web systems scale (native runner)
+
+USAGE:
+    scalelab run [SCENARIO] [--seed N] [--duration SECONDS] [--json]
+    scalelab presets
+    scalelab show PRESET
+
+SCENARIO is a preset name (see `scalelab presets`), a scenario JSON file (start from
+`scalelab show default > my.json`), or a share link copied from the web app. Without one,
+the default scenario runs. --duration defaults to 60 s, or to a link's playback position.
+";
+
+pub struct RunRequest {
+    pub source: Option<String>,
+    pub seed: Option<u64>,
+    pub duration: Option<SimTime>,
+    pub json: bool,
+}
+
+pub enum Request {
+    Help,
+    Presets,
+    Show { preset: String },
+    Run(RunRequest),
+}
+
+/// Longest run the CLI accepts [s]: a day of simulated time.
+const MAX_DURATION_S: f64 = 86_400.0;
+
+pub fn parse(argv: &[String]) -> Result<Request, String> {
+    let Some((command, rest)) = argv.split_first() else {
+        return Ok(Request::Help);
+    };
+    match command.as_str() {
+        "-h" | "--help" | "help" => Ok(Request::Help),
+        "presets" => no_more(rest).map(|()| Request::Presets),
+        "show" => match rest {
+            [preset] => Ok(Request::Show { preset: preset.clone() }),
+            _ => Err("`show` takes one preset name, for example `scalelab show default`".into()),
+        },
+        "run" => parse_run(rest).map(Request::Run),
+        other => Err(format!("unknown command `{other}`; the commands are run, presets and show (see --help)")),
+    }
+}
+
+fn no_more(rest: &[String]) -> Result<(), String> {
+    match rest.first() {
+        None => Ok(()),
+        Some(extra) => Err(format!("unexpected argument `{extra}`")),
+    }
+}
+
+fn parse_run(rest: &[String]) -> Result<RunRequest, String> {
+    let mut run = RunRequest { source: None, seed: None, duration: None, json: false };
+    let mut words = rest.iter();
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "--json" => run.json = true,
+            "--seed" => {
+                let value = words.next().ok_or("--seed needs a value, for example --seed 7")?;
+                let seed = value
+                    .parse()
+                    .map_err(|_| format!("--seed must be a whole number from 0 to {}, not `{value}`", u64::MAX))?;
+                run.seed = Some(seed);
+            }
+            "--duration" => {
+                let value = words.next().ok_or("--duration needs a value in seconds, for example --duration 30")?;
+                let seconds: f64 = value
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && *s <= MAX_DURATION_S)
+                    .ok_or_else(|| format!("--duration must be more than 0 and at most {MAX_DURATION_S} seconds, not `{value}`"))?;
+                run.duration = Some(SimTime::from_secs_f64(seconds));
+            }
+            flag if flag.starts_with("--") => {
+                return Err(format!("unknown option `{flag}`; run takes --seed, --duration and --json"))
+            }
+            source if run.source.is_none() => run.source = Some(source.to_string()),
+            extra => return Err(format!("unexpected argument `{extra}`: name one scenario at most")),
+        }
+    }
+    Ok(run)
+}

@@ -1,0 +1,48 @@
+//! How a run's figures are printed: for people, or as one JSON object.
+
+use sim::Summary;
+use std::fmt::Write as _;
+
+pub fn presets() -> String {
+    let width = sim::presets::PRESETS.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    sim::presets::PRESETS.iter().fold(String::new(), |mut out, p| {
+        let _ = writeln!(out, "{:width$}  {}", p.name, p.summary);
+        out
+    })
+}
+
+pub fn json(summary: &Summary) -> String {
+    serde_json::to_string(summary).expect("summaries serialise") + "\n"
+}
+
+pub fn text(name: &str, s: &Summary) -> String {
+    let r = &s.requests;
+    let l = &s.latency_ms;
+    format!(
+        "Scenario:             {name}\n\
+         Simulated time:       {:.3} s\n\
+         Events processed:     {}\n\
+         Requests arrived:     {}\n\
+         Completed (2xx):      {}\n\
+         Rejected (503, queue full):  {}\n\
+         Failed (503, no server):     {}\n\
+         Still in flight:      {}\n\
+         Throughput:           {:.2} requests/s\n\
+         Latency (ms):         mean {:.2}  p50 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}\n\
+         Trace hash:           {}\n",
+        s.simulated_seconds,
+        s.events_processed,
+        r.arrived,
+        r.completed,
+        r.rejected,
+        r.failed,
+        s.in_flight,
+        s.throughput_per_s,
+        l.mean,
+        l.p50,
+        l.p95,
+        l.p99,
+        l.max,
+        s.trace_hash,
+    )
+}

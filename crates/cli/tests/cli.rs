@@ -1,0 +1,96 @@
+//! The CLI as a user meets it: real process, real arguments, real exit codes.
+
+use std::process::{Command, Output};
+
+fn scalelab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scalelab")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn run_json_reports_the_pinned_figures_of_the_default_scenario() {
+    let out = scalelab(&["run", "--duration", "10", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let pinned: serde_json::Value =
+        serde_json::from_str(include_str!("../../sim/tests/fixtures/default_seed42_10s.json")).unwrap();
+    assert_eq!(got, pinned);
+    for key in ["events_processed", "requests", "latency_ms"] {
+        assert!(got.get(key).is_some(), "{key}");
+    }
+}
+
+#[test]
+fn run_prints_a_readable_report_and_seed_changes_the_run() {
+    let a = stdout(&scalelab(&["run", "overload", "--duration", "5"]));
+    assert!(a.contains("Scenario:             overload"), "{a}");
+    assert!(a.contains("Rejected (503, queue full):"), "{a}");
+    let b = stdout(&scalelab(&["run", "overload", "--duration", "5", "--seed", "8"]));
+    assert_ne!(a, b);
+}
+
+#[test]
+fn presets_and_show_give_a_starting_point_that_runs() {
+    let list = stdout(&scalelab(&["presets"]));
+    assert!(list.contains("mm1") && list.contains("default"), "{list}");
+    let shown = scalelab(&["show", "mmc"]);
+    assert!(shown.status.success());
+    let dir = std::env::temp_dir().join(format!("scalelab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mmc.json");
+    std::fs::write(&file, &shown.stdout).unwrap();
+    let out = scalelab(&["run", file.to_str().unwrap(), "--duration", "2", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_share_link_runs_to_its_position() {
+    let scenario = sim::Scenario::default();
+    let text = sim::link::encode(&scenario, sim::SimTime::from_secs(10));
+    let url = format!("http://127.0.0.1:8080/#{text}");
+    let out = scalelab(&["run", &url, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(got["simulated_seconds"], 10.0);
+}
+
+#[test]
+fn bad_input_names_the_problem_and_exits_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "no-such-thing"], "is not a preset, a file or a share link"),
+        (&["run", "missing.json"], "cannot read `missing.json`"),
+        (&["run", "#v1.AAAA"], "the link is damaged"),
+        (&["run", "#v7.AAAA"], "format version 7"),
+        (&["run", "--duration", "-1"], "--duration must be more than 0"),
+        (&["run", "--seed", "x"], "--seed must be a whole number"),
+        (&["run", "--bogus"], "unknown option `--bogus`"),
+        (&["show", "nope"], "there is no preset named `nope`"),
+        (&["fly"], "unknown command `fly`"),
+    ];
+    for (args, expected) in cases {
+        let out = scalelab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_file_out_of_range_lists_every_problem() {
+    let dir = std::env::temp_dir().join(format!("scalelab-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.json");
+    let mut s = sim::Scenario::default();
+    s.servers.count = 0;
+    s.clients.arrival_rate = 5e6;
+    std::fs::write(&file, serde_json::to_string(&s).unwrap()).unwrap();
+    let out = scalelab(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("clients.arrival_rate is 5,000,000") && err.contains("servers.count is 0"), "{err}");
+}
