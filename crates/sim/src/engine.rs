@@ -359,13 +359,26 @@ impl Sim {
 
     /// Runs every event at or before `until`, then stands at `until`.
     pub fn run_until(&mut self, until: SimTime) {
+        self.run_until_within(until, u64::MAX);
+    }
+
+    /// Like `run_until`, but stops after `max_events` events so that a frame in the browser stays
+    /// short. Returns true when it reached `until`; false when the budget ran out first (the sim
+    /// then stands at its last event, and the next call carries on from there).
+    pub fn run_until_within(&mut self, until: SimTime, max_events: u64) -> bool {
+        let mut budget = max_events;
         while let Some(at) = self.queue.peek_time() {
             if at > until {
                 break;
             }
+            if budget == 0 {
+                return false;
+            }
+            budget -= 1;
             self.step();
         }
         self.now = self.now.max(until);
+        true
     }
 
     /// Applies a change to the running sim, or says why it cannot.

@@ -112,7 +112,7 @@ impl Default for Scenario {
                 queue_limit: 50,
                 service: ServiceTime::Exponential { mean_ms: 20.0 },
             },
-            network: NetworkConfig { link_latency_ms: 5.0 },
+            network: NetworkConfig { link_latency_ms: 20.0 },
         }
     }
 }

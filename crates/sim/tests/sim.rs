@@ -277,3 +277,16 @@ fn mmc_agrees_with_erlang_c_and_littles_law() {
     assert!((w - (expected_wq + 20.0)).abs() / (expected_wq + 20.0) < 0.05, "W = {w}");
     assert!((l - 4.528).abs() / 4.528 < 0.05, "L = {l}");
 }
+
+#[test]
+fn a_budgeted_run_is_the_same_run_in_slices() {
+    let mut whole = Sim::new(valid(Scenario::default()));
+    whole.run_until(SimTime::from_secs(3));
+    let mut sliced = Sim::new(valid(Scenario::default()));
+    let mut slices = 0;
+    while !sliced.run_until_within(SimTime::from_secs(3), 100) {
+        slices += 1;
+    }
+    assert!(slices > 20);
+    assert_eq!(whole.summary(), sliced.summary());
+}
