@@ -1,0 +1,325 @@
+//! The top level: app state (`AppState`, changed only through `Action`), the animation loop that
+//! drives the `Player`, the keyboard, and the page layout (full or embedded).
+
+use crate::diagram::Diagram;
+use crate::panels::charts::Charts;
+use crate::panels::controls::{Controls, DEFAULT_SPEED};
+use crate::panels::dialog::{CopyDialog, DialogContent};
+use crate::panels::knobs::{apply_knob, KnobError, Knobs};
+use crate::panels::lesson::Lesson;
+use crate::panels::stats::Stats;
+use crate::layout::Orientation;
+use crate::player::{FrameView, Player};
+use crate::share::{self, Boot};
+use gloo_render::{request_animation_frame, AnimationFrame};
+use sim::{Scenario, SimTime, ValidScenario};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    /// the scenario running now (always valid)
+    pub scenario: Scenario,
+    /// bumped to start the run again from `start_at`
+    pub run_id: u64,
+    pub start_at: SimTime,
+    pub playing: bool,
+    pub speed: f64,
+    /// a problem to tell the user about (a link that did not open)
+    pub banner: Option<String>,
+    pub knob_error: Option<KnobError>,
+    pub dialog: Option<DialogContent>,
+    pub embed: bool,
+}
+
+pub enum Action {
+    TogglePlay,
+    Pause,
+    SetSpeed(f64),
+    Restart,
+    SetSeed(u64),
+    /// a knob's field and the text the user entered
+    EditKnob(&'static str, String),
+    DismissBanner,
+    ShowDialog(DialogContent),
+    CloseDialog,
+}
+
+impl AppState {
+    pub fn from_boot(boot: Boot) -> Self {
+        AppState {
+            scenario: boot.scenario,
+            run_id: 0,
+            start_at: boot.at,
+            // A shared run opens paused where it was shared; anything else starts playing.
+            playing: !boot.from_link,
+            speed: DEFAULT_SPEED,
+            banner: boot.banner,
+            knob_error: None,
+            dialog: None,
+            embed: boot.embed,
+        }
+    }
+
+    fn restarted(mut self, scenario: Scenario) -> Self {
+        self.scenario = scenario;
+        self.run_id += 1;
+        self.start_at = SimTime::ZERO;
+        self.knob_error = None;
+        self.banner = None;
+        self
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        s = match action {
+            Action::TogglePlay => AppState { playing: !s.playing, ..s },
+            Action::Pause => AppState { playing: false, ..s },
+            Action::SetSpeed(speed) => AppState { speed, ..s },
+            Action::Restart => {
+                let scenario = s.scenario.clone();
+                s.restarted(scenario)
+            }
+            Action::SetSeed(seed) => {
+                let scenario = Scenario { seed, ..s.scenario.clone() };
+                s.restarted(scenario)
+            }
+            Action::EditKnob(field, raw) => match apply_knob(&s.scenario, field, &raw) {
+                Ok(scenario) => s.restarted(scenario),
+                Err(error) => AppState { knob_error: Some(error), ..s },
+            },
+            Action::DismissBanner => AppState { banner: None, ..s },
+            Action::ShowDialog(content) => AppState { dialog: Some(content), ..s },
+            Action::CloseDialog => AppState { dialog: None, ..s },
+        };
+        Rc::new(s)
+    }
+}
+
+/// Every scenario in the state passed validation on its way in; this only re-checks the type.
+fn valid(scenario: &Scenario) -> ValidScenario {
+    scenario.clone().validate().unwrap_or_else(|_| Scenario::default().validate().expect("default is valid"))
+}
+
+/// The window's width [CSS px], which picks the diagram's orientation.
+fn window_width() -> f64 {
+    web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1024.0)
+}
+
+type FrameHandle = Rc<RefCell<Option<AnimationFrame>>>;
+
+/// Requests the next animation frame; each frame advances the player and schedules the next.
+fn schedule_frame(handle: FrameHandle, player: Rc<RefCell<Player>>, frame: UseStateHandle<FrameView>, speed: f64) {
+    let next = handle.clone();
+    let request = request_animation_frame(move |timestamp_ms| {
+        player.borrow_mut().advance(timestamp_ms, speed);
+        frame.set(player.borrow().view());
+        schedule_frame(next, player, frame, speed);
+    });
+    *handle.borrow_mut() = Some(request);
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| AppState::from_boot(share::boot()));
+    let player = use_mut_ref(|| Player::new(valid(&state.scenario), state.start_at, state.run_id));
+    let frame = use_state(|| player.borrow().view());
+
+    // A new run whenever run_id moves on; remember it, and put its link in the address bar.
+    {
+        let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
+        use_effect_with(state.run_id, move |&run_id| {
+            if player.borrow().run_id != run_id {
+                *player.borrow_mut() = Player::new(valid(&state.scenario), state.start_at, run_id);
+                frame.set(player.borrow().view());
+            }
+            share::remember(&state.scenario);
+            // After a bad link, leave the address alone until the user acts, so it can be read.
+            if state.banner.is_none() {
+                share::write_link(&state.scenario, player.borrow().now(), state.embed);
+            }
+        });
+    }
+
+    // The animation loop runs while playing; pausing records the position in the link.
+    {
+        let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
+        use_effect_with((state.playing, state.speed, state.run_id), move |&(playing, speed, _)| {
+            let handle: FrameHandle = Rc::new(RefCell::new(None));
+            if playing {
+                schedule_frame(handle.clone(), player.clone(), frame, speed);
+            } else {
+                player.borrow_mut().pause();
+                if state.banner.is_none() {
+                    share::write_link(&state.scenario, player.borrow().now(), state.embed);
+                }
+            }
+            move || {
+                handle.borrow_mut().take();
+                player.borrow_mut().pause();
+            }
+        });
+    }
+
+    let on_step = {
+        let (player, frame, dispatcher) = (player.clone(), frame.clone(), state.dispatcher());
+        Callback::from(move |()| {
+            dispatcher.dispatch(Action::Pause);
+            player.borrow_mut().step();
+            frame.set(player.borrow().view());
+        })
+    };
+
+    // Keyboard: space plays or pauses, the right arrow steps (not while typing in a field).
+    {
+        let (dispatcher, on_step) = (state.dispatcher(), on_step.clone());
+        use_effect_with((), move |()| {
+            let listener = web_sys::window().map(|window| {
+                gloo_events::EventListener::new(&window, "keydown", move |event| {
+                    let Some(key_event) = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(event) else {
+                        return;
+                    };
+                    let tag = key_event
+                        .target()
+                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                        .map(|e| e.tag_name())
+                        .unwrap_or_default();
+                    if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+                        return;
+                    }
+                    match key_event.key().as_str() {
+                        // A focused button already turns space into a click.
+                        " " if tag != "BUTTON" => {
+                            key_event.prevent_default();
+                            dispatcher.dispatch(Action::TogglePlay);
+                        }
+                        "ArrowRight" => {
+                            key_event.prevent_default();
+                            on_step.emit(());
+                        }
+                        _ => {}
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    // Redraw on resize, so a paused diagram still turns when a phone does.
+    {
+        let redraw = use_force_update();
+        use_effect_with((), move |()| {
+            let listener = web_sys::window()
+                .map(|window| gloo_events::EventListener::new(&window, "resize", move |_| redraw.force_update()));
+            move || drop(listener)
+        });
+    }
+
+    let dispatch = |make: fn() -> Action| {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(make()))
+    };
+    let on_speed = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |speed| dispatcher.dispatch(Action::SetSpeed(speed)))
+    };
+    let on_seed = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |seed| dispatcher.dispatch(Action::SetSeed(seed)))
+    };
+    let on_edit = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |(field, raw): (&'static str, String)| dispatcher.dispatch(Action::EditKnob(field, raw)))
+    };
+    let on_share = {
+        let (dispatcher, player, scenario) = (state.dispatcher(), player.clone(), state.scenario.clone());
+        Callback::from(move |()| {
+            let at = player.borrow().now();
+            let url = share::url_for(&share::origin_and_path(), &scenario, at, false);
+            share::copy_to_clipboard(&url);
+            share::write_link(&scenario, at, false);
+            dispatcher.dispatch(Action::ShowDialog(DialogContent {
+                title: "Share this run".into(),
+                explanation: format!(
+                    "This link opens the same scenario and seed, paused at t = {:.3} s, and replays exactly what you see. It has been copied to your clipboard.",
+                    at.as_secs_f64()
+                ),
+                text: url,
+            }));
+        })
+    };
+    let on_embed = {
+        let (dispatcher, player, scenario) = (state.dispatcher(), player.clone(), state.scenario.clone());
+        Callback::from(move |()| {
+            let snippet = share::embed_snippet(&share::origin_and_path(), &scenario, player.borrow().now());
+            dispatcher.dispatch(Action::ShowDialog(DialogContent {
+                title: "Embed in your notes".into(),
+                explanation: "Paste this HTML into a course page. The embedded view shows the diagram, the play controls and the charts, and fits any frame size.".into(),
+                text: snippet,
+            }));
+        })
+    };
+
+    let view = &*frame;
+    let controls = html! {
+        <Controls playing={state.playing} speed={state.speed} seed={state.scenario.seed}
+            now_s={view.snapshot.now.as_secs_f64()} lagging={view.lagging} compact={state.embed}
+            on_toggle={dispatch(|| Action::TogglePlay)} on_step={on_step} on_restart={dispatch(|| Action::Restart)}
+            on_speed={on_speed} on_seed={on_seed} on_share={on_share} on_embed={on_embed} />
+    };
+    let algorithm = state.scenario.balancer.algorithm;
+    let diagram = html! {
+        <Diagram snapshot={view.snapshot.clone()} balancer_caption={AttrValue::from(algorithm.label())}
+            orientation={Orientation::for_width(window_width())} />
+    };
+    let charts = html! { <Charts series={view.series.clone()} /> };
+
+    if state.embed {
+        let full = share::url_for(&share::origin_and_path(), &state.scenario, view.snapshot.now, false);
+        return html! {
+            <div class="app embed">
+                { controls }
+                <div class="stage">{ diagram }</div>
+                { charts }
+                <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in Scalelab ↗" }</a>
+            </div>
+        };
+    }
+
+    html! {
+        <div class="app">
+            <header class="top">
+                <h1>{ "Scalelab" }</h1>
+                <p class="tagline">{ "Watch web systems scale. First scenario: a load balancer in front of a row of servers." }</p>
+            </header>
+            if let Some(message) = &state.banner {
+                <div class="banner" role="alert">
+                    <span>{ message }</span>
+                    <button onclick={dispatch(|| Action::DismissBanner).reform(|_: MouseEvent| ())}>{ "Dismiss" }</button>
+                </div>
+            }
+            <main class="layout">
+                <section class="main-column">
+                    { controls }
+                    <div class="stage">{ diagram }</div>
+                    <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()} />
+                    { charts }
+                </section>
+                <aside class="side-column">
+                    <Knobs scenario={state.scenario.clone()} error={state.knob_error.clone()} on_edit={on_edit} />
+                    <Lesson />
+                </aside>
+            </main>
+            if let Some(content) = &state.dialog {
+                <div class="overlay">
+                    <CopyDialog content={content.clone()} on_close={dispatch(|| Action::CloseDialog)} />
+                </div>
+            }
+        </div>
+    }
+}

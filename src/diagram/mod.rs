@@ -1,0 +1,145 @@
+//! The live diagram: stateless SVG drawn from a snapshot and its layout. Nodes, links, and a dot
+//! for each request on a link (blue going out, green answered, red refused).
+
+use crate::layout::{self, Detail, Layout, NodeBox, Orientation};
+use sim::snapshot::{Gauges, NodeKind, NodeView, RequestStatus, Snapshot};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct DiagramProps {
+    pub snapshot: Snapshot,
+    /// the balancing algorithm's name and the system it follows, shown on the balancer
+    pub balancer_caption: AttrValue,
+    pub orientation: Orientation,
+}
+
+#[function_component(Diagram)]
+pub fn diagram(props: &DiagramProps) -> Html {
+    let snap = &props.snapshot;
+    let lay = layout::layout(snap, props.orientation);
+    let links = snap.links.iter().map(|&link| {
+        let ((x1, y1), (x2, y2)) = layout::link_ends(&lay, link);
+        html! { <line class="link" x1={fmt(x1)} y1={fmt(y1)} x2={fmt(x2)} y2={fmt(y2)} /> }
+    });
+    let nodes = snap.nodes.iter().zip(&lay.boxes).map(|(node, b)| node_view(node, b, &lay, props));
+    let dots = snap.requests.iter().map(|r| {
+        let (x, y) = layout::point_on_link(&lay, snap.links[r.link], r.position);
+        let class = match r.status {
+            RequestStatus::Outbound => "dot outbound",
+            RequestStatus::Answered => "dot answered",
+            RequestStatus::Refused => "dot refused",
+        };
+        html! { <circle key={r.serial.to_string()} class={class} cx={fmt(x)} cy={fmt(y)} r="5" /> }
+    });
+    let hidden = snap.requests_on_links - snap.requests.len();
+    html! {
+        <svg class={classes!("diagram", (props.orientation == Orientation::Tall).then_some("tall"))} viewBox={format!("0 0 {} {}", lay.width, lay.height)}
+             preserveAspectRatio="xMidYMid meet" role="img"
+             aria-label="Clients send requests through a load balancer to the servers">
+            <g class="links">{ for links }</g>
+            <g class="nodes">{ for nodes }</g>
+            <g class="dots">{ for dots }</g>
+            if hidden > 0 {
+                <text class="note" x="20" y={fmt(lay.height - 6.0)}>
+                    { format!("{} more requests on the links are not drawn", hidden) }
+                </text>
+            }
+        </svg>
+    }
+}
+
+/// SVG numbers with one decimal: enough for the eye, and short DOM strings.
+fn fmt(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// Green below 70% busy, amber below 90%, red above: how hot a server runs.
+fn heat_class(utilisation: f64) -> &'static str {
+    if utilisation < 0.7 {
+        "cool"
+    } else if utilisation < 0.9 {
+        "warm"
+    } else {
+        "hot"
+    }
+}
+
+fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -> Html {
+    let g = &node.gauges;
+    match node.kind {
+        NodeKind::Clients => html! {
+            <g class="node clients">
+                <rect x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="10" />
+                <text class="title" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 32.0)}>{ "Clients" }</text>
+                <text class="sub" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 56.0)}>{ format!("{} answered", g.served) }</text>
+            </g>
+        },
+        NodeKind::Balancer => html! {
+            <g class="node balancer">
+                <rect x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="10" />
+                <text class="title" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 30.0)}>{ "Load balancer" }</text>
+                <text class="sub" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 52.0)}>{ props.balancer_caption.clone() }</text>
+                <text class="sub" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 74.0)}>{ format!("{} in flight", g.outstanding) }</text>
+            </g>
+        },
+        NodeKind::Server { id } => server_view(id, g, b, lay.server_detail),
+    }
+}
+
+fn server_view(id: u32, g: &Gauges, b: &NodeBox, detail: Detail) -> Html {
+    let class = classes!(
+        "node",
+        "server",
+        heat_class(g.utilisation),
+        (!g.accepting).then_some("draining")
+    );
+    let title = format!(
+        "Server {}: {}/{} slots busy, {}/{} queued, {} outstanding at the balancer, {:.0}% busy over the last second{}",
+        id + 1,
+        g.busy_slots,
+        g.slots,
+        g.queue_len,
+        g.queue_limit,
+        g.outstanding,
+        g.utilisation * 100.0,
+        if g.accepting { "" } else { " (draining)" }
+    );
+    if detail == Detail::Compact {
+        return html! {
+            <g class={class}>
+                <title>{ title }</title>
+                <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="2" />
+            </g>
+        };
+    }
+    let inner_w = b.w - 16.0;
+    let slot_w = inner_w / f64::from(g.slots.max(1));
+    let slots = (0..g.slots.min(64)).map(|i| {
+        let busy = i < g.busy_slots;
+        html! {
+            <rect class={if busy { "slot busy" } else { "slot" }}
+                  x={fmt(b.x + 8.0 + f64::from(i) * slot_w)} y={fmt(b.y + 26.0)}
+                  width={fmt((slot_w - 2.0).max(1.0))} height="8" />
+        }
+    });
+    let queue_fill = if g.queue_limit == 0 { 0.0 } else { f64::from(g.queue_len) / f64::from(g.queue_limit) };
+    html! {
+        <g class={class}>
+            <title>{ title }</title>
+            <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="8" />
+            <text class="label" x={fmt(b.x + 8.0)} y={fmt(b.y + 17.0)}>{ format!("Server {}", id + 1) }</text>
+            <text class="util" x={fmt(b.x + b.w - 8.0)} y={fmt(b.y + 17.0)}>
+                { if g.accepting { format!("{:.0}%", g.utilisation * 100.0) } else { "draining".to_string() } }
+            </text>
+            { for slots }
+            <rect class="queue-track" x={fmt(b.x + 8.0)} y={fmt(b.y + 38.0)} width={fmt(inner_w * 0.45)} height="6" />
+            <rect class="queue-fill" x={fmt(b.x + 8.0)} y={fmt(b.y + 38.0)} width={fmt(inner_w * 0.45 * queue_fill)} height="6" />
+            <text class="queue-text" x={fmt(b.x + b.w - 8.0)} y={fmt(b.y + 45.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
+            if b.h >= 64.0 {
+                <text class="served" x={fmt(b.x + 8.0)} y={fmt(b.y + 62.0)}>
+                    { format!("{} served", g.served) }
+                </text>
+            }
+        </g>
+    }
+}

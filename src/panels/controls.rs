@@ -1,0 +1,99 @@
+//! Play, pause, single step, speed, restart and the seed; the sim clock; share and embed.
+
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// Speeds offered, from slow motion (watch single requests) to fast forward (watch the charts).
+pub const SPEEDS: [f64; 12] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0, 100.0];
+pub const DEFAULT_SPEED: f64 = 0.2;
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub playing: bool,
+    pub speed: f64,
+    pub seed: u64,
+    /// simulated time now [s]
+    pub now_s: f64,
+    pub lagging: bool,
+    /// embed mode shows play controls only
+    pub compact: bool,
+    pub on_toggle: Callback<()>,
+    pub on_step: Callback<()>,
+    pub on_restart: Callback<()>,
+    pub on_speed: Callback<f64>,
+    pub on_seed: Callback<u64>,
+    pub on_share: Callback<()>,
+    pub on_embed: Callback<()>,
+}
+
+pub fn speed_label(speed: f64) -> String {
+    if speed < 1.0 {
+        format!("{speed}× slow motion")
+    } else if speed == 1.0 {
+        "1× real time".to_string()
+    } else {
+        format!("{speed}× fast")
+    }
+}
+
+#[function_component(Controls)]
+pub fn controls(props: &ControlsProps) -> Html {
+    let toggle = props.on_toggle.reform(|_: MouseEvent| ());
+    let step = props.on_step.reform(|_: MouseEvent| ());
+    let restart = props.on_restart.reform(|_: MouseEvent| ());
+    let on_speed = {
+        let cb = props.on_speed.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(i) = select.value().parse::<usize>() {
+                if let Some(&s) = SPEEDS.get(i) {
+                    cb.emit(s);
+                }
+            }
+        })
+    };
+    let current = SPEEDS.iter().position(|&s| s == props.speed).unwrap_or(4);
+    let speed_options = SPEEDS.iter().enumerate().map(|(i, &s)| {
+        html! { <option value={i.to_string()} selected={i == current}>{ speed_label(s) }</option> }
+    });
+    let new_seed = {
+        let cb = props.on_seed.clone();
+        let seed = props.seed;
+        // The next seed from a fixed mixing step, so "new seed" is itself repeatable.
+        Callback::from(move |_: MouseEvent| cb.emit(seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) >> 16))
+    };
+    let on_seed_input = {
+        let cb = props.on_seed.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(seed) = input.value().trim().parse::<u64>() {
+                cb.emit(seed);
+            }
+        })
+    };
+    html! {
+        <div class="controls" role="toolbar" aria-label="Playback">
+            <button class="primary" onclick={toggle} title="Play or pause (space)" aria-keyshortcuts="Space">
+                { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+            </button>
+            <button onclick={step} title="Run one event (→)" aria-keyshortcuts="ArrowRight">{ "Step ›" }</button>
+            <button onclick={restart} title="Start this scenario again from time zero">{ "↺ Restart" }</button>
+            <label class="speed">{ "Speed " }
+                <select onchange={on_speed} aria-label="Speed">{ for speed_options }</select>
+            </label>
+            <span class="clock" title="Simulated time">{ format!("t = {:.3} s", props.now_s) }</span>
+            if props.lagging {
+                <span class="lag" title="The browser cannot simulate this much traffic this fast; time runs slower than the speed asked for">{ "engine at its limit" }</span>
+            }
+            if !props.compact {
+                <label class="seed">{ "Seed " }
+                    <input type="number" min="0" value={props.seed.to_string()} onchange={on_seed_input} aria-label="Seed" />
+                </label>
+                <button onclick={new_seed} title="Same scenario, other random traffic">{ "New seed" }</button>
+                <span class="spacer" />
+                <button onclick={props.on_share.reform(|_: MouseEvent| ())} title="Copy a link that replays exactly this run">{ "Share" }</button>
+                <button onclick={props.on_embed.reform(|_: MouseEvent| ())} title="Get HTML to put this simulation in course notes">{ "Embed" }</button>
+            }
+        </div>
+    }
+}

@@ -1,0 +1,166 @@
+//! The knob panel: the scenario's settings as form fields. An edit is parsed and validated by
+//! `apply_knob` (pure, tested natively); a bad value is named beside its field and changes nothing.
+
+use sim::scenario::limits;
+use sim::{Algorithm, Scenario, ServiceTime};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// A problem with one field, shown beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KnobError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn number<T: std::str::FromStr>(raw: &str, field: &'static str, what: &str) -> Result<T, KnobError> {
+    raw.trim()
+        .parse()
+        .map_err(|_| KnobError { field, message: format!("“{raw}” is not {what}; enter {what}") })
+}
+
+/// The scenario with one field changed, if the new value is valid.
+pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result<Scenario, KnobError> {
+    let mut s = scenario.clone();
+    let whole = "a whole number";
+    let decimal = "a number";
+    match field {
+        "clients.arrival_rate" => s.clients.arrival_rate = number(raw, field, decimal)?,
+        "servers.count" => s.servers.count = number(raw, field, whole)?,
+        "servers.concurrency" => s.servers.concurrency = number(raw, field, whole)?,
+        "servers.speed" => s.servers.speed = number(raw, field, decimal)?,
+        "servers.queue_limit" => s.servers.queue_limit = number(raw, field, whole)?,
+        "servers.service.mean_ms" => s.servers.service = s.servers.service.with_mean_ms(number(raw, field, decimal)?),
+        "servers.service.sigma" => {
+            if let ServiceTime::LogNormal { mean_ms, .. } = s.servers.service {
+                s.servers.service = ServiceTime::LogNormal { mean_ms, sigma: number(raw, field, decimal)? };
+            }
+        }
+        "servers.service.kind" => {
+            let mean_ms = s.servers.service.mean_ms();
+            s.servers.service = match raw {
+                "fixed" => ServiceTime::Fixed { mean_ms },
+                "exponential" => ServiceTime::Exponential { mean_ms },
+                _ => ServiceTime::LogNormal { mean_ms, sigma: 1.0 },
+            };
+        }
+        "network.link_latency_ms" => s.network.link_latency_ms = number(raw, field, decimal)?,
+        "balancer.algorithm" => {
+            s.balancer.algorithm = Algorithm::from_key(raw)
+                .ok_or_else(|| KnobError { field, message: format!("unknown algorithm “{raw}”") })?;
+        }
+        _ => return Err(KnobError { field, message: "this setting cannot be changed here".into() }),
+    }
+    match s.clone().validate() {
+        Ok(_) => Ok(s),
+        Err(errors) => {
+            let e = errors.iter().find(|e| e.field == field).unwrap_or(&errors[0]);
+            Err(KnobError { field, message: format!("must be {}", e.allowed) })
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct KnobsProps {
+    pub scenario: Scenario,
+    pub error: Option<KnobError>,
+    /// (field, raw text): the app applies it with `apply_knob`
+    pub on_edit: Callback<(&'static str, String)>,
+}
+
+#[function_component(Knobs)]
+pub fn knobs(props: &KnobsProps) -> Html {
+    let s = &props.scenario;
+    let field = |field: &'static str, label: &str, value: String, step: &str, hint: String| -> Html {
+        let cb = props.on_edit.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            cb.emit((field, input.value()));
+        });
+        let error = props.error.as_ref().filter(|e| e.field == field);
+        html! {
+            <label class={classes!("knob", error.is_some().then_some("invalid"))}>
+                <span class="name">{ label }</span>
+                <input type="number" step={step.to_string()} value={value} {onchange} data-field={field} />
+                <span class="hint">{ hint }</span>
+                if let Some(e) = error { <span class="error" role="alert">{ &e.message }</span> }
+            </label>
+        }
+    };
+    let select = |field: &'static str, label: &str, options: Vec<(&'static str, &'static str)>, current: &'static str| -> Html {
+        let cb = props.on_edit.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            cb.emit((field, select.value()));
+        });
+        html! {
+            <label class="knob">
+                <span class="name">{ label }</span>
+                <select {onchange} data-field={field}>
+                    { for options.into_iter().map(|(key, text)| html! { <option value={key} selected={key == current}>{ text }</option> }) }
+                </select>
+            </label>
+        }
+    };
+    let algorithm = s.balancer.algorithm;
+    let kind_key = match s.servers.service {
+        ServiceTime::Fixed { .. } => "fixed",
+        ServiceTime::Exponential { .. } => "exponential",
+        ServiceTime::LogNormal { .. } => "log_normal",
+    };
+    html! {
+        <form class="knobs" aria-label="Scenario settings" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+            <h2>{ "Scenario" }</h2>
+            <p class="note">{ "Changing a setting restarts the run from it." }</p>
+            { field("clients.arrival_rate", "Arrival rate (requests/s)", s.clients.arrival_rate.to_string(), "10",
+                    format!("Poisson arrivals, up to {}", sim::scenario::fmt_number(limits::MAX_ARRIVAL_RATE))) }
+            { select("balancer.algorithm", "Balancing algorithm",
+                     Algorithm::ALL.iter().map(|a| (a.key(), a.label())).collect(), algorithm.key()) }
+            <p class="follows">{ format!("Follows {}", algorithm.follows()) }</p>
+            { field("servers.count", "Servers", s.servers.count.to_string(), "1", format!("1 to {}", limits::MAX_SERVERS)) }
+            { field("servers.concurrency", "Slots per server", s.servers.concurrency.to_string(), "1",
+                    "requests a server works on at once".into()) }
+            { field("servers.speed", "Server speed (×)", s.servers.speed.to_string(), "0.1", "2 = twice as fast".into()) }
+            { field("servers.queue_limit", "Queue limit per server", s.servers.queue_limit.to_string(), "1",
+                    "beyond it: 503".into()) }
+            { select("servers.service.kind", "Service time",
+                     vec![("fixed", "Fixed"), ("exponential", "Exponential"), ("log_normal", "Log-normal (long tail)")], kind_key) }
+            { field("servers.service.mean_ms", "Mean service time (ms)", s.servers.service.mean_ms().to_string(), "1",
+                    "at speed 1".into()) }
+            if let ServiceTime::LogNormal { sigma, .. } = s.servers.service {
+                { field("servers.service.sigma", "Log-normal σ", sigma.to_string(), "0.1", "bigger = longer tail".into()) }
+            }
+            { field("network.link_latency_ms", "Link latency (ms)", s.network.link_latency_ms.to_string(), "1",
+                    "each hop, one way".into()) }
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_good_edit_changes_one_field() {
+        let s = Scenario::default();
+        let edited = apply_knob(&s, "servers.count", "7").unwrap();
+        assert_eq!(edited.servers.count, 7);
+        assert_eq!(edited.clients, s.clients);
+        let edited = apply_knob(&s, "servers.service.kind", "log_normal").unwrap();
+        assert_eq!(edited.servers.service, ServiceTime::LogNormal { mean_ms: 20.0, sigma: 1.0 });
+        let edited = apply_knob(&s, "balancer.algorithm", "least_connections").unwrap();
+        assert_eq!(edited.balancer.algorithm, Algorithm::LeastConnections);
+    }
+
+    #[test]
+    fn bad_edits_say_what_to_enter() {
+        let s = Scenario::default();
+        let e = apply_knob(&s, "servers.count", "5000").unwrap_err();
+        assert_eq!((e.field, e.message.as_str()), ("servers.count", "must be between 1 and 1,000"));
+        let e = apply_knob(&s, "clients.arrival_rate", "lots").unwrap_err();
+        assert_eq!(e.message, "“lots” is not a number; enter a number");
+        let e = apply_knob(&s, "servers.concurrency", "2.5").unwrap_err();
+        assert!(e.message.contains("a whole number"));
+        assert!(apply_knob(&s, "clients.arrival_rate", "0").is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! The panels around the diagram: each a function component of the same shape (props in,
+//! callbacks out), holding no model state of its own.
+
+pub mod charts;
+pub mod controls;
+pub mod dialog;
+pub mod knobs;
+pub mod lesson;
+pub mod stats;

@@ -1,0 +1,112 @@
+//! The animation loop's model side: one `Sim` and the wall clock that drives it. Each frame
+//! advances simulated time by (wall time since the last frame × speed), within an event budget so
+//! that no frame freezes the page; when the budget runs out, the sim lags and says so.
+
+use sim::{SecondSample, Sim, SimTime, Snapshot, ValidScenario};
+
+/// Events one frame may run. About 5 ms of work natively; a few times that in wasm.
+const EVENTS_PER_FRAME: u64 = 150_000;
+/// Longest wall-clock gap one frame counts [ms], so that a background tab does not jump ahead.
+const MAX_FRAME_GAP_MS: f64 = 100.0;
+/// Request dots drawn at most; the rest are counted.
+pub const MAX_DOTS: usize = 400;
+/// Seconds of history the charts show.
+pub const CHART_WINDOW_S: usize = 60;
+
+/// What one frame draws. Plain data, compared to skip redraws that change nothing.
+#[derive(Clone, PartialEq)]
+pub struct FrameView {
+    pub snapshot: Snapshot,
+    pub series: Vec<SecondSample>,
+    /// true when the last frame could not keep up with the speed asked for
+    pub lagging: bool,
+    pub events_processed: u64,
+}
+
+pub struct Player {
+    sim: Sim,
+    /// which run this is (the app bumps it to restart)
+    pub run_id: u64,
+    last_frame_ms: Option<f64>,
+    lagging: bool,
+}
+
+impl Player {
+    /// A new run, fast-forwarded to `at` (a shared link's playback position).
+    pub fn new(scenario: ValidScenario, at: SimTime, run_id: u64) -> Self {
+        let mut sim = Sim::new(scenario);
+        sim.run_until(at);
+        Player { sim, run_id, last_frame_ms: None, lagging: false }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.sim.now()
+    }
+
+    /// Called on every animation frame while playing, with the frame's timestamp [ms].
+    pub fn advance(&mut self, frame_ms: f64, speed: f64) {
+        let gap_ms = match self.last_frame_ms {
+            Some(last) => (frame_ms - last).clamp(0.0, MAX_FRAME_GAP_MS),
+            None => 0.0,
+        };
+        self.last_frame_ms = Some(frame_ms);
+        let target = self.sim.now() + SimTime::from_millis_f64(gap_ms * speed);
+        self.lagging = !self.sim.run_until_within(target, EVENTS_PER_FRAME);
+    }
+
+    /// Playback stopped: the next frame must not count the paused time.
+    pub fn pause(&mut self) {
+        self.last_frame_ms = None;
+        self.lagging = false;
+    }
+
+    /// Runs exactly one event (the single-step control).
+    pub fn step(&mut self) {
+        self.sim.step();
+    }
+
+    pub fn view(&self) -> FrameView {
+        let series = self.sim.metrics().series();
+        let skip = series.len().saturating_sub(CHART_WINDOW_S);
+        FrameView {
+            snapshot: self.sim.snapshot(MAX_DOTS),
+            series: series.iter().skip(skip).copied().collect(),
+            lagging: self.lagging,
+            events_processed: self.sim.events_processed(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim::Scenario;
+
+    #[test]
+    fn frames_advance_by_wall_time_times_speed() {
+        let mut p = Player::new(Scenario::default().validate().unwrap(), SimTime::ZERO, 0);
+        p.advance(1_000.0, 0.5);
+        assert_eq!(p.now(), SimTime::ZERO, "the first frame only starts the clock");
+        p.advance(1_016.0, 0.5);
+        assert_eq!(p.now(), SimTime::from_millis(8));
+        p.advance(5_000.0, 1.0);
+        assert_eq!(p.now(), SimTime::from_millis(108), "long gaps are clamped to 100 ms");
+        p.pause();
+        p.advance(9_000.0, 1.0);
+        assert_eq!(p.now(), SimTime::from_millis(108));
+    }
+
+    #[test]
+    fn an_overloaded_frame_lags_instead_of_freezing() {
+        let mut s = Scenario::default();
+        s.clients.arrival_rate = 1_000_000.0;
+        s.servers.count = 1_000;
+        let mut p = Player::new(s.validate().unwrap(), SimTime::ZERO, 0);
+        p.advance(0.0, 100.0);
+        p.advance(100.0, 100.0);
+        let view = p.view();
+        assert!(view.lagging);
+        assert!(view.events_processed <= EVENTS_PER_FRAME);
+        assert!(view.snapshot.requests.len() <= MAX_DOTS);
+    }
+}

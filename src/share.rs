@@ -1,0 +1,164 @@
+//! The page's address and memory, both ways: what the URL and localStorage say at start-up
+//! (`boot_from`, pure and tested natively), and writing the link back as the user works. The link
+//! format itself belongs to `sim::link`, shared with the CLI.
+
+use sim::{link, Scenario, SimTime};
+
+/// Where the last scenario that ran is kept, so a bad link never costs the user their work.
+const LAST_SCENARIO_KEY: &str = "scalelab.last-scenario";
+
+/// What the page opens with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Boot {
+    /// `?embed=1`: only the diagram, the play controls and the charts
+    pub embed: bool,
+    pub scenario: Scenario,
+    /// playback position to open at (a shared link's)
+    pub at: SimTime,
+    /// true when a valid link was opened (the page then starts paused at its position)
+    pub from_link: bool,
+    /// what went wrong with the link, in words for the banner
+    pub banner: Option<String>,
+}
+
+/// Decides what to open from the query string, the fragment and the stored last scenario.
+pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
+    let embed = search.trim_start_matches('?').split('&').any(|pair| pair == "embed=1" || pair == "embed");
+    let fragment = fragment.trim_start_matches('#');
+    let last_good = stored
+        .and_then(|json| serde_json::from_str::<Scenario>(json).ok())
+        .filter(|s| s.clone().validate().is_ok());
+    let fallback = |why: String| {
+        let (scenario, which) = match &last_good {
+            Some(s) => (s.clone(), "the scenario you last had open"),
+            None => (Scenario::default(), "the default scenario"),
+        };
+        Boot {
+            embed,
+            scenario,
+            at: SimTime::ZERO,
+            from_link: false,
+            banner: Some(format!("This link could not be opened: {why}. Showing {which} instead; ask whoever shared it for a fresh link.")),
+        }
+    };
+    if fragment.is_empty() {
+        return Boot {
+            embed,
+            scenario: last_good.unwrap_or_default(),
+            at: SimTime::ZERO,
+            from_link: false,
+            banner: None,
+        };
+    }
+    match link::decode(fragment) {
+        Ok(run) => Boot { embed, scenario: run.scenario.into_inner(), at: run.at, from_link: true, banner: None },
+        Err(e) => fallback(e.to_string()),
+    }
+}
+
+/// The full address that reopens `scenario` at `at`; `embed` adds `?embed=1`.
+pub fn url_for(origin_and_path: &str, scenario: &Scenario, at: SimTime, embed: bool) -> String {
+    let query = if embed { "?embed=1" } else { "" };
+    format!("{origin_and_path}{query}#{}", link::encode(scenario, at))
+}
+
+/// The HTML to paste into course notes.
+pub fn embed_snippet(origin_and_path: &str, scenario: &Scenario, at: SimTime) -> String {
+    format!(
+        "<iframe src=\"{}\" width=\"800\" height=\"520\" style=\"border:0;max-width:100%\" title=\"Scalelab simulation\" loading=\"lazy\"></iframe>",
+        url_for(origin_and_path, scenario, at, true)
+    )
+}
+
+/// What the browser says, read once at start-up.
+pub fn boot() -> Boot {
+    let location = web_sys::window().map(|w| w.location());
+    let search = location.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
+    let hash = location.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
+    let stored = storage().and_then(|s| s.get_item(LAST_SCENARIO_KEY).ok().flatten());
+    boot_from(&search, &hash, stored.as_deref())
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Remembers the scenario that is running now (quietly does nothing where storage is refused).
+pub fn remember(scenario: &Scenario) {
+    if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(scenario)) {
+        let _ = storage.set_item(LAST_SCENARIO_KEY, &json);
+    }
+}
+
+/// The page's address without query or fragment.
+pub fn origin_and_path() -> String {
+    web_sys::window()
+        .and_then(|w| {
+            let l = w.location();
+            Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
+        })
+        .unwrap_or_default()
+}
+
+/// Puts the link for `scenario` at `at` in the address bar without adding a history entry.
+pub fn write_link(scenario: &Scenario, at: SimTime, embed: bool) {
+    let url = url_for(&origin_and_path(), scenario, at, embed);
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// Copies to the clipboard where the browser allows it; the dialog shows the text either way.
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_fragment_opens_the_last_scenario_or_the_default() {
+        let b = boot_from("", "", None);
+        assert_eq!((b.scenario, b.banner, b.embed), (Scenario::default(), None, false));
+        let mut mine = Scenario::default();
+        mine.servers.count = 9;
+        let b = boot_from("?embed=1", "", Some(&serde_json::to_string(&mine).unwrap()));
+        assert_eq!((b.scenario, b.embed), (mine, true));
+    }
+
+    #[test]
+    fn a_good_link_opens_at_its_position() {
+        let mut s = Scenario::default();
+        s.seed = 77;
+        let text = link::encode(&s, SimTime::from_secs(3));
+        let b = boot_from("", &format!("#{text}"), None);
+        assert_eq!((b.scenario, b.at, b.from_link, b.banner), (s, SimTime::from_secs(3), true, None));
+    }
+
+    #[test]
+    fn a_mangled_link_keeps_what_the_user_had_and_says_why() {
+        let mut mine = Scenario::default();
+        mine.clients.arrival_rate = 123.0;
+        let stored = serde_json::to_string(&mine).unwrap();
+        let b = boot_from("", "#v1.garbage!", Some(&stored));
+        assert_eq!(b.scenario, mine);
+        let banner = b.banner.unwrap();
+        assert!(banner.contains("damaged") && banner.contains("the scenario you last had open"), "{banner}");
+        let b = boot_from("", "#v3.abc", Some("{not json"));
+        assert_eq!(b.scenario, Scenario::default());
+        assert!(b.banner.unwrap().contains("format version 3"));
+    }
+
+    #[test]
+    fn urls_and_snippets_reopen_the_same_run() {
+        let s = Scenario::default();
+        let url = url_for("http://127.0.0.1:8080/", &s, SimTime::from_secs(2), false);
+        let run = link::decode(&url).unwrap();
+        assert_eq!((run.scenario.get(), run.at), (&s, SimTime::from_secs(2)));
+        let snippet = embed_snippet("http://127.0.0.1:8080/", &s, SimTime::ZERO);
+        assert!(snippet.starts_with("<iframe src=\"http://127.0.0.1:8080/?embed=1#v1."), "{snippet}");
+    }
+}
