@@ -166,14 +166,14 @@ pub fn app() -> Html {
         });
     }
 
-    let on_step = {
+    let on_step = use_callback((), {
         let (player, frame, dispatcher) = (player.clone(), frame.clone(), state.dispatcher());
-        Callback::from(move |()| {
+        move |(), _| {
             dispatcher.dispatch(Action::Pause);
             player.borrow_mut().step();
             frame.set(player.borrow().view());
-        })
-    };
+        }
+    });
 
     // Keyboard: space plays or pauses, the right arrow steps (not while typing in a field).
     {
@@ -220,30 +220,27 @@ pub fn app() -> Html {
         });
     }
 
-    let dispatch = |make: fn() -> Action| {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |()| dispatcher.dispatch(make()))
-    };
-    let on_speed = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |speed| dispatcher.dispatch(Action::SetSpeed(speed)))
-    };
-    let on_seed = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |seed| dispatcher.dispatch(Action::SetSeed(seed)))
-    };
-    let on_edit = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |(field, raw): (&'static str, String)| dispatcher.dispatch(Action::EditKnob(field, raw)))
-    };
-    let on_share = {
-        let (dispatcher, player, scenario) = (state.dispatcher(), player.clone(), state.scenario.clone());
-        Callback::from(move |()| {
+    // Callbacks are memoised so that panels whose inputs did not change skip the per-frame redraw
+    // (a redraw would also reset a field the user is typing in).
+    let dispatcher = state.dispatcher();
+    let on_toggle = use_callback((), { let d = dispatcher.clone(); move |(), _| d.dispatch(Action::TogglePlay) });
+    let on_restart = use_callback((), { let d = dispatcher.clone(); move |(), _| d.dispatch(Action::Restart) });
+    let on_speed = use_callback((), { let d = dispatcher.clone(); move |speed, _| d.dispatch(Action::SetSpeed(speed)) });
+    let on_seed = use_callback((), { let d = dispatcher.clone(); move |seed, _| d.dispatch(Action::SetSeed(seed)) });
+    let on_dismiss = use_callback((), { let d = dispatcher.clone(); move |(), _| d.dispatch(Action::DismissBanner) });
+    let on_close = use_callback((), { let d = dispatcher.clone(); move |(), _| d.dispatch(Action::CloseDialog) });
+    let on_edit = use_callback((), {
+        let d = dispatcher.clone();
+        move |(field, raw): (&'static str, String), _| d.dispatch(Action::EditKnob(field, raw))
+    });
+    let on_share = use_callback(state.scenario.clone(), {
+        let (d, player) = (dispatcher.clone(), player.clone());
+        move |(), scenario: &Scenario| {
             let at = player.borrow().now();
-            let url = share::url_for(&share::origin_and_path(), &scenario, at, false);
+            let url = share::url_for(&share::origin_and_path(), scenario, at, false);
             share::copy_to_clipboard(&url);
-            share::write_link(&scenario, at, false);
-            dispatcher.dispatch(Action::ShowDialog(DialogContent {
+            share::write_link(scenario, at, false);
+            d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Share this run".into(),
                 explanation: format!(
                     "This link opens the same scenario and seed, paused at t = {:.3} s, and replays exactly what you see. It has been copied to your clipboard.",
@@ -251,25 +248,25 @@ pub fn app() -> Html {
                 ),
                 text: url,
             }));
-        })
-    };
-    let on_embed = {
-        let (dispatcher, player, scenario) = (state.dispatcher(), player.clone(), state.scenario.clone());
-        Callback::from(move |()| {
-            let snippet = share::embed_snippet(&share::origin_and_path(), &scenario, player.borrow().now());
-            dispatcher.dispatch(Action::ShowDialog(DialogContent {
+        }
+    });
+    let on_embed = use_callback(state.scenario.clone(), {
+        let (d, player) = (dispatcher.clone(), player.clone());
+        move |(), scenario: &Scenario| {
+            let snippet = share::embed_snippet(&share::origin_and_path(), scenario, player.borrow().now());
+            d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Embed in your notes".into(),
                 explanation: "Paste this HTML into a course page. The embedded view shows the diagram, the play controls and the charts, and fits any frame size.".into(),
                 text: snippet,
             }));
-        })
-    };
+        }
+    });
 
     let view = &*frame;
     let controls = html! {
         <Controls playing={state.playing} speed={state.speed} seed={state.scenario.seed}
             now_s={view.snapshot.now.as_secs_f64()} lagging={view.lagging} compact={state.embed}
-            on_toggle={dispatch(|| Action::TogglePlay)} on_step={on_step} on_restart={dispatch(|| Action::Restart)}
+            on_toggle={on_toggle} on_step={on_step} on_restart={on_restart}
             on_speed={on_speed} on_seed={on_seed} on_share={on_share} on_embed={on_embed} />
     };
     let algorithm = state.scenario.balancer.algorithm;
@@ -300,7 +297,7 @@ pub fn app() -> Html {
             if let Some(message) = &state.banner {
                 <div class="banner" role="alert">
                     <span>{ message }</span>
-                    <button onclick={dispatch(|| Action::DismissBanner).reform(|_: MouseEvent| ())}>{ "Dismiss" }</button>
+                    <button onclick={on_dismiss.reform(|_: MouseEvent| ())}>{ "Dismiss" }</button>
                 </div>
             }
             <main class="layout">
@@ -317,7 +314,7 @@ pub fn app() -> Html {
             </main>
             if let Some(content) = &state.dialog {
                 <div class="overlay">
-                    <CopyDialog content={content.clone()} on_close={dispatch(|| Action::CloseDialog)} />
+                    <CopyDialog content={content.clone()} on_close={on_close} />
                 </div>
             }
         </div>

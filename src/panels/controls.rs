@@ -62,15 +62,6 @@ pub fn controls(props: &ControlsProps) -> Html {
         // The next seed from a fixed mixing step, so "new seed" is itself repeatable.
         Callback::from(move |_: MouseEvent| cb.emit(seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) >> 16))
     };
-    let on_seed_input = {
-        let cb = props.on_seed.clone();
-        Callback::from(move |e: Event| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            if let Ok(seed) = input.value().trim().parse::<u64>() {
-                cb.emit(seed);
-            }
-        })
-    };
     html! {
         <div class="controls" role="toolbar" aria-label="Playback">
             <button class="primary" onclick={toggle} title="Play or pause (space)" aria-keyshortcuts="Space">
@@ -86,14 +77,45 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <span class="lag" title="The browser cannot simulate this much traffic this fast; time runs slower than the speed asked for">{ "engine at its limit" }</span>
             }
             if !props.compact {
-                <label class="seed">{ "Seed " }
-                    <input type="number" min="0" value={props.seed.to_string()} onchange={on_seed_input} aria-label="Seed" />
-                </label>
+                <SeedField seed={props.seed} on_seed={props.on_seed.clone()} />
                 <button onclick={new_seed} title="Same scenario, other random traffic">{ "New seed" }</button>
                 <span class="spacer" />
                 <button onclick={props.on_share.reform(|_: MouseEvent| ())} title="Copy a link that replays exactly this run">{ "Share" }</button>
                 <button onclick={props.on_embed.reform(|_: MouseEvent| ())} title="Get HTML to put this simulation in course notes">{ "Embed" }</button>
             }
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SeedFieldProps {
+    pub seed: u64,
+    pub on_seed: Callback<u64>,
+}
+
+/// The seed, in a component of its own so that the per-frame redraw of the controls leaves what
+/// the user is typing alone. A value that is not a seed is named, and the run keeps its seed.
+#[function_component(SeedField)]
+pub fn seed_field(props: &SeedFieldProps) -> Html {
+    let problem = use_state(|| None::<String>);
+    let onchange = {
+        let (cb, problem) = (props.on_seed.clone(), problem.clone());
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let text = input.value();
+            match text.trim().parse::<u64>() {
+                Ok(seed) => {
+                    problem.set(None);
+                    cb.emit(seed);
+                }
+                Err(_) => problem.set(Some(format!("“{text}” is not a seed: enter a whole number from 0 to {}", u64::MAX))),
+            }
+        })
+    };
+    html! {
+        <label class={classes!("seed", problem.is_some().then_some("invalid"))}>{ "Seed " }
+            <input type="text" inputmode="numeric" value={props.seed.to_string()} {onchange} aria-label="Seed" />
+            if let Some(message) = &*problem { <span class="error" role="alert">{ message }</span> }
+        </label>
     }
 }

@@ -55,7 +55,7 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
         Ok(_) => Ok(s),
         Err(errors) => {
             let e = errors.iter().find(|e| e.field == field).unwrap_or(&errors[0]);
-            Err(KnobError { field, message: format!("must be {}", e.allowed) })
+            Err(KnobError { field, message: format!("{} is out of range: it must be {}", raw.trim(), e.allowed) })
         }
     }
 }
@@ -156,7 +156,10 @@ mod tests {
     fn bad_edits_say_what_to_enter() {
         let s = Scenario::default();
         let e = apply_knob(&s, "servers.count", "5000").unwrap_err();
-        assert_eq!((e.field, e.message.as_str()), ("servers.count", "must be between 1 and 1,000"));
+        assert_eq!(
+            (e.field, e.message.as_str()),
+            ("servers.count", "5000 is out of range: it must be between 1 and 1,000")
+        );
         let e = apply_knob(&s, "clients.arrival_rate", "lots").unwrap_err();
         assert_eq!(e.message, "“lots” is not a number; enter a number");
         let e = apply_knob(&s, "servers.concurrency", "2.5").unwrap_err();

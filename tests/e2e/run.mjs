@@ -1,0 +1,188 @@
+// End-to-end tests of the built site (dist/), served on loopback and driven in Debian's Chromium.
+// Usage: node tests/e2e/run.mjs [dist-dir]. Screenshots go to e2e-artifacts/.
+// Prints one line per test and a closing "N passed, N failed" line; exits non-zero on failure.
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { launch } from './browser.mjs';
+
+const dist = resolve(process.argv[2] || 'dist');
+const artifacts = resolve('e2e-artifacts');
+await mkdir(artifacts, { recursive: true });
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const server = createServer(async (req, res) => {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const file = join(dist, path.endsWith('/') ? path + 'index.html' : path);
+  if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' }).end(body);
+  } catch { res.writeHead(404).end('not found'); }
+});
+await new Promise(ok => server.listen(0, '127.0.0.1', ok));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const context = await launch();
+const results = [];
+
+/** Opens a page that records console errors and uncaught exceptions. */
+async function open(url, viewport = { width: 1400, height: 950 }) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('console', m => { if (m.type() === 'error') page.errors.push(m.text()); });
+  page.on('pageerror', e => page.errors.push(String(e)));
+  await page.setViewportSize(viewport);
+  await page.goto(url);
+  await page.waitForSelector('svg.diagram');
+  return page;
+}
+
+function check(condition, message) { if (!condition) throw new Error(message); }
+const clock = page => page.textContent('.controls .clock');
+const knob = (page, field) => page.inputValue(`[data-field='${field}']`);
+const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+async function test(name, body) {
+  try { await body(); results.push([name, true]); console.log(`ok   ${name}`); }
+  catch (e) { results.push([name, false]); console.log(`FAIL ${name}\n     ${e.message.split('\n')[0]}`); }
+}
+
+await test('the page loads without console errors', async () => {
+  const page = await open(base);
+  await page.waitForTimeout(1500);
+  check((await page.textContent('h1')) === 'Scalelab', 'no title');
+  check(await page.locator('.node.server').count() === 4, 'expected 4 servers');
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await shot(page, 'desktop');
+  await page.close();
+});
+
+await test('request dots move along the links', async () => {
+  const page = await open(base);
+  await page.waitForTimeout(800);
+  const positions = () => page.$$eval('.dot', dots => dots.map(d => `${d.getAttribute('cx')},${d.getAttribute('cy')}`).join(' '));
+  const before = await positions();
+  const t0 = await clock(page);
+  await page.waitForTimeout(400);
+  const after = await positions();
+  check(before.length > 0, 'no dots drawn');
+  check(before !== after, 'dots did not move');
+  check(t0 !== await clock(page), 'the clock did not advance');
+  await page.close();
+});
+
+await test('the charts update as simulated seconds pass', async () => {
+  const page = await open(base);
+  await page.selectOption('.controls select', { label: '10× fast' });
+  await page.waitForFunction(() => Number(document.querySelector('.chart').dataset.points) >= 3, null, { timeout: 10000 });
+  const points = await page.getAttribute('.chart polyline.throughput', 'points');
+  check(points && points.split(' ').length >= 3, 'throughput line is empty');
+  const legend = await page.textContent('.chart .legend');
+  check(/answered [1-9]/.test(legend), `throughput legend shows no traffic: ${legend}`);
+  await shot(page, 'charts');
+  await page.close();
+});
+
+await test('space plays and pauses, the right arrow steps', async () => {
+  const page = await open(base);
+  check((await page.textContent('.controls button.primary')).includes('Pause'), 'should start playing');
+  await page.locator('svg.diagram').click();
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
+  const paused = await clock(page);
+  await page.waitForTimeout(300);
+  check(paused === await clock(page), 'time moved while paused');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(t => document.querySelector('.controls .clock').textContent !== t, paused);
+  await page.close();
+});
+
+await test('an out-of-range knob is named and changes nothing', async () => {
+  const page = await open(base);
+  await page.fill("[data-field='servers.count']", '5000');
+  await page.press("[data-field='servers.count']", 'Enter');
+  await page.locator("[data-field='servers.count']").blur();
+  await page.waitForSelector('.knob.invalid .error');
+  const message = await page.textContent('.knob.invalid .error');
+  check(message.includes('between 1 and 1,000'), message);
+  check(await page.locator('.node.server').count() === 4, 'the run changed');
+  await shot(page, 'knob-error');
+  await page.close();
+});
+
+let shared = null;
+await test('a share link reopens the same run at the same moment', async () => {
+  const page = await open(base);
+  await page.fill("[data-field='servers.count']", '6');
+  await page.locator("[data-field='servers.count']").blur();
+  await page.waitForFunction(() => document.querySelectorAll('.node.server').length === 6);
+  await page.selectOption('.controls select', { label: '2× fast' });
+  await page.waitForTimeout(1200);
+  await page.click('.controls button.primary'); // pause
+  await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
+  const stats = await page.textContent('.stats');
+  const time = await clock(page);
+  await page.click('text=Share');
+  const url = await page.inputValue('.dialog textarea');
+  check(url.startsWith(base) && url.includes('#v1.'), `odd link ${url}`);
+  shared = { url, stats, time };
+  const again = await open(url);
+  check(await again.locator('.node.server').count() === 6, 'the scenario differs');
+  check(await clock(again) === time, `time ${await clock(again)} != ${time}`);
+  check(await again.textContent('.stats') === stats, `replay differs:\n${await again.textContent('.stats')}\n${stats}`);
+  check(again.errors.length === 0, again.errors.join(' | '));
+  await shot(again, 'shared-link');
+  await page.close();
+  await again.close();
+});
+
+await test('a mangled link shows a banner and keeps the last scenario', async () => {
+  const page = await open(base + '#v1.this-is-not-a-scenario');
+  const banner = await page.textContent('.banner');
+  check(banner.includes('could not be opened') && banner.includes('damaged'), banner);
+  check(banner.includes('the scenario you last had open'), banner);
+  check(await knob(page, 'servers.count') === '6', 'the last scenario was not kept');
+  check(page.url().includes('this-is-not-a-scenario'), 'the bad link was overwritten');
+  await shot(page, 'mangled-link');
+  const future = await open(base + '#v9.abc');
+  check((await future.textContent('.banner')).includes('format version 9'), 'unknown version not named');
+  await page.close();
+  await future.close();
+});
+
+await test('?embed=1 shows only the diagram, the play controls and the charts', async () => {
+  for (const [w, h] of [[800, 520], [360, 640]]) {
+    const page = await open(base + '?embed=1', { width: w, height: h });
+    check(await page.locator('.app.embed').count() === 1, 'not the embed layout');
+    check(await page.locator('.knobs, .lesson, header').count() === 0, 'full-page panels shown');
+    check(await page.locator('.charts .chart').count() === 3, 'charts missing');
+    check(await page.locator('text=Share').count() === 0, 'share button in embed');
+    const box = await page.locator('svg.diagram').boundingBox();
+    check(box.width > w * 0.5 && box.height > 80, `diagram too small: ${JSON.stringify(box)}`);
+    await shot(page, `embed-${w}x${h}`);
+    await page.close();
+  }
+  const page = await open(base);
+  await page.click('text=Embed');
+  const snippet = await page.inputValue('.dialog textarea');
+  check(snippet.startsWith('<iframe src="') && snippet.includes('?embed=1#v1.'), snippet);
+  await page.close();
+});
+
+await test('a phone viewport has no sideways scrolling', async () => {
+  const page = await open(base, { width: 390, height: 844 });
+  await page.waitForTimeout(800);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `page is ${overflow}px wider than the phone`);
+  check(await page.locator('svg.diagram.tall').count() === 1, 'phone should get the tall diagram');
+  await shot(page, 'phone');
+  await page.close();
+});
+
+await context.close();
+server.close();
+const passed = results.filter(([, ok]) => ok).length;
+const failed = results.length - passed;
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
