@@ -2,13 +2,13 @@
 //! drives the `Player`, the keyboard, and the page layout (full or embedded).
 
 use crate::diagram::Diagram;
+use crate::layout::Orientation;
 use crate::panels::charts::Charts;
 use crate::panels::controls::{Controls, DEFAULT_SPEED};
 use crate::panels::dialog::{CopyDialog, DialogContent};
 use crate::panels::knobs::{apply_knob, KnobError, Knobs};
 use crate::panels::lesson::Lesson;
 use crate::panels::stats::Stats;
-use crate::layout::Orientation;
 use crate::player::{FrameView, Player};
 use crate::share::{self, Boot};
 use gloo_render::{request_animation_frame, AnimationFrame};
@@ -223,12 +223,30 @@ pub fn app() -> Html {
     // Callbacks are memoised so that panels whose inputs did not change skip the per-frame redraw
     // (a redraw would also reset a field the user is typing in).
     let dispatcher = state.dispatcher();
-    let on_toggle = use_callback((), { let d = dispatcher.clone(); move |(), _| d.dispatch(Action::TogglePlay) });
-    let on_restart = use_callback((), { let d = dispatcher.clone(); move |(), _| d.dispatch(Action::Restart) });
-    let on_speed = use_callback((), { let d = dispatcher.clone(); move |speed, _| d.dispatch(Action::SetSpeed(speed)) });
-    let on_seed = use_callback((), { let d = dispatcher.clone(); move |seed, _| d.dispatch(Action::SetSeed(seed)) });
-    let on_dismiss = use_callback((), { let d = dispatcher.clone(); move |(), _| d.dispatch(Action::DismissBanner) });
-    let on_close = use_callback((), { let d = dispatcher.clone(); move |(), _| d.dispatch(Action::CloseDialog) });
+    let on_toggle = use_callback((), {
+        let d = dispatcher.clone();
+        move |(), _| d.dispatch(Action::TogglePlay)
+    });
+    let on_restart = use_callback((), {
+        let d = dispatcher.clone();
+        move |(), _| d.dispatch(Action::Restart)
+    });
+    let on_speed = use_callback((), {
+        let d = dispatcher.clone();
+        move |speed, _| d.dispatch(Action::SetSpeed(speed))
+    });
+    let on_seed = use_callback((), {
+        let d = dispatcher.clone();
+        move |seed, _| d.dispatch(Action::SetSeed(seed))
+    });
+    let on_dismiss = use_callback((), {
+        let d = dispatcher.clone();
+        move |(), _| d.dispatch(Action::DismissBanner)
+    });
+    let on_close = use_callback((), {
+        let d = dispatcher.clone();
+        move |(), _| d.dispatch(Action::CloseDialog)
+    });
     let on_edit = use_callback((), {
         let d = dispatcher.clone();
         move |(field, raw): (&'static str, String), _| d.dispatch(Action::EditKnob(field, raw))

@@ -25,9 +25,8 @@ pub struct Boot {
 pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
     let embed = search.trim_start_matches('?').split('&').any(|pair| pair == "embed=1" || pair == "embed");
     let fragment = fragment.trim_start_matches('#');
-    let last_good = stored
-        .and_then(|json| serde_json::from_str::<Scenario>(json).ok())
-        .filter(|s| s.clone().validate().is_ok());
+    let last_good =
+        stored.and_then(|json| serde_json::from_str::<Scenario>(json).ok()).filter(|s| s.clone().validate().is_ok());
     let fallback = |why: String| {
         let (scenario, which) = match &last_good {
             Some(s) => (s.clone(), "the scenario you last had open"),

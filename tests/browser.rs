@@ -67,8 +67,14 @@ async fn the_controls_emit_play_and_step() {
         now_s: 1.5,
         lagging: false,
         compact: false,
-        on_toggle: { let t = toggles.clone(); Callback::from(move |()| t.set(t.get() + 1)) },
-        on_step: { let s = steps.clone(); Callback::from(move |()| s.set(s.get() + 1)) },
+        on_toggle: {
+            let t = toggles.clone();
+            Callback::from(move |()| t.set(t.get() + 1))
+        },
+        on_step: {
+            let s = steps.clone();
+            Callback::from(move |()| s.set(s.get() + 1))
+        },
         on_restart: Callback::noop(),
         on_speed: Callback::noop(),
         on_seed: Callback::noop(),
@@ -94,7 +100,10 @@ async fn a_knob_edit_reaches_the_app_and_errors_show_beside_their_field() {
     let props = KnobsProps {
         scenario: Scenario::default(),
         error: Some(KnobError { field: "servers.count", message: "must be between 1 and 1,000".into() }),
-        on_edit: { let e = edits.clone(); Callback::from(move |edit| e.borrow_mut().push(edit)) },
+        on_edit: {
+            let e = edits.clone();
+            Callback::from(move |edit| e.borrow_mut().push(edit))
+        },
     };
     let root = mount_point();
     yew::Renderer::<Knobs>::with_root_and_props(root.clone(), props).render();

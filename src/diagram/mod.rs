@@ -87,12 +87,7 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
 }
 
 fn server_view(id: u32, g: &Gauges, b: &NodeBox, detail: Detail) -> Html {
-    let class = classes!(
-        "node",
-        "server",
-        heat_class(g.utilisation),
-        (!g.accepting).then_some("draining")
-    );
+    let class = classes!("node", "server", heat_class(g.utilisation), (!g.accepting).then_some("draining"));
     let title = format!(
         "Server {}: {}/{} slots busy, {}/{} queued, {} outstanding at the balancer, {:.0}% busy over the last second{}",
         id + 1,

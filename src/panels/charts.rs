@@ -26,7 +26,7 @@ pub struct ChartProps {
 
 /// A round number at or above `v`, for the y axis (1, 2 or 5 × 10^k).
 pub fn nice_ceiling(v: f64) -> f64 {
-    if !(v > 0.0) {
+    if v.is_nan() || v <= 0.0 {
         return 1.0;
     }
     let magnitude = 10f64.powf(v.log10().floor());

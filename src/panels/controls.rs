@@ -60,7 +60,9 @@ pub fn controls(props: &ControlsProps) -> Html {
         let cb = props.on_seed.clone();
         let seed = props.seed;
         // The next seed from a fixed mixing step, so "new seed" is itself repeatable.
-        Callback::from(move |_: MouseEvent| cb.emit(seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) >> 16))
+        Callback::from(move |_: MouseEvent| {
+            cb.emit(seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) >> 16)
+        })
     };
     html! {
         <div class="controls" role="toolbar" aria-label="Playback">
@@ -108,7 +110,9 @@ pub fn seed_field(props: &SeedFieldProps) -> Html {
                     problem.set(None);
                     cb.emit(seed);
                 }
-                Err(_) => problem.set(Some(format!("“{text}” is not a seed: enter a whole number from 0 to {}", u64::MAX))),
+                Err(_) => {
+                    problem.set(Some(format!("“{text}” is not a seed: enter a whole number from 0 to {}", u64::MAX)))
+                }
             }
         })
     };

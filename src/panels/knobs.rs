@@ -14,9 +14,7 @@ pub struct KnobError {
 }
 
 fn number<T: std::str::FromStr>(raw: &str, field: &'static str, what: &str) -> Result<T, KnobError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| KnobError { field, message: format!("“{raw}” is not {what}; enter {what}") })
+    raw.trim().parse().map_err(|_| KnobError { field, message: format!("“{raw}” is not {what}; enter {what}") })
 }
 
 /// The scenario with one field changed, if the new value is valid.
@@ -87,7 +85,11 @@ pub fn knobs(props: &KnobsProps) -> Html {
             </label>
         }
     };
-    let select = |field: &'static str, label: &str, options: Vec<(&'static str, &'static str)>, current: &'static str| -> Html {
+    let select = |field: &'static str,
+                  label: &str,
+                  options: Vec<(&'static str, &'static str)>,
+                  current: &'static str|
+     -> Html {
         let cb = props.on_edit.clone();
         let onchange = Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();

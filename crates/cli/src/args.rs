@@ -70,11 +70,10 @@ fn parse_run(rest: &[String]) -> Result<RunRequest, String> {
             }
             "--duration" => {
                 let value = words.next().ok_or("--duration needs a value in seconds, for example --duration 30")?;
-                let seconds: f64 = value
-                    .parse()
-                    .ok()
-                    .filter(|s: &f64| *s > 0.0 && *s <= MAX_DURATION_S)
-                    .ok_or_else(|| format!("--duration must be more than 0 and at most {MAX_DURATION_S} seconds, not `{value}`"))?;
+                let seconds: f64 =
+                    value.parse().ok().filter(|s: &f64| *s > 0.0 && *s <= MAX_DURATION_S).ok_or_else(|| {
+                        format!("--duration must be more than 0 and at most {MAX_DURATION_S} seconds, not `{value}`")
+                    })?;
                 run.duration = Some(SimTime::from_secs_f64(seconds));
             }
             flag if flag.starts_with("--") => {

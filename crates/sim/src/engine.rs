@@ -20,9 +20,15 @@ pub enum Command {
     /// a new server like the others joins the pool
     AddServer,
     /// the server stops taking new requests, finishes what it holds, then leaves
-    RemoveServer { server: u32 },
-    SetArrivalRate { per_second: f64 },
-    SetAlgorithm { algorithm: Algorithm },
+    RemoveServer {
+        server: u32,
+    },
+    SetArrivalRate {
+        per_second: f64,
+    },
+    SetAlgorithm {
+        algorithm: Algorithm,
+    },
 }
 
 /// Why a command was refused. The run is unchanged.
@@ -54,7 +60,9 @@ impl fmt::Display for CommandError {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// the next open-loop arrival; stale when its generation is not the clients' current one
-    Arrival { generation: u32 },
+    Arrival {
+        generation: u32,
+    },
     AtBalancer(RequestSlot),
     AtServer(RequestSlot),
     ServiceDone(RequestSlot),
@@ -167,8 +175,7 @@ pub struct Sim {
 impl Sim {
     pub fn new(scenario: ValidScenario) -> Self {
         let scenario = scenario.into_inner();
-        let servers =
-            (0..scenario.servers.count).map(|_| Server::new(&scenario.servers, SimTime::ZERO)).collect();
+        let servers = (0..scenario.servers.count).map(|_| Server::new(&scenario.servers, SimTime::ZERO)).collect();
         let mut sim = Sim {
             now: SimTime::ZERO,
             queue: EventQueue::default(),
@@ -470,9 +477,7 @@ impl Sim {
             let (link, forward, status) = match r.stage {
                 Stage::ToBalancer => (0, true, RequestStatus::Outbound),
                 Stage::ToServer => (node_of_server[r.server as usize] - 1, true, RequestStatus::Outbound),
-                Stage::BackToBalancer => {
-                    (node_of_server[r.server as usize] - 1, false, response_status(r.outcome))
-                }
+                Stage::BackToBalancer => (node_of_server[r.server as usize] - 1, false, response_status(r.outcome)),
                 Stage::BackToClient => (0, false, response_status(r.outcome)),
                 Stage::Queued | Stage::InService => continue,
             };
@@ -489,14 +494,7 @@ impl Sim {
                 status,
             });
         }
-        Snapshot {
-            now: self.now,
-            nodes,
-            links,
-            requests,
-            requests_on_links,
-            counters: self.metrics.counters,
-        }
+        Snapshot { now: self.now, nodes, links, requests, requests_on_links, counters: self.metrics.counters }
     }
 }
 

@@ -60,7 +60,6 @@ impl<E> EventQueue<E> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,8 +82,8 @@ pub fn decode(text: &str) -> Result<SharedRun, LinkError> {
         URL_SAFE_NO_PAD.decode(data).map_err(|_| LinkError::Damaged("its text is not valid base64url".into()))?;
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, MAX_INFLATED_BYTES)
         .map_err(|_| LinkError::Damaged("its data does not decompress".into()))?;
-    let payload: LinkPayload = serde_json::from_slice(&json)
-        .map_err(|e| LinkError::Damaged(format!("its scenario does not read: {e}")))?;
+    let payload: LinkPayload =
+        serde_json::from_slice(&json).map_err(|e| LinkError::Damaged(format!("its scenario does not read: {e}")))?;
     let scenario = payload.scenario.validate().map_err(LinkError::OutOfRange)?;
     Ok(SharedRun { scenario, at: SimTime::from_micros(payload.at_us) })
 }

@@ -19,8 +19,7 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 3] =
-        [Algorithm::RoundRobin, Algorithm::Random, Algorithm::LeastConnections];
+    pub const ALL: [Algorithm; 3] = [Algorithm::RoundRobin, Algorithm::Random, Algorithm::LeastConnections];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -236,8 +235,7 @@ impl Scenario {
     /// Offered load per server slot: λ·E[S] / (servers × concurrency × speed).
     pub fn utilisation(&self) -> f64 {
         let s = &self.servers;
-        let capacity_per_s =
-            f64::from(s.count) * f64::from(s.concurrency) * s.speed * 1_000.0 / s.service.mean_ms();
+        let capacity_per_s = f64::from(s.count) * f64::from(s.concurrency) * s.speed * 1_000.0 / s.service.mean_ms();
         self.clients.arrival_rate / capacity_per_s
     }
 }

@@ -10,7 +10,9 @@ pub enum NodeKind {
     Clients,
     Balancer,
     /// a server, with its stable id (ids are not reused when servers are removed)
-    Server { id: u32 },
+    Server {
+        id: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

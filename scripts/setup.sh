@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what building and testing Scalelab needs, and skips what is already there:
+# the wasm target, rustfmt and clippy, trunk, wasm-bindgen-cli (the version Cargo.lock names),
+# Debian's Chromium and ChromeDriver, and the npm tools (binaryen's wasm-opt, playwright-core).
+# Safe to run again; `make serve` and `make test` both call it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# Root runs apt-get itself; anyone else goes through sudo.
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "adding $component"
+    rustup component add "$component"
+  fi
+done
+
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
+  say "installing trunk $TRUNK_VERSION (takes several minutes, once)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly, and Trunk.toml must name it too.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if ! grep -q "^wasm_bindgen = \"$bindgen_version\"" Trunk.toml; then
+  echo "Trunk.toml [tools] wasm_bindgen must be \"$bindgen_version\" (the version in Cargo.lock); please update it." >&2
+  exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
+  say "installing wasm-bindgen-cli $bindgen_version"
+  # Not --locked: its lockfile names a crate version the registry lacks.
+  cargo install wasm-bindgen-cli --version "$bindgen_version"
+fi
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  say "installing Debian's chromium and chromium-driver"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm tools (binaryen, playwright-core)"
+  npm ci --no-audit --no-fund
+fi
+
+wasm_opt_version=$(node_modules/.bin/wasm-opt --version | awk '{print "version_" $3}')
+if ! grep -q "^wasm_opt = \"$wasm_opt_version\"" Trunk.toml; then
+  echo "Trunk.toml [tools] wasm_opt must be \"$wasm_opt_version\" (binaryen in package-lock.json); please update it." >&2
+  exit 1
+fi
