@@ -448,13 +448,14 @@ impl Sim {
         nodes[0].gauges.served = self.metrics.counters.completed;
         nodes[1].gauges.outstanding = self.metrics.counters.in_flight() as u32;
         let mut links = vec![LinkView { from: 0, to: 1 }];
-        // node index of each server id that is still shown
-        let mut node_of_server = vec![usize::MAX; self.servers.len()];
+        // The link (index into `links`) of each server id that is still shown. A removed server
+        // stays on the diagram until its last response is back at the balancer.
+        let mut link_of_server = vec![None; self.servers.len()];
         for (id, server) in self.servers.iter().enumerate() {
-            if server.is_retired() {
+            if server.is_retired() && self.balancer.outstanding(id as u32) == 0 {
                 continue;
             }
-            node_of_server[id] = nodes.len();
+            link_of_server[id] = Some(links.len());
             links.push(LinkView { from: 1, to: nodes.len() });
             nodes.push(NodeView {
                 kind: NodeKind::Server { id: id as u32 },
@@ -475,12 +476,14 @@ impl Sim {
         let mut requests_on_links = 0;
         for r in self.requests.live() {
             let (link, forward, status) = match r.stage {
-                Stage::ToBalancer => (0, true, RequestStatus::Outbound),
-                Stage::ToServer => (node_of_server[r.server as usize] - 1, true, RequestStatus::Outbound),
-                Stage::BackToBalancer => (node_of_server[r.server as usize] - 1, false, response_status(r.outcome)),
-                Stage::BackToClient => (0, false, response_status(r.outcome)),
+                Stage::ToBalancer => (Some(0), true, RequestStatus::Outbound),
+                Stage::ToServer => (link_of_server[r.server as usize], true, RequestStatus::Outbound),
+                Stage::BackToBalancer => (link_of_server[r.server as usize], false, response_status(r.outcome)),
+                Stage::BackToClient => (Some(0), false, response_status(r.outcome)),
                 Stage::Queued | Stage::InService => continue,
             };
+            // Every server with a request on its link is shown (see above); never index past.
+            let Some(link) = link else { continue };
             requests_on_links += 1;
             if requests.len() >= max_requests {
                 continue;

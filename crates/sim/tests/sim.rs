@@ -290,3 +290,22 @@ fn a_budgeted_run_is_the_same_run_in_slices() {
     assert!(slices > 20);
     assert_eq!(whole.summary(), sliced.summary());
 }
+
+#[test]
+fn a_removed_server_stays_drawn_until_its_last_response_is_back() {
+    let mut sim = Sim::new(valid(Scenario::default()));
+    sim.run_until(SimTime::from_millis(500));
+    sim.apply(Command::RemoveServer { server: 2 }).unwrap();
+    let mut seen_gone = false;
+    for _ in 0..20_000 {
+        sim.step();
+        let snap = sim.snapshot(usize::MAX);
+        assert!(snap.requests.iter().all(|r| r.link < snap.links.len()));
+        let shown = snap.nodes.iter().any(|n| n.label == "Server 3");
+        if !shown {
+            seen_gone = true;
+        }
+        assert!(!(seen_gone && shown), "a server came back");
+    }
+    assert!(seen_gone, "the removed server never left");
+}
