@@ -41,6 +41,7 @@ pub enum Action {
     SetSeed(u64),
     /// a knob's field and the text the user entered
     EditKnob(&'static str, String),
+    ShowBanner(String),
     DismissBanner,
     ShowDialog(DialogContent),
     CloseDialog,
@@ -93,6 +94,7 @@ impl Reducible for AppState {
                 Ok(scenario) => s.restarted(scenario),
                 Err(error) => AppState { knob_error: Some(error), ..s },
             },
+            Action::ShowBanner(message) => AppState { banner: Some(message), ..s },
             Action::DismissBanner => AppState { banner: None, ..s },
             Action::ShowDialog(content) => AppState { dialog: Some(content), ..s },
             Action::CloseDialog => AppState { dialog: None, ..s },
@@ -142,6 +144,21 @@ pub fn app() -> Html {
             // After a bad link, leave the address alone until the user acts, so it can be read.
             if state.banner.is_none() {
                 share::write_link(&state.scenario, player.borrow().now(), state.embed);
+            }
+        });
+    }
+
+    // A link too far into its run to replay quickly opens as far as the page got, and says so.
+    {
+        let (player, dispatcher) = (player.clone(), state.dispatcher());
+        use_effect_with(state.run_id, move |_| {
+            let player = player.borrow();
+            if let Some(asked) = player.fell_short_of {
+                dispatcher.dispatch(Action::ShowBanner(format!(
+                    "This link's moment (t = {:.1} s) is too far into a busy run to replay in the browser; it opened at t = {:.1} s. The CLI (scalelab run LINK) replays it in full.",
+                    asked.as_secs_f64(),
+                    player.now().as_secs_f64()
+                )));
             }
         });
     }

@@ -10,5 +10,23 @@ pub mod share;
 
 /// Mounts the app on the page's body.
 pub fn start() {
+    yew::set_custom_panic_hook(Box::new(report_panic));
     yew::Renderer::<app::App>::new().render();
+}
+
+/// A panic stops the WebAssembly module, so the page can no longer respond. Rather than leave a
+/// frozen page, say so plainly: the scenario is already saved (localStorage), so a reload is safe.
+fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
+    web_sys::console::error_1(&format!("Scalelab stopped: {info}").into());
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(body) = document.body() else { return };
+    if let Ok(notice) = document.create_element("div") {
+        notice.set_class_name("fatal");
+        notice.set_attribute("role", "alert").ok();
+        notice.set_text_content(Some(
+            "Scalelab hit an internal error and stopped. Your scenario is saved: reload the page to carry on. \
+             If it happens again, please report it with the page's link.",
+        ));
+        body.prepend_with_node_1(&notice).ok();
+    }
 }

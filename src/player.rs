@@ -6,6 +6,9 @@ use sim::{SecondSample, Sim, SimTime, Snapshot, ValidScenario};
 
 /// Events one frame may run. About 5 ms of work natively; a few times that in wasm.
 const EVENTS_PER_FRAME: u64 = 150_000;
+/// Events the page runs to reach a shared link's position before it shows anything: a few
+/// seconds in the browser at most. A link further in is opened as far as this gets.
+const FAST_FORWARD_EVENTS: u64 = 40_000_000;
 /// Longest wall-clock gap one frame counts [ms], so that a background tab does not jump ahead.
 const MAX_FRAME_GAP_MS: f64 = 100.0;
 /// Request dots drawn at most; the rest are counted.
@@ -29,14 +32,20 @@ pub struct Player {
     pub run_id: u64,
     last_frame_ms: Option<f64>,
     lagging: bool,
+    /// the position asked for, when fast-forwarding to it would have taken too long
+    pub fell_short_of: Option<SimTime>,
 }
 
 impl Player {
-    /// A new run, fast-forwarded to `at` (a shared link's playback position).
+    /// A new run, fast-forwarded to `at` (a shared link's playback position) within a budget.
     pub fn new(scenario: ValidScenario, at: SimTime, run_id: u64) -> Self {
+        Self::with_fast_forward_budget(scenario, at, run_id, FAST_FORWARD_EVENTS)
+    }
+
+    fn with_fast_forward_budget(scenario: ValidScenario, at: SimTime, run_id: u64, budget: u64) -> Self {
         let mut sim = Sim::new(scenario);
-        sim.run_until(at);
-        Player { sim, run_id, last_frame_ms: None, lagging: false }
+        let reached = sim.run_until_within(at, budget);
+        Player { sim, run_id, last_frame_ms: None, lagging: false, fell_short_of: (!reached).then_some(at) }
     }
 
     pub fn now(&self) -> SimTime {
@@ -94,6 +103,16 @@ mod tests {
         p.pause();
         p.advance(9_000.0, 1.0);
         assert_eq!(p.now(), SimTime::from_millis(108));
+    }
+
+    #[test]
+    fn fast_forward_stops_at_its_budget_and_says_so() {
+        let valid = || Scenario::default().validate().unwrap();
+        let p = Player::with_fast_forward_budget(valid(), SimTime::from_secs(60), 0, 1_000);
+        assert_eq!(p.fell_short_of, Some(SimTime::from_secs(60)));
+        assert!(p.now() < SimTime::from_secs(1));
+        let p = Player::with_fast_forward_budget(valid(), SimTime::from_secs(2), 0, 1_000_000);
+        assert_eq!((p.fell_short_of, p.now()), (None, SimTime::from_secs(2)));
     }
 
     #[test]

@@ -13,6 +13,8 @@ use std::fmt;
 pub const CURRENT_VERSION: u32 = 1;
 /// A payload that inflates past this is refused (a real scenario is well under 2 KB).
 const MAX_INFLATED_BYTES: usize = 64 * 1024;
+/// The furthest playback position a link may hold: one simulated day.
+pub const MAX_POSITION: SimTime = SimTime::from_secs(86_400);
 /// Compression level 9: links are written rarely and should be short.
 const DEFLATE_LEVEL: u8 = 9;
 
@@ -84,8 +86,26 @@ pub fn decode(text: &str) -> Result<SharedRun, LinkError> {
         .map_err(|_| LinkError::Damaged("its data does not decompress".into()))?;
     let payload: LinkPayload =
         serde_json::from_slice(&json).map_err(|e| LinkError::Damaged(format!("its scenario does not read: {e}")))?;
-    let scenario = payload.scenario.validate().map_err(LinkError::OutOfRange)?;
-    Ok(SharedRun { scenario, at: SimTime::from_micros(payload.at_us) })
+    let at = SimTime::from_micros(payload.at_us);
+    let mut scenario = payload.scenario.validate();
+    if at > MAX_POSITION {
+        let problem = ValidationError {
+            field: "position",
+            value: format!("{} s", crate::scenario::fmt_number(at.whole_secs() as f64)),
+            allowed: format!(
+                "at most {} s (one simulated day)",
+                crate::scenario::fmt_number(MAX_POSITION.whole_secs() as f64)
+            ),
+        };
+        scenario = match scenario {
+            Ok(_) => Err(vec![problem]),
+            Err(mut problems) => {
+                problems.push(problem);
+                Err(problems)
+            }
+        };
+    }
+    Ok(SharedRun { scenario: scenario.map_err(LinkError::OutOfRange)?, at })
 }
 
 #[cfg(test)]
@@ -111,6 +131,15 @@ mod tests {
         let mut cut = encode(&Scenario::default(), SimTime::ZERO);
         cut.truncate(cut.len() - 10);
         assert!(matches!(decode(&cut), Err(LinkError::Damaged(_))));
+        match decode(&encode(&Scenario::default(), SimTime::from_secs(100_000))) {
+            Err(LinkError::OutOfRange(e)) => {
+                assert_eq!(
+                    e[0].to_string(),
+                    "position is 100,000 s, but it must be at most 86,400 s (one simulated day)"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
         let mut wild = Scenario::default();
         wild.servers.count = 5_000;
         match decode(&encode(&wild, SimTime::ZERO)) {

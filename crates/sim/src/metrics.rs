@@ -16,7 +16,7 @@ const BUCKETS: usize = ((40 - SUB_BUCKET_BITS as usize) * SUB_BUCKETS as usize) 
 /// then 64 buckets per doubling. Fixed size, whatever it records.
 #[derive(Clone)]
 pub struct Histogram {
-    counts: Box<[u32; BUCKETS]>,
+    counts: Box<[u64; BUCKETS]>,
     count: u64,
     sum: u128,
     min: u64,
@@ -98,7 +98,7 @@ impl Histogram {
         let rank = ((p / 100.0 * self.count as f64).ceil() as u64).max(1);
         let mut seen = 0u64;
         for (index, &n) in self.counts.iter().enumerate() {
-            seen += u64::from(n);
+            seen += n;
             if seen >= rank {
                 let mid = bucket_midpoint(index).clamp(self.min as f64, self.max as f64);
                 return mid / 1_000.0;
