@@ -28,6 +28,8 @@ pub fn diagram(props: &DiagramProps) -> Html {
             RequestStatus::Outbound => "dot outbound",
             RequestStatus::Answered => "dot answered",
             RequestStatus::Refused => "dot refused",
+            RequestStatus::Failed => "dot failed",
+            RequestStatus::Abandoned => "dot abandoned",
         };
         html! { <circle key={r.serial.to_string()} class={class} cx={fmt(x)} cy={fmt(y)} r="5" /> }
     });

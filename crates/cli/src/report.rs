@@ -25,10 +25,13 @@ pub fn text(name: &str, s: &Summary) -> String {
          Requests arrived:     {}\n\
          Completed (2xx):      {}\n\
          Rejected (503, queue full):  {}\n\
-         Failed (503, no server):     {}\n\
+         Failed (no server, refused, reset):  {}\n\
+         Timed out (client gave up):  {}\n\
+         Retried on another server:   {}\n\
          Still in flight:      {}\n\
          Throughput:           {:.2} requests/s\n\
          Latency (ms):         mean {:.2}  p50 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}\n\
+         Server cost:          ${:.4}\n\
          Trace hash:           {}\n",
         s.simulated_seconds,
         s.events_processed,
@@ -36,6 +39,8 @@ pub fn text(name: &str, s: &Summary) -> String {
         r.completed,
         r.rejected,
         r.failed,
+        r.timed_out,
+        r.retried,
         s.in_flight,
         s.throughput_per_s,
         l.mean,
@@ -43,6 +48,7 @@ pub fn text(name: &str, s: &Summary) -> String {
         l.p95,
         l.p99,
         l.max,
+        s.cost_dollars,
         s.trace_hash,
     )
 }

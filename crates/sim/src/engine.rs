@@ -1,60 +1,35 @@
-//! The simulation loop: one world that owns every component, the event queue, the one RNG and the
-//! metrics. `step` runs one event; `run_until` runs every event up to a time. Requests move
-//! clients → balancer → server → balancer → clients, each hop one link with the network's latency.
+//! The simulation loop: one world that owns every component, the event queue, the random streams
+//! and the metrics. `step` runs one event; `run_until` runs every event up to a time. Requests
+//! move clients → balancer → server → balancer → clients, each hop one link with the network's
+//! latency; heartbeats go balancer → server → balancer; timeline entries change the run at set
+//! moments.
 
-use crate::components::balancer::Balancer;
+use crate::command::{Command, CommandError};
+use crate::components::balancer::{Balancer, RequestKey};
 use crate::components::clients::Clients;
-use crate::components::server::{Admission, RequestSlot, Server};
+use crate::components::health::HealthCheck;
+use crate::components::server::{Admission, Fault, RequestSlot, Server};
 use crate::event_queue::EventQueue;
 use crate::metrics::{LatencySummary, Metrics, Summary};
 use crate::rng::Rng;
-use crate::scenario::{limits, Algorithm, Scenario, ValidScenario};
-use crate::snapshot::{Gauges, LinkView, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
+use crate::scenario::{limits, Scenario, TimelineEntry, ValidScenario};
+use crate::snapshot::{Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
 use crate::time::SimTime;
 use crate::trace::TraceHash;
-use std::fmt;
+use std::collections::VecDeque;
 
-/// What can change while a run goes on. Closed: the UI changes the model only through these.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Command {
-    /// a new server like the others joins the pool
-    AddServer,
-    /// the server stops taking new requests, finishes what it holds, then leaves
-    RemoveServer {
-        server: u32,
-    },
-    SetArrivalRate {
-        per_second: f64,
-    },
-    SetAlgorithm {
-        algorithm: Algorithm,
-    },
-}
+/// HAProxy's default `retries 3`: a request is tried on at most this many servers.
+const MAX_TRIES: usize = 3;
+/// Random streams, one per part of the model that draws (see `Rng::stream`).
+const TRAFFIC_STREAM: u64 = 1;
+const BALANCER_STREAM: u64 = 2;
 
-/// Why a command was refused. The run is unchanged.
-#[derive(Clone, Debug, PartialEq)]
-pub enum CommandError {
-    TooManyServers,
-    NoSuchServer(u32),
-    ArrivalRateOutOfRange(f64),
-}
-
-impl fmt::Display for CommandError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CommandError::TooManyServers => {
-                write!(f, "a run can have at most {} servers; remove one first", limits::MAX_SERVERS)
-            }
-            CommandError::NoSuchServer(id) => {
-                write!(f, "server {id} is not taking traffic (already removed, or never existed)")
-            }
-            CommandError::ArrivalRateOutOfRange(r) => write!(
-                f,
-                "an arrival rate of {r} requests/s is outside the allowed range: more than 0 and at most {}",
-                crate::scenario::fmt_number(limits::MAX_ARRIVAL_RATE)
-            ),
-        }
-    }
+/// A request, as events refer to it: its slot and which use of the slot it is, so that an event
+/// left over from a request that has finished never touches the next one in the same slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RequestRef {
+    slot: RequestSlot,
+    incarnation: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -63,37 +38,54 @@ enum Event {
     Arrival {
         generation: u32,
     },
-    AtBalancer(RequestSlot),
-    AtServer(RequestSlot),
-    ServiceDone(RequestSlot),
-    ResponseAtBalancer(RequestSlot),
-    ResponseAtClient(RequestSlot),
+    AtBalancer(RequestRef),
+    AtServer(RequestRef),
+    ServiceDone(RequestRef),
+    ResponseAtBalancer(RequestRef),
+    ResponseAtClient(RequestRef),
+    /// the client gives up on the request if it has not had its answer
+    ClientTimeout(RequestRef),
+    /// the balancer sends a heartbeat to the server
+    CheckStart {
+        server: u32,
+    },
+    /// the heartbeat's answer arrives (or its timeout passes)
+    CheckDone {
+        server: u32,
+        passed: bool,
+    },
     /// closes one simulated second of metrics
     SecondTick,
 }
 
 impl Event {
-    /// (kind code, request slot) for the trace hash
+    /// (kind code, subject) for the trace hash
     fn trace_words(self) -> (u64, u64) {
+        let r = |r: RequestRef| u64::from(r.slot) | u64::from(r.incarnation) << 32;
         match self {
             Event::Arrival { generation } => (1, u64::from(generation)),
-            Event::AtBalancer(r) => (2, u64::from(r)),
-            Event::AtServer(r) => (3, u64::from(r)),
-            Event::ServiceDone(r) => (4, u64::from(r)),
-            Event::ResponseAtBalancer(r) => (5, u64::from(r)),
-            Event::ResponseAtClient(r) => (6, u64::from(r)),
+            Event::AtBalancer(x) => (2, r(x)),
+            Event::AtServer(x) => (3, r(x)),
+            Event::ServiceDone(x) => (4, r(x)),
+            Event::ResponseAtBalancer(x) => (5, r(x)),
+            Event::ResponseAtClient(x) => (6, r(x)),
             Event::SecondTick => (7, 0),
+            Event::ClientTimeout(x) => (8, r(x)),
+            Event::CheckStart { server } => (9, u64::from(server)),
+            Event::CheckDone { server, passed } => (10, u64::from(server) << 1 | u64::from(passed)),
         }
     }
 }
 
-/// Where a request is. The `To*` stages travel a link from `stage_start` to `stage_end`.
+/// Where a request is. The `To*` / `Back*` stages travel a link from `stage_start` to `stage_end`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
     ToBalancer,
     ToServer,
     Queued,
     InService,
+    /// holds a slot on a hung server
+    Stalled,
     BackToBalancer,
     BackToClient,
 }
@@ -102,24 +94,39 @@ enum Stage {
 enum Outcome {
     Pending,
     Answered,
-    /// a server's queue was full
-    Refused,
-    /// no server took traffic
+    /// the server's queue was full (503)
+    QueueFull,
+    /// the server was down (connection refused)
+    ConnectionRefused,
+    /// the server crashed while holding the request
+    ConnectionReset,
+    /// no server took traffic (503 from the balancer)
     NoServer,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Request {
     serial: u64,
+    incarnation: u32,
+    user: u32,
+    /// service demand at speed 1 [ms], drawn when the request is made
+    size_ms: f64,
     sent_at: SimTime,
     server: u32,
     stage: Stage,
     stage_start: SimTime,
     stage_end: SimTime,
+    /// when the balancer last sent it to a server (for response-time tracking)
+    dispatched_at: SimTime,
     reached_server_at: SimTime,
     service_started_at: SimTime,
     left_server_at: SimTime,
     outcome: Outcome,
+    /// the client gave up on it (it still occupies the system until it comes back)
+    abandoned: bool,
+    timeout_scheduled: bool,
+    tried: [u32; MAX_TRIES],
+    tries: u8,
 }
 
 /// Requests in flight, in reusable slots: a finished request frees its slot, so the table is as
@@ -132,41 +139,79 @@ struct RequestTable {
 }
 
 impl RequestTable {
-    fn insert(&mut self, request: Request) -> RequestSlot {
+    fn insert(&mut self, mut request: Request) -> RequestRef {
         match self.free.pop() {
             Some(slot) => {
+                request.incarnation = self.slots[slot as usize].incarnation.wrapping_add(1);
                 self.slots[slot as usize] = request;
                 self.live[slot as usize] = true;
-                slot
+                RequestRef { slot, incarnation: request.incarnation }
             }
             None => {
+                request.incarnation = 0;
                 self.slots.push(request);
                 self.live.push(true);
-                (self.slots.len() - 1) as RequestSlot
+                RequestRef { slot: (self.slots.len() - 1) as RequestSlot, incarnation: 0 }
             }
         }
     }
-    fn remove(&mut self, slot: RequestSlot) {
-        self.live[slot as usize] = false;
-        self.free.push(slot);
+    fn get(&mut self, r: RequestRef) -> Option<&mut Request> {
+        let i = r.slot as usize;
+        (self.live[i] && self.slots[i].incarnation == r.incarnation).then(|| &mut self.slots[i])
     }
-    fn live(&self) -> impl Iterator<Item = &Request> {
-        self.slots.iter().zip(&self.live).filter(|(_, &live)| live).map(|(r, _)| r)
+    fn reference(&self, slot: RequestSlot) -> RequestRef {
+        RequestRef { slot, incarnation: self.slots[slot as usize].incarnation }
     }
+    fn remove(&mut self, r: RequestRef) {
+        self.live[r.slot as usize] = false;
+        self.free.push(r.slot);
+    }
+    fn live(&self) -> impl Iterator<Item = (RequestSlot, &Request)> {
+        self.slots
+            .iter()
+            .zip(&self.live)
+            .enumerate()
+            .filter(|(_, (_, &live))| live)
+            .map(|(i, (r, _))| (i as RequestSlot, r))
+    }
+}
+
+/// A heartbeat on its way: sent at `started`, answered (or given up) at `done_at`.
+#[derive(Clone, Copy, Debug)]
+struct CheckInFlight {
+    started: SimTime,
+    done_at: SimTime,
+    passed: bool,
+}
+
+/// One server and what the balancer's heartbeats know of it.
+struct Machine {
+    server: Server,
+    health: HealthCheck,
+    check: Option<CheckInFlight>,
 }
 
 pub struct Sim {
     scenario: Scenario,
     now: SimTime,
     queue: EventQueue<Event>,
-    rng: Rng,
+    traffic_rng: Rng,
+    balancer_rng: Rng,
     clients: Clients,
     balancer: Balancer,
     /// every server ever added, by id; removed ones stay (retired) so ids stay stable
-    servers: Vec<Server>,
+    machines: Vec<Machine>,
     requests: RequestTable,
+    /// requests the client gave up on that are still in the system
+    abandoned_in_system: u64,
     next_serial: u64,
     link_latency: SimTime,
+    timeout: SimTime,
+    check_interval: SimTime,
+    /// timeline entries not yet applied, in time order
+    timeline: VecDeque<TimelineEntry>,
+    /// timeline entries that could not be applied, with the reason
+    refused_commands: Vec<(SimTime, Command, CommandError)>,
     metrics: Metrics,
     trace: TraceHash,
     events_processed: u64,
@@ -175,28 +220,52 @@ pub struct Sim {
 impl Sim {
     pub fn new(scenario: ValidScenario) -> Self {
         let scenario = scenario.into_inner();
-        let servers = (0..scenario.servers.count).map(|_| Server::new(&scenario.servers, SimTime::ZERO)).collect();
         let mut sim = Sim {
             now: SimTime::ZERO,
             queue: EventQueue::default(),
-            rng: Rng::from_seed(scenario.seed),
+            traffic_rng: Rng::stream(scenario.seed, TRAFFIC_STREAM),
+            balancer_rng: Rng::stream(scenario.seed, BALANCER_STREAM),
             clients: Clients::new(&scenario.clients),
-            balancer: Balancer::new(scenario.balancer.algorithm, scenario.servers.count),
-            servers,
+            balancer: Balancer::new(scenario.balancer.algorithm, scenario.balancer.bounded_load_percent),
+            machines: Vec::new(),
             requests: RequestTable::default(),
+            abandoned_in_system: 0,
             next_serial: 0,
             link_latency: SimTime::from_millis_f64(scenario.network.link_latency_ms),
+            timeout: SimTime::from_millis_f64(scenario.clients.timeout_ms),
+            check_interval: SimTime::from_millis_f64(scenario.health_check.interval_ms),
+            timeline: scenario.timeline.iter().cloned().collect(),
+            refused_commands: Vec::new(),
             metrics: Metrics::default(),
             trace: TraceHash::default(),
             events_processed: 0,
             scenario,
         };
+        let count = sim.scenario.servers.count;
+        for id in 0..count {
+            sim.add_machine(id, true);
+            if sim.scenario.health_check.enabled {
+                // HAProxy spreads the first checks over one interval instead of sending them all at once.
+                let offset = SimTime(sim.check_interval.0 * u64::from(id + 1) / u64::from(count));
+                sim.queue.push(offset, Event::CheckStart { server: id });
+            }
+        }
         sim.schedule_next_arrival();
         sim.queue.push(SimTime::from_secs(1), Event::SecondTick);
         sim
     }
 
-    /// The scenario as it stands now, with every command applied so far.
+    fn add_machine(&mut self, id: u32, starts_up: bool) {
+        let size = self.scenario.servers.size_of(id);
+        let s = &self.scenario.servers;
+        let server = Server::new(size.concurrency, size.speed, s.queue_limit, s.price_per_slot_hour, self.now);
+        let checked = self.scenario.health_check.enabled;
+        let health = if starts_up || !checked { HealthCheck::up() } else { HealthCheck::joining() };
+        self.balancer.add_server(size.weight, size.concurrency, health.is_up());
+        self.machines.push(Machine { server, health, check: None });
+    }
+
+    /// The scenario as it stands now, with every command applied so far recorded in its timeline.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
@@ -215,58 +284,132 @@ impl Sim {
     pub fn pending_events(&self) -> usize {
         self.queue.len()
     }
-    /// Requests sent and not yet back at the client.
+    /// Requests in the system (sent and not yet back at the client, including ones the client
+    /// gave up on).
     pub fn requests_in_flight(&self) -> usize {
         self.requests.live.iter().filter(|&&live| live).count()
+    }
+    /// Requests in the system that the client gave up on.
+    pub fn abandoned_in_system(&self) -> u64 {
+        self.abandoned_in_system
     }
     /// Slots the request table holds: the most requests ever in flight at once, not all ever sent.
     pub fn request_table_capacity(&self) -> usize {
         self.requests.slots.len()
     }
-    /// Servers taking traffic, by id.
+    /// Servers the balancer sends new requests to (configured and healthy), by id.
     pub fn active_servers(&self) -> &[u32] {
-        self.balancer.candidates()
+        self.balancer.rotation()
+    }
+    /// Timeline entries that could not be applied, with why.
+    pub fn refused_commands(&self) -> &[(SimTime, Command, CommandError)] {
+        &self.refused_commands
+    }
+    /// What the servers have cost so far [$].
+    pub fn cost(&self) -> f64 {
+        self.machines.iter().map(|m| m.server.cost_until(self.now)).sum()
     }
 
     fn schedule_next_arrival(&mut self) {
-        let at = self.now + self.clients.next_gap(&mut self.rng);
+        let at = self.now + self.clients.next_gap(&mut self.traffic_rng);
         self.queue.push(at, Event::Arrival { generation: self.clients.generation() });
     }
 
-    /// Sends `slot` along its next link, arriving after the link latency.
-    fn travel(&mut self, slot: RequestSlot, stage: Stage, then: Event) {
+    /// Makes sure the client's timeout fires on time for a request that is stuck on a hung server
+    /// and may never come back. (Every other late answer is caught when it reaches the client,
+    /// so the heap holds no timer per request.)
+    fn watch_stuck(&mut self, r: RequestRef) {
+        let timeout = self.timeout;
+        let Some(req) = self.requests.get(r) else { return };
+        if req.timeout_scheduled || req.abandoned {
+            return;
+        }
+        req.timeout_scheduled = true;
+        let deadline = req.sent_at + timeout;
+        self.queue.push(deadline.max(self.now), Event::ClientTimeout(r));
+    }
+
+    /// Sends the request along its next link, arriving after the link latency.
+    fn travel(&mut self, r: RequestRef, stage: Stage, then: Event) {
         let arrive = self.now + self.link_latency;
-        let r = &mut self.requests.slots[slot as usize];
-        r.stage = stage;
-        r.stage_start = self.now;
-        r.stage_end = arrive;
+        let Some(req) = self.requests.get(r) else { return };
+        req.stage = stage;
+        req.stage_start = self.now;
+        req.stage_end = arrive;
         self.queue.push(arrive, then);
     }
 
-    fn start_service(&mut self, slot: RequestSlot) {
-        let server = &self.servers[self.requests.slots[slot as usize].server as usize];
-        let speed = server.speed();
-        let service_ms = self.scenario.servers.service.sample_ms(&mut self.rng) / speed;
+    fn start_service(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        let service_ms = self.machines[req.server as usize].server.service_ms(req.size_ms);
         let done = self.now + SimTime::from_millis_f64(service_ms);
-        let r = &mut self.requests.slots[slot as usize];
-        r.stage = Stage::InService;
-        r.stage_start = self.now;
-        r.stage_end = done;
-        r.service_started_at = self.now;
-        self.queue.push(done, Event::ServiceDone(slot));
+        req.stage = Stage::InService;
+        req.stage_start = self.now;
+        req.stage_end = done;
+        req.service_started_at = self.now;
+        self.queue.push(done, Event::ServiceDone(r));
     }
 
-    /// Runs the next event. Returns false when nothing is left to run (no arrivals and no work).
+    /// The balancer places the request (again, after a refusal, skipping servers already tried).
+    fn dispatch(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        let key = RequestKey { user: req.user, address: Clients::address_of(req.user) };
+        let tried = req.tried;
+        let tries = req.tries as usize;
+        match self.balancer.pick(key, &mut self.balancer_rng, &tried[..tries]) {
+            Some(server) => {
+                let req = self.requests.get(r).expect("checked above");
+                req.server = server;
+                req.dispatched_at = self.now;
+                req.outcome = Outcome::Pending;
+                self.travel(r, Stage::ToServer, Event::AtServer(r));
+            }
+            None => {
+                self.requests.get(r).expect("checked above").outcome = Outcome::NoServer;
+                self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
+            }
+        }
+    }
+
+    /// A service finished on a working server: answer, and give the slot to the next in line.
+    fn complete_service(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        req.outcome = Outcome::Answered;
+        req.left_server_at = self.now;
+        let server = req.server as usize;
+        if let Some(next) = self.machines[server].server.release_slot(self.now) {
+            let next = self.requests.reference(next);
+            self.start_service(next);
+        }
+        self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
+    }
+
+    /// Runs the next event or timeline entry. Returns false when nothing is left to run.
     pub fn step(&mut self) -> bool {
+        let next_event = self.queue.peek_time();
+        // A timeline entry runs before any event at its own time (see `schedule`).
+        if let Some(entry) = self.timeline.front() {
+            if next_event.is_none_or(|t| entry.at_us <= t.0) {
+                let entry = self.timeline.pop_front().expect("just peeked");
+                self.now = self.now.max(SimTime(entry.at_us));
+                self.events_processed += 1;
+                self.trace.add(self.now.0);
+                self.trace.add(11 << 32);
+                if let Err(e) = self.execute(entry.command.clone()) {
+                    self.refused_commands.push((self.now, entry.command, e));
+                }
+                return true;
+            }
+        }
         let Some((at, event)) = self.queue.pop() else {
             return false;
         };
         debug_assert!(at >= self.now, "time went back");
         self.now = at;
         self.events_processed += 1;
-        let (kind, slot) = event.trace_words();
+        let (kind, subject) = event.trace_words();
         self.trace.add(at.0);
-        self.trace.add(kind << 32 | slot);
+        self.trace.add(kind << 56 ^ subject);
         self.handle(event);
         true
     }
@@ -278,90 +421,170 @@ impl Sim {
                     return; // scheduled before the rate changed
                 }
                 self.metrics.on_arrival();
-                let slot = self.requests.insert(Request {
+                let user = self.clients.next_user(&mut self.traffic_rng);
+                let size_ms = self.scenario.servers.service.sample_ms(&mut self.traffic_rng);
+                let r = self.requests.insert(Request {
                     serial: self.next_serial,
+                    incarnation: 0,
+                    user,
+                    size_ms,
                     sent_at: self.now,
                     server: 0,
                     stage: Stage::ToBalancer,
                     stage_start: self.now,
                     stage_end: self.now,
+                    dispatched_at: self.now,
                     reached_server_at: self.now,
                     service_started_at: self.now,
                     left_server_at: self.now,
                     outcome: Outcome::Pending,
+                    abandoned: false,
+                    timeout_scheduled: false,
+                    tried: [0; MAX_TRIES],
+                    tries: 0,
                 });
                 self.next_serial += 1;
-                self.travel(slot, Stage::ToBalancer, Event::AtBalancer(slot));
+                self.travel(r, Stage::ToBalancer, Event::AtBalancer(r));
                 self.schedule_next_arrival();
             }
-            Event::AtBalancer(slot) => match self.balancer.pick(&mut self.rng) {
-                Some(server) => {
-                    self.requests.slots[slot as usize].server = server;
-                    self.travel(slot, Stage::ToServer, Event::AtServer(slot));
-                }
-                None => {
-                    // HAProxy answers 503 itself when no server is available.
-                    self.requests.slots[slot as usize].outcome = Outcome::NoServer;
-                    self.travel(slot, Stage::BackToClient, Event::ResponseAtClient(slot));
-                }
-            },
-            Event::AtServer(slot) => {
-                let r = &mut self.requests.slots[slot as usize];
-                r.reached_server_at = self.now;
-                let server = r.server as usize;
-                match self.servers[server].admit(slot, self.now) {
-                    Admission::Started => self.start_service(slot),
-                    Admission::Queued => {
-                        let r = &mut self.requests.slots[slot as usize];
-                        r.stage = Stage::Queued;
-                        r.stage_start = self.now;
+            Event::AtBalancer(r) => self.dispatch(r),
+            Event::AtServer(r) => {
+                let Some(req) = self.requests.get(r) else { return };
+                req.reached_server_at = self.now;
+                let server = req.server as usize;
+                match self.machines[server].server.admit(r.slot, self.now) {
+                    Admission::Started => self.start_service(r),
+                    admission @ (Admission::Stalled | Admission::Queued) => {
+                        let req = self.requests.get(r).expect("checked above");
+                        req.stage = if admission == Admission::Stalled { Stage::Stalled } else { Stage::Queued };
+                        req.stage_start = self.now;
+                        if self.machines[server].server.fault() == Fault::Hung {
+                            self.watch_stuck(r);
+                        }
                     }
-                    Admission::Refused => {
-                        self.requests.slots[slot as usize].outcome = Outcome::Refused;
-                        self.travel(slot, Stage::BackToBalancer, Event::ResponseAtBalancer(slot));
+                    Admission::QueueFull => {
+                        self.requests.get(r).expect("checked above").outcome = Outcome::QueueFull;
+                        self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
+                    }
+                    Admission::ConnectionRefused => {
+                        self.requests.get(r).expect("checked above").outcome = Outcome::ConnectionRefused;
+                        self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
                     }
                 }
             }
-            Event::ServiceDone(slot) => {
-                let r = &mut self.requests.slots[slot as usize];
-                r.outcome = Outcome::Answered;
-                r.left_server_at = self.now;
-                let server = r.server;
-                if let Some(next) = self.servers[server as usize].finish(self.now) {
-                    self.start_service(next);
+            Event::ServiceDone(r) => {
+                let Some(req) = self.requests.get(r) else { return };
+                if req.stage != Stage::InService {
+                    return; // the server crashed while serving it
                 }
-                self.travel(slot, Stage::BackToBalancer, Event::ResponseAtBalancer(slot));
-            }
-            Event::ResponseAtBalancer(slot) => {
-                self.balancer.on_response(self.requests.slots[slot as usize].server);
-                self.travel(slot, Stage::BackToClient, Event::ResponseAtClient(slot));
-            }
-            Event::ResponseAtClient(slot) => {
-                let r = self.requests.slots[slot as usize];
-                match r.outcome {
-                    Outcome::Answered => self.metrics.on_completed(
-                        self.now - r.sent_at,
-                        r.service_started_at - r.reached_server_at,
-                        r.left_server_at - r.reached_server_at,
-                    ),
-                    Outcome::Refused => self.metrics.on_rejected(),
-                    Outcome::NoServer | Outcome::Pending => self.metrics.on_failed(),
+                let server = req.server as usize;
+                if self.machines[server].server.service_ended(r.slot) {
+                    self.complete_service(r);
+                } else {
+                    let req = self.requests.get(r).expect("checked above");
+                    req.stage = Stage::Stalled;
+                    req.stage_start = self.now;
+                    self.watch_stuck(r);
                 }
-                self.requests.remove(slot);
+            }
+            Event::ResponseAtBalancer(r) => {
+                let Some(req) = self.requests.get(r) else { return };
+                let (server, outcome) = (req.server, req.outcome);
+                let response_time = (outcome == Outcome::Answered).then(|| self.now - req.dispatched_at);
+                self.balancer.on_response(server, response_time, self.now);
+                let retry = outcome == Outcome::ConnectionRefused
+                    && self.scenario.balancer.redispatch
+                    && (req.tries as usize) < MAX_TRIES - 1
+                    && !req.abandoned;
+                if retry {
+                    req.tried[req.tries as usize] = server;
+                    req.tries += 1;
+                    self.metrics.counters.retried += 1;
+                    self.dispatch(r);
+                } else {
+                    self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
+                }
+            }
+            Event::ResponseAtClient(r) => {
+                let Some(req) = self.requests.get(r) else { return };
+                let req = *req;
+                if req.abandoned {
+                    self.abandoned_in_system -= 1;
+                } else if self.now > req.sent_at + self.timeout {
+                    // The answer came after the client had given up.
+                    self.metrics.on_timed_out();
+                } else {
+                    match req.outcome {
+                        Outcome::Answered => self.metrics.on_completed(
+                            self.now - req.sent_at,
+                            req.service_started_at - req.reached_server_at,
+                            req.left_server_at - req.reached_server_at,
+                        ),
+                        Outcome::QueueFull => self.metrics.on_rejected(),
+                        Outcome::ConnectionRefused
+                        | Outcome::ConnectionReset
+                        | Outcome::NoServer
+                        | Outcome::Pending => self.metrics.on_failed(),
+                    }
+                }
+                self.requests.remove(r);
+            }
+            Event::ClientTimeout(r) => {
+                let Some(req) = self.requests.get(r) else { return };
+                if !req.abandoned {
+                    req.abandoned = true;
+                    self.abandoned_in_system += 1;
+                    self.metrics.on_timed_out();
+                }
+            }
+            Event::CheckStart { server } => self.start_check(server),
+            Event::CheckDone { server, passed } => {
+                let (rise, fall) = (self.scenario.health_check.rise, self.scenario.health_check.fall);
+                let m = &mut self.machines[server as usize];
+                m.check = None;
+                if m.server.is_retired() {
+                    return;
+                }
+                if let Some(up) = m.health.record(passed, rise, fall) {
+                    let accepting = m.server.is_accepting();
+                    self.balancer.set_in_rotation(server, up && accepting);
+                }
             }
             Event::SecondTick => {
                 let period = SimTime::from_secs(1);
-                let mut total = 0.0;
-                for &id in self.balancer.candidates() {
-                    let server = &mut self.servers[id as usize];
-                    server.sample_utilisation(self.now, period);
-                    total += server.recent_utilisation();
+                let (mut total, mut counted) = (0.0, 0);
+                for m in self.machines.iter_mut().filter(|m| !m.server.is_retired()) {
+                    m.server.sample_utilisation(self.now, period);
+                    total += m.server.recent_utilisation();
+                    counted += 1;
                 }
-                let active = self.balancer.candidates().len().max(1) as f64;
-                self.metrics.close_second(self.now, total / active);
+                let cost = self.cost();
+                let servers = counted;
+                self.metrics.close_second(self.now, total / f64::from(counted.max(1)), servers, cost);
                 self.queue.push(self.now + period, Event::SecondTick);
             }
         }
+    }
+
+    /// A heartbeat: answered after a round trip by a working (or slow) server, refused after a
+    /// round trip by a crashed one, unanswered by a hung one (which fails at the timeout, which
+    /// is the interval, as HAProxy does without `timeout check`).
+    fn start_check(&mut self, server: u32) {
+        let interval = self.check_interval;
+        let round_trip = self.link_latency + self.link_latency;
+        let m = &mut self.machines[server as usize];
+        if m.server.is_retired() {
+            return;
+        }
+        let (passed, after) = match m.server.fault() {
+            _ if round_trip >= interval => (false, interval),
+            Fault::Crashed => (false, round_trip),
+            Fault::Hung => (false, interval),
+            Fault::None | Fault::Slow(_) => (true, round_trip),
+        };
+        m.check = Some(CheckInFlight { started: self.now, done_at: self.now + after, passed });
+        self.queue.push(self.now + after, Event::CheckDone { server, passed });
+        self.queue.push(self.now + interval, Event::CheckStart { server });
     }
 
     /// Runs every event at or before `until`, then stands at `until`.
@@ -374,8 +597,15 @@ impl Sim {
     /// then stands at its last event, and the next call carries on from there).
     pub fn run_until_within(&mut self, until: SimTime, max_events: u64) -> bool {
         let mut budget = max_events;
-        while let Some(at) = self.queue.peek_time() {
-            if at > until {
+        loop {
+            let next_event = self.queue.peek_time().map(|t| t.0);
+            let next_entry = self.timeline.front().map(|e| e.at_us);
+            let next = match (next_event, next_entry) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => break,
+            };
+            if next > until.0 {
                 break;
             }
             if budget == 0 {
@@ -388,40 +618,125 @@ impl Sim {
         true
     }
 
-    /// Applies a change to the running sim, or says why it cannot.
-    pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
-        match command {
+    /// Applies a change now, while the run goes on, and records it in the scenario's timeline so
+    /// that a link replays it. It takes effect 1 µs from now, before anything else at that
+    /// moment, which is exactly where a replay puts it too.
+    pub fn schedule(&mut self, command: Command) -> Result<(), CommandError> {
+        command.check_arguments().map_err(CommandError::OutOfRange)?;
+        self.check_target(&command)?;
+        if self.scenario.timeline.len() >= limits::MAX_TIMELINE {
+            return Err(CommandError::OutOfRange(format!(
+                "a run can record at most {} changes; restart it to record more",
+                limits::MAX_TIMELINE
+            )));
+        }
+        let entry = TimelineEntry { at_us: self.now.0 + 1, command };
+        self.scenario.timeline.push(entry.clone());
+        self.timeline.push_back(entry);
+        Ok(())
+    }
+
+    /// Whether the command's server can take it at this moment.
+    fn check_target(&self, command: &Command) -> Result<(), CommandError> {
+        let exists = |server: u32| {
+            self.machines.get(server as usize).is_some_and(|m| !m.server.is_retired() && m.server.is_accepting())
+        };
+        match *command {
             Command::AddServer => {
-                if self.balancer.candidates().len() as u32 >= limits::MAX_SERVERS {
+                let configured = self.machines.iter().filter(|m| m.server.is_accepting()).count();
+                if configured as u32 >= limits::MAX_SERVERS {
                     return Err(CommandError::TooManyServers);
                 }
-                let id = self.servers.len() as u32;
-                self.servers.push(Server::new(&self.scenario.servers, self.now));
-                self.balancer.add_server(id);
-                self.scenario.servers.count = self.balancer.candidates().len() as u32;
             }
-            Command::RemoveServer { server } => {
-                if !self.balancer.candidates().contains(&server) {
+            Command::RemoveServer { server }
+            | Command::Resize { server, .. }
+            | Command::Crash { server }
+            | Command::Hang { server }
+            | Command::Slow { server, .. }
+            | Command::Recover { server } => {
+                if !exists(server) {
                     return Err(CommandError::NoSuchServer(server));
                 }
+            }
+            Command::SetArrivalRate { .. } | Command::SetAlgorithm { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Carries out a command at the present moment.
+    fn execute(&mut self, command: Command) -> Result<(), CommandError> {
+        command.check_arguments().map_err(CommandError::OutOfRange)?;
+        self.check_target(&command)?;
+        match command {
+            Command::AddServer => {
+                let id = self.machines.len() as u32;
+                self.add_machine(id, false);
+                if self.scenario.health_check.enabled {
+                    self.queue.push(self.now, Event::CheckStart { server: id });
+                }
+            }
+            Command::RemoveServer { server } => {
                 self.balancer.remove_server(server);
-                self.servers[server as usize].stop_accepting();
-                self.scenario.servers.count = self.balancer.candidates().len() as u32;
+                self.machines[server as usize].server.stop_accepting(self.now);
             }
             Command::SetArrivalRate { per_second } => {
-                if !(per_second > 0.0 && per_second <= limits::MAX_ARRIVAL_RATE) {
-                    return Err(CommandError::ArrivalRateOutOfRange(per_second));
-                }
                 self.clients.set_arrival_rate(per_second);
-                self.scenario.clients.arrival_rate = per_second;
                 self.schedule_next_arrival();
             }
-            Command::SetAlgorithm { algorithm } => {
-                self.balancer.set_algorithm(algorithm);
-                self.scenario.balancer.algorithm = algorithm;
+            Command::SetAlgorithm { algorithm } => self.balancer.set_algorithm(algorithm),
+            Command::Resize { server, concurrency, speed, weight } => {
+                self.balancer.set_size(server, weight, concurrency);
+                let started = self.machines[server as usize].server.resize(concurrency, speed, self.now);
+                for slot in started {
+                    let r = self.requests.reference(slot);
+                    self.start_service(r);
+                }
+            }
+            Command::Crash { server } => {
+                let lost: Vec<RequestRef> = self
+                    .requests
+                    .live()
+                    .filter(|(_, r)| {
+                        r.server == server && matches!(r.stage, Stage::Queued | Stage::InService | Stage::Stalled)
+                    })
+                    .map(|(slot, r)| RequestRef { slot, incarnation: r.incarnation })
+                    .collect();
+                self.machines[server as usize].server.crash(self.now);
+                for r in lost {
+                    self.requests.get(r).expect("live").outcome = Outcome::ConnectionReset;
+                    self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
+                }
+            }
+            Command::Hang { server } => {
+                self.machines[server as usize].server.hang();
+                // Requests waiting there will not move again until it recovers.
+                let waiting: Vec<RequestRef> = self
+                    .requests
+                    .live()
+                    .filter(|(_, r)| r.server == server && r.stage == Stage::Queued)
+                    .map(|(slot, r)| RequestRef { slot, incarnation: r.incarnation })
+                    .collect();
+                for r in waiting {
+                    self.watch_stuck(r);
+                }
+            }
+            Command::Slow { server, factor } => self.machines[server as usize].server.slow_down(factor),
+            Command::Recover { server } => {
+                let stalled = self.machines[server as usize].server.recover();
+                for slot in stalled {
+                    let r = self.requests.reference(slot);
+                    if self.machines[server as usize].server.service_ended(slot) {
+                        self.complete_service(r);
+                    }
+                }
             }
         }
         Ok(())
+    }
+
+    /// Applies a command at once, without recording it (tests and tools; the UI uses `schedule`).
+    pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
+        self.execute(command)
     }
 
     /// The run's figures so far.
@@ -436,6 +751,7 @@ impl Sim {
             in_flight: c.in_flight(),
             latency_ms: LatencySummary::of(&self.metrics.latency),
             throughput_per_s: if seconds > 0.0 { c.completed as f64 / seconds } else { 0.0 },
+            cost_dollars: self.cost(),
         }
     }
 
@@ -446,41 +762,70 @@ impl Sim {
             NodeView { kind: NodeKind::Balancer, label: "Load balancer".into(), gauges: Gauges::default() },
         ];
         nodes[0].gauges.served = self.metrics.counters.completed;
-        nodes[1].gauges.outstanding = self.metrics.counters.in_flight() as u32;
+        nodes[1].gauges.outstanding = self.requests_in_flight() as u32;
         let mut links = vec![LinkView { from: 0, to: 1 }];
-        // The link (index into `links`) of each server id that is still shown. A removed server
-        // stays on the diagram until its last response is back at the balancer.
-        let mut link_of_server = vec![None; self.servers.len()];
-        for (id, server) in self.servers.iter().enumerate() {
-            if server.is_retired() && self.balancer.outstanding(id as u32) == 0 {
+        // The link (index into `links`) of each server still shown. A removed server stays on
+        // the diagram until its last response is back at the balancer.
+        let mut link_of_server = vec![None; self.machines.len()];
+        let mut heartbeats = Vec::new();
+        let half = self.link_latency;
+        for (id, m) in self.machines.iter().enumerate() {
+            let s = &m.server;
+            if s.is_retired() && self.balancer.outstanding(id as u32) == 0 {
                 continue;
             }
-            link_of_server[id] = Some(links.len());
+            let link = links.len();
+            link_of_server[id] = Some(link);
             links.push(LinkView { from: 1, to: nodes.len() });
             nodes.push(NodeView {
                 kind: NodeKind::Server { id: id as u32 },
                 label: format!("Server {}", id + 1),
                 gauges: Gauges {
-                    busy_slots: server.busy(),
-                    slots: server.concurrency(),
-                    queue_len: server.queue_len(),
-                    queue_limit: server.queue_limit(),
-                    utilisation: server.recent_utilisation(),
+                    busy_slots: s.busy(),
+                    slots: s.concurrency(),
+                    queue_len: s.queue_len(),
+                    queue_limit: s.queue_limit(),
+                    utilisation: s.recent_utilisation(),
                     outstanding: self.balancer.outstanding(id as u32),
-                    accepting: server.is_accepting(),
-                    served: server.served(),
+                    accepting: s.is_accepting(),
+                    served: s.served(),
+                    health: m.health.state(),
+                    in_rotation: self.balancer.in_rotation(id as u32),
+                    fault: s.fault(),
+                    speed: s.speed(),
+                    weight: self.balancer.weight(id as u32),
+                    price_per_hour: s.price_per_hour(),
                 },
             });
+            if let Some(check) = m.check {
+                let elapsed = self.now - check.started;
+                let along = |t: SimTime| t.0 as f64 / half.0.max(1) as f64;
+                if elapsed < half {
+                    heartbeats.push(HeartbeatView {
+                        link,
+                        position: along(elapsed),
+                        returning: false,
+                        passed: check.passed,
+                    });
+                } else if check.done_at - check.started == half + half && elapsed < half + half {
+                    heartbeats.push(HeartbeatView {
+                        link,
+                        position: 1.0 - along(elapsed - half),
+                        returning: true,
+                        passed: check.passed,
+                    });
+                }
+            }
         }
         let mut requests = Vec::new();
         let mut requests_on_links = 0;
-        for r in self.requests.live() {
+        for (_, r) in self.requests.live() {
             let (link, forward, status) = match r.stage {
                 Stage::ToBalancer => (Some(0), true, RequestStatus::Outbound),
                 Stage::ToServer => (link_of_server[r.server as usize], true, RequestStatus::Outbound),
                 Stage::BackToBalancer => (link_of_server[r.server as usize], false, response_status(r.outcome)),
                 Stage::BackToClient => (Some(0), false, response_status(r.outcome)),
-                Stage::Queued | Stage::InService => continue,
+                Stage::Queued | Stage::InService | Stage::Stalled => continue,
             };
             // Every server with a request on its link is shown (see above); never index past.
             let Some(link) = link else { continue };
@@ -494,16 +839,28 @@ impl Sim {
                 serial: r.serial,
                 link,
                 position: if forward { along } else { 1.0 - along },
-                status,
+                status: if r.abandoned { RequestStatus::Abandoned } else { status },
             });
         }
-        Snapshot { now: self.now, nodes, links, requests, requests_on_links, counters: self.metrics.counters }
+        Snapshot {
+            now: self.now,
+            nodes,
+            links,
+            requests,
+            requests_on_links,
+            heartbeats,
+            counters: self.metrics.counters,
+            cost_dollars: self.cost(),
+        }
     }
 }
 
 fn response_status(outcome: Outcome) -> RequestStatus {
     match outcome {
         Outcome::Answered => RequestStatus::Answered,
-        Outcome::Refused | Outcome::NoServer | Outcome::Pending => RequestStatus::Refused,
+        Outcome::QueueFull => RequestStatus::Refused,
+        Outcome::ConnectionRefused | Outcome::ConnectionReset | Outcome::NoServer | Outcome::Pending => {
+            RequestStatus::Failed
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! [`Snapshot`] and [`Metrics`]. No I/O, no clock, no OS randomness: the same scenario and seed
 //! give the same run on every platform, natively and in WebAssembly.
 
+mod command;
 pub mod components;
 mod engine;
 mod event_queue;
@@ -18,7 +19,8 @@ pub mod snapshot;
 pub mod time;
 pub mod trace;
 
-pub use engine::{Command, CommandError, Sim};
+pub use command::{Command, CommandError};
+pub use engine::Sim;
 pub use metrics::{Counters, Metrics, SecondSample, Summary};
 pub use scenario::{Algorithm, Scenario, ValidScenario, ValidationError};
 pub use service::ServiceTime;

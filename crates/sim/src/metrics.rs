@@ -127,19 +127,25 @@ pub struct Counters {
     pub completed: u64,
     /// refused by a server whose queue was full (503)
     pub rejected: u64,
-    /// refused by the balancer because no server took traffic (503)
+    /// failed otherwise: no server took traffic (503 from the balancer), the connection was
+    /// refused by a server that was down, or reset when it crashed
     pub failed: u64,
+    /// the client gave up waiting (its timeout passed)
+    pub timed_out: u64,
     /// completed requests that waited in a queue before service
     pub waited: u64,
+    /// times the balancer tried a request again on another server (redispatch)
+    pub retried: u64,
 }
 
 impl Counters {
-    /// Sent but not yet answered (each arrival is completed, rejected, failed, or still in flight).
+    /// Sent and not yet settled for the client (each arrival is completed, rejected, failed,
+    /// timed out, or still in flight).
     pub fn in_flight(&self) -> u64 {
-        self.arrived - self.completed - self.rejected - self.failed
+        self.arrived - self.completed - self.rejected - self.failed - self.timed_out
     }
     pub fn errors(&self) -> u64 {
-        self.rejected + self.failed
+        self.rejected + self.failed + self.timed_out
     }
 }
 
@@ -156,8 +162,12 @@ pub struct SecondSample {
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub p99_ms: f64,
-    /// average utilisation of the servers taking traffic [0, 1]
+    /// average utilisation of the servers in the pool [0, 1]
     pub utilisation: f64,
+    /// servers in the pool at the end of the second
+    pub servers: u32,
+    /// what the servers have cost since the start [$]
+    pub cost_dollars: f64,
 }
 
 /// At most this many seconds are kept for the charts (one hour of simulated time).
@@ -209,19 +219,26 @@ impl Metrics {
         self.this_second_counters.failed += 1;
     }
 
+    pub fn on_timed_out(&mut self) {
+        self.counters.timed_out += 1;
+        self.this_second_counters.timed_out += 1;
+    }
+
     /// Closes the second that ends at `now` and starts the next.
-    pub fn close_second(&mut self, now: SimTime, utilisation: f64) {
+    pub fn close_second(&mut self, now: SimTime, utilisation: f64, servers: u32, cost_dollars: f64) {
         let c = self.this_second_counters;
         let h = &self.this_second;
         self.series.push_back(SecondSample {
             second: now.whole_secs(),
             arrived: c.arrived,
             throughput: c.completed,
-            errors: c.rejected + c.failed,
+            errors: c.errors(),
             p50_ms: h.percentile_ms(50.0),
             p95_ms: h.percentile_ms(95.0),
             p99_ms: h.percentile_ms(99.0),
             utilisation,
+            servers,
+            cost_dollars,
         });
         if self.series.len() > SERIES_CAPACITY {
             self.series.pop_front();
@@ -268,6 +285,8 @@ pub struct Summary {
     pub in_flight: u64,
     pub latency_ms: LatencySummary,
     pub throughput_per_s: f64,
+    /// what the servers cost over the run [$]
+    pub cost_dollars: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -326,7 +345,7 @@ mod tests {
     fn the_series_is_capped() {
         let mut m = Metrics::default();
         for s in 1..=(SERIES_CAPACITY as u64 + 10) {
-            m.close_second(SimTime::from_secs(s), 0.0);
+            m.close_second(SimTime::from_secs(s), 0.0, 1, 0.0);
         }
         assert_eq!(m.series().len(), SERIES_CAPACITY);
         assert_eq!(m.series().front().unwrap().second, 11);

@@ -5,36 +5,67 @@ use crate::service::ServiceTime;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The balancing algorithms. One enum, picked in one place (`components::balancer::pick`).
+/// The balancing algorithms. One enum, picked in one place (`components::balancer::Balancer::pick`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Algorithm {
-    /// nginx's default (`upstream` with no method), HAProxy `roundrobin`: servers take turns.
+    /// nginx's default: smooth weighted round robin (weights 5,1,1 give a a b a c a a).
     #[default]
     RoundRobin,
-    /// Envoy `RANDOM`, HAProxy `random(1)`: a uniformly random server.
+    /// nginx `random`, Envoy `RANDOM`: a random server, in proportion to weight.
     Random,
-    /// nginx `least_conn`, HAProxy `leastconn`: fewest requests outstanding, ties taken in turn.
+    /// nginx `least_conn`, HAProxy `leastconn`: fewest outstanding per unit of weight, ties in turn.
     LeastConnections,
+    /// Power of two choices: two random servers, keep the less loaded (HAProxy `random(2)`,
+    /// nginx `random two least_conn`, Envoy `LEAST_REQUEST` with equal weights).
+    PowerOfTwoChoices,
+    /// Least response time by peak EWMA (Finagle / Linkerd): cost = EWMA latency × (outstanding + 1).
+    PeakEwma,
+    /// nginx `ip_hash`: the first three octets of the client's IPv4 address pick the server.
+    SourceIpHash,
+    /// nginx `hash $user consistent` (ketama, 160 points per unit of weight), optionally with
+    /// bounded loads (HAProxy `hash-balance-factor`).
+    ConsistentHash,
+    /// HAProxy `first`: the first server, in id order, with a free slot.
+    FirstAvailable,
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 3] = [Algorithm::RoundRobin, Algorithm::Random, Algorithm::LeastConnections];
+    pub const ALL: [Algorithm; 8] = [
+        Algorithm::RoundRobin,
+        Algorithm::Random,
+        Algorithm::LeastConnections,
+        Algorithm::PowerOfTwoChoices,
+        Algorithm::PeakEwma,
+        Algorithm::SourceIpHash,
+        Algorithm::ConsistentHash,
+        Algorithm::FirstAvailable,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
-            Algorithm::RoundRobin => "Round robin",
-            Algorithm::Random => "Random",
+            Algorithm::RoundRobin => "Round robin (weighted)",
+            Algorithm::Random => "Random (weighted)",
             Algorithm::LeastConnections => "Least connections",
+            Algorithm::PowerOfTwoChoices => "Power of two choices",
+            Algorithm::PeakEwma => "Least response time (peak EWMA)",
+            Algorithm::SourceIpHash => "Source IP hash",
+            Algorithm::ConsistentHash => "Consistent hashing",
+            Algorithm::FirstAvailable => "First available",
         }
     }
 
     /// The real system and version whose behaviour the model follows (shown in the UI).
     pub fn follows(self) -> &'static str {
         match self {
-            Algorithm::RoundRobin => "nginx 1.31 round robin (equal weights)",
-            Algorithm::Random => "Envoy RANDOM / HAProxy 3.3 random(1)",
-            Algorithm::LeastConnections => "nginx 1.31 least_conn (ties in turn)",
+            Algorithm::RoundRobin => "nginx 1.31 smooth weighted round robin (ngx_http_upstream_round_robin.c)",
+            Algorithm::Random => "nginx 1.31 random / Envoy RANDOM, in proportion to weight",
+            Algorithm::LeastConnections => "nginx 1.31 least_conn: lowest outstanding/weight, ties in turn",
+            Algorithm::PowerOfTwoChoices => "HAProxy 3.3 random(2), nginx random two least_conn, Envoy LEAST_REQUEST",
+            Algorithm::PeakEwma => "Finagle / Linkerd peak EWMA (10 s decay), scanning every server",
+            Algorithm::SourceIpHash => "nginx 1.31 ip_hash: /24 of the client address, rehash when down",
+            Algorithm::ConsistentHash => "nginx 1.31 hash $user consistent (ketama, CRC32, 160 points/weight)",
+            Algorithm::FirstAvailable => "HAProxy 3.3 first (maxconn = the server's slots)",
         }
     }
 
@@ -43,6 +74,11 @@ impl Algorithm {
             Algorithm::RoundRobin => "round_robin",
             Algorithm::Random => "random",
             Algorithm::LeastConnections => "least_connections",
+            Algorithm::PowerOfTwoChoices => "power_of_two_choices",
+            Algorithm::PeakEwma => "peak_ewma",
+            Algorithm::SourceIpHash => "source_ip_hash",
+            Algorithm::ConsistentHash => "consistent_hash",
+            Algorithm::FirstAvailable => "first_available",
         }
     }
 
@@ -51,21 +87,87 @@ impl Algorithm {
     }
 }
 
+/// For `skip_serializing_if`: fields at their default stay out of links, so links written before
+/// a field existed encode the same today.
+pub(crate) fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
 /// Open-loop clients: requests arrive as a Poisson process, whatever the servers are doing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientsConfig {
     /// offered load [requests·s⁻¹]
     pub arrival_rate: f64,
+    /// how many distinct users (each with its own IPv4 address) send the requests
+    #[serde(default = "default_users", skip_serializing_if = "is_default_users")]
+    pub users: u32,
+    /// a client gives up on a request after this long [ms]
+    #[serde(default = "default_timeout_ms", skip_serializing_if = "is_default_timeout")]
+    pub timeout_ms: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+fn default_users() -> u32 {
+    1_000
+}
+fn is_default_users(users: &u32) -> bool {
+    *users == default_users()
+}
+fn default_timeout_ms() -> f64 {
+    10_000.0
+}
+fn is_default_timeout(timeout_ms: &f64) -> bool {
+    *timeout_ms == default_timeout_ms()
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BalancerConfig {
     pub algorithm: Algorithm,
+    /// HAProxy `option redispatch` with `retries 3`: a request whose connection is refused is
+    /// retried on another server.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub redispatch: bool,
+    /// bounded-load consistent hashing: no server takes more than this percentage of the average
+    /// load (HAProxy `hash-balance-factor`, 125 to 200 is typical); absent = unbounded
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounded_load_percent: Option<u32>,
 }
 
-/// Every server in the pool is alike (per-server sizes come with the scaling lesson).
+/// Active health checks: HAProxy's `check inter 2s fall 3 rise 2` by default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheckConfig {
+    pub enabled: bool,
+    /// time between heartbeats to each server [ms] (HAProxy `inter`, default 2000)
+    pub interval_ms: f64,
+    /// consecutive failures that mark a server down (HAProxy `fall`, default 3)
+    pub fall: u32,
+    /// consecutive successes that mark it up again (HAProxy `rise`, default 2)
+    pub rise: u32,
+}
+
+impl Default for HealthCheckConfig {
+    fn default() -> Self {
+        HealthCheckConfig { enabled: true, interval_ms: 2_000.0, fall: 3, rise: 2 }
+    }
+}
+
+/// One server that differs from the pool's template (vertical scaling, weights).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerOverride {
+    /// the server's index, from 0
+    pub server: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+}
+
+/// The pool of servers: a template every server follows, and the few that differ.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServersConfig {
@@ -77,6 +179,48 @@ pub struct ServersConfig {
     /// requests a server may hold waiting for a slot; beyond it, 503
     pub queue_limit: u32,
     pub service: ServiceTime,
+    /// balancing weight (nginx `weight=`, default 1)
+    #[serde(default = "default_weight", skip_serializing_if = "is_default_weight")]
+    pub weight: u32,
+    /// price of one slot at speed 1 for an hour [$]; a server costs slots × speed × this.
+    /// Default: AWS m5.large on demand in us-east-1, $0.096/h for 2 vCPUs.
+    #[serde(default = "default_price", skip_serializing_if = "is_default_price")]
+    pub price_per_slot_hour: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom: Vec<ServerOverride>,
+}
+
+fn default_weight() -> u32 {
+    1
+}
+fn is_default_weight(weight: &u32) -> bool {
+    *weight == 1
+}
+fn default_price() -> f64 {
+    0.048
+}
+fn is_default_price(price: &f64) -> bool {
+    *price == default_price()
+}
+
+/// One server's size as it starts: the template with its override applied.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ServerSize {
+    pub concurrency: u32,
+    pub speed: f64,
+    pub weight: u32,
+}
+
+impl ServersConfig {
+    pub fn size_of(&self, server: u32) -> ServerSize {
+        let mut size = ServerSize { concurrency: self.concurrency, speed: self.speed, weight: self.weight };
+        if let Some(o) = self.custom.iter().find(|o| o.server == server) {
+            size.concurrency = o.concurrency.unwrap_or(size.concurrency);
+            size.speed = o.speed.unwrap_or(size.speed);
+            size.weight = o.weight.unwrap_or(size.weight);
+        }
+        size
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -84,6 +228,16 @@ pub struct ServersConfig {
 pub struct NetworkConfig {
     /// one-way latency of each link [ms]
     pub link_latency_ms: f64,
+}
+
+/// Something that happens at a set moment of the run: a failure injected by the scenario, or a
+/// change the user made while it ran (recorded so that a link replays it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    /// when [µs since the start]
+    pub at_us: u64,
+    pub command: crate::Command,
 }
 
 /// A whole run's description. `seed` makes it repeatable.
@@ -95,6 +249,11 @@ pub struct Scenario {
     pub balancer: BalancerConfig,
     pub servers: ServersConfig,
     pub network: NetworkConfig,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub health_check: HealthCheckConfig,
+    /// in time order
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineEntry>,
 }
 
 impl Default for Scenario {
@@ -102,16 +261,21 @@ impl Default for Scenario {
     fn default() -> Self {
         Scenario {
             seed: 42,
-            clients: ClientsConfig { arrival_rate: 300.0 },
-            balancer: BalancerConfig { algorithm: Algorithm::RoundRobin },
+            clients: ClientsConfig { arrival_rate: 300.0, users: default_users(), timeout_ms: default_timeout_ms() },
+            balancer: BalancerConfig::default(),
             servers: ServersConfig {
                 count: 4,
                 concurrency: 2,
                 speed: 1.0,
                 queue_limit: 50,
                 service: ServiceTime::Exponential { mean_ms: 20.0 },
+                weight: default_weight(),
+                price_per_slot_hour: default_price(),
+                custom: Vec::new(),
             },
             network: NetworkConfig { link_latency_ms: 20.0 },
+            health_check: HealthCheckConfig::default(),
+            timeline: Vec::new(),
         }
     }
 }
@@ -129,6 +293,17 @@ pub mod limits {
     pub const MIN_SIGMA: f64 = 0.01;
     pub const MAX_SIGMA: f64 = 3.0;
     pub const MAX_LINK_LATENCY_MS: f64 = 10_000.0;
+    pub const MAX_USERS: u32 = 1_000_000;
+    pub const MIN_TIMEOUT_MS: f64 = 1.0;
+    pub const MAX_TIMEOUT_MS: f64 = 600_000.0;
+    pub const MAX_WEIGHT: u32 = 256;
+    pub const MAX_PRICE_PER_SLOT_HOUR: f64 = 1_000.0;
+    pub const MIN_CHECK_INTERVAL_MS: f64 = 100.0;
+    pub const MAX_CHECK_INTERVAL_MS: f64 = 60_000.0;
+    pub const MAX_RISE_FALL: u32 = 100;
+    pub const MIN_BOUNDED_LOAD_PERCENT: u32 = 101;
+    pub const MAX_BOUNDED_LOAD_PERCENT: u32 = 1_000;
+    pub const MAX_TIMELINE: usize = 1_000;
 }
 
 /// One problem with a scenario: which field, what it holds, and what it may hold.
@@ -225,6 +400,52 @@ impl Scenario {
             c.float("servers.service.sigma", sigma, MIN_SIGMA, MAX_SIGMA, false);
         }
         c.float("network.link_latency_ms", self.network.link_latency_ms, 0.0, MAX_LINK_LATENCY_MS, false);
+        c.int("clients.users", self.clients.users, 1, MAX_USERS);
+        c.float("clients.timeout_ms", self.clients.timeout_ms, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS, false);
+        c.int("servers.weight", self.servers.weight, 1, MAX_WEIGHT);
+        c.float("servers.price_per_slot_hour", self.servers.price_per_slot_hour, 0.0, MAX_PRICE_PER_SLOT_HOUR, false);
+        for o in &self.servers.custom {
+            c.int("servers.custom.server", o.server, 0, self.servers.count.saturating_sub(1));
+            if let Some(v) = o.concurrency {
+                c.int("servers.custom.concurrency", v, 1, MAX_CONCURRENCY);
+            }
+            if let Some(v) = o.speed {
+                c.float("servers.custom.speed", v, MIN_SPEED, MAX_SPEED, false);
+            }
+            if let Some(v) = o.weight {
+                c.int("servers.custom.weight", v, 1, MAX_WEIGHT);
+            }
+        }
+        if let Some(p) = self.balancer.bounded_load_percent {
+            c.int("balancer.bounded_load_percent", p, MIN_BOUNDED_LOAD_PERCENT, MAX_BOUNDED_LOAD_PERCENT);
+        }
+        let h = &self.health_check;
+        c.float("health_check.interval_ms", h.interval_ms, MIN_CHECK_INTERVAL_MS, MAX_CHECK_INTERVAL_MS, false);
+        c.int("health_check.fall", h.fall, 1, MAX_RISE_FALL);
+        c.int("health_check.rise", h.rise, 1, MAX_RISE_FALL);
+        if self.timeline.len() > MAX_TIMELINE {
+            c.0.push(ValidationError {
+                field: "timeline",
+                value: format!("{} entries", self.timeline.len()),
+                allowed: format!("at most {MAX_TIMELINE} entries"),
+            });
+        }
+        if self.timeline.windows(2).any(|w| w[0].at_us > w[1].at_us) {
+            c.0.push(ValidationError {
+                field: "timeline",
+                value: "out of order".into(),
+                allowed: "in time order".into(),
+            });
+        }
+        for entry in &self.timeline {
+            if let Err(problem) = entry.command.check_arguments() {
+                c.0.push(ValidationError {
+                    field: "timeline.command",
+                    value: format!("{:?}", entry.command),
+                    allowed: problem,
+                });
+            }
+        }
         if c.0.is_empty() {
             Ok(ValidScenario(self))
         } else {

@@ -1,6 +1,8 @@
 //! The plain-data view of a running sim that the UI draws: nodes, links, requests on the links,
 //! and per-node gauges. No behaviour; the engine fills it, the renderer reads it.
 
+pub use crate::components::health::HealthState;
+pub use crate::components::server::Fault;
 use crate::metrics::Counters;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -23,7 +25,7 @@ pub struct NodeView {
 }
 
 /// What a node shows on itself. Fields that do not apply to a node kind are zero.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Gauges {
     pub busy_slots: u32,
     pub slots: u32,
@@ -37,6 +39,49 @@ pub struct Gauges {
     pub accepting: bool,
     /// requests this node has finished
     pub served: u64,
+    /// what the balancer's heartbeats say
+    pub health: HealthState,
+    /// whether the balancer sends it new requests
+    pub in_rotation: bool,
+    /// what is really wrong with it (the balancer only learns through heartbeats)
+    pub fault: Fault,
+    pub speed: f64,
+    pub weight: u32,
+    /// [$ per hour]
+    pub price_per_hour: f64,
+}
+
+impl Default for Gauges {
+    fn default() -> Self {
+        Gauges {
+            busy_slots: 0,
+            slots: 0,
+            queue_len: 0,
+            queue_limit: 0,
+            utilisation: 0.0,
+            outstanding: 0,
+            accepting: true,
+            served: 0,
+            health: HealthState::Up,
+            in_rotation: true,
+            fault: Fault::None,
+            speed: 1.0,
+            weight: 1,
+            price_per_hour: 0.0,
+        }
+    }
+}
+
+/// A heartbeat travelling between the balancer and a server.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeartbeatView {
+    /// index into `Snapshot::links`
+    pub link: usize,
+    /// 0 at the balancer, 1 at the server
+    pub position: f64,
+    pub returning: bool,
+    /// whether this check passes (a refusal comes back failed)
+    pub passed: bool,
 }
 
 /// A link between two nodes, by index into `Snapshot::nodes`.
@@ -52,8 +97,12 @@ pub enum RequestStatus {
     Outbound,
     /// coming back with a 2xx
     Answered,
-    /// coming back with a 503
+    /// coming back with a 503 (queue full)
     Refused,
+    /// coming back failed: connection refused or reset, or no server
+    Failed,
+    /// the client already gave up on it (timed out)
+    Abandoned,
 }
 
 /// A request travelling along a link.
@@ -76,5 +125,8 @@ pub struct Snapshot {
     /// at most the number asked for; `requests_on_links` is the true count
     pub requests: Vec<RequestView>,
     pub requests_on_links: usize,
+    pub heartbeats: Vec<HeartbeatView>,
     pub counters: Counters,
+    /// what the servers have cost so far [$]
+    pub cost_dollars: f64,
 }

@@ -1,26 +1,67 @@
-//! The load balancer: knows which servers take traffic, counts what each has outstanding, and picks
-//! one per request. `pick` is the one place where algorithms live.
+//! The load balancer: which servers are in rotation (configured and healthy), what each has
+//! outstanding, and `pick`, the one place where every algorithm lives. Each algorithm follows a
+//! named real balancer; see `Algorithm::follows`.
 
+use super::hashing::{crc32, ip_hash_step, IP_HASH_START};
 use crate::rng::Rng;
 use crate::scenario::Algorithm;
+use crate::time::SimTime;
+use libm::exp;
+
+/// What the balancer knows about the request it is placing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestKey {
+    pub user: u32,
+    pub address: [u8; 4],
+}
+
+/// Points on the consistent-hash ring per unit of weight (nginx ketama: 160).
+const POINTS_PER_WEIGHT: u32 = 160;
+/// Peak EWMA's decay time [s] (Linkerd's default).
+const EWMA_DECAY_S: f64 = 10.0;
+/// nginx `ip_hash` rehashes at most this many times before falling back to round robin.
+const IP_HASH_TRIES: u32 = 20;
+
+#[derive(Clone, Debug)]
+struct Backend {
+    weight: u32,
+    /// the server's slots: HAProxy `first` fills a server up to this (its `maxconn`)
+    max_conn: u32,
+    outstanding: u32,
+    /// in the pool (not removed)
+    configured: bool,
+    /// configured and healthy: takes new requests
+    in_rotation: bool,
+    /// smooth weighted round robin's running weight
+    current_weight: i64,
+    /// peak EWMA of response time [ms], and when it was last updated
+    ewma_ms: f64,
+    ewma_at: SimTime,
+}
 
 pub struct Balancer {
     algorithm: Algorithm,
-    /// servers that take new requests, in the order they were added (ids into the server list)
-    candidates: Vec<u32>,
-    /// requests sent to each server and not yet answered, indexed by server id
-    outstanding: Vec<u32>,
-    /// next position in `candidates` for round robin, and where least-connections starts its scan
+    bounded_load_percent: Option<u32>,
+    backends: Vec<Backend>,
+    /// ids in rotation, ascending
+    rotation: Vec<u32>,
+    /// next position in `rotation` for round robin; where scans start so that ties go in turn
     cursor: usize,
+    /// consistent-hash ring over configured servers: (point, server), sorted; rebuilt on change
+    ring: Vec<(u32, u32)>,
+    ring_stale: bool,
 }
 
 impl Balancer {
-    pub fn new(algorithm: Algorithm, server_count: u32) -> Self {
+    pub fn new(algorithm: Algorithm, bounded_load_percent: Option<u32>) -> Self {
         Balancer {
             algorithm,
-            candidates: (0..server_count).collect(),
-            outstanding: vec![0; server_count as usize],
+            bounded_load_percent,
+            backends: Vec::new(),
+            rotation: Vec::new(),
             cursor: 0,
+            ring: Vec::new(),
+            ring_stale: true,
         }
     }
 
@@ -32,112 +73,420 @@ impl Balancer {
         self.algorithm = algorithm;
     }
 
-    pub fn outstanding(&self, server: u32) -> u32 {
-        self.outstanding[server as usize]
-    }
-
-    pub fn candidates(&self) -> &[u32] {
-        &self.candidates
-    }
-
-    pub fn add_server(&mut self, server: u32) {
-        if self.outstanding.len() <= server as usize {
-            self.outstanding.resize(server as usize + 1, 0);
+    /// A server joins the pool (ids are given in order: 0, 1, 2...).
+    pub fn add_server(&mut self, weight: u32, max_conn: u32, in_rotation: bool) {
+        self.backends.push(Backend {
+            weight,
+            max_conn,
+            outstanding: 0,
+            configured: true,
+            in_rotation: false,
+            current_weight: 0,
+            ewma_ms: 0.0,
+            ewma_at: SimTime::ZERO,
+        });
+        self.ring_stale = true;
+        if in_rotation {
+            self.set_in_rotation(self.backends.len() as u32 - 1, true);
         }
-        self.candidates.push(server);
     }
 
-    /// Stops sending new requests to `server`; what it has outstanding still comes back.
+    /// The server leaves the pool: no new requests; what it has outstanding still comes back.
     pub fn remove_server(&mut self, server: u32) {
-        if let Some(pos) = self.candidates.iter().position(|&s| s == server) {
-            self.candidates.remove(pos);
-            // Keep the turn order: the server after the removed one is still next.
-            if pos < self.cursor {
-                self.cursor -= 1;
+        self.set_in_rotation(server, false);
+        self.backends[server as usize].configured = false;
+        self.ring_stale = true;
+    }
+
+    /// Health checks put a server into rotation or take it out.
+    pub fn set_in_rotation(&mut self, server: u32, in_rotation: bool) {
+        let b = &mut self.backends[server as usize];
+        if b.in_rotation == in_rotation || (in_rotation && !b.configured) {
+            return;
+        }
+        b.in_rotation = in_rotation;
+        b.current_weight = 0;
+        match self.rotation.binary_search(&server) {
+            Ok(pos) if !in_rotation => {
+                self.rotation.remove(pos);
+                // Keep the turn order: the server after the removed one is still next.
+                if pos < self.cursor {
+                    self.cursor -= 1;
+                }
             }
-            if self.cursor >= self.candidates.len() {
-                self.cursor = 0;
+            Err(pos) if in_rotation => {
+                self.rotation.insert(pos, server);
+                if pos < self.cursor {
+                    self.cursor += 1;
+                }
             }
+            _ => {}
+        }
+        if self.cursor >= self.rotation.len() {
+            self.cursor = 0;
         }
     }
 
-    /// Chooses the server for one request, or `None` when no server takes traffic.
-    pub fn pick(&mut self, rng: &mut Rng) -> Option<u32> {
-        let n = self.candidates.len();
-        if n == 0 {
-            return None;
-        }
-        let position = match self.algorithm {
-            Algorithm::RoundRobin => self.cursor % n,
-            Algorithm::Random => rng.below(n as u32) as usize,
-            Algorithm::LeastConnections => self.least_outstanding_from_cursor(),
+    pub fn set_size(&mut self, server: u32, weight: u32, max_conn: u32) {
+        let b = &mut self.backends[server as usize];
+        b.weight = weight;
+        b.max_conn = max_conn;
+        self.ring_stale = true;
+    }
+
+    pub fn outstanding(&self, server: u32) -> u32 {
+        self.backends[server as usize].outstanding
+    }
+    pub fn is_configured(&self, server: u32) -> bool {
+        self.backends.get(server as usize).is_some_and(|b| b.configured)
+    }
+    pub fn in_rotation(&self, server: u32) -> bool {
+        self.backends.get(server as usize).is_some_and(|b| b.in_rotation)
+    }
+    /// Servers in rotation, by id.
+    pub fn rotation(&self) -> &[u32] {
+        &self.rotation
+    }
+    pub fn weight(&self, server: u32) -> u32 {
+        self.backends[server as usize].weight
+    }
+    pub fn ewma_ms(&self, server: u32) -> f64 {
+        self.backends[server as usize].ewma_ms
+    }
+
+    /// Chooses the server for one request, never one in `tried` (servers that already refused
+    /// it), or `None` when no server is eligible.
+    pub fn pick(&mut self, key: RequestKey, rng: &mut Rng, tried: &[u32]) -> Option<u32> {
+        let rotation = std::mem::take(&mut self.rotation);
+        let filtered: Vec<u32>;
+        let eligible: &[u32] = if tried.is_empty() {
+            &rotation
+        } else {
+            filtered = rotation.iter().copied().filter(|s| !tried.contains(s)).collect();
+            &filtered
         };
-        if self.algorithm != Algorithm::Random {
-            self.cursor = (position + 1) % n;
+        let choice = if eligible.is_empty() {
+            None
+        } else {
+            match self.algorithm {
+                Algorithm::RoundRobin => Some(self.round_robin(eligible)),
+                Algorithm::Random => Some(self.weighted_random(eligible, rng)),
+                Algorithm::LeastConnections => Some(self.scan_from_cursor(eligible, |b| load(b))),
+                Algorithm::PowerOfTwoChoices => Some(self.two_choices(eligible, rng)),
+                Algorithm::PeakEwma => Some(
+                    self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1) / f64::from(b.weight)),
+                ),
+                Algorithm::SourceIpHash => Some(self.ip_hash(key, eligible, tried)),
+                Algorithm::ConsistentHash => self.consistent_hash(key, eligible, tried),
+                Algorithm::FirstAvailable => Some(self.first_available(eligible)),
+            }
+        };
+        self.rotation = rotation;
+        if let Some(server) = choice {
+            self.backends[server as usize].outstanding += 1;
         }
-        let server = self.candidates[position];
-        self.outstanding[server as usize] += 1;
-        Some(server)
+        choice
     }
 
-    /// Scans every candidate once, starting at the cursor, and keeps the first with the fewest
-    /// outstanding: ties therefore go to servers in turn, as nginx and HAProxy do.
-    fn least_outstanding_from_cursor(&self) -> usize {
-        let n = self.candidates.len();
-        let mut best = self.cursor % n;
-        let mut best_load = self.outstanding[self.candidates[best] as usize];
-        for step in 1..n {
-            let position = (self.cursor + step) % n;
-            let load = self.outstanding[self.candidates[position] as usize];
-            if load < best_load {
-                best = position;
-                best_load = load;
+    /// nginx's smooth weighted round robin. With equal weights it is plain rotation in id order,
+    /// which is computed directly (same sequence, O(1)).
+    fn round_robin(&mut self, eligible: &[u32]) -> u32 {
+        let first_weight = self.backends[eligible[0] as usize].weight;
+        if eligible.iter().all(|&s| self.backends[s as usize].weight == first_weight) {
+            let position = self.cursor % eligible.len();
+            self.cursor = (position + 1) % eligible.len();
+            return eligible[position];
+        }
+        let mut total = 0i64;
+        let mut best = eligible[0];
+        for &s in eligible {
+            let b = &mut self.backends[s as usize];
+            b.current_weight += i64::from(b.weight);
+            total += i64::from(b.weight);
+            if b.current_weight > self.backends[best as usize].current_weight {
+                best = s;
             }
         }
+        self.backends[best as usize].current_weight -= total;
         best
     }
 
-    /// A response from `server` passed back through the balancer.
-    pub fn on_response(&mut self, server: u32) {
-        let count = &mut self.outstanding[server as usize];
-        *count = count.saturating_sub(1);
+    fn weighted_random(&self, eligible: &[u32], rng: &mut Rng) -> u32 {
+        let total: u32 = eligible.iter().map(|&s| self.backends[s as usize].weight).sum();
+        if total == eligible.len() as u32 {
+            return eligible[rng.below(eligible.len() as u32) as usize];
+        }
+        let mut point = rng.below(total);
+        for &s in eligible {
+            let w = self.backends[s as usize].weight;
+            if point < w {
+                return s;
+            }
+            point -= w;
+        }
+        eligible[eligible.len() - 1]
     }
+
+    /// The eligible server with the lowest `cost`, scanning from the cursor so that ties go to
+    /// servers in turn (nginx and HAProxy break least-connection ties by round robin).
+    fn scan_from_cursor(&mut self, eligible: &[u32], cost: impl Fn(&Backend) -> f64) -> u32 {
+        let n = eligible.len();
+        let start = self.cursor % n;
+        let mut best = start;
+        let mut best_cost = cost(&self.backends[eligible[start] as usize]);
+        for step in 1..n {
+            let position = (start + step) % n;
+            let c = cost(&self.backends[eligible[position] as usize]);
+            if c < best_cost {
+                best = position;
+                best_cost = c;
+            }
+        }
+        self.cursor = (best + 1) % n;
+        eligible[best]
+    }
+
+    /// Two different servers drawn at random (by weight); the one with less load per weight wins,
+    /// the first drawn on a tie.
+    fn two_choices(&self, eligible: &[u32], rng: &mut Rng) -> u32 {
+        if eligible.len() == 1 {
+            return eligible[0];
+        }
+        let first = self.weighted_random(eligible, rng);
+        let mut second = self.weighted_random(eligible, rng);
+        if second == first {
+            // Equal weights: draw from the others directly; otherwise one more weighted draw.
+            let others: Vec<u32> = eligible.iter().copied().filter(|&s| s != first).collect();
+            second = self.weighted_random(&others, rng);
+        }
+        if load(&self.backends[second as usize]) < load(&self.backends[first as usize]) {
+            second
+        } else {
+            first
+        }
+    }
+
+    /// nginx `ip_hash`: hash the /24 over all configured servers by weight; if that server cannot
+    /// take the request, hash again (up to 20 times), then fall back to round robin.
+    fn ip_hash(&mut self, key: RequestKey, eligible: &[u32], tried: &[u32]) -> u32 {
+        let configured: Vec<u32> =
+            (0..self.backends.len() as u32).filter(|&s| self.backends[s as usize].configured).collect();
+        let total_weight: u32 = configured.iter().map(|&s| self.backends[s as usize].weight).sum();
+        let mut hash = IP_HASH_START;
+        for _ in 0..IP_HASH_TRIES {
+            hash = ip_hash_step(hash, key.address);
+            let mut w = hash % total_weight.max(1);
+            for &s in &configured {
+                let weight = self.backends[s as usize].weight;
+                if w < weight {
+                    if self.backends[s as usize].in_rotation && !tried.contains(&s) {
+                        return s;
+                    }
+                    break;
+                }
+                w -= weight;
+            }
+        }
+        self.round_robin(eligible)
+    }
+
+    /// Ketama: the first point on the ring at or after the user's hash whose server is eligible
+    /// (and, with bounded loads, below its share).
+    fn consistent_hash(&mut self, key: RequestKey, eligible: &[u32], tried: &[u32]) -> Option<u32> {
+        if self.ring_stale {
+            self.rebuild_ring();
+        }
+        let limit = self.bounded_load_percent.map(|percent| {
+            let total: u64 = eligible.iter().map(|&s| u64::from(self.backends[s as usize].outstanding)).sum();
+            // ceil(percent/100 × (load + 1) / servers), the bounded-load capacity per server
+            (u64::from(percent) * (total + 1)).div_ceil(100 * eligible.len() as u64)
+        });
+        let hash = crc32(&key.user.to_le_bytes());
+        let start = self.ring.partition_point(|&(point, _)| point < hash);
+        let n = self.ring.len();
+        for i in 0..n {
+            let (_, s) = self.ring[(start + i) % n];
+            let b = &self.backends[s as usize];
+            if !b.in_rotation || tried.contains(&s) {
+                continue;
+            }
+            if limit.is_some_and(|l| u64::from(b.outstanding) >= l) {
+                continue;
+            }
+            return Some(s);
+        }
+        // Every eligible server is at its bound: take the least loaded rather than refuse.
+        Some(self.scan_from_cursor(eligible, |b| load(b)))
+    }
+
+    fn rebuild_ring(&mut self) {
+        self.ring.clear();
+        for (s, b) in self.backends.iter().enumerate() {
+            if !b.configured {
+                continue;
+            }
+            for j in 0..POINTS_PER_WEIGHT * b.weight {
+                let mut bytes = [0u8; 8];
+                bytes[..4].copy_from_slice(&(s as u32).to_le_bytes());
+                bytes[4..].copy_from_slice(&j.to_le_bytes());
+                self.ring.push((crc32(&bytes), s as u32));
+            }
+        }
+        self.ring.sort_unstable();
+        self.ring_stale = false;
+    }
+
+    /// HAProxy `first`: the lowest id with a free slot; when all are full, the least loaded.
+    fn first_available(&mut self, eligible: &[u32]) -> u32 {
+        match eligible.iter().find(|&&s| self.backends[s as usize].outstanding < self.backends[s as usize].max_conn) {
+            Some(&s) => s,
+            None => self.scan_from_cursor(eligible, |b| load(b)),
+        }
+    }
+
+    /// A response from `server` passed back through the balancer; `response_time` is given for
+    /// answers (errors teach nothing about speed, and a fast refusal must not attract traffic).
+    pub fn on_response(&mut self, server: u32, response_time: Option<SimTime>, now: SimTime) {
+        let b = &mut self.backends[server as usize];
+        b.outstanding = b.outstanding.saturating_sub(1);
+        let Some(response_time) = response_time else { return };
+        // Peak EWMA: jump up to a slower sample at once, decay towards faster ones.
+        let sample = response_time.as_millis_f64();
+        if sample > b.ewma_ms {
+            b.ewma_ms = sample;
+        } else {
+            let w = exp(-(now - b.ewma_at).as_secs_f64() / EWMA_DECAY_S);
+            b.ewma_ms = b.ewma_ms * w + sample * (1.0 - w);
+        }
+        b.ewma_at = now;
+    }
+}
+
+/// Outstanding requests per unit of weight (nginx compares by cross-multiplying; same order).
+fn load(b: &Backend) -> f64 {
+    f64::from(b.outstanding) / f64::from(b.weight)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const KEY: RequestKey = RequestKey { user: 7, address: [10, 0, 0, 7] };
+
+    fn pool(algorithm: Algorithm, weights: &[u32]) -> Balancer {
+        let mut b = Balancer::new(algorithm, None);
+        for &w in weights {
+            b.add_server(w, 2, true);
+        }
+        b
+    }
+
     fn picks(b: &mut Balancer, n: usize) -> Vec<u32> {
         let mut rng = Rng::from_seed(1);
-        (0..n).map(|_| b.pick(&mut rng).unwrap()).collect()
+        (0..n).map(|_| b.pick(KEY, &mut rng, &[]).unwrap()).collect()
+    }
+
+    #[test]
+    fn smooth_weighted_round_robin_reproduces_nginx() {
+        // semantics.md §1.2: weights 5, 1, 1 give a a b a c a a.
+        let mut b = pool(Algorithm::RoundRobin, &[5, 1, 1]);
+        assert_eq!(picks(&mut b, 14), [0, 0, 1, 0, 2, 0, 0, 0, 0, 1, 0, 2, 0, 0]);
     }
 
     #[test]
     fn round_robin_takes_turns_and_survives_removal() {
-        let mut b = Balancer::new(Algorithm::RoundRobin, 3);
+        let mut b = pool(Algorithm::RoundRobin, &[1, 1, 1]);
         assert_eq!(picks(&mut b, 4), [0, 1, 2, 0]);
         b.remove_server(1);
         assert_eq!(picks(&mut b, 3), [2, 0, 2]);
-        b.add_server(3);
+        b.add_server(1, 2, true);
         assert_eq!(picks(&mut b, 3), [0, 2, 3]);
     }
 
     #[test]
     fn least_connections_prefers_the_idle_and_breaks_ties_in_turn() {
-        let mut b = Balancer::new(Algorithm::LeastConnections, 3);
+        let mut b = pool(Algorithm::LeastConnections, &[1, 1, 1]);
         assert_eq!(picks(&mut b, 3), [0, 1, 2]);
-        b.on_response(1);
+        b.on_response(1, Some(SimTime(1)), SimTime(1));
         assert_eq!(picks(&mut b, 1), [1]);
-        b.on_response(2);
-        b.on_response(0);
+        b.on_response(2, Some(SimTime(1)), SimTime(1));
+        b.on_response(0, Some(SimTime(1)), SimTime(1));
         assert_eq!(picks(&mut b, 2), [2, 0]);
     }
 
     #[test]
-    fn no_candidates_means_no_pick() {
-        let mut b = Balancer::new(Algorithm::Random, 1);
-        b.remove_server(0);
-        assert_eq!(b.pick(&mut Rng::from_seed(0)), None);
+    fn weighted_least_connections_divides_by_weight() {
+        let mut b = pool(Algorithm::LeastConnections, &[3, 1]);
+        let chosen = picks(&mut b, 8);
+        assert_eq!(chosen.iter().filter(|&&s| s == 0).count(), 6, "{chosen:?}");
+    }
+
+    #[test]
+    fn two_choices_never_picks_the_most_loaded_of_two() {
+        let mut b = pool(Algorithm::PowerOfTwoChoices, &[1, 1]);
+        b.backends[0].outstanding = 5;
+        assert_eq!(picks(&mut b, 5), [1, 1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn weighted_random_follows_the_weights() {
+        let mut b = pool(Algorithm::Random, &[3, 1]);
+        let chosen = picks(&mut b, 4_000);
+        let share = chosen.iter().filter(|&&s| s == 0).count() as f64 / 4_000.0;
+        assert!((share - 0.75).abs() < 0.03, "{share}");
+    }
+
+    #[test]
+    fn first_available_fills_servers_in_order() {
+        let mut b = pool(Algorithm::FirstAvailable, &[1, 1, 1]);
+        assert_eq!(picks(&mut b, 5), [0, 0, 1, 1, 2]);
+    }
+
+    #[test]
+    fn hashing_keeps_a_user_on_one_server_and_moves_on_when_it_is_down() {
+        for algorithm in [Algorithm::SourceIpHash, Algorithm::ConsistentHash] {
+            let mut b = pool(algorithm, &[1, 1, 1, 1]);
+            let home = picks(&mut b, 5);
+            assert!(home.iter().all(|&s| s == home[0]), "{algorithm:?} {home:?}");
+            b.set_in_rotation(home[0], false);
+            let away = picks(&mut b, 3);
+            assert!(away.iter().all(|&s| s == away[0] && s != home[0]), "{algorithm:?} {away:?}");
+            b.set_in_rotation(home[0], true);
+            assert_eq!(picks(&mut b, 1)[0], home[0], "{algorithm:?}");
+        }
+    }
+
+    #[test]
+    fn bounded_loads_cap_a_hot_key() {
+        let mut b = Balancer::new(Algorithm::ConsistentHash, Some(150));
+        for _ in 0..4 {
+            b.add_server(1, 100, true);
+        }
+        let chosen = picks(&mut b, 40);
+        let most = (0..4).map(|s| chosen.iter().filter(|&&c| c == s).count()).max().unwrap();
+        // At most 1.5 × the average (10) plus the rounding of the running bound.
+        assert!(most <= 16, "{chosen:?}");
+    }
+
+    #[test]
+    fn peak_ewma_jumps_up_and_decays_down() {
+        let mut b = pool(Algorithm::PeakEwma, &[1, 1]);
+        b.backends[0].outstanding = 1;
+        b.on_response(0, Some(SimTime::from_millis(100)), SimTime::from_secs(1));
+        assert_eq!(b.ewma_ms(0), 100.0);
+        b.backends[0].outstanding = 1;
+        b.on_response(0, Some(SimTime::from_millis(10)), SimTime::from_secs(11));
+        let expected = 100.0 * (-1.0f64).exp() + 10.0 * (1.0 - (-1.0f64).exp());
+        assert!((b.ewma_ms(0) - expected).abs() < 1e-9);
+        // Server 1 has no history (0 ms) and wins.
+        assert_eq!(picks(&mut b, 1), [1]);
+    }
+
+    #[test]
+    fn tried_servers_are_skipped() {
+        let mut b = pool(Algorithm::RoundRobin, &[1, 1]);
+        let mut rng = Rng::from_seed(0);
+        assert_eq!(b.pick(KEY, &mut rng, &[0]), Some(1));
+        assert_eq!(b.pick(KEY, &mut rng, &[0, 1]), None);
     }
 }

@@ -4,4 +4,6 @@
 
 pub mod balancer;
 pub mod clients;
+pub mod hashing;
+pub mod health;
 pub mod server;

@@ -1,8 +1,8 @@
-//! A server: `concurrency` slots that work on requests, and a bounded FIFO queue in front of them.
-//! A request that finds the queue full is refused (the engine answers it with a 503).
+//! A server: `concurrency` slots that work on requests, a bounded FIFO queue in front of them,
+//! its price, and what is wrong with it (crashed, hung, slowed down).
 
-use crate::scenario::ServersConfig;
 use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Index of a request in the engine's request table.
@@ -13,10 +13,24 @@ pub type RequestSlot = u32;
 pub enum Admission {
     /// a slot was free: service starts now
     Started,
+    /// a slot was free, but the server is hung: the request holds the slot and gets no answer
+    Stalled,
     /// all slots busy: the request waits in the queue
     Queued,
-    /// slots busy and queue full: refused
-    Refused,
+    /// slots busy and queue full: 503
+    QueueFull,
+    /// the server is down: the connection is refused
+    ConnectionRefused,
+}
+
+/// What is wrong with a server, if anything.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Fault {
+    None,
+    Crashed,
+    Hung,
+    /// every service takes this many times as long
+    Slow(f64),
 }
 
 pub struct Server {
@@ -26,8 +40,12 @@ pub struct Server {
     queue_limit: u32,
     busy: u32,
     queue: VecDeque<RequestSlot>,
+    /// requests holding a slot on a hung server
+    stalled: Vec<RequestSlot>,
+    fault: Fault,
     /// false once the server is being removed: it finishes what it has, then retires
     accepting: bool,
+    retired_at: Option<SimTime>,
     /// ∫ busy slots dt [slot·µs], for time-averaged utilisation
     busy_integral: u128,
     last_change: SimTime,
@@ -35,22 +53,33 @@ pub struct Server {
     /// utilisation over the last whole simulated second [0, 1]
     recent_utilisation: f64,
     served: u64,
+    /// [$ per slot-hour at speed 1]
+    price_per_slot_hour: f64,
+    /// cost up to `accrued_at` [$]
+    cost_accrued: f64,
+    accrued_at: SimTime,
 }
 
 impl Server {
-    pub fn new(config: &ServersConfig, now: SimTime) -> Self {
+    pub fn new(concurrency: u32, speed: f64, queue_limit: u32, price_per_slot_hour: f64, now: SimTime) -> Self {
         Server {
-            concurrency: config.concurrency,
-            speed: config.speed,
-            queue_limit: config.queue_limit,
+            concurrency,
+            speed,
+            queue_limit,
             busy: 0,
             queue: VecDeque::new(),
+            stalled: Vec::new(),
+            fault: Fault::None,
             accepting: true,
+            retired_at: None,
             busy_integral: 0,
             last_change: now,
             busy_integral_at_last_sample: 0,
             recent_utilisation: 0.0,
             served: 0,
+            price_per_slot_hour,
+            cost_accrued: 0.0,
+            accrued_at: now,
         }
     }
 
@@ -59,35 +88,117 @@ impl Server {
         self.last_change = now;
     }
 
-    pub fn speed(&self) -> f64 {
-        self.speed
+    /// Price of running this server for an hour at its present size [$].
+    pub fn price_per_hour(&self) -> f64 {
+        self.price_per_slot_hour * f64::from(self.concurrency) * self.speed
+    }
+
+    fn accrue(&mut self, now: SimTime) {
+        let until = self.retired_at.map_or(now, |r| r.min(now));
+        if until > self.accrued_at {
+            self.cost_accrued += self.price_per_hour() * (until - self.accrued_at).as_secs_f64() / 3_600.0;
+            self.accrued_at = until;
+        }
+    }
+
+    /// What the server has cost from when it joined until `now` (or until it left) [$].
+    pub fn cost_until(&self, now: SimTime) -> f64 {
+        let until = self.retired_at.map_or(now, |r| r.min(now));
+        self.cost_accrued + self.price_per_hour() * (until - self.accrued_at).as_secs_f64() / 3_600.0
+    }
+
+    /// Service time [ms] for a request of `size_ms` at speed 1, on this server as it is now.
+    pub fn service_ms(&self, size_ms: f64) -> f64 {
+        let slow = if let Fault::Slow(factor) = self.fault { factor } else { 1.0 };
+        size_ms / self.speed * slow
     }
 
     /// A request arrives at the server.
     pub fn admit(&mut self, request: RequestSlot, now: SimTime) -> Admission {
+        if self.fault == Fault::Crashed {
+            return Admission::ConnectionRefused;
+        }
         if self.busy < self.concurrency {
             self.account(now);
             self.busy += 1;
+            if self.fault == Fault::Hung {
+                self.stalled.push(request);
+                return Admission::Stalled;
+            }
             Admission::Started
         } else if (self.queue.len() as u32) < self.queue_limit {
             self.queue.push_back(request);
             Admission::Queued
         } else {
-            Admission::Refused
+            Admission::QueueFull
         }
     }
 
-    /// One request finished; returns the queued request that takes its slot, if any.
-    pub fn finish(&mut self, now: SimTime) -> Option<RequestSlot> {
+    /// A service ended. On a hung server the request keeps its slot and gets no answer (returns
+    /// false); otherwise it is done (returns true).
+    pub fn service_ended(&mut self, request: RequestSlot) -> bool {
+        if self.fault == Fault::Hung {
+            self.stalled.push(request);
+            return false;
+        }
         self.served += 1;
-        match self.queue.pop_front() {
-            Some(next) => Some(next),
-            None => {
-                self.account(now);
-                self.busy -= 1;
-                None
+        true
+    }
+
+    /// A slot came free; returns the queued request that takes it, if any.
+    pub fn release_slot(&mut self, now: SimTime) -> Option<RequestSlot> {
+        if self.busy <= self.concurrency && self.fault != Fault::Hung {
+            if let Some(next) = self.queue.pop_front() {
+                return Some(next);
             }
         }
+        self.account(now);
+        self.busy -= 1;
+        self.retire_if_drained(now);
+        None
+    }
+
+    /// The process dies: every request it holds is lost (the engine fails them).
+    pub fn crash(&mut self, now: SimTime) {
+        self.account(now);
+        self.busy = 0;
+        self.fault = Fault::Crashed;
+        self.queue.clear();
+        self.stalled.clear();
+        self.retire_if_drained(now);
+    }
+
+    pub fn hang(&mut self) {
+        if self.fault != Fault::Crashed {
+            self.fault = Fault::Hung;
+        }
+    }
+
+    pub fn slow_down(&mut self, factor: f64) {
+        if self.fault != Fault::Crashed {
+            self.fault = Fault::Slow(factor);
+        }
+    }
+
+    /// Back to normal; returns the stalled requests, which now get their answers.
+    pub fn recover(&mut self) -> Vec<RequestSlot> {
+        self.fault = Fault::None;
+        std::mem::take(&mut self.stalled)
+    }
+
+    /// Vertical scaling; returns queued requests that the extra slots start now.
+    pub fn resize(&mut self, concurrency: u32, speed: f64, now: SimTime) -> Vec<RequestSlot> {
+        self.accrue(now);
+        self.account(now);
+        self.concurrency = concurrency;
+        self.speed = speed;
+        let mut started = Vec::new();
+        while self.busy < self.concurrency && self.fault == Fault::None {
+            let Some(next) = self.queue.pop_front() else { break };
+            self.busy += 1;
+            started.push(next);
+        }
+        started
     }
 
     /// Closes one sampling period of `period` and remembers its average utilisation.
@@ -96,27 +207,39 @@ impl Server {
         let used = self.busy_integral - self.busy_integral_at_last_sample;
         self.busy_integral_at_last_sample = self.busy_integral;
         let capacity = u128::from(self.concurrency) * u128::from(period.0.max(1));
-        self.recent_utilisation = used as f64 / capacity as f64;
+        self.recent_utilisation = (used as f64 / capacity as f64).min(1.0);
     }
 
-    pub fn stop_accepting(&mut self) {
+    pub fn stop_accepting(&mut self, now: SimTime) {
         self.accepting = false;
+        self.retire_if_drained(now);
+    }
+
+    fn retire_if_drained(&mut self, now: SimTime) {
+        if !self.accepting && self.busy == 0 && self.queue.is_empty() && self.retired_at.is_none() {
+            self.accrue(now);
+            self.retired_at = Some(now);
+        }
     }
 
     pub fn is_accepting(&self) -> bool {
         self.accepting
     }
-
     /// Removed and with nothing left to do.
     pub fn is_retired(&self) -> bool {
-        !self.accepting && self.busy == 0 && self.queue.is_empty()
+        self.retired_at.is_some()
     }
-
+    pub fn fault(&self) -> Fault {
+        self.fault
+    }
     pub fn busy(&self) -> u32 {
         self.busy
     }
     pub fn concurrency(&self) -> u32 {
         self.concurrency
+    }
+    pub fn speed(&self) -> f64 {
+        self.speed
     }
     pub fn queue_len(&self) -> u32 {
         self.queue.len() as u32
@@ -135,20 +258,45 @@ impl Server {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Scenario;
+
+    fn server(concurrency: u32, queue_limit: u32) -> Server {
+        Server::new(concurrency, 1.0, queue_limit, 0.048, SimTime::ZERO)
+    }
 
     #[test]
     fn slots_then_queue_then_refusal() {
-        let mut config = Scenario::default().servers;
-        config.concurrency = 1;
-        config.queue_limit = 1;
-        let mut s = Server::new(&config, SimTime::ZERO);
+        let mut s = server(1, 1);
         assert_eq!(s.admit(0, SimTime(0)), Admission::Started);
         assert_eq!(s.admit(1, SimTime(0)), Admission::Queued);
-        assert_eq!(s.admit(2, SimTime(0)), Admission::Refused);
-        assert_eq!(s.finish(SimTime(10)), Some(1));
-        assert_eq!(s.finish(SimTime(20)), None);
+        assert_eq!(s.admit(2, SimTime(0)), Admission::QueueFull);
+        assert!(s.service_ended(0));
+        assert_eq!(s.release_slot(SimTime(10)), Some(1));
+        assert!(s.service_ended(1));
+        assert_eq!(s.release_slot(SimTime(20)), None);
         s.sample_utilisation(SimTime(40), SimTime(40));
         assert!((s.recent_utilisation() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn faults() {
+        let mut s = server(1, 5);
+        s.hang();
+        assert_eq!(s.admit(0, SimTime(0)), Admission::Stalled);
+        assert_eq!(s.admit(1, SimTime(0)), Admission::Queued);
+        assert_eq!(s.recover(), vec![0]);
+        s.slow_down(4.0);
+        assert_eq!(s.service_ms(10.0), 40.0);
+        s.crash(SimTime(5));
+        assert_eq!((s.busy(), s.queue_len()), (0, 0));
+        assert_eq!(s.admit(2, SimTime(6)), Admission::ConnectionRefused);
+    }
+
+    #[test]
+    fn cost_accrues_by_size_until_retirement() {
+        let mut s = Server::new(2, 1.0, 5, 0.05, SimTime::ZERO);
+        assert!((s.cost_until(SimTime::from_secs(3_600)) - 0.10).abs() < 1e-12);
+        s.resize(4, 1.0, SimTime::from_secs(3_600));
+        s.stop_accepting(SimTime::from_secs(7_200));
+        assert!((s.cost_until(SimTime::from_secs(99_999)) - 0.30).abs() < 1e-12);
     }
 }

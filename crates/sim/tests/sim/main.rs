@@ -1,6 +1,8 @@
 //! The engine's one integration-test binary: invariants (property tests), determinism with a
 //! pinned trace, commands, and agreement with queueing theory over seed sweeps.
 
+mod balancing;
+
 use proptest::prelude::*;
 use sim::link;
 use sim::presets;
@@ -29,6 +31,11 @@ prop_compose! {
         service in service_strategy(),
         link_latency_ms in 0.0f64..20.0,
         algorithm in prop::sample::select(Algorithm::ALL.to_vec()),
+        timeout_ms in 20.0f64..3_000.0,
+        redispatch in any::<bool>(),
+        weight in 1u32..4,
+        checks in any::<bool>(),
+        interval_ms in 100.0f64..1_000.0,
     ) -> Scenario {
         let mut s = Scenario::default();
         s.seed = seed;
@@ -40,6 +47,11 @@ prop_compose! {
         s.servers.queue_limit = queue_limit;
         s.servers.service = service;
         s.network.link_latency_ms = link_latency_ms;
+        s.clients.timeout_ms = timeout_ms;
+        s.balancer.redispatch = redispatch;
+        s.servers.weight = weight;
+        s.health_check.enabled = checks;
+        s.health_check.interval_ms = interval_ms;
         s
     }
 }
@@ -50,6 +62,16 @@ fn command_strategy() -> impl Strategy<Value = Command> {
         (0u32..25).prop_map(|server| Command::RemoveServer { server }),
         (1.0f64..3_000.0).prop_map(|per_second| Command::SetArrivalRate { per_second }),
         prop::sample::select(Algorithm::ALL.to_vec()).prop_map(|algorithm| Command::SetAlgorithm { algorithm }),
+        (0u32..25, 1u32..6, 0.5f64..3.0, 1u32..5).prop_map(|(server, concurrency, speed, weight)| Command::Resize {
+            server,
+            concurrency,
+            speed,
+            weight
+        }),
+        (0u32..25).prop_map(|server| Command::Crash { server }),
+        (0u32..25).prop_map(|server| Command::Hang { server }),
+        (0u32..25, 1.0f64..10.0).prop_map(|(server, factor)| Command::Slow { server, factor }),
+        (0u32..25).prop_map(|server| Command::Recover { server }),
     ]
 }
 
@@ -61,7 +83,7 @@ proptest! {
     #[test]
     fn runs_conserve_requests_and_time(
         scenario in scenario_strategy(),
-        commands in prop::collection::vec((0u64..1_500, command_strategy()), 0..6),
+        commands in prop::collection::vec((0u64..1_500, command_strategy()), 0..10),
     ) {
         let mut sim = Sim::new(valid(scenario));
         let mut commands = commands;
@@ -81,7 +103,9 @@ proptest! {
             last = sim.now();
         }
         let c = sim.metrics().counters;
-        prop_assert_eq!(c.arrived, c.completed + c.rejected + c.failed + sim.requests_in_flight() as u64);
+        let still_waiting = sim.requests_in_flight() as u64 - sim.abandoned_in_system();
+        prop_assert_eq!(c.arrived, c.completed + c.rejected + c.failed + c.timed_out + still_waiting);
+        prop_assert_eq!(c.in_flight(), still_waiting);
         let snapshot = sim.snapshot(usize::MAX);
         prop_assert!(snapshot.requests.iter().all(|r| (0.0..=1.0).contains(&r.position)));
         prop_assert!(snapshot.requests.iter().all(|r| r.link < snapshot.links.len()));
@@ -129,7 +153,7 @@ fn pinned_run_of_the_default_scenario() {
 /// Links written by version 1 keep opening, to the same scenario.
 #[test]
 fn golden_links_keep_opening() {
-    let golden = include_str!("fixtures/golden_links.txt");
+    let golden = include_str!("../fixtures/golden_links.txt");
     let mut checked = 0;
     for line in golden.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
         let (preset, rest) = line.split_once(' ').unwrap();
@@ -155,10 +179,13 @@ fn a_removed_server_drains_then_leaves_and_an_added_one_takes_traffic() {
     let shown: Vec<_> = sim.snapshot(0).nodes.iter().map(|n| n.label.clone()).collect();
     assert!(!shown.contains(&"Server 1".to_string()), "{shown:?}");
     sim.apply(Command::AddServer).unwrap();
-    sim.run_until(SimTime::from_secs(6));
+    // A new server takes no traffic until it passes `rise` (2) heartbeats, 2 s apart.
+    sim.run_until(SimTime::from_millis(5_900));
+    let joining = sim.snapshot(0).nodes.into_iter().find(|n| n.label == "Server 5").unwrap();
+    assert_eq!((joining.gauges.served, joining.gauges.in_rotation), (0, false), "{:?}", joining.gauges);
+    sim.run_until(SimTime::from_secs(8));
     let new_server = sim.snapshot(0).nodes.into_iter().find(|n| n.label == "Server 5").unwrap();
     assert!(new_server.gauges.served > 100, "{:?}", new_server.gauges);
-    assert_eq!(sim.scenario().servers.count, 4);
 }
 
 #[test]
@@ -202,7 +229,8 @@ fn memory_stays_bounded_on_long_runs() {
     assert!(sim.metrics().counters.completed > 150_000);
     // The table only grows when more requests are in flight at once than ever before.
     assert!(sim.request_table_capacity() < capacity * 2, "{capacity} -> {}", sim.request_table_capacity());
-    assert!(sim.pending_events() < 2 * sim.requests_in_flight() + 10);
+    // Per request in flight: its next hop and perhaps its timeout; per server: two heartbeat events.
+    assert!(sim.pending_events() < 2 * sim.requests_in_flight() + 2 * 4 + 10);
     assert!(sim.metrics().series().len() <= sim::metrics::SERIES_CAPACITY);
 }
 

@@ -1,0 +1,144 @@
+//! What can change while a run goes on: the closed set of commands the UI (or a scenario's
+//! timeline) gives the engine. Serde, so that the changes a user makes are kept in share links.
+
+use crate::scenario::{fmt_number, limits, Algorithm};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// a new server like the template joins the pool (it must pass `rise` heartbeats first)
+    AddServer,
+    /// the server stops taking new requests, finishes what it holds, then leaves
+    RemoveServer {
+        server: u32,
+    },
+    SetArrivalRate {
+        per_second: f64,
+    },
+    SetAlgorithm {
+        algorithm: Algorithm,
+    },
+    /// vertical scaling: the server's slots, speed and balancing weight from now on
+    Resize {
+        server: u32,
+        concurrency: u32,
+        speed: f64,
+        weight: u32,
+    },
+    /// the process dies: requests on it fail, new connections are refused
+    Crash {
+        server: u32,
+    },
+    /// the process stops answering but still accepts connections
+    Hang {
+        server: u32,
+    },
+    /// every request it starts takes `factor` times as long
+    Slow {
+        server: u32,
+        factor: f64,
+    },
+    /// back to normal: a crashed server restarts empty; a hung one finishes what it held
+    Recover {
+        server: u32,
+    },
+}
+
+/// Why a command was refused. The run is unchanged.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommandError {
+    TooManyServers,
+    NoSuchServer(u32),
+    OutOfRange(String),
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandError::TooManyServers => {
+                write!(f, "a run can have at most {} servers; remove one first", limits::MAX_SERVERS)
+            }
+            CommandError::NoSuchServer(id) => {
+                write!(f, "server {} is not in the pool (already removed, or never existed)", id + 1)
+            }
+            CommandError::OutOfRange(problem) => write!(f, "{problem}"),
+        }
+    }
+}
+
+/// Largest slow-down a `Slow` command may apply.
+pub const MAX_SLOW_FACTOR: f64 = 100.0;
+
+impl Command {
+    /// Checks the command's own numbers (whether its server exists depends on the run).
+    pub fn check_arguments(&self) -> Result<(), String> {
+        let within = |what: &str, v: f64, min: f64, max: f64, min_exclusive: bool| {
+            let low_ok = if min_exclusive { v > min } else { v >= min };
+            if v.is_finite() && low_ok && v <= max {
+                Ok(())
+            } else {
+                let lower = if min_exclusive { "more than" } else { "at least" };
+                Err(format!(
+                    "{what} of {} is out of range: it must be {lower} {} and at most {}",
+                    fmt_number(v),
+                    fmt_number(min),
+                    fmt_number(max)
+                ))
+            }
+        };
+        match *self {
+            Command::SetArrivalRate { per_second } => {
+                within("an arrival rate", per_second, 0.0, limits::MAX_ARRIVAL_RATE, true)
+            }
+            Command::Resize { concurrency, speed, weight, .. } => {
+                within("a slot count", f64::from(concurrency), 1.0, f64::from(limits::MAX_CONCURRENCY), false)?;
+                within("a speed", speed, limits::MIN_SPEED, limits::MAX_SPEED, false)?;
+                within("a weight", f64::from(weight), 1.0, f64::from(limits::MAX_WEIGHT), false)
+            }
+            Command::Slow { factor, .. } => within("a slow-down factor", factor, 1.0, MAX_SLOW_FACTOR, false),
+            _ => Ok(()),
+        }
+    }
+
+    /// In words, for the timeline list and the decision marks.
+    pub fn describe(&self) -> String {
+        match self {
+            Command::AddServer => "add a server".into(),
+            Command::RemoveServer { server } => format!("remove server {}", server + 1),
+            Command::SetArrivalRate { per_second } => format!("arrival rate {} requests/s", fmt_number(*per_second)),
+            Command::SetAlgorithm { algorithm } => format!("algorithm: {}", algorithm.label()),
+            Command::Resize { server, concurrency, speed, weight } => {
+                format!("server {}: {concurrency} slots, speed {speed}, weight {weight}", server + 1)
+            }
+            Command::Crash { server } => format!("crash server {}", server + 1),
+            Command::Hang { server } => format!("hang server {}", server + 1),
+            Command::Slow { server, factor } => format!("slow server {} down ×{factor}", server + 1),
+            Command::Recover { server } => format!("recover server {}", server + 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_read_and_write_as_plain_json() {
+        let c = Command::Slow { server: 2, factor: 4.0 };
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(json, r#"{"slow":{"server":2,"factor":4.0}}"#);
+        assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), c);
+        assert_eq!(serde_json::to_string(&Command::AddServer).unwrap(), r#""add_server""#);
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        assert!(Command::Slow { server: 0, factor: 0.5 }.check_arguments().is_err());
+        assert!(Command::SetArrivalRate { per_second: 0.0 }.check_arguments().is_err());
+        let e = Command::Resize { server: 0, concurrency: 0, speed: 1.0, weight: 1 }.check_arguments().unwrap_err();
+        assert_eq!(e, "a slot count of 0 is out of range: it must be at least 1 and at most 1,024");
+        assert!(Command::Crash { server: 999 }.check_arguments().is_ok());
+    }
+}

@@ -1,0 +1,231 @@
+//! Load balancing and health checks against the real systems' behaviour and against theory:
+//! seeded statistical tests, each with its tolerance stated beside it.
+
+use sim::components::balancer::{Balancer, RequestKey};
+use sim::components::clients::Clients;
+use sim::rng::Rng;
+use sim::scenario::{ServerOverride, TimelineEntry};
+use sim::{Algorithm, Command, Scenario, ServiceTime, Sim, SimTime};
+
+fn valid(s: Scenario) -> sim::ValidScenario {
+    s.validate().expect("test scenario is valid")
+}
+
+/// Ten one-slot servers, exponential 20 ms service, no network, offered 90% of capacity.
+fn ten_servers_at_90_percent(algorithm: Algorithm, seed: u64) -> Scenario {
+    let mut s = Scenario::default();
+    s.seed = seed;
+    s.balancer.algorithm = algorithm;
+    s.servers.count = 10;
+    s.servers.concurrency = 1;
+    s.servers.queue_limit = 100_000;
+    s.servers.service = ServiceTime::Exponential { mean_ms: 20.0 };
+    s.network.link_latency_ms = 0.0;
+    s.clients.arrival_rate = 450.0;
+    s.clients.timeout_ms = 600_000.0;
+    s.health_check.enabled = false;
+    s
+}
+
+#[test]
+fn p99_orders_random_round_robin_two_choices_least_connections() {
+    // Same seeded traffic for every algorithm (traffic has its own random stream). The p99 is
+    // averaged over 6 seeds × 300 s; each step of the order must hold by at least 10%.
+    let p99 = |algorithm| {
+        (0..6)
+            .map(|seed| {
+                sim::run_for(valid(ten_servers_at_90_percent(algorithm, seed)), SimTime::from_secs(300)).latency_ms.p99
+            })
+            .sum::<f64>()
+            / 6.0
+    };
+    let random = p99(Algorithm::Random);
+    let round_robin = p99(Algorithm::RoundRobin);
+    let two = p99(Algorithm::PowerOfTwoChoices);
+    let least = p99(Algorithm::LeastConnections);
+    let order = [random, round_robin, two, least];
+    assert!(order.windows(2).all(|w| w[0] > 1.1 * w[1]), "p99 [ms]: random, RR, P2C, LC = {order:?}");
+}
+
+#[test]
+fn random_balancing_is_ten_m_m_1_queues() {
+    // Random splitting of Poisson traffic gives each server an M/M/1 queue at ρ = 0.9, whose mean
+    // response time is 1/(μ − λ) = 20 ms / 0.1 = 200 ms. Tolerance 8%, 6 seeds × 300 s.
+    let mean = (0..6)
+        .map(|seed| sim::run_for(valid(ten_servers_at_90_percent(Algorithm::Random, seed)), SimTime::from_secs(300)))
+        .map(|s| s.latency_ms.mean)
+        .sum::<f64>()
+        / 6.0;
+    assert!((mean - 200.0).abs() / 200.0 < 0.08, "mean = {mean}");
+}
+
+#[test]
+fn weights_5_1_1_split_traffic_5_1_1() {
+    let mut s = Scenario::default();
+    s.servers.count = 3;
+    s.clients.arrival_rate = 100.0;
+    s.servers.custom = vec![ServerOverride { server: 0, concurrency: None, speed: None, weight: Some(5) }];
+    // The weight-proportional algorithms (load-aware ones weigh load, not shares).
+    for algorithm in [Algorithm::RoundRobin, Algorithm::Random] {
+        s.balancer.algorithm = algorithm;
+        let mut sim = Sim::new(valid(s.clone()));
+        sim.run_until(SimTime::from_secs(70));
+        let served: Vec<u64> = sim.snapshot(0).nodes[2..].iter().map(|n| n.gauges.served).collect();
+        let total: u64 = served.iter().sum();
+        let share = served[0] as f64 / total as f64;
+        // Tolerance: 0.03 for the random ones; round robin is exact up to the last round.
+        assert!((share - 5.0 / 7.0).abs() < 0.03, "{algorithm:?}: {served:?}");
+    }
+}
+
+fn keys_moved(algorithm: Algorithm, servers: u32, users: u32) -> f64 {
+    let place = |count: u32| -> Vec<u32> {
+        let mut b = Balancer::new(algorithm, None);
+        for _ in 0..count {
+            b.add_server(1, 1, true);
+        }
+        let mut rng = Rng::from_seed(0);
+        (0..users)
+            .map(|user| {
+                let server = b.pick(RequestKey { user, address: Clients::address_of(user) }, &mut rng, &[]).unwrap();
+                b.on_response(server, None, SimTime::ZERO);
+                server
+            })
+            .collect()
+    };
+    let before = place(servers);
+    let after = place(servers + 1);
+    before.iter().zip(&after).filter(|(a, b)| a != b).count() as f64 / f64::from(users)
+}
+
+#[test]
+fn adding_a_server_moves_few_keys_under_consistent_hashing_and_most_under_modulo() {
+    // N = 10 → 11 servers, 20,000 users. Consistent hashing moves ≈ 1/(N+1) = 0.091 of the keys
+    // (tolerance 0.03: 160 points per server leave some unevenness); nginx ip_hash, a modulo
+    // hash, moves ≈ N/(N+1) = 0.909 (tolerance 0.05).
+    let consistent = keys_moved(Algorithm::ConsistentHash, 10, 20_000);
+    let modulo = keys_moved(Algorithm::SourceIpHash, 10, 20_000);
+    assert!((consistent - 1.0 / 11.0).abs() < 0.03, "consistent hashing moved {consistent}");
+    assert!((modulo - 10.0 / 11.0).abs() < 0.05, "ip_hash moved {modulo}");
+}
+
+/// Runs until the server leaves rotation; returns how long after `fault_at` that was.
+fn time_to_mark_down(fault: Command, fault_at: SimTime, seed: u64) -> SimTime {
+    let mut s = Scenario::default();
+    s.seed = seed;
+    s.timeline = vec![TimelineEntry { at_us: fault_at.0, command: fault }];
+    let mut sim = Sim::new(valid(s));
+    while sim.active_servers().contains(&1) {
+        assert!(sim.step());
+        assert!(sim.now() < SimTime::from_secs(60), "never marked down");
+    }
+    sim.now() - fault_at
+}
+
+#[test]
+fn a_server_that_stops_answering_is_marked_down_after_fall_to_fall_plus_one_intervals() {
+    // HAProxy defaults: inter 2 s, fall 3; a hung server fails each check at its timeout (= inter).
+    let interval = SimTime::from_secs(2);
+    for (i, at_ms) in [1_000u64, 1_337, 2_500, 3_999, 7_123].iter().enumerate() {
+        let at = SimTime::from_millis(*at_ms);
+        let hung = time_to_mark_down(Command::Hang { server: 1 }, at, i as u64);
+        assert!(hung >= SimTime(3 * interval.0) && hung <= SimTime(4 * interval.0), "hang at {at}: down after {hung}");
+        // A crashed server refuses the connection at once, so it goes down one interval sooner
+        // (each check fails after a round trip of 40 ms).
+        let crashed = time_to_mark_down(Command::Crash { server: 1 }, at, i as u64);
+        let rtt = SimTime::from_millis(40);
+        assert!(
+            crashed >= SimTime(2 * interval.0) && crashed <= SimTime(3 * interval.0) + rtt,
+            "crash at {at}: {crashed}"
+        );
+    }
+}
+
+#[test]
+fn round_robin_feeds_a_hung_server_until_its_heartbeat_fails_then_stops() {
+    let mut s = Scenario::default();
+    s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(5).0, command: Command::Hang { server: 1 } }];
+    let mut sim = Sim::new(valid(s));
+    sim.run_until(SimTime::from_secs(30));
+    let c = sim.metrics().counters;
+    // Until it is marked down (6 to 8 s after the hang) it takes a quarter of the traffic: the
+    // 2 + 50 requests it can hold (slots and queue) time out after the 10 s client timeout, and
+    // the rest find its queue full (503): about 6 s × 300/s / 4 = 450 errors in all.
+    assert_eq!(c.timed_out, 52, "{c:?}");
+    assert!(c.timed_out + c.rejected > 400, "{c:?}");
+    let hung = sim.snapshot(0).nodes.into_iter().find(|n| n.label == "Server 2").unwrap();
+    assert!(!hung.gauges.in_rotation);
+    let before = hung.gauges.outstanding;
+    sim.run_until(SimTime::from_secs(40));
+    let later = sim.snapshot(0).nodes.into_iter().find(|n| n.label == "Server 2").unwrap();
+    assert_eq!(later.gauges.outstanding, before, "it got new requests after it was marked down");
+}
+
+#[test]
+fn redispatch_saves_requests_that_a_dead_server_refuses() {
+    let crashed = |redispatch: bool| {
+        let mut s = Scenario::default();
+        s.health_check.enabled = false; // never detected: only redispatch can help
+        s.balancer.redispatch = redispatch;
+        s.timeline = vec![TimelineEntry { at_us: 0, command: Command::Crash { server: 0 } }];
+        sim::run_for(valid(s), SimTime::from_secs(20))
+    };
+    let without = crashed(false);
+    let with = crashed(true);
+    // Round robin sends a quarter of the requests to the dead server.
+    let share = without.requests.failed as f64 / without.requests.arrived as f64;
+    assert!((share - 0.25).abs() < 0.01, "{:?}", without.requests);
+    assert_eq!(with.requests.failed, 0, "{:?}", with.requests);
+    assert!(with.requests.retried > 1_000, "{:?}", with.requests);
+}
+
+#[test]
+fn a_crash_fails_what_the_server_held_and_recovery_brings_it_back() {
+    let mut s = Scenario::default();
+    s.timeline = vec![
+        TimelineEntry { at_us: SimTime::from_secs(3).0, command: Command::Crash { server: 2 } },
+        TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::Recover { server: 2 } },
+    ];
+    let mut sim = Sim::new(valid(s));
+    sim.run_until(SimTime::from_secs(19));
+    assert!(!sim.active_servers().contains(&2));
+    assert!(sim.metrics().counters.failed > 0);
+    sim.run_until(SimTime::from_secs(26));
+    assert!(sim.active_servers().contains(&2), "rise = 2 checks should bring it back within 6 s");
+}
+
+#[test]
+fn changes_made_while_running_replay_exactly_from_the_link() {
+    let mut live = Sim::new(valid(Scenario::default()));
+    live.run_until(SimTime::from_millis(2_345));
+    live.schedule(Command::Hang { server: 0 }).unwrap();
+    live.run_until_within(SimTime::from_secs(4), 777);
+    live.schedule(Command::AddServer).unwrap();
+    live.schedule(Command::SetAlgorithm { algorithm: Algorithm::LeastConnections }).unwrap();
+    live.run_until(SimTime::from_millis(9_001));
+    live.schedule(Command::Recover { server: 0 }).unwrap();
+    live.schedule(Command::Resize { server: 2, concurrency: 4, speed: 2.0, weight: 3 }).unwrap();
+    live.run_until(SimTime::from_secs(15));
+    assert_eq!(live.scenario().timeline.len(), 5);
+    let text = sim::link::encode(live.scenario(), live.now());
+    let shared = sim::link::decode(&text).unwrap();
+    let mut replay = Sim::new(shared.scenario);
+    replay.run_until(shared.at);
+    assert_eq!(live.summary(), replay.summary());
+    assert!(live.refused_commands().is_empty());
+}
+
+#[test]
+fn commands_for_servers_that_are_not_there_are_refused() {
+    let mut sim = Sim::new(valid(Scenario::default()));
+    assert_eq!(sim.schedule(Command::Crash { server: 9 }), Err(sim::CommandError::NoSuchServer(9)));
+    assert!(sim.schedule(Command::Slow { server: 0, factor: 0.5 }).is_err());
+    assert!(sim.scenario().timeline.is_empty(), "a refused command is not recorded");
+}
+
+#[test]
+fn cost_is_slots_times_speed_times_price_over_time() {
+    // 4 servers × 2 slots × $0.048 per slot-hour = $0.384 per hour.
+    let summary = sim::run_for(valid(Scenario::default()), SimTime::from_secs(3_600));
+    assert!((summary.cost_dollars - 0.384).abs() < 1e-9, "{}", summary.cost_dollars);
+}
