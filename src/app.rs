@@ -8,11 +8,13 @@ use crate::panels::controls::{Controls, DEFAULT_SPEED};
 use crate::panels::dialog::{CopyDialog, DialogContent};
 use crate::panels::knobs::{apply_knob, KnobError, Knobs};
 use crate::panels::lesson::Lesson;
+use crate::panels::server_panel::ServerPanel;
 use crate::panels::stats::Stats;
 use crate::player::{FrameView, Player};
 use crate::share::{self, Boot};
 use gloo_render::{request_animation_frame, AnimationFrame};
-use sim::{Scenario, SimTime, ValidScenario};
+use sim::snapshot::NodeKind;
+use sim::{Command, Scenario, SimTime, ValidScenario};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -31,6 +33,10 @@ pub struct AppState {
     pub knob_error: Option<KnobError>,
     pub dialog: Option<DialogContent>,
     pub embed: bool,
+    /// the server whose inspector is open
+    pub selected: Option<u32>,
+    /// a short message about the last action (a refused command), cleared by the next one
+    pub notice: Option<String>,
 }
 
 pub enum Action {
@@ -45,6 +51,12 @@ pub enum Action {
     DismissBanner,
     ShowDialog(DialogContent),
     CloseDialog,
+    /// a lesson's preset: a whole new scenario
+    Load(Scenario),
+    /// a change was made while running; the scenario now records it (no restart)
+    Recorded(Scenario),
+    Select(Option<u32>),
+    Notice(String),
 }
 
 impl AppState {
@@ -60,6 +72,8 @@ impl AppState {
             knob_error: None,
             dialog: None,
             embed: boot.embed,
+            selected: None,
+            notice: None,
         }
     }
 
@@ -69,6 +83,7 @@ impl AppState {
         self.start_at = SimTime::ZERO;
         self.knob_error = None;
         self.banner = None;
+        self.notice = None;
         self
     }
 }
@@ -98,6 +113,10 @@ impl Reducible for AppState {
             Action::DismissBanner => AppState { banner: None, ..s },
             Action::ShowDialog(content) => AppState { dialog: Some(content), ..s },
             Action::CloseDialog => AppState { dialog: None, ..s },
+            Action::Load(scenario) => AppState { selected: None, ..s.restarted(scenario) },
+            Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
+            Action::Select(selected) => AppState { selected, ..s },
+            Action::Notice(message) => AppState { notice: Some(message), ..s },
         };
         Rc::new(s)
     }
@@ -132,7 +151,7 @@ pub fn app() -> Html {
     let player = use_mut_ref(|| Player::new(valid(&state.scenario), state.start_at, state.run_id));
     let frame = use_state(|| player.borrow().view());
 
-    // A new run whenever run_id moves on; remember it, and put its link in the address bar.
+    // A new run whenever run_id moves on.
     {
         let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
         use_effect_with(state.run_id, move |&run_id| {
@@ -140,10 +159,17 @@ pub fn app() -> Html {
                 *player.borrow_mut() = Player::new(valid(&state.scenario), state.start_at, run_id);
                 frame.set(player.borrow().view());
             }
-            share::remember(&state.scenario);
+        });
+    }
+
+    // Remember the scenario and put its link in the address bar whenever it changes.
+    {
+        let (player, state) = (player.clone(), state.clone());
+        use_effect_with((state.run_id, state.scenario.clone()), move |(_, scenario)| {
+            share::remember(scenario);
             // After a bad link, leave the address alone until the user acts, so it can be read.
             if state.banner.is_none() {
-                share::write_link(&state.scenario, player.borrow().now(), state.embed);
+                share::write_link(scenario, player.borrow().now(), state.embed);
             }
         });
     }
@@ -264,6 +290,31 @@ pub fn app() -> Html {
         let d = dispatcher.clone();
         move |(), _| d.dispatch(Action::CloseDialog)
     });
+    let on_load = use_callback((), {
+        let d = dispatcher.clone();
+        move |scenario, _| d.dispatch(Action::Load(scenario))
+    });
+    let on_select = use_callback((), {
+        let d = dispatcher.clone();
+        move |server, _| d.dispatch(Action::Select(Some(server)))
+    });
+    let on_deselect = use_callback((), {
+        let d = dispatcher.clone();
+        move |(), _| d.dispatch(Action::Select(None))
+    });
+    // A change while the run goes on: no restart; the scenario records it for the link.
+    let on_command = use_callback((), {
+        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
+        move |command: Command, _| {
+            let result = player.borrow_mut().schedule(command);
+            match result {
+                Ok(scenario) => d.dispatch(Action::Recorded(scenario)),
+                Err(e) => d.dispatch(Action::Notice(format!("Not done: {e}."))),
+            }
+            frame.set(player.borrow().view());
+        }
+    });
+    let on_add_server = on_command.reform(|()| Command::AddServer);
     let on_edit = use_callback((), {
         let d = dispatcher.clone();
         move |(field, raw): (&'static str, String), _| d.dispatch(Action::EditKnob(field, raw))
@@ -302,12 +353,16 @@ pub fn app() -> Html {
         <Controls playing={state.playing} speed={state.speed} seed={state.scenario.seed}
             now_s={view.snapshot.now.as_secs_f64()} lagging={view.lagging} compact={state.embed}
             on_toggle={on_toggle} on_step={on_step} on_restart={on_restart}
-            on_speed={on_speed} on_seed={on_seed} on_share={on_share} on_embed={on_embed} />
+            on_speed={on_speed} on_seed={on_seed} on_share={on_share} on_embed={on_embed} on_add_server={on_add_server} />
     };
     let algorithm = state.scenario.balancer.algorithm;
+    let servers_shown = view.snapshot.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Server { .. })).count();
+    let selected_gauges = state
+        .selected
+        .and_then(|id| view.snapshot.nodes.iter().find(|n| n.kind == NodeKind::Server { id }).map(|n| n.gauges));
     let diagram = html! {
         <Diagram snapshot={view.snapshot.clone()} balancer_caption={AttrValue::from(algorithm.label())}
-            orientation={Orientation::for_width(window_width())} />
+            orientation={Orientation::for_width(window_width())} selected={state.selected} on_select={on_select} />
     };
     let charts = html! { <Charts series={view.series.clone()} /> };
 
@@ -338,13 +393,20 @@ pub fn app() -> Html {
             <main class="layout">
                 <section class="main-column">
                     { controls }
+                    if let Some(notice) = &state.notice {
+                        <p class="notice" role="status">{ notice }</p>
+                    }
                     <div class="stage">{ diagram }</div>
-                    <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()} />
+                    <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
+                        cost_dollars={view.snapshot.cost_dollars} servers={servers_shown} />
+                    if let Some(server) = state.selected {
+                        <ServerPanel server={server} gauges={selected_gauges} on_command={on_command.clone()} on_close={on_deselect} />
+                    }
                     { charts }
                 </section>
                 <aside class="side-column">
+                    <Lesson on_load={on_load} />
                     <Knobs scenario={state.scenario.clone()} error={state.knob_error.clone()} on_edit={on_edit} />
-                    <Lesson />
                 </aside>
             </main>
             if let Some(content) = &state.dialog {

@@ -2,7 +2,7 @@
 //! advances simulated time by (wall time since the last frame × speed), within an event budget so
 //! that no frame freezes the page; when the budget runs out, the sim lags and says so.
 
-use sim::{SecondSample, Sim, SimTime, Snapshot, ValidScenario};
+use sim::{Command, CommandError, Scenario, SecondSample, Sim, SimTime, Snapshot, ValidScenario};
 
 /// Events one frame may run. About 5 ms of work natively; a few times that in wasm.
 const EVENTS_PER_FRAME: u64 = 150_000;
@@ -67,6 +67,13 @@ impl Player {
     pub fn pause(&mut self) {
         self.last_frame_ms = None;
         self.lagging = false;
+    }
+
+    /// A change while the run goes on (no restart); returns the scenario with the change recorded
+    /// in its timeline, for the link.
+    pub fn schedule(&mut self, command: Command) -> Result<Scenario, CommandError> {
+        self.sim.schedule(command)?;
+        Ok(self.sim.scenario().clone())
     }
 
     /// Runs exactly one event (the single-step control).

@@ -47,13 +47,28 @@ async fn the_diagram_draws_every_node_and_the_requests_on_links() {
     let dots = snapshot.requests.len() as u32;
     assert!(dots > 0);
     let root = mount_point();
-    let props = DiagramProps { snapshot, balancer_caption: "Round robin".into(), orientation: Orientation::Wide };
+    let selected = Rc::new(Cell::new(None));
+    let props = DiagramProps {
+        snapshot,
+        balancer_caption: "Round robin".into(),
+        orientation: Orientation::Wide,
+        selected: Some(2),
+        on_select: {
+            let s = selected.clone();
+            Callback::from(move |id| s.set(Some(id)))
+        },
+    };
     yew::Renderer::<Diagram>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
     assert_eq!(count(&root, ".node.server"), 4);
     assert_eq!(count(&root, ".node.balancer"), 1);
     assert_eq!(count(&root, ".dot"), dots);
     assert!(root.text_content().unwrap().contains("Round robin"));
+    assert_eq!(count(&root, ".node.server.selected"), 1);
+    let server: web_sys::HtmlElement =
+        root.query_selector(".node.server[data-server='3']").unwrap().unwrap().unchecked_into();
+    server.dispatch_event(&web_sys::MouseEvent::new("click").unwrap()).unwrap();
+    assert_eq!(selected.get(), Some(3));
 }
 
 #[wasm_bindgen_test]
@@ -80,6 +95,7 @@ async fn the_controls_emit_play_and_step() {
         on_seed: Callback::noop(),
         on_share: Callback::noop(),
         on_embed: Callback::noop(),
+        on_add_server: Callback::noop(),
     };
     let root = mount_point();
     yew::Renderer::<Controls>::with_root_and_props(root.clone(), props).render();
@@ -124,6 +140,7 @@ async fn the_whole_app_mounts_and_runs() {
     yew::scheduler::flush().await;
     assert!(root.text_content().unwrap().contains("Scalelab"));
     assert_eq!(count(&root, "svg.diagram"), 1);
-    assert_eq!(count(&root, ".chart"), 3);
-    assert_eq!(count(&root, ".knobs input"), 7);
+    assert_eq!(count(&root, ".chart"), 4);
+    assert!(count(&root, ".knobs input[data-field='servers.count']") == 1);
+    assert_eq!(count(&root, ".lesson .presets button"), 2);
 }

@@ -1,16 +1,23 @@
-//! The live diagram: stateless SVG drawn from a snapshot and its layout. Nodes, links, and a dot
-//! for each request on a link (blue going out, green answered, red refused).
+//! The live diagram: stateless SVG drawn from a snapshot and its layout. Nodes, links, a dot for
+//! each request on a link (blue going out, green answered, amber refused with 503, red failed,
+//! grey abandoned by its client) and a ring for each heartbeat. Servers can be clicked.
 
 use crate::layout::{self, Detail, Layout, NodeBox, Orientation};
-use sim::snapshot::{Gauges, NodeKind, NodeView, RequestStatus, Snapshot};
+use sim::snapshot::{Fault, Gauges, HealthState, NodeKind, NodeView, RequestStatus, Snapshot};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
     pub snapshot: Snapshot,
-    /// the balancing algorithm's name and the system it follows, shown on the balancer
+    /// the balancing algorithm's name, shown on the balancer
     pub balancer_caption: AttrValue,
     pub orientation: Orientation,
+    /// the server the user picked, drawn highlighted
+    #[prop_or_default]
+    pub selected: Option<u32>,
+    /// a server was clicked (its id)
+    #[prop_or_default]
+    pub on_select: Callback<u32>,
 }
 
 #[function_component(Diagram)]
@@ -22,6 +29,11 @@ pub fn diagram(props: &DiagramProps) -> Html {
         html! { <line class="link" x1={fmt(x1)} y1={fmt(y1)} x2={fmt(x2)} y2={fmt(y2)} /> }
     });
     let nodes = snap.nodes.iter().zip(&lay.boxes).map(|(node, b)| node_view(node, b, &lay, props));
+    let heartbeats = snap.heartbeats.iter().map(|h| {
+        let (x, y) = layout::point_on_link(&lay, snap.links[h.link], h.position);
+        let class = classes!("heartbeat", if h.passed { "passed" } else { "missed" });
+        html! { <circle class={class} cx={fmt(x)} cy={fmt(y)} r="7" /> }
+    });
     let dots = snap.requests.iter().map(|r| {
         let (x, y) = layout::point_on_link(&lay, snap.links[r.link], r.position);
         let class = match r.status {
@@ -35,11 +47,13 @@ pub fn diagram(props: &DiagramProps) -> Html {
     });
     let hidden = snap.requests_on_links - snap.requests.len();
     html! {
-        <svg class={classes!("diagram", (props.orientation == Orientation::Tall).then_some("tall"))} viewBox={format!("0 0 {} {}", lay.width, lay.height)}
+        <svg class={classes!("diagram", (props.orientation == Orientation::Tall).then_some("tall"))}
+             viewBox={format!("0 0 {} {}", lay.width, lay.height)}
              preserveAspectRatio="xMidYMid meet" role="img"
              aria-label="Clients send requests through a load balancer to the servers">
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
+            <g class="heartbeats">{ for heartbeats }</g>
             <g class="dots">{ for dots }</g>
             if hidden > 0 {
                 <text class="note" x="20" y={fmt(lay.height - 6.0)}>
@@ -66,6 +80,26 @@ fn heat_class(utilisation: f64) -> &'static str {
     }
 }
 
+/// What the balancer believes (from heartbeats), in words.
+pub fn health_label(health: HealthState) -> &'static str {
+    match health {
+        HealthState::Up => "up",
+        HealthState::Suspected => "suspected",
+        HealthState::Down => "down",
+        HealthState::Recovering => "recovering",
+    }
+}
+
+/// What is really wrong with the server, in words ("" when nothing).
+pub fn fault_label(fault: Fault) -> String {
+    match fault {
+        Fault::None => String::new(),
+        Fault::Crashed => "crashed".into(),
+        Fault::Hung => "hung".into(),
+        Fault::Slow(factor) => format!("slow ×{factor}"),
+    }
+}
+
 fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -> Html {
     let g = &node.gauges;
     match node.kind {
@@ -84,33 +118,56 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
                 <text class="sub" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 74.0)}>{ format!("{} in flight", g.outstanding) }</text>
             </g>
         },
-        NodeKind::Server { id } => server_view(id, g, b, lay.server_detail),
+        NodeKind::Server { id } => {
+            let onclick = props.on_select.reform(move |_: MouseEvent| id);
+            server_view(id, g, b, lay.server_detail, props.selected == Some(id), onclick)
+        }
     }
 }
 
-fn server_view(id: u32, g: &Gauges, b: &NodeBox, detail: Detail) -> Html {
-    let class = classes!("node", "server", heat_class(g.utilisation), (!g.accepting).then_some("draining"));
+fn server_view(
+    id: u32,
+    g: &Gauges,
+    b: &NodeBox,
+    detail: Detail,
+    selected: bool,
+    onclick: Callback<MouseEvent>,
+) -> Html {
+    let class = classes!(
+        "node",
+        "server",
+        heat_class(g.utilisation),
+        health_label(g.health),
+        (!g.accepting).then_some("draining"),
+        (g.fault != Fault::None).then_some("faulty"),
+        selected.then_some("selected"),
+    );
+    let fault = fault_label(g.fault);
     let title = format!(
-        "Server {}: {}/{} slots busy, {}/{} queued, {} outstanding at the balancer, {:.0}% busy over the last second{}",
+        "Server {}: {} by heartbeats{}{}; {}/{} slots busy, {}/{} queued, {} outstanding, {:.0}% busy over the last second, weight {}, ${:.3}/h. Click for actions.",
         id + 1,
+        health_label(g.health),
+        if fault.is_empty() { String::new() } else { format!(", really {fault}") },
+        if g.accepting { "" } else { ", draining" },
         g.busy_slots,
         g.slots,
         g.queue_len,
         g.queue_limit,
         g.outstanding,
         g.utilisation * 100.0,
-        if g.accepting { "" } else { " (draining)" }
+        g.weight,
+        g.price_per_hour,
     );
     if detail == Detail::Compact {
         return html! {
-            <g class={class}>
+            <g class={class} {onclick} data-server={id.to_string()}>
                 <title>{ title }</title>
                 <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="2" />
             </g>
         };
     }
     let inner_w = b.w - 16.0;
-    let slot_w = inner_w / f64::from(g.slots.max(1));
+    let slot_w = inner_w / f64::from(g.slots.clamp(1, 64));
     let slots = (0..g.slots.min(64)).map(|i| {
         let busy = i < g.busy_slots;
         html! {
@@ -120,21 +177,26 @@ fn server_view(id: u32, g: &Gauges, b: &NodeBox, detail: Detail) -> Html {
         }
     });
     let queue_fill = if g.queue_limit == 0 { 0.0 } else { f64::from(g.queue_len) / f64::from(g.queue_limit) };
+    let status = if !g.accepting {
+        "draining".to_string()
+    } else if g.health == HealthState::Up && g.fault == Fault::None {
+        format!("{:.0}%", g.utilisation * 100.0)
+    } else {
+        health_label(g.health).to_string()
+    };
     html! {
-        <g class={class}>
+        <g class={class} {onclick} data-server={id.to_string()}>
             <title>{ title }</title>
             <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="8" />
             <text class="label" x={fmt(b.x + 8.0)} y={fmt(b.y + 17.0)}>{ format!("Server {}", id + 1) }</text>
-            <text class="util" x={fmt(b.x + b.w - 8.0)} y={fmt(b.y + 17.0)}>
-                { if g.accepting { format!("{:.0}%", g.utilisation * 100.0) } else { "draining".to_string() } }
-            </text>
+            <text class="util" x={fmt(b.x + b.w - 8.0)} y={fmt(b.y + 17.0)}>{ status }</text>
             { for slots }
             <rect class="queue-track" x={fmt(b.x + 8.0)} y={fmt(b.y + 38.0)} width={fmt(inner_w * 0.45)} height="6" />
             <rect class="queue-fill" x={fmt(b.x + 8.0)} y={fmt(b.y + 38.0)} width={fmt(inner_w * 0.45 * queue_fill)} height="6" />
             <text class="queue-text" x={fmt(b.x + b.w - 8.0)} y={fmt(b.y + 45.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
             if b.h >= 64.0 {
                 <text class="served" x={fmt(b.x + 8.0)} y={fmt(b.y + 62.0)}>
-                    { format!("{} served", g.served) }
+                    { format!("{} served{}", g.served, if fault.is_empty() { String::new() } else { format!(" · {fault}") }) }
                 </text>
             }
         </g>

@@ -77,8 +77,10 @@ pub fn chart(props: &ChartProps) -> Html {
 fn format_value(v: f64) -> String {
     if v >= 100.0 || v == v.trunc() {
         format!("{v:.0}")
-    } else {
+    } else if v >= 1.0 {
         format!("{v:.1}")
+    } else {
+        format!("{v:.4}")
     }
 }
 
@@ -104,8 +106,11 @@ pub fn charts(props: &ChartsProps) -> Html {
                 Line { label: "p95", class: "p95", values: pick(|p| p.p95_ms) },
                 Line { label: "p99", class: "p99", values: pick(|p| p.p99_ms) },
             ]} />
-            <Chart title="Errors" unit="per second" seconds={seconds} lines={vec![
-                Line { label: "503s", class: "errors", values: pick(|p| p.errors as f64) },
+            <Chart title="Errors" unit="per second" seconds={seconds.clone()} lines={vec![
+                Line { label: "errors", class: "errors", values: pick(|p| p.errors as f64) },
+            ]} />
+            <Chart title="Cost" unit="$ so far" seconds={seconds} lines={vec![
+                Line { label: "$", class: "cost", values: pick(|p| p.cost_dollars) },
             ]} />
         </div>
     }

@@ -24,6 +24,8 @@ pub struct ControlsProps {
     pub on_seed: Callback<u64>,
     pub on_share: Callback<()>,
     pub on_embed: Callback<()>,
+    /// horizontal scaling while the run goes on
+    pub on_add_server: Callback<()>,
 }
 
 pub fn speed_label(speed: f64) -> String {
@@ -81,6 +83,7 @@ pub fn controls(props: &ControlsProps) -> Html {
             if !props.compact {
                 <SeedField seed={props.seed} on_seed={props.on_seed.clone()} />
                 <button onclick={new_seed} title="Same scenario, other random traffic">{ "New seed" }</button>
+                <button onclick={props.on_add_server.reform(|_: MouseEvent| ())} title="Add a server while the run goes on (it must pass two heartbeats first)">{ "+ Server" }</button>
                 <span class="spacer" />
                 <button onclick={props.on_share.reform(|_: MouseEvent| ())} title="Copy a link that replays exactly this run">{ "Share" }</button>
                 <button onclick={props.on_embed.reform(|_: MouseEvent| ())} title="Get HTML to put this simulation in course notes">{ "Embed" }</button>

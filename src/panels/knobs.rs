@@ -43,6 +43,26 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
             };
         }
         "network.link_latency_ms" => s.network.link_latency_ms = number(raw, field, decimal)?,
+        "clients.users" => s.clients.users = number(raw, field, whole)?,
+        "clients.timeout_ms" => s.clients.timeout_ms = number(raw, field, decimal)?,
+        "servers.weight" => s.servers.weight = number(raw, field, whole)?,
+        "servers.price_per_slot_hour" => s.servers.price_per_slot_hour = number(raw, field, decimal)?,
+        "balancer.redispatch" => s.balancer.redispatch = raw == "true",
+        "balancer.bounded_load_percent" => {
+            s.balancer.bounded_load_percent =
+                if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
+        }
+        "health_check.enabled" => s.health_check.enabled = raw == "true",
+        "health_check.interval_ms" => s.health_check.interval_ms = number(raw, field, decimal)?,
+        "health_check.fall" => s.health_check.fall = number(raw, field, whole)?,
+        "health_check.rise" => s.health_check.rise = number(raw, field, whole)?,
+        "timeline.clear" => s.timeline.clear(),
+        "timeline.remove" => {
+            let index: usize = number(raw, field, whole)?;
+            if index < s.timeline.len() {
+                s.timeline.remove(index);
+            }
+        }
         "balancer.algorithm" => {
             s.balancer.algorithm = Algorithm::from_key(raw)
                 .ok_or_else(|| KnobError { field, message: format!("unknown algorithm “{raw}”") })?;
@@ -104,6 +124,29 @@ pub fn knobs(props: &KnobsProps) -> Html {
             </label>
         }
     };
+    let checkbox = |field: &'static str, label: &str, checked: bool, hint: &str| -> Html {
+        let cb = props.on_edit.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            cb.emit((field, input.checked().to_string()));
+        });
+        html! {
+            <label class="knob check">
+                <input type="checkbox" {checked} {onchange} data-field={field} />
+                <span class="name">{ label }</span>
+                <span class="hint">{ hint.to_string() }</span>
+            </label>
+        }
+    };
+    let edit = |field: &'static str, raw: String| props.on_edit.reform(move |_: MouseEvent| (field, raw.clone()));
+    let timeline = s.timeline.iter().enumerate().map(|(i, entry)| {
+        html! {
+            <li>
+                <span>{ format!("{:.3} s: {}", entry.at_us as f64 / 1e6, entry.command.describe()) }</span>
+                <button class="small" onclick={edit("timeline.remove", i.to_string())} aria-label="Remove this change">{ "×" }</button>
+            </li>
+        }
+    });
     let algorithm = s.balancer.algorithm;
     let kind_key = match s.servers.service {
         ServiceTime::Fixed { .. } => "fixed",
@@ -134,6 +177,35 @@ pub fn knobs(props: &KnobsProps) -> Html {
             }
             { field("network.link_latency_ms", "Link latency (ms)", s.network.link_latency_ms.to_string(), "1",
                     "each hop, one way".into()) }
+            { field("clients.timeout_ms", "Client timeout (ms)", s.clients.timeout_ms.to_string(), "100",
+                    "clients give up after this".into()) }
+            { field("clients.users", "Users", s.clients.users.to_string(), "1", "each has its own IP address".into()) }
+            { field("servers.weight", "Weight of every server", s.servers.weight.to_string(), "1",
+                    "click a server to weigh it alone".into()) }
+            { field("servers.price_per_slot_hour", "Price per slot-hour ($)", s.servers.price_per_slot_hour.to_string(), "0.001",
+                    "default: AWS m5.large, $0.096/h for 2 vCPUs".into()) }
+            <h3>{ "Balancer" }</h3>
+            { checkbox("balancer.redispatch", "Redispatch", s.balancer.redispatch,
+                       "HAProxy option redispatch: retry refused requests elsewhere (3 tries)") }
+            if algorithm == Algorithm::ConsistentHash {
+                { field("balancer.bounded_load_percent", "Bounded load (%)",
+                        s.balancer.bounded_load_percent.map(|p| p.to_string()).unwrap_or_default(), "5",
+                        "HAProxy hash-balance-factor; empty = off, 125 to 200 typical".into()) }
+            }
+            <h3>{ "Health checks" }</h3>
+            { checkbox("health_check.enabled", "Heartbeats", s.health_check.enabled, "HAProxy check: defaults inter 2 s, fall 3, rise 2") }
+            if s.health_check.enabled {
+                { field("health_check.interval_ms", "Interval (ms)", s.health_check.interval_ms.to_string(), "100", "also the check's timeout".into()) }
+                { field("health_check.fall", "Fall", s.health_check.fall.to_string(), "1", "failures in a row to mark down".into()) }
+                { field("health_check.rise", "Rise", s.health_check.rise.to_string(), "1", "passes in a row to mark up".into()) }
+            }
+            <h3>{ "Timeline" }</h3>
+            if s.timeline.is_empty() {
+                <p class="note">{ "Changes you make while the run goes on (click a server) are listed here and kept in the link." }</p>
+            } else {
+                <ul class="timeline">{ for timeline }</ul>
+                <button class="small" onclick={edit("timeline.clear", String::new())}>{ "Clear the timeline" }</button>
+            }
         </form>
     }
 }
@@ -152,6 +224,16 @@ mod tests {
         assert_eq!(edited.servers.service, ServiceTime::LogNormal { mean_ms: 20.0, sigma: 1.0 });
         let edited = apply_knob(&s, "balancer.algorithm", "least_connections").unwrap();
         assert_eq!(edited.balancer.algorithm, Algorithm::LeastConnections);
+        let edited = apply_knob(&s, "balancer.redispatch", "true").unwrap();
+        assert!(edited.balancer.redispatch);
+        assert_eq!(
+            apply_knob(&s, "balancer.bounded_load_percent", "150").unwrap().balancer.bounded_load_percent,
+            Some(150)
+        );
+        assert_eq!(apply_knob(&s, "balancer.bounded_load_percent", "").unwrap().balancer.bounded_load_percent, None);
+        assert!(apply_knob(&s, "balancer.bounded_load_percent", "90").is_err());
+        let hung = (sim::presets::find("hung-server").unwrap().build)();
+        assert!(apply_knob(&hung, "timeline.remove", "0").unwrap().timeline.is_empty());
     }
 
     #[test]

@@ -1,26 +1,136 @@
-//! The lesson text beside the first scenario, in our own words.
+//! The lessons beside the simulation: each a short explanation in our own words, presets that
+//! show its point, and "try this" prompts. A preset button loads its scenario.
 
+use sim::{presets, Scenario};
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+pub struct LessonText {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub paragraphs: &'static [&'static str],
+    /// (preset name, button text)
+    pub presets: &'static [(&'static str, &'static str)],
+    pub try_this: &'static [&'static str],
+}
+
+pub const LESSONS: &[LessonText] = &[
+    LessonText {
+        key: "first-look",
+        title: "First look",
+        paragraphs: &[
+            "Clients send requests at random moments (a Poisson process, like real users). The load balancer \
+             hands each one to a server. A server works on a few requests at once (its slots); the rest wait in \
+             its queue, and when the queue is full the server answers 503 at once.",
+            "Watch the latency chart as you raise the arrival rate: while the servers are mostly idle, latency \
+             barely moves; past about 80% load it climbs steeply, because queues grow faster than they drain. \
+             That curve is the reason systems scale out before they are full.",
+        ],
+        presets: &[("default", "Start over"), ("overload", "Overload")],
+        try_this: &[
+            "Raise the arrival rate to 400 requests/s: the servers are exactly full. What happens to p99?",
+            "Click a server and crash it. How long until the balancer stops sending it requests?",
+        ],
+    },
+    LessonText {
+        key: "scaling",
+        title: "Scaling",
+        paragraphs: &[
+            "There are two ways to serve more traffic. Vertical scaling makes one server bigger (more slots, a \
+             faster CPU); horizontal scaling adds more servers behind the balancer. Cloud prices grow about in \
+             step with size, so the same capacity costs about the same either way: the cost chart shows it.",
+            "What differs is what happens when things go wrong. One big server is a single point of failure: \
+             when it crashes, everything fails. Many small ones lose a fraction of their capacity, and a \
+             balancer with health checks routes around the dead one within a few heartbeats.",
+        ],
+        presets: &[("one-big-server", "One big server"), ("many-small-servers", "Eight small servers")],
+        try_this: &[
+            "Load each preset and compare p99 latency and the cost per hour. Which wins, and by how much?",
+            "Crash the one big server, then crash one of the eight small ones. Compare the error charts.",
+            "Press “+ Server” while the run goes on: the new server takes traffic only after two heartbeats.",
+            "Click a server and resize it (more slots, more speed): its price per hour changes with its size.",
+        ],
+    },
+    LessonText {
+        key: "load-balancing",
+        title: "Load balancing",
+        paragraphs: &[
+            "Round robin sends requests in turn, blind to how busy each server is. When request sizes vary, \
+             long requests pile up on one server while another sits idle. Least connections sends each request \
+             to the server with the fewest in progress; power of two choices looks at just two random servers \
+             and picks the less busy, almost as good at a fraction of the cost on big pools.",
+            "Hashing (source IP, consistent hashing) keeps each user on one server, which helps caches and \
+             sessions, but with few users the load can be very uneven. Consistent hashing moves only about \
+             1/N of the users when a server joins; plain modulo hashing moves almost all of them.",
+            "The balancer only learns that a server is dead from its heartbeats: HAProxy checks every 2 s and \
+             marks a server down after 3 failures in a row. Until then, requests keep going to it.",
+        ],
+        presets: &[
+            ("round-robin-uneven", "Round robin, uneven requests"),
+            ("uneven-requests", "Least connections, same requests"),
+            ("hung-server", "A server hangs at 5 s"),
+            ("hashing-sticky", "Six users, ip_hash"),
+        ],
+        try_this: &[
+            "Load the two “uneven requests” presets and compare their p99: same traffic, different balancer.",
+            "In “A server hangs”, watch its heartbeats fail (red rings) and count the timeouts before it goes down.",
+            "Turn on redispatch, then crash a server: refused connections are retried on another one.",
+            "In “Six users”, switch to round robin: the load evens out, but users no longer stay on one server.",
+        ],
+    },
+];
+
+#[derive(Properties, PartialEq)]
+pub struct LessonProps {
+    pub on_load: Callback<Scenario>,
+}
+
 #[function_component(Lesson)]
-pub fn lesson() -> Html {
+pub fn lesson(props: &LessonProps) -> Html {
+    let chosen = use_state(|| 0usize);
+    let lesson = &LESSONS[*chosen];
+    let on_choose = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            if let Some(i) = LESSONS.iter().position(|l| l.key == select.value()) {
+                chosen.set(i);
+            }
+        })
+    };
+    let buttons = lesson.presets.iter().filter_map(|&(name, text)| {
+        let preset = presets::find(name)?;
+        let on_load = props.on_load.clone();
+        Some(html! {
+            <button title={preset.summary} onclick={Callback::from(move |_: MouseEvent| on_load.emit((preset.build)()))}>{ text }</button>
+        })
+    });
     html! {
-        <section class="lesson" aria-label="About this scenario">
-            <h2>{ "What you are looking at" }</h2>
-            <p>{ "Clients send requests at random moments (a Poisson process, like real users). \
-                  The load balancer hands each one to a server. A server works on a few requests at \
-                  once (its slots); the rest wait in its queue, and when the queue is full the server \
-                  answers 503 at once." }</p>
-            <p>{ "Watch the latency chart as you raise the arrival rate: while the servers are mostly \
-                  idle, latency barely moves; past about 80% load it climbs steeply, because queues \
-                  grow faster than they drain. That curve is the reason systems scale out before \
-                  they are full." }</p>
+        <section class="lesson" aria-label="Lesson">
+            <label class="lesson-choice">{ "Lesson " }
+                <select onchange={on_choose}>
+                    { for LESSONS.iter().map(|l| html! { <option value={l.key} selected={l.key == lesson.key}>{ l.title }</option> }) }
+                </select>
+            </label>
+            <h2>{ lesson.title }</h2>
+            { for lesson.paragraphs.iter().map(|p| html! { <p>{ *p }</p> }) }
+            <div class="presets">{ for buttons }</div>
             <h3>{ "Try this" }</h3>
-            <ul>
-                <li>{ "Raise the arrival rate to 400 requests/s: the servers are exactly full. What happens to p99?" }</li>
-                <li>{ "Switch the service time to log-normal, then compare round robin with least connections." }</li>
-                <li>{ "Halve the servers and double their speed: same capacity, different latency?" }</li>
-            </ul>
+            <ul>{ for lesson.try_this.iter().map(|t| html! { <li>{ *t }</li> }) }</ul>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lesson_preset_exists() {
+        for lesson in LESSONS {
+            for (name, _) in lesson.presets {
+                assert!(presets::find(name).is_some(), "{}: no preset {name}", lesson.key);
+            }
+        }
     }
 }

@@ -6,4 +6,5 @@ pub mod controls;
 pub mod dialog;
 pub mod knobs;
 pub mod lesson;
+pub mod server_panel;
 pub mod stats;

@@ -7,6 +7,8 @@ use yew::prelude::*;
 pub struct StatsProps {
     pub counters: Counters,
     pub utilisation_offered: f64,
+    pub cost_dollars: f64,
+    pub servers: usize,
 }
 
 #[function_component(Stats)]
@@ -17,11 +19,16 @@ pub fn stats(props: &StatsProps) -> Html {
             <span>{ format!("{} sent", c.arrived) }</span>
             <span class="ok">{ format!("{} answered", c.completed) }</span>
             <span class="bad" title="Refused by a server whose queue was full">{ format!("{} refused (503)", c.rejected) }</span>
-            <span class="bad" title="No server was taking traffic">{ format!("{} failed (no server)", c.failed) }</span>
+            <span class="bad" title="No server took traffic, or the connection was refused or reset">{ format!("{} failed", c.failed) }</span>
+            <span class="bad" title="The client gave up waiting">{ format!("{} timed out", c.timed_out) }</span>
+            if c.retried > 0 {
+                <span title="Refused requests the balancer tried again on another server">{ format!("{} retried", c.retried) }</span>
+            }
             <span>{ format!("{} in flight", c.in_flight()) }</span>
-            <span title="Arrival rate × mean service time ÷ (servers × slots × speed)">
+            <span title="Arrival rate × mean service time ÷ (servers × slots × speed), at the start">
                 { format!("offered load {:.0}%", props.utilisation_offered * 100.0) }
             </span>
+            <span title="What the servers have cost so far">{ format!("{} servers, ${:.4} so far", props.servers, props.cost_dollars) }</span>
         </div>
     }
 }

@@ -43,6 +43,15 @@ const clock = page => page.textContent('.controls .clock');
 const knob = (page, field) => page.inputValue(`[data-field='${field}']`);
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 
+/** A link to the default scenario, so a test does not depend on what an earlier one left stored. */
+async function freshLink() {
+  const page = await open(base);
+  await page.click('text=Start over');
+  const hash = (await page.evaluate(() => location.hash)).slice(1);
+  await page.close();
+  return hash;
+}
+
 async function test(name, body) {
   try { await body(); results.push([name, true]); console.log(`ok   ${name}`); }
   catch (e) { results.push([name, false]); console.log(`FAIL ${name}\n     ${e.message.split('\n')[0]}`); }
@@ -156,7 +165,7 @@ await test('?embed=1 shows only the diagram, the play controls and the charts', 
     const page = await open(base + '?embed=1', { width: w, height: h });
     check(await page.locator('.app.embed').count() === 1, 'not the embed layout');
     check(await page.locator('.knobs, .lesson, header').count() === 0, 'full-page panels shown');
-    check(await page.locator('.charts .chart').count() === 3, 'charts missing');
+    check(await page.locator('.charts .chart').count() === 4, 'charts missing');
     check(await page.locator('text=Share').count() === 0, 'share button in embed');
     const box = await page.locator('svg.diagram').boundingBox();
     check(box.width > w * 0.5 && box.height > 80, `diagram too small: ${JSON.stringify(box)}`);
@@ -167,6 +176,40 @@ await test('?embed=1 shows only the diagram, the play controls and the charts', 
   await page.click('text=Embed');
   const snippet = await page.inputValue('.dialog textarea');
   check(snippet.startsWith('<iframe src="') && snippet.includes('?embed=1#v1.'), snippet);
+  await page.close();
+});
+
+await test('a crashed server is marked down by heartbeats, and the change is kept in the link', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  await page.selectOption('.controls select', { label: '2× fast' });
+  await page.click('.controls button.primary'); // a link opens paused: play
+  await page.click(".node.server[data-server='1']");
+  await page.waitForSelector('.server-panel');
+  await page.click('.server-panel >> text=Crash');
+  await page.waitForSelector('.timeline li');
+  check((await page.textContent('.timeline')).includes('crash server 2'), 'crash not recorded');
+  // HAProxy defaults: fall 3 × inter 2 s, so within about 6 simulated seconds.
+  await page.waitForSelector(".node.server.down[data-server='1']", { timeout: 15000 });
+  check((await page.textContent('.server-panel')).includes('out of rotation'), 'inspector disagrees');
+  const stats = await page.textContent('.stats');
+  check(/[1-9]\d* failed/.test(stats), `no failures counted: ${stats}`);
+  await shot(page, 'crashed-server');
+  // The link now replays the crash.
+  const again = await open(page.url());
+  check((await again.textContent('.timeline')).includes('crash server 2'), 'the link lost the crash');
+  await again.close();
+  await page.click('text=+ Server');
+  await page.waitForFunction(() => document.querySelectorAll('.node.server').length === 5);
+  await page.close();
+});
+
+await test('a lesson preset loads its scenario', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'load-balancing');
+  await page.click('text=Six users, ip_hash');
+  await page.waitForFunction(() => document.querySelector(".knobs select[data-field='balancer.algorithm']").value === 'source_ip_hash');
+  check(await knob(page, 'clients.users') === '6', 'users not loaded');
+  await shot(page, 'lesson-load-balancing');
   await page.close();
 });
 

@@ -1,8 +1,10 @@
 //! Named starting points: the scenarios the lessons, the CLI (`scalelab show NAME`) and the tests
 //! share. Each says in one line what it shows.
 
-use crate::scenario::{Algorithm, Scenario};
+use crate::command::Command;
+use crate::scenario::{Algorithm, Scenario, TimelineEntry};
 use crate::service::ServiceTime;
+use crate::time::SimTime;
 
 pub struct Preset {
     pub name: &'static str,
@@ -45,6 +47,56 @@ pub const PRESETS: &[Preset] = &[
         name: "mmc",
         summary: "M/M/4: one queue in front of four slots at 75% load (Erlang C), no network",
         build: || queueing_model(4, 150.0),
+    },
+    Preset {
+        name: "round-robin-uneven",
+        summary: "Log-normal request sizes under round robin: long requests pile up behind each other",
+        build: || {
+            let mut s = (find("uneven-requests").expect("listed above").build)();
+            s.balancer.algorithm = Algorithm::RoundRobin;
+            s
+        },
+    },
+    Preset {
+        name: "hung-server",
+        summary: "Server 2 hangs at 5 s; round robin keeps feeding it until three heartbeats fail",
+        build: || {
+            let mut s = Scenario::default();
+            s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(5).0, command: Command::Hang { server: 1 } }];
+            s
+        },
+    },
+    Preset {
+        name: "hashing-sticky",
+        summary: "Six users under nginx ip_hash: each user stays on one server, and the load is uneven",
+        build: || {
+            let mut s = Scenario::default();
+            s.balancer.algorithm = Algorithm::SourceIpHash;
+            s.clients.users = 6;
+            s.clients.arrival_rate = 200.0;
+            s
+        },
+    },
+    Preset {
+        name: "one-big-server",
+        summary: "Vertical scaling: one server with 8 slots, at 75% load",
+        build: || {
+            let mut s = Scenario::default();
+            s.servers.count = 1;
+            s.servers.concurrency = 8;
+            s.servers.queue_limit = 200;
+            s
+        },
+    },
+    Preset {
+        name: "many-small-servers",
+        summary: "Horizontal scaling: eight servers with 1 slot each, the same capacity and price",
+        build: || {
+            let mut s = Scenario::default();
+            s.servers.count = 8;
+            s.servers.concurrency = 1;
+            s
+        },
     },
 ];
 

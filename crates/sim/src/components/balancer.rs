@@ -171,7 +171,7 @@ impl Balancer {
             match self.algorithm {
                 Algorithm::RoundRobin => Some(self.round_robin(eligible)),
                 Algorithm::Random => Some(self.weighted_random(eligible, rng)),
-                Algorithm::LeastConnections => Some(self.scan_from_cursor(eligible, |b| load(b))),
+                Algorithm::LeastConnections => Some(self.scan_from_cursor(eligible, load)),
                 Algorithm::PowerOfTwoChoices => Some(self.two_choices(eligible, rng)),
                 Algorithm::PeakEwma => Some(
                     self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1) / f64::from(b.weight)),
@@ -316,7 +316,7 @@ impl Balancer {
             return Some(s);
         }
         // Every eligible server is at its bound: take the least loaded rather than refuse.
-        Some(self.scan_from_cursor(eligible, |b| load(b)))
+        Some(self.scan_from_cursor(eligible, load))
     }
 
     fn rebuild_ring(&mut self) {
@@ -340,7 +340,7 @@ impl Balancer {
     fn first_available(&mut self, eligible: &[u32]) -> u32 {
         match eligible.iter().find(|&&s| self.backends[s as usize].outstanding < self.backends[s as usize].max_conn) {
             Some(&s) => s,
-            None => self.scan_from_cursor(eligible, |b| load(b)),
+            None => self.scan_from_cursor(eligible, load),
         }
     }
 
