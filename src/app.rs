@@ -14,7 +14,7 @@ use crate::player::{FrameView, Player};
 use crate::share::{self, Boot};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use sim::snapshot::NodeKind;
-use sim::{Command, Scenario, SimTime, ValidScenario};
+use sim::{Algorithm, Command, Scenario, SimTime, ValidScenario};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -37,6 +37,8 @@ pub struct AppState {
     pub selected: Option<u32>,
     /// a short message about the last action (a refused command), cleared by the next one
     pub notice: Option<String>,
+    /// the split view: the same scenario under this algorithm, side by side
+    pub compare_with: Option<Algorithm>,
 }
 
 pub enum Action {
@@ -57,6 +59,8 @@ pub enum Action {
     Recorded(Scenario),
     Select(Option<u32>),
     Notice(String),
+    /// turn the split view on (with this algorithm) or off; restarts both runs
+    Compare(Option<Algorithm>),
 }
 
 impl AppState {
@@ -74,7 +78,13 @@ impl AppState {
             embed: boot.embed,
             selected: None,
             notice: None,
+            compare_with: boot.compare_with,
         }
+    }
+
+    /// What the link should reopen, at `at`.
+    pub fn view(&self, at: SimTime) -> share::View<'_> {
+        share::View { scenario: &self.scenario, at, compare_with: self.compare_with }
     }
 
     fn restarted(mut self, scenario: Scenario) -> Self {
@@ -117,6 +127,10 @@ impl Reducible for AppState {
             Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
             Action::Select(selected) => AppState { selected, ..s },
             Action::Notice(message) => AppState { notice: Some(message), ..s },
+            Action::Compare(compare_with) => {
+                let scenario = s.scenario.clone();
+                AppState { compare_with, ..s.restarted(scenario) }
+            }
         };
         Rc::new(s)
     }
@@ -148,7 +162,7 @@ fn schedule_frame(handle: FrameHandle, player: Rc<RefCell<Player>>, frame: UseSt
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| AppState::from_boot(share::boot()));
-    let player = use_mut_ref(|| Player::new(valid(&state.scenario), state.start_at, state.run_id));
+    let player = use_mut_ref(|| Player::new(valid(&state.scenario), state.start_at, state.run_id, state.compare_with));
     let frame = use_state(|| player.borrow().view());
 
     // A new run whenever run_id moves on.
@@ -156,7 +170,7 @@ pub fn app() -> Html {
         let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
         use_effect_with(state.run_id, move |&run_id| {
             if player.borrow().run_id != run_id {
-                *player.borrow_mut() = Player::new(valid(&state.scenario), state.start_at, run_id);
+                *player.borrow_mut() = Player::new(valid(&state.scenario), state.start_at, run_id, state.compare_with);
                 frame.set(player.borrow().view());
             }
         });
@@ -169,7 +183,7 @@ pub fn app() -> Html {
             share::remember(scenario);
             // After a bad link, leave the address alone until the user acts, so it can be read.
             if state.banner.is_none() {
-                share::write_link(scenario, player.borrow().now(), state.embed);
+                share::write_link(state.view(player.borrow().now()), state.embed);
             }
         });
     }
@@ -199,7 +213,7 @@ pub fn app() -> Html {
             } else {
                 player.borrow_mut().pause();
                 if state.banner.is_none() {
-                    share::write_link(&state.scenario, player.borrow().now(), state.embed);
+                    share::write_link(state.view(player.borrow().now()), state.embed);
                 }
             }
             move || {
@@ -315,17 +329,22 @@ pub fn app() -> Html {
         }
     });
     let on_add_server = on_command.reform(|()| Command::AddServer);
+    let on_compare = use_callback((), {
+        let d = dispatcher.clone();
+        move |choice, _| d.dispatch(Action::Compare(choice))
+    });
     let on_edit = use_callback((), {
         let d = dispatcher.clone();
         move |(field, raw): (&'static str, String), _| d.dispatch(Action::EditKnob(field, raw))
     });
-    let on_share = use_callback(state.scenario.clone(), {
+    let on_share = use_callback((state.scenario.clone(), state.compare_with), {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), scenario: &Scenario| {
+        move |(), (scenario, compare_with): &(Scenario, Option<Algorithm>)| {
             let at = player.borrow().now();
-            let url = share::url_for(&share::origin_and_path(), scenario, at, false);
+            let view = share::View { scenario, at, compare_with: *compare_with };
+            let url = share::url_for(&share::origin_and_path(), view, false);
             share::copy_to_clipboard(&url);
-            share::write_link(scenario, at, false);
+            share::write_link(view, false);
             d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Share this run".into(),
                 explanation: format!(
@@ -336,10 +355,11 @@ pub fn app() -> Html {
             }));
         }
     });
-    let on_embed = use_callback(state.scenario.clone(), {
+    let on_embed = use_callback((state.scenario.clone(), state.compare_with), {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), scenario: &Scenario| {
-            let snippet = share::embed_snippet(&share::origin_and_path(), scenario, player.borrow().now());
+        move |(), (scenario, compare_with): &(Scenario, Option<Algorithm>)| {
+            let view = share::View { scenario, at: player.borrow().now(), compare_with: *compare_with };
+            let snippet = share::embed_snippet(&share::origin_and_path(), view);
             d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Embed in your notes".into(),
                 explanation: "Paste this HTML into a course page. The embedded view shows the diagram, the play controls and the charts, and fits any frame size.".into(),
@@ -360,14 +380,36 @@ pub fn app() -> Html {
     let selected_gauges = state
         .selected
         .and_then(|id| view.snapshot.nodes.iter().find(|n| n.kind == NodeKind::Server { id }).map(|n| n.gauges));
-    let diagram = html! {
-        <Diagram snapshot={view.snapshot.clone()} balancer_caption={AttrValue::from(algorithm.label())}
-            orientation={Orientation::for_width(window_width())} selected={state.selected} on_select={on_select} />
+    let orientation = Orientation::for_width(window_width());
+    let diagram = match &view.twin {
+        None => html! {
+            <Diagram snapshot={view.snapshot.clone()} balancer_caption={AttrValue::from(algorithm.label())}
+                orientation={orientation} selected={state.selected} on_select={on_select.clone()} />
+        },
+        // The split view: the same requests, balanced two ways, side by side (stacked on phones).
+        Some(twin) => html! {
+            <div class={classes!("split", (orientation == Orientation::Tall).then_some("stacked"))}>
+                <figure class="run">
+                    <figcaption>{ format!("A: {}", algorithm.label()) }</figcaption>
+                    <Diagram snapshot={view.snapshot.clone()} balancer_caption={AttrValue::from(algorithm.label())}
+                        orientation={orientation} selected={state.selected} on_select={on_select.clone()} />
+                    <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
+                        cost_dollars={view.snapshot.cost_dollars} servers={servers_shown} />
+                </figure>
+                <figure class="run twin">
+                    <figcaption>{ format!("B: {}", twin.algorithm.label()) }</figcaption>
+                    <Diagram snapshot={twin.snapshot.clone()} balancer_caption={AttrValue::from(twin.algorithm.label())}
+                        orientation={orientation} selected={state.selected} on_select={on_select.clone()} />
+                    <Stats counters={twin.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
+                        cost_dollars={twin.snapshot.cost_dollars} servers={servers_shown} />
+                </figure>
+            </div>
+        },
     };
-    let charts = html! { <Charts series={view.series.clone()} /> };
+    let charts = html! { <Charts series={view.series.clone()} twin={view.twin.as_ref().map(|t| t.series.clone())} /> };
 
     if state.embed {
-        let full = share::url_for(&share::origin_and_path(), &state.scenario, view.snapshot.now, false);
+        let full = share::url_for(&share::origin_and_path(), state.view(view.snapshot.now), false);
         return html! {
             <div class="app embed">
                 { controls }
@@ -397,8 +439,10 @@ pub fn app() -> Html {
                         <p class="notice" role="status">{ notice }</p>
                     }
                     <div class="stage">{ diagram }</div>
-                    <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
-                        cost_dollars={view.snapshot.cost_dollars} servers={servers_shown} />
+                    if view.twin.is_none() {
+                        <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
+                            cost_dollars={view.snapshot.cost_dollars} servers={servers_shown} />
+                    }
                     if let Some(server) = state.selected {
                         <ServerPanel server={server} gauges={selected_gauges} on_command={on_command.clone()} on_close={on_deselect} />
                     }
@@ -406,7 +450,8 @@ pub fn app() -> Html {
                 </section>
                 <aside class="side-column">
                     <Lesson on_load={on_load} />
-                    <Knobs scenario={state.scenario.clone()} error={state.knob_error.clone()} on_edit={on_edit} />
+                    <Knobs scenario={state.scenario.clone()} error={state.knob_error.clone()} on_edit={on_edit}
+                        compare_with={state.compare_with} on_compare={on_compare} />
                 </aside>
             </main>
             if let Some(content) = &state.dialog {

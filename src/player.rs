@@ -2,7 +2,7 @@
 //! advances simulated time by (wall time since the last frame × speed), within an event budget so
 //! that no frame freezes the page; when the budget runs out, the sim lags and says so.
 
-use sim::{Command, CommandError, Scenario, SecondSample, Sim, SimTime, Snapshot, ValidScenario};
+use sim::{Algorithm, Command, CommandError, Scenario, SecondSample, Sim, SimTime, Snapshot, ValidScenario};
 
 /// Events one frame may run. About 5 ms of work natively; a few times that in wasm.
 const EVENTS_PER_FRAME: u64 = 150_000;
@@ -21,13 +21,25 @@ pub const CHART_WINDOW_S: usize = 60;
 pub struct FrameView {
     pub snapshot: Snapshot,
     pub series: Vec<SecondSample>,
+    /// the split view's second run, in lockstep with the first
+    pub twin: Option<TwinView>,
     /// true when the last frame could not keep up with the speed asked for
     pub lagging: bool,
     pub events_processed: u64,
 }
 
+#[derive(Clone, PartialEq)]
+pub struct TwinView {
+    pub algorithm: Algorithm,
+    pub snapshot: Snapshot,
+    pub series: Vec<SecondSample>,
+}
+
 pub struct Player {
     sim: Sim,
+    /// the split view's second run: the same scenario and seed (so the same requests) under
+    /// another algorithm, always advanced to the first run's time
+    twin: Option<(Algorithm, Sim)>,
     /// which run this is (the app bumps it to restart)
     pub run_id: u64,
     last_frame_ms: Option<f64>,
@@ -37,15 +49,40 @@ pub struct Player {
 }
 
 impl Player {
-    /// A new run, fast-forwarded to `at` (a shared link's playback position) within a budget.
-    pub fn new(scenario: ValidScenario, at: SimTime, run_id: u64) -> Self {
-        Self::with_fast_forward_budget(scenario, at, run_id, FAST_FORWARD_EVENTS)
+    /// A new run, fast-forwarded to `at` (a shared link's playback position) within a budget;
+    /// with `compare_with`, a second run of the same scenario under that algorithm beside it.
+    pub fn new(scenario: ValidScenario, at: SimTime, run_id: u64, compare_with: Option<Algorithm>) -> Self {
+        Self::with_fast_forward_budget(scenario, at, run_id, compare_with, FAST_FORWARD_EVENTS)
     }
 
-    fn with_fast_forward_budget(scenario: ValidScenario, at: SimTime, run_id: u64, budget: u64) -> Self {
-        let mut sim = Sim::new(scenario);
-        let reached = sim.run_until_within(at, budget);
-        Player { sim, run_id, last_frame_ms: None, lagging: false, fell_short_of: (!reached).then_some(at) }
+    fn with_fast_forward_budget(
+        scenario: ValidScenario,
+        at: SimTime,
+        run_id: u64,
+        compare_with: Option<Algorithm>,
+        budget: u64,
+    ) -> Self {
+        let twin = compare_with.and_then(|algorithm| {
+            let mut other = scenario.get().clone();
+            other.balancer.algorithm = algorithm;
+            other.validate().ok().map(|valid| (algorithm, Sim::new(valid)))
+        });
+        let mut player =
+            Player { sim: Sim::new(scenario), twin, run_id, last_frame_ms: None, lagging: false, fell_short_of: None };
+        let reached = player.run_both(at, budget);
+        player.fell_short_of = (!reached).then_some(at);
+        player
+    }
+
+    /// Advances the first run towards `target` and the twin to wherever the first got, splitting
+    /// the event budget between them. Returns whether both reached `target`.
+    fn run_both(&mut self, target: SimTime, budget: u64) -> bool {
+        let share = if self.twin.is_some() { budget / 2 } else { budget };
+        let mut reached = self.sim.run_until_within(target, share);
+        if let Some((_, twin)) = &mut self.twin {
+            reached &= twin.run_until_within(self.sim.now(), share);
+        }
+        reached
     }
 
     pub fn now(&self) -> SimTime {
@@ -60,7 +97,7 @@ impl Player {
         };
         self.last_frame_ms = Some(frame_ms);
         let target = self.sim.now() + SimTime::from_millis_f64(gap_ms * speed);
-        self.lagging = !self.sim.run_until_within(target, EVENTS_PER_FRAME);
+        self.lagging = !self.run_both(target, EVENTS_PER_FRAME);
     }
 
     /// Playback stopped: the next frame must not count the paused time.
@@ -72,25 +109,41 @@ impl Player {
     /// A change while the run goes on (no restart); returns the scenario with the change recorded
     /// in its timeline, for the link.
     pub fn schedule(&mut self, command: Command) -> Result<Scenario, CommandError> {
-        self.sim.schedule(command)?;
+        self.sim.schedule(command.clone())?;
+        if let Some((_, twin)) = &mut self.twin {
+            // Both runs have the same servers at the same moment, so the twin accepts it too.
+            let _ = twin.schedule(command);
+        }
         Ok(self.sim.scenario().clone())
     }
 
     /// Runs exactly one event (the single-step control).
     pub fn step(&mut self) {
         self.sim.step();
+        if let Some((_, twin)) = &mut self.twin {
+            twin.run_until(self.sim.now());
+        }
     }
 
     pub fn view(&self) -> FrameView {
-        let series = self.sim.metrics().series();
-        let skip = series.len().saturating_sub(CHART_WINDOW_S);
         FrameView {
             snapshot: self.sim.snapshot(MAX_DOTS),
-            series: series.iter().skip(skip).copied().collect(),
+            series: chart_window(&self.sim),
+            twin: self.twin.as_ref().map(|(algorithm, twin)| TwinView {
+                algorithm: *algorithm,
+                snapshot: twin.snapshot(MAX_DOTS),
+                series: chart_window(twin),
+            }),
             lagging: self.lagging,
-            events_processed: self.sim.events_processed(),
+            events_processed: self.sim.events_processed() + self.twin.as_ref().map_or(0, |(_, t)| t.events_processed()),
         }
     }
+}
+
+/// The last `CHART_WINDOW_S` seconds of a run's series.
+fn chart_window(sim: &Sim) -> Vec<SecondSample> {
+    let series = sim.metrics().series();
+    series.iter().skip(series.len().saturating_sub(CHART_WINDOW_S)).copied().collect()
 }
 
 #[cfg(test)]
@@ -100,7 +153,7 @@ mod tests {
 
     #[test]
     fn frames_advance_by_wall_time_times_speed() {
-        let mut p = Player::new(Scenario::default().validate().unwrap(), SimTime::ZERO, 0);
+        let mut p = Player::new(Scenario::default().validate().unwrap(), SimTime::ZERO, 0, None);
         p.advance(1_000.0, 0.5);
         assert_eq!(p.now(), SimTime::ZERO, "the first frame only starts the clock");
         p.advance(1_016.0, 0.5);
@@ -115,11 +168,29 @@ mod tests {
     #[test]
     fn fast_forward_stops_at_its_budget_and_says_so() {
         let valid = || Scenario::default().validate().unwrap();
-        let p = Player::with_fast_forward_budget(valid(), SimTime::from_secs(60), 0, 1_000);
+        let p = Player::with_fast_forward_budget(valid(), SimTime::from_secs(60), 0, None, 1_000);
         assert_eq!(p.fell_short_of, Some(SimTime::from_secs(60)));
         assert!(p.now() < SimTime::from_secs(1));
-        let p = Player::with_fast_forward_budget(valid(), SimTime::from_secs(2), 0, 1_000_000);
+        let p = Player::with_fast_forward_budget(valid(), SimTime::from_secs(2), 0, None, 1_000_000);
         assert_eq!((p.fell_short_of, p.now()), (None, SimTime::from_secs(2)));
+    }
+
+    #[test]
+    fn the_twin_runs_in_lockstep_on_the_same_requests() {
+        let mut s = Scenario::default();
+        s.servers.service = sim::ServiceTime::LogNormal { mean_ms: 20.0, sigma: 1.2 };
+        let mut p = Player::new(s.validate().unwrap(), SimTime::ZERO, 0, Some(Algorithm::LeastConnections));
+        p.advance(0.0, 1.0);
+        for frame in 1..=200 {
+            p.advance(f64::from(frame) * 50.0, 1.0);
+        }
+        let view = p.view();
+        let twin = view.twin.expect("split view");
+        assert_eq!(twin.snapshot.now, view.snapshot.now);
+        // Same traffic: the same requests arrived in both runs...
+        assert_eq!(twin.snapshot.counters.arrived, view.snapshot.counters.arrived);
+        // ...but they were balanced differently.
+        assert_ne!(twin.series, view.series);
     }
 
     #[test]
@@ -127,7 +198,7 @@ mod tests {
         let mut s = Scenario::default();
         s.clients.arrival_rate = 1_000_000.0;
         s.servers.count = 1_000;
-        let mut p = Player::new(s.validate().unwrap(), SimTime::ZERO, 0);
+        let mut p = Player::new(s.validate().unwrap(), SimTime::ZERO, 0, None);
         p.advance(0.0, 100.0);
         p.advance(100.0, 100.0);
         let view = p.view();

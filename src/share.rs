@@ -2,7 +2,7 @@
 //! (`boot_from`, pure and tested natively), and writing the link back as the user works. The link
 //! format itself belongs to `sim::link`, shared with the CLI.
 
-use sim::{link, Scenario, SimTime};
+use sim::{link, Algorithm, Scenario, SimTime};
 
 /// Where the last scenario that ran is kept, so a bad link never costs the user their work.
 const LAST_SCENARIO_KEY: &str = "scalelab.last-scenario";
@@ -17,6 +17,8 @@ pub struct Boot {
     pub at: SimTime,
     /// true when a valid link was opened (the page then starts paused at its position)
     pub from_link: bool,
+    /// the split view's second algorithm
+    pub compare_with: Option<Algorithm>,
     /// what went wrong with the link, in words for the banner
     pub banner: Option<String>,
 }
@@ -37,6 +39,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             scenario,
             at: SimTime::ZERO,
             from_link: false,
+            compare_with: None,
             banner: Some(format!("This link could not be opened: {why}. Showing {which} instead; ask whoever shared it for a fresh link.")),
         }
     };
@@ -46,26 +49,42 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             scenario: last_good.unwrap_or_default(),
             at: SimTime::ZERO,
             from_link: false,
+            compare_with: None,
             banner: None,
         };
     }
     match link::decode(fragment) {
-        Ok(run) => Boot { embed, scenario: run.scenario.into_inner(), at: run.at, from_link: true, banner: None },
+        Ok(run) => Boot {
+            embed,
+            scenario: run.scenario.into_inner(),
+            at: run.at,
+            from_link: true,
+            compare_with: run.compare_with,
+            banner: None,
+        },
         Err(e) => fallback(e.to_string()),
     }
 }
 
-/// The full address that reopens `scenario` at `at`; `embed` adds `?embed=1`.
-pub fn url_for(origin_and_path: &str, scenario: &Scenario, at: SimTime, embed: bool) -> String {
+/// What a link reopens: the scenario, the moment, and the split view's second algorithm.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub scenario: &'a Scenario,
+    pub at: SimTime,
+    pub compare_with: Option<Algorithm>,
+}
+
+/// The full address that reopens `view`; `embed` adds `?embed=1`.
+pub fn url_for(origin_and_path: &str, view: View<'_>, embed: bool) -> String {
     let query = if embed { "?embed=1" } else { "" };
-    format!("{origin_and_path}{query}#{}", link::encode(scenario, at))
+    format!("{origin_and_path}{query}#{}", link::encode_view(view.scenario, view.at, view.compare_with))
 }
 
 /// The HTML to paste into course notes.
-pub fn embed_snippet(origin_and_path: &str, scenario: &Scenario, at: SimTime) -> String {
+pub fn embed_snippet(origin_and_path: &str, view: View<'_>) -> String {
     format!(
         "<iframe src=\"{}\" width=\"800\" height=\"520\" style=\"border:0;max-width:100%\" title=\"Scalelab simulation\" loading=\"lazy\"></iframe>",
-        url_for(origin_and_path, scenario, at, true)
+        url_for(origin_and_path, view, true)
     )
 }
 
@@ -99,9 +118,9 @@ pub fn origin_and_path() -> String {
         .unwrap_or_default()
 }
 
-/// Puts the link for `scenario` at `at` in the address bar without adding a history entry.
-pub fn write_link(scenario: &Scenario, at: SimTime, embed: bool) {
-    let url = url_for(&origin_and_path(), scenario, at, embed);
+/// Puts the link for `view` in the address bar without adding a history entry.
+pub fn write_link(view: View<'_>, embed: bool) {
+    let url = url_for(&origin_and_path(), view, embed);
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
@@ -154,10 +173,16 @@ mod tests {
     #[test]
     fn urls_and_snippets_reopen_the_same_run() {
         let s = Scenario::default();
-        let url = url_for("http://127.0.0.1:8080/", &s, SimTime::from_secs(2), false);
+        let view = View { scenario: &s, at: SimTime::from_secs(2), compare_with: Some(Algorithm::Random) };
+        let url = url_for("http://127.0.0.1:8080/", view, false);
         let run = link::decode(&url).unwrap();
-        assert_eq!((run.scenario.get(), run.at), (&s, SimTime::from_secs(2)));
-        let snippet = embed_snippet("http://127.0.0.1:8080/", &s, SimTime::ZERO);
+        assert_eq!(
+            (run.scenario.get(), run.at, run.compare_with),
+            (&s, SimTime::from_secs(2), Some(Algorithm::Random))
+        );
+        let b = boot_from("", &url, None);
+        assert_eq!(b.compare_with, Some(Algorithm::Random));
+        let snippet = embed_snippet("http://127.0.0.1:8080/", View { at: SimTime::ZERO, ..view });
         assert!(snippet.starts_with("<iframe src=\"http://127.0.0.1:8080/?embed=1#v1."), "{snippet}");
     }
 }

@@ -87,31 +87,95 @@ fn format_value(v: f64) -> String {
 #[derive(Properties, PartialEq)]
 pub struct ChartsProps {
     pub series: Vec<SecondSample>,
+    /// the split view's second run, drawn dashed over the first
+    #[prop_or_default]
+    pub twin: Option<Vec<SecondSample>>,
 }
 
-/// The three standard charts of a run.
+/// One chart's lines: `(label, class, value)` for each metric, for the run and its twin.
+fn lines_for(
+    series: &[SecondSample],
+    twin: Option<&[SecondSample]>,
+    metrics: &[(&'static str, &'static str, fn(&SecondSample) -> f64)],
+) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for &(label, class, value) in metrics {
+        lines.push(Line {
+            label: if twin.is_some() { label_a(label) } else { label },
+            class,
+            values: series.iter().map(value).collect(),
+        });
+        if let Some(twin) = twin {
+            // Aligned on the latest seconds: the runs are in lockstep.
+            let skip = twin.len().saturating_sub(series.len());
+            lines.push(Line {
+                label: label_b(label),
+                class: twin_class(class),
+                values: twin[skip..].iter().map(value).collect(),
+            });
+        }
+    }
+    lines
+}
+
+/// Labels and classes for the split view, as `'static` strings the chart can keep.
+fn label_a(label: &'static str) -> &'static str {
+    match label {
+        "answered" => "A answered",
+        "p50" => "A p50",
+        "p95" => "A p95",
+        "p99" => "A p99",
+        "errors" => "A errors",
+        "$" => "A $",
+        other => other,
+    }
+}
+fn label_b(label: &'static str) -> &'static str {
+    match label {
+        "answered" => "B answered",
+        "p50" => "B p50",
+        "p95" => "B p95",
+        "p99" => "B p99",
+        "errors" => "B errors",
+        "$" => "B $",
+        other => other,
+    }
+}
+fn twin_class(class: &'static str) -> &'static str {
+    match class {
+        "throughput" => "throughput twin",
+        "p50" => "p50 twin",
+        "p95" => "p95 twin",
+        "p99" => "p99 twin",
+        "errors" => "errors twin",
+        "cost" => "cost twin",
+        other => other,
+    }
+}
+
+/// The standard charts of a run (and of its twin in the split view).
 #[function_component(Charts)]
 pub fn charts(props: &ChartsProps) -> Html {
     let s = &props.series;
+    let twin = props.twin.as_deref();
     let seconds: Vec<u64> = s.iter().map(|p| p.second).collect();
-    let pick = |f: fn(&SecondSample) -> f64| s.iter().map(f).collect::<Vec<f64>>();
+    let mut throughput = lines_for(s, twin, &[("answered", "throughput", |p| p.throughput as f64)]);
+    if twin.is_none() {
+        throughput.push(Line { label: "sent", class: "arrived", values: s.iter().map(|p| p.arrived as f64).collect() });
+    }
+    // In the split view, p99 alone keeps the latency chart readable.
+    let latency_metrics: &[(&'static str, &'static str, fn(&SecondSample) -> f64)] = if twin.is_some() {
+        &[("p99", "p99", |p| p.p99_ms)]
+    } else {
+        &[("p50", "p50", |p| p.p50_ms), ("p95", "p95", |p| p.p95_ms), ("p99", "p99", |p| p.p99_ms)]
+    };
     html! {
         <div class="charts">
-            <Chart title="Throughput" unit="requests/s" seconds={seconds.clone()} lines={vec![
-                Line { label: "answered", class: "throughput", values: pick(|p| p.throughput as f64) },
-                Line { label: "sent", class: "arrived", values: pick(|p| p.arrived as f64) },
-            ]} />
-            <Chart title="Latency" unit="ms" seconds={seconds.clone()} lines={vec![
-                Line { label: "p50", class: "p50", values: pick(|p| p.p50_ms) },
-                Line { label: "p95", class: "p95", values: pick(|p| p.p95_ms) },
-                Line { label: "p99", class: "p99", values: pick(|p| p.p99_ms) },
-            ]} />
-            <Chart title="Errors" unit="per second" seconds={seconds.clone()} lines={vec![
-                Line { label: "errors", class: "errors", values: pick(|p| p.errors as f64) },
-            ]} />
-            <Chart title="Cost" unit="$ so far" seconds={seconds} lines={vec![
-                Line { label: "$", class: "cost", values: pick(|p| p.cost_dollars) },
-            ]} />
+            <Chart title="Throughput" unit="requests/s" seconds={seconds.clone()} lines={throughput} />
+            <Chart title="Latency" unit="ms" seconds={seconds.clone()} lines={lines_for(s, twin, latency_metrics)} />
+            <Chart title="Errors" unit="per second" seconds={seconds.clone()}
+                lines={lines_for(s, twin, &[("errors", "errors", |p| p.errors as f64)])} />
+            <Chart title="Cost" unit="$ so far" seconds={seconds} lines={lines_for(s, twin, &[("$", "cost", |p| p.cost_dollars)])} />
         </div>
     }
 }

@@ -84,6 +84,11 @@ pub struct KnobsProps {
     pub error: Option<KnobError>,
     /// (field, raw text): the app applies it with `apply_knob`
     pub on_edit: Callback<(&'static str, String)>,
+    /// the split view's second algorithm
+    #[prop_or_default]
+    pub compare_with: Option<Algorithm>,
+    #[prop_or_default]
+    pub on_compare: Callback<Option<Algorithm>>,
 }
 
 #[function_component(Knobs)]
@@ -148,6 +153,13 @@ pub fn knobs(props: &KnobsProps) -> Html {
         }
     });
     let algorithm = s.balancer.algorithm;
+    let compare = {
+        let cb = props.on_compare.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            cb.emit(Algorithm::from_key(&select.value()));
+        })
+    };
     let kind_key = match s.servers.service {
         ServiceTime::Fixed { .. } => "fixed",
         ServiceTime::Exponential { .. } => "exponential",
@@ -162,6 +174,16 @@ pub fn knobs(props: &KnobsProps) -> Html {
             { select("balancer.algorithm", "Balancing algorithm",
                      Algorithm::ALL.iter().map(|a| (a.key(), a.label())).collect(), algorithm.key()) }
             <p class="follows">{ format!("Follows {}", algorithm.follows()) }</p>
+            <label class="knob">
+                <span class="name">{ "Compare side by side with" }</span>
+                <select onchange={compare} data-field="compare_with">
+                    <option value="" selected={props.compare_with.is_none()}>{ "nothing (one run)" }</option>
+                    { for Algorithm::ALL.iter().filter(|&&a| a != algorithm).map(|a| html! {
+                        <option value={a.key()} selected={props.compare_with == Some(*a)}>{ a.label() }</option>
+                    }) }
+                </select>
+                <span class="hint">{ "the same requests, balanced both ways, in lockstep" }</span>
+            </label>
             { field("servers.count", "Servers", s.servers.count.to_string(), "1", format!("1 to {}", limits::MAX_SERVERS)) }
             { field("servers.concurrency", "Slots per server", s.servers.concurrency.to_string(), "1",
                     "requests a server works on at once".into()) }

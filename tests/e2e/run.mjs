@@ -213,6 +213,28 @@ await test('a lesson preset loads its scenario', async () => {
   await page.close();
 });
 
+await test('the split view runs the same requests under two algorithms, in lockstep', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  await page.click('.lesson >> text=Start over');
+  await page.selectOption("[data-field='servers.service.kind']", 'log_normal');
+  await page.selectOption("[data-field='compare_with']", 'least_connections');
+  await page.waitForFunction(() => document.querySelectorAll('svg.diagram').length === 2);
+  await page.selectOption('.controls select', { label: '10× fast' });
+  await page.click('.controls button.primary'); // a link opens paused: play
+  await page.waitForFunction(() => Number(document.querySelector('.chart').dataset.points) >= 5, null, { timeout: 15000 });
+  check(await page.locator('.chart polyline.twin').count() === 4, 'B lines missing from the charts');
+  const captions = await page.$$eval('.split figcaption', f => f.map(x => x.textContent));
+  check(captions[0].includes('Round robin') && captions[1].includes('Least connections'), captions.join(' | '));
+  await page.click('.controls button.primary'); // pause
+  const sent = await page.$$eval('.split .stats', s => s.map(x => x.textContent.match(/(\d+) sent/)[1]));
+  check(sent[0] === sent[1], `different traffic: ${sent}`);
+  await shot(page, 'split-view');
+  const again = await open(page.url());
+  check(await again.locator('svg.diagram').count() === 2, 'the link lost the split view');
+  await again.close();
+  await page.close();
+});
+
 await test('a phone viewport has no sideways scrolling', async () => {
   const page = await open(base, { width: 390, height: 844 });
   await page.waitForTimeout(800);

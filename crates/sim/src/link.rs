@@ -2,7 +2,7 @@
 //! text for a URL fragment. `v1.` + base64url (no padding) of raw-deflated JSON.
 //! Links made by any released version must keep opening: see the golden tests.
 
-use crate::scenario::{Scenario, ValidScenario, ValidationError};
+use crate::scenario::{Algorithm, Scenario, ValidScenario, ValidationError};
 use crate::time::SimTime;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -24,6 +24,9 @@ const DEFLATE_LEVEL: u8 = 9;
 struct LinkPayload {
     scenario: Scenario,
     at_us: u64,
+    /// the split view's second run: the same scenario under this algorithm
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    compare_with: Option<Algorithm>,
 }
 
 /// A link that opened: a scenario ready to run and the position to run it to.
@@ -31,6 +34,8 @@ struct LinkPayload {
 pub struct SharedRun {
     pub scenario: ValidScenario,
     pub at: SimTime,
+    /// the split view's second algorithm, if the link was shared from the split view
+    pub compare_with: Option<Algorithm>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -66,7 +71,12 @@ impl fmt::Display for LinkError {
 
 /// The link text for a scenario and a playback position (the part after `#`).
 pub fn encode(scenario: &Scenario, at: SimTime) -> String {
-    let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros() };
+    encode_view(scenario, at, None)
+}
+
+/// The link text for a scenario, a playback position and the split view's second algorithm.
+pub fn encode_view(scenario: &Scenario, at: SimTime, compare_with: Option<Algorithm>) -> String {
+    let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros(), compare_with };
     let json = serde_json::to_vec(&payload).expect("a scenario always serialises");
     let deflated = miniz_oxide::deflate::compress_to_vec(&json, DEFLATE_LEVEL);
     format!("v{CURRENT_VERSION}.{}", URL_SAFE_NO_PAD.encode(deflated))
@@ -105,7 +115,7 @@ pub fn decode(text: &str) -> Result<SharedRun, LinkError> {
             }
         };
     }
-    Ok(SharedRun { scenario: scenario.map_err(LinkError::OutOfRange)?, at })
+    Ok(SharedRun { scenario: scenario.map_err(LinkError::OutOfRange)?, at, compare_with: payload.compare_with })
 }
 
 #[cfg(test)]
@@ -119,6 +129,14 @@ mod tests {
         let run = decode(&format!("http://127.0.0.1:8080/?x=1#{text}")).unwrap();
         assert_eq!((run.scenario.get(), run.at), (&s, SimTime::from_millis(12_500)));
         assert!(text.len() < 260, "{} chars: {text}", text.len());
+    }
+
+    #[test]
+    fn the_split_view_travels_in_the_link() {
+        let s = Scenario::default();
+        let run = decode(&encode_view(&s, SimTime::ZERO, Some(Algorithm::LeastConnections))).unwrap();
+        assert_eq!(run.compare_with, Some(Algorithm::LeastConnections));
+        assert_eq!(decode(&encode(&s, SimTime::ZERO)).unwrap().compare_with, None);
     }
 
     #[test]
