@@ -4,6 +4,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
+echo "== engine events per second (criterion, native)"
 cargo bench -p scalelab-sim --bench engine --locked -- --noplot 2>&1 | grep -E '^events/|thrpt|time:'
+echo
+echo "== every algorithm at 90% load, natively and as wasm (wasm32-wasip1 under node)"
+rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+cargo build -q --release --locked -p scalelab-bench
+cargo build -q --release --locked -p scalelab-bench --target wasm32-wasip1
+node scripts/throughput.mjs target/release/throughput target/wasm32-wasip1/release/throughput.wasm 3000000
+echo
+echo "== release bundle"
+
 trunk build --release --offline --locked >/dev/null 2>&1
 node scripts/bundle-size.mjs dist

@@ -1,0 +1,40 @@
+//! Engine throughput, the same code natively and in WebAssembly (wasm32-wasip1 under node), so
+//! `make bench` can report the wasm/native ratio. Prints one JSON object per case.
+//! Usage: throughput [events-per-case]
+
+use sim::{presets, Algorithm, Scenario, ServiceTime, Sim, SimTime};
+use std::time::Instant;
+
+/// `servers` servers with 2 slots each and 20 ms exponential service, offered 90% of capacity.
+fn pool_at_90_percent(servers: u32, algorithm: Algorithm) -> Scenario {
+    let mut s = Scenario::default();
+    s.servers.count = servers;
+    s.balancer.algorithm = algorithm;
+    s.clients.arrival_rate = 0.9 * f64::from(servers) * 2.0 * 50.0;
+    s.servers.queue_limit = 1_000;
+    s
+}
+
+fn main() {
+    let events: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(3_000_000);
+    let mut mm1 = (presets::find("mm1").expect("preset").build)();
+    mm1.clients.arrival_rate = 800.0;
+    mm1.servers.service = ServiceTime::Exponential { mean_ms: 1.0 };
+    let mut cases = vec![("mm1".to_string(), mm1)];
+    for servers in [100, 1_000] {
+        for algorithm in Algorithm::ALL {
+            cases.push((format!("{servers}-servers/{}", algorithm.key()), pool_at_90_percent(servers, algorithm)));
+        }
+    }
+    for (name, scenario) in cases {
+        let mut sim = Sim::new(scenario.validate().expect("valid"));
+        let start = Instant::now();
+        sim.run_until_within(SimTime::MAX, events);
+        let seconds = start.elapsed().as_secs_f64();
+        println!(
+            "{{\"case\":\"{name}\",\"events\":{},\"seconds\":{seconds:.6},\"events_per_s\":{:.0}}}",
+            sim.events_processed(),
+            sim.events_processed() as f64 / seconds
+        );
+    }
+}
