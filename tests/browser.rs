@@ -120,6 +120,8 @@ async fn a_knob_edit_reaches_the_app_and_errors_show_beside_their_field() {
             let e = edits.clone();
             Callback::from(move |edit| e.borrow_mut().push(edit))
         },
+        compare_with: None,
+        on_compare: Callback::noop(),
     };
     let root = mount_point();
     yew::Renderer::<Knobs>::with_root_and_props(root.clone(), props).render();

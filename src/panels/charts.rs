@@ -10,8 +10,9 @@ const H: f64 = 100.0;
 
 #[derive(Clone, PartialEq)]
 pub struct Line {
-    pub label: &'static str,
-    pub class: &'static str,
+    pub label: String,
+    /// CSS classes: the metric's colour, and `twin` for the split view's second run
+    pub class: String,
     pub values: Vec<f64>,
 }
 
@@ -44,11 +45,11 @@ pub fn chart(props: &ChartProps) -> Html {
     let lines = props.lines.iter().map(|line| {
         let points: Vec<String> =
             line.values.iter().enumerate().map(|(i, &v)| format!("{:.1},{:.1}", x_of(i), y_of(v))).collect();
-        html! { <polyline class={classes!("series", line.class)} points={points.join(" ")} /> }
+        html! { <polyline class={classes!("series", line.class.clone())} points={points.join(" ")} /> }
     });
     let legend = props.lines.iter().map(|line| {
         let last = line.values.last().copied().unwrap_or(0.0);
-        html! { <span class={classes!("key", line.class)}>{ format!("{} {}", line.label, format_value(last)) }</span> }
+        html! { <span class={classes!("key", line.class.clone())}>{ format!("{} {}", line.label, format_value(last)) }</span> }
     });
     let first = props.seconds.first().copied().unwrap_or(0);
     let last = props.seconds.last().copied().unwrap_or(0);
@@ -92,65 +93,26 @@ pub struct ChartsProps {
     pub twin: Option<Vec<SecondSample>>,
 }
 
-/// One chart's lines: `(label, class, value)` for each metric, for the run and its twin.
-fn lines_for(
-    series: &[SecondSample],
-    twin: Option<&[SecondSample]>,
-    metrics: &[(&'static str, &'static str, fn(&SecondSample) -> f64)],
-) -> Vec<Line> {
+/// One metric of a chart: its label, its CSS class, and how to read it from a sample.
+type Metric = (&'static str, &'static str, fn(&SecondSample) -> f64);
+
+/// One chart's lines: each metric for the run, and for its twin (dashed, labelled A and B).
+fn lines_for(series: &[SecondSample], twin: Option<&[SecondSample]>, metrics: &[Metric]) -> Vec<Line> {
     let mut lines = Vec::new();
     for &(label, class, value) in metrics {
-        lines.push(Line {
-            label: if twin.is_some() { label_a(label) } else { label },
-            class,
-            values: series.iter().map(value).collect(),
-        });
-        if let Some(twin) = twin {
-            // Aligned on the latest seconds: the runs are in lockstep.
-            let skip = twin.len().saturating_sub(series.len());
-            lines.push(Line {
-                label: label_b(label),
-                class: twin_class(class),
-                values: twin[skip..].iter().map(value).collect(),
-            });
+        let values = series.iter().map(value).collect();
+        match twin {
+            None => lines.push(Line { label: label.into(), class: class.into(), values }),
+            Some(twin) => {
+                lines.push(Line { label: format!("A {label}"), class: class.into(), values });
+                // Aligned on the latest seconds: the runs are in lockstep.
+                let skip = twin.len().saturating_sub(series.len());
+                let values = twin[skip..].iter().map(value).collect();
+                lines.push(Line { label: format!("B {label}"), class: format!("{class} twin"), values });
+            }
         }
     }
     lines
-}
-
-/// Labels and classes for the split view, as `'static` strings the chart can keep.
-fn label_a(label: &'static str) -> &'static str {
-    match label {
-        "answered" => "A answered",
-        "p50" => "A p50",
-        "p95" => "A p95",
-        "p99" => "A p99",
-        "errors" => "A errors",
-        "$" => "A $",
-        other => other,
-    }
-}
-fn label_b(label: &'static str) -> &'static str {
-    match label {
-        "answered" => "B answered",
-        "p50" => "B p50",
-        "p95" => "B p95",
-        "p99" => "B p99",
-        "errors" => "B errors",
-        "$" => "B $",
-        other => other,
-    }
-}
-fn twin_class(class: &'static str) -> &'static str {
-    match class {
-        "throughput" => "throughput twin",
-        "p50" => "p50 twin",
-        "p95" => "p95 twin",
-        "p99" => "p99 twin",
-        "errors" => "errors twin",
-        "cost" => "cost twin",
-        other => other,
-    }
 }
 
 /// The standard charts of a run (and of its twin in the split view).
@@ -161,10 +123,14 @@ pub fn charts(props: &ChartsProps) -> Html {
     let seconds: Vec<u64> = s.iter().map(|p| p.second).collect();
     let mut throughput = lines_for(s, twin, &[("answered", "throughput", |p| p.throughput as f64)]);
     if twin.is_none() {
-        throughput.push(Line { label: "sent", class: "arrived", values: s.iter().map(|p| p.arrived as f64).collect() });
+        throughput.push(Line {
+            label: "sent".into(),
+            class: "arrived".into(),
+            values: s.iter().map(|p| p.arrived as f64).collect(),
+        });
     }
     // In the split view, p99 alone keeps the latency chart readable.
-    let latency_metrics: &[(&'static str, &'static str, fn(&SecondSample) -> f64)] = if twin.is_some() {
+    let latency_metrics: &[Metric] = if twin.is_some() {
         &[("p99", "p99", |p| p.p99_ms)]
     } else {
         &[("p50", "p50", |p| p.p50_ms), ("p95", "p95", |p| p.p95_ms), ("p99", "p99", |p| p.p99_ms)]
