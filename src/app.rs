@@ -59,6 +59,8 @@ pub enum Action {
     Recorded(Scenario),
     Select(Option<u32>),
     Notice(String),
+    /// a knob's value was refused before it reached the scenario
+    KnobRejected(KnobError),
     /// turn the split view on (with this algorithm) or off; restarts both runs
     Compare(Option<Algorithm>),
 }
@@ -127,12 +129,35 @@ impl Reducible for AppState {
             Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
             Action::Select(selected) => AppState { selected, ..s },
             Action::Notice(message) => AppState { notice: Some(message), ..s },
+            Action::KnobRejected(error) => AppState { knob_error: Some(error), ..s },
             Action::Compare(compare_with) => {
                 let scenario = s.scenario.clone();
                 AppState { compare_with, ..s.restarted(scenario) }
             }
         };
         Rc::new(s)
+    }
+}
+
+/// The knob that scales the running pool instead of restarting.
+const POOL_FIELD: &str = "servers.count";
+
+/// The Servers knob's text as a pool size, or what to enter instead.
+fn parse_pool_size(raw: &str) -> Result<u32, KnobError> {
+    let max = sim::scenario::limits::MAX_SERVERS;
+    match raw.trim().parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(n) => Err(KnobError {
+            field: POOL_FIELD,
+            message: format!(
+                "{n} is out of range: it must be between 1 and {}",
+                sim::scenario::fmt_number(f64::from(max))
+            ),
+        }),
+        Err(_) => Err(KnobError {
+            field: POOL_FIELD,
+            message: format!("“{raw}” is not a whole number; enter a whole number"),
+        }),
     }
 }
 
@@ -334,8 +359,22 @@ pub fn app() -> Html {
         move |choice, _| d.dispatch(Action::Compare(choice))
     });
     let on_edit = use_callback((), {
-        let d = dispatcher.clone();
-        move |(field, raw): (&'static str, String), _| d.dispatch(Action::EditKnob(field, raw))
+        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
+        move |(field, raw): (&'static str, String), _| {
+            if field != POOL_FIELD {
+                d.dispatch(Action::EditKnob(field, raw));
+                return;
+            }
+            // The Servers knob scales the running pool out or in, without a restart.
+            let result = parse_pool_size(&raw).and_then(|target| {
+                player.borrow_mut().resize_pool(target).map_err(|e| KnobError { field, message: e.to_string() })
+            });
+            match result {
+                Ok(scenario) => d.dispatch(Action::Recorded(scenario)),
+                Err(error) => d.dispatch(Action::KnobRejected(error)),
+            }
+            frame.set(player.borrow().view());
+        }
     });
     let on_share = use_callback((state.scenario.clone(), state.compare_with), {
         let (d, player) = (dispatcher.clone(), player.clone());
@@ -377,6 +416,9 @@ pub fn app() -> Html {
     };
     let algorithm = state.scenario.balancer.algorithm;
     let servers_shown = view.snapshot.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Server { .. })).count();
+    let pool_size =
+        view.snapshot.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Server { .. }) && n.gauges.accepting).count()
+            as u32;
     let selected_gauges = state
         .selected
         .and_then(|id| view.snapshot.nodes.iter().find(|n| n.kind == NodeKind::Server { id }).map(|n| n.gauges));
@@ -451,7 +493,7 @@ pub fn app() -> Html {
                 <aside class="side-column">
                     <Lesson on_load={on_load} />
                     <Knobs scenario={state.scenario.clone()} error={state.knob_error.clone()} on_edit={on_edit}
-                        compare_with={state.compare_with} on_compare={on_compare} />
+                        compare_with={state.compare_with} on_compare={on_compare} pool_size={pool_size} />
                 </aside>
             </main>
             if let Some(content) = &state.dialog {

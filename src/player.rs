@@ -117,6 +117,25 @@ impl Player {
         Ok(self.sim.scenario().clone())
     }
 
+    /// Horizontal scaling from the knob, while the run goes on: adds servers, or removes the
+    /// newest ones, until the pool has `target`. Returns the scenario with the changes recorded.
+    pub fn resize_pool(&mut self, target: u32) -> Result<Scenario, CommandError> {
+        let pool = self.sim.pool();
+        let mut scenario = self.sim.scenario().clone();
+        for _ in pool.len() as u32..target {
+            scenario = self.schedule(Command::AddServer)?;
+        }
+        for &server in pool.iter().rev().take(pool.len().saturating_sub(target as usize)) {
+            scenario = self.schedule(Command::RemoveServer { server })?;
+        }
+        Ok(scenario)
+    }
+
+    /// Servers in the pool now.
+    pub fn pool_size(&self) -> u32 {
+        self.sim.pool().len() as u32
+    }
+
     /// Runs exactly one event (the single-step control).
     pub fn step(&mut self) {
         self.sim.step();
@@ -173,6 +192,21 @@ mod tests {
         assert!(p.now() < SimTime::from_secs(1));
         let p = Player::with_fast_forward_budget(valid(), SimTime::from_secs(2), 0, None, 1_000_000);
         assert_eq!((p.fell_short_of, p.now()), (None, SimTime::from_secs(2)));
+    }
+
+    #[test]
+    fn the_pool_grows_and_shrinks_without_a_restart() {
+        let mut p = Player::new(Scenario::default().validate().unwrap(), SimTime::from_secs(1), 0, None);
+        let scenario = p.resize_pool(6).unwrap();
+        assert_eq!(scenario.timeline.len(), 2);
+        p.advance(0.0, 1.0);
+        p.advance(10.0, 1.0);
+        assert_eq!(p.pool_size(), 6);
+        let scenario = p.resize_pool(3).unwrap();
+        assert_eq!(scenario.timeline.last().unwrap().command, Command::RemoveServer { server: 3 });
+        p.advance(20.0, 1.0);
+        assert_eq!(p.pool_size(), 3);
+        assert_eq!(p.now(), SimTime::from_millis(1_020), "the run went on");
     }
 
     #[test]

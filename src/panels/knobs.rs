@@ -89,6 +89,9 @@ pub struct KnobsProps {
     pub compare_with: Option<Algorithm>,
     #[prop_or_default]
     pub on_compare: Callback<Option<Algorithm>>,
+    /// servers in the running pool (the Servers knob scales it without a restart)
+    #[prop_or_default]
+    pub pool_size: Option<u32>,
 }
 
 #[function_component(Knobs)]
@@ -168,7 +171,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
     html! {
         <form class="knobs" aria-label="Scenario settings" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
             <h2>{ "Scenario" }</h2>
-            <p class="note">{ "Changing a setting restarts the run from it." }</p>
+            <p class="note">{ "Changing a setting restarts the run from it (except Servers, which scales the running pool)." }</p>
             { field("clients.arrival_rate", "Arrival rate (requests/s)", s.clients.arrival_rate.to_string(), "10",
                     format!("Poisson arrivals, up to {}", sim::scenario::fmt_number(limits::MAX_ARRIVAL_RATE))) }
             { select("balancer.algorithm", "Balancing algorithm",
@@ -184,7 +187,8 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 </select>
                 <span class="hint">{ "the same requests, balanced both ways, in lockstep" }</span>
             </label>
-            { field("servers.count", "Servers", s.servers.count.to_string(), "1", format!("1 to {}", limits::MAX_SERVERS)) }
+            { field("servers.count", "Servers", props.pool_size.unwrap_or(s.servers.count).to_string(), "1",
+                    format!("1 to {}; changes the running pool, no restart", limits::MAX_SERVERS)) }
             { field("servers.concurrency", "Slots per server", s.servers.concurrency.to_string(), "1",
                     "requests a server works on at once".into()) }
             { field("servers.speed", "Server speed (×)", s.servers.speed.to_string(), "0.1", "2 = twice as fast".into()) }

@@ -301,6 +301,10 @@ impl Sim {
     pub fn active_servers(&self) -> &[u32] {
         self.balancer.rotation()
     }
+    /// Servers in the pool (not removed), healthy or not, by id.
+    pub fn pool(&self) -> Vec<u32> {
+        (0..self.machines.len() as u32).filter(|&id| self.balancer.is_configured(id)).collect()
+    }
     /// Timeline entries that could not be applied, with why.
     pub fn refused_commands(&self) -> &[(SimTime, Command, CommandError)] {
         &self.refused_commands
