@@ -122,6 +122,7 @@ async fn a_knob_edit_reaches_the_app_and_errors_show_beside_their_field() {
         },
         compare_with: None,
         on_compare: Callback::noop(),
+        pool_size: None,
     };
     let root = mount_point();
     yew::Renderer::<Knobs>::with_root_and_props(root.clone(), props).render();
