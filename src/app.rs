@@ -171,6 +171,13 @@ fn window_width() -> f64 {
     web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1024.0)
 }
 
+/// A memoised callback that turns its input into one `Action` (the same callback every render,
+/// so panels that get it can skip the per-frame redraw).
+#[hook]
+fn use_action<IN: 'static>(dispatcher: UseReducerDispatcher<AppState>, make: fn(IN) -> Action) -> Callback<IN> {
+    use_callback((), move |input, _| dispatcher.dispatch(make(input)))
+}
+
 type FrameHandle = Rc<RefCell<Option<AnimationFrame>>>;
 
 /// Requests the next animation frame; each frame advances the player and schedules the next.
@@ -305,42 +312,15 @@ pub fn app() -> Html {
     // Callbacks are memoised so that panels whose inputs did not change skip the per-frame redraw
     // (a redraw would also reset a field the user is typing in).
     let dispatcher = state.dispatcher();
-    let on_toggle = use_callback((), {
-        let d = dispatcher.clone();
-        move |(), _| d.dispatch(Action::TogglePlay)
-    });
-    let on_restart = use_callback((), {
-        let d = dispatcher.clone();
-        move |(), _| d.dispatch(Action::Restart)
-    });
-    let on_speed = use_callback((), {
-        let d = dispatcher.clone();
-        move |speed, _| d.dispatch(Action::SetSpeed(speed))
-    });
-    let on_seed = use_callback((), {
-        let d = dispatcher.clone();
-        move |seed, _| d.dispatch(Action::SetSeed(seed))
-    });
-    let on_dismiss = use_callback((), {
-        let d = dispatcher.clone();
-        move |(), _| d.dispatch(Action::DismissBanner)
-    });
-    let on_close = use_callback((), {
-        let d = dispatcher.clone();
-        move |(), _| d.dispatch(Action::CloseDialog)
-    });
-    let on_load = use_callback((), {
-        let d = dispatcher.clone();
-        move |scenario, _| d.dispatch(Action::Load(scenario))
-    });
-    let on_select = use_callback((), {
-        let d = dispatcher.clone();
-        move |server, _| d.dispatch(Action::Select(Some(server)))
-    });
-    let on_deselect = use_callback((), {
-        let d = dispatcher.clone();
-        move |(), _| d.dispatch(Action::Select(None))
-    });
+    let on_toggle = use_action(dispatcher.clone(), |()| Action::TogglePlay);
+    let on_restart = use_action(dispatcher.clone(), |()| Action::Restart);
+    let on_speed = use_action(dispatcher.clone(), Action::SetSpeed);
+    let on_seed = use_action(dispatcher.clone(), Action::SetSeed);
+    let on_dismiss = use_action(dispatcher.clone(), |()| Action::DismissBanner);
+    let on_close = use_action(dispatcher.clone(), |()| Action::CloseDialog);
+    let on_load = use_action(dispatcher.clone(), Action::Load);
+    let on_select = use_action(dispatcher.clone(), |server| Action::Select(Some(server)));
+    let on_deselect = use_action(dispatcher.clone(), |()| Action::Select(None));
     // A change while the run goes on: no restart; the scenario records it for the link.
     let on_command = use_callback((), {
         let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
@@ -354,10 +334,7 @@ pub fn app() -> Html {
         }
     });
     let on_add_server = on_command.reform(|()| Command::AddServer);
-    let on_compare = use_callback((), {
-        let d = dispatcher.clone();
-        move |choice, _| d.dispatch(Action::Compare(choice))
-    });
+    let on_compare = use_action(dispatcher.clone(), Action::Compare);
     let on_edit = use_callback((), {
         let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
         move |(field, raw): (&'static str, String), _| {
@@ -423,28 +400,31 @@ pub fn app() -> Html {
         .selected
         .and_then(|id| view.snapshot.nodes.iter().find(|n| n.kind == NodeKind::Server { id }).map(|n| n.gauges));
     let orientation = Orientation::for_width(window_width());
-    let diagram = match &view.twin {
-        None => html! {
-            <Diagram snapshot={view.snapshot.clone()} balancer_caption={AttrValue::from(algorithm.label())}
+    // One run's diagram (and, in the split view, its caption and totals).
+    let run_view = |snapshot: &sim::Snapshot, run_algorithm: Algorithm, caption: Option<&str>| {
+        let diagram = html! {
+            <Diagram snapshot={snapshot.clone()} balancer_caption={AttrValue::from(run_algorithm.label())}
                 orientation={orientation} selected={state.selected} on_select={on_select.clone()} />
-        },
+        };
+        match caption {
+            None => diagram,
+            Some(caption) => html! {
+                <figure class={classes!("run", caption.starts_with('B').then_some("twin"))}>
+                    <figcaption>{ format!("{caption}: {}", run_algorithm.label()) }</figcaption>
+                    { diagram }
+                    <Stats counters={snapshot.counters} utilisation_offered={state.scenario.utilisation()}
+                        cost_dollars={snapshot.cost_dollars} servers={servers_shown} />
+                </figure>
+            },
+        }
+    };
+    let diagram = match &view.twin {
+        None => run_view(&view.snapshot, algorithm, None),
         // The split view: the same requests, balanced two ways, side by side (stacked on phones).
         Some(twin) => html! {
             <div class={classes!("split", (orientation == Orientation::Tall).then_some("stacked"))}>
-                <figure class="run">
-                    <figcaption>{ format!("A: {}", algorithm.label()) }</figcaption>
-                    <Diagram snapshot={view.snapshot.clone()} balancer_caption={AttrValue::from(algorithm.label())}
-                        orientation={orientation} selected={state.selected} on_select={on_select.clone()} />
-                    <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
-                        cost_dollars={view.snapshot.cost_dollars} servers={servers_shown} />
-                </figure>
-                <figure class="run twin">
-                    <figcaption>{ format!("B: {}", twin.algorithm.label()) }</figcaption>
-                    <Diagram snapshot={twin.snapshot.clone()} balancer_caption={AttrValue::from(twin.algorithm.label())}
-                        orientation={orientation} selected={state.selected} on_select={on_select.clone()} />
-                    <Stats counters={twin.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
-                        cost_dollars={twin.snapshot.cost_dollars} servers={servers_shown} />
-                </figure>
+                { run_view(&view.snapshot, algorithm, Some("A")) }
+                { run_view(&twin.snapshot, twin.algorithm, Some("B")) }
             </div>
         },
     };
