@@ -50,6 +50,16 @@ pub struct Balancer {
     /// consistent-hash ring over configured servers: (point, server), sorted; rebuilt on change
     ring: Vec<(u32, u32)>,
     ring_stale: bool,
+    /// the rotation's total weight, and whether all its weights are equal (kept up to date so that
+    /// a pick never sums the weights of every server)
+    rotation_weights: Weights,
+}
+
+/// The total weight of a set of servers, and whether they all weigh the same.
+#[derive(Clone, Copy, Debug, Default)]
+struct Weights {
+    total: u32,
+    uniform: bool,
 }
 
 impl Balancer {
@@ -62,6 +72,15 @@ impl Balancer {
             cursor: 0,
             ring: Vec::new(),
             ring_stale: true,
+            rotation_weights: Weights::default(),
+        }
+    }
+
+    fn weights_of(&self, servers: &[u32]) -> Weights {
+        let first = servers.first().map_or(1, |&s| self.backends[s as usize].weight);
+        Weights {
+            total: servers.iter().map(|&s| self.backends[s as usize].weight).sum(),
+            uniform: servers.iter().all(|&s| self.backends[s as usize].weight == first),
         }
     }
 
@@ -125,6 +144,7 @@ impl Balancer {
         if self.cursor >= self.rotation.len() {
             self.cursor = 0;
         }
+        self.rotation_weights = self.weights_of(&self.rotation);
     }
 
     pub fn set_size(&mut self, server: u32, weight: u32, max_conn: u32) {
@@ -132,6 +152,7 @@ impl Balancer {
         b.weight = weight;
         b.max_conn = max_conn;
         self.ring_stale = true;
+        self.rotation_weights = self.weights_of(&self.rotation);
     }
 
     pub fn outstanding(&self, server: u32) -> u32 {
@@ -159,24 +180,24 @@ impl Balancer {
     pub fn pick(&mut self, key: RequestKey, rng: &mut Rng, tried: &[u32]) -> Option<u32> {
         let rotation = std::mem::take(&mut self.rotation);
         let filtered: Vec<u32>;
-        let eligible: &[u32] = if tried.is_empty() {
-            &rotation
+        let (eligible, weights): (&[u32], Weights) = if tried.is_empty() {
+            (&rotation, self.rotation_weights)
         } else {
             filtered = rotation.iter().copied().filter(|s| !tried.contains(s)).collect();
-            &filtered
+            (&filtered, self.weights_of(&filtered))
         };
         let choice = if eligible.is_empty() {
             None
         } else {
             match self.algorithm {
-                Algorithm::RoundRobin => Some(self.round_robin(eligible)),
-                Algorithm::Random => Some(self.weighted_random(eligible, rng)),
+                Algorithm::RoundRobin => Some(self.round_robin(eligible, weights)),
+                Algorithm::Random => Some(self.weighted_random(eligible, weights, None, rng)),
                 Algorithm::LeastConnections => Some(self.scan_from_cursor(eligible, load)),
-                Algorithm::PowerOfTwoChoices => Some(self.two_choices(eligible, rng)),
+                Algorithm::PowerOfTwoChoices => Some(self.two_choices(eligible, weights, rng)),
                 Algorithm::PeakEwma => Some(
                     self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1) / f64::from(b.weight)),
                 ),
-                Algorithm::SourceIpHash => Some(self.ip_hash(key, eligible, tried)),
+                Algorithm::SourceIpHash => Some(self.ip_hash(key, eligible, weights, tried)),
                 Algorithm::ConsistentHash => self.consistent_hash(key, eligible, tried),
                 Algorithm::FirstAvailable => Some(self.first_available(eligible)),
             }
@@ -190,9 +211,8 @@ impl Balancer {
 
     /// nginx's smooth weighted round robin. With equal weights it is plain rotation in id order,
     /// which is computed directly (same sequence, O(1)).
-    fn round_robin(&mut self, eligible: &[u32]) -> u32 {
-        let first_weight = self.backends[eligible[0] as usize].weight;
-        if eligible.iter().all(|&s| self.backends[s as usize].weight == first_weight) {
+    fn round_robin(&mut self, eligible: &[u32], weights: Weights) -> u32 {
+        if weights.uniform {
             let position = self.cursor % eligible.len();
             self.cursor = (position + 1) % eligible.len();
             return eligible[position];
@@ -211,13 +231,21 @@ impl Balancer {
         best
     }
 
-    fn weighted_random(&self, eligible: &[u32], rng: &mut Rng) -> u32 {
-        let total: u32 = eligible.iter().map(|&s| self.backends[s as usize].weight).sum();
-        if total == eligible.len() as u32 {
-            return eligible[rng.below(eligible.len() as u32) as usize];
+    /// A server drawn in proportion to weight, never `except` (which must be in `eligible`).
+    fn weighted_random(&self, eligible: &[u32], weights: Weights, except: Option<u32>, rng: &mut Rng) -> u32 {
+        if weights.uniform {
+            let n = eligible.len() as u32 - u32::from(except.is_some());
+            let mut i = rng.below(n) as usize;
+            if let Some(skip) = except.and_then(|e| eligible.iter().position(|&s| s == e)) {
+                if i >= skip {
+                    i += 1;
+                }
+            }
+            return eligible[i];
         }
-        let mut point = rng.below(total);
-        for &s in eligible {
+        let skipped = except.map_or(0, |e| self.backends[e as usize].weight);
+        let mut point = rng.below(weights.total - skipped);
+        for &s in eligible.iter().filter(|&&s| Some(s) != except) {
             let w = self.backends[s as usize].weight;
             if point < w {
                 return s;
@@ -248,17 +276,12 @@ impl Balancer {
 
     /// Two different servers drawn at random (by weight); the one with less load per weight wins,
     /// the first drawn on a tie.
-    fn two_choices(&self, eligible: &[u32], rng: &mut Rng) -> u32 {
+    fn two_choices(&self, eligible: &[u32], weights: Weights, rng: &mut Rng) -> u32 {
         if eligible.len() == 1 {
             return eligible[0];
         }
-        let first = self.weighted_random(eligible, rng);
-        let mut second = self.weighted_random(eligible, rng);
-        if second == first {
-            // Equal weights: draw from the others directly; otherwise one more weighted draw.
-            let others: Vec<u32> = eligible.iter().copied().filter(|&s| s != first).collect();
-            second = self.weighted_random(&others, rng);
-        }
+        let first = self.weighted_random(eligible, weights, None, rng);
+        let second = self.weighted_random(eligible, weights, Some(first), rng);
         if load(&self.backends[second as usize]) < load(&self.backends[first as usize]) {
             second
         } else {
@@ -268,7 +291,7 @@ impl Balancer {
 
     /// nginx `ip_hash`: hash the /24 over all configured servers by weight; if that server cannot
     /// take the request, hash again (up to 20 times), then fall back to round robin.
-    fn ip_hash(&mut self, key: RequestKey, eligible: &[u32], tried: &[u32]) -> u32 {
+    fn ip_hash(&mut self, key: RequestKey, eligible: &[u32], weights: Weights, tried: &[u32]) -> u32 {
         let configured: Vec<u32> =
             (0..self.backends.len() as u32).filter(|&s| self.backends[s as usize].configured).collect();
         let total_weight: u32 = configured.iter().map(|&s| self.backends[s as usize].weight).sum();
@@ -287,7 +310,7 @@ impl Balancer {
                 w -= weight;
             }
         }
-        self.round_robin(eligible)
+        self.round_robin(eligible, weights)
     }
 
     /// Ketama: the first point on the ring at or after the user's hash whose server is eligible
