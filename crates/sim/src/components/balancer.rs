@@ -192,6 +192,10 @@ impl Balancer {
             match self.algorithm {
                 Algorithm::RoundRobin => Some(self.round_robin(eligible, weights)),
                 Algorithm::Random => Some(self.weighted_random(eligible, weights, None, rng)),
+                // With equal weights, fewest outstanding is the same order as fewest per weight.
+                Algorithm::LeastConnections if weights.uniform => {
+                    Some(self.scan_from_cursor(eligible, |b| b.outstanding))
+                }
                 Algorithm::LeastConnections => Some(self.scan_from_cursor(eligible, load)),
                 Algorithm::PowerOfTwoChoices => Some(self.two_choices(eligible, weights, rng)),
                 Algorithm::PeakEwma => Some(
@@ -257,13 +261,13 @@ impl Balancer {
 
     /// The eligible server with the lowest `cost`, scanning from the cursor so that ties go to
     /// servers in turn (nginx and HAProxy break least-connection ties by round robin).
-    fn scan_from_cursor(&mut self, eligible: &[u32], cost: impl Fn(&Backend) -> f64) -> u32 {
+    fn scan_from_cursor<K: PartialOrd>(&mut self, eligible: &[u32], cost: impl Fn(&Backend) -> K) -> u32 {
         let n = eligible.len();
         let start = self.cursor % n;
         let mut best = start;
         let mut best_cost = cost(&self.backends[eligible[start] as usize]);
-        for step in 1..n {
-            let position = (start + step) % n;
+        // From after the cursor to the end, then from the start up to the cursor: no division per step.
+        for position in (start + 1..n).chain(0..start) {
             let c = cost(&self.backends[eligible[position] as usize]);
             if c < best_cost {
                 best = position;
