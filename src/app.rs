@@ -413,7 +413,7 @@ pub fn app() -> Html {
                     <figcaption>{ format!("{caption}: {}", run_algorithm.label()) }</figcaption>
                     { diagram }
                     <Stats counters={snapshot.counters} utilisation_offered={state.scenario.utilisation()}
-                        cost_dollars={snapshot.cost_dollars} servers={servers_shown} />
+                        cost_dollars={snapshot.cost_dollars} server_hours={snapshot.server_hours} servers={servers_shown} />
                 </figure>
             },
         }
@@ -463,7 +463,8 @@ pub fn app() -> Html {
                     <div class="stage">{ diagram }</div>
                     if view.twin.is_none() {
                         <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
-                            cost_dollars={view.snapshot.cost_dollars} servers={servers_shown} />
+                            cost_dollars={view.snapshot.cost_dollars} server_hours={view.snapshot.server_hours}
+                            servers={servers_shown} />
                     }
                     if let Some(server) = state.selected {
                         <ServerPanel server={server} gauges={selected_gauges} on_command={on_command.clone()} on_close={on_deselect} />

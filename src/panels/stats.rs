@@ -8,6 +8,7 @@ pub struct StatsProps {
     pub counters: Counters,
     pub utilisation_offered: f64,
     pub cost_dollars: f64,
+    pub server_hours: f64,
     pub servers: usize,
 }
 
@@ -28,7 +29,9 @@ pub fn stats(props: &StatsProps) -> Html {
             <span title="Arrival rate × mean service time ÷ (servers × slots × speed), at the start">
                 { format!("offered load {:.0}%", props.utilisation_offered * 100.0) }
             </span>
-            <span title="What the servers have cost so far">{ format!("{} servers, ${:.4} so far", props.servers, props.cost_dollars) }</span>
+            <span title="Every server's time in the pool so far, and what it cost">
+                { format!("{} servers, {:.3} server-hours, ${:.4} so far", props.servers, props.server_hours, props.cost_dollars) }
+            </span>
         </div>
     }
 }

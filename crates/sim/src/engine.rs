@@ -313,6 +313,10 @@ impl Sim {
     pub fn cost(&self) -> f64 {
         self.machines.iter().map(|m| m.server.cost_until(self.now)).sum()
     }
+    /// Server-hours so far: every server's time in the pool, added up.
+    pub fn server_hours(&self) -> f64 {
+        self.machines.iter().map(|m| m.server.hours_until(self.now)).sum()
+    }
 
     fn schedule_next_arrival(&mut self) {
         let at = self.now + self.clients.next_gap(&mut self.traffic_rng);
@@ -855,6 +859,7 @@ impl Sim {
             heartbeats,
             counters: self.metrics.counters,
             cost_dollars: self.cost(),
+            server_hours: self.server_hours(),
         }
     }
 }

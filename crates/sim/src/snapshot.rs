@@ -129,4 +129,6 @@ pub struct Snapshot {
     pub counters: Counters,
     /// what the servers have cost so far [$]
     pub cost_dollars: f64,
+    /// every server's time in the pool so far, added up [h]
+    pub server_hours: f64,
 }

@@ -198,6 +198,10 @@ impl Balancer {
                 }
                 Algorithm::LeastConnections => Some(self.scan_from_cursor(eligible, load)),
                 Algorithm::PowerOfTwoChoices => Some(self.two_choices(eligible, weights, rng)),
+                // Dividing every cost by the same weight changes no order: skip it when weights are equal.
+                Algorithm::PeakEwma if weights.uniform => {
+                    Some(self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1)))
+                }
                 Algorithm::PeakEwma => Some(
                     self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1) / f64::from(b.weight)),
                 ),

@@ -58,6 +58,8 @@ pub struct Server {
     /// cost up to `accrued_at` [$]
     cost_accrued: f64,
     accrued_at: SimTime,
+    /// when it joined the pool
+    joined_at: SimTime,
 }
 
 impl Server {
@@ -80,6 +82,7 @@ impl Server {
             price_per_slot_hour,
             cost_accrued: 0.0,
             accrued_at: now,
+            joined_at: now,
         }
     }
 
@@ -105,6 +108,12 @@ impl Server {
     pub fn cost_until(&self, now: SimTime) -> f64 {
         let until = self.retired_at.map_or(now, |r| r.min(now));
         self.cost_accrued + self.price_per_hour() * (until - self.accrued_at).as_secs_f64() / 3_600.0
+    }
+
+    /// Hours in the pool, from joining until `now` (or until it left).
+    pub fn hours_until(&self, now: SimTime) -> f64 {
+        let until = self.retired_at.map_or(now, |r| r.min(now));
+        (until - self.joined_at).as_secs_f64() / 3_600.0
     }
 
     /// Service time [ms] for a request of `size_ms` at speed 1, on this server as it is now.

@@ -44,6 +44,9 @@ fn p99_orders_random_round_robin_two_choices_least_connections() {
     let two = p99(Algorithm::PowerOfTwoChoices);
     let least = p99(Algorithm::LeastConnections);
     let order = [random, round_robin, two, least];
+    eprintln!(
+        "p99 [ms] random {random:.1}, round robin {round_robin:.1}, two choices {two:.1}, least connections {least:.1}"
+    );
     assert!(order.windows(2).all(|w| w[0] > 1.1 * w[1]), "p99 [ms]: random, RR, P2C, LC = {order:?}");
 }
 
@@ -105,6 +108,7 @@ fn adding_a_server_moves_few_keys_under_consistent_hashing_and_most_under_modulo
     // hash, moves ≈ N/(N+1) = 0.909 (tolerance 0.05).
     let consistent = keys_moved(Algorithm::ConsistentHash, 10, 20_000);
     let modulo = keys_moved(Algorithm::SourceIpHash, 10, 20_000);
+    eprintln!("keys moved going from 10 to 11 servers: consistent {consistent:.4}, ip_hash {modulo:.4}");
     assert!((consistent - 1.0 / 11.0).abs() < 0.03, "consistent hashing moved {consistent}");
     assert!((modulo - 10.0 / 11.0).abs() < 0.05, "ip_hash moved {modulo}");
 }
@@ -129,6 +133,8 @@ fn a_server_that_stops_answering_is_marked_down_after_fall_to_fall_plus_one_inte
     for (i, at_ms) in [1_000u64, 1_337, 2_500, 3_999, 7_123].iter().enumerate() {
         let at = SimTime::from_millis(*at_ms);
         let hung = time_to_mark_down(Command::Hang { server: 1 }, at, i as u64);
+        let crashed_after = time_to_mark_down(Command::Crash { server: 1 }, at, i as u64);
+        eprintln!("fault at {at}: hung server down after {hung}, crashed server after {crashed_after}");
         assert!(hung >= SimTime(3 * interval.0) && hung <= SimTime(4 * interval.0), "hang at {at}: down after {hung}");
         // A crashed server refuses the connection at once, so it goes down one interval sooner
         // (each check fails after a round trip of 40 ms).
@@ -228,4 +234,10 @@ fn cost_is_slots_times_speed_times_price_over_time() {
     // 4 servers × 2 slots × $0.048 per slot-hour = $0.384 per hour.
     let summary = sim::run_for(valid(Scenario::default()), SimTime::from_secs(3_600));
     assert!((summary.cost_dollars - 0.384).abs() < 1e-9, "{}", summary.cost_dollars);
+    // Four servers for 1.5 h and a fifth for the last 0.5 h: 6 + 0.5 server-hours.
+    let mut sim = Sim::new(valid(Scenario::default()));
+    sim.run_until(SimTime::from_secs(3_600));
+    sim.apply(Command::AddServer).unwrap();
+    sim.run_until(SimTime::from_secs(5_400));
+    assert!((sim.server_hours() - 6.5).abs() < 1e-9, "{}", sim.server_hours());
 }
