@@ -9,6 +9,8 @@ USAGE:
     scalelab run [SCENARIO] [--seed N] [--duration SECONDS] [--json]
     scalelab presets
     scalelab show PRESET
+    scalelab cookie sign --secret KEY [--salt SALT] [--timestamp UNIX_SECONDS] JSON
+    scalelab cookie verify --secret KEY [--salt SALT] [--max-age SECONDS] [--now UNIX_SECONDS] COOKIE
 
 SCENARIO is a preset name (see `scalelab presets`), a scenario JSON file (start from
 `scalelab show default > my.json`), or a share link copied from the web app. Without one,
@@ -22,11 +24,18 @@ pub struct RunRequest {
     pub json: bool,
 }
 
+/// `cookie sign` and `cookie verify`: Flask-compatible signed session cookies.
+pub enum CookieRequest {
+    Sign { secret: String, salt: String, timestamp: Option<u64>, json: String },
+    Verify { secret: String, salt: String, max_age: u64, now: Option<u64>, cookie: String },
+}
+
 pub enum Request {
     Help,
     Presets,
     Show { preset: String },
     Run(RunRequest),
+    Cookie(CookieRequest),
 }
 
 /// Longest run the CLI accepts [s]: a day of simulated time.
@@ -44,7 +53,8 @@ pub fn parse(argv: &[String]) -> Result<Request, String> {
             _ => Err("`show` takes one preset name, for example `scalelab show default`".into()),
         },
         "run" => parse_run(rest).map(Request::Run),
-        other => Err(format!("unknown command `{other}`; the commands are run, presets and show (see --help)")),
+        "cookie" => parse_cookie(rest).map(Request::Cookie),
+        other => Err(format!("unknown command `{other}`; the commands are run, presets, show and cookie (see --help)")),
     }
 }
 
@@ -84,4 +94,48 @@ fn parse_run(rest: &[String]) -> Result<RunRequest, String> {
         }
     }
     Ok(run)
+}
+
+fn parse_cookie(rest: &[String]) -> Result<CookieRequest, String> {
+    let Some((action, rest)) = rest.split_first() else {
+        return Err("`cookie` needs `sign` or `verify` (see --help)".into());
+    };
+    let mut secret = None;
+    let mut salt = sim::session_cookie::FLASK_SALT.to_string();
+    let mut timestamp = None;
+    let mut max_age = sim::session_cookie::DEFAULT_MAX_AGE_S;
+    let mut now = None;
+    let mut positional = None;
+    let mut words = rest.iter();
+    let number = |flag: &str, value: Option<&String>| -> Result<u64, String> {
+        let value = value.ok_or_else(|| format!("{flag} needs a value"))?;
+        value.parse().map_err(|_| format!("{flag} must be a whole number of seconds, not `{value}`"))
+    };
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "--secret" => secret = Some(words.next().ok_or("--secret needs a value")?.clone()),
+            "--salt" => salt = words.next().ok_or("--salt needs a value")?.clone(),
+            "--timestamp" => timestamp = Some(number("--timestamp", words.next())?),
+            "--max-age" => max_age = number("--max-age", words.next())?,
+            "--now" => now = Some(number("--now", words.next())?),
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}` for `cookie {action}`")),
+            value if positional.is_none() => positional = Some(value.to_string()),
+            extra => return Err(format!("unexpected argument `{extra}`")),
+        }
+    }
+    let secret = secret.ok_or("--secret is required: the app's SECRET_KEY")?;
+    match action.as_str() {
+        "sign" => {
+            let json = positional.ok_or("`cookie sign` needs the session as JSON, for example '{\"user_id\":42}'")?;
+            if now.is_some() {
+                return Err("--now is for `cookie verify`; `cookie sign` takes --timestamp".into());
+            }
+            Ok(CookieRequest::Sign { secret, salt, timestamp, json })
+        }
+        "verify" => {
+            let cookie = positional.ok_or("`cookie verify` needs the cookie's value")?;
+            Ok(CookieRequest::Verify { secret, salt, max_age, now, cookie })
+        }
+        other => Err(format!("unknown cookie action `{other}`; use `sign` or `verify`")),
+    }
 }

@@ -94,3 +94,31 @@ fn a_file_out_of_range_lists_every_problem() {
     let err = stderr(&out);
     assert!(err.contains("clients.arrival_rate is 5,000,000") && err.contains("servers.count is 0"), "{err}");
 }
+
+#[test]
+fn cookie_sign_and_verify_match_flask() {
+    let out = scalelab(&["cookie", "sign", "--secret", "dev-secret", "--timestamp", "1700000000", r#"{"user_id":42}"#]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "eyJ1c2VyX2lkIjo0Mn0.ZVPxAA.LIr3YcHFjdrdtQSuFvBzSarrgwM\n");
+    let cookie = "eyJ1c2VyX2lkIjo0Mn0.ZVPxAA.LIr3YcHFjdrdtQSuFvBzSarrgwM";
+    let ok = scalelab(&["cookie", "verify", "--secret", "dev-secret", "--now", "1700000100", cookie]);
+    assert_eq!((ok.status.code(), stdout(&ok)), (Some(0), "{\"user_id\":42}\n".to_string()));
+    let cases: &[(&[&str], &str)] = &[
+        (&["--secret", "wrong", "--now", "1700000100"], "bad signature"),
+        (&["--secret", "dev-secret", "--max-age", "60", "--now", "1700000100"], "expired"),
+    ];
+    for (flags, reason) in cases {
+        let mut args = vec!["cookie", "verify"];
+        args.extend_from_slice(flags);
+        args.push(cookie);
+        let out = scalelab(&args);
+        assert_eq!(out.status.code(), Some(1), "{flags:?}");
+        assert!(stderr(&out).contains(reason), "{flags:?}: {}", stderr(&out));
+    }
+    let malformed = scalelab(&["cookie", "verify", "--secret", "k", "not-a-cookie"]);
+    assert_eq!(malformed.status.code(), Some(1));
+    assert!(stderr(&malformed).contains("malformed"));
+    let bad_json = scalelab(&["cookie", "sign", "--secret", "k", "{user_id:42}"]);
+    assert_eq!(bad_json.status.code(), Some(2));
+    assert!(stderr(&bad_json).contains("not valid JSON"));
+}

@@ -15,6 +15,7 @@ pub mod presets;
 pub mod rng;
 pub mod scenario;
 pub mod service;
+pub mod session_cookie;
 pub mod snapshot;
 pub mod time;
 pub mod trace;

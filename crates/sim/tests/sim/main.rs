@@ -2,6 +2,7 @@
 //! pinned trace, commands, and agreement with queueing theory over seed sweeps.
 
 mod balancing;
+mod cookies;
 
 use proptest::prelude::*;
 use sim::link;
