@@ -1,7 +1,7 @@
 //! The knob panel: the scenario's settings as form fields. An edit is parsed and validated by
 //! `apply_knob` (pure, tested natively); a bad value is named beside its field and changes nothing.
 
-use sim::scenario::limits;
+use sim::scenario::{limits, SessionMode};
 use sim::{Algorithm, Scenario, ServiceTime};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -53,6 +53,12 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
                 if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
         }
         "health_check.enabled" => s.health_check.enabled = raw == "true",
+        "sessions.mode" => {
+            s.sessions.mode = SessionMode::ALL
+                .into_iter()
+                .find(|m| session_mode_key(*m) == raw)
+                .ok_or_else(|| KnobError { field, message: format!("unknown session mode “{raw}”") })?;
+        }
         "health_check.interval_ms" => s.health_check.interval_ms = number(raw, field, decimal)?,
         "health_check.fall" => s.health_check.fall = number(raw, field, whole)?,
         "health_check.rise" => s.health_check.rise = number(raw, field, whole)?,
@@ -75,6 +81,17 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
             let e = errors.iter().find(|e| e.field == field).unwrap_or(&errors[0]);
             Err(KnobError { field, message: format!("{} is out of range: it must be {}", raw.trim(), e.allowed) })
         }
+    }
+}
+
+/// A session mode's key in the form (its serde name).
+pub fn session_mode_key(mode: SessionMode) -> &'static str {
+    match mode {
+        SessionMode::None => "none",
+        SessionMode::OnServer => "on_server",
+        SessionMode::StickyCookie => "sticky_cookie",
+        SessionMode::SourceAddress => "source_address",
+        SessionMode::SignedCookie => "signed_cookie",
     }
 }
 
@@ -218,6 +235,9 @@ pub fn knobs(props: &KnobsProps) -> Html {
                         s.balancer.bounded_load_percent.map(|p| p.to_string()).unwrap_or_default(), "5",
                         "HAProxy hash-balance-factor; empty = off, 125 to 200 typical".into()) }
             }
+            <h3>{ "Sessions" }</h3>
+            { select("sessions.mode", "Where sessions live",
+                     SessionMode::ALL.iter().map(|m| (session_mode_key(*m), m.label())).collect(), session_mode_key(s.sessions.mode)) }
             <h3>{ "Health checks" }</h3>
             { checkbox("health_check.enabled", "Heartbeats", s.health_check.enabled, "HAProxy check: defaults inter 2 s, fall 3, rise 2") }
             if s.health_check.enabled {
@@ -258,6 +278,11 @@ mod tests {
         );
         assert_eq!(apply_knob(&s, "balancer.bounded_load_percent", "").unwrap().balancer.bounded_load_percent, None);
         assert!(apply_knob(&s, "balancer.bounded_load_percent", "90").is_err());
+        assert_eq!(apply_knob(&s, "sessions.mode", "sticky_cookie").unwrap().sessions.mode, SessionMode::StickyCookie);
+        // The form's keys are the scenario's own (serde) names.
+        for mode in SessionMode::ALL {
+            assert_eq!(serde_json::to_string(&mode).unwrap(), format!("\"{}\"", session_mode_key(mode)));
+        }
         let hung = (sim::presets::find("hung-server").unwrap().build)();
         assert!(apply_knob(&hung, "timeline.remove", "0").unwrap().timeline.is_empty());
     }

@@ -22,6 +22,15 @@ pub fn stats(props: &StatsProps) -> Html {
             <span class="bad" title="Refused by a server whose queue was full">{ format!("{} refused (503)", c.rejected) }</span>
             <span class="bad" title="No server took traffic, or the connection was refused or reset">{ format!("{} failed", c.failed) }</span>
             <span class="bad" title="The client gave up waiting">{ format!("{} timed out", c.timed_out) }</span>
+            if c.sessions_lost > 0 || c.checkouts > 0 || c.cookie_bytes > 0 {
+                <span class="bad" title="Requests that found no session where they landed: the user is back at the login page">
+                    { format!("{} sessions lost", c.sessions_lost) }
+                </span>
+                <span class="ok" title="Journeys that reached the checkout">{ format!("{} checkouts", c.checkouts) }</span>
+                <span title="Session cookie bytes per request">
+                    { format!("{:.0} cookie bytes/request", c.cookie_bytes as f64 / c.arrived.max(1) as f64) }
+                </span>
+            }
             if c.retried > 0 {
                 <span title="Refused requests the balancer tried again on another server">{ format!("{} retried", c.retried) }</span>
             }

@@ -237,6 +237,19 @@ await test('the split view runs the same requests under two algorithms, in locks
   await page.close();
 });
 
+await test('session modes count lost sessions and cookie bytes', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  await page.selectOption("[data-field='sessions.mode']", 'on_server');
+  await page.selectOption('.controls select', { label: '10× fast' });
+  await page.click('.controls button.primary'); // a link opens paused: play
+  await page.waitForFunction(() => /[1-9]\d* sessions lost/.test(document.querySelector('.stats').textContent), null, { timeout: 15000 });
+  await page.selectOption("[data-field='sessions.mode']", 'signed_cookie');
+  await page.waitForFunction(() => /[1-9]\d* cookie bytes\/request/.test(document.querySelector('.stats').textContent), null, { timeout: 15000 });
+  check((await page.textContent('.stats')).includes('0 sessions lost'), 'signed cookies lost sessions');
+  await shot(page, 'sessions');
+  await page.close();
+});
+
 await test('a phone viewport has no sideways scrolling', async () => {
   const page = await open(base, { width: 390, height: 844 });
   await page.waitForTimeout(800);

@@ -9,6 +9,7 @@ use crate::components::balancer::{Balancer, RequestKey};
 use crate::components::clients::Clients;
 use crate::components::health::HealthCheck;
 use crate::components::server::{Admission, Fault, RequestSlot, Server};
+use crate::components::sessions::{SessionOutcome, Sessions};
 use crate::event_queue::EventQueue;
 use crate::metrics::{LatencySummary, Metrics, Summary};
 use crate::rng::Rng;
@@ -199,6 +200,7 @@ pub struct Sim {
     balancer_rng: Rng,
     clients: Clients,
     balancer: Balancer,
+    sessions: Sessions,
     /// every server ever added, by id; removed ones stay (retired) so ids stay stable
     machines: Vec<Machine>,
     requests: RequestTable,
@@ -226,6 +228,7 @@ impl Sim {
             traffic_rng: Rng::stream(scenario.seed, TRAFFIC_STREAM),
             balancer_rng: Rng::stream(scenario.seed, BALANCER_STREAM),
             clients: Clients::new(&scenario.clients),
+            sessions: Sessions::new(&scenario.sessions, scenario.clients.users),
             balancer: Balancer::new(scenario.balancer.algorithm, scenario.balancer.bounded_load_percent),
             machines: Vec::new(),
             requests: RequestTable::default(),
@@ -361,11 +364,25 @@ impl Sim {
     /// The balancer places the request (again, after a refusal, skipping servers already tried).
     fn dispatch(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
-        let key = RequestKey { user: req.user, address: Clients::address_of(req.user) };
+        let user = req.user;
+        let key = RequestKey { user, address: Clients::address_of(user) };
         let tried = req.tried;
         let tries = req.tries as usize;
-        match self.balancer.pick(key, &mut self.balancer_rng, &tried[..tries]) {
+        // Persistence first (a sticky cookie or stick table), on the first try only: a retry
+        // goes elsewhere, as HAProxy's redispatch does.
+        let balancer = &self.balancer;
+        let pinned =
+            if tries == 0 { self.sessions.affinity(user, self.now, |s| balancer.in_rotation(s)) } else { None };
+        let chosen = match pinned {
             Some(server) => {
+                self.balancer.assign(server);
+                Some(server)
+            }
+            None => self.balancer.pick(key, &mut self.balancer_rng, &tried[..tries]),
+        };
+        match chosen {
+            Some(server) => {
+                self.sessions.placed(user, server, self.now);
                 let req = self.requests.get(r).expect("checked above");
                 req.server = server;
                 req.dispatched_at = self.now;
@@ -384,7 +401,13 @@ impl Sim {
         let Some(req) = self.requests.get(r) else { return };
         req.outcome = Outcome::Answered;
         req.left_server_at = self.now;
-        let server = req.server as usize;
+        let (server, user) = (req.server as usize, req.user);
+        let life = self.machines[server].server.life();
+        match self.sessions.served(user, server as u32, life, self.now) {
+            SessionOutcome::Lost => self.metrics.counters.sessions_lost += 1,
+            SessionOutcome::Found { checked_out: true } => self.metrics.counters.checkouts += 1,
+            SessionOutcome::Found { checked_out: false } | SessionOutcome::NotModelled => {}
+        }
         if let Some(next) = self.machines[server].server.release_slot(self.now) {
             let next = self.requests.reference(next);
             self.start_service(next);
@@ -452,6 +475,7 @@ impl Sim {
                     tries: 0,
                 });
                 self.next_serial += 1;
+                self.metrics.counters.cookie_bytes += self.sessions.cookie_bytes(user);
                 self.travel(r, Stage::ToBalancer, Event::AtBalancer(r));
                 self.schedule_next_arrival();
             }

@@ -136,6 +136,15 @@ pub struct Counters {
     pub waited: u64,
     /// times the balancer tried a request again on another server (redispatch)
     pub retried: u64,
+    /// answered requests that found no session where they landed (user back at the login page)
+    #[serde(default)]
+    pub sessions_lost: u64,
+    /// journeys that reached the checkout
+    #[serde(default)]
+    pub checkouts: u64,
+    /// session cookie bytes the requests carried
+    #[serde(default)]
+    pub cookie_bytes: u64,
 }
 
 impl Counters {

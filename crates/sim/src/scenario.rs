@@ -153,6 +153,59 @@ impl Default for HealthCheckConfig {
     }
 }
 
+/// Where users' sessions live (the Sessions lesson).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionMode {
+    /// sessions are not modelled
+    #[default]
+    None,
+    /// in the memory of the server that made it, with no affinity: the next request may land elsewhere
+    OnServer,
+    /// on the server, and the balancer pins the user there with a cookie
+    /// (HAProxy `cookie SERVERID insert indirect nocache`)
+    StickyCookie,
+    /// on the server, and the balancer pins the client's address there in a stick table with an
+    /// expiry (HAProxy `stick on src`, `stick-table ... expire 30m`)
+    SourceAddress,
+    /// in a cookie the client carries, signed with the app's secret key (Flask's default)
+    SignedCookie,
+}
+
+impl SessionMode {
+    pub const ALL: [SessionMode; 5] = [
+        SessionMode::None,
+        SessionMode::OnServer,
+        SessionMode::StickyCookie,
+        SessionMode::SourceAddress,
+        SessionMode::SignedCookie,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionMode::None => "Not modelled",
+            SessionMode::OnServer => "On the server, no affinity",
+            SessionMode::StickyCookie => "Sticky: balancer cookie",
+            SessionMode::SourceAddress => "Sticky: source address",
+            SessionMode::SignedCookie => "Signed cookie (Flask)",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsConfig {
+    pub mode: SessionMode,
+    /// how long a stick-table entry outlives its last use [ms] (the HAProxy docs' example: 30 min)
+    pub stick_table_expire_ms: f64,
+}
+
+impl Default for SessionsConfig {
+    fn default() -> Self {
+        SessionsConfig { mode: SessionMode::None, stick_table_expire_ms: 1_800_000.0 }
+    }
+}
+
 /// One server that differs from the pool's template (vertical scaling, weights).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -251,6 +304,8 @@ pub struct Scenario {
     pub network: NetworkConfig,
     #[serde(default, skip_serializing_if = "is_default")]
     pub health_check: HealthCheckConfig,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub sessions: SessionsConfig,
     /// in time order
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,
@@ -275,6 +330,7 @@ impl Default for Scenario {
             },
             network: NetworkConfig { link_latency_ms: 20.0 },
             health_check: HealthCheckConfig::default(),
+            sessions: SessionsConfig::default(),
             timeline: Vec::new(),
         }
     }
@@ -304,6 +360,8 @@ pub mod limits {
     pub const MIN_BOUNDED_LOAD_PERCENT: u32 = 101;
     pub const MAX_BOUNDED_LOAD_PERCENT: u32 = 1_000;
     pub const MAX_TIMELINE: usize = 1_000;
+    pub const MIN_STICK_EXPIRE_MS: f64 = 1_000.0;
+    pub const MAX_STICK_EXPIRE_MS: f64 = 86_400_000.0;
 }
 
 /// One problem with a scenario: which field, what it holds, and what it may hold.
@@ -423,6 +481,13 @@ impl Scenario {
         c.float("health_check.interval_ms", h.interval_ms, MIN_CHECK_INTERVAL_MS, MAX_CHECK_INTERVAL_MS, false);
         c.int("health_check.fall", h.fall, 1, MAX_RISE_FALL);
         c.int("health_check.rise", h.rise, 1, MAX_RISE_FALL);
+        c.float(
+            "sessions.stick_table_expire_ms",
+            self.sessions.stick_table_expire_ms,
+            MIN_STICK_EXPIRE_MS,
+            MAX_STICK_EXPIRE_MS,
+            false,
+        );
         if self.timeline.len() > MAX_TIMELINE {
             c.0.push(ValidationError {
                 field: "timeline",

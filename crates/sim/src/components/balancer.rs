@@ -375,6 +375,11 @@ impl Balancer {
         }
     }
 
+    /// Persistence chose `server` (a sticky cookie or stick table): count it as sent there.
+    pub fn assign(&mut self, server: u32) {
+        self.backends[server as usize].outstanding += 1;
+    }
+
     /// A response from `server` passed back through the balancer; `response_time` is given for
     /// answers (errors teach nothing about speed, and a fast refusal must not attract traffic).
     pub fn on_response(&mut self, server: u32, response_time: Option<SimTime>, now: SimTime) {

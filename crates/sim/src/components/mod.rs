@@ -7,3 +7,4 @@ pub mod clients;
 pub mod hashing;
 pub mod health;
 pub mod server;
+pub mod sessions;

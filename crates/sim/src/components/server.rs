@@ -60,6 +60,8 @@ pub struct Server {
     accrued_at: SimTime,
     /// when it joined the pool
     joined_at: SimTime,
+    /// bumped by each crash: sessions kept in memory die with the process
+    life: u32,
 }
 
 impl Server {
@@ -83,6 +85,7 @@ impl Server {
             cost_accrued: 0.0,
             accrued_at: now,
             joined_at: now,
+            life: 0,
         }
     }
 
@@ -172,6 +175,7 @@ impl Server {
         self.account(now);
         self.busy = 0;
         self.fault = Fault::Crashed;
+        self.life += 1;
         self.queue.clear();
         self.stalled.clear();
         self.retire_if_drained(now);
@@ -237,6 +241,10 @@ impl Server {
     /// Removed and with nothing left to do.
     pub fn is_retired(&self) -> bool {
         self.retired_at.is_some()
+    }
+    /// Which life of the process this is (crashes so far).
+    pub fn life(&self) -> u32 {
+        self.life
     }
     pub fn fault(&self) -> Fault {
         self.fault

@@ -3,6 +3,7 @@
 
 mod balancing;
 mod cookies;
+mod sessions;
 
 use proptest::prelude::*;
 use sim::link;
@@ -37,6 +38,8 @@ prop_compose! {
         weight in 1u32..4,
         checks in any::<bool>(),
         interval_ms in 100.0f64..1_000.0,
+        sessions in prop::sample::select(sim::scenario::SessionMode::ALL.to_vec()),
+        users in 1u32..300,
     ) -> Scenario {
         let mut s = Scenario::default();
         s.seed = seed;
@@ -53,6 +56,8 @@ prop_compose! {
         s.servers.weight = weight;
         s.health_check.enabled = checks;
         s.health_check.interval_ms = interval_ms;
+        s.sessions.mode = sessions;
+        s.clients.users = users;
         s
     }
 }
