@@ -52,6 +52,33 @@ pub const LESSONS: &[LessonText] = &[
         ],
     },
     LessonText {
+        key: "sessions",
+        title: "Sessions",
+        paragraphs: &[
+            "A logged-in user carries state from request to request: who they are, what is in their cart. \
+             Where that state lives decides what breaks. Kept in one server's memory, it is lost whenever \
+             the balancer sends the user's next request to another server: the user is back at the login \
+             page with an empty cart.",
+            "Sticky sessions make the balancer send each user back to the same server, with a cookie it \
+             inserts (HAProxy cookie SERVERID insert) or by the client's address (a stick table). That \
+             works until the server dies: its users are sent elsewhere and lose their sessions, and a few \
+             heavy users can leave one server much busier than the rest.",
+            "Flask's default keeps the session in the client: a cookie signed with the app's secret key. Any \
+             server with the key can read it, so a crash loses nothing, but every request carries the \
+             cookie's bytes, and a user who edits it breaks the signature.",
+        ],
+        presets: &[
+            ("sessions-on-server", "In server memory, no affinity"),
+            ("sessions-sticky", "Sticky, server 2 crashes"),
+            ("sessions-signed-cookie", "Signed cookie, server 2 crashes"),
+        ],
+        try_this: &[
+            "Load each preset and compare sessions lost and checkouts in the totals.",
+            "In the sticky preset, set Users to 6: how even is the load now?",
+            "In the cookie lab below, change one character of the cookie's payload. Why does Flask refuse it?",
+        ],
+    },
+    LessonText {
         key: "load-balancing",
         title: "Load balancing",
         paragraphs: &[
@@ -117,6 +144,9 @@ pub fn lesson(props: &LessonProps) -> Html {
             <div class="presets">{ for buttons }</div>
             <h3>{ "Try this" }</h3>
             <ul>{ for lesson.try_this.iter().map(|t| html! { <li>{ *t }</li> }) }</ul>
+            if lesson.key == "sessions" {
+                <crate::panels::cookie_lab::CookieLab />
+            }
         </section>
     }
 }

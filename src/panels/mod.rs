@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod controls;
+pub mod cookie_lab;
 pub mod dialog;
 pub mod knobs;
 pub mod lesson;

@@ -250,6 +250,22 @@ await test('session modes count lost sessions and cookie bytes', async () => {
   await page.close();
 });
 
+await test('the cookie lab verifies a Flask cookie and refuses a tampered one', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'sessions');
+  await page.waitForSelector('.cookie-lab');
+  check((await page.textContent('.cookie-lab dd.valid')).includes('valid for this key'), 'the example did not verify');
+  // {"user_id":1} with the original signature: what a student gets by editing the cookie.
+  await page.fill('.cookie-lab textarea', 'eyJ1c2VyX2lkIjoxfQ.ZVPxAA.LIr3YcHFjdrdtQSuFvBzSarrgwM');
+  await page.waitForSelector('.cookie-lab dd.invalid');
+  const lab = await page.textContent('.cookie-lab');
+  check(lab.includes('{"user_id":1}') && lab.includes('bad signature'), lab);
+  await page.click('text=Sticky, server 2 crashes');
+  await page.waitForFunction(() => document.querySelector("[data-field='sessions.mode']").value === 'sticky_cookie');
+  await shot(page, 'lesson-sessions');
+  await page.close();
+});
+
 await test('a phone viewport has no sideways scrolling', async () => {
   const page = await open(base, { width: 390, height: 844 });
   await page.waitForTimeout(800);

@@ -2,7 +2,7 @@
 //! share. Each says in one line what it shows.
 
 use crate::command::Command;
-use crate::scenario::{Algorithm, Scenario, TimelineEntry};
+use crate::scenario::{Algorithm, Scenario, SessionMode, TimelineEntry};
 use crate::service::ServiceTime;
 use crate::time::SimTime;
 
@@ -89,6 +89,21 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "sessions-on-server",
+        summary: "Sessions in each server's memory, no affinity: most requests land where the session is not",
+        build: || sessions_scenario(SessionMode::OnServer),
+    },
+    Preset {
+        name: "sessions-sticky",
+        summary: "Sticky sessions (HAProxy cookie insert); server 2 crashes at 20 s and its users lose their carts",
+        build: || sessions_scenario(SessionMode::StickyCookie),
+    },
+    Preset {
+        name: "sessions-signed-cookie",
+        summary: "Sessions in a signed Flask cookie; server 2 crashes at 20 s and nobody notices",
+        build: || sessions_scenario(SessionMode::SignedCookie),
+    },
+    Preset {
         name: "many-small-servers",
         summary: "Horizontal scaling: eight servers with 1 slot each, the same capacity and price",
         build: || {
@@ -99,6 +114,19 @@ pub const PRESETS: &[Preset] = &[
         },
     },
 ];
+
+/// 200 users browsing and shopping; server 2 crashes at 20 s (except without affinity, where
+/// sessions are lost all the time anyway).
+fn sessions_scenario(mode: SessionMode) -> Scenario {
+    let mut s = Scenario::default();
+    s.clients.users = 200;
+    s.clients.arrival_rate = 200.0;
+    s.sessions.mode = mode;
+    if mode != SessionMode::OnServer {
+        s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::Crash { server: 1 } }];
+    }
+    s
+}
 
 /// One server with `slots` slots, exponential 20 ms service, unbounded-enough queue, no latency.
 fn queueing_model(slots: u32, arrival_rate: f64) -> Scenario {
