@@ -99,24 +99,30 @@ impl Server {
         self.price_per_slot_hour * f64::from(self.concurrency) * self.speed
     }
 
+    /// The end of the server's paid time as seen at `now`: now, or when it left the pool.
+    fn paid_until(&self, now: SimTime) -> SimTime {
+        self.retired_at.map_or(now, |r| r.min(now))
+    }
+
+    /// Cost since `accrued_at` at the present price, not yet added to `cost_accrued` [$].
+    fn unaccrued_cost(&self, now: SimTime) -> f64 {
+        self.price_per_hour() * (self.paid_until(now) - self.accrued_at).as_secs_f64() / 3_600.0
+    }
+
+    /// Banks the cost so far at the present price (before the price changes, or at retirement).
     fn accrue(&mut self, now: SimTime) {
-        let until = self.retired_at.map_or(now, |r| r.min(now));
-        if until > self.accrued_at {
-            self.cost_accrued += self.price_per_hour() * (until - self.accrued_at).as_secs_f64() / 3_600.0;
-            self.accrued_at = until;
-        }
+        self.cost_accrued += self.unaccrued_cost(now);
+        self.accrued_at = self.accrued_at.max(self.paid_until(now));
     }
 
     /// What the server has cost from when it joined until `now` (or until it left) [$].
     pub fn cost_until(&self, now: SimTime) -> f64 {
-        let until = self.retired_at.map_or(now, |r| r.min(now));
-        self.cost_accrued + self.price_per_hour() * (until - self.accrued_at).as_secs_f64() / 3_600.0
+        self.cost_accrued + self.unaccrued_cost(now)
     }
 
     /// Hours in the pool, from joining until `now` (or until it left).
     pub fn hours_until(&self, now: SimTime) -> f64 {
-        let until = self.retired_at.map_or(now, |r| r.min(now));
-        (until - self.joined_at).as_secs_f64() / 3_600.0
+        (self.paid_until(now) - self.joined_at).as_secs_f64() / 3_600.0
     }
 
     /// Service time [ms] for a request of `size_ms` at speed 1, on this server as it is now.
