@@ -130,6 +130,7 @@ impl Sessions {
                 u.step == JourneyStep::LogIn || u.home == Some((server, server_life))
             }
         };
+        let cart_before = u.cart_items;
         let outcome = if found {
             let checked_out = u.step == JourneyStep::CheckOut;
             match u.step {
@@ -144,7 +145,9 @@ impl Sessions {
             SessionOutcome::Lost
         };
         u.home = Some((server, server_life));
-        if mode == SessionMode::SignedCookie {
+        // The cookie's length depends only on the user and the cart (the timestamp is always four
+        // bytes), so it is signed again only when the cart changed or the session is new.
+        if mode == SessionMode::SignedCookie && (u.cookie_bytes == 0 || u.cart_items != cart_before) {
             u.cookie_bytes = signed_cookie_bytes(user, u.cart_items, now);
         }
         outcome
@@ -156,7 +159,10 @@ impl Sessions {
         let Some(u) = self.users.get(user as usize) else { return 0 };
         match self.mode {
             SessionMode::SignedCookie => u64::from(u.cookie_bytes),
-            SessionMode::StickyCookie => u.cookie_server.map_or(0, |s| format!("SERVERID=s{}", s + 1).len() as u64),
+            // `SERVERID=s<n>`, the cookie HAProxy inserts, with n the server's number (no allocation).
+            SessionMode::StickyCookie => {
+                u.cookie_server.map_or(0, |s| "SERVERID=s".len() as u64 + u64::from((s + 1).ilog10() + 1))
+            }
             SessionMode::None | SessionMode::OnServer | SessionMode::SourceAddress => 0,
         }
     }
