@@ -78,6 +78,13 @@ impl Event {
     }
 }
 
+/// The two kinds of thing `step` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Next {
+    Event,
+    TimelineEntry,
+}
+
 /// Where a request is. The `To*` / `Back*` stages travel a link from `stage_start` to `stage_end`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
@@ -417,32 +424,46 @@ impl Sim {
 
     /// Runs the next event or timeline entry. Returns false when nothing is left to run.
     pub fn step(&mut self) -> bool {
-        let next_event = self.queue.peek_time();
-        // A timeline entry runs before any event at its own time (see `schedule`).
-        if let Some(entry) = self.timeline.front() {
-            if next_event.is_none_or(|t| entry.at_us <= t.0) {
-                let entry = self.timeline.pop_front().expect("just peeked");
+        match self.next_up() {
+            None => false,
+            Some((_, Next::TimelineEntry)) => {
+                let entry = self.timeline.pop_front().expect("next_up saw it");
                 self.now = self.now.max(SimTime(entry.at_us));
-                self.events_processed += 1;
-                self.trace.add(self.now.0);
-                self.trace.add(11 << 32);
+                self.count_in_trace(self.now, 11 << 32);
                 if let Err(e) = self.execute(entry.command.clone()) {
                     self.refused_commands.push((self.now, entry.command, e));
                 }
-                return true;
+                true
+            }
+            Some((_, Next::Event)) => {
+                let (at, event) = self.queue.pop().expect("next_up saw it");
+                debug_assert!(at >= self.now, "time went back");
+                self.now = at;
+                let (kind, subject) = event.trace_words();
+                self.count_in_trace(at, kind << 56 ^ subject);
+                self.handle(event);
+                true
             }
         }
-        let Some((at, event)) = self.queue.pop() else {
-            return false;
-        };
-        debug_assert!(at >= self.now, "time went back");
-        self.now = at;
+    }
+
+    /// What runs next, and when: a timeline entry runs before any event at its own time (see
+    /// `schedule`).
+    fn next_up(&self) -> Option<(SimTime, Next)> {
+        let event = self.queue.peek_time();
+        match self.timeline.front() {
+            Some(entry) if event.is_none_or(|t| entry.at_us <= t.0) => {
+                Some((SimTime(entry.at_us), Next::TimelineEntry))
+            }
+            _ => event.map(|t| (t, Next::Event)),
+        }
+    }
+
+    /// Counts one step and folds it into the trace hash.
+    fn count_in_trace(&mut self, at: SimTime, word: u64) {
         self.events_processed += 1;
-        let (kind, subject) = event.trace_words();
         self.trace.add(at.0);
-        self.trace.add(kind << 56 ^ subject);
-        self.handle(event);
-        true
+        self.trace.add(word);
     }
 
     fn handle(&mut self, event: Event) {
@@ -629,15 +650,8 @@ impl Sim {
     /// then stands at its last event, and the next call carries on from there).
     pub fn run_until_within(&mut self, until: SimTime, max_events: u64) -> bool {
         let mut budget = max_events;
-        loop {
-            let next_event = self.queue.peek_time().map(|t| t.0);
-            let next_entry = self.timeline.front().map(|e| e.at_us);
-            let next = match (next_event, next_entry) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) | (None, Some(a)) => a,
-                (None, None) => break,
-            };
-            if next > until.0 {
+        while let Some((next, _)) = self.next_up() {
+            if next > until {
                 break;
             }
             if budget == 0 {
