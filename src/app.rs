@@ -142,25 +142,6 @@ impl Reducible for AppState {
 /// The knob that scales the running pool instead of restarting.
 const POOL_FIELD: &str = "servers.count";
 
-/// The Servers knob's text as a pool size, or what to enter instead.
-fn parse_pool_size(raw: &str) -> Result<u32, KnobError> {
-    let max = sim::scenario::limits::MAX_SERVERS;
-    match raw.trim().parse::<u32>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        Ok(n) => Err(KnobError {
-            field: POOL_FIELD,
-            message: format!(
-                "{n} is out of range: it must be between 1 and {}",
-                sim::scenario::fmt_number(f64::from(max))
-            ),
-        }),
-        Err(_) => Err(KnobError {
-            field: POOL_FIELD,
-            message: format!("“{raw}” is not a whole number; enter a whole number"),
-        }),
-    }
-}
-
 /// Every scenario in the state passed validation on its way in; this only re-checks the type.
 fn valid(scenario: &Scenario) -> ValidScenario {
     scenario.clone().validate().unwrap_or_else(|_| Scenario::default().validate().expect("default is valid"))
@@ -343,8 +324,13 @@ pub fn app() -> Html {
                 return;
             }
             // The Servers knob scales the running pool out or in, without a restart.
-            let result = parse_pool_size(&raw).and_then(|target| {
-                player.borrow_mut().resize_pool(target).map_err(|e| KnobError { field, message: e.to_string() })
+            // The knob's value is checked as any scenario's server count is (same range, same words).
+            let checked = apply_knob(player.borrow().scenario(), field, &raw);
+            let result = checked.and_then(|s| {
+                player
+                    .borrow_mut()
+                    .resize_pool(s.servers.count)
+                    .map_err(|e| KnobError { field, message: e.to_string() })
             });
             match result {
                 Ok(scenario) => d.dispatch(Action::Recorded(scenario)),

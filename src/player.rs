@@ -131,6 +131,11 @@ impl Player {
         Ok(scenario)
     }
 
+    /// The scenario as it runs now, with the changes made while running in its timeline.
+    pub fn scenario(&self) -> &Scenario {
+        self.sim.scenario()
+    }
+
     /// Servers in the pool now.
     pub fn pool_size(&self) -> u32 {
         self.sim.pool().len() as u32
