@@ -107,7 +107,7 @@ async fn the_controls_emit_play_and_step() {
     button(1).click();
     button(1).click();
     assert_eq!((toggles.get(), steps.get()), (1, 2));
-    assert!(root.text_content().unwrap().contains("t = 1.500 s"));
+    assert!(root.text_content().unwrap().contains("t = 1.500000 s"), "paused: microseconds");
 }
 
 #[wasm_bindgen_test]

@@ -28,6 +28,16 @@ pub struct ControlsProps {
     pub on_add_server: Callback<()>,
 }
 
+/// The simulated clock: milliseconds while playing; microseconds while paused, the engine's own
+/// resolution, so that every single step shows time moving on.
+pub fn clock_label(now_s: f64, playing: bool) -> String {
+    if playing {
+        format!("t = {now_s:.3} s")
+    } else {
+        format!("t = {now_s:.6} s")
+    }
+}
+
 pub fn speed_label(speed: f64) -> String {
     if speed < 1.0 {
         format!("{speed}× slow motion")
@@ -76,7 +86,7 @@ pub fn controls(props: &ControlsProps) -> Html {
             <label class="speed">{ "Speed " }
                 <select onchange={on_speed} aria-label="Speed">{ for speed_options }</select>
             </label>
-            <span class="clock" title="Simulated time">{ format!("t = {:.3} s", props.now_s) }</span>
+            <span class="clock" title="Simulated time">{ clock_label(props.now_s, props.playing) }</span>
             if props.lagging {
                 <span class="lag" title="The browser cannot simulate this much traffic this fast; time runs slower than the speed asked for">{ "engine at its limit" }</span>
             }
