@@ -1,7 +1,7 @@
 //! The top level: app state (`AppState`, changed only through `Action`), the animation loop that
 //! drives the `Player`, the keyboard, and the page layout (full or embedded).
 
-use crate::diagram::Diagram;
+use crate::diagram::{Diagram, Selection};
 use crate::layout::Orientation;
 use crate::panels::charts::Charts;
 use crate::panels::controls::{Controls, DEFAULT_SPEED};
@@ -9,10 +9,14 @@ use crate::panels::dialog::{CopyDialog, DialogContent};
 use crate::panels::knobs::{apply_knob, KnobError, Knobs};
 use crate::panels::lesson::Lesson;
 use crate::panels::server_panel::ServerPanel;
+use crate::panels::sessions_compare::SessionsCompare;
 use crate::panels::stats::Stats;
+use crate::panels::store_panel::StorePanel;
+use crate::panels::user_panel::UserPanel;
 use crate::player::{FrameView, Player};
 use crate::share::{self, Boot};
 use gloo_render::{request_animation_frame, AnimationFrame};
+use sim::scenario::Variant;
 use sim::snapshot::NodeKind;
 use sim::{Algorithm, Command, Scenario, SimTime, ValidScenario};
 use std::cell::RefCell;
@@ -33,12 +37,12 @@ pub struct AppState {
     pub knob_error: Option<KnobError>,
     pub dialog: Option<DialogContent>,
     pub embed: bool,
-    /// the server whose inspector is open
-    pub selected: Option<u32>,
+    /// what the open inspector shows (a server, the session store, a user)
+    pub selected: Option<Selection>,
     /// a short message about the last action (a refused command), cleared by the next one
     pub notice: Option<String>,
     /// the split view: the same scenario under this algorithm, side by side
-    pub compare_with: Option<Algorithm>,
+    pub compare_with: Option<Variant>,
 }
 
 pub enum Action {
@@ -57,12 +61,12 @@ pub enum Action {
     Load(Scenario),
     /// a change was made while running; the scenario now records it (no restart)
     Recorded(Scenario),
-    Select(Option<u32>),
+    Select(Option<Selection>),
     Notice(String),
     /// a knob's value was refused before it reached the scenario
     KnobRejected(KnobError),
     /// turn the split view on (with this algorithm) or off; restarts both runs
-    Compare(Option<Algorithm>),
+    Compare(Option<Variant>),
 }
 
 impl AppState {
@@ -189,6 +193,19 @@ pub fn app() -> Html {
         });
     }
 
+    // The inspector follows the picked user (in every new run too).
+    {
+        let (player, frame) = (player.clone(), frame.clone());
+        use_effect_with((state.selected, state.run_id), move |&(selected, _)| {
+            let user = match selected {
+                Some(Selection::User(user)) => Some(user),
+                _ => None,
+            };
+            player.borrow_mut().following = user;
+            frame.set(player.borrow().view());
+        });
+    }
+
     // Remember the scenario and put its link in the address bar whenever it changes.
     {
         let (player, state) = (player.clone(), state.clone());
@@ -300,7 +317,7 @@ pub fn app() -> Html {
     let on_dismiss = use_action(dispatcher.clone(), |()| Action::DismissBanner);
     let on_close = use_action(dispatcher.clone(), |()| Action::CloseDialog);
     let on_load = use_action(dispatcher.clone(), Action::Load);
-    let on_select = use_action(dispatcher.clone(), |server| Action::Select(Some(server)));
+    let on_select = use_action(dispatcher.clone(), |picked| Action::Select(Some(picked)));
     let on_deselect = use_action(dispatcher.clone(), |()| Action::Select(None));
     // A change while the run goes on: no restart; the scenario records it for the link.
     let on_command = use_callback((), {
@@ -341,7 +358,7 @@ pub fn app() -> Html {
     });
     let on_share = use_callback((state.scenario.clone(), state.compare_with), {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), (scenario, compare_with): &(Scenario, Option<Algorithm>)| {
+        move |(), (scenario, compare_with): &(Scenario, Option<Variant>)| {
             let at = player.borrow().now();
             let view = share::View { scenario, at, compare_with: *compare_with };
             let url = share::url_for(&share::origin_and_path(), view, false);
@@ -359,7 +376,7 @@ pub fn app() -> Html {
     });
     let on_embed = use_callback((state.scenario.clone(), state.compare_with), {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), (scenario, compare_with): &(Scenario, Option<Algorithm>)| {
+        move |(), (scenario, compare_with): &(Scenario, Option<Variant>)| {
             let view = share::View { scenario, at: player.borrow().now(), compare_with: *compare_with };
             let snippet = share::embed_snippet(&share::origin_and_path(), view);
             d.dispatch(Action::ShowDialog(DialogContent {
@@ -382,24 +399,38 @@ pub fn app() -> Html {
     let pool_size =
         view.snapshot.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Server { .. }) && n.gauges.accepting).count()
             as u32;
-    let selected_gauges = state
-        .selected
-        .and_then(|id| view.snapshot.nodes.iter().find(|n| n.kind == NodeKind::Server { id }).map(|n| n.gauges));
+    let gauges_of = |kind: NodeKind| view.snapshot.nodes.iter().find(|n| n.kind == kind).map(|n| n.gauges);
+    let inspector = match state.selected {
+        None => html! {},
+        Some(Selection::Server(server)) => html! {
+            <ServerPanel server={server} gauges={gauges_of(NodeKind::Server { id: server })}
+                on_command={on_command.clone()} on_close={on_deselect.clone()} />
+        },
+        Some(Selection::SessionStore) => html! {
+            <StorePanel gauges={gauges_of(NodeKind::SessionStore)} on_command={on_command.clone()} on_close={on_deselect.clone()} />
+        },
+        Some(Selection::User(user)) => html! {
+            <UserPanel user={user} view={view.user.clone()} mode={state.scenario.sessions.mode}
+                now_s={view.snapshot.now.whole_secs()} on_command={on_command.clone()} on_close={on_deselect.clone()} />
+        },
+    };
+    let colour_by_user = state.scenario.sessions.mode != sim::scenario::SessionMode::None;
     let orientation = Orientation::for_width(window_width());
     // One run's diagram (and, in the split view, its caption and totals).
-    let run_view = |snapshot: &sim::Snapshot, run_algorithm: Algorithm, caption: Option<&str>| {
+    let run_view = |snapshot: &sim::Snapshot, run_algorithm: Algorithm, caption: Option<(&str, &str)>| {
         let diagram = html! {
             <Diagram snapshot={snapshot.clone()} balancer_caption={AttrValue::from(run_algorithm.label())}
-                orientation={orientation} selected={state.selected} on_select={on_select.clone()} />
+                orientation={orientation} selected={state.selected} on_select={on_select.clone()} colour_by_user={colour_by_user} />
         };
         match caption {
             None => diagram,
-            Some(caption) => html! {
-                <figure class={classes!("run", caption.starts_with('B').then_some("twin"))}>
-                    <figcaption>{ format!("{caption}: {}", run_algorithm.label()) }</figcaption>
+            Some((run, what)) => html! {
+                <figure class={classes!("run", (run == "B").then_some("twin"))}>
+                    <figcaption>{ format!("{run}: {what}") }</figcaption>
                     { diagram }
                     <Stats counters={snapshot.counters} utilisation_offered={state.scenario.utilisation()}
-                        cost_dollars={snapshot.cost_dollars} server_hours={snapshot.server_hours} servers={servers_shown} />
+                        cost_dollars={snapshot.cost_dollars} server_hours={snapshot.server_hours} servers={servers_shown}
+                        busiest_over_mean={snapshot.busiest_over_mean} />
                 </figure>
             },
         }
@@ -409,8 +440,9 @@ pub fn app() -> Html {
         // The split view: the same requests, balanced two ways, side by side (stacked on phones).
         Some(twin) => html! {
             <div class={classes!("split", (orientation == Orientation::Tall).then_some("stacked"))}>
-                { run_view(&view.snapshot, algorithm, Some("A")) }
-                { run_view(&twin.snapshot, twin.algorithm, Some("B")) }
+                { run_view(&view.snapshot, algorithm, Some(("A", twin.variant.label_of_base(&state.scenario)))) }
+                { run_view(&twin.snapshot, twin.variant.applied_to(&state.scenario).balancer.algorithm,
+                           Some(("B", twin.variant.label()))) }
             </div>
         },
     };
@@ -450,12 +482,13 @@ pub fn app() -> Html {
                     if view.twin.is_none() {
                         <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
                             cost_dollars={view.snapshot.cost_dollars} server_hours={view.snapshot.server_hours}
-                            servers={servers_shown} />
+                            servers={servers_shown} busiest_over_mean={view.snapshot.busiest_over_mean} />
                     }
-                    if let Some(server) = state.selected {
-                        <ServerPanel server={server} gauges={selected_gauges} on_command={on_command.clone()} on_close={on_deselect} />
-                    }
+                    { inspector }
                     { charts }
+                    if colour_by_user {
+                        <SessionsCompare scenario={state.scenario.clone()} />
+                    }
                 </section>
                 <aside class="side-column">
                     <Lesson on_load={on_load} />

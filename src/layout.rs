@@ -79,19 +79,38 @@ pub struct Layout {
     pub server_detail: Detail,
 }
 
-/// The rectangle servers are laid out in: x, y, width, height.
-fn server_area(o: Orientation) -> (f64, f64, f64, f64) {
+/// Room kept beyond the servers for a session store (right of them, or below them).
+const STORE_BAND: f64 = 140.0;
+
+/// The rectangle servers are laid out in: x, y, width, height. With a session store they
+/// leave it a band on the far side.
+fn server_area(o: Orientation, with_store: bool) -> (f64, f64, f64, f64) {
+    let (w, h) = o.size();
+    let band = if with_store { STORE_BAND } else { 0.0 };
+    match o {
+        Orientation::Wide => (640.0, MARGIN, w - MARGIN - 640.0 - band, h - 2.0 * MARGIN),
+        Orientation::Tall => (MARGIN, 300.0, w - 2.0 * MARGIN, h - MARGIN - 300.0 - band),
+    }
+}
+
+/// The session store's box, in the band `server_area` leaves for it.
+fn store_box(o: Orientation) -> NodeBox {
     let (w, h) = o.size();
     match o {
-        Orientation::Wide => (640.0, MARGIN, w - MARGIN - 640.0, h - 2.0 * MARGIN),
-        Orientation::Tall => (MARGIN, 300.0, w - 2.0 * MARGIN, h - MARGIN - 300.0),
+        Orientation::Wide => {
+            NodeBox { x: w - MARGIN - STORE_BAND + 20.0, y: h / 2.0 - 45.0, w: STORE_BAND - 20.0, h: 90.0 }
+        }
+        Orientation::Tall => {
+            NodeBox { x: w / 2.0 - 110.0, y: h - MARGIN - STORE_BAND + 40.0, w: 220.0, h: STORE_BAND - 40.0 }
+        }
     }
 }
 
 pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
     let (width, height) = orientation.size();
     let servers = snapshot.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Server { .. })).count();
-    let grid = ServerGrid::for_count(servers, server_area(orientation), orientation);
+    let with_store = snapshot.nodes.iter().any(|n| n.kind == NodeKind::SessionStore);
+    let grid = ServerGrid::for_count(servers, server_area(orientation, with_store), orientation);
     let (clients, balancer) = match orientation {
         Orientation::Wide => (
             NodeBox { x: 40.0, y: height / 2.0 - 40.0, w: 140.0, h: 80.0 },
@@ -114,6 +133,7 @@ pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
                 next_server += 1;
                 b
             }
+            NodeKind::SessionStore => store_box(orientation),
         })
         .collect();
     let server_detail = if grid.cell_h >= FULL_DETAIL_MIN_HEIGHT && grid.cell_w >= FULL_DETAIL_MIN_WIDTH {
@@ -197,8 +217,13 @@ mod tests {
     use sim::{Scenario, Sim, SimTime};
 
     fn snapshot_with(servers: u32) -> Snapshot {
+        snapshot_of(servers, sim::scenario::SessionMode::None)
+    }
+
+    fn snapshot_of(servers: u32, sessions: sim::scenario::SessionMode) -> Snapshot {
         let mut s = Scenario::default();
         s.servers.count = servers;
+        s.sessions.mode = sessions;
         let mut sim = Sim::new(s.validate().unwrap());
         sim.run_until(SimTime::from_millis(500));
         sim.snapshot(100)
@@ -229,6 +254,29 @@ mod tests {
                 }
                 if servers >= 30 {
                     assert_eq!(l.server_detail, Detail::Compact, "{orientation:?} {servers}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_session_store_sits_beyond_the_servers_without_overlap() {
+        for orientation in [Orientation::Wide, Orientation::Tall] {
+            for servers in [1, 4, 8, 30, 300] {
+                let snap = snapshot_of(servers, sim::scenario::SessionMode::Database);
+                let l = layout(&snap, orientation);
+                assert_eq!(l.boxes.len(), servers as usize + 3);
+                let store = l.boxes.last().unwrap();
+                assert!(inside(store, orientation.size()), "{orientation:?} {servers}: {store:?}");
+                for b in &l.boxes[..l.boxes.len() - 1] {
+                    assert!(!overlap(store, b), "{orientation:?} {servers}: store {store:?} overlaps {b:?}");
+                }
+                // One link from each server to the store, leaving the server towards it.
+                let store_links: Vec<_> = snap.links.iter().filter(|k| k.to == snap.nodes.len() - 1).collect();
+                assert_eq!(store_links.len(), servers as usize);
+                for &&k in &store_links {
+                    let ((x0, y0), (x1, y1)) = link_ends(&l, k);
+                    assert!(if orientation == Orientation::Wide { x1 > x0 } else { y1 > y0 });
                 }
             }
         }

@@ -2,7 +2,9 @@
 //! advances simulated time by (wall time since the last frame × speed), within an event budget so
 //! that no frame freezes the page; when the budget runs out, the sim lags and says so.
 
-use sim::{Algorithm, Command, CommandError, Scenario, SecondSample, Sim, SimTime, Snapshot, ValidScenario};
+use sim::components::sessions::UserView;
+use sim::scenario::Variant;
+use sim::{Command, CommandError, Scenario, SecondSample, Sim, SimTime, Snapshot, ValidScenario};
 
 /// Events one frame may run. About 5 ms of work natively; a few times that in wasm.
 const EVENTS_PER_FRAME: u64 = 150_000;
@@ -26,11 +28,13 @@ pub struct FrameView {
     /// true when the last frame could not keep up with the speed asked for
     pub lagging: bool,
     pub events_processed: u64,
+    /// the followed user's session and cookies (sessions modelled and a user picked)
+    pub user: Option<UserView>,
 }
 
 #[derive(Clone, PartialEq)]
 pub struct TwinView {
-    pub algorithm: Algorithm,
+    pub variant: Variant,
     pub snapshot: Snapshot,
     pub series: Vec<SecondSample>,
 }
@@ -38,20 +42,22 @@ pub struct TwinView {
 pub struct Player {
     sim: Sim,
     /// the split view's second run: the same scenario and seed (so the same requests) under
-    /// another algorithm, always advanced to the first run's time
-    twin: Option<(Algorithm, Sim)>,
+    /// another algorithm or session mode, always advanced to the first run's time
+    twin: Option<(Variant, Sim)>,
     /// which run this is (the app bumps it to restart)
     pub run_id: u64,
     last_frame_ms: Option<f64>,
     lagging: bool,
     /// the position asked for, when fast-forwarding to it would have taken too long
     pub fell_short_of: Option<SimTime>,
+    /// the user whose session the inspector shows
+    pub following: Option<u32>,
 }
 
 impl Player {
     /// A new run, fast-forwarded to `at` (a shared link's playback position) within a budget;
-    /// with `compare_with`, a second run of the same scenario under that algorithm beside it.
-    pub fn new(scenario: ValidScenario, at: SimTime, run_id: u64, compare_with: Option<Algorithm>) -> Self {
+    /// with `compare_with`, a second run of the same scenario with that difference beside it.
+    pub fn new(scenario: ValidScenario, at: SimTime, run_id: u64, compare_with: Option<Variant>) -> Self {
         Self::with_fast_forward_budget(scenario, at, run_id, compare_with, FAST_FORWARD_EVENTS)
     }
 
@@ -59,16 +65,21 @@ impl Player {
         scenario: ValidScenario,
         at: SimTime,
         run_id: u64,
-        compare_with: Option<Algorithm>,
+        compare_with: Option<Variant>,
         budget: u64,
     ) -> Self {
-        let twin = compare_with.and_then(|algorithm| {
-            let mut other = scenario.get().clone();
-            other.balancer.algorithm = algorithm;
-            other.validate().ok().map(|valid| (algorithm, Sim::new(valid)))
+        let twin = compare_with.and_then(|variant| {
+            variant.applied_to(scenario.get()).validate().ok().map(|valid| (variant, Sim::new(valid)))
         });
-        let mut player =
-            Player { sim: Sim::new(scenario), twin, run_id, last_frame_ms: None, lagging: false, fell_short_of: None };
+        let mut player = Player {
+            sim: Sim::new(scenario),
+            twin,
+            run_id,
+            last_frame_ms: None,
+            lagging: false,
+            fell_short_of: None,
+            following: None,
+        };
         let reached = player.run_both(at, budget);
         player.fell_short_of = (!reached).then_some(at);
         player
@@ -153,13 +164,14 @@ impl Player {
         FrameView {
             snapshot: self.sim.snapshot(MAX_DOTS),
             series: chart_window(&self.sim),
-            twin: self.twin.as_ref().map(|(algorithm, twin)| TwinView {
-                algorithm: *algorithm,
+            twin: self.twin.as_ref().map(|(variant, twin)| TwinView {
+                variant: *variant,
                 snapshot: twin.snapshot(MAX_DOTS),
                 series: chart_window(twin),
             }),
             lagging: self.lagging,
             events_processed: self.sim.events_processed() + self.twin.as_ref().map_or(0, |(_, t)| t.events_processed()),
+            user: self.following.and_then(|user| self.sim.user_view(user)),
         }
     }
 }
@@ -218,7 +230,12 @@ mod tests {
     fn the_twin_runs_in_lockstep_on_the_same_requests() {
         let mut s = Scenario::default();
         s.servers.service = sim::ServiceTime::LogNormal { mean_ms: 20.0, sigma: 1.2 };
-        let mut p = Player::new(s.validate().unwrap(), SimTime::ZERO, 0, Some(Algorithm::LeastConnections));
+        let mut p = Player::new(
+            s.validate().unwrap(),
+            SimTime::ZERO,
+            0,
+            Some(Variant::Algorithm(sim::Algorithm::LeastConnections)),
+        );
         p.advance(0.0, 1.0);
         for frame in 1..=200 {
             p.advance(f64::from(frame) * 50.0, 1.0);

@@ -2,7 +2,8 @@
 //! (`boot_from`, pure and tested natively), and writing the link back as the user works. The link
 //! format itself belongs to `sim::link`, shared with the CLI.
 
-use sim::{link, Algorithm, Scenario, SimTime};
+use sim::scenario::Variant;
+use sim::{link, Scenario, SimTime};
 
 /// Where the last scenario that ran is kept, so a bad link never costs the user their work.
 const LAST_SCENARIO_KEY: &str = "scalelab.last-scenario";
@@ -17,8 +18,8 @@ pub struct Boot {
     pub at: SimTime,
     /// true when a valid link was opened (the page then starts paused at its position)
     pub from_link: bool,
-    /// the split view's second algorithm
-    pub compare_with: Option<Algorithm>,
+    /// the split view's second run
+    pub compare_with: Option<Variant>,
     /// what went wrong with the link, in words for the banner
     pub banner: Option<String>,
 }
@@ -66,12 +67,12 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
     }
 }
 
-/// What a link reopens: the scenario, the moment, and the split view's second algorithm.
+/// What a link reopens: the scenario, the moment, and the split view's second run.
 #[derive(Clone, Copy)]
 pub struct View<'a> {
     pub scenario: &'a Scenario,
     pub at: SimTime,
-    pub compare_with: Option<Algorithm>,
+    pub compare_with: Option<Variant>,
 }
 
 /// The full address that reopens `view`; `embed` adds `?embed=1`.
@@ -173,15 +174,13 @@ mod tests {
     #[test]
     fn urls_and_snippets_reopen_the_same_run() {
         let s = Scenario::default();
-        let view = View { scenario: &s, at: SimTime::from_secs(2), compare_with: Some(Algorithm::Random) };
+        let random = Variant::Algorithm(sim::Algorithm::Random);
+        let view = View { scenario: &s, at: SimTime::from_secs(2), compare_with: Some(random) };
         let url = url_for("http://127.0.0.1:8080/", view, false);
         let run = link::decode(&url).unwrap();
-        assert_eq!(
-            (run.scenario.get(), run.at, run.compare_with),
-            (&s, SimTime::from_secs(2), Some(Algorithm::Random))
-        );
+        assert_eq!((run.scenario.get(), run.at, run.compare_with), (&s, SimTime::from_secs(2), Some(random)));
         let b = boot_from("", &url, None);
-        assert_eq!(b.compare_with, Some(Algorithm::Random));
+        assert_eq!(b.compare_with, Some(random));
         let snippet = embed_snippet("http://127.0.0.1:8080/", View { at: SimTime::ZERO, ..view });
         assert!(snippet.starts_with("<iframe src=\"http://127.0.0.1:8080/?embed=1#v1."), "{snippet}");
     }

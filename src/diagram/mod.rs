@@ -1,10 +1,26 @@
 //! The live diagram: stateless SVG drawn from a snapshot and its layout. Nodes, links, a dot for
 //! each request on a link (blue going out, green answered, amber refused with 503, red failed,
-//! grey abandoned by its client) and a ring for each heartbeat. Servers can be clicked.
+//! grey abandoned by its client) and a ring for each heartbeat. When sessions are modelled, the
+//! dots of a request on its way or answered take their user's colour instead, so a student can
+//! follow one user. Servers, the session store and request dots can be clicked.
 
 use crate::layout::{self, Detail, Layout, NodeBox, Orientation};
 use sim::snapshot::{Fault, Gauges, HealthState, NodeKind, NodeView, RequestStatus, Snapshot};
 use yew::prelude::*;
+
+/// What can be picked on the diagram, for its inspector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    Server(u32),
+    SessionStore,
+    /// a user, picked by clicking one of their requests
+    User(u32),
+}
+
+/// A user's own colour: hues spread by the golden angle, so neighbouring ids differ clearly.
+pub fn user_colour(user: u32) -> String {
+    format!("hsl({:.0}, 70%, 42%)", (f64::from(user) * 137.508) % 360.0)
+}
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
@@ -12,12 +28,14 @@ pub struct DiagramProps {
     /// the balancing algorithm's name, shown on the balancer
     pub balancer_caption: AttrValue,
     pub orientation: Orientation,
-    /// the server the user picked, drawn highlighted
+    /// what the student picked, drawn highlighted
     #[prop_or_default]
-    pub selected: Option<u32>,
-    /// a server was clicked (its id)
+    pub selected: Option<Selection>,
     #[prop_or_default]
-    pub on_select: Callback<u32>,
+    pub on_select: Callback<Selection>,
+    /// colour requests by user (sessions are modelled)
+    #[prop_or_default]
+    pub colour_by_user: bool,
 }
 
 #[function_component(Diagram)]
@@ -34,16 +52,40 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let class = classes!("heartbeat", if h.passed { "passed" } else { "missed" });
         html! { <circle class={class} cx={fmt(x)} cy={fmt(y)} r="7" /> }
     });
+    let followed = match props.selected {
+        Some(Selection::User(user)) => Some(user),
+        _ => None,
+    };
     let dots = snap.requests.iter().map(|r| {
         let (x, y) = layout::point_on_link(&lay, snap.links[r.link], r.position);
-        let class = match r.status {
-            RequestStatus::Outbound => "dot outbound",
-            RequestStatus::Answered => "dot answered",
-            RequestStatus::Refused => "dot refused",
-            RequestStatus::Failed => "dot failed",
-            RequestStatus::Abandoned => "dot abandoned",
+        let status = match r.status {
+            RequestStatus::Outbound => "outbound",
+            RequestStatus::Answered => "answered",
+            RequestStatus::Refused => "refused",
+            RequestStatus::Failed => "failed",
+            RequestStatus::Abandoned => "abandoned",
         };
-        html! { <circle key={r.serial.to_string()} class={class} cx={fmt(x)} cy={fmt(y)} r="5" /> }
+        if !props.colour_by_user {
+            return html! { <circle key={r.serial.to_string()} class={classes!("dot", status)} cx={fmt(x)} cy={fmt(y)} r="5" /> };
+        }
+        // Errors keep their colours; a request on its way or answered wears its user's.
+        let style = matches!(r.status, RequestStatus::Outbound | RequestStatus::Answered)
+            .then(|| format!("fill:{}", user_colour(r.user)));
+        let class = classes!(
+            "dot",
+            "by-user",
+            status,
+            (followed == Some(r.user)).then_some("followed"),
+            followed.is_some_and(|u| u != r.user).then_some("faded"),
+        );
+        let user = r.user;
+        let onclick = props.on_select.reform(move |_: MouseEvent| Selection::User(user));
+        html! {
+            <circle key={r.serial.to_string()} {class} {style} {onclick} data-user={user.to_string()}
+                    cx={fmt(x)} cy={fmt(y)} r={if followed == Some(user) { "8" } else { "6" }}>
+                <title>{ format!("User {}'s request: click to see their session and cookies", user + 1) }</title>
+            </circle>
+        }
     });
     let hidden = snap.requests_on_links - snap.requests.len();
     html! {
@@ -119,8 +161,34 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
             </g>
         },
         NodeKind::Server { id } => {
-            let onclick = props.on_select.reform(move |_: MouseEvent| id);
-            server_view(id, g, b, lay.server_detail, props.selected == Some(id), onclick)
+            let onclick = props.on_select.reform(move |_: MouseEvent| Selection::Server(id));
+            server_view(id, g, b, lay.server_detail, props.selected == Some(Selection::Server(id)), onclick)
+        }
+        NodeKind::SessionStore => {
+            let onclick = props.on_select.reform(|_: MouseEvent| Selection::SessionStore);
+            let class = classes!(
+                "node",
+                "store",
+                heat_class(g.utilisation),
+                (g.fault != Fault::None).then_some("faulty"),
+                (props.selected == Some(Selection::SessionStore)).then_some("selected"),
+            );
+            let state = if g.fault == Fault::Crashed {
+                "down".to_string()
+            } else {
+                format!("{:.0}% busy", g.utilisation * 100.0)
+            };
+            let cx = b.x + b.w / 2.0;
+            html! {
+                <g class={class} {onclick} data-node="session-store">
+                    <title>{ format!("Session store: {state}, {}/{} threads busy, {}/{} queued, {} operations. Click to crash or recover it.",
+                                     g.busy_slots, g.slots, g.queue_len, g.queue_limit, g.served) }</title>
+                    <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="10" />
+                    <text class="title" x={fmt(cx)} y={fmt(b.y + 24.0)}>{ "Session store" }</text>
+                    <text class="sub" x={fmt(cx)} y={fmt(b.y + 46.0)}>{ state }</text>
+                    <text class="sub" x={fmt(cx)} y={fmt(b.y + 68.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
+                </g>
+            }
         }
     }
 }

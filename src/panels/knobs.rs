@@ -1,7 +1,7 @@
 //! The knob panel: the scenario's settings as form fields. An edit is parsed and validated by
 //! `apply_knob` (pure, tested natively); a bad value is named beside its field and changes nothing.
 
-use sim::scenario::{limits, SessionMode};
+use sim::scenario::{limits, SessionMode, Variant};
 use sim::{Algorithm, Scenario, ServiceTime};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -59,6 +59,9 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
                 .find(|m| session_mode_key(*m) == raw)
                 .ok_or_else(|| KnobError { field, message: format!("unknown session mode “{raw}”") })?;
         }
+        "sessions.store.latency_ms" => s.sessions.store.latency_ms = number(raw, field, decimal)?,
+        "sessions.store.op_ms" => s.sessions.store.op_ms = number(raw, field, decimal)?,
+        "sessions.store.concurrency" => s.sessions.store.concurrency = number(raw, field, whole)?,
         "health_check.interval_ms" => s.health_check.interval_ms = number(raw, field, decimal)?,
         "health_check.fall" => s.health_check.fall = number(raw, field, whole)?,
         "health_check.rise" => s.health_check.rise = number(raw, field, whole)?,
@@ -92,6 +95,7 @@ pub fn session_mode_key(mode: SessionMode) -> &'static str {
         SessionMode::StickyCookie => "sticky_cookie",
         SessionMode::SourceAddress => "source_address",
         SessionMode::SignedCookie => "signed_cookie",
+        SessionMode::Database => "database",
     }
 }
 
@@ -101,11 +105,11 @@ pub struct KnobsProps {
     pub error: Option<KnobError>,
     /// (field, raw text): the app applies it with `apply_knob`
     pub on_edit: Callback<(&'static str, String)>,
-    /// the split view's second algorithm
+    /// the split view's second run
     #[prop_or_default]
-    pub compare_with: Option<Algorithm>,
+    pub compare_with: Option<Variant>,
     #[prop_or_default]
-    pub on_compare: Callback<Option<Algorithm>>,
+    pub on_compare: Callback<Option<Variant>>,
     /// servers in the running pool (the Servers knob scales it without a restart)
     #[prop_or_default]
     pub pool_size: Option<u32>,
@@ -177,7 +181,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
         let cb = props.on_compare.clone();
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
-            cb.emit(Algorithm::from_key(&select.value()));
+            cb.emit(Variant::from_key(&select.value()));
         })
     };
     let kind_key = match s.servers.service {
@@ -198,11 +202,15 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 <span class="name">{ "Compare side by side with" }</span>
                 <select onchange={compare} data-field="compare_with">
                     <option value="" selected={props.compare_with.is_none()}>{ "nothing (one run)" }</option>
-                    { for Algorithm::ALL.iter().filter(|&&a| a != algorithm).map(|a| html! {
-                        <option value={a.key()} selected={props.compare_with == Some(*a)}>{ a.label() }</option>
+                    { for [("Balancing algorithm", true), ("Where sessions live", false)].into_iter().map(|(group, by_algorithm)| html! {
+                        <optgroup label={group}>
+                            { for Variant::all_but(s).into_iter()
+                                .filter(|v| matches!(v, Variant::Algorithm(_)) == by_algorithm)
+                                .map(|v| html! { <option value={v.key()} selected={props.compare_with == Some(v)}>{ v.label() }</option> }) }
+                        </optgroup>
                     }) }
                 </select>
-                <span class="hint">{ "the same requests, balanced both ways, in lockstep" }</span>
+                <span class="hint">{ "the same requests, two ways, in lockstep" }</span>
             </label>
             { field("servers.count", "Servers", props.pool_size.unwrap_or(s.servers.count).to_string(), "1",
                     format!("1 to {}; changes the running pool, no restart", limits::MAX_SERVERS)) }
@@ -238,6 +246,15 @@ pub fn knobs(props: &KnobsProps) -> Html {
             <h3>{ "Sessions" }</h3>
             { select("sessions.mode", "Where sessions live",
                      SessionMode::ALL.iter().map(|m| (session_mode_key(*m), m.label())).collect(), session_mode_key(s.sessions.mode)) }
+            if s.sessions.mode == SessionMode::Database {
+                <p class="follows">{ "Follows Flask-Session 0.8 on Redis 7: read at the start of each request, written at its end" }</p>
+                { field("sessions.store.latency_ms", "Store latency (ms)", s.sessions.store.latency_ms.to_string(), "0.05",
+                        "server to store, one way".into()) }
+                { field("sessions.store.op_ms", "Store time per read or write (ms)", s.sessions.store.op_ms.to_string(), "0.05",
+                        "raise it to overload the store".into()) }
+                { field("sessions.store.concurrency", "Store threads", s.sessions.store.concurrency.to_string(), "1",
+                        "Redis runs commands on one".into()) }
+            }
             <h3>{ "Health checks" }</h3>
             { checkbox("health_check.enabled", "Heartbeats", s.health_check.enabled, "HAProxy check: defaults inter 2 s, fall 3, rise 2") }
             if s.health_check.enabled {

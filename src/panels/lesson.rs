@@ -63,6 +63,10 @@ pub const LESSONS: &[LessonText] = &[
              inserts (HAProxy cookie SERVERID insert) or by the client's address (a stick table). That \
              works until the server dies: its users are sent elsewhere and lose their sessions, and a few \
              heavy users can leave one server much busier than the rest.",
+            "A shared session store (Flask-Session on Redis, or a database table) lets any server serve any \
+             user: each request reads its session there first and writes it back at the end. A server crash \
+             loses nothing, but every request pays two round trips, and the store is one more machine that \
+             can be overloaded or go down, taking every request with it.",
             "Flask's default keeps the session in the client: a cookie signed with the app's secret key. Any \
              server with the key can read it, so a crash loses nothing, but every request carries the \
              cookie's bytes, and a user who edits it breaks the signature.",
@@ -70,11 +74,16 @@ pub const LESSONS: &[LessonText] = &[
         presets: &[
             ("sessions-on-server", "In server memory, no affinity"),
             ("sessions-sticky", "Sticky, server 2 crashes"),
+            ("sessions-database", "Session store, server 2 crashes"),
             ("sessions-signed-cookie", "Signed cookie, server 2 crashes"),
         ],
         try_this: &[
-            "Load each preset and compare sessions lost and checkouts in the totals.",
+            "Load a preset, then press Compare under the charts: the same traffic with the session in each place.",
             "In the sticky preset, set Users to 6: how even is the load now?",
+            "Click a request dot: each user has a colour. See their cookies, then, with signed cookies, change \
+             user_id in the payload and put it back without the key. What does the next request find?",
+            "In the session store preset, click the store and crash it. What fails, and is anything lost?",
+            "Raise “Store time per read or write” to 3 ms: the servers look busy, but whose fault is it?",
             "In the cookie lab below, change one character of the cookie's payload. Why does Flask refuse it?",
         ],
     },

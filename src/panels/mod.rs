@@ -8,4 +8,7 @@ pub mod dialog;
 pub mod knobs;
 pub mod lesson;
 pub mod server_panel;
+pub mod sessions_compare;
 pub mod stats;
+pub mod store_panel;
+pub mod user_panel;

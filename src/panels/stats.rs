@@ -10,6 +10,8 @@ pub struct StatsProps {
     pub cost_dollars: f64,
     pub server_hours: f64,
     pub servers: usize,
+    /// the busiest server's requests over the mean
+    pub busiest_over_mean: f64,
 }
 
 #[function_component(Stats)]
@@ -28,8 +30,20 @@ pub fn stats(props: &StatsProps) -> Html {
                 </span>
                 <span class="ok" title="Journeys that reached the checkout">{ format!("{} checkouts", c.checkouts) }</span>
                 <span title="Session cookie bytes per request">
-                    { format!("{:.0} cookie bytes/request", c.cookie_bytes as f64 / c.arrived.max(1) as f64) }
+                    { format!("{:.0} cookie bytes/request", c.cookie_bytes_per_request()) }
                 </span>
+                <span title="The busiest server's requests served over the mean of all servers: 1 is perfect balance">
+                    { format!("busiest server {:.2}× the mean", props.busiest_over_mean) }
+                </span>
+            }
+            if c.cookies_rejected > 0 {
+                <span class="bad" title="Edited session cookies whose signature the servers refused">{ format!("{} cookies rejected", c.cookies_rejected) }</span>
+            }
+            if c.store_ops > 0 || c.store_errors > 0 {
+                <span title="Reads and writes the session store finished, and the time each answered request spent on trips to it">
+                    { format!("session store: {} operations, {:.2} ms/request", c.store_ops, c.store_ms_per_answered()) }
+                </span>
+                <span class="bad" title="Requests that failed (500) because the session store was down or full">{ format!("{} failed on the store", c.store_errors) }</span>
             }
             if c.retried > 0 {
                 <span title="Refused requests the balancer tried again on another server">{ format!("{} retried", c.retried) }</span>

@@ -219,7 +219,7 @@ await test('the split view runs the same requests under two algorithms, in locks
   const page = await open(base + '#' + (await freshLink()));
   await page.click('.lesson >> text=Start over');
   await page.selectOption("[data-field='servers.service.kind']", 'log_normal');
-  await page.selectOption("[data-field='compare_with']", 'least_connections');
+  await page.selectOption("[data-field='compare_with']", 'algorithm:least_connections');
   await page.waitForFunction(() => document.querySelectorAll('svg.diagram').length === 2);
   await page.selectOption('.controls select', { label: '10× fast' });
   await page.click('.controls button.primary'); // a link opens paused: play
@@ -263,6 +263,63 @@ await test('the cookie lab verifies a Flask cookie and refuses a tampered one', 
   await page.click('text=Sticky, server 2 crashes');
   await page.waitForFunction(() => document.querySelector("[data-field='sessions.mode']").value === 'sticky_cookie');
   await shot(page, 'lesson-sessions');
+  await page.close();
+});
+
+await test('a crashed session store fails requests but loses no session', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'sessions');
+  await page.click('text=Session store, server 2 crashes');
+  await page.waitForSelector("[data-node='session-store']");
+  await page.selectOption('.controls select', { label: '10× fast' });
+  await page.click("[data-node='session-store']");
+  await page.click('.server-panel button:has-text("Crash")');
+  await page.waitForFunction(() => document.querySelector('.timeline').textContent.includes('crash the session store'));
+  await page.waitForFunction(() => /[1-9]\d* failed on the store/.test(document.querySelector('.stats').textContent), null, { timeout: 15000 });
+  const stats = await page.textContent('.stats');
+  check(stats.includes('0 sessions lost'), `sessions lost with a store: ${stats}`);
+  check(await page.locator('.node.store.faulty').count() === 1, 'the store is not drawn down');
+  await shot(page, 'session-store-crashed');
+  await page.click('.server-panel button:has-text("Recover")');
+  await page.close();
+});
+
+await test('a request dot opens its user; a cookie edited without the key is rejected', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'sessions');
+  await page.click('text=Signed cookie, server 2 crashes');
+  await page.selectOption('.controls select', { label: '2× fast' });
+  await page.waitForFunction(() => /[1-9]\d* cookie bytes\/request/.test(document.querySelector('.stats').textContent), null, { timeout: 15000 });
+  await page.click('.controls button.primary'); // pause, so the dots hold still
+  const dot = page.locator('circle.dot.by-user.outbound').first();
+  const user = Number(await dot.getAttribute('data-user'));
+  await dot.dispatchEvent('click'); // dots overlap: click this one, not whichever is on top
+  await page.waitForSelector('.user-panel');
+  const panel = await page.textContent('.user-panel');
+  check(panel.includes(`User ${user + 1}`), panel);
+  // The user's cookie may not be set yet (a first request); wait for one that is.
+  await page.click('.controls button.primary'); // play
+  await page.waitForSelector('.user-panel .cookie-editor', { timeout: 15000 });
+  check((await page.textContent('.user-panel')).includes('signature valid'), 'the real cookie does not verify');
+  await page.fill('.cookie-editor textarea', `{"user_id":${user === 1 ? 2 : 1},"cart":[]}`);
+  await page.click('text=Put it in the user\'s browser');
+  await page.waitForFunction(() => /[1-9]\d* cookies rejected/.test(document.querySelector('.stats').textContent), null, { timeout: 30000 });
+  await shot(page, 'cookie-rejected');
+  await page.close();
+});
+
+await test('a sessions scenario compares every mode on the same traffic', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'sessions');
+  await page.click('text=Sticky, server 2 crashes');
+  await page.click('.sessions-compare button');
+  await page.waitForSelector('.compare-table');
+  const modes = await page.$$eval('.compare-table thead th[scope=col]', r => r.map(x => x.textContent));
+  check(modes.length === 5 && modes.includes('session store'), modes.join(' | '));
+  const lost = await page.$$eval('.compare-table tbody tr:first-child td', r => r.map(x => Number(x.textContent)));
+  // Server 1 crashes halfway: memory loses most, sticky loses some, the store and cookies none.
+  check(lost[0] > 100 && lost[1] > 0 && lost[3] === 0 && lost[4] === 0, `lost ‰: ${lost}`);
+  await page.locator('.sessions-compare').screenshot({ path: join(artifacts, 'sessions-compare.png') });
   await page.close();
 });
 

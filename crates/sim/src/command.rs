@@ -44,6 +44,15 @@ pub enum Command {
     Recover {
         server: u32,
     },
+    /// the session store goes down: operations on it fail until it recovers (its data is kept)
+    CrashStore,
+    RecoverStore,
+    /// the user's browser now holds this session cookie instead of the one the servers gave it
+    /// (a student editing a signed cookie); the next server to read it verifies it
+    SetSessionCookie {
+        user: u32,
+        cookie: String,
+    },
 }
 
 /// Why a command was refused. The run is unchanged.
@@ -51,6 +60,8 @@ pub enum Command {
 pub enum CommandError {
     TooManyServers,
     NoSuchServer(u32),
+    /// the command needs something this scenario does not have (a session store, signed cookies)
+    NotInThisScenario(&'static str),
     OutOfRange(String),
 }
 
@@ -63,6 +74,7 @@ impl fmt::Display for CommandError {
             CommandError::NoSuchServer(id) => {
                 write!(f, "server {} is not in the pool (already removed, or never existed)", id + 1)
             }
+            CommandError::NotInThisScenario(what) => write!(f, "{what}"),
             CommandError::OutOfRange(problem) => write!(f, "{problem}"),
         }
     }
@@ -70,6 +82,9 @@ impl fmt::Display for CommandError {
 
 /// Largest slow-down a `Slow` command may apply.
 pub const MAX_SLOW_FACTOR: f64 = 100.0;
+/// Browsers keep cookies up to 4096 bytes (name, value and attributes); an edited cookie longer
+/// than that would never be sent.
+pub const MAX_COOKIE_LENGTH: usize = 4_096;
 
 impl Command {
     /// Checks the command's own numbers (whether its server exists depends on the run).
@@ -98,6 +113,20 @@ impl Command {
                 within("a weight", f64::from(weight), 1.0, f64::from(limits::MAX_WEIGHT), false)
             }
             Command::Slow { factor, .. } => within("a slow-down factor", factor, 1.0, MAX_SLOW_FACTOR, false),
+            Command::SetSessionCookie { ref cookie, .. } => {
+                if cookie.len() > MAX_COOKIE_LENGTH {
+                    Err(format!(
+                        "a cookie of {} bytes is too long: browsers keep at most {} bytes",
+                        fmt_number(cookie.len() as f64),
+                        fmt_number(MAX_COOKIE_LENGTH as f64)
+                    ))
+                } else if cookie.bytes().any(|b| b <= b' ' || b == b';' || b == b',' || b >= 0x7f) {
+                    Err("a cookie value cannot hold spaces, control characters, ';', ',' or non-ASCII characters"
+                        .into())
+                } else {
+                    Ok(())
+                }
+            }
             _ => Ok(()),
         }
     }
@@ -116,6 +145,9 @@ impl Command {
             Command::Hang { server } => format!("hang server {}", server + 1),
             Command::Slow { server, factor } => format!("slow server {} down ×{factor}", server + 1),
             Command::Recover { server } => format!("recover server {}", server + 1),
+            Command::CrashStore => "crash the session store".into(),
+            Command::RecoverStore => "recover the session store".into(),
+            Command::SetSessionCookie { user, .. } => format!("edit user {}'s session cookie", user + 1),
         }
     }
 }

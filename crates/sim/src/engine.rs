@@ -9,11 +9,11 @@ use crate::components::balancer::{Balancer, RequestKey};
 use crate::components::clients::Clients;
 use crate::components::health::HealthCheck;
 use crate::components::server::{Admission, Fault, RequestSlot, Server};
-use crate::components::sessions::{SessionOutcome, Sessions};
+use crate::components::sessions::{SessionOutcome, Sessions, UserView};
 use crate::event_queue::EventQueue;
 use crate::metrics::{LatencySummary, Metrics, Summary};
 use crate::rng::Rng;
-use crate::scenario::{limits, Scenario, TimelineEntry, ValidScenario};
+use crate::scenario::{limits, Scenario, SessionMode, TimelineEntry, ValidScenario};
 use crate::snapshot::{Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
 use crate::time::SimTime;
 use crate::trace::TraceHash;
@@ -57,6 +57,12 @@ enum Event {
     },
     /// closes one simulated second of metrics
     SecondTick,
+    /// a server's read or write reaches the session store
+    AtStore(RequestRef),
+    /// the store finished the operation
+    StoreOpDone(RequestRef),
+    /// the store's answer (or its refusal) is back at the server
+    BackFromStore(RequestRef),
 }
 
 impl Event {
@@ -74,6 +80,9 @@ impl Event {
             Event::ClientTimeout(x) => (8, r(x)),
             Event::CheckStart { server } => (9, u64::from(server)),
             Event::CheckDone { server, passed } => (10, u64::from(server) << 1 | u64::from(passed)),
+            Event::AtStore(x) => (12, r(x)),
+            Event::StoreOpDone(x) => (13, r(x)),
+            Event::BackFromStore(x) => (14, r(x)),
         }
     }
 }
@@ -96,6 +105,18 @@ enum Stage {
     Stalled,
     BackToBalancer,
     BackToClient,
+    /// holds its server slot while the server reads or writes the session in the store
+    ToStore,
+    AtStore,
+    FromStore,
+}
+
+/// What a server asks the session store for: the session at the start of a request, and
+/// saving it at the end (Flask-Session's `open_session` and `save_session`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StoreOp {
+    Read,
+    Write,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +131,8 @@ enum Outcome {
     ConnectionReset,
     /// no server took traffic (503 from the balancer)
     NoServer,
+    /// the session store was down or full, so the server answered 500
+    StoreUnavailable,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -135,6 +158,13 @@ struct Request {
     timeout_scheduled: bool,
     tried: [u32; MAX_TRIES],
     tries: u8,
+    /// the server's life when the request took a slot there (a crash ends the life)
+    server_life: u32,
+    store_op: StoreOp,
+    /// the store refused the last operation
+    store_failed: bool,
+    /// when the request last left its server for the store
+    store_trip_started: SimTime,
 }
 
 /// Requests in flight, in reusable slots: a finished request frees its slot, so the table is as
@@ -210,6 +240,9 @@ pub struct Sim {
     sessions: Sessions,
     /// every server ever added, by id; removed ones stay (retired) so ids stay stable
     machines: Vec<Machine>,
+    /// the shared session store, in `SessionMode::Database` only
+    store: Option<Server>,
+    store_latency: SimTime,
     requests: RequestTable,
     /// requests the client gave up on that are still in the system
     abandoned_in_system: u64,
@@ -238,6 +271,11 @@ impl Sim {
             sessions: Sessions::new(&scenario.sessions, scenario.clients.users),
             balancer: Balancer::new(scenario.balancer.algorithm, scenario.balancer.bounded_load_percent),
             machines: Vec::new(),
+            store: (scenario.sessions.mode == SessionMode::Database).then(|| {
+                let c = &scenario.sessions.store;
+                Server::new(c.concurrency, 1.0, c.queue_limit, 0.0, SimTime::ZERO)
+            }),
+            store_latency: SimTime::from_millis_f64(scenario.sessions.store.latency_ms),
             requests: RequestTable::default(),
             abandoned_in_system: 0,
             next_serial: 0,
@@ -311,6 +349,24 @@ impl Sim {
     pub fn active_servers(&self) -> &[u32] {
         self.balancer.rotation()
     }
+    /// What the inspector shows about a user's session and cookies; None when sessions are not
+    /// modelled.
+    pub fn user_view(&self, user: u32) -> Option<UserView> {
+        self.sessions.user_view(user)
+    }
+
+    /// How evenly the servers shared the work: the busiest server's requests served over the
+    /// mean of all servers that were ever in the pool (1 is perfect balance).
+    pub fn busiest_over_mean(&self) -> f64 {
+        let served: Vec<u64> = self.machines.iter().map(|m| m.server.served()).collect();
+        let total: u64 = served.iter().sum();
+        if total == 0 {
+            return 1.0;
+        }
+        let mean = total as f64 / served.len() as f64;
+        *served.iter().max().expect("at least one server") as f64 / mean
+    }
+
     /// Servers in the pool (not removed), healthy or not, by id.
     pub fn pool(&self) -> Vec<u32> {
         (0..self.machines.len() as u32).filter(|&id| self.balancer.is_configured(id)).collect()
@@ -349,12 +405,29 @@ impl Sim {
 
     /// Sends the request along its next link, arriving after the link latency.
     fn travel(&mut self, r: RequestRef, stage: Stage, then: Event) {
-        let arrive = self.now + self.link_latency;
+        self.travel_for(r, stage, then, self.link_latency);
+    }
+
+    fn travel_for(&mut self, r: RequestRef, stage: Stage, then: Event, latency: SimTime) {
+        let arrive = self.now + latency;
         let Some(req) = self.requests.get(r) else { return };
         req.stage = stage;
         req.stage_start = self.now;
         req.stage_end = arrive;
         self.queue.push(arrive, then);
+    }
+
+    /// The request has a slot on its server: with a session store it first reads the session
+    /// there; otherwise the work starts now.
+    fn slot_granted(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        req.service_started_at = self.now;
+        req.server_life = self.machines[req.server as usize].server.life();
+        if self.store.is_some() {
+            self.send_to_store(r, StoreOp::Read);
+        } else {
+            self.start_service(r);
+        }
     }
 
     fn start_service(&mut self, r: RequestRef) {
@@ -364,8 +437,34 @@ impl Sim {
         req.stage = Stage::InService;
         req.stage_start = self.now;
         req.stage_end = done;
-        req.service_started_at = self.now;
         self.queue.push(done, Event::ServiceDone(r));
+    }
+
+    /// The server sends a read or write to the session store, holding its slot meanwhile.
+    fn send_to_store(&mut self, r: RequestRef, op: StoreOp) {
+        let Some(req) = self.requests.get(r) else { return };
+        req.store_op = op;
+        req.store_failed = false;
+        req.store_trip_started = self.now;
+        self.travel_for(r, Stage::ToStore, Event::AtStore(r), self.store_latency);
+    }
+
+    /// The store starts working on the request's operation.
+    fn start_store_op(&mut self, r: RequestRef) {
+        let Some(store) = &self.store else { return };
+        let done = self.now + SimTime::from_millis_f64(store.service_ms(self.scenario.sessions.store.op_ms));
+        let Some(req) = self.requests.get(r) else { return };
+        req.stage = Stage::AtStore;
+        req.stage_start = self.now;
+        req.stage_end = done;
+        self.queue.push(done, Event::StoreOpDone(r));
+    }
+
+    /// The store cannot take the operation (down, or its queue is full): the server hears so.
+    fn store_refused(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        req.store_failed = true;
+        self.travel_for(r, Stage::FromStore, Event::BackFromStore(r), self.store_latency);
     }
 
     /// The balancer places the request (again, after a refusal, skipping servers already tried).
@@ -403,21 +502,43 @@ impl Sim {
         }
     }
 
-    /// A service finished on a working server: answer, and give the slot to the next in line.
+    /// The work finished on a working server: with a session store the server saves the
+    /// session there first; otherwise it answers now.
     fn complete_service(&mut self, r: RequestRef) {
+        if self.store.is_some() {
+            self.send_to_store(r, StoreOp::Write);
+        } else {
+            self.answer(r);
+        }
+    }
+
+    /// The server answers the request and gives its slot to the next in line.
+    fn answer(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
         req.outcome = Outcome::Answered;
-        req.left_server_at = self.now;
         let (server, user) = (req.server as usize, req.user);
         let life = self.machines[server].server.life();
         match self.sessions.served(user, server as u32, life, self.now) {
             SessionOutcome::Lost => self.metrics.counters.sessions_lost += 1,
+            SessionOutcome::CookieRejected(_) => {
+                self.metrics.counters.sessions_lost += 1;
+                self.metrics.counters.cookies_rejected += 1;
+            }
             SessionOutcome::Found { checked_out: true } => self.metrics.counters.checkouts += 1,
             SessionOutcome::Found { checked_out: false } | SessionOutcome::NotModelled => {}
         }
+        self.leave_server(r);
+    }
+
+    /// The request leaves its server (answered, or failed by the store): the slot goes to the
+    /// next in line and the response heads back.
+    fn leave_server(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        req.left_server_at = self.now;
+        let server = req.server as usize;
         if let Some(next) = self.machines[server].server.release_slot(self.now) {
             let next = self.requests.reference(next);
-            self.start_service(next);
+            self.slot_granted(next);
         }
         self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
     }
@@ -494,6 +615,10 @@ impl Sim {
                     timeout_scheduled: false,
                     tried: [0; MAX_TRIES],
                     tries: 0,
+                    server_life: 0,
+                    store_op: StoreOp::Read,
+                    store_failed: false,
+                    store_trip_started: self.now,
                 });
                 self.next_serial += 1;
                 self.metrics.counters.cookie_bytes += self.sessions.cookie_bytes(user);
@@ -506,7 +631,7 @@ impl Sim {
                 req.reached_server_at = self.now;
                 let server = req.server as usize;
                 match self.machines[server].server.admit(r.slot, self.now) {
-                    Admission::Started => self.start_service(r),
+                    Admission::Started => self.slot_granted(r),
                     admission @ (Admission::Stalled | Admission::Queued) => {
                         let req = self.requests.get(r).expect("checked above");
                         req.stage = if admission == Admission::Stalled { Stage::Stalled } else { Stage::Queued };
@@ -538,6 +663,53 @@ impl Sim {
                     req.stage = Stage::Stalled;
                     req.stage_start = self.now;
                     self.watch_stuck(r);
+                }
+            }
+            Event::AtStore(r) => {
+                let Some(store) = self.store.as_mut() else { return };
+                match store.admit(r.slot, self.now) {
+                    Admission::Started => self.start_store_op(r),
+                    Admission::Queued | Admission::Stalled => {
+                        let Some(req) = self.requests.get(r) else { return };
+                        req.stage = Stage::AtStore;
+                        req.stage_start = self.now;
+                    }
+                    Admission::QueueFull | Admission::ConnectionRefused => self.store_refused(r),
+                }
+            }
+            Event::StoreOpDone(r) => {
+                let Some(req) = self.requests.get(r) else { return };
+                if req.stage != Stage::AtStore {
+                    return; // the store crashed while working on it
+                }
+                let Some(store) = self.store.as_mut() else { return };
+                store.service_ended(r.slot);
+                let next = store.release_slot(self.now);
+                self.metrics.counters.store_ops += 1;
+                if let Some(next) = next {
+                    let next = self.requests.reference(next);
+                    self.start_store_op(next);
+                }
+                self.travel_for(r, Stage::FromStore, Event::BackFromStore(r), self.store_latency);
+            }
+            Event::BackFromStore(r) => {
+                let Some(req) = self.requests.get(r) else { return };
+                let server = req.server as usize;
+                let (op, failed) = (req.store_op, req.store_failed);
+                self.metrics.counters.store_time_us += (self.now - req.store_trip_started).0;
+                if self.machines[server].server.life() != req.server_life {
+                    // The server crashed while it waited for the store.
+                    req.outcome = Outcome::ConnectionReset;
+                    self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
+                } else if failed {
+                    req.outcome = Outcome::StoreUnavailable;
+                    self.metrics.counters.store_errors += 1;
+                    self.leave_server(r);
+                } else {
+                    match op {
+                        StoreOp::Read => self.start_service(r),
+                        StoreOp::Write => self.answer(r),
+                    }
                 }
             }
             Event::ResponseAtBalancer(r) => {
@@ -577,6 +749,7 @@ impl Sim {
                         Outcome::ConnectionRefused
                         | Outcome::ConnectionReset
                         | Outcome::NoServer
+                        | Outcome::StoreUnavailable
                         | Outcome::Pending => self.metrics.on_failed(),
                     }
                 }
@@ -612,6 +785,9 @@ impl Sim {
                     counted += 1;
                 }
                 let cost = self.cost();
+                if let Some(store) = self.store.as_mut() {
+                    store.sample_utilisation(self.now, period);
+                }
                 let servers = counted;
                 self.metrics.close_second(self.now, total / f64::from(counted.max(1)), servers, cost);
                 self.queue.push(self.now + period, Event::SecondTick);
@@ -676,9 +852,13 @@ impl Sim {
                 limits::MAX_TIMELINE
             )));
         }
+        // Both lists stay in time order (a scenario's own timeline may hold later entries), and
+        // the new entry goes after any already set for the same moment, where a replay puts it.
         let entry = TimelineEntry { at_us: self.now.0 + 1, command };
-        self.scenario.timeline.push(entry.clone());
-        self.timeline.push_back(entry);
+        let recorded = self.scenario.timeline.partition_point(|e| e.at_us <= entry.at_us);
+        self.scenario.timeline.insert(recorded, entry.clone());
+        let pending = self.timeline.partition_point(|e| e.at_us <= entry.at_us);
+        self.timeline.insert(pending, entry);
         Ok(())
     }
 
@@ -702,6 +882,27 @@ impl Sim {
             | Command::Recover { server } => {
                 if !exists(server) {
                     return Err(CommandError::NoSuchServer(server));
+                }
+            }
+            Command::CrashStore | Command::RecoverStore => {
+                if self.store.is_none() {
+                    return Err(CommandError::NotInThisScenario(
+                        "this run has no session store: choose \"Session store (database)\" in Sessions",
+                    ));
+                }
+            }
+            Command::SetSessionCookie { user, .. } => {
+                if self.sessions.mode() != SessionMode::SignedCookie {
+                    return Err(CommandError::NotInThisScenario(
+                        "only a signed-cookie session can be edited: choose \"Signed cookie (Flask)\" in Sessions",
+                    ));
+                }
+                if user >= self.scenario.clients.users {
+                    return Err(CommandError::OutOfRange(format!(
+                        "user {} is not in this run, which has {} users",
+                        user + 1,
+                        self.scenario.clients.users
+                    )));
                 }
             }
             Command::SetArrivalRate { .. } | Command::SetAlgorithm { .. } => {}
@@ -735,7 +936,7 @@ impl Sim {
                 let started = self.machines[server as usize].server.resize(concurrency, speed, self.now);
                 for slot in started {
                     let r = self.requests.reference(slot);
-                    self.start_service(r);
+                    self.slot_granted(r);
                 }
             }
             Command::Crash { server } => {
@@ -767,6 +968,28 @@ impl Sim {
                 }
             }
             Command::Slow { server, factor } => self.machines[server as usize].server.slow_down(factor),
+            Command::CrashStore => {
+                let at_store: Vec<RequestRef> = self
+                    .requests
+                    .live()
+                    .filter(|(_, r)| r.stage == Stage::AtStore)
+                    .map(|(slot, r)| RequestRef { slot, incarnation: r.incarnation })
+                    .collect();
+                if let Some(store) = self.store.as_mut() {
+                    store.crash(self.now);
+                }
+                for r in at_store {
+                    self.store_refused(r);
+                }
+            }
+            Command::RecoverStore => {
+                if let Some(store) = self.store.as_mut() {
+                    store.recover();
+                }
+            }
+            Command::SetSessionCookie { user, cookie } => {
+                self.sessions.edit_cookie(user, cookie).map_err(CommandError::NotInThisScenario)?;
+            }
             Command::Recover { server } => {
                 let stalled = self.machines[server as usize].server.recover();
                 for slot in stalled {
@@ -863,6 +1086,31 @@ impl Sim {
                 }
             }
         }
+        // The session store, linked to every server shown.
+        let mut store_link_of_server = vec![None; self.machines.len()];
+        if let Some(store) = &self.store {
+            let store_node = nodes.len();
+            nodes.push(NodeView {
+                kind: NodeKind::SessionStore,
+                label: "Session store".into(),
+                gauges: Gauges {
+                    busy_slots: store.busy(),
+                    slots: store.concurrency(),
+                    queue_len: store.queue_len(),
+                    queue_limit: store.queue_limit(),
+                    utilisation: store.recent_utilisation(),
+                    served: store.served(),
+                    fault: store.fault(),
+                    ..Gauges::default()
+                },
+            });
+            for (id, server_link) in link_of_server.iter().enumerate() {
+                if let Some(server_link) = server_link {
+                    store_link_of_server[id] = Some(links.len());
+                    links.push(LinkView { from: links[*server_link].to, to: store_node });
+                }
+            }
+        }
         let mut requests = Vec::new();
         let mut requests_on_links = 0;
         for (_, r) in self.requests.live() {
@@ -871,7 +1119,13 @@ impl Sim {
                 Stage::ToServer => (link_of_server[r.server as usize], true, RequestStatus::Outbound),
                 Stage::BackToBalancer => (link_of_server[r.server as usize], false, response_status(r.outcome)),
                 Stage::BackToClient => (Some(0), false, response_status(r.outcome)),
-                Stage::Queued | Stage::InService | Stage::Stalled => continue,
+                Stage::ToStore => (store_link_of_server[r.server as usize], true, RequestStatus::Outbound),
+                Stage::FromStore => (
+                    store_link_of_server[r.server as usize],
+                    false,
+                    if r.store_failed { RequestStatus::Failed } else { RequestStatus::Outbound },
+                ),
+                Stage::Queued | Stage::InService | Stage::Stalled | Stage::AtStore => continue,
             };
             // Every server with a request on its link is shown (see above); never index past.
             let Some(link) = link else { continue };
@@ -883,6 +1137,7 @@ impl Sim {
             let along = ((self.now - r.stage_start).0 as f64 / span).clamp(0.0, 1.0);
             requests.push(RequestView {
                 serial: r.serial,
+                user: r.user,
                 link,
                 position: if forward { along } else { 1.0 - along },
                 status: if r.abandoned { RequestStatus::Abandoned } else { status },
@@ -898,6 +1153,7 @@ impl Sim {
             counters: self.metrics.counters,
             cost_dollars: self.cost(),
             server_hours: self.server_hours(),
+            busiest_over_mean: self.busiest_over_mean(),
         }
     }
 }
@@ -906,8 +1162,10 @@ fn response_status(outcome: Outcome) -> RequestStatus {
     match outcome {
         Outcome::Answered => RequestStatus::Answered,
         Outcome::QueueFull => RequestStatus::Refused,
-        Outcome::ConnectionRefused | Outcome::ConnectionReset | Outcome::NoServer | Outcome::Pending => {
-            RequestStatus::Failed
-        }
+        Outcome::ConnectionRefused
+        | Outcome::ConnectionReset
+        | Outcome::NoServer
+        | Outcome::StoreUnavailable
+        | Outcome::Pending => RequestStatus::Failed,
     }
 }

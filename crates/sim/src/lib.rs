@@ -6,6 +6,7 @@
 //! give the same run on every platform, natively and in WebAssembly.
 
 mod command;
+pub mod compare;
 pub mod components;
 mod engine;
 mod event_queue;

@@ -2,7 +2,7 @@
 //! text for a URL fragment. `v1.` + base64url (no padding) of raw-deflated JSON.
 //! Links made by any released version must keep opening: see the golden tests.
 
-use crate::scenario::{Algorithm, Scenario, ValidScenario, ValidationError};
+use crate::scenario::{Scenario, ValidScenario, ValidationError, Variant};
 use crate::time::SimTime;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -24,9 +24,9 @@ const DEFLATE_LEVEL: u8 = 9;
 struct LinkPayload {
     scenario: Scenario,
     at_us: u64,
-    /// the split view's second run: the same scenario under this algorithm
+    /// the split view's second run: the same scenario with this difference
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    compare_with: Option<Algorithm>,
+    compare_with: Option<Variant>,
 }
 
 /// A link that opened: a scenario ready to run and the position to run it to.
@@ -34,8 +34,8 @@ struct LinkPayload {
 pub struct SharedRun {
     pub scenario: ValidScenario,
     pub at: SimTime,
-    /// the split view's second algorithm, if the link was shared from the split view
-    pub compare_with: Option<Algorithm>,
+    /// the split view's second run, if the link was shared from the split view
+    pub compare_with: Option<Variant>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -75,7 +75,7 @@ pub fn encode(scenario: &Scenario, at: SimTime) -> String {
 }
 
 /// The link text for a scenario, a playback position and the split view's second algorithm.
-pub fn encode_view(scenario: &Scenario, at: SimTime, compare_with: Option<Algorithm>) -> String {
+pub fn encode_view(scenario: &Scenario, at: SimTime, compare_with: Option<Variant>) -> String {
     let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros(), compare_with };
     let json = serde_json::to_vec(&payload).expect("a scenario always serialises");
     let deflated = miniz_oxide::deflate::compress_to_vec(&json, DEFLATE_LEVEL);
@@ -133,10 +133,20 @@ mod tests {
 
     #[test]
     fn the_split_view_travels_in_the_link() {
+        use crate::scenario::{Algorithm, SessionMode};
         let s = Scenario::default();
-        let run = decode(&encode_view(&s, SimTime::ZERO, Some(Algorithm::LeastConnections))).unwrap();
-        assert_eq!(run.compare_with, Some(Algorithm::LeastConnections));
+        let by_algorithm = Variant::Algorithm(Algorithm::LeastConnections);
+        let run = decode(&encode_view(&s, SimTime::ZERO, Some(by_algorithm))).unwrap();
+        assert_eq!(run.compare_with, Some(by_algorithm));
         assert_eq!(decode(&encode(&s, SimTime::ZERO)).unwrap().compare_with, None);
+        let by_sessions = Variant::Sessions { sessions: SessionMode::Database };
+        assert_eq!(decode(&encode_view(&s, SimTime::ZERO, Some(by_sessions))).unwrap().compare_with, Some(by_sessions));
+        // An algorithm is written as plain text, as links from before session comparisons have it.
+        assert_eq!(serde_json::to_string(&by_algorithm).unwrap(), r#""least_connections""#);
+        assert_eq!(serde_json::to_string(&by_sessions).unwrap(), r#"{"sessions":"database"}"#);
+        for v in Variant::all_but(&s) {
+            assert_eq!(Variant::from_key(&v.key()), Some(v));
+        }
     }
 
     #[test]

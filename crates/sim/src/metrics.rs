@@ -145,6 +145,18 @@ pub struct Counters {
     /// session cookie bytes the requests carried
     #[serde(default)]
     pub cookie_bytes: u64,
+    /// edited session cookies the servers refused (each also a lost session)
+    #[serde(default)]
+    pub cookies_rejected: u64,
+    /// reads and writes the session store finished
+    #[serde(default)]
+    pub store_ops: u64,
+    /// requests that failed because the session store was down or full
+    #[serde(default)]
+    pub store_errors: u64,
+    /// time requests spent on trips to the session store, added up [µs]
+    #[serde(default)]
+    pub store_time_us: u64,
 }
 
 impl Counters {
@@ -155,6 +167,27 @@ impl Counters {
     }
     pub fn errors(&self) -> u64 {
         self.rejected + self.failed + self.timed_out
+    }
+    /// Time each answered request spent on trips to the session store [ms].
+    pub fn store_ms_per_answered(&self) -> f64 {
+        ratio(self.store_time_us as f64 / 1_000.0, self.completed)
+    }
+    /// Session cookie bytes each request carried.
+    pub fn cookie_bytes_per_request(&self) -> f64 {
+        ratio(self.cookie_bytes as f64, self.arrived)
+    }
+    /// Sessions lost per 1,000 answered requests.
+    pub fn sessions_lost_per_thousand(&self) -> f64 {
+        ratio(self.sessions_lost as f64 * 1_000.0, self.completed)
+    }
+}
+
+/// `amount / count`, or 0 when nothing was counted.
+fn ratio(amount: f64, count: u64) -> f64 {
+    if count == 0 {
+        0.0
+    } else {
+        amount / count as f64
     }
 }
 

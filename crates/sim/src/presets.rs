@@ -99,6 +99,11 @@ pub const PRESETS: &[Preset] = &[
         build: || sessions_scenario(SessionMode::StickyCookie),
     },
     Preset {
+        name: "sessions-database",
+        summary: "Sessions in a shared store (Flask-Session on Redis); server 2 crashes at 20 s and nobody notices",
+        build: || sessions_scenario(SessionMode::Database),
+    },
+    Preset {
         name: "sessions-signed-cookie",
         summary: "Sessions in a signed Flask cookie; server 2 crashes at 20 s and nobody notices",
         build: || sessions_scenario(SessionMode::SignedCookie),

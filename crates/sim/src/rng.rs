@@ -4,7 +4,7 @@
 use libm::log;
 
 /// SplitMix64: expands one 64-bit seed into well-mixed state words (Vigna's recommended seeder).
-fn splitmix64(state: &mut u64) -> u64 {
+pub fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -170,14 +170,18 @@ pub enum SessionMode {
     SourceAddress,
     /// in a cookie the client carries, signed with the app's secret key (Flask's default)
     SignedCookie,
+    /// in a shared session store that every server reads at the start of a request and writes at
+    /// its end (Flask-Session with Redis or a database table)
+    Database,
 }
 
 impl SessionMode {
-    pub const ALL: [SessionMode; 5] = [
+    pub const ALL: [SessionMode; 6] = [
         SessionMode::None,
         SessionMode::OnServer,
         SessionMode::StickyCookie,
         SessionMode::SourceAddress,
+        SessionMode::Database,
         SessionMode::SignedCookie,
     ];
 
@@ -188,7 +192,120 @@ impl SessionMode {
             SessionMode::StickyCookie => "Sticky: balancer cookie",
             SessionMode::SourceAddress => "Sticky: source address",
             SessionMode::SignedCookie => "Signed cookie (Flask)",
+            SessionMode::Database => "Session store (database)",
         }
+    }
+
+    /// A word or two, for table headings.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            SessionMode::None => "none",
+            SessionMode::OnServer => "server memory",
+            SessionMode::StickyCookie => "sticky cookie",
+            SessionMode::SourceAddress => "sticky IP",
+            SessionMode::SignedCookie => "signed cookie",
+            SessionMode::Database => "session store",
+        }
+    }
+
+    /// Whether the session lives in the memory (or on the disk) of the server that made it.
+    pub fn on_server(self) -> bool {
+        matches!(self, SessionMode::OnServer | SessionMode::StickyCookie | SessionMode::SourceAddress)
+    }
+}
+
+/// What the split view's second run changes: the same scenario and seed (so the same requests)
+/// under another balancing algorithm, or with sessions kept somewhere else. In a link, an
+/// algorithm is written as its name (as links written before session comparisons did) and a
+/// session mode as `{"sessions": mode}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Variant {
+    Algorithm(Algorithm),
+    Sessions { sessions: SessionMode },
+}
+
+impl Variant {
+    /// The second run's scenario.
+    pub fn applied_to(self, scenario: &Scenario) -> Scenario {
+        let mut s = scenario.clone();
+        match self {
+            Variant::Algorithm(algorithm) => s.balancer.algorithm = algorithm,
+            Variant::Sessions { sessions } => s.sessions.mode = sessions,
+        }
+        s
+    }
+
+    /// What the second run is called ("Least connections", "Signed cookie (Flask)").
+    pub fn label(self) -> &'static str {
+        match self {
+            Variant::Algorithm(a) => a.label(),
+            Variant::Sessions { sessions } => sessions.label(),
+        }
+    }
+
+    /// What the first run is called, in the same terms.
+    pub fn label_of_base(self, scenario: &Scenario) -> &'static str {
+        match self {
+            Variant::Algorithm(_) => scenario.balancer.algorithm.label(),
+            Variant::Sessions { .. } => scenario.sessions.mode.label(),
+        }
+    }
+
+    /// Every variant that differs from `scenario`, algorithms first.
+    pub fn all_but(scenario: &Scenario) -> Vec<Variant> {
+        let algorithms =
+            Algorithm::ALL.iter().filter(|&&a| a != scenario.balancer.algorithm).map(|&a| Variant::Algorithm(a));
+        let sessions = SessionMode::ALL
+            .iter()
+            .filter(|&&m| m != scenario.sessions.mode && m != SessionMode::None)
+            .map(|&sessions| Variant::Sessions { sessions });
+        algorithms.chain(sessions).collect()
+    }
+
+    /// A short text key for forms: `algorithm:<name>` or `sessions:<mode>` (serde names).
+    pub fn key(self) -> String {
+        match self {
+            Variant::Algorithm(a) => format!("algorithm:{}", a.key()),
+            Variant::Sessions { sessions } => {
+                format!(
+                    "sessions:{}",
+                    serde_json::to_value(sessions).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+                )
+            }
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Variant> {
+        let (kind, name) = key.split_once(':')?;
+        match kind {
+            "algorithm" => Algorithm::from_key(name).map(Variant::Algorithm),
+            "sessions" => serde_json::from_value(serde_json::Value::String(name.into()))
+                .ok()
+                .map(|sessions| Variant::Sessions { sessions }),
+            _ => None,
+        }
+    }
+}
+
+/// The shared session store of `SessionMode::Database`: one node, like a Redis instance, that
+/// works on `concurrency` operations at a time (Redis runs commands on one thread) and queues
+/// the rest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionStoreConfig {
+    /// one way between a server and the store [ms] (same data centre: about 0.25 ms)
+    pub latency_ms: f64,
+    /// the store's time for one read or write [ms]
+    pub op_ms: f64,
+    pub concurrency: u32,
+    /// operations that may wait; past it the store refuses and the request fails
+    pub queue_limit: u32,
+}
+
+impl Default for SessionStoreConfig {
+    fn default() -> Self {
+        SessionStoreConfig { latency_ms: 0.25, op_ms: 0.1, concurrency: 1, queue_limit: 10_000 }
     }
 }
 
@@ -198,11 +315,18 @@ pub struct SessionsConfig {
     pub mode: SessionMode,
     /// how long a stick-table entry outlives its last use [ms] (the HAProxy docs' example: 30 min)
     pub stick_table_expire_ms: f64,
+    /// the session store, used in `SessionMode::Database`
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub store: SessionStoreConfig,
 }
 
 impl Default for SessionsConfig {
     fn default() -> Self {
-        SessionsConfig { mode: SessionMode::None, stick_table_expire_ms: 1_800_000.0 }
+        SessionsConfig {
+            mode: SessionMode::None,
+            stick_table_expire_ms: 1_800_000.0,
+            store: SessionStoreConfig::default(),
+        }
     }
 }
 
@@ -362,6 +486,9 @@ pub mod limits {
     pub const MAX_TIMELINE: usize = 1_000;
     pub const MIN_STICK_EXPIRE_MS: f64 = 1_000.0;
     pub const MAX_STICK_EXPIRE_MS: f64 = 86_400_000.0;
+    pub const MAX_STORE_LATENCY_MS: f64 = 1_000.0;
+    pub const MIN_STORE_OP_MS: f64 = 0.001;
+    pub const MAX_STORE_OP_MS: f64 = 10_000.0;
 }
 
 /// One problem with a scenario: which field, what it holds, and what it may hold.
@@ -488,6 +615,11 @@ impl Scenario {
             MAX_STICK_EXPIRE_MS,
             false,
         );
+        let store = &self.sessions.store;
+        c.float("sessions.store.latency_ms", store.latency_ms, 0.0, MAX_STORE_LATENCY_MS, false);
+        c.float("sessions.store.op_ms", store.op_ms, MIN_STORE_OP_MS, MAX_STORE_OP_MS, false);
+        c.int("sessions.store.concurrency", store.concurrency, 1, MAX_CONCURRENCY);
+        c.int("sessions.store.queue_limit", store.queue_limit, 0, MAX_QUEUE_LIMIT);
         if self.timeline.len() > MAX_TIMELINE {
             c.0.push(ValidationError {
                 field: "timeline",

@@ -126,24 +126,41 @@ fn timestamp_bytes(timestamp: u64) -> Vec<u8> {
     bytes[first..].to_vec()
 }
 
-/// Signs `payload` as Flask would at `timestamp` (Unix seconds).
-pub fn sign(secret: &[u8], salt: &str, payload: &Value, timestamp: u64) -> Result<String, CookieError> {
+/// The payload part of a cookie: compact JSON, zlib-compressed (and marked by a leading `.`)
+/// when that is shorter, in base64url.
+fn payload_part(payload: &Value) -> String {
     let json = flask_json(payload);
     let compressed = miniz_oxide::deflate::compress_to_vec_zlib(json.as_bytes(), ZLIB_LEVEL);
     // itsdangerous keeps the compressed form only when it saves more than the marker costs.
-    let body = if compressed.len() < json.len() - 1 {
+    if compressed.len() < json.len() - 1 {
         format!(".{}", URL_SAFE_NO_PAD.encode(compressed))
     } else {
         URL_SAFE_NO_PAD.encode(json.as_bytes())
-    };
-    let signed_part = format!("{body}.{}", URL_SAFE_NO_PAD.encode(timestamp_bytes(timestamp)));
-    let mac = signature(secret, salt, &signed_part).finalize().into_bytes();
-    let cookie = format!("{signed_part}.{}", URL_SAFE_NO_PAD.encode(mac));
+    }
+}
+
+fn within_size(cookie: String) -> Result<String, CookieError> {
     let header_bytes = COOKIE_NAME.len() + 1 + cookie.len();
     if header_bytes > MAX_COOKIE_BYTES {
         return Err(CookieError::TooLarge { bytes: header_bytes });
     }
     Ok(cookie)
+}
+
+/// Signs `payload` as Flask would at `timestamp` (Unix seconds).
+pub fn sign(secret: &[u8], salt: &str, payload: &Value, timestamp: u64) -> Result<String, CookieError> {
+    let signed_part = format!("{}.{}", payload_part(payload), URL_SAFE_NO_PAD.encode(timestamp_bytes(timestamp)));
+    let mac = signature(secret, salt, &signed_part).finalize().into_bytes();
+    within_size(format!("{signed_part}.{}", URL_SAFE_NO_PAD.encode(mac)))
+}
+
+/// What a student without the key can do: put another payload in a cookie and keep its
+/// timestamp and signature (which then no longer match).
+pub fn replace_payload(cookie: &str, payload: &Value) -> Result<String, CookieError> {
+    decode_unverified(cookie)?;
+    let (signed_part, sig) = cookie.trim().rsplit_once('.').expect("decoded above");
+    let (_, timestamp) = signed_part.rsplit_once('.').expect("decoded above");
+    within_size(format!("{}.{timestamp}.{sig}", payload_part(payload)))
 }
 
 /// Reads a cookie's payload and timestamp without checking its signature.
@@ -231,6 +248,10 @@ mod tests {
             Err(CookieError::FromTheFuture { ahead_s: 100 })
         );
         assert!(matches!(verify(secret, FLASK_SALT, "not-a-cookie", None, 0), Err(CookieError::Malformed(_))));
+        let forged = replace_payload(&cookie, &json!({"user_id": 1})).unwrap();
+        assert_eq!(decode_unverified(&forged).unwrap().payload, json!({"user_id": 1}));
+        assert_eq!(verify(secret, FLASK_SALT, &forged, None, 0), Err(CookieError::BadSignature));
+        assert_eq!(replace_payload(&cookie, &json!({"user_id": 42})).unwrap(), cookie, "same payload, same cookie");
         let big = json!({"blob": (0..3_000).map(|i| i.to_string()).collect::<Vec<_>>()});
         assert!(matches!(sign(secret, FLASK_SALT, &big, 0), Err(CookieError::TooLarge { .. })));
     }

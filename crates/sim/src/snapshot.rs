@@ -15,6 +15,8 @@ pub enum NodeKind {
     Server {
         id: u32,
     },
+    /// the shared session store every server reads and writes (sessions in a database)
+    SessionStore,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,6 +112,8 @@ pub enum RequestStatus {
 pub struct RequestView {
     /// the request's serial number, stable for its whole life (for colouring and picking)
     pub serial: u64,
+    /// the user who sent it
+    pub user: u32,
     /// index into `Snapshot::links`
     pub link: usize,
     /// 0 at the link's `from` node, 1 at its `to` node
@@ -131,4 +135,6 @@ pub struct Snapshot {
     pub cost_dollars: f64,
     /// every server's time in the pool so far, added up [h]
     pub server_hours: f64,
+    /// the busiest server's requests served over the mean (see `Sim::busiest_over_mean`)
+    pub busiest_over_mean: f64,
 }

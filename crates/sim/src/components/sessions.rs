@@ -1,13 +1,16 @@
 //! Where each user's session lives, and what happens to it: on the server that made it, pinned
 //! there by the balancer (HAProxy `cookie SERVERID insert indirect nocache`, or a source-address
-//! stick table with an expiry), or carried by the client in a Flask signed cookie. Each user's
-//! visit is a journey (log in, browse, add to cart, check out); a request that finds no session
-//! sends the user back to the login page.
+//! stick table with an expiry), in a shared session store, or carried by the client in a Flask
+//! signed cookie. Each user's visit is a journey (log in, browse, add to cart, check out); a
+//! request that finds no session sends the user back to the login page.
 
+use crate::rng::splitmix64;
 use crate::scenario::{SessionMode, SessionsConfig};
-use crate::session_cookie;
+use crate::session_cookie::{self, CookieError};
 use crate::time::SimTime;
-use serde_json::json;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// The steps of a visit, in order; after checking out the user browses again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,10 +30,28 @@ impl JourneyStep {
             JourneyStep::CheckOut => JourneyStep::Browse,
         }
     }
+
+    /// A valid cookie carries a logged-in session: a user at the login page moves on.
+    fn max_with_login_done(self) -> JourneyStep {
+        if self == JourneyStep::LogIn {
+            JourneyStep::Browse
+        } else {
+            self
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JourneyStep::LogIn => "log in",
+            JourneyStep::Browse => "browse",
+            JourneyStep::AddToCart => "add to cart",
+            JourneyStep::CheckOut => "check out",
+        }
+    }
 }
 
 /// What one answered request found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum SessionOutcome {
     /// sessions are not modelled in this scenario
     NotModelled,
@@ -38,6 +59,9 @@ pub enum SessionOutcome {
     Found { checked_out: bool },
     /// no session where the request landed: the user is back at the login page, cart empty
     Lost,
+    /// the server refused the session cookie the user's browser sent (an edited one) and handed
+    /// out an empty session, as Flask does
+    CookieRejected(CookieError),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -50,7 +74,11 @@ struct UserSession {
     cookie_server: Option<u32>,
     /// the stick-table entry for the user's address: server, last used
     stuck_to: Option<(u32, SimTime)>,
-    /// size of the session cookie the client carries [bytes]
+    /// sessions this user has started (names the session id a server-side session gets)
+    sessions_started: u32,
+    /// when the servers last signed the user's cookie [whole simulated seconds]
+    signed_at_s: u64,
+    /// size of the signed session cookie the client carries [bytes]
     cookie_bytes: u32,
 }
 
@@ -62,6 +90,8 @@ impl Default for UserSession {
             home: None,
             cookie_server: None,
             stuck_to: None,
+            sessions_started: 0,
+            signed_at_s: 0,
             cookie_bytes: 0,
         }
     }
@@ -71,12 +101,34 @@ impl Default for UserSession {
 pub const DEMO_SECRET: &str = "scalelab-demo-secret";
 /// Simulated time 0 as a Unix time, for cookie timestamps: 2026-01-01T00:00:00Z.
 pub const EPOCH_UNIX_S: u64 = 1_767_225_600;
+/// Flask-Session's session id: `secrets.token_urlsafe(32)`, 43 characters.
+const SESSION_ID_CHARS: u64 = 43;
+/// The balancer's cookie under cookie persistence (HAProxy `cookie SERVERID`).
+const SERVERID: &str = "SERVERID";
+
+/// What the inspector shows about one user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserView {
+    pub user: u32,
+    /// the step the user's next request takes
+    pub next_step: JourneyStep,
+    pub cart_items: u32,
+    /// the server holding a server-side session, if any
+    pub home_server: Option<u32>,
+    /// the `Cookie` header the user's next request carries ("" when none)
+    pub cookie_header: String,
+    /// the signed session cookie alone (signed-cookie mode), and whether a student edited it
+    pub session_cookie: Option<String>,
+    pub edited: bool,
+}
 
 pub struct Sessions {
     mode: SessionMode,
     stick_expiry: SimTime,
     /// by user id; empty when sessions are not modelled
     users: Vec<UserSession>,
+    /// cookies a student put in a user's browser, waiting for that user's next request
+    edited_cookies: BTreeMap<u32, String>,
 }
 
 impl Sessions {
@@ -86,6 +138,7 @@ impl Sessions {
             mode: config.mode,
             stick_expiry: SimTime::from_millis_f64(config.stick_table_expire_ms),
             users: if modelled { vec![UserSession::default(); users as usize] } else { Vec::new() },
+            edited_cookies: BTreeMap::new(),
         }
     }
 
@@ -102,7 +155,7 @@ impl Sessions {
             SessionMode::SourceAddress => {
                 u.stuck_to.filter(|&(_, used)| now - used <= self.stick_expiry).map(|(s, _)| s)
             }
-            SessionMode::None | SessionMode::OnServer | SessionMode::SignedCookie => None,
+            SessionMode::None | SessionMode::OnServer | SessionMode::SignedCookie | SessionMode::Database => None,
         };
         pinned.filter(|&s| in_rotation(s))
     }
@@ -114,25 +167,56 @@ impl Sessions {
         match self.mode {
             SessionMode::StickyCookie => u.cookie_server = Some(server),
             SessionMode::SourceAddress => u.stuck_to = Some((server, now)),
-            SessionMode::None | SessionMode::OnServer | SessionMode::SignedCookie => {}
+            SessionMode::None | SessionMode::OnServer | SessionMode::SignedCookie | SessionMode::Database => {}
         }
+    }
+
+    /// A student puts `cookie` in the user's browser in place of the session cookie. Refused
+    /// unless sessions travel in signed cookies (the only mode whose cookie holds the session).
+    pub fn edit_cookie(&mut self, user: u32, cookie: String) -> Result<(), &'static str> {
+        if self.mode != SessionMode::SignedCookie {
+            return Err("only a signed-cookie session can be edited: choose \"Signed cookie (Flask)\" in Sessions");
+        }
+        if user as usize >= self.users.len() {
+            return Err("there is no such user in this run");
+        }
+        self.edited_cookies.insert(user, cookie);
+        Ok(())
     }
 
     /// A server answered the user's request; `server_life` is that server's present life.
     pub fn served(&mut self, user: u32, server: u32, server_life: u32, now: SimTime) -> SessionOutcome {
         let mode = self.mode;
+        let edited = self.edited_cookies.remove(&user);
         let Some(u) = self.users.get_mut(user as usize) else { return SessionOutcome::NotModelled };
+        let mut rejected = None;
         let found = match mode {
             SessionMode::None => return SessionOutcome::NotModelled,
-            // The client carries the session: any server with the key can read it.
-            SessionMode::SignedCookie => true,
+            // The client carries the session: any server with the key can read it, unless a
+            // student edited it and the signature no longer matches.
+            SessionMode::SignedCookie => match edited.map(|cookie| read_edited_cookie(&cookie, now)) {
+                None => true,
+                Some(Ok(cart_items)) => {
+                    u.cart_items = cart_items;
+                    u.step = u.step.max_with_login_done();
+                    true
+                }
+                Some(Err(e)) => {
+                    rejected = Some(e);
+                    false
+                }
+            },
+            // Any server reads it from the store.
+            SessionMode::Database => true,
             SessionMode::OnServer | SessionMode::StickyCookie | SessionMode::SourceAddress => {
                 u.step == JourneyStep::LogIn || u.home == Some((server, server_life))
             }
         };
-        let cart_before = u.cart_items;
         let outcome = if found {
             let checked_out = u.step == JourneyStep::CheckOut;
+            if u.step == JourneyStep::LogIn {
+                u.sessions_started += 1;
+            }
             match u.step {
                 JourneyStep::AddToCart => u.cart_items += 1,
                 JourneyStep::CheckOut => u.cart_items = 0,
@@ -141,44 +225,135 @@ impl Sessions {
             u.step = u.step.next();
             SessionOutcome::Found { checked_out }
         } else {
-            *u = UserSession { cookie_server: u.cookie_server, stuck_to: u.stuck_to, ..UserSession::default() };
-            SessionOutcome::Lost
+            // Back at the login page with an empty session.
+            *u = UserSession {
+                cookie_server: u.cookie_server,
+                stuck_to: u.stuck_to,
+                sessions_started: u.sessions_started,
+                ..UserSession::default()
+            };
+            rejected.map_or(SessionOutcome::Lost, SessionOutcome::CookieRejected)
         };
         u.home = Some((server, server_life));
-        // The cookie's length depends only on the user and the cart (the timestamp is always four
-        // bytes), so it is signed again only when the cart changed or the session is new.
-        if mode == SessionMode::SignedCookie && (u.cookie_bytes == 0 || u.cart_items != cart_before) {
-            u.cookie_bytes = signed_cookie_bytes(user, u.cart_items, now);
+        if mode == SessionMode::SignedCookie && found {
+            // Flask sends the cookie again when the session changed; an empty session (after a
+            // loss) sets none. Its length depends only on the user and the cart.
+            u.signed_at_s = now.whole_secs();
+            u.cookie_bytes = signed_cookie(user, u.cart_items, u.signed_at_s).len() as u32;
         }
         outcome
     }
 
-    /// Session bytes the user's next request carries: the Flask cookie, or the balancer's
-    /// SERVERID cookie under cookie persistence.
+    /// Bytes of the `Cookie` header the user's next request carries (see `cookie_header`;
+    /// worked out without building it, because every request needs it).
     pub fn cookie_bytes(&self, user: u32) -> u64 {
         let Some(u) = self.users.get(user as usize) else { return 0 };
-        match self.mode {
-            SessionMode::SignedCookie => u64::from(u.cookie_bytes),
-            // `SERVERID=s<n>`, the cookie HAProxy inserts, with n the server's number (no allocation).
-            SessionMode::StickyCookie => {
-                u.cookie_server.map_or(0, |s| "SERVERID=s".len() as u64 + u64::from((s + 1).ilog10() + 1))
-            }
-            SessionMode::None | SessionMode::OnServer | SessionMode::SourceAddress => 0,
+        if let Some(edited) = self.edited_cookies.get(&user) {
+            return (session_cookie::COOKIE_NAME.len() + 1 + edited.len()) as u64;
         }
+        let session_id =
+            || if u.sessions_started > 0 { session_cookie::COOKIE_NAME.len() as u64 + 1 + SESSION_ID_CHARS } else { 0 };
+        match self.mode {
+            SessionMode::None => 0,
+            SessionMode::SignedCookie => u64::from(u.cookie_bytes),
+            SessionMode::OnServer | SessionMode::SourceAddress | SessionMode::Database => session_id(),
+            SessionMode::StickyCookie => {
+                let serverid =
+                    u.cookie_server.map_or(0, |s| SERVERID.len() as u64 + 2 + u64::from((s + 1).ilog10() + 1));
+                let separator = if session_id() > 0 && serverid > 0 { 2 } else { 0 };
+                session_id() + separator + serverid
+            }
+        }
+    }
+
+    /// The `Cookie` header of the user's next request, as the browser would send it.
+    pub fn cookie_header(&self, user: u32) -> String {
+        let Some(u) = self.users.get(user as usize) else { return String::new() };
+        let session = |value: String| format!("{}={value}", session_cookie::COOKIE_NAME);
+        if let Some(edited) = self.edited_cookies.get(&user) {
+            return session(edited.clone());
+        }
+        let session_id = (u.sessions_started > 0).then(|| session(session_id(user, u.sessions_started)));
+        let parts: Vec<String> = match self.mode {
+            SessionMode::None => Vec::new(),
+            SessionMode::SignedCookie => {
+                if u.cookie_bytes > 0 {
+                    vec![signed_cookie(user, u.cart_items, u.signed_at_s)]
+                } else {
+                    Vec::new()
+                }
+            }
+            SessionMode::OnServer | SessionMode::SourceAddress | SessionMode::Database => {
+                session_id.into_iter().collect()
+            }
+            SessionMode::StickyCookie => {
+                session_id.into_iter().chain(u.cookie_server.map(|s| format!("{SERVERID}=s{}", s + 1))).collect()
+            }
+        };
+        parts.join("; ")
+    }
+
+    /// What the inspector shows about the user; None when sessions are not modelled.
+    pub fn user_view(&self, user: u32) -> Option<UserView> {
+        let u = self.users.get(user as usize)?;
+        let edited = self.edited_cookies.get(&user);
+        let session_cookie = match (self.mode, edited) {
+            (_, Some(cookie)) => Some(cookie.clone()),
+            (SessionMode::SignedCookie, None) if u.cookie_bytes > 0 => {
+                Some(signed_cookie_value(user, u.cart_items, u.signed_at_s))
+            }
+            _ => None,
+        };
+        Some(UserView {
+            user,
+            next_step: u.step,
+            cart_items: u.cart_items,
+            home_server: if self.mode.on_server() { u.home.map(|(s, _)| s) } else { None },
+            cookie_header: self.cookie_header(user),
+            session_cookie,
+            edited: edited.is_some(),
+        })
     }
 }
 
-/// The length of the real Flask cookie holding this user's session (signed for real, so the
+/// The session a user's cookie holds: their id and the items in their cart.
+pub fn session_payload(user: u32, cart_items: u32) -> Value {
+    json!({ "user_id": user, "cart": (0..cart_items).map(|i| 1000 + i).collect::<Vec<_>>() })
+}
+
+/// The Flask cookie value holding this session, signed for real with the demo secret (so the
 /// bytes a student sees are the bytes Flask would send).
-fn signed_cookie_bytes(user: u32, cart_items: u32, now: SimTime) -> u32 {
-    let payload = json!({ "user_id": user, "cart": (0..cart_items).map(|i| 1000 + i).collect::<Vec<_>>() });
-    let cookie = session_cookie::sign(
+fn signed_cookie_value(user: u32, cart_items: u32, signed_at_s: u64) -> String {
+    let payload = session_payload(user, cart_items);
+    session_cookie::sign(DEMO_SECRET.as_bytes(), session_cookie::FLASK_SALT, &payload, EPOCH_UNIX_S + signed_at_s)
+        .unwrap_or_default()
+}
+
+/// `session=<value>`, the cookie as the browser sends it.
+fn signed_cookie(user: u32, cart_items: u32, signed_at_s: u64) -> String {
+    format!("{}={}", session_cookie::COOKIE_NAME, signed_cookie_value(user, cart_items, signed_at_s))
+}
+
+/// A server reads a cookie a student edited: it verifies it with its key, as Flask does (no
+/// maximum age for a session that is not permanent), and takes the cart it holds.
+fn read_edited_cookie(cookie: &str, now: SimTime) -> Result<u32, CookieError> {
+    let decoded = session_cookie::verify(
         DEMO_SECRET.as_bytes(),
         session_cookie::FLASK_SALT,
-        &payload,
+        cookie,
+        None,
         EPOCH_UNIX_S + now.whole_secs(),
-    );
-    cookie.map_or(0, |c| (session_cookie::COOKIE_NAME.len() + 1 + c.len()) as u32)
+    )?;
+    let cart = decoded.payload.get("cart").and_then(Value::as_array).map_or(0, Vec::len);
+    Ok(cart.min(u32::MAX as usize) as u32)
+}
+
+/// The Flask-Session id of the user's `number`th session: 43 URL-safe characters, drawn
+/// from the user and the number (not from the run's random streams, which it must not disturb).
+fn session_id(user: u32, number: u32) -> String {
+    let mut state = u64::from(user) << 32 | u64::from(number);
+    let bytes: Vec<u8> = (0..4).flat_map(|_| splitmix64(&mut state).to_le_bytes()).collect();
+    URL_SAFE_NO_PAD.encode(&bytes[..32])
 }
 
 #[cfg(test)]
@@ -222,5 +397,29 @@ mod tests {
         t.placed(0, 1, SimTime::ZERO);
         assert_eq!(t.affinity(0, SimTime::from_secs(1_800), |_| true), Some(1));
         assert_eq!(t.affinity(0, SimTime::from_secs(1_801), |_| true), None, "HAProxy stick-table expire 30m");
+    }
+
+    #[test]
+    fn the_counted_cookie_bytes_are_the_header_the_browser_sends() {
+        for mode in SessionMode::ALL {
+            let mut s = sessions(mode);
+            for (i, server) in [0, 1, 12, 1, 2].into_iter().enumerate() {
+                let now = SimTime::from_secs(i as u64);
+                s.placed(0, server, now);
+                s.served(0, server, 0, now);
+                let header = s.cookie_header(0);
+                assert_eq!(s.cookie_bytes(0), header.len() as u64, "{mode:?}: {header}");
+            }
+        }
+        let mut s = sessions(SessionMode::StickyCookie);
+        s.placed(2, 11, SimTime::ZERO);
+        s.served(2, 11, 0, SimTime::ZERO);
+        let header = s.cookie_header(2);
+        assert!(header.starts_with("session=") && header.ends_with("; SERVERID=s12"), "{header}");
+        assert_eq!(header.len(), 8 + 43 + 2 + 12);
+        let mut c = sessions(SessionMode::SignedCookie);
+        c.edit_cookie(1, "abc.def".into()).unwrap();
+        assert_eq!(c.cookie_header(1), "session=abc.def");
+        assert_eq!(c.cookie_bytes(1), 15);
     }
 }

@@ -222,6 +222,21 @@ fn changes_made_while_running_replay_exactly_from_the_link() {
 }
 
 #[test]
+fn a_change_before_a_scenario_s_own_timeline_entry_keeps_the_timeline_in_order() {
+    // The hung-server preset hangs server 1 at 5 s; a student crashes server 2 at 1 s.
+    let mut live = Sim::new(valid((sim::presets::find("hung-server").unwrap().build)()));
+    live.run_until(SimTime::from_secs(1));
+    live.schedule(Command::Crash { server: 1 }).unwrap();
+    live.run_until(SimTime::from_secs(8));
+    let at: Vec<u64> = live.scenario().timeline.iter().map(|e| e.at_us).collect();
+    assert!(at.windows(2).all(|w| w[0] <= w[1]), "{at:?}");
+    let shared = sim::link::decode(&sim::link::encode(live.scenario(), live.now())).expect("a valid link");
+    let mut replay = Sim::new(shared.scenario);
+    replay.run_until(shared.at);
+    assert_eq!(live.summary(), replay.summary());
+}
+
+#[test]
 fn commands_for_servers_that_are_not_there_are_refused() {
     let mut sim = Sim::new(valid(Scenario::default()));
     assert_eq!(sim.schedule(Command::Crash { server: 9 }), Err(sim::CommandError::NoSuchServer(9)));

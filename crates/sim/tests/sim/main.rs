@@ -40,6 +40,9 @@ prop_compose! {
         interval_ms in 100.0f64..1_000.0,
         sessions in prop::sample::select(sim::scenario::SessionMode::ALL.to_vec()),
         users in 1u32..300,
+        store_op_ms in 0.01f64..5.0,
+        store_latency_ms in 0.0f64..5.0,
+        store_queue in 0u32..50,
     ) -> Scenario {
         let mut s = Scenario::default();
         s.seed = seed;
@@ -58,6 +61,9 @@ prop_compose! {
         s.health_check.interval_ms = interval_ms;
         s.sessions.mode = sessions;
         s.clients.users = users;
+        s.sessions.store.op_ms = store_op_ms;
+        s.sessions.store.latency_ms = store_latency_ms;
+        s.sessions.store.queue_limit = store_queue;
         s
     }
 }
@@ -78,6 +84,9 @@ fn command_strategy() -> impl Strategy<Value = Command> {
         (0u32..25).prop_map(|server| Command::Hang { server }),
         (0u32..25, 1.0f64..10.0).prop_map(|(server, factor)| Command::Slow { server, factor }),
         (0u32..25).prop_map(|server| Command::Recover { server }),
+        Just(Command::CrashStore),
+        Just(Command::RecoverStore),
+        (0u32..300, "[A-Za-z0-9._-]{0,120}").prop_map(|(user, cookie)| Command::SetSessionCookie { user, cookie }),
     ]
 }
 
