@@ -8,7 +8,7 @@ import json
 from importlib.metadata import version
 from unittest import mock
 
-from flask import Flask
+from flask import Flask, session
 from flask.sessions import SecureCookieSessionInterface
 
 
@@ -16,8 +16,25 @@ def cookie(secret, payload, timestamp):
     app = Flask("vectors")
     app.secret_key = secret
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
-    with mock.patch("time.time", return_value=timestamp):
+    # Inside a request, as a Flask app saves its session: the app's JSON provider then writes
+    # the payload (sort_keys=True). Outside one, Flask falls back to json.dumps without sorting.
+    with app.test_request_context(), mock.patch("time.time", return_value=timestamp):
         return serializer.dumps(payload)
+
+
+def cookie_from_a_request(secret, payload, timestamp):
+    """The Set-Cookie value a real request to a Flask view gets."""
+    app = Flask("vectors")
+    app.secret_key = secret
+
+    @app.route("/")
+    def view():
+        session.update(payload)
+        return "ok"
+
+    with mock.patch("time.time", return_value=timestamp):
+        header = app.test_client().get("/").headers["Set-Cookie"]
+    return header.split(";")[0].removeprefix("session=")
 
 
 CASES = [
@@ -34,5 +51,8 @@ print(json.dumps({
     "vectors": [
         {"case": name, "secret": secret, "payload": payload, "timestamp": ts, "cookie": cookie(secret, payload, ts)}
         for name, secret, payload, ts in CASES
+    ] + [
+        {"case": "set by a view", "secret": "dev-secret", "payload": {"user_id": 7, "cart": [1000, 1001]},
+         "timestamp": 1767225600, "cookie": cookie_from_a_request("dev-secret", {"user_id": 7, "cart": [1000, 1001]}, 1767225600)},
     ],
 }, indent=2, ensure_ascii=False))

@@ -2,9 +2,9 @@
 //! (`SecureCookieSessionInterface`, itsdangerous 2.2 `URLSafeTimedSerializer`):
 //!
 //! `cookie = payload "." timestamp "." signature`, each part base64url without padding, where
-//! - payload is the session as compact JSON (`separators=(",", ":")`, keys in the order they
-//!   were set, non-ASCII escaped as `\uXXXX`), zlib-compressed and marked by a leading `.` when
-//!   that makes it shorter;
+//! - payload is the session as compact JSON as a Flask app writes it (Flask's JSON provider:
+//!   `separators=(",", ":")`, `sort_keys=True`, non-ASCII escaped as `\uXXXX`), zlib-compressed
+//!   and marked by a leading `.` when that makes it shorter;
 //! - timestamp is the Unix time in seconds, big-endian with no leading zero bytes;
 //! - signature is HMAC-SHA1 over `payload "." timestamp`, keyed by HMAC-SHA1(secret, salt)
 //!   (itsdangerous's `key_derivation="hmac"`; Flask's salt is `cookie-session`).
@@ -83,8 +83,22 @@ pub struct Decoded {
 pub fn flask_json(value: &Value) -> String {
     let mut out = Vec::new();
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
-    serde::Serialize::serialize(value, &mut serializer).expect("JSON values always serialise");
+    serde::Serialize::serialize(&with_sorted_keys(value), &mut serializer).expect("JSON values always serialise");
     String::from_utf8(out).expect("ASCII")
+}
+
+/// The value with every object's keys in code-point order, as `sort_keys=True` writes them
+/// (explicit, so it holds whatever map type serde_json is built with).
+fn with_sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), with_sorted_keys(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(with_sorted_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Escapes every character outside printable ASCII as `\uXXXX` (surrogate pairs above U+FFFF),
@@ -228,9 +242,13 @@ mod tests {
     }
 
     #[test]
-    fn json_is_compact_in_insertion_order_and_ascii() {
-        let v: Value = serde_json::from_str(r#"{"b":1,"a":"Zoë 😀\n\u007f"}"#).unwrap();
-        assert_eq!(flask_json(&v), r#"{"b":1,"a":"Zo\u00eb \ud83d\ude00\n\u007f"}"#);
+    fn json_is_compact_with_sorted_keys_and_ascii() {
+        let v: Value =
+            serde_json::from_str(r#"{"b":1,"a":"Zoë 😀\n\u007f","c":{"z":[{"y":1,"x":2}],"é":0,"Z":0}}"#).unwrap();
+        assert_eq!(
+            flask_json(&v),
+            r#"{"a":"Zo\u00eb \ud83d\ude00\n\u007f","b":1,"c":{"Z":0,"z":[{"x":2,"y":1}],"\u00e9":0}}"#
+        );
     }
 
     #[test]

@@ -42,6 +42,15 @@ fn scalelab_signs_what_flask_signs() {
 }
 
 #[test]
+fn the_simulated_servers_write_the_session_a_flask_view_writes() {
+    use sim::components::sessions::{session_payload, EPOCH_UNIX_S};
+    let view = vectors().into_iter().find(|v| v["case"] == "set by a view").expect("the view vector");
+    assert_eq!(view["timestamp"].as_u64(), Some(EPOCH_UNIX_S));
+    let ours = sign(b"dev-secret", FLASK_SALT, &session_payload(7, 2), EPOCH_UNIX_S).unwrap();
+    assert_eq!(ours, view["cookie"].as_str().unwrap());
+}
+
+#[test]
 fn expired_tampered_and_wrong_key_cookies_are_refused_with_their_reason() {
     let v = &vectors()[0];
     let cookie = v["cookie"].as_str().unwrap();
