@@ -3,11 +3,12 @@
 
 use crate::diagram::{Diagram, Selection};
 use crate::layout::Orientation;
-use crate::panels::charts::Charts;
+use crate::panels::charts::{Charts, ProfileChart};
 use crate::panels::controls::{Controls, DEFAULT_SPEED};
 use crate::panels::dialog::{CopyDialog, DialogContent};
 use crate::panels::knobs::{apply_knob, KnobError, Knobs};
 use crate::panels::lesson::Lesson;
+use crate::panels::scaling_log::ScalingLog;
 use crate::panels::server_panel::ServerPanel;
 use crate::panels::sessions_compare::SessionsCompare;
 use crate::panels::stats::Stats;
@@ -446,7 +447,22 @@ pub fn app() -> Html {
             </div>
         },
     };
-    let charts = html! { <Charts series={view.series.clone()} twin={view.twin.as_ref().map(|t| t.series.clone())} /> };
+    let autoscaling = view.autoscaling.as_ref().map(|a| (a.recent.clone(), a.slo_p95_ms));
+    let profile = &state.scenario.clients.profile;
+    let charts = html! {
+        <>
+            <Charts series={view.series.clone()} twin={view.twin.as_ref().map(|t| t.series.clone())} autoscaling={autoscaling} />
+            if profile.varies() {
+                <ProfileChart profile={profile.clone()} constant={state.scenario.clients.arrival_rate}
+                    now_s={view.snapshot.now.as_secs_f64()} />
+            }
+        </>
+    };
+    let scaling_log = view.autoscaling.as_ref().map(|a| {
+        html! {
+            <ScalingLog view={a.clone()} config={state.scenario.autoscaler.clone()} />
+        }
+    });
 
     if state.embed {
         let full = share::url_for(&share::origin_and_path(), state.view(view.snapshot.now), false);
@@ -486,6 +502,7 @@ pub fn app() -> Html {
                     }
                     { inspector }
                     { charts }
+                    { for scaling_log }
                     if colour_by_user {
                         <SessionsCompare scenario={state.scenario.clone()} />
                     }

@@ -2,6 +2,7 @@
 //! advances simulated time by (wall time since the last frame × speed), within an event budget so
 //! that no frame freezes the page; when the budget runs out, the sim lags and says so.
 
+use sim::components::autoscaler::ScaleDecision;
 use sim::components::sessions::UserView;
 use sim::scenario::Variant;
 use sim::{Command, CommandError, Scenario, SecondSample, Sim, SimTime, Snapshot, ValidScenario};
@@ -30,6 +31,20 @@ pub struct FrameView {
     pub events_processed: u64,
     /// the followed user's session and cookies (sessions modelled and a user picked)
     pub user: Option<UserView>,
+    /// with an autoscaler: what it has decided (the latest first) and how it is doing
+    pub autoscaling: Option<AutoscalingView>,
+}
+
+#[derive(Clone, PartialEq)]
+pub struct AutoscalingView {
+    /// decisions within the charts' window, oldest first
+    pub recent: Vec<ScaleDecision>,
+    /// every decision so far
+    pub decisions: usize,
+    /// the last few decisions, newest first, for the list
+    pub latest: Vec<ScaleDecision>,
+    pub slo_p95_ms: f64,
+    pub slo_violation_seconds: u64,
 }
 
 #[derive(Clone, PartialEq)]
@@ -172,8 +187,28 @@ impl Player {
             lagging: self.lagging,
             events_processed: self.sim.events_processed() + self.twin.as_ref().map_or(0, |(_, t)| t.events_processed()),
             user: self.following.and_then(|user| self.sim.user_view(user)),
+            autoscaling: autoscaling_view(&self.sim),
         }
     }
+}
+
+/// Decisions the list beside the charts shows.
+const LATEST_DECISIONS: usize = 8;
+
+fn autoscaling_view(sim: &Sim) -> Option<AutoscalingView> {
+    let a = sim.autoscaler();
+    if !a.config().is_active() {
+        return None;
+    }
+    let since = sim.metrics().series().iter().rev().nth(CHART_WINDOW_S - 1).map_or(0, |s| s.second);
+    let all = a.decisions();
+    Some(AutoscalingView {
+        recent: all.iter().filter(|d| d.at.whole_secs() >= since).cloned().collect(),
+        decisions: all.len(),
+        latest: all.iter().rev().take(LATEST_DECISIONS).cloned().collect(),
+        slo_p95_ms: a.config().slo_p95_ms,
+        slo_violation_seconds: a.slo_violation_seconds(),
+    })
 }
 
 /// The last `CHART_WINDOW_S` seconds of a run's series.

@@ -207,13 +207,15 @@ fn server_view(
         heat_class(g.utilisation),
         health_label(g.health),
         (!g.accepting).then_some("draining"),
+        g.booting.then_some("booting"),
         (g.fault != Fault::None).then_some("faulty"),
         selected.then_some("selected"),
     );
     let fault = fault_label(g.fault);
     let title = format!(
-        "Server {}: {} by heartbeats{}{}; {}/{} slots busy, {}/{} queued, {} outstanding, {:.0}% busy over the last second, weight {}, ${:.3}/h. Click for actions.",
+        "Server {}: {}{} by heartbeats{}{}; {}/{} slots busy, {}/{} queued, {} outstanding, {:.0}% busy over the last second, weight {}, ${:.3}/h. Click for actions.",
         id + 1,
+        if g.booting { "booting, " } else { "" },
         health_label(g.health),
         if fault.is_empty() { String::new() } else { format!(", really {fault}") },
         if g.accepting { "" } else { ", draining" },
@@ -245,7 +247,9 @@ fn server_view(
         }
     });
     let queue_fill = if g.queue_limit == 0 { 0.0 } else { f64::from(g.queue_len) / f64::from(g.queue_limit) };
-    let status = if !g.accepting {
+    let status = if g.booting {
+        "booting".to_string()
+    } else if !g.accepting {
         "draining".to_string()
     } else if g.health == HealthState::Up && g.fault == Fault::None {
         format!("{:.0}%", g.utilisation * 100.0)

@@ -1,6 +1,9 @@
 //! The charts: throughput, latency percentiles and errors per simulated second, as small SVG line
-//! charts over the last minute.
+//! charts over the last minute; with an autoscaler, the server count too, its decisions as marks
+//! on the time axis and the SLO as a line; with a traffic profile, the profile under them.
 
+use sim::components::autoscaler::ScaleDecision;
+use sim::profile::TrafficProfile;
 use sim::SecondSample;
 use yew::prelude::*;
 
@@ -16,6 +19,15 @@ pub struct Line {
     pub values: Vec<f64>,
 }
 
+/// A moment marked on the time axis: an autoscaler decision.
+#[derive(Clone, PartialEq)]
+pub struct Mark {
+    pub second: f64,
+    /// scaling out (up) or in
+    pub up: bool,
+    pub label: String,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ChartProps {
     pub title: &'static str,
@@ -23,6 +35,11 @@ pub struct ChartProps {
     /// the simulated second of each value
     pub seconds: Vec<u64>,
     pub lines: Vec<Line>,
+    #[prop_or_default]
+    pub marks: Vec<Mark>,
+    /// a horizontal line to stay under (the SLO), with its label
+    #[prop_or_default]
+    pub target: Option<(f64, String)>,
 }
 
 /// A round number at or above `v`, for the y axis (1, 2 or 5 × 10^k).
@@ -37,7 +54,7 @@ pub fn nice_ceiling(v: f64) -> f64 {
 #[function_component(Chart)]
 pub fn chart(props: &ChartProps) -> Html {
     let max = props.lines.iter().flat_map(|l| l.values.iter().copied()).fold(0.0, f64::max);
-    let top = nice_ceiling(max);
+    let top = nice_ceiling(max.max(props.target.as_ref().map_or(0.0, |t| t.0)));
     let n = props.seconds.len();
     // The plot stretches to its box, so it holds lines only; every label is HTML around it.
     let x_of = |i: usize| W * if n > 1 { i as f64 / (n - 1) as f64 } else { 1.0 };
@@ -53,6 +70,19 @@ pub fn chart(props: &ChartProps) -> Html {
     });
     let first = props.seconds.first().copied().unwrap_or(0);
     let last = props.seconds.last().copied().unwrap_or(0);
+    let span = (last.saturating_sub(first)).max(1) as f64;
+    let marks = props.marks.iter().filter(|m| m.second >= first as f64 && m.second <= last as f64).map(|m| {
+        let x = format!("{:.1}", W * (m.second - first as f64) / span);
+        html! {
+            <line class={classes!("mark", if m.up { "up" } else { "down" })} x1={x.clone()} y1="0" x2={x} y2={H.to_string()}>
+                <title>{ &m.label }</title>
+            </line>
+        }
+    });
+    let target = props.target.as_ref().map(|(v, label)| {
+        let y = format!("{:.1}", y_of(*v));
+        html! { <line class="target" x1="0" y1={y.clone()} x2={W.to_string()} y2={y}><title>{ label }</title></line> }
+    });
     html! {
         <figure class="chart" data-points={n.to_string()}>
             <figcaption>{ props.title }<span class="unit">{ format!(" ({})", props.unit) }</span></figcaption>
@@ -62,6 +92,8 @@ pub fn chart(props: &ChartProps) -> Html {
                 <svg viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" role="img" aria-label={props.title}>
                     <line class="grid" x1="0" y1="0.5" x2={W.to_string()} y2="0.5" />
                     <line class="axis" x1="0" y1={H.to_string()} x2={W.to_string()} y2={H.to_string()} />
+                    { for marks }
+                    { for target }
                     { for lines }
                 </svg>
                 if n == 0 {
@@ -70,7 +102,10 @@ pub fn chart(props: &ChartProps) -> Html {
                 <span class="x-first">{ format!("{first} s") }</span>
                 <span class="x-last">{ format!("{last} s") }</span>
             </div>
-            <div class="legend">{ for legend }</div>
+            <div class="legend">
+                { for legend }
+                if let Some((_, label)) = &props.target { <span class="key target">{ label }</span> }
+            </div>
         </figure>
     }
 }
@@ -91,6 +126,9 @@ pub struct ChartsProps {
     /// the split view's second run, drawn dashed over the first
     #[prop_or_default]
     pub twin: Option<Vec<SecondSample>>,
+    /// with an autoscaler: its decisions in the charts' window and the SLO [ms]
+    #[prop_or_default]
+    pub autoscaling: Option<(Vec<ScaleDecision>, f64)>,
 }
 
 /// One metric of a chart: its label, its CSS class, and how to read it from a sample.
@@ -135,14 +173,68 @@ pub fn charts(props: &ChartsProps) -> Html {
     } else {
         &[("p50", "p50", |p| p.p50_ms), ("p95", "p95", |p| p.p95_ms), ("p99", "p99", |p| p.p99_ms)]
     };
+    let marks: Vec<Mark> = props.autoscaling.as_ref().map_or_else(Vec::new, |(decisions, _)| {
+        decisions
+            .iter()
+            .map(|d| Mark { second: d.at.as_secs_f64(), up: d.to > d.from, label: d.reason.clone() })
+            .collect()
+    });
+    let slo = props.autoscaling.as_ref().map(|&(_, slo)| (slo, format!("SLO p95 {slo:.0} ms")));
     html! {
-        <div class="charts">
-            <Chart title="Throughput" unit="requests/s" seconds={seconds.clone()} lines={throughput} />
-            <Chart title="Latency" unit="ms" seconds={seconds.clone()} lines={lines_for(s, twin, latency_metrics)} />
+        <div class={classes!("charts", props.autoscaling.is_some().then_some("five"))}>
+            <Chart title="Throughput" unit="requests/s" seconds={seconds.clone()} lines={throughput} marks={marks.clone()} />
+            <Chart title="Latency" unit="ms" seconds={seconds.clone()} lines={lines_for(s, twin, latency_metrics)}
+                marks={marks.clone()} target={slo} />
             <Chart title="Errors" unit="per second" seconds={seconds.clone()}
-                lines={lines_for(s, twin, &[("errors", "errors", |p| p.errors as f64)])} />
-            <Chart title="Cost" unit="$ so far" seconds={seconds} lines={lines_for(s, twin, &[("$", "cost", |p| p.cost_dollars)])} />
+                lines={lines_for(s, twin, &[("errors", "errors", |p| p.errors as f64)])} marks={marks.clone()} />
+            if props.autoscaling.is_some() {
+                <Chart title="Servers" unit="in the pool" seconds={seconds.clone()} marks={marks.clone()}
+                    lines={lines_for(s, twin, &[("servers", "servers", |p| f64::from(p.servers)), ("ready", "ready", |p| f64::from(p.ready_servers))])} />
+            }
+            <Chart title="Cost" unit="$ so far" seconds={seconds} lines={lines_for(s, twin, &[("$", "cost", |p| p.cost_dollars)])} marks={marks} />
         </div>
+    }
+}
+
+/// The points of a traffic profile's drawing: (second, rate) from 0 to `until_s`.
+pub fn profile_points(profile: &TrafficProfile, constant: f64, until_s: f64) -> Vec<(f64, f64)> {
+    const STEPS: usize = 200;
+    (0..=STEPS).map(|i| until_s * i as f64 / STEPS as f64).map(|t| (t, profile.rate_at(t, constant))).collect()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ProfileChartProps {
+    pub profile: TrafficProfile,
+    pub constant: f64,
+    pub now_s: f64,
+}
+
+/// The traffic profile over its whole length (and past now), with a marker for now.
+#[function_component(ProfileChart)]
+pub fn profile_chart(props: &ProfileChartProps) -> Html {
+    let until = (props.profile.length_s() * 1.2).max(props.now_s * 1.1).max(60.0);
+    let points = profile_points(&props.profile, props.constant, until);
+    let top = nice_ceiling(points.iter().map(|p| p.1).fold(0.0, f64::max));
+    const PH: f64 = 40.0;
+    let xy = |(t, r): (f64, f64)| format!("{:.1},{:.1}", W * t / until, PH - PH * r / top);
+    let line: Vec<String> = points.iter().copied().map(xy).collect();
+    let now_x = format!("{:.1}", W * props.now_s / until);
+    let rate_now = props.profile.rate_at(props.now_s, props.constant);
+    html! {
+        <figure class="chart profile" aria-label="Traffic profile">
+            <figcaption>{ "Traffic profile" }<span class="unit">{ format!(" (requests/s; now {} at {:.0} s)", format_value(rate_now), props.now_s) }</span></figcaption>
+            <div class="plot">
+                <span class="y-top">{ format_value(top) }</span>
+                <span class="y-zero">{ "0" }</span>
+                <svg viewBox={format!("0 0 {W} {PH}")} preserveAspectRatio="none" role="img" aria-label="Traffic profile">
+                    <line class="axis" x1="0" y1={PH.to_string()} x2={W.to_string()} y2={PH.to_string()} />
+                    <polyline class="series arrived" points={line.join(" ")} />
+                    <line class="now" x1={now_x.clone()} y1="0" x2={now_x} y2={PH.to_string()} />
+                </svg>
+                <span class="x-first">{ "0 s" }</span>
+                <span class="x-last">{ format!("{until:.0} s") }</span>
+            </div>
+        </figure>
     }
 }
 

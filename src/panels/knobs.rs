@@ -1,9 +1,11 @@
 //! The knob panel: the scenario's settings as form fields. An edit is parsed and validated by
 //! `apply_knob` (pure, tested natively); a bad value is named beside its field and changes nothing.
 
+use sim::components::autoscaler::{ScalingMetric, ScalingPolicy, ScheduledCount, StepScaling, TargetTracking};
+use sim::profile::TrafficProfile;
 use sim::scenario::{limits, SessionMode, Variant};
 use sim::{Algorithm, Scenario, ServiceTime};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 /// A problem with one field, shown beside it.
@@ -72,6 +74,57 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
                 s.timeline.remove(index);
             }
         }
+        "servers.boot_s" => s.servers.boot_ms = number::<f64>(raw, field, decimal)? * 1_000.0,
+        "servers.drain_timeout_s" => s.servers.drain_timeout_ms = number::<f64>(raw, field, decimal)? * 1_000.0,
+        "clients.profile.kind" => s.clients.profile = profile_of_kind(raw, s.clients.arrival_rate),
+        "clients.profile.csv" => {
+            s.clients.profile = TrafficProfile::from_csv(raw).map_err(|message| KnobError { field, message })?;
+        }
+        f if f.starts_with("clients.profile.") => edit_profile(&mut s.clients.profile, f, number(raw, field, decimal)?),
+        "autoscaler.policy" => s.autoscaler.policy = policy_of_kind(raw),
+        "autoscaler.metric" => {
+            let metric = ScalingMetric::ALL
+                .into_iter()
+                .find(|m| metric_key(*m) == raw)
+                .ok_or_else(|| KnobError { field, message: format!("unknown metric “{raw}”") })?;
+            match &mut s.autoscaler.policy {
+                ScalingPolicy::TargetTracking(t) => {
+                    t.metric = metric;
+                    t.target = default_target(metric);
+                }
+                ScalingPolicy::StepScaling(st) => {
+                    let (out, inn) = default_thresholds(metric);
+                    st.metric = metric;
+                    st.scale_out_threshold = out;
+                    st.scale_in_threshold = inn;
+                    st.scale_out_steps = vec![(0.0, 1), (out / 4.0, 3)];
+                }
+                ScalingPolicy::None | ScalingPolicy::Schedule(_) => {}
+            }
+        }
+        "autoscaler.min_servers" => s.autoscaler.min_servers = number(raw, field, whole)?,
+        "autoscaler.max_servers" => s.autoscaler.max_servers = number(raw, field, whole)?,
+        "autoscaler.slo_p95_ms" => s.autoscaler.slo_p95_ms = number(raw, field, decimal)?,
+        "autoscaler.schedule" => s.autoscaler.policy = ScalingPolicy::Schedule(parse_schedule(raw, field)?),
+        f if f.starts_with("autoscaler.") => match &mut s.autoscaler.policy {
+            ScalingPolicy::TargetTracking(t) => match f {
+                "autoscaler.target" => t.target = number(raw, field, decimal)?,
+                "autoscaler.tolerance" => t.tolerance = number(raw, field, decimal)?,
+                "autoscaler.sync_period_s" => t.sync_period_s = number(raw, field, whole)?,
+                "autoscaler.scale_down_stabilization_s" => t.scale_down_stabilization_s = number(raw, field, whole)?,
+                _ => return Err(KnobError { field, message: "this setting cannot be changed here".into() }),
+            },
+            ScalingPolicy::StepScaling(st) => match f {
+                "autoscaler.scale_out_threshold" => st.scale_out_threshold = number(raw, field, decimal)?,
+                "autoscaler.scale_in_threshold" => st.scale_in_threshold = number(raw, field, decimal)?,
+                "autoscaler.cooldown_s" => st.cooldown_s = number(raw, field, whole)?,
+                "autoscaler.period_s" => st.period_s = number(raw, field, whole)?,
+                _ => return Err(KnobError { field, message: "this setting cannot be changed here".into() }),
+            },
+            ScalingPolicy::None | ScalingPolicy::Schedule(_) => {
+                return Err(KnobError { field, message: "choose an autoscaling policy first".into() })
+            }
+        },
         "balancer.algorithm" => {
             s.balancer.algorithm = Algorithm::from_key(raw)
                 .ok_or_else(|| KnobError { field, message: format!("unknown algorithm “{raw}”") })?;
@@ -82,9 +135,133 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
         Ok(_) => Ok(s),
         Err(errors) => {
             let e = errors.iter().find(|e| e.field == field).unwrap_or(&errors[0]);
-            Err(KnobError { field, message: format!("{} is out of range: it must be {}", raw.trim(), e.allowed) })
+            let message = if e.value.is_empty() {
+                // A rule between several settings: say which.
+                format!("{} does not work here: {}", raw.trim(), e.allowed)
+            } else {
+                format!("{} is out of range: it must be {}", raw.trim(), e.allowed)
+            };
+            Err(KnobError { field, message })
         }
     }
+}
+
+/// A profile of `kind` shaped around the present arrival rate, for a student to adjust.
+fn profile_of_kind(kind: &str, rate: f64) -> TrafficProfile {
+    match kind {
+        "ramp" => TrafficProfile::Ramp { from: rate, to: rate * 2.0, seconds: 300.0 },
+        "spike" => TrafficProfile::Spike { base: rate, peak: rate * 3.0, at_s: 60.0, seconds: 120.0 },
+        "daily_wave" => TrafficProfile::DailyWave { mean: rate, amplitude: rate / 2.0, period_s: 600.0 },
+        "points" => TrafficProfile::Points { points: vec![(0.0, rate), (120.0, rate * 2.0), (240.0, rate)] },
+        _ => TrafficProfile::Constant,
+    }
+}
+
+/// The form's name for a profile's kind (its serde name).
+pub fn profile_kind(profile: &TrafficProfile) -> &'static str {
+    match profile {
+        TrafficProfile::Constant => "constant",
+        TrafficProfile::Ramp { .. } => "ramp",
+        TrafficProfile::Spike { .. } => "spike",
+        TrafficProfile::DailyWave { .. } => "daily_wave",
+        TrafficProfile::Points { .. } => "points",
+    }
+}
+
+fn edit_profile(profile: &mut TrafficProfile, field: &str, v: f64) {
+    let name = field.trim_start_matches("clients.profile.");
+    match (profile, name) {
+        (TrafficProfile::Ramp { from, .. }, "from") => *from = v,
+        (TrafficProfile::Ramp { to, .. }, "to") => *to = v,
+        (TrafficProfile::Ramp { seconds, .. }, "seconds") | (TrafficProfile::Spike { seconds, .. }, "seconds") => {
+            *seconds = v
+        }
+        (TrafficProfile::Spike { base, .. }, "base") => *base = v,
+        (TrafficProfile::Spike { peak, .. }, "peak") => *peak = v,
+        (TrafficProfile::Spike { at_s, .. }, "at_s") => *at_s = v,
+        (TrafficProfile::DailyWave { mean, .. }, "mean") => *mean = v,
+        (TrafficProfile::DailyWave { amplitude, .. }, "amplitude") => *amplitude = v,
+        (TrafficProfile::DailyWave { period_s, .. }, "period_s") => *period_s = v,
+        _ => {}
+    }
+}
+
+/// The CSV a profile of points reads back as.
+pub fn profile_csv(profile: &TrafficProfile) -> String {
+    match profile {
+        TrafficProfile::Points { points } => {
+            points.iter().map(|(t, r)| format!("{t},{r}")).collect::<Vec<_>>().join("\n")
+        }
+        _ => String::new(),
+    }
+}
+
+fn policy_of_kind(kind: &str) -> ScalingPolicy {
+    match kind {
+        "target_tracking" => ScalingPolicy::TargetTracking(TargetTracking::default()),
+        "step_scaling" => ScalingPolicy::StepScaling(StepScaling::default()),
+        "schedule" => {
+            ScalingPolicy::Schedule(vec![ScheduledCount { at_s: 60, count: 8 }, ScheduledCount { at_s: 180, count: 4 }])
+        }
+        _ => ScalingPolicy::None,
+    }
+}
+
+pub fn policy_kind(policy: &ScalingPolicy) -> &'static str {
+    match policy {
+        ScalingPolicy::None => "none",
+        ScalingPolicy::TargetTracking(_) => "target_tracking",
+        ScalingPolicy::StepScaling(_) => "step_scaling",
+        ScalingPolicy::Schedule(_) => "schedule",
+    }
+}
+
+pub fn metric_key(metric: ScalingMetric) -> &'static str {
+    match metric {
+        ScalingMetric::Cpu => "cpu",
+        ScalingMetric::RequestsPerServer => "requests_per_server",
+        ScalingMetric::P95Latency => "p95_latency",
+    }
+}
+
+/// A sensible target for each metric (servers of the default size answer 100 requests/s).
+fn default_target(metric: ScalingMetric) -> f64 {
+    match metric {
+        ScalingMetric::Cpu => 60.0,
+        ScalingMetric::RequestsPerServer => 60.0,
+        ScalingMetric::P95Latency => 150.0,
+    }
+}
+
+fn default_thresholds(metric: ScalingMetric) -> (f64, f64) {
+    match metric {
+        ScalingMetric::Cpu => (70.0, 30.0),
+        ScalingMetric::RequestsPerServer => (70.0, 30.0),
+        ScalingMetric::P95Latency => (200.0, 80.0),
+    }
+}
+
+/// `60:8, 180:4` → scale to 8 servers at 60 s, then 4 at 180 s.
+fn parse_schedule(raw: &str, field: &'static str) -> Result<Vec<ScheduledCount>, KnobError> {
+    let bad = |item: &str| KnobError {
+        field,
+        message: format!("“{item}” is not “seconds:servers”; write the actions like 60:8, 180:4"),
+    };
+    raw.split([',', '\n'])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let (at, count) = item.split_once(':').ok_or_else(|| bad(item))?;
+            Ok(ScheduledCount {
+                at_s: at.trim().parse().map_err(|_| bad(item))?,
+                count: count.trim().parse().map_err(|_| bad(item))?,
+            })
+        })
+        .collect()
+}
+
+pub fn schedule_text(entries: &[ScheduledCount]) -> String {
+    entries.iter().map(|e| format!("{}:{}", e.at_s, e.count)).collect::<Vec<_>>().join(", ")
 }
 
 /// A session mode's key in the form (its serde name).
@@ -167,6 +344,23 @@ pub fn knobs(props: &KnobsProps) -> Html {
             </label>
         }
     };
+    // Free text (a pasted CSV, a schedule): applied when the field loses focus.
+    let text = |field: &'static str, label: &str, value: String, hint: &str, rows: u32| -> Html {
+        let cb = props.on_edit.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let area: HtmlTextAreaElement = e.target_unchecked_into();
+            cb.emit((field, area.value()));
+        });
+        let error = props.error.as_ref().filter(|e| e.field == field);
+        html! {
+            <label class={classes!("knob", "text", error.is_some().then_some("invalid"))}>
+                <span class="name">{ label }</span>
+                <textarea rows={rows.to_string()} value={value} {onchange} data-field={field} />
+                <span class="hint">{ hint.to_string() }</span>
+                if let Some(e) = error { <span class="error" role="alert">{ &e.message }</span> }
+            </label>
+        }
+    };
     let edit = |field: &'static str, raw: String| props.on_edit.reform(move |_: MouseEvent| (field, raw.clone()));
     let timeline = s.timeline.iter().enumerate().map(|(i, entry)| {
         html! {
@@ -194,7 +388,8 @@ pub fn knobs(props: &KnobsProps) -> Html {
             <h2>{ "Scenario" }</h2>
             <p class="note">{ "Changing a setting restarts the run from it (except Servers, which scales the running pool)." }</p>
             { field("clients.arrival_rate", "Arrival rate (requests/s)", s.clients.arrival_rate.to_string(), "10",
-                    format!("Poisson arrivals, up to {}", sim::scenario::fmt_number(limits::MAX_ARRIVAL_RATE))) }
+                    if s.clients.profile.varies() { "the traffic profile below sets the rate instead".to_string() }
+                    else { format!("Poisson arrivals, up to {}", sim::scenario::fmt_number(limits::MAX_ARRIVAL_RATE)) }) }
             { select("balancer.algorithm", "Balancing algorithm",
                      Algorithm::ALL.iter().map(|a| (a.key(), a.label())).collect(), algorithm.key()) }
             <p class="follows">{ format!("Follows {}", algorithm.follows()) }</p>
@@ -255,6 +450,66 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 { field("sessions.store.concurrency", "Store threads", s.sessions.store.concurrency.to_string(), "1",
                         "Redis runs commands on one".into()) }
             }
+            <h3>{ "Traffic" }</h3>
+            { select("clients.profile.kind", "Traffic over time",
+                     vec![("constant", "Constant (the arrival rate)"), ("ramp", "Ramp"), ("spike", "Spike"),
+                          ("daily_wave", "Daily wave"), ("points", "Pasted as CSV")], profile_kind(&s.clients.profile)) }
+            { match &s.clients.profile {
+                TrafficProfile::Constant => html! {},
+                TrafficProfile::Ramp { from, to, seconds } => html! { <>
+                    { field("clients.profile.from", "From (requests/s)", from.to_string(), "10", String::new()) }
+                    { field("clients.profile.to", "To (requests/s)", to.to_string(), "10", String::new()) }
+                    { field("clients.profile.seconds", "Over (s)", seconds.to_string(), "10", "then it stays there".into()) }
+                </> },
+                TrafficProfile::Spike { base, peak, at_s, seconds } => html! { <>
+                    { field("clients.profile.base", "Base (requests/s)", base.to_string(), "10", String::new()) }
+                    { field("clients.profile.peak", "Peak (requests/s)", peak.to_string(), "10", String::new()) }
+                    { field("clients.profile.at_s", "Starts at (s)", at_s.to_string(), "10", String::new()) }
+                    { field("clients.profile.seconds", "Lasts (s)", seconds.to_string(), "10", String::new()) }
+                </> },
+                TrafficProfile::DailyWave { mean, amplitude, period_s } => html! { <>
+                    { field("clients.profile.mean", "Mean (requests/s)", mean.to_string(), "10", String::new()) }
+                    { field("clients.profile.amplitude", "Swing (± requests/s)", amplitude.to_string(), "10", "lowest at the start: night".into()) }
+                    { field("clients.profile.period_s", "A day lasts (s)", period_s.to_string(), "60", "a day, compressed".into()) }
+                </> },
+                TrafficProfile::Points { .. } => text("clients.profile.csv", "Profile (CSV)", profile_csv(&s.clients.profile),
+                    "seconds,requests per second; one point a line, straight lines between", 5),
+            } }
+            <h3>{ "Autoscaling" }</h3>
+            { select("autoscaler.policy", "Policy",
+                     vec![("none", "None"), ("target_tracking", "Target tracking (Kubernetes HPA)"),
+                          ("step_scaling", "Step scaling (AWS, with cooldown)"), ("schedule", "Schedule")],
+                     policy_kind(&s.autoscaler.policy)) }
+            { match &s.autoscaler.policy {
+                ScalingPolicy::None => html! {},
+                ScalingPolicy::TargetTracking(t) => html! { <>
+                    { select("autoscaler.metric", "Metric", ScalingMetric::ALL.iter().map(|m| (metric_key(*m), m.label())).collect(), metric_key(t.metric)) }
+                    { field("autoscaler.target", "Target", t.target.to_string(), "1", format!("desired = ceil(servers × value / target){}", t.metric.unit())) }
+                    { field("autoscaler.tolerance", "Tolerance", t.tolerance.to_string(), "0.01", "no change while the ratio is within ±this".into()) }
+                    { field("autoscaler.sync_period_s", "Sync period (s)", t.sync_period_s.to_string(), "1", "how often it decides".into()) }
+                    { field("autoscaler.scale_down_stabilization_s", "Scale-down window (s)", t.scale_down_stabilization_s.to_string(), "15",
+                            "keeps the highest recommendation of this window; 0 lets it flap".into()) }
+                </> },
+                ScalingPolicy::StepScaling(st) => html! { <>
+                    { select("autoscaler.metric", "Metric", ScalingMetric::ALL.iter().map(|m| (metric_key(*m), m.label())).collect(), metric_key(st.metric)) }
+                    { field("autoscaler.scale_out_threshold", "Scale out at ≥", st.scale_out_threshold.to_string(), "1",
+                            format!("adds {}", st.scale_out_steps.iter().map(|(from, n)| format!("{n} from +{from}")).collect::<Vec<_>>().join(", "))) }
+                    { field("autoscaler.scale_in_threshold", "Scale in at ≤", st.scale_in_threshold.to_string(), "1", format!("removes {}", st.scale_in_by)) }
+                    { field("autoscaler.period_s", "Alarm period (s)", st.period_s.to_string(), "10", "CloudWatch: 60".into()) }
+                    { field("autoscaler.cooldown_s", "Cooldown (s)", st.cooldown_s.to_string(), "10", "DefaultCooldown: 300".into()) }
+                </> },
+                ScalingPolicy::Schedule(entries) => text("autoscaler.schedule", "Schedule", schedule_text(entries),
+                    "seconds:servers, e.g. 60:8, 180:4", 2),
+            } }
+            if s.autoscaler.is_active() {
+                { field("autoscaler.min_servers", "Minimum servers", s.autoscaler.min_servers.to_string(), "1", String::new()) }
+                { field("autoscaler.max_servers", "Maximum servers", s.autoscaler.max_servers.to_string(), "1", String::new()) }
+                { field("autoscaler.slo_p95_ms", "SLO: p95 under (ms)", s.autoscaler.slo_p95_ms.to_string(), "10", "each second above it counts".into()) }
+            }
+            { field("servers.boot_s", "Boot time (s)", (s.servers.boot_ms / 1_000.0).to_string(), "5",
+                    "a new server boots, then must pass its health checks".into()) }
+            { field("servers.drain_timeout_s", "Drain timeout (s)", (s.servers.drain_timeout_ms / 1_000.0).to_string(), "5",
+                    "a removed server is stopped after this (Kubernetes: 30)".into()) }
             <h3>{ "Health checks" }</h3>
             { checkbox("health_check.enabled", "Heartbeats", s.health_check.enabled, "HAProxy check: defaults inter 2 s, fall 3, rise 2") }
             if s.health_check.enabled {
@@ -302,6 +557,43 @@ mod tests {
         }
         let hung = (sim::presets::find("hung-server").unwrap().build)();
         assert!(apply_knob(&hung, "timeline.remove", "0").unwrap().timeline.is_empty());
+    }
+
+    #[test]
+    fn traffic_profiles_and_autoscaling_are_set_from_the_form() {
+        let s = Scenario::default();
+        let ramp = apply_knob(&s, "clients.profile.kind", "ramp").unwrap();
+        assert_eq!(ramp.clients.profile, TrafficProfile::Ramp { from: 300.0, to: 600.0, seconds: 300.0 });
+        let ramp = apply_knob(&ramp, "clients.profile.to", "900").unwrap();
+        assert_eq!(ramp.clients.profile.rate_at(1_000.0, 0.0), 900.0);
+        let csv = apply_knob(&s, "clients.profile.csv", "0,100\n60,400").unwrap();
+        assert_eq!(profile_kind(&csv.clients.profile), "points");
+        assert_eq!(profile_csv(&csv.clients.profile), "0,100\n60,400");
+        let e = apply_knob(&s, "clients.profile.csv", "0,100\nsoon,400").unwrap_err();
+        assert_eq!(e.message, "line 2 (“soon,400”) is not “seconds,requests per second”");
+        let hpa = apply_knob(&s, "autoscaler.policy", "target_tracking").unwrap();
+        assert_eq!(policy_kind(&hpa.autoscaler.policy), "target_tracking");
+        let latency = apply_knob(&hpa, "autoscaler.metric", "p95_latency").unwrap();
+        match &latency.autoscaler.policy {
+            ScalingPolicy::TargetTracking(t) => assert_eq!((t.metric, t.target), (ScalingMetric::P95Latency, 150.0)),
+            other => panic!("{other:?}"),
+        }
+        let e = apply_knob(&hpa, "autoscaler.min_servers", "30").unwrap_err();
+        assert!(e.message.starts_with("30 does not work here: the autoscaler's minimum (30)"), "{}", e.message);
+        assert!(apply_knob(&s, "autoscaler.target", "50")
+            .unwrap_err()
+            .message
+            .contains("choose an autoscaling policy"));
+        let plan = apply_knob(&s, "autoscaler.schedule", "60:8, 180:4").unwrap();
+        assert_eq!(
+            plan.autoscaler.policy,
+            ScalingPolicy::Schedule(vec![
+                ScheduledCount { at_s: 60, count: 8 },
+                ScheduledCount { at_s: 180, count: 4 }
+            ])
+        );
+        assert!(apply_knob(&s, "autoscaler.schedule", "60-8").unwrap_err().message.contains("60:8, 180:4"));
+        assert_eq!(apply_knob(&s, "servers.boot_s", "45").unwrap().servers.boot_ms, 45_000.0);
     }
 
     #[test]

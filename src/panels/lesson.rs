@@ -88,6 +88,35 @@ pub const LESSONS: &[LessonText] = &[
         ],
     },
     LessonText {
+        key: "autoscaling",
+        title: "Autoscaling",
+        paragraphs: &[
+            "Traffic changes over the day, so a fixed pool is either too small at the peak or paid for and \
+             idle at night. An autoscaler measures the servers and changes their number. Kubernetes' \
+             Horizontal Pod Autoscaler does it every 15 s: desired = ceil(servers × measured / target), \
+             nothing within 10% of the target, at most double (or +4) per 15 s going up.",
+            "New servers are not instant: each boots, then must pass its health checks before the balancer \
+             sends it anything. A spike that comes faster than servers boot is served by the old pool, and \
+             users feel it. Going down, the HPA waits: it keeps the highest recommendation of the last \
+             5 minutes, so a brief dip does not remove servers that the next minute needs again.",
+            "Removed servers drain: they take no new requests and leave when their last one is done. Their \
+             cost runs from the moment they start booting to the moment they leave.",
+        ],
+        presets: &[
+            ("autoscale-ramp", "Ramp, HPA at 60%"),
+            ("autoscale-underprovisioned", "Ramp, at most 4 servers"),
+            ("autoscale-spike", "Spike, 90 s boot"),
+            ("autoscale-flapping", "Flapping: window 0"),
+            ("autoscale-step", "AWS step scaling"),
+        ],
+        try_this: &[
+            "Load “Ramp, HPA at 60%” at 50× speed: each mark on the charts is a decision; hover it for its reason.",
+            "In “Spike, 90 s boot”, set the boot time to 10 s. How many seconds over the SLO now?",
+            "In “Flapping”, set the scale-down window back to 300 s and count the decisions.",
+            "Switch the metric to p95 latency with a 150 ms target: does it scale earlier or later than CPU?",
+        ],
+    },
+    LessonText {
         key: "load-balancing",
         title: "Load balancing",
         paragraphs: &[

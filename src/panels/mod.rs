@@ -7,6 +7,7 @@ pub mod cookie_lab;
 pub mod dialog;
 pub mod knobs;
 pub mod lesson;
+pub mod scaling_log;
 pub mod server_panel;
 pub mod sessions_compare;
 pub mod stats;

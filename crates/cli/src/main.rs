@@ -62,8 +62,14 @@ fn run(argv: &[String]) -> Result<String, Failure> {
         args::Request::Run(run) => {
             let resolved = input::resolve(run.source.as_deref(), run.seed)?;
             let duration = run.duration.unwrap_or(resolved.default_duration);
-            let summary = sim::run_for(resolved.scenario, duration);
-            Ok(if run.json { report::json(&summary) } else { report::text(&resolved.name, &summary) })
+            let mut sim = sim::Sim::new(resolved.scenario);
+            sim.run_until(duration);
+            let summary = sim.summary();
+            Ok(if run.json {
+                report::json(&summary)
+            } else {
+                report::text(&resolved.name, &summary) + &report::autoscaling(sim.autoscaler())
+            })
         }
     }
 }

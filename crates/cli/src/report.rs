@@ -11,6 +11,23 @@ pub fn presets() -> String {
     })
 }
 
+/// The autoscaler's decisions and SLO count, when the scenario has one ("" otherwise).
+pub fn autoscaling(autoscaler: &sim::components::autoscaler::Autoscaler) -> String {
+    if !autoscaler.config().is_active() {
+        return String::new();
+    }
+    let mut out = format!(
+        "SLO (p95 ≤ {} ms) broken: {} s\nAutoscaler decisions: {}\n",
+        autoscaler.config().slo_p95_ms,
+        autoscaler.slo_violation_seconds(),
+        autoscaler.decisions().len()
+    );
+    for d in autoscaler.decisions() {
+        let _ = writeln!(out, "  {:>7.0} s  {}", d.at.as_secs_f64(), d.reason);
+    }
+    out
+}
+
 pub fn json(summary: &Summary) -> String {
     serde_json::to_string(summary).expect("summaries serialise") + "\n"
 }

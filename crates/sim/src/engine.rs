@@ -5,13 +5,14 @@
 //! moments.
 
 use crate::command::{Command, CommandError};
+use crate::components::autoscaler::{Autoscaler, PoolState, SecondMeasure};
 use crate::components::balancer::{Balancer, RequestKey};
 use crate::components::clients::Clients;
 use crate::components::health::HealthCheck;
 use crate::components::server::{Admission, Fault, RequestSlot, Server};
 use crate::components::sessions::{SessionOutcome, Sessions, UserView};
 use crate::event_queue::EventQueue;
-use crate::metrics::{LatencySummary, Metrics, Summary};
+use crate::metrics::{LatencySummary, Metrics, PoolSample, Summary};
 use crate::rng::Rng;
 use crate::scenario::{limits, Scenario, SessionMode, TimelineEntry, ValidScenario};
 use crate::snapshot::{Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
@@ -55,8 +56,12 @@ enum Event {
         server: u32,
         passed: bool,
     },
-    /// closes one simulated second of metrics
+    /// closes one simulated second of metrics; the autoscaler and the traffic profile act on it
     SecondTick,
+    /// a removed server's drain timeout: whatever it still holds fails, and it leaves
+    DrainDeadline {
+        server: u32,
+    },
     /// a server's read or write reaches the session store
     AtStore(RequestRef),
     /// the store finished the operation
@@ -83,6 +88,7 @@ impl Event {
             Event::AtStore(x) => (12, r(x)),
             Event::StoreOpDone(x) => (13, r(x)),
             Event::BackFromStore(x) => (14, r(x)),
+            Event::DrainDeadline { server } => (15, u64::from(server)),
         }
     }
 }
@@ -238,6 +244,7 @@ pub struct Sim {
     clients: Clients,
     balancer: Balancer,
     sessions: Sessions,
+    autoscaler: Autoscaler,
     /// every server ever added, by id; removed ones stay (retired) so ids stay stable
     machines: Vec<Machine>,
     /// the shared session store, in `SessionMode::Database` only
@@ -269,6 +276,7 @@ impl Sim {
             balancer_rng: Rng::stream(scenario.seed, BALANCER_STREAM),
             clients: Clients::new(&scenario.clients),
             sessions: Sessions::new(&scenario.sessions, scenario.clients.users),
+            autoscaler: Autoscaler::new(scenario.autoscaler.clone()),
             balancer: Balancer::new(scenario.balancer.algorithm, scenario.balancer.bounded_load_percent),
             machines: Vec::new(),
             store: (scenario.sessions.mode == SessionMode::Database).then(|| {
@@ -298,6 +306,10 @@ impl Sim {
                 sim.queue.push(offset, Event::CheckStart { server: id });
             }
         }
+        if sim.scenario.clients.profile.varies() {
+            let rate = sim.scenario.clients.profile.rate_at(0.0, sim.scenario.clients.arrival_rate);
+            sim.clients.set_arrival_rate(rate);
+        }
         sim.schedule_next_arrival();
         sim.queue.push(SimTime::from_secs(1), Event::SecondTick);
         sim
@@ -309,6 +321,10 @@ impl Sim {
         let server = Server::new(size.concurrency, size.speed, s.queue_limit, s.price_per_slot_hour, self.now);
         let checked = self.scenario.health_check.enabled;
         let health = if starts_up || !checked { HealthCheck::up() } else { HealthCheck::joining() };
+        let mut server = server;
+        if !starts_up {
+            server.boot_until(self.now + SimTime::from_millis_f64(self.scenario.servers.boot_ms));
+        }
         self.balancer.add_server(size.weight, size.concurrency, health.is_up());
         self.machines.push(Machine { server, health, check: None });
     }
@@ -385,6 +401,9 @@ impl Sim {
     }
 
     fn schedule_next_arrival(&mut self) {
+        if self.clients.arrival_rate() <= 0.0 {
+            return; // a profile at zero: the next rate change schedules the next arrival
+        }
         let at = self.now + self.clients.next_gap(&mut self.traffic_rng);
         self.queue.push(at, Event::Arrival { generation: self.clients.generation() });
     }
@@ -740,11 +759,14 @@ impl Sim {
                     self.metrics.on_timed_out();
                 } else {
                     match req.outcome {
-                        Outcome::Answered => self.metrics.on_completed(
-                            self.now - req.sent_at,
-                            req.service_started_at - req.reached_server_at,
-                            req.left_server_at - req.reached_server_at,
-                        ),
+                        Outcome::Answered => {
+                            self.metrics.on_completed(
+                                self.now - req.sent_at,
+                                req.service_started_at - req.reached_server_at,
+                                req.left_server_at - req.reached_server_at,
+                            );
+                            self.autoscaler.record_latency(self.now - req.sent_at);
+                        }
                         Outcome::QueueFull => self.metrics.on_rejected(),
                         Outcome::ConnectionRefused
                         | Outcome::ConnectionReset
@@ -778,19 +800,44 @@ impl Sim {
             }
             Event::SecondTick => {
                 let period = SimTime::from_secs(1);
-                let (mut total, mut counted) = (0.0, 0);
-                for m in self.machines.iter_mut().filter(|m| !m.server.is_retired()) {
+                let (mut total, mut counted, mut ready_total, mut ready) = (0.0, 0, 0.0, 0);
+                for (id, m) in self.machines.iter_mut().enumerate().filter(|(_, m)| !m.server.is_retired()) {
                     m.server.sample_utilisation(self.now, period);
                     total += m.server.recent_utilisation();
                     counted += 1;
+                    if self.balancer.in_rotation(id as u32) {
+                        ready_total += m.server.recent_utilisation();
+                        ready += 1;
+                    }
                 }
-                let cost = self.cost();
                 if let Some(store) = self.store.as_mut() {
                     store.sample_utilisation(self.now, period);
                 }
-                let servers = counted;
-                self.metrics.close_second(self.now, total / f64::from(counted.max(1)), servers, cost);
+                let pool = PoolSample {
+                    utilisation: total / f64::from(counted.max(1)),
+                    servers: counted,
+                    ready_servers: ready,
+                    cost_dollars: self.cost(),
+                };
+                self.metrics.close_second(self.now, pool);
+                let closed = *self.metrics.series().back().expect("just closed");
+                let measure = SecondMeasure {
+                    utilisation: ready_total / f64::from(ready.max(1)),
+                    arrived: closed.arrived,
+                    ready,
+                };
+                self.autoscaler.close_second(measure, closed.p95_ms);
+                let state = PoolState { current: self.configured_servers().len() as u32, ready };
+                if let Some(target) = self.autoscaler.decide(closed.second, self.now, state) {
+                    self.scale_to(target);
+                }
+                self.follow_profile();
                 self.queue.push(self.now + period, Event::SecondTick);
+            }
+            Event::DrainDeadline { server } => {
+                if !self.machines[server as usize].server.is_retired() {
+                    self.crash_machine(server);
+                }
             }
         }
     }
@@ -807,6 +854,7 @@ impl Sim {
         }
         let (passed, after) = match m.server.fault() {
             _ if round_trip >= interval => (false, interval),
+            _ if m.server.is_booting(self.now) => (false, round_trip),
             Fault::Crashed => (false, round_trip),
             Fault::Hung => (false, interval),
             Fault::None | Fault::Slow(_) => (true, round_trip),
@@ -925,6 +973,10 @@ impl Sim {
             Command::RemoveServer { server } => {
                 self.balancer.remove_server(server);
                 self.machines[server as usize].server.stop_accepting(self.now);
+                if !self.machines[server as usize].server.is_retired() {
+                    let deadline = self.now + SimTime::from_millis_f64(self.scenario.servers.drain_timeout_ms);
+                    self.queue.push(deadline, Event::DrainDeadline { server });
+                }
             }
             Command::SetArrivalRate { per_second } => {
                 self.clients.set_arrival_rate(per_second);
@@ -939,21 +991,7 @@ impl Sim {
                     self.slot_granted(r);
                 }
             }
-            Command::Crash { server } => {
-                let lost: Vec<RequestRef> = self
-                    .requests
-                    .live()
-                    .filter(|(_, r)| {
-                        r.server == server && matches!(r.stage, Stage::Queued | Stage::InService | Stage::Stalled)
-                    })
-                    .map(|(slot, r)| RequestRef { slot, incarnation: r.incarnation })
-                    .collect();
-                self.machines[server as usize].server.crash(self.now);
-                for r in lost {
-                    self.requests.get(r).expect("live").outcome = Outcome::ConnectionReset;
-                    self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
-                }
-            }
+            Command::Crash { server } => self.crash_machine(server),
             Command::Hang { server } => {
                 self.machines[server as usize].server.hang();
                 // Requests waiting there will not move again until it recovers.
@@ -1001,6 +1039,65 @@ impl Sim {
             }
         }
         Ok(())
+    }
+
+    /// The process dies: the requests it holds fail (connection reset), new connections are
+    /// refused. (Requests waiting on the session store find out when the store answers.)
+    fn crash_machine(&mut self, server: u32) {
+        let lost: Vec<RequestRef> = self
+            .requests
+            .live()
+            .filter(|(_, r)| r.server == server && matches!(r.stage, Stage::Queued | Stage::InService | Stage::Stalled))
+            .map(|(slot, r)| RequestRef { slot, incarnation: r.incarnation })
+            .collect();
+        self.machines[server as usize].server.crash(self.now);
+        for r in lost {
+            self.requests.get(r).expect("live").outcome = Outcome::ConnectionReset;
+            self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
+        }
+    }
+
+    /// Servers the pool is meant to have: running or booting, not being removed (by id).
+    fn configured_servers(&self) -> Vec<u32> {
+        (0..self.machines.len() as u32).filter(|&id| self.machines[id as usize].server.is_accepting()).collect()
+    }
+
+    /// The autoscaler's decision: boot servers, or drain some, the ones not taking traffic
+    /// first and then the newest (as a Kubernetes ReplicaSet picks pods to delete).
+    fn scale_to(&mut self, target: u32) {
+        let mut configured = self.configured_servers();
+        let now_count = configured.len() as u32;
+        if target > now_count {
+            for _ in now_count..target {
+                if self.execute(Command::AddServer).is_err() {
+                    break; // at the limit of servers a run may have
+                }
+            }
+        } else {
+            let balancer = &self.balancer;
+            configured.sort_by_key(|&id| (balancer.in_rotation(id), std::cmp::Reverse(id)));
+            for &server in configured.iter().take((now_count - target) as usize) {
+                let _ = self.execute(Command::RemoveServer { server });
+            }
+        }
+    }
+
+    /// A varying traffic profile sets the arrival rate for the second that starts now.
+    fn follow_profile(&mut self) {
+        let profile = &self.scenario.clients.profile;
+        if !profile.varies() {
+            return;
+        }
+        let rate = profile.rate_at(self.now.as_secs_f64(), self.scenario.clients.arrival_rate);
+        if rate != self.clients.arrival_rate() {
+            self.clients.set_arrival_rate(rate);
+            self.schedule_next_arrival();
+        }
+    }
+
+    /// The autoscaler's settings, decisions and SLO count.
+    pub fn autoscaler(&self) -> &Autoscaler {
+        &self.autoscaler
     }
 
     /// Applies a command at once, without recording it (tests and tools; the UI uses `schedule`).
@@ -1064,6 +1161,7 @@ impl Sim {
                     speed: s.speed(),
                     weight: self.balancer.weight(id as u32),
                     price_per_hour: s.price_per_hour(),
+                    booting: s.is_booting(self.now),
                 },
             });
             if let Some(check) = m.check {

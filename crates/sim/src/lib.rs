@@ -13,6 +13,7 @@ mod event_queue;
 pub mod link;
 pub mod metrics;
 pub mod presets;
+pub mod profile;
 pub mod rng;
 pub mod scenario;
 pub mod service;

@@ -208,7 +208,20 @@ pub struct SecondSample {
     pub utilisation: f64,
     /// servers in the pool at the end of the second
     pub servers: u32,
+    /// of which taking traffic (booted, passed their health checks, not draining)
+    #[serde(default)]
+    pub ready_servers: u32,
     /// what the servers have cost since the start [$]
+    pub cost_dollars: f64,
+}
+
+/// The pool as it stands when a second closes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PoolSample {
+    /// average utilisation of the servers in the pool [0, 1]
+    pub utilisation: f64,
+    pub servers: u32,
+    pub ready_servers: u32,
     pub cost_dollars: f64,
 }
 
@@ -267,7 +280,7 @@ impl Metrics {
     }
 
     /// Closes the second that ends at `now` and starts the next.
-    pub fn close_second(&mut self, now: SimTime, utilisation: f64, servers: u32, cost_dollars: f64) {
+    pub fn close_second(&mut self, now: SimTime, pool: PoolSample) {
         let c = self.this_second_counters;
         let h = &self.this_second;
         self.series.push_back(SecondSample {
@@ -278,9 +291,10 @@ impl Metrics {
             p50_ms: h.percentile_ms(50.0),
             p95_ms: h.percentile_ms(95.0),
             p99_ms: h.percentile_ms(99.0),
-            utilisation,
-            servers,
-            cost_dollars,
+            utilisation: pool.utilisation,
+            servers: pool.servers,
+            ready_servers: pool.ready_servers,
+            cost_dollars: pool.cost_dollars,
         });
         if self.series.len() > SERIES_CAPACITY {
             self.series.pop_front();
@@ -387,7 +401,7 @@ mod tests {
     fn the_series_is_capped() {
         let mut m = Metrics::default();
         for s in 1..=(SERIES_CAPACITY as u64 + 10) {
-            m.close_second(SimTime::from_secs(s), 0.0, 1, 0.0);
+            m.close_second(SimTime::from_secs(s), PoolSample { servers: 1, ..PoolSample::default() });
         }
         assert_eq!(m.series().len(), SERIES_CAPACITY);
         assert_eq!(m.series().front().unwrap().second, 11);

@@ -2,6 +2,8 @@
 //! share. Each says in one line what it shows.
 
 use crate::command::Command;
+use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
+use crate::profile::TrafficProfile;
 use crate::scenario::{Algorithm, Scenario, SessionMode, TimelineEntry};
 use crate::service::ServiceTime;
 use crate::time::SimTime;
@@ -109,6 +111,48 @@ pub const PRESETS: &[Preset] = &[
         build: || sessions_scenario(SessionMode::SignedCookie),
     },
     Preset {
+        name: "autoscale-ramp",
+        summary: "Kubernetes HPA at 60% CPU follows traffic ramping from 100 to 600 requests/s, with servers that take 30 s to boot",
+        build: || autoscaling_scenario(|s| {
+            s.clients.profile = TrafficProfile::Ramp { from: 100.0, to: 600.0, seconds: 300.0 };
+        }),
+    },
+    Preset {
+        name: "autoscale-underprovisioned",
+        summary: "The same ramp with the HPA capped at 4 servers: latency and errors climb past the SLO",
+        build: || autoscaling_scenario(|s| {
+            s.clients.profile = TrafficProfile::Ramp { from: 100.0, to: 600.0, seconds: 300.0 };
+            s.autoscaler.max_servers = 4;
+        }),
+    },
+    Preset {
+        name: "autoscale-spike",
+        summary: "Traffic triples at 60 s for two minutes; servers take 90 s to boot, so the spike outruns them",
+        build: || autoscaling_scenario(|s| {
+            s.servers.boot_ms = 90_000.0;
+            s.clients.profile = TrafficProfile::Spike { base: 150.0, peak: 450.0, at_s: 60.0, seconds: 120.0 };
+        }),
+    },
+    Preset {
+        name: "autoscale-flapping",
+        summary: "A daily wave with the scale-down stabilization window at 0: the pool flaps up and down",
+        build: || autoscaling_scenario(|s| {
+            s.servers.boot_ms = 5_000.0;
+            s.clients.profile = TrafficProfile::DailyWave { mean: 270.0, amplitude: 60.0, period_s: 240.0 };
+            if let ScalingPolicy::TargetTracking(t) = &mut s.autoscaler.policy {
+                t.scale_down_stabilization_s = 0;
+            }
+        }),
+    },
+    Preset {
+        name: "autoscale-step",
+        summary: "AWS step scaling with a 300 s cooldown on the same ramp: slower, in steps",
+        build: || autoscaling_scenario(|s| {
+            s.clients.profile = TrafficProfile::Ramp { from: 100.0, to: 600.0, seconds: 300.0 };
+            s.autoscaler.policy = ScalingPolicy::StepScaling(StepScaling::default());
+        }),
+    },
+    Preset {
         name: "many-small-servers",
         summary: "Horizontal scaling: eight servers with 1 slot each, the same capacity and price",
         build: || {
@@ -130,6 +174,19 @@ fn sessions_scenario(mode: SessionMode) -> Scenario {
     if mode != SessionMode::OnServer {
         s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::Crash { server: 1 } }];
     }
+    s
+}
+
+/// Servers of 2 slots × 20 ms (100 requests/s each), 30 s to boot, a Kubernetes HPA on CPU at
+/// 60% between 2 and 20 servers, and `shape` for the rest.
+fn autoscaling_scenario(shape: fn(&mut Scenario)) -> Scenario {
+    let mut s = Scenario::default();
+    s.clients.arrival_rate = 100.0;
+    s.servers.count = 2;
+    s.servers.boot_ms = 30_000.0;
+    s.autoscaler.policy = ScalingPolicy::TargetTracking(TargetTracking::default());
+    s.autoscaler.min_servers = 2;
+    shape(&mut s);
     s
 }
 

@@ -105,6 +105,9 @@ pub struct ClientsConfig {
     /// a client gives up on a request after this long [ms]
     #[serde(default = "default_timeout_ms", skip_serializing_if = "is_default_timeout")]
     pub timeout_ms: f64,
+    /// how the arrival rate changes over time (constant: `arrival_rate` throughout)
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub profile: crate::profile::TrafficProfile,
 }
 
 fn default_users() -> u32 {
@@ -365,6 +368,20 @@ pub struct ServersConfig {
     pub price_per_slot_hour: f64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub custom: Vec<ServerOverride>,
+    /// a server added while the run goes on boots for this long before it can answer [ms]
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub boot_ms: f64,
+    /// a removed server that still holds requests after this long is stopped, failing them [ms]
+    /// (Kubernetes' `terminationGracePeriodSeconds`, 30 s)
+    #[serde(default = "default_drain_timeout_ms", skip_serializing_if = "is_default_drain_timeout")]
+    pub drain_timeout_ms: f64,
+}
+
+fn default_drain_timeout_ms() -> f64 {
+    30_000.0
+}
+fn is_default_drain_timeout(ms: &f64) -> bool {
+    *ms == default_drain_timeout_ms()
 }
 
 fn default_weight() -> u32 {
@@ -430,6 +447,8 @@ pub struct Scenario {
     pub health_check: HealthCheckConfig,
     #[serde(default, skip_serializing_if = "is_default")]
     pub sessions: SessionsConfig,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub autoscaler: crate::components::autoscaler::AutoscalerConfig,
     /// in time order
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,
@@ -440,7 +459,12 @@ impl Default for Scenario {
     fn default() -> Self {
         Scenario {
             seed: 42,
-            clients: ClientsConfig { arrival_rate: 300.0, users: default_users(), timeout_ms: default_timeout_ms() },
+            clients: ClientsConfig {
+                arrival_rate: 300.0,
+                users: default_users(),
+                timeout_ms: default_timeout_ms(),
+                profile: crate::profile::TrafficProfile::Constant,
+            },
             balancer: BalancerConfig::default(),
             servers: ServersConfig {
                 count: 4,
@@ -451,10 +475,13 @@ impl Default for Scenario {
                 weight: default_weight(),
                 price_per_slot_hour: default_price(),
                 custom: Vec::new(),
+                boot_ms: 0.0,
+                drain_timeout_ms: default_drain_timeout_ms(),
             },
             network: NetworkConfig { link_latency_ms: 20.0 },
             health_check: HealthCheckConfig::default(),
             sessions: SessionsConfig::default(),
+            autoscaler: Default::default(),
             timeline: Vec::new(),
         }
     }
@@ -489,6 +516,9 @@ pub mod limits {
     pub const MAX_STORE_LATENCY_MS: f64 = 1_000.0;
     pub const MIN_STORE_OP_MS: f64 = 0.001;
     pub const MAX_STORE_OP_MS: f64 = 10_000.0;
+    pub const MAX_BOOT_MS: f64 = 3_600_000.0;
+    pub const MIN_DRAIN_TIMEOUT_MS: f64 = 1.0;
+    pub const MAX_DRAIN_TIMEOUT_MS: f64 = 3_600_000.0;
 }
 
 /// One problem with a scenario: which field, what it holds, and what it may hold.
@@ -503,7 +533,12 @@ pub struct ValidationError {
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} is {}, but it must be {}", self.field, self.value, self.allowed)
+        if self.value.is_empty() {
+            // A rule between several values (a profile, the autoscaler): the rule says it all.
+            write!(f, "{}: {}", self.field, self.allowed)
+        } else {
+            write!(f, "{} is {}, but it must be {}", self.field, self.value, self.allowed)
+        }
     }
 }
 
@@ -620,6 +655,20 @@ impl Scenario {
         c.float("sessions.store.op_ms", store.op_ms, MIN_STORE_OP_MS, MAX_STORE_OP_MS, false);
         c.int("sessions.store.concurrency", store.concurrency, 1, MAX_CONCURRENCY);
         c.int("sessions.store.queue_limit", store.queue_limit, 0, MAX_QUEUE_LIMIT);
+        c.float("servers.boot_ms", self.servers.boot_ms, 0.0, MAX_BOOT_MS, false);
+        c.float(
+            "servers.drain_timeout_ms",
+            self.servers.drain_timeout_ms,
+            MIN_DRAIN_TIMEOUT_MS,
+            MAX_DRAIN_TIMEOUT_MS,
+            false,
+        );
+        for problem in self.clients.profile.problems() {
+            c.0.push(ValidationError { field: "clients.profile", value: String::new(), allowed: problem });
+        }
+        for problem in self.autoscaler.problems() {
+            c.0.push(ValidationError { field: "autoscaler", value: String::new(), allowed: problem });
+        }
         if self.timeline.len() > MAX_TIMELINE {
             c.0.push(ValidationError {
                 field: "timeline",

@@ -51,6 +51,8 @@ pub struct Gauges {
     pub weight: u32,
     /// [$ per hour]
     pub price_per_hour: f64,
+    /// a new machine still booting (it answers nothing yet)
+    pub booting: bool,
 }
 
 impl Default for Gauges {
@@ -70,6 +72,7 @@ impl Default for Gauges {
             speed: 1.0,
             weight: 1,
             price_per_hour: 0.0,
+            booting: false,
         }
     }
 }

@@ -62,6 +62,8 @@ pub struct Server {
     joined_at: SimTime,
     /// bumped by each crash: sessions kept in memory die with the process
     life: u32,
+    /// until then the machine is booting: it refuses connections (and heartbeats)
+    ready_at: SimTime,
 }
 
 impl Server {
@@ -86,7 +88,17 @@ impl Server {
             accrued_at: now,
             joined_at: now,
             life: 0,
+            ready_at: now,
         }
+    }
+
+    /// The machine boots until `ready_at`; it costs money from now.
+    pub fn boot_until(&mut self, ready_at: SimTime) {
+        self.ready_at = ready_at;
+    }
+
+    pub fn is_booting(&self, now: SimTime) -> bool {
+        now < self.ready_at
     }
 
     fn account(&mut self, now: SimTime) {
@@ -133,7 +145,7 @@ impl Server {
 
     /// A request arrives at the server.
     pub fn admit(&mut self, request: RequestSlot, now: SimTime) -> Admission {
-        if self.fault == Fault::Crashed {
+        if self.fault == Fault::Crashed || self.is_booting(now) {
             return Admission::ConnectionRefused;
         }
         if self.busy < self.concurrency {

@@ -1,6 +1,7 @@
 //! The engine's one integration-test binary: invariants (property tests), determinism with a
 //! pinned trace, commands, and agreement with queueing theory over seed sweeps.
 
+mod autoscaling;
 mod balancing;
 mod cookies;
 mod sessions;
@@ -43,6 +44,10 @@ prop_compose! {
         store_op_ms in 0.01f64..5.0,
         store_latency_ms in 0.0f64..5.0,
         store_queue in 0u32..50,
+        boot_ms in 0.0f64..1_000.0,
+        drain_timeout_ms in 1.0f64..2_000.0,
+        autoscale in any::<bool>(),
+        spike in any::<bool>(),
     ) -> Scenario {
         let mut s = Scenario::default();
         s.seed = seed;
@@ -64,6 +69,15 @@ prop_compose! {
         s.sessions.store.op_ms = store_op_ms;
         s.sessions.store.latency_ms = store_latency_ms;
         s.sessions.store.queue_limit = store_queue;
+        s.servers.boot_ms = boot_ms;
+        s.servers.drain_timeout_ms = drain_timeout_ms;
+        if autoscale {
+            use sim::components::autoscaler::{ScalingPolicy, TargetTracking};
+            s.autoscaler.policy = ScalingPolicy::TargetTracking(TargetTracking { sync_period_s: 1, ..TargetTracking::default() });
+        }
+        if spike {
+            s.clients.profile = sim::profile::TrafficProfile::Spike { base: arrival_rate, peak: arrival_rate * 3.0, at_s: 1.0, seconds: 0.5 };
+        }
         s
     }
 }
