@@ -57,14 +57,14 @@ pub fn scaling_log(props: &ScalingLogProps) -> Html {
             if v.latest.is_empty() {
                 <p class="note">{ "No change yet: the pool is the size the policy wants." }</p>
             } else {
-                <ol class="decisions">
+                <ul class="decisions">
                     { for v.latest.iter().map(|d| html! {
                         <li class={if d.to > d.from { "up" } else { "down" }}>
                             <span class="at">{ format!("{:.0} s", d.at.as_secs_f64()) }</span>
                             { &d.reason }
                         </li>
                     }) }
-                </ol>
+                </ul>
             }
         </section>
     }

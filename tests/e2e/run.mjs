@@ -323,6 +323,24 @@ await test('a sessions scenario compares every mode on the same traffic', async 
   await page.close();
 });
 
+await test('the autoscaler boots servers as traffic ramps up, and marks its decisions', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'autoscaling');
+  await page.click('text=Ramp, HPA at 60%');
+  await page.waitForSelector('.chart.profile');
+  await page.selectOption('.controls select', { label: '50× fast' });
+  await page.waitForSelector('.node.server.booting', { timeout: 20000 });
+  await page.waitForSelector('.scaling-log .decisions li', { timeout: 20000 });
+  const decision = await page.textContent('.scaling-log .decisions li');
+  check(/ratio 1\.\d\d > 1\.10: .*2 → 3/.test(decision), decision);
+  check(await page.locator('.chart .mark.up').count() > 0, 'no decision marks on the charts');
+  check((await page.textContent('.charts')).includes('Servers'), 'no server-count chart');
+  check((await page.textContent('.scaling-log')).includes('Kubernetes HPA'), 'the policy is not named');
+  await page.waitForFunction(() => document.querySelectorAll('.node.server').length >= 4, null, { timeout: 30000 });
+  await shot(page, 'autoscaling');
+  await page.close();
+});
+
 await test('a phone viewport has no sideways scrolling', async () => {
   const page = await open(base, { width: 390, height: 844 });
   await page.waitForTimeout(800);

@@ -412,7 +412,7 @@ pub fn hpa_decide(
     };
     let unready = pool.current.saturating_sub(pool.ready);
     if unready > 0 && t.metric != ScalingMetric::P95Latency && value > t.target && !ratio.is_nan() {
-        reason.push_str(&format!(" (the {unready} not ready count as idle)"));
+        reason.push_str(&format!(" ({unready} not ready, counted as idle)"));
     }
     if stabilized != raw {
         reason.push_str(&format!("; wants {raw}, stabilization keeps {stabilized}"));
