@@ -2,7 +2,7 @@
 //! natively (compared with the pinned native run), and the Yew components render and respond.
 #![cfg(target_arch = "wasm32")]
 
-use scalelab::diagram::{Diagram, DiagramProps};
+use scalelab::diagram::{Diagram, DiagramProps, Selection};
 use scalelab::layout::Orientation;
 use scalelab::panels::controls::{Controls, ControlsProps};
 use scalelab::panels::knobs::{KnobError, Knobs, KnobsProps};
@@ -52,11 +52,12 @@ async fn the_diagram_draws_every_node_and_the_requests_on_links() {
         snapshot,
         balancer_caption: "Round robin".into(),
         orientation: Orientation::Wide,
-        selected: Some(2),
+        selected: Some(Selection::Server(2)),
         on_select: {
             let s = selected.clone();
-            Callback::from(move |id| s.set(Some(id)))
+            Callback::from(move |picked| s.set(Some(picked)))
         },
+        colour_by_user: false,
     };
     yew::Renderer::<Diagram>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -68,7 +69,41 @@ async fn the_diagram_draws_every_node_and_the_requests_on_links() {
     let server: web_sys::HtmlElement =
         root.query_selector(".node.server[data-server='3']").unwrap().unwrap().unchecked_into();
     server.dispatch_event(&web_sys::MouseEvent::new("click").unwrap()).unwrap();
-    assert_eq!(selected.get(), Some(3));
+    assert_eq!(selected.get(), Some(Selection::Server(3)));
+}
+
+#[wasm_bindgen_test]
+async fn with_sessions_each_user_has_a_colour_and_a_dot_picks_its_user() {
+    let mut scenario = Scenario::default();
+    scenario.sessions.mode = sim::scenario::SessionMode::Database;
+    let mut sim = Sim::new(scenario.validate().unwrap());
+    sim.run_until(SimTime::from_millis(700));
+    let snapshot = sim.snapshot(400);
+    let first_user = snapshot.requests.iter().find(|r| r.status == sim::snapshot::RequestStatus::Outbound).unwrap().user;
+    let root = mount_point();
+    let selected = Rc::new(Cell::new(None));
+    let props = DiagramProps {
+        snapshot,
+        balancer_caption: "Round robin".into(),
+        orientation: Orientation::Wide,
+        selected: None,
+        on_select: {
+            let s = selected.clone();
+            Callback::from(move |picked| s.set(Some(picked)))
+        },
+        colour_by_user: true,
+    };
+    yew::Renderer::<Diagram>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-node='session-store']"), 1);
+    let dot: web_sys::HtmlElement = root
+        .query_selector(&format!(".dot.by-user.outbound[data-user='{first_user}']"))
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert!(dot.get_attribute("style").unwrap().starts_with("fill:hsl("));
+    dot.dispatch_event(&web_sys::MouseEvent::new("click").unwrap()).unwrap();
+    assert_eq!(selected.get(), Some(Selection::User(first_user)));
 }
 
 #[wasm_bindgen_test]
