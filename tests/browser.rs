@@ -79,7 +79,8 @@ async fn with_sessions_each_user_has_a_colour_and_a_dot_picks_its_user() {
     let mut sim = Sim::new(scenario.validate().unwrap());
     sim.run_until(SimTime::from_millis(700));
     let snapshot = sim.snapshot(400);
-    let first_user = snapshot.requests.iter().find(|r| r.status == sim::snapshot::RequestStatus::Outbound).unwrap().user;
+    let first_user =
+        snapshot.requests.iter().find(|r| r.status == sim::snapshot::RequestStatus::Outbound).unwrap().user;
     let root = mount_point();
     let selected = Rc::new(Cell::new(None));
     let props = DiagramProps {
