@@ -7,6 +7,7 @@ Scalelab: watch web systems scale (native runner)
 
 USAGE:
     scalelab run [SCENARIO] [--seed N] [--duration SECONDS] [--json]
+    scalelab ab [-n REQUESTS] [-c CONCURRENCY] [-t SECONDS] [-k] [-H HEADER] [-C COOKIE] [-s TIMEOUT] [SCENARIO]
     scalelab presets
     scalelab show PRESET
     scalelab cookie sign --secret KEY [--salt SALT] [--timestamp UNIX_SECONDS] JSON
@@ -15,6 +16,9 @@ USAGE:
 SCENARIO is a preset name (see `scalelab presets`), a scenario JSON file (start from
 `scalelab show default > my.json`), or a share link copied from the web app. Without one,
 the default scenario runs. --duration defaults to 60 s, or to a link's playback position.
+
+`ab` drives the scenario with ApacheBench's closed-loop load in place of its own clients and
+prints ab 2.3's report (progress on stderr). Times are simulated: same scenario, same report.
 ";
 
 pub struct RunRequest {
@@ -33,9 +37,13 @@ pub enum CookieRequest {
 pub enum Request {
     Help,
     Presets,
-    Show { preset: String },
+    Show {
+        preset: String,
+    },
     Run(RunRequest),
     Cookie(CookieRequest),
+    /// ab's own arguments, read by `sim::ab::parse`
+    Ab(Vec<String>),
 }
 
 /// Longest run the CLI accepts [s]: a day of simulated time.
@@ -54,7 +62,10 @@ pub fn parse(argv: &[String]) -> Result<Request, String> {
         },
         "run" => parse_run(rest).map(Request::Run),
         "cookie" => parse_cookie(rest).map(Request::Cookie),
-        other => Err(format!("unknown command `{other}`; the commands are run, presets, show and cookie (see --help)")),
+        "ab" => Ok(Request::Ab(rest.to_vec())),
+        other => {
+            Err(format!("unknown command `{other}`; the commands are run, ab, presets, show and cookie (see --help)"))
+        }
     }
 }
 

@@ -49,6 +49,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// `scalelab ab`: ab's closed-loop load on the scenario, progress on stderr as ab prints it,
+/// the report on stdout.
+fn run_ab(ab_args: &[String]) -> Result<String, Failure> {
+    let (options, rest) = sim::ab::parse(ab_args).map_err(|e| Failure::BadInput(e.0))?;
+    if rest.len() > 1 {
+        return Err(Failure::BadInput(format!("ab takes one scenario, not {}: {}", rest.len(), rest.join(" "))));
+    }
+    let resolved = input::resolve(rest.first().map(String::as_str), None)?;
+    let requests = options.requests;
+    eprintln!("Scalelab ab: ApacheBench 2.3's load and report, on a simulated run of `{}`", resolved.name);
+    eprintln!();
+    eprintln!("Benchmarking {} (be patient)", sim::ab::HOSTNAME);
+    let mut sim = sim::Sim::benchmark(resolved.scenario, options);
+    let every = sim::ab::heartbeat_every(requests);
+    let mut reported = 0;
+    loop {
+        let finished = sim.run_benchmark_within(100_000);
+        let tester = sim.load_tester().expect("a benchmark");
+        while reported + every <= tester.done() {
+            reported += every;
+            eprintln!("Completed {reported} requests");
+        }
+        if finished {
+            break;
+        }
+    }
+    let tester = sim.load_tester().expect("a benchmark");
+    if tester.timed_out_at().is_some() {
+        return Err(Failure::Refused(format!(
+            "apr_pollset_poll: The timeout specified has expired (70007)\nTotal of {} requests completed",
+            tester.done()
+        )));
+    }
+    eprintln!("Finished {} requests", tester.done());
+    Ok(tester.report().text())
+}
+
 /// Everything but the printing, so that the tests see exactly what a user sees.
 fn run(argv: &[String]) -> Result<String, Failure> {
     match args::parse(argv)? {
@@ -59,6 +96,7 @@ fn run(argv: &[String]) -> Result<String, Failure> {
             let p = sim::presets::find(&preset).ok_or_else(|| Failure::BadInput(input::unknown_preset(&preset)))?;
             Ok(serde_json::to_string_pretty(&(p.build)()).expect("scenarios serialise") + "\n")
         }
+        args::Request::Ab(ab_args) => run_ab(&ab_args),
         args::Request::Run(run) => {
             let resolved = input::resolve(run.source.as_deref(), run.seed)?;
             let duration = run.duration.unwrap_or(resolved.default_duration);

@@ -122,3 +122,30 @@ fn cookie_sign_and_verify_match_flask() {
     assert_eq!(bad_json.status.code(), Some(2));
     assert!(stderr(&bad_json).contains("not valid JSON"));
 }
+
+#[test]
+fn ab_prints_abs_report_with_progress_on_stderr() {
+    let out = scalelab(&["ab", "-n", "1000", "-c", "10", "default"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    let golden = include_str!("../../sim/tests/fixtures/ab/default-n1000-c10.txt");
+    assert_eq!(report, golden, "the CLI prints the same report as the engine's golden one");
+    let progress = stderr(&out);
+    assert!(progress.contains("Benchmarking app.scalelab.test (be patient)\nCompleted 100 requests\n"), "{progress}");
+    assert!(progress.ends_with("Completed 1000 requests\nFinished 1000 requests\n"), "{progress}");
+}
+
+#[test]
+fn ab_refuses_what_ab_refuses() {
+    for (args, message) in [
+        (&["ab", "-n", "10", "-c", "100"][..], "Cannot use concurrency level greater than total number of requests"),
+        (&["ab", "-n", "0"][..], "Invalid number of requests"),
+        (&["ab", "-n", "-3"][..], "Invalid number of requests"),
+        (&["ab", "-n", "10", "-c", "-2"][..], "Invalid negative concurrency"),
+        (&["ab", "-n", "10", "no-such-preset"][..], "no-such-preset"),
+    ] {
+        let out = scalelab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}

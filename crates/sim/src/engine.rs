@@ -4,6 +4,7 @@
 //! latency; heartbeats go balancer → server → balancer; timeline entries change the run at set
 //! moments.
 
+use crate::ab::{AbOptions, AbReport, AbTally, LoadTester, Response};
 use crate::command::{Command, CommandError};
 use crate::components::autoscaler::{Autoscaler, PoolState, SecondMeasure};
 use crate::components::balancer::{Balancer, RequestKey};
@@ -62,6 +63,14 @@ enum Event {
     DrainDeadline {
         server: u32,
     },
+    /// a load tester's connection starts its next request (opening the connection if needed)
+    Connect {
+        client: u32,
+    },
+    /// the connection is open: the request is written
+    Send {
+        client: u32,
+    },
     /// a server's read or write reaches the session store
     AtStore(RequestRef),
     /// the store finished the operation
@@ -89,6 +98,8 @@ impl Event {
             Event::StoreOpDone(x) => (13, r(x)),
             Event::BackFromStore(x) => (14, r(x)),
             Event::DrainDeadline { server } => (15, u64::from(server)),
+            Event::Connect { client } => (16, u64::from(client)),
+            Event::Send { client } => (17, u64::from(client)),
         }
     }
 }
@@ -171,7 +182,14 @@ struct Request {
     store_failed: bool,
     /// when the request last left its server for the store
     store_trip_started: SimTime,
+    /// the load tester's connection that sent it (`OPEN_LOOP` for the scenario's own clients)
+    client: u32,
 }
+
+/// `Request::client` of a request from the scenario's open-loop clients.
+const OPEN_LOOP: u32 = u32::MAX;
+/// A load tester runs on one machine: every connection comes from this user's address.
+const LOAD_TESTER_USER: u32 = 0;
 
 /// Requests in flight, in reusable slots: a finished request frees its slot, so the table is as
 /// large as the most requests ever in flight at once, not the number ever sent.
@@ -245,6 +263,10 @@ pub struct Sim {
     balancer: Balancer,
     sessions: Sessions,
     autoscaler: Autoscaler,
+    /// a closed-loop load tester (ab) in place of the open-loop clients
+    tester: Option<LoadTester>,
+    /// ab's view of the open-loop clients' answers, when asked for (`observe_as_ab`)
+    observer: Option<AbTally>,
     /// every server ever added, by id; removed ones stay (retired) so ids stay stable
     machines: Vec<Machine>,
     /// the shared session store, in `SessionMode::Database` only
@@ -268,7 +290,22 @@ pub struct Sim {
 
 impl Sim {
     pub fn new(scenario: ValidScenario) -> Self {
-        let scenario = scenario.into_inner();
+        Self::build(scenario, None)
+    }
+
+    /// The scenario under ab's closed-loop load instead of its own clients: `concurrency`
+    /// connections from one machine, each sending its next request when the last is answered.
+    /// `-s` becomes the clients' timeout.
+    pub fn benchmark(scenario: ValidScenario, options: AbOptions) -> Self {
+        Self::build(scenario, Some(options))
+    }
+
+    fn build(scenario: ValidScenario, load_tester: Option<AbOptions>) -> Self {
+        let mut scenario = scenario.into_inner();
+        if let Some(o) = &load_tester {
+            scenario.clients.timeout_ms =
+                (f64::from(o.timeout_s) * 1_000.0).min(crate::scenario::limits::MAX_TIMEOUT_MS);
+        }
         let mut sim = Sim {
             now: SimTime::ZERO,
             queue: EventQueue::default(),
@@ -277,6 +314,8 @@ impl Sim {
             clients: Clients::new(&scenario.clients),
             sessions: Sessions::new(&scenario.sessions, scenario.clients.users),
             autoscaler: Autoscaler::new(scenario.autoscaler.clone()),
+            tester: None,
+            observer: None,
             balancer: Balancer::new(scenario.balancer.algorithm, scenario.balancer.bounded_load_percent),
             machines: Vec::new(),
             store: (scenario.sessions.mode == SessionMode::Database).then(|| {
@@ -306,11 +345,21 @@ impl Sim {
                 sim.queue.push(offset, Event::CheckStart { server: id });
             }
         }
-        if sim.scenario.clients.profile.varies() {
-            let rate = sim.scenario.clients.profile.rate_at(0.0, sim.scenario.clients.arrival_rate);
-            sim.clients.set_arrival_rate(rate);
+        match load_tester {
+            Some(options) => {
+                for client in 0..options.concurrency {
+                    sim.queue.push(SimTime::ZERO, Event::Connect { client });
+                }
+                sim.tester = Some(LoadTester::new(options));
+            }
+            None => {
+                if sim.scenario.clients.profile.varies() {
+                    let rate = sim.scenario.clients.profile.rate_at(0.0, sim.scenario.clients.arrival_rate);
+                    sim.clients.set_arrival_rate(rate);
+                }
+                sim.schedule_next_arrival();
+            }
         }
-        sim.schedule_next_arrival();
         sim.queue.push(SimTime::from_secs(1), Event::SecondTick);
         sim
     }
@@ -398,6 +447,40 @@ impl Sim {
     /// Server-hours so far: every server's time in the pool, added up.
     pub fn server_hours(&self) -> f64 {
         self.machines.iter().map(|m| m.server.hours_until(self.now)).sum()
+    }
+
+    /// A client sends a request now: `client` is the load tester's connection, or `OPEN_LOOP`.
+    fn send_request(&mut self, user: u32, client: u32) {
+        self.metrics.on_arrival();
+        let size_ms = self.scenario.servers.service.sample_ms(&mut self.traffic_rng);
+        let r = self.requests.insert(Request {
+            serial: self.next_serial,
+            incarnation: 0,
+            user,
+            size_ms,
+            sent_at: self.now,
+            server: 0,
+            stage: Stage::ToBalancer,
+            stage_start: self.now,
+            stage_end: self.now,
+            dispatched_at: self.now,
+            reached_server_at: self.now,
+            service_started_at: self.now,
+            left_server_at: self.now,
+            outcome: Outcome::Pending,
+            abandoned: false,
+            timeout_scheduled: false,
+            tried: [0; MAX_TRIES],
+            tries: 0,
+            server_life: 0,
+            store_op: StoreOp::Read,
+            store_failed: false,
+            store_trip_started: self.now,
+            client,
+        });
+        self.next_serial += 1;
+        self.metrics.counters.cookie_bytes += self.sessions.cookie_bytes(user);
+        self.travel(r, Stage::ToBalancer, Event::AtBalancer(r));
     }
 
     fn schedule_next_arrival(&mut self) {
@@ -490,7 +573,8 @@ impl Sim {
     fn dispatch(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
         let user = req.user;
-        let key = RequestKey { user, address: Clients::address_of(user) };
+        let from = if req.client == OPEN_LOOP { user } else { LOAD_TESTER_USER };
+        let key = RequestKey { user, address: Clients::address_of(from) };
         let tried = req.tried;
         let tries = req.tries as usize;
         // Persistence first (a sticky cookie or stick table), on the first try only: a retry
@@ -612,38 +696,22 @@ impl Sim {
                 if generation != self.clients.generation() {
                     return; // scheduled before the rate changed
                 }
-                self.metrics.on_arrival();
                 let user = self.clients.next_user(&mut self.traffic_rng);
-                let size_ms = self.scenario.servers.service.sample_ms(&mut self.traffic_rng);
-                let r = self.requests.insert(Request {
-                    serial: self.next_serial,
-                    incarnation: 0,
-                    user,
-                    size_ms,
-                    sent_at: self.now,
-                    server: 0,
-                    stage: Stage::ToBalancer,
-                    stage_start: self.now,
-                    stage_end: self.now,
-                    dispatched_at: self.now,
-                    reached_server_at: self.now,
-                    service_started_at: self.now,
-                    left_server_at: self.now,
-                    outcome: Outcome::Pending,
-                    abandoned: false,
-                    timeout_scheduled: false,
-                    tried: [0; MAX_TRIES],
-                    tries: 0,
-                    server_life: 0,
-                    store_op: StoreOp::Read,
-                    store_failed: false,
-                    store_trip_started: self.now,
-                });
-                self.next_serial += 1;
-                self.metrics.counters.cookie_bytes += self.sessions.cookie_bytes(user);
-                self.travel(r, Stage::ToBalancer, Event::AtBalancer(r));
+                self.send_request(user, OPEN_LOOP);
                 self.schedule_next_arrival();
             }
+            Event::Connect { client } => {
+                let Some(tester) = self.tester.as_mut() else { return };
+                match tester.start_next(client, self.now) {
+                    None => {}
+                    Some(false) => self.send_request(client % self.scenario.clients.users, client),
+                    // TCP's handshake: one round trip to the balancer before the request goes.
+                    Some(true) => {
+                        self.queue.push(self.now + self.link_latency + self.link_latency, Event::Send { client })
+                    }
+                }
+            }
+            Event::Send { client } => self.send_request(client % self.scenario.clients.users, client),
             Event::AtBalancer(r) => self.dispatch(r),
             Event::AtServer(r) => {
                 let Some(req) = self.requests.get(r) else { return };
@@ -776,9 +844,22 @@ impl Sim {
                     }
                 }
                 self.requests.remove(r);
+                if req.client != OPEN_LOOP {
+                    self.load_tester_answered(req);
+                } else if let Some(tally) = self.observer.as_mut() {
+                    if req.outcome == Outcome::Answered && !req.abandoned {
+                        tally.record(Response::Ok, false, req.sent_at, req.sent_at, self.now);
+                    }
+                }
             }
             Event::ClientTimeout(r) => {
                 let Some(req) = self.requests.get(r) else { return };
+                if req.client != OPEN_LOOP {
+                    let now = self.now;
+                    if let Some(t) = self.tester.as_mut() {
+                        t.timed_out(now);
+                    }
+                }
                 if !req.abandoned {
                     req.abandoned = true;
                     self.abandoned_in_system += 1;
@@ -1039,6 +1120,62 @@ impl Sim {
             }
         }
         Ok(())
+    }
+
+    /// The load tester's request came back: what ab makes of it, and the connection's next one.
+    fn load_tester_answered(&mut self, req: Request) {
+        let late = self.now > req.sent_at + self.timeout;
+        let Some(tester) = self.tester.as_mut() else { return };
+        if late || req.abandoned {
+            tester.timed_out(self.now);
+            return;
+        }
+        // What the balancer sends back: its own 503 when no server took the request (HAProxy
+        // after its retries), 502 when the server died holding it; the app's 500 when its
+        // session store failed.
+        let response = match req.outcome {
+            Outcome::Answered => Response::Ok,
+            Outcome::QueueFull | Outcome::ConnectionRefused | Outcome::NoServer | Outcome::Pending => {
+                Response::ServiceUnavailable
+            }
+            Outcome::ConnectionReset => Response::BadGateway,
+            Outcome::StoreUnavailable => Response::InternalServerError,
+        };
+        tester.answered(req.client, response, req.sent_at, self.now);
+        self.queue.push(self.now, Event::Connect { client: req.client });
+    }
+
+    /// From now on, answers to the scenario's own clients are also tallied as ab would (no
+    /// connect time): ab's percentile table over an open-loop run, for checking it against
+    /// queueing theory.
+    pub fn observe_as_ab(&mut self) {
+        self.observer = Some(AbTally::default());
+    }
+    pub fn observed_report(&self) -> Option<AbReport> {
+        self.observer.as_ref().map(|t| AbReport::from_tally(t, &AbOptions::default(), SimTime::ZERO))
+    }
+
+    /// The load tester (`Sim::benchmark`), if this run has one.
+    pub fn load_tester(&self) -> Option<&LoadTester> {
+        self.tester.as_ref()
+    }
+
+    /// Runs a benchmark on until it finishes, at most `max_events` events at a time (so that a
+    /// browser frame stays short). Returns true once it has finished.
+    pub fn run_benchmark_within(&mut self, max_events: u64) -> bool {
+        let mut budget = max_events;
+        loop {
+            let Some(tester) = &self.tester else { return true };
+            // Done, or the next thing to happen is past the time limit.
+            if tester.finished(self.now) || self.next_up().is_none_or(|(next, _)| tester.finished(next)) {
+                return true;
+            }
+            if budget == 0 {
+                return false;
+            }
+            budget -= 1;
+            self.step();
+        }
     }
 
     /// The process dies: the requests it holds fail (connection reset), new connections are

@@ -5,6 +5,7 @@
 //! [`Snapshot`] and [`Metrics`]. No I/O, no clock, no OS randomness: the same scenario and seed
 //! give the same run on every platform, natively and in WebAssembly.
 
+pub mod ab;
 mod command;
 pub mod compare;
 pub mod components;

@@ -1,6 +1,7 @@
 //! The engine's one integration-test binary: invariants (property tests), determinism with a
 //! pinned trace, commands, and agreement with queueing theory over seed sweeps.
 
+mod ab;
 mod autoscaling;
 mod balancing;
 mod cookies;

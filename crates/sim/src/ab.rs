@@ -1,0 +1,642 @@
+//! ApacheBench, simulated: ab's flags, its closed-loop load (c connections, each sending its next
+//! request when the last is answered), and its report with ab 2.3's exact layout and formulas
+//! (`support/ab.c`, `output_results`; semantics.md §8). Times are simulated time, so the same
+//! scenario and seed give the same report.
+
+use crate::time::SimTime;
+use std::fmt::Write as _;
+
+/// ab's `MAX_CONCURRENCY`.
+pub const MAX_CONCURRENCY: u32 = 20_000;
+/// ab's `TIMED_REQUESTS`: `-t` without `-n` allows this many.
+pub const TIMED_REQUESTS: u32 = 50_000;
+/// The most requests one simulated benchmark may send (a browser's memory: 12 bytes each).
+pub const MAX_REQUESTS: u32 = 10_000_000;
+
+/// What ab was asked to do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AbOptions {
+    /// `-n`
+    pub requests: u32,
+    /// `-c`
+    pub concurrency: u32,
+    /// `-t` [s]
+    pub time_limit_s: Option<u32>,
+    /// `-k`
+    pub keepalive: bool,
+    /// `-H`, each as given
+    pub headers: Vec<String>,
+    /// `-C name=value`
+    pub cookie: Option<String>,
+    /// `-s` [s], ab's default 30
+    pub timeout_s: u32,
+}
+
+impl Default for AbOptions {
+    fn default() -> Self {
+        AbOptions {
+            requests: 1,
+            concurrency: 1,
+            time_limit_s: None,
+            keepalive: false,
+            headers: Vec::new(),
+            cookie: None,
+            timeout_s: 30,
+        }
+    }
+}
+
+/// A command line ab refuses, with ab's own words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AbUsageError(pub String);
+
+impl std::fmt::Display for AbUsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// ab's `atoi`: leading digits (with a sign); anything else reads as 0.
+fn atoi(text: &str) -> i64 {
+    let t = text.trim_start();
+    let (sign, digits) = match t.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let end = digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len());
+    sign * digits[..end].parse::<i64>().unwrap_or(0).min(i64::from(i32::MAX))
+}
+
+/// Reads ab's flags (`-n -c -t -k -H -C -s`); returns the options and the other arguments (what
+/// to benchmark). Refusals use ab's messages.
+pub fn parse(args: &[String]) -> Result<(AbOptions, Vec<String>), AbUsageError> {
+    let mut o = AbOptions::default();
+    let mut n_given = false;
+    let mut rest = Vec::new();
+    let mut i = 0;
+    let fail = |m: &str| Err(AbUsageError(m.to_string()));
+    while i < args.len() {
+        let arg = &args[i];
+        let flag = arg.strip_prefix('-').filter(|f| !f.is_empty() && arg != "-");
+        let Some(flag) = flag else {
+            rest.push(arg.clone());
+            i += 1;
+            continue;
+        };
+        let (letter, attached) = flag.split_at(1);
+        let takes_value = matches!(letter, "n" | "c" | "t" | "H" | "C" | "s");
+        let value = if !takes_value {
+            if !attached.is_empty() {
+                return fail(&format!("ab: invalid option -- '{}'", &attached[..1]));
+            }
+            String::new()
+        } else if !attached.is_empty() {
+            attached.to_string()
+        } else {
+            i += 1;
+            match args.get(i) {
+                Some(v) => v.clone(),
+                None => return fail(&format!("ab: option requires an argument -- '{letter}'")),
+            }
+        };
+        match letter {
+            "n" => {
+                let n = atoi(&value);
+                if n <= 0 {
+                    return fail("Invalid number of requests");
+                }
+                if n > i64::from(MAX_REQUESTS) {
+                    return fail(&format!(
+                        "Invalid number of requests (a simulated benchmark sends at most {MAX_REQUESTS})"
+                    ));
+                }
+                o.requests = n as u32;
+                n_given = true;
+            }
+            "c" => {
+                let c = atoi(&value);
+                if c < 0 {
+                    return fail("Invalid negative concurrency");
+                }
+                if c == 0 || c > i64::from(MAX_CONCURRENCY) {
+                    return fail(&format!("ab: Invalid Concurrency [Range 1..{MAX_CONCURRENCY}]"));
+                }
+                o.concurrency = c as u32;
+            }
+            "t" => {
+                let t = atoi(&value);
+                if t < 0 {
+                    return fail("Invalid negative timelimit");
+                }
+                o.time_limit_s = (t > 0).then_some(t.min(86_400) as u32);
+            }
+            "s" => {
+                let s = atoi(&value);
+                if s <= 0 {
+                    return fail("Invalid timeout: give -s a number of seconds above 0");
+                }
+                o.timeout_s = s.min(86_400) as u32;
+            }
+            "k" => o.keepalive = true,
+            "H" => o.headers.push(value),
+            "C" => o.cookie = Some(value),
+            other => return fail(&format!("ab: invalid option -- '{other}' (this ab takes -n -c -t -k -H -C -s)")),
+        }
+        i += 1;
+    }
+    if !n_given && o.time_limit_s.is_some() {
+        o.requests = TIMED_REQUESTS;
+    }
+    if o.concurrency > o.requests {
+        return fail("Cannot use concurrency level greater than total number of requests");
+    }
+    Ok((o, rest))
+}
+
+/// How a response ended, as ab sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Response {
+    /// 200 from the application
+    Ok,
+    /// 503 from the balancer: no server could take it (HAProxy's errorfile)
+    ServiceUnavailable,
+    /// 502 from the balancer: the server died holding it
+    BadGateway,
+    /// 500 from the application (its session store was down)
+    InternalServerError,
+}
+
+/// The simulated site's document.
+pub const DOCUMENT_PATH: &str = "/";
+pub const HOSTNAME: &str = "app.scalelab.test";
+pub const PORT: u16 = 80;
+pub const SERVER_SOFTWARE: &str = "gunicorn";
+/// Bytes of the page every 200 carries.
+pub const DOCUMENT_BYTES: u64 = 2_048;
+
+/// HAProxy 2.x/3.x built-in error pages (`http_err_msgs`), and Flask's default 500 page.
+const BODY_503: &str =
+    "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n";
+const BODY_502: &str =
+    "<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n";
+const BODY_500: &str = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n";
+
+impl Response {
+    pub fn is_2xx(self) -> bool {
+        self == Response::Ok
+    }
+
+    /// Body bytes.
+    pub fn body_bytes(self) -> u64 {
+        match self {
+            Response::Ok => DOCUMENT_BYTES,
+            Response::ServiceUnavailable => BODY_503.len() as u64,
+            Response::BadGateway => BODY_502.len() as u64,
+            Response::InternalServerError => BODY_500.len() as u64,
+        }
+    }
+
+    /// The status line and headers, as the bytes ab reads.
+    pub fn head(self, keepalive: bool) -> String {
+        let connection = if keepalive && self.is_2xx() { "keep-alive" } else { "close" };
+        match self {
+            Response::Ok => format!(
+                "HTTP/1.1 200 OK\r\nServer: {SERVER_SOFTWARE}\r\nDate: Sat, 28 Nov 2026 00:00:00 GMT\r\nConnection: {connection}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {DOCUMENT_BYTES}\r\n\r\n"
+            ),
+            Response::ServiceUnavailable | Response::BadGateway => format!(
+                "HTTP/1.1 {}\r\ncontent-length: {}\r\ncache-control: no-cache\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n",
+                if self == Response::BadGateway { "502 Bad Gateway" } else { "503 Service Unavailable" },
+                self.body_bytes()
+            ),
+            Response::InternalServerError => format!(
+                "HTTP/1.1 500 INTERNAL SERVER ERROR\r\nServer: {SERVER_SOFTWARE}\r\nDate: Sat, 28 Nov 2026 00:00:00 GMT\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+                self.body_bytes()
+            ),
+        }
+    }
+}
+
+/// One answered request's times [µs], as ab's `struct data`: connect (`ctime`), total (`time`),
+/// and waiting for the first byte after the request was written.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timing {
+    pub connect_us: u32,
+    pub total_us: u32,
+    pub wait_us: u32,
+}
+
+/// What ab counts as the run goes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AbTally {
+    pub timings: Vec<Timing>,
+    pub document_bytes: Option<u64>,
+    pub failed_length: u64,
+    pub non_2xx: u64,
+    pub keepalive_responses: u64,
+    pub total_read: u64,
+    pub html_read: u64,
+    /// time of the last response [simulated]
+    pub last: SimTime,
+}
+
+impl AbTally {
+    /// A response arrived; `connection_start`, `written` and `now` are its moments.
+    pub fn record(
+        &mut self,
+        response: Response,
+        keepalive: bool,
+        connection_start: SimTime,
+        written: SimTime,
+        now: SimTime,
+    ) {
+        let us = |d: SimTime| d.0.min(u64::from(u32::MAX)) as u32;
+        self.timings.push(Timing {
+            connect_us: us(written - connection_start),
+            total_us: us(now - connection_start),
+            wait_us: us(now - written),
+        });
+        let body = response.body_bytes();
+        let doc = *self.document_bytes.get_or_insert(body);
+        if body != doc {
+            self.failed_length += 1;
+        }
+        if !response.is_2xx() {
+            self.non_2xx += 1;
+        } else if keepalive {
+            self.keepalive_responses += 1;
+        }
+        self.total_read += response.head(keepalive).len() as u64 + body;
+        self.html_read += body;
+        self.last = now;
+    }
+
+    pub fn done(&self) -> u64 {
+        self.timings.len() as u64
+    }
+}
+
+/// Rounds µs to whole ms as ab's `ap_round_ms`.
+fn round_ms(us: i64) -> i64 {
+    (us + 500) / 1_000
+}
+
+/// One row of the Connection Times table [ms, sd as a float].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeRow {
+    pub min: i64,
+    pub mean: i64,
+    pub sd: f64,
+    pub median: i64,
+    pub max: i64,
+}
+
+/// ab's row: min, integer mean, sample sd (n − 1), ab's median (which, for an odd count, averages
+/// the middle value with the one after it, as ab.c does), max.
+fn row(values: &mut [i64]) -> TimeRow {
+    let count = values.len() as i64;
+    let min = *values.iter().min().unwrap_or(&0);
+    let max = *values.iter().max().unwrap_or(&0);
+    let mean = values.iter().sum::<i64>() / count.max(1);
+    let sd = if count > 1 {
+        let squares: f64 = values.iter().map(|&v| (v as f64 - mean as f64).powi(2)).sum();
+        libm::sqrt(squares / (count - 1) as f64)
+    } else {
+        0.0
+    };
+    values.sort_unstable();
+    let half = (count / 2) as usize;
+    let median = if count > 1 && count % 2 == 1 {
+        (values[half] + values[half + 1]) / 2
+    } else {
+        values[half.min(values.len().saturating_sub(1))]
+    };
+    TimeRow { min: round_ms(min), mean: round_ms(mean), sd: sd / 1_000.0, median: round_ms(median), max: round_ms(max) }
+}
+
+/// The report's numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AbReport {
+    pub concurrency: u32,
+    pub keepalive: bool,
+    pub time_taken_s: f64,
+    pub complete: u64,
+    pub failed_length: u64,
+    pub non_2xx: u64,
+    pub keepalive_responses: u64,
+    pub document_bytes: u64,
+    pub total_read: u64,
+    pub html_read: u64,
+    /// Connect, Processing, Waiting, Total
+    pub rows: Option<[TimeRow; 4]>,
+    /// (percent, ms) for 50 66 75 80 90 95 98 99 100
+    pub percentiles: Vec<(u32, i64)>,
+    /// total times [ms, unrounded], sorted: for the histogram and the percentile chart
+    pub totals_ms: Vec<f64>,
+}
+
+const PERCENTS: [u32; 9] = [50, 66, 75, 80, 90, 95, 98, 99, 100];
+
+impl AbReport {
+    pub fn from_tally(tally: &AbTally, options: &AbOptions, started: SimTime) -> AbReport {
+        let count = tally.timings.len();
+        let rows = (count > 0).then(|| {
+            let mut connect: Vec<i64> = tally.timings.iter().map(|t| i64::from(t.connect_us)).collect();
+            let mut processing: Vec<i64> =
+                tally.timings.iter().map(|t| i64::from(t.total_us) - i64::from(t.connect_us)).collect();
+            let mut waiting: Vec<i64> = tally.timings.iter().map(|t| i64::from(t.wait_us)).collect();
+            let mut total: Vec<i64> = tally.timings.iter().map(|t| i64::from(t.total_us)).collect();
+            [row(&mut connect), row(&mut processing), row(&mut waiting), row(&mut total)]
+        });
+        let mut totals: Vec<i64> = tally.timings.iter().map(|t| i64::from(t.total_us)).collect();
+        totals.sort_unstable();
+        let percentiles = if count > 1 {
+            PERCENTS
+                .iter()
+                .map(|&p| {
+                    let at = if p >= 100 { count - 1 } else { count * p as usize / 100 };
+                    (p, round_ms(totals[at]))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        AbReport {
+            concurrency: options.concurrency,
+            keepalive: options.keepalive,
+            time_taken_s: (tally.last - started).as_secs_f64(),
+            complete: count as u64,
+            failed_length: tally.failed_length,
+            non_2xx: tally.non_2xx,
+            keepalive_responses: tally.keepalive_responses,
+            document_bytes: tally.document_bytes.unwrap_or(0),
+            total_read: tally.total_read,
+            html_read: tally.html_read,
+            rows,
+            percentiles,
+            totals_ms: totals.iter().map(|&us| us as f64 / 1_000.0).collect(),
+        }
+    }
+
+    /// Requests per second: complete / time taken.
+    pub fn requests_per_second(&self) -> f64 {
+        self.complete as f64 / self.time_taken_s
+    }
+    /// Time per request (mean): concurrency × time taken × 1000 / complete [ms].
+    pub fn time_per_request_ms(&self) -> f64 {
+        f64::from(self.concurrency) * self.time_taken_s * 1_000.0 / self.complete as f64
+    }
+    /// Time per request (mean, across all concurrent requests): time taken × 1000 / complete [ms].
+    pub fn time_per_request_across_ms(&self) -> f64 {
+        self.time_taken_s * 1_000.0 / self.complete as f64
+    }
+
+    /// The report, line for line as ab 2.3 prints it (from "Server Software:" on).
+    pub fn text(&self) -> String {
+        let mut o = String::new();
+        let w = &mut o;
+        let _ = writeln!(w, "Server Software:        {SERVER_SOFTWARE}");
+        let _ = writeln!(w, "Server Hostname:        {HOSTNAME}");
+        let _ = writeln!(w, "Server Port:            {PORT}");
+        let _ = writeln!(w);
+        let _ = writeln!(w, "Document Path:          {DOCUMENT_PATH}");
+        let _ = writeln!(w, "Document Length:        {} bytes", self.document_bytes);
+        let _ = writeln!(w);
+        let _ = writeln!(w, "Concurrency Level:      {}", self.concurrency);
+        let _ = writeln!(w, "Time taken for tests:   {:.3} seconds", self.time_taken_s);
+        let _ = writeln!(w, "Complete requests:      {}", self.complete);
+        let _ = writeln!(w, "Failed requests:        {}", self.failed_length);
+        if self.failed_length > 0 {
+            let _ = writeln!(w, "   (Connect: 0, Receive: 0, Length: {}, Exceptions: 0)", self.failed_length);
+        }
+        if self.non_2xx > 0 {
+            let _ = writeln!(w, "Non-2xx responses:      {}", self.non_2xx);
+        }
+        if self.keepalive {
+            let _ = writeln!(w, "Keep-Alive requests:    {}", self.keepalive_responses);
+        }
+        let _ = writeln!(w, "Total transferred:      {} bytes", self.total_read);
+        let _ = writeln!(w, "HTML transferred:       {} bytes", self.html_read);
+        if self.time_taken_s > 0.0 && self.complete > 0 {
+            let _ = writeln!(w, "Requests per second:    {:.2} [#/sec] (mean)", self.requests_per_second());
+            let _ = writeln!(w, "Time per request:       {:.3} [ms] (mean)", self.time_per_request_ms());
+            let _ = writeln!(
+                w,
+                "Time per request:       {:.3} [ms] (mean, across all concurrent requests)",
+                self.time_per_request_across_ms()
+            );
+            let _ = writeln!(
+                w,
+                "Transfer rate:          {:.2} [Kbytes/sec] received",
+                self.total_read as f64 / 1_024.0 / self.time_taken_s
+            );
+        }
+        if let Some(rows) = &self.rows {
+            let _ = writeln!(w, "\nConnection Times (ms)");
+            let _ = writeln!(w, "              min  mean[+/-sd] median   max");
+            for (name, r) in ["Connect:    ", "Processing: ", "Waiting:    ", "Total:      "].iter().zip(rows) {
+                let _ = writeln!(w, "{name}{:5} {:4} {:5.1} {:6} {:7}", r.min, r.mean, r.sd, r.median, r.max);
+            }
+            for (what, r) in
+                ["the initial connection time", "the processing time", "the waiting time", "the total time"]
+                    .iter()
+                    .zip(rows)
+            {
+                let d = (r.mean - r.median).abs() as f64;
+                if d > 2.0 * r.sd {
+                    let _ = writeln!(
+                        w,
+                        "ERROR: The median and mean for {what} are more than twice the standard\n       deviation apart. These results are NOT reliable."
+                    );
+                } else if d > r.sd {
+                    let _ = writeln!(
+                        w,
+                        "WARNING: The median and mean for {what} are not within a normal deviation\n        These results are probably not that reliable."
+                    );
+                }
+            }
+        }
+        if !self.percentiles.is_empty() {
+            let _ = writeln!(w, "\nPercentage of the requests served within a certain time (ms)");
+            for &(p, ms) in &self.percentiles {
+                if p >= 100 {
+                    let _ = writeln!(w, " 100%  {ms:5} (longest request)");
+                } else {
+                    let _ = writeln!(w, "  {p}%  {ms:5}");
+                }
+            }
+        }
+        o
+    }
+}
+
+/// ab's side of a simulated benchmark: `concurrency` connections, each starting its next
+/// request as soon as the last is answered, until `requests` are sent or the time limit passes.
+/// The engine moves the requests; this decides what each connection does and counts.
+pub struct LoadTester {
+    options: AbOptions,
+    to_send: u64,
+    outstanding: u64,
+    connection_started: Vec<SimTime>,
+    /// kept alive after its last answer (`-k` and a 2xx)
+    connection_open: Vec<bool>,
+    deadline: Option<SimTime>,
+    tally: AbTally,
+    /// when a response took longer than `-s`: ab stops there
+    timed_out_at: Option<SimTime>,
+}
+
+impl LoadTester {
+    pub fn new(options: AbOptions) -> Self {
+        let c = options.concurrency as usize;
+        LoadTester {
+            to_send: u64::from(options.requests),
+            outstanding: 0,
+            connection_started: vec![SimTime::ZERO; c],
+            connection_open: vec![false; c],
+            deadline: options.time_limit_s.map(|t| SimTime::from_secs(u64::from(t))),
+            tally: AbTally {
+                timings: Vec::with_capacity(options.requests.min(1 << 20) as usize),
+                ..AbTally::default()
+            },
+            timed_out_at: None,
+            options,
+        }
+    }
+
+    pub fn options(&self) -> &AbOptions {
+        &self.options
+    }
+
+    /// Connection `client` starts its next request at `now`. Returns whether it must open a TCP
+    /// connection first (a round trip), or None when there is nothing left to send.
+    pub fn start_next(&mut self, client: u32, now: SimTime) -> Option<bool> {
+        if self.to_send == 0 || self.finished(now) {
+            return None;
+        }
+        self.to_send -= 1;
+        self.outstanding += 1;
+        let c = client as usize;
+        self.connection_started[c] = now;
+        let handshake = !self.connection_open[c];
+        self.connection_open[c] = self.options.keepalive;
+        Some(handshake)
+    }
+
+    /// The answer to connection `client`'s request, written at `written`, arrived at `now`.
+    pub fn answered(&mut self, client: u32, response: Response, written: SimTime, now: SimTime) {
+        self.outstanding -= 1;
+        // After a timeout or past the time limit, ab has stopped counting.
+        if self.timed_out_at.is_some() || self.deadline.is_some_and(|d| now >= d) {
+            return;
+        }
+        let c = client as usize;
+        self.tally.record(response, self.options.keepalive, self.connection_started[c], written, now);
+        if !response.is_2xx() {
+            self.connection_open[c] = false; // error pages close the connection
+        }
+    }
+
+    /// A response took longer than `-s`: ab gives up on the whole run.
+    pub fn timed_out(&mut self, now: SimTime) {
+        self.timed_out_at.get_or_insert(now);
+    }
+    pub fn timed_out_at(&self) -> Option<SimTime> {
+        self.timed_out_at
+    }
+
+    /// All answered, the time limit passed, or a timeout stopped it.
+    pub fn finished(&self, now: SimTime) -> bool {
+        self.timed_out_at.is_some()
+            || (self.to_send == 0 && self.outstanding == 0)
+            || self.deadline.is_some_and(|d| now >= d)
+    }
+
+    pub fn done(&self) -> u64 {
+        self.tally.done()
+    }
+
+    pub fn report(&self) -> AbReport {
+        AbReport::from_tally(&self.tally, &self.options, SimTime::ZERO)
+    }
+}
+
+/// ab's progress lines: every max(n/10, 100) responses when n > 150, else every 100.
+pub fn heartbeat_every(requests: u32) -> u64 {
+    if requests > 150 {
+        u64::from((requests / 10).max(100))
+    } else {
+        100
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn flags_read_as_ab_reads_them_and_bad_ones_get_abs_words() {
+        let (o, rest) = parse(&args("-n 1000 -c10 -k -H Accept:text/html -C session=abc -s 5 default")).unwrap();
+        assert_eq!((o.requests, o.concurrency, o.keepalive, o.timeout_s), (1_000, 10, true, 5));
+        assert_eq!(
+            (o.headers, o.cookie, rest),
+            (vec!["Accept:text/html".to_string()], Some("session=abc".into()), args("default"))
+        );
+        assert_eq!(parse(&args("-t 30")).unwrap().0.requests, TIMED_REQUESTS);
+        let refused = |line: &str| parse(&args(line)).unwrap_err().0;
+        assert_eq!(refused("-n 10 -c 100"), "Cannot use concurrency level greater than total number of requests");
+        assert_eq!(refused("-n 0"), "Invalid number of requests");
+        assert_eq!(refused("-n -5"), "Invalid number of requests");
+        assert_eq!(refused("-n lots"), "Invalid number of requests");
+        assert_eq!(refused("-n 10 -c -1"), "Invalid negative concurrency");
+        assert_eq!(refused("-n 10 -c 0"), "ab: Invalid Concurrency [Range 1..20000]");
+        assert_eq!(refused("-t -1"), "Invalid negative timelimit");
+        assert_eq!(refused("-n"), "ab: option requires an argument -- 'n'");
+    }
+
+    /// A hand-computed run: c = 2, four responses, T = 0.5 s.
+    #[test]
+    fn the_formulas_on_a_small_hand_computed_run() {
+        let o = AbOptions { requests: 4, concurrency: 2, ..AbOptions::default() };
+        let mut t = AbTally::default();
+        let ms = SimTime::from_millis;
+        // (connection start, written, answered) [ms]: totals 100, 200, 150, 300; connect 40 each.
+        for (start, end) in [(0, 100), (0, 200), (100, 250), (200, 500)] {
+            t.record(Response::Ok, false, ms(start), ms(start + 40), ms(end));
+        }
+        let r = AbReport::from_tally(&t, &o, SimTime::ZERO);
+        assert_eq!(r.time_taken_s, 0.5);
+        assert_eq!(r.requests_per_second(), 8.0, "4 / 0.5");
+        assert_eq!(r.time_per_request_ms(), 250.0, "2 × 0.5 × 1000 / 4");
+        assert_eq!(r.time_per_request_across_ms(), 125.0, "0.5 × 1000 / 4");
+        let total = r.rows.unwrap()[3];
+        // mean 187.5 ms → integer µs mean 187500 → 188; sd = sqrt((87.5² + 12.5² + 37.5² + 112.5²)/3)
+        assert_eq!((total.min, total.mean, total.max), (100, 188, 300));
+        assert!((total.sd - 85.391).abs() < 0.001, "{}", total.sd);
+        // Even count: ab takes the element at count/2 of the sorted totals (200).
+        assert_eq!(total.median, 200);
+        assert_eq!(r.percentiles[0], (50, 200));
+        assert_eq!(r.percentiles[8], (100, 300));
+        let text = r.text();
+        assert!(text.contains("Time per request:       250.000 [ms] (mean)\n"), "{text}");
+        assert!(text.contains("Total:        100  188  85.4    200     300\n"), "{text}");
+        assert!(text.contains("Requests per second:    8.00 [#/sec] (mean)\n"), "{text}");
+    }
+
+    #[test]
+    fn an_odd_count_takes_abs_median_of_the_middle_two_after_it() {
+        // ab.c: for an odd count it averages stats[n/2] and stats[n/2 + 1].
+        let mut values = vec![1_000, 2_000, 9_000];
+        assert_eq!(row(&mut values).median, 6);
+    }
+
+    #[test]
+    fn heartbeats_as_ab_prints_them() {
+        assert_eq!(heartbeat_every(100), 100);
+        assert_eq!(heartbeat_every(1_000), 100);
+        assert_eq!(heartbeat_every(1_000_000), 100_000);
+    }
+}
