@@ -3,6 +3,7 @@
 
 use crate::diagram::{Diagram, Selection};
 use crate::layout::Orientation;
+use crate::panels::benchmark::Benchmark;
 use crate::panels::charts::{Charts, ProfileChart};
 use crate::panels::controls::{Controls, DEFAULT_SPEED};
 use crate::panels::dialog::{CopyDialog, DialogContent};
@@ -506,6 +507,7 @@ pub fn app() -> Html {
                     if colour_by_user {
                         <SessionsCompare scenario={state.scenario.clone()} />
                     }
+                    <Benchmark scenario={state.scenario.clone()} />
                 </section>
                 <aside class="side-column">
                     <Lesson on_load={on_load} />

@@ -117,6 +117,27 @@ pub const LESSONS: &[LessonText] = &[
         ],
     },
     LessonText {
+        key: "benchmarking",
+        title: "Benchmarking",
+        paragraphs: &[
+            "ApacheBench (ab) measures a site by keeping c requests in flight: each of its c connections \
+             sends the next request as soon as the last is answered. That is a closed loop: when the site \
+             slows down, ab slows down with it, so it never overloads the site the way real users, who \
+             do not wait for each other, can.",
+            "Read its report with Little's law: c = requests per second × time per request. Its two \
+             “Time per request” lines differ by exactly the factor c. The percentile table is what users \
+             feel; the mean hides the tail. Without -k every request pays a TCP handshake (Connect); with \
+             keep-alive only the first on each connection does.",
+        ],
+        presets: &[("default", "Four servers"), ("one-big-server", "One big server"), ("hashing-sticky", "ip_hash")],
+        try_this: &[
+            "Open “Benchmark this scenario with ab” under the charts and run -n 10000 -c 50, then add -k.",
+            "Raise -c until Non-2xx responses appear: the servers' queues are full. Why does ab count them as Length failures?",
+            "With ip_hash, every ab connection comes from one address: run ab and look at which server works.",
+            "Compare with least connections on the log-normal preset: the same ab load, two reports side by side.",
+        ],
+    },
+    LessonText {
         key: "load-balancing",
         title: "Load balancing",
         paragraphs: &[

@@ -1,6 +1,7 @@
 //! The panels around the diagram: each a function component of the same shape (props in,
 //! callbacks out), holding no model state of its own.
 
+pub mod benchmark;
 pub mod charts;
 pub mod controls;
 pub mod cookie_lab;

@@ -341,6 +341,36 @@ await test('the autoscaler boots servers as traffic ramps up, and marks its deci
   await page.close();
 });
 
+await test('ab runs in slices with a progress bar and prints its report; compare shows two', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  await page.click('.benchmark summary');
+  await page.fill("[data-field='ab.flags']", '-n 100 -c 1000');
+  await page.click('.benchmark button[type=submit]');
+  await page.waitForSelector('.benchmark .error');
+  check((await page.textContent('.benchmark .error')).includes('Cannot use concurrency level greater than total number of requests'), 'ab refusal not shown');
+  await page.fill("[data-field='ab.flags']", '-n 200000 -c 100 -k');
+  // Record every frame's length while it runs.
+  await page.evaluate(() => { window.frames_ms = []; let last = performance.now();
+    const tick = now => { window.frames_ms.push(now - last); last = now; if (window.frames_ms.length < 100000) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick); });
+  await page.click('.benchmark button[type=submit]');
+  await page.waitForSelector('.benchmark progress');
+  await page.waitForSelector('.ab-report pre', { timeout: 60000 });
+  const report = await page.textContent('.ab-report pre');
+  check(report.includes('Complete requests:      200000') && /Keep-Alive requests:\s+\d+/.test(report), report);
+  check(report.includes('Percentage of the requests served within a certain time (ms)'), report);
+  const longest = await page.evaluate(() => Math.max(...window.frames_ms.slice(1)));
+  console.log(`     ab -n 200000 -c 100 -k in the page: longest frame ${longest.toFixed(1)} ms`);
+  await page.selectOption('.benchmark select', 'algorithm:least_connections');
+  await page.fill("[data-field='ab.flags']", '-n 5000 -c 20');
+  await page.click('.benchmark button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('.ab-report pre').length === 2, null, { timeout: 30000 });
+  const captions = await page.$$eval('.ab-report > figcaption', f => f.map(x => x.textContent));
+  check(captions[1].includes('Least connections'), captions.join(' | '));
+  await page.locator('.benchmark').screenshot({ path: join(artifacts, 'benchmark.png') });
+  await page.close();
+});
+
 await test('a phone viewport has no sideways scrolling', async () => {
   const page = await open(base, { width: 390, height: 844 });
   await page.waitForTimeout(800);

@@ -1,0 +1,266 @@
+//! The benchmark panel: ab's flags against the open scenario (and, to compare, against it with
+//! one difference), run in slices between animation frames with a progress bar and Cancel, then
+//! ab's report beside a latency histogram and a percentile chart.
+
+use gloo_render::{request_animation_frame, AnimationFrame};
+use sim::ab::{self, AbReport};
+use sim::scenario::Variant;
+use sim::{Scenario, Sim};
+use std::cell::RefCell;
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Events one frame may run: a few milliseconds of work in wasm, so no frame is long.
+const EVENTS_PER_FRAME: u64 = 60_000;
+
+/// A benchmark under way: one run, or two to compare.
+struct Job {
+    runs: Vec<(String, Sim)>,
+    requests: u32,
+}
+
+impl Job {
+    /// Runs a slice; returns the fraction done (0 to 1) and whether all runs have finished.
+    fn advance(&mut self) -> (f64, bool) {
+        let mut all_done = true;
+        for (_, sim) in &mut self.runs {
+            if !sim.run_benchmark_within(EVENTS_PER_FRAME) {
+                all_done = false;
+                break; // one run at a time keeps each frame short
+            }
+        }
+        let done: u64 = self.runs.iter().map(|(_, s)| s.load_tester().map_or(0, |t| t.done())).sum();
+        let total = u64::from(self.requests) * self.runs.len() as u64;
+        (done as f64 / total.max(1) as f64, all_done)
+    }
+}
+
+/// A finished run's report, or how it ended early.
+#[derive(Clone, PartialEq)]
+pub struct Outcome {
+    pub label: String,
+    pub report: Result<AbReport, String>,
+}
+
+fn outcome_of(label: &str, sim: &Sim) -> Outcome {
+    let tester = sim.load_tester().expect("a benchmark");
+    let report = match tester.timed_out_at() {
+        Some(_) => Err(format!(
+            "apr_pollset_poll: The timeout specified has expired (70007)\nTotal of {} requests completed",
+            tester.done()
+        )),
+        None => Ok(tester.report()),
+    };
+    Outcome { label: label.to_string(), report }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BenchmarkProps {
+    pub scenario: Scenario,
+}
+
+#[function_component(Benchmark)]
+pub fn benchmark(props: &BenchmarkProps) -> Html {
+    let flags = use_state(|| "-n 10000 -c 50".to_string());
+    let compare = use_state(|| None::<Variant>);
+    let problem = use_state(|| None::<String>);
+    let progress = use_state(|| None::<f64>);
+    let outcomes = use_state(Vec::<Outcome>::new);
+    let job = use_mut_ref(|| None::<Job>);
+    let frame = use_mut_ref(|| None::<AnimationFrame>);
+
+    let on_flags = {
+        let flags = flags.clone();
+        Callback::from(move |e: InputEvent| flags.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_compare = {
+        let compare = compare.clone();
+        Callback::from(move |e: Event| {
+            compare.set(Variant::from_key(&e.target_unchecked_into::<HtmlSelectElement>().value()))
+        })
+    };
+    let on_cancel = {
+        let (job, frame, progress) = (job.clone(), frame.clone(), progress.clone());
+        Callback::from(move |_: MouseEvent| {
+            frame.borrow_mut().take();
+            job.borrow_mut().take();
+            progress.set(None);
+        })
+    };
+    let on_run = {
+        let (flags, compare, problem, progress, outcomes) =
+            (flags.clone(), compare.clone(), problem.clone(), progress.clone(), outcomes.clone());
+        let (job, frame, scenario) = (job.clone(), frame.clone(), props.scenario.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let args: Vec<String> = flags.split_whitespace().map(String::from).collect();
+            let options = match ab::parse(&args) {
+                Ok((options, rest)) if rest.is_empty() => options,
+                Ok((_, rest)) => {
+                    problem.set(Some(format!(
+                        "“{}” is not one of ab's flags here (-n -c -t -k -H -C -s)",
+                        rest.join(" ")
+                    )));
+                    return;
+                }
+                Err(e) => {
+                    problem.set(Some(e.0));
+                    return;
+                }
+            };
+            let mut runs = Vec::new();
+            let mut scenarios = vec![("A: as it is".to_string(), scenario.clone())];
+            if let Some(v) = *compare {
+                scenarios[0].0 = format!("A: {}", v.label_of_base(&scenario));
+                scenarios.push((format!("B: {}", v.label()), v.applied_to(&scenario)));
+            }
+            for (label, s) in scenarios {
+                match s.validate() {
+                    Ok(valid) => runs.push((label, Sim::benchmark(valid, options.clone()))),
+                    Err(errors) => {
+                        problem.set(Some(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));
+                        return;
+                    }
+                }
+            }
+            problem.set(None);
+            outcomes.set(Vec::new());
+            progress.set(Some(0.0));
+            *job.borrow_mut() = Some(Job { runs, requests: options.requests });
+            run_slices(job.clone(), frame.clone(), progress.clone(), outcomes.clone());
+        })
+    };
+    let running = progress.is_some();
+    html! {
+        <details class="benchmark">
+            <summary>{ "Benchmark this scenario with ab" }</summary>
+            <p class="note">{ "ab's closed loop in place of the scenario's own clients: c connections from one machine, each sending its next request when the last is answered. The report has ab 2.3's layout and formulas; its times are simulated, so the same scenario gives the same report (the CLI: scalelab ab -n … -c … PRESET)." }</p>
+            <form class="row" onsubmit={on_run} aria-label="ab flags">
+                <label>{ "ab " }<input type="text" value={(*flags).clone()} oninput={on_flags} aria-label="ab flags" data-field="ab.flags" /></label>
+                <label>{ "compare with " }
+                    <select onchange={on_compare} aria-label="Compare with">
+                        <option value="" selected={compare.is_none()}>{ "nothing" }</option>
+                        { for Variant::all_but(&props.scenario).into_iter().map(|v| html! {
+                            <option value={v.key()} selected={*compare == Some(v)}>{ v.label() }</option>
+                        }) }
+                    </select>
+                </label>
+                <button type="submit" disabled={running}>{ "Run" }</button>
+                if running { <button type="button" onclick={on_cancel}>{ "Cancel" }</button> }
+            </form>
+            if let Some(p) = &*problem { <p class="error" role="alert">{ p }</p> }
+            if let Some(fraction) = *progress {
+                <progress max="1" value={fraction.to_string()} aria-label="Benchmark progress"></progress>
+            }
+            <div class={classes!("reports", (outcomes.len() > 1).then_some("two"))}>
+                { for outcomes.iter().map(report_view) }
+            </div>
+        </details>
+    }
+}
+
+/// Runs the job a slice per animation frame until it finishes or is cancelled.
+fn run_slices(
+    job: Rc<RefCell<Option<Job>>>,
+    frame: Rc<RefCell<Option<AnimationFrame>>>,
+    progress: UseStateHandle<Option<f64>>,
+    outcomes: UseStateHandle<Vec<Outcome>>,
+) {
+    let next = frame.clone();
+    let handle = request_animation_frame(move |_| {
+        let step = job.borrow_mut().as_mut().map(Job::advance);
+        match step {
+            None => {} // cancelled
+            Some((fraction, false)) => {
+                progress.set(Some(fraction));
+                run_slices(job, next, progress, outcomes);
+            }
+            Some((_, true)) => {
+                let finished = job.borrow_mut().take().expect("running");
+                outcomes.set(finished.runs.iter().map(|(label, sim)| outcome_of(label, sim)).collect());
+                progress.set(None);
+            }
+        }
+    });
+    *frame.borrow_mut() = Some(handle);
+}
+
+fn report_view(outcome: &Outcome) -> Html {
+    html! {
+        <figure class="ab-report">
+            <figcaption>{ &outcome.label }</figcaption>
+            { match &outcome.report {
+                Err(why) => html! { <pre class="ab-text error">{ why }</pre> },
+                Ok(r) => html! { <>
+                    <pre class="ab-text">{ r.text() }</pre>
+                    { histogram(&r.totals_ms) }
+                    { percentile_curve(&r.totals_ms) }
+                </> },
+            } }
+        </figure>
+    }
+}
+
+const CW: f64 = 300.0;
+const CH: f64 = 90.0;
+
+/// Response times in 30 bins from 0 to the longest.
+pub fn bins(totals_ms: &[f64], count: usize) -> (f64, Vec<u64>) {
+    let max = totals_ms.last().copied().unwrap_or(0.0).max(1.0);
+    let mut bins = vec![0u64; count];
+    for &t in totals_ms {
+        let i = ((t / max) * count as f64) as usize;
+        bins[i.min(count - 1)] += 1;
+    }
+    (max, bins)
+}
+
+fn histogram(totals_ms: &[f64]) -> Html {
+    let (max, bins) = bins(totals_ms, 30);
+    let tallest = bins.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let w = CW / bins.len() as f64;
+    let bars = bins.iter().enumerate().map(|(i, &n)| {
+        let h = CH * n as f64 / tallest;
+        html! { <rect class="bar" x={format!("{:.1}", i as f64 * w)} y={format!("{:.1}", CH - h)}
+        width={format!("{:.1}", (w - 1.0).max(0.5))} height={format!("{h:.1}")} /> }
+    });
+    html! {
+        <figure class="chart mini">
+            <figcaption>{ "Response times" }<span class="unit">{ format!(" (0 to {max:.0} ms, requests per bin)") }</span></figcaption>
+            <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label="Latency histogram">{ for bars }</svg>
+        </figure>
+    }
+}
+
+fn percentile_curve(totals_ms: &[f64]) -> Html {
+    let n = totals_ms.len();
+    let max = totals_ms.last().copied().unwrap_or(0.0).max(1.0);
+    let points: Vec<String> = (0..=100)
+        .map(|p| {
+            let t = if n == 0 { 0.0 } else { totals_ms[((n - 1) * p / 100).min(n - 1)] };
+            format!("{:.1},{:.1}", CW * p as f64 / 100.0, CH - CH * t / max)
+        })
+        .collect();
+    html! {
+        <figure class="chart mini">
+            <figcaption>{ "Percentiles" }<span class="unit">{ format!(" (0 to 100%, 0 to {max:.0} ms)") }</span></figcaption>
+            <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label="Percentile chart">
+                <polyline class="series p95" points={points.join(" ")} />
+            </svg>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_hold_every_response() {
+        let (max, b) = bins(&[1.0, 2.0, 2.0, 10.0], 5);
+        assert_eq!(max, 10.0);
+        assert_eq!(b, vec![3, 0, 0, 0, 1]);
+        assert_eq!(b.iter().sum::<u64>(), 4);
+    }
+}
