@@ -1,5 +1,5 @@
 # The README's two commands are `make serve` and `make test`; both install what is missing.
-.PHONY: serve test bench build
+.PHONY: serve test bench bench-compare build
 serve:
 	scripts/serve.sh
 
@@ -11,3 +11,6 @@ build:
 
 bench:
 	scripts/bench.sh
+
+bench-compare:
+	scripts/bench-compare.sh

@@ -25,9 +25,18 @@ if (process.argv[2] === '--run-wasm') {
   const wasm = parse(child.stdout);
   const pad = (s, n) => String(s).padStart(n);
   console.log(`${'case (events/s)'.padEnd(36)}${pad('native', 12)}${pad('wasm', 12)}${pad('wasm time / native', 20)}`);
+  const memory = native.memory;
+  delete native.memory;
   for (const name of Object.keys(native)) {
     const n = native[name].events_per_s;
     const w = wasm[name]?.events_per_s;
     console.log(`${name.padEnd(36)}${pad((n / 1e6).toFixed(2) + ' M', 12)}${pad(w ? (w / 1e6).toFixed(2) + ' M' : '-', 12)}${pad(w ? (n / w).toFixed(2) + '×' : '-', 20)}`);
+  }
+  const ab = 'ab -n 1000000 -c 100 (10 servers)';
+  if (native[ab]) {
+    console.log(`${ab}: ${native[ab].seconds.toFixed(3)} s native, ${wasm[ab] ? wasm[ab].seconds.toFixed(3) + ' s wasm' : 'wasm -'}`);
+  }
+  if (memory) {
+    console.log(`memory: ${memory.bytes_per_pending_event} bytes per pending event, ${memory.bytes_per_request_in_flight} bytes per request in flight`);
   }
 }

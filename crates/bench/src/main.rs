@@ -2,6 +2,10 @@
 //! `make bench` can report the wasm/native ratio. Prints one JSON object per case.
 //! Usage: throughput [events-per-case]
 
+use sim::ab::AbOptions;
+use sim::components::autoscaler::{ScalingPolicy, TargetTracking};
+use sim::profile::TrafficProfile;
+use sim::scenario::SessionMode;
 use sim::{presets, Algorithm, Scenario, ServiceTime, Sim, SimTime};
 use std::time::Instant;
 
@@ -19,12 +23,37 @@ fn pool_at_90_percent(servers: u32, algorithm: Algorithm) -> Scenario {
     s
 }
 
+/// Everything at once: 20 servers under least connections, sessions in a store, an HPA and a
+/// traffic spike.
+fn sandbox() -> Scenario {
+    let mut s = pool_at_90_percent(20, Algorithm::LeastConnections);
+    s.sessions.mode = SessionMode::Database;
+    s.servers.boot_ms = 10_000.0;
+    s.autoscaler.policy = ScalingPolicy::TargetTracking(TargetTracking::default());
+    s.autoscaler.max_servers = 60;
+    let rate = s.clients.arrival_rate;
+    s.clients.profile = TrafficProfile::Spike { base: rate, peak: rate * 1.5, at_s: 30.0, seconds: 60.0 };
+    s
+}
+
+/// `ab -n requests -c 100` on ten servers of the default size; returns (seconds, events).
+fn ab_run(requests: u32) -> (f64, u64) {
+    let mut s = Scenario::default();
+    s.servers.count = 10;
+    let options = AbOptions { requests, concurrency: 100, ..AbOptions::default() };
+    let mut sim = Sim::benchmark(s.validate().expect("valid"), options);
+    let start = Instant::now();
+    // In slices, as the page runs it.
+    while !sim.run_benchmark_within(EVENTS_PER_SLICE) {}
+    (start.elapsed().as_secs_f64(), sim.events_processed())
+}
+
 fn main() {
     let events: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(3_000_000);
     let mut mm1 = (presets::find("mm1").expect("preset").build)();
     mm1.clients.arrival_rate = 800.0;
     mm1.servers.service = ServiceTime::Exponential { mean_ms: 1.0 };
-    let mut cases = vec![("mm1".to_string(), mm1)];
+    let mut cases = vec![("mm1".to_string(), mm1), ("sandbox".to_string(), sandbox())];
     for servers in [100, 1_000] {
         for algorithm in Algorithm::ALL {
             cases.push((format!("{servers}-servers/{}", algorithm.key()), pool_at_90_percent(servers, algorithm)));
@@ -50,4 +79,15 @@ fn main() {
             timed as f64 / seconds
         );
     }
+    ab_run(20_000); // warm-up (see above)
+    let (seconds, events) = ab_run(1_000_000);
+    println!(
+        "{{\"case\":\"ab -n 1000000 -c 100 (10 servers)\",\"events\":{events},\"seconds\":{seconds:.6},\"events_per_s\":{:.0}}}",
+        events as f64 / seconds
+    );
+    println!(
+        "{{\"case\":\"memory\",\"bytes_per_pending_event\":{},\"bytes_per_request_in_flight\":{}}}",
+        Sim::BYTES_PER_PENDING_EVENT,
+        Sim::BYTES_PER_REQUEST_IN_FLIGHT
+    );
 }

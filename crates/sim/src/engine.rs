@@ -1155,6 +1155,12 @@ impl Sim {
         self.observer.as_ref().map(|t| AbReport::from_tally(t, &AbOptions::default(), SimTime::ZERO))
     }
 
+    /// Memory the engine holds per pending event and per request in flight [bytes], for
+    /// `make bench`.
+    pub const BYTES_PER_PENDING_EVENT: usize = EventQueue::<Event>::BYTES_PER_ENTRY;
+    pub const BYTES_PER_REQUEST_IN_FLIGHT: usize =
+        std::mem::size_of::<Request>() + std::mem::size_of::<bool>() + std::mem::size_of::<RequestSlot>();
+
     /// The load tester (`Sim::benchmark`), if this run has one.
     pub fn load_tester(&self) -> Option<&LoadTester> {
         self.tester.as_ref()

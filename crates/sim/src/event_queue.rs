@@ -29,6 +29,12 @@ impl<E> Ord for Scheduled<E> {
     }
 }
 
+impl<E> EventQueue<E> {
+    /// Bytes one pending event takes in the heap (its key and the event; the heap's spare
+    /// capacity comes on top).
+    pub const BYTES_PER_ENTRY: usize = std::mem::size_of::<Scheduled<E>>();
+}
+
 pub struct EventQueue<E> {
     heap: BinaryHeap<Scheduled<E>>,
     next_sequence: u64,
