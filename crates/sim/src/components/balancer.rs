@@ -385,7 +385,9 @@ impl Balancer {
     pub fn on_response(&mut self, server: u32, response_time: Option<SimTime>, now: SimTime) {
         let b = &mut self.backends[server as usize];
         b.outstanding = b.outstanding.saturating_sub(1);
-        let Some(response_time) = response_time else { return };
+        // Only peak EWMA reads the average; after a switch to it, the first sample replaces a
+        // stale one (its weight has decayed to nothing).
+        let Some(response_time) = response_time.filter(|_| self.algorithm == Algorithm::PeakEwma) else { return };
         // Peak EWMA: jump up to a slower sample at once, decay towards faster ones.
         let sample = response_time.as_millis_f64();
         if sample > b.ewma_ms {
