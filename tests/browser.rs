@@ -39,6 +39,36 @@ fn the_sim_gives_the_pinned_native_figures_in_wasm() {
     assert_eq!(summary, pinned);
 }
 
+/// Draws `snapshot` in a fresh element; returns the element and what the last click picked.
+async fn mount_diagram(
+    snapshot: sim::Snapshot,
+    selected: Option<Selection>,
+    colour_by_user: bool,
+) -> (web_sys::Element, Rc<Cell<Option<Selection>>>) {
+    let root = mount_point();
+    let picked = Rc::new(Cell::new(None));
+    let props = DiagramProps {
+        snapshot,
+        balancer_caption: "Round robin".into(),
+        orientation: Orientation::Wide,
+        selected,
+        on_select: {
+            let p = picked.clone();
+            Callback::from(move |choice| p.set(Some(choice)))
+        },
+        colour_by_user,
+    };
+    yew::Renderer::<Diagram>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    (root, picked)
+}
+
+fn click(root: &web_sys::Element, selector: &str) -> web_sys::HtmlElement {
+    let element: web_sys::HtmlElement = root.query_selector(selector).unwrap().unwrap().unchecked_into();
+    element.dispatch_event(&web_sys::MouseEvent::new("click").unwrap()).unwrap();
+    element
+}
+
 #[wasm_bindgen_test]
 async fn the_diagram_draws_every_node_and_the_requests_on_links() {
     let mut sim = Sim::new(Scenario::default().validate().unwrap());
@@ -46,30 +76,14 @@ async fn the_diagram_draws_every_node_and_the_requests_on_links() {
     let snapshot = sim.snapshot(400);
     let dots = snapshot.requests.len() as u32;
     assert!(dots > 0);
-    let root = mount_point();
-    let selected = Rc::new(Cell::new(None));
-    let props = DiagramProps {
-        snapshot,
-        balancer_caption: "Round robin".into(),
-        orientation: Orientation::Wide,
-        selected: Some(Selection::Server(2)),
-        on_select: {
-            let s = selected.clone();
-            Callback::from(move |picked| s.set(Some(picked)))
-        },
-        colour_by_user: false,
-    };
-    yew::Renderer::<Diagram>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+    let (root, picked) = mount_diagram(snapshot, Some(Selection::Server(2)), false).await;
     assert_eq!(count(&root, ".node.server"), 4);
     assert_eq!(count(&root, ".node.balancer"), 1);
     assert_eq!(count(&root, ".dot"), dots);
     assert!(root.text_content().unwrap().contains("Round robin"));
     assert_eq!(count(&root, ".node.server.selected"), 1);
-    let server: web_sys::HtmlElement =
-        root.query_selector(".node.server[data-server='3']").unwrap().unwrap().unchecked_into();
-    server.dispatch_event(&web_sys::MouseEvent::new("click").unwrap()).unwrap();
-    assert_eq!(selected.get(), Some(Selection::Server(3)));
+    click(&root, ".node.server[data-server='3']");
+    assert_eq!(picked.get(), Some(Selection::Server(3)));
 }
 
 #[wasm_bindgen_test]
@@ -81,30 +95,11 @@ async fn with_sessions_each_user_has_a_colour_and_a_dot_picks_its_user() {
     let snapshot = sim.snapshot(400);
     let first_user =
         snapshot.requests.iter().find(|r| r.status == sim::snapshot::RequestStatus::Outbound).unwrap().user;
-    let root = mount_point();
-    let selected = Rc::new(Cell::new(None));
-    let props = DiagramProps {
-        snapshot,
-        balancer_caption: "Round robin".into(),
-        orientation: Orientation::Wide,
-        selected: None,
-        on_select: {
-            let s = selected.clone();
-            Callback::from(move |picked| s.set(Some(picked)))
-        },
-        colour_by_user: true,
-    };
-    yew::Renderer::<Diagram>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+    let (root, picked) = mount_diagram(snapshot, None, true).await;
     assert_eq!(count(&root, "[data-node='session-store']"), 1);
-    let dot: web_sys::HtmlElement = root
-        .query_selector(&format!(".dot.by-user.outbound[data-user='{first_user}']"))
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
+    let dot = click(&root, &format!(".dot.by-user.outbound[data-user='{first_user}']"));
     assert!(dot.get_attribute("style").unwrap().starts_with("fill:hsl("));
-    dot.dispatch_event(&web_sys::MouseEvent::new("click").unwrap()).unwrap();
-    assert_eq!(selected.get(), Some(Selection::User(first_user)));
+    assert_eq!(picked.get(), Some(Selection::User(first_user)));
 }
 
 #[wasm_bindgen_test]
