@@ -17,3 +17,6 @@ echo "== release bundle"
 
 trunk build --release --offline --locked >/dev/null 2>&1
 node scripts/bundle-size.mjs dist
+echo
+echo "== ab -n 1000000 -c 100 in the page (headless Chromium)"
+node scripts/page-bench.mjs dist | head -1

@@ -12,7 +12,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Events one frame may run: a few milliseconds of work in wasm, so no frame is long.
-const EVENTS_PER_FRAME: u64 = 60_000;
+const EVENTS_PER_FRAME: u64 = 150_000;
 
 /// A benchmark under way: one run, or two to compare.
 struct Job {
@@ -36,11 +36,31 @@ impl Job {
     }
 }
 
+/// What a finished run shows, worked out once: ab's text, and the charts' few numbers.
+#[derive(Clone, PartialEq)]
+pub struct Shown {
+    pub text: String,
+    /// (longest [ms], requests per bin)
+    pub histogram: (f64, Vec<u64>),
+    /// the response time at 0%, 1%, … 100% [ms]
+    pub percentiles: Vec<f64>,
+}
+
+impl Shown {
+    fn of(report: &AbReport) -> Shown {
+        let t: Vec<f64> = report.totals_us.iter().map(|&us| f64::from(us) / 1_000.0).collect();
+        let t = &t;
+        let percentiles =
+            (0..=100).map(|p| if t.is_empty() { 0.0 } else { t[((t.len() - 1) * p / 100).min(t.len() - 1)] }).collect();
+        Shown { text: report.text(), histogram: bins(t, 30), percentiles }
+    }
+}
+
 /// A finished run's report, or how it ended early.
 #[derive(Clone, PartialEq)]
 pub struct Outcome {
     pub label: String,
-    pub report: Result<AbReport, String>,
+    pub report: Result<Shown, String>,
 }
 
 fn outcome_of(label: &str, sim: &Sim) -> Outcome {
@@ -50,7 +70,7 @@ fn outcome_of(label: &str, sim: &Sim) -> Outcome {
             "apr_pollset_poll: The timeout specified has expired (70007)\nTotal of {} requests completed",
             tester.done()
         )),
-        None => Ok(tester.report()),
+        None => Ok(Shown::of(&tester.report())),
     };
     Outcome { label: label.to_string(), report }
 }
@@ -192,10 +212,10 @@ fn report_view(outcome: &Outcome) -> Html {
             <figcaption>{ &outcome.label }</figcaption>
             { match &outcome.report {
                 Err(why) => html! { <pre class="ab-text error">{ why }</pre> },
-                Ok(r) => html! { <>
-                    <pre class="ab-text">{ r.text() }</pre>
-                    { histogram(&r.totals_ms) }
-                    { percentile_curve(&r.totals_ms) }
+                Ok(shown) => html! { <>
+                    <pre class="ab-text">{ &shown.text }</pre>
+                    { histogram(&shown.histogram) }
+                    { percentile_curve(&shown.percentiles) }
                 </> },
             } }
         </figure>
@@ -216,8 +236,7 @@ pub fn bins(totals_ms: &[f64], count: usize) -> (f64, Vec<u64>) {
     (max, bins)
 }
 
-fn histogram(totals_ms: &[f64]) -> Html {
-    let (max, bins) = bins(totals_ms, 30);
+fn histogram((max, bins): &(f64, Vec<u64>)) -> Html {
     let tallest = bins.iter().copied().max().unwrap_or(1).max(1) as f64;
     let w = CW / bins.len() as f64;
     let bars = bins.iter().enumerate().map(|(i, &n)| {
@@ -233,14 +252,12 @@ fn histogram(totals_ms: &[f64]) -> Html {
     }
 }
 
-fn percentile_curve(totals_ms: &[f64]) -> Html {
-    let n = totals_ms.len();
-    let max = totals_ms.last().copied().unwrap_or(0.0).max(1.0);
-    let points: Vec<String> = (0..=100)
-        .map(|p| {
-            let t = if n == 0 { 0.0 } else { totals_ms[((n - 1) * p / 100).min(n - 1)] };
-            format!("{:.1},{:.1}", CW * p as f64 / 100.0, CH - CH * t / max)
-        })
+fn percentile_curve(percentiles: &[f64]) -> Html {
+    let max = percentiles.last().copied().unwrap_or(0.0).max(1.0);
+    let points: Vec<String> = percentiles
+        .iter()
+        .enumerate()
+        .map(|(p, t)| format!("{:.1},{:.1}", CW * p as f64 / 100.0, CH - CH * t / max))
         .collect();
     html! {
         <figure class="chart mini">
