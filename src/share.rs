@@ -28,8 +28,10 @@ pub struct Boot {
 pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
     let embed = search.trim_start_matches('?').split('&').any(|pair| pair == "embed=1" || pair == "embed");
     let fragment = fragment.trim_start_matches('#');
-    let last_good =
-        stored.and_then(|json| serde_json::from_str::<Scenario>(json).ok()).filter(|s| s.clone().validate().is_ok());
+    // from_slice, as the link decoder reads: one copy of the scenario parser in the bundle, not two.
+    let last_good = stored
+        .and_then(|json| serde_json::from_slice::<Scenario>(json.as_bytes()).ok())
+        .filter(|s| s.clone().validate().is_ok());
     let fallback = |why: String| {
         let (scenario, which) = match &last_good {
             Some(s) => (s.clone(), "the scenario you last had open"),

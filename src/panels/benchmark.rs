@@ -3,7 +3,7 @@
 //! ab's report beside a latency histogram and a percentile chart.
 
 use gloo_render::{request_animation_frame, AnimationFrame};
-use sim::ab::{self, AbReport};
+use sim::ab::{self, AbReport, LoadTester, ReportBuilder};
 use sim::scenario::Variant;
 use sim::{Scenario, Sim};
 use std::cell::RefCell;
@@ -11,28 +11,62 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// Events one frame may run: a few milliseconds of work in wasm, so no frame is long.
-const EVENTS_PER_FRAME: u64 = 150_000;
+/// Wall time one frame may spend running the benchmark [ms]: the rest of the frame is the page's.
+/// A time budget, not an event count, because the same count costs several times more on a slow
+/// phone, or before the browser has optimised the wasm (its first few frames).
+const FRAME_BUDGET_MS: f64 = 10.0;
+/// Events between looks at the clock: well under a millisecond of work.
+const EVENTS_PER_CHECK: u64 = 4_000;
 
-/// A benchmark under way: one run, or two to compare.
+/// A benchmark under way: one run, or two to compare. The runs go first, then their reports,
+/// a step per frame (a million-request report is a few frames' work).
 struct Job {
     runs: Vec<(String, Sim)>,
     requests: u32,
+    /// the run whose report is being worked out, and how far it has got
+    reporting: Option<(usize, ReportBuilder)>,
+    outcomes: Vec<Outcome>,
 }
 
 impl Job {
-    /// Runs a slice; returns the fraction done (0 to 1) and whether all runs have finished.
+    fn new(runs: Vec<(String, Sim)>, requests: u32) -> Job {
+        Job { runs, requests, reporting: None, outcomes: Vec::new() }
+    }
+
+    /// Runs a slice; returns the fraction of the runs done (0 to 1) and whether the reports are
+    /// all ready.
     fn advance(&mut self) -> (f64, bool) {
-        let mut all_done = true;
-        for (_, sim) in &mut self.runs {
-            if !sim.run_benchmark_within(EVENTS_PER_FRAME) {
-                all_done = false;
-                break; // one run at a time keeps each frame short
+        if self.reporting.is_none() && self.outcomes.is_empty() {
+            let started = js_sys::Date::now();
+            for (_, sim) in &mut self.runs {
+                // One run at a time, until it finishes or the frame's budget is spent.
+                while !sim.run_benchmark_within(EVENTS_PER_CHECK) {
+                    if js_sys::Date::now() - started >= FRAME_BUDGET_MS {
+                        return (self.fraction_done(), false);
+                    }
+                }
+            }
+            self.reporting = Some((0, ReportBuilder::default()));
+            return (1.0, false);
+        }
+        if let Some((run, builder)) = self.reporting.as_mut() {
+            let (label, sim) = &self.runs[*run];
+            let tester = sim.load_tester().expect("a benchmark");
+            if tester.timed_out_at().is_some() || tester.report_step(builder) {
+                let (run, builder) = self.reporting.take().expect("reporting");
+                self.outcomes.push(outcome_of(label, tester, builder));
+                if run + 1 < self.runs.len() {
+                    self.reporting = Some((run + 1, ReportBuilder::default()));
+                }
             }
         }
+        (1.0, self.outcomes.len() == self.runs.len())
+    }
+
+    fn fraction_done(&self) -> f64 {
         let done: u64 = self.runs.iter().map(|(_, s)| s.load_tester().map_or(0, |t| t.done())).sum();
         let total = u64::from(self.requests) * self.runs.len() as u64;
-        (done as f64 / total.max(1) as f64, all_done)
+        done as f64 / total.max(1) as f64
     }
 }
 
@@ -48,10 +82,11 @@ pub struct Shown {
 
 impl Shown {
     fn of(report: &AbReport) -> Shown {
-        let t: Vec<f64> = report.totals_us.iter().map(|&us| f64::from(us) / 1_000.0).collect();
-        let t = &t;
-        let percentiles =
-            (0..=100).map(|p| if t.is_empty() { 0.0 } else { t[((t.len() - 1) * p / 100).min(t.len() - 1)] }).collect();
+        // The report's totals are sorted: the charts read them by index and binary search, with
+        // no pass over a million values.
+        let t = &report.totals_us;
+        let ms = |us: u32| f64::from(us) / 1_000.0;
+        let percentiles = (0..=100).map(|p| if t.is_empty() { 0.0 } else { ms(t[(t.len() - 1) * p / 100]) }).collect();
         Shown { text: report.text(), histogram: bins(t, 30), percentiles }
     }
 }
@@ -63,14 +98,13 @@ pub struct Outcome {
     pub report: Result<Shown, String>,
 }
 
-fn outcome_of(label: &str, sim: &Sim) -> Outcome {
-    let tester = sim.load_tester().expect("a benchmark");
+fn outcome_of(label: &str, tester: &LoadTester, report: ReportBuilder) -> Outcome {
     let report = match tester.timed_out_at() {
         Some(_) => Err(format!(
             "apr_pollset_poll: The timeout specified has expired (70007)\nTotal of {} requests completed",
             tester.done()
         )),
-        None => Ok(Shown::of(&tester.report())),
+        None => Ok(Shown::of(&tester.report_from(report))),
     };
     Outcome { label: label.to_string(), report }
 }
@@ -147,7 +181,7 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
             problem.set(None);
             outcomes.set(Vec::new());
             progress.set(Some(0.0));
-            *job.borrow_mut() = Some(Job { runs, requests: options.requests });
+            *job.borrow_mut() = Some(Job::new(runs, options.requests));
             run_slices(job.clone(), frame.clone(), progress.clone(), outcomes.clone());
         })
     };
@@ -198,7 +232,7 @@ fn run_slices(
             }
             Some((_, true)) => {
                 let finished = job.borrow_mut().take().expect("running");
-                outcomes.set(finished.runs.iter().map(|(label, sim)| outcome_of(label, sim)).collect());
+                outcomes.set(finished.outcomes);
                 progress.set(None);
             }
         }
@@ -226,14 +260,18 @@ const CW: f64 = 300.0;
 const CH: f64 = 90.0;
 
 /// Response times in 30 bins from 0 to the longest.
-pub fn bins(totals_ms: &[f64], count: usize) -> (f64, Vec<u64>) {
-    let max = totals_ms.last().copied().unwrap_or(0.0).max(1.0);
-    let mut bins = vec![0u64; count];
-    for &t in totals_ms {
-        let i = ((t / max) * count as f64) as usize;
-        bins[i.min(count - 1)] += 1;
-    }
-    (max, bins)
+/// Counts sorted response times [µs] into `count` equal bins from 0 to the longest; returns the
+/// longest [ms] and the counts. The longest falls in the last bin.
+pub fn bins(sorted_us: &[u32], count: usize) -> (f64, Vec<u64>) {
+    let max_us = f64::from(sorted_us.last().copied().unwrap_or(0)).max(1_000.0);
+    let below = |edge: usize| {
+        let edge_us = max_us * edge as f64 / count as f64;
+        sorted_us.partition_point(|&t| f64::from(t) < edge_us)
+    };
+    let bins = (0..count)
+        .map(|i| if i + 1 == count { sorted_us.len() - below(i) } else { below(i + 1) - below(i) } as u64)
+        .collect();
+    (max_us / 1_000.0, bins)
 }
 
 fn histogram((max, bins): &(f64, Vec<u64>)) -> Html {
@@ -275,7 +313,7 @@ mod tests {
 
     #[test]
     fn bins_hold_every_response() {
-        let (max, b) = bins(&[1.0, 2.0, 2.0, 10.0], 5);
+        let (max, b) = bins(&[1_000, 2_000, 2_000, 10_000], 5);
         assert_eq!(max, 10.0);
         // Bins of 2 ms: [0, 2) holds 1, [2, 4) holds both 2s, the longest goes in the last.
         assert_eq!(b, vec![1, 2, 0, 0, 1]);

@@ -285,8 +285,11 @@ fn round_ms(us: i64) -> i64 {
 fn radix_sort(values: &mut Vec<u32>) {
     const BITS: u32 = 11;
     const BUCKETS: usize = 1 << BITS;
+    // Passes above the largest value's top digit would move nothing: skip them.
+    let largest = values.iter().copied().max().unwrap_or(0);
+    let passes = (32 - largest.leading_zeros()).div_ceil(BITS);
     let mut scratch = vec![0u32; values.len()];
-    for pass in 0..3 {
+    for pass in 0..passes {
         let shift = pass * BITS;
         let digit = |v: u32| ((v >> shift) as usize) & (BUCKETS - 1);
         let mut starts = [0usize; BUCKETS];
@@ -321,30 +324,55 @@ pub struct TimeRow {
 /// ab's row: min, integer mean, sample sd (n − 1), ab's median (which, for an odd count, averages
 /// the middle value with the one after it, as ab.c does), max.
 fn row(values: &mut [u32]) -> TimeRow {
-    let count = values.len() as i64;
-    let min = i64::from(*values.iter().min().unwrap_or(&0));
-    let max = i64::from(*values.iter().max().unwrap_or(&0));
-    let mean = values.iter().map(|&v| i64::from(v)).sum::<i64>() / count.max(1);
+    // ab sorts; selecting the middle (and the one after it) gives the same values in linear time,
+    // which keeps a million-request report inside one browser frame.
+    let (count, half) = (values.len(), values.len() / 2);
+    let median = match count {
+        0 => 0,
+        _ => {
+            let (_, &mut middle, after) = values.select_nth_unstable(half);
+            odd_count_median(count, middle, || after.iter().copied().min().unwrap_or(middle))
+        }
+    };
+    let (min, max) = (values.iter().copied().min().unwrap_or(0), values.iter().copied().max().unwrap_or(0));
+    spread_row(values, min, median, max)
+}
+
+/// The row of values already in order (the Total column, which the percentile table sorts).
+fn row_of_sorted(sorted: &[u32]) -> TimeRow {
+    let Some((&min, &max)) = sorted.first().zip(sorted.last()) else { return spread_row(sorted, 0, 0, 0) };
+    let half = sorted.len() / 2;
+    let median = odd_count_median(sorted.len(), sorted[half], || sorted.get(half + 1).copied().unwrap_or(sorted[half]));
+    spread_row(sorted, min, median, max)
+}
+
+/// ab's median quirk: for an odd count it averages the middle value with the one after it.
+fn odd_count_median(count: usize, middle: u32, after: impl FnOnce() -> u32) -> i64 {
+    if count > 1 && count % 2 == 1 {
+        (i64::from(middle) + i64::from(after())) / 2
+    } else {
+        i64::from(middle)
+    }
+}
+
+/// Completes a row with ab's mean (integer division) and its sample standard deviation about
+/// that mean, as ab computes them.
+fn spread_row(values: &[u32], min: u32, median: i64, max: u32) -> TimeRow {
+    let count = values.len() as u64;
+    let mean = values.iter().map(|&v| u64::from(v)).sum::<u64>() / count.max(1);
     let sd = if count > 1 {
-        let squares: f64 = values.iter().map(|&v| (v as f64 - mean as f64).powi(2)).sum();
+        let squares: f64 = values.iter().map(|&v| (f64::from(v) - mean as f64).powi(2)).sum();
         libm::sqrt(squares / (count - 1) as f64)
     } else {
         0.0
     };
-    // ab sorts; selecting the middle (and the one after it) gives the same values in linear time,
-    // which keeps a million-request report inside one browser frame.
-    let half = (count / 2) as usize;
-    let median = if values.is_empty() {
-        0
-    } else {
-        let (_, &mut middle, after) = values.select_nth_unstable(half);
-        if count > 1 && count % 2 == 1 {
-            (i64::from(middle) + i64::from(after.iter().copied().min().unwrap_or(middle))) / 2
-        } else {
-            i64::from(middle)
-        }
-    };
-    TimeRow { min: round_ms(min), mean: round_ms(mean), sd: sd / 1_000.0, median: round_ms(median), max: round_ms(max) }
+    TimeRow {
+        min: round_ms(i64::from(min)),
+        mean: round_ms(mean as i64),
+        sd: sd / 1_000.0,
+        median: round_ms(median),
+        max: round_ms(i64::from(max)),
+    }
 }
 
 /// The report's numbers.
@@ -370,18 +398,42 @@ pub struct AbReport {
 
 const PERCENTS: [u32; 9] = [50, 66, 75, 80, 90, 95, 98, 99, 100];
 
-impl AbReport {
-    pub fn from_tally(tally: &AbTally, options: &AbOptions, started: SimTime) -> AbReport {
-        let count = tally.timings.len();
-        let rows = (count > 0).then(|| {
-            let mut connect: Vec<u32> = tally.timings.iter().map(|t| t.connect_us).collect();
-            let mut processing: Vec<u32> = tally.timings.iter().map(|t| t.total_us - t.connect_us).collect();
-            let mut waiting: Vec<u32> = tally.timings.iter().map(|t| t.wait_us).collect();
-            let mut total: Vec<u32> = tally.timings.iter().map(|t| t.total_us).collect();
-            [row(&mut connect), row(&mut processing), row(&mut waiting), row(&mut total)]
-        });
-        let mut totals: Vec<u32> = tally.timings.iter().map(|t| t.total_us).collect();
-        radix_sort(&mut totals);
+/// Works out a report a column at a time: a million requests take a browser frame per step
+/// (the page runs one step per frame; `AbReport::from_tally` runs them all).
+#[derive(Default)]
+pub struct ReportBuilder {
+    /// total times [µs], sorted (the first step)
+    totals: Option<Vec<u32>>,
+    /// Connect, Processing, Waiting (one step each), then Total
+    rows: Vec<TimeRow>,
+}
+
+impl ReportBuilder {
+    /// Does the next step; returns true once every step is done.
+    pub fn step(&mut self, tally: &AbTally) -> bool {
+        if tally.timings.is_empty() {
+            return true;
+        }
+        let column = |of: fn(&Timing) -> u32| tally.timings.iter().map(of).collect::<Vec<u32>>();
+        match (&self.totals, self.rows.len()) {
+            (None, _) => {
+                let mut totals = column(|t| t.total_us);
+                radix_sort(&mut totals);
+                self.totals = Some(totals);
+            }
+            (Some(_), 0) => self.rows.push(row(&mut column(|t| t.connect_us))),
+            (Some(_), 1) => self.rows.push(row(&mut column(|t| t.total_us - t.connect_us))),
+            (Some(_), 2) => self.rows.push(row(&mut column(|t| t.wait_us))),
+            (Some(totals), 3) => self.rows.push(row_of_sorted(totals)),
+            (Some(_), _) => {}
+        }
+        self.rows.len() == 4
+    }
+
+    /// The report, once `step` has returned true.
+    pub fn finish(self, tally: &AbTally, options: &AbOptions, started: SimTime) -> AbReport {
+        let totals = self.totals.unwrap_or_default();
+        let count = totals.len();
         let percentiles = if count > 1 {
             PERCENTS
                 .iter()
@@ -393,6 +445,7 @@ impl AbReport {
         } else {
             Vec::new()
         };
+        let rows = <[TimeRow; 4]>::try_from(self.rows).ok();
         AbReport {
             concurrency: options.concurrency,
             keepalive: options.keepalive,
@@ -408,6 +461,14 @@ impl AbReport {
             percentiles,
             totals_us: totals,
         }
+    }
+}
+
+impl AbReport {
+    pub fn from_tally(tally: &AbTally, options: &AbOptions, started: SimTime) -> AbReport {
+        let mut builder = ReportBuilder::default();
+        while !builder.step(tally) {}
+        builder.finish(tally, options, started)
     }
 
     /// Requests per second: complete / time taken.
@@ -590,6 +651,16 @@ impl LoadTester {
 
     pub fn report(&self) -> AbReport {
         AbReport::from_tally(&self.tally, &self.options, SimTime::ZERO)
+    }
+
+    /// The next step of this run's report (see `ReportBuilder`); true once all are done.
+    pub fn report_step(&self, builder: &mut ReportBuilder) -> bool {
+        builder.step(&self.tally)
+    }
+
+    /// The report `builder` has worked out.
+    pub fn report_from(&self, builder: ReportBuilder) -> AbReport {
+        builder.finish(&self.tally, &self.options, SimTime::ZERO)
     }
 }
 
