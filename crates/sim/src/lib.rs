@@ -6,6 +6,7 @@
 //! give the same run on every platform, natively and in WebAssembly.
 
 pub mod ab;
+pub mod caching;
 mod command;
 pub mod compare;
 pub mod components;

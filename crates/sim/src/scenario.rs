@@ -452,6 +452,9 @@ pub struct Scenario {
     /// in time order
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,
+    /// the Caching lesson's lab (`caching::CacheLab`), when this scenario has one
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caching: Option<crate::caching::CachingConfig>,
 }
 
 impl Default for Scenario {
@@ -483,6 +486,7 @@ impl Default for Scenario {
             sessions: SessionsConfig::default(),
             autoscaler: Default::default(),
             timeline: Vec::new(),
+            caching: None,
         }
     }
 }
@@ -557,10 +561,14 @@ impl ValidScenario {
 
 /// Collects range checks so that `validate` reports every problem, not just the first.
 #[derive(Default)]
-struct Checker(Vec<ValidationError>);
+pub(crate) struct Checker(Vec<ValidationError>);
 
 impl Checker {
-    fn float(&mut self, field: &'static str, value: f64, min: f64, max: f64, min_exclusive: bool) {
+    /// A rule that involves several values: its text says it all.
+    pub(crate) fn rule(&mut self, field: &'static str, allowed: String) {
+        self.0.push(ValidationError { field, value: String::new(), allowed });
+    }
+    pub(crate) fn float(&mut self, field: &'static str, value: f64, min: f64, max: f64, min_exclusive: bool) {
         let below = if min_exclusive { value <= min } else { value < min };
         if !value.is_finite() || below || value > max {
             let lower = if min_exclusive { "more than" } else { "at least" };
@@ -571,7 +579,7 @@ impl Checker {
             });
         }
     }
-    fn int(&mut self, field: &'static str, value: u32, min: u32, max: u32) {
+    pub(crate) fn int(&mut self, field: &'static str, value: u32, min: u32, max: u32) {
         if value < min || value > max {
             self.0.push(ValidationError {
                 field,
@@ -665,6 +673,9 @@ impl Scenario {
         );
         for problem in self.clients.profile.problems() {
             c.0.push(ValidationError { field: "clients.profile", value: String::new(), allowed: problem });
+        }
+        if let Some(caching) = &self.caching {
+            caching.check(&mut c);
         }
         for problem in self.autoscaler.problems() {
             c.0.push(ValidationError { field: "autoscaler", value: String::new(), allowed: problem });

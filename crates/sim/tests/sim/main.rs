@@ -4,6 +4,7 @@
 mod ab;
 mod autoscaling;
 mod balancing;
+mod caching;
 mod cookies;
 mod sessions;
 
