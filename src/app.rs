@@ -4,6 +4,7 @@
 use crate::diagram::{Diagram, Selection};
 use crate::layout::Orientation;
 use crate::panels::benchmark::Benchmark;
+use crate::panels::cache_lab::CacheLab;
 use crate::panels::charts::{Charts, ProfileChart};
 use crate::panels::controls::{Controls, DEFAULT_SPEED};
 use crate::panels::dialog::{CopyDialog, DialogContent};
@@ -18,6 +19,7 @@ use crate::panels::user_panel::UserPanel;
 use crate::player::{FrameView, Player};
 use crate::share::{self, Boot};
 use gloo_render::{request_animation_frame, AnimationFrame};
+use sim::caching::LabAction;
 use sim::scenario::Variant;
 use sim::snapshot::NodeKind;
 use sim::{Algorithm, Command, Scenario, SimTime, ValidScenario};
@@ -334,6 +336,17 @@ pub fn app() -> Html {
         }
     });
     let on_add_server = on_command.reform(|()| Command::AddServer);
+    // A failure injected into the caching lab: recorded in its timeline for the link.
+    let on_lab_action = use_callback((), {
+        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
+        move |action: LabAction, _| {
+            let recorded = player.borrow_mut().lab_action(action);
+            if let Some(scenario) = recorded {
+                d.dispatch(Action::Recorded(scenario));
+            }
+            frame.set(player.borrow().view());
+        }
+    });
     let on_compare = use_action(dispatcher.clone(), Action::Compare);
     let on_edit = use_callback((), {
         let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
@@ -344,7 +357,7 @@ pub fn app() -> Html {
             }
             // The Servers knob scales the running pool out or in, without a restart.
             // The knob's value is checked as any scenario's server count is (same range, same words).
-            let checked = apply_knob(player.borrow().scenario(), field, &raw);
+            let checked = apply_knob(&player.borrow().scenario(), field, &raw);
             let result = checked.and_then(|s| {
                 player
                     .borrow_mut()
@@ -437,10 +450,14 @@ pub fn app() -> Html {
             },
         }
     };
-    let diagram = match &view.twin {
-        None => run_view(&view.snapshot, algorithm, None),
+    let diagram = match (&view.caching, &view.twin) {
+        // The Caching lesson draws its own path, figures, charts and inspector.
+        (Some(lab), _) => {
+            html! { <CacheLab view={lab.clone()} orientation={orientation} on_action={on_lab_action.clone()} /> }
+        }
+        (None, None) => run_view(&view.snapshot, algorithm, None),
         // The split view: the same requests, balanced two ways, side by side (stacked on phones).
-        Some(twin) => html! {
+        (None, Some(twin)) => html! {
             <div class={classes!("split", (orientation == Orientation::Tall).then_some("stacked"))}>
                 { run_view(&view.snapshot, algorithm, Some(("A", twin.variant.label_of_base(&state.scenario)))) }
                 { run_view(&twin.snapshot, twin.variant.applied_to(&state.scenario).balancer.algorithm,
@@ -470,8 +487,12 @@ pub fn app() -> Html {
         return html! {
             <div class="app embed">
                 { controls }
-                <div class="stage">{ diagram }</div>
-                { charts }
+                if view.caching.is_some() {
+                    { diagram }
+                } else {
+                    <div class="stage">{ diagram }</div>
+                    { charts }
+                }
                 <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in Scalelab ↗" }</a>
             </div>
         };
@@ -495,14 +516,20 @@ pub fn app() -> Html {
                     if let Some(notice) = &state.notice {
                         <p class="notice" role="status">{ notice }</p>
                     }
-                    <div class="stage">{ diagram }</div>
-                    if view.twin.is_none() {
+                    if view.caching.is_some() {
+                        { diagram }
+                    } else {
+                        <div class="stage">{ diagram }</div>
+                    }
+                    if view.twin.is_none() && view.caching.is_none() {
                         <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
                             cost_dollars={view.snapshot.cost_dollars} server_hours={view.snapshot.server_hours}
                             servers={servers_shown} busiest_over_mean={view.snapshot.busiest_over_mean} />
                     }
                     { inspector }
-                    { charts }
+                    if view.caching.is_none() {
+                        { charts }
+                    }
                     { for scaling_log }
                     if colour_by_user {
                         <SessionsCompare scenario={state.scenario.clone()} />

@@ -2,6 +2,7 @@
 //! advances simulated time by (wall time since the last frame × speed), within an event budget so
 //! that no frame freezes the page; when the budget runs out, the sim lags and says so.
 
+use sim::caching::{CacheLab, CacheLabSnapshot, Exchange, LabAction, LabSecond};
 use sim::components::autoscaler::ScaleDecision;
 use sim::components::sessions::UserView;
 use sim::scenario::Variant;
@@ -33,7 +34,24 @@ pub struct FrameView {
     pub user: Option<UserView>,
     /// with an autoscaler: what it has decided (the latest first) and how it is doing
     pub autoscaling: Option<AutoscalingView>,
+    /// the Caching lesson's lab, when the scenario has one
+    pub caching: Option<LabView>,
 }
+
+/// The caching lab, as one frame draws it.
+#[derive(Clone, PartialEq)]
+pub struct LabView {
+    pub snapshot: CacheLabSnapshot,
+    /// the charts' window
+    pub series: Vec<LabSecond>,
+    /// the latest exchanges, newest first
+    pub exchanges: Vec<Exchange>,
+    pub shared_cache: bool,
+    pub server_cache: bool,
+}
+
+/// Exchanges the inspector lists.
+const LISTED_EXCHANGES: usize = 12;
 
 #[derive(Clone, PartialEq)]
 pub struct AutoscalingView {
@@ -59,6 +77,8 @@ pub struct Player {
     /// the split view's second run: the same scenario and seed (so the same requests) under
     /// another algorithm or session mode, always advanced to the first run's time
     twin: Option<(Variant, Sim)>,
+    /// the Caching lesson's lab (scenario `caching`), advanced to the first run's time
+    lab: Option<CacheLab>,
     /// which run this is (the app bumps it to restart)
     pub run_id: u64,
     last_frame_ms: Option<f64>,
@@ -86,9 +106,11 @@ impl Player {
         let twin = compare_with.and_then(|variant| {
             variant.applied_to(scenario.get()).validate().ok().map(|valid| (variant, Sim::new(valid)))
         });
+        let lab = scenario.get().caching.as_ref().map(|c| CacheLab::new(c, scenario.get().seed));
         let mut player = Player {
             sim: Sim::new(scenario),
             twin,
+            lab,
             run_id,
             last_frame_ms: None,
             lagging: false,
@@ -103,10 +125,14 @@ impl Player {
     /// Advances the first run towards `target` and the twin to wherever the first got, splitting
     /// the event budget between them. Returns whether both reached `target`.
     fn run_both(&mut self, target: SimTime, budget: u64) -> bool {
-        let share = if self.twin.is_some() { budget / 2 } else { budget };
+        let runs = 1 + u64::from(self.twin.is_some()) + u64::from(self.lab.is_some());
+        let share = budget / runs;
         let mut reached = self.sim.run_until_within(target, share);
         if let Some((_, twin)) = &mut self.twin {
             reached &= twin.run_until_within(self.sim.now(), share);
+        }
+        if let Some(lab) = &mut self.lab {
+            reached &= lab.run_until_within(self.sim.now(), share);
         }
         reached
     }
@@ -140,14 +166,21 @@ impl Player {
             // Both runs have the same servers at the same moment, so the twin accepts it too.
             let _ = twin.schedule(command);
         }
-        Ok(self.sim.scenario().clone())
+        Ok(self.scenario())
+    }
+
+    /// A failure injected into the caching lab while it runs; returns the scenario with it
+    /// recorded in the lab's timeline, for the link (None without a lab).
+    pub fn lab_action(&mut self, action: LabAction) -> Option<Scenario> {
+        self.lab.as_mut()?.apply_and_record(action);
+        Some(self.scenario())
     }
 
     /// Horizontal scaling from the knob, while the run goes on: adds servers, or removes the
     /// newest ones, until the pool has `target`. Returns the scenario with the changes recorded.
     pub fn resize_pool(&mut self, target: u32) -> Result<Scenario, CommandError> {
         let pool = self.sim.pool();
-        let mut scenario = self.sim.scenario().clone();
+        let mut scenario = self.scenario();
         for _ in pool.len() as u32..target {
             scenario = self.schedule(Command::AddServer)?;
         }
@@ -157,9 +190,14 @@ impl Player {
         Ok(scenario)
     }
 
-    /// The scenario as it runs now, with the changes made while running in its timeline.
-    pub fn scenario(&self) -> &Scenario {
-        self.sim.scenario()
+    /// The scenario as it runs now, with the changes made while running in its timelines (the
+    /// engine's, and the caching lab's).
+    pub fn scenario(&self) -> Scenario {
+        let mut scenario = self.sim.scenario().clone();
+        if let Some(lab) = &self.lab {
+            scenario.caching = Some(lab.config().clone());
+        }
+        scenario
     }
 
     /// Servers in the pool now.
@@ -172,6 +210,9 @@ impl Player {
         self.sim.step();
         if let Some((_, twin)) = &mut self.twin {
             twin.run_until(self.sim.now());
+        }
+        if let Some(lab) = &mut self.lab {
+            lab.run_until(self.sim.now());
         }
     }
 
@@ -188,7 +229,19 @@ impl Player {
             events_processed: self.sim.events_processed() + self.twin.as_ref().map_or(0, |(_, t)| t.events_processed()),
             user: self.following.and_then(|user| self.sim.user_view(user)),
             autoscaling: autoscaling_view(&self.sim),
+            caching: self.lab.as_ref().map(lab_view),
         }
+    }
+}
+
+fn lab_view(lab: &CacheLab) -> LabView {
+    let series = lab.seconds();
+    LabView {
+        snapshot: lab.snapshot(),
+        series: series[series.len().saturating_sub(CHART_WINDOW_S)..].to_vec(),
+        exchanges: lab.exchanges().rev().take(LISTED_EXCHANGES).cloned().collect(),
+        shared_cache: lab.config().shared_cache,
+        server_cache: lab.config().server_cache.enabled,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The knob panel: the scenario's settings as form fields. An edit is parsed and validated by
 //! `apply_knob` (pure, tested natively); a bad value is named beside its field and changes nothing.
 
+use sim::caching::http::CacheControl;
+use sim::caching::{CachingConfig, Content, ETagKind, Invalidation, Strategy};
 use sim::components::autoscaler::{ScalingMetric, ScalingPolicy, ScheduledCount, StepScaling, TargetTracking};
 use sim::profile::TrafficProfile;
 use sim::scenario::{limits, SessionMode, Variant};
@@ -125,6 +127,13 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
                 return Err(KnobError { field, message: "choose an autoscaling policy first".into() })
             }
         },
+        f if f.starts_with("caching.") => {
+            let lab = s.caching.as_mut().ok_or_else(|| KnobError {
+                field,
+                message: "this scenario has no caching lab: load a preset of the Caching lesson".into(),
+            })?;
+            edit_caching(lab, field, raw)?;
+        }
         "balancer.algorithm" => {
             s.balancer.algorithm = Algorithm::from_key(raw)
                 .ok_or_else(|| KnobError { field, message: format!("unknown algorithm “{raw}”") })?;
@@ -264,6 +273,120 @@ pub fn schedule_text(entries: &[ScheduledCount]) -> String {
     entries.iter().map(|e| format!("{}:{}", e.at_s, e.count)).collect::<Vec<_>>().join(", ")
 }
 
+/// Each route's fields (cache_control, etag, last_modified, changes_every_s), by route index:
+/// names the form and its error messages share.
+pub const ROUTE_FIELDS: [[&str; 4]; sim::caching::limits::MAX_ROUTES] = [
+    [
+        "caching.routes.0.cache_control",
+        "caching.routes.0.etag",
+        "caching.routes.0.last_modified",
+        "caching.routes.0.changes_every_s",
+    ],
+    [
+        "caching.routes.1.cache_control",
+        "caching.routes.1.etag",
+        "caching.routes.1.last_modified",
+        "caching.routes.1.changes_every_s",
+    ],
+    [
+        "caching.routes.2.cache_control",
+        "caching.routes.2.etag",
+        "caching.routes.2.last_modified",
+        "caching.routes.2.changes_every_s",
+    ],
+    [
+        "caching.routes.3.cache_control",
+        "caching.routes.3.etag",
+        "caching.routes.3.last_modified",
+        "caching.routes.3.changes_every_s",
+    ],
+    [
+        "caching.routes.4.cache_control",
+        "caching.routes.4.etag",
+        "caching.routes.4.last_modified",
+        "caching.routes.4.changes_every_s",
+    ],
+    [
+        "caching.routes.5.cache_control",
+        "caching.routes.5.etag",
+        "caching.routes.5.last_modified",
+        "caching.routes.5.changes_every_s",
+    ],
+    [
+        "caching.routes.6.cache_control",
+        "caching.routes.6.etag",
+        "caching.routes.6.last_modified",
+        "caching.routes.6.changes_every_s",
+    ],
+    [
+        "caching.routes.7.cache_control",
+        "caching.routes.7.etag",
+        "caching.routes.7.last_modified",
+        "caching.routes.7.changes_every_s",
+    ],
+];
+
+/// One caching-lab setting changed (the scenario's validation then checks the ranges).
+fn edit_caching(lab: &mut CachingConfig, field: &'static str, raw: &str) -> Result<(), KnobError> {
+    let (whole, decimal) = ("a whole number", "a number");
+    let pick = |options: &[&'static str]| -> Result<usize, KnobError> {
+        options
+            .iter()
+            .position(|o| *o == raw)
+            .ok_or_else(|| KnobError { field, message: format!("unknown choice “{raw}”") })
+    };
+    if let Some((route, which)) =
+        ROUTE_FIELDS.iter().enumerate().find_map(|(i, names)| names.iter().position(|n| *n == field).map(|w| (i, w)))
+    {
+        let r = lab.routes.get_mut(route).ok_or_else(|| KnobError { field, message: "no such route".into() })?;
+        match which {
+            0 => {
+                CacheControl::parse(raw)
+                    .map_err(|why| KnobError { field, message: format!("{why}. For example: public, max-age=60") })?;
+                r.cache_control = raw.trim().to_string();
+            }
+            1 => r.etag = [ETagKind::None, ETagKind::Strong, ETagKind::Weak][pick(&["none", "strong", "weak"])?],
+            2 => r.last_modified = raw == "true",
+            _ => r.changes_every_s = number(raw, field, decimal)?,
+        }
+        return Ok(());
+    }
+    let sc = &mut lab.server_cache;
+    match field {
+        "caching.users" => lab.users = number(raw, field, whole)?,
+        "caching.requests_per_user_s" => lab.requests_per_user_s = number(raw, field, decimal)?,
+        "caching.browser_cache" => lab.browser_cache = raw == "true",
+        "caching.shared_cache" => lab.shared_cache = raw == "true",
+        "caching.edge_ms" => lab.edge_ms = number(raw, field, decimal)?,
+        "caching.origin_link_ms" => lab.origin_link_ms = number(raw, field, decimal)?,
+        "caching.server_cache.enabled" => sc.enabled = raw == "true",
+        "caching.server_cache.capacity" => sc.capacity = number(raw, field, whole)?,
+        "caching.server_cache.ttl_s" => sc.ttl_s = number(raw, field, decimal)?,
+        "caching.server_cache.strategy" => {
+            sc.strategy = Strategy::ALL[pick(&Strategy::ALL.map(Strategy::key))?];
+        }
+        "caching.server_cache.invalidation" => {
+            sc.invalidation = Invalidation::ALL[pick(&Invalidation::ALL.map(Invalidation::key))?];
+        }
+        "caching.server_cache.coalescing" => sc.coalescing = raw == "true",
+        "caching.server_cache.flush_every_ms" => sc.flush_every_ms = number(raw, field, decimal)?,
+        "caching.db_connections" => lab.db_connections = number(raw, field, whole)?,
+        "caching.db_read_ms" => lab.db_read_ms = number(raw, field, decimal)?,
+        "caching.keys" => lab.keys = number(raw, field, whole)?,
+        "caching.zipf_skew" => lab.zipf_skew = number(raw, field, decimal)?,
+        "caching.write_share" => lab.write_share = number(raw, field, decimal)?,
+        "caching.timeline.clear" => lab.timeline.clear(),
+        "caching.timeline.remove" => {
+            let index: usize = number(raw, field, whole)?;
+            if index < lab.timeline.len() {
+                lab.timeline.remove(index);
+            }
+        }
+        _ => return Err(KnobError { field, message: "this setting cannot be changed here".into() }),
+    }
+    Ok(())
+}
+
 /// A session mode's key in the form (its serde name).
 pub fn session_mode_key(mode: SessionMode) -> &'static str {
     match mode {
@@ -361,7 +484,96 @@ pub fn knobs(props: &KnobsProps) -> Html {
             </label>
         }
     };
+    // One line of text (a Cache-Control header): applied on Enter or when the field loses focus.
+    let line = |field: &'static str, label: &str, value: String, hint: &str| -> Html {
+        let cb = props.on_edit.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            cb.emit((field, input.value()));
+        });
+        let error = props.error.as_ref().filter(|e| e.field == field);
+        html! {
+            <label class={classes!("knob", "text", error.is_some().then_some("invalid"))}>
+                <span class="name">{ label }</span>
+                <input type="text" spellcheck="false" value={value} {onchange} data-field={field} />
+                <span class="hint">{ hint.to_string() }</span>
+                if let Some(e) = error { <span class="error" role="alert">{ &e.message }</span> }
+            </label>
+        }
+    };
     let edit = |field: &'static str, raw: String| props.on_edit.reform(move |_: MouseEvent| (field, raw.clone()));
+    let caching = s.caching.as_ref().map(|lab| {
+        let routes = lab.routes.iter().zip(ROUTE_FIELDS).map(|(r, [cc, etag, modified, changes])| {
+            let etag_key = match r.etag {
+                ETagKind::None => "none",
+                ETagKind::Strong => "strong",
+                ETagKind::Weak => "weak",
+            };
+            html! {
+                <fieldset class="route">
+                    <legend>{ &r.path }<span class="hint">{ match r.content {
+                        Content::Page => format!(" changes every {} s", r.changes_every_s),
+                        Content::Account => " each user's own, behind Authorization".to_string(),
+                        Content::Product => " from the database; writes change it".to_string(),
+                    } }</span></legend>
+                    { line(cc, "Cache-Control", r.cache_control.clone(),
+                        "max-age=N, s-maxage=N, public, private, no-cache, no-store, must-revalidate, stale-while-revalidate=N") }
+                    { select(etag, "ETag", vec![("none", "none"), ("strong", "strong \"v3\""), ("weak", "weak W/\"v3\"")], etag_key) }
+                    { checkbox(modified, "Last-Modified", r.last_modified, "lets caches revalidate with If-Modified-Since") }
+                    if r.content != Content::Product {
+                        { field(changes, "Changes every (s)", r.changes_every_s.to_string(), "1", String::new()) }
+                    }
+                </fieldset>
+            }
+        });
+        let sc = &lab.server_cache;
+        let lab_timeline = lab.timeline.iter().enumerate().map(|(i, e)| {
+            html! {
+                <li>
+                    <span>{ format!("{:.3} s: {}", e.at_ms / 1e3, e.action.label()) }</span>
+                    <button class="small" onclick={edit("caching.timeline.remove", i.to_string())} aria-label="Remove this failure">{ "×" }</button>
+                </li>
+            }
+        });
+        html! { <>
+            <h3>{ "Caching lab" }</h3>
+            <p class="follows">{ "HTTP caches follow RFC 9111 (with RFC 9110's conditional requests and RFC 5861's stale-while-revalidate); the cache node is Redis-like with LRU eviction." }</p>
+            { field("caching.users", "Users", lab.users.to_string(), "1", "each with a browser cache of their own".into()) }
+            { field("caching.requests_per_user_s", "Requests per user per second", lab.requests_per_user_s.to_string(), "0.5", String::new()) }
+            { checkbox("caching.browser_cache", "Browser caches", lab.browser_cache, "private caches, one per user") }
+            { checkbox("caching.shared_cache", "Shared cache (CDN)", lab.shared_cache, "in front of the origin, shared by every user") }
+            { for routes }
+            <h3>{ "Cache node" }</h3>
+            { checkbox("caching.server_cache.enabled", "Cache node", sc.enabled, "between the origin and the database") }
+            if sc.enabled {
+                { select("caching.server_cache.strategy", "Strategy",
+                    Strategy::ALL.iter().map(|s| (s.key(), s.label())).collect(), sc.strategy.key()) }
+                if sc.strategy.writes_into_cache() {
+                    <p class="note">{ "Every write goes into the cache, so it is its own invalidation." }</p>
+                } else {
+                    { select("caching.server_cache.invalidation", "On write",
+                        Invalidation::ALL.iter().map(|i| (i.key(), i.label())).collect(), sc.invalidation.key()) }
+                }
+                { field("caching.server_cache.capacity", "Capacity (keys)", sc.capacity.to_string(), "10", "then LRU eviction".into()) }
+                { field("caching.server_cache.ttl_s", "TTL (s)", sc.ttl_s.to_string(), "1", String::new()) }
+                { checkbox("caching.server_cache.coalescing", "Request coalescing", sc.coalescing, "one database read per missing key; the others wait (nginx proxy_cache_lock)") }
+                if sc.strategy == Strategy::WriteBehind {
+                    { field("caching.server_cache.flush_every_ms", "Flush every (ms)", sc.flush_every_ms.to_string(), "100", "unflushed writes die with the node".into()) }
+                }
+            }
+            { field("caching.keys", "Products", lab.keys.to_string(), "100", String::new()) }
+            { field("caching.zipf_skew", "Popularity skew (Zipf s)", lab.zipf_skew.to_string(), "0.1", "0 is uniform; 1 and above, a few hot products".into()) }
+            { field("caching.write_share", "Write share (0 to 1)", lab.write_share.to_string(), "0.05", "of product requests".into()) }
+            { field("caching.db_connections", "Database connections", lab.db_connections.to_string(), "1", String::new()) }
+            { field("caching.db_read_ms", "Database read (ms)", lab.db_read_ms.to_string(), "1", "mean, exponential".into()) }
+            { field("caching.edge_ms", "Browser to edge (ms)", lab.edge_ms.to_string(), "5", "one way".into()) }
+            { field("caching.origin_link_ms", "Edge to origin (ms)", lab.origin_link_ms.to_string(), "5", "one way".into()) }
+            if !lab.timeline.is_empty() {
+                <ul class="timeline">{ for lab_timeline }</ul>
+                <button class="small" onclick={edit("caching.timeline.clear", String::new())}>{ "Clear the lab's failures" }</button>
+            }
+        </> }
+    });
     let timeline = s.timeline.iter().enumerate().map(|(i, entry)| {
         html! {
             <li>
@@ -387,6 +599,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
         <form class="knobs" aria-label="Scenario settings" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
             <h2>{ "Scenario" }</h2>
             <p class="note">{ "Changing a setting restarts the run from it (except Servers, which scales the running pool)." }</p>
+            { for caching }
             { field("clients.arrival_rate", "Arrival rate (requests/s)", s.clients.arrival_rate.to_string(), "10",
                     if s.clients.profile.varies() { "the traffic profile below sets the rate instead".to_string() }
                     else { format!("Poisson arrivals, up to {}", sim::scenario::fmt_number(limits::MAX_ARRIVAL_RATE)) }) }
@@ -594,6 +807,25 @@ mod tests {
         );
         assert!(apply_knob(&s, "autoscaler.schedule", "60-8").unwrap_err().message.contains("60:8, 180:4"));
         assert_eq!(apply_knob(&s, "servers.boot_s", "45").unwrap().servers.boot_ms, 45_000.0);
+    }
+
+    #[test]
+    fn the_caching_lab_is_edited_from_the_form() {
+        let lab = (sim::presets::find("caching-etag").unwrap().build)();
+        let [cc, etag, modified, _] = ROUTE_FIELDS[0];
+        let edited = apply_knob(&lab, cc, "public, max-age=60").unwrap();
+        assert_eq!(edited.caching.as_ref().unwrap().routes[0].cache_control, "public, max-age=60");
+        assert_eq!(apply_knob(&lab, etag, "weak").unwrap().caching.unwrap().routes[0].etag, ETagKind::Weak);
+        assert!(!apply_knob(&lab, modified, "false").unwrap().caching.unwrap().routes[0].last_modified);
+        let e = apply_knob(&lab, cc, "max-age=ten").unwrap_err();
+        assert_eq!(e.field, cc);
+        assert!(e.message.contains("whole seconds") && e.message.contains("For example"), "{}", e.message);
+        let e = apply_knob(&lab, "caching.server_cache.ttl_s", "0").unwrap_err();
+        assert!(e.message.contains("more than 0"), "{}", e.message);
+        let strategy = apply_knob(&lab, "caching.server_cache.strategy", "write_behind").unwrap();
+        assert_eq!(strategy.caching.unwrap().server_cache.strategy, Strategy::WriteBehind);
+        let e = apply_knob(&Scenario::default(), "caching.users", "10").unwrap_err();
+        assert!(e.message.contains("load a preset of the Caching lesson"), "{}", e.message);
     }
 
     #[test]

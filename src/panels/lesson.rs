@@ -117,6 +117,47 @@ pub const LESSONS: &[LessonText] = &[
         ],
     },
     LessonText {
+        key: "caching",
+        title: "Caching",
+        paragraphs: &[
+            "The fastest request is the one never sent. Each user's browser keeps responses for as long as \
+             Cache-Control's max-age allows; while a copy is fresh the browser uses it without asking. The \
+             price is staleness: when the content changes, a browser holding a fresh copy shows the old one.",
+            "An ETag (or Last-Modified) lets a cache ask instead: “I have v3, has it changed?” (If-None-Match). \
+             If not, the origin answers 304 Not Modified with no body. no-cache means exactly that: keep it, but \
+             ask every time. no-store means never keep it.",
+            "A shared cache (a CDN or reverse proxy) serves many users at once, so it must never store a page that \
+             belongs to one of them: private says so, and a request with Authorization is not stored unless the \
+             response allows it. s-maxage sets its lifetime apart from the browsers'.",
+            "Behind the origin, a cache node keeps database rows. Cache-aside reads it and fills it on a miss; \
+             writes must then delete or update the cached copy, or it stays stale until its TTL runs out. \
+             Write-behind acknowledges writes before the database has them, and loses them if the node dies. \
+             When a hot key expires, every request for it misses at once (a stampede) unless reads are coalesced.",
+            "Click a request in the header inspector to see every cache's decision and its reason, as RFC 9111 \
+             words it.",
+        ],
+        presets: &[
+            ("caching-none", "1. No caching"),
+            ("caching-max-age", "2. max-age"),
+            ("caching-etag", "3. ETag and 304"),
+            ("caching-shared", "4. Shared cache"),
+            ("caching-shared-leak", "4b. public account page"),
+            ("caching-server", "5. Cache node"),
+            ("caching-ttl-only", "5b. TTL only"),
+            ("caching-stampede", "6. Stampede"),
+            ("caching-write-behind", "7. Write-behind"),
+        ],
+        try_this: &[
+            "In step 2, how many stale responses do users see, and from which route? Give /static/app.js a \
+             max-age shorter than the time it lives.",
+            "In step 3, compare the bytes the origin sends with step 1: the 304s carry no body.",
+            "In step 4b, open an /account request in the inspector: whose page did the user get?",
+            "In step 5b, switch “On write” to “Delete on write”: what happens to the stale reads?",
+            "In step 6, turn on request coalescing and watch the duplicate database reads.",
+            "In step 7, switch to write-through and crash the cache node yourself: are writes lost?",
+        ],
+    },
+    LessonText {
         key: "benchmarking",
         title: "Benchmarking",
         paragraphs: &[

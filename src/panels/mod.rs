@@ -2,6 +2,7 @@
 //! callbacks out), holding no model state of its own.
 
 pub mod benchmark;
+pub mod cache_lab;
 pub mod charts;
 pub mod controls;
 pub mod cookie_lab;

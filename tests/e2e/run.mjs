@@ -371,6 +371,52 @@ await test('ab runs in slices with a progress bar and prints its report; compare
   await page.close();
 });
 
+await test('the caching lab shows each cache\'s decision, takes header edits, and replays an injected failure', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'caching');
+  await page.click('text=3. ETag and 304');
+  await page.waitForSelector('.cache-lab .lab-diagram');
+  await page.selectOption('.controls select', { label: '2× fast' });
+  // The page's own route revalidates every time: wait for a 304 and open it in the inspector.
+  await page.waitForFunction(() => [...document.querySelectorAll('.lab-figures div')]
+    .some(d => d.textContent.startsWith('304 Not Modified') && !d.textContent.endsWith('0')), null, { timeout: 20000 });
+  await page.click('.controls button.primary'); // pause, so the list holds still
+  const fromBrowser = page.locator('.exchanges button', { hasText: 'GET /' }).first();
+  await fromBrowser.click();
+  const detail = await page.textContent('.exchange-detail');
+  check(/browser cache: (no-cache: must revalidate|miss)/.test(detail), `no browser decision: ${detail}`);
+  check(detail.includes('Cache-Control: no-cache'), `response headers missing: ${detail}`);
+  await shot(page, 'caching-inspector');
+  // A header typed wrong is named beside its field, and the lab keeps running as it was.
+  const cc = "[data-field='caching.routes.0.cache_control']";
+  await page.fill(cc, 'max-age=soon');
+  await page.press(cc, 'Enter');
+  await page.waitForSelector('.knob.invalid .error');
+  check((await page.textContent('.knob.invalid .error')).includes('whole seconds'), 'no message for a bad header');
+  // Crash the cache node in step 7 (write-behind): lost writes, and the link replays the crash.
+  await page.click('text=5. Cache node');
+  await page.waitForSelector('.lab-node.cache-node');
+  await page.click('.controls button.primary');
+  await page.waitForTimeout(1500);
+  await page.click('text=Crash the cache node');
+  await page.waitForSelector('.lab-node.cache-node.down');
+  check((await page.textContent('.knobs')).includes('cache node crashed'), 'the crash is not in the lab timeline');
+  const again = await open(page.url());
+  check((await again.textContent('.knobs')).includes('cache node crashed'), 'the link lost the crash');
+  await again.close();
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+  const phone = await open(base, { width: 390, height: 844 });
+  await phone.selectOption('.lesson-choice select', 'caching');
+  await phone.click('text=4. Shared cache');
+  await phone.waitForSelector('.cache-lab .lab-diagram');
+  await phone.waitForTimeout(800);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `the caching lab is ${overflow}px wider than the phone`);
+  await phone.locator('.cache-lab').screenshot({ path: join(artifacts, 'caching-phone.png') });
+  await phone.close();
+});
+
 await test('a phone viewport has no sideways scrolling', async () => {
   const page = await open(base, { width: 390, height: 844 });
   await page.waitForTimeout(800);

@@ -100,13 +100,20 @@ fn run(argv: &[String]) -> Result<String, Failure> {
         args::Request::Run(run) => {
             let resolved = input::resolve(run.source.as_deref(), run.seed)?;
             let duration = run.duration.unwrap_or(resolved.default_duration);
+            let lab = resolved.scenario.get().caching.as_ref().map(|c| {
+                let mut lab = sim::caching::CacheLab::new(c, resolved.scenario.get().seed);
+                lab.run_until(duration);
+                lab
+            });
             let mut sim = sim::Sim::new(resolved.scenario);
             sim.run_until(duration);
             let summary = sim.summary();
             Ok(if run.json {
                 report::json(&summary)
             } else {
-                report::text(&resolved.name, &summary) + &report::autoscaling(sim.autoscaler())
+                report::text(&resolved.name, &summary)
+                    + &report::autoscaling(sim.autoscaler())
+                    + &report::caching(lab.as_ref())
             })
         }
     }

@@ -28,6 +28,18 @@ pub fn autoscaling(autoscaler: &sim::components::autoscaler::Autoscaler) -> Stri
     out
 }
 
+/// The Caching lesson's lab, when the scenario has one.
+pub fn caching(lab: Option<&sim::caching::CacheLab>) -> String {
+    let Some(lab) = lab else { return String::new() };
+    let mut out = format!("Caching lab ({:.0} s):\n", lab.now().as_secs_f64());
+    for (label, value) in lab.counters().figures() {
+        let _ = writeln!(out, "  {:<38}{value}", format!("{label}:"));
+    }
+    let _ =
+        writeln!(out, "  {:<38}{:.1}%", "Cache node hit ratio by Che (LRU):", lab.snapshot().theory_hit_ratio * 100.0);
+    out
+}
+
 pub fn json(summary: &Summary) -> String {
     serde_json::to_string(summary).expect("summaries serialise") + "\n"
 }

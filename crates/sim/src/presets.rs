@@ -1,6 +1,7 @@
 //! Named starting points: the scenarios the lessons, the CLI (`scalelab show NAME`) and the tests
 //! share. Each says in one line what it shows.
 
+use crate::caching::{CachingConfig, Content, Invalidation, LabAction, LabEvent, Strategy};
 use crate::command::Command;
 use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
 use crate::profile::TrafficProfile;
@@ -153,6 +154,98 @@ pub const PRESETS: &[Preset] = &[
         }),
     },
     Preset {
+        name: "caching-none",
+        summary: "Caching, step 1: no cache anywhere; every request travels to the origin and the database",
+        build: || caching_scenario(|c| {
+            c.browser_cache = false;
+            c.server_cache.enabled = false;
+        }),
+    },
+    Preset {
+        name: "caching-max-age",
+        summary: "Caching, step 2: browsers keep responses for their max-age: fewer requests, some stale pages",
+        build: || caching_scenario(|c| {
+            for r in &mut c.routes {
+                if r.content != Content::Account {
+                    r.cache_control = "max-age=60".into();
+                }
+            }
+            c.server_cache.enabled = false;
+        }),
+    },
+    Preset {
+        name: "caching-etag",
+        summary: "Caching, step 3: no-cache with ETags: browsers revalidate every time and get 304s without a body",
+        build: || caching_scenario(|c| {
+            c.server_cache.enabled = false;
+        }),
+    },
+    Preset {
+        name: "caching-shared",
+        summary: "Caching, step 4: a shared cache (CDN) in front; account pages are private, so it never stores them",
+        build: || caching_scenario(|c| {
+            c.shared_cache = true;
+            c.server_cache.enabled = false;
+            for r in &mut c.routes {
+                if r.content == Content::Page {
+                    r.cache_control = "public, max-age=10, s-maxage=60".into();
+                }
+            }
+        }),
+    },
+    Preset {
+        name: "caching-shared-leak",
+        summary: "Caching, step 4b: the account page marked public: the shared cache hands one user's page to others",
+        build: || caching_scenario(|c| {
+            c.shared_cache = true;
+            c.server_cache.enabled = false;
+            for r in &mut c.routes {
+                if r.content == Content::Account {
+                    r.cache_control = "public, max-age=30".into();
+                }
+            }
+        }),
+    },
+    Preset {
+        name: "caching-server",
+        summary: "Caching, step 5: a cache node in front of the database, cache-aside with delete on write",
+        build: || caching_scenario(|c| {
+            c.write_share = 0.1;
+        }),
+    },
+    Preset {
+        name: "caching-ttl-only",
+        summary: "Caching, step 5b: invalidation by TTL only: writes leave stale copies for up to the TTL",
+        build: || caching_scenario(|c| {
+            c.write_share = 0.1;
+            c.server_cache.invalidation = Invalidation::TtlOnly;
+        }),
+    },
+    Preset {
+        name: "caching-stampede",
+        summary: "Caching, step 6: the cache node is flushed every 10 s and the hot keys stampede the database",
+        build: || caching_scenario(|c| {
+            c.users = 200;
+            c.zipf_skew = 1.3;
+            c.db_read_ms = 40.0;
+            c.db_connections = 4;
+            c.timeline = (1..=20).map(|i| LabEvent { at_ms: f64::from(i) * 10_000.0, action: LabAction::FlushCacheNode }).collect();
+        }),
+    },
+    Preset {
+        name: "caching-write-behind",
+        summary: "Caching, step 7: write-behind, and the cache node crashes at 22.5 s with writes not yet flushed",
+        build: || caching_scenario(|c| {
+            c.write_share = 0.2;
+            c.server_cache.strategy = Strategy::WriteBehind;
+            c.server_cache.flush_every_ms = 5_000.0;
+            c.timeline = vec![
+                LabEvent { at_ms: 22_500.0, action: LabAction::CrashCacheNode },
+                LabEvent { at_ms: 24_000.0, action: LabAction::RecoverCacheNode },
+            ];
+        }),
+    },
+    Preset {
         name: "many-small-servers",
         summary: "Horizontal scaling: eight servers with 1 slot each, the same capacity and price",
         build: || {
@@ -188,6 +281,13 @@ fn autoscaling_scenario(shape: fn(&mut Scenario)) -> Scenario {
     s.autoscaler.min_servers = 2;
     shape(&mut s);
     s
+}
+
+/// The default scenario with the Caching lesson's lab, shaped by `shape`.
+fn caching_scenario(shape: fn(&mut CachingConfig)) -> Scenario {
+    let mut c = CachingConfig::default();
+    shape(&mut c);
+    Scenario { caching: Some(c), ..Scenario::default() }
 }
 
 /// One server with `slots` slots, exponential 20 ms service, unbounded-enough queue, no latency.

@@ -73,7 +73,6 @@ enum Event {
     BackAtShared(usize),
     BackAtBrowser(usize),
     Flush,
-    Timeline(usize),
 }
 
 /// A cached product row in the cache node.
@@ -134,6 +133,50 @@ pub struct LabCounters {
     pub longest_fill_s: f64,
 }
 
+impl LabCounters {
+    pub fn browser_hit_ratio(&self) -> f64 {
+        ratio(self.browser_hits, self.browser_lookups)
+    }
+    pub fn shared_hit_ratio(&self) -> f64 {
+        ratio(self.shared_hits, self.shared_lookups)
+    }
+    pub fn server_cache_hit_ratio(&self) -> f64 {
+        ratio(self.server_cache_hits, self.server_cache_lookups)
+    }
+
+    /// The figures the lab reports, labelled, in the order the CLI and the page show them.
+    pub fn figures(&self) -> Vec<(&'static str, String)> {
+        let percent = |r: f64| format!("{:.1}%", r * 100.0);
+        let megabytes = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+        vec![
+            ("Requests by users", self.user_requests.to_string()),
+            ("Browser cache hit ratio", percent(self.browser_hit_ratio())),
+            ("Shared cache hit ratio", percent(self.shared_hit_ratio())),
+            ("304 Not Modified", self.not_modified.to_string()),
+            ("Requests reaching the origin", self.origin_requests.to_string()),
+            ("Body bytes the origin sent", megabytes(self.origin_body_bytes)),
+            ("Bytes saved by caches", megabytes(self.bytes_saved)),
+            ("Cache node hit ratio", percent(self.server_cache_hit_ratio())),
+            ("Database reads", self.db_reads.to_string()),
+            ("Database writes", self.db_writes.to_string()),
+            ("Duplicate database reads (stampede)", self.duplicate_db_reads.to_string()),
+            ("Stale responses users saw", self.stale_seen.to_string()),
+            ("Stale reads from the cache node", self.stale_server_reads.to_string()),
+            ("Lost writes", self.lost_writes.to_string()),
+            ("Another user's page served", self.wrong_user_pages.to_string()),
+            ("Errors (origin unreachable)", self.errors.to_string()),
+        ]
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
 /// One simulated second, for the charts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LabSecond {
@@ -165,6 +208,8 @@ pub struct Exchange {
     pub served_by: &'static str,
     pub latency_ms: f64,
     pub stale: bool,
+    /// a page behind Authorization that belongs to another user
+    pub wrong_user: bool,
     pub outcome: String,
 }
 
@@ -222,6 +267,8 @@ pub struct CacheLab {
     exchanges: VecDeque<Exchange>,
     staleness: Vec<Staleness>,
     theory_hit_ratio: f64,
+    /// the first timeline entry not yet applied
+    next_timeline: usize,
 }
 
 impl CacheLab {
@@ -271,14 +318,12 @@ impl CacheLab {
             exchanges: VecDeque::new(),
             staleness: Vec::new(),
             theory_hit_ratio,
+            next_timeline: 0,
             config,
         };
         for user in 0..lab.config.users {
             let first = lab.arrivals.exponential(1.0 / lab.config.requests_per_user_s);
             lab.events.push(SimTime::from_secs_f64(first), Event::UserWants(user));
-        }
-        for (i, e) in lab.config.timeline.iter().enumerate() {
-            lab.events.push(SimTime::from_millis_f64(e.at_ms), Event::Timeline(i));
         }
         if lab.config.server_cache.strategy == Strategy::WriteBehind {
             lab.events.push(SimTime::from_millis_f64(lab.config.server_cache.flush_every_ms), Event::Flush);
@@ -325,15 +370,59 @@ impl CacheLab {
 
     /// Runs every event up to and including `until`; the clock ends at `until`.
     pub fn run_until(&mut self, until: SimTime) {
-        while self.events.peek_time().is_some_and(|t| t <= until) {
+        self.run_until_within(until, u64::MAX);
+    }
+
+    /// Like `run_until`, but runs at most `max_events` events (so that a browser frame stays
+    /// short); returns whether it reached `until`.
+    pub fn run_until_within(&mut self, until: SimTime, max_events: u64) -> bool {
+        let mut budget = max_events;
+        while self.next_time().is_some_and(|t| t <= until) {
+            if budget == 0 {
+                return false;
+            }
+            budget -= 1;
             self.step();
         }
         self.close_seconds(until);
         self.now = self.now.max(until);
+        true
     }
 
-    /// Runs the next event; false when there is none.
+    /// When the next thing happens: an event, or a timeline entry.
+    fn next_time(&self) -> Option<SimTime> {
+        let entry = self.config.timeline.get(self.next_timeline).map(|e| SimTime::from_millis_f64(e.at_ms));
+        match (self.events.peek_time(), entry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Injects a failure now and records it in the config's timeline, so that a link replays it.
+    /// Returns the config with the entry.
+    pub fn apply_and_record(&mut self, action: LabAction) -> CachingConfig {
+        self.apply(action);
+        // Everything up to now has run, so it goes after the entries already applied; a replay
+        // applies it after the events at this moment too (see `step`).
+        let entry = super::LabEvent { at_ms: self.now.as_millis_f64(), action };
+        self.config.timeline.insert(self.next_timeline, entry);
+        self.next_timeline += 1;
+        self.config.clone()
+    }
+
+    /// Runs the next event or timeline entry; false when there is none. An entry runs after
+    /// the events at its moment, as a change made live does.
     pub fn step(&mut self) -> bool {
+        let entry = self.config.timeline.get(self.next_timeline).map(|e| (SimTime::from_millis_f64(e.at_ms), e.action));
+        if let Some((at, action)) = entry {
+            if self.events.peek_time().is_none_or(|next| at < next) {
+                self.close_seconds(at);
+                self.now = self.now.max(at);
+                self.next_timeline += 1;
+                self.apply(action);
+                return true;
+            }
+        }
         let Some((at, event)) = self.events.pop() else { return false };
         self.close_seconds(at);
         self.now = at;
@@ -347,10 +436,6 @@ impl CacheLab {
             Event::BackAtShared(f) => self.back_at_shared(f),
             Event::BackAtBrowser(f) => self.back_at_browser(f),
             Event::Flush => self.flush(),
-            Event::Timeline(i) => {
-                let action = self.config.timeline[i].action;
-                self.apply(action);
-            }
         }
         true
     }
@@ -650,6 +735,7 @@ impl CacheLab {
             served_by: flight.served_by,
             latency_ms,
             stale,
+            wrong_user,
             outcome,
         };
         if self.exchanges.len() == KEPT_EXCHANGES {
@@ -856,7 +942,8 @@ impl CacheLab {
             }
         }
         let under_way = self.reads_under_way.entry(key).or_insert(0);
-        if *under_way > 0 {
+        if fills_cache && *under_way > 0 {
+            // A cache miss for a key another miss is already reading: the stampede.
             self.counters.duplicate_db_reads += 1;
         }
         *under_way += 1;

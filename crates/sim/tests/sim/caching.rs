@@ -591,3 +591,23 @@ fn same_seed_same_lab() {
     assert_eq!(a.exchanges().collect::<Vec<_>>(), b.exchanges().collect::<Vec<_>>());
     assert_ne!(run(&c, 10, 30).counters(), a.counters());
 }
+
+#[test]
+fn a_failure_injected_live_replays_exactly_from_the_recorded_config() {
+    let mut c = products_only(Strategy::WriteBehind, Invalidation::DeleteOnWrite);
+    c.server_cache.flush_every_ms = 3_000.0;
+    let mut live = CacheLab::new(&c, 8);
+    live.run_until(SimTime::from_millis(12_345));
+    let recorded = live.apply_and_record(LabAction::CrashCacheNode);
+    live.run_until(SimTime::from_secs(13));
+    let recorded = {
+        let _ = recorded;
+        live.apply_and_record(LabAction::RecoverCacheNode)
+    };
+    live.run_until(SimTime::from_secs(30));
+    assert_eq!(recorded.timeline.len(), 2);
+    assert!(live.counters().lost_writes > 0);
+    let mut replay = CacheLab::new(&recorded, 8);
+    replay.run_until(SimTime::from_secs(30));
+    assert_eq!(replay.counters(), live.counters());
+}
