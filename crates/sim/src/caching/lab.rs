@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// How many exchanges the header inspector keeps.
 const KEPT_EXCHANGES: usize = 60;
+/// Acknowledged writes kept per key, to date stale reads.
+const KEPT_ACKS: usize = 64;
 
 /// A URL: a route, and for products the product's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,13 +188,6 @@ pub struct LabSecond {
     pub p95_ms: f64,
 }
 
-/// A stale product read: when, and how long after the newer write was acknowledged.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Staleness {
-    pub at_s: f64,
-    pub after_ack_s: f64,
-}
-
 /// One exchange for the header inspector.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Exchange {
@@ -258,6 +253,7 @@ pub struct CacheLab {
     /// acknowledged writes per key: (version, when), in version order
     acks: BTreeMap<u32, Vec<(u64, SimTime)>>,
     db_jobs: Vec<Option<DbJob>>,
+    free_db_jobs: Vec<usize>,
     db_queue: VecDeque<usize>,
     db_busy: u32,
     counters: LabCounters,
@@ -265,7 +261,6 @@ pub struct CacheLab {
     second_latencies: Vec<f64>,
     last_second_counters: LabCounters,
     exchanges: VecDeque<Exchange>,
-    staleness: Vec<Staleness>,
     theory_hit_ratio: f64,
     /// the first timeline entry not yet applied
     next_timeline: usize,
@@ -309,6 +304,7 @@ impl CacheLab {
             next_version: BTreeMap::new(),
             acks: BTreeMap::new(),
             db_jobs: Vec::new(),
+            free_db_jobs: Vec::new(),
             db_queue: VecDeque::new(),
             db_busy: 0,
             counters: LabCounters::default(),
@@ -316,7 +312,6 @@ impl CacheLab {
             second_latencies: Vec::new(),
             last_second_counters: LabCounters::default(),
             exchanges: VecDeque::new(),
-            staleness: Vec::new(),
             theory_hit_ratio,
             next_timeline: 0,
             config,
@@ -346,9 +341,6 @@ impl CacheLab {
     /// The latest exchanges, newest last.
     pub fn exchanges(&self) -> impl DoubleEndedIterator<Item = &Exchange> {
         self.exchanges.iter()
-    }
-    pub fn staleness(&self) -> &[Staleness] {
-        &self.staleness
     }
 
     pub fn snapshot(&self) -> CacheLabSnapshot {
@@ -959,12 +951,12 @@ impl CacheLab {
         } else {
             self.counters.db_reads += 1;
         }
-        let id = match self.db_jobs.iter().position(Option::is_none) {
-            Some(free) if self.db_jobs.len() > 64 => {
+        let id = match self.free_db_jobs.pop() {
+            Some(free) => {
                 self.db_jobs[free] = Some(job);
                 free
             }
-            _ => {
+            None => {
                 self.db_jobs.push(Some(job));
                 self.db_jobs.len() - 1
             }
@@ -988,6 +980,7 @@ impl CacheLab {
     fn db_done(&mut self, id: usize) {
         self.db_busy -= 1;
         let job = self.db_jobs[id].take().expect("running");
+        self.free_db_jobs.push(id);
         self.start_db_work();
         let sc = self.config.server_cache.clone();
         let node_usable = sc.enabled && self.cache_node_up;
@@ -1066,7 +1059,6 @@ impl CacheLab {
                 self.counters.stale_server_reads += 1;
                 let after_ack_s = (self.now - acked).as_secs_f64();
                 self.counters.longest_stale_s = self.counters.longest_stale_s.max(after_ack_s);
-                self.staleness.push(Staleness { at_s: self.now_s(), after_ack_s });
             }
         }
         self.flights[f].as_mut().expect("live").product = Some((version, modified_s));
@@ -1135,6 +1127,11 @@ impl CacheLab {
                 let acks = self.acks.entry(flight.url.key).or_default();
                 let at = acks.partition_point(|&(v, _)| v < version);
                 acks.insert(at, (version, self.now));
+                // The last writes are enough to date a stale read; older ones go, so a long run
+                // stays small (a read older than all of them is still counted, its age understated).
+                if acks.len() > KEPT_ACKS {
+                    acks.remove(0);
+                }
             }
         }
         if response.status == 304 {

@@ -8,7 +8,7 @@ mod lab;
 pub mod lru;
 pub mod zipf;
 
-pub use lab::{CacheLab, CacheLabSnapshot, Exchange, LabCounters, LabSecond, Staleness};
+pub use lab::{CacheLab, CacheLabSnapshot, Exchange, LabCounters, LabSecond};
 
 use crate::scenario::Checker;
 use serde::{Deserialize, Serialize};
