@@ -39,6 +39,16 @@ fn the_sim_gives_the_pinned_native_figures_in_wasm() {
     assert_eq!(summary, pinned);
 }
 
+#[wasm_bindgen_test]
+fn the_caching_lab_gives_the_pinned_native_figures_in_wasm() {
+    let pinned: sim::caching::LabCounters =
+        serde_json::from_str(include_str!("../crates/sim/tests/fixtures/caching_stampede_30s.json")).unwrap();
+    let scenario = (sim::presets::find("caching-stampede").unwrap().build)();
+    let mut lab = sim::caching::CacheLab::new(scenario.caching.as_ref().unwrap(), scenario.seed);
+    lab.run_until(SimTime::from_secs(30));
+    assert_eq!(lab.counters(), &pinned);
+}
+
 /// Draws `snapshot` in a fresh element; returns the element and what the last click picked.
 async fn mount_diagram(
     snapshot: sim::Snapshot,

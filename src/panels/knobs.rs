@@ -273,56 +273,65 @@ pub fn schedule_text(entries: &[ScheduledCount]) -> String {
     entries.iter().map(|e| format!("{}:{}", e.at_s, e.count)).collect::<Vec<_>>().join(", ")
 }
 
-/// Each route's fields (cache_control, etag, last_modified, changes_every_s), by route index:
+/// Each route's fields (cache_control, etag, last_modified, changes_every_s,
+/// needs_authorization), by route index:
 /// names the form and its error messages share.
-pub const ROUTE_FIELDS: [[&str; 4]; sim::caching::limits::MAX_ROUTES] = [
+pub const ROUTE_FIELDS: [[&str; 5]; sim::caching::limits::MAX_ROUTES] = [
     [
         "caching.routes.0.cache_control",
         "caching.routes.0.etag",
         "caching.routes.0.last_modified",
         "caching.routes.0.changes_every_s",
+        "caching.routes.0.needs_authorization",
     ],
     [
         "caching.routes.1.cache_control",
         "caching.routes.1.etag",
         "caching.routes.1.last_modified",
         "caching.routes.1.changes_every_s",
+        "caching.routes.1.needs_authorization",
     ],
     [
         "caching.routes.2.cache_control",
         "caching.routes.2.etag",
         "caching.routes.2.last_modified",
         "caching.routes.2.changes_every_s",
+        "caching.routes.2.needs_authorization",
     ],
     [
         "caching.routes.3.cache_control",
         "caching.routes.3.etag",
         "caching.routes.3.last_modified",
         "caching.routes.3.changes_every_s",
+        "caching.routes.3.needs_authorization",
     ],
     [
         "caching.routes.4.cache_control",
         "caching.routes.4.etag",
         "caching.routes.4.last_modified",
         "caching.routes.4.changes_every_s",
+        "caching.routes.4.needs_authorization",
     ],
     [
         "caching.routes.5.cache_control",
         "caching.routes.5.etag",
         "caching.routes.5.last_modified",
         "caching.routes.5.changes_every_s",
+        "caching.routes.5.needs_authorization",
     ],
     [
         "caching.routes.6.cache_control",
         "caching.routes.6.etag",
         "caching.routes.6.last_modified",
         "caching.routes.6.changes_every_s",
+        "caching.routes.6.needs_authorization",
     ],
     [
         "caching.routes.7.cache_control",
         "caching.routes.7.etag",
         "caching.routes.7.last_modified",
         "caching.routes.7.changes_every_s",
+        "caching.routes.7.needs_authorization",
     ],
 ];
 
@@ -347,7 +356,8 @@ fn edit_caching(lab: &mut CachingConfig, field: &'static str, raw: &str) -> Resu
             }
             1 => r.etag = [ETagKind::None, ETagKind::Strong, ETagKind::Weak][pick(&["none", "strong", "weak"])?],
             2 => r.last_modified = raw == "true",
-            _ => r.changes_every_s = number(raw, field, decimal)?,
+            3 => r.changes_every_s = number(raw, field, decimal)?,
+            _ => r.needs_authorization = raw == "true",
         }
         return Ok(());
     }
@@ -503,7 +513,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
     };
     let edit = |field: &'static str, raw: String| props.on_edit.reform(move |_: MouseEvent| (field, raw.clone()));
     let caching = s.caching.as_ref().map(|lab| {
-        let routes = lab.routes.iter().zip(ROUTE_FIELDS).map(|(r, [cc, etag, modified, changes])| {
+        let routes = lab.routes.iter().zip(ROUTE_FIELDS).map(|(r, [cc, etag, modified, changes, auth])| {
             let etag_key = match r.etag {
                 ETagKind::None => "none",
                 ETagKind::Strong => "strong",
@@ -513,13 +523,14 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 <fieldset class="route">
                     <legend>{ &r.path }<span class="hint">{ match r.content {
                         Content::Page => format!(" changes every {} s", r.changes_every_s),
-                        Content::Account => " each user's own, behind Authorization".to_string(),
+                        Content::Account => " each user's own page".to_string(),
                         Content::Product => " from the database; writes change it".to_string(),
                     } }</span></legend>
                     { line(cc, "Cache-Control", r.cache_control.clone(),
                         "max-age=N, s-maxage=N, public, private, no-cache, no-store, must-revalidate, stale-while-revalidate=N") }
                     { select(etag, "ETag", vec![("none", "none"), ("strong", "strong \"v3\""), ("weak", "weak W/\"v3\"")], etag_key) }
                     { checkbox(modified, "Last-Modified", r.last_modified, "lets caches revalidate with If-Modified-Since") }
+                    { checkbox(auth, "Needs Authorization", r.needs_authorization, "shared caches store it only if public, s-maxage or must-revalidate") }
                     if r.content != Content::Product {
                         { field(changes, "Changes every (s)", r.changes_every_s.to_string(), "1", String::new()) }
                     }
@@ -537,7 +548,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
         });
         html! { <>
             <h3>{ "Caching lab" }</h3>
-            <p class="follows">{ "HTTP caches follow RFC 9111 (with RFC 9110's conditional requests and RFC 5861's stale-while-revalidate); the cache node is Redis-like with LRU eviction." }</p>
+            <p class="follows">{ "HTTP caches follow RFC 9111 (with RFC 9110's conditional requests and RFC 5861's stale-while-revalidate); the cache node evicts by exact LRU (Redis 7's allkeys-lru approximates it by sampling 5 keys); coalescing is nginx's proxy_cache_lock." }</p>
             { field("caching.users", "Users", lab.users.to_string(), "1", "each with a browser cache of their own".into()) }
             { field("caching.requests_per_user_s", "Requests per user per second", lab.requests_per_user_s.to_string(), "0.5", String::new()) }
             { checkbox("caching.browser_cache", "Browser caches", lab.browser_cache, "private caches, one per user") }
@@ -812,11 +823,12 @@ mod tests {
     #[test]
     fn the_caching_lab_is_edited_from_the_form() {
         let lab = (sim::presets::find("caching-etag").unwrap().build)();
-        let [cc, etag, modified, _] = ROUTE_FIELDS[0];
+        let [cc, etag, modified, _, auth] = ROUTE_FIELDS[0];
         let edited = apply_knob(&lab, cc, "public, max-age=60").unwrap();
         assert_eq!(edited.caching.as_ref().unwrap().routes[0].cache_control, "public, max-age=60");
         assert_eq!(apply_knob(&lab, etag, "weak").unwrap().caching.unwrap().routes[0].etag, ETagKind::Weak);
         assert!(!apply_knob(&lab, modified, "false").unwrap().caching.unwrap().routes[0].last_modified);
+        assert!(apply_knob(&lab, auth, "true").unwrap().caching.unwrap().routes[0].needs_authorization);
         let e = apply_knob(&lab, cc, "max-age=ten").unwrap_err();
         assert_eq!(e.field, cc);
         assert!(e.message.contains("whole seconds") && e.message.contains("For example"), "{}", e.message);

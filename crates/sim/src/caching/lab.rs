@@ -10,7 +10,7 @@ use super::{CachingConfig, Content, ETagKind, Invalidation, LabAction, Strategy}
 use crate::event_queue::EventQueue;
 use crate::rng::Rng;
 use crate::time::SimTime;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
 /// How many exchanges the header inspector keeps.
@@ -99,7 +99,7 @@ struct DbJob {
 }
 
 /// Running totals since the lab started.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LabCounters {
     pub user_requests: u64,
     pub browser_lookups: u64,
@@ -498,8 +498,7 @@ impl CacheLab {
         let write = is_product && self.choices.uniform() < self.config.write_share;
         self.counters.user_requests += 1;
         let url = Url { route, key };
-        let request =
-            Request { authorization: self.config.routes[route].content == Content::Account, ..Request::default() };
+        let request = Request { authorization: self.config.routes[route].needs_authorization, ..Request::default() };
         let f = self.new_flight(Flight {
             user,
             url,
@@ -561,8 +560,7 @@ impl CacheLab {
     /// A stale-while-revalidate hit: the cache asks the next hop with its validators, and the
     /// answer only refreshes that cache.
     fn revalidate_in_background(&mut self, kind: CacheKind, user: u32, url: Url, stored: &Stored) {
-        let base =
-            Request { authorization: self.config.routes[url.route].content == Content::Account, ..Request::default() };
+        let base = Request { authorization: self.config.routes[url.route].needs_authorization, ..Request::default() };
         let request = http::conditional(&base, stored);
         let f = self.new_flight(Flight {
             user,

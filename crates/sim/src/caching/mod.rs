@@ -101,7 +101,7 @@ pub enum ETagKind {
 pub enum Content {
     /// rendered by the origin; a new version every `changes_every_s` (a deploy, an edit)
     Page,
-    /// one user's own page, behind `Authorization`: a shared cache must not hand it to others
+    /// one user's own page: a shared cache must not hand it to others
     Account,
     /// a product row, read through the cache node from the database; writes change it
     Product,
@@ -116,6 +116,10 @@ pub struct RouteConfig {
     pub cache_control: String,
     pub etag: ETagKind,
     pub last_modified: bool,
+    /// requests carry an `Authorization` header (a shared cache then stores the response only
+    /// when it says public, s-maxage or must-revalidate)
+    #[serde(default)]
+    pub needs_authorization: bool,
     /// share of the users' requests for this route
     pub share: f64,
     pub body_bytes: u32,
@@ -236,6 +240,7 @@ impl Default for CachingConfig {
             cache_control: cache_control.into(),
             etag,
             last_modified: true,
+            needs_authorization: content == Content::Account,
             share,
             body_bytes,
             changes_every_s,

@@ -538,6 +538,16 @@ fn a_shared_cache_leaks_account_pages_unless_they_are_private() {
     c.routes[account].cache_control = "public, max-age=30".into();
     let lab = run(&c, 1, 60);
     assert!(lab.counters().wrong_user_pages > 10, "{:?}", lab.counters());
+    // Without private, Authorization alone keeps it out of the shared cache (RFC 9111 §3.5)...
+    c.routes[account].cache_control = "max-age=30".into();
+    assert_eq!(run(&c, 1, 60).counters().wrong_user_pages, 0);
+    // ...unless s-maxage says a shared cache may store it.
+    c.routes[account].cache_control = "max-age=30, s-maxage=30".into();
+    assert!(run(&c, 1, 60).counters().wrong_user_pages > 10);
+    // A route without Authorization is stored: its max-age alone lets the leak happen.
+    c.routes[account].cache_control = "max-age=30".into();
+    c.routes[account].needs_authorization = false;
+    assert!(run(&c, 1, 60).counters().wrong_user_pages > 10);
 }
 
 #[test]
@@ -610,4 +620,20 @@ fn a_failure_injected_live_replays_exactly_from_the_recorded_config() {
     let mut replay = CacheLab::new(&recorded, 8);
     replay.run_until(SimTime::from_secs(30));
     assert_eq!(replay.counters(), live.counters());
+}
+
+/// The stampede preset's lab figures after 30 s, pinned. The browser test compares against this
+/// same file, so the lab gives identical numbers natively and in wasm. After an intended change
+/// in behaviour, regenerate with `UPDATE_PINNED=1 cargo test -p scalelab-sim pinned`.
+#[test]
+fn pinned_run_of_the_stampede_lab() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/caching_stampede_30s.json");
+    let scenario = (sim::presets::find("caching-stampede").unwrap().build)();
+    let mut lab = CacheLab::new(scenario.caching.as_ref().unwrap(), scenario.seed);
+    lab.run_until(SimTime::from_secs(30));
+    if std::env::var_os("UPDATE_PINNED").is_some() {
+        std::fs::write(path, serde_json::to_string_pretty(lab.counters()).unwrap() + "\n").unwrap();
+    }
+    let pinned: sim::caching::LabCounters = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(lab.counters(), &pinned, "behaviour changed: see the comment on this test");
 }
