@@ -59,7 +59,7 @@ fn parts(view: &LabView) -> (Vec<Part>, Vec<String>) {
         flows.push(format!("{}/s", last.server_cache_lookups));
         parts.push(Part {
             class: if s.cache_node_up { "cache-node" } else { "cache-node down" },
-            title: if s.cache_node_up { "Cache node (LRU)".into() } else { "Cache node (down)".into() },
+            title: if s.cache_node_up { "Cache node".into() } else { "Cache node (down)".into() },
             lines: vec![
                 format!("hits {} (Che {})", percent(c.server_cache_hit_ratio()), percent(s.theory_hit_ratio)),
                 if s.cache_node_dirty > 0 {
@@ -186,9 +186,14 @@ fn charts(view: &LabView) -> Html {
         ("lost writes", "errors", |c| c.lost_writes as f64),
         ("another user's page", "cost", |c| c.wrong_user_pages as f64),
     ];
+    let latency = vec![
+        Line { label: "p50".into(), class: "p50".into(), values: s.iter().map(|p| p.p50_ms).collect() },
+        Line { label: "p95".into(), class: "p95".into(), values: s.iter().map(|p| p.p95_ms).collect() },
+    ];
     html! {
         <div class="charts">
             <Chart title="Hit ratio" unit="%" seconds={seconds.clone()} lines={lines(s, &hit_ratios)} />
+            <Chart title="What users wait" unit="ms" seconds={seconds.clone()} lines={latency} />
             <Chart title="Origin and database" unit="per second" seconds={seconds.clone()} lines={lines(s, load)} />
             <Chart title="Stale, lost, leaked" unit="per second" seconds={seconds} lines={lines(s, harm)} />
         </div>

@@ -606,11 +606,20 @@ pub fn knobs(props: &KnobsProps) -> Html {
         ServiceTime::Exponential { .. } => "exponential",
         ServiceTime::LogNormal { .. } => "log_normal",
     };
+    // The caching lab takes the diagram's place, so its settings are the only ones that show.
+    if let Some(caching) = caching {
+        return html! {
+            <form class="knobs" aria-label="Caching lab settings" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+                <h2>{ "Scenario" }</h2>
+                <p class="note">{ "Changing a setting restarts the run from it." }</p>
+                { caching }
+            </form>
+        };
+    }
     html! {
         <form class="knobs" aria-label="Scenario settings" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
             <h2>{ "Scenario" }</h2>
             <p class="note">{ "Changing a setting restarts the run from it (except Servers, which scales the running pool)." }</p>
-            { for caching }
             { field("clients.arrival_rate", "Arrival rate (requests/s)", s.clients.arrival_rate.to_string(), "10",
                     if s.clients.profile.varies() { "the traffic profile below sets the rate instead".to_string() }
                     else { format!("Poisson arrivals, up to {}", sim::scenario::fmt_number(limits::MAX_ARRIVAL_RATE)) }) }
