@@ -502,7 +502,7 @@ pub fn app() -> Html {
         <div class="app">
             <header class="top">
                 <h1>{ "Scalelab" }</h1>
-                <p class="tagline">{ "Watch web systems scale. First scenario: a load balancer in front of a row of servers." }</p>
+                <p class="tagline">{ "Watch web systems scale: load balancing, sessions, autoscaling, caching and benchmarking, simulated in your browser." }</p>
             </header>
             if let Some(message) = &state.banner {
                 <div class="banner" role="alert">

@@ -85,12 +85,12 @@ fn parts(view: &LabView) -> (Vec<Part>, Vec<String>) {
 fn diagram(view: &LabView, orientation: Orientation) -> Html {
     let (parts, flows) = parts(view);
     let n = parts.len() as f64;
-    let (box_w, box_h) = (176.0, 92.0);
+    let (box_w, box_h) = (188.0, 92.0);
     // Boxes are `step` apart along the path; the gap between them holds the flow's label.
     let wide = orientation != Orientation::Tall;
-    let step = if wide { 246.0 } else { 140.0 };
+    let step = if wide { 256.0 } else { 140.0 };
     let (width, height) = if wide { (n * step - (step - box_w) + 20.0, 130.0) } else { (260.0, n * step) };
-    let place = |i: usize| if wide { (i as f64 * step + 10.0, 20.0) } else { (42.0, i as f64 * step + 10.0) };
+    let place = |i: usize| if wide { (i as f64 * step + 10.0, 20.0) } else { (36.0, i as f64 * step + 10.0) };
     let edges = flows.iter().enumerate().map(|(i, flow)| {
         let (x, y) = place(i);
         let (x1, y1, x2, y2, tx, ty, anchor) = if wide {
