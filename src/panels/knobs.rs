@@ -477,35 +477,26 @@ pub fn knobs(props: &KnobsProps) -> Html {
             </label>
         }
     };
-    // Free text (a pasted CSV, a schedule): applied when the field loses focus.
+    // Free text, applied when the field loses focus (or on Enter in a one-line field): a pasted
+    // CSV or a schedule in `rows` lines, or with rows 0 one line (a Cache-Control header).
     let text = |field: &'static str, label: &str, value: String, hint: &str, rows: u32| -> Html {
         let cb = props.on_edit.clone();
         let onchange = Callback::from(move |e: Event| {
-            let area: HtmlTextAreaElement = e.target_unchecked_into();
-            cb.emit((field, area.value()));
+            let value = match e.target_dyn_into::<HtmlTextAreaElement>() {
+                Some(area) => area.value(),
+                None => e.target_unchecked_into::<HtmlInputElement>().value(),
+            };
+            cb.emit((field, value));
         });
         let error = props.error.as_ref().filter(|e| e.field == field);
         html! {
             <label class={classes!("knob", "text", error.is_some().then_some("invalid"))}>
                 <span class="name">{ label }</span>
-                <textarea rows={rows.to_string()} value={value} {onchange} data-field={field} />
-                <span class="hint">{ hint.to_string() }</span>
-                if let Some(e) = error { <span class="error" role="alert">{ &e.message }</span> }
-            </label>
-        }
-    };
-    // One line of text (a Cache-Control header): applied on Enter or when the field loses focus.
-    let line = |field: &'static str, label: &str, value: String, hint: &str| -> Html {
-        let cb = props.on_edit.clone();
-        let onchange = Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            cb.emit((field, input.value()));
-        });
-        let error = props.error.as_ref().filter(|e| e.field == field);
-        html! {
-            <label class={classes!("knob", "text", error.is_some().then_some("invalid"))}>
-                <span class="name">{ label }</span>
-                <input type="text" spellcheck="false" value={value} {onchange} data-field={field} />
+                if rows == 0 {
+                    <input type="text" spellcheck="false" value={value} {onchange} data-field={field} />
+                } else {
+                    <textarea rows={rows.to_string()} value={value} {onchange} data-field={field} />
+                }
                 <span class="hint">{ hint.to_string() }</span>
                 if let Some(e) = error { <span class="error" role="alert">{ &e.message }</span> }
             </label>
@@ -526,8 +517,8 @@ pub fn knobs(props: &KnobsProps) -> Html {
                         Content::Account => " each user's own page".to_string(),
                         Content::Product => " from the database; writes change it".to_string(),
                     } }</span></legend>
-                    { line(cc, "Cache-Control", r.cache_control.clone(),
-                        "max-age=N, s-maxage=N, public, private, no-cache, no-store, must-revalidate, stale-while-revalidate=N") }
+                    { text(cc, "Cache-Control", r.cache_control.clone(),
+                        "max-age=N, s-maxage=N, public, private, no-cache, no-store, must-revalidate, stale-while-revalidate=N", 0) }
                     { select(etag, "ETag", vec![("none", "none"), ("strong", "strong \"v3\""), ("weak", "weak W/\"v3\"")], etag_key) }
                     { checkbox(modified, "Last-Modified", r.last_modified, "lets caches revalidate with If-Modified-Since") }
                     { checkbox(auth, "Needs Authorization", r.needs_authorization, "shared caches store it only if public, s-maxage or must-revalidate") }

@@ -63,6 +63,32 @@ struct Flight {
     steps: Vec<String>,
 }
 
+impl Flight {
+    /// A request leaving a browser at `now_s` (or a shared cache, for its own revalidation).
+    fn new(user: u32, url: Url, write: bool, purpose: Purpose, started: SimTime, request: Request) -> Flight {
+        let now_s = started.as_secs_f64();
+        Flight {
+            user,
+            url,
+            write,
+            purpose,
+            started,
+            from_browser: request.clone(),
+            browser_sent_s: now_s,
+            browser_decision: None,
+            from_shared: request,
+            shared_sent_s: now_s,
+            shared_decision: None,
+            product: None,
+            response: None,
+            origin_bytes: 0,
+            served_by: "origin",
+            current_when_served: 0,
+            steps: Vec::new(),
+        }
+    }
+}
+
 enum Event {
     UserWants(u32),
     AtShared(usize),
@@ -499,25 +525,7 @@ impl CacheLab {
         self.counters.user_requests += 1;
         let url = Url { route, key };
         let request = Request { authorization: self.config.routes[route].needs_authorization, ..Request::default() };
-        let f = self.new_flight(Flight {
-            user,
-            url,
-            write,
-            purpose: Purpose::User,
-            started: self.now,
-            from_browser: request.clone(),
-            browser_sent_s: self.now_s(),
-            browser_decision: None,
-            from_shared: request,
-            shared_sent_s: 0.0,
-            shared_decision: None,
-            product: None,
-            response: None,
-            origin_bytes: 0,
-            served_by: "origin",
-            current_when_served: 0,
-            steps: Vec::new(),
-        });
+        let f = self.new_flight(Flight::new(user, url, write, Purpose::User, self.now, request));
         if write || !self.config.browser_cache {
             self.send_from_browser(f);
             return;
@@ -562,25 +570,7 @@ impl CacheLab {
     fn revalidate_in_background(&mut self, kind: CacheKind, user: u32, url: Url, stored: &Stored) {
         let base = Request { authorization: self.config.routes[url.route].needs_authorization, ..Request::default() };
         let request = http::conditional(&base, stored);
-        let f = self.new_flight(Flight {
-            user,
-            url,
-            write: false,
-            purpose: Purpose::Background(kind),
-            started: self.now,
-            from_browser: request.clone(),
-            browser_sent_s: self.now_s(),
-            browser_decision: None,
-            from_shared: request,
-            shared_sent_s: self.now_s(),
-            shared_decision: None,
-            product: None,
-            response: None,
-            origin_bytes: 0,
-            served_by: "origin",
-            current_when_served: 0,
-            steps: Vec::new(),
-        });
+        let f = self.new_flight(Flight::new(user, url, false, Purpose::Background(kind), self.now, request));
         match kind {
             CacheKind::Private => self.send_from_browser(f),
             CacheKind::Shared => self.send_to_origin_from_shared(f),
