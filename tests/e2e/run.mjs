@@ -401,8 +401,19 @@ await test('the caching lab shows each cache\'s decision, takes header edits, an
   await page.click('text=Crash the cache node');
   await page.waitForSelector('.lab-node.cache-node.down');
   check((await page.textContent('.knobs')).includes('cache node crashed'), 'the crash is not in the lab timeline');
-  const again = await open(page.url());
+  // A share link replays the lab exactly: the same figures at the same moment, crash included.
+  await page.waitForTimeout(1000);
+  await page.click('.controls button.primary'); // pause (it has been playing since before the crash)
+  await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
+  const figures = await page.textContent('.lab-figures');
+  const time = await clock(page);
+  await page.click('text=Share');
+  const url = await page.inputValue('.dialog textarea');
+  await page.click('.dialog button');
+  const again = await open(url);
   check((await again.textContent('.knobs')).includes('cache node crashed'), 'the link lost the crash');
+  check(await clock(again) === time, `time ${await clock(again)} != ${time}`);
+  check(await again.textContent('.lab-figures') === figures, `replay differs:\n${await again.textContent('.lab-figures')}\n${figures}`);
   await again.close();
   check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await page.close();
