@@ -305,7 +305,7 @@ impl CachingConfig {
         }
         for r in &self.routes {
             if let Err(why) = http::CacheControl::parse(&r.cache_control) {
-                c.rule("caching.routes.cache_control", format!("{}: {why}", r.path));
+                c.rule("caching.routes.cache_control", format!("route {}: {why}", r.path));
             }
             c.float("caching.routes.share", r.share, 0.0, 1.0, false);
             c.int("caching.routes.body_bytes", r.body_bytes, 0, MAX_BODY_BYTES);
