@@ -11,7 +11,7 @@ use crate::event_queue::EventQueue;
 use crate::rng::Rng;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// How many exchanges the header inspector keeps.
 const KEPT_EXCHANGES: usize = 60;
@@ -270,6 +270,8 @@ pub struct CacheLab {
     origin_up: bool,
     cache_node_up: bool,
     node: Lru<Entry>,
+    /// the cache node's keys written and not yet flushed (write-behind), in key order
+    dirty_keys: BTreeSet<u32>,
     /// coalesced reads under way: key → the database job doing it
     reading: BTreeMap<u32, usize>,
     /// how many database reads of each key are under way (for duplicate counting)
@@ -324,6 +326,7 @@ impl CacheLab {
             origin_up: true,
             cache_node_up: true,
             node: Lru::new(config.server_cache.capacity as usize),
+            dirty_keys: BTreeSet::new(),
             reading: BTreeMap::new(),
             reads_under_way: BTreeMap::new(),
             db_rows: BTreeMap::new(),
@@ -377,7 +380,7 @@ impl CacheLab {
             cache_node_up: self.cache_node_up,
             cache_node_entries: self.node.len(),
             cache_node_capacity: self.node.capacity(),
-            cache_node_dirty: self.node.iter().filter(|(_, e)| e.dirty).count(),
+            cache_node_dirty: self.dirty_keys.len(),
             origin_up: self.origin_up,
             db_busy: self.db_busy,
             db_queued: self.db_queue.len(),
@@ -991,6 +994,7 @@ impl CacheLab {
                         }
                         Invalidation::DeleteOnWrite => {
                             self.node.remove(job.key);
+                            self.dirty_keys.remove(&job.key);
                             self.note(f, "origin: database committed, then the key deleted from the cache node");
                             reply_after = cache_op_ms;
                         }
@@ -1054,8 +1058,14 @@ impl CacheLab {
 
     fn put_in_node(&mut self, key: u32, version: u64, modified_s: u64, dirty: bool) {
         let expires = self.now + SimTime::from_secs_f64(self.config.server_cache.ttl_s);
+        if dirty {
+            self.dirty_keys.insert(key);
+        } else {
+            self.dirty_keys.remove(&key);
+        }
         if let Some((evicted, e)) = self.node.put(key, Entry { version, modified_s, expires, dirty }) {
             if e.dirty {
+                self.dirty_keys.remove(&evicted);
                 // A write-back cache writes a dirty key out before it lets it go.
                 self.queue_db(DbJob {
                     key: evicted,
@@ -1073,13 +1083,11 @@ impl CacheLab {
         if !self.cache_node_up {
             return;
         }
-        let mut dirty: Vec<(u32, u64)> =
-            self.node.iter().filter(|(_, e)| e.dirty).map(|(k, e)| (k, e.version)).collect();
-        dirty.sort_unstable();
-        for (key, version) in dirty {
-            if let Some(e) = self.node.get(key) {
-                e.dirty = false;
-            }
+        for key in std::mem::take(&mut self.dirty_keys) {
+            // Marked clean without touching its recency: a flush is not a use.
+            let Some(e) = self.node.peek_mut(key) else { continue };
+            e.dirty = false;
+            let version = e.version;
             self.queue_db(DbJob {
                 key,
                 write: Some(version),
@@ -1092,6 +1100,7 @@ impl CacheLab {
 
     /// The cache node's memory is gone: with write-behind, so are its unflushed writes.
     fn lose_cache_node_contents(&mut self) {
+        self.dirty_keys.clear();
         for (key, entry) in self.node.drain() {
             if entry.dirty && entry.version > self.db_row(key).0 {
                 // Every acknowledged write of this key newer than the database is lost.

@@ -49,6 +49,11 @@ impl<V: Default> Lru<V> {
         self.index.get(&key).map(|&at| &self.nodes[at].value)
     }
 
+    /// The value for `key` to change, leaving the order alone.
+    pub fn peek_mut(&mut self, key: u32) -> Option<&mut V> {
+        self.index.get(&key).map(|&at| &mut self.nodes[at].value)
+    }
+
     /// Stores `value` as the most recently used; returns the entry evicted to make room.
     pub fn put(&mut self, key: u32, value: V) -> Option<(u32, V)> {
         if let Some(&at) = self.index.get(&key) {
@@ -95,11 +100,6 @@ impl<V: Default> Lru<V> {
         self.newest = NONE;
         self.oldest = NONE;
         held
-    }
-
-    /// The entries, in no particular order (for counts only).
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &V)> {
-        self.index.iter().map(|(&k, &at)| (k, &self.nodes[at].value))
     }
 
     fn pop_oldest(&mut self) -> Option<(u32, V)> {
