@@ -3,7 +3,7 @@
 //! discrete-event simulation. Every HTTP decision is `http::decide` and its friends; this file
 //! only moves requests along the path and counts what happens.
 
-use super::http::{self, Action, CacheControl, CacheKind, Decision, Request, Response, Stored};
+use super::http::{self, Action, CacheControl, CacheKind, Request, Response, Stored};
 use super::lru::Lru;
 use super::zipf::{self, Zipf};
 use super::{CachingConfig, Content, ETagKind, Invalidation, LabAction, Strategy};
@@ -43,11 +43,9 @@ struct Flight {
     /// what the browser sent on (after its own decision), and when [s]
     from_browser: Request,
     browser_sent_s: f64,
-    browser_decision: Option<Decision>,
     /// what the shared cache sent to the origin, and when [s]
     from_shared: Request,
     shared_sent_s: f64,
-    shared_decision: Option<Decision>,
     /// the product row the origin read (version, last modified [s]), or the version it wrote
     product: Option<(u64, u64)>,
     response: Option<Response>,
@@ -75,10 +73,8 @@ impl Flight {
             started,
             from_browser: request.clone(),
             browser_sent_s: now_s,
-            browser_decision: None,
             from_shared: request,
             shared_sent_s: now_s,
-            shared_decision: None,
             product: None,
             response: None,
             origin_bytes: 0,
@@ -547,7 +543,6 @@ impl CacheLab {
                 }
                 let current = self.current_content(url).0;
                 let flight = self.flights[f].as_mut().expect("live");
-                flight.browser_decision = Some(decision);
                 flight.served_by = "browser cache";
                 flight.current_when_served = current;
                 let served = with_age(&stored, self.now_s());
@@ -558,11 +553,9 @@ impl CacheLab {
                 let conditional = http::conditional(&self.flights[f].as_ref().expect("live").from_browser, stored);
                 let flight = self.flights[f].as_mut().expect("live");
                 flight.from_browser = conditional;
-                flight.browser_decision = Some(decision);
                 self.send_from_browser(f);
             }
             Action::Miss => {
-                self.flights[f].as_mut().expect("live").browser_decision = Some(decision);
                 self.send_from_browser(f);
             }
         }
@@ -744,7 +737,6 @@ impl CacheLab {
         }
         let flight = self.flights[f].as_mut().expect("live");
         flight.steps.push(format!("shared cache: {}", decision.reason));
-        flight.shared_decision = Some(decision.clone());
         match decision.action {
             Action::Hit | Action::HitStaleRevalidate => {
                 let stored = self.shared[&url].clone();
