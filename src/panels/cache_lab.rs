@@ -6,7 +6,7 @@
 use crate::layout::Orientation;
 use crate::panels::charts::{Chart, Line};
 use crate::player::LabView;
-use sim::caching::{Exchange, LabAction, LabCounters, LabSecond};
+use sim::caching::{DotKind, Exchange, LabAction, LabCounters, LabSecond, Place};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -95,14 +95,37 @@ fn diagram(view: &LabView, orientation: Orientation) -> Html {
         let (x, y) = place(i);
         let (x1, y1, x2, y2, tx, ty, anchor) = if wide {
             let mid = x + box_w + (step - box_w) / 2.0;
-            (x + box_w, y + box_h / 2.0, x + step, y + box_h / 2.0, mid, y + box_h / 2.0 - 8.0, "middle")
+            (x + box_w, y + box_h / 2.0, x + step, y + box_h / 2.0, mid, y + box_h / 2.0 - 16.0, "middle")
         } else {
-            (x + box_w / 2.0, y + box_h, x + box_w / 2.0, y + step, x + box_w / 2.0 + 8.0, y + box_h + 28.0, "start")
+            (x + box_w / 2.0, y + box_h, x + box_w / 2.0, y + step, x + box_w / 2.0 + 16.0, y + box_h + 28.0, "start")
         };
         html! { <g>
             <line class="link" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
             <text class="flow" x={tx.to_string()} y={ty.to_string()} text-anchor={anchor}>{ flow }</text>
         </g> }
+    });
+    // Requests and responses on the wire: requests just before the line, responses just after it.
+    let index_of = |p: Place| match p {
+        Place::Browsers => 0,
+        Place::SharedCache => 1,
+        Place::Origin => 1 + usize::from(view.shared_cache),
+    };
+    let (along, across) = if wide { (box_w, box_h) } else { (box_h, box_w) };
+    let dots = view.snapshot.dots.iter().map(|d| {
+        let (a, b) = (index_of(d.from), index_of(d.to));
+        let start = |i: usize| if wide { place(i).0 } else { place(i).1 };
+        let (from, to) = if a < b { (start(a) + along, start(b)) } else { (start(a), start(b) + along) };
+        let at = from + (to - from) * d.progress;
+        let side = if d.kind == DotKind::Request { -7.0 } else { 7.0 };
+        let middle = if wide { place(0).1 + across / 2.0 } else { place(0).0 + across / 2.0 };
+        let (cx, cy) = if wide { (at, middle + side) } else { (middle + side, at) };
+        let class = match d.kind {
+            DotKind::Request => "request",
+            DotKind::Response => "response",
+            DotKind::NotModified => "not-modified",
+            DotKind::Error => "error",
+        };
+        html! { <circle class={classes!("lab-dot", class)} cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r="4" /> }
     });
     let boxes = parts.iter().enumerate().map(|(i, part)| {
         let (x, y) = place(i);
@@ -120,6 +143,7 @@ fn diagram(view: &LabView, orientation: Orientation) -> Html {
         <svg class={classes!("diagram", "lab-diagram", (!wide).then_some("tall"))} viewBox={format!("0 0 {width} {height}")} role="img"
             aria-label="The caching path: browsers, shared cache, origin, cache node, database">
             { for edges }
+            { for dots }
             { for boxes }
         </svg>
     }
@@ -268,7 +292,16 @@ pub fn cache_lab(props: &CacheLabProps) -> Html {
     let figures = view.snapshot.counters.figures();
     html! {
         <section class="cache-lab" aria-label="Caching lab">
-            <div class="stage">{ diagram(view, props.orientation) }</div>
+            <div class="stage">
+                { diagram(view, props.orientation) }
+                <p class="lab-legend">
+                    <span class="request">{ "● request" }</span>
+                    <span class="response">{ "● response" }</span>
+                    <span class="not-modified">{ "○ 304, no body" }</span>
+                    <span class="error">{ "● no answer" }</span>
+                    <span class="count">{ format!("{} on their way", view.snapshot.flights) }</span>
+                </p>
+            </div>
             { failures(view, &props.on_action) }
             <dl class="lab-figures">
                 { for figures.iter().map(|(label, value)| html! { <div><dt>{ *label }</dt><dd>{ value }</dd></div> }) }

@@ -59,6 +59,8 @@ struct Flight {
     current_when_served: u64,
     /// the inspector's lines, in the order things happened
     steps: Vec<String>,
+    /// the network leg it is on, for the diagram
+    leg: Option<Leg>,
 }
 
 impl Flight {
@@ -81,6 +83,7 @@ impl Flight {
             served_by: "origin",
             current_when_served: 0,
             steps: Vec::new(),
+            leg: None,
         }
     }
 }
@@ -118,6 +121,48 @@ struct DbJob {
     waiters: Vec<usize>,
     fills_cache: bool,
     started: SimTime,
+}
+
+/// Where a request can be on the wire: the network legs the diagram animates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Place {
+    Browsers,
+    SharedCache,
+    Origin,
+}
+
+/// What a dot on the wire carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum DotKind {
+    Request,
+    /// a response with a body
+    Response,
+    /// a 304, without one
+    NotModified,
+    /// no answer: the origin could not be reached
+    Error,
+}
+
+/// A request or response travelling between two places, `progress` of the way (0 to 1).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Dot {
+    pub from: Place,
+    pub to: Place,
+    pub progress: f64,
+    pub kind: DotKind,
+}
+
+/// Dots a snapshot carries at most; the rest are counted in `flights`.
+pub const MAX_DOTS: usize = 300;
+
+/// A flight's current network leg.
+#[derive(Clone, Copy, Debug)]
+struct Leg {
+    from: Place,
+    to: Place,
+    start: SimTime,
+    end: SimTime,
+    kind: DotKind,
 }
 
 /// Running totals since the lab started.
@@ -244,6 +289,8 @@ pub struct CacheLabSnapshot {
     pub db_busy: u32,
     pub db_queued: usize,
     pub flights: usize,
+    /// requests and responses on the wire (at most `MAX_DOTS`)
+    pub dots: Vec<Dot>,
     /// the hit ratio Che's approximation predicts for the cache node (LRU under these Zipf keys,
     /// no TTL or writes)
     pub theory_hit_ratio: f64,
@@ -381,6 +428,7 @@ impl CacheLab {
             db_busy: self.db_busy,
             db_queued: self.db_queue.len(),
             flights: self.flights.len() - self.free_flights.len(),
+            dots: self.dots(),
             theory_hit_ratio: self.theory_hit_ratio,
         }
     }
@@ -576,9 +624,10 @@ impl CacheLab {
     fn send_from_browser(&mut self, f: usize) {
         self.flights[f].as_mut().expect("live").browser_sent_s = self.now_s();
         if self.config.shared_cache {
-            self.events.push(self.after_ms(self.config.edge_ms), Event::AtShared(f));
+            self.travel(f, Place::Browsers, Place::SharedCache, self.config.edge_ms, Event::AtShared(f));
         } else {
-            self.events.push(self.after_ms(self.config.edge_ms + self.config.origin_link_ms), Event::AtOrigin(f));
+            let ms = self.config.edge_ms + self.config.origin_link_ms;
+            self.travel(f, Place::Browsers, Place::Origin, ms, Event::AtOrigin(f));
         }
     }
 
@@ -755,7 +804,7 @@ impl CacheLab {
             _ => {
                 // Origin unreachable and nothing the cache may serve: 504.
                 self.flights[f].as_mut().expect("live").response = None;
-                self.events.push(self.after_ms(self.config.edge_ms), Event::BackAtBrowser(f));
+                self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));
             }
         }
     }
@@ -770,7 +819,7 @@ impl CacheLab {
         flight.served_by = "shared cache";
         flight.current_when_served = current;
         flight.response = Some(served);
-        self.events.push(self.after_ms(self.config.edge_ms), Event::BackAtBrowser(f));
+        self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));
     }
 
     /// What a cache answers its client with a full response in hand: 304 when the client's own
@@ -787,7 +836,7 @@ impl CacheLab {
 
     fn send_to_origin_from_shared(&mut self, f: usize) {
         self.flights[f].as_mut().expect("live").shared_sent_s = self.now.as_secs_f64();
-        self.events.push(self.after_ms(self.config.origin_link_ms), Event::AtOrigin(f));
+        self.travel(f, Place::SharedCache, Place::Origin, self.config.origin_link_ms, Event::AtOrigin(f));
     }
 
     fn back_at_shared(&mut self, f: usize) {
@@ -811,7 +860,7 @@ impl CacheLab {
         };
         if write {
             self.shared.remove(&url);
-            self.events.push(self.after_ms(self.config.edge_ms), Event::BackAtBrowser(f));
+            self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));
             return;
         }
         let full = self.update_cache(CacheKind::Shared, None, url, f, &response);
@@ -821,7 +870,7 @@ impl CacheLab {
         }
         let answer = self.answer_client(f, full);
         self.flights[f].as_mut().expect("live").response = Some(answer);
-        self.events.push(self.after_ms(self.config.edge_ms), Event::BackAtBrowser(f));
+        self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));
     }
 
     // ---- the origin, the cache node and the database ----
@@ -1144,9 +1193,10 @@ impl CacheLab {
     /// Sends the origin's answer (or its silence, when it is down) back the way it came.
     fn reply_to_sender(&mut self, f: usize) {
         if self.config.shared_cache {
-            self.events.push(self.after_ms(self.config.origin_link_ms), Event::BackAtShared(f));
+            self.travel(f, Place::Origin, Place::SharedCache, self.config.origin_link_ms, Event::BackAtShared(f));
         } else {
-            self.events.push(self.after_ms(self.config.edge_ms + self.config.origin_link_ms), Event::BackAtBrowser(f));
+            let ms = self.config.edge_ms + self.config.origin_link_ms;
+            self.travel(f, Place::Origin, Place::Browsers, ms, Event::BackAtBrowser(f));
         }
     }
 
@@ -1229,6 +1279,38 @@ impl CacheLab {
             version: 0,
             for_user: None,
         }
+    }
+
+    /// Sends flight `f` over a network leg taking `ms`; `event` happens when it arrives.
+    fn travel(&mut self, f: usize, from: Place, to: Place, ms: f64, event: Event) {
+        let end = self.after_ms(ms);
+        let flight = self.flights[f].as_mut().expect("live");
+        let towards_origin = from == Place::Browsers || to == Place::Origin;
+        let kind = match &flight.response {
+            _ if towards_origin => DotKind::Request,
+            None => DotKind::Error,
+            Some(r) if r.status == 304 => DotKind::NotModified,
+            Some(r) if r.status >= 500 => DotKind::Error,
+            Some(_) => DotKind::Response,
+        };
+        flight.leg = Some(Leg { from, to, start: self.now, end, kind });
+        self.events.push(end, event);
+    }
+
+    fn dots(&self) -> Vec<Dot> {
+        let now = self.now;
+        self.flights
+            .iter()
+            .flatten()
+            .filter_map(|f| f.leg)
+            .filter(|leg| leg.start <= now && now <= leg.end)
+            .take(MAX_DOTS)
+            .map(|leg| {
+                let span = (leg.end - leg.start).as_micros().max(1) as f64;
+                let progress = ((now - leg.start).as_micros() as f64 / span).clamp(0.0, 1.0);
+                Dot { from: leg.from, to: leg.to, progress, kind: leg.kind }
+            })
+            .collect()
     }
 
     fn note(&mut self, f: usize, line: &str) {

@@ -637,3 +637,20 @@ fn pinned_run_of_the_stampede_lab() {
     let pinned: sim::caching::LabCounters = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert_eq!(lab.counters(), &pinned, "behaviour changed: see the comment on this test");
 }
+
+#[test]
+fn the_snapshot_shows_requests_and_responses_on_the_wire() {
+    use sim::caching::{DotKind, Place, MAX_DOTS};
+    let mut c = CachingConfig::default();
+    c.shared_cache = true;
+    c.users = 500;
+    c.requests_per_user_s = 10.0;
+    let lab = run(&c, 3, 5);
+    let s = lab.snapshot();
+    assert!(s.dots.len() <= MAX_DOTS && s.dots.len() <= s.flights, "{} dots, {} flights", s.dots.len(), s.flights);
+    assert!(s.dots.iter().all(|d| (0.0..=1.0).contains(&d.progress) && d.from != d.to));
+    let towards_origin = |d: &&sim::caching::Dot| d.from == Place::Browsers || d.to == Place::Origin;
+    assert!(s.dots.iter().filter(towards_origin).all(|d| d.kind == DotKind::Request));
+    assert!(s.dots.iter().any(|d| d.kind == DotKind::Request) && s.dots.iter().any(|d| d.kind != DotKind::Request));
+    assert!(s.dots.iter().any(|d| d.kind == DotKind::NotModified), "the no-cache page's 304s travel too");
+}
