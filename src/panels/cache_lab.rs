@@ -6,7 +6,7 @@
 use crate::layout::Orientation;
 use crate::panels::charts::{Chart, Line};
 use crate::player::LabView;
-use sim::caching::{DotKind, Exchange, LabAction, LabCounters, LabSecond, Place};
+use sim::caching::{DotKind, Exchange, LabAction, LabCounters, LabSecond, Place, ServedBy};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -239,7 +239,7 @@ fn exchange_detail(e: &Exchange) -> Html {
         <div class="exchange-detail">
             <h4>{ "Request" }</h4>
             <div class="header"><b>{ &e.request_line }</b>{ " HTTP/1.1" }</div>
-            if e.served_by == "browser cache" {
+            if e.served_by == ServedBy::BrowserCache {
                 <p class="note">{ "Not sent: the browser answered from its own cache." }</p>
             } else if e.request_headers.is_empty() {
                 <p class="note">{ "No conditional or Authorization headers." }</p>
@@ -248,7 +248,7 @@ fn exchange_detail(e: &Exchange) -> Html {
             }
             <h4>{ "What each cache decided" }</h4>
             <ol class="steps">{ for e.steps.iter().map(|s| html! { <li>{ s }</li> }) }</ol>
-            <h4>{ format!("Response the user got ({}, from the {})", status, e.served_by) }</h4>
+            <h4>{ format!("Response the user got ({}, from the {})", status, e.served_by.label()) }</h4>
             { headers(&e.response_headers) }
             <p class={classes!("outcome", e.stale.then_some("stale"), (e.wrong_user || e.status >= 500).then_some("failed"))}>{ &e.outcome }</p>
         </div>
@@ -284,7 +284,7 @@ pub fn cache_lab(props: &CacheLabProps) -> Html {
                 <button {class} {onclick} aria-expanded={(*opened == Some(k)).to_string()}>
                     <span class="when">{ format!("{:.2} s", e.at_s) }</span>
                     <span class="what">{ format!("user {} {}", e.user, e.request_line) }</span>
-                    <span class="by">{ format!("{} · {} · {:.0} ms", e.status, e.served_by, e.latency_ms) }</span>
+                    <span class="by">{ format!("{} · {} · {:.0} ms", e.status, e.served_by.label(), e.latency_ms) }</span>
                 </button>
             </li>
         }

@@ -52,7 +52,7 @@ struct Flight {
     /// body bytes the origin sent for it
     origin_bytes: u32,
     /// which cache answered, if one did
-    served_by: &'static str,
+    served_by: ServedBy,
     /// the origin's version of the content when the response was served (by a cache or the
     /// origin): older than that is stale. (A write that lands while the page travels does not
     /// make it stale: it was current when served.)
@@ -80,7 +80,7 @@ impl Flight {
             product: None,
             response: None,
             origin_bytes: 0,
-            served_by: "origin",
+            served_by: ServedBy::Origin,
             current_when_served: 0,
             steps: Vec::new(),
             leg: None,
@@ -163,6 +163,30 @@ struct Leg {
     start: SimTime,
     end: SimTime,
     kind: DotKind,
+}
+
+/// Where the body a user got came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ServedBy {
+    /// the browser's own copy, fresh: nothing was sent
+    BrowserCache,
+    /// the browser's own copy, after a 304 said it is still current
+    BrowserRevalidated,
+    SharedCache,
+    SharedRevalidated,
+    Origin,
+}
+
+impl ServedBy {
+    pub fn label(self) -> &'static str {
+        match self {
+            ServedBy::BrowserCache => "browser cache",
+            ServedBy::BrowserRevalidated => "browser cache, revalidated",
+            ServedBy::SharedCache => "shared cache",
+            ServedBy::SharedRevalidated => "shared cache, revalidated",
+            ServedBy::Origin => "origin",
+        }
+    }
 }
 
 /// Running totals since the lab started.
@@ -267,7 +291,7 @@ pub struct Exchange {
     pub status: u16,
     pub response_headers: Vec<(String, String)>,
     /// "browser cache", "shared cache" or "origin"
-    pub served_by: &'static str,
+    pub served_by: ServedBy,
     pub latency_ms: f64,
     pub stale: bool,
     /// a page behind Authorization that belongs to another user
@@ -591,7 +615,7 @@ impl CacheLab {
                 }
                 let current = self.current_content(url).0;
                 let flight = self.flights[f].as_mut().expect("live");
-                flight.served_by = "browser cache";
+                flight.served_by = ServedBy::BrowserCache;
                 flight.current_when_served = current;
                 let served = with_age(&stored, self.now_s());
                 self.deliver(f, served);
@@ -692,7 +716,12 @@ impl CacheLab {
             match store.get_mut(&url) {
                 Some(stored) => {
                     http::freshen(stored, response, sent_s, now_s);
-                    ("304: freshened the stored copy, its age starts again".to_string(), stored.response.clone())
+                    let full = stored.response.clone();
+                    self.flights[f].as_mut().expect("live").served_by = match kind {
+                        CacheKind::Private => ServedBy::BrowserRevalidated,
+                        CacheKind::Shared => ServedBy::SharedRevalidated,
+                    };
+                    ("304: freshened the stored copy, its age starts again".to_string(), full)
                 }
                 None => ("304 for a copy it no longer holds".to_string(), response.clone()),
             }
@@ -748,7 +777,7 @@ impl CacheLab {
         };
         let path = route.path.replace("{id}", &url.key.to_string());
         let request_line = format!("{} {path}", if flight.write { "POST" } else { "GET" });
-        let from_browser = flight.served_by == "browser cache";
+        let from_browser = flight.served_by == ServedBy::BrowserCache;
         let exchange = Exchange {
             at_s: self.now_s(),
             user: flight.user,
@@ -756,7 +785,7 @@ impl CacheLab {
             request_headers: if from_browser { Vec::new() } else { request_headers(&flight.from_browser) },
             steps: flight.steps,
             status: response.status,
-            response_headers: response_headers(&response, flight.served_by != "origin"),
+            response_headers: response_headers(&response, flight.served_by != ServedBy::Origin),
             served_by: flight.served_by,
             latency_ms,
             stale,
@@ -816,7 +845,7 @@ impl CacheLab {
         let current = self.current_content(self.flights[f].as_ref().expect("live").url).0;
         let flight = self.flights[f].as_mut().expect("live");
         flight.steps.push(format!("shared cache: served from storage ({})", served.status));
-        flight.served_by = "shared cache";
+        flight.served_by = ServedBy::SharedCache;
         flight.current_when_served = current;
         flight.response = Some(served);
         self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));

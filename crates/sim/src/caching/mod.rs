@@ -8,7 +8,7 @@ mod lab;
 pub mod lru;
 pub mod zipf;
 
-pub use lab::{CacheLab, CacheLabSnapshot, Dot, DotKind, Exchange, LabCounters, LabSecond, Place, MAX_DOTS};
+pub use lab::{CacheLab, CacheLabSnapshot, Dot, DotKind, Exchange, LabCounters, LabSecond, Place, ServedBy, MAX_DOTS};
 
 use crate::scenario::Checker;
 use serde::{Deserialize, Serialize};
