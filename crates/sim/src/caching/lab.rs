@@ -290,7 +290,7 @@ pub struct Exchange {
     pub steps: Vec<String>,
     pub status: u16,
     pub response_headers: Vec<(String, String)>,
-    /// "browser cache", "shared cache" or "origin"
+    /// where the body came from
     pub served_by: ServedBy,
     pub latency_ms: f64,
     pub stale: bool,
@@ -675,11 +675,8 @@ impl CacheLab {
             self.deliver(f, response);
             return;
         }
-        let full = if self.config.browser_cache {
-            self.update_cache(CacheKind::Private, Some(user), url, f, &response)
-        } else {
-            response
-        };
+        let full =
+            if self.config.browser_cache { self.update_cache(CacheKind::Private, f, &response) } else { response };
         match purpose {
             Purpose::User => self.deliver(f, full),
             Purpose::Background(_) => {
@@ -690,15 +687,9 @@ impl CacheLab {
 
     /// Applies an answer to a cache (the browser's, or the shared one): a 304 freshens the stored
     /// copy, a storable 200 replaces it. Returns the full response to pass on.
-    fn update_cache(
-        &mut self,
-        kind: CacheKind,
-        user: Option<u32>,
-        url: Url,
-        f: usize,
-        response: &Response,
-    ) -> Response {
+    fn update_cache(&mut self, kind: CacheKind, f: usize, response: &Response) -> Response {
         let flight = self.flights[f].as_ref().expect("live");
+        let (user, url) = (flight.user, flight.url);
         let (request, sent_s) = match kind {
             CacheKind::Private => (flight.from_browser.clone(), flight.browser_sent_s),
             CacheKind::Shared => (flight.from_shared.clone(), flight.shared_sent_s),
@@ -708,9 +699,9 @@ impl CacheLab {
             CacheKind::Private => "browser cache",
             CacheKind::Shared => "shared cache",
         };
-        let store = match (kind, user) {
-            (CacheKind::Private, Some(u)) => &mut self.browsers[u as usize],
-            _ => &mut self.shared,
+        let store = match kind {
+            CacheKind::Private => &mut self.browsers[user as usize],
+            CacheKind::Shared => &mut self.shared,
         };
         let (line, full) = if response.status == 304 {
             match store.get_mut(&url) {
@@ -883,7 +874,7 @@ impl CacheLab {
                     let stored = with_age(&self.shared[&url], self.now_s());
                     self.serve_from_shared(f, stored);
                 }
-                _ => self.events.push(self.after_ms(self.config.edge_ms), Event::BackAtBrowser(f)),
+                _ => self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f)),
             }
             return;
         };
@@ -892,7 +883,7 @@ impl CacheLab {
             self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));
             return;
         }
-        let full = self.update_cache(CacheKind::Shared, None, url, f, &response);
+        let full = self.update_cache(CacheKind::Shared, f, &response);
         if purpose == Purpose::Background(CacheKind::Shared) {
             self.free_flight(f);
             return;
@@ -935,13 +926,7 @@ impl CacheLab {
                 self.note(f, "origin: write-behind: written to the cache node, acknowledged; the database gets it at the next flush");
                 self.events.push(self.after_ms(work + 2.0 * self.config.cache_node_ms), Event::OriginReplies(f));
             } else {
-                self.queue_db(DbJob {
-                    key: url.key,
-                    write: Some(version),
-                    waiters: vec![f],
-                    fills_cache: false,
-                    started: self.now,
-                });
+                self.write_to_db(url.key, version, Some(f));
             }
             return;
         }
@@ -1006,6 +991,13 @@ impl CacheLab {
         }
     }
 
+    /// Queues a write of `version` of a product: for the request `waiter`, or for the cache
+    /// node itself (a write-behind flush or eviction).
+    fn write_to_db(&mut self, key: u32, version: u64, waiter: Option<usize>) {
+        let waiters = waiter.into_iter().collect();
+        self.queue_db(DbJob { key, write: Some(version), waiters, fills_cache: false, started: self.now });
+    }
+
     fn queue_db(&mut self, job: DbJob) -> usize {
         if job.write.is_some() {
             self.counters.db_writes += 1;
@@ -1043,8 +1035,8 @@ impl CacheLab {
         let job = self.db_jobs[id].take().expect("running");
         self.free_db_jobs.push(id);
         self.start_db_work();
-        let sc = self.config.server_cache.clone();
-        let node_usable = sc.enabled && self.cache_node_up;
+        let (strategy, invalidation) = (self.config.server_cache.strategy, self.config.server_cache.invalidation);
+        let node_usable = self.config.server_cache.enabled && self.cache_node_up;
         let cache_op_ms = 2.0 * self.config.cache_node_ms;
         match job.write {
             Some(version) => {
@@ -1057,7 +1049,7 @@ impl CacheLab {
                 let mut reply_after = 0.0;
                 if node_usable {
                     let invalidation =
-                        if sc.strategy.writes_into_cache() { Invalidation::UpdateOnWrite } else { sc.invalidation };
+                        if strategy.writes_into_cache() { Invalidation::UpdateOnWrite } else { invalidation };
                     match invalidation {
                         Invalidation::TtlOnly => {
                             self.note(f, "origin: database committed; the cached copy is left to its TTL")
@@ -1095,7 +1087,7 @@ impl CacheLab {
                     // commit, so an older fill cannot overtake it here (in real systems a pause
                     // between the read and the set can, which memcache's leases guard against).
                     self.put_in_node(job.key, version, modified_s, false);
-                    reply_after = match sc.strategy {
+                    reply_after = match strategy {
                         Strategy::ReadThrough => self.config.cache_node_ms,
                         _ => cache_op_ms,
                     };
@@ -1137,13 +1129,7 @@ impl CacheLab {
             if e.dirty {
                 self.dirty_keys.remove(&evicted);
                 // A write-back cache writes a dirty key out before it lets it go.
-                self.queue_db(DbJob {
-                    key: evicted,
-                    write: Some(e.version),
-                    waiters: Vec::new(),
-                    fills_cache: false,
-                    started: self.now,
-                });
+                self.write_to_db(evicted, e.version, None);
             }
         }
     }
@@ -1158,13 +1144,7 @@ impl CacheLab {
             let Some(e) = self.node.peek_mut(key) else { continue };
             e.dirty = false;
             let version = e.version;
-            self.queue_db(DbJob {
-                key,
-                write: Some(version),
-                waiters: Vec::new(),
-                fills_cache: false,
-                started: self.now,
-            });
+            self.write_to_db(key, version, None);
         }
     }
 
@@ -1172,9 +1152,9 @@ impl CacheLab {
     fn lose_cache_node_contents(&mut self) {
         self.dirty_keys.clear();
         for (key, entry) in self.node.drain() {
-            if entry.dirty && entry.version > self.db_row(key).0 {
+            let db_version = self.db_row(key).0;
+            if entry.dirty && entry.version > db_version {
                 // Every acknowledged write of this key newer than the database is lost.
-                let db_version = self.db_row(key).0;
                 if let Some(acks) = self.acks.get_mut(&key) {
                     let before = acks.len();
                     acks.retain(|&(v, _)| v <= db_version);
@@ -1229,7 +1209,7 @@ impl CacheLab {
         }
     }
 
-    /// The origin's current content for a URL as `user` would get it: (version, last modified).
+    /// The origin's current content for a URL: (version, last modified [s]).
     fn current_content(&self, url: Url) -> (u64, u64) {
         let route = &self.config.routes[url.route];
         match route.content {
@@ -1255,18 +1235,8 @@ impl CacheLab {
             _ => self.current_content(flight.url),
         };
         if flight.write {
-            return Response {
-                status: 200,
-                cache_control: CacheControl { no_store: true, ..CacheControl::default() },
-                etag: None,
-                last_modified: None,
-                date: self.now.whole_secs(),
-                expires: None,
-                age: None,
-                body_bytes: 200,
-                version,
-                for_user: None,
-            };
+            let no_store = CacheControl { no_store: true, ..CacheControl::default() };
+            return self.bare_response(200, no_store, 200, version);
         }
         let opaque = match route.content {
             Content::Product => format!("p{}-v{version}", flight.url.key),
@@ -1296,16 +1266,21 @@ impl CacheLab {
     }
 
     fn error_response(&self) -> Response {
+        self.bare_response(504, CacheControl::default(), 0, 0)
+    }
+
+    /// A response dated now with no validators: a write's acknowledgement, or an error.
+    fn bare_response(&self, status: u16, cache_control: CacheControl, body_bytes: u32, version: u64) -> Response {
         Response {
-            status: 504,
-            cache_control: CacheControl::default(),
+            status,
+            cache_control,
             etag: None,
             last_modified: None,
             date: self.now.whole_secs(),
             expires: None,
             age: None,
-            body_bytes: 0,
-            version: 0,
+            body_bytes,
+            version,
             for_user: None,
         }
     }
