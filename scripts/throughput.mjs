@@ -17,7 +17,7 @@ if (process.argv[2] === '--run-wasm') {
   wasi.start(instance);
 } else {
   const [nativeBin, wasmFile, events = '3000000'] = process.argv.slice(2);
-  const parse = text => Object.fromEntries(text.trim().split('\n').map(l => JSON.parse(l)).map(r => [r.case, r]));
+  const parse = text => Object.fromEntries(text.trim().split('\n').filter(Boolean).map(l => JSON.parse(l)).map(r => [r.case, r]));
   const native = parse(execFileSync(nativeBin, [events], { encoding: 'utf8' }));
   // Node 20's WASI can crash while tearing down after the module has finished and printed
   // everything, so read what it printed whatever its exit status.
