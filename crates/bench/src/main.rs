@@ -1,6 +1,6 @@
 //! Engine throughput, the same code natively and in WebAssembly (wasm32-wasip1 under node), so
 //! `make bench` can report the wasm/native ratio. Prints one JSON object per case.
-//! Usage: throughput [events-per-case]
+//! Usage: throughput [events-per-case] [only-cases-containing] (the filter is for profiling one case)
 
 use sim::ab::AbOptions;
 use sim::components::autoscaler::{ScalingPolicy, TargetTracking};
@@ -59,7 +59,8 @@ fn main() {
             cases.push((format!("{servers}-servers/{}", algorithm.key()), pool_at_90_percent(servers, algorithm)));
         }
     }
-    for (name, scenario) in cases {
+    let only = std::env::args().nth(2).unwrap_or_default();
+    for (name, scenario) in cases.into_iter().filter(|(name, _)| name.contains(&only)) {
         let mut sim = Sim::new(scenario.validate().expect("valid"));
         // The page runs the engine in slices, one per animation frame; so does this, and the
         // first slices are not timed. (V8 compiles wasm with a quick baseline compiler first and
@@ -79,12 +80,15 @@ fn main() {
             timed as f64 / seconds
         );
     }
-    ab_run(20_000); // warm-up (see above)
-    let (seconds, events) = ab_run(1_000_000);
-    println!(
-        "{{\"case\":\"ab -n 1000000 -c 100 (10 servers)\",\"events\":{events},\"seconds\":{seconds:.6},\"events_per_s\":{:.0}}}",
-        events as f64 / seconds
-    );
+    let ab = "ab -n 1000000 -c 100 (10 servers)";
+    if ab.contains(&only) {
+        ab_run(20_000); // warm-up (see above)
+        let (seconds, events) = ab_run(1_000_000);
+        println!(
+            "{{\"case\":\"{ab}\",\"events\":{events},\"seconds\":{seconds:.6},\"events_per_s\":{:.0}}}",
+            events as f64 / seconds
+        );
+    }
     println!(
         "{{\"case\":\"memory\",\"bytes_per_pending_event\":{},\"bytes_per_request_in_flight\":{}}}",
         Sim::BYTES_PER_PENDING_EVENT,
