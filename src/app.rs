@@ -443,7 +443,7 @@ pub fn app() -> Html {
                 <figure class={classes!("run", (run == "B").then_some("twin"))}>
                     <figcaption>{ format!("{run}: {what}") }</figcaption>
                     { diagram }
-                    <Stats counters={snapshot.counters} utilisation_offered={state.scenario.utilisation()}
+                    <Stats counters={snapshot.counters} offered_load={snapshot.offered_load}
                         cost_dollars={snapshot.cost_dollars} server_hours={snapshot.server_hours} servers={servers_shown}
                         busiest_over_mean={snapshot.busiest_over_mean} />
                 </figure>
@@ -522,7 +522,7 @@ pub fn app() -> Html {
                         <div class="stage">{ diagram }</div>
                     }
                     if view.twin.is_none() && view.caching.is_none() {
-                        <Stats counters={view.snapshot.counters} utilisation_offered={state.scenario.utilisation()}
+                        <Stats counters={view.snapshot.counters} offered_load={view.snapshot.offered_load}
                             cost_dollars={view.snapshot.cost_dollars} server_hours={view.snapshot.server_hours}
                             servers={servers_shown} busiest_over_mean={view.snapshot.busiest_over_mean} />
                     }

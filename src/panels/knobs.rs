@@ -533,7 +533,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
             html! {
                 <li>
                     <span>{ format!("{:.3} s: {}", e.at_ms / 1e3, e.action.label()) }</span>
-                    <button class="small" onclick={edit("caching.timeline.remove", i.to_string())} aria-label="Remove this failure">{ "×" }</button>
+                    <button type="button" class="small" onclick={edit("caching.timeline.remove", i.to_string())} aria-label="Remove this failure">{ "×" }</button>
                 </li>
             }
         });
@@ -572,7 +572,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
             { field("caching.origin_link_ms", "Edge to origin (ms)", lab.origin_link_ms.to_string(), "5", "one way".into()) }
             if !lab.timeline.is_empty() {
                 <ul class="timeline">{ for lab_timeline }</ul>
-                <button class="small" onclick={edit("caching.timeline.clear", String::new())}>{ "Clear the lab's failures" }</button>
+                <button type="button" class="small" onclick={edit("caching.timeline.clear", String::new())}>{ "Clear the lab's failures" }</button>
             }
         </> }
     });
@@ -580,7 +580,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
         html! {
             <li>
                 <span>{ format!("{:.3} s: {}", entry.at_us as f64 / 1e6, entry.command.describe()) }</span>
-                <button class="small" onclick={edit("timeline.remove", i.to_string())} aria-label="Remove this change">{ "×" }</button>
+                <button type="button" class="small" onclick={edit("timeline.remove", i.to_string())} aria-label="Remove this change">{ "×" }</button>
             </li>
         }
     });
@@ -597,6 +597,8 @@ pub fn knobs(props: &KnobsProps) -> Html {
         ServiceTime::Exponential { .. } => "exponential",
         ServiceTime::LogNormal { .. } => "log_normal",
     };
+    // Every button in these forms says type="button": Enter in a field submits the form, which
+    // clicks the form's first submit button, and a bare <button> is one (a timeline entry's ×).
     // The caching lab takes the diagram's place, so its settings are the only ones that show.
     if let Some(caching) = caching {
         return html! {
@@ -746,7 +748,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 <p class="note">{ "Changes you make while the run goes on (click a server) are listed here and kept in the link." }</p>
             } else {
                 <ul class="timeline">{ for timeline }</ul>
-                <button class="small" onclick={edit("timeline.clear", String::new())}>{ "Clear the timeline" }</button>
+                <button type="button" class="small" onclick={edit("timeline.clear", String::new())}>{ "Clear the timeline" }</button>
             }
         </form>
     }

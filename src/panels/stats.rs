@@ -6,7 +6,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct StatsProps {
     pub counters: Counters,
-    pub utilisation_offered: f64,
+    /// the load offered to the pool now; None when no server can serve
+    pub offered_load: Option<f64>,
     pub cost_dollars: f64,
     pub server_hours: f64,
     pub servers: usize,
@@ -49,8 +50,11 @@ pub fn stats(props: &StatsProps) -> Html {
                 <span title="Refused requests the balancer tried again on another server">{ format!("{} retried", c.retried) }</span>
             }
             <span>{ format!("{} in flight", c.in_flight()) }</span>
-            <span title="Arrival rate × mean service time ÷ (servers × slots × speed), at the start">
-                { format!("offered load {:.0}%", props.utilisation_offered * 100.0) }
+            <span title="Arrival rate now × mean service time ÷ the slots (× speed) of the servers in the pool that have booted">
+                { match props.offered_load {
+                    Some(load) => format!("offered load {:.0}%", load * 100.0),
+                    None => "offered load: no server ready".to_string(),
+                } }
             </span>
             <span title="Every server's time in the pool so far, and what it cost">
                 { format!("{} servers, {:.3} server-hours, ${:.4} so far", props.servers, props.server_hours, props.cost_dollars) }

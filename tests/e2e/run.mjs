@@ -1,5 +1,5 @@
 // End-to-end tests of the built site (dist/), served on loopback and driven in Debian's Chromium.
-// Usage: node tests/e2e/run.mjs [dist-dir]. Screenshots go to e2e-artifacts/.
+// Usage: [E2E_ONLY=part-of-a-name] node tests/e2e/run.mjs [dist-dir]. Screenshots go to e2e-artifacts/.
 // Prints one line per test and a closing "N passed, N failed" line; exits non-zero on failure.
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
@@ -52,7 +52,9 @@ async function freshLink() {
   return hash;
 }
 
+/** Runs one test; with E2E_ONLY set, only the tests whose names contain it run. */
 async function test(name, body) {
+  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return;
   try { await body(); results.push([name, true]); console.log(`ok   ${name}`); }
   catch (e) { results.push([name, false]); console.log(`FAIL ${name}\n     ${e.message.split('\n')[0]}`); }
 }
@@ -117,6 +119,20 @@ await test('an out-of-range knob is named and changes nothing', async () => {
   check(message.includes('between 1 and 1,000'), message);
   check(await page.locator('.node.server').count() === 4, 'the run changed');
   await shot(page, 'knob-error');
+  await page.close();
+});
+
+await test('Enter in a knob keeps the timeline, and the offered load follows the pool', async () => {
+  const page = await open(base);
+  check((await page.textContent('.stats')).includes('offered load 75%'), await page.textContent('.stats'));
+  // Enter submits the settings form; no timeline button may take that as a click.
+  for (const [servers, changes] of [['6', 2], ['8', 4]]) {
+    await page.fill("[data-field='servers.count']", servers);
+    await page.press("[data-field='servers.count']", 'Enter');
+    await page.waitForFunction(n => document.querySelectorAll('.node.server').length === n, Number(servers));
+    check(await page.locator('.knobs .timeline li').count() === changes, `${await page.locator('.knobs .timeline li').count()} changes, not ${changes}`);
+  }
+  await page.waitForFunction(() => document.querySelector('.stats').textContent.includes('offered load 38%'));
   await page.close();
 });
 

@@ -420,6 +420,21 @@ impl Sim {
         self.sessions.user_view(user)
     }
 
+    /// The load offered to the pool now, λ·E[S] / Σ(slots × speed): the arrival rate over what
+    /// the servers in the pool that have booted can serve, each as it is sized now. It follows
+    /// the Servers knob, the autoscaler and the traffic profile. None when no server can serve.
+    pub fn offered_load(&self) -> Option<f64> {
+        let mean_s = self.scenario.servers.service.mean_ms() / 1_000.0;
+        let capacity_per_s: f64 = self
+            .machines
+            .iter()
+            .map(|m| &m.server)
+            .filter(|s| s.is_accepting() && !s.is_booting(self.now))
+            .map(|s| f64::from(s.concurrency()) * s.speed() / mean_s)
+            .sum();
+        (capacity_per_s > 0.0).then(|| self.clients.arrival_rate() / capacity_per_s)
+    }
+
     /// How evenly the servers shared the work: the busiest server's requests served over the
     /// mean of all servers that were ever in the pool (1 is perfect balance).
     pub fn busiest_over_mean(&self) -> f64 {
@@ -1403,6 +1418,7 @@ impl Sim {
             cost_dollars: self.cost(),
             server_hours: self.server_hours(),
             busiest_over_mean: self.busiest_over_mean(),
+            offered_load: self.offered_load(),
         }
     }
 }

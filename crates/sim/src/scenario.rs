@@ -709,13 +709,6 @@ impl Scenario {
             Err(c.0)
         }
     }
-
-    /// Offered load per server slot: λ·E[S] / (servers × concurrency × speed).
-    pub fn utilisation(&self) -> f64 {
-        let s = &self.servers;
-        let capacity_per_s = f64::from(s.count) * f64::from(s.concurrency) * s.speed * 1_000.0 / s.service.mean_ms();
-        self.clients.arrival_rate / capacity_per_s
-    }
 }
 
 #[cfg(test)]
@@ -745,10 +738,5 @@ mod tests {
                 "servers.service.sigma is 9, but it must be at least 0.01 and at most 3",
             ]
         );
-    }
-
-    #[test]
-    fn utilisation_of_the_default_is_three_quarters() {
-        assert!((Scenario::default().utilisation() - 0.75).abs() < 1e-12);
     }
 }

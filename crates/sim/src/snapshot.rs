@@ -140,4 +140,6 @@ pub struct Snapshot {
     pub server_hours: f64,
     /// the busiest server's requests served over the mean (see `Sim::busiest_over_mean`)
     pub busiest_over_mean: f64,
+    /// the load offered to the pool now (see `Sim::offered_load`); None when no server can serve
+    pub offered_load: Option<f64>,
 }

@@ -200,6 +200,35 @@ fn golden_links_keep_opening() {
 }
 
 #[test]
+fn offered_load_follows_the_pool_as_it_is_now() {
+    // The default: 300 requests/s on 4 servers x 2 slots at 20 ms is 75%.
+    let mut s = Scenario::default();
+    s.servers.boot_ms = 10_000.0;
+    let mut sim = Sim::new(valid(s));
+    assert!((sim.offered_load().unwrap() - 0.75).abs() < 1e-12);
+    // Four more servers count once they have booted.
+    for _ in 0..4 {
+        sim.apply(Command::AddServer).unwrap();
+    }
+    assert!((sim.offered_load().unwrap() - 0.75).abs() < 1e-12, "booting servers serve nothing yet");
+    sim.run_until(SimTime::from_secs(11));
+    assert!((sim.offered_load().unwrap() - 0.375).abs() < 1e-12);
+    // A server resized to 4 slots at speed 2 counts as 4 of the others; a removed one not at all.
+    sim.apply(Command::Resize { server: 0, concurrency: 4, speed: 2.0, weight: 1 }).unwrap();
+    sim.apply(Command::RemoveServer { server: 7 }).unwrap();
+    let expected = 300.0 / ((6.0 * 2.0 + 4.0 * 2.0) * 50.0);
+    assert!((sim.offered_load().unwrap() - expected).abs() < 1e-12, "{:?}", sim.offered_load());
+    assert_eq!(sim.snapshot(0).offered_load, sim.offered_load());
+    // The rate follows a change, and with nobody left to serve there is no figure to give.
+    sim.apply(Command::SetArrivalRate { per_second: 600.0 }).unwrap();
+    assert!((sim.offered_load().unwrap() - 2.0 * expected).abs() < 1e-12);
+    for server in 0..7 {
+        sim.apply(Command::RemoveServer { server }).unwrap();
+    }
+    assert_eq!(sim.offered_load(), None);
+}
+
+#[test]
 fn a_removed_server_drains_then_leaves_and_an_added_one_takes_traffic() {
     let mut sim = Sim::new(valid(Scenario::default()));
     sim.run_until(SimTime::from_secs(2));
