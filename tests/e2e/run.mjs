@@ -46,10 +46,17 @@ const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.pn
 /** A link to the default scenario, so a test does not depend on what an earlier one left stored. */
 async function freshLink() {
   const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'first-look');
   await page.click('text=Start over');
   const hash = (await page.evaluate(() => location.hash)).slice(1);
   await page.close();
   return hash;
+}
+
+/** A link opens paused at its moment: press Play. */
+async function playing(page) {
+  await page.click('.controls button.primary:has-text("Play")');
+  return page;
 }
 
 /** Runs one test; with E2E_ONLY set, only the tests whose names contain it run. */
@@ -123,7 +130,7 @@ await test('an out-of-range knob is named and changes nothing', async () => {
 });
 
 await test('Enter in a knob keeps the timeline, and the offered load follows the pool', async () => {
-  const page = await open(base);
+  const page = await playing(await open(base + '#' + (await freshLink())));
   check((await page.textContent('.stats')).includes('offered load 75%'), await page.textContent('.stats'));
   // Enter submits the settings form; no timeline button may take that as a click.
   for (const [servers, changes] of [['6', 2], ['8', 4]]) {
@@ -138,7 +145,7 @@ await test('Enter in a knob keeps the timeline, and the offered load follows the
 
 let shared = null;
 await test('a share link reopens the same run at the same moment', async () => {
-  const page = await open(base);
+  const page = await playing(await open(base + '#' + (await freshLink())));
   // The Servers knob scales the running pool: no restart, and the change goes into the link.
   await page.fill("[data-field='servers.count']", '6');
   await page.locator("[data-field='servers.count']").blur();
