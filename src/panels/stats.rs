@@ -57,7 +57,8 @@ pub fn stats(props: &StatsProps) -> Html {
                 } }
             </span>
             <span title="Every server's time in the pool so far, and what it cost">
-                { format!("{} servers, {:.3} server-hours, ${:.4} so far", props.servers, props.server_hours, props.cost_dollars) }
+                { format!("{} server{}, {:.3} server-hours, ${:.4} so far", props.servers, if props.servers == 1 { "" } else { "s" },
+                    props.server_hours, props.cost_dollars) }
             </span>
         </div>
     }
