@@ -148,8 +148,8 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
         let (job, frame, scenario) = (job.clone(), frame.clone(), props.scenario.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let args: Vec<String> = flags.split_whitespace().map(String::from).collect();
-            let options = match ab::parse(&args) {
+            let parsed = ab::split_flags(&flags).and_then(|args| ab::parse(&args));
+            let options = match parsed {
                 Ok((options, rest)) if rest.is_empty() => options,
                 Ok((_, rest)) => {
                     problem.set(Some(format!(

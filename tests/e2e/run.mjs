@@ -371,7 +371,7 @@ await test('ab runs in slices with a progress bar and prints its report; compare
   await page.click('.benchmark button[type=submit]');
   await page.waitForSelector('.benchmark .error');
   check((await page.textContent('.benchmark .error')).includes('Cannot use concurrency level greater than total number of requests'), 'ab refusal not shown');
-  await page.fill("[data-field='ab.flags']", '-n 200000 -c 100 -k');
+  await page.fill("[data-field='ab.flags']", '-n 200000 -c 100 -k -H "Accept-Encoding: gzip"');
   // Record every frame's length while it runs.
   await page.evaluate(() => { window.frames_ms = []; let last = performance.now();
     const tick = now => { window.frames_ms.push(now - last); last = now; if (window.frames_ms.length < 100000) requestAnimationFrame(tick); };

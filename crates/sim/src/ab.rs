@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 
 /// ab's `MAX_CONCURRENCY`.
 pub const MAX_CONCURRENCY: u32 = 20_000;
-/// ab's `TIMED_REQUESTS`: `-t` without `-n` allows this many.
+/// ab's `MAX_REQUESTS`: `-t` sets the number of requests to this (a later `-n` overrides it,
+/// as ab reads its flags in order).
 pub const TIMED_REQUESTS: u32 = 50_000;
 /// The most requests one simulated benchmark may send (a browser's memory: 12 bytes each).
 pub const MAX_REQUESTS: u32 = 10_000_000;
@@ -67,11 +68,57 @@ fn atoi(text: &str) -> i64 {
     sign * digits[..end].parse::<i64>().unwrap_or(0).min(i64::from(i32::MAX))
 }
 
+/// Splits a line of flags into words as a POSIX shell does: spaces separate them, '…' and "…"
+/// group (so `-H "Accept-Encoding: gzip"` is one header, as in a terminal), and a backslash
+/// escapes the next character outside single quotes. The page's flags field needs it; the CLI's
+/// words come already split by the shell.
+pub fn split_flags(line: &str) -> Result<Vec<String>, AbUsageError> {
+    let unclosed = |quote: char| {
+        AbUsageError(format!(
+            "A quote is not closed: end it with {quote}, as in -H {quote}Accept-Encoding: gzip{quote}"
+        ))
+    };
+    let mut words = Vec::new();
+    let mut word: Option<String> = None; // None between words, so "" still makes a word
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => words.extend(word.take()),
+            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next().ok_or_else(|| unclosed('\''))? {
+                        '\'' => break,
+                        c => w.push(c),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next().ok_or_else(|| unclosed('"'))? {
+                        '"' => break,
+                        // Inside double quotes a backslash escapes only these, as in sh.
+                        '\\' => match chars.next().ok_or_else(|| unclosed('"'))? {
+                            c @ ('"' | '\\' | '$' | '`') => w.push(c),
+                            c => w.extend(['\\', c]),
+                        },
+                        c => w.push(c),
+                    }
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Ok(words)
+}
+
 /// Reads ab's flags (`-n -c -t -k -H -C -s`); returns the options and the other arguments (what
 /// to benchmark). Refusals use ab's messages.
 pub fn parse(args: &[String]) -> Result<(AbOptions, Vec<String>), AbUsageError> {
     let mut o = AbOptions::default();
-    let mut n_given = false;
     let mut rest = Vec::new();
     let mut i = 0;
     let fail = |m: &str| Err(AbUsageError(m.to_string()));
@@ -111,7 +158,6 @@ pub fn parse(args: &[String]) -> Result<(AbOptions, Vec<String>), AbUsageError> 
                     ));
                 }
                 o.requests = n as u32;
-                n_given = true;
             }
             "c" => {
                 let c = atoi(&value);
@@ -128,7 +174,9 @@ pub fn parse(args: &[String]) -> Result<(AbOptions, Vec<String>), AbUsageError> 
                 if t < 0 {
                     return fail("Invalid negative timelimit");
                 }
+                // `-t 0` is no limit at all, but still 50,000 requests, as in ab.
                 o.time_limit_s = (t > 0).then_some(t.min(86_400) as u32);
+                o.requests = TIMED_REQUESTS;
             }
             "s" => {
                 let s = atoi(&value);
@@ -143,9 +191,6 @@ pub fn parse(args: &[String]) -> Result<(AbOptions, Vec<String>), AbUsageError> 
             other => return fail(&format!("ab: invalid option -- '{other}' (this ab takes -n -c -t -k -H -C -s)")),
         }
         i += 1;
-    }
-    if !n_given && o.time_limit_s.is_some() {
-        o.requests = TIMED_REQUESTS;
     }
     if o.concurrency > o.requests {
         return fail("Cannot use concurrency level greater than total number of requests");
@@ -698,6 +743,12 @@ mod tests {
             (vec!["Accept:text/html".to_string()], Some("session=abc".into()), args("default"))
         );
         assert_eq!(parse(&args("-t 30")).unwrap().0.requests, TIMED_REQUESTS);
+        // ab reads its flags in order: -t after -n sets 50,000 again, -n after -t wins; -t 0 is
+        // no time limit with 50,000 requests.
+        assert_eq!(parse(&args("-n 100 -t 30")).unwrap().0.requests, TIMED_REQUESTS);
+        assert_eq!(parse(&args("-t 30 -n 100")).unwrap().0.requests, 100);
+        let (no_limit, _) = parse(&args("-t 0")).unwrap();
+        assert_eq!((no_limit.requests, no_limit.time_limit_s), (TIMED_REQUESTS, None));
         let refused = |line: &str| parse(&args(line)).unwrap_err().0;
         assert_eq!(refused("-n 10 -c 100"), "Cannot use concurrency level greater than total number of requests");
         assert_eq!(refused("-n 0"), "Invalid number of requests");
@@ -707,6 +758,24 @@ mod tests {
         assert_eq!(refused("-n 10 -c 0"), "ab: Invalid Concurrency [Range 1..20000]");
         assert_eq!(refused("-t -1"), "Invalid negative timelimit");
         assert_eq!(refused("-n"), "ab: option requires an argument -- 'n'");
+    }
+
+    #[test]
+    fn flags_typed_in_the_page_split_as_a_shell_splits_them() {
+        let line = r#"-n 10  -H "Accept-Encoding: gzip" -C 'a=b c' -H X-Q:\ 1 -H "say \"hi\" \n" """#;
+        let words = split_flags(line).unwrap();
+        let expected =
+            ["-n", "10", "-H", "Accept-Encoding: gzip", "-C", "a=b c", "-H", "X-Q: 1", "-H", r#"say "hi" \n"#, ""];
+        assert_eq!(words, expected);
+        let (o, rest) = parse(&words[..6]).unwrap();
+        assert_eq!(
+            (o.headers, o.cookie, rest.len()),
+            (vec!["Accept-Encoding: gzip".to_string()], Some("a=b c".into()), 0)
+        );
+        assert_eq!(split_flags("  ").unwrap(), Vec::<String>::new());
+        let open = split_flags(r#"-H "Accept: text/html"#).unwrap_err().0;
+        assert!(open.starts_with("A quote is not closed: end it with \""), "{open}");
+        assert!(split_flags("-C 'a=b").unwrap_err().0.contains("end it with '"));
     }
 
     /// A hand-computed run: c = 2, four responses, T = 0.5 s.
