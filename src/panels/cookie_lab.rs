@@ -19,6 +19,12 @@ pub struct Reading {
 /// Reads a cookie as the inspector shows it: the payload even when the signature is bad, so a
 /// student sees what a tampered cookie claims and why the server refuses it.
 pub fn read(cookie: &str, secret: &str) -> Reading {
+    // A value copied from the browser's tools often brings a newline or spaces with it.
+    let cookie = cookie.trim();
+    if cookie.is_empty() {
+        let verdict = Err("no cookie yet: paste the value of a session cookie above".to_string());
+        return Reading { payload: String::new(), signed_at_unix: None, compressed: false, verdict };
+    }
     match session_cookie::decode_unverified(cookie) {
         Err(e) => {
             Reading { payload: String::new(), signed_at_unix: None, compressed: false, verdict: Err(e.to_string()) }
@@ -94,5 +100,8 @@ mod tests {
         assert!(r.verdict.unwrap_err().starts_with("bad signature"));
         assert!(read(EXAMPLE_COOKIE, "other").verdict.is_err());
         assert!(read("garbage", "k").verdict.unwrap_err().starts_with("malformed"));
+        // Pasted with the newline a copy brings, it still reads; nothing pasted asks for a cookie.
+        assert_eq!(read(&format!(" {EXAMPLE_COOKIE}\n"), EXAMPLE_SECRET).verdict, Ok(()));
+        assert!(read(" \n", "k").verdict.unwrap_err().starts_with("no cookie yet"));
     }
 }
