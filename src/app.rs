@@ -266,7 +266,8 @@ pub fn app() -> Html {
         }
     });
 
-    // Keyboard: space plays or pauses, the right arrow steps (not while typing in a field).
+    // Keyboard: space plays or pauses, the right arrow steps (not while typing in a field);
+    // Escape closes a dialog.
     {
         let (dispatcher, on_step) = (state.dispatcher(), on_step.clone());
         use_effect_with((), move |()| {
@@ -280,6 +281,11 @@ pub fn app() -> Html {
                         .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
                         .map(|e| e.tag_name())
                         .unwrap_or_default();
+                    // Escape closes the share or embed dialog, wherever the focus is.
+                    if key_event.key() == "Escape" {
+                        dispatcher.dispatch(Action::CloseDialog);
+                        return;
+                    }
                     if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
                         return;
                     }
@@ -320,6 +326,16 @@ pub fn app() -> Html {
     let on_seed = use_action(dispatcher.clone(), Action::SetSeed);
     let on_dismiss = use_action(dispatcher.clone(), |()| Action::DismissBanner);
     let on_close = use_action(dispatcher.clone(), |()| Action::CloseDialog);
+    let on_backdrop = {
+        let on_close = on_close.clone();
+        Callback::from(move |e: MouseEvent| {
+            // Yew delegates events to the page's root, so `current_target` is not the overlay:
+            // look at what was clicked.
+            if e.target_dyn_into::<web_sys::Element>().is_some_and(|el| el.class_name() == "overlay") {
+                on_close.emit(());
+            }
+        })
+    };
     let on_load = use_action(dispatcher.clone(), Action::Load);
     let on_select = use_action(dispatcher.clone(), |picked| Action::Select(Some(picked)));
     let on_deselect = use_action(dispatcher.clone(), |()| Action::Select(None));
@@ -543,7 +559,8 @@ pub fn app() -> Html {
                 </aside>
             </main>
             if let Some(content) = &state.dialog {
-                <div class="overlay">
+                // A click on the dimmed page around the dialog closes it; one inside does not.
+                <div class="overlay" onclick={on_backdrop}>
                     <CopyDialog content={content.clone()} on_close={on_close} />
                 </div>
             }

@@ -159,6 +159,8 @@ await test('a share link reopens the same run at the same moment', async () => {
   await page.click('text=Share');
   const url = await page.inputValue('.dialog textarea');
   check(url.startsWith(base) && url.includes('#v1.'), `odd link ${url}`);
+  await page.keyboard.press('Escape'); // closes the dialog
+  await page.waitForSelector('.dialog', { state: 'detached' });
   shared = { url, stats, time };
   const again = await open(url);
   check(await again.locator('.node.server').count() === 6, 'the scenario differs');
@@ -201,6 +203,10 @@ await test('?embed=1 shows only the diagram, the play controls and the charts', 
   await page.click('text=Embed');
   const snippet = await page.inputValue('.dialog textarea');
   check(snippet.startsWith('<iframe src="') && snippet.includes('?embed=1#v1.'), snippet);
+  await page.click('.dialog h2'); // a click inside keeps it open; one on the dimmed page closes it
+  check(await page.locator('.dialog').count() === 1, 'a click inside closed the dialog');
+  await page.mouse.click(5, 5);
+  await page.waitForSelector('.dialog', { state: 'detached' });
   await page.close();
 });
 
