@@ -411,8 +411,14 @@ pub fn hpa_decide(
         )
     };
     let unready = pool.current.saturating_sub(pool.ready);
-    if unready > 0 && t.metric != ScalingMetric::P95Latency && value > t.target && !ratio.is_nan() {
-        reason.push_str(&format!(" ({unready} not ready, counted as idle)"));
+    if unready > 0 && !ratio.is_nan() {
+        if t.metric == ScalingMetric::P95Latency {
+            // An object metric: the HPA multiplies its ratio by the ready servers only, which is
+            // why 3 servers at ratio 2 can become 5 rather than 6.
+            reason.push_str(&format!(" (× the {} ready; {unready} not ready yet)", pool.ready));
+        } else if value > t.target {
+            reason.push_str(&format!(" ({unready} not ready, counted as idle)"));
+        }
     }
     if stabilized != raw {
         reason.push_str(&format!("; wants {raw}, stabilization keeps {stabilized}"));
@@ -634,6 +640,12 @@ mod tests {
         assert_eq!(hpa_replicas(p, ScalingMetric::Cpu, 150.0, 60.0, 0.1).0, 10);
         // Latency is an object metric: ceil(ratio × ready) = ceil(2 × 4) = 8, no adjustment.
         assert_eq!(hpa_replicas(p, ScalingMetric::P95Latency, 400.0, 200.0, 0.1).0, 8);
+        // The decision says which count the ratio multiplied: 3 servers, 2 ready, at ratio 2.09.
+        let t = TargetTracking { metric: ScalingMetric::P95Latency, target: 150.0, ..TargetTracking::default() };
+        let booting = PoolState { current: 3, ready: 2 };
+        let (to, why) = hpa_decide(&mut HpaState::default(), &t, (2, 20), SimTime::from_secs(60), booting, 313.0);
+        assert_eq!(to, 5, "{why}");
+        assert!(why.contains("(× the 2 ready; 1 not ready yet)"), "{why}");
     }
 
     #[test]
