@@ -276,16 +276,16 @@ pub fn app() -> Html {
                     let Some(key_event) = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(event) else {
                         return;
                     };
-                    let tag = key_event
-                        .target()
-                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-                        .map(|e| e.tag_name())
-                        .unwrap_or_default();
                     // Escape closes the share or embed dialog, wherever the focus is.
                     if key_event.key() == "Escape" {
                         dispatcher.dispatch(Action::CloseDialog);
                         return;
                     }
+                    let tag = key_event
+                        .target()
+                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                        .map(|e| e.tag_name())
+                        .unwrap_or_default();
                     if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
                         return;
                     }

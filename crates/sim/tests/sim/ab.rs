@@ -4,10 +4,13 @@
 use sim::ab::{self, AbOptions};
 use sim::{presets, Scenario, Sim, SimTime};
 
+/// ab's options from flags typed as in the page (split as a shell splits them).
+fn options(flags: &str) -> AbOptions {
+    ab::parse(&ab::split_flags(flags).unwrap()).unwrap().0
+}
+
 fn report(preset: &str, flags: &str) -> String {
-    let args: Vec<String> = flags.split_whitespace().map(String::from).collect();
-    let (options, _) = ab::parse(&args).unwrap();
-    let mut sim = Sim::benchmark((presets::find(preset).unwrap().build)().validate().unwrap(), options);
+    let mut sim = Sim::benchmark((presets::find(preset).unwrap().build)().validate().unwrap(), options(flags));
     assert!(sim.run_benchmark_within(u64::MAX));
     sim.load_tester().unwrap().report().text()
 }
@@ -79,9 +82,7 @@ fn the_report_has_abs_lines_in_abs_order() {
 #[test]
 fn the_closed_loop_keeps_c_requests_in_flight_and_keep_alive_skips_the_handshake() {
     let run = |flags: &str| {
-        let args: Vec<String> = flags.split_whitespace().map(String::from).collect();
-        let (options, _) = ab::parse(&args).unwrap();
-        let mut sim = Sim::benchmark(Scenario::default().validate().unwrap(), options);
+        let mut sim = Sim::benchmark(Scenario::default().validate().unwrap(), options(flags));
         sim.run_benchmark_within(u64::MAX);
         sim.load_tester().unwrap().report()
     };
@@ -105,7 +106,7 @@ fn the_closed_loop_keeps_c_requests_in_flight_and_keep_alive_skips_the_handshake
 
 #[test]
 fn a_time_limit_stops_the_run_and_implies_50000_requests() {
-    let (options, _) = ab::parse(&["-t".to_string(), "5".to_string(), "-c".to_string(), "4".to_string()]).unwrap();
+    let options = options("-t 5 -c 4");
     assert_eq!(options.requests, ab::TIMED_REQUESTS);
     let mut sim = Sim::benchmark(Scenario::default().validate().unwrap(), options);
     sim.run_benchmark_within(u64::MAX);
