@@ -25,18 +25,19 @@ struct Job {
     requests: u32,
     /// the run whose report is being worked out, and how far it has got
     reporting: Option<(usize, ReportBuilder)>,
-    outcomes: Vec<Outcome>,
+    /// each finished run's report, or how it ended early
+    reports: Vec<Result<AbReport, String>>,
 }
 
 impl Job {
     fn new(runs: Vec<(String, Sim)>, requests: u32) -> Job {
-        Job { runs, requests, reporting: None, outcomes: Vec::new() }
+        Job { runs, requests, reporting: None, reports: Vec::new() }
     }
 
     /// Runs a slice; returns the fraction of the runs done (0 to 1) and whether the reports are
     /// all ready.
     fn advance(&mut self) -> (f64, bool) {
-        if self.reporting.is_none() && self.outcomes.is_empty() {
+        if self.reporting.is_none() && self.reports.is_empty() {
             let started = js_sys::Date::now();
             for (_, sim) in &mut self.runs {
                 // One run at a time, until it finishes or the frame's budget is spent.
@@ -50,17 +51,35 @@ impl Job {
             return (1.0, false);
         }
         if let Some((run, builder)) = self.reporting.as_mut() {
-            let (label, sim) = &self.runs[*run];
-            let tester = sim.load_tester().expect("a benchmark");
+            let tester = self.runs[*run].1.load_tester().expect("a benchmark");
             if tester.timed_out_at().is_some() || tester.report_step(builder) {
                 let (run, builder) = self.reporting.take().expect("reporting");
-                self.outcomes.push(outcome_of(label, tester, builder));
+                self.reports.push(report_of(tester, builder));
                 if run + 1 < self.runs.len() {
                     self.reporting = Some((run + 1, ReportBuilder::default()));
                 }
             }
         }
-        (1.0, self.outcomes.len() == self.runs.len())
+        (1.0, self.reports.len() == self.runs.len())
+    }
+
+    /// What the finished job shows. Compared runs' charts share their scales (time, and
+    /// requests per bar), so the longer tail and the taller peak look it.
+    fn outcomes(self) -> Vec<Outcome> {
+        let longest_us = self.reports.iter().flatten().filter_map(|r| r.totals_us.last().copied()).max();
+        let scale_ms = f64::from(longest_us.unwrap_or(0)).max(1_000.0) / 1_000.0;
+        let mut outcomes: Vec<Outcome> = self
+            .runs
+            .into_iter()
+            .zip(self.reports)
+            .map(|((label, _), report)| Outcome { label, report: report.map(|r| Shown::of(&r, scale_ms)) })
+            .collect();
+        let tallest = outcomes.iter().filter_map(|o| o.report.as_ref().ok()).map(|s| s.tallest_bin).max();
+        let tallest = tallest.unwrap_or(1);
+        for shown in outcomes.iter_mut().filter_map(|o| o.report.as_mut().ok()) {
+            shown.tallest_bin = tallest;
+        }
+        outcomes
     }
 
     fn fraction_done(&self) -> f64 {
@@ -74,20 +93,26 @@ impl Job {
 #[derive(Clone, PartialEq)]
 pub struct Shown {
     pub text: String,
-    /// (longest [ms], requests per bin)
-    pub histogram: (f64, Vec<u64>),
+    /// the charts' time axis runs from 0 to this [ms]
+    pub scale_ms: f64,
+    /// requests per bin, in equal bins from 0 to `scale_ms`
+    pub histogram: Vec<u64>,
+    /// the bin count the histogram's full height stands for
+    pub tallest_bin: u64,
     /// the response time at 0%, 1%, … 100% [ms]
     pub percentiles: Vec<f64>,
 }
 
 impl Shown {
-    fn of(report: &AbReport) -> Shown {
+    fn of(report: &AbReport, scale_ms: f64) -> Shown {
         // The report's totals are sorted: the charts read them by index and binary search, with
         // no pass over a million values.
         let t = &report.totals_us;
         let ms = |us: u32| f64::from(us) / 1_000.0;
         let percentiles = (0..=100).map(|p| if t.is_empty() { 0.0 } else { ms(t[(t.len() - 1) * p / 100]) }).collect();
-        Shown { text: report.text(), histogram: bins(t, 30), percentiles }
+        let histogram = bins(t, 30, scale_ms * 1_000.0);
+        let tallest_bin = histogram.iter().copied().max().unwrap_or(1).max(1);
+        Shown { text: report.text(), scale_ms, histogram, tallest_bin, percentiles }
     }
 }
 
@@ -98,15 +123,14 @@ pub struct Outcome {
     pub report: Result<Shown, String>,
 }
 
-fn outcome_of(label: &str, tester: &LoadTester, report: ReportBuilder) -> Outcome {
-    let report = match tester.timed_out_at() {
+fn report_of(tester: &LoadTester, report: ReportBuilder) -> Result<AbReport, String> {
+    match tester.timed_out_at() {
         Some(_) => Err(format!(
             "apr_pollset_poll: The timeout specified has expired (70007)\nTotal of {} requests completed",
             tester.done()
         )),
-        None => Ok(Shown::of(&tester.report_from(report))),
-    };
-    Outcome { label: label.to_string(), report }
+        None => Ok(tester.report_from(report)),
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -232,7 +256,7 @@ fn run_slices(
             }
             Some((_, true)) => {
                 let finished = job.borrow_mut().take().expect("running");
-                outcomes.set(finished.outcomes);
+                outcomes.set(finished.outcomes());
                 progress.set(None);
             }
         }
@@ -248,8 +272,8 @@ fn report_view(outcome: &Outcome) -> Html {
                 Err(why) => html! { <pre class="ab-text error">{ why }</pre> },
                 Ok(shown) => html! { <>
                     <pre class="ab-text">{ &shown.text }</pre>
-                    { histogram(&shown.histogram) }
-                    { percentile_curve(&shown.percentiles) }
+                    { histogram(shown) }
+                    { percentile_curve(&shown.percentiles, shown.scale_ms) }
                 </> },
             } }
         </figure>
@@ -259,23 +283,20 @@ fn report_view(outcome: &Outcome) -> Html {
 const CW: f64 = 300.0;
 const CH: f64 = 90.0;
 
-/// Response times in 30 bins from 0 to the longest.
-/// Counts sorted response times [µs] into `count` equal bins from 0 to the longest; returns the
-/// longest [ms] and the counts. The longest falls in the last bin.
-pub fn bins(sorted_us: &[u32], count: usize) -> (f64, Vec<u64>) {
-    let max_us = f64::from(sorted_us.last().copied().unwrap_or(0)).max(1_000.0);
+/// Counts sorted response times [µs] into `count` equal bins from 0 to `scale_us` (at least the
+/// longest); the longest falls in the last bin when it sets the scale.
+pub fn bins(sorted_us: &[u32], count: usize, scale_us: f64) -> Vec<u64> {
     let below = |edge: usize| {
-        let edge_us = max_us * edge as f64 / count as f64;
+        let edge_us = scale_us * edge as f64 / count as f64;
         sorted_us.partition_point(|&t| f64::from(t) < edge_us)
     };
-    let bins = (0..count)
+    (0..count)
         .map(|i| if i + 1 == count { sorted_us.len() - below(i) } else { below(i + 1) - below(i) } as u64)
-        .collect();
-    (max_us / 1_000.0, bins)
+        .collect()
 }
 
-fn histogram((max, bins): &(f64, Vec<u64>)) -> Html {
-    let tallest = bins.iter().copied().max().unwrap_or(1).max(1) as f64;
+fn histogram(shown: &Shown) -> Html {
+    let (bins, max, tallest) = (&shown.histogram, shown.scale_ms, shown.tallest_bin as f64);
     let w = CW / bins.len() as f64;
     let bars = bins.iter().enumerate().map(|(i, &n)| {
         let h = CH * n as f64 / tallest;
@@ -290,8 +311,7 @@ fn histogram((max, bins): &(f64, Vec<u64>)) -> Html {
     }
 }
 
-fn percentile_curve(percentiles: &[f64]) -> Html {
-    let max = percentiles.last().copied().unwrap_or(0.0).max(1.0);
+fn percentile_curve(percentiles: &[f64], max: f64) -> Html {
     let points: Vec<String> = percentiles
         .iter()
         .enumerate()
@@ -313,10 +333,10 @@ mod tests {
 
     #[test]
     fn bins_hold_every_response() {
-        let (max, b) = bins(&[1_000, 2_000, 2_000, 10_000], 5);
-        assert_eq!(max, 10.0);
+        let b = bins(&[1_000, 2_000, 2_000, 10_000], 5, 10_000.0);
         // Bins of 2 ms: [0, 2) holds 1, [2, 4) holds both 2s, the longest goes in the last.
         assert_eq!(b, vec![1, 2, 0, 0, 1]);
-        assert_eq!(b.iter().sum::<u64>(), 4);
+        // On a compared run's longer scale (20 ms), bins of 4 ms.
+        assert_eq!(bins(&[1_000, 2_000, 2_000, 10_000], 5, 20_000.0), vec![3, 0, 1, 0, 0]);
     }
 }

@@ -396,6 +396,9 @@ await test('ab runs in slices with a progress bar and prints its report; compare
   await page.waitForFunction(() => document.querySelectorAll('.ab-report pre').length === 2, null, { timeout: 30000 });
   const captions = await page.$$eval('.ab-report > figcaption', f => f.map(x => x.textContent));
   check(captions[1].includes('Least connections'), captions.join(' | '));
+  // Compared charts share one time axis (the longer run's), so the two tails compare by eye.
+  const scales = await page.$$eval('.ab-report .chart .unit', u => u.map(x => x.textContent.match(/0 to (\d+) ms/)[1]));
+  check(scales.length === 4 && new Set(scales).size === 1, scales.join(' | '));
   await page.locator('.benchmark').screenshot({ path: join(artifacts, 'benchmark.png') });
   await page.close();
 });

@@ -181,7 +181,11 @@ pub fn parse(args: &[String]) -> Result<(AbOptions, Vec<String>), AbUsageError> 
             "s" => {
                 let s = atoi(&value);
                 if s <= 0 {
-                    return fail("Invalid timeout: give -s a number of seconds above 0");
+                    // ab reads the number with atoi, so "0.5" is 0 seconds: say so, or the
+                    // refusal of a positive-looking value reads as a bug.
+                    return fail(&format!(
+                        "Invalid timeout {value:?}: -s takes whole seconds, as ab's does; give 1 or more"
+                    ));
                 }
                 o.timeout_s = s.min(86_400) as u32;
             }
@@ -757,6 +761,8 @@ mod tests {
         assert_eq!(refused("-n 10 -c -1"), "Invalid negative concurrency");
         assert_eq!(refused("-n 10 -c 0"), "ab: Invalid Concurrency [Range 1..20000]");
         assert_eq!(refused("-t -1"), "Invalid negative timelimit");
+        assert_eq!(refused("-s 0.5"), r#"Invalid timeout "0.5": -s takes whole seconds, as ab's does; give 1 or more"#);
+        assert_eq!(parse(&args("-s 2")).unwrap().0.timeout_s, 2);
         assert_eq!(refused("-n"), "ab: option requires an argument -- 'n'");
     }
 
