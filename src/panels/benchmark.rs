@@ -22,7 +22,6 @@ const EVENTS_PER_CHECK: u64 = 4_000;
 /// a step per frame (a million-request report is a few frames' work).
 struct Job {
     runs: Vec<(String, Sim)>,
-    requests: u32,
     /// the run whose report is being worked out, and how far it has got
     reporting: Option<(usize, ReportBuilder)>,
     /// each finished run's report, or how it ended early
@@ -30,8 +29,8 @@ struct Job {
 }
 
 impl Job {
-    fn new(runs: Vec<(String, Sim)>, requests: u32) -> Job {
-        Job { runs, requests, reporting: None, reports: Vec::new() }
+    fn new(runs: Vec<(String, Sim)>) -> Job {
+        Job { runs, reporting: None, reports: Vec::new() }
     }
 
     /// Runs a slice; returns the fraction of the runs done (0 to 1) and whether the reports are
@@ -83,9 +82,8 @@ impl Job {
     }
 
     fn fraction_done(&self) -> f64 {
-        let done: u64 = self.runs.iter().map(|(_, s)| s.load_tester().map_or(0, |t| t.done())).sum();
-        let total = u64::from(self.requests) * self.runs.len() as u64;
-        done as f64 / total.max(1) as f64
+        let sum: f64 = self.runs.iter().map(|(_, s)| s.load_tester().map_or(0.0, |t| t.progress(s.now()))).sum();
+        sum / self.runs.len().max(1) as f64
     }
 }
 
@@ -205,7 +203,7 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
             problem.set(None);
             outcomes.set(Vec::new());
             progress.set(Some(0.0));
-            *job.borrow_mut() = Some(Job::new(runs, options.requests));
+            *job.borrow_mut() = Some(Job::new(runs));
             run_slices(job.clone(), frame.clone(), progress.clone(), outcomes.clone());
         })
     };

@@ -706,6 +706,18 @@ impl LoadTester {
         self.tally.done()
     }
 
+    /// How far the run has got at `now`, from 0 to 1: its share of the requests, or with `-t`
+    /// of the time limit if that is further on (a timed run usually ends long before its
+    /// 50,000 requests).
+    pub fn progress(&self, now: SimTime) -> f64 {
+        if self.finished(now) {
+            return 1.0;
+        }
+        let by_count = self.done() as f64 / f64::from(self.options.requests.max(1));
+        let by_time = self.deadline.map_or(0.0, |d| now.0 as f64 / d.0.max(1) as f64);
+        by_count.max(by_time).min(1.0)
+    }
+
     pub fn report(&self) -> AbReport {
         AbReport::from_tally(&self.tally, &self.options, SimTime::ZERO)
     }
@@ -782,6 +794,22 @@ mod tests {
         let open = split_flags(r#"-H "Accept: text/html"#).unwrap_err().0;
         assert!(open.starts_with("A quote is not closed: end it with \""), "{open}");
         assert!(split_flags("-C 'a=b").unwrap_err().0.contains("end it with '"));
+    }
+
+    #[test]
+    fn progress_follows_the_count_or_the_time_limit_whichever_is_further() {
+        let secs = SimTime::from_secs;
+        let mut counted = LoadTester::new(AbOptions { requests: 4, concurrency: 1, ..AbOptions::default() });
+        counted.start_next(0, SimTime::ZERO);
+        counted.answered(0, Response::Ok, SimTime::ZERO, secs(1));
+        assert_eq!(counted.progress(secs(1)), 0.25);
+        // -t 10: 50,000 requests, but at 4 s of 10 the run is 40% done.
+        let (timed, _) = parse(&args("-t 10")).unwrap();
+        let mut timed = LoadTester::new(timed);
+        timed.start_next(0, SimTime::ZERO);
+        timed.answered(0, Response::Ok, SimTime::ZERO, secs(1));
+        assert_eq!(timed.progress(secs(4)), 0.4);
+        assert_eq!(timed.progress(secs(10)), 1.0);
     }
 
     /// A hand-computed run: c = 2, four responses, T = 0.5 s.
