@@ -29,7 +29,11 @@ const BALANCER_STREAM: u64 = 2;
 
 /// A request, as events refer to it: its slot and which use of the slot it is, so that an event
 /// left over from a request that has finished never touches the next one in the same slot.
+/// Aligned to 8 so an event's reference is one 8-byte word: read back whole (for the trace)
+/// right after two 4-byte writes, it stalled store-to-load forwarding on every event (3% of
+/// an M/M/c run). Events stay 16 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(8))]
 struct RequestRef {
     slot: RequestSlot,
     incarnation: u32,
