@@ -170,12 +170,18 @@ pub const LESSONS: &[LessonText] = &[
              feel; the mean hides the tail. Without -k every request pays a TCP handshake (Connect); with \
              keep-alive only the first on each connection does.",
         ],
-        presets: &[("default", "Four servers"), ("one-big-server", "One big server"), ("hashing-sticky", "ip_hash")],
+        presets: &[
+            ("default", "Four servers"),
+            ("one-big-server", "One big server"),
+            ("hashing-sticky", "ip_hash"),
+            ("round-robin-uneven", "Uneven requests"),
+        ],
         try_this: &[
             "Open “Benchmark this scenario with ab” under the charts and run -n 10000 -c 50, then add -k.",
             "Raise -c until Non-2xx responses appear: the servers' queues are full. Why does ab count them as Length failures?",
             "With ip_hash, every ab connection comes from one address: run ab and look at which server works.",
-            "Compare with least connections on the log-normal preset: the same ab load, two reports side by side.",
+            "Load “Uneven requests” (log-normal sizes under round robin) and compare with least connections: \
+             the same ab load, two reports side by side.",
         ],
     },
     LessonText {
@@ -254,6 +260,29 @@ pub fn lesson(props: &LessonProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A “quoted” name in a lesson's suggestions is one of its preset buttons (or part of one's
+    /// label), or a label the page shows: a renamed preset or knob must not leave a student
+    /// looking for a button that is not there.
+    #[test]
+    fn every_quoted_name_in_try_this_is_on_the_page() {
+        let ui = [
+            include_str!("knobs.rs"),
+            include_str!("controls.rs"),
+            include_str!("benchmark.rs"),
+            include_str!("../../crates/sim/src/caching/mod.rs"),
+        ]
+        .concat();
+        for lesson in LESSONS {
+            for line in lesson.try_this {
+                for quoted in line.split('“').skip(1).filter_map(|rest| rest.split('”').next()) {
+                    let wanted = quoted.to_lowercase();
+                    let a_preset = lesson.presets.iter().any(|(_, label)| label.to_lowercase().contains(&wanted));
+                    assert!(a_preset || ui.contains(quoted), "{}: “{quoted}” is not on the page", lesson.key);
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_lesson_preset_exists() {
