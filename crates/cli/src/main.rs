@@ -52,6 +52,9 @@ fn main() -> ExitCode {
 /// `scalelab ab`: ab's closed-loop load on the scenario, progress on stderr as ab prints it,
 /// the report on stdout.
 fn run_ab(ab_args: &[String]) -> Result<String, Failure> {
+    if ab_args.iter().any(|a| a == "-h" || a == "--help") {
+        return Ok(sim::ab::USAGE.to_string());
+    }
     let (options, rest) = sim::ab::parse(ab_args).map_err(|e| Failure::BadInput(e.0))?;
     if rest.len() > 1 {
         return Err(Failure::BadInput(format!("ab takes one scenario, not {}: {}", rest.len(), rest.join(" "))));

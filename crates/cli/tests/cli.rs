@@ -136,6 +136,17 @@ fn ab_prints_abs_report_with_progress_on_stderr() {
 }
 
 #[test]
+fn ab_h_prints_the_flags_it_takes() {
+    let out = scalelab(&["ab", "-h"]);
+    assert_eq!(out.status.code(), Some(0));
+    let usage = stdout(&out);
+    for flag in ["-n requests", "-c concurrency", "-t timelimit", "-s timeout", "-C attribute", "-H attribute", "-k "] {
+        assert!(usage.contains(flag), "{flag}: {usage}");
+    }
+    assert_eq!(stdout(&scalelab(&["ab", "-n", "10", "--help"])), usage);
+}
+
+#[test]
 fn ab_refuses_what_ab_refuses() {
     for (args, message) in [
         (&["ab", "-n", "10", "-c", "100"][..], "Cannot use concurrency level greater than total number of requests"),

@@ -14,6 +14,24 @@ pub const TIMED_REQUESTS: u32 = 50_000;
 /// The most requests one simulated benchmark may send (a browser's memory: 12 bytes each).
 pub const MAX_REQUESTS: u32 = 10_000_000;
 
+/// The flags this ab takes, in the layout of ab's own `-h`.
+pub const USAGE: &str = "\
+Usage: scalelab ab [options] [SCENARIO]
+Options are:
+    -n requests     Number of requests to perform (default 1)
+    -c concurrency  Number of multiple requests to make at a time (default 1)
+    -t timelimit    Seconds to max. to spend on benchmarking (simulated)
+                    This implies -n 50000
+    -s timeout      Seconds to max. wait for each response
+                    Default is 30 seconds
+    -C attribute    Add cookie, eg. 'Apache=1234' (the last -C counts)
+    -H attribute    Add Arbitrary header line, eg. 'Accept-Encoding: gzip'
+                    Inserted after all normal header lines. (repeatable)
+    -k              Use HTTP KeepAlive feature
+    -h              Display usage information (this message)
+SCENARIO is a preset, a scenario file or a share link (the default scenario without one).
+";
+
 /// What ab was asked to do.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AbOptions {
