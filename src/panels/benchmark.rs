@@ -141,6 +141,8 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
     let flags = use_state(|| "-n 10000 -c 50".to_string());
     let compare = use_state(|| None::<Variant>);
     let problem = use_state(|| None::<String>);
+    // ab's -h: the flags' list shows instead of a run
+    let usage_shown = use_state(|| false);
     let progress = use_state(|| None::<f64>);
     let outcomes = use_state(Vec::<Outcome>::new);
     let job = use_mut_ref(|| None::<Job>);
@@ -165,12 +167,19 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
         })
     };
     let on_run = {
-        let (flags, compare, problem, progress, outcomes) =
-            (flags.clone(), compare.clone(), problem.clone(), progress.clone(), outcomes.clone());
+        let (flags, compare, problem, progress, outcomes, usage_shown) =
+            (flags.clone(), compare.clone(), problem.clone(), progress.clone(), outcomes.clone(), usage_shown.clone());
         let (job, frame, scenario) = (job.clone(), frame.clone(), props.scenario.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let parsed = ab::split_flags(&flags).and_then(|args| ab::parse(&args));
+            let words = ab::split_flags(&flags);
+            let asks_for_usage = words.as_deref().is_ok_and(ab::asks_for_usage);
+            usage_shown.set(asks_for_usage);
+            if asks_for_usage {
+                problem.set(None);
+                return;
+            }
+            let parsed = words.and_then(|args| ab::parse(&args));
             let options = match parsed {
                 Ok((options, rest)) if rest.is_empty() => options,
                 Ok((_, rest)) => {
@@ -186,7 +195,7 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
                 }
             };
             let mut runs = Vec::new();
-            let mut scenarios = vec![("A: as it is".to_string(), scenario.clone())];
+            let mut scenarios = vec![("This scenario".to_string(), scenario.clone())];
             if let Some(v) = *compare {
                 scenarios[0].0 = format!("A: {}", v.label_of_base(&scenario));
                 scenarios.push((format!("B: {}", v.label()), v.applied_to(&scenario)));
@@ -226,6 +235,7 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
                 if running { <button type="button" onclick={on_cancel}>{ "Cancel" }</button> }
             </form>
             if let Some(p) = &*problem { <p class="error" role="alert">{ p }</p> }
+            if *usage_shown { <pre class="ab-text">{ "Usage: ab [options], against the scenario open above\n" }{ ab::USAGE }</pre> }
             if let Some(fraction) = *progress {
                 <progress max="1" value={fraction.to_string()} aria-label="Benchmark progress"></progress>
             }

@@ -400,6 +400,11 @@ await test('ab runs in slices with a progress bar and prints its report; compare
   const scales = await page.$$eval('.ab-report .chart .unit', u => u.map(x => x.textContent.match(/0 to (\d+) ms/)[1]));
   check(scales.length === 4 && new Set(scales).size === 1, scales.join(' | '));
   await page.locator('.benchmark').screenshot({ path: join(artifacts, 'benchmark.png') });
+  // ab's -h lists the flags and keeps the reports on screen.
+  await page.fill("[data-field='ab.flags']", '-h');
+  await page.click('.benchmark button[type=submit]');
+  await page.waitForFunction(() => [...document.querySelectorAll('.benchmark pre')].some(p => p.textContent.includes('-n requests')));
+  check(await page.$$eval('.ab-report pre', p => p.length) === 2, 'the reports stayed');
   await page.close();
 });
 

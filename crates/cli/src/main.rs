@@ -52,8 +52,11 @@ fn main() -> ExitCode {
 /// `scalelab ab`: ab's closed-loop load on the scenario, progress on stderr as ab prints it,
 /// the report on stdout.
 fn run_ab(ab_args: &[String]) -> Result<String, Failure> {
-    if ab_args.iter().any(|a| a == "-h" || a == "--help") {
-        return Ok(sim::ab::USAGE.to_string());
+    if sim::ab::asks_for_usage(ab_args) {
+        return Ok(format!(
+            "Usage: scalelab ab [options] [SCENARIO]\n{}SCENARIO is a preset, a scenario file or a share link (without one, the default scenario).\n",
+            sim::ab::USAGE
+        ));
     }
     let (options, rest) = sim::ab::parse(ab_args).map_err(|e| Failure::BadInput(e.0))?;
     if rest.len() > 1 {

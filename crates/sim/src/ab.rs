@@ -14,9 +14,9 @@ pub const TIMED_REQUESTS: u32 = 50_000;
 /// The most requests one simulated benchmark may send (a browser's memory: 12 bytes each).
 pub const MAX_REQUESTS: u32 = 10_000_000;
 
-/// The flags this ab takes, in the layout of ab's own `-h`.
+/// The flags this ab takes, in the layout of ab's own `-h` (the CLI and the page each say
+/// where the scenario comes from).
 pub const USAGE: &str = "\
-Usage: scalelab ab [options] [SCENARIO]
 Options are:
     -n requests     Number of requests to perform (default 1)
     -c concurrency  Number of multiple requests to make at a time (default 1)
@@ -29,7 +29,6 @@ Options are:
                     Inserted after all normal header lines. (repeatable)
     -k              Use HTTP KeepAlive feature
     -h              Display usage information (this message)
-SCENARIO is a preset, a scenario file or a share link (the default scenario without one).
 ";
 
 /// What ab was asked to do.
@@ -135,6 +134,11 @@ pub fn split_flags(line: &str) -> Result<Vec<String>, AbUsageError> {
 
 /// Reads ab's flags (`-n -c -t -k -H -C -s`); returns the options and the other arguments (what
 /// to benchmark). Refusals use ab's messages.
+/// Whether the arguments ask for `USAGE` (ab's `-h`, or `--help`) instead of a run.
+pub fn asks_for_usage(args: &[String]) -> bool {
+    args.iter().any(|a| a == "-h" || a == "--help")
+}
+
 pub fn parse(args: &[String]) -> Result<(AbOptions, Vec<String>), AbUsageError> {
     let mut o = AbOptions::default();
     let mut rest = Vec::new();
