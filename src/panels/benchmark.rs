@@ -71,7 +71,10 @@ impl Job {
             .runs
             .into_iter()
             .zip(self.reports)
-            .map(|((label, _), report)| Outcome { label, report: report.map(|r| Shown::of(&r, scale_ms)) })
+            .map(|((label, sim), report)| Outcome {
+                label,
+                report: report.map(|r| Shown::of(&r, scale_ms, sim.served_per_server())),
+            })
             .collect();
         let tallest = outcomes.iter().filter_map(|o| o.report.as_ref().ok()).map(|s| s.tallest_bin).max();
         let tallest = tallest.unwrap_or(1);
@@ -99,10 +102,12 @@ pub struct Shown {
     pub tallest_bin: u64,
     /// the response time at 0%, 1%, … 100% [ms]
     pub percentiles: Vec<f64>,
+    /// requests each server served, by id (ab does not say; the balancer's choices show here)
+    pub served_per_server: Vec<u64>,
 }
 
 impl Shown {
-    fn of(report: &AbReport, scale_ms: f64) -> Shown {
+    fn of(report: &AbReport, scale_ms: f64, served_per_server: Vec<u64>) -> Shown {
         // The report's totals are sorted: the charts read them by index and binary search, with
         // no pass over a million values.
         let t = &report.totals_us;
@@ -110,7 +115,7 @@ impl Shown {
         let percentiles = (0..=100).map(|p| if t.is_empty() { 0.0 } else { ms(t[(t.len() - 1) * p / 100]) }).collect();
         let histogram = bins(t, 30, scale_ms * 1_000.0);
         let tallest_bin = histogram.iter().copied().max().unwrap_or(1).max(1);
-        Shown { text: report.text(), scale_ms, histogram, tallest_bin, percentiles }
+        Shown { text: report.text(), scale_ms, histogram, tallest_bin, percentiles, served_per_server }
     }
 }
 
@@ -220,7 +225,7 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
     html! {
         <details class="benchmark">
             <summary>{ "Benchmark this scenario with ab" }</summary>
-            <p class="note">{ "ab's closed loop in place of the scenario's own clients: c connections from one machine, each sending its next request when the last is answered. The report has ab 2.3's layout and formulas; its times are simulated, so the same scenario gives the same report (the CLI: scalelab ab -n … -c … PRESET)." }</p>
+            <p class="note">{ "ab's closed loop in place of the scenario's own clients: c connections from one machine, each sending its next request when the last is answered. ab keeps no cookies: every request carries only what -C gives, so a balancer's cookie persistence sticks only if -C names a server (SERVERID=s2); the app ignores -H. The report has ab 2.3's layout and formulas; its times are simulated, so the same scenario gives the same report (the CLI: scalelab ab -n … -c … PRESET; -h lists the flags)." }</p>
             <form class="row" onsubmit={on_run} aria-label="ab flags">
                 <label>{ "ab " }<input type="text" value={(*flags).clone()} oninput={on_flags} aria-label="ab flags" data-field="ab.flags" /></label>
                 <label>{ "compare with " }
@@ -282,6 +287,7 @@ fn report_view(outcome: &Outcome) -> Html {
                     <pre class="ab-text">{ &shown.text }</pre>
                     { histogram(shown) }
                     { percentile_curve(&shown.percentiles, shown.scale_ms) }
+                    { per_server(&shown.served_per_server) }
                 </> },
             } }
         </figure>
@@ -304,17 +310,41 @@ pub fn bins(sorted_us: &[u32], count: usize, scale_us: f64) -> Vec<u64> {
 }
 
 fn histogram(shown: &Shown) -> Html {
-    let (bins, max, tallest) = (&shown.histogram, shown.scale_ms, shown.tallest_bin as f64);
-    let w = CW / bins.len() as f64;
-    let bars = bins.iter().enumerate().map(|(i, &n)| {
-        let h = CH * n as f64 / tallest;
+    let unit = format!(" (0 to {:.0} ms, requests per bin)", shown.scale_ms);
+    bar_chart("Response times", &unit, "Latency histogram", &shown.histogram, shown.tallest_bin, |_, _| None)
+}
+
+/// One bar per server: how the balancer spread ab's requests.
+fn per_server(served: &[u64]) -> Html {
+    let most = served.iter().copied().max().unwrap_or(0).max(1);
+    let mean = served.iter().sum::<u64>() as f64 / served.len().max(1) as f64;
+    let unit = format!(" (servers 1 to {}; the busiest {:.2}× the mean)", served.len(), most as f64 / mean.max(1.0));
+    bar_chart("Requests per server", &unit, "Requests per server", served, most, |i, n| {
+        Some(format!("Server {}: {n} requests", i + 1))
+    })
+}
+
+/// A small bar chart: `counts` side by side, `tallest` at full height; `title` names a bar.
+fn bar_chart(
+    caption: &str,
+    unit: &str,
+    label: &str,
+    counts: &[u64],
+    tallest: u64,
+    title: impl Fn(usize, u64) -> Option<String>,
+) -> Html {
+    let w = CW / counts.len().max(1) as f64;
+    let bars = counts.iter().enumerate().map(|(i, &n)| {
+        let h = CH * n as f64 / tallest.max(1) as f64;
         html! { <rect class="bar" x={format!("{:.1}", i as f64 * w)} y={format!("{:.1}", CH - h)}
-        width={format!("{:.1}", (w - 1.0).max(0.5))} height={format!("{h:.1}")} /> }
+        width={format!("{:.1}", (w - 1.0).max(0.5))} height={format!("{h:.1}")}>
+            if let Some(t) = title(i, n) { <title>{ t }</title> }
+        </rect> }
     });
     html! {
         <figure class="chart mini">
-            <figcaption>{ "Response times" }<span class="unit">{ format!(" (0 to {max:.0} ms, requests per bin)") }</span></figcaption>
-            <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label="Latency histogram">{ for bars }</svg>
+            <figcaption>{ caption }<span class="unit">{ unit }</span></figcaption>
+            <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label={label.to_string()}>{ for bars }</svg>
         </figure>
     }
 }

@@ -83,6 +83,8 @@ pub const LESSONS: &[LessonText] = &[
             "Click a request dot: each user has a colour. See their cookies, then, with signed cookies, change \
              user_id in the payload and put it back without the key. What does the next request find?",
             "In the session store preset, click the store and crash it. What fails, and is anything lost?",
+            "In the sticky preset, run ab (under the charts): it keeps no cookies, so nothing sticks. Run it \
+             again with -C 'SERVERID=s2'.",
             "Raise “Store time per read or write” to 3 ms: the servers look busy, but whose fault is it?",
             "In the cookie lab below, change one character of the cookie's payload. Why does Flask refuse it?",
         ],

@@ -397,8 +397,11 @@ await test('ab runs in slices with a progress bar and prints its report; compare
   const captions = await page.$$eval('.ab-report > figcaption', f => f.map(x => x.textContent));
   check(captions[1].includes('Least connections'), captions.join(' | '));
   // Compared charts share one time axis (the longer run's), so the two tails compare by eye.
-  const scales = await page.$$eval('.ab-report .chart .unit', u => u.map(x => x.textContent.match(/0 to (\d+) ms/)[1]));
+  const scales = await page.$$eval('.ab-report .chart .unit', u => u.map(x => x.textContent.match(/0 to (\d+) ms/)).filter(Boolean).map(m => m[1]));
   check(scales.length === 4 && new Set(scales).size === 1, scales.join(' | '));
+  // Beside ab's report, where its requests went: one bar per server.
+  const perServer = await page.$$eval('.ab-report svg[aria-label="Requests per server"]', s => s.map(x => x.querySelectorAll('rect').length));
+  check(perServer.length === 2 && perServer.every(n => n === 4), perServer.join(' | '));
   await page.locator('.benchmark').screenshot({ path: join(artifacts, 'benchmark.png') });
   // ab's -h lists the flags and keeps the reports on screen.
   await page.fill("[data-field='ab.flags']", '-h');

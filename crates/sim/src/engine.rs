@@ -11,7 +11,7 @@ use crate::components::balancer::{Balancer, RequestKey};
 use crate::components::clients::Clients;
 use crate::components::health::HealthCheck;
 use crate::components::server::{Admission, Fault, RequestSlot, Server};
-use crate::components::sessions::{SessionOutcome, Sessions, UserView};
+use crate::components::sessions::{Sender, SessionOutcome, Sessions, UserView};
 use crate::event_queue::EventQueue;
 use crate::metrics::{LatencySummary, Metrics, PoolSample, Summary};
 use crate::rng::Rng;
@@ -192,7 +192,8 @@ struct Request {
 
 /// `Request::client` of a request from the scenario's open-loop clients.
 const OPEN_LOOP: u32 = u32::MAX;
-/// A load tester runs on one machine: every connection comes from this user's address.
+/// ab's requests, as the balancer sees them: every connection comes from one machine (this
+/// user's address) and none carries a user cookie, so they share one hash key too.
 const LOAD_TESTER_USER: u32 = 0;
 
 /// Requests in flight, in reusable slots: a finished request frees its slot, so the table is as
@@ -354,6 +355,7 @@ impl Sim {
                 for client in 0..options.concurrency {
                     sim.queue.push(SimTime::ZERO, Event::Connect { client });
                 }
+                sim.sessions.set_load_tester_cookie(options.cookie.as_deref());
                 sim.tester = Some(LoadTester::new(options));
             }
             None => {
@@ -439,10 +441,15 @@ impl Sim {
         (capacity_per_s > 0.0).then(|| self.clients.arrival_rate() / capacity_per_s)
     }
 
+    /// Requests each server has served, by id (every server that was ever in the pool).
+    pub fn served_per_server(&self) -> Vec<u64> {
+        self.machines.iter().map(|m| m.server.served()).collect()
+    }
+
     /// How evenly the servers shared the work: the busiest server's requests served over the
     /// mean of all servers that were ever in the pool (1 is perfect balance).
     pub fn busiest_over_mean(&self) -> f64 {
-        let served: Vec<u64> = self.machines.iter().map(|m| m.server.served()).collect();
+        let served = self.served_per_server();
         let total: u64 = served.iter().sum();
         if total == 0 {
             return 1.0;
@@ -466,6 +473,15 @@ impl Sim {
     /// Server-hours so far: every server's time in the pool, added up.
     pub fn server_hours(&self) -> f64 {
         self.machines.iter().map(|m| m.server.hours_until(self.now)).sum()
+    }
+
+    /// Who sent a request, for persistence: a user, or ab (`client` is its connection).
+    fn sender(user: u32, client: u32) -> Sender {
+        if client == OPEN_LOOP {
+            Sender::User(user)
+        } else {
+            Sender::LoadTester
+        }
     }
 
     /// A client sends a request now: `client` is the load tester's connection, or `OPEN_LOOP`.
@@ -498,7 +514,7 @@ impl Sim {
             client,
         });
         self.next_serial += 1;
-        self.metrics.counters.cookie_bytes += self.sessions.cookie_bytes(user);
+        self.metrics.counters.cookie_bytes += self.sessions.cookie_bytes(Self::sender(user, client));
         self.travel(r, Stage::ToBalancer, Event::AtBalancer(r));
     }
 
@@ -600,15 +616,15 @@ impl Sim {
     fn dispatch(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
         let user = req.user;
-        let from = if req.client == OPEN_LOOP { user } else { LOAD_TESTER_USER };
-        let key = RequestKey { user, address: Clients::address_of(from) };
+        let key = RequestKey { user, address: Clients::address_of(user) };
         let tried = req.tried;
         let tries = req.tries as usize;
         // Persistence first (a sticky cookie or stick table), on the first try only: a retry
         // goes elsewhere, as HAProxy's redispatch does.
         let balancer = &self.balancer;
+        let sender = Self::sender(user, req.client);
         let pinned =
-            if tries == 0 { self.sessions.affinity(user, self.now, |s| balancer.in_rotation(s)) } else { None };
+            if tries == 0 { self.sessions.affinity(sender, self.now, |s| balancer.in_rotation(s)) } else { None };
         let chosen = match pinned {
             Some(server) => {
                 self.balancer.assign(server);
@@ -618,7 +634,7 @@ impl Sim {
         };
         match chosen {
             Some(server) => {
-                self.sessions.placed(user, server, self.now);
+                self.sessions.placed(sender, server, self.now);
                 let req = self.requests.get(r).expect("checked above");
                 req.server = server;
                 req.dispatched_at = self.now;
@@ -646,9 +662,9 @@ impl Sim {
     fn answer(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
         req.outcome = Outcome::Answered;
-        let (server, user) = (req.server as usize, req.user);
+        let (server, sender) = (req.server as usize, Self::sender(req.user, req.client));
         let life = self.machines[server].server.life();
-        match self.sessions.served(user, server as u32, life, self.now) {
+        match self.sessions.served(sender, server as u32, life, self.now) {
             SessionOutcome::Lost => self.metrics.counters.sessions_lost += 1,
             SessionOutcome::CookieRejected(_) => {
                 self.metrics.counters.sessions_lost += 1;
@@ -731,14 +747,14 @@ impl Sim {
                 let Some(tester) = self.tester.as_mut() else { return };
                 match tester.start_next(client, self.now) {
                     None => {}
-                    Some(false) => self.send_request(client % self.scenario.clients.users, client),
+                    Some(false) => self.send_request(LOAD_TESTER_USER, client),
                     // TCP's handshake: one round trip to the balancer before the request goes.
                     Some(true) => {
                         self.queue.push(self.now + self.link_latency + self.link_latency, Event::Send { client })
                     }
                 }
             }
-            Event::Send { client } => self.send_request(client % self.scenario.clients.users, client),
+            Event::Send { client } => self.send_request(LOAD_TESTER_USER, client),
             Event::AtBalancer(r) => self.dispatch(r),
             Event::AtServer(r) => {
                 let Some(req) = self.requests.get(r) else { return };

@@ -122,6 +122,26 @@ pub struct UserView {
     pub edited: bool,
 }
 
+/// Who sent a request, as persistence sees it: a user's browser, which keeps the cookies it is
+/// sent, or ab, which keeps none (every request carries only the cookie given with `-C`) and
+/// runs on one machine, so all its connections share one source address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    User(u32),
+    LoadTester,
+}
+
+/// What persistence knows of the load tester.
+#[derive(Clone, Copy, Debug, Default)]
+struct LoadTesterPersistence {
+    /// the server its `-C` cookie names (`SERVERID=s<n>`), which cookie persistence honours
+    serverid: Option<u32>,
+    /// the stick-table entry for its address: server, last used
+    stuck_to: Option<(u32, SimTime)>,
+    /// bytes of the cookie it sends
+    cookie_bytes: u64,
+}
+
 pub struct Sessions {
     mode: SessionMode,
     stick_expiry: SimTime,
@@ -129,6 +149,7 @@ pub struct Sessions {
     users: Vec<UserSession>,
     /// cookies a student put in a user's browser, waiting for that user's next request
     edited_cookies: BTreeMap<u32, String>,
+    load_tester: LoadTesterPersistence,
 }
 
 impl Sessions {
@@ -139,35 +160,58 @@ impl Sessions {
             stick_expiry: SimTime::from_millis_f64(config.stick_table_expire_ms),
             users: if modelled { vec![UserSession::default(); users as usize] } else { Vec::new() },
             edited_cookies: BTreeMap::new(),
+            load_tester: LoadTesterPersistence::default(),
         }
+    }
+
+    /// The cookie ab sends with every request (`-C`), as a `Cookie` header's value.
+    pub fn set_load_tester_cookie(&mut self, cookie: Option<&str>) {
+        let serverid = cookie
+            .into_iter()
+            .flat_map(|c| c.split(';'))
+            .filter_map(|pair| pair.trim().strip_prefix(SERVERID)?.strip_prefix("=s")?.parse::<u32>().ok())
+            .find_map(|n| n.checked_sub(1));
+        let cookie_bytes = cookie.map_or(0, |c| c.len() as u64);
+        self.load_tester = LoadTesterPersistence { serverid, stuck_to: None, cookie_bytes };
     }
 
     pub fn mode(&self) -> SessionMode {
         self.mode
     }
 
-    /// The server the balancer must use for this user, when persistence pins the user to one
-    /// that still takes traffic. Otherwise the balancer's algorithm decides.
-    pub fn affinity(&self, user: u32, now: SimTime, in_rotation: impl Fn(u32) -> bool) -> Option<u32> {
-        let u = self.users.get(user as usize)?;
-        let pinned = match self.mode {
-            SessionMode::StickyCookie => u.cookie_server,
-            SessionMode::SourceAddress => {
-                u.stuck_to.filter(|&(_, used)| now - used <= self.stick_expiry).map(|(s, _)| s)
+    /// The server the balancer must use for this sender, when persistence pins it to one that
+    /// still takes traffic. Otherwise the balancer's algorithm decides.
+    pub fn affinity(&self, sender: Sender, now: SimTime, in_rotation: impl Fn(u32) -> bool) -> Option<u32> {
+        let (cookie_server, stuck_to) = match sender {
+            Sender::User(user) => {
+                let u = self.users.get(user as usize)?;
+                (u.cookie_server, u.stuck_to)
             }
+            Sender::LoadTester => (self.load_tester.serverid, self.load_tester.stuck_to),
+        };
+        let pinned = match self.mode {
+            SessionMode::StickyCookie => cookie_server,
+            SessionMode::SourceAddress => stuck_to.filter(|&(_, used)| now - used <= self.stick_expiry).map(|(s, _)| s),
             SessionMode::None | SessionMode::OnServer | SessionMode::SignedCookie | SessionMode::Database => None,
         };
         pinned.filter(|&s| in_rotation(s))
     }
 
-    /// The balancer sent the user's request to `server`: persistence records it (HAProxy
-    /// inserts or rewrites the cookie; the stick table refreshes its entry).
-    pub fn placed(&mut self, user: u32, server: u32, now: SimTime) {
-        let Some(u) = self.users.get_mut(user as usize) else { return };
-        match self.mode {
-            SessionMode::StickyCookie => u.cookie_server = Some(server),
-            SessionMode::SourceAddress => u.stuck_to = Some((server, now)),
-            SessionMode::None | SessionMode::OnServer | SessionMode::SignedCookie | SessionMode::Database => {}
+    /// The balancer sent the sender's request to `server`: persistence records it (HAProxy
+    /// inserts or rewrites the cookie, which ab throws away; the stick table refreshes the
+    /// entry for the sender's address).
+    pub fn placed(&mut self, sender: Sender, server: u32, now: SimTime) {
+        match (sender, self.mode) {
+            (Sender::User(user), mode) => {
+                let Some(u) = self.users.get_mut(user as usize) else { return };
+                match mode {
+                    SessionMode::StickyCookie => u.cookie_server = Some(server),
+                    SessionMode::SourceAddress => u.stuck_to = Some((server, now)),
+                    SessionMode::None | SessionMode::OnServer | SessionMode::SignedCookie | SessionMode::Database => {}
+                }
+            }
+            (Sender::LoadTester, SessionMode::SourceAddress) => self.load_tester.stuck_to = Some((server, now)),
+            (Sender::LoadTester, _) => {}
         }
     }
 
@@ -177,8 +221,10 @@ impl Sessions {
         self.edited_cookies.insert(user, cookie);
     }
 
-    /// A server answered the user's request; `server_life` is that server's present life.
-    pub fn served(&mut self, user: u32, server: u32, server_life: u32, now: SimTime) -> SessionOutcome {
+    /// A server answered the sender's request; `server_life` is that server's present life. ab
+    /// is on no journey: its requests are anonymous page views.
+    pub fn served(&mut self, sender: Sender, server: u32, server_life: u32, now: SimTime) -> SessionOutcome {
+        let Sender::User(user) = sender else { return SessionOutcome::NotModelled };
         let mode = self.mode;
         let edited = self.edited_cookies.remove(&user);
         let Some(u) = self.users.get_mut(user as usize) else { return SessionOutcome::NotModelled };
@@ -237,9 +283,13 @@ impl Sessions {
         outcome
     }
 
-    /// Bytes of the `Cookie` header the user's next request carries (see `cookie_header`;
+    /// Bytes of the `Cookie` header the sender's next request carries (see `cookie_header`;
     /// worked out without building it, because every request needs it).
-    pub fn cookie_bytes(&self, user: u32) -> u64 {
+    pub fn cookie_bytes(&self, sender: Sender) -> u64 {
+        let user = match sender {
+            Sender::User(user) => user,
+            Sender::LoadTester => return self.load_tester.cookie_bytes,
+        };
         let Some(u) = self.users.get(user as usize) else { return 0 };
         if let Some(edited) = self.edited_cookies.get(&user) {
             return (session_cookie::COOKIE_NAME.len() + 1 + edited.len()) as u64;
@@ -362,34 +412,64 @@ mod tests {
         let mut s = sessions(SessionMode::OnServer);
         let t = SimTime::ZERO;
         assert_eq!(
-            s.served(0, 1, 0, t),
+            s.served(Sender::User(0), 1, 0, t),
             SessionOutcome::Found { checked_out: false },
             "logging in finds nothing to lose"
         );
-        assert_eq!(s.served(0, 1, 0, t), SessionOutcome::Found { checked_out: false });
-        assert_eq!(s.served(0, 2, 0, t), SessionOutcome::Lost);
-        assert_eq!(s.served(0, 2, 0, t), SessionOutcome::Found { checked_out: false }, "logged in again on server 2");
-        assert_eq!(s.served(0, 2, 1, t), SessionOutcome::Lost, "server 2 crashed and restarted");
+        assert_eq!(s.served(Sender::User(0), 1, 0, t), SessionOutcome::Found { checked_out: false });
+        assert_eq!(s.served(Sender::User(0), 2, 0, t), SessionOutcome::Lost);
+        assert_eq!(
+            s.served(Sender::User(0), 2, 0, t),
+            SessionOutcome::Found { checked_out: false },
+            "logged in again on server 2"
+        );
+        assert_eq!(s.served(Sender::User(0), 2, 1, t), SessionOutcome::Lost, "server 2 crashed and restarted");
     }
 
     #[test]
     fn a_journey_ends_in_a_checkout() {
         let mut s = sessions(SessionMode::SignedCookie);
-        let outcomes: Vec<_> = (0..5).map(|i| s.served(1, i, 0, SimTime::ZERO)).collect();
+        let outcomes: Vec<_> = (0..5).map(|i| s.served(Sender::User(1), i, 0, SimTime::ZERO)).collect();
         assert_eq!(outcomes[3], SessionOutcome::Found { checked_out: true }, "{outcomes:?}");
-        assert!(s.cookie_bytes(1) > 50);
+        assert!(s.cookie_bytes(Sender::User(1)) > 50);
     }
 
     #[test]
     fn persistence_pins_until_the_server_leaves_or_the_entry_expires() {
         let mut s = sessions(SessionMode::StickyCookie);
-        s.placed(0, 2, SimTime::ZERO);
-        assert_eq!(s.affinity(0, SimTime::ZERO, |_| true), Some(2));
-        assert_eq!(s.affinity(0, SimTime::ZERO, |server| server != 2), None);
+        s.placed(Sender::User(0), 2, SimTime::ZERO);
+        assert_eq!(s.affinity(Sender::User(0), SimTime::ZERO, |_| true), Some(2));
+        assert_eq!(s.affinity(Sender::User(0), SimTime::ZERO, |server| server != 2), None);
         let mut t = sessions(SessionMode::SourceAddress);
-        t.placed(0, 1, SimTime::ZERO);
-        assert_eq!(t.affinity(0, SimTime::from_secs(1_800), |_| true), Some(1));
-        assert_eq!(t.affinity(0, SimTime::from_secs(1_801), |_| true), None, "HAProxy stick-table expire 30m");
+        t.placed(Sender::User(0), 1, SimTime::ZERO);
+        assert_eq!(t.affinity(Sender::User(0), SimTime::from_secs(1_800), |_| true), Some(1));
+        assert_eq!(
+            t.affinity(Sender::User(0), SimTime::from_secs(1_801), |_| true),
+            None,
+            "HAProxy stick-table expire 30m"
+        );
+    }
+
+    /// ab keeps no cookies: under cookie persistence it sticks only to the server its -C cookie
+    /// names; from its one address it shares one stick-table entry; it is on no journey.
+    #[test]
+    fn ab_keeps_no_cookies_and_has_one_address() {
+        let mut s = sessions(SessionMode::StickyCookie);
+        s.placed(Sender::LoadTester, 1, SimTime::ZERO);
+        assert_eq!(s.affinity(Sender::LoadTester, SimTime::ZERO, |_| true), None, "ab dropped HAProxy's Set-Cookie");
+        s.set_load_tester_cookie(Some("lang=en; SERVERID=s3"));
+        assert_eq!(s.affinity(Sender::LoadTester, SimTime::ZERO, |_| true), Some(2));
+        assert_eq!(s.affinity(Sender::LoadTester, SimTime::ZERO, |server| server != 2), None, "s3 is down");
+        assert_eq!(s.cookie_bytes(Sender::LoadTester), "lang=en; SERVERID=s3".len() as u64);
+        s.set_load_tester_cookie(Some("SERVERID=s0"));
+        assert_eq!(s.affinity(Sender::LoadTester, SimTime::ZERO, |_| true), None, "no server s0");
+        let mut t = sessions(SessionMode::SourceAddress);
+        assert_eq!(t.affinity(Sender::LoadTester, SimTime::ZERO, |_| true), None);
+        t.placed(Sender::LoadTester, 2, SimTime::ZERO);
+        assert_eq!(t.affinity(Sender::LoadTester, SimTime::from_secs(60), |_| true), Some(2));
+        assert_eq!(t.affinity(Sender::User(0), SimTime::from_secs(60), |_| true), None, "a user's own address");
+        let mut o = sessions(SessionMode::OnServer);
+        assert_eq!(o.served(Sender::LoadTester, 0, 0, SimTime::ZERO), SessionOutcome::NotModelled);
     }
 
     #[test]
@@ -398,21 +478,21 @@ mod tests {
             let mut s = sessions(mode);
             for (i, server) in [0, 1, 12, 1, 2].into_iter().enumerate() {
                 let now = SimTime::from_secs(i as u64);
-                s.placed(0, server, now);
-                s.served(0, server, 0, now);
+                s.placed(Sender::User(0), server, now);
+                s.served(Sender::User(0), server, 0, now);
                 let header = s.cookie_header(0);
-                assert_eq!(s.cookie_bytes(0), header.len() as u64, "{mode:?}: {header}");
+                assert_eq!(s.cookie_bytes(Sender::User(0)), header.len() as u64, "{mode:?}: {header}");
             }
         }
         let mut s = sessions(SessionMode::StickyCookie);
-        s.placed(2, 11, SimTime::ZERO);
-        s.served(2, 11, 0, SimTime::ZERO);
+        s.placed(Sender::User(2), 11, SimTime::ZERO);
+        s.served(Sender::User(2), 11, 0, SimTime::ZERO);
         let header = s.cookie_header(2);
         assert!(header.starts_with("session=") && header.ends_with("; SERVERID=s12"), "{header}");
         assert_eq!(header.len(), 8 + 43 + 2 + 12);
         let mut c = sessions(SessionMode::SignedCookie);
         c.edit_cookie(1, "abc.def".into());
         assert_eq!(c.cookie_header(1), "session=abc.def");
-        assert_eq!(c.cookie_bytes(1), 15);
+        assert_eq!(c.cookie_bytes(Sender::User(1)), 15);
     }
 }

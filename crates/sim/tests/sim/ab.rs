@@ -2,7 +2,8 @@
 //! percentile table against queueing theory.
 
 use sim::ab::{self, AbOptions};
-use sim::{presets, Scenario, Sim, SimTime};
+use sim::scenario::SessionMode;
+use sim::{presets, Algorithm, Scenario, Sim, SimTime};
 
 /// ab's options from flags typed as in the page (split as a shell splits them).
 fn options(flags: &str) -> AbOptions {
@@ -102,6 +103,29 @@ fn the_closed_loop_keeps_c_requests_in_flight_and_keep_alive_skips_the_handshake
     assert!((close.time_per_request_ms() - 8.0 * close.time_per_request_across_ms()).abs() < 1e-9);
     // Same scenario, seed and flags: the same report.
     assert_eq!(run("-n 2000 -c 8").text(), close.text());
+}
+
+/// ab keeps no cookies and runs on one machine, whatever the scenario's users do: under
+/// HAProxy's cookie insert every request is balanced afresh (it never sends the cookie back)
+/// unless -C names a server; a source-address stick table and `hash $user consistent` (no user
+/// cookie) send all of it to one server. Four servers, six users, round robin.
+#[test]
+fn ab_is_one_client_with_no_cookie_jar() {
+    let spread = |mode: SessionMode, algorithm: Algorithm, flags: &str| {
+        let mut s = Scenario::default();
+        (s.sessions.mode, s.balancer.algorithm, s.clients.users) = (mode, algorithm, 6);
+        let mut sim = Sim::benchmark(s.validate().unwrap(), options(flags));
+        assert!(sim.run_benchmark_within(u64::MAX));
+        sim.busiest_over_mean()
+    };
+    let rr = Algorithm::RoundRobin;
+    // Pinning each of 40 connections as if it were one of six users would load the servers
+    // 2:2:1:1 (busiest 1.33 × the mean).
+    assert!(spread(SessionMode::StickyCookie, rr, "-n 4000 -c 40") < 1.05);
+    assert_eq!(spread(SessionMode::StickyCookie, rr, "-n 4000 -c 40 -C 'SERVERID=s2'"), 4.0);
+    assert_eq!(spread(SessionMode::SourceAddress, rr, "-n 4000 -c 40"), 4.0);
+    assert_eq!(spread(SessionMode::None, Algorithm::ConsistentHash, "-n 4000 -c 40"), 4.0);
+    assert!(spread(SessionMode::OnServer, rr, "-n 4000 -c 40") < 1.05);
 }
 
 #[test]
