@@ -696,7 +696,9 @@ impl LoadTester {
     }
 
     /// The answer to connection `client`'s request, written at `written`, arrived at `now`.
-    pub fn answered(&mut self, client: u32, response: Response, written: SimTime, now: SimTime) {
+    /// `added_head_bytes`: headers the balancer or the app's session layer added to the
+    /// response's usual head (ab counts every byte it reads in Total transferred).
+    pub fn answered(&mut self, client: u32, response: Response, added_head_bytes: u64, written: SimTime, now: SimTime) {
         self.outstanding -= 1;
         // After a timeout or past the time limit, ab has stopped counting.
         if self.timed_out_at.is_some() || self.deadline.is_some_and(|d| now >= d) {
@@ -704,6 +706,7 @@ impl LoadTester {
         }
         let c = client as usize;
         self.tally.record(response, self.options.keepalive, self.connection_started[c], written, now);
+        self.tally.total_read += added_head_bytes;
         if !response.is_2xx() {
             self.connection_open[c] = false; // error pages close the connection
         }
@@ -823,13 +826,13 @@ mod tests {
         let secs = SimTime::from_secs;
         let mut counted = LoadTester::new(AbOptions { requests: 4, concurrency: 1, ..AbOptions::default() });
         counted.start_next(0, SimTime::ZERO);
-        counted.answered(0, Response::Ok, SimTime::ZERO, secs(1));
+        counted.answered(0, Response::Ok, 0, SimTime::ZERO, secs(1));
         assert_eq!(counted.progress(secs(1)), 0.25);
         // -t 10: 50,000 requests, but at 4 s of 10 the run is 40% done.
         let (timed, _) = parse(&args("-t 10")).unwrap();
         let mut timed = LoadTester::new(timed);
         timed.start_next(0, SimTime::ZERO);
-        timed.answered(0, Response::Ok, SimTime::ZERO, secs(1));
+        timed.answered(0, Response::Ok, 0, SimTime::ZERO, secs(1));
         assert_eq!(timed.progress(secs(4)), 0.4);
         assert_eq!(timed.progress(secs(10)), 1.0);
     }

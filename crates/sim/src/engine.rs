@@ -1184,7 +1184,12 @@ impl Sim {
             Outcome::ConnectionReset => Response::BadGateway,
             Outcome::StoreUnavailable => Response::InternalServerError,
         };
-        tester.answered(req.client, response, req.sent_at, self.now);
+        // Only a response that came from a server passed through persistence and the app.
+        let added = match response {
+            Response::Ok | Response::InternalServerError => self.sessions.load_tester_response_header_bytes(req.server),
+            Response::ServiceUnavailable | Response::BadGateway => 0,
+        };
+        tester.answered(req.client, response, added, req.sent_at, self.now);
         self.queue.push(self.now, Event::Connect { client: req.client });
     }
 

@@ -215,6 +215,21 @@ impl Sessions {
         }
     }
 
+    /// Header bytes added to a response from `server` to ab: HAProxy's inserted
+    /// `set-cookie: SERVERID=s<n>; path=/` with `cache-control: private` (its `nocache`),
+    /// whenever ab's request did not carry that server's cookie (ab never keeps the one it is
+    /// given), and Flask's `Vary: Cookie`, since the app reads the session on every request.
+    pub fn load_tester_response_header_bytes(&self, server: u32) -> u64 {
+        let vary = if self.mode == SessionMode::None { 0 } else { "Vary: Cookie\r\n".len() };
+        let inserted = if self.mode == SessionMode::StickyCookie && self.load_tester.serverid != Some(server) {
+            let digits = ((server + 1).ilog10() + 1) as usize;
+            "set-cookie: SERVERID=s; path=/\r\ncache-control: private\r\n".len() + digits
+        } else {
+            0
+        };
+        (vary + inserted) as u64
+    }
+
     /// A student puts `cookie` in the user's browser in place of the session cookie. The engine
     /// has checked that sessions travel in signed cookies and that the user exists.
     pub fn edit_cookie(&mut self, user: u32, cookie: String) {
@@ -470,6 +485,16 @@ mod tests {
         assert_eq!(t.affinity(Sender::User(0), SimTime::from_secs(60), |_| true), None, "a user's own address");
         let mut o = sessions(SessionMode::OnServer);
         assert_eq!(o.served(Sender::LoadTester, 0, 0, SimTime::ZERO), SessionOutcome::NotModelled);
+        // What ab reads on top of the usual head: Flask's Vary: Cookie (14 bytes), and HAProxy's
+        // inserted cookie for a server its -C does not name.
+        assert_eq!(o.load_tester_response_header_bytes(0), 14);
+        assert_eq!(sessions(SessionMode::None).load_tester_response_header_bytes(0), 0);
+        assert_eq!(
+            s.load_tester_response_header_bytes(0),
+            14 + "set-cookie: SERVERID=s1; path=/\r\n".len() as u64 + 24
+        );
+        s.set_load_tester_cookie(Some("SERVERID=s1"));
+        assert_eq!(s.load_tester_response_header_bytes(0), 14);
     }
 
     #[test]

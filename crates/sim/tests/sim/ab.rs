@@ -128,6 +128,28 @@ fn ab_is_one_client_with_no_cookie_jar() {
     assert!(spread(SessionMode::OnServer, rr, "-n 4000 -c 40") < 1.05);
 }
 
+/// ab counts every byte it reads: under HAProxy's cookie insert each response to it carries
+/// `set-cookie: SERVERID=s<n>; path=/` and `cache-control: private` (57 bytes for servers 1 to 9)
+/// unless its -C cookie names that server, and the app adds `Vary: Cookie` (14) once it keeps
+/// sessions.
+#[test]
+fn total_transferred_counts_the_headers_persistence_adds() {
+    let per_response = |mode: SessionMode, flags: &str| {
+        let mut s = Scenario::default();
+        s.sessions.mode = mode;
+        let mut sim = Sim::benchmark(s.validate().unwrap(), options(flags));
+        assert!(sim.run_benchmark_within(u64::MAX));
+        let r = sim.load_tester().unwrap().report();
+        assert_eq!(r.non_2xx, 0);
+        (r.total_read - r.html_read) / r.complete
+    };
+    let plain = per_response(SessionMode::None, "-n 1000 -c 10");
+    assert_eq!(plain, ab::Response::Ok.head(false).len() as u64);
+    assert_eq!(per_response(SessionMode::Database, "-n 1000 -c 10"), plain + 14);
+    assert_eq!(per_response(SessionMode::StickyCookie, "-n 1000 -c 10"), plain + 14 + 57);
+    assert_eq!(per_response(SessionMode::StickyCookie, "-n 1000 -c 10 -C SERVERID=s3"), plain + 14);
+}
+
 #[test]
 fn a_time_limit_stops_the_run_and_implies_50000_requests() {
     let options = options("-t 5 -c 4");
