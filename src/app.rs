@@ -550,7 +550,11 @@ pub fn app() -> Html {
                     if colour_by_user {
                         <SessionsCompare scenario={state.scenario.clone()} />
                     }
-                    <Benchmark scenario={state.scenario.clone()} />
+                    // ab drives the engine's pool; the caching lab is a model of its own, so a
+                    // benchmark there would measure something not on screen.
+                    if view.caching.is_none() {
+                        <Benchmark scenario={state.scenario.clone()} />
+                    }
                 </section>
                 <aside class="side-column">
                     <Lesson on_load={on_load} />

@@ -416,12 +416,15 @@ await test('the caching lab shows each cache\'s decision, takes header edits, an
   await page.selectOption('.lesson-choice select', 'caching');
   await page.click('text=3. ETag and 304');
   await page.waitForSelector('.cache-lab .lab-diagram');
+  // ab drives the server pool, which the lab does not show: no benchmark panel here.
+  check((await page.$$('details.benchmark')).length === 0, 'a benchmark panel in the caching lab');
   await page.selectOption('.controls select', { label: '2× fast' });
   // The page's own route revalidates every time: wait for a 304 and open it in the inspector.
   await page.waitForFunction(() => [...document.querySelectorAll('.lab-figures div')]
     .some(d => d.textContent.startsWith('304 Not Modified') && !d.textContent.endsWith('0')), null, { timeout: 20000 });
   await page.click('.controls button.primary'); // pause, so the list holds still
-  const fromBrowser = page.locator('.exchanges button', { hasText: 'GET /' }).first();
+  // The page itself ("GET /", not "GET /products/1").
+  const fromBrowser = page.locator('.exchanges button', { has: page.locator('.what', { hasText: /GET \/$/ }) }).first();
   await fromBrowser.click();
   const detail = await page.textContent('.exchange-detail');
   check(/browser cache: (no-cache: must revalidate|miss)/.test(detail), `no browser decision: ${detail}`);
