@@ -106,6 +106,16 @@ const SESSION_ID_CHARS: u64 = 43;
 /// The balancer's cookie under cookie persistence (HAProxy `cookie SERVERID`).
 const SERVERID: &str = "SERVERID";
 
+/// `SERVERID=s<n>`: the cookie HAProxy sets for server n (id n − 1, configured `cookie s<n>`).
+fn serverid_cookie(server: u32) -> String {
+    format!("{SERVERID}=s{}", server + 1)
+}
+
+/// The length of `serverid_cookie(server)`, without building it (every request needs it).
+fn serverid_cookie_len(server: u32) -> u64 {
+    (SERVERID.len() + 2) as u64 + u64::from((server + 1).ilog10() + 1)
+}
+
 /// What the inspector shows about one user.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UserView {
@@ -222,12 +232,11 @@ impl Sessions {
     pub fn load_tester_response_header_bytes(&self, server: u32) -> u64 {
         let vary = if self.mode == SessionMode::None { 0 } else { "Vary: Cookie\r\n".len() };
         let inserted = if self.mode == SessionMode::StickyCookie && self.load_tester.serverid != Some(server) {
-            let digits = ((server + 1).ilog10() + 1) as usize;
-            "set-cookie: SERVERID=s; path=/\r\ncache-control: private\r\n".len() + digits
+            "set-cookie: ; path=/\r\ncache-control: private\r\n".len() as u64 + serverid_cookie_len(server)
         } else {
             0
         };
-        (vary + inserted) as u64
+        vary as u64 + inserted
     }
 
     /// A student puts `cookie` in the user's browser in place of the session cookie. The engine
@@ -316,8 +325,7 @@ impl Sessions {
             SessionMode::SignedCookie => u64::from(u.cookie_bytes),
             SessionMode::OnServer | SessionMode::SourceAddress | SessionMode::Database => session_id(),
             SessionMode::StickyCookie => {
-                let serverid =
-                    u.cookie_server.map_or(0, |s| SERVERID.len() as u64 + 2 + u64::from((s + 1).ilog10() + 1));
+                let serverid = u.cookie_server.map_or(0, serverid_cookie_len);
                 let separator = if session_id() > 0 && serverid > 0 { 2 } else { 0 };
                 session_id() + separator + serverid
             }
@@ -344,9 +352,7 @@ impl Sessions {
             SessionMode::OnServer | SessionMode::SourceAddress | SessionMode::Database => {
                 session_id.into_iter().collect()
             }
-            SessionMode::StickyCookie => {
-                session_id.into_iter().chain(u.cookie_server.map(|s| format!("{SERVERID}=s{}", s + 1))).collect()
-            }
+            SessionMode::StickyCookie => session_id.into_iter().chain(u.cookie_server.map(serverid_cookie)).collect(),
         };
         parts.join("; ")
     }
