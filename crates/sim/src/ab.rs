@@ -64,6 +64,19 @@ impl Default for AbOptions {
     }
 }
 
+impl AbOptions {
+    /// Every cookie ab's requests carry: `-C`'s, and those of any `-H 'Cookie: …'` (ab sends
+    /// both headers; a balancer reads them all). None when there are none.
+    pub fn cookies(&self) -> Option<String> {
+        let from_headers = self.headers.iter().filter_map(|h| {
+            let (name, value) = h.split_once(':')?;
+            name.trim().eq_ignore_ascii_case("cookie").then(|| value.trim().to_string())
+        });
+        let all: Vec<String> = self.cookie.clone().into_iter().chain(from_headers).collect();
+        (!all.is_empty()).then(|| all.join("; "))
+    }
+}
+
 /// A command line ab refuses, with ab's own words.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AbUsageError(pub String);
@@ -819,6 +832,15 @@ mod tests {
         let open = split_flags(r#"-H "Accept: text/html"#).unwrap_err().0;
         assert!(open.starts_with("A quote is not closed: end it with \""), "{open}");
         assert!(split_flags("-C 'a=b").unwrap_err().0.contains("end it with '"));
+    }
+
+    #[test]
+    fn cookies_come_from_c_and_from_cookie_headers() {
+        let cookies = |flags: &str| parse(&split_flags(flags).unwrap()).unwrap().0.cookies();
+        assert_eq!(cookies("-n 1"), None);
+        assert_eq!(cookies("-C SERVERID=s2"), Some("SERVERID=s2".into()));
+        assert_eq!(cookies("-H 'cookie: SERVERID=s3' -H 'Accept: */*'"), Some("SERVERID=s3".into()));
+        assert_eq!(cookies("-C a=1 -H 'Cookie: b=2'"), Some("a=1; b=2".into()));
     }
 
     #[test]

@@ -355,7 +355,7 @@ impl Sim {
                 for client in 0..options.concurrency {
                     sim.queue.push(SimTime::ZERO, Event::Connect { client });
                 }
-                sim.sessions.set_load_tester_cookie(options.cookie.as_deref());
+                sim.sessions.set_load_tester_cookie(options.cookies().as_deref());
                 sim.tester = Some(LoadTester::new(options));
             }
             None => {

@@ -123,6 +123,7 @@ fn ab_is_one_client_with_no_cookie_jar() {
     // 2:2:1:1 (busiest 1.33 × the mean).
     assert!(spread(SessionMode::StickyCookie, rr, "-n 4000 -c 40") < 1.05);
     assert_eq!(spread(SessionMode::StickyCookie, rr, "-n 4000 -c 40 -C 'SERVERID=s2'"), 4.0);
+    assert_eq!(spread(SessionMode::StickyCookie, rr, "-n 4000 -c 40 -H 'Cookie: SERVERID=s2'"), 4.0);
     assert_eq!(spread(SessionMode::SourceAddress, rr, "-n 4000 -c 40"), 4.0);
     assert_eq!(spread(SessionMode::None, Algorithm::ConsistentHash, "-n 4000 -c 40"), 4.0);
     assert!(spread(SessionMode::OnServer, rr, "-n 4000 -c 40") < 1.05);
