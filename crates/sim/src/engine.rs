@@ -568,11 +568,19 @@ impl Sim {
         let Some(req) = self.requests.get(r) else { return };
         req.service_started_at = self.now;
         req.server_life = self.machines[req.server as usize].server.life();
-        if self.store.is_some() {
+        let client = req.client;
+        if self.session_in_store(client) {
             self.send_to_store(r, StoreOp::Read);
         } else {
             self.start_service(r);
         }
+    }
+
+    /// Whether the request's session lives in the store: a user's does (Flask-Session reads it
+    /// first and, sessions being permanent and refreshed on every request, writes it back);
+    /// ab's anonymous requests carry no session id, so Flask-Session neither reads nor saves.
+    fn session_in_store(&self, client: u32) -> bool {
+        self.store.is_some() && client == OPEN_LOOP
     }
 
     fn start_service(&mut self, r: RequestRef) {
@@ -651,7 +659,9 @@ impl Sim {
     /// The work finished on a working server: with a session store the server saves the
     /// session there first; otherwise it answers now.
     fn complete_service(&mut self, r: RequestRef) {
-        if self.store.is_some() {
+        let Some(req) = self.requests.get(r) else { return };
+        let client = req.client;
+        if self.session_in_store(client) {
             self.send_to_store(r, StoreOp::Write);
         } else {
             self.answer(r);

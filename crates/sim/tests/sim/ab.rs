@@ -127,6 +127,17 @@ fn ab_is_one_client_with_no_cookie_jar() {
     assert_eq!(spread(SessionMode::SourceAddress, rr, "-n 4000 -c 40"), 4.0);
     assert_eq!(spread(SessionMode::None, Algorithm::ConsistentHash, "-n 4000 -c 40"), 4.0);
     assert!(spread(SessionMode::OnServer, rr, "-n 4000 -c 40") < 1.05);
+    // With no session id, Flask-Session neither reads nor saves: the store is never asked, so
+    // the run takes exactly as long as with no sessions at all.
+    let timings = |mode: SessionMode| {
+        let mut s = Scenario::default();
+        (s.sessions.mode, s.sessions.store.op_ms) = (mode, 5.0);
+        let mut sim = Sim::benchmark(s.validate().unwrap(), options("-n 2000 -c 20"));
+        assert!(sim.run_benchmark_within(u64::MAX));
+        let r = sim.load_tester().unwrap().report();
+        (r.time_taken_s, r.percentiles)
+    };
+    assert_eq!(timings(SessionMode::Database), timings(SessionMode::None));
 }
 
 /// ab counts every byte it reads: under HAProxy's cookie insert each response to it carries
