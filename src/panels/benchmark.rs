@@ -62,8 +62,8 @@ impl Job {
         (1.0, self.reports.len() == self.runs.len())
     }
 
-    /// What the finished job shows. Compared runs' charts share their scales (time, and
-    /// requests per bar), so the longer tail and the taller peak look it.
+    /// What the finished job shows. Compared runs' charts share their scales (time, requests
+    /// per bar, requests per server), so the longer tail and the taller peak look it.
     fn outcomes(self) -> Vec<Outcome> {
         let longest_us = self.reports.iter().flatten().filter_map(|r| r.totals_us.last().copied()).max();
         let scale_ms = f64::from(longest_us.unwrap_or(0)).max(1_000.0) / 1_000.0;
@@ -76,10 +76,11 @@ impl Job {
                 report: report.map(|r| Shown::of(&r, scale_ms, sim.served_per_server())),
             })
             .collect();
-        let tallest = outcomes.iter().filter_map(|o| o.report.as_ref().ok()).map(|s| s.tallest_bin).max();
-        let tallest = tallest.unwrap_or(1);
+        let shown = || outcomes.iter().filter_map(|o| o.report.as_ref().ok());
+        let tallest_bin = shown().map(|s| s.tallest_bin).max().unwrap_or(1);
+        let busiest_server = shown().map(|s| s.busiest_server).max().unwrap_or(1);
         for shown in outcomes.iter_mut().filter_map(|o| o.report.as_mut().ok()) {
-            shown.tallest_bin = tallest;
+            (shown.tallest_bin, shown.busiest_server) = (tallest_bin, busiest_server);
         }
         outcomes
     }
@@ -104,6 +105,8 @@ pub struct Shown {
     pub percentiles: Vec<f64>,
     /// requests each server served, by id (ab does not say; the balancer's choices show here)
     pub served_per_server: Vec<u64>,
+    /// the count the per-server chart's full height stands for
+    pub busiest_server: u64,
 }
 
 impl Shown {
@@ -115,7 +118,8 @@ impl Shown {
         let percentiles = (0..=100).map(|p| if t.is_empty() { 0.0 } else { ms(t[(t.len() - 1) * p / 100]) }).collect();
         let histogram = bins(t, 30, scale_ms * 1_000.0);
         let tallest_bin = histogram.iter().copied().max().unwrap_or(1).max(1);
-        Shown { text: report.text(), scale_ms, histogram, tallest_bin, percentiles, served_per_server }
+        let busiest_server = served_per_server.iter().copied().max().unwrap_or(1).max(1);
+        Shown { text: report.text(), scale_ms, histogram, tallest_bin, percentiles, served_per_server, busiest_server }
     }
 }
 
@@ -287,7 +291,7 @@ fn report_view(outcome: &Outcome) -> Html {
                     <pre class="ab-text">{ &shown.text }</pre>
                     { histogram(shown) }
                     { percentile_curve(&shown.percentiles, shown.scale_ms) }
-                    { per_server(&shown.served_per_server) }
+                    { per_server(&shown.served_per_server, shown.busiest_server) }
                 </> },
             } }
         </figure>
@@ -314,12 +318,16 @@ fn histogram(shown: &Shown) -> Html {
     bar_chart("Response times", &unit, "Latency histogram", &shown.histogram, shown.tallest_bin, |_, _| None)
 }
 
-/// One bar per server: how the balancer spread ab's requests.
-fn per_server(served: &[u64]) -> Html {
-    let most = served.iter().copied().max().unwrap_or(0).max(1);
+/// One bar per server: how the balancer spread ab's requests (`full` at full height).
+fn per_server(served: &[u64], full: u64) -> Html {
+    let most = served.iter().copied().max().unwrap_or(0);
     let mean = served.iter().sum::<u64>() as f64 / served.len().max(1) as f64;
-    let unit = format!(" (servers 1 to {}; the busiest {:.2}× the mean)", served.len(), most as f64 / mean.max(1.0));
-    bar_chart("Requests per server", &unit, "Requests per server", served, most, |i, n| {
+    let unit = if most == 0 {
+        format!(" (servers 1 to {}; none answered)", served.len())
+    } else {
+        format!(" (servers 1 to {}; the busiest {:.2}× the mean)", served.len(), most as f64 / mean)
+    };
+    bar_chart("Requests per server", &unit, "Requests per server", served, full, |i, n| {
         Some(format!("Server {}: {n} requests", i + 1))
     })
 }
