@@ -181,7 +181,8 @@ pub const LESSONS: &[LessonText] = &[
         try_this: &[
             "Open “Benchmark this scenario with ab” under the charts and run -n 10000 -c 50, then add -k.",
             "Raise -c until Non-2xx responses appear: the servers' queues are full. Why does ab count them as Length failures?",
-            "With ip_hash, every ab connection comes from one address: run ab and look at which server works.",
+            "With ip_hash, every ab connection comes from one address: run ab and look at “Requests per server” \
+             under its report.",
             "Load “Uneven requests” (log-normal sizes under round robin) and compare with least connections: \
              the same ab load, two reports side by side.",
         ],
