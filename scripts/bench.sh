@@ -5,7 +5,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
 echo "== engine events per second (criterion, native)"
-cargo bench -p scalelab-sim --bench engine --locked -- --noplot 2>&1 | grep -E '^events/|thrpt|time:'
+# Each case's time and throughput; criterion's "change since the last run" lines (the ones with
+# %) are left out: the run they compare against is whatever ran last on this machine.
+cargo bench -p scalelab-sim --bench engine --locked -- --noplot 2>&1 | grep -E '^events/|thrpt|time:' | grep -v '%'
 echo
 echo "== every algorithm at 90% load, natively and as wasm (wasm32-wasip1 under node)"
 rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
