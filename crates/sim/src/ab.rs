@@ -145,13 +145,13 @@ pub fn split_flags(line: &str) -> Result<Vec<String>, AbUsageError> {
     Ok(words)
 }
 
-/// Reads ab's flags (`-n -c -t -k -H -C -s`); returns the options and the other arguments (what
-/// to benchmark). Refusals use ab's messages.
 /// Whether the arguments ask for `USAGE` (ab's `-h`, or `--help`) instead of a run.
 pub fn asks_for_usage(args: &[String]) -> bool {
     args.iter().any(|a| a == "-h" || a == "--help")
 }
 
+/// Reads ab's flags (`-n -c -t -k -H -C -s`); returns the options and the other arguments (what
+/// to benchmark). Refusals use ab's messages.
 pub fn parse(args: &[String]) -> Result<(AbOptions, Vec<String>), AbUsageError> {
     let mut o = AbOptions::default();
     let mut rest = Vec::new();
