@@ -330,10 +330,13 @@ pub struct AbTally {
 }
 
 impl AbTally {
-    /// A response arrived; `connection_start`, `written` and `now` are its moments.
+    /// A response arrived; `connection_start`, `written` and `now` are its moments, and
+    /// `added_head_bytes` the headers the balancer or the app's session layer added to its kind's
+    /// usual head (ab counts every byte it reads in Total transferred).
     pub fn record(
         &mut self,
         response: Response,
+        added_head_bytes: u64,
         keepalive: bool,
         connection_start: SimTime,
         written: SimTime,
@@ -357,7 +360,7 @@ impl AbTally {
         }
         let head = self.head_bytes[response as usize][usize::from(keepalive)]
             .get_or_insert_with(|| response.head(keepalive).len() as u64);
-        self.total_read += *head + body;
+        self.total_read += *head + added_head_bytes + body;
         self.html_read += body;
         self.last = now;
     }
@@ -708,9 +711,8 @@ impl LoadTester {
         Some(handshake)
     }
 
-    /// The answer to connection `client`'s request, written at `written`, arrived at `now`.
-    /// `added_head_bytes`: headers the balancer or the app's session layer added to the
-    /// response's usual head (ab counts every byte it reads in Total transferred).
+    /// The answer to connection `client`'s request, written at `written`, arrived at `now`
+    /// (`added_head_bytes` as in `AbTally::record`).
     pub fn answered(&mut self, client: u32, response: Response, added_head_bytes: u64, written: SimTime, now: SimTime) {
         self.outstanding -= 1;
         // After a timeout or past the time limit, ab has stopped counting.
@@ -718,8 +720,7 @@ impl LoadTester {
             return;
         }
         let c = client as usize;
-        self.tally.record(response, self.options.keepalive, self.connection_started[c], written, now);
-        self.tally.total_read += added_head_bytes;
+        self.tally.record(response, added_head_bytes, self.options.keepalive, self.connection_started[c], written, now);
         if !response.is_2xx() {
             self.connection_open[c] = false; // error pages close the connection
         }
@@ -867,7 +868,7 @@ mod tests {
         let ms = SimTime::from_millis;
         // (connection start, written, answered) [ms]: totals 100, 200, 150, 300; connect 40 each.
         for (start, end) in [(0, 100), (0, 200), (100, 250), (200, 500)] {
-            t.record(Response::Ok, false, ms(start), ms(start + 40), ms(end));
+            t.record(Response::Ok, 0, false, ms(start), ms(start + 40), ms(end));
         }
         let r = AbReport::from_tally(&t, &o, SimTime::ZERO);
         assert_eq!(r.time_taken_s, 0.5);

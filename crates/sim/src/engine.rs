@@ -901,7 +901,7 @@ impl Sim {
                     self.load_tester_answered(req);
                 } else if let Some(tally) = self.observer.as_mut() {
                     if req.outcome == Outcome::Answered && !req.abandoned {
-                        tally.record(Response::Ok, false, req.sent_at, req.sent_at, self.now);
+                        tally.record(Response::Ok, 0, false, req.sent_at, req.sent_at, self.now);
                     }
                 }
             }
