@@ -176,18 +176,13 @@ impl Player {
         Some(self.scenario())
     }
 
-    /// Horizontal scaling from the knob, while the run goes on: adds servers, or removes the
-    /// newest ones, until the pool has `target`. Returns the scenario with the changes recorded.
+    /// Horizontal scaling from the knob, while the run goes on: one change in the timeline, however
+    /// many servers it adds or removes. Returns the scenario with it recorded.
     pub fn resize_pool(&mut self, target: u32) -> Result<Scenario, CommandError> {
-        let pool = self.sim.pool();
-        let mut scenario = self.scenario();
-        for _ in pool.len() as u32..target {
-            scenario = self.schedule(Command::AddServer)?;
+        if target == self.pool_size() {
+            return Ok(self.scenario());
         }
-        for &server in pool.iter().rev().take(pool.len().saturating_sub(target as usize)) {
-            scenario = self.schedule(Command::RemoveServer { server })?;
-        }
-        Ok(scenario)
+        self.schedule(Command::SetPoolSize { servers: target })
     }
 
     /// The scenario as it runs now, with the changes made while running in its timelines (the
@@ -303,15 +298,17 @@ mod tests {
     fn the_pool_grows_and_shrinks_without_a_restart() {
         let mut p = Player::new(Scenario::default().validate().unwrap(), SimTime::from_secs(1), 0, None);
         let scenario = p.resize_pool(6).unwrap();
-        assert_eq!(scenario.timeline.len(), 2);
+        assert_eq!(scenario.timeline.len(), 1, "one change, however many servers");
         p.advance(0.0, 1.0);
         p.advance(10.0, 1.0);
         assert_eq!(p.pool_size(), 6);
         let scenario = p.resize_pool(3).unwrap();
-        assert_eq!(scenario.timeline.last().unwrap().command, Command::RemoveServer { server: 3 });
+        assert_eq!(scenario.timeline.last().unwrap().command, Command::SetPoolSize { servers: 3 });
         p.advance(20.0, 1.0);
         assert_eq!(p.pool_size(), 3);
         assert_eq!(p.now(), SimTime::from_millis(1_020), "the run went on");
+        assert_eq!(p.resize_pool(3).unwrap().timeline.len(), 2, "no change, nothing recorded");
+        assert!(p.resize_pool(1_001).is_err());
     }
 
     #[test]

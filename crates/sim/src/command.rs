@@ -14,6 +14,11 @@ pub enum Command {
     RemoveServer {
         server: u32,
     },
+    /// horizontal scaling as one change: servers join (as `AddServer`) or leave (as the
+    /// autoscaler picks them) until the pool has this many
+    SetPoolSize {
+        servers: u32,
+    },
     SetArrivalRate {
         per_second: f64,
     },
@@ -104,6 +109,9 @@ impl Command {
             }
         };
         match *self {
+            Command::SetPoolSize { servers } => {
+                within("a pool size", f64::from(servers), 1.0, f64::from(limits::MAX_SERVERS), false)
+            }
             Command::SetArrivalRate { per_second } => {
                 within("an arrival rate", per_second, 0.0, limits::MAX_ARRIVAL_RATE, true)
             }
@@ -136,6 +144,9 @@ impl Command {
         match self {
             Command::AddServer => "add a server".into(),
             Command::RemoveServer { server } => format!("remove server {}", server + 1),
+            Command::SetPoolSize { servers } => {
+                format!("scale the pool to {} servers", fmt_number(f64::from(*servers)))
+            }
             Command::SetArrivalRate { per_second } => format!("arrival rate {} requests/s", fmt_number(*per_second)),
             Command::SetAlgorithm { algorithm } => format!("algorithm: {}", algorithm.label()),
             Command::Resize { server, concurrency, speed, weight } => {
@@ -172,5 +183,8 @@ mod tests {
         let e = Command::Resize { server: 0, concurrency: 0, speed: 1.0, weight: 1 }.check_arguments().unwrap_err();
         assert_eq!(e, "a slot count of 0 is out of range: it must be at least 1 and at most 1,024");
         assert!(Command::Crash { server: 999 }.check_arguments().is_ok());
+        let e = Command::SetPoolSize { servers: 1_001 }.check_arguments().unwrap_err();
+        assert_eq!(e, "a pool size of 1,001 is out of range: it must be at least 1 and at most 1,000");
+        assert!(Command::SetPoolSize { servers: 0 }.check_arguments().is_err());
     }
 }

@@ -1087,7 +1087,7 @@ impl Sim {
                     )));
                 }
             }
-            Command::SetArrivalRate { .. } | Command::SetAlgorithm { .. } => {}
+            Command::SetPoolSize { .. } | Command::SetArrivalRate { .. } | Command::SetAlgorithm { .. } => {}
         }
         Ok(())
     }
@@ -1112,6 +1112,7 @@ impl Sim {
                     self.queue.push(deadline, Event::DrainDeadline { server });
                 }
             }
+            Command::SetPoolSize { servers } => self.scale_to(servers),
             Command::SetArrivalRate { per_second } => {
                 self.clients.set_arrival_rate(per_second);
                 self.schedule_next_arrival();
@@ -1263,8 +1264,8 @@ impl Sim {
         (0..self.machines.len() as u32).filter(|&id| self.machines[id as usize].server.is_accepting()).collect()
     }
 
-    /// The autoscaler's decision: boot servers, or drain some, the ones not taking traffic
-    /// first and then the newest (as a Kubernetes ReplicaSet picks pods to delete).
+    /// The autoscaler's decision (and the Servers knob's): boot servers, or drain some, the ones
+    /// not taking traffic first and then the newest (as a Kubernetes ReplicaSet picks pods to delete).
     fn scale_to(&mut self, target: u32) {
         let mut configured = self.configured_servers();
         let now_count = configured.len() as u32;

@@ -211,8 +211,11 @@ fn changes_made_while_running_replay_exactly_from_the_link() {
     live.run_until(SimTime::from_millis(9_001));
     live.schedule(Command::Recover { server: 0 }).unwrap();
     live.schedule(Command::Resize { server: 2, concurrency: 4, speed: 2.0, weight: 3 }).unwrap();
+    live.run_until(SimTime::from_millis(12_500));
+    live.schedule(Command::SetPoolSize { servers: 9 }).unwrap();
     live.run_until(SimTime::from_secs(15));
-    assert_eq!(live.scenario().timeline.len(), 5);
+    assert_eq!(live.pool().len(), 9);
+    assert_eq!(live.scenario().timeline.len(), 6);
     let text = sim::link::encode(live.scenario(), live.now());
     let shared = sim::link::decode(&text).unwrap();
     let mut replay = Sim::new(shared.scenario);
@@ -234,6 +237,25 @@ fn a_change_before_a_scenario_s_own_timeline_entry_keeps_the_timeline_in_order()
     let mut replay = Sim::new(shared.scenario);
     replay.run_until(shared.at);
     assert_eq!(live.summary(), replay.summary());
+}
+
+#[test]
+fn the_pool_size_command_adds_servers_or_drains_the_newest() {
+    let mut sim = Sim::new(valid(Scenario::default()));
+    sim.run_until(SimTime::from_secs(1));
+    sim.schedule(Command::SetPoolSize { servers: 7 }).unwrap();
+    sim.run_until(SimTime::from_secs(10));
+    assert_eq!(sim.pool(), vec![0, 1, 2, 3, 4, 5, 6]);
+    assert!(sim.active_servers().contains(&6), "the new servers passed their health checks");
+    // Server 2 crashed: it is out of rotation, so it goes before the newest (as the autoscaler,
+    // and a Kubernetes ReplicaSet, pick).
+    sim.schedule(Command::Crash { server: 2 }).unwrap();
+    sim.run_until(SimTime::from_secs(20));
+    sim.schedule(Command::SetPoolSize { servers: 4 }).unwrap();
+    sim.run_until(SimTime::from_secs(21));
+    assert_eq!(sim.pool(), vec![0, 1, 3, 4]);
+    assert_eq!(sim.scenario().timeline.len(), 3, "one entry per change, however many servers");
+    assert!(sim.refused_commands().is_empty());
 }
 
 #[test]

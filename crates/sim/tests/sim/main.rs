@@ -88,6 +88,7 @@ fn command_strategy() -> impl Strategy<Value = Command> {
     prop_oneof![
         Just(Command::AddServer),
         (0u32..25).prop_map(|server| Command::RemoveServer { server }),
+        (0u32..30).prop_map(|servers| Command::SetPoolSize { servers }),
         (1.0f64..3_000.0).prop_map(|per_second| Command::SetArrivalRate { per_second }),
         prop::sample::select(Algorithm::ALL.to_vec()).prop_map(|algorithm| Command::SetAlgorithm { algorithm }),
         (0u32..25, 1u32..6, 0.5f64..3.0, 1u32..5).prop_map(|(server, concurrency, speed, weight)| Command::Resize {
