@@ -229,7 +229,7 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
     html! {
         <details class="benchmark">
             <summary>{ "Benchmark this scenario with ab" }</summary>
-            <p class="note">{ "ab's closed loop in place of the scenario's own clients: c connections from one machine, each sending its next request when the last is answered. ab keeps no cookies, so its requests are anonymous page views (no session is read or saved) and cookie persistence sticks only if -C (or -H 'Cookie: …') names a server (SERVERID=s2); other headers change nothing. The report has ab 2.3's layout and formulas; its times are simulated, so the same scenario gives the same report (the CLI: scalelab ab -n … -c … PRESET; -h lists the flags)." }</p>
+            <p class="note">{ "ab's closed loop in place of the scenario's own clients: c connections from one machine, each sending its next request when the last is answered. ab keeps no cookies: cookie persistence sticks only if -C (or -H 'Cookie: …') names a server (SERVERID=s2), and its requests are anonymous page views unless the cookie carries a session id (session=…), which a session store then reads and saves on every request; other headers change nothing. The report has ab 2.3's layout and formulas; its times are simulated, so the same scenario gives the same report (the CLI: scalelab ab -n … -c … PRESET; -h lists the flags)." }</p>
             <form class="row" onsubmit={on_run} aria-label="ab flags">
                 <label>{ "ab " }<input type="text" value={(*flags).clone()} oninput={on_flags} aria-label="ab flags" data-field="ab.flags" /></label>
                 <label>{ "compare with " }

@@ -85,6 +85,10 @@ pub const LESSONS: &[LessonText] = &[
             "In the session store preset, click the store and crash it. What fails, and is anything lost?",
             "In the sticky preset, run ab (under the charts): it keeps no cookies, so nothing sticks. Run it \
              again with -C 'SERVERID=s2'.",
+            "In the session store preset, run ab: its requests carry no session, so the store is never asked. \
+             Click a request dot, copy the user's session=… cookie and run ab with -C 'session=…': every \
+             request now reads and saves a session. Set “Store time per read or write” to 3 ms and run both \
+             again: what caps Requests per second?",
             "Raise “Store time per read or write” to 3 ms: the servers look busy, but whose fault is it?",
             "In the cookie lab below, change one character of the cookie's payload. Why does Flask refuse it?",
         ],

@@ -568,19 +568,17 @@ impl Sim {
         let Some(req) = self.requests.get(r) else { return };
         req.service_started_at = self.now;
         req.server_life = self.machines[req.server as usize].server.life();
-        let client = req.client;
-        if self.session_in_store(client) {
+        let (user, client) = (req.user, req.client);
+        if self.session_in_store(user, client) {
             self.send_to_store(r, StoreOp::Read);
         } else {
             self.start_service(r);
         }
     }
 
-    /// Whether the request's session lives in the store: a user's does (Flask-Session reads it
-    /// first and, sessions being permanent and refreshed on every request, writes it back);
-    /// ab's anonymous requests carry no session id, so Flask-Session neither reads nor saves.
-    fn session_in_store(&self, client: u32) -> bool {
-        self.store.is_some() && client == OPEN_LOOP
+    /// Whether the request's session lives in the store (see `Sessions::session_in_store`).
+    fn session_in_store(&self, user: u32, client: u32) -> bool {
+        self.sessions.session_in_store(Self::sender(user, client))
     }
 
     fn start_service(&mut self, r: RequestRef) {
@@ -660,8 +658,8 @@ impl Sim {
     /// session there first; otherwise it answers now.
     fn complete_service(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
-        let client = req.client;
-        if self.session_in_store(client) {
+        let (user, client) = (req.user, req.client);
+        if self.session_in_store(user, client) {
             self.send_to_store(r, StoreOp::Write);
         } else {
             self.answer(r);

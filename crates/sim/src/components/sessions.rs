@@ -150,6 +150,8 @@ struct LoadTesterPersistence {
     stuck_to: Option<(u32, SimTime)>,
     /// bytes of the cookie it sends
     cookie_bytes: u64,
+    /// length of the Flask-Session id its `-C` cookie carries (`session=<id>`), if any
+    session_id_len: Option<u64>,
 }
 
 pub struct Sessions {
@@ -176,13 +178,29 @@ impl Sessions {
 
     /// The cookie ab sends with every request (`-C`), as a `Cookie` header's value.
     pub fn set_load_tester_cookie(&mut self, cookie: Option<&str>) {
-        let serverid = cookie
-            .into_iter()
-            .flat_map(|c| c.split(';'))
-            .filter_map(|pair| pair.trim().strip_prefix(SERVERID)?.strip_prefix("=s")?.parse::<u32>().ok())
-            .find_map(|n| n.checked_sub(1));
+        let value_of = |name: &str| {
+            cookie.into_iter().flat_map(|c| c.split(';')).find_map(|pair| {
+                let (n, v) = pair.trim().split_once('=')?;
+                (n == name && !v.is_empty()).then(|| v.to_string())
+            })
+        };
+        let serverid = value_of(SERVERID).and_then(|v| v.strip_prefix('s')?.parse::<u32>().ok()?.checked_sub(1));
+        let session_id_len = value_of(session_cookie::COOKIE_NAME).map(|id| id.len() as u64);
         let cookie_bytes = cookie.map_or(0, |c| c.len() as u64);
-        self.load_tester = LoadTesterPersistence { serverid, stuck_to: None, cookie_bytes };
+        self.load_tester = LoadTesterPersistence { serverid, stuck_to: None, cookie_bytes, session_id_len };
+    }
+
+    /// Whether the sender's request has a session in the store, which Flask-Session reads first
+    /// and, the session being permanent and refreshed on every request, saves back: a user's
+    /// does; ab's only when its `-C` cookie carries a session id. That session is taken to be
+    /// one you logged in to before the run, which is how a logged-in page is benchmarked; with
+    /// no session id Flask-Session neither reads nor saves.
+    pub fn session_in_store(&self, sender: Sender) -> bool {
+        self.mode == SessionMode::Database
+            && match sender {
+                Sender::User(_) => true,
+                Sender::LoadTester => self.load_tester.session_id_len.is_some(),
+            }
     }
 
     pub fn mode(&self) -> SessionMode {
@@ -228,15 +246,24 @@ impl Sessions {
     /// Header bytes added to a response from `server` to ab: HAProxy's inserted
     /// `set-cookie: SERVERID=s<n>; path=/` with `cache-control: private` (its `nocache`),
     /// whenever ab's request did not carry that server's cookie (ab never keeps the one it is
-    /// given), and Flask's `Vary: Cookie`, since the app reads the session on every request.
+    /// given); Flask's `Vary: Cookie`, since the app reads the session on every request; and
+    /// Flask-Session's refreshed `Set-Cookie: session=<id>; Expires=…; HttpOnly; Path=/` when
+    /// ab's session is in the store (Werkzeug's attribute order; an HTTP date is 29 characters).
     pub fn load_tester_response_header_bytes(&self, server: u32) -> u64 {
-        let vary = if self.mode == SessionMode::None { 0 } else { "Vary: Cookie\r\n".len() };
+        let vary = if self.mode == SessionMode::None { 0 } else { "Vary: Cookie\r\n".len() as u64 };
         let inserted = if self.mode == SessionMode::StickyCookie && self.load_tester.serverid != Some(server) {
             "set-cookie: ; path=/\r\ncache-control: private\r\n".len() as u64 + serverid_cookie_len(server)
         } else {
             0
         };
-        vary as u64 + inserted
+        let refreshed = match self.load_tester.session_id_len {
+            Some(id_len) if self.session_in_store(Sender::LoadTester) => {
+                "Set-Cookie: session=; Expires=Thu, 31 Dec 2026 00:00:00 GMT; HttpOnly; Path=/\r\n".len() as u64
+                    + id_len
+            }
+            _ => 0,
+        };
+        vary + inserted + refreshed
     }
 
     /// A student puts `cookie` in the user's browser in place of the session cookie. The engine
@@ -246,7 +273,7 @@ impl Sessions {
     }
 
     /// A server answered the sender's request; `server_life` is that server's present life. ab
-    /// is on no journey: its requests are anonymous page views.
+    /// is on no journey: its requests are page views (with a session id, see `session_in_store`).
     pub fn served(&mut self, sender: Sender, server: u32, server_life: u32, now: SimTime) -> SessionOutcome {
         let Sender::User(user) = sender else { return SessionOutcome::NotModelled };
         let mode = self.mode;

@@ -140,6 +140,29 @@ fn ab_is_one_client_with_no_cookie_jar() {
     assert_eq!(timings(SessionMode::Database), timings(SessionMode::None));
 }
 
+/// A Flask-Session id in ab's `-C` cookie is a logged-in page view: every request reads the
+/// session from the store and saves it back. The store's one thread at 5 ms an operation does
+/// 200 operations a second, so ab gets at most 100 requests a second, whatever the servers can do.
+#[test]
+fn ab_with_a_session_id_reads_and_saves_the_session_in_the_store() {
+    let run = |flags: &str| {
+        let mut s = Scenario::default();
+        (s.sessions.mode, s.sessions.store.op_ms, s.sessions.store.concurrency) = (SessionMode::Database, 5.0, 1);
+        let mut sim = Sim::benchmark(s.validate().unwrap(), options(flags));
+        assert!(sim.run_benchmark_within(u64::MAX));
+        let r = sim.load_tester().unwrap().report();
+        (sim.summary().requests.store_ops, r.complete, r.requests_per_second())
+    };
+    let (anonymous_ops, _, anonymous_rps) = run("-n 2000 -c 20");
+    assert_eq!(anonymous_ops, 0);
+    assert!(anonymous_rps > 130.0, "{anonymous_rps}");
+    let sid = "k3Jd0xQ_TvUu1r8pZs2bW9aYc4Ee5Ff6Gg7Hh8Ii9Jj";
+    let (ops, complete, rps) = run(&format!("-n 2000 -c 20 -C 'session={sid}'"));
+    assert_eq!(ops, 2 * complete, "a read and a write per request");
+    assert!(rps > 95.0 && rps <= 100.0, "{rps} requests/s");
+    assert_eq!(run("-n 100 -c 2 -C 'lang=en; session='").0, 0, "an empty session id is no session");
+}
+
 /// ab counts every byte it reads: under HAProxy's cookie insert each response to it carries
 /// `set-cookie: SERVERID=s<n>; path=/` and `cache-control: private` (57 bytes for servers 1 to 9)
 /// unless its -C cookie names that server, and the app adds `Vary: Cookie` (14) once it keeps
@@ -160,6 +183,11 @@ fn total_transferred_counts_the_headers_persistence_adds() {
     assert_eq!(per_response(SessionMode::Database, "-n 1000 -c 10"), plain + 14);
     assert_eq!(per_response(SessionMode::StickyCookie, "-n 1000 -c 10"), plain + 14 + 57);
     assert_eq!(per_response(SessionMode::StickyCookie, "-n 1000 -c 10 -C SERVERID=s3"), plain + 14);
+    // Flask-Session refreshes a permanent session's cookie on every response:
+    // `Set-Cookie: session=<43 characters>; Expires=<29>; HttpOnly; Path=/` and CRLF: 122 bytes.
+    let sid = "k3Jd0xQ_TvUu1r8pZs2bW9aYc4Ee5Ff6Gg7Hh8Ii9Jj";
+    assert_eq!(per_response(SessionMode::Database, &format!("-n 1000 -c 10 -C session={sid}")), plain + 14 + 122);
+    assert_eq!(per_response(SessionMode::OnServer, &format!("-n 1000 -c 10 -C session={sid}")), plain + 14);
 }
 
 #[test]
