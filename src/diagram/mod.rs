@@ -212,18 +212,16 @@ fn server_view(
         selected.then_some("selected"),
     );
     let fault = fault_label(g.fault);
+    // Only what changes slowly: a title whose text changed every frame would cost a DOM write
+    // per server per frame (1,000 of them at scale), and a tooltip does not follow it anyway.
+    // The live slot and queue counts are drawn, and in the inspector a click opens.
     let title = format!(
-        "Server {}: {}{} by heartbeats{}{}; {}/{} slots busy, {}/{} queued, {} outstanding, {:.0}% busy over the last second, weight {}, ${:.3}/h. Click for actions.",
+        "Server {}: {}{} by heartbeats{}{}; {:.0}% busy over the last second, weight {}, ${:.3}/h. Click for its live numbers and actions.",
         id + 1,
         if g.booting { "booting, " } else { "" },
         health_label(g.health),
         if fault.is_empty() { String::new() } else { format!(", really {fault}") },
         if g.accepting { "" } else { ", draining" },
-        g.busy_slots,
-        g.slots,
-        g.queue_len,
-        g.queue_limit,
-        g.outstanding,
         g.utilisation * 100.0,
         g.weight,
         g.price_per_hour,
