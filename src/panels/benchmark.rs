@@ -289,9 +289,11 @@ fn report_view(outcome: &Outcome) -> Html {
                 Err(why) => html! { <pre class="ab-text error">{ why }</pre> },
                 Ok(shown) => html! { <>
                     <pre class="ab-text">{ &shown.text }</pre>
-                    { histogram(shown) }
-                    { percentile_curve(&shown.percentiles, shown.scale_ms) }
-                    { per_server(&shown.served_per_server, shown.busiest_server) }
+                    <div class="ab-charts">
+                        { histogram(shown) }
+                        { percentile_curve(&shown.percentiles, shown.scale_ms) }
+                        { per_server(&shown.served_per_server, shown.busiest_server) }
+                    </div>
                 </> },
             } }
         </figure>
