@@ -42,10 +42,7 @@ pub struct DiagramProps {
 pub fn diagram(props: &DiagramProps) -> Html {
     let snap = &props.snapshot;
     let lay = layout::layout(snap, props.orientation);
-    let links = snap.links.iter().map(|&link| {
-        let ((x1, y1), (x2, y2)) = layout::link_ends(&lay, link);
-        html! { <line class="link" x1={fmt(x1)} y1={fmt(y1)} x2={fmt(x2)} y2={fmt(y2)} /> }
-    });
+    let link_ends: Vec<_> = snap.links.iter().map(|&link| layout::link_ends(&lay, link)).collect();
     let nodes = snap.nodes.iter().zip(&lay.boxes).map(|(node, b)| node_view(node, b, &lay, props));
     let heartbeats = snap.heartbeats.iter().map(|h| {
         let (x, y) = layout::point_on_link(&lay, snap.links[h.link], h.position);
@@ -93,7 +90,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
              viewBox={format!("0 0 {} {}", lay.width, lay.height)}
              preserveAspectRatio="xMidYMid meet" role="img"
              aria-label="Clients send requests through a load balancer to the servers">
-            <g class="links">{ for links }</g>
+            <Links ends={link_ends} />
             <g class="nodes">{ for nodes }</g>
             <g class="heartbeats">{ for heartbeats }</g>
             <g class="dots">{ for dots }</g>
@@ -161,8 +158,7 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
             </g>
         },
         NodeKind::Server { id } => {
-            let onclick = props.on_select.reform(move |_: MouseEvent| Selection::Server(id));
-            server_view(id, g, b, lay.server_detail, props.selected == Some(Selection::Server(id)), onclick)
+            server_view(id, g, b, lay.server_detail, props.selected == Some(Selection::Server(id)), &props.on_select)
         }
         NodeKind::SessionStore => {
             let onclick = props.on_select.reform(|_: MouseEvent| Selection::SessionStore);
@@ -199,41 +195,14 @@ fn server_view(
     b: &NodeBox,
     detail: Detail,
     selected: bool,
-    onclick: Callback<MouseEvent>,
+    on_select: &Callback<Selection>,
 ) -> Html {
-    let class = classes!(
-        "node",
-        "server",
-        heat_class(g.utilisation),
-        health_label(g.health),
-        (!g.accepting).then_some("draining"),
-        g.booting.then_some("booting"),
-        (g.fault != Fault::None).then_some("faulty"),
-        selected.then_some("selected"),
-    );
-    let fault = fault_label(g.fault);
-    // Only what changes slowly: a title whose text changed every frame would cost a DOM write
-    // per server per frame (1,000 of them at scale), and a tooltip does not follow it anyway.
-    // The live slot and queue counts are drawn, and in the inspector a click opens.
-    let title = format!(
-        "Server {}: {}{} by heartbeats{}{}; {:.0}% busy over the last second, weight {}, ${:.3}/h. Click for its live numbers and actions.",
-        id + 1,
-        if g.booting { "booting, " } else { "" },
-        health_label(g.health),
-        if fault.is_empty() { String::new() } else { format!(", really {fault}") },
-        if g.accepting { "" } else { ", draining" },
-        g.utilisation * 100.0,
-        g.weight,
-        g.price_per_hour,
-    );
+    let look = ServerLook::of(g);
     if detail == Detail::Compact {
-        return html! {
-            <g class={class} {onclick} data-server={id.to_string()}>
-                <title>{ title }</title>
-                <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="2" />
-            </g>
-        };
+        return html! { <CompactServer {id} {look} b={*b} {selected} on_select={on_select.clone()} /> };
     }
+    let onclick = on_select.reform(move |_: MouseEvent| Selection::Server(id));
+    let fault = fault_label(g.fault);
     let inner_w = b.w - 16.0;
     let slot_w = inner_w / f64::from(g.slots.clamp(1, 64));
     let slots = (0..g.slots.min(64)).map(|i| {
@@ -255,8 +224,8 @@ fn server_view(
         health_label(g.health).to_string()
     };
     html! {
-        <g class={class} {onclick} data-server={id.to_string()}>
-            <title>{ title }</title>
+        <g class={look.class(selected)} {onclick} data-server={id.to_string()}>
+            <title>{ look.title(id) }</title>
             <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="8" />
             <text class="label" x={fmt(b.x + 8.0)} y={fmt(b.y + 17.0)}>{ format!("Server {}", id + 1) }</text>
             <text class="util" x={fmt(b.x + b.w - 8.0)} y={fmt(b.y + 17.0)}>{ status }</text>
@@ -269,6 +238,102 @@ fn server_view(
                     { format!("{} served{}", g.served, if fault.is_empty() { String::new() } else { format!(" · {fault}") }) }
                 </text>
             }
+        </g>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LinksProps {
+    ends: Vec<((f64, f64), (f64, f64))>,
+}
+
+/// The links, drawn again only when the layout moves them (a thousand lines otherwise cost
+/// their attribute strings every frame).
+#[function_component(Links)]
+fn links(props: &LinksProps) -> Html {
+    let lines = props.ends.iter().map(|&((x1, y1), (x2, y2))| {
+        html! { <line class="link" x1={fmt(x1)} y1={fmt(y1)} x2={fmt(x2)} y2={fmt(y2)} /> }
+    });
+    html! { <g class="links">{ for lines }</g> }
+}
+
+/// The part of a server's gauges that changes slowly (health, faults, last second's
+/// utilisation, size and price): all a compact square shows, and its tooltip.
+#[derive(Clone, PartialEq)]
+struct ServerLook {
+    utilisation: f64,
+    health: HealthState,
+    fault: Fault,
+    accepting: bool,
+    booting: bool,
+    weight: u32,
+    price_per_hour: f64,
+}
+
+impl ServerLook {
+    fn of(g: &Gauges) -> Self {
+        ServerLook {
+            utilisation: g.utilisation,
+            health: g.health,
+            fault: g.fault,
+            accepting: g.accepting,
+            booting: g.booting,
+            weight: g.weight,
+            price_per_hour: g.price_per_hour,
+        }
+    }
+
+    fn class(&self, selected: bool) -> Classes {
+        classes!(
+            "node",
+            "server",
+            heat_class(self.utilisation),
+            health_label(self.health),
+            (!self.accepting).then_some("draining"),
+            self.booting.then_some("booting"),
+            (self.fault != Fault::None).then_some("faulty"),
+            selected.then_some("selected"),
+        )
+    }
+
+    /// The tooltip. The live slot and queue counts are drawn, and in the inspector a click opens;
+    /// a tooltip does not follow them, and text that changed every frame would cost a DOM write
+    /// per server per frame.
+    fn title(&self, id: u32) -> String {
+        let fault = fault_label(self.fault);
+        format!(
+            "Server {}: {}{} by heartbeats{}{}; {:.0}% busy over the last second, weight {}, ${:.3}/h. Click for its live numbers and actions.",
+            id + 1,
+            if self.booting { "booting, " } else { "" },
+            health_label(self.health),
+            if fault.is_empty() { String::new() } else { format!(", really {fault}") },
+            if self.accepting { "" } else { ", draining" },
+            self.utilisation * 100.0,
+            self.weight,
+            self.price_per_hour,
+        )
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CompactServerProps {
+    id: u32,
+    look: ServerLook,
+    b: NodeBox,
+    selected: bool,
+    on_select: Callback<Selection>,
+}
+
+/// One of many servers, as a square coloured by its state. A component of its own so that a
+/// frame redraws only the squares whose state changed, not all of a thousand.
+#[function_component(CompactServer)]
+fn compact_server(props: &CompactServerProps) -> Html {
+    let (id, b) = (props.id, props.b);
+    let onclick = props.on_select.reform(move |_: MouseEvent| Selection::Server(id));
+    html! {
+        <g class={props.look.class(props.selected)} {onclick} data-server={id.to_string()}>
+            <title>{ props.look.title(id) }</title>
+            <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="2" />
         </g>
     }
 }
