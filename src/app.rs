@@ -461,7 +461,7 @@ pub fn app() -> Html {
                     { diagram }
                     <Stats counters={snapshot.counters} offered_load={snapshot.offered_load}
                         cost_dollars={snapshot.cost_dollars} server_hours={snapshot.server_hours} servers={servers_shown}
-                        busiest_over_mean={snapshot.busiest_over_mean} />
+                        busiest_over_mean={snapshot.busiest_over_mean} session_mode={snapshot.session_mode} />
                 </figure>
             },
         }
@@ -540,7 +540,8 @@ pub fn app() -> Html {
                     if view.twin.is_none() && view.caching.is_none() {
                         <Stats counters={view.snapshot.counters} offered_load={view.snapshot.offered_load}
                             cost_dollars={view.snapshot.cost_dollars} server_hours={view.snapshot.server_hours}
-                            servers={servers_shown} busiest_over_mean={view.snapshot.busiest_over_mean} />
+                            servers={servers_shown} busiest_over_mean={view.snapshot.busiest_over_mean}
+                            session_mode={view.snapshot.session_mode} />
                     }
                     { inspector }
                     if view.caching.is_none() {

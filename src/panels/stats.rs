@@ -1,5 +1,6 @@
 //! The run's totals in one line: what arrived, what was answered, what failed.
 
+use sim::scenario::SessionMode;
 use sim::Counters;
 use yew::prelude::*;
 
@@ -13,6 +14,9 @@ pub struct StatsProps {
     pub servers: usize,
     /// the busiest server's requests over the mean
     pub busiest_over_mean: f64,
+    /// which session totals to show: a run's figures stay in place from its start (a total that
+    /// appeared only once it was above zero would move the page under the reader's pointer)
+    pub session_mode: SessionMode,
 }
 
 #[function_component(Stats)]
@@ -25,7 +29,7 @@ pub fn stats(props: &StatsProps) -> Html {
             <span class="bad" title="Refused by a server whose queue was full">{ format!("{} refused (503)", c.rejected) }</span>
             <span class="bad" title="No server took traffic, or the connection was refused or reset">{ format!("{} failed", c.failed) }</span>
             <span class="bad" title="The client gave up waiting">{ format!("{} timed out", c.timed_out) }</span>
-            if c.sessions_lost > 0 || c.checkouts > 0 || c.cookie_bytes > 0 {
+            if props.session_mode != SessionMode::None {
                 <span class="bad" title="Requests that found no session where they landed: the user is back at the login page">
                     { format!("{} sessions lost", c.sessions_lost) }
                 </span>
@@ -40,7 +44,7 @@ pub fn stats(props: &StatsProps) -> Html {
             if c.cookies_rejected > 0 {
                 <span class="bad" title="Edited session cookies whose signature the servers refused">{ format!("{} cookies rejected", c.cookies_rejected) }</span>
             }
-            if c.store_ops > 0 || c.store_errors > 0 {
+            if props.session_mode == SessionMode::Database {
                 <span title="Reads and writes the session store finished, and the time each answered request spent on trips to it">
                     { format!("session store: {} operations, {:.2} ms/request", c.store_ops, c.store_ms_per_answered()) }
                 </span>

@@ -1453,6 +1453,7 @@ impl Sim {
             server_hours: self.server_hours(),
             busiest_over_mean: self.busiest_over_mean(),
             offered_load: self.offered_load(),
+            session_mode: self.sessions.mode(),
         }
     }
 }

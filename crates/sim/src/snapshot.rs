@@ -142,4 +142,7 @@ pub struct Snapshot {
     pub busiest_over_mean: f64,
     /// the load offered to the pool now (see `Sim::offered_load`); None when no server can serve
     pub offered_load: Option<f64>,
+    /// where the run keeps sessions: which totals mean anything for it
+    #[serde(default)]
+    pub session_mode: crate::scenario::SessionMode,
 }
