@@ -20,5 +20,5 @@ echo "== release bundle"
 trunk build --release --offline --locked >/dev/null 2>&1
 node scripts/bundle-size.mjs dist
 echo
-echo "== ab -n 1000000 -c 100 in the page (headless Chromium)"
-node scripts/page-bench.mjs dist | head -1
+echo "== the built page in headless Chromium: ab -n 1000000 -c 100, and the live diagram at scale"
+node scripts/page-bench.mjs dist | head -2
