@@ -63,7 +63,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             RequestStatus::Abandoned => "abandoned",
         };
         if !props.colour_by_user {
-            return html! { <circle key={r.serial.to_string()} class={classes!("dot", status)} cx={fmt(x)} cy={fmt(y)} r="5" /> };
+            return html! { <circle class={classes!("dot", status)} cx={fmt(x)} cy={fmt(y)} r="5" /> };
         }
         // Errors keep their colours; a request on its way or answered wears its user's.
         let style = matches!(r.status, RequestStatus::Outbound | RequestStatus::Answered)
@@ -78,7 +78,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let user = r.user;
         let onclick = props.on_select.reform(move |_: MouseEvent| Selection::User(user));
         html! {
-            <circle key={r.serial.to_string()} {class} {style} {onclick} data-user={user.to_string()}
+            <circle {class} {style} {onclick} data-user={user.to_string()}
                     cx={fmt(x)} cy={fmt(y)} r={if followed == Some(user) { "8" } else { "6" }}>
                 <title>{ format!("User {}'s request: click to see their session and cookies", user + 1) }</title>
             </circle>

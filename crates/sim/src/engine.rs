@@ -158,7 +158,6 @@ enum Outcome {
 
 #[derive(Clone, Copy, Debug)]
 struct Request {
-    serial: u64,
     incarnation: u32,
     user: u32,
     /// service demand at speed 1 [ms], drawn when the request is made
@@ -280,7 +279,6 @@ pub struct Sim {
     requests: RequestTable,
     /// requests the client gave up on that are still in the system
     abandoned_in_system: u64,
-    next_serial: u64,
     link_latency: SimTime,
     timeout: SimTime,
     check_interval: SimTime,
@@ -330,7 +328,6 @@ impl Sim {
             store_latency: SimTime::from_millis_f64(scenario.sessions.store.latency_ms),
             requests: RequestTable::default(),
             abandoned_in_system: 0,
-            next_serial: 0,
             link_latency: SimTime::from_millis_f64(scenario.network.link_latency_ms),
             timeout: SimTime::from_millis_f64(scenario.clients.timeout_ms),
             check_interval: SimTime::from_millis_f64(scenario.health_check.interval_ms),
@@ -489,7 +486,6 @@ impl Sim {
         self.metrics.on_arrival();
         let size_ms = self.scenario.servers.service.sample_ms(&mut self.traffic_rng);
         let r = self.requests.insert(Request {
-            serial: self.next_serial,
             incarnation: 0,
             user,
             size_ms,
@@ -513,7 +509,6 @@ impl Sim {
             store_trip_started: self.now,
             client,
         });
-        self.next_serial += 1;
         self.metrics.counters.cookie_bytes += self.sessions.cookie_bytes(Self::sender(user, client));
         self.travel(r, Stage::ToBalancer, Event::AtBalancer(r));
     }
@@ -1434,7 +1429,6 @@ impl Sim {
             let span = (r.stage_end - r.stage_start).0.max(1) as f64;
             let along = ((self.now - r.stage_start).0 as f64 / span).clamp(0.0, 1.0);
             requests.push(RequestView {
-                serial: r.serial,
                 user: r.user,
                 link,
                 position: if forward { along } else { 1.0 - along },

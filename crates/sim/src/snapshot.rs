@@ -113,8 +113,6 @@ pub enum RequestStatus {
 /// A request travelling along a link.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RequestView {
-    /// the request's serial number, stable for its whole life (for colouring and picking)
-    pub serial: u64,
     /// the user who sent it
     pub user: u32,
     /// index into `Snapshot::links`
