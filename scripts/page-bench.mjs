@@ -12,55 +12,59 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 const server = createServer(async (req, res) => { const p = new URL(req.url,'http://x').pathname; const f = join(dist, p.endsWith('/')?p+'index.html':p);
  try { res.writeHead(200,{'content-type':TYPES[extname(f)]||'x'}).end(await readFile(f)); } catch { res.writeHead(404).end(); } });
 await new Promise(ok => server.listen(0,'127.0.0.1',ok));
-const ctx = await launch(); const page = await ctx.newPage();
-await page.setViewportSize({width:1400,height:950});
-// Each animation-frame callback's work, timed from the frame's start until a task posted after
-// it runs (so the rendering it triggers counts too): the longest is the longest frame's work.
-await page.addInitScript(() => {
-  const raf = window.requestAnimationFrame.bind(window);
-  window.requestAnimationFrame = cb => raf(ts => { cb(ts); if (window.measuring) setTimeout(() => window.busy_ms.push(performance.now() - ts), 0); });
+const ctx = await launch();
+
+/** A fresh page on the app, reset to the default scenario ("Start over"), that can time each
+ *  animation-frame callback's work: from the frame's start until a task posted after it runs
+ *  (so the rendering it triggers counts too). */
+async function openApp() {
+  const page = await ctx.newPage();
+  await page.setViewportSize({width:1400,height:950});
+  await page.addInitScript(() => {
+    const raf = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = cb => raf(ts => { cb(ts); if (window.measuring) setTimeout(() => window.busy_ms.push(performance.now() - ts), 0); });
+  });
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.waitForSelector('svg.diagram');
+  await page.click('text=Start over');
+  return page;
+}
+
+/** From now on, record the intervals between frames and each frame's work. */
+const startMeasuring = page => page.evaluate(() => {
+  window.frames_ms = []; let last = performance.now();
+  const tick = now => { window.frames_ms.push(now - last); last = now; requestAnimationFrame(tick); }; requestAnimationFrame(tick);
+  window.busy_ms = []; window.measuring = true;
 });
-await page.goto(`http://127.0.0.1:${server.address().port}/`);
-await page.waitForSelector('svg.diagram');
-await page.click('text=Start over');
+const measured = async page => ({ frames: await page.evaluate(() => window.frames_ms.slice(2)), busy: await page.evaluate(() => window.busy_ms) });
+
+const page = await openApp();
 await page.fill("[data-field='servers.count']", '10'); await page.press("[data-field='servers.count']", 'Enter');
 await page.click('.controls button.primary'); // pause the live run
 await page.click('.benchmark summary');
 await page.fill("[data-field='ab.flags']", '-n 1000000 -c 100');
-await page.evaluate(() => { window.frames_ms = []; let last = performance.now();
-  const tick = now => { window.frames_ms.push(now - last); last = now; requestAnimationFrame(tick); }; requestAnimationFrame(tick); });
-await page.evaluate(() => { window.busy_ms = []; window.measuring = true; });
+await startMeasuring(page);
 const t0 = Date.now();
 await page.click('.benchmark button[type=submit]');
 await page.waitForSelector('.ab-report pre', { timeout: 120000 });
 const wall = (Date.now() - t0) / 1000;
-const frames = await page.evaluate(() => window.frames_ms.slice(2));
-const busy = await page.evaluate(() => window.busy_ms);
+const { frames, busy } = await measured(page);
 const report = await page.textContent('.ab-report pre');
 console.log(`ab -n 1000000 -c 100 on 10 servers in the page: ${wall.toFixed(2)} s wall; ${frames.length} frames, longest ${Math.max(...frames).toFixed(1)} ms, mean ${(frames.reduce((a,b)=>a+b,0)/frames.length).toFixed(1)} ms; longest frame's work ${Math.max(...busy).toFixed(1)} ms`);
 
 // The live run at scale: 1,000 servers offered 90,000 requests/s (90% of 1,000 × 2 slots ÷
 // 20 ms), played at 1×; measured from 6 s on, once the added servers have passed their checks.
-const live = await ctx.newPage();
-await live.setViewportSize({width:1400,height:950});
-await live.addInitScript(() => {
-  const raf = window.requestAnimationFrame.bind(window);
-  window.requestAnimationFrame = cb => raf(ts => { cb(ts); if (window.measuring) setTimeout(() => window.busy_ms.push(performance.now() - ts), 0); });
-});
-await live.goto(`http://127.0.0.1:${server.address().port}/`);
-await live.waitForSelector('svg.diagram');
-await live.click('text=Start over');
+const live = await openApp();
 for (const [field, value] of [['servers.count', '1000'], ['clients.arrival_rate', '90000']]) {
   await live.fill(`[data-field='${field}']`, value); await live.press(`[data-field='${field}']`, 'Enter');
 }
 await live.selectOption('.controls select', { label: '1× real time' });
 await live.waitForFunction(() => document.querySelector('.clock').textContent.match(/[\d.]+/) >= 6, null, { timeout: 60000 });
-await live.evaluate(() => { window.frames_ms = []; let last = performance.now();
-  const tick = now => { window.frames_ms.push(now - last); last = now; requestAnimationFrame(tick); }; requestAnimationFrame(tick);
-  window.busy_ms = []; window.measuring = true; });
+await startMeasuring(live);
 await live.waitForTimeout(5000);
-const intervals = (await live.evaluate(() => window.frames_ms.slice(2))).sort((a, b) => a - b);
-const work = (await live.evaluate(() => window.busy_ms)).sort((a, b) => a - b);
+const sorted = xs => [...xs].sort((a, b) => a - b);
+const scale = await measured(live);
+const [intervals, work] = [sorted(scale.frames), sorted(scale.busy)];
 const at = (xs, q) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))].toFixed(1);
 console.log(`1,000 servers at 90% load, played at 1×: ${intervals.length} frames in 5 s; frame interval median ${at(intervals, 0.5)} ms, p95 ${at(intervals, 0.95)} ms; frame work median ${at(work, 0.5)} ms, p95 ${at(work, 0.95)} ms`);
 console.log(report.split('\n').slice(7, 16).join('\n'));
