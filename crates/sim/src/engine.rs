@@ -455,7 +455,8 @@ impl Sim {
         *served.iter().max().expect("at least one server") as f64 / mean
     }
 
-    /// Servers in the pool (not removed), healthy or not, by id.
+    /// Servers the pool is meant to have, by id: running or booting, healthy or not, not being
+    /// removed (the balancer and the servers agree on it; RemoveServer tells both).
     pub fn pool(&self) -> Vec<u32> {
         (0..self.machines.len() as u32).filter(|&id| self.balancer.is_configured(id)).collect()
     }
@@ -954,7 +955,7 @@ impl Sim {
                     ready,
                 };
                 self.autoscaler.close_second(measure, closed.p95_ms);
-                let state = PoolState { current: self.configured_servers().len() as u32, ready };
+                let state = PoolState { current: self.pool().len() as u32, ready };
                 if let Some(target) = self.autoscaler.decide(closed.second, self.now, state) {
                     self.scale_to(target);
                 }
@@ -1044,8 +1045,7 @@ impl Sim {
         };
         match *command {
             Command::AddServer => {
-                let configured = self.machines.iter().filter(|m| m.server.is_accepting()).count();
-                if configured as u32 >= limits::MAX_SERVERS {
+                if self.pool().len() as u32 >= limits::MAX_SERVERS {
                     return Err(CommandError::TooManyServers);
                 }
             }
@@ -1252,15 +1252,10 @@ impl Sim {
         }
     }
 
-    /// Servers the pool is meant to have: running or booting, not being removed (by id).
-    fn configured_servers(&self) -> Vec<u32> {
-        (0..self.machines.len() as u32).filter(|&id| self.machines[id as usize].server.is_accepting()).collect()
-    }
-
     /// The autoscaler's decision (and the Servers knob's): boot servers, or drain some, the ones
     /// not taking traffic first and then the newest (as a Kubernetes ReplicaSet picks pods to delete).
     fn scale_to(&mut self, target: u32) {
-        let mut configured = self.configured_servers();
+        let mut configured = self.pool();
         let now_count = configured.len() as u32;
         if target > now_count {
             for _ in now_count..target {
