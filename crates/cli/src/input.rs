@@ -34,6 +34,12 @@ pub fn resolve(source: Option<&str>, seed: Option<u64>) -> Result<Resolved, Stri
                 let run = link::decode(text).map_err(|e| format!("cannot open that link: {e}"))?;
                 let duration = if run.at > SimTime::ZERO { run.at } else { DEFAULT_DURATION };
                 ("shared link".to_string(), run.scenario.into_inner(), duration)
+            } else if text.starts_with("http://") || text.starts_with("https://") {
+                // A page address copied from the bar before Share wrote the run into it.
+                return Err(format!(
+                    "`{text}` is a web address with no scenario in it: a share link ends in `#v1.` and a \
+                     long code. In the page, press Share and paste the whole link it copies."
+                ));
             } else {
                 return Err(format!(
                     "`{text}` is not a preset, a file or a share link. {}",

@@ -66,6 +66,7 @@ fn bad_input_names_the_problem_and_exits_2() {
         (&["run", "no-such-thing"], "is not a preset, a file or a share link"),
         (&["run", "missing.json"], "cannot read `missing.json`"),
         (&["run", "#v1.AAAA"], "the link is damaged"),
+        (&["ab", "-n", "10", "https://example.org/?lesson=benchmarking"], "a web address with no scenario in it"),
         (&["run", "#v7.AAAA"], "format version 7"),
         (&["run", "--duration", "-1"], "--duration must be more than 0"),
         (&["run", "--seed", "x"], "--seed must be a whole number"),
