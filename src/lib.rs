@@ -7,6 +7,7 @@ pub mod layout;
 pub mod panels;
 pub mod player;
 pub mod share;
+pub mod svg;
 
 /// Mounts the app on the page's body.
 pub fn start() {

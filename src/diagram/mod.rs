@@ -5,6 +5,7 @@
 //! follow one user. Servers, the session store and request dots can be clicked.
 
 use crate::layout::{self, Detail, Layout, NodeBox, Orientation};
+use crate::svg;
 use sim::snapshot::{Fault, Gauges, HealthState, NodeKind, NodeView, RequestStatus, Snapshot};
 use yew::prelude::*;
 
@@ -47,7 +48,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let heartbeats = snap.heartbeats.iter().map(|h| {
         let (x, y) = layout::point_on_link(&lay, snap.links[h.link], h.position);
         let class = classes!("heartbeat", if h.passed { "passed" } else { "missed" });
-        html! { <circle class={class} cx={fmt(x)} cy={fmt(y)} r="7" /> }
+        html! { <circle class={class} cx={svg::number(x)} cy={svg::number(y)} r="7" /> }
     });
     let followed = match props.selected {
         Some(Selection::User(user)) => Some(user),
@@ -63,7 +64,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             RequestStatus::Abandoned => "abandoned",
         };
         if !props.colour_by_user {
-            return html! { <circle class={classes!("dot", status)} cx={fmt(x)} cy={fmt(y)} r="5" /> };
+            return html! { <circle class={classes!("dot", status)} cx={svg::number(x)} cy={svg::number(y)} r="5" /> };
         }
         // Errors keep their colours; a request on its way or answered wears its user's.
         let style = matches!(r.status, RequestStatus::Outbound | RequestStatus::Answered)
@@ -79,7 +80,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let onclick = props.on_select.reform(move |_: MouseEvent| Selection::User(user));
         html! {
             <circle {class} {style} {onclick} data-user={user.to_string()}
-                    cx={fmt(x)} cy={fmt(y)} r={if followed == Some(user) { "8" } else { "6" }}>
+                    cx={svg::number(x)} cy={svg::number(y)} r={if followed == Some(user) { "8" } else { "6" }}>
                 <title>{ format!("User {}'s request: click to see their session and cookies", user + 1) }</title>
             </circle>
         }
@@ -102,18 +103,13 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 <g class="heartbeats">{ for heartbeats }</g>
                 <g class="dots">{ for dots }</g>
                 if hidden > 0 {
-                    <text class="note" x="20" y={fmt(lay.height - 6.0)}>
+                    <text class="note" x="20" y={svg::number(lay.height - 6.0)}>
                         { format!("{} more requests on the links are not drawn", hidden) }
                     </text>
                 }
             </svg>
         </div>
     }
-}
-
-/// SVG numbers with one decimal: enough for the eye, and short DOM strings.
-fn fmt(v: f64) -> String {
-    format!("{v:.1}")
 }
 
 /// Green below 70% busy, amber below 90%, red above: how hot a server runs.
@@ -152,17 +148,17 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
     match node.kind {
         NodeKind::Clients => html! {
             <g class="node clients">
-                <rect x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="10" />
-                <text class="title" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 32.0)}>{ "Clients" }</text>
-                <text class="sub" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 56.0)}>{ format!("{} answered", g.served) }</text>
+                <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
+                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 32.0)}>{ "Clients" }</text>
+                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 56.0)}>{ format!("{} answered", g.served) }</text>
             </g>
         },
         NodeKind::Balancer => html! {
             <g class="node balancer">
-                <rect x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="10" />
-                <text class="title" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 30.0)}>{ "Load balancer" }</text>
-                <text class="sub" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 52.0)}>{ props.balancer_caption.clone() }</text>
-                <text class="sub" x={fmt(b.x + b.w / 2.0)} y={fmt(b.y + 74.0)}>{ format!("{} in flight", g.outstanding) }</text>
+                <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
+                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 30.0)}>{ "Load balancer" }</text>
+                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 52.0)}>{ props.balancer_caption.clone() }</text>
+                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ format!("{} in flight", g.outstanding) }</text>
             </g>
         },
         NodeKind::Server { id } => {
@@ -187,10 +183,10 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
                 <g class={class} {onclick} data-node="session-store">
                     <title>{ format!("Session store: {state}, {}/{} threads busy, {}/{} queued, {} operations. Click to crash or recover it.",
                                      g.busy_slots, g.slots, g.queue_len, g.queue_limit, g.served) }</title>
-                    <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="10" />
-                    <text class="title" x={fmt(cx)} y={fmt(b.y + 24.0)}>{ "Session store" }</text>
-                    <text class="sub" x={fmt(cx)} y={fmt(b.y + 46.0)}>{ state }</text>
-                    <text class="sub" x={fmt(cx)} y={fmt(b.y + 68.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
+                    <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
+                    <text class="title" x={svg::number(cx)} y={svg::number(b.y + 24.0)}>{ "Session store" }</text>
+                    <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 46.0)}>{ state }</text>
+                    <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 68.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
                 </g>
             }
         }
@@ -217,8 +213,8 @@ fn server_view(
         let busy = i < g.busy_slots;
         html! {
             <rect class={if busy { "slot busy" } else { "slot" }}
-                  x={fmt(b.x + 8.0 + f64::from(i) * slot_w)} y={fmt(b.y + 26.0)}
-                  width={fmt((slot_w - 2.0).max(1.0))} height="8" />
+                  x={svg::number(b.x + 8.0 + f64::from(i) * slot_w)} y={svg::number(b.y + 26.0)}
+                  width={svg::number((slot_w - 2.0).max(1.0))} height="8" />
         }
     });
     let queue_fill = if g.queue_limit == 0 { 0.0 } else { f64::from(g.queue_len) / f64::from(g.queue_limit) };
@@ -234,15 +230,15 @@ fn server_view(
     html! {
         <g class={look.class(selected)} {onclick} data-server={id.to_string()}>
             <title>{ look.title(id) }</title>
-            <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="8" />
-            <text class="label" x={fmt(b.x + 8.0)} y={fmt(b.y + 17.0)}>{ format!("Server {}", id + 1) }</text>
-            <text class="util" x={fmt(b.x + b.w - 8.0)} y={fmt(b.y + 17.0)}>{ status }</text>
+            <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="8" />
+            <text class="label" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 17.0)}>{ format!("Server {}", id + 1) }</text>
+            <text class="util" x={svg::number(b.x + b.w - 8.0)} y={svg::number(b.y + 17.0)}>{ status }</text>
             { for slots }
-            <rect class="queue-track" x={fmt(b.x + 8.0)} y={fmt(b.y + 38.0)} width={fmt(inner_w * 0.45)} height="6" />
-            <rect class="queue-fill" x={fmt(b.x + 8.0)} y={fmt(b.y + 38.0)} width={fmt(inner_w * 0.45 * queue_fill)} height="6" />
-            <text class="queue-text" x={fmt(b.x + b.w - 8.0)} y={fmt(b.y + 45.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
+            <rect class="queue-track" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 38.0)} width={svg::number(inner_w * 0.45)} height="6" />
+            <rect class="queue-fill" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 38.0)} width={svg::number(inner_w * 0.45 * queue_fill)} height="6" />
+            <text class="queue-text" x={svg::number(b.x + b.w - 8.0)} y={svg::number(b.y + 45.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
             if b.h >= 64.0 {
-                <text class="served" x={fmt(b.x + 8.0)} y={fmt(b.y + 62.0)}>
+                <text class="served" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 62.0)}>
                     { format!("{} served{}", g.served, if fault.is_empty() { String::new() } else { format!(" · {fault}") }) }
                 </text>
             }
@@ -260,7 +256,7 @@ struct LinksProps {
 #[function_component(Links)]
 fn links(props: &LinksProps) -> Html {
     let lines = props.ends.iter().map(|&((x1, y1), (x2, y2))| {
-        html! { <line class="link" x1={fmt(x1)} y1={fmt(y1)} x2={fmt(x2)} y2={fmt(y2)} /> }
+        html! { <line class="link" x1={svg::number(x1)} y1={svg::number(y1)} x2={svg::number(x2)} y2={svg::number(y2)} /> }
     });
     html! { <g class="links">{ for lines }</g> }
 }
@@ -341,7 +337,7 @@ fn compact_server(props: &CompactServerProps) -> Html {
     html! {
         <g class={props.look.class(props.selected)} {onclick} data-server={id.to_string()}>
             <title>{ props.look.title(id) }</title>
-            <rect class="frame" x={fmt(b.x)} y={fmt(b.y)} width={fmt(b.w)} height={fmt(b.h)} rx="2" />
+            <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="2" />
         </g>
     }
 }

@@ -2,6 +2,7 @@
 //! one difference), run in slices between animation frames with a progress bar and Cancel, then
 //! ab's report beside a latency histogram and a percentile chart.
 
+use crate::svg;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use sim::ab::{self, AbReport, LoadTester, ReportBuilder};
 use sim::scenario::Variant;
@@ -346,8 +347,8 @@ fn bar_chart(
     let w = CW / counts.len().max(1) as f64;
     let bars = counts.iter().enumerate().map(|(i, &n)| {
         let h = CH * n as f64 / tallest.max(1) as f64;
-        html! { <rect class="bar" x={format!("{:.1}", i as f64 * w)} y={format!("{:.1}", CH - h)}
-        width={format!("{:.1}", (w - 1.0).max(0.5))} height={format!("{h:.1}")}>
+        html! { <rect class="bar" x={svg::number(i as f64 * w)} y={svg::number(CH - h)}
+        width={svg::number((w - 1.0).max(0.5))} height={svg::number(h)}>
             if let Some(t) = title(i, n) { <title>{ t }</title> }
         </rect> }
     });
@@ -360,11 +361,8 @@ fn bar_chart(
 }
 
 fn percentile_curve(percentiles: &[f64], max: f64) -> Html {
-    let points: Vec<String> = percentiles
-        .iter()
-        .enumerate()
-        .map(|(p, t)| format!("{:.1},{:.1}", CW * p as f64 / 100.0, CH - CH * t / max))
-        .collect();
+    let points: Vec<String> =
+        percentiles.iter().enumerate().map(|(p, t)| svg::point(CW * p as f64 / 100.0, CH - CH * t / max)).collect();
     html! {
         <figure class="chart mini">
             <figcaption>{ "Percentiles" }<span class="unit">{ format!(" (0 to 100%, 0 to {max:.0} ms)") }</span></figcaption>

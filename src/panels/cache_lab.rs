@@ -6,6 +6,7 @@
 use crate::layout::Orientation;
 use crate::panels::charts::{Chart, Line};
 use crate::player::LabView;
+use crate::svg;
 use sim::caching::{DotKind, Exchange, LabAction, LabCounters, LabSecond, Place, ServedBy};
 use yew::prelude::*;
 
@@ -125,7 +126,7 @@ fn diagram(view: &LabView, orientation: Orientation) -> Html {
             DotKind::NotModified => "not-modified",
             DotKind::Error => "error",
         };
-        html! { <circle class={classes!("lab-dot", class)} cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r="4" /> }
+        html! { <circle class={classes!("lab-dot", class)} cx={svg::number(cx)} cy={svg::number(cy)} r="4" /> }
     });
     let boxes = parts.iter().enumerate().map(|(i, part)| {
         let (x, y) = place(i);

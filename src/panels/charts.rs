@@ -2,6 +2,7 @@
 //! charts over the last minute; with an autoscaler, the server count too, its decisions as marks
 //! on the time axis and the SLO as a line; with a traffic profile, the profile under them.
 
+use crate::svg;
 use sim::components::autoscaler::ScaleDecision;
 use sim::profile::TrafficProfile;
 use sim::SecondSample;
@@ -60,8 +61,7 @@ pub fn chart(props: &ChartProps) -> Html {
     let x_of = |i: usize| W * if n > 1 { i as f64 / (n - 1) as f64 } else { 1.0 };
     let y_of = |v: f64| H - H * (v / top);
     let lines = props.lines.iter().map(|line| {
-        let points: Vec<String> =
-            line.values.iter().enumerate().map(|(i, &v)| format!("{:.1},{:.1}", x_of(i), y_of(v))).collect();
+        let points: Vec<String> = line.values.iter().enumerate().map(|(i, &v)| svg::point(x_of(i), y_of(v))).collect();
         html! { <polyline class={classes!("series", line.class.clone())} points={points.join(" ")} /> }
     });
     let legend = props.lines.iter().map(|line| {
@@ -72,7 +72,7 @@ pub fn chart(props: &ChartProps) -> Html {
     let last = props.seconds.last().copied().unwrap_or(0);
     let span = (last.saturating_sub(first)).max(1) as f64;
     let marks = props.marks.iter().filter(|m| m.second >= first as f64 && m.second <= last as f64).map(|m| {
-        let x = format!("{:.1}", W * (m.second - first as f64) / span);
+        let x = svg::number(W * (m.second - first as f64) / span);
         html! {
             <line class={classes!("mark", if m.up { "up" } else { "down" })} x1={x.clone()} y1="0" x2={x} y2={H.to_string()}>
                 <title>{ &m.label }</title>
@@ -80,7 +80,7 @@ pub fn chart(props: &ChartProps) -> Html {
         }
     });
     let target = props.target.as_ref().map(|(v, label)| {
-        let y = format!("{:.1}", y_of(*v));
+        let y = svg::number(y_of(*v));
         html! { <line class="target" x1="0" y1={y.clone()} x2={W.to_string()} y2={y}><title>{ label }</title></line> }
     });
     html! {
@@ -216,9 +216,9 @@ pub fn profile_chart(props: &ProfileChartProps) -> Html {
     let points = profile_points(&props.profile, props.constant, until);
     let top = nice_ceiling(points.iter().map(|p| p.1).fold(0.0, f64::max));
     const PH: f64 = 40.0;
-    let xy = |(t, r): (f64, f64)| format!("{:.1},{:.1}", W * t / until, PH - PH * r / top);
+    let xy = |(t, r): (f64, f64)| svg::point(W * t / until, PH - PH * r / top);
     let line: Vec<String> = points.iter().copied().map(xy).collect();
-    let now_x = format!("{:.1}", W * props.now_s / until);
+    let now_x = svg::number(W * props.now_s / until);
     let rate_now = props.profile.rate_at(props.now_s, props.constant);
     html! {
         <figure class="chart profile" aria-label="Traffic profile">
