@@ -31,6 +31,17 @@ fn count(root: &web_sys::Element, selector: &str) -> u32 {
     root.query_selector_all(selector).unwrap().length()
 }
 
+/// Request dots drawn as vertices of the status polylines.
+fn dot_vertices(root: &web_sys::Element) -> u32 {
+    let runs = root.query_selector_all("polyline.dot-run").unwrap();
+    (0..runs.length())
+        .map(|i| {
+            let run: web_sys::Element = runs.item(i).unwrap().unchecked_into();
+            run.get_attribute("points").unwrap().split(' ').count() as u32
+        })
+        .sum()
+}
+
 #[wasm_bindgen_test]
 fn the_sim_gives_the_pinned_native_figures_in_wasm() {
     let pinned: Summary =
@@ -89,7 +100,9 @@ async fn the_diagram_draws_every_node_and_the_requests_on_links() {
     let (root, picked) = mount_diagram(snapshot, Some(Selection::Server(2)), false).await;
     assert_eq!(count(&root, ".node.server"), 4);
     assert_eq!(count(&root, ".node.balancer"), 1);
-    assert_eq!(count(&root, ".dot"), dots);
+    // Coloured by status, the dots of a status are the vertices of one polyline, a marker each.
+    assert_eq!(dot_vertices(&root), dots);
+    assert_eq!(count(&root, "circle.dot:not(marker circle)"), 0);
     assert!(root.text_content().unwrap().contains("Round robin"));
     assert_eq!(count(&root, ".node.server.selected"), 1);
     click(&root, ".node.server[data-server='3']");

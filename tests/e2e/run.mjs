@@ -79,7 +79,8 @@ await test('the page loads without console errors', async () => {
 await test('request dots move along the links', async () => {
   const page = await open(base);
   await page.waitForTimeout(800);
-  const positions = () => page.$$eval('.dot', dots => dots.map(d => `${d.getAttribute('cx')},${d.getAttribute('cy')}`).join(' '));
+  // Coloured by status, each status's dots are the vertices of one polyline.
+  const positions = () => page.$$eval('polyline.dot-run', runs => runs.map(r => r.getAttribute('points')).join(' '));
   const before = await positions();
   const t0 = await clock(page);
   await page.waitForTimeout(400);
