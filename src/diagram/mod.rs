@@ -132,9 +132,12 @@ fn status_dots(dots: impl Iterator<Item = (RequestStatus, (f64, f64))>, marker_p
         }
     });
     let runs = DOT_STATUSES.iter().zip(points).filter(|(_, p)| !p.is_empty()).map(|(&status, p)| {
+        // The three marker attributes rather than CSS's `marker` shorthand, which not every
+        // browser takes; they only change when the diagram is new.
+        let marker = format!("url(#{})", id(status));
         html! {
             <polyline class={classes!("dot-run", dot_class(status))} points={p}
-                      style={format!("marker: url(#{})", id(status))} />
+                      marker-start={marker.clone()} marker-mid={marker.clone()} marker-end={marker} />
         }
     });
     html! { <><defs>{ for markers }</defs>{ for runs }</> }
