@@ -50,6 +50,10 @@ pub struct Balancer {
     /// consistent-hash ring over configured servers: (point, server), sorted; rebuilt on change
     ring: Vec<(u32, u32)>,
     ring_stale: bool,
+    /// `ip_hash`'s weight line over configured servers in id order: (where each server's share
+    /// ends, server), so a hash finds its server by binary search; rebuilt on change
+    ip_hash_line: Vec<(u32, u32)>,
+    ip_hash_line_stale: bool,
     /// the rotation's total weight, and whether all its weights are equal (kept up to date so that
     /// a pick never sums the weights of every server)
     rotation_weights: Weights,
@@ -72,6 +76,8 @@ impl Balancer {
             cursor: 0,
             ring: Vec::new(),
             ring_stale: true,
+            ip_hash_line: Vec::new(),
+            ip_hash_line_stale: true,
             rotation_weights: Weights::default(),
         }
     }
@@ -104,7 +110,7 @@ impl Balancer {
             ewma_ms: 0.0,
             ewma_at: SimTime::ZERO,
         });
-        self.ring_stale = true;
+        self.configured_pool_changed();
         if in_rotation {
             self.set_in_rotation(self.backends.len() as u32 - 1, true);
         }
@@ -114,7 +120,14 @@ impl Balancer {
     pub fn remove_server(&mut self, server: u32) {
         self.set_in_rotation(server, false);
         self.backends[server as usize].configured = false;
+        self.configured_pool_changed();
+    }
+
+    /// The hashing algorithms' tables cover every configured server by weight: rebuild them
+    /// when next used.
+    fn configured_pool_changed(&mut self) {
         self.ring_stale = true;
+        self.ip_hash_line_stale = true;
     }
 
     /// Health checks put a server into rotation or take it out.
@@ -151,7 +164,7 @@ impl Balancer {
         let b = &mut self.backends[server as usize];
         b.weight = weight;
         b.max_conn = max_conn;
-        self.ring_stale = true;
+        self.configured_pool_changed();
         self.rotation_weights = self.weights_of(&self.rotation);
     }
 
@@ -300,25 +313,34 @@ impl Balancer {
     /// nginx `ip_hash`: hash the /24 over all configured servers by weight; if that server cannot
     /// take the request, hash again (up to 20 times), then fall back to round robin.
     fn ip_hash(&mut self, key: RequestKey, eligible: &[u32], weights: Weights, tried: &[u32]) -> u32 {
-        let configured: Vec<u32> =
-            (0..self.backends.len() as u32).filter(|&s| self.backends[s as usize].configured).collect();
-        let total_weight: u32 = configured.iter().map(|&s| self.backends[s as usize].weight).sum();
+        if self.ip_hash_line_stale {
+            self.rebuild_ip_hash_line();
+        }
+        let total_weight = self.ip_hash_line.last().map_or(0, |&(end, _)| end);
         let mut hash = IP_HASH_START;
         for _ in 0..IP_HASH_TRIES {
             hash = ip_hash_step(hash, key.address);
-            let mut w = hash % total_weight.max(1);
-            for &s in &configured {
-                let weight = self.backends[s as usize].weight;
-                if w < weight {
-                    if self.backends[s as usize].in_rotation && !tried.contains(&s) {
-                        return s;
-                    }
-                    break;
+            // nginx walks the servers subtracting weights until the remainder falls inside one;
+            // the first share ending after the point is the same server.
+            let point = hash % total_weight.max(1);
+            let at = self.ip_hash_line.partition_point(|&(end, _)| end <= point);
+            if let Some(&(_, s)) = self.ip_hash_line.get(at) {
+                if self.backends[s as usize].in_rotation && !tried.contains(&s) {
+                    return s;
                 }
-                w -= weight;
             }
         }
         self.round_robin(eligible, weights)
+    }
+
+    fn rebuild_ip_hash_line(&mut self) {
+        self.ip_hash_line.clear();
+        let mut end = 0;
+        for (s, b) in self.backends.iter().enumerate().filter(|(_, b)| b.configured) {
+            end += b.weight;
+            self.ip_hash_line.push((end, s as u32));
+        }
+        self.ip_hash_line_stale = false;
     }
 
     /// Ketama: the first point on the ring at or after the user's hash whose server is eligible
@@ -491,6 +513,34 @@ mod tests {
             assert!(away.iter().all(|&s| s == away[0] && s != home[0]), "{algorithm:?} {away:?}");
             b.set_in_rotation(home[0], true);
             assert_eq!(picks(&mut b, 1)[0], home[0], "{algorithm:?}");
+        }
+    }
+
+    #[test]
+    fn ip_hash_finds_the_server_nginx_walks_to() {
+        // nginx's loop (ngx_http_upstream_ip_hash.c): subtract weights in id order until the
+        // remainder falls inside a server's share; removed servers are not in the walk.
+        fn nginx_first_choice(b: &Balancer, address: [u8; 4]) -> u32 {
+            let configured: Vec<u32> =
+                (0..b.backends.len() as u32).filter(|&s| b.backends[s as usize].configured).collect();
+            let total: u32 = configured.iter().map(|&s| b.weight(s)).sum();
+            let mut w = ip_hash_step(IP_HASH_START, address) % total;
+            for &s in &configured {
+                if w < b.weight(s) {
+                    return s;
+                }
+                w -= b.weight(s);
+            }
+            unreachable!("w < total")
+        }
+        let mut b = pool(Algorithm::SourceIpHash, &[5, 1, 3, 1, 2, 7, 1]);
+        b.remove_server(2);
+        b.set_size(5, 4, 2);
+        let mut rng = Rng::from_seed(9);
+        for user in 0..2_000 {
+            let address = [10, (user / 256) as u8, (user % 256) as u8, 1];
+            let key = RequestKey { user, address };
+            assert_eq!(b.pick(key, &mut rng, &[]), Some(nginx_first_choice(&b, address)), "{address:?}");
         }
     }
 
