@@ -197,7 +197,7 @@ impl Player {
 
     /// Servers in the pool now.
     pub fn pool_size(&self) -> u32 {
-        self.sim.pool().len() as u32
+        self.sim.pool_size()
     }
 
     /// Runs exactly one event (the single-step control).

@@ -458,7 +458,14 @@ impl Sim {
     /// Servers the pool is meant to have, by id: running or booting, healthy or not, not being
     /// removed (the balancer and the servers agree on it; RemoveServer tells both).
     pub fn pool(&self) -> Vec<u32> {
-        (0..self.machines.len() as u32).filter(|&id| self.balancer.is_configured(id)).collect()
+        self.pool_ids().collect()
+    }
+    /// How many servers `pool` holds, without listing them (asked every simulated second).
+    pub fn pool_size(&self) -> u32 {
+        self.pool_ids().count() as u32
+    }
+    fn pool_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.machines.len() as u32).filter(|&id| self.balancer.is_configured(id))
     }
     /// Timeline entries that could not be applied, with why.
     pub fn refused_commands(&self) -> &[(SimTime, Command, CommandError)] {
@@ -955,7 +962,7 @@ impl Sim {
                     ready,
                 };
                 self.autoscaler.close_second(measure, closed.p95_ms);
-                let state = PoolState { current: self.pool().len() as u32, ready };
+                let state = PoolState { current: self.pool_size(), ready };
                 if let Some(target) = self.autoscaler.decide(closed.second, self.now, state) {
                     self.scale_to(target);
                 }
@@ -1045,7 +1052,7 @@ impl Sim {
         };
         match *command {
             Command::AddServer => {
-                if self.pool().len() as u32 >= limits::MAX_SERVERS {
+                if self.pool_size() >= limits::MAX_SERVERS {
                     return Err(CommandError::TooManyServers);
                 }
             }

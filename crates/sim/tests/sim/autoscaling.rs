@@ -93,7 +93,7 @@ fn the_autoscaler_grows_the_pool_with_traffic_and_shrinks_it_after_the_window() 
     // 100% (ratio 1.67, so 4), and the backlog keeps new ones busy, so it overshoots a little,
     // as an HPA does.
     sim.run_until(SimTime::from_secs(290));
-    let size = |sim: &Sim| sim.pool().len();
+    let size = |sim: &Sim| sim.pool_size() as usize;
     assert!((5..=10).contains(&size(&sim)), "{} servers: {:?}", size(&sim), sim.autoscaler().decisions());
     let first = &sim.autoscaler().decisions()[0];
     assert!(first.at == SimTime::from_secs(15) && first.reason.starts_with("ratio 1.6"), "{first:?}");
