@@ -205,11 +205,7 @@ impl Balancer {
             match self.algorithm {
                 Algorithm::RoundRobin => Some(self.round_robin(eligible, weights)),
                 Algorithm::Random => Some(self.weighted_random(eligible, weights, None, rng)),
-                // With equal weights, fewest outstanding is the same order as fewest per weight.
-                Algorithm::LeastConnections if weights.uniform => {
-                    Some(self.scan_from_cursor(eligible, |b| b.outstanding))
-                }
-                Algorithm::LeastConnections => Some(self.scan_from_cursor(eligible, load)),
+                Algorithm::LeastConnections => Some(self.least_loaded(eligible, weights)),
                 Algorithm::PowerOfTwoChoices => Some(self.two_choices(eligible, weights, rng)),
                 // Dividing every cost by the same weight changes no order: skip it when weights are equal.
                 Algorithm::PeakEwma if weights.uniform => {
@@ -219,8 +215,8 @@ impl Balancer {
                     self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1) / f64::from(b.weight)),
                 ),
                 Algorithm::SourceIpHash => Some(self.ip_hash(key, eligible, weights, tried)),
-                Algorithm::ConsistentHash => self.consistent_hash(key, eligible, tried),
-                Algorithm::FirstAvailable => Some(self.first_available(eligible)),
+                Algorithm::ConsistentHash => self.consistent_hash(key, eligible, weights, tried),
+                Algorithm::FirstAvailable => Some(self.first_available(eligible, weights)),
             }
         };
         self.rotation = rotation;
@@ -276,6 +272,16 @@ impl Balancer {
         eligible[eligible.len() - 1]
     }
 
+    /// Fewest outstanding per unit of weight, ties in turn. With equal weights that is the same
+    /// order as fewest outstanding, which needs no division.
+    fn least_loaded(&mut self, eligible: &[u32], weights: Weights) -> u32 {
+        if weights.uniform {
+            self.scan_from_cursor(eligible, |b| b.outstanding)
+        } else {
+            self.scan_from_cursor(eligible, load)
+        }
+    }
+
     /// The eligible server with the lowest `cost`, scanning from the cursor so that ties go to
     /// servers in turn (nginx and HAProxy break least-connection ties by round robin).
     fn scan_from_cursor<K: PartialOrd>(&mut self, eligible: &[u32], cost: impl Fn(&Backend) -> K) -> u32 {
@@ -283,12 +289,15 @@ impl Balancer {
         let start = self.cursor % n;
         let mut best = start;
         let mut best_cost = cost(&self.backends[eligible[start] as usize]);
-        // From after the cursor to the end, then from the start up to the cursor: no division per step.
-        for position in (start + 1..n).chain(0..start) {
-            let c = cost(&self.backends[eligible[position] as usize]);
-            if c < best_cost {
-                best = position;
-                best_cost = c;
+        // From after the cursor to the end, then from the start up to the cursor, as two plain
+        // loops over slices (a chained iterator tests which half it is in at every step).
+        for (offset, part) in [(start + 1, &eligible[start + 1..]), (0, &eligible[..start])] {
+            for (i, &s) in part.iter().enumerate() {
+                let c = cost(&self.backends[s as usize]);
+                if c < best_cost {
+                    best = offset + i;
+                    best_cost = c;
+                }
             }
         }
         self.cursor = (best + 1) % n;
@@ -345,7 +354,7 @@ impl Balancer {
 
     /// Ketama: the first point on the ring at or after the user's hash whose server is eligible
     /// (and, with bounded loads, below its share).
-    fn consistent_hash(&mut self, key: RequestKey, eligible: &[u32], tried: &[u32]) -> Option<u32> {
+    fn consistent_hash(&mut self, key: RequestKey, eligible: &[u32], weights: Weights, tried: &[u32]) -> Option<u32> {
         if self.ring_stale {
             self.rebuild_ring();
         }
@@ -369,7 +378,7 @@ impl Balancer {
             return Some(s);
         }
         // Every eligible server is at its bound: take the least loaded rather than refuse.
-        Some(self.scan_from_cursor(eligible, load))
+        Some(self.least_loaded(eligible, weights))
     }
 
     fn rebuild_ring(&mut self) {
@@ -390,10 +399,10 @@ impl Balancer {
     }
 
     /// HAProxy `first`: the lowest id with a free slot; when all are full, the least loaded.
-    fn first_available(&mut self, eligible: &[u32]) -> u32 {
+    fn first_available(&mut self, eligible: &[u32], weights: Weights) -> u32 {
         match eligible.iter().find(|&&s| self.backends[s as usize].outstanding < self.backends[s as usize].max_conn) {
             Some(&s) => s,
-            None => self.scan_from_cursor(eligible, load),
+            None => self.least_loaded(eligible, weights),
         }
     }
 
