@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod diagram;
+pub mod frame_budget;
 pub mod layout;
 pub mod panels;
 pub mod player;

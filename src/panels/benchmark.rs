@@ -2,6 +2,7 @@
 //! one difference), run in slices between animation frames with a progress bar and Cancel, then
 //! ab's report beside a latency histogram and a percentile chart.
 
+use crate::frame_budget::{run_in_slices, wall_ms, Deadline};
 use crate::svg;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use sim::ab::{self, AbReport, LoadTester, ReportBuilder};
@@ -12,12 +13,9 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// Wall time one frame may spend running the benchmark [ms]: the rest of the frame is the page's.
-/// A time budget, not an event count, because the same count costs several times more on a slow
-/// phone, or before the browser has optimised the wasm (its first few frames).
+/// Wall time one frame may spend running the benchmark [ms]: the rest of the frame is the page's
+/// (see `frame_budget` for why a time and not an event count).
 const FRAME_BUDGET_MS: f64 = 10.0;
-/// Events between looks at the clock: well under a millisecond of work.
-const EVENTS_PER_CHECK: u64 = 4_000;
 
 /// A benchmark under way: one run, or two to compare. The runs go first, then their reports,
 /// a step per frame (a million-request report is a few frames' work).
@@ -38,13 +36,11 @@ impl Job {
     /// all ready.
     fn advance(&mut self) -> (f64, bool) {
         if self.reporting.is_none() && self.reports.is_empty() {
-            let started = js_sys::Date::now();
+            let deadline = Deadline::after(FRAME_BUDGET_MS, wall_ms);
             for (_, sim) in &mut self.runs {
                 // One run at a time, until it finishes or the frame's budget is spent.
-                while !sim.run_benchmark_within(EVENTS_PER_CHECK) {
-                    if js_sys::Date::now() - started >= FRAME_BUDGET_MS {
-                        return (self.fraction_done(), false);
-                    }
+                if !run_in_slices(u64::MAX, &deadline, |events| sim.run_benchmark_within(events)) {
+                    return (self.fraction_done(), false);
                 }
             }
             self.reporting = Some((0, ReportBuilder::default()));

@@ -1,0 +1,106 @@
+//! How much engine work one animation frame may do. The live player and the benchmark panel both
+//! run the engine in slices and look at the wall clock between them: the same number of events
+//! costs several times more on a slow phone, at a heavier balancing algorithm, or before the
+//! browser has optimised the wasm.
+
+/// Events between looks at the clock: well under a millisecond of work.
+pub const EVENTS_PER_CHECK: u64 = 4_000;
+
+/// Milliseconds on a monotonic wall clock: the page's clock in the browser, the process's in
+/// native tests (the browser's would panic there).
+pub fn wall_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        use std::time::Instant;
+        static START: OnceLock<Instant> = OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1_000.0
+    }
+}
+
+/// When a frame's work must stop, on a given clock.
+#[derive(Clone, Copy)]
+pub struct Deadline {
+    clock: fn() -> f64,
+    at_ms: f64,
+}
+
+impl Deadline {
+    /// `budget_ms` from now.
+    pub fn after(budget_ms: f64, clock: fn() -> f64) -> Deadline {
+        Deadline { clock, at_ms: clock() + budget_ms }
+    }
+
+    /// No time limit (only an event count bounds the work).
+    pub fn none() -> Deadline {
+        Deadline { clock: || 0.0, at_ms: f64::INFINITY }
+    }
+
+    pub fn passed(&self) -> bool {
+        (self.clock)() >= self.at_ms
+    }
+}
+
+/// Calls `slice` with at most `EVENTS_PER_CHECK` events at a time (it runs at most that many and
+/// says whether its work is done) until the work is done, `events` have been spent or the
+/// deadline has passed. Returns whether the work is done.
+pub fn run_in_slices(events: u64, deadline: &Deadline, mut slice: impl FnMut(u64) -> bool) -> bool {
+    let mut left = events;
+    while left > 0 {
+        let this_slice = left.min(EVENTS_PER_CHECK);
+        if slice(this_slice) {
+            return true;
+        }
+        left -= this_slice;
+        if deadline.passed() {
+            return false;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// A clock that moves 1 ms each time it is read.
+        static FAKE_NOW: Cell<f64> = const { Cell::new(0.0) };
+    }
+    fn ticking_clock() -> f64 {
+        FAKE_NOW.with(|now| {
+            now.set(now.get() + 1.0);
+            now.get()
+        })
+    }
+
+    #[test]
+    fn slices_stop_at_the_deadline_at_the_event_count_or_when_done() {
+        let mut slices = 0;
+        let deadline = Deadline::after(5.0, ticking_clock);
+        assert!(!run_in_slices(u64::MAX, &deadline, |_| {
+            slices += 1;
+            false
+        }));
+        assert_eq!(slices, 5, "one look at the clock per slice");
+
+        let mut events = 0;
+        assert!(!run_in_slices(10_000, &Deadline::none(), |n| {
+            events += n;
+            false
+        }));
+        assert_eq!(events, 10_000, "the last slice is cut to the count");
+
+        let mut calls = 0;
+        assert!(run_in_slices(u64::MAX, &Deadline::none(), |_| {
+            calls += 1;
+            calls == 3
+        }));
+        assert_eq!(calls, 3);
+    }
+}
