@@ -96,7 +96,8 @@ pub struct CookieEditorProps {
 /// The new cookie from an edited payload: re-signed when a key is given, otherwise with the old
 /// signature kept (which no longer matches).
 pub fn edited_cookie(old_cookie: &str, payload_json: &str, key: &str, now_unix: u64) -> Result<String, String> {
-    let payload: serde_json::Value = serde_json::from_str(payload_json)
+    // From bytes, as the cookie reader parses payloads: one copy of the JSON reader in the bundle.
+    let payload: serde_json::Value = serde_json::from_slice(payload_json.as_bytes())
         .map_err(|e| format!("the payload is not JSON ({e}); write it like {{\"user_id\": 7, \"cart\": []}}"))?;
     let cookie = if key.is_empty() {
         session_cookie::replace_payload(old_cookie, &payload)
