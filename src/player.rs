@@ -141,10 +141,10 @@ impl Player {
         let mut reached = run_in_slices(share, &deadline, |events| sim.run_until_within(target, events));
         let reached_at = sim.now();
         if let Some((_, twin)) = &mut self.twin {
-            reached &= run_in_slices(share, &Deadline::none(), |events| twin.run_until_within(reached_at, events));
+            reached &= twin.run_until_within(reached_at, share);
         }
         if let Some(lab) = &mut self.lab {
-            reached &= run_in_slices(share, &Deadline::none(), |events| lab.run_until_within(reached_at, events));
+            reached &= lab.run_until_within(reached_at, share);
         }
         reached
     }
