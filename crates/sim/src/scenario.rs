@@ -26,7 +26,8 @@ pub enum Algorithm {
     /// nginx `hash $user consistent` (ketama, 160 points per unit of weight), optionally with
     /// bounded loads (HAProxy `hash-balance-factor`).
     ConsistentHash,
-    /// HAProxy `first`: the first server, in id order, with a free slot.
+    /// HAProxy `first`: the first server, in id order, with a free slot (when none has one, the
+    /// least loaded: HAProxy would hold the request in its backend queue instead).
     FirstAvailable,
 }
 
@@ -65,7 +66,10 @@ impl Algorithm {
             Algorithm::PeakEwma => "Finagle / Linkerd peak EWMA (10 s decay), scanning every server",
             Algorithm::SourceIpHash => "nginx 1.31 ip_hash: /24 of the client address, rehash when down",
             Algorithm::ConsistentHash => "nginx 1.31 hash $user consistent (ketama, CRC32, 160 points/weight)",
-            Algorithm::FirstAvailable => "HAProxy 3.3 first (maxconn = the server's slots)",
+            Algorithm::FirstAvailable => {
+                "HAProxy 3.3 first (maxconn = the server's slots); when all are full, HAProxy's backend queue \
+                 is not modelled: the least loaded server queues the request"
+            }
         }
     }
 
