@@ -128,23 +128,33 @@ impl Player {
         player
     }
 
-    /// Advances the first run towards `target` and the twin to wherever the first got, splitting
-    /// the event budget, and the wall time `work_ms` if given, between them. Returns whether both
-    /// reached `target`.
+    /// Advances the first run towards `target` and the twin and the lab to wherever the first got,
+    /// within the event budget and, if given, `work_ms` of wall time, both split between them.
+    /// Returns whether all of them reached `target`.
     fn run_both(&mut self, target: SimTime, budget: u64, work_ms: Option<f64>) -> bool {
         let runs = 1 + u64::from(self.twin.is_some()) + u64::from(self.lab.is_some());
         let share = budget / runs;
-        // Only the first run watches the clock, with its share of the time: the others then cover
-        // the same simulated stretch in about as long, and stay in step with it.
-        let deadline = work_ms.map_or(Deadline::none(), |ms| Deadline::after(ms / runs as f64, wall_ms));
+        let deadline = |ms: f64| Deadline::after(ms, wall_ms);
+        let frame = work_ms.map_or(Deadline::none(), deadline);
+        let first_runs_share = work_ms.map_or(Deadline::none(), |ms| deadline(ms / runs as f64));
+        // A follower that could not keep up last frame catches up first, and the first run waits
+        // for it: the two sides of the split view never drift more than a frame apart.
+        if !self.followers_reach(self.sim.now(), share, &frame) {
+            return false;
+        }
         let sim = &mut self.sim;
-        let mut reached = run_in_slices(share, &deadline, |events| sim.run_until_within(target, events));
-        let reached_at = sim.now();
+        let reached = run_in_slices(share, &first_runs_share, |events| sim.run_until_within(target, events));
+        self.followers_reach(self.sim.now(), share, &frame) && reached
+    }
+
+    /// Runs the twin and the lab up to `at`; whether both got there.
+    fn followers_reach(&mut self, at: SimTime, events: u64, deadline: &Deadline) -> bool {
+        let mut reached = true;
         if let Some((_, twin)) = &mut self.twin {
-            reached &= twin.run_until_within(reached_at, share);
+            reached &= run_in_slices(events, deadline, |events| twin.run_until_within(at, events));
         }
         if let Some(lab) = &mut self.lab {
-            reached &= lab.run_until_within(reached_at, share);
+            reached &= run_in_slices(events, deadline, |events| lab.run_until_within(at, events));
         }
         reached
     }
@@ -344,6 +354,33 @@ mod tests {
         assert_eq!(twin.snapshot.counters.arrived, view.snapshot.counters.arrived);
         // ...but they were balanced differently.
         assert_ne!(twin.series, view.series);
+    }
+
+    #[test]
+    fn a_twin_that_falls_behind_is_waited_for() {
+        // Sessions in a database add store round trips: the twin needs more events for the same
+        // simulated time, so under overload it cannot keep up on its half of the budget.
+        let mut s = Scenario::default();
+        s.clients.arrival_rate = 200_000.0;
+        s.servers.count = 200;
+        let twin = Variant::Sessions { sessions: sim::scenario::SessionMode::Database };
+        let mut p = Player::new(s.validate().unwrap(), SimTime::ZERO, 0, Some(twin));
+        let (mut waited, mut behind) = (0, 0);
+        for frame in 0..12 {
+            let first_before = p.view().snapshot.now;
+            p.advance(f64::from(frame) * 100.0, 100.0);
+            let view = p.view();
+            let twin_now = view.twin.expect("a twin").snapshot.now;
+            assert!(twin_now <= view.snapshot.now, "the twin never runs ahead");
+            behind += usize::from(twin_now < view.snapshot.now);
+            if view.snapshot.now > first_before {
+                // The first run moved on only once the twin had reached where it was.
+                assert!(twin_now >= first_before, "frame {frame}: {twin_now:?} < {first_before:?}");
+            } else {
+                waited += 1;
+            }
+        }
+        assert!(behind > 0 && waited > 0, "the twin fell behind ({behind}) and was waited for ({waited})");
     }
 
     #[test]
