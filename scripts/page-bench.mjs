@@ -1,7 +1,8 @@
 // Measures, in the built page (dist/) in headless Chromium: ab -n 1000000 -c 100 on ten servers
 // (wall time and the longest animation frame while it runs), then the live diagram at scale
-// (1,000 servers at 90% load, played at real time: frame intervals and each frame's work); for
-// both, the frames the browser itself counts as longer than 50 ms.
+// (1,000 servers at 90% load, played at real time under four algorithms: frame intervals, each
+// frame's work and the simulated seconds covered); for both, the frames the browser itself
+// counts as longer than 50 ms.
 // Figures only, no thresholds.
 // Usage: node scripts/page-bench.mjs [dist-dir]
 import { launch } from '../tests/e2e/browser.mjs';

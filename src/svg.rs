@@ -11,12 +11,17 @@ pub fn number(v: f64) -> String {
     out
 }
 
-/// "x,y", as `points` lists take it.
-pub fn point(x: f64, y: f64) -> String {
-    let mut out = String::with_capacity(16);
-    push_number(&mut out, x);
-    out.push(',');
-    push_number(&mut out, y);
+/// A `points` list: "x,y x,y ...".
+pub fn points(points: impl IntoIterator<Item = (f64, f64)>) -> String {
+    let mut out = String::new();
+    for (x, y) in points {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        push_number(&mut out, x);
+        out.push(',');
+        push_number(&mut out, y);
+    }
     out
 }
 
@@ -46,7 +51,8 @@ mod tests {
         assert_eq!(number(-3.46), "-3.5");
         assert_eq!(number(-0.04), "0");
         assert_eq!(number(f64::NAN), "0");
-        assert_eq!(point(1.25, 640.0), "1.3,640");
+        assert_eq!(points([(1.25, 640.0), (0.0, -2.0)]), "1.3,640 0,-2");
+        assert_eq!(points([]), "");
     }
 
     #[test]

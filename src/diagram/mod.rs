@@ -115,13 +115,9 @@ fn dot_class(status: RequestStatus) -> &'static str {
 /// draws a dot marker on each vertex. Five elements and five attribute writes a frame, where a
 /// circle per request took two writes per dot (hundreds a frame at scale).
 fn status_dots(dots: impl Iterator<Item = (RequestStatus, (f64, f64))>, marker_prefix: u32) -> Html {
-    let mut points: [String; DOT_STATUSES.len()] = Default::default();
-    for (status, (x, y)) in dots {
-        let run = &mut points[DOT_STATUSES.iter().position(|&s| s == status).unwrap_or(0)];
-        if !run.is_empty() {
-            run.push(' ');
-        }
-        run.push_str(&svg::point(x, y));
+    let mut points: [Vec<(f64, f64)>; DOT_STATUSES.len()] = Default::default();
+    for (status, point) in dots {
+        points[DOT_STATUSES.iter().position(|&s| s == status).unwrap_or(0)].push(point);
     }
     let id = |status: RequestStatus| format!("dot-{marker_prefix}-{}", dot_class(status));
     let markers = DOT_STATUSES.iter().map(|&status| {
@@ -136,7 +132,7 @@ fn status_dots(dots: impl Iterator<Item = (RequestStatus, (f64, f64))>, marker_p
         // browser takes; they only change when the diagram is new.
         let marker = format!("url(#{})", id(status));
         html! {
-            <polyline class={classes!("dot-run", dot_class(status))} points={p}
+            <polyline class={classes!("dot-run", dot_class(status))} points={svg::points(p)}
                       marker-start={marker.clone()} marker-mid={marker.clone()} marker-end={marker} />
         }
     });

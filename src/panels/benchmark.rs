@@ -357,13 +357,12 @@ fn bar_chart(
 }
 
 fn percentile_curve(percentiles: &[f64], max: f64) -> Html {
-    let points: Vec<String> =
-        percentiles.iter().enumerate().map(|(p, t)| svg::point(CW * p as f64 / 100.0, CH - CH * t / max)).collect();
+    let points = svg::points(percentiles.iter().enumerate().map(|(p, t)| (CW * p as f64 / 100.0, CH - CH * t / max)));
     html! {
         <figure class="chart mini">
             <figcaption>{ "Percentiles" }<span class="unit">{ format!(" (0 to 100%, 0 to {max:.0} ms)") }</span></figcaption>
             <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label="Percentile chart">
-                <polyline class="series p95" points={points.join(" ")} />
+                <polyline class="series p95" {points} />
             </svg>
         </figure>
     }

@@ -61,8 +61,8 @@ pub fn chart(props: &ChartProps) -> Html {
     let x_of = |i: usize| W * if n > 1 { i as f64 / (n - 1) as f64 } else { 1.0 };
     let y_of = |v: f64| H - H * (v / top);
     let lines = props.lines.iter().map(|line| {
-        let points: Vec<String> = line.values.iter().enumerate().map(|(i, &v)| svg::point(x_of(i), y_of(v))).collect();
-        html! { <polyline class={classes!("series", line.class.clone())} points={points.join(" ")} /> }
+        let points = svg::points(line.values.iter().enumerate().map(|(i, &v)| (x_of(i), y_of(v))));
+        html! { <polyline class={classes!("series", line.class.clone())} {points} /> }
     });
     let legend = props.lines.iter().map(|line| {
         let last = line.values.last().copied().unwrap_or(0.0);
@@ -216,8 +216,7 @@ pub fn profile_chart(props: &ProfileChartProps) -> Html {
     let points = profile_points(&props.profile, props.constant, until);
     let top = nice_ceiling(points.iter().map(|p| p.1).fold(0.0, f64::max));
     const PH: f64 = 40.0;
-    let xy = |(t, r): (f64, f64)| svg::point(W * t / until, PH - PH * r / top);
-    let line: Vec<String> = points.iter().copied().map(xy).collect();
+    let line = svg::points(points.iter().map(|&(t, r)| (W * t / until, PH - PH * r / top)));
     let now_x = svg::number(W * props.now_s / until);
     let rate_now = props.profile.rate_at(props.now_s, props.constant);
     html! {
@@ -228,7 +227,7 @@ pub fn profile_chart(props: &ProfileChartProps) -> Html {
                 <span class="y-zero">{ "0" }</span>
                 <svg viewBox={format!("0 0 {W} {PH}")} preserveAspectRatio="none" role="img" aria-label="Traffic profile">
                     <line class="axis" x1="0" y1={PH.to_string()} x2={W.to_string()} y2={PH.to_string()} />
-                    <polyline class="series arrived" points={line.join(" ")} />
+                    <polyline class="series arrived" points={line} />
                     <line class="now" x1={now_x.clone()} y1="0" x2={now_x} y2={PH.to_string()} />
                 </svg>
                 <span class="x-first">{ "0 s" }</span>
