@@ -114,7 +114,7 @@ pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
     let (clients, balancer) = match orientation {
         Orientation::Wide => (
             NodeBox { x: 40.0, y: height / 2.0 - 40.0, w: 140.0, h: 80.0 },
-            NodeBox { x: 340.0, y: height / 2.0 - 45.0, w: 170.0, h: 90.0 },
+            NodeBox { x: 340.0, y: height / 2.0 - 45.0, w: 200.0, h: 90.0 },
         ),
         Orientation::Tall => (
             NodeBox { x: width / 2.0 - 90.0, y: MARGIN, w: 180.0, h: 80.0 },

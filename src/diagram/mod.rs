@@ -206,7 +206,7 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
                 <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 30.0)}>{ "Load balancer" }</text>
                 <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 52.0)}>{ props.balancer_caption.clone() }</text>
-                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ format!("{} in flight", g.outstanding) }</text>
+                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ balancer_load(g) }</text>
             </g>
         },
         NodeKind::Server { id } => {
@@ -387,5 +387,15 @@ fn compact_server(props: &CompactServerProps) -> Html {
             <title>{ props.look.title(id) }</title>
             <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="2" />
         </g>
+    }
+}
+
+/// The balancer's last line: requests in flight, and those waiting in its backend queue (HAProxy
+/// `first` when every server is full).
+fn balancer_load(g: &Gauges) -> String {
+    if g.queue_len == 0 {
+        format!("{} in flight", g.outstanding)
+    } else {
+        format!("{} in flight, {} queued", g.outstanding, g.queue_len)
     }
 }

@@ -52,6 +52,7 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
         "servers.weight" => s.servers.weight = number(raw, field, whole)?,
         "servers.price_per_slot_hour" => s.servers.price_per_slot_hour = number(raw, field, decimal)?,
         "balancer.redispatch" => s.balancer.redispatch = raw == "true",
+        "balancer.queue_timeout_ms" => s.balancer.queue_timeout_ms = number(raw, field, decimal)?,
         "balancer.bounded_load_percent" => {
             s.balancer.bounded_load_percent =
                 if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
@@ -659,6 +660,10 @@ pub fn knobs(props: &KnobsProps) -> Html {
             <h3>{ "Balancer" }</h3>
             { checkbox("balancer.redispatch", "Redispatch", s.balancer.redispatch,
                        "HAProxy option redispatch: retry refused requests elsewhere (3 tries)") }
+            if algorithm == Algorithm::FirstAvailable {
+                { field("balancer.queue_timeout_ms", "Queue timeout (ms)", s.balancer.queue_timeout_ms.to_string(), "100",
+                        "HAProxy timeout queue: then a 503".into()) }
+            }
             if algorithm == Algorithm::ConsistentHash {
                 { field("balancer.bounded_load_percent", "Bounded load (%)",
                         s.balancer.bounded_load_percent.map(|p| p.to_string()).unwrap_or_default(), "5",
@@ -768,6 +773,8 @@ mod tests {
         assert_eq!(edited.servers.service, ServiceTime::LogNormal { mean_ms: 20.0, sigma: 1.0 });
         let edited = apply_knob(&s, "balancer.algorithm", "least_connections").unwrap();
         assert_eq!(edited.balancer.algorithm, Algorithm::LeastConnections);
+        assert_eq!(apply_knob(&s, "balancer.queue_timeout_ms", "250").unwrap().balancer.queue_timeout_ms, 250.0);
+        assert!(apply_knob(&s, "balancer.queue_timeout_ms", "0").is_err());
         let edited = apply_knob(&s, "balancer.redispatch", "true").unwrap();
         assert!(edited.balancer.redispatch);
         assert_eq!(

@@ -216,6 +216,8 @@ pub const LESSONS: &[LessonText] = &[
             "In “A server hangs”, watch its heartbeats fail (red rings) and count the timeouts before it goes down.",
             "Turn on redispatch, then crash a server: refused connections are retried on another one.",
             "In “Six users”, switch to round robin: the load evens out, but users no longer stay on one server.",
+            "Pick first available and raise the arrival rate past what the servers serve: the overflow waits \
+             in the balancer's queue (HAProxy maxconn), and after the queue timeout gets a 503.",
         ],
     },
 ];

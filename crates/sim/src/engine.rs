@@ -7,7 +7,7 @@
 use crate::ab::{AbOptions, AbReport, AbTally, LoadTester, Response};
 use crate::command::{Command, CommandError};
 use crate::components::autoscaler::{Autoscaler, PoolState, SecondMeasure};
-use crate::components::balancer::{Balancer, RequestKey};
+use crate::components::balancer::{Balancer, RequestKey, Unplaced};
 use crate::components::clients::Clients;
 use crate::components::health::HealthCheck;
 use crate::components::server::{Admission, Fault, RequestSlot, Server};
@@ -81,6 +81,8 @@ enum Event {
     StoreOpDone(RequestRef),
     /// the store's answer (or its refusal) is back at the server
     BackFromStore(RequestRef),
+    /// HAProxy `timeout queue`: a request still in the backend queue now gets a 503
+    QueueTimeout(RequestRef),
 }
 
 impl Event {
@@ -104,6 +106,7 @@ impl Event {
             Event::DrainDeadline { server } => (15, u64::from(server)),
             Event::Connect { client } => (16, u64::from(client)),
             Event::Send { client } => (17, u64::from(client)),
+            Event::QueueTimeout(x) => (18, r(x)),
         }
     }
 }
@@ -119,6 +122,8 @@ enum Next {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
     ToBalancer,
+    /// waits in the balancer's backend queue for a server with a free slot (HAProxy `first`)
+    BalancerQueue,
     ToServer,
     Queued,
     InService,
@@ -152,6 +157,8 @@ enum Outcome {
     ConnectionReset,
     /// no server took traffic (503 from the balancer)
     NoServer,
+    /// no server freed a slot within the balancer's queue timeout (503 from the balancer)
+    QueueTimeout,
     /// the session store was down or full, so the server answered 500
     StoreUnavailable,
 }
@@ -169,6 +176,8 @@ struct Request {
     stage_end: SimTime,
     /// when the balancer last sent it to a server (for response-time tracking)
     dispatched_at: SimTime,
+    /// time spent in the balancer's backend queue
+    balancer_wait: SimTime,
     reached_server_at: SimTime,
     service_started_at: SimTime,
     left_server_at: SimTime,
@@ -277,6 +286,9 @@ pub struct Sim {
     store: Option<Server>,
     store_latency: SimTime,
     requests: RequestTable,
+    /// HAProxy's backend queue: requests waiting, oldest first, for a server with a free slot
+    backend_queue: VecDeque<RequestRef>,
+    queue_timeout: SimTime,
     /// requests the client gave up on that are still in the system
     abandoned_in_system: u64,
     link_latency: SimTime,
@@ -327,6 +339,8 @@ impl Sim {
             }),
             store_latency: SimTime::from_millis_f64(scenario.sessions.store.latency_ms),
             requests: RequestTable::default(),
+            backend_queue: VecDeque::new(),
+            queue_timeout: SimTime::from_millis_f64(scenario.balancer.queue_timeout_ms),
             abandoned_in_system: 0,
             link_latency: SimTime::from_millis_f64(scenario.network.link_latency_ms),
             timeout: SimTime::from_millis_f64(scenario.clients.timeout_ms),
@@ -503,6 +517,7 @@ impl Sim {
             stage_start: self.now,
             stage_end: self.now,
             dispatched_at: self.now,
+            balancer_wait: SimTime::ZERO,
             reached_server_at: self.now,
             service_started_at: self.now,
             left_server_at: self.now,
@@ -622,8 +637,30 @@ impl Sim {
     }
 
     /// The balancer places the request (again, after a refusal, skipping servers already tried).
+    /// The balancer places the request: on a server, in its backend queue when every server is
+    /// full, or back to the client with a 503 when no server takes traffic.
     fn dispatch(&mut self, r: RequestRef) {
-        let Some(req) = self.requests.get(r) else { return };
+        match self.place(r) {
+            Ok(()) => {}
+            Err(Unplaced::AllFull) => {
+                let Some(req) = self.requests.get(r) else { return };
+                req.stage = Stage::BalancerQueue;
+                req.stage_start = self.now;
+                req.stage_end = self.now;
+                self.backend_queue.push_back(r);
+                self.queue.push(self.now + self.queue_timeout, Event::QueueTimeout(r));
+            }
+            Err(Unplaced::NoServer) => {
+                let Some(req) = self.requests.get(r) else { return };
+                req.outcome = Outcome::NoServer;
+                self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
+            }
+        }
+    }
+
+    /// Sends the request to the server persistence or the algorithm chooses, or says why none.
+    fn place(&mut self, r: RequestRef) -> Result<(), Unplaced> {
+        let Some(req) = self.requests.get(r) else { return Ok(()) };
         let user = req.user;
         let key = RequestKey { user, address: Clients::address_of(user) };
         let tried = req.tried;
@@ -634,25 +671,37 @@ impl Sim {
         let sender = Self::sender(user, req.client);
         let pinned =
             if tries == 0 { self.sessions.affinity(sender, self.now, |s| balancer.in_rotation(s)) } else { None };
-        let chosen = match pinned {
+        let server = match pinned {
             Some(server) => {
                 self.balancer.assign(server);
-                Some(server)
+                server
             }
-            None => self.balancer.pick(key, &mut self.balancer_rng, &tried[..tries]),
+            None => self.balancer.pick(key, &mut self.balancer_rng, &tried[..tries])?,
         };
-        match chosen {
-            Some(server) => {
-                self.sessions.placed(sender, server, self.now);
-                let req = self.requests.get(r).expect("checked above");
-                req.server = server;
-                req.dispatched_at = self.now;
-                req.outcome = Outcome::Pending;
-                self.travel(r, Stage::ToServer, Event::AtServer(r));
+        self.sessions.placed(sender, server, self.now);
+        let req = self.requests.get(r).expect("checked above");
+        req.server = server;
+        req.dispatched_at = self.now;
+        req.outcome = Outcome::Pending;
+        self.travel(r, Stage::ToServer, Event::AtServer(r));
+        Ok(())
+    }
+
+    /// A slot freed or a server joined the rotation: the backend queue's oldest requests go out
+    /// while a server has room (HAProxy hands a freed slot to the oldest request waiting).
+    fn serve_backend_queue(&mut self) {
+        // Popped before it is placed: with no link latency, placing it can answer another
+        // request at once, which comes back here.
+        while let Some(r) = self.backend_queue.pop_front() {
+            let Some(req) = self.requests.get(r) else { continue };
+            let waited = self.now - req.stage_start;
+            if self.place(r).is_err() {
+                self.backend_queue.push_front(r);
+                return;
             }
-            None => {
-                self.requests.get(r).expect("checked above").outcome = Outcome::NoServer;
-                self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
+            // (Gone already only if a server turned it away at once; only answers count waits.)
+            if let Some(req) = self.requests.get(r) {
+                req.balancer_wait += waited;
             }
         }
     }
@@ -853,11 +902,24 @@ impl Sim {
                     }
                 }
             }
+            Event::QueueTimeout(r) => {
+                let Some(req) = self.requests.get(r) else { return };
+                // Placed in time, or back in the queue later (a retry) with a deadline of its own.
+                if req.stage != Stage::BalancerQueue || self.now < req.stage_start + self.queue_timeout {
+                    return;
+                }
+                req.outcome = Outcome::QueueTimeout;
+                req.balancer_wait += self.now - req.stage_start;
+                self.backend_queue.retain(|&q| q != r);
+                self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
+            }
             Event::ResponseAtBalancer(r) => {
                 let Some(req) = self.requests.get(r) else { return };
                 let (server, outcome) = (req.server, req.outcome);
                 let response_time = (outcome == Outcome::Answered).then(|| self.now - req.dispatched_at);
                 self.balancer.on_response(server, response_time, self.now);
+                self.serve_backend_queue();
+                let Some(req) = self.requests.get(r) else { return };
                 let retry = outcome == Outcome::ConnectionRefused
                     && self.scenario.balancer.redispatch
                     && (req.tries as usize) < MAX_TRIES - 1
@@ -884,12 +946,12 @@ impl Sim {
                         Outcome::Answered => {
                             self.metrics.on_completed(
                                 self.now - req.sent_at,
-                                req.service_started_at - req.reached_server_at,
+                                req.balancer_wait + (req.service_started_at - req.reached_server_at),
                                 req.left_server_at - req.reached_server_at,
                             );
                             self.autoscaler.record_latency(self.now - req.sent_at);
                         }
-                        Outcome::QueueFull => self.metrics.on_rejected(),
+                        Outcome::QueueFull | Outcome::QueueTimeout => self.metrics.on_rejected(),
                         Outcome::ConnectionRefused
                         | Outcome::ConnectionReset
                         | Outcome::NoServer
@@ -931,6 +993,7 @@ impl Sim {
                 if let Some(up) = m.health.record(passed, rise, fall) {
                     let accepting = m.server.is_accepting();
                     self.balancer.set_in_rotation(server, up && accepting);
+                    self.serve_backend_queue();
                 }
             }
             Event::SecondTick => {
@@ -1173,6 +1236,8 @@ impl Sim {
                 }
             }
         }
+        // A server added or resized, or another algorithm, may take what the backend queue holds.
+        self.serve_backend_queue();
         Ok(())
     }
 
@@ -1189,9 +1254,11 @@ impl Sim {
         // session store failed.
         let response = match req.outcome {
             Outcome::Answered => Response::Ok,
-            Outcome::QueueFull | Outcome::ConnectionRefused | Outcome::NoServer | Outcome::Pending => {
-                Response::ServiceUnavailable
-            }
+            Outcome::QueueFull
+            | Outcome::QueueTimeout
+            | Outcome::ConnectionRefused
+            | Outcome::NoServer
+            | Outcome::Pending => Response::ServiceUnavailable,
             Outcome::ConnectionReset => Response::BadGateway,
             Outcome::StoreUnavailable => Response::InternalServerError,
         };
@@ -1326,6 +1393,7 @@ impl Sim {
         ];
         nodes[0].gauges.served = self.metrics.counters.completed;
         nodes[1].gauges.outstanding = self.requests_in_flight() as u32;
+        nodes[1].gauges.queue_len = self.backend_queue.len() as u32;
         let mut links = vec![LinkView { from: 0, to: 1 }];
         // The link (index into `links`) of each server still shown. A removed server stays on
         // the diagram until its last response is back at the balancer.
@@ -1420,7 +1488,7 @@ impl Sim {
                     false,
                     if r.store_failed { RequestStatus::Failed } else { RequestStatus::Outbound },
                 ),
-                Stage::Queued | Stage::InService | Stage::Stalled | Stage::AtStore => continue,
+                Stage::BalancerQueue | Stage::Queued | Stage::InService | Stage::Stalled | Stage::AtStore => continue,
             };
             // Every server with a request on its link is shown (see above); never index past.
             let Some(link) = link else { continue };
@@ -1457,7 +1525,7 @@ impl Sim {
 fn response_status(outcome: Outcome) -> RequestStatus {
     match outcome {
         Outcome::Answered => RequestStatus::Answered,
-        Outcome::QueueFull => RequestStatus::Refused,
+        Outcome::QueueFull | Outcome::QueueTimeout => RequestStatus::Refused,
         Outcome::ConnectionRefused
         | Outcome::ConnectionReset
         | Outcome::NoServer

@@ -132,7 +132,8 @@ pub struct Counters {
     pub failed: u64,
     /// the client gave up waiting (its timeout passed)
     pub timed_out: u64,
-    /// completed requests that waited in a queue before service
+    /// completed requests that waited in a queue (a server's, or the balancer's backend queue)
+    /// before service
     pub waited: u64,
     /// times the balancer tried a request again on another server (redispatch)
     pub retried: u64,

@@ -26,8 +26,8 @@ pub enum Algorithm {
     /// nginx `hash $user consistent` (ketama, 160 points per unit of weight), optionally with
     /// bounded loads (HAProxy `hash-balance-factor`).
     ConsistentHash,
-    /// HAProxy `first`: the first server, in id order, with a free slot (when none has one, the
-    /// least loaded: HAProxy would hold the request in its backend queue instead).
+    /// HAProxy `first`: the first server, in id order, with a free slot; when none has one, the
+    /// request waits in the balancer's backend queue (up to `timeout queue`).
     FirstAvailable,
 }
 
@@ -67,8 +67,8 @@ impl Algorithm {
             Algorithm::SourceIpHash => "nginx 1.31 ip_hash: /24 of the client address, rehash when down",
             Algorithm::ConsistentHash => "nginx 1.31 hash $user consistent (ketama, CRC32, 160 points/weight)",
             Algorithm::FirstAvailable => {
-                "HAProxy 3.3 first (maxconn = the server's slots); when all are full, HAProxy's backend queue \
-                 is not modelled: the least loaded server queues the request"
+                "HAProxy 3.3 first (maxconn = the server's slots); when all are full, requests wait in the \
+                 backend queue for the next free slot, up to timeout queue, then get a 503"
             }
         }
     }
@@ -127,7 +127,7 @@ fn is_default_timeout(timeout_ms: &f64) -> bool {
     *timeout_ms == default_timeout_ms()
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BalancerConfig {
     pub algorithm: Algorithm,
@@ -139,6 +139,29 @@ pub struct BalancerConfig {
     /// load (HAProxy `hash-balance-factor`, 125 to 200 is typical); absent = unbounded
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bounded_load_percent: Option<u32>,
+    /// HAProxy `timeout queue`: how long a request may wait in the backend queue (with `first`,
+    /// when every server is at its `maxconn`) before the balancer answers 503 [ms]. Unset,
+    /// HAProxy uses `timeout connect`; 5 s is the value its documentation's examples give it.
+    #[serde(default = "default_queue_timeout_ms", skip_serializing_if = "is_default_queue_timeout")]
+    pub queue_timeout_ms: f64,
+}
+
+impl Default for BalancerConfig {
+    fn default() -> Self {
+        BalancerConfig {
+            algorithm: Algorithm::default(),
+            redispatch: false,
+            bounded_load_percent: None,
+            queue_timeout_ms: default_queue_timeout_ms(),
+        }
+    }
+}
+
+fn default_queue_timeout_ms() -> f64 {
+    5_000.0
+}
+fn is_default_queue_timeout(ms: &f64) -> bool {
+    *ms == default_queue_timeout_ms()
 }
 
 /// Active health checks: HAProxy's `check inter 2s fall 3 rise 2` by default.
@@ -648,6 +671,7 @@ impl Scenario {
                 c.int("servers.custom.weight", v, 1, MAX_WEIGHT);
             }
         }
+        c.float("balancer.queue_timeout_ms", self.balancer.queue_timeout_ms, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS, false);
         if let Some(p) = self.balancer.bounded_load_percent {
             c.int("balancer.bounded_load_percent", p, MIN_BOUNDED_LOAD_PERCENT, MAX_BOUNDED_LOAD_PERCENT);
         }

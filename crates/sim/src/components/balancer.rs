@@ -15,6 +15,16 @@ pub struct RequestKey {
     pub address: [u8; 4],
 }
 
+/// Why `pick` placed no request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unplaced {
+    /// no server is in rotation (or every one has refused this request already): 503 now
+    NoServer,
+    /// HAProxy `first`: every server is at its `maxconn`, so the request waits in the backend
+    /// queue until one frees a slot
+    AllFull,
+}
+
 /// Points on the consistent-hash ring per unit of weight (nginx ketama: 160).
 const POINTS_PER_WEIGHT: u32 = 160;
 /// Peak EWMA's decay time [s] (Linkerd's default).
@@ -189,8 +199,8 @@ impl Balancer {
     }
 
     /// Chooses the server for one request, never one in `tried` (servers that already refused
-    /// it), or `None` when no server is eligible.
-    pub fn pick(&mut self, key: RequestKey, rng: &mut Rng, tried: &[u32]) -> Option<u32> {
+    /// it); or says why there is none.
+    pub fn pick(&mut self, key: RequestKey, rng: &mut Rng, tried: &[u32]) -> Result<u32, Unplaced> {
         let rotation = std::mem::take(&mut self.rotation);
         let filtered: Vec<u32>;
         let (eligible, weights): (&[u32], Weights) = if tried.is_empty() {
@@ -200,27 +210,28 @@ impl Balancer {
             (&filtered, self.weights_of(&filtered))
         };
         let choice = if eligible.is_empty() {
-            None
+            Err(Unplaced::NoServer)
         } else {
             match self.algorithm {
-                Algorithm::RoundRobin => Some(self.round_robin(eligible, weights)),
-                Algorithm::Random => Some(self.weighted_random(eligible, weights, None, rng)),
-                Algorithm::LeastConnections => Some(self.least_loaded(eligible, weights)),
-                Algorithm::PowerOfTwoChoices => Some(self.two_choices(eligible, weights, rng)),
+                Algorithm::RoundRobin => Ok(self.round_robin(eligible, weights)),
+                Algorithm::Random => Ok(self.weighted_random(eligible, weights, None, rng)),
+                Algorithm::LeastConnections => Ok(self.least_loaded(eligible, weights)),
+                Algorithm::PowerOfTwoChoices => Ok(self.two_choices(eligible, weights, rng)),
                 // Dividing every cost by the same weight changes no order: skip it when weights are equal.
                 Algorithm::PeakEwma if weights.uniform => {
-                    Some(self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1)))
+                    Ok(self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1)))
                 }
-                Algorithm::PeakEwma => Some(
-                    self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1) / f64::from(b.weight)),
-                ),
-                Algorithm::SourceIpHash => Some(self.ip_hash(key, eligible, weights, tried)),
-                Algorithm::ConsistentHash => self.consistent_hash(key, eligible, weights, tried),
-                Algorithm::FirstAvailable => Some(self.first_available(eligible, weights)),
+                Algorithm::PeakEwma => {
+                    Ok(self
+                        .scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1) / f64::from(b.weight)))
+                }
+                Algorithm::SourceIpHash => Ok(self.ip_hash(key, eligible, weights, tried)),
+                Algorithm::ConsistentHash => Ok(self.consistent_hash(key, eligible, weights, tried)),
+                Algorithm::FirstAvailable => self.first_available(eligible).ok_or(Unplaced::AllFull),
             }
         };
         self.rotation = rotation;
-        if let Some(server) = choice {
+        if let Ok(server) = choice {
             self.backends[server as usize].outstanding += 1;
         }
         choice
@@ -354,7 +365,7 @@ impl Balancer {
 
     /// Ketama: the first point on the ring at or after the user's hash whose server is eligible
     /// (and, with bounded loads, below its share).
-    fn consistent_hash(&mut self, key: RequestKey, eligible: &[u32], weights: Weights, tried: &[u32]) -> Option<u32> {
+    fn consistent_hash(&mut self, key: RequestKey, eligible: &[u32], weights: Weights, tried: &[u32]) -> u32 {
         if self.ring_stale {
             self.rebuild_ring();
         }
@@ -375,10 +386,10 @@ impl Balancer {
             if limit.is_some_and(|l| u64::from(b.outstanding) >= l) {
                 continue;
             }
-            return Some(s);
+            return s;
         }
         // Every eligible server is at its bound: take the least loaded rather than refuse.
-        Some(self.least_loaded(eligible, weights))
+        self.least_loaded(eligible, weights)
     }
 
     fn rebuild_ring(&mut self) {
@@ -398,12 +409,9 @@ impl Balancer {
         self.ring_stale = false;
     }
 
-    /// HAProxy `first`: the lowest id with a free slot; when all are full, the least loaded.
-    fn first_available(&mut self, eligible: &[u32], weights: Weights) -> u32 {
-        match eligible.iter().find(|&&s| self.backends[s as usize].outstanding < self.backends[s as usize].max_conn) {
-            Some(&s) => s,
-            None => self.least_loaded(eligible, weights),
-        }
+    /// HAProxy `first`: the lowest id with a free slot; none when every server is full.
+    fn first_available(&self, eligible: &[u32]) -> Option<u32> {
+        eligible.iter().copied().find(|&s| self.backends[s as usize].outstanding < self.backends[s as usize].max_conn)
     }
 
     /// Persistence chose `server` (a sticky cookie or stick table): count it as sent there.
@@ -509,6 +517,12 @@ mod tests {
     fn first_available_fills_servers_in_order() {
         let mut b = pool(Algorithm::FirstAvailable, &[1, 1, 1]);
         assert_eq!(picks(&mut b, 5), [0, 0, 1, 1, 2]);
+        let mut rng = Rng::from_seed(0);
+        assert_eq!(b.pick(KEY, &mut rng, &[]), Ok(2));
+        // Every server is at its maxconn: the request has to wait, until a slot frees.
+        assert_eq!(b.pick(KEY, &mut rng, &[]), Err(Unplaced::AllFull));
+        b.on_response(1, None, SimTime::ZERO);
+        assert_eq!(b.pick(KEY, &mut rng, &[]), Ok(1));
     }
 
     #[test]
@@ -549,7 +563,7 @@ mod tests {
         for user in 0..2_000 {
             let address = [10, (user / 256) as u8, (user % 256) as u8, 1];
             let key = RequestKey { user, address };
-            assert_eq!(b.pick(key, &mut rng, &[]), Some(nginx_first_choice(&b, address)), "{address:?}");
+            assert_eq!(b.pick(key, &mut rng, &[]), Ok(nginx_first_choice(&b, address)), "{address:?}");
         }
     }
 
@@ -583,7 +597,7 @@ mod tests {
     fn tried_servers_are_skipped() {
         let mut b = pool(Algorithm::RoundRobin, &[1, 1]);
         let mut rng = Rng::from_seed(0);
-        assert_eq!(b.pick(KEY, &mut rng, &[0]), Some(1));
-        assert_eq!(b.pick(KEY, &mut rng, &[0, 1]), None);
+        assert_eq!(b.pick(KEY, &mut rng, &[0]), Ok(1));
+        assert_eq!(b.pick(KEY, &mut rng, &[0, 1]), Err(Unplaced::NoServer));
     }
 }

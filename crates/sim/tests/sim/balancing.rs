@@ -278,3 +278,77 @@ fn cost_is_slots_times_speed_times_price_over_time() {
     sim.run_until(SimTime::from_secs(5_400));
     assert!((sim.server_hours() - 6.5).abs() < 1e-9, "{}", sim.server_hours());
 }
+
+/// `n` one-slot servers behind HAProxy `first`, exponential 20 ms service, no network.
+fn first_available(servers: u32, arrival_rate: f64, seed: u64) -> Scenario {
+    let mut s = ten_servers_at_90_percent(Algorithm::FirstAvailable, seed);
+    s.servers.count = servers;
+    s.clients.arrival_rate = arrival_rate;
+    s
+}
+
+/// The balancer's backend queue, from the snapshot's balancer node.
+fn backend_queue(sim: &Sim) -> u32 {
+    sim.snapshot(0).nodes[1].gauges.queue_len
+}
+
+#[test]
+fn first_available_with_its_backend_queue_is_m_m_c() {
+    // Every server at its maxconn: the request waits in one shared queue at the balancer and
+    // takes the first slot that frees, so four one-slot servers are one M/M/4 queue. λ = 150/s,
+    // 1/μ = 20 ms: a = 3, C = 27/53, Wq = C/(cμ − λ) = 10.19 ms, W = 30.19 ms. Tolerance: 5% on
+    // the means, 0.02 absolute on P(wait); 8 seeds × 600 s. (Sending the request to the least
+    // loaded server's own queue instead, as this model did before, waits a third longer.)
+    let c = super::erlang_c(4, 3.0);
+    let expected_wq = c / (4.0 * 50.0 - 150.0) * 1_000.0;
+    let (mut wq, mut p_wait, mut w) = (0.0, 0.0, 0.0);
+    for seed in 0..8 {
+        let mut sim = Sim::new(valid(first_available(4, 150.0, seed)));
+        sim.run_until(SimTime::from_secs(600));
+        wq += sim.metrics().mean_queue_wait_ms() / 8.0;
+        p_wait += sim.metrics().probability_of_waiting() / 8.0;
+        w += sim.summary().latency_ms.mean / 8.0;
+        assert_eq!(sim.summary().requests.rejected, 0, "nothing waits 5 s at 75% load");
+    }
+    assert!((wq - expected_wq).abs() / expected_wq < 0.05, "Wq = {wq}, theory {expected_wq}");
+    assert!((p_wait - c).abs() < 0.02, "P(wait) = {p_wait}, theory {c}");
+    assert!((w - (expected_wq + 20.0)).abs() / (expected_wq + 20.0) < 0.05, "W = {w}");
+}
+
+#[test]
+fn the_backend_queue_answers_503_at_its_timeout_and_servers_never_queue() {
+    // One one-slot server offered twice what it serves, fixed 20 ms requests, `timeout queue`
+    // 200 ms: about half the requests get the balancer's 503, and no answer took longer than the
+    // queue timeout plus one service.
+    let mut s = first_available(1, 100.0, 3);
+    s.servers.service = ServiceTime::Fixed { mean_ms: 20.0 };
+    s.balancer.queue_timeout_ms = 200.0;
+    let mut sim = Sim::new(valid(s));
+    let mut deepest = 0;
+    for tenth in 1..=600 {
+        sim.run_until(SimTime::from_millis(tenth * 100));
+        let snap = sim.snapshot(0);
+        assert_eq!(snap.nodes[2].gauges.queue_len, 0, "the server's own queue is never used");
+        deepest = deepest.max(backend_queue(&sim));
+    }
+    let summary = sim.summary();
+    let answered_share = summary.requests.completed as f64 / summary.requests.arrived as f64;
+    assert!((answered_share - 0.5).abs() < 0.03, "{answered_share}");
+    assert!(summary.requests.rejected > 2_500, "{:?}", summary.requests);
+    assert!(summary.latency_ms.max <= 220.0 + 0.5, "{}", summary.latency_ms.max);
+    // At 100/s for 200 ms the queue holds about 20.
+    assert!((10..=40).contains(&deepest), "{deepest}");
+}
+
+#[test]
+fn a_server_added_while_requests_wait_takes_the_oldest_at_once() {
+    let mut sim = Sim::new(valid(first_available(1, 200.0, 5)));
+    sim.run_until(SimTime::from_secs(2));
+    let waiting = backend_queue(&sim);
+    assert!(waiting >= 2, "{waiting}");
+    sim.apply(Command::AddServer).unwrap();
+    assert_eq!(backend_queue(&sim), waiting - 1, "the new server's one slot goes to the queue");
+    // Another algorithm does not wait for slots: the queue empties at once.
+    sim.apply(Command::SetAlgorithm { algorithm: Algorithm::RoundRobin }).unwrap();
+    assert_eq!(backend_queue(&sim), 0);
+}
