@@ -52,6 +52,9 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
         "servers.weight" => s.servers.weight = number(raw, field, whole)?,
         "servers.price_per_slot_hour" => s.servers.price_per_slot_hour = number(raw, field, decimal)?,
         "balancer.redispatch" => s.balancer.redispatch = raw == "true",
+        "balancer.max_conn" => {
+            s.balancer.max_conn = if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
+        }
         "balancer.queue_timeout_ms" => s.balancer.queue_timeout_ms = number(raw, field, decimal)?,
         "balancer.bounded_load_percent" => {
             s.balancer.bounded_load_percent =
@@ -661,6 +664,9 @@ pub fn knobs(props: &KnobsProps) -> Html {
             { checkbox("balancer.redispatch", "Redispatch", s.balancer.redispatch,
                        "HAProxy option redispatch: retry refused requests elsewhere (3 tries)") }
             if algorithm == Algorithm::FirstAvailable {
+                { field("balancer.max_conn", "maxconn per server",
+                        s.balancer.max_conn.map(|n| n.to_string()).unwrap_or_default(), "1",
+                        "HAProxy maxconn, held until the answer is back; empty = the server's slots".into()) }
                 { field("balancer.queue_timeout_ms", "Queue timeout (ms)", s.balancer.queue_timeout_ms.to_string(), "100",
                         "HAProxy timeout queue: then a 503".into()) }
             }
@@ -775,6 +781,9 @@ mod tests {
         assert_eq!(edited.balancer.algorithm, Algorithm::LeastConnections);
         assert_eq!(apply_knob(&s, "balancer.queue_timeout_ms", "250").unwrap().balancer.queue_timeout_ms, 250.0);
         assert!(apply_knob(&s, "balancer.queue_timeout_ms", "0").is_err());
+        assert_eq!(apply_knob(&s, "balancer.max_conn", "6").unwrap().balancer.max_conn, Some(6));
+        assert_eq!(apply_knob(&s, "balancer.max_conn", " ").unwrap().balancer.max_conn, None);
+        assert!(apply_knob(&s, "balancer.max_conn", "0").is_err());
         let edited = apply_knob(&s, "balancer.redispatch", "true").unwrap();
         assert!(edited.balancer.redispatch);
         assert_eq!(

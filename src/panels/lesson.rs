@@ -216,8 +216,9 @@ pub const LESSONS: &[LessonText] = &[
             "In “A server hangs”, watch its heartbeats fail (red rings) and count the timeouts before it goes down.",
             "Turn on redispatch, then crash a server: refused connections are retried on another one.",
             "In “Six users”, switch to round robin: the load evens out, but users no longer stay on one server.",
-            "Pick first available and raise the arrival rate past what the servers serve: the overflow waits \
-             in the balancer's queue (HAProxy maxconn), and after the queue timeout gets a 503.",
+            "Pick first available: the servers are busy a third of the time, yet requests \
+             queue at the balancer and get 503s. HAProxy's maxconn holds a connection until the answer is back, \
+             so the 40 ms round trip counts too. Set maxconn to 6 and the queue drains.",
         ],
     },
 ];

@@ -391,7 +391,7 @@ impl Sim {
         if !starts_up {
             server.boot_until(self.now + SimTime::from_millis_f64(self.scenario.servers.boot_ms));
         }
-        self.balancer.add_server(size.weight, size.concurrency, health.is_up());
+        self.balancer.add_server(size.weight, self.max_conn(size.concurrency), health.is_up());
         self.machines.push(Machine { server, health, check: None });
     }
 
@@ -637,6 +637,11 @@ impl Sim {
     }
 
     /// The balancer places the request (again, after a refusal, skipping servers already tried).
+    /// The balancer's `maxconn` for a server with this many slots (see `BalancerConfig::max_conn`).
+    fn max_conn(&self, slots: u32) -> u32 {
+        self.scenario.balancer.max_conn.unwrap_or(slots)
+    }
+
     /// The balancer places the request: on a server, in its backend queue when every server is
     /// full, or back to the client with a 503 when no server takes traffic.
     fn dispatch(&mut self, r: RequestRef) {
@@ -1182,7 +1187,7 @@ impl Sim {
             }
             Command::SetAlgorithm { algorithm } => self.balancer.set_algorithm(algorithm),
             Command::Resize { server, concurrency, speed, weight } => {
-                self.balancer.set_size(server, weight, concurrency);
+                self.balancer.set_size(server, weight, self.max_conn(concurrency));
                 let started = self.machines[server as usize].server.resize(concurrency, speed, self.now);
                 for slot in started {
                     let r = self.requests.reference(slot);

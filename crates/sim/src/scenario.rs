@@ -67,8 +67,9 @@ impl Algorithm {
             Algorithm::SourceIpHash => "nginx 1.31 ip_hash: /24 of the client address, rehash when down",
             Algorithm::ConsistentHash => "nginx 1.31 hash $user consistent (ketama, CRC32, 160 points/weight)",
             Algorithm::FirstAvailable => {
-                "HAProxy 3.3 first (maxconn = the server's slots); when all are full, requests wait in the \
-                 backend queue for the next free slot, up to timeout queue, then get a 503"
+                "HAProxy 3.3 first: fills each server up to its maxconn (the server's slots unless set), \
+                 counted until the answer is back; when all are full, requests wait in the backend queue for \
+                 the next free slot, up to timeout queue, then get a 503"
             }
         }
     }
@@ -139,6 +140,12 @@ pub struct BalancerConfig {
     /// load (HAProxy `hash-balance-factor`, 125 to 200 is typical); absent = unbounded
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bounded_load_percent: Option<u32>,
+    /// HAProxy `maxconn` on every server: `first` fills a server up to it, and when every server
+    /// is at it requests wait in the backend queue. It counts a request until its answer is back
+    /// at the balancer, so the network's round trip holds a connection too. Absent = the
+    /// server's slots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_conn: Option<u32>,
     /// HAProxy `timeout queue`: how long a request may wait in the backend queue (with `first`,
     /// when every server is at its `maxconn`) before the balancer answers 503 [ms]. Unset,
     /// HAProxy uses `timeout connect`; 5 s is the value its documentation's examples give it.
@@ -152,6 +159,7 @@ impl Default for BalancerConfig {
             algorithm: Algorithm::default(),
             redispatch: false,
             bounded_load_percent: None,
+            max_conn: None,
             queue_timeout_ms: default_queue_timeout_ms(),
         }
     }
@@ -523,6 +531,7 @@ pub mod limits {
     pub const MAX_SERVERS: u32 = 1_000;
     pub const MAX_ARRIVAL_RATE: f64 = 1_000_000.0;
     pub const MAX_CONCURRENCY: u32 = 1_024;
+    pub const MAX_MAX_CONN: u32 = 100_000;
     pub const MIN_SPEED: f64 = 0.1;
     pub const MAX_SPEED: f64 = 100.0;
     pub const MAX_QUEUE_LIMIT: u32 = 100_000;
@@ -670,6 +679,9 @@ impl Scenario {
             if let Some(v) = o.weight {
                 c.int("servers.custom.weight", v, 1, MAX_WEIGHT);
             }
+        }
+        if let Some(n) = self.balancer.max_conn {
+            c.int("balancer.max_conn", n, 1, MAX_MAX_CONN);
         }
         c.float("balancer.queue_timeout_ms", self.balancer.queue_timeout_ms, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS, false);
         if let Some(p) = self.balancer.bounded_load_percent {
