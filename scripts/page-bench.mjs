@@ -71,6 +71,10 @@ for (const algorithm of ['round_robin', 'least_connections', 'peak_ewma', 'first
     await live.fill(`[data-field='${field}']`, value); await live.press(`[data-field='${field}']`, 'Enter');
   }
   await live.selectOption("[data-field='balancer.algorithm']", algorithm);
+  if (algorithm === 'first_available') {
+    // maxconn to cover the 40 ms round trip as well as the 2 slots (see crates/bench).
+    await live.fill("[data-field='balancer.max_conn']", '8'); await live.press("[data-field='balancer.max_conn']", 'Enter');
+  }
   await live.selectOption('.controls select', { label: '1× real time' });
   await live.waitForFunction(() => document.querySelector('.clock').textContent.match(/[\d.]+/) >= 6, null, { timeout: 60000 });
   await startMeasuring(live);
