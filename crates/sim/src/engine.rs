@@ -915,7 +915,13 @@ impl Sim {
                 }
                 req.outcome = Outcome::QueueTimeout;
                 req.balancer_wait += self.now - req.stage_start;
-                self.backend_queue.retain(|&q| q != r);
+                // Every request waits the same timeout, so the first to expire is the oldest, at the
+                // front (a scan only if that ever changes: the queue can hold many thousands).
+                if self.backend_queue.front() == Some(&r) {
+                    self.backend_queue.pop_front();
+                } else {
+                    self.backend_queue.retain(|&q| q != r);
+                }
                 self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
             }
             Event::ResponseAtBalancer(r) => {
