@@ -146,6 +146,21 @@ await test('Enter in a knob keeps the timeline, and the offered load follows the
 });
 
 let shared = null;
+await test('HAProxy first holds the overflow at the balancer until maxconn covers the round trip', async () => {
+  const page = await playing(await open(base + '#' + (await freshLink())));
+  await page.selectOption("[data-field='balancer.algorithm']", 'first_available');
+  // maxconn = 2 slots, held for a 40 ms round trip and the work: at most 133 of the 300
+  // requests/s get through, and the rest wait in the balancer's backend queue.
+  const balancer = () => page.textContent('.node.balancer');
+  await page.waitForFunction(() => / [1-9]\d* queued/.test(document.querySelector('.node.balancer').textContent));
+  await page.fill("[data-field='balancer.max_conn']", '8');
+  await page.press("[data-field='balancer.max_conn']", 'Enter');
+  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 0.5);
+  check(!(await balancer()).includes('queued'), await balancer());
+  check(page.errors.length === 0, page.errors.join(' | '));
+  await page.close();
+});
+
 await test('a share link reopens the same run at the same moment', async () => {
   const page = await playing(await open(base + '#' + (await freshLink())));
   // The Servers knob scales the running pool: no restart, and the change goes into the link.
