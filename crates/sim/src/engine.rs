@@ -545,8 +545,9 @@ impl Sim {
     }
 
     /// Makes sure the client's timeout fires on time for a request that is stuck on a hung server
-    /// and may never come back. (Every other late answer is caught when it reaches the client,
-    /// so the heap holds no timer per request.)
+    /// and may never come back, or waits in the backend queue longer than the client will. (Every
+    /// other late answer is caught when it reaches the client, so the heap holds no timer per
+    /// request.)
     fn watch_stuck(&mut self, r: RequestRef) {
         let timeout = self.timeout;
         let Some(req) = self.requests.get(r) else { return };
@@ -636,14 +637,14 @@ impl Sim {
         self.travel_for(r, Stage::FromStore, Event::BackFromStore(r), self.store_latency);
     }
 
-    /// The balancer places the request (again, after a refusal, skipping servers already tried).
     /// The balancer's `maxconn` for a server with this many slots (see `BalancerConfig::max_conn`).
     fn max_conn(&self, slots: u32) -> u32 {
         self.scenario.balancer.max_conn.unwrap_or(slots)
     }
 
-    /// The balancer places the request: on a server, in its backend queue when every server is
-    /// full, or back to the client with a 503 when no server takes traffic.
+    /// The balancer places the request (again, after a refusal, skipping servers already tried):
+    /// on a server, in its backend queue when every server is full, or back to the client with a
+    /// 503 when no server takes traffic.
     fn dispatch(&mut self, r: RequestRef) {
         match self.place(r) {
             Ok(()) => {}
@@ -652,8 +653,12 @@ impl Sim {
                 req.stage = Stage::BalancerQueue;
                 req.stage_start = self.now;
                 req.stage_end = self.now;
+                let client_gives_up_first = req.sent_at + self.timeout < self.now + self.queue_timeout;
                 self.backend_queue.push_back(r);
                 self.queue.push(self.now + self.queue_timeout, Event::QueueTimeout(r));
+                if client_gives_up_first {
+                    self.watch_stuck(r);
+                }
             }
             Err(Unplaced::NoServer) => {
                 let Some(req) = self.requests.get(r) else { return };

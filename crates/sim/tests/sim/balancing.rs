@@ -374,3 +374,19 @@ fn maxconn_has_to_cover_the_round_trip() {
     assert_eq!(covered.requests.rejected, 0);
     assert!(covered.latency_ms.p99 < 500.0, "{:?}", covered.latency_ms);
 }
+
+#[test]
+fn a_client_gives_up_on_time_while_its_request_waits_at_the_balancer() {
+    // The only server hangs, so the backend queue never moves; the queue timeout (60 s) is
+    // longer than the clients' (1 s): they count their timeouts at 1 s, not when the balancer's
+    // 503 comes back. After 10 s that is every request but the last second's.
+    let mut s = first_available(1, 100.0, 4);
+    s.balancer.queue_timeout_ms = 60_000.0;
+    s.clients.timeout_ms = 1_000.0;
+    s.timeline = vec![TimelineEntry { at_us: SimTime::from_millis(100).0, command: Command::Hang { server: 0 } }];
+    let mut sim = Sim::new(valid(s));
+    sim.run_until(SimTime::from_secs(10));
+    let c = sim.summary().requests;
+    assert!(c.timed_out > 800, "{c:?}");
+    assert_eq!(c.rejected, 0, "no queue timeout yet");
+}
