@@ -206,7 +206,7 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
                 <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 30.0)}>{ "Load balancer" }</text>
                 <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 52.0)}>{ props.balancer_caption.clone() }</text>
-                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ balancer_load(g) }</text>
+                <text class={classes!("sub", (g.queue_len > 0).then_some("queued"))} x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ balancer_load(g) }</text>
             </g>
         },
         NodeKind::Server { id } => {
