@@ -38,6 +38,8 @@ prop_compose! {
         algorithm in prop::sample::select(Algorithm::ALL.to_vec()),
         timeout_ms in 20.0f64..3_000.0,
         redispatch in any::<bool>(),
+        max_conn in prop::option::of(1u32..10),
+        queue_timeout_ms in 10.0f64..2_000.0,
         weight in 1u32..4,
         checks in any::<bool>(),
         interval_ms in 100.0f64..1_000.0,
@@ -63,6 +65,8 @@ prop_compose! {
         s.network.link_latency_ms = link_latency_ms;
         s.clients.timeout_ms = timeout_ms;
         s.balancer.redispatch = redispatch;
+        s.balancer.max_conn = max_conn;
+        s.balancer.queue_timeout_ms = queue_timeout_ms;
         s.servers.weight = weight;
         s.health_check.enabled = checks;
         s.health_check.interval_ms = interval_ms;
