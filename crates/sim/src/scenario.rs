@@ -148,7 +148,7 @@ pub struct BalancerConfig {
     pub max_conn: Option<u32>,
     /// HAProxy `timeout queue`: how long a request may wait in the backend queue (with `first`,
     /// when every server is at its `maxconn`) before the balancer answers 503 [ms]. Unset,
-    /// HAProxy uses `timeout connect`; 5 s is the value its documentation's examples give it.
+    /// HAProxy uses `timeout connect`, which the examples in its configuration manual set to 5 s.
     #[serde(default = "default_queue_timeout_ms", skip_serializing_if = "is_default_queue_timeout")]
     pub queue_timeout_ms: f64,
 }

@@ -35,7 +35,8 @@ const IP_HASH_TRIES: u32 = 20;
 #[derive(Clone, Debug)]
 struct Backend {
     weight: u32,
-    /// the server's slots: HAProxy `first` fills a server up to this (its `maxconn`)
+    /// HAProxy `maxconn` (the server's slots unless the scenario sets it): `first` fills a
+    /// server up to this
     max_conn: u32,
     outstanding: u32,
     /// in the pool (not removed)
