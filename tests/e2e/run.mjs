@@ -153,7 +153,7 @@ await test('HAProxy first holds the overflow at the balancer until maxconn cover
   // requests/s get through, and the rest wait in the balancer's backend queue.
   const balancer = () => page.textContent('.node.balancer');
   await page.waitForFunction(() => / [1-9]\d* queued/.test(document.querySelector('.node.balancer').textContent));
-  await page.fill("[data-field='balancer.max_conn']", '8');
+  await page.fill("[data-field='balancer.max_conn']", '12');
   await page.press("[data-field='balancer.max_conn']", 'Enter');
   await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 0.5);
   check(!(await balancer()).includes('queued'), await balancer());
