@@ -666,7 +666,8 @@ pub fn knobs(props: &KnobsProps) -> Html {
             if algorithm == Algorithm::FirstAvailable {
                 { field("balancer.max_conn", "maxconn per server",
                         s.balancer.max_conn.map(|n| n.to_string()).unwrap_or_default(), "1",
-                        "HAProxy maxconn, held until the answer is back; empty = the server's slots".into()) }
+                        format!("HAProxy maxconn, held until the answer is back; empty = each server's slots ({})",
+                                s.servers.concurrency)) }
                 { field("balancer.queue_timeout_ms", "Queue timeout (ms)", s.balancer.queue_timeout_ms.to_string(), "100",
                         "HAProxy timeout queue: then a 503".into()) }
             }
