@@ -210,15 +210,16 @@ pub const LESSONS: &[LessonText] = &[
             ("uneven-requests", "Least connections, same requests"),
             ("hung-server", "A server hangs at 5 s"),
             ("hashing-sticky", "Six users, ip_hash"),
+            ("first-available", "HAProxy first, maxconn 2"),
         ],
         try_this: &[
             "Load the two “uneven requests” presets and compare their p99: same traffic, different balancer.",
             "In “A server hangs”, watch its heartbeats fail (red rings) and count the timeouts before it goes down.",
             "Turn on redispatch, then crash a server: refused connections are retried on another one.",
             "In “Six users”, switch to round robin: the load evens out, but users no longer stay on one server.",
-            "Pick first available: the servers are busy a third of the time, yet requests \
-             queue at the balancer and get 503s. HAProxy's maxconn holds a connection until the answer is back, \
-             so the 40 ms round trip counts too. Set maxconn to 6 and the queue drains.",
+            "In “HAProxy first”, the servers are busy a third of the time, yet requests queue at the \
+             balancer and get 503s: maxconn holds a connection until the answer is back, so the 40 ms round \
+             trip counts too. Set maxconn to 6 and the queue drains.",
         ],
     },
 ];

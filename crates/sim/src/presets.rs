@@ -81,6 +81,16 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "first-available",
+        summary: "HAProxy first with maxconn at the 2 slots: the 40 ms round trip holds the connections, so \
+                  servers idle while requests wait at the balancer and time out",
+        build: || {
+            let mut s = Scenario::default();
+            s.balancer.algorithm = Algorithm::FirstAvailable;
+            s
+        },
+    },
+    Preset {
         name: "one-big-server",
         summary: "Vertical scaling: one server with 8 slots, at 75% load",
         build: || {

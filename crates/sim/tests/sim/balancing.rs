@@ -355,14 +355,13 @@ fn a_server_added_while_requests_wait_takes_the_oldest_at_once() {
 
 #[test]
 fn maxconn_has_to_cover_the_round_trip() {
-    // The default scenario (4 servers × 2 slots, 20 ms requests, 20 ms links, 300 requests/s)
-    // under `first`: a connection is held for the trip to the server, the work and the trip
+    // The `first-available` preset, the default scenario (4 servers × 2 slots, 20 ms requests,
+    // 20 ms links, 300 requests/s) under `first`: a connection is held for the trip to the server, the work and the trip
     // back, 60 ms on average, so maxconn 2 lets through at most 8 / 60 ms = 133 requests/s
     // (Little's law), the rest time out in the backend queue, and the servers are busy only a
     // third of the time. maxconn 6 covers the round trip and serves everything.
     let run = |max_conn: Option<u32>| {
-        let mut s = Scenario::default();
-        s.balancer.algorithm = Algorithm::FirstAvailable;
+        let mut s = (sim::presets::find("first-available").unwrap().build)();
         s.balancer.max_conn = max_conn;
         sim::run_for(valid(s), SimTime::from_secs(120))
     };
