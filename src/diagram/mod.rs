@@ -390,12 +390,12 @@ fn compact_server(props: &CompactServerProps) -> Html {
     }
 }
 
-/// The balancer's last line: requests in flight, and those waiting in its backend queue (HAProxy
-/// `first` when every server is full).
+/// The balancer's last line: requests in flight, or while any wait in its backend queue (HAProxy
+/// `first` with every server full) how many (the stats line under the diagram keeps the total).
 fn balancer_load(g: &Gauges) -> String {
     if g.queue_len == 0 {
         format!("{} in flight", g.outstanding)
     } else {
-        format!("{} in flight, {} queued", g.outstanding, g.queue_len)
+        format!("{} queued for a slot", g.queue_len)
     }
 }

@@ -152,7 +152,7 @@ await test('HAProxy first holds the overflow at the balancer until maxconn cover
   // maxconn = 2 slots, held for a 40 ms round trip and the work: at most 133 of the 300
   // requests/s get through, and the rest wait in the balancer's backend queue.
   const balancer = () => page.textContent('.node.balancer');
-  await page.waitForFunction(() => / [1-9]\d* queued/.test(document.querySelector('.node.balancer').textContent));
+  await page.waitForFunction(() => document.querySelector('.node.balancer').textContent.includes('queued for a slot'));
   await page.fill("[data-field='balancer.max_conn']", '12');
   await page.press("[data-field='balancer.max_conn']", 'Enter');
   await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 0.5);
