@@ -77,6 +77,9 @@ for (const algorithm of ['round_robin', 'least_connections', 'peak_ewma', 'first
   }
   await live.selectOption('.controls select', { label: '1× real time' });
   await live.waitForFunction(() => document.querySelector('.clock').textContent.match(/[\d.]+/) >= 6, null, { timeout: 60000 });
+  // Under first, what arrived while the 996 new servers passed their checks waits at the balancer
+  // (about 180,000 requests) and drains at 10,000/s: measure once it has.
+  await live.waitForFunction(() => !document.querySelector('.node.balancer').textContent.includes('queued'), null, { timeout: 180000 });
   await startMeasuring(live);
   const clockAt = async () => Number((await live.textContent('.clock')).match(/[\d.]+/));
   const simulatedFrom = await clockAt();
