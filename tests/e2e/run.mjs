@@ -145,7 +145,6 @@ await test('Enter in a knob keeps the timeline, and the offered load follows the
   await page.close();
 });
 
-let shared = null;
 await test('HAProxy first holds the overflow at the balancer until maxconn covers the round trip', async () => {
   const page = await playing(await open(base + '#' + (await freshLink())));
   await page.selectOption("[data-field='balancer.algorithm']", 'first_available');
@@ -161,6 +160,7 @@ await test('HAProxy first holds the overflow at the balancer until maxconn cover
   await page.close();
 });
 
+let shared = null;
 await test('a share link reopens the same run at the same moment', async () => {
   const page = await playing(await open(base + '#' + (await freshLink())));
   // The Servers knob scales the running pool: no restart, and the change goes into the link.
