@@ -4,9 +4,10 @@
 
 use sim::ab::AbOptions;
 use sim::components::autoscaler::{ScalingPolicy, TargetTracking};
+use sim::presets::bench::{busy_mm1, pool_at_90_percent};
 use sim::profile::TrafficProfile;
 use sim::scenario::SessionMode;
-use sim::{presets, Algorithm, Scenario, ServiceTime, Sim, SimTime};
+use sim::{Algorithm, Scenario, Sim, SimTime};
 use std::time::Instant;
 
 /// Events per call, as the page runs per animation frame (`src/player.rs`).
@@ -16,20 +17,6 @@ const WARM_UP_SLICES: u32 = 3;
 /// (M/M/1) does 3 million events in 60 ms, short enough for a background thread or a timer's
 /// grain to move its rate by a fifth from run to run.
 const MIN_TIMED_S: f64 = 0.5;
-
-/// `servers` servers with 2 slots each and 20 ms exponential service, offered 90% of capacity.
-fn pool_at_90_percent(servers: u32, algorithm: Algorithm) -> Scenario {
-    let mut s = Scenario::default();
-    s.servers.count = servers;
-    s.balancer.algorithm = algorithm;
-    s.clients.arrival_rate = 0.9 * f64::from(servers) * 2.0 * 50.0;
-    // HAProxy `first` holds a connection for the work and the 40 ms round trip: keeping 2 slots
-    // busy takes 2 × 60 ms / 20 ms = 6, and 8 leaves room for bursts, so `first` runs at 90% too
-    // rather than at its queue timeout.
-    s.balancer.max_conn = Some(8);
-    s.servers.queue_limit = 1_000;
-    s
-}
 
 /// Everything at once: 20 servers under least connections, sessions in a store, an HPA and a
 /// traffic spike.
@@ -58,10 +45,7 @@ fn ab_run(requests: u32) -> (f64, u64) {
 
 fn main() {
     let events: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(3_000_000);
-    let mut mm1 = (presets::find("mm1").expect("preset").build)();
-    mm1.clients.arrival_rate = 800.0;
-    mm1.servers.service = ServiceTime::Exponential { mean_ms: 1.0 };
-    let mut cases = vec![("mm1".to_string(), mm1), ("sandbox".to_string(), sandbox())];
+    let mut cases = vec![("mm1".to_string(), busy_mm1()), ("sandbox".to_string(), sandbox())];
     for servers in [100, 1_000] {
         for algorithm in Algorithm::ALL {
             cases.push((format!("{servers}-servers/{}", algorithm.key()), pool_at_90_percent(servers, algorithm)));

@@ -312,6 +312,34 @@ fn queueing_model(slots: u32, arrival_rate: f64) -> Scenario {
     s
 }
 
+/// The benchmarks' scenarios (criterion's and the native/wasm `throughput` binary's), here so
+/// that both time the same thing.
+pub mod bench {
+    use super::*;
+
+    /// M/M/1 at 80% load, with 1 ms mean service so that a run sees many events.
+    pub fn busy_mm1() -> Scenario {
+        let mut s = (find("mm1").expect("listed above").build)();
+        s.clients.arrival_rate = 800.0;
+        s.servers.service = ServiceTime::Exponential { mean_ms: 1.0 };
+        s
+    }
+
+    /// `servers` servers with 2 slots each and 20 ms exponential service, offered 90% of capacity.
+    pub fn pool_at_90_percent(servers: u32, algorithm: Algorithm) -> Scenario {
+        let mut s = Scenario::default();
+        s.servers.count = servers;
+        s.balancer.algorithm = algorithm;
+        s.clients.arrival_rate = 0.9 * f64::from(servers) * 2.0 * 50.0;
+        // HAProxy `first` holds a connection for the work and the 40 ms round trip: keeping 2
+        // slots busy takes 2 × 60 ms / 20 ms = 6, and 8 leaves room for bursts, so `first` runs
+        // at 90% too rather than at its queue timeout.
+        s.balancer.max_conn = Some(8);
+        s.servers.queue_limit = 1_000;
+        s
+    }
+}
+
 pub fn find(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
 }
