@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 if (process.argv[2] === '--run-wasm') {
   // Child mode: run the module with its stdout on ours.
   const { WASI } = await import('node:wasi');
-  const [, , , wasmFile, events] = process.argv;
-  const wasi = new WASI({ version: 'preview1', args: ['throughput', events], returnOnExit: true });
+  const [, , , wasmFile, ...args] = process.argv;
+  const wasi = new WASI({ version: 'preview1', args: ['throughput', ...args], returnOnExit: true });
   const module = await WebAssembly.compile(await readFile(wasmFile));
   const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
   wasi.start(instance);

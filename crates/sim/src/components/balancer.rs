@@ -68,6 +68,11 @@ pub struct Balancer {
     /// the rotation's total weight, and whether all its weights are equal (kept up to date so that
     /// a pick never sums the weights of every server)
     rotation_weights: Weights,
+    /// by server id, what least connections or peak EWMA would pay to send there (`cost`), kept up
+    /// to date while one of them (or bounded-load hashing's fallback) is in use; infinite for a
+    /// server out of rotation. A pick scans this plain array rather than gathering each server's
+    /// figures, so the scan vectorises.
+    costs: Vec<f64>,
 }
 
 /// The total weight of a set of servers, and whether they all weigh the same.
@@ -90,6 +95,7 @@ impl Balancer {
             ip_hash_line: Vec::new(),
             ip_hash_line_stale: true,
             rotation_weights: Weights::default(),
+            costs: Vec::new(),
         }
     }
 
@@ -107,6 +113,51 @@ impl Balancer {
 
     pub fn set_algorithm(&mut self, algorithm: Algorithm) {
         self.algorithm = algorithm;
+        self.refresh_costs();
+    }
+
+    /// Whether picks scan `costs`: least connections, peak EWMA, and consistent hashing with
+    /// bounded loads (which falls back to least connections when every server is at its bound).
+    fn scans_costs(&self) -> bool {
+        match self.algorithm {
+            Algorithm::LeastConnections | Algorithm::PeakEwma => true,
+            Algorithm::ConsistentHash => self.bounded_load_percent.is_some(),
+            _ => false,
+        }
+    }
+
+    /// What the scanning algorithms compare: peak EWMA's expected wait (the EWMA of response
+    /// time times the requests outstanding plus this one), or outstanding requests; either per
+    /// unit of weight. With equal weights the division is left out: it changes no order, and
+    /// leaving it out keeps ties exactly ties.
+    fn cost(&self, server: u32, uniform_weights: bool) -> f64 {
+        let b = &self.backends[server as usize];
+        let cost = match self.algorithm {
+            Algorithm::PeakEwma => b.ewma_ms * f64::from(b.outstanding + 1),
+            _ => f64::from(b.outstanding),
+        };
+        if uniform_weights {
+            cost
+        } else {
+            cost / f64::from(b.weight)
+        }
+    }
+
+    /// One server's outstanding count, EWMA or rotation changed: its entry in `costs`.
+    fn refresh_cost(&mut self, server: u32) {
+        if !self.scans_costs() {
+            return;
+        }
+        let in_rotation = self.backends[server as usize].in_rotation;
+        let cost = if in_rotation { self.cost(server, self.rotation_weights.uniform) } else { f64::INFINITY };
+        self.costs[server as usize] = cost;
+    }
+
+    /// The algorithm, the rotation or a weight changed: every entry in `costs`.
+    fn refresh_costs(&mut self) {
+        for server in 0..self.backends.len() as u32 {
+            self.refresh_cost(server);
+        }
     }
 
     /// A server joins the pool (ids are given in order: 0, 1, 2...).
@@ -121,6 +172,7 @@ impl Balancer {
             ewma_ms: 0.0,
             ewma_at: SimTime::ZERO,
         });
+        self.costs.push(f64::INFINITY);
         self.configured_pool_changed();
         if in_rotation {
             self.set_in_rotation(self.backends.len() as u32 - 1, true);
@@ -169,6 +221,7 @@ impl Balancer {
             self.cursor = 0;
         }
         self.rotation_weights = self.weights_of(&self.rotation);
+        self.refresh_costs();
     }
 
     pub fn set_size(&mut self, server: u32, weight: u32, max_conn: u32) {
@@ -177,6 +230,7 @@ impl Balancer {
         b.max_conn = max_conn;
         self.configured_pool_changed();
         self.rotation_weights = self.weights_of(&self.rotation);
+        self.refresh_costs();
     }
 
     pub fn outstanding(&self, server: u32) -> u32 {
@@ -204,7 +258,8 @@ impl Balancer {
     pub fn pick(&mut self, key: RequestKey, rng: &mut Rng, tried: &[u32]) -> Result<u32, Unplaced> {
         let rotation = std::mem::take(&mut self.rotation);
         let filtered: Vec<u32>;
-        let (eligible, weights): (&[u32], Weights) = if tried.is_empty() {
+        let whole_rotation = tried.is_empty();
+        let (eligible, weights): (&[u32], Weights) = if whole_rotation {
             (&rotation, self.rotation_weights)
         } else {
             filtered = rotation.iter().copied().filter(|s| !tried.contains(s)).collect();
@@ -216,24 +271,18 @@ impl Balancer {
             match self.algorithm {
                 Algorithm::RoundRobin => Ok(self.round_robin(eligible, weights)),
                 Algorithm::Random => Ok(self.weighted_random(eligible, weights, None, rng)),
-                Algorithm::LeastConnections => Ok(self.least_loaded(eligible, weights)),
+                Algorithm::LeastConnections | Algorithm::PeakEwma => {
+                    Ok(self.cheapest(eligible, weights, whole_rotation))
+                }
                 Algorithm::PowerOfTwoChoices => Ok(self.two_choices(eligible, weights, rng)),
-                // Dividing every cost by the same weight changes no order: skip it when weights are equal.
-                Algorithm::PeakEwma if weights.uniform => {
-                    Ok(self.scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1)))
-                }
-                Algorithm::PeakEwma => {
-                    Ok(self
-                        .scan_from_cursor(eligible, |b| b.ewma_ms * f64::from(b.outstanding + 1) / f64::from(b.weight)))
-                }
                 Algorithm::SourceIpHash => Ok(self.ip_hash(key, eligible, weights, tried)),
-                Algorithm::ConsistentHash => Ok(self.consistent_hash(key, eligible, weights, tried)),
+                Algorithm::ConsistentHash => Ok(self.consistent_hash(key, eligible, weights, tried, whole_rotation)),
                 Algorithm::FirstAvailable => self.first_available(eligible).ok_or(Unplaced::AllFull),
             }
         };
         self.rotation = rotation;
         if let Ok(server) = choice {
-            self.backends[server as usize].outstanding += 1;
+            self.assign(server);
         }
         choice
     }
@@ -284,36 +333,24 @@ impl Balancer {
         eligible[eligible.len() - 1]
     }
 
-    /// Fewest outstanding per unit of weight, ties in turn. With equal weights that is the same
-    /// order as fewest outstanding, which needs no division.
-    fn least_loaded(&mut self, eligible: &[u32], weights: Weights) -> u32 {
-        if weights.uniform {
-            self.scan_from_cursor(eligible, |b| b.outstanding)
-        } else {
-            self.scan_from_cursor(eligible, load)
-        }
-    }
-
-    /// The eligible server with the lowest `cost`, scanning from the cursor so that ties go to
-    /// servers in turn (nginx and HAProxy break least-connection ties by round robin).
-    fn scan_from_cursor<K: PartialOrd>(&mut self, eligible: &[u32], cost: impl Fn(&Backend) -> K) -> u32 {
+    /// The eligible server with the lowest `cost`, the first one from the cursor on, so that ties
+    /// go to servers in turn (nginx and HAProxy break least-connection ties by round robin).
+    /// `whole_rotation`: `eligible` is the rotation, whose costs are kept in `costs`; a retry's
+    /// shorter list has its costs worked out here.
+    fn cheapest(&mut self, eligible: &[u32], weights: Weights, whole_rotation: bool) -> u32 {
         let n = eligible.len();
         let start = self.cursor % n;
-        let mut best = start;
-        let mut best_cost = cost(&self.backends[eligible[start] as usize]);
-        // From after the cursor to the end, then from the start up to the cursor, as two plain
-        // loops over slices (a chained iterator tests which half it is in at every step).
-        for (offset, part) in [(start + 1, &eligible[start + 1..]), (0, &eligible[..start])] {
-            for (i, &s) in part.iter().enumerate() {
-                let c = cost(&self.backends[s as usize]);
-                if c < best_cost {
-                    best = offset + i;
-                    best_cost = c;
-                }
-            }
-        }
-        self.cursor = (best + 1) % n;
-        eligible[best]
+        let position = if whole_rotation {
+            // `costs` is by id, and the rotation is in id order with the rest at infinity: the
+            // same circle, starting from the cursor's server.
+            let server = first_minimum_from(&self.costs, eligible[start] as usize) as u32;
+            eligible.binary_search(&server).expect("only servers in rotation have a finite cost")
+        } else {
+            let costs: Vec<f64> = eligible.iter().map(|&s| self.cost(s, weights.uniform)).collect();
+            first_minimum_from(&costs, start)
+        };
+        self.cursor = (position + 1) % n;
+        eligible[position]
     }
 
     /// Two different servers drawn at random (by weight); the one with less load per weight wins,
@@ -366,7 +403,14 @@ impl Balancer {
 
     /// Ketama: the first point on the ring at or after the user's hash whose server is eligible
     /// (and, with bounded loads, below its share).
-    fn consistent_hash(&mut self, key: RequestKey, eligible: &[u32], weights: Weights, tried: &[u32]) -> u32 {
+    fn consistent_hash(
+        &mut self,
+        key: RequestKey,
+        eligible: &[u32],
+        weights: Weights,
+        tried: &[u32],
+        whole_rotation: bool,
+    ) -> u32 {
         if self.ring_stale {
             self.rebuild_ring();
         }
@@ -390,7 +434,7 @@ impl Balancer {
             return s;
         }
         // Every eligible server is at its bound: take the least loaded rather than refuse.
-        self.least_loaded(eligible, weights)
+        self.cheapest(eligible, weights, whole_rotation)
     }
 
     fn rebuild_ring(&mut self) {
@@ -418,6 +462,7 @@ impl Balancer {
     /// Persistence chose `server` (a sticky cookie or stick table): count it as sent there.
     pub fn assign(&mut self, server: u32) {
         self.backends[server as usize].outstanding += 1;
+        self.refresh_cost(server);
     }
 
     /// A response from `server` passed back through the balancer; `response_time` is given for
@@ -427,7 +472,10 @@ impl Balancer {
         b.outstanding = b.outstanding.saturating_sub(1);
         // Only peak EWMA reads the average; after a switch to it, the first sample replaces a
         // stale one (its weight has decayed to nothing).
-        let Some(response_time) = response_time.filter(|_| self.algorithm == Algorithm::PeakEwma) else { return };
+        let Some(response_time) = response_time.filter(|_| self.algorithm == Algorithm::PeakEwma) else {
+            self.refresh_cost(server);
+            return;
+        };
         // Peak EWMA: jump up to a slower sample at once, decay towards faster ones.
         let sample = response_time.as_millis_f64();
         if sample > b.ewma_ms {
@@ -437,10 +485,42 @@ impl Balancer {
             b.ewma_ms = b.ewma_ms * w + sample * (1.0 - w);
         }
         b.ewma_at = now;
+        self.refresh_cost(server);
     }
 }
 
-/// Outstanding requests per unit of weight (nginx compares by cross-multiplying; same order).
+/// Where the smallest of `costs` is: the first one at or after `start`, going round. In two
+/// passes, the minimum and then where it first is, each over fixed-width chunks of a plain slice,
+/// which vectorise (one pass keeping a running best does not). No cost is NaN.
+fn first_minimum_from(costs: &[f64], start: usize) -> usize {
+    let mut lanes = [f64::INFINITY; LANES];
+    let chunks = costs.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lowest, &c) in lanes.iter_mut().zip(chunk) {
+            *lowest = if c < *lowest { c } else { *lowest };
+        }
+    }
+    let min = lanes.iter().chain(rest).fold(f64::INFINITY, |m, &c| if c < m { c } else { m });
+    position_of(&costs[start..], min).map(|i| start + i).or_else(|| position_of(&costs[..start], min)).unwrap_or(start)
+}
+
+/// Chunk width for `first_minimum_from`: four SIMD registers of two lanes each.
+const LANES: usize = 8;
+
+/// Where `value` first is in `part`, testing a whole chunk at a time.
+fn position_of(part: &[f64], value: f64) -> Option<usize> {
+    let chunks = part.chunks_exact(LANES);
+    let tail = part.len() - chunks.remainder().len();
+    let from = chunks
+        .enumerate()
+        .find(|(_, chunk)| chunk.iter().fold(false, |any, &c| any | (c == value)))
+        .map_or(tail, |(i, _)| i * LANES);
+    part[from..].iter().position(|&c| c == value).map(|i| from + i)
+}
+
+/// Outstanding requests per unit of weight (nginx compares by cross-multiplying; same order, and
+/// equal loads stay equal: division is correctly rounded).
 fn load(b: &Backend) -> f64 {
     f64::from(b.outstanding) / f64::from(b.weight)
 }
@@ -462,6 +542,22 @@ mod tests {
     fn picks(b: &mut Balancer, n: usize) -> Vec<u32> {
         let mut rng = Rng::from_seed(1);
         (0..n).map(|_| b.pick(KEY, &mut rng, &[]).unwrap()).collect()
+    }
+
+    #[test]
+    fn the_chunked_scan_finds_what_a_plain_scan_finds() {
+        // Lengths around the chunk width, few distinct costs (many ties) and every start.
+        let mut rng = Rng::from_seed(11);
+        for n in 1..40 {
+            for _ in 0..20 {
+                let costs: Vec<f64> = (0..n).map(|_| f64::from(rng.below(4))).collect();
+                for start in 0..n {
+                    let min = costs.iter().copied().fold(f64::INFINITY, f64::min);
+                    let plain = (0..n).map(|k| (start + k) % n).find(|&i| costs[i] == min).unwrap();
+                    assert_eq!(first_minimum_from(&costs, start), plain, "{costs:?} from {start}");
+                }
+            }
+        }
     }
 
     #[test]
