@@ -577,7 +577,7 @@ impl Sim {
             self.count_in_trace(self.now, kind << 56 ^ subject);
             self.handle(then);
         } else {
-            self.queue.push(arrive, then);
+            self.queue.push_in_order(arrive, then);
         }
     }
 
