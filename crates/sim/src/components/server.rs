@@ -46,10 +46,12 @@ pub struct Server {
     /// false once the server is being removed: it finishes what it has, then retires
     accepting: bool,
     retired_at: Option<SimTime>,
-    /// ∫ busy slots dt [slot·µs], for time-averaged utilisation
-    busy_integral: u128,
+    /// ∫ busy slots dt [slot·µs], for time-averaged utilisation, modulo 2^64: only differences
+    /// over one sampling period are read, and those are exact (u128 would cost a library call
+    /// per multiply in WebAssembly)
+    busy_integral: u64,
     last_change: SimTime,
-    busy_integral_at_last_sample: u128,
+    busy_integral_at_last_sample: u64,
     /// utilisation over the last whole simulated second [0, 1]
     recent_utilisation: f64,
     served: u64,
@@ -102,7 +104,8 @@ impl Server {
     }
 
     fn account(&mut self, now: SimTime) {
-        self.busy_integral += u128::from(self.busy) * u128::from((now - self.last_change).0);
+        let busy_time = u64::from(self.busy).wrapping_mul((now - self.last_change).0);
+        self.busy_integral = self.busy_integral.wrapping_add(busy_time);
         self.last_change = now;
     }
 
@@ -235,10 +238,10 @@ impl Server {
     /// Closes one sampling period of `period` and remembers its average utilisation.
     pub fn sample_utilisation(&mut self, now: SimTime, period: SimTime) {
         self.account(now);
-        let used = self.busy_integral - self.busy_integral_at_last_sample;
+        let used = self.busy_integral.wrapping_sub(self.busy_integral_at_last_sample);
         self.busy_integral_at_last_sample = self.busy_integral;
-        let capacity = u128::from(self.concurrency) * u128::from(period.0.max(1));
-        self.recent_utilisation = (used as f64 / capacity as f64).min(1.0);
+        let capacity = f64::from(self.concurrency) * period.0.max(1) as f64;
+        self.recent_utilisation = (used as f64 / capacity).min(1.0);
     }
 
     pub fn stop_accepting(&mut self, now: SimTime) {
