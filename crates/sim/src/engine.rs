@@ -1012,48 +1012,51 @@ impl Sim {
                     self.serve_backend_queue();
                 }
             }
-            Event::SecondTick => {
-                let period = SimTime::from_secs(1);
-                let (mut total, mut counted, mut ready_total, mut ready) = (0.0, 0, 0.0, 0);
-                for (id, m) in self.machines.iter_mut().enumerate().filter(|(_, m)| !m.server.is_retired()) {
-                    m.server.sample_utilisation(self.now, period);
-                    total += m.server.recent_utilisation();
-                    counted += 1;
-                    if self.balancer.in_rotation(id as u32) {
-                        ready_total += m.server.recent_utilisation();
-                        ready += 1;
-                    }
-                }
-                if let Some(store) = self.store.as_mut() {
-                    store.sample_utilisation(self.now, period);
-                }
-                let pool = PoolSample {
-                    utilisation: total / f64::from(counted.max(1)),
-                    servers: counted,
-                    ready_servers: ready,
-                    cost_dollars: self.cost(),
-                };
-                self.metrics.close_second(self.now, pool);
-                let closed = *self.metrics.series().back().expect("just closed");
-                let measure = SecondMeasure {
-                    utilisation: ready_total / f64::from(ready.max(1)),
-                    arrived: closed.arrived,
-                    ready,
-                };
-                self.autoscaler.close_second(measure, closed.p95_ms);
-                let state = PoolState { current: self.pool_size(), ready };
-                if let Some(target) = self.autoscaler.decide(closed.second, self.now, state) {
-                    self.scale_to(target);
-                }
-                self.follow_profile();
-                self.queue.push(self.now + period, Event::SecondTick);
-            }
+            Event::SecondTick => self.close_second(),
             Event::DrainDeadline { server } => {
                 if !self.machines[server as usize].server.is_retired() {
                     self.crash_machine(server);
                 }
             }
         }
+    }
+
+    /// A simulated second ends: sample each server's utilisation, close the second's metrics,
+    /// let the autoscaler decide and the traffic profile move on. Kept out of `handle` (it runs
+    /// once a second, not per request): a smaller `handle` compiles to faster WebAssembly.
+    #[inline(never)]
+    fn close_second(&mut self) {
+        let period = SimTime::from_secs(1);
+        let (mut total, mut counted, mut ready_total, mut ready) = (0.0, 0, 0.0, 0);
+        for (id, m) in self.machines.iter_mut().enumerate().filter(|(_, m)| !m.server.is_retired()) {
+            m.server.sample_utilisation(self.now, period);
+            total += m.server.recent_utilisation();
+            counted += 1;
+            if self.balancer.in_rotation(id as u32) {
+                ready_total += m.server.recent_utilisation();
+                ready += 1;
+            }
+        }
+        if let Some(store) = self.store.as_mut() {
+            store.sample_utilisation(self.now, period);
+        }
+        let pool = PoolSample {
+            utilisation: total / f64::from(counted.max(1)),
+            servers: counted,
+            ready_servers: ready,
+            cost_dollars: self.cost(),
+        };
+        self.metrics.close_second(self.now, pool);
+        let closed = *self.metrics.series().back().expect("just closed");
+        let measure =
+            SecondMeasure { utilisation: ready_total / f64::from(ready.max(1)), arrived: closed.arrived, ready };
+        self.autoscaler.close_second(measure, closed.p95_ms);
+        let state = PoolState { current: self.pool_size(), ready };
+        if let Some(target) = self.autoscaler.decide(closed.second, self.now, state) {
+            self.scale_to(target);
+        }
+        self.follow_profile();
+        self.queue.push(self.now + period, Event::SecondTick);
     }
 
     /// A heartbeat: answered after a round trip by a working (or slow) server, refused after a
