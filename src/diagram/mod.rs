@@ -161,7 +161,8 @@ fn user_dot(r: &RequestView, x: f64, y: f64, followed: Option<u32>, on_select: &
 }
 
 /// Green below 70% busy, amber below 90%, red above: how hot a server runs.
-fn heat_class(utilisation: f64) -> &'static str {
+fn heat_class(utilisation: Option<f64>) -> &'static str {
+    let utilisation = utilisation.unwrap_or(0.0);
     if utilisation < 0.7 {
         "cool"
     } else if utilisation < 0.9 {
@@ -169,6 +170,12 @@ fn heat_class(utilisation: f64) -> &'static str {
     } else {
         "hot"
     }
+}
+
+/// Busy over the last simulated second, as a percentage; a dash until that second has ended
+/// (0% would claim the servers had been idle).
+pub fn busy_percent(utilisation: Option<f64>) -> String {
+    utilisation.map_or_else(|| "–%".to_string(), |u| format!("{:.0}%", u * 100.0))
 }
 
 /// What the balancer believes (from heartbeats), in words.
@@ -224,7 +231,7 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
             let state = if g.fault == Fault::Crashed {
                 "down".to_string()
             } else {
-                format!("{:.0}% busy", g.utilisation * 100.0)
+                format!("{} busy", busy_percent(g.utilisation))
             };
             let cx = b.x + b.w / 2.0;
             html! {
@@ -271,7 +278,7 @@ fn server_view(
     } else if !g.accepting {
         "draining".to_string()
     } else if g.health == HealthState::Up && g.fault == Fault::None {
-        format!("{:.0}%", g.utilisation * 100.0)
+        busy_percent(g.utilisation)
     } else {
         health_label(g.health).to_string()
     };
@@ -313,7 +320,7 @@ fn links(props: &LinksProps) -> Html {
 /// utilisation, size and price): all a compact square shows, and its tooltip.
 #[derive(Clone, PartialEq)]
 struct ServerLook {
-    utilisation: f64,
+    utilisation: Option<f64>,
     health: HealthState,
     fault: Fault,
     accepting: bool,
@@ -354,13 +361,13 @@ impl ServerLook {
     fn title(&self, id: u32) -> String {
         let fault = fault_label(self.fault);
         format!(
-            "Server {}: {}{} by heartbeats{}{}; {:.0}% busy over the last second, weight {}, ${:.3}/h. Click for its live numbers and actions.",
+            "Server {}: {}{} by heartbeats{}{}; {} busy over the last second, weight {}, ${:.3}/h. Click for its live numbers and actions.",
             id + 1,
             if self.booting { "booting, " } else { "" },
             health_label(self.health),
             if fault.is_empty() { String::new() } else { format!(", really {fault}") },
             if self.accepting { "" } else { ", draining" },
-            self.utilisation * 100.0,
+            busy_percent(self.utilisation),
             self.weight,
             self.price_per_hour,
         )

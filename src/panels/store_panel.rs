@@ -1,5 +1,6 @@
 //! The session store's inspector: how busy it is, and crash / recover while the run goes on.
 
+use crate::diagram::busy_percent;
 use sim::snapshot::{Fault, Gauges};
 use sim::Command;
 use yew::prelude::*;
@@ -25,7 +26,7 @@ pub fn store_panel(props: &StorePanelProps) -> Html {
             if let Some(g) = props.gauges {
                 <dl class="facts">
                     <dt>{ "State" }</dt><dd>{ if g.fault == Fault::Crashed { "down: every request fails with 500" } else { "up" } }</dd>
-                    <dt>{ "Busy" }</dt><dd>{ format!("{}/{} threads, {}/{} queued, {:.0}% last second", g.busy_slots, g.slots, g.queue_len, g.queue_limit, g.utilisation * 100.0) }</dd>
+                    <dt>{ "Busy" }</dt><dd>{ format!("{}/{} threads, {}/{} queued, {} last second", g.busy_slots, g.slots, g.queue_len, g.queue_limit, busy_percent(g.utilisation)) }</dd>
                     <dt>{ "Operations" }</dt><dd>{ format!("{} reads and writes", g.served) }</dd>
                 </dl>
                 <p class="note">{ "Every request reads its session here first and writes it back at the end, holding its server slot meanwhile. Here the store keeps its sessions through a crash (a database, or Redis with persistence on), but nothing can be read or written until it recovers." }</p>

@@ -1029,16 +1029,16 @@ impl Sim {
         let period = SimTime::from_secs(1);
         let (mut total, mut counted, mut ready_total, mut ready) = (0.0, 0, 0.0, 0);
         for (id, m) in self.machines.iter_mut().enumerate().filter(|(_, m)| !m.server.is_retired()) {
-            m.server.sample_utilisation(self.now, period);
-            total += m.server.recent_utilisation();
+            let utilisation = m.server.sample_utilisation(self.now);
+            total += utilisation;
             counted += 1;
             if self.balancer.in_rotation(id as u32) {
-                ready_total += m.server.recent_utilisation();
+                ready_total += utilisation;
                 ready += 1;
             }
         }
         if let Some(store) = self.store.as_mut() {
-            store.sample_utilisation(self.now, period);
+            store.sample_utilisation(self.now);
         }
         let pool = PoolSample {
             utilisation: total / f64::from(counted.max(1)),

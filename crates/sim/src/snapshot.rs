@@ -33,8 +33,8 @@ pub struct Gauges {
     pub slots: u32,
     pub queue_len: u32,
     pub queue_limit: u32,
-    /// busy fraction over the last simulated second [0, 1]
-    pub utilisation: f64,
+    /// busy fraction over the last simulated second [0, 1]; none before the first second ends
+    pub utilisation: Option<f64>,
     /// requests the balancer has sent to this server and not had back
     pub outstanding: u32,
     /// false while a removed server drains
@@ -62,7 +62,7 @@ impl Default for Gauges {
             slots: 0,
             queue_len: 0,
             queue_limit: 0,
-            utilisation: 0.0,
+            utilisation: None,
             outstanding: 0,
             accepting: true,
             served: 0,

@@ -52,8 +52,10 @@ pub struct Server {
     busy_integral: u64,
     last_change: SimTime,
     busy_integral_at_last_sample: u64,
-    /// utilisation over the last whole simulated second [0, 1]
-    recent_utilisation: f64,
+    /// utilisation over the last sampling period [0, 1]; none before the first period closes
+    recent_utilisation: Option<f64>,
+    /// when the present sampling period began (the last sample, or when the server joined)
+    sampled_at: SimTime,
     served: u64,
     /// [$ per slot-hour at speed 1]
     price_per_slot_hour: f64,
@@ -83,7 +85,8 @@ impl Server {
             busy_integral: 0,
             last_change: now,
             busy_integral_at_last_sample: 0,
-            recent_utilisation: 0.0,
+            recent_utilisation: None,
+            sampled_at: now,
             served: 0,
             price_per_slot_hour,
             cost_accrued: 0.0,
@@ -239,13 +242,18 @@ impl Server {
         started
     }
 
-    /// Closes one sampling period of `period` and remembers its average utilisation.
-    pub fn sample_utilisation(&mut self, now: SimTime, period: SimTime) {
+    /// Closes the sampling period that began at the last sample (or when the server joined, so a
+    /// server added mid-second is measured over its part of the second), and returns and
+    /// remembers its average utilisation.
+    pub fn sample_utilisation(&mut self, now: SimTime) -> f64 {
         self.account(now);
         let used = self.busy_integral.wrapping_sub(self.busy_integral_at_last_sample);
         self.busy_integral_at_last_sample = self.busy_integral;
-        let capacity = f64::from(self.concurrency) * period.0.max(1) as f64;
-        self.recent_utilisation = (used as f64 / capacity).min(1.0);
+        let period = (now - self.sampled_at).0.max(1);
+        self.sampled_at = now;
+        let utilisation = (used as f64 / (f64::from(self.concurrency) * period as f64)).min(1.0);
+        self.recent_utilisation = Some(utilisation);
+        utilisation
     }
 
     pub fn stop_accepting(&mut self, now: SimTime) {
@@ -289,7 +297,8 @@ impl Server {
     pub fn queue_limit(&self) -> u32 {
         self.queue_limit
     }
-    pub fn recent_utilisation(&self) -> f64 {
+    /// Utilisation over the last sampling period, once one has closed.
+    pub fn recent_utilisation(&self) -> Option<f64> {
         self.recent_utilisation
     }
     pub fn served(&self) -> u64 {
@@ -315,8 +324,12 @@ mod tests {
         assert_eq!(s.release_slot(SimTime(10)), Some(1));
         assert!(s.service_ended(1));
         assert_eq!(s.release_slot(SimTime(20)), None);
-        s.sample_utilisation(SimTime(40), SimTime(40));
-        assert!((s.recent_utilisation() - 0.5).abs() < 1e-12);
+        assert_eq!(s.recent_utilisation(), None);
+        assert!((s.sample_utilisation(SimTime(40)) - 0.5).abs() < 1e-12);
+        assert_eq!(s.recent_utilisation(), Some(0.5));
+        // The next period starts where that one ended: idle for 10 µs of it, busy for 10.
+        assert_eq!(s.admit(3, SimTime(50)), Admission::Started);
+        assert!((s.sample_utilisation(SimTime(60)) - 0.5).abs() < 1e-12);
     }
 
     #[test]
