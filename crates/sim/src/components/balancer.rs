@@ -343,8 +343,12 @@ impl Balancer {
         let position = if whole_rotation {
             // `costs` is by id, and the rotation is in id order with the rest at infinity: the
             // same circle, starting from the cursor's server.
+            // Only servers in rotation have a finite cost, so the search finds it (were that ever
+            // broken, the cursor's server is a pick that does not stop the page).
             let server = first_minimum_from(&self.costs, eligible[start] as usize) as u32;
-            eligible.binary_search(&server).expect("only servers in rotation have a finite cost")
+            let found = eligible.binary_search(&server);
+            debug_assert!(found.is_ok(), "server {server} has a cost but is not in rotation");
+            found.unwrap_or(start)
         } else {
             let costs: Vec<f64> = eligible.iter().map(|&s| self.cost(s, weights.uniform)).collect();
             first_minimum_from(&costs, start)
