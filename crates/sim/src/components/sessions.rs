@@ -420,13 +420,17 @@ fn signed_cookie_value(user: u32, cart_items: u32, signed_at_s: u64) -> String {
         .unwrap_or_default()
 }
 
-/// `session=<value>`, the cookie as the browser sends it.
+/// `session=<value>`, the cookie as the browser sends it. Not inlined: signing (JSON, zlib,
+/// HMAC) would make `Sessions::served`, which every request passes through, many times larger.
+#[inline(never)]
 fn signed_cookie(user: u32, cart_items: u32, signed_at_s: u64) -> String {
     format!("{}={}", session_cookie::COOKIE_NAME, signed_cookie_value(user, cart_items, signed_at_s))
 }
 
 /// A server reads a cookie a student edited: it verifies it with its key, as Flask does (no
-/// maximum age for a session that is not permanent), and takes the cart it holds.
+/// maximum age for a session that is not permanent), and takes the cart it holds. Not inlined,
+/// as `signed_cookie`.
+#[inline(never)]
 fn read_edited_cookie(cookie: &str, now: SimTime) -> Result<u32, CookieError> {
     let decoded = session_cookie::verify(
         DEMO_SECRET.as_bytes(),
