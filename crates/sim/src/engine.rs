@@ -803,221 +803,260 @@ impl Sim {
         self.trace.add(word);
     }
 
+    /// Runs one event; each kind has its own method below.
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Arrival { generation } => {
-                if generation != self.clients.generation() {
-                    return; // scheduled before the rate changed
-                }
-                let user = self.clients.next_user(&mut self.traffic_rng);
-                self.send_request(user, OPEN_LOOP);
-                self.schedule_next_arrival();
-            }
-            Event::Connect { client } => {
-                let Some(tester) = self.tester.as_mut() else { return };
-                match tester.start_next(client, self.now) {
-                    None => {}
-                    Some(false) => self.send_request(LOAD_TESTER_USER, client),
-                    // TCP's handshake: one round trip to the balancer before the request goes.
-                    Some(true) => {
-                        self.queue.push(self.now + self.link_latency + self.link_latency, Event::Send { client })
-                    }
-                }
-            }
+            Event::Arrival { generation } => self.on_arrival(generation),
+            Event::Connect { client } => self.on_connect(client),
             Event::Send { client } => self.send_request(LOAD_TESTER_USER, client),
             Event::AtBalancer(r) => self.dispatch(r),
-            Event::AtServer(r) => {
-                let Some(req) = self.requests.get(r) else { return };
-                req.reached_server_at = self.now;
-                let server = req.server as usize;
-                match self.machines[server].server.admit(r.slot, self.now) {
-                    Admission::Started => self.slot_granted(r),
-                    admission @ (Admission::Stalled | Admission::Queued) => {
-                        let req = self.requests.get(r).expect("checked above");
-                        req.stage = if admission == Admission::Stalled { Stage::Stalled } else { Stage::Queued };
-                        req.stage_start = self.now;
-                        if self.machines[server].server.fault() == Fault::Hung {
-                            self.watch_stuck(r);
-                        }
-                    }
-                    Admission::QueueFull => {
-                        self.requests.get(r).expect("checked above").outcome = Outcome::QueueFull;
-                        self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
-                    }
-                    Admission::ConnectionRefused => {
-                        self.requests.get(r).expect("checked above").outcome = Outcome::ConnectionRefused;
-                        self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
-                    }
-                }
-            }
-            Event::ServiceDone(r) => {
-                let Some(req) = self.requests.get(r) else { return };
-                if req.stage != Stage::InService {
-                    return; // the server crashed while serving it
-                }
-                let server = req.server as usize;
-                if self.machines[server].server.service_ended(r.slot) {
-                    self.complete_service(r);
-                } else {
-                    let req = self.requests.get(r).expect("checked above");
-                    req.stage = Stage::Stalled;
-                    req.stage_start = self.now;
+            Event::AtServer(r) => self.on_at_server(r),
+            Event::ServiceDone(r) => self.on_service_done(r),
+            Event::AtStore(r) => self.on_at_store(r),
+            Event::StoreOpDone(r) => self.on_store_op_done(r),
+            Event::BackFromStore(r) => self.on_back_from_store(r),
+            Event::QueueTimeout(r) => self.on_queue_timeout(r),
+            Event::ResponseAtBalancer(r) => self.on_response_at_balancer(r),
+            Event::ResponseAtClient(r) => self.on_response_at_client(r),
+            Event::ClientTimeout(r) => self.on_client_timeout(r),
+            Event::CheckStart { server } => self.start_check(server),
+            Event::CheckDone { server, passed } => self.on_check_done(server, passed),
+            Event::SecondTick => self.close_second(),
+            Event::DrainDeadline { server } => self.on_drain_deadline(server),
+        }
+    }
+
+    /// An open-loop client sends its request, and the next arrival is drawn.
+    fn on_arrival(&mut self, generation: u32) {
+        if generation != self.clients.generation() {
+            return; // scheduled before the rate changed
+        }
+        let user = self.clients.next_user(&mut self.traffic_rng);
+        self.send_request(user, OPEN_LOOP);
+        self.schedule_next_arrival();
+    }
+
+    /// An ab connection is free to send its next request (after a TCP handshake without `-k`).
+    fn on_connect(&mut self, client: u32) {
+        let Some(tester) = self.tester.as_mut() else { return };
+        match tester.start_next(client, self.now) {
+            None => {}
+            Some(false) => self.send_request(LOAD_TESTER_USER, client),
+            // TCP's handshake: one round trip to the balancer before the request goes.
+            Some(true) => self.queue.push(self.now + self.link_latency + self.link_latency, Event::Send { client }),
+        }
+    }
+
+    /// The request reaches its server: a slot, the queue, a stall on a hung server, or a refusal.
+    fn on_at_server(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        req.reached_server_at = self.now;
+        let server = req.server as usize;
+        match self.machines[server].server.admit(r.slot, self.now) {
+            Admission::Started => self.slot_granted(r),
+            admission @ (Admission::Stalled | Admission::Queued) => {
+                let req = self.requests.get(r).expect("checked above");
+                req.stage = if admission == Admission::Stalled { Stage::Stalled } else { Stage::Queued };
+                req.stage_start = self.now;
+                if self.machines[server].server.fault() == Fault::Hung {
                     self.watch_stuck(r);
                 }
             }
-            Event::AtStore(r) => {
-                let Some(store) = self.store.as_mut() else { return };
-                match store.admit(r.slot, self.now) {
-                    Admission::Started => self.start_store_op(r),
-                    Admission::Queued | Admission::Stalled => {
-                        let Some(req) = self.requests.get(r) else { return };
-                        req.stage = Stage::AtStore;
-                        req.stage_start = self.now;
-                    }
-                    Admission::QueueFull | Admission::ConnectionRefused => self.store_refused(r),
-                }
+            Admission::QueueFull => {
+                self.requests.get(r).expect("checked above").outcome = Outcome::QueueFull;
+                self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
             }
-            Event::StoreOpDone(r) => {
+            Admission::ConnectionRefused => {
+                self.requests.get(r).expect("checked above").outcome = Outcome::ConnectionRefused;
+                self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
+            }
+        }
+    }
+
+    /// The server finished the work (a hung server holds it instead).
+    fn on_service_done(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        if req.stage != Stage::InService {
+            return; // the server crashed while serving it
+        }
+        let server = req.server as usize;
+        if self.machines[server].server.service_ended(r.slot) {
+            self.complete_service(r);
+        } else {
+            let req = self.requests.get(r).expect("checked above");
+            req.stage = Stage::Stalled;
+            req.stage_start = self.now;
+            self.watch_stuck(r);
+        }
+    }
+
+    /// A session read or write reaches the store.
+    fn on_at_store(&mut self, r: RequestRef) {
+        let Some(store) = self.store.as_mut() else { return };
+        match store.admit(r.slot, self.now) {
+            Admission::Started => self.start_store_op(r),
+            Admission::Queued | Admission::Stalled => {
                 let Some(req) = self.requests.get(r) else { return };
-                if req.stage != Stage::AtStore {
-                    return; // the store crashed while working on it
-                }
-                let Some(store) = self.store.as_mut() else { return };
-                store.service_ended(r.slot);
-                let next = store.release_slot(self.now);
-                self.metrics.counters.store_ops += 1;
-                if let Some(next) = next {
-                    let next = self.requests.reference(next);
-                    self.start_store_op(next);
-                }
-                self.travel_for(r, Stage::FromStore, Event::BackFromStore(r), self.store_latency);
+                req.stage = Stage::AtStore;
+                req.stage_start = self.now;
             }
-            Event::BackFromStore(r) => {
-                let Some(req) = self.requests.get(r) else { return };
-                let server = req.server as usize;
-                let (op, failed) = (req.store_op, req.store_failed);
-                self.metrics.counters.store_time_us += (self.now - req.store_trip_started).0;
-                if self.machines[server].server.life() != req.server_life {
-                    // The server crashed while it waited for the store.
-                    req.outcome = Outcome::ConnectionReset;
-                    self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
-                } else if failed {
-                    req.outcome = Outcome::StoreUnavailable;
-                    self.metrics.counters.store_errors += 1;
-                    self.leave_server(r);
-                } else {
-                    match op {
-                        StoreOp::Read => self.start_service(r),
-                        StoreOp::Write => self.answer(r),
-                    }
-                }
+            Admission::QueueFull | Admission::ConnectionRefused => self.store_refused(r),
+        }
+    }
+
+    /// The store finished an operation: the next one waiting starts, and the answer goes back.
+    fn on_store_op_done(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        if req.stage != Stage::AtStore {
+            return; // the store crashed while working on it
+        }
+        let Some(store) = self.store.as_mut() else { return };
+        store.service_ended(r.slot);
+        let next = store.release_slot(self.now);
+        self.metrics.counters.store_ops += 1;
+        if let Some(next) = next {
+            let next = self.requests.reference(next);
+            self.start_store_op(next);
+        }
+        self.travel_for(r, Stage::FromStore, Event::BackFromStore(r), self.store_latency);
+    }
+
+    /// The store's answer is back at the server: work, answer, or a 500 if the store failed.
+    fn on_back_from_store(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        let server = req.server as usize;
+        let (op, failed) = (req.store_op, req.store_failed);
+        self.metrics.counters.store_time_us += (self.now - req.store_trip_started).0;
+        if self.machines[server].server.life() != req.server_life {
+            // The server crashed while it waited for the store.
+            req.outcome = Outcome::ConnectionReset;
+            self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
+        } else if failed {
+            req.outcome = Outcome::StoreUnavailable;
+            self.metrics.counters.store_errors += 1;
+            self.leave_server(r);
+        } else {
+            match op {
+                StoreOp::Read => self.start_service(r),
+                StoreOp::Write => self.answer(r),
             }
-            Event::QueueTimeout(r) => {
-                let Some(req) = self.requests.get(r) else { return };
-                // Placed in time, or back in the queue later (a retry) with a deadline of its own.
-                if req.stage != Stage::BalancerQueue || self.now < req.stage_start + self.queue_timeout {
-                    return;
+        }
+    }
+
+    /// HAProxy's `timeout queue`: a request still in the backend queue gets the balancer's 503.
+    fn on_queue_timeout(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        // Placed in time, or back in the queue later (a retry) with a deadline of its own.
+        if req.stage != Stage::BalancerQueue || self.now < req.stage_start + self.queue_timeout {
+            return;
+        }
+        req.outcome = Outcome::QueueTimeout;
+        req.balancer_wait += self.now - req.stage_start;
+        // Every request waits the same timeout, so the first to expire is the oldest, at the
+        // front (a scan only if that ever changes: the queue can hold many thousands).
+        if self.backend_queue.front() == Some(&r) {
+            self.backend_queue.pop_front();
+        } else {
+            self.backend_queue.retain(|&q| q != r);
+        }
+        self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
+    }
+
+    /// A response passes the balancer: a slot frees, and a refused request may be redispatched.
+    fn on_response_at_balancer(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        let (server, outcome) = (req.server, req.outcome);
+        let response_time = (outcome == Outcome::Answered).then(|| self.now - req.dispatched_at);
+        self.balancer.on_response(server, response_time, self.now);
+        self.serve_backend_queue();
+        let Some(req) = self.requests.get(r) else { return };
+        let retry = outcome == Outcome::ConnectionRefused
+            && self.scenario.balancer.redispatch
+            && (req.tries as usize) < MAX_TRIES - 1
+            && !req.abandoned;
+        if retry {
+            req.tried[req.tries as usize] = server;
+            req.tries += 1;
+            self.metrics.counters.retried += 1;
+            self.dispatch(r);
+        } else {
+            self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
+        }
+    }
+
+    /// The response reaches the client: counted by its outcome, unless the client gave up first.
+    fn on_response_at_client(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        let req = *req;
+        if req.abandoned {
+            self.abandoned_in_system -= 1;
+        } else if self.now > req.sent_at + self.timeout {
+            // The answer came after the client had given up.
+            self.metrics.on_timed_out();
+        } else {
+            match req.outcome {
+                Outcome::Answered => {
+                    self.metrics.on_completed(
+                        self.now - req.sent_at,
+                        req.balancer_wait + (req.service_started_at - req.reached_server_at),
+                        req.left_server_at - req.reached_server_at,
+                    );
+                    self.autoscaler.record_latency(self.now - req.sent_at);
                 }
-                req.outcome = Outcome::QueueTimeout;
-                req.balancer_wait += self.now - req.stage_start;
-                // Every request waits the same timeout, so the first to expire is the oldest, at the
-                // front (a scan only if that ever changes: the queue can hold many thousands).
-                if self.backend_queue.front() == Some(&r) {
-                    self.backend_queue.pop_front();
-                } else {
-                    self.backend_queue.retain(|&q| q != r);
-                }
-                self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
+                Outcome::QueueFull | Outcome::QueueTimeout => self.metrics.on_rejected(),
+                Outcome::ConnectionRefused
+                | Outcome::ConnectionReset
+                | Outcome::NoServer
+                | Outcome::StoreUnavailable
+                | Outcome::Pending => self.metrics.on_failed(),
             }
-            Event::ResponseAtBalancer(r) => {
-                let Some(req) = self.requests.get(r) else { return };
-                let (server, outcome) = (req.server, req.outcome);
-                let response_time = (outcome == Outcome::Answered).then(|| self.now - req.dispatched_at);
-                self.balancer.on_response(server, response_time, self.now);
-                self.serve_backend_queue();
-                let Some(req) = self.requests.get(r) else { return };
-                let retry = outcome == Outcome::ConnectionRefused
-                    && self.scenario.balancer.redispatch
-                    && (req.tries as usize) < MAX_TRIES - 1
-                    && !req.abandoned;
-                if retry {
-                    req.tried[req.tries as usize] = server;
-                    req.tries += 1;
-                    self.metrics.counters.retried += 1;
-                    self.dispatch(r);
-                } else {
-                    self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
-                }
+        }
+        self.requests.remove(r);
+        if req.client != OPEN_LOOP {
+            self.load_tester_answered(req);
+        } else if let Some(tally) = self.observer.as_mut() {
+            if req.outcome == Outcome::Answered && !req.abandoned {
+                tally.record(Response::Ok, 0, false, req.sent_at, req.sent_at, self.now);
             }
-            Event::ResponseAtClient(r) => {
-                let Some(req) = self.requests.get(r) else { return };
-                let req = *req;
-                if req.abandoned {
-                    self.abandoned_in_system -= 1;
-                } else if self.now > req.sent_at + self.timeout {
-                    // The answer came after the client had given up.
-                    self.metrics.on_timed_out();
-                } else {
-                    match req.outcome {
-                        Outcome::Answered => {
-                            self.metrics.on_completed(
-                                self.now - req.sent_at,
-                                req.balancer_wait + (req.service_started_at - req.reached_server_at),
-                                req.left_server_at - req.reached_server_at,
-                            );
-                            self.autoscaler.record_latency(self.now - req.sent_at);
-                        }
-                        Outcome::QueueFull | Outcome::QueueTimeout => self.metrics.on_rejected(),
-                        Outcome::ConnectionRefused
-                        | Outcome::ConnectionReset
-                        | Outcome::NoServer
-                        | Outcome::StoreUnavailable
-                        | Outcome::Pending => self.metrics.on_failed(),
-                    }
-                }
-                self.requests.remove(r);
-                if req.client != OPEN_LOOP {
-                    self.load_tester_answered(req);
-                } else if let Some(tally) = self.observer.as_mut() {
-                    if req.outcome == Outcome::Answered && !req.abandoned {
-                        tally.record(Response::Ok, 0, false, req.sent_at, req.sent_at, self.now);
-                    }
-                }
+        }
+    }
+
+    /// A stuck request passes its client timeout: the client gives up on it.
+    fn on_client_timeout(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        if req.client != OPEN_LOOP {
+            let now = self.now;
+            if let Some(t) = self.tester.as_mut() {
+                t.timed_out(now);
             }
-            Event::ClientTimeout(r) => {
-                let Some(req) = self.requests.get(r) else { return };
-                if req.client != OPEN_LOOP {
-                    let now = self.now;
-                    if let Some(t) = self.tester.as_mut() {
-                        t.timed_out(now);
-                    }
-                }
-                if !req.abandoned {
-                    req.abandoned = true;
-                    self.abandoned_in_system += 1;
-                    self.metrics.on_timed_out();
-                }
-            }
-            Event::CheckStart { server } => self.start_check(server),
-            Event::CheckDone { server, passed } => {
-                let (rise, fall) = (self.scenario.health_check.rise, self.scenario.health_check.fall);
-                let m = &mut self.machines[server as usize];
-                m.check = None;
-                if m.server.is_retired() {
-                    return;
-                }
-                if let Some(up) = m.health.record(passed, rise, fall) {
-                    let accepting = m.server.is_accepting();
-                    self.balancer.set_in_rotation(server, up && accepting);
-                    self.serve_backend_queue();
-                }
-            }
-            Event::SecondTick => self.close_second(),
-            Event::DrainDeadline { server } => {
-                if !self.machines[server as usize].server.is_retired() {
-                    self.crash_machine(server);
-                }
-            }
+        }
+        if !req.abandoned {
+            req.abandoned = true;
+            self.abandoned_in_system += 1;
+            self.metrics.on_timed_out();
+        }
+    }
+
+    /// A heartbeat's result: after `rise` passes or `fall` failures the server joins or leaves the
+    /// rotation.
+    fn on_check_done(&mut self, server: u32, passed: bool) {
+        let (rise, fall) = (self.scenario.health_check.rise, self.scenario.health_check.fall);
+        let m = &mut self.machines[server as usize];
+        m.check = None;
+        if m.server.is_retired() {
+            return;
+        }
+        if let Some(up) = m.health.record(passed, rise, fall) {
+            let accepting = m.server.is_accepting();
+            self.balancer.set_in_rotation(server, up && accepting);
+            self.serve_backend_queue();
+        }
+    }
+
+    /// A removed server that has not drained by the deadline is stopped.
+    fn on_drain_deadline(&mut self, server: u32) {
+        if !self.machines[server as usize].server.is_retired() {
+            self.crash_machine(server);
         }
     }
 
