@@ -230,9 +230,16 @@ impl RequestTable {
             }
         }
     }
-    fn get(&mut self, r: RequestRef) -> Option<&mut Request> {
+    /// Whether `r` is still the request in its slot (not finished, the slot not reused).
+    fn holds(&self, r: RequestRef) -> bool {
         let i = r.slot as usize;
-        (self.live[i] && self.slots[i].incarnation == r.incarnation).then(|| &mut self.slots[i])
+        self.live[i] && self.slots[i].incarnation == r.incarnation
+    }
+    fn get(&mut self, r: RequestRef) -> Option<&mut Request> {
+        self.holds(r).then(|| &mut self.slots[r.slot as usize])
+    }
+    fn peek(&self, r: RequestRef) -> Option<&Request> {
+        self.holds(r).then(|| &self.slots[r.slot as usize])
     }
     fn reference(&self, slot: RequestSlot) -> RequestRef {
         RequestRef { slot, incarnation: self.slots[slot as usize].incarnation }
@@ -288,6 +295,11 @@ pub struct Sim {
     requests: RequestTable,
     /// HAProxy's backend queue: requests waiting, oldest first, for a server with a free slot
     backend_queue: VecDeque<RequestRef>,
+    /// HAProxy's server queues, by server id: requests that persistence sends to a server at its
+    /// `maxconn` wait there for that server, oldest first
+    server_queues: Vec<VecDeque<RequestRef>>,
+    /// requests in all the server queues
+    pinned_waiting: usize,
     queue_timeout: SimTime,
     /// requests the client gave up on that are still in the system
     abandoned_in_system: u64,
@@ -340,6 +352,8 @@ impl Sim {
             store_latency: SimTime::from_millis_f64(scenario.sessions.store.latency_ms),
             requests: RequestTable::default(),
             backend_queue: VecDeque::new(),
+            server_queues: Vec::new(),
+            pinned_waiting: 0,
             queue_timeout: SimTime::from_millis_f64(scenario.balancer.queue_timeout_ms),
             abandoned_in_system: 0,
             link_latency: SimTime::from_millis_f64(scenario.network.link_latency_ms),
@@ -393,6 +407,7 @@ impl Sim {
         }
         self.balancer.add_server(size.weight, self.max_conn(size.concurrency), health.is_up());
         self.machines.push(Machine { server, health, check: None });
+        self.server_queues.push(VecDeque::new());
     }
 
     /// The scenario as it stands now, with every command applied so far recorded in its timeline.
@@ -643,18 +658,22 @@ impl Sim {
     }
 
     /// The balancer places the request (again, after a refusal, skipping servers already tried):
-    /// on a server, in its backend queue when every server is full, or back to the client with a
-    /// 503 when no server takes traffic.
+    /// on a server; in its backend queue when every server is full, or in a server's queue when
+    /// persistence names a full server; or back to the client with a 503 when no server takes
+    /// traffic.
     fn dispatch(&mut self, r: RequestRef) {
         match self.place(r) {
             Ok(()) => {}
-            Err(Unplaced::AllFull) => {
+            Err(unplaced @ (Unplaced::AllFull | Unplaced::ServerFull(_))) => {
                 let Some(req) = self.requests.get(r) else { return };
                 req.stage = Stage::BalancerQueue;
                 req.stage_start = self.now;
                 req.stage_end = self.now;
                 let client_gives_up_first = req.sent_at + self.timeout < self.now + self.queue_timeout;
-                self.backend_queue.push_back(r);
+                match unplaced {
+                    Unplaced::ServerFull(server) => self.wait_for_server(r, server),
+                    _ => self.backend_queue.push_back(r),
+                }
                 self.queue.push(self.now + self.queue_timeout, Event::QueueTimeout(r));
                 if client_gives_up_first {
                     self.watch_stuck(r);
@@ -682,37 +701,107 @@ impl Sim {
         let pinned =
             if tries == 0 { self.sessions.affinity(sender, self.now, |s| balancer.in_rotation(s)) } else { None };
         let server = match pinned {
+            Some(server) if !self.balancer.below_max_conn(server) => return Err(Unplaced::ServerFull(server)),
             Some(server) => {
                 self.balancer.assign(server);
                 server
             }
             None => self.balancer.pick(key, &mut self.balancer_rng, &tried[..tries])?,
         };
+        self.send_to(r, server);
+        Ok(())
+    }
+
+    /// The balancer sends the request to `server` (already counted there by the balancer).
+    fn send_to(&mut self, r: RequestRef, server: u32) {
+        let Some(req) = self.requests.get(r) else { return };
+        let sender = Self::sender(req.user, req.client);
         self.sessions.placed(sender, server, self.now);
         let req = self.requests.get(r).expect("checked above");
         req.server = server;
         req.dispatched_at = self.now;
         req.outcome = Outcome::Pending;
         self.travel(r, Stage::ToServer, Event::AtServer(r));
-        Ok(())
     }
 
-    /// A slot freed or a server joined the rotation: the backend queue's oldest requests go out
-    /// while a server has room (HAProxy hands a freed slot to the oldest request waiting).
+    /// A slot freed, a server joined the rotation or the algorithm changed: waiting requests go
+    /// out while there is room, oldest first (HAProxy hands a freed slot to the older of the
+    /// server's queue and the backend queue). Requests in a server's queue wait for that server;
+    /// the backend queue's take any.
     fn serve_backend_queue(&mut self) {
-        // Popped before it is placed: with no link latency, placing it can answer another
-        // request at once, which comes back here.
-        while let Some(r) = self.backend_queue.pop_front() {
-            let Some(req) = self.requests.get(r) else { continue };
-            let waited = self.now - req.stage_start;
-            if self.place(r).is_err() {
-                self.backend_queue.push_front(r);
-                return;
+        loop {
+            let pinned = self.oldest_pinned_with_room();
+            let backend_first = match (pinned, self.backend_queue.front()) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some((_, since)), Some(&r)) => self.requests.peek(r).is_none_or(|q| q.stage_start < since),
+            };
+            if backend_first {
+                // Popped before it is placed: with no link latency, placing it can answer another
+                // request at once, which comes back here.
+                let r = self.backend_queue.pop_front().expect("it has a first");
+                if self.requests.peek(r).is_none() {
+                    continue;
+                }
+                let mut placed = Ok(());
+                self.leave_balancer_queue(r, |sim, r| placed = sim.place(r));
+                match placed {
+                    Ok(()) => continue,
+                    // Persistence now names a full server: it waits there instead.
+                    Err(Unplaced::ServerFull(server)) => {
+                        self.wait_for_server(r, server);
+                        continue;
+                    }
+                    // No server for it (a retry skips those tried): the pinned one goes instead.
+                    Err(Unplaced::AllFull | Unplaced::NoServer) => self.backend_queue.push_front(r),
+                }
             }
-            // (Gone already only if a server turned it away at once; only answers count waits.)
-            if let Some(req) = self.requests.get(r) {
-                req.balancer_wait += waited;
+            let Some((server, _)) = pinned else { return };
+            let r = self.server_queues[server as usize].pop_front().expect("it has a first");
+            self.pinned_waiting -= 1;
+            self.balancer.assign(server);
+            self.leave_balancer_queue(r, |sim, r| sim.send_to(r, server));
+        }
+    }
+
+    /// The request waits in `server`'s queue at the balancer.
+    fn wait_for_server(&mut self, r: RequestRef, server: u32) {
+        let Some(req) = self.requests.get(r) else { return };
+        req.server = server;
+        self.server_queues[server as usize].push_back(r);
+        self.pinned_waiting += 1;
+    }
+
+    /// The first request of the server queue whose first came earliest, among servers in
+    /// rotation with room, and since when it waits.
+    fn oldest_pinned_with_room(&self) -> Option<(u32, SimTime)> {
+        if self.pinned_waiting == 0 {
+            return None; // the usual case: no scan
+        }
+        let mut oldest: Option<(u32, SimTime)> = None;
+        for (server, queue) in self.server_queues.iter().enumerate() {
+            let server = server as u32;
+            let Some(&r) = queue.front() else { continue };
+            if !self.balancer.in_rotation(server) || !self.balancer.below_max_conn(server) {
+                continue;
             }
+            let since = self.requests.peek(r).map_or(SimTime::ZERO, |q| q.stage_start);
+            if oldest.is_none_or(|(_, t)| since < t) {
+                oldest = Some((server, since));
+            }
+        }
+        oldest
+    }
+
+    /// A request leaves a queue at the balancer by `send` (placed, or back into a queue): the
+    /// time it waited counts towards its queue wait if it went out.
+    fn leave_balancer_queue(&mut self, r: RequestRef, send: impl FnOnce(&mut Self, RequestRef)) {
+        let Some(req) = self.requests.get(r) else { return };
+        let waited = self.now - req.stage_start;
+        send(self, r);
+        // (Gone already only if a server turned it away at once; only answers count waits.)
+        if let Some(req) = self.requests.get(r).filter(|q| q.stage != Stage::BalancerQueue) {
+            req.balancer_wait += waited;
         }
     }
 
@@ -943,7 +1032,8 @@ impl Sim {
         }
     }
 
-    /// HAProxy's `timeout queue`: a request still in the backend queue gets the balancer's 503.
+    /// HAProxy's `timeout queue`: a request still in the backend queue, or in a server's queue,
+    /// gets the balancer's 503.
     fn on_queue_timeout(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
         // Placed in time, or back in the queue later (a retry) with a deadline of its own.
@@ -953,11 +1043,20 @@ impl Sim {
         req.outcome = Outcome::QueueTimeout;
         req.balancer_wait += self.now - req.stage_start;
         // Every request waits the same timeout, so the first to expire is the oldest, at the
-        // front (a scan only if that ever changes: the queue can hold many thousands).
+        // front of its queue (a scan only if that ever changes: a queue can hold many thousands).
+        let server = req.server as usize;
         if self.backend_queue.front() == Some(&r) {
             self.backend_queue.pop_front();
+        } else if let Some(queue) = self.server_queues.get_mut(server).filter(|q| q.front() == Some(&r)) {
+            queue.pop_front();
+            self.pinned_waiting -= 1;
         } else {
             self.backend_queue.retain(|&q| q != r);
+            if let Some(queue) = self.server_queues.get_mut(server) {
+                let before = queue.len();
+                queue.retain(|&q| q != r);
+                self.pinned_waiting -= before - queue.len();
+            }
         }
         self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
     }
@@ -1451,7 +1550,7 @@ impl Sim {
         ];
         nodes[0].gauges.served = self.metrics.counters.completed;
         nodes[1].gauges.outstanding = self.requests_in_flight() as u32;
-        nodes[1].gauges.queue_len = self.backend_queue.len() as u32;
+        nodes[1].gauges.queue_len = (self.backend_queue.len() + self.pinned_waiting) as u32;
         let mut links = vec![LinkView { from: 0, to: 1 }];
         // The link (index into `links`) of each server still shown. A removed server stays on
         // the diagram until its last response is back at the balancer.

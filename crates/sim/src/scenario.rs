@@ -69,7 +69,8 @@ impl Algorithm {
             Algorithm::FirstAvailable => {
                 "HAProxy 3.3 first: fills each server up to its maxconn (the server's slots unless set), \
                  counted until the answer is back; when all are full, requests wait in the backend queue for \
-                 the next free slot, up to timeout queue, then get a 503"
+                 the next free slot (one that persistence sends to a full server waits in that server's \
+                 queue), up to timeout queue, then get a 503"
             }
         }
     }

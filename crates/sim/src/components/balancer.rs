@@ -23,6 +23,9 @@ pub enum Unplaced {
     /// HAProxy `first`: every server is at its `maxconn`, so the request waits in the backend
     /// queue until one frees a slot
     AllFull,
+    /// HAProxy `first`: persistence names this server, which is at its `maxconn`, so the request
+    /// waits in the server's own queue at the balancer (the engine decides this, not `pick`)
+    ServerFull(u32),
 }
 
 /// Points on the consistent-hash ring per unit of weight (nginx ketama: 160).
@@ -460,7 +463,14 @@ impl Balancer {
 
     /// HAProxy `first`: the lowest id with a free slot; none when every server is full.
     fn first_available(&self, eligible: &[u32]) -> Option<u32> {
-        eligible.iter().copied().find(|&s| self.backends[s as usize].outstanding < self.backends[s as usize].max_conn)
+        eligible.iter().copied().find(|&s| self.below_max_conn(s))
+    }
+
+    /// Whether the server can take one more request now: under `first`, below its `maxconn`
+    /// (the other algorithms follow balancers that set no `maxconn`, so always).
+    pub fn below_max_conn(&self, server: u32) -> bool {
+        let b = &self.backends[server as usize];
+        self.algorithm != Algorithm::FirstAvailable || b.outstanding < b.max_conn
     }
 
     /// Persistence chose `server` (a sticky cookie or stick table): count it as sent there.

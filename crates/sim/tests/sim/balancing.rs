@@ -354,6 +354,35 @@ fn a_server_added_while_requests_wait_takes_the_oldest_at_once() {
 }
 
 #[test]
+fn a_request_that_persistence_sends_to_a_full_server_waits_in_that_servers_queue() {
+    // HAProxy `first` with a sticky cookie and one user: the cookie pins every request to server
+    // 1, whose one slot (its maxconn) is busy, so requests wait in server 1's queue at the
+    // balancer ("server queues are only for requests which target a specific server", Willy
+    // Tarreau on the HAProxy list): never in the server's own queue, never on server 2 (the
+    // cookie wins), and those that wait longer than `timeout queue` get the balancer's 503.
+    let mut s = first_available(2, 100.0, 3);
+    s.sessions.mode = sim::scenario::SessionMode::StickyCookie;
+    s.clients.users = 1;
+    s.balancer.queue_timeout_ms = 200.0;
+    let mut sim = Sim::new(valid(s));
+    let mut most_waiting = 0;
+    for tenth in 1..=100 {
+        sim.run_until(SimTime::from_millis(100 * tenth));
+        let snap = sim.snapshot(0);
+        most_waiting = most_waiting.max(snap.nodes[1].gauges.queue_len);
+        assert_eq!(snap.nodes[2].gauges.queue_len, 0, "the server's own queue is never used");
+        assert_eq!(snap.nodes[3].gauges.served, 0, "the cookie keeps the user on server 1");
+    }
+    let c = sim.summary().requests;
+    assert!(most_waiting >= 2, "{most_waiting}");
+    // 100 requests/s offered, 50/s served (one 20 ms slot): about half time out in the queue.
+    assert!(c.completed > 400 && c.rejected > 300, "{c:?}");
+    // Another algorithm sets no maxconn: the waiting requests go to their server at once.
+    sim.apply(Command::SetAlgorithm { algorithm: Algorithm::RoundRobin }).unwrap();
+    assert_eq!(backend_queue(&sim), 0);
+}
+
+#[test]
 fn maxconn_has_to_cover_the_round_trip() {
     // The `first-available` preset, the default scenario (4 servers × 2 slots, 20 ms requests,
     // 20 ms links, 300 requests/s) under `first`: a connection is held for the trip to the server, the work and the trip
