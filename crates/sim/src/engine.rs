@@ -729,6 +729,7 @@ impl Sim {
     /// server's queue and the backend queue). Requests in a server's queue wait for that server;
     /// the backend queue's take any.
     fn serve_backend_queue(&mut self) {
+        self.redispatch_queues_of_servers_out_of_rotation();
         loop {
             let pinned = self.oldest_pinned_with_room();
             let backend_first = match (pinned, self.backend_queue.front()) {
@@ -761,6 +762,23 @@ impl Sim {
             self.pinned_waiting -= 1;
             self.balancer.assign(server);
             self.leave_balancer_queue(r, |sim, r| sim.send_to(r, server));
+        }
+    }
+
+    /// With `option redispatch`, requests waiting for a server that left the rotation join the
+    /// backend queue (HAProxy's `pendconn_redistribute`); without it they wait there for the
+    /// server until `timeout queue`.
+    fn redispatch_queues_of_servers_out_of_rotation(&mut self) {
+        if self.pinned_waiting == 0 || !self.scenario.balancer.redispatch {
+            return;
+        }
+        for server in 0..self.server_queues.len() {
+            if self.balancer.in_rotation(server as u32) {
+                continue;
+            }
+            let moved = std::mem::take(&mut self.server_queues[server]);
+            self.pinned_waiting -= moved.len();
+            self.backend_queue.extend(moved);
         }
     }
 

@@ -134,7 +134,8 @@ fn is_default_timeout(timeout_ms: &f64) -> bool {
 pub struct BalancerConfig {
     pub algorithm: Algorithm,
     /// HAProxy `option redispatch` with `retries 3`: a request whose connection is refused is
-    /// retried on another server.
+    /// retried on another server (and, under `first`, requests waiting for a server that left
+    /// the rotation join the backend queue).
     #[serde(default, skip_serializing_if = "is_default")]
     pub redispatch: bool,
     /// bounded-load consistent hashing: no server takes more than this percentage of the average

@@ -383,6 +383,30 @@ fn a_request_that_persistence_sends_to_a_full_server_waits_in_that_servers_queue
 }
 
 #[test]
+fn requests_waiting_for_a_server_that_leaves_are_redispatched_only_with_redispatch() {
+    // As above, and server 1 leaves the pool while requests wait for it. With `option redispatch`
+    // they join the backend queue and server 2 takes them; without it they wait for server 1
+    // until `timeout queue` (2 s here).
+    let run = |redispatch: bool| {
+        let mut s = first_available(2, 100.0, 4);
+        s.sessions.mode = sim::scenario::SessionMode::StickyCookie;
+        s.clients.users = 1;
+        s.balancer.queue_timeout_ms = 2_000.0;
+        s.balancer.redispatch = redispatch;
+        let mut sim = Sim::new(valid(s));
+        sim.run_until(SimTime::from_secs(1));
+        let waiting = backend_queue(&sim);
+        assert!(waiting >= 2, "{waiting}");
+        sim.apply(Command::RemoveServer { server: 0 }).unwrap();
+        (waiting, backend_queue(&sim))
+    };
+    let (waiting, left) = run(true);
+    assert!(left < waiting, "server 2 took the first at once: {left} of {waiting} left");
+    let (waiting, left) = run(false);
+    assert_eq!(left, waiting, "still waiting for server 1");
+}
+
+#[test]
 fn maxconn_has_to_cover_the_round_trip() {
     // The `first-available` preset, the default scenario (4 servers × 2 slots, 20 ms requests,
     // 20 ms links, 300 requests/s) under `first`: a connection is held for the trip to the server, the work and the trip
