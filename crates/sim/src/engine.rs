@@ -8,6 +8,27 @@ use crate::ab::{AbOptions, AbReport, AbTally, LoadTester, Response};
 use crate::command::{Command, CommandError};
 use crate::components::autoscaler::{Autoscaler, PoolState, SecondMeasure};
 use crate::components::balancer::{Balancer, RequestKey, Unplaced};
+
+/// Why the balancer sent a request to no server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unsent {
+    /// no server takes traffic: 503 now
+    NoServer,
+    /// HAProxy `first`: every server is at its `maxconn`; the request waits in the backend queue
+    AllFull,
+    /// HAProxy `first`: persistence names a server at its `maxconn` (the request's `server`); it
+    /// waits in that server's queue at the balancer
+    PinnedServerFull,
+}
+
+impl From<Unplaced> for Unsent {
+    fn from(unplaced: Unplaced) -> Self {
+        match unplaced {
+            Unplaced::NoServer => Unsent::NoServer,
+            Unplaced::AllFull => Unsent::AllFull,
+        }
+    }
+}
 use crate::components::clients::Clients;
 use crate::components::health::HealthCheck;
 use crate::components::server::{Admission, Fault, RequestSlot, Server};
@@ -664,22 +685,23 @@ impl Sim {
     fn dispatch(&mut self, r: RequestRef) {
         match self.place(r) {
             Ok(()) => {}
-            Err(unplaced @ (Unplaced::AllFull | Unplaced::ServerFull(_))) => {
+            Err(unsent @ (Unsent::AllFull | Unsent::PinnedServerFull)) => {
                 let Some(req) = self.requests.get(r) else { return };
                 req.stage = Stage::BalancerQueue;
                 req.stage_start = self.now;
                 req.stage_end = self.now;
                 let client_gives_up_first = req.sent_at + self.timeout < self.now + self.queue_timeout;
-                match unplaced {
-                    Unplaced::ServerFull(server) => self.wait_for_server(r, server),
-                    _ => self.backend_queue.push_back(r),
+                if unsent == Unsent::PinnedServerFull {
+                    self.wait_for_its_server(r);
+                } else {
+                    self.backend_queue.push_back(r);
                 }
                 self.queue.push(self.now + self.queue_timeout, Event::QueueTimeout(r));
                 if client_gives_up_first {
                     self.watch_stuck(r);
                 }
             }
-            Err(Unplaced::NoServer) => {
+            Err(Unsent::NoServer) => {
                 let Some(req) = self.requests.get(r) else { return };
                 req.outcome = Outcome::NoServer;
                 self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
@@ -688,7 +710,7 @@ impl Sim {
     }
 
     /// Sends the request to the server persistence or the algorithm chooses, or says why none.
-    fn place(&mut self, r: RequestRef) -> Result<(), Unplaced> {
+    fn place(&mut self, r: RequestRef) -> Result<(), Unsent> {
         let Some(req) = self.requests.get(r) else { return Ok(()) };
         let user = req.user;
         let key = RequestKey { user, address: Clients::address_of(user) };
@@ -701,27 +723,23 @@ impl Sim {
         let pinned =
             if tries == 0 { self.sessions.affinity(sender, self.now, |s| balancer.in_rotation(s)) } else { None };
         let server = match pinned {
-            Some(server) if !self.balancer.below_max_conn(server) => return Err(Unplaced::ServerFull(server)),
+            Some(server) if !self.balancer.below_max_conn(server) => {
+                req.server = server;
+                return Err(Unsent::PinnedServerFull);
+            }
             Some(server) => {
                 self.balancer.assign(server);
                 server
             }
             None => self.balancer.pick(key, &mut self.balancer_rng, &tried[..tries])?,
         };
-        self.send_to(r, server);
-        Ok(())
-    }
-
-    /// The balancer sends the request to `server` (already counted there by the balancer).
-    fn send_to(&mut self, r: RequestRef, server: u32) {
-        let Some(req) = self.requests.get(r) else { return };
-        let sender = Self::sender(req.user, req.client);
         self.sessions.placed(sender, server, self.now);
         let req = self.requests.get(r).expect("checked above");
         req.server = server;
         req.dispatched_at = self.now;
         req.outcome = Outcome::Pending;
         self.travel(r, Stage::ToServer, Event::AtServer(r));
+        Ok(())
     }
 
     /// A slot freed, a server joined the rotation or the algorithm changed: waiting requests go
@@ -741,53 +759,44 @@ impl Sim {
                 // Popped before it is placed: with no link latency, placing it can answer another
                 // request at once, which comes back here.
                 let r = self.backend_queue.pop_front().expect("it has a first");
-                if self.requests.peek(r).is_none() {
+                if self.send_waiting(r) {
                     continue;
                 }
-                let mut placed = Ok(());
-                self.leave_balancer_queue(r, |sim, r| placed = sim.place(r));
-                match placed {
-                    Ok(()) => continue,
-                    // Persistence now names a full server: it waits there instead.
-                    Err(Unplaced::ServerFull(server)) => {
-                        self.wait_for_server(r, server);
-                        continue;
-                    }
-                    // No server for it (a retry skips those tried): the pinned one goes instead.
-                    Err(Unplaced::AllFull | Unplaced::NoServer) => self.backend_queue.push_front(r),
-                }
+                self.backend_queue.push_front(r);
             }
+            // The backend queue's first has no server (a retry skips those tried): a pinned one
+            // whose server has room goes instead.
             let Some((server, _)) = pinned else { return };
             let r = self.server_queues[server as usize].pop_front().expect("it has a first");
             self.pinned_waiting -= 1;
-            self.balancer.assign(server);
-            self.leave_balancer_queue(r, |sim, r| sim.send_to(r, server));
-        }
-    }
-
-    /// With `option redispatch`, requests waiting for a server that left the rotation join the
-    /// backend queue (HAProxy's `pendconn_redistribute`); without it they wait there for the
-    /// server until `timeout queue`.
-    fn redispatch_queues_of_servers_out_of_rotation(&mut self) {
-        if self.pinned_waiting == 0 || !self.scenario.balancer.redispatch {
-            return;
-        }
-        for server in 0..self.server_queues.len() {
-            if self.balancer.in_rotation(server as u32) {
-                continue;
+            if !self.send_waiting(r) {
+                self.server_queues[server as usize].push_front(r);
+                self.pinned_waiting += 1;
+                return;
             }
-            let moved = std::mem::take(&mut self.server_queues[server]);
-            self.pinned_waiting -= moved.len();
-            self.backend_queue.extend(moved);
         }
     }
 
-    /// The request waits in `server`'s queue at the balancer.
-    fn wait_for_server(&mut self, r: RequestRef, server: u32) {
-        let Some(req) = self.requests.get(r) else { return };
-        req.server = server;
-        self.server_queues[server as usize].push_back(r);
-        self.pinned_waiting += 1;
+    /// A request leaves a queue at the balancer for a server, or (persistence now naming a full
+    /// server) for that server's queue; false if no server takes it. The time it waited counts
+    /// towards its queue wait once it goes out.
+    fn send_waiting(&mut self, r: RequestRef) -> bool {
+        let Some(req) = self.requests.get(r) else { return true };
+        let waited = self.now - req.stage_start;
+        match self.place(r) {
+            Ok(()) => {
+                // (Gone already only if a server turned it away at once; only answers count.)
+                if let Some(req) = self.requests.get(r) {
+                    req.balancer_wait += waited;
+                }
+                true
+            }
+            Err(Unsent::PinnedServerFull) => {
+                self.wait_for_its_server(r);
+                true
+            }
+            Err(Unsent::AllFull | Unsent::NoServer) => false,
+        }
     }
 
     /// The first request of the server queue whose first came earliest, among servers in
@@ -811,16 +820,29 @@ impl Sim {
         oldest
     }
 
-    /// A request leaves a queue at the balancer by `send` (placed, or back into a queue): the
-    /// time it waited counts towards its queue wait if it went out.
-    fn leave_balancer_queue(&mut self, r: RequestRef, send: impl FnOnce(&mut Self, RequestRef)) {
-        let Some(req) = self.requests.get(r) else { return };
-        let waited = self.now - req.stage_start;
-        send(self, r);
-        // (Gone already only if a server turned it away at once; only answers count waits.)
-        if let Some(req) = self.requests.get(r).filter(|q| q.stage != Stage::BalancerQueue) {
-            req.balancer_wait += waited;
+    /// With `option redispatch`, requests waiting for a server that left the rotation join the
+    /// backend queue (HAProxy's `pendconn_redistribute`); without it they wait there for the
+    /// server until `timeout queue`.
+    fn redispatch_queues_of_servers_out_of_rotation(&mut self) {
+        if self.pinned_waiting == 0 || !self.scenario.balancer.redispatch {
+            return;
         }
+        for server in 0..self.server_queues.len() {
+            if self.balancer.in_rotation(server as u32) {
+                continue;
+            }
+            let moved = std::mem::take(&mut self.server_queues[server]);
+            self.pinned_waiting -= moved.len();
+            self.backend_queue.extend(moved);
+        }
+    }
+
+    /// The request waits in its server's queue at the balancer.
+    fn wait_for_its_server(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        let server = req.server as usize;
+        self.server_queues[server].push_back(r);
+        self.pinned_waiting += 1;
     }
 
     /// The work finished on a working server: with a session store the server saves the

@@ -23,9 +23,6 @@ pub enum Unplaced {
     /// HAProxy `first`: every server is at its `maxconn`, so the request waits in the backend
     /// queue until one frees a slot
     AllFull,
-    /// HAProxy `first`: persistence names this server, which is at its `maxconn`, so the request
-    /// waits in the server's own queue at the balancer (the engine decides this, not `pick`)
-    ServerFull(u32),
 }
 
 /// Points on the consistent-hash ring per unit of weight (nginx ketama: 160).
@@ -51,6 +48,13 @@ struct Backend {
     /// peak EWMA of response time [ms], and when it was last updated
     ewma_ms: f64,
     ewma_at: SimTime,
+}
+
+impl Backend {
+    /// Below its `maxconn`.
+    fn has_free_conn(&self) -> bool {
+        self.outstanding < self.max_conn
+    }
 }
 
 pub struct Balancer {
@@ -463,14 +467,13 @@ impl Balancer {
 
     /// HAProxy `first`: the lowest id with a free slot; none when every server is full.
     fn first_available(&self, eligible: &[u32]) -> Option<u32> {
-        eligible.iter().copied().find(|&s| self.below_max_conn(s))
+        eligible.iter().copied().find(|&s| self.backends[s as usize].has_free_conn())
     }
 
     /// Whether the server can take one more request now: under `first`, below its `maxconn`
     /// (the other algorithms follow balancers that set no `maxconn`, so always).
     pub fn below_max_conn(&self, server: u32) -> bool {
-        let b = &self.backends[server as usize];
-        self.algorithm != Algorithm::FirstAvailable || b.outstanding < b.max_conn
+        self.algorithm != Algorithm::FirstAvailable || self.backends[server as usize].has_free_conn()
     }
 
     /// Persistence chose `server` (a sticky cookie or stick table): count it as sent there.
