@@ -8,6 +8,18 @@ use crate::ab::{AbOptions, AbReport, AbTally, LoadTester, Response};
 use crate::command::{Command, CommandError};
 use crate::components::autoscaler::{Autoscaler, PoolState, SecondMeasure};
 use crate::components::balancer::{Balancer, RequestKey, Unplaced};
+use crate::components::clients::Clients;
+use crate::components::health::HealthCheck;
+use crate::components::server::{Admission, Fault, RequestSlot, Server};
+use crate::components::sessions::{Sender, SessionOutcome, Sessions, UserView};
+use crate::event_queue::EventQueue;
+use crate::metrics::{LatencySummary, Metrics, PoolSample, Summary};
+use crate::rng::Rng;
+use crate::scenario::{limits, Scenario, SessionMode, TimelineEntry, ValidScenario};
+use crate::snapshot::{Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
+use crate::time::SimTime;
+use crate::trace::TraceHash;
+use std::collections::VecDeque;
 
 /// Why the balancer sent a request to no server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,18 +41,6 @@ impl From<Unplaced> for Unsent {
         }
     }
 }
-use crate::components::clients::Clients;
-use crate::components::health::HealthCheck;
-use crate::components::server::{Admission, Fault, RequestSlot, Server};
-use crate::components::sessions::{Sender, SessionOutcome, Sessions, UserView};
-use crate::event_queue::EventQueue;
-use crate::metrics::{LatencySummary, Metrics, PoolSample, Summary};
-use crate::rng::Rng;
-use crate::scenario::{limits, Scenario, SessionMode, TimelineEntry, ValidScenario};
-use crate::snapshot::{Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
-use crate::time::SimTime;
-use crate::trace::TraceHash;
-use std::collections::VecDeque;
 
 /// HAProxy's default `retries 3`: a request is tried on at most this many servers.
 const MAX_TRIES: usize = 3;
