@@ -139,14 +139,11 @@ impl Balancer {
     /// leaving it out keeps ties exactly ties.
     fn cost(&self, server: u32, uniform_weights: bool) -> f64 {
         let b = &self.backends[server as usize];
-        let cost = match self.algorithm {
-            Algorithm::PeakEwma => b.ewma_ms * f64::from(b.outstanding + 1),
-            _ => f64::from(b.outstanding),
-        };
-        if uniform_weights {
-            cost
-        } else {
-            cost / f64::from(b.weight)
+        match (self.algorithm, uniform_weights) {
+            (Algorithm::PeakEwma, true) => b.ewma_ms * f64::from(b.outstanding + 1),
+            (Algorithm::PeakEwma, false) => b.ewma_ms * f64::from(b.outstanding + 1) / f64::from(b.weight),
+            (_, true) => f64::from(b.outstanding),
+            (_, false) => load(b),
         }
     }
 
