@@ -279,6 +279,58 @@ impl RequestTable {
     }
 }
 
+/// HAProxy's server queues at the balancer, by server id: requests that persistence sends to a
+/// server at its `maxconn` wait there for that server, oldest first. `waiting` counts them all, so
+/// that a freed slot looks through them only while one holds a request.
+#[derive(Default)]
+struct ServerQueues {
+    queues: Vec<VecDeque<RequestRef>>,
+    waiting: usize,
+}
+
+impl ServerQueues {
+    fn add_server(&mut self) {
+        self.queues.push(VecDeque::new());
+    }
+    fn push_back(&mut self, server: u32, r: RequestRef) {
+        self.queues[server as usize].push_back(r);
+        self.waiting += 1;
+    }
+    fn push_front(&mut self, server: u32, r: RequestRef) {
+        self.queues[server as usize].push_front(r);
+        self.waiting += 1;
+    }
+    fn pop_front(&mut self, server: u32) -> Option<RequestRef> {
+        let r = self.queues[server as usize].pop_front()?;
+        self.waiting -= 1;
+        Some(r)
+    }
+    /// Everything waiting for `server`, oldest first.
+    fn take_all(&mut self, server: u32) -> VecDeque<RequestRef> {
+        let all = std::mem::take(&mut self.queues[server as usize]);
+        self.waiting -= all.len();
+        all
+    }
+    fn take_out(&mut self, server: u32, r: RequestRef) {
+        if self.queues.get_mut(server as usize).is_some_and(|queue| take_out(queue, r)) {
+            self.waiting -= 1;
+        }
+    }
+}
+
+/// Takes `r` out of a queue at the balancer; whether it was there. Every request waits the same
+/// timeout, so the first to expire is the oldest, at the front (a scan only if that ever changes:
+/// a queue can hold many thousands).
+fn take_out(queue: &mut VecDeque<RequestRef>, r: RequestRef) -> bool {
+    if queue.front() == Some(&r) {
+        queue.pop_front();
+        return true;
+    }
+    let before = queue.len();
+    queue.retain(|&q| q != r);
+    queue.len() < before
+}
+
 /// A heartbeat on its way: sent at `started`, answered (or given up) at `done_at`.
 #[derive(Clone, Copy, Debug)]
 struct CheckInFlight {
@@ -316,11 +368,7 @@ pub struct Sim {
     requests: RequestTable,
     /// HAProxy's backend queue: requests waiting, oldest first, for a server with a free slot
     backend_queue: VecDeque<RequestRef>,
-    /// HAProxy's server queues, by server id: requests that persistence sends to a server at its
-    /// `maxconn` wait there for that server, oldest first
-    server_queues: Vec<VecDeque<RequestRef>>,
-    /// requests in all the server queues
-    pinned_waiting: usize,
+    server_queues: ServerQueues,
     queue_timeout: SimTime,
     /// requests the client gave up on that are still in the system
     abandoned_in_system: u64,
@@ -373,8 +421,7 @@ impl Sim {
             store_latency: SimTime::from_millis_f64(scenario.sessions.store.latency_ms),
             requests: RequestTable::default(),
             backend_queue: VecDeque::new(),
-            server_queues: Vec::new(),
-            pinned_waiting: 0,
+            server_queues: ServerQueues::default(),
             queue_timeout: SimTime::from_millis_f64(scenario.balancer.queue_timeout_ms),
             abandoned_in_system: 0,
             link_latency: SimTime::from_millis_f64(scenario.network.link_latency_ms),
@@ -428,7 +475,7 @@ impl Sim {
         }
         self.balancer.add_server(size.weight, self.max_conn(size.concurrency), health.is_up());
         self.machines.push(Machine { server, health, check: None });
-        self.server_queues.push(VecDeque::new());
+        self.server_queues.add_server();
     }
 
     /// The scenario as it stands now, with every command applied so far recorded in its timeline.
@@ -746,7 +793,7 @@ impl Sim {
     /// out while there is room, oldest first (HAProxy hands a freed slot to the older of the
     /// server's queue and the backend queue). Requests in a server's queue wait for that server;
     /// the backend queue's take any.
-    fn serve_backend_queue(&mut self) {
+    fn serve_balancer_queues(&mut self) {
         self.redispatch_queues_of_servers_out_of_rotation();
         loop {
             let pinned = self.oldest_pinned_with_room();
@@ -767,11 +814,9 @@ impl Sim {
             // The backend queue's first has no server (a retry skips those tried): a pinned one
             // whose server has room goes instead.
             let Some((server, _)) = pinned else { return };
-            let r = self.server_queues[server as usize].pop_front().expect("it has a first");
-            self.pinned_waiting -= 1;
+            let r = self.server_queues.pop_front(server).expect("it has a first");
             if !self.send_waiting(r) {
-                self.server_queues[server as usize].push_front(r);
-                self.pinned_waiting += 1;
+                self.server_queues.push_front(server, r);
                 return;
             }
         }
@@ -802,11 +847,11 @@ impl Sim {
     /// The first request of the server queue whose first came earliest, among servers in
     /// rotation with room, and since when it waits.
     fn oldest_pinned_with_room(&self) -> Option<(u32, SimTime)> {
-        if self.pinned_waiting == 0 {
+        if self.server_queues.waiting == 0 {
             return None; // the usual case: no scan
         }
         let mut oldest: Option<(u32, SimTime)> = None;
-        for (server, queue) in self.server_queues.iter().enumerate() {
+        for (server, queue) in self.server_queues.queues.iter().enumerate() {
             let server = server as u32;
             let Some(&r) = queue.front() else { continue };
             if !self.balancer.in_rotation(server) || !self.balancer.below_max_conn(server) {
@@ -824,25 +869,21 @@ impl Sim {
     /// backend queue (HAProxy's `pendconn_redistribute`); without it they wait there for the
     /// server until `timeout queue`.
     fn redispatch_queues_of_servers_out_of_rotation(&mut self) {
-        if self.pinned_waiting == 0 || !self.scenario.balancer.redispatch {
+        if self.server_queues.waiting == 0 || !self.scenario.balancer.redispatch {
             return;
         }
-        for server in 0..self.server_queues.len() {
-            if self.balancer.in_rotation(server as u32) {
-                continue;
+        for server in 0..self.server_queues.queues.len() as u32 {
+            if !self.balancer.in_rotation(server) {
+                self.backend_queue.extend(self.server_queues.take_all(server));
             }
-            let moved = std::mem::take(&mut self.server_queues[server]);
-            self.pinned_waiting -= moved.len();
-            self.backend_queue.extend(moved);
         }
     }
 
     /// The request waits in its server's queue at the balancer.
     fn wait_for_its_server(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
-        let server = req.server as usize;
-        self.server_queues[server].push_back(r);
-        self.pinned_waiting += 1;
+        let server = req.server;
+        self.server_queues.push_back(server, r);
     }
 
     /// The work finished on a working server: with a session store the server saves the
@@ -1082,21 +1123,9 @@ impl Sim {
         }
         req.outcome = Outcome::QueueTimeout;
         req.balancer_wait += self.now - req.stage_start;
-        // Every request waits the same timeout, so the first to expire is the oldest, at the
-        // front of its queue (a scan only if that ever changes: a queue can hold many thousands).
-        let server = req.server as usize;
-        if self.backend_queue.front() == Some(&r) {
-            self.backend_queue.pop_front();
-        } else if let Some(queue) = self.server_queues.get_mut(server).filter(|q| q.front() == Some(&r)) {
-            queue.pop_front();
-            self.pinned_waiting -= 1;
-        } else {
-            self.backend_queue.retain(|&q| q != r);
-            if let Some(queue) = self.server_queues.get_mut(server) {
-                let before = queue.len();
-                queue.retain(|&q| q != r);
-                self.pinned_waiting -= before - queue.len();
-            }
+        let server = req.server;
+        if !take_out(&mut self.backend_queue, r) {
+            self.server_queues.take_out(server, r);
         }
         self.travel(r, Stage::BackToClient, Event::ResponseAtClient(r));
     }
@@ -1107,7 +1136,7 @@ impl Sim {
         let (server, outcome) = (req.server, req.outcome);
         let response_time = (outcome == Outcome::Answered).then(|| self.now - req.dispatched_at);
         self.balancer.on_response(server, response_time, self.now);
-        self.serve_backend_queue();
+        self.serve_balancer_queues();
         let Some(req) = self.requests.get(r) else { return };
         let retry = outcome == Outcome::ConnectionRefused
             && self.scenario.balancer.redispatch
@@ -1188,7 +1217,7 @@ impl Sim {
         if let Some(up) = m.health.record(passed, rise, fall) {
             let accepting = m.server.is_accepting();
             self.balancer.set_in_rotation(server, up && accepting);
-            self.serve_backend_queue();
+            self.serve_balancer_queues();
         }
     }
 
@@ -1434,7 +1463,7 @@ impl Sim {
             }
         }
         // A server added or resized, or another algorithm, may take what the backend queue holds.
-        self.serve_backend_queue();
+        self.serve_balancer_queues();
         Ok(())
     }
 
@@ -1590,7 +1619,7 @@ impl Sim {
         ];
         nodes[0].gauges.served = self.metrics.counters.completed;
         nodes[1].gauges.outstanding = self.requests_in_flight() as u32;
-        nodes[1].gauges.queue_len = (self.backend_queue.len() + self.pinned_waiting) as u32;
+        nodes[1].gauges.queue_len = (self.backend_queue.len() + self.server_queues.waiting) as u32;
         let mut links = vec![LinkView { from: 0, to: 1 }];
         // The link (index into `links`) of each server still shown. A removed server stays on
         // the diagram until its last response is back at the balancer.
