@@ -397,8 +397,9 @@ fn compact_server(props: &CompactServerProps) -> Html {
     }
 }
 
-/// The balancer's last line: requests in flight, or while any wait in its backend queue (HAProxy
-/// `first` with every server full) how many (the stats line under the diagram keeps the total).
+/// The balancer's last line: requests in flight, or while any wait in its queues (HAProxy `first`
+/// with every server full, or persistence naming a full server) how many (the stats line under
+/// the diagram keeps the total).
 fn balancer_load(g: &Gauges) -> String {
     if g.queue_len == 0 {
         format!("{} in flight", g.outstanding)
