@@ -108,6 +108,7 @@ enum Event {
 
 impl Event {
     /// (kind code, subject) for the trace hash
+    #[inline(always)]
     fn trace_words(self) -> (u64, u64) {
         let r = |r: RequestRef| u64::from(r.slot) | u64::from(r.incarnation) << 32;
         match self {
@@ -251,16 +252,30 @@ impl RequestTable {
             }
         }
     }
-    /// Whether `r` is still the request in its slot (not finished, the slot not reused).
-    fn holds(&self, r: RequestRef) -> bool {
-        let i = r.slot as usize;
-        self.live[i] && self.slots[i].incarnation == r.incarnation
-    }
+    // `get` and `peek` give the request if `r` is still the one in its slot (not finished, the
+    // slot not reused). They, like `travel`, `next_up`, `count_in_trace` and `trace_words`, are
+    // always inlined: they run per event, and the page builds the engine at opt-level z, which
+    // inlines almost nothing on its own (ARCHITECTURE.md).
+    #[inline(always)]
     fn get(&mut self, r: RequestRef) -> Option<&mut Request> {
-        self.holds(r).then(|| &mut self.slots[r.slot as usize])
+        let i = r.slot as usize;
+        let live = self.live[i];
+        let request = &mut self.slots[i];
+        if live && request.incarnation == r.incarnation {
+            Some(request)
+        } else {
+            None
+        }
     }
+    #[inline(always)]
     fn peek(&self, r: RequestRef) -> Option<&Request> {
-        self.holds(r).then(|| &self.slots[r.slot as usize])
+        let i = r.slot as usize;
+        let request = &self.slots[i];
+        if self.live[i] && request.incarnation == r.incarnation {
+            Some(request)
+        } else {
+            None
+        }
     }
     fn reference(&self, slot: RequestSlot) -> RequestRef {
         RequestRef { slot, incarnation: self.slots[slot as usize].incarnation }
@@ -643,6 +658,7 @@ impl Sim {
     }
 
     /// Sends the request along its next link, arriving after the link latency.
+    #[inline(always)]
     fn travel(&mut self, r: RequestRef, stage: Stage, then: Event) {
         self.travel_for(r, stage, then, self.link_latency);
     }
@@ -956,6 +972,7 @@ impl Sim {
 
     /// What runs next, and when: a timeline entry runs before any event at its own time (see
     /// `schedule`).
+    #[inline(always)]
     fn next_up(&self) -> Option<(SimTime, Next)> {
         let event = self.queue.peek_time();
         match self.timeline.front() {
@@ -967,6 +984,7 @@ impl Sim {
     }
 
     /// Counts one step and folds it into the trace hash.
+    #[inline(always)]
     fn count_in_trace(&mut self, at: SimTime, word: u64) {
         self.events_processed += 1;
         self.trace.add(at.0);

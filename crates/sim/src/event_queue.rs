@@ -53,6 +53,8 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
+    // Always inlined: run per event, and the page builds the engine at opt-level z (ARCHITECTURE.md).
+    #[inline(always)]
     fn scheduled(&mut self, at: SimTime, event: E) -> Scheduled<E> {
         let key = (u128::from(at.0) << 64) | u128::from(self.next_sequence);
         self.next_sequence += 1;
@@ -76,6 +78,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Whether the in-order line's first event comes before the heap's.
+    #[inline(always)]
     fn line_first(&self) -> bool {
         match (self.in_order.front(), self.heap.peek()) {
             (Some(line), Some(heap)) => line.key < heap.key,
@@ -83,11 +86,13 @@ impl<E> EventQueue<E> {
         }
     }
 
+    #[inline(always)]
     pub fn peek_time(&self) -> Option<SimTime> {
         let first = if self.line_first() { self.in_order.front() } else { self.heap.peek() };
         first.map(|s| SimTime((s.key >> 64) as u64))
     }
 
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let first = if self.line_first() { self.in_order.pop_front() } else { self.heap.pop() };
         first.map(|s| (SimTime((s.key >> 64) as u64), s.event))

@@ -29,6 +29,8 @@ impl Default for Histogram {
     }
 }
 
+// Always inlined: run per event, and the page builds the engine at opt-level z (ARCHITECTURE.md).
+#[inline(always)]
 fn bucket_of(value: u64) -> usize {
     let v = value.min(MAX_VALUE);
     if v < 2 * SUB_BUCKETS {
@@ -52,6 +54,7 @@ fn bucket_midpoint(index: usize) -> f64 {
 }
 
 impl Histogram {
+    #[inline(always)]
     pub fn record(&mut self, value: SimTime) {
         let v = value.0;
         self.counts[bucket_of(v)] += 1;
