@@ -271,6 +271,7 @@ impl Metrics {
         self.this_second_counters.arrived += 1;
     }
 
+    #[inline]
     pub fn on_completed(&mut self, latency: SimTime, queue_wait: SimTime, server_time: SimTime) {
         self.counters.completed += 1;
         self.this_second_counters.completed += 1;

@@ -526,6 +526,7 @@ impl Autoscaler {
         self.slo_violation_seconds
     }
 
+    #[inline]
     pub fn record_latency(&mut self, latency: SimTime) {
         self.latency.record(latency);
     }

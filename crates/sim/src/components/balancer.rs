@@ -293,6 +293,7 @@ impl Balancer {
 
     /// nginx's smooth weighted round robin. With equal weights it is plain rotation in id order,
     /// which is computed directly (same sequence, O(1)).
+    #[inline]
     fn round_robin(&mut self, eligible: &[u32], weights: Weights) -> u32 {
         if weights.uniform {
             let position = self.cursor % eligible.len();
@@ -474,6 +475,7 @@ impl Balancer {
     }
 
     /// Persistence chose `server` (a sticky cookie or stick table): count it as sent there.
+    #[inline]
     pub fn assign(&mut self, server: u32) {
         self.backends[server as usize].outstanding += 1;
         self.refresh_cost(server);
@@ -481,6 +483,7 @@ impl Balancer {
 
     /// A response from `server` passed back through the balancer; `response_time` is given for
     /// answers (errors teach nothing about speed, and a fast refusal must not attract traffic).
+    #[inline]
     pub fn on_response(&mut self, server: u32, response_time: Option<SimTime>, now: SimTime) {
         let b = &mut self.backends[server as usize];
         b.outstanding = b.outstanding.saturating_sub(1);

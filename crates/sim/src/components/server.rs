@@ -154,6 +154,7 @@ impl Server {
     }
 
     /// A request arrives at the server.
+    #[inline]
     pub fn admit(&mut self, request: RequestSlot, now: SimTime) -> Admission {
         if self.fault == Fault::Crashed || self.is_booting(now) {
             return Admission::ConnectionRefused;
@@ -176,6 +177,7 @@ impl Server {
 
     /// A service ended. On a hung server the request keeps its slot and gets no answer (returns
     /// false); otherwise it is done (returns true).
+    #[inline]
     pub fn service_ended(&mut self, request: RequestSlot) -> bool {
         if self.fault == Fault::Hung {
             self.stalled.push(request);
@@ -186,6 +188,7 @@ impl Server {
     }
 
     /// A slot came free; returns the queued request that takes it, if any.
+    #[inline]
     pub fn release_slot(&mut self, now: SimTime) -> Option<RequestSlot> {
         if self.busy <= self.concurrency && self.fault != Fault::Hung {
             if let Some(next) = self.queue.pop_front() {
