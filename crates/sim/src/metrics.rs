@@ -103,10 +103,11 @@ impl Histogram {
         // p = 100 (and above) is the exact maximum; below, the nearest rank's bucket. Ranks are
         // at most the count, so the walk ends by the maximum's bucket.
         let mut values = [self.max_ms(); N];
-        let (mut index, mut seen) = (self.occupied().start, 0u64);
+        let occupied = self.occupied();
+        let (mut index, mut seen) = (occupied.start, 0u64);
         for (value, p) in values.iter_mut().zip(ps).take_while(|(_, p)| *p < 100.0) {
             let rank = ((p / 100.0 * self.count as f64).ceil() as u64).max(1);
-            while seen < rank {
+            while seen < rank && index < occupied.end {
                 seen += self.counts[index];
                 index += 1;
             }
