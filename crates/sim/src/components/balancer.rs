@@ -489,19 +489,17 @@ impl Balancer {
         b.outstanding = b.outstanding.saturating_sub(1);
         // Only peak EWMA reads the average; after a switch to it, the first sample replaces a
         // stale one (its weight has decayed to nothing).
-        let Some(response_time) = response_time.filter(|_| self.algorithm == Algorithm::PeakEwma) else {
-            self.refresh_cost(server);
-            return;
-        };
-        // Peak EWMA: jump up to a slower sample at once, decay towards faster ones.
-        let sample = response_time.as_millis_f64();
-        if sample > b.ewma_ms {
-            b.ewma_ms = sample;
-        } else {
-            let w = exp(-(now - b.ewma_at).as_secs_f64() / EWMA_DECAY_S);
-            b.ewma_ms = b.ewma_ms * w + sample * (1.0 - w);
+        if let Some(response_time) = response_time.filter(|_| self.algorithm == Algorithm::PeakEwma) {
+            // Peak EWMA: jump up to a slower sample at once, decay towards faster ones.
+            let sample = response_time.as_millis_f64();
+            if sample > b.ewma_ms {
+                b.ewma_ms = sample;
+            } else {
+                let w = exp(-(now - b.ewma_at).as_secs_f64() / EWMA_DECAY_S);
+                b.ewma_ms = b.ewma_ms * w + sample * (1.0 - w);
+            }
+            b.ewma_at = now;
         }
-        b.ewma_at = now;
         self.refresh_cost(server);
     }
 }
