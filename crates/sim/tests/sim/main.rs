@@ -6,6 +6,7 @@ mod autoscaling;
 mod balancing;
 mod caching;
 mod cookies;
+mod pinned_runs;
 mod sessions;
 
 use proptest::prelude::*;
