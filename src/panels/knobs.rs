@@ -5,7 +5,8 @@ use sim::caching::http::CacheControl;
 use sim::caching::{CachingConfig, Content, ETagKind, Invalidation, Strategy};
 use sim::components::autoscaler::{ScalingMetric, ScalingPolicy, ScheduledCount, StepScaling, TargetTracking};
 use sim::profile::TrafficProfile;
-use sim::scenario::{limits, SessionMode, Variant};
+use sim::scenario::{SessionMode, Variant};
+use sim::validate::limits;
 use sim::{Algorithm, Scenario, ServiceTime};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -280,7 +281,7 @@ pub fn schedule_text(entries: &[ScheduledCount]) -> String {
 /// Each route's fields (cache_control, etag, last_modified, changes_every_s,
 /// needs_authorization), by route index:
 /// names the form and its error messages share.
-pub const ROUTE_FIELDS: [[&str; 5]; sim::caching::limits::MAX_ROUTES] = [
+pub const ROUTE_FIELDS: [[&str; 5]; sim::validate::limits::caching::MAX_ROUTES] = [
     [
         "caching.routes.0.cache_control",
         "caching.routes.0.etag",
@@ -619,7 +620,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
             <p class="note">{ "Changing a setting restarts the run from it (except Servers, which scales the running pool)." }</p>
             { field("clients.arrival_rate", "Arrival rate (requests/s)", s.clients.arrival_rate.to_string(), "10",
                     if s.clients.profile.varies() { "the traffic profile below sets the rate instead".to_string() }
-                    else { format!("Poisson arrivals, up to {}", sim::scenario::fmt_number(limits::MAX_ARRIVAL_RATE)) }) }
+                    else { format!("Poisson arrivals, up to {}", sim::validate::fmt_number(limits::MAX_ARRIVAL_RATE)) }) }
             { select("balancer.algorithm", "Balancing algorithm",
                      Algorithm::ALL.iter().map(|a| (a.key(), a.label())).collect(), algorithm.key()) }
             <p class="follows">{ format!("Follows {}", algorithm.follows()) }</p>

@@ -219,7 +219,7 @@ pub fn parse(args: &[String]) -> Result<(AbOptions, Vec<String>), AbUsageError> 
                     // ab reads the number with atoi, so "0.5" is 0 seconds: say so, or the
                     // refusal of a positive-looking value reads as a bug.
                     return fail(&format!(
-                        "Invalid timeout {value:?}: -s takes whole seconds, as ab's does; give 1 or more"
+                        "Invalid timeout \"{value}\": -s takes whole seconds, as ab's does; give 1 or more"
                     ));
                 }
                 o.timeout_s = s.min(86_400) as u32;

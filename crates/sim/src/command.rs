@@ -1,7 +1,9 @@
 //! What can change while a run goes on: the closed set of commands the UI (or a scenario's
 //! timeline) gives the engine. Serde, so that the changes a user makes are kept in share links.
 
-use crate::scenario::{fmt_number, limits, Algorithm};
+use crate::components::balancer::Algorithm;
+use crate::validate::limits::{self, MAX_COOKIE_LENGTH, MAX_SLOW_FACTOR};
+use crate::validate::{allowed_range, fmt_number, within};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -85,26 +87,17 @@ impl fmt::Display for CommandError {
     }
 }
 
-/// Largest slow-down a `Slow` command may apply.
-pub const MAX_SLOW_FACTOR: f64 = 100.0;
-/// Browsers keep cookies up to 4096 bytes (name, value and attributes); an edited cookie longer
-/// than that would never be sent.
-pub const MAX_COOKIE_LENGTH: usize = 4_096;
-
 impl Command {
     /// Checks the command's own numbers (whether its server exists depends on the run).
     pub fn check_arguments(&self) -> Result<(), String> {
         let within = |what: &str, v: f64, min: f64, max: f64, min_exclusive: bool| {
-            let low_ok = if min_exclusive { v > min } else { v >= min };
-            if v.is_finite() && low_ok && v <= max {
+            if within(v, min, max, min_exclusive) {
                 Ok(())
             } else {
-                let lower = if min_exclusive { "more than" } else { "at least" };
                 Err(format!(
-                    "{what} of {} is out of range: it must be {lower} {} and at most {}",
+                    "{what} of {} is out of range: it must be {}",
                     fmt_number(v),
-                    fmt_number(min),
-                    fmt_number(max)
+                    allowed_range(min, max, min_exclusive)
                 ))
             }
         };

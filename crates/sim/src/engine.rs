@@ -15,10 +15,11 @@ use crate::components::sessions::{Sender, SessionOutcome, Sessions, UserView};
 use crate::event_queue::EventQueue;
 use crate::metrics::{LatencySummary, Metrics, PoolSample, Summary};
 use crate::rng::Rng;
-use crate::scenario::{limits, Scenario, SessionMode, TimelineEntry, ValidScenario};
+use crate::scenario::{Scenario, SessionMode, TimelineEntry, ValidScenario};
 use crate::snapshot::{Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
 use crate::time::SimTime;
 use crate::trace::TraceHash;
+use crate::validate::limits;
 use std::collections::VecDeque;
 
 /// Why the balancer sent a request to no server.
@@ -415,7 +416,7 @@ impl Sim {
         let mut scenario = scenario.into_inner();
         if let Some(o) = &load_tester {
             scenario.clients.timeout_ms =
-                (f64::from(o.timeout_s) * 1_000.0).min(crate::scenario::limits::MAX_TIMEOUT_MS);
+                (f64::from(o.timeout_s) * 1_000.0).min(crate::validate::limits::MAX_TIMEOUT_MS);
         }
         let mut sim = Sim {
             now: SimTime::ZERO,

@@ -23,14 +23,16 @@ pub mod session_cookie;
 pub mod snapshot;
 pub mod time;
 pub mod trace;
+pub mod validate;
 
 pub use command::{Command, CommandError};
 pub use engine::Sim;
 pub use metrics::{Counters, Metrics, SecondSample, Summary};
-pub use scenario::{Algorithm, Scenario, ValidScenario, ValidationError};
+pub use scenario::{Algorithm, Scenario, ValidScenario};
 pub use service::ServiceTime;
 pub use snapshot::Snapshot;
 pub use time::SimTime;
+pub use validate::ValidationError;
 
 /// Runs a scenario from the start for `duration` and returns its figures.
 pub fn run_for(scenario: ValidScenario, duration: SimTime) -> Summary {

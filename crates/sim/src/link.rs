@@ -2,8 +2,9 @@
 //! text for a URL fragment. `v1.` + base64url (no padding) of raw-deflated JSON.
 //! Links made by any released version must keep opening: see the golden tests.
 
-use crate::scenario::{Scenario, ValidScenario, ValidationError, Variant};
+use crate::scenario::{Scenario, ValidScenario, Variant};
 use crate::time::SimTime;
+use crate::validate::ValidationError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -101,10 +102,10 @@ pub fn decode(text: &str) -> Result<SharedRun, LinkError> {
     if at > MAX_POSITION {
         let problem = ValidationError {
             field: "position",
-            value: format!("{} s", crate::scenario::fmt_number(at.whole_secs() as f64)),
+            value: format!("{} s", crate::validate::fmt_number(at.whole_secs() as f64)),
             allowed: format!(
                 "at most {} s (one simulated day)",
-                crate::scenario::fmt_number(MAX_POSITION.whole_secs() as f64)
+                crate::validate::fmt_number(MAX_POSITION.whole_secs() as f64)
             ),
         };
         scenario = match scenario {

@@ -306,7 +306,7 @@ fn queueing_model(slots: u32, arrival_rate: f64) -> Scenario {
     s.clients.arrival_rate = arrival_rate;
     s.servers.count = 1;
     s.servers.concurrency = slots;
-    s.servers.queue_limit = crate::scenario::limits::MAX_QUEUE_LIMIT;
+    s.servers.queue_limit = crate::validate::limits::MAX_QUEUE_LIMIT;
     s.servers.service = ServiceTime::Exponential { mean_ms: 20.0 };
     s.network.link_latency_ms = 0.0;
     s

@@ -2,13 +2,12 @@
 //! second (a Poisson process whose rate is constant within each second and is read from the
 //! profile at the start of it), so a profile is exact for step changes and close for smooth ones.
 
-use crate::scenario::fmt_number;
+use crate::validate::limits::{MAX_ARRIVAL_RATE as MAX_RATE, MAX_CSV_POINTS, MAX_PROFILE_SECONDS};
+use crate::validate::Checker;
 use serde::{Deserialize, Serialize};
 
-/// Rates and times a profile may hold.
-pub const MAX_RATE: f64 = crate::scenario::limits::MAX_ARRIVAL_RATE;
-pub const MAX_PROFILE_SECONDS: f64 = 86_400.0;
-pub const MAX_CSV_POINTS: usize = 500;
+/// The field every problem of a profile is reported under.
+const FIELD: &str = "clients.profile";
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -79,44 +78,44 @@ impl TrafficProfile {
     }
 
     /// Every problem with the profile, in words.
-    pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let o = &mut out;
+    pub fn check(&self, c: &mut Checker) {
         match self {
             TrafficProfile::Constant => {}
             TrafficProfile::Ramp { from, to, seconds } => {
-                check_rate(o, "the ramp's start rate", *from);
-                check_rate(o, "the ramp's end rate", *to);
-                check_time(o, "the ramp's length", *seconds, 0.0);
+                check_rate(c, "the ramp's start rate", *from);
+                check_rate(c, "the ramp's end rate", *to);
+                check_time(c, "the ramp's length", *seconds, 0.0);
             }
             TrafficProfile::Spike { base, peak, at_s, seconds } => {
-                check_rate(o, "the spike's base rate", *base);
-                check_rate(o, "the spike's peak rate", *peak);
-                check_time(o, "the spike's start", *at_s, 0.0);
-                check_time(o, "the spike's length", *seconds, 0.0);
+                check_rate(c, "the spike's base rate", *base);
+                check_rate(c, "the spike's peak rate", *peak);
+                check_time(c, "the spike's start", *at_s, 0.0);
+                check_time(c, "the spike's length", *seconds, 0.0);
             }
             TrafficProfile::DailyWave { mean, amplitude, period_s } => {
-                check_rate(o, "the wave's mean rate", *mean);
-                check_rate(o, "the wave's amplitude", *amplitude);
+                check_rate(c, "the wave's mean rate", *mean);
+                check_rate(c, "the wave's amplitude", *amplitude);
                 if amplitude > mean {
-                    o.push("the wave's amplitude is larger than its mean; the rate cannot go below 0".into());
+                    c.rule(FIELD, "the wave's amplitude is larger than its mean; the rate cannot go below 0".into());
                 }
-                check_time(o, "the wave's period", *period_s, 1.0);
+                check_time(c, "the wave's period", *period_s, 1.0);
             }
             TrafficProfile::Points { points } => {
                 if points.is_empty() || points.len() > MAX_CSV_POINTS {
-                    o.push(format!("a profile needs between 1 and {MAX_CSV_POINTS} points, not {}", points.len()));
+                    c.rule(
+                        FIELD,
+                        format!("a profile needs between 1 and {MAX_CSV_POINTS} points, not {}", points.len()),
+                    );
                 }
                 for &(t, r) in points {
-                    check_time(o, "a point's time", t, 0.0);
-                    check_rate(o, "a point's rate", r);
+                    check_time(c, "a point's time", t, 0.0);
+                    check_rate(c, "a point's rate", r);
                 }
                 if points.windows(2).any(|w| w[1].0 < w[0].0) {
-                    o.push("the points' times must not go backwards".into());
+                    c.rule(FIELD, "the points' times must not go backwards".into());
                 }
             }
         }
-        out
     }
 
     /// Reads a profile pasted as CSV: one `time_s,rate` pair per line; a header line, blank
@@ -138,28 +137,21 @@ impl TrafficProfile {
             }
         }
         let profile = TrafficProfile::Points { points };
-        match profile.problems().first() {
-            Some(problem) => Err(problem.clone()),
+        let mut c = Checker::default();
+        profile.check(&mut c);
+        match c.into_problems().into_iter().next() {
+            Some(problem) => Err(problem.allowed),
             None => Ok(profile),
         }
     }
 }
 
-fn check_rate(out: &mut Vec<String>, what: &str, v: f64) {
-    if !(v.is_finite() && (0.0..=MAX_RATE).contains(&v)) {
-        out.push(format!("{what} is {}, but it must be between 0 and {}", fmt_number(v), fmt_number(MAX_RATE)));
-    }
+fn check_rate(c: &mut Checker, what: &str, v: f64) {
+    c.between(FIELD, what, v, 0.0, MAX_RATE, "");
 }
 
-fn check_time(out: &mut Vec<String>, what: &str, v: f64, min: f64) {
-    if !(v.is_finite() && v >= min && v <= MAX_PROFILE_SECONDS) {
-        out.push(format!(
-            "{what} is {}, but it must be between {} and {} s",
-            fmt_number(v),
-            fmt_number(min),
-            fmt_number(MAX_PROFILE_SECONDS)
-        ));
-    }
+fn check_time(c: &mut Checker, what: &str, v: f64, min: f64) {
+    c.between(FIELD, what, v, min, MAX_PROFILE_SECONDS, " s");
 }
 
 #[cfg(test)]

@@ -1,97 +1,11 @@
 //! What a run is made of: the topology and its knobs, as plain serde data, and `validate`,
 //! which is the only way to get a `ValidScenario` (and so the only way to start a `Sim`).
 
+pub use crate::components::balancer::Algorithm;
 use crate::service::ServiceTime;
+use crate::validate::Checker;
+use crate::validate::{limits, ValidationError};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// The balancing algorithms. One enum, picked in one place (`components::balancer::Balancer::pick`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Algorithm {
-    /// nginx's default: smooth weighted round robin (weights 5,1,1 give a a b a c a a).
-    #[default]
-    RoundRobin,
-    /// nginx `random`, Envoy `RANDOM`: a random server, in proportion to weight.
-    Random,
-    /// nginx `least_conn`, HAProxy `leastconn`: fewest outstanding per unit of weight, ties in turn.
-    LeastConnections,
-    /// Power of two choices: two random servers, keep the less loaded (HAProxy `random(2)`,
-    /// nginx `random two least_conn`, Envoy `LEAST_REQUEST` with equal weights).
-    PowerOfTwoChoices,
-    /// Least response time by peak EWMA (Finagle / Linkerd): cost = EWMA latency × (outstanding + 1).
-    PeakEwma,
-    /// nginx `ip_hash`: the first three octets of the client's IPv4 address pick the server.
-    SourceIpHash,
-    /// nginx `hash $user consistent` (ketama, 160 points per unit of weight), optionally with
-    /// bounded loads (HAProxy `hash-balance-factor`).
-    ConsistentHash,
-    /// HAProxy `first`: the first server, in id order, with a free slot; when none has one, the
-    /// request waits in the balancer's backend queue (up to `timeout queue`).
-    FirstAvailable,
-}
-
-impl Algorithm {
-    pub const ALL: [Algorithm; 8] = [
-        Algorithm::RoundRobin,
-        Algorithm::Random,
-        Algorithm::LeastConnections,
-        Algorithm::PowerOfTwoChoices,
-        Algorithm::PeakEwma,
-        Algorithm::SourceIpHash,
-        Algorithm::ConsistentHash,
-        Algorithm::FirstAvailable,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Algorithm::RoundRobin => "Round robin (weighted)",
-            Algorithm::Random => "Random (weighted)",
-            Algorithm::LeastConnections => "Least connections",
-            Algorithm::PowerOfTwoChoices => "Power of two choices",
-            Algorithm::PeakEwma => "Least response time (peak EWMA)",
-            Algorithm::SourceIpHash => "Source IP hash",
-            Algorithm::ConsistentHash => "Consistent hashing",
-            Algorithm::FirstAvailable => "First available",
-        }
-    }
-
-    /// The real system and version whose behaviour the model follows (shown in the UI).
-    pub fn follows(self) -> &'static str {
-        match self {
-            Algorithm::RoundRobin => "nginx 1.31 smooth weighted round robin (ngx_http_upstream_round_robin.c)",
-            Algorithm::Random => "nginx 1.31 random / Envoy RANDOM, in proportion to weight",
-            Algorithm::LeastConnections => "nginx 1.31 least_conn: lowest outstanding/weight, ties in turn",
-            Algorithm::PowerOfTwoChoices => "HAProxy 3.3 random(2), nginx random two least_conn, Envoy LEAST_REQUEST",
-            Algorithm::PeakEwma => "Finagle / Linkerd peak EWMA (10 s decay), scanning every server",
-            Algorithm::SourceIpHash => "nginx 1.31 ip_hash: /24 of the client address, rehash when down",
-            Algorithm::ConsistentHash => "nginx 1.31 hash $user consistent (ketama, CRC32, 160 points/weight)",
-            Algorithm::FirstAvailable => {
-                "HAProxy 3.3 first: fills each server up to its maxconn (the server's slots unless set), \
-                 counted until the answer is back; when all are full, requests wait in the backend queue for \
-                 the next free slot (one that persistence sends to a full server waits in that server's \
-                 queue), up to timeout queue, then get a 503"
-            }
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Algorithm::RoundRobin => "round_robin",
-            Algorithm::Random => "random",
-            Algorithm::LeastConnections => "least_connections",
-            Algorithm::PowerOfTwoChoices => "power_of_two_choices",
-            Algorithm::PeakEwma => "peak_ewma",
-            Algorithm::SourceIpHash => "source_ip_hash",
-            Algorithm::ConsistentHash => "consistent_hash",
-            Algorithm::FirstAvailable => "first_available",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Algorithm> {
-        Algorithm::ALL.into_iter().find(|a| a.key() == key)
-    }
-}
 
 /// For `skip_serializing_if`: fields at their default stay out of links, so links written before
 /// a field existed encode the same today.
@@ -468,7 +382,7 @@ pub struct NetworkConfig {
 pub struct TimelineEntry {
     /// when [µs since the start]
     pub at_us: u64,
-    pub command: crate::Command,
+    pub command: crate::command::Command,
 }
 
 /// A whole run's description. `seed` makes it repeatable.
@@ -528,62 +442,6 @@ impl Default for Scenario {
     }
 }
 
-/// The limits that keep a run within a browser's means.
-pub mod limits {
-    pub const MAX_SERVERS: u32 = 1_000;
-    pub const MAX_ARRIVAL_RATE: f64 = 1_000_000.0;
-    pub const MAX_CONCURRENCY: u32 = 1_024;
-    pub const MAX_MAX_CONN: u32 = 100_000;
-    pub const MIN_SPEED: f64 = 0.1;
-    pub const MAX_SPEED: f64 = 100.0;
-    pub const MAX_QUEUE_LIMIT: u32 = 100_000;
-    pub const MIN_SERVICE_MS: f64 = 0.001;
-    pub const MAX_SERVICE_MS: f64 = 60_000.0;
-    pub const MIN_SIGMA: f64 = 0.01;
-    pub const MAX_SIGMA: f64 = 3.0;
-    pub const MAX_LINK_LATENCY_MS: f64 = 10_000.0;
-    pub const MAX_USERS: u32 = 1_000_000;
-    pub const MIN_TIMEOUT_MS: f64 = 1.0;
-    pub const MAX_TIMEOUT_MS: f64 = 600_000.0;
-    pub const MAX_WEIGHT: u32 = 256;
-    pub const MAX_PRICE_PER_SLOT_HOUR: f64 = 1_000.0;
-    pub const MIN_CHECK_INTERVAL_MS: f64 = 100.0;
-    pub const MAX_CHECK_INTERVAL_MS: f64 = 60_000.0;
-    pub const MAX_RISE_FALL: u32 = 100;
-    pub const MIN_BOUNDED_LOAD_PERCENT: u32 = 101;
-    pub const MAX_BOUNDED_LOAD_PERCENT: u32 = 1_000;
-    pub const MAX_TIMELINE: usize = 1_000;
-    pub const MIN_STICK_EXPIRE_MS: f64 = 1_000.0;
-    pub const MAX_STICK_EXPIRE_MS: f64 = 86_400_000.0;
-    pub const MAX_STORE_LATENCY_MS: f64 = 1_000.0;
-    pub const MIN_STORE_OP_MS: f64 = 0.001;
-    pub const MAX_STORE_OP_MS: f64 = 10_000.0;
-    pub const MAX_BOOT_MS: f64 = 3_600_000.0;
-    pub const MIN_DRAIN_TIMEOUT_MS: f64 = 1.0;
-    pub const MAX_DRAIN_TIMEOUT_MS: f64 = 3_600_000.0;
-}
-
-/// One problem with a scenario: which field, what it holds, and what it may hold.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ValidationError {
-    /// dotted path of the field, as in the JSON (`servers.count`)
-    pub field: &'static str,
-    pub value: String,
-    /// the allowed range or values, in words
-    pub allowed: String,
-}
-
-impl fmt::Display for ValidationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.value.is_empty() {
-            // A rule between several values (a profile, the autoscaler): the rule says it all.
-            write!(f, "{}: {}", self.field, self.allowed)
-        } else {
-            write!(f, "{} is {}, but it must be {}", self.field, self.value, self.allowed)
-        }
-    }
-}
-
 /// A scenario that passed `validate`. The only way to build a `Sim`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidScenario(Scenario);
@@ -595,59 +453,6 @@ impl ValidScenario {
     pub fn into_inner(self) -> Scenario {
         self.0
     }
-}
-
-/// Collects range checks so that `validate` reports every problem, not just the first.
-#[derive(Default)]
-pub(crate) struct Checker(Vec<ValidationError>);
-
-impl Checker {
-    /// A rule that involves several values: its text says it all.
-    pub(crate) fn rule(&mut self, field: &'static str, allowed: String) {
-        self.0.push(ValidationError { field, value: String::new(), allowed });
-    }
-    pub(crate) fn float(&mut self, field: &'static str, value: f64, min: f64, max: f64, min_exclusive: bool) {
-        let below = if min_exclusive { value <= min } else { value < min };
-        if !value.is_finite() || below || value > max {
-            let lower = if min_exclusive { "more than" } else { "at least" };
-            self.0.push(ValidationError {
-                field,
-                value: fmt_number(value),
-                allowed: format!("{lower} {} and at most {}", fmt_number(min), fmt_number(max)),
-            });
-        }
-    }
-    pub(crate) fn int(&mut self, field: &'static str, value: u32, min: u32, max: u32) {
-        if value < min || value > max {
-            self.0.push(ValidationError {
-                field,
-                value: value.to_string(),
-                allowed: format!("between {} and {}", fmt_number(min.into()), fmt_number(max.into())),
-            });
-        }
-    }
-}
-
-/// A number as a person writes it: 1000000 → "1,000,000", 0.5 → "0.5".
-pub fn fmt_number(x: f64) -> String {
-    if !x.is_finite() {
-        return if x.is_nan() { "not a number".into() } else { "infinite".into() };
-    }
-    if x.fract() != 0.0 || x.abs() >= 1e15 {
-        return format!("{x}");
-    }
-    let digits = format!("{}", x.abs() as u64);
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if x < 0.0 {
-        out.insert(0, '-');
-    }
-    out
 }
 
 impl Scenario {
@@ -713,42 +518,26 @@ impl Scenario {
             MAX_DRAIN_TIMEOUT_MS,
             false,
         );
-        for problem in self.clients.profile.problems() {
-            c.0.push(ValidationError { field: "clients.profile", value: String::new(), allowed: problem });
-        }
+        self.clients.profile.check(&mut c);
         if let Some(caching) = &self.caching {
             caching.check(&mut c);
         }
-        for problem in self.autoscaler.problems() {
-            c.0.push(ValidationError { field: "autoscaler", value: String::new(), allowed: problem });
-        }
+        self.autoscaler.check(&mut c);
         if self.timeline.len() > MAX_TIMELINE {
-            c.0.push(ValidationError {
-                field: "timeline",
-                value: format!("{} entries", self.timeline.len()),
-                allowed: format!("at most {MAX_TIMELINE} entries"),
-            });
+            c.refuse("timeline", format!("{} entries", self.timeline.len()), format!("at most {MAX_TIMELINE} entries"));
         }
         if self.timeline.windows(2).any(|w| w[0].at_us > w[1].at_us) {
-            c.0.push(ValidationError {
-                field: "timeline",
-                value: "out of order".into(),
-                allowed: "in time order".into(),
-            });
+            c.refuse("timeline", "out of order".into(), "in time order".into());
         }
         for entry in &self.timeline {
             if let Err(problem) = entry.command.check_arguments() {
-                c.0.push(ValidationError {
-                    field: "timeline.command",
-                    value: format!("{:?}", entry.command),
-                    allowed: problem,
-                });
+                c.rule("timeline.command", format!("“{}”: {problem}", entry.command.describe()));
             }
         }
-        if c.0.is_empty() {
+        if c.is_empty() {
             Ok(ValidScenario(self))
         } else {
-            Err(c.0)
+            Err(c.into_problems())
         }
     }
 }

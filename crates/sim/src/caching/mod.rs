@@ -10,7 +10,8 @@ pub mod zipf;
 
 pub use lab::{CacheLab, CacheLabSnapshot, Dot, DotKind, Exchange, LabCounters, LabSecond, Place, ServedBy, MAX_DOTS};
 
-use crate::scenario::Checker;
+use crate::validate::limits::caching as limits;
+use crate::validate::Checker;
 use serde::{Deserialize, Serialize};
 
 /// How the origin fills and writes the cache node (AWS ElastiCache's "caching strategies").
@@ -208,28 +209,6 @@ impl LabAction {
     }
 }
 
-/// The knobs' ranges.
-pub mod limits {
-    pub const MAX_USERS: u32 = 500;
-    pub const MAX_REQUESTS_PER_USER_S: f64 = 20.0;
-    pub const MAX_ROUTES: usize = 8;
-    pub const MAX_LINK_MS: f64 = 1_000.0;
-    pub const MAX_WORK_MS: f64 = 1_000.0;
-    pub const MAX_CAPACITY: u32 = 1_000_000;
-    pub const MAX_TTL_S: f64 = 86_400.0;
-    pub const MIN_FLUSH_MS: f64 = 1.0;
-    pub const MAX_FLUSH_MS: f64 = 60_000.0;
-    pub const MAX_DB_CONNECTIONS: u32 = 1_000;
-    pub const MIN_DB_MS: f64 = 0.01;
-    pub const MAX_DB_MS: f64 = 10_000.0;
-    pub const MAX_KEYS: u32 = 1_000_000;
-    pub const MAX_SKEW: f64 = 3.0;
-    pub const MAX_BODY_BYTES: u32 = 100_000_000;
-    pub const MIN_CHANGE_S: f64 = 0.1;
-    pub const MAX_CHANGE_S: f64 = 1_000_000.0;
-    pub const MAX_TIMELINE: usize = 200;
-}
-
 impl Default for CachingConfig {
     /// Four routes with the headers a first version of a site tends to send, no shared cache, and
     /// a cache-aside node with delete on write.
@@ -281,8 +260,8 @@ impl Default for CachingConfig {
 }
 
 impl CachingConfig {
-    /// Checks every knob (through the scenario's checker, so the messages read alike).
-    pub(crate) fn check(&self, c: &mut Checker) {
+    /// Checks every knob (through the one checker, so the messages read alike).
+    pub fn check(&self, c: &mut Checker) {
         use limits::*;
         c.int("caching.users", self.users, 1, MAX_USERS);
         c.float("caching.requests_per_user_s", self.requests_per_user_s, 0.0, MAX_REQUESTS_PER_USER_S, true);

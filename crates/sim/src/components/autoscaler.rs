@@ -4,8 +4,9 @@
 //! Semantics and defaults: ../shared/reference/semantics.md §4.
 
 use crate::metrics::Histogram;
-use crate::scenario::fmt_number;
 use crate::time::SimTime;
+use crate::validate::limits::{MAX_COOLDOWN_S, MAX_SCALING_PERIOD_S, MAX_SCHEDULED_ACTIONS, MAX_SERVERS};
+use crate::validate::{fmt_number, Checker};
 use serde::{Deserialize, Serialize};
 
 /// What the autoscaler measures, averaged over the servers that take traffic.
@@ -155,74 +156,75 @@ impl AutoscalerConfig {
         self.policy != ScalingPolicy::None
     }
 
-    /// Every problem with the settings, in words.
-    pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let limit = crate::scenario::limits::MAX_SERVERS;
-        if self.min_servers < 1 || self.max_servers > limit || self.min_servers > self.max_servers {
-            out.push(format!(
+    /// Checks the settings against each other and their ranges.
+    pub fn check(&self, c: &mut Checker) {
+        let mut rule = |problem: String| c.rule("autoscaler", problem);
+        if self.min_servers < 1 || self.max_servers > MAX_SERVERS || self.min_servers > self.max_servers {
+            rule(format!(
                 "the autoscaler's minimum ({}) and maximum ({}) must satisfy 1 ≤ minimum ≤ maximum ≤ {}",
                 self.min_servers,
                 self.max_servers,
-                fmt_number(limit.into())
+                fmt_number(MAX_SERVERS.into())
             ));
         }
-        let positive = |out: &mut Vec<String>, what: &str, v: f64| {
+        let longest = fmt_number(MAX_SCALING_PERIOD_S.into());
+        let positive = |rule: &mut dyn FnMut(String), what: &str, v: f64| {
             if !(v.is_finite() && v > 0.0 && v <= 1e9) {
-                out.push(format!("{what} is {}, but it must be more than 0", fmt_number(v)));
+                rule(format!("{what} is {}, but it must be more than 0", fmt_number(v)));
             }
         };
-        positive(&mut out, "the SLO's p95", self.slo_p95_ms);
-        let period = |out: &mut Vec<String>, what: &str, v: u32| {
-            if !(1..=3_600).contains(&v) {
-                out.push(format!("{what} is {v} s, but it must be between 1 and 3,600 s"));
+        positive(&mut rule, "the SLO's p95", self.slo_p95_ms);
+        let period = |rule: &mut dyn FnMut(String), what: &str, v: u32| {
+            if !(1..=MAX_SCALING_PERIOD_S).contains(&v) {
+                rule(format!("{what} is {v} s, but it must be between 1 and {longest} s"));
             }
         };
         match &self.policy {
             ScalingPolicy::None => {}
             ScalingPolicy::TargetTracking(t) => {
-                positive(&mut out, "the target", t.target);
+                positive(&mut rule, "the target", t.target);
                 if !(t.tolerance.is_finite() && (0.0..1.0).contains(&t.tolerance)) {
-                    out.push(format!(
+                    rule(format!(
                         "the tolerance is {}, but it must be at least 0 and below 1",
                         fmt_number(t.tolerance)
                     ));
                 }
-                period(&mut out, "the sync period", t.sync_period_s);
-                period(&mut out, "the scale-up period", t.scale_up_period_s);
-                period(&mut out, "the scale-down period", t.scale_down_period_s);
-                if t.scale_down_stabilization_s > 3_600 || t.scale_up_stabilization_s > 3_600 {
-                    out.push("a stabilization window must be at most 3,600 s".into());
+                period(&mut rule, "the sync period", t.sync_period_s);
+                period(&mut rule, "the scale-up period", t.scale_up_period_s);
+                period(&mut rule, "the scale-down period", t.scale_down_period_s);
+                if t.scale_down_stabilization_s > MAX_SCALING_PERIOD_S
+                    || t.scale_up_stabilization_s > MAX_SCALING_PERIOD_S
+                {
+                    rule(format!("a stabilization window must be at most {longest} s"));
                 }
                 if t.scale_down_percent > 100 {
-                    out.push("the scale-down policy can remove at most 100% per period".into());
+                    rule("the scale-down policy can remove at most 100% per period".into());
                 }
             }
             ScalingPolicy::StepScaling(s) => {
-                period(&mut out, "the evaluation period", s.period_s);
-                if s.cooldown_s > 86_400 {
-                    out.push("the cooldown must be at most 86,400 s".into());
+                period(&mut rule, "the evaluation period", s.period_s);
+                if s.cooldown_s > MAX_COOLDOWN_S {
+                    rule(format!("the cooldown must be at most {} s", fmt_number(MAX_COOLDOWN_S.into())));
                 }
                 if s.scale_in_threshold >= s.scale_out_threshold {
-                    out.push("the scale-in threshold must be below the scale-out threshold".into());
+                    rule("the scale-in threshold must be below the scale-out threshold".into());
                 }
                 if s.scale_out_steps.is_empty() || s.scale_out_steps[0].0 != 0.0 {
-                    out.push("the first scale-out step must start at the threshold (0)".into());
+                    rule("the first scale-out step must start at the threshold (0)".into());
                 }
                 if s.scale_out_steps.windows(2).any(|w| w[1].0 <= w[0].0) {
-                    out.push("scale-out steps must start further and further above the threshold".into());
+                    rule("scale-out steps must start further and further above the threshold".into());
                 }
             }
             ScalingPolicy::Schedule(entries) => {
                 if entries.windows(2).any(|w| w[1].at_s < w[0].at_s) {
-                    out.push("scheduled actions must be in time order".into());
+                    rule("scheduled actions must be in time order".into());
                 }
-                if entries.len() > 100 {
-                    out.push("a schedule holds at most 100 actions".into());
+                if entries.len() > MAX_SCHEDULED_ACTIONS {
+                    rule(format!("a schedule holds at most {MAX_SCHEDULED_ACTIONS} actions"));
                 }
             }
         }
-        out
     }
 }
 
