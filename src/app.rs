@@ -16,10 +16,11 @@ use crate::panels::sessions_compare::SessionsCompare;
 use crate::panels::stats::Stats;
 use crate::panels::store_panel::StorePanel;
 use crate::panels::user_panel::UserPanel;
-use crate::player::{FrameView, Player};
+use crate::player::{BenchmarkRequest, FrameView, Player};
 use crate::share::{self, Boot};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use sim::caching::LabAction;
+use sim::compare::HalfwayFailure;
 use sim::scenario::Variant;
 use sim::snapshot::NodeKind;
 use sim::{Algorithm, Command, Scenario, SimTime, ValidScenario};
@@ -47,6 +48,9 @@ pub struct AppState {
     pub notice: Option<String>,
     /// the split view: the same scenario under this algorithm, side by side
     pub compare_with: Option<Variant>,
+    /// bumped when a side run (a benchmark, the session comparison) starts, so that frames are
+    /// drawn for it even while the live run is paused
+    pub side_runs_started: u64,
 }
 
 pub enum Action {
@@ -71,6 +75,8 @@ pub enum Action {
     KnobRejected(KnobError),
     /// turn the split view on (with this algorithm) or off; restarts both runs
     Compare(Option<Variant>),
+    /// a benchmark or the session comparison started beside the live run
+    SideRunStarted,
 }
 
 impl AppState {
@@ -89,6 +95,7 @@ impl AppState {
             selected: None,
             notice: None,
             compare_with: boot.compare_with,
+            side_runs_started: 0,
         }
     }
 
@@ -142,6 +149,7 @@ impl Reducible for AppState {
                 let scenario = s.scenario.clone();
                 AppState { compare_with, ..s.restarted(scenario) }
             }
+            Action::SideRunStarted => AppState { side_runs_started: s.side_runs_started + 1, ..s },
         };
         Rc::new(s)
     }
@@ -169,13 +177,24 @@ fn use_action<IN: 'static>(dispatcher: UseReducerDispatcher<AppState>, make: fn(
 
 type FrameHandle = Rc<RefCell<Option<AnimationFrame>>>;
 
-/// Requests the next animation frame; each frame advances the player and schedules the next.
-fn schedule_frame(handle: FrameHandle, player: Rc<RefCell<Player>>, frame: UseStateHandle<FrameView>, speed: f64) {
+/// Requests the next animation frame; each frame advances the player (the live run while
+/// playing, the side runs always) and schedules the next while there is work.
+fn schedule_frame(
+    handle: FrameHandle,
+    player: Rc<RefCell<Player>>,
+    frame: UseStateHandle<FrameView>,
+    speed: Option<f64>,
+) {
     let next = handle.clone();
     let request = request_animation_frame(move |timestamp_ms| {
-        player.borrow_mut().advance(timestamp_ms, speed);
+        if let Some(speed) = speed {
+            player.borrow_mut().advance(timestamp_ms, speed);
+        }
+        player.borrow_mut().advance_side_runs();
         frame.set(player.borrow().view());
-        schedule_frame(next, player, frame, speed);
+        if speed.is_some() || player.borrow().has_side_work() {
+            schedule_frame(next, player, frame, speed);
+        }
     });
     *handle.borrow_mut() = Some(request);
 }
@@ -237,18 +256,21 @@ pub fn app() -> Html {
         });
     }
 
-    // The animation loop runs while playing; pausing records the position in the link.
+    // The animation loop runs while playing or while a side run is under way; pausing records
+    // the position in the link.
     {
         let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
-        use_effect_with((state.playing, state.speed, state.run_id), move |&(playing, speed, _)| {
+        let deps = (state.playing, state.speed, state.run_id, state.side_runs_started);
+        use_effect_with(deps, move |&(playing, speed, _, _)| {
             let handle: FrameHandle = Rc::new(RefCell::new(None));
-            if playing {
-                schedule_frame(handle.clone(), player.clone(), frame, speed);
-            } else {
+            if !playing {
                 player.borrow_mut().pause();
                 if state.banner.is_none() {
                     share::write_link(state.view(player.borrow().now()), state.embed);
                 }
+            }
+            if playing || player.borrow().has_side_work() {
+                schedule_frame(handle.clone(), player.clone(), frame, playing.then_some(speed));
             }
             move || {
                 handle.borrow_mut().take();
@@ -352,15 +374,23 @@ pub fn app() -> Html {
         }
     });
     let on_add_server = on_command.reform(|()| Command::AddServer);
-    // A failure injected into the caching lab: recorded in its timeline for the link.
-    let on_lab_action = use_callback((), {
+    // A failure injected into the caching lab: a change like any other, in the run's timeline.
+    let on_lab_action = on_command.reform(|action: LabAction| Command::Lab { action });
+    // The side runs: the player runs them beside the live run; the panels ask and show.
+    let on_benchmark = use_callback((), {
         let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
-        move |action: LabAction, _| {
-            let recorded = player.borrow_mut().lab_action(action);
-            if let Some(scenario) = recorded {
-                d.dispatch(Action::Recorded(scenario));
-            }
+        move |request: BenchmarkRequest, _| {
+            player.borrow_mut().benchmark(request);
             frame.set(player.borrow().view());
+            d.dispatch(Action::SideRunStarted);
+        }
+    });
+    let on_compare_sessions = use_callback((), {
+        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
+        move |(failure, seconds): (HalfwayFailure, u64), _| {
+            player.borrow_mut().compare_session_modes(failure, seconds);
+            frame.set(player.borrow().view());
+            d.dispatch(Action::SideRunStarted);
         }
     });
     let on_compare = use_action(dispatcher.clone(), Action::Compare);
@@ -549,12 +579,12 @@ pub fn app() -> Html {
                     }
                     { for scaling_log }
                     if colour_by_user {
-                        <SessionsCompare scenario={state.scenario.clone()} />
+                        <SessionsCompare scenario={state.scenario.clone()} view={view.comparison.clone()} on_compare={on_compare_sessions} />
                     }
                     // ab drives the engine's pool; the caching lab is a model of its own, so a
                     // benchmark there would measure something not on screen.
                     if view.caching.is_none() {
-                        <Benchmark scenario={state.scenario.clone()} />
+                        <Benchmark scenario={state.scenario.clone()} view={view.benchmark.clone()} on_request={on_benchmark} />
                     }
                 </section>
                 <aside class="side-column">

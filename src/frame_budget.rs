@@ -1,10 +1,29 @@
-//! How much engine work one animation frame may do. The live player and the benchmark panel both
-//! run the engine in slices and look at the wall clock between them: the same number of events
-//! costs several times more on a slow phone, at a heavier balancing algorithm, or before the
-//! browser has optimised the wasm.
+//! One animation frame's budget for engine work, and the clock it is measured on. The model
+//! (`sim::budget`) reads no clock: the page hands it this one. The player spends the budget on
+//! the live run and on the side runs beside it (a benchmark, the session-mode comparison).
 
-/// Events between looks at the clock: well under a millisecond of work.
-pub const EVENTS_PER_CHECK: u64 = 4_000;
+use sim::budget::Budget;
+
+/// Events the live run may run in one frame. About 5 ms of work natively; a few times that in wasm.
+pub const LIVE_EVENTS_PER_FRAME: u64 = 150_000;
+/// Wall time the live run's work may take in one frame [ms]. Only heavy runs reach it (1,000
+/// servers under an algorithm that scans them all, a high speed, a slow phone); with the drawing
+/// (about 10 ms at 1,000 servers) the frame stays under 50 ms, where a stutter shows.
+pub const LIVE_WORK_MS: f64 = 30.0;
+/// Wall time the side runs (a benchmark, the comparison) may take in one frame [ms]: the rest of
+/// the 16.7 ms frame is the page's. With the live run paused or light the page keeps 60 frames a
+/// second; `ab -n 1000000 -c 100` on ten servers takes about 55 frames (80 at 10 ms).
+pub const SIDE_WORK_MS: f64 = 14.0;
+
+/// The live run's share of a frame.
+pub fn live_budget() -> Budget {
+    Budget::within(LIVE_EVENTS_PER_FRAME, LIVE_WORK_MS, wall_ms)
+}
+
+/// The side runs' share of a frame: a time, not an event count.
+pub fn side_budget() -> Budget {
+    Budget::within(u64::MAX, SIDE_WORK_MS, wall_ms)
+}
 
 /// Milliseconds on a monotonic wall clock: the page's clock in the browser, the process's in
 /// native tests (the browser's would panic there).
@@ -19,88 +38,5 @@ pub fn wall_ms() -> f64 {
         use std::time::Instant;
         static START: OnceLock<Instant> = OnceLock::new();
         START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1_000.0
-    }
-}
-
-/// When a frame's work must stop, on a given clock.
-#[derive(Clone, Copy)]
-pub struct Deadline {
-    clock: fn() -> f64,
-    at_ms: f64,
-}
-
-impl Deadline {
-    /// `budget_ms` from now.
-    pub fn after(budget_ms: f64, clock: fn() -> f64) -> Deadline {
-        Deadline { clock, at_ms: clock() + budget_ms }
-    }
-
-    /// No time limit (only an event count bounds the work).
-    pub fn none() -> Deadline {
-        Deadline { clock: || 0.0, at_ms: f64::INFINITY }
-    }
-
-    pub fn passed(&self) -> bool {
-        (self.clock)() >= self.at_ms
-    }
-}
-
-/// Calls `slice` with at most `EVENTS_PER_CHECK` events at a time (it runs at most that many and
-/// says whether its work is done) until the work is done, `events` have been spent or the
-/// deadline has passed. Returns whether the work is done.
-pub fn run_in_slices(events: u64, deadline: &Deadline, mut slice: impl FnMut(u64) -> bool) -> bool {
-    let mut left = events;
-    while left > 0 {
-        let this_slice = left.min(EVENTS_PER_CHECK);
-        if slice(this_slice) {
-            return true;
-        }
-        left -= this_slice;
-        if deadline.passed() {
-            return false;
-        }
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::cell::Cell;
-
-    thread_local! {
-        /// A clock that moves 1 ms each time it is read.
-        static FAKE_NOW: Cell<f64> = const { Cell::new(0.0) };
-    }
-    fn ticking_clock() -> f64 {
-        FAKE_NOW.with(|now| {
-            now.set(now.get() + 1.0);
-            now.get()
-        })
-    }
-
-    #[test]
-    fn slices_stop_at_the_deadline_at_the_event_count_or_when_done() {
-        let mut slices = 0;
-        let deadline = Deadline::after(5.0, ticking_clock);
-        assert!(!run_in_slices(u64::MAX, &deadline, |_| {
-            slices += 1;
-            false
-        }));
-        assert_eq!(slices, 5, "one look at the clock per slice");
-
-        let mut events = 0;
-        assert!(!run_in_slices(10_000, &Deadline::none(), |n| {
-            events += n;
-            false
-        }));
-        assert_eq!(events, 10_000, "the last slice is cut to the count");
-
-        let mut calls = 0;
-        assert!(run_in_slices(u64::MAX, &Deadline::none(), |_| {
-            calls += 1;
-            calls == 3
-        }));
-        assert_eq!(calls, 3);
     }
 }

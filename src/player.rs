@@ -1,21 +1,21 @@
-//! The animation loop's model side: one `Sim` and the wall clock that drives it. Each frame
-//! advances simulated time by (wall time since the last frame × speed), within an event budget
-//! and a wall-time budget so that no frame freezes the page; when either runs out, the sim lags
-//! and says so.
+//! The animation loop's model side: one `sim::run::Run` and the wall clock that drives it, and
+//! the side runs the panels ask for (a benchmark, the session-mode comparison). Each frame
+//! advances the live run by (wall time since the last frame × speed) and the side runs by what
+//! is left of the frame (`frame_budget`); when the budget runs out, the run lags and says so.
+//! Panels get plain data (`FrameView`) and send requests; none of them owns a run.
 
-use crate::frame_budget::{run_in_slices, wall_ms, Deadline};
-use sim::caching::{CacheLab, CacheLabSnapshot, Exchange, LabAction, LabSecond};
+use crate::frame_budget::{live_budget, side_budget};
+use sim::ab::AbOptions;
+use sim::budget::Budget;
+use sim::caching::{CacheLab, CacheLabSnapshot, Exchange, LabSecond};
+use sim::compare::{HalfwayFailure, ModeReport, SessionComparison};
 use sim::components::autoscaler::ScaleDecision;
 use sim::components::sessions::UserView;
+use sim::run::{BenchmarkRun, FinishedBenchmark, Run};
 use sim::scenario::Variant;
 use sim::{Command, CommandError, Scenario, SecondSample, Sim, SimTime, Snapshot, ValidScenario};
+use std::rc::Rc;
 
-/// Events one frame may run. About 5 ms of work natively; a few times that in wasm.
-const EVENTS_PER_FRAME: u64 = 150_000;
-/// Wall time one frame's engine work may take [ms]. Only heavy runs reach it (1,000 servers under
-/// an algorithm that scans them all, a high speed, a slow phone); with the drawing (about 10 ms
-/// at 1,000 servers) the frame stays under 50 ms, where a stutter shows.
-const FRAME_WORK_MS: f64 = 30.0;
 /// Events the page runs to reach a shared link's position before it shows anything: a few
 /// seconds in the browser at most. A link further in is opened as far as this gets.
 const FAST_FORWARD_EVENTS: u64 = 40_000_000;
@@ -42,6 +42,53 @@ pub struct FrameView {
     pub autoscaling: Option<AutoscalingView>,
     /// the Caching lesson's lab, when the scenario has one
     pub caching: Option<LabView>,
+    /// the benchmark panel's run: under way, finished, or refused
+    pub benchmark: BenchmarkView,
+    /// the session-mode comparison: under way or finished
+    pub comparison: Option<ComparisonView>,
+}
+
+/// A benchmark, as its panel shows it.
+#[derive(Clone, Default, PartialEq)]
+pub struct BenchmarkView {
+    /// how far the runs have got (0 to 1) while one is under way
+    pub progress: Option<f64>,
+    pub results: Option<BenchmarkResults>,
+    /// why the last one could not start
+    pub problem: Option<String>,
+}
+
+/// A finished benchmark. Compared by which one it is, not by its (up to a million) response
+/// times, since every frame's view is compared with the last.
+#[derive(Clone)]
+pub struct BenchmarkResults {
+    pub id: u64,
+    pub runs: Rc<Vec<FinishedBenchmark>>,
+}
+
+impl PartialEq for BenchmarkResults {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+/// What the benchmark panel asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BenchmarkRequest {
+    /// ab with these options against the open scenario, and against it with one difference
+    Start(AbOptions, Option<Variant>),
+    Cancel,
+}
+
+/// The session-mode comparison, as its table shows it.
+#[derive(Clone, PartialEq)]
+pub struct ComparisonView {
+    /// simulated seconds each mode runs
+    pub seconds: u64,
+    /// how far the runs have got (0 to 1) while under way
+    pub progress: Option<f64>,
+    /// every mode's figures once all are done, or why the scenario cannot be compared
+    pub result: Option<Result<Vec<ModeReport>, String>>,
 }
 
 /// The caching lab, as one frame draws it.
@@ -79,12 +126,7 @@ pub struct TwinView {
 }
 
 pub struct Player {
-    sim: Sim,
-    /// the split view's second run: the same scenario and seed (so the same requests) under
-    /// another algorithm or session mode, always advanced to the first run's time
-    twin: Option<(Variant, Sim)>,
-    /// the Caching lesson's lab (scenario `caching`), advanced to the first run's time
-    lab: Option<CacheLab>,
+    run: Run,
     /// which run this is (the app bumps it to restart)
     pub run_id: u64,
     last_frame_ms: Option<f64>,
@@ -93,6 +135,12 @@ pub struct Player {
     pub fell_short_of: Option<SimTime>,
     /// the user whose session the inspector shows
     pub following: Option<u32>,
+    benchmark: Option<BenchmarkRun>,
+    benchmark_view: BenchmarkView,
+    /// how many benchmarks have finished (each one's results get the next id)
+    benchmarks_finished: u64,
+    comparison: Option<SessionComparison>,
+    comparison_view: Option<ComparisonView>,
 }
 
 impl Player {
@@ -109,58 +157,25 @@ impl Player {
         compare_with: Option<Variant>,
         budget: u64,
     ) -> Self {
-        let twin = compare_with.and_then(|variant| {
-            variant.applied_to(scenario.get()).validate().ok().map(|valid| (variant, Sim::new(valid)))
-        });
-        let lab = scenario.get().caching.as_ref().map(|c| CacheLab::new(c, scenario.get().seed));
-        let mut player = Player {
-            sim: Sim::new(scenario),
-            twin,
-            lab,
+        let mut run = Run::new(scenario, compare_with);
+        let reached = run.advance(at, Budget::events(budget));
+        Player {
+            run,
             run_id,
             last_frame_ms: None,
             lagging: false,
-            fell_short_of: None,
+            fell_short_of: (!reached).then_some(at),
             following: None,
-        };
-        let reached = player.run_both(at, budget, None);
-        player.fell_short_of = (!reached).then_some(at);
-        player
-    }
-
-    /// Advances the first run towards `target` and the twin and the lab to wherever the first got,
-    /// within the event budget and, if given, `work_ms` of wall time, both split between them.
-    /// Returns whether all of them reached `target`.
-    fn run_both(&mut self, target: SimTime, budget: u64, work_ms: Option<f64>) -> bool {
-        let runs = 1 + u64::from(self.twin.is_some()) + u64::from(self.lab.is_some());
-        let share = budget / runs;
-        let deadline = |ms: f64| Deadline::after(ms, wall_ms);
-        let frame = work_ms.map_or(Deadline::none(), deadline);
-        let first_runs_share = work_ms.map_or(Deadline::none(), |ms| deadline(ms / runs as f64));
-        // A follower that could not keep up last frame catches up first, and the first run waits
-        // for it: the two sides of the split view never drift more than a frame apart.
-        if !self.followers_reach(self.sim.now(), share, &frame) {
-            return false;
+            benchmark: None,
+            benchmark_view: BenchmarkView::default(),
+            benchmarks_finished: 0,
+            comparison: None,
+            comparison_view: None,
         }
-        let sim = &mut self.sim;
-        let reached = run_in_slices(share, &first_runs_share, |events| sim.run_until_within(target, events));
-        self.followers_reach(self.sim.now(), share, &frame) && reached
-    }
-
-    /// Runs the twin and the lab up to `at`; whether both got there.
-    fn followers_reach(&mut self, at: SimTime, events: u64, deadline: &Deadline) -> bool {
-        let mut reached = true;
-        if let Some((_, twin)) = &mut self.twin {
-            reached &= run_in_slices(events, deadline, |events| twin.run_until_within(at, events));
-        }
-        if let Some(lab) = &mut self.lab {
-            reached &= run_in_slices(events, deadline, |events| lab.run_until_within(at, events));
-        }
-        reached
     }
 
     pub fn now(&self) -> SimTime {
-        self.sim.now()
+        self.run.now()
     }
 
     /// Called on every animation frame while playing, with the frame's timestamp [ms].
@@ -170,8 +185,8 @@ impl Player {
             None => 0.0,
         };
         self.last_frame_ms = Some(frame_ms);
-        let target = self.sim.now() + SimTime::from_millis_f64(gap_ms * speed);
-        self.lagging = !self.run_both(target, EVENTS_PER_FRAME, Some(FRAME_WORK_MS));
+        let target = self.run.now() + SimTime::from_millis_f64(gap_ms * speed);
+        self.lagging = !self.run.advance(target, live_budget());
     }
 
     /// Playback stopped: the next frame must not count the paused time.
@@ -183,19 +198,7 @@ impl Player {
     /// A change while the run goes on (no restart); returns the scenario with the change recorded
     /// in its timeline, for the link.
     pub fn schedule(&mut self, command: Command) -> Result<Scenario, CommandError> {
-        self.sim.schedule(command.clone())?;
-        if let Some((_, twin)) = &mut self.twin {
-            // Both runs have the same servers at the same moment, so the twin accepts it too.
-            let _ = twin.schedule(command);
-        }
-        Ok(self.scenario())
-    }
-
-    /// A failure injected into the caching lab while it runs; returns the scenario with it
-    /// recorded in the lab's timeline, for the link (None without a lab).
-    pub fn lab_action(&mut self, action: LabAction) -> Option<Scenario> {
-        self.lab.as_mut()?.apply_and_record(action);
-        Some(self.scenario())
+        self.run.schedule(command)
     }
 
     /// Horizontal scaling from the knob, while the run goes on: one change in the timeline, however
@@ -207,46 +210,98 @@ impl Player {
         self.schedule(Command::SetPoolSize { servers: target })
     }
 
-    /// The scenario as it runs now, with the changes made while running in its timelines (the
-    /// engine's, and the caching lab's).
+    /// The scenario as it runs now, with the changes made while running in its timeline.
     pub fn scenario(&self) -> Scenario {
-        let mut scenario = self.sim.scenario().clone();
-        if let Some(lab) = &self.lab {
-            scenario.caching = Some(lab.config().clone());
-        }
-        scenario
+        self.run.scenario().clone()
     }
 
     /// Servers in the pool now.
     pub fn pool_size(&self) -> u32 {
-        self.sim.pool_size()
+        self.run.engine().pool_size()
     }
 
     /// Runs exactly one event (the single-step control).
     pub fn step(&mut self) {
-        self.sim.step();
-        if let Some((_, twin)) = &mut self.twin {
-            twin.run_until(self.sim.now());
+        self.run.step();
+    }
+
+    /// Starts or cancels a benchmark of the scenario as it runs now.
+    pub fn benchmark(&mut self, request: BenchmarkRequest) {
+        self.benchmark = None;
+        self.benchmark_view.progress = None;
+        if let BenchmarkRequest::Start(options, compare_with) = request {
+            match BenchmarkRun::new(self.run.scenario(), options, compare_with) {
+                Ok(run) => {
+                    self.benchmark = Some(run);
+                    self.benchmark_view = BenchmarkView { progress: Some(0.0), results: None, problem: None };
+                }
+                Err(problem) => self.benchmark_view.problem = Some(problem),
+            }
         }
-        if let Some(lab) = &mut self.lab {
-            lab.run_until(self.sim.now());
+    }
+
+    /// Starts the session-mode comparison of the scenario as it runs now, `seconds` long each.
+    pub fn compare_session_modes(&mut self, failure: HalfwayFailure, seconds: u64) {
+        let started = SessionComparison::new(self.run.scenario(), SimTime::from_secs(seconds), failure);
+        let (comparison, result) = match started {
+            Ok(comparison) => (Some(comparison), None),
+            Err(errors) => (None, Some(Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))),
+        };
+        self.comparison = comparison;
+        self.comparison_view = Some(ComparisonView { seconds, progress: result.is_none().then_some(0.0), result });
+    }
+
+    /// Whether a side run is under way (the page keeps drawing frames for it, even paused).
+    pub fn has_side_work(&self) -> bool {
+        self.benchmark.is_some() || self.comparison.is_some()
+    }
+
+    /// Called on every animation frame, playing or not: the side runs get what is left of it.
+    pub fn advance_side_runs(&mut self) {
+        self.advance_side_runs_within(side_budget());
+    }
+
+    fn advance_side_runs_within(&mut self, budget: Budget) {
+        if let Some(run) = self.benchmark.as_mut() {
+            if run.advance(budget) {
+                let finished = self.benchmark.take().and_then(BenchmarkRun::finish).unwrap_or_default();
+                self.benchmarks_finished += 1;
+                let results = BenchmarkResults { id: self.benchmarks_finished, runs: Rc::new(finished) };
+                self.benchmark_view = BenchmarkView { progress: None, results: Some(results), problem: None };
+            } else {
+                self.benchmark_view.progress = Some(run.fraction_done());
+            }
+            // A benchmark takes the whole of the side budget: the comparison waits its turn.
+            return;
+        }
+        if let (Some(comparison), Some(view)) = (self.comparison.as_mut(), self.comparison_view.as_mut()) {
+            if comparison.advance(budget) {
+                view.result = Some(Ok(comparison.reports()));
+                view.progress = None;
+                self.comparison = None;
+            } else {
+                view.progress = Some(comparison.fraction_done());
+            }
         }
     }
 
     pub fn view(&self) -> FrameView {
+        let engine = self.run.engine();
         FrameView {
-            snapshot: self.sim.snapshot(MAX_DOTS),
-            series: chart_window(&self.sim),
-            twin: self.twin.as_ref().map(|(variant, twin)| TwinView {
-                variant: *variant,
+            snapshot: engine.snapshot(MAX_DOTS),
+            series: chart_window(engine),
+            twin: self.run.twin().map(|(variant, twin)| TwinView {
+                variant,
                 snapshot: twin.snapshot(MAX_DOTS),
                 series: chart_window(twin),
             }),
             lagging: self.lagging,
-            events_processed: self.sim.events_processed() + self.twin.as_ref().map_or(0, |(_, t)| t.events_processed()),
-            user: self.following.and_then(|user| self.sim.user_view(user)),
-            autoscaling: autoscaling_view(&self.sim),
-            caching: self.lab.as_ref().map(lab_view),
+            events_processed: self.run.events_processed(),
+            user: self.following.and_then(|user| engine.user_view(user)),
+            autoscaling: autoscaling_view(engine),
+            caching: engine.lab().map(lab_view),
+            benchmark: self.benchmark_view.clone(),
+            comparison: self.comparison_view.clone(),
         }
     }
 }
@@ -384,6 +439,52 @@ mod tests {
     }
 
     #[test]
+    fn a_benchmark_runs_beside_the_paused_live_run_until_its_reports_are_ready() {
+        let mut p = Player::new(Scenario::default().validate().unwrap(), SimTime::from_secs(1), 0, None);
+        let args: Vec<String> = "-n 3000 -c 20".split(' ').map(str::to_owned).collect();
+        let (options, _) = sim::ab::parse(&args).unwrap();
+        let options_again = || options.clone();
+        p.benchmark(BenchmarkRequest::Start(options.clone(), Some(Variant::Algorithm(sim::Algorithm::Random))));
+        assert_eq!(p.view().benchmark.progress, Some(0.0));
+        let mut frames = 0;
+        while p.has_side_work() {
+            p.advance_side_runs_within(Budget::events(2_000));
+            frames += 1;
+            assert!(frames < 10_000, "the benchmark finishes");
+        }
+        assert!(frames > 5, "spread over frames ({frames})");
+        assert_eq!(p.now(), SimTime::from_secs(1), "the paused live run did not move");
+        let results = p.view().benchmark.results.expect("finished");
+        assert_eq!(results.runs.len(), 2);
+        assert!(results
+            .runs
+            .iter()
+            .all(|r| r.report.as_ref().is_ok_and(|r| r.text().contains("Complete requests:      3000"))));
+        p.benchmark(BenchmarkRequest::Start(options_again(), None));
+        p.advance_side_runs_within(Budget::events(2_000));
+        p.benchmark(BenchmarkRequest::Cancel);
+        let view = p.view().benchmark;
+        assert!(!p.has_side_work() && view.progress.is_none() && view.results.is_none(), "cancel stops it");
+    }
+
+    #[test]
+    fn the_session_comparison_is_a_side_run_too() {
+        let mut s = Scenario::default();
+        s.clients.users = 100;
+        let mut p = Player::new(s.validate().unwrap(), SimTime::ZERO, 0, None);
+        p.compare_session_modes(HalfwayFailure::CrashServer, 4);
+        assert!(p.has_side_work());
+        while p.has_side_work() {
+            p.advance_side_runs_within(Budget::events(5_000));
+        }
+        let view = p.view().comparison.expect("a comparison");
+        let reports = view.result.expect("done").expect("valid");
+        assert_eq!(reports.len(), sim::compare::SESSION_MODES.len());
+        assert_eq!(view.seconds, 4);
+        assert!(reports.iter().all(|r| r.summary.simulated_seconds == 4.0));
+    }
+
+    #[test]
     fn an_overloaded_frame_lags_instead_of_freezing() {
         let mut s = Scenario::default();
         s.clients.arrival_rate = 1_000_000.0;
@@ -393,7 +494,7 @@ mod tests {
         p.advance(100.0, 100.0);
         let view = p.view();
         assert!(view.lagging);
-        assert!(view.events_processed <= EVENTS_PER_FRAME);
+        assert!(view.events_processed <= crate::frame_budget::LIVE_EVENTS_PER_FRAME);
         assert!(view.snapshot.requests.len() <= MAX_DOTS);
     }
 }

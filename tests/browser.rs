@@ -55,9 +55,9 @@ fn the_caching_lab_gives_the_pinned_native_figures_in_wasm() {
     let pinned: sim::caching::LabCounters =
         serde_json::from_str(include_str!("../crates/sim/tests/fixtures/caching_stampede_30s.json")).unwrap();
     let scenario = (sim::presets::find("caching-stampede").unwrap().build)();
-    let mut lab = sim::caching::CacheLab::new(scenario.caching.as_ref().unwrap(), scenario.seed);
-    lab.run_until(SimTime::from_secs(30));
-    assert_eq!(lab.counters(), &pinned);
+    let mut run = sim::Sim::new(scenario.validate().unwrap());
+    run.run_until(SimTime::from_secs(30));
+    assert_eq!(run.lab().unwrap().counters(), &pinned);
 }
 
 /// Draws `snapshot` in a fresh element; returns the element and what the last click picked.

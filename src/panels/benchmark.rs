@@ -1,93 +1,41 @@
 //! The benchmark panel: ab's flags against the open scenario (and, to compare, against it with
-//! one difference), run in slices between animation frames with a progress bar and Cancel, then
-//! ab's report beside a latency histogram and a percentile chart.
+//! one difference), a progress bar and Cancel while the player runs it beside the live run, then
+//! ab's report beside a latency histogram and a percentile chart. The panel holds its form; the
+//! run is the player's (`BenchmarkRequest`, `BenchmarkView`).
 
-use crate::frame_budget::{run_in_slices, wall_ms, Deadline};
+use crate::player::{BenchmarkRequest, BenchmarkResults, BenchmarkView};
 use crate::svg;
-use gloo_render::{request_animation_frame, AnimationFrame};
-use sim::ab::{self, AbReport, LoadTester, ReportBuilder};
+use sim::ab::{self, AbReport};
+use sim::run::FinishedBenchmark;
 use sim::scenario::Variant;
-use sim::{Scenario, Sim};
-use std::cell::RefCell;
-use std::rc::Rc;
+use sim::Scenario;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// Wall time one frame may spend running the benchmark [ms]: the rest of the 16.7 ms frame is the
-/// page's (see `frame_budget` for why a time and not an event count). With the live run paused or
-/// light the page keeps 60 frames a second; `ab -n 1000000 -c 100` on ten servers takes about
-/// 55 frames (80 at 10 ms).
-const FRAME_BUDGET_MS: f64 = 14.0;
-
-/// A benchmark under way: one run, or two to compare. The runs go first, then their reports,
-/// a step per frame (a million-request report is a few frames' work).
-struct Job {
-    runs: Vec<(String, Sim)>,
-    /// the run whose report is being worked out, and how far it has got
-    reporting: Option<(usize, ReportBuilder)>,
-    /// each finished run's report, or how it ended early
-    reports: Vec<Result<AbReport, String>>,
-}
-
-impl Job {
-    fn new(runs: Vec<(String, Sim)>) -> Job {
-        Job { runs, reporting: None, reports: Vec::new() }
+/// What a finished benchmark shows. Compared runs' charts share their scales (time, requests
+/// per bar, requests per server), so the longer tail and the taller peak look it.
+fn outcomes(runs: &[FinishedBenchmark]) -> Vec<Outcome> {
+    let reports = || runs.iter().filter_map(|r| r.report.as_ref().ok());
+    let longest_us = reports().filter_map(|r| r.totals_us.last().copied()).max();
+    let scale_ms = f64::from(longest_us.unwrap_or(0)).max(1_000.0) / 1_000.0;
+    let mut outcomes: Vec<Outcome> = runs
+        .iter()
+        .map(|run| Outcome {
+            label: run.label.clone(),
+            report: run
+                .report
+                .as_ref()
+                .map(|r| Shown::of(r, scale_ms, run.served_per_server.clone()))
+                .map_err(Clone::clone),
+        })
+        .collect();
+    let shown = || outcomes.iter().filter_map(|o| o.report.as_ref().ok());
+    let tallest_bin = shown().map(|s| s.tallest_bin).max().unwrap_or(1);
+    let busiest_server = shown().map(|s| s.busiest_server).max().unwrap_or(1);
+    for shown in outcomes.iter_mut().filter_map(|o| o.report.as_mut().ok()) {
+        (shown.tallest_bin, shown.busiest_server) = (tallest_bin, busiest_server);
     }
-
-    /// Runs a slice; returns the fraction of the runs done (0 to 1) and whether the reports are
-    /// all ready.
-    fn advance(&mut self) -> (f64, bool) {
-        if self.reporting.is_none() && self.reports.is_empty() {
-            let deadline = Deadline::after(FRAME_BUDGET_MS, wall_ms);
-            for (_, sim) in &mut self.runs {
-                // One run at a time, until it finishes or the frame's budget is spent.
-                if !run_in_slices(u64::MAX, &deadline, |events| sim.run_benchmark_within(events)) {
-                    return (self.fraction_done(), false);
-                }
-            }
-            self.reporting = Some((0, ReportBuilder::default()));
-            return (1.0, false);
-        }
-        if let Some((run, builder)) = self.reporting.as_mut() {
-            let tester = self.runs[*run].1.load_tester().expect("a benchmark");
-            if tester.timed_out_at().is_some() || tester.report_step(builder) {
-                let (run, builder) = self.reporting.take().expect("reporting");
-                self.reports.push(report_of(tester, builder));
-                if run + 1 < self.runs.len() {
-                    self.reporting = Some((run + 1, ReportBuilder::default()));
-                }
-            }
-        }
-        (1.0, self.reports.len() == self.runs.len())
-    }
-
-    /// What the finished job shows. Compared runs' charts share their scales (time, requests
-    /// per bar, requests per server), so the longer tail and the taller peak look it.
-    fn outcomes(self) -> Vec<Outcome> {
-        let longest_us = self.reports.iter().flatten().filter_map(|r| r.totals_us.last().copied()).max();
-        let scale_ms = f64::from(longest_us.unwrap_or(0)).max(1_000.0) / 1_000.0;
-        let mut outcomes: Vec<Outcome> = self
-            .runs
-            .into_iter()
-            .zip(self.reports)
-            .map(|((label, sim), report)| Outcome {
-                label,
-                report: report.map(|r| Shown::of(&r, scale_ms, sim.served_per_server())),
-            })
-            .collect();
-        let shown = || outcomes.iter().filter_map(|o| o.report.as_ref().ok());
-        let tallest_bin = shown().map(|s| s.tallest_bin).max().unwrap_or(1);
-        let busiest_server = shown().map(|s| s.busiest_server).max().unwrap_or(1);
-        for shown in outcomes.iter_mut().filter_map(|o| o.report.as_mut().ok()) {
-            (shown.tallest_bin, shown.busiest_server) = (tallest_bin, busiest_server);
-        }
-        outcomes
-    }
-
-    fn fraction_done(&self) -> f64 {
-        let sum: f64 = self.runs.iter().map(|(_, s)| s.load_tester().map_or(0.0, |t| t.progress(s.now()))).sum();
-        sum / self.runs.len().max(1) as f64
-    }
+    outcomes
 }
 
 /// What a finished run shows, worked out once: ab's text, and the charts' few numbers.
@@ -129,32 +77,26 @@ pub struct Outcome {
     pub report: Result<Shown, String>,
 }
 
-fn report_of(tester: &LoadTester, report: ReportBuilder) -> Result<AbReport, String> {
-    match tester.timed_out_at() {
-        Some(_) => Err(format!(
-            "apr_pollset_poll: The timeout specified has expired (70007)\nTotal of {} requests completed",
-            tester.done()
-        )),
-        None => Ok(tester.report_from(report)),
-    }
-}
-
 #[derive(Properties, PartialEq)]
 pub struct BenchmarkProps {
     pub scenario: Scenario,
+    pub view: BenchmarkView,
+    pub on_request: Callback<BenchmarkRequest>,
 }
 
 #[function_component(Benchmark)]
 pub fn benchmark(props: &BenchmarkProps) -> Html {
     let flags = use_state(|| "-n 10000 -c 50".to_string());
     let compare = use_state(|| None::<Variant>);
+    // the flags' own problem (the scenario's, if any, comes with the view)
     let problem = use_state(|| None::<String>);
     // ab's -h: the flags' list shows instead of a run
     let usage_shown = use_state(|| false);
-    let progress = use_state(|| None::<f64>);
-    let outcomes = use_state(Vec::<Outcome>::new);
-    let job = use_mut_ref(|| None::<Job>);
-    let frame = use_mut_ref(|| None::<AnimationFrame>);
+    // a finished benchmark's charts, worked out once per benchmark
+    let outcomes = use_memo(props.view.results.as_ref().map(|r| r.id), {
+        let results: Option<BenchmarkResults> = props.view.results.clone();
+        move |_| results.map(|r| outcomes(&r.runs)).unwrap_or_default()
+    });
 
     let on_flags = {
         let flags = flags.clone();
@@ -166,18 +108,11 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
             compare.set(Variant::from_key(&e.target_unchecked_into::<HtmlSelectElement>().value()))
         })
     };
-    let on_cancel = {
-        let (job, frame, progress) = (job.clone(), frame.clone(), progress.clone());
-        Callback::from(move |_: MouseEvent| {
-            frame.borrow_mut().take();
-            job.borrow_mut().take();
-            progress.set(None);
-        })
-    };
+    let on_cancel = props.on_request.reform(|_: MouseEvent| BenchmarkRequest::Cancel);
     let on_run = {
-        let (flags, compare, problem, progress, outcomes, usage_shown) =
-            (flags.clone(), compare.clone(), problem.clone(), progress.clone(), outcomes.clone(), usage_shown.clone());
-        let (job, frame, scenario) = (job.clone(), frame.clone(), props.scenario.clone());
+        let (flags, compare, problem, usage_shown) =
+            (flags.clone(), compare.clone(), problem.clone(), usage_shown.clone());
+        let on_request = props.on_request.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let words = ab::split_flags(&flags);
@@ -187,43 +122,19 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
                 problem.set(None);
                 return;
             }
-            let parsed = words.and_then(|args| ab::parse(&args));
-            let options = match parsed {
-                Ok((options, rest)) if rest.is_empty() => options,
-                Ok((_, rest)) => {
-                    problem.set(Some(format!(
-                        "“{}” is not one of ab's flags here (-n -c -t -k -H -C -s)",
-                        rest.join(" ")
-                    )));
-                    return;
+            match words.and_then(|args| ab::parse(&args)) {
+                Ok((options, rest)) if rest.is_empty() => {
+                    problem.set(None);
+                    on_request.emit(BenchmarkRequest::Start(options, *compare));
                 }
-                Err(e) => {
-                    problem.set(Some(e.0));
-                    return;
-                }
-            };
-            let mut runs = Vec::new();
-            let mut scenarios = vec![("This scenario".to_string(), scenario.clone())];
-            if let Some(v) = *compare {
-                scenarios[0].0 = format!("A: {}", v.label_of_base(&scenario));
-                scenarios.push((format!("B: {}", v.label()), v.applied_to(&scenario)));
+                Ok((_, rest)) => problem
+                    .set(Some(format!("“{}” is not one of ab's flags here (-n -c -t -k -H -C -s)", rest.join(" ")))),
+                Err(e) => problem.set(Some(e.0)),
             }
-            for (label, s) in scenarios {
-                match s.validate() {
-                    Ok(valid) => runs.push((label, Sim::benchmark(valid, options.clone()))),
-                    Err(errors) => {
-                        problem.set(Some(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));
-                        return;
-                    }
-                }
-            }
-            problem.set(None);
-            outcomes.set(Vec::new());
-            progress.set(Some(0.0));
-            *job.borrow_mut() = Some(Job::new(runs));
-            run_slices(job.clone(), frame.clone(), progress.clone(), outcomes.clone());
         })
     };
+    let progress = props.view.progress;
+    let problem = problem.as_ref().or(props.view.problem.as_ref());
     let running = progress.is_some();
     html! {
         <details class="benchmark">
@@ -242,9 +153,9 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
                 <button type="submit" disabled={running}>{ "Run" }</button>
                 if running { <button type="button" onclick={on_cancel}>{ "Cancel" }</button> }
             </form>
-            if let Some(p) = &*problem { <p class="error" role="alert">{ p }</p> }
+            if let Some(p) = problem { <p class="error" role="alert">{ p }</p> }
             if *usage_shown { <pre class="ab-text">{ "Usage: ab [options], against the scenario open above\n" }{ ab::USAGE }</pre> }
-            if let Some(fraction) = *progress {
+            if let Some(fraction) = progress {
                 <progress max="1" value={fraction.to_string()} aria-label="Benchmark progress"></progress>
             }
             <div class={classes!("reports", (outcomes.len() > 1).then_some("two"))}>
@@ -252,32 +163,6 @@ pub fn benchmark(props: &BenchmarkProps) -> Html {
             </div>
         </details>
     }
-}
-
-/// Runs the job a slice per animation frame until it finishes or is cancelled.
-fn run_slices(
-    job: Rc<RefCell<Option<Job>>>,
-    frame: Rc<RefCell<Option<AnimationFrame>>>,
-    progress: UseStateHandle<Option<f64>>,
-    outcomes: UseStateHandle<Vec<Outcome>>,
-) {
-    let next = frame.clone();
-    let handle = request_animation_frame(move |_| {
-        let step = job.borrow_mut().as_mut().map(Job::advance);
-        match step {
-            None => {} // cancelled
-            Some((fraction, false)) => {
-                progress.set(Some(fraction));
-                run_slices(job, next, progress, outcomes);
-            }
-            Some((_, true)) => {
-                let finished = job.borrow_mut().take().expect("running");
-                outcomes.set(finished.outcomes());
-                progress.set(None);
-            }
-        }
-    });
-    *frame.borrow_mut() = Some(handle);
 }
 
 fn report_view(outcome: &Outcome) -> Html {

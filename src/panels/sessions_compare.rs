@@ -1,8 +1,10 @@
 //! The Sessions lesson's table: the current scenario's traffic run once per place a session can
 //! live (`sim::compare`), with an optional failure halfway, and the figures that tell them apart.
+//! The player runs the comparison beside the live run; the panel asks for it and shows it.
 
-use sim::compare::{self, HalfwayFailure, ModeReport};
-use sim::{Scenario, SimTime};
+use crate::player::ComparisonView;
+use sim::compare::{HalfwayFailure, ModeReport};
+use sim::Scenario;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -21,12 +23,14 @@ type Figure = (&'static str, &'static str, fn(&ModeReport) -> String);
 #[derive(Properties, PartialEq)]
 pub struct SessionsCompareProps {
     pub scenario: Scenario,
+    pub view: Option<ComparisonView>,
+    /// what fails halfway, and how long each mode runs [s]
+    pub on_compare: Callback<(HalfwayFailure, u64)>,
 }
 
 #[function_component(SessionsCompare)]
 pub fn sessions_compare(props: &SessionsCompareProps) -> Html {
     let failure = use_state(|| HalfwayFailure::CrashServer);
-    let result = use_state(|| None::<Result<(u64, Vec<ModeReport>), String>>);
     let on_failure = {
         let failure = failure.clone();
         Callback::from(move |e: Event| {
@@ -38,15 +42,11 @@ pub fn sessions_compare(props: &SessionsCompareProps) -> Html {
         })
     };
     let on_run = {
-        let (failure, result, scenario) = (failure.clone(), result.clone(), props.scenario.clone());
-        Callback::from(move |_: MouseEvent| {
-            let seconds = comparison_seconds(&scenario);
-            let reports = compare::session_modes(&scenario, SimTime::from_secs(seconds), *failure)
-                .map(|r| (seconds, r))
-                .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
-            result.set(Some(reports));
-        })
+        let (failure, seconds, on_compare) =
+            (failure.clone(), comparison_seconds(&props.scenario), props.on_compare.clone());
+        Callback::from(move |_: MouseEvent| on_compare.emit((*failure, seconds)))
     };
+    let running = props.view.as_ref().and_then(|v| v.progress);
     // One column per mode, one row per figure: narrow enough for the lesson's column.
     let table = |seconds: u64, reports: &[ModeReport]| {
         let figures: [Figure; 8] = [
@@ -101,12 +101,15 @@ pub fn sessions_compare(props: &SessionsCompareProps) -> Html {
                         <option value="store" selected={*failure == HalfwayFailure::CrashStore}>{ "the session store crashes for a tenth of the run" }</option>
                     </select>
                 </label>
-                <button onclick={on_run}>{ "Compare" }</button>
+                <button onclick={on_run} disabled={running.is_some()}>{ "Compare" }</button>
             </div>
-            { match &*result {
+            if let Some(fraction) = running {
+                <progress max="1" value={fraction.to_string()} aria-label="Comparison progress"></progress>
+            }
+            { match props.view.as_ref().and_then(|v| v.result.as_ref().map(|r| (v.seconds, r))) {
                 None => html! {},
-                Some(Err(why)) => html! { <p class="error" role="alert">{ format!("This scenario cannot be compared: {why}.") }</p> },
-                Some(Ok((seconds, reports))) => table(*seconds, reports),
+                Some((_, Err(why))) => html! { <p class="error" role="alert">{ format!("This scenario cannot be compared: {why}.") }</p> },
+                Some((seconds, Ok(reports))) => table(seconds, reports),
             } }
         </section>
     }

@@ -67,13 +67,12 @@ fn run_ab(ab_args: &[String]) -> Result<String, Failure> {
     eprintln!("Scalelab ab: ApacheBench 2.3's load and report, on a simulated run of `{}`", resolved.name);
     eprintln!();
     eprintln!("Benchmarking {} (be patient)", sim::ab::HOSTNAME);
-    let mut sim = sim::Sim::benchmark(resolved.scenario, options);
+    let mut benchmark = sim::run::BenchmarkRun::new(resolved.scenario.get(), options, None)?;
     let every = sim::ab::heartbeat_every(requests);
     let mut reported = 0;
     loop {
-        let finished = sim.run_benchmark_within(100_000);
-        let tester = sim.load_tester().expect("a benchmark");
-        while reported + every <= tester.done() {
+        let finished = benchmark.advance(sim::budget::Budget::events(100_000));
+        while reported + every <= benchmark.requests_done() {
             reported += every;
             eprintln!("Completed {reported} requests");
         }
@@ -81,15 +80,11 @@ fn run_ab(ab_args: &[String]) -> Result<String, Failure> {
             break;
         }
     }
-    let tester = sim.load_tester().expect("a benchmark");
-    if tester.timed_out_at().is_some() {
-        return Err(Failure::Refused(format!(
-            "apr_pollset_poll: The timeout specified has expired (70007)\nTotal of {} requests completed",
-            tester.done()
-        )));
-    }
-    eprintln!("Finished {} requests", tester.done());
-    Ok(tester.report().text())
+    let done = benchmark.requests_done();
+    let finished = benchmark.finish().and_then(|runs| runs.into_iter().next()).ok_or("the benchmark did not finish")?;
+    let report = finished.report.map_err(Failure::Refused)?;
+    eprintln!("Finished {done} requests");
+    Ok(report.text())
 }
 
 /// Everything but the printing, so that the tests see exactly what a user sees.
@@ -106,20 +101,15 @@ fn run(argv: &[String]) -> Result<String, Failure> {
         args::Request::Run(run) => {
             let resolved = input::resolve(run.source.as_deref(), run.seed)?;
             let duration = run.duration.unwrap_or(resolved.default_duration);
-            let lab = resolved.scenario.get().caching.as_ref().map(|c| {
-                let mut lab = sim::caching::CacheLab::new(c, resolved.scenario.get().seed);
-                lab.run_until(duration);
-                lab
-            });
-            let mut sim = sim::Sim::new(resolved.scenario);
-            sim.run_until(duration);
-            let summary = sim.summary();
+            let mut scenario_run = sim::run::Run::new(resolved.scenario, None);
+            scenario_run.run_until(duration);
+            let report = scenario_run.report();
             Ok(if run.json {
-                report::json(&summary)
+                report::json(&report)
             } else {
-                report::text(&resolved.name, &summary)
-                    + &report::autoscaling(sim.autoscaler())
-                    + &report::caching(lab.as_ref())
+                report::text(&resolved.name, &report.summary)
+                    + &report::autoscaling(report.autoscaler.as_ref())
+                    + &report::caching(report.caching.as_ref())
             })
         }
     }

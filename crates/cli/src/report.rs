@@ -1,5 +1,6 @@
 //! How a run's figures are printed: for people, or as one JSON object.
 
+use sim::run::{AutoscalerReport, LabReport, RunReport};
 use sim::Summary;
 use std::fmt::Write as _;
 
@@ -12,36 +13,35 @@ pub fn presets() -> String {
 }
 
 /// The autoscaler's decisions and SLO count, when the scenario has one ("" otherwise).
-pub fn autoscaling(autoscaler: &sim::components::autoscaler::Autoscaler) -> String {
-    if !autoscaler.config().is_active() {
-        return String::new();
-    }
+pub fn autoscaling(autoscaler: Option<&AutoscalerReport>) -> String {
+    let Some(a) = autoscaler else { return String::new() };
     let mut out = format!(
         "SLO (p95 ≤ {} ms) broken: {} s\nAutoscaler decisions: {}\n",
-        autoscaler.config().slo_p95_ms,
-        autoscaler.slo_violation_seconds(),
-        autoscaler.decisions().len()
+        a.slo_p95_ms,
+        a.slo_violation_seconds,
+        a.decisions.len()
     );
-    for d in autoscaler.decisions() {
+    for d in &a.decisions {
         let _ = writeln!(out, "  {:>7.0} s  {}", d.at.as_secs_f64(), d.reason);
     }
     out
 }
 
-/// The Caching lesson's lab, when the scenario has one.
-pub fn caching(lab: Option<&sim::caching::CacheLab>) -> String {
+/// The Caching lesson's lab, when the scenario has one ("" otherwise).
+pub fn caching(lab: Option<&LabReport>) -> String {
     let Some(lab) = lab else { return String::new() };
-    let mut out = format!("Caching lab ({:.0} s):\n", lab.now().as_secs_f64());
-    for (label, value) in lab.counters().figures() {
+    let mut out = format!("Caching lab ({:.0} s):\n", lab.simulated_seconds);
+    for (label, value) in &lab.figures {
         let _ = writeln!(out, "  {:<38}{value}", format!("{label}:"));
     }
-    let _ =
-        writeln!(out, "  {:<38}{:.1}%", "Cache node hit ratio by Che (LRU):", lab.snapshot().theory_hit_ratio * 100.0);
+    let _ = writeln!(out, "  {:<38}{:.1}%", "Cache node hit ratio by Che (LRU):", lab.theory_hit_ratio * 100.0);
     out
 }
 
-pub fn json(summary: &Summary) -> String {
-    serde_json::to_string(summary).expect("summaries serialise") + "\n"
+/// Every part's figures as one JSON object: the engine's summary at the top level (as before
+/// the parts had their own keys), `autoscaler` and `caching` when the scenario has them.
+pub fn json(report: &RunReport) -> String {
+    serde_json::to_string(report).expect("reports serialise") + "\n"
 }
 
 pub fn text(name: &str, s: &Summary) -> String {

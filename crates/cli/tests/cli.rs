@@ -27,6 +27,24 @@ fn run_json_reports_the_pinned_figures_of_the_default_scenario() {
 }
 
 #[test]
+fn run_json_reports_every_part_the_scenario_has() {
+    let out = scalelab(&["run", "caching-stampede", "--duration", "30", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let pinned: serde_json::Value =
+        serde_json::from_str(include_str!("../../sim/tests/fixtures/caching_stampede_30s.json")).unwrap();
+    assert_eq!(got["caching"]["counters"], pinned, "the lab's pinned figures");
+    assert_eq!(got["requests"]["arrived"], 0, "no request path runs under the lab");
+    assert!(got.get("autoscaler").is_none());
+
+    let out = scalelab(&["run", "autoscale-spike", "--duration", "200", "--json"]);
+    let got: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let decisions = got["autoscaler"]["decisions"].as_array().expect("the autoscaler's decisions");
+    assert!(decisions.len() >= 2, "{decisions:?}");
+    assert!(got.get("caching").is_none());
+}
+
+#[test]
 fn run_prints_a_readable_report_and_seed_changes_the_run() {
     let a = stdout(&scalelab(&["run", "overload", "--duration", "5"]));
     assert!(a.contains("Scenario:             overload"), "{a}");

@@ -1,6 +1,7 @@
 //! What can change while a run goes on: the closed set of commands the UI (or a scenario's
 //! timeline) gives the engine. Serde, so that the changes a user makes are kept in share links.
 
+use crate::caching::LabAction;
 use crate::components::balancer::Algorithm;
 use crate::validate::limits::{self, MAX_COOKIE_LENGTH, MAX_SLOW_FACTOR};
 use crate::validate::{allowed_range, fmt_number, within};
@@ -59,6 +60,11 @@ pub enum Command {
     SetSessionCookie {
         user: u32,
         cookie: String,
+    },
+    /// a failure injected into the caching lab (crash or recover the cache node, flush it, take
+    /// the origin down or bring it back)
+    Lab {
+        action: LabAction,
     },
 }
 
@@ -152,6 +158,7 @@ impl Command {
             Command::CrashStore => "crash the session store".into(),
             Command::RecoverStore => "recover the session store".into(),
             Command::SetSessionCookie { user, .. } => format!("edit user {}'s session cookie", user + 1),
+            Command::Lab { action } => action.label().into(),
         }
     }
 }

@@ -1,8 +1,13 @@
 //! The Sessions lesson's comparison: the same scenario, seed and traffic run once for each place
 //! a session can live, optionally with a failure halfway, and the figures that tell them apart.
 
+use crate::budget::{run_in_slices, Budget};
+use crate::command::Command;
+use crate::engine::Sim;
+use crate::metrics::Summary;
 use crate::scenario::{Scenario, SessionMode, TimelineEntry};
-use crate::{Command, Sim, SimTime, Summary, ValidationError};
+use crate::time::SimTime;
+use crate::validate::ValidationError;
 
 /// The modes the lesson compares, in the order it teaches them.
 pub const SESSION_MODES: [SessionMode; 5] = [
@@ -38,35 +43,81 @@ impl ModeReport {
     }
 }
 
-/// Runs `base` for `duration` once per mode in `SESSION_MODES`. Each run keeps the base's seed,
-/// so every mode sees the very same requests from the very same users.
+/// The comparison as a run the page advances in slices: one engine per mode in
+/// `SESSION_MODES`, each keeping the base's seed, so every mode sees the very same requests from
+/// the very same users.
+pub struct SessionComparison {
+    duration: SimTime,
+    runs: Vec<(SessionMode, Sim)>,
+}
+
+impl SessionComparison {
+    pub fn new(base: &Scenario, duration: SimTime, failure: HalfwayFailure) -> Result<Self, Vec<ValidationError>> {
+        let half = SimTime(duration.0 / 2);
+        let runs = SESSION_MODES
+            .iter()
+            .map(|&mode| {
+                let mut s = base.clone();
+                s.sessions.mode = mode;
+                s.timeline.clear();
+                let entry = |at: SimTime, command| TimelineEntry { at_us: at.0, command };
+                match failure {
+                    HalfwayFailure::Nothing => {}
+                    HalfwayFailure::CrashServer => s.timeline.push(entry(half, Command::Crash { server: 0 })),
+                    HalfwayFailure::CrashStore if mode == SessionMode::Database => {
+                        s.timeline.push(entry(half, Command::CrashStore));
+                        s.timeline.push(entry(half + SimTime(duration.0 / 10), Command::RecoverStore));
+                    }
+                    HalfwayFailure::CrashStore => {}
+                }
+                Ok((mode, Sim::new(s.validate()?)))
+            })
+            .collect::<Result<_, Vec<ValidationError>>>()?;
+        Ok(SessionComparison { duration, runs })
+    }
+
+    /// Runs within `budget`, one mode after the other; returns whether every mode is done.
+    pub fn advance(&mut self, budget: Budget) -> bool {
+        let deadline = budget.deadline(1.0);
+        let duration = self.duration;
+        self.runs.iter_mut().all(|(_, sim)| {
+            sim.now() >= duration
+                || run_in_slices(budget.events, &deadline, |events| sim.run_until_within(duration, events))
+        })
+    }
+
+    /// How far the runs have got, from 0 to 1.
+    pub fn fraction_done(&self) -> f64 {
+        let done: u64 = self.runs.iter().map(|(_, sim)| sim.now().min(self.duration).0).sum();
+        done as f64 / (self.duration.0.max(1) * self.runs.len().max(1) as u64) as f64
+    }
+
+    pub fn duration(&self) -> SimTime {
+        self.duration
+    }
+
+    /// Each mode's figures so far (all of them once `advance` has said it is done).
+    pub fn reports(&self) -> Vec<ModeReport> {
+        self.runs
+            .iter()
+            .map(|(mode, sim)| ModeReport {
+                mode: *mode,
+                summary: sim.summary(),
+                busiest_over_mean: sim.busiest_over_mean(),
+            })
+            .collect()
+    }
+}
+
+/// Runs `base` for `duration` once per mode in `SESSION_MODES`, to the end.
 pub fn session_modes(
     base: &Scenario,
     duration: SimTime,
     failure: HalfwayFailure,
 ) -> Result<Vec<ModeReport>, Vec<ValidationError>> {
-    let half = SimTime(duration.0 / 2);
-    SESSION_MODES
-        .iter()
-        .map(|&mode| {
-            let mut s = base.clone();
-            s.sessions.mode = mode;
-            s.timeline.clear();
-            let entry = |at: SimTime, command| TimelineEntry { at_us: at.0, command };
-            match failure {
-                HalfwayFailure::Nothing => {}
-                HalfwayFailure::CrashServer => s.timeline.push(entry(half, Command::Crash { server: 0 })),
-                HalfwayFailure::CrashStore if mode == SessionMode::Database => {
-                    s.timeline.push(entry(half, Command::CrashStore));
-                    s.timeline.push(entry(half + SimTime(duration.0 / 10), Command::RecoverStore));
-                }
-                HalfwayFailure::CrashStore => {}
-            }
-            let mut sim = Sim::new(s.validate()?);
-            sim.run_until(duration);
-            Ok(ModeReport { mode, summary: sim.summary(), busiest_over_mean: sim.busiest_over_mean() })
-        })
-        .collect()
+    let mut comparison = SessionComparison::new(base, duration, failure)?;
+    comparison.advance(Budget::events(u64::MAX));
+    Ok(comparison.reports())
 }
 
 #[cfg(test)]
@@ -91,6 +142,20 @@ mod tests {
             assert_eq!(lost > 0, r.mode == SessionMode::OnServer, "{:?} lost {lost}", r.mode);
             assert_eq!(r.store_ops_per_second() > 0.0, r.mode == SessionMode::Database, "{:?}", r.mode);
         }
+    }
+
+    #[test]
+    fn the_comparison_in_slices_is_the_comparison_in_one_go() {
+        let whole = session_modes(&shop(), SimTime::from_secs(6), HalfwayFailure::CrashServer).unwrap();
+        let mut sliced = SessionComparison::new(&shop(), SimTime::from_secs(6), HalfwayFailure::CrashServer).unwrap();
+        let mut calls = 0;
+        while !sliced.advance(Budget::events(1_000)) {
+            calls += 1;
+            assert!((0.0..1.0).contains(&sliced.fraction_done()));
+        }
+        assert!(calls > 5, "{calls}");
+        assert_eq!(sliced.fraction_done(), 1.0);
+        assert_eq!(sliced.reports(), whole);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! moments.
 
 use crate::ab::{AbOptions, AbReport, AbTally, LoadTester, Response};
+use crate::caching::{self, CacheLab};
 use crate::command::{Command, CommandError};
 use crate::components::autoscaler::{Autoscaler, PoolState, SecondMeasure};
 use crate::components::balancer::{Balancer, RequestKey, Unplaced};
@@ -105,7 +106,12 @@ enum Event {
     BackFromStore(RequestRef),
     /// HAProxy `timeout queue`: a request still in the backend queue now gets a 503
     QueueTimeout(RequestRef),
+    /// something happens in the caching lab
+    Lab(caching::Event),
 }
+
+// The queue holds millions of events in a heavy run: a part's events must not make them larger.
+const _: () = assert!(std::mem::size_of::<Event>() == 16);
 
 impl Event {
     /// (kind code, subject) for the trace hash
@@ -130,6 +136,7 @@ impl Event {
             Event::Connect { client } => (16, u64::from(client)),
             Event::Send { client } => (17, u64::from(client)),
             Event::QueueTimeout(x) => (18, r(x)),
+            Event::Lab(e) => e.trace_words(),
         }
     }
 }
@@ -398,6 +405,8 @@ pub struct Sim {
     metrics: Metrics,
     trace: TraceHash,
     events_processed: u64,
+    /// the Caching lesson's lab (scenario `caching`); the request path is idle beside it
+    lab: Option<CacheLab>,
 }
 
 impl Sim {
@@ -448,11 +457,30 @@ impl Sim {
             metrics: Metrics::default(),
             trace: TraceHash::default(),
             events_processed: 0,
+            // A benchmark measures the pool, never the lab.
+            lab: scenario.caching.as_ref().filter(|_| load_tester.is_none()).map(|c| CacheLab::new(c, scenario.seed)),
             scenario,
         };
+        if let Some(caching) = &sim.scenario.caching {
+            // Links written before lab failures were commands keep them in the lab's config: they
+            // join the one timeline, each at its microsecond.
+            let lab_entries = caching.timeline.iter().map(|e| TimelineEntry {
+                at_us: SimTime::from_millis_f64(e.at_ms).0,
+                command: Command::Lab { action: e.action },
+            });
+            sim.timeline.extend(lab_entries);
+            sim.timeline.make_contiguous().sort_by_key(|e| e.at_us);
+        }
         let count = sim.scenario.servers.count;
         for id in 0..count {
             sim.add_machine(id, true);
+        }
+        if sim.lab.is_some() {
+            // The lab is the whole run: no clients, heartbeats or seconds of an idle pool nobody sees.
+            sim.take_lab_agenda();
+            return sim;
+        }
+        for id in 0..count {
             if sim.scenario.health_check.enabled {
                 // HAProxy spreads the first checks over one interval instead of sending them all at once.
                 let offset = SimTime(sim.check_interval.0 * u64::from(id + 1) / u64::from(count));
@@ -1012,6 +1040,24 @@ impl Sim {
             Event::CheckDone { server, passed } => self.on_check_done(server, passed),
             Event::SecondTick => self.close_second(),
             Event::DrainDeadline { server } => self.on_drain_deadline(server),
+            Event::Lab(e) => self.on_lab_event(e),
+        }
+    }
+
+    /// The caching lab's event: the lab decides, and what it asks for next joins the one queue.
+    #[inline(never)]
+    fn on_lab_event(&mut self, event: caching::Event) {
+        if let Some(lab) = self.lab.as_mut() {
+            lab.handle(self.now, event);
+            self.take_lab_agenda();
+        }
+    }
+
+    fn take_lab_agenda(&mut self) {
+        if let Some(lab) = self.lab.as_mut() {
+            for (at, event) in lab.drain_agenda() {
+                self.queue.push(at, Event::Lab(event));
+            }
         }
     }
 
@@ -1328,7 +1374,15 @@ impl Sim {
             self.step();
         }
         self.now = self.now.max(until);
+        if let Some(lab) = self.lab.as_mut() {
+            lab.advance_to(self.now);
+        }
         true
+    }
+
+    /// The Caching lesson's lab, when the scenario has one.
+    pub fn lab(&self) -> Option<&CacheLab> {
+        self.lab.as_ref()
     }
 
     /// Applies a change now, while the run goes on, and records it in the scenario's timeline so
@@ -1393,6 +1447,13 @@ impl Sim {
                         user + 1,
                         self.scenario.clients.users
                     )));
+                }
+            }
+            Command::Lab { .. } => {
+                if self.lab.is_none() {
+                    return Err(CommandError::NotInThisScenario(
+                        "this run has no caching lab: load a preset of the Caching lesson",
+                    ));
                 }
             }
             Command::SetPoolSize { .. } | Command::SetArrivalRate { .. } | Command::SetAlgorithm { .. } => {}
@@ -1470,6 +1531,12 @@ impl Sim {
             }
             Command::SetSessionCookie { user, cookie } => {
                 self.sessions.edit_cookie(user, cookie);
+            }
+            Command::Lab { action } => {
+                if let Some(lab) = self.lab.as_mut() {
+                    lab.advance_to(self.now);
+                    lab.apply(action);
+                }
             }
             Command::Recover { server } => {
                 let stalled = self.machines[server as usize].server.recover();

@@ -6,6 +6,7 @@
 //! give the same run on every platform, natively and in WebAssembly.
 
 pub mod ab;
+pub mod budget;
 pub mod caching;
 mod command;
 pub mod compare;
@@ -17,6 +18,7 @@ pub mod metrics;
 pub mod presets;
 pub mod profile;
 pub mod rng;
+pub mod run;
 pub mod scenario;
 pub mod service;
 pub mod session_cookie;

@@ -1,13 +1,14 @@
 //! The Caching lesson's lab: users' browsers (private caches), an optional shared cache, the
-//! origin, and behind it a cache node in front of the database, run as one seeded
-//! discrete-event simulation. Every HTTP decision is `http::decide` and its friends; this file
-//! only moves requests along the path and counts what happens.
+//! origin, and behind it a cache node in front of the database. It is a part of the run, not an
+//! engine: it keeps its own state and says what should happen when (its `agenda`), and the
+//! engine puts that on the run's one event queue and hands each event back at its moment
+//! (`handle`). Every HTTP decision is `http::decide` and its friends; this file only moves
+//! requests along the path and counts what happens.
 
 use super::http::{self, Action, CacheControl, CacheKind, Request, Response, Stored};
 use super::lru::Lru;
 use super::zipf::{self, Zipf};
 use super::{CachingConfig, Content, ETagKind, Invalidation, LabAction, Strategy};
-use crate::event_queue::EventQueue;
 use crate::rng::Rng;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -88,18 +89,37 @@ impl Flight {
     }
 }
 
-enum Event {
+/// What happens in the lab, on the run's event queue. Flights and database jobs by index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
     UserWants(u32),
-    AtShared(usize),
-    AtOrigin(usize),
+    AtShared(u32),
+    AtOrigin(u32),
     /// the cache node's answer to the origin's get
-    CacheNodeReply(usize),
-    DbDone(usize),
+    CacheNodeReply(u32),
+    DbDone(u32),
     /// the origin sends its response
-    OriginReplies(usize),
-    BackAtShared(usize),
-    BackAtBrowser(usize),
+    OriginReplies(u32),
+    BackAtShared(u32),
+    BackAtBrowser(u32),
     Flush,
+}
+
+impl Event {
+    /// (kind code, subject) for the run's trace hash; codes follow the engine's own.
+    pub(crate) fn trace_words(self) -> (u64, u64) {
+        match self {
+            Event::UserWants(x) => (32, u64::from(x)),
+            Event::AtShared(x) => (33, u64::from(x)),
+            Event::AtOrigin(x) => (34, u64::from(x)),
+            Event::CacheNodeReply(x) => (35, u64::from(x)),
+            Event::DbDone(x) => (36, u64::from(x)),
+            Event::OriginReplies(x) => (37, u64::from(x)),
+            Event::BackAtShared(x) => (38, u64::from(x)),
+            Event::BackAtBrowser(x) => (39, u64::from(x)),
+            Event::Flush => (40, 0),
+        }
+    }
 }
 
 /// A cached product row in the cache node.
@@ -324,7 +344,8 @@ pub struct CacheLab {
     config: CachingConfig,
     cache_control: Vec<CacheControl>,
     now: SimTime,
-    events: EventQueue<Event>,
+    /// what the lab asked to happen, and when, since the engine last took it onto the queue
+    agenda: Vec<(SimTime, Event)>,
     arrivals: Rng,
     choices: Rng,
     db_times: Rng,
@@ -357,8 +378,6 @@ pub struct CacheLab {
     last_second_counters: LabCounters,
     exchanges: VecDeque<Exchange>,
     theory_hit_ratio: f64,
-    /// the first timeline entry not yet applied
-    next_timeline: usize,
 }
 
 impl CacheLab {
@@ -380,7 +399,7 @@ impl CacheLab {
         let mut lab = CacheLab {
             cache_control: config.parsed_cache_control(),
             now: SimTime::ZERO,
-            events: EventQueue::default(),
+            agenda: Vec::new(),
             arrivals: Rng::stream(seed, 101),
             choices: Rng::stream(seed, 102),
             db_times: Rng::stream(seed, 103),
@@ -409,15 +428,14 @@ impl CacheLab {
             last_second_counters: LabCounters::default(),
             exchanges: VecDeque::new(),
             theory_hit_ratio,
-            next_timeline: 0,
             config,
         };
         for user in 0..lab.config.users {
             let first = lab.arrivals.exponential(1.0 / lab.config.requests_per_user_s);
-            lab.events.push(SimTime::from_secs_f64(first), Event::UserWants(user));
+            lab.schedule(SimTime::from_secs_f64(first), Event::UserWants(user));
         }
         if lab.config.server_cache.strategy == Strategy::WriteBehind {
-            lab.events.push(SimTime::from_millis_f64(lab.config.server_cache.flush_every_ms), Event::Flush);
+            lab.schedule(SimTime::from_millis_f64(lab.config.server_cache.flush_every_ms), Event::Flush);
         }
         lab
     }
@@ -457,80 +475,40 @@ impl CacheLab {
         }
     }
 
-    /// Runs every event up to and including `until`; the clock ends at `until`.
-    pub fn run_until(&mut self, until: SimTime) {
-        self.run_until_within(until, u64::MAX);
+    /// The events the lab has asked for since the engine last looked, in the order asked.
+    pub(crate) fn drain_agenda(&mut self) -> std::vec::Drain<'_, (SimTime, Event)> {
+        self.agenda.drain(..)
     }
 
-    /// Like `run_until`, but runs at most `max_events` events (so that a browser frame stays
-    /// short); returns whether it reached `until`.
-    pub fn run_until_within(&mut self, until: SimTime, max_events: u64) -> bool {
-        let mut budget = max_events;
-        while self.next_time().is_some_and(|t| t <= until) {
-            if budget == 0 {
-                return false;
-            }
-            budget -= 1;
-            self.step();
-        }
-        self.close_seconds(until);
-        self.now = self.now.max(until);
-        true
+    fn schedule(&mut self, at: SimTime, event: Event) {
+        self.agenda.push((at, event));
     }
 
-    /// When the next thing happens: an event, or a timeline entry.
-    fn next_time(&self) -> Option<SimTime> {
-        let entry = self.config.timeline.get(self.next_timeline).map(|e| SimTime::from_millis_f64(e.at_ms));
-        match (self.events.peek_time(), entry) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+    /// The run's clock has reached `t`: the seconds before it are closed.
+    pub(crate) fn advance_to(&mut self, t: SimTime) {
+        self.close_seconds(t);
+        self.now = self.now.max(t);
     }
 
-    /// Injects a failure now and records it in the config's timeline, so that a link replays it.
-    /// Returns the config with the entry.
-    pub fn apply_and_record(&mut self, action: LabAction) -> CachingConfig {
-        self.apply(action);
-        // Everything up to now has run, so it goes after the entries already applied; a replay
-        // applies it after the events at this moment too (see `step`).
-        let entry = super::LabEvent { at_ms: self.now.as_millis_f64(), action };
-        self.config.timeline.insert(self.next_timeline, entry);
-        self.next_timeline += 1;
-        self.config.clone()
-    }
-
-    /// Runs the next event or timeline entry; false when there is none. An entry runs after
-    /// the events at its moment, as a change made live does.
-    pub fn step(&mut self) -> bool {
-        let entry = self.config.timeline.get(self.next_timeline).map(|e| (SimTime::from_millis_f64(e.at_ms), e.action));
-        if let Some((at, action)) = entry {
-            if self.events.peek_time().is_none_or(|next| at < next) {
-                self.close_seconds(at);
-                self.now = self.now.max(at);
-                self.next_timeline += 1;
-                self.apply(action);
-                return true;
-            }
-        }
-        let Some((at, event)) = self.events.pop() else { return false };
-        self.close_seconds(at);
-        self.now = at;
+    /// Runs one of the lab's events at its moment `at`.
+    pub(crate) fn handle(&mut self, at: SimTime, event: Event) {
+        self.advance_to(at);
+        let index = |i: u32| i as usize;
         match event {
             Event::UserWants(user) => self.user_wants(user),
-            Event::AtShared(f) => self.at_shared(f),
-            Event::AtOrigin(f) => self.at_origin(f),
-            Event::CacheNodeReply(f) => self.cache_node_reply(f),
-            Event::DbDone(job) => self.db_done(job),
-            Event::OriginReplies(f) => self.origin_replies(f),
-            Event::BackAtShared(f) => self.back_at_shared(f),
-            Event::BackAtBrowser(f) => self.back_at_browser(f),
+            Event::AtShared(f) => self.at_shared(index(f)),
+            Event::AtOrigin(f) => self.at_origin(index(f)),
+            Event::CacheNodeReply(f) => self.cache_node_reply(index(f)),
+            Event::DbDone(job) => self.db_done(index(job)),
+            Event::OriginReplies(f) => self.origin_replies(index(f)),
+            Event::BackAtShared(f) => self.back_at_shared(index(f)),
+            Event::BackAtBrowser(f) => self.back_at_browser(index(f)),
             Event::Flush => self.flush(),
         }
-        true
     }
 
-    /// Injects a failure now.
-    pub fn apply(&mut self, action: LabAction) {
+    /// Injects a failure now (the engine carries it out as a timeline entry: `Command::Lab`).
+    pub(crate) fn apply(&mut self, action: LabAction) {
         match action {
             LabAction::CrashCacheNode => {
                 if self.cache_node_up {
@@ -587,7 +565,7 @@ impl CacheLab {
 
     fn user_wants(&mut self, user: u32) {
         let next = self.arrivals.exponential(1.0 / self.config.requests_per_user_s);
-        self.events.push(self.now + SimTime::from_secs_f64(next), Event::UserWants(user));
+        self.schedule(self.now + SimTime::from_secs_f64(next), Event::UserWants(user));
         let u = self.choices.uniform();
         let route = self.route_cumulative.partition_point(|&c| c <= u).min(self.config.routes.len() - 1);
         let is_product = self.config.routes[route].content == Content::Product;
@@ -648,10 +626,10 @@ impl CacheLab {
     fn send_from_browser(&mut self, f: usize) {
         self.flights[f].as_mut().expect("live").browser_sent_s = self.now_s();
         if self.config.shared_cache {
-            self.travel(f, Place::Browsers, Place::SharedCache, self.config.edge_ms, Event::AtShared(f));
+            self.travel(f, Place::Browsers, Place::SharedCache, self.config.edge_ms, Event::AtShared(f as u32));
         } else {
             let ms = self.config.edge_ms + self.config.origin_link_ms;
-            self.travel(f, Place::Browsers, Place::Origin, ms, Event::AtOrigin(f));
+            self.travel(f, Place::Browsers, Place::Origin, ms, Event::AtOrigin(f as u32));
         }
     }
 
@@ -824,7 +802,13 @@ impl CacheLab {
             _ => {
                 // Origin unreachable and nothing the cache may serve: 504.
                 self.flights[f].as_mut().expect("live").response = None;
-                self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));
+                self.travel(
+                    f,
+                    Place::SharedCache,
+                    Place::Browsers,
+                    self.config.edge_ms,
+                    Event::BackAtBrowser(f as u32),
+                );
             }
         }
     }
@@ -839,7 +823,7 @@ impl CacheLab {
         flight.served_by = ServedBy::SharedCache;
         flight.current_when_served = current;
         flight.response = Some(served);
-        self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));
+        self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f as u32));
     }
 
     /// What a cache answers its client with a full response in hand: 304 when the client's own
@@ -856,7 +840,7 @@ impl CacheLab {
 
     fn send_to_origin_from_shared(&mut self, f: usize) {
         self.flights[f].as_mut().expect("live").shared_sent_s = self.now.as_secs_f64();
-        self.travel(f, Place::SharedCache, Place::Origin, self.config.origin_link_ms, Event::AtOrigin(f));
+        self.travel(f, Place::SharedCache, Place::Origin, self.config.origin_link_ms, Event::AtOrigin(f as u32));
     }
 
     fn back_at_shared(&mut self, f: usize) {
@@ -874,13 +858,19 @@ impl CacheLab {
                     let stored = with_age(&self.shared[&url], self.now_s());
                     self.serve_from_shared(f, stored);
                 }
-                _ => self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f)),
+                _ => self.travel(
+                    f,
+                    Place::SharedCache,
+                    Place::Browsers,
+                    self.config.edge_ms,
+                    Event::BackAtBrowser(f as u32),
+                ),
             }
             return;
         };
         if write {
             self.shared.remove(&url);
-            self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));
+            self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f as u32));
             return;
         }
         let full = self.update_cache(CacheKind::Shared, f, &response);
@@ -890,7 +880,7 @@ impl CacheLab {
         }
         let answer = self.answer_client(f, full);
         self.flights[f].as_mut().expect("live").response = Some(answer);
-        self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f));
+        self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f as u32));
     }
 
     // ---- the origin, the cache node and the database ----
@@ -908,7 +898,7 @@ impl CacheLab {
         let (url, write) = (flight.url, flight.write);
         let work = self.config.origin_work_ms;
         if self.config.routes[url.route].content != Content::Product {
-            self.events.push(self.after_ms(work), Event::OriginReplies(f));
+            self.schedule(self.after_ms(work), Event::OriginReplies(f as u32));
             return;
         }
         let sc = &self.config.server_cache;
@@ -924,7 +914,7 @@ impl CacheLab {
             if node_usable && sc.strategy == Strategy::WriteBehind {
                 self.put_in_node(url.key, version, modified_s, true);
                 self.note(f, "origin: write-behind: written to the cache node, acknowledged; the database gets it at the next flush");
-                self.events.push(self.after_ms(work + 2.0 * self.config.cache_node_ms), Event::OriginReplies(f));
+                self.schedule(self.after_ms(work + 2.0 * self.config.cache_node_ms), Event::OriginReplies(f as u32));
             } else {
                 self.write_to_db(url.key, version, Some(f));
             }
@@ -932,7 +922,7 @@ impl CacheLab {
         }
         if node_usable {
             self.counters.server_cache_lookups += 1;
-            self.events.push(self.after_ms(work + 2.0 * self.config.cache_node_ms), Event::CacheNodeReply(f));
+            self.schedule(self.after_ms(work + 2.0 * self.config.cache_node_ms), Event::CacheNodeReply(f as u32));
         } else {
             let why = if sc.enabled {
                 "the cache node is down: read from the database"
@@ -957,7 +947,7 @@ impl CacheLab {
                 self.counters.server_cache_hits += 1;
                 self.note(f, &format!("origin: cache node hit (product {key}, version {})", e.version));
                 self.got_product(f, e.version, e.modified_s);
-                self.events.push(self.now, Event::OriginReplies(f));
+                self.schedule(self.now, Event::OriginReplies(f as u32));
             }
             found => {
                 let why = if found.is_some() { "expired" } else { "miss" };
@@ -1026,7 +1016,7 @@ impl CacheLab {
             let job = self.db_jobs[id].as_ref().expect("queued");
             let mean = if job.write.is_some() { self.config.db_write_ms } else { self.config.db_read_ms };
             let took = self.db_times.exponential(mean);
-            self.events.push(self.after_ms(took), Event::DbDone(id));
+            self.schedule(self.after_ms(took), Event::DbDone(id as u32));
         }
     }
 
@@ -1069,7 +1059,7 @@ impl CacheLab {
                 } else {
                     self.note(f, "origin: database committed");
                 }
-                self.events.push(self.after_ms(reply_after), Event::OriginReplies(f));
+                self.schedule(self.after_ms(reply_after), Event::OriginReplies(f as u32));
             }
             None => {
                 if let Some(n) = self.reads_under_way.get_mut(&job.key) {
@@ -1094,7 +1084,7 @@ impl CacheLab {
                 }
                 for &f in &job.waiters {
                     self.got_product(f, version, modified_s);
-                    self.events.push(self.after_ms(reply_after), Event::OriginReplies(f));
+                    self.schedule(self.after_ms(reply_after), Event::OriginReplies(f as u32));
                 }
             }
         }
@@ -1135,7 +1125,7 @@ impl CacheLab {
     }
 
     fn flush(&mut self) {
-        self.events.push(self.after_ms(self.config.server_cache.flush_every_ms), Event::Flush);
+        self.schedule(self.after_ms(self.config.server_cache.flush_every_ms), Event::Flush);
         if !self.cache_node_up {
             return;
         }
@@ -1202,10 +1192,16 @@ impl CacheLab {
     /// Sends the origin's answer (or its silence, when it is down) back the way it came.
     fn reply_to_sender(&mut self, f: usize) {
         if self.config.shared_cache {
-            self.travel(f, Place::Origin, Place::SharedCache, self.config.origin_link_ms, Event::BackAtShared(f));
+            self.travel(
+                f,
+                Place::Origin,
+                Place::SharedCache,
+                self.config.origin_link_ms,
+                Event::BackAtShared(f as u32),
+            );
         } else {
             let ms = self.config.edge_ms + self.config.origin_link_ms;
-            self.travel(f, Place::Origin, Place::Browsers, ms, Event::BackAtBrowser(f));
+            self.travel(f, Place::Origin, Place::Browsers, ms, Event::BackAtBrowser(f as u32));
         }
     }
 
@@ -1298,7 +1294,7 @@ impl CacheLab {
             Some(_) => DotKind::Response,
         };
         flight.leg = Some(Leg { from, to, start: self.now, end, kind });
-        self.events.push(end, event);
+        self.schedule(end, event);
     }
 
     fn dots(&self) -> Vec<Dot> {

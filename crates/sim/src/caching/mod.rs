@@ -8,6 +8,7 @@ mod lab;
 pub mod lru;
 pub mod zipf;
 
+pub(crate) use lab::Event;
 pub use lab::{CacheLab, CacheLabSnapshot, Dot, DotKind, Exchange, LabCounters, LabSecond, Place, ServedBy, MAX_DOTS};
 
 use crate::validate::limits::caching as limits;

@@ -8,7 +8,7 @@ use sim::caching::lru::Lru;
 use sim::caching::zipf::{lru_hit_ratio_che, Zipf};
 use sim::caching::{CacheLab, CachingConfig, Invalidation, LabAction, LabEvent, ServedBy, Strategy};
 use sim::rng::Rng;
-use sim::SimTime;
+use sim::{Command, Sim, SimTime};
 
 fn cc(header: &str) -> CacheControl {
     CacheControl::parse(header).expect("valid Cache-Control")
@@ -332,9 +332,10 @@ proptest! {
         let mut scenario = sim::Scenario::default();
         scenario.caching = Some(config.clone());
         prop_assume!(scenario.validate().is_ok());
-        let mut lab = CacheLab::new(&config, seed);
+        let mut run = LabRun::new(&config, seed);
         for second in 1..=20 {
-            lab.run_until(SimTime::from_secs(second));
+            run.0.run_until(SimTime::from_secs(second));
+            let lab = &run;
             for e in lab.exchanges() {
                 // A cache's fresh copy (not one it had the origin revalidate) never saw the origin.
                 if matches!(e.served_by, ServedBy::BrowserCache | ServedBy::SharedCache) {
@@ -347,7 +348,7 @@ proptest! {
         }
         let directives_of_account = &headers[3];
         if directives_of_account.private || directives_of_account.no_store {
-            prop_assert_eq!(lab.counters().wrong_user_pages, 0);
+            prop_assert_eq!(run.counters().wrong_user_pages, 0);
         }
     }
 }
@@ -433,12 +434,28 @@ fn products_only(strategy: Strategy, invalidation: Invalidation) -> CachingConfi
     c
 }
 
-fn run(config: &CachingConfig, seed: u64, seconds: u64) -> CacheLab {
-    let mut scenario = sim::Scenario::default();
-    scenario.caching = Some(config.clone());
-    scenario.validate().expect("valid lab");
-    let mut lab = CacheLab::new(config, seed);
-    lab.run_until(SimTime::from_secs(seconds));
+/// A run whose scenario is a caching lab, read as its lab.
+struct LabRun(Sim);
+
+impl LabRun {
+    fn new(config: &CachingConfig, seed: u64) -> LabRun {
+        let mut scenario = sim::Scenario::default();
+        scenario.caching = Some(config.clone());
+        scenario.seed = seed;
+        LabRun(Sim::new(scenario.validate().expect("valid lab")))
+    }
+}
+
+impl std::ops::Deref for LabRun {
+    type Target = CacheLab;
+    fn deref(&self) -> &CacheLab {
+        self.0.lab().expect("a scenario with a lab")
+    }
+}
+
+fn run(config: &CachingConfig, seed: u64, seconds: u64) -> LabRun {
+    let mut lab = LabRun::new(config, seed);
+    lab.0.run_until(SimTime::from_secs(seconds));
     lab
 }
 
@@ -605,23 +622,66 @@ fn same_seed_same_lab() {
 }
 
 #[test]
-fn a_failure_injected_live_replays_exactly_from_the_recorded_config() {
+fn a_failure_injected_live_replays_exactly_from_the_recorded_scenario() {
     let mut c = products_only(Strategy::WriteBehind, Invalidation::DeleteOnWrite);
     c.server_cache.flush_every_ms = 3_000.0;
-    let mut live = CacheLab::new(&c, 8);
-    live.run_until(SimTime::from_millis(12_345));
-    let recorded = live.apply_and_record(LabAction::CrashCacheNode);
-    live.run_until(SimTime::from_secs(13));
-    let recorded = {
-        let _ = recorded;
-        live.apply_and_record(LabAction::RecoverCacheNode)
-    };
-    live.run_until(SimTime::from_secs(30));
+    let mut live = LabRun::new(&c, 8);
+    live.0.run_until(SimTime::from_millis(12_345));
+    live.0.schedule(Command::Lab { action: LabAction::CrashCacheNode }).expect("a lab");
+    live.0.run_until(SimTime::from_secs(13));
+    live.0.schedule(Command::Lab { action: LabAction::RecoverCacheNode }).expect("a lab");
+    live.0.run_until(SimTime::from_secs(30));
+    let recorded = live.0.scenario().clone();
     assert_eq!(recorded.timeline.len(), 2);
     assert!(live.counters().lost_writes > 0);
-    let mut replay = CacheLab::new(&recorded, 8);
+    let mut replay = Sim::new(recorded.validate().expect("valid"));
     replay.run_until(SimTime::from_secs(30));
-    assert_eq!(replay.counters(), live.counters());
+    assert_eq!(replay.lab().expect("a lab").counters(), live.counters());
+    assert_eq!(replay.trace_hash().value(), live.0.trace_hash().value());
+}
+
+/// Links written before lab failures were commands keep them in the lab's own timeline, in
+/// milliseconds: they open to the same run as the same failures given as commands.
+#[test]
+fn a_failure_in_the_labs_own_timeline_is_the_same_as_the_command() {
+    let mut c = products_only(Strategy::WriteBehind, Invalidation::DeleteOnWrite);
+    c.timeline = vec![LabEvent { at_ms: 7_500.25, action: LabAction::CrashCacheNode }];
+    let old_style = run(&c, 4, 20);
+    c.timeline.clear();
+    let mut scenario = sim::Scenario::default();
+    scenario.caching = Some(c);
+    scenario.seed = 4;
+    scenario.timeline = vec![sim::scenario::TimelineEntry {
+        at_us: 7_500_250,
+        command: Command::Lab { action: LabAction::CrashCacheNode },
+    }];
+    let mut as_command = Sim::new(scenario.validate().expect("valid"));
+    as_command.run_until(SimTime::from_secs(20));
+    assert_eq!(as_command.lab().expect("a lab").counters(), old_style.counters());
+    assert_eq!(as_command.trace_hash().value(), old_style.0.trace_hash().value());
+    assert!(old_style.counters().lost_writes > 0, "the crash happened");
+}
+
+/// The lab is the whole run: its events are the run's events (counted and in the trace hash),
+/// and no request path runs unseen under it.
+#[test]
+fn the_lab_runs_on_the_runs_one_queue_and_nothing_runs_under_it() {
+    let lab = run(&CachingConfig::default(), 2, 10);
+    let summary = lab.0.summary();
+    assert_eq!(summary.requests.arrived, 0, "no open-loop clients under the lab");
+    assert!(lab.0.metrics().series().is_empty(), "no seconds of an idle pool");
+    assert!(summary.events_processed > 10 * 50, "every lab event counts: {}", summary.events_processed);
+    let mut other = CachingConfig::default();
+    other.routes[0].cache_control = "max-age=60".into();
+    assert_ne!(
+        run(&other, 2, 10).0.trace_hash().value(),
+        lab.0.trace_hash().value(),
+        "the lab's events feed the trace hash"
+    );
+    let mut no_lab = Sim::new(sim::Scenario::default().validate().expect("valid"));
+    let refused = no_lab.schedule(Command::Lab { action: LabAction::FlushCacheNode });
+    assert!(matches!(refused, Err(sim::CommandError::NotInThisScenario(_))), "{refused:?}");
+    assert!(no_lab.scenario().timeline.is_empty(), "a refused change is not recorded");
 }
 
 /// The stampede preset's lab figures after 30 s, pinned. The browser test compares against this
@@ -631,8 +691,9 @@ fn a_failure_injected_live_replays_exactly_from_the_recorded_config() {
 fn pinned_run_of_the_stampede_lab() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/caching_stampede_30s.json");
     let scenario = (sim::presets::find("caching-stampede").unwrap().build)();
-    let mut lab = CacheLab::new(scenario.caching.as_ref().unwrap(), scenario.seed);
-    lab.run_until(SimTime::from_secs(30));
+    let mut run = Sim::new(scenario.validate().unwrap());
+    run.run_until(SimTime::from_secs(30));
+    let lab = run.lab().unwrap();
     if std::env::var_os("UPDATE_PINNED").is_some() {
         std::fs::write(path, serde_json::to_string_pretty(lab.counters()).unwrap() + "\n").unwrap();
     }
