@@ -8,4 +8,5 @@ pub mod clients;
 pub mod hashing;
 pub mod health;
 pub mod server;
+pub mod session_store;
 pub mod sessions;

@@ -1,0 +1,205 @@
+//! Changes while the run goes on: `schedule` records a command in the timeline (a replay puts it
+//! at the same place), `execute` carries it out at its moment, after `check_target` says the
+//! run can take it.
+
+use super::request::{Outcome, Request, RequestRef, Stage};
+use super::{Event, Sim};
+use crate::command::{Command, CommandError};
+use crate::scenario::{SessionMode, TimelineEntry};
+use crate::time::SimTime;
+use crate::validate::limits;
+
+impl Sim {
+    /// Applies a change now, while the run goes on, and records it in the scenario's timeline so
+    /// that a link replays it. It takes effect 1 µs from now, before anything else at that
+    /// moment, which is exactly where a replay puts it too.
+    pub fn schedule(&mut self, command: Command) -> Result<(), CommandError> {
+        command.check_arguments().map_err(CommandError::OutOfRange)?;
+        self.check_target(&command)?;
+        if self.scenario.timeline.len() >= limits::MAX_TIMELINE {
+            return Err(CommandError::OutOfRange(format!(
+                "a run can record at most {} changes; restart it to record more",
+                limits::MAX_TIMELINE
+            )));
+        }
+        // Both lists stay in time order (a scenario's own timeline may hold later entries), and
+        // the new entry goes after any already set for the same moment, where a replay puts it.
+        let entry = TimelineEntry { at_us: self.now.0 + 1, command };
+        let recorded = self.scenario.timeline.partition_point(|e| e.at_us <= entry.at_us);
+        self.scenario.timeline.insert(recorded, entry.clone());
+        let pending = self.timeline.partition_point(|e| e.at_us <= entry.at_us);
+        self.timeline.insert(pending, entry);
+        Ok(())
+    }
+
+    /// Whether the command's server can take it at this moment.
+    pub(super) fn check_target(&self, command: &Command) -> Result<(), CommandError> {
+        let exists = |server: u32| {
+            self.machines.get(server as usize).is_some_and(|m| !m.server.is_retired() && m.server.is_accepting())
+        };
+        match *command {
+            Command::AddServer => {
+                if self.pool_size() >= limits::MAX_SERVERS {
+                    return Err(CommandError::TooManyServers);
+                }
+            }
+            Command::RemoveServer { server }
+            | Command::Resize { server, .. }
+            | Command::Crash { server }
+            | Command::Hang { server }
+            | Command::Slow { server, .. }
+            | Command::Recover { server } => {
+                if !exists(server) {
+                    return Err(CommandError::NoSuchServer(server));
+                }
+            }
+            Command::CrashStore | Command::RecoverStore => {
+                if self.store.is_none() {
+                    return Err(CommandError::NotInThisScenario(
+                        "this run has no session store: choose \"Session store (database)\" in Sessions",
+                    ));
+                }
+            }
+            Command::SetSessionCookie { user, .. } => {
+                if self.sessions.mode() != SessionMode::SignedCookie {
+                    return Err(CommandError::NotInThisScenario(
+                        "only a signed-cookie session can be edited: choose \"Signed cookie (Flask)\" in Sessions",
+                    ));
+                }
+                if user >= self.scenario.clients.users {
+                    return Err(CommandError::OutOfRange(format!(
+                        "user {} is not in this run, which has {} users",
+                        user + 1,
+                        self.scenario.clients.users
+                    )));
+                }
+            }
+            Command::Lab { .. } => {
+                if self.lab.is_none() {
+                    return Err(CommandError::NotInThisScenario(
+                        "this run has no caching lab: load a preset of the Caching lesson",
+                    ));
+                }
+            }
+            Command::SetPoolSize { .. } | Command::SetArrivalRate { .. } | Command::SetAlgorithm { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Carries out a command at the present moment.
+    pub(super) fn execute(&mut self, command: Command) -> Result<(), CommandError> {
+        command.check_arguments().map_err(CommandError::OutOfRange)?;
+        self.check_target(&command)?;
+        match command {
+            Command::AddServer => {
+                let id = self.machines.len() as u32;
+                self.add_machine(id, false);
+                if self.scenario.health_check.enabled {
+                    self.queue.push(self.now, Event::CheckStart { server: id });
+                }
+            }
+            Command::RemoveServer { server } => {
+                self.balancer.remove_server(server);
+                self.machines[server as usize].server.stop_accepting(self.now);
+                if !self.machines[server as usize].server.is_retired() {
+                    let deadline = self.now + SimTime::from_millis_f64(self.scenario.servers.drain_timeout_ms);
+                    self.queue.push(deadline, Event::DrainDeadline { server });
+                }
+            }
+            Command::SetPoolSize { servers } => self.scale_to(servers),
+            Command::SetArrivalRate { per_second } => {
+                self.clients.set_arrival_rate(per_second);
+                self.schedule_next_arrival();
+            }
+            Command::SetAlgorithm { algorithm } => self.balancer.set_algorithm(algorithm),
+            Command::Resize { server, concurrency, speed, weight } => {
+                self.balancer.set_size(server, weight, self.max_conn(concurrency));
+                let started = self.machines[server as usize].server.resize(concurrency, speed, self.now);
+                for slot in started {
+                    let r = self.requests.reference(slot);
+                    self.slot_granted(r);
+                }
+            }
+            Command::Crash { server } => self.crash_machine(server),
+            Command::Hang { server } => self.hang_machine(server),
+            Command::Slow { server, factor } => self.machines[server as usize].server.slow_down(factor),
+            Command::CrashStore => self.crash_store(),
+            Command::RecoverStore => {
+                if let Some(store) = self.store.as_mut() {
+                    store.recover();
+                }
+            }
+            Command::SetSessionCookie { user, cookie } => {
+                self.sessions.edit_cookie(user, cookie);
+            }
+            Command::Lab { action } => {
+                if let Some(lab) = self.lab.as_mut() {
+                    lab.advance_to(self.now);
+                    lab.apply(action);
+                }
+            }
+            Command::Recover { server } => self.recover_machine(server),
+        }
+        // A server added or resized, or another algorithm, may take what the backend queue holds.
+        self.serve_balancer_queues();
+        Ok(())
+    }
+
+    /// The process stops answering: requests waiting there will not move again until it recovers.
+    fn hang_machine(&mut self, server: u32) {
+        self.machines[server as usize].server.hang();
+        let waiting = self.requests_where(|r| r.server == server && r.stage == Stage::Queued);
+        for r in waiting {
+            self.watch_stuck(r);
+        }
+    }
+
+    /// Back to normal: a crashed server restarts empty; a hung one finishes what it held.
+    fn recover_machine(&mut self, server: u32) {
+        let stalled = self.machines[server as usize].server.recover();
+        for slot in stalled {
+            let r = self.requests.reference(slot);
+            if self.machines[server as usize].server.service_ended(slot) {
+                self.complete_service(r);
+            }
+        }
+    }
+
+    /// The session store goes down: the operations it was working on are refused.
+    fn crash_store(&mut self) {
+        let at_store = self.requests_where(|r| r.stage == Stage::AtStore);
+        if let Some(store) = self.store.as_mut() {
+            store.crash(self.now);
+        }
+        for r in at_store {
+            self.store_refused(r);
+        }
+    }
+
+    /// The requests in flight that `which` picks.
+    fn requests_where(&self, which: impl Fn(&Request) -> bool) -> Vec<RequestRef> {
+        self.requests
+            .live()
+            .filter(|(_, r)| which(r))
+            .map(|(slot, r)| RequestRef { slot, incarnation: r.incarnation })
+            .collect()
+    }
+
+    /// The process dies: the requests it holds fail (connection reset), new connections are
+    /// refused. (Requests waiting on the session store find out when the store answers.)
+    pub(super) fn crash_machine(&mut self, server: u32) {
+        let lost = self.requests_where(|r| {
+            r.server == server && matches!(r.stage, Stage::Queued | Stage::InService | Stage::Stalled)
+        });
+        self.machines[server as usize].server.crash(self.now);
+        for r in lost {
+            self.requests.get(r).expect("live").outcome = Outcome::ConnectionReset;
+            self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
+        }
+    }
+
+    /// Applies a command at once, without recording it (tests and tools; the UI uses `schedule`).
+    pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
+        self.execute(command)
+    }
+}

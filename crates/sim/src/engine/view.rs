@@ -1,0 +1,180 @@
+//! The snapshot: the run as plain data for the UI (nodes, links, heartbeats, requests on links).
+
+use super::pool::CheckInFlight;
+use super::request::{Outcome, Stage};
+use super::Sim;
+use crate::snapshot::{Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
+use crate::time::SimTime;
+
+pub(super) fn response_status(outcome: Outcome) -> RequestStatus {
+    match outcome {
+        Outcome::Answered => RequestStatus::Answered,
+        Outcome::QueueFull | Outcome::QueueTimeout => RequestStatus::Refused,
+        Outcome::ConnectionRefused
+        | Outcome::ConnectionReset
+        | Outcome::NoServer
+        | Outcome::StoreUnavailable
+        | Outcome::Pending => RequestStatus::Failed,
+    }
+}
+
+/// The diagram's nodes and links as they are built, with where each server's links are.
+struct Drawing {
+    nodes: Vec<NodeView>,
+    links: Vec<LinkView>,
+    heartbeats: Vec<HeartbeatView>,
+    /// the link (index into `links`) from the balancer to each server shown, by server id
+    link_of_server: Vec<Option<usize>>,
+    /// the link from each server shown to the session store, by server id
+    store_link_of_server: Vec<Option<usize>>,
+}
+
+/// The clients' node and the balancer's, and the link between them, always first.
+const CLIENTS_NODE: usize = 0;
+const BALANCER_NODE: usize = 1;
+const CLIENTS_LINK: usize = 0;
+
+impl Sim {
+    /// The view the UI draws, with at most `max_requests` of the requests on links.
+    pub fn snapshot(&self, max_requests: usize) -> Snapshot {
+        let mut drawing = self.front_of_the_path();
+        self.draw_servers(&mut drawing);
+        self.draw_session_store(&mut drawing);
+        let (requests, requests_on_links) = self.requests_on_links(&drawing, max_requests);
+        Snapshot {
+            now: self.now,
+            nodes: drawing.nodes,
+            links: drawing.links,
+            requests,
+            requests_on_links,
+            heartbeats: drawing.heartbeats,
+            counters: self.metrics.counters,
+            cost_dollars: self.cost(),
+            server_hours: self.server_hours(),
+            busiest_over_mean: self.busiest_over_mean(),
+            offered_load: self.offered_load(),
+            session_mode: self.sessions.mode(),
+        }
+    }
+
+    /// The clients and the balancer.
+    fn front_of_the_path(&self) -> Drawing {
+        let mut nodes = vec![
+            NodeView { kind: NodeKind::Clients, label: "Clients".into(), gauges: Gauges::default() },
+            NodeView { kind: NodeKind::Balancer, label: "Load balancer".into(), gauges: Gauges::default() },
+        ];
+        nodes[CLIENTS_NODE].gauges.served = self.metrics.counters.completed;
+        nodes[BALANCER_NODE].gauges.outstanding = self.requests_in_flight() as u32;
+        nodes[BALANCER_NODE].gauges.queue_len = (self.backend_queue.len() + self.server_queues.waiting) as u32;
+        Drawing {
+            nodes,
+            links: vec![LinkView { from: CLIENTS_NODE, to: BALANCER_NODE }],
+            heartbeats: Vec::new(),
+            link_of_server: vec![None; self.machines.len()],
+            store_link_of_server: vec![None; self.machines.len()],
+        }
+    }
+
+    /// Every server still shown, linked to the balancer, with its heartbeat on the link. A
+    /// removed server stays on the diagram until its last response is back at the balancer.
+    fn draw_servers(&self, d: &mut Drawing) {
+        for (id, m) in self.machines.iter().enumerate() {
+            let (s, server) = (&m.server, id as u32);
+            if s.is_retired() && self.balancer.outstanding(server) == 0 {
+                continue;
+            }
+            let link = d.links.len();
+            d.link_of_server[id] = Some(link);
+            d.links.push(LinkView { from: BALANCER_NODE, to: d.nodes.len() });
+            d.nodes.push(NodeView {
+                kind: NodeKind::Server { id: server },
+                label: format!("Server {}", id + 1),
+                gauges: Gauges {
+                    busy_slots: s.busy(),
+                    slots: s.concurrency(),
+                    queue_len: s.queue_len(),
+                    queue_limit: s.queue_limit(),
+                    utilisation: s.recent_utilisation(),
+                    outstanding: self.balancer.outstanding(server),
+                    accepting: s.is_accepting(),
+                    served: s.served(),
+                    health: m.health.state(),
+                    in_rotation: self.balancer.in_rotation(server),
+                    fault: s.fault(),
+                    speed: s.speed(),
+                    weight: self.balancer.weight(server),
+                    price_per_hour: s.price_per_hour(),
+                    booting: s.is_booting(self.now),
+                },
+            });
+            if let Some(check) = m.check {
+                d.heartbeats.extend(self.heartbeat_on(link, check));
+            }
+        }
+    }
+
+    /// Where a heartbeat is on its link: going out for the first half of a round trip, coming
+    /// back for the second (a check that times out never comes back).
+    fn heartbeat_on(&self, link: usize, check: CheckInFlight) -> Option<HeartbeatView> {
+        let half = self.link_latency;
+        let elapsed = self.now - check.started;
+        let along = |t: SimTime| t.0 as f64 / half.0.max(1) as f64;
+        if elapsed < half {
+            Some(HeartbeatView { link, position: along(elapsed), returning: false, passed: check.passed })
+        } else if check.done_at - check.started == half + half && elapsed < half + half {
+            Some(HeartbeatView { link, position: 1.0 - along(elapsed - half), returning: true, passed: check.passed })
+        } else {
+            None
+        }
+    }
+
+    /// The session store, linked to every server shown.
+    fn draw_session_store(&self, d: &mut Drawing) {
+        let Some(store) = &self.store else { return };
+        let store_node = d.nodes.len();
+        d.nodes.push(NodeView { kind: NodeKind::SessionStore, label: "Session store".into(), gauges: store.gauges() });
+        for (id, server_link) in d.link_of_server.iter().enumerate() {
+            if let Some(server_link) = server_link {
+                d.store_link_of_server[id] = Some(d.links.len());
+                d.links.push(LinkView { from: d.links[*server_link].to, to: store_node });
+            }
+        }
+    }
+
+    /// The requests on links, at most `max_requests` of them, and how many there are.
+    fn requests_on_links(&self, d: &Drawing, max_requests: usize) -> (Vec<RequestView>, usize) {
+        let mut requests = Vec::new();
+        let mut requests_on_links = 0;
+        for (_, r) in self.requests.live() {
+            let server = r.server as usize;
+            let (link, forward, status) = match r.stage {
+                Stage::ToBalancer => (Some(CLIENTS_LINK), true, RequestStatus::Outbound),
+                Stage::ToServer => (d.link_of_server[server], true, RequestStatus::Outbound),
+                Stage::BackToBalancer => (d.link_of_server[server], false, response_status(r.outcome)),
+                Stage::BackToClient => (Some(CLIENTS_LINK), false, response_status(r.outcome)),
+                Stage::ToStore => (d.store_link_of_server[server], true, RequestStatus::Outbound),
+                Stage::FromStore => (
+                    d.store_link_of_server[server],
+                    false,
+                    if r.store.failed { RequestStatus::Failed } else { RequestStatus::Outbound },
+                ),
+                Stage::BalancerQueue | Stage::Queued | Stage::InService | Stage::Stalled | Stage::AtStore => continue,
+            };
+            // Every server with a request on its link is shown (see above); never index past.
+            let Some(link) = link else { continue };
+            requests_on_links += 1;
+            if requests.len() >= max_requests {
+                continue;
+            }
+            let span = (r.stage_end - r.stage_start).0.max(1) as f64;
+            let along = ((self.now - r.stage_start).0 as f64 / span).clamp(0.0, 1.0);
+            requests.push(RequestView {
+                user: r.origin.user,
+                link,
+                position: if forward { along } else { 1.0 - along },
+                status: if r.abandoned { RequestStatus::Abandoned } else { status },
+            });
+        }
+        (requests, requests_on_links)
+    }
+}
