@@ -576,11 +576,13 @@ pub fn knobs(props: &KnobsProps) -> Html {
             { field("caching.edge_ms", "Browser to edge (ms)", lab.edge_ms.to_string(), "5", "one way".into()) }
             { field("caching.origin_link_ms", "Edge to origin (ms)", lab.origin_link_ms.to_string(), "5", "one way".into()) }
             if !lab.timeline.is_empty() {
+                // failures kept by links written before they joined the one timeline
                 <ul class="timeline">{ for lab_timeline }</ul>
                 <button type="button" class="small" onclick={edit("caching.timeline.clear", String::new())}>{ "Clear the lab's failures" }</button>
             }
         </> }
     });
+    // What changed while the run went on (a crashed server, a lab failure): one timeline for both.
     let timeline = s.timeline.iter().enumerate().map(|(i, entry)| {
         html! {
             <li>
@@ -589,6 +591,15 @@ pub fn knobs(props: &KnobsProps) -> Html {
             </li>
         }
     });
+    let timeline_section = html! { <>
+        <h3>{ "Timeline" }</h3>
+        if s.timeline.is_empty() {
+            <p class="note">{ "Changes you make while the run goes on (click a server, inject a failure) are listed here and kept in the link." }</p>
+        } else {
+            <ul class="timeline">{ for timeline }</ul>
+            <button type="button" class="small" onclick={edit("timeline.clear", String::new())}>{ "Clear the timeline" }</button>
+        }
+    </> };
     let algorithm = s.balancer.algorithm;
     let compare = {
         let cb = props.on_compare.clone();
@@ -611,6 +622,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 <h2>{ "Scenario" }</h2>
                 <p class="note">{ "Changing a setting restarts the run from it." }</p>
                 { caching }
+                { timeline_section }
             </form>
         };
     }
@@ -756,13 +768,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 { field("health_check.fall", "Fall", s.health_check.fall.to_string(), "1", "failures in a row to mark down".into()) }
                 { field("health_check.rise", "Rise", s.health_check.rise.to_string(), "1", "passes in a row to mark up".into()) }
             }
-            <h3>{ "Timeline" }</h3>
-            if s.timeline.is_empty() {
-                <p class="note">{ "Changes you make while the run goes on (click a server) are listed here and kept in the link." }</p>
-            } else {
-                <ul class="timeline">{ for timeline }</ul>
-                <button type="button" class="small" onclick={edit("timeline.clear", String::new())}>{ "Clear the timeline" }</button>
-            }
+            { timeline_section }
         </form>
     }
 }

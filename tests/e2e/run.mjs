@@ -460,7 +460,7 @@ await test('the caching lab shows each cache\'s decision, takes header edits, an
   await page.waitForTimeout(1500);
   await page.click('text=Crash the cache node');
   await page.waitForSelector('.lab-node.cache-node.down');
-  check((await page.textContent('.knobs')).includes('cache node crashed'), 'the crash is not in the lab timeline');
+  check((await page.textContent('.knobs')).includes('cache node crashed'), 'the crash is not in the timeline');
   // A share link replays the lab exactly: the same figures at the same moment, crash included.
   await page.waitForTimeout(1000);
   await page.click('.controls button.primary'); // pause (it has been playing since before the crash)
