@@ -2,7 +2,7 @@
 //! timeline) gives the engine. Serde, so that the changes a user makes are kept in share links.
 
 use crate::caching::LabAction;
-use crate::components::balancer::Algorithm;
+use crate::components::algorithm::Algorithm;
 use crate::validate::limits::{self, MAX_COOKIE_LENGTH, MAX_SLOW_FACTOR};
 use crate::validate::{allowed_range, fmt_number, within};
 use serde::{Deserialize, Serialize};

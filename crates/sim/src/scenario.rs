@@ -1,7 +1,7 @@
 //! What a run is made of: the topology and its knobs, as plain serde data, and `validate`,
 //! which is the only way to get a `ValidScenario` (and so the only way to start a `Sim`).
 
-pub use crate::components::balancer::Algorithm;
+pub use crate::components::algorithm::Algorithm;
 use crate::service::ServiceTime;
 use crate::validate::Checker;
 use crate::validate::{limits, ValidationError};

@@ -2,6 +2,7 @@
 //! from its slice of the scenario, with methods the engine (`crate::engine`) calls as events happen.
 //! A component decides; the engine moves requests between components and schedules events.
 
+pub mod algorithm;
 pub mod autoscaler;
 pub mod balancer;
 pub mod clients;
