@@ -201,13 +201,13 @@ impl Player {
         self.run.schedule(command)
     }
 
-    /// Horizontal scaling from the knob, while the run goes on: one change in the timeline, however
-    /// many servers it adds or removes. Returns the scenario with it recorded.
-    pub fn resize_pool(&mut self, target: u32) -> Result<Scenario, CommandError> {
-        if target == self.pool_size() {
-            return Ok(self.scenario());
+    /// A change the reducer queued for the live run; returns the scenario with it recorded.
+    /// Scaling the pool to the size it has records nothing.
+    pub fn apply_change(&mut self, command: Command) -> Result<Scenario, CommandError> {
+        match command {
+            Command::SetPoolSize { servers } if servers == self.pool_size() => Ok(self.scenario()),
+            command => self.schedule(command),
         }
-        self.schedule(Command::SetPoolSize { servers: target })
     }
 
     /// The scenario as it runs now, with the changes made while running in its timeline.
@@ -374,18 +374,22 @@ mod tests {
     #[test]
     fn the_pool_grows_and_shrinks_without_a_restart() {
         let mut p = Player::new(Scenario::default().validate().unwrap(), SimTime::from_secs(1), 0, None);
-        let scenario = p.resize_pool(6).unwrap();
+        let scenario = p.apply_change(Command::SetPoolSize { servers: 6 }).unwrap();
         assert_eq!(scenario.timeline.len(), 1, "one change, however many servers");
         p.advance(0.0, 1.0);
         p.advance(10.0, 1.0);
         assert_eq!(p.pool_size(), 6);
-        let scenario = p.resize_pool(3).unwrap();
+        let scenario = p.apply_change(Command::SetPoolSize { servers: 3 }).unwrap();
         assert_eq!(scenario.timeline.last().unwrap().command, Command::SetPoolSize { servers: 3 });
         p.advance(20.0, 1.0);
         assert_eq!(p.pool_size(), 3);
         assert_eq!(p.now(), SimTime::from_millis(1_020), "the run went on");
-        assert_eq!(p.resize_pool(3).unwrap().timeline.len(), 2, "no change, nothing recorded");
-        assert!(p.resize_pool(1_001).is_err());
+        assert_eq!(
+            p.apply_change(Command::SetPoolSize { servers: 3 }).unwrap().timeline.len(),
+            2,
+            "no change, nothing recorded"
+        );
+        assert!(p.apply_change(Command::SetPoolSize { servers: 1_001 }).is_err());
     }
 
     #[test]

@@ -70,7 +70,6 @@ async fn mount_diagram(
     let picked = Rc::new(Cell::new(None));
     let props = DiagramProps {
         snapshot,
-        balancer_caption: "Round robin".into(),
         orientation: Orientation::Wide,
         selected,
         on_select: {

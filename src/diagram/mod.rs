@@ -27,8 +27,6 @@ pub fn user_colour(user: u32) -> String {
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
     pub snapshot: Snapshot,
-    /// the balancing algorithm's name, shown on the balancer
-    pub balancer_caption: AttrValue,
     pub orientation: Orientation,
     /// what the student picked, drawn highlighted
     #[prop_or_default]
@@ -212,7 +210,7 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
             <g class="node balancer">
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
                 <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 30.0)}>{ "Load balancer" }</text>
-                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 52.0)}>{ props.balancer_caption.clone() }</text>
+                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 52.0)}>{ node.caption.clone() }</text>
                 <text class={classes!("sub", (g.queue_len > 0).then_some("queued"))} x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ balancer_load(g) }</text>
             </g>
         },

@@ -23,6 +23,10 @@ pub enum NodeKind {
 pub struct NodeView {
     pub kind: NodeKind,
     pub label: String,
+    /// what the node is doing, in a few words, under its label (the balancer's algorithm as it
+    /// runs now); empty for most nodes
+    #[serde(default)]
+    pub caption: String,
     pub gauges: Gauges,
 }
 

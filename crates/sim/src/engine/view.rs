@@ -60,8 +60,18 @@ impl Sim {
     /// The clients and the balancer.
     fn front_of_the_path(&self) -> Drawing {
         let mut nodes = vec![
-            NodeView { kind: NodeKind::Clients, label: "Clients".into(), gauges: Gauges::default() },
-            NodeView { kind: NodeKind::Balancer, label: "Load balancer".into(), gauges: Gauges::default() },
+            NodeView {
+                kind: NodeKind::Clients,
+                label: "Clients".into(),
+                caption: String::new(),
+                gauges: Gauges::default(),
+            },
+            NodeView {
+                kind: NodeKind::Balancer,
+                label: "Load balancer".into(),
+                caption: self.balancer.algorithm().label().into(),
+                gauges: Gauges::default(),
+            },
         ];
         nodes[CLIENTS_NODE].gauges.served = self.metrics.counters.completed;
         nodes[BALANCER_NODE].gauges.outstanding = self.requests_in_flight() as u32;
@@ -89,6 +99,7 @@ impl Sim {
             d.nodes.push(NodeView {
                 kind: NodeKind::Server { id: server },
                 label: format!("Server {}", id + 1),
+                caption: String::new(),
                 gauges: Gauges {
                     busy_slots: s.busy(),
                     slots: s.concurrency(),
@@ -132,7 +143,12 @@ impl Sim {
     fn draw_session_store(&self, d: &mut Drawing) {
         let Some(store) = &self.store else { return };
         let store_node = d.nodes.len();
-        d.nodes.push(NodeView { kind: NodeKind::SessionStore, label: "Session store".into(), gauges: store.gauges() });
+        d.nodes.push(NodeView {
+            kind: NodeKind::SessionStore,
+            label: "Session store".into(),
+            caption: String::new(),
+            gauges: store.gauges(),
+        });
         for (id, server_link) in d.link_of_server.iter().enumerate() {
             if let Some(server_link) = server_link {
                 d.store_link_of_server[id] = Some(d.links.len());

@@ -1,0 +1,23 @@
+//! The embedded layout (`?embed=1`, for course notes): the play controls, the diagram and the
+//! charts, and a link to open the run in full.
+
+use super::{AppState, Parts};
+use crate::player::FrameView;
+use crate::share;
+use yew::prelude::*;
+
+pub fn page(state: &AppState, view: &FrameView, parts: Parts) -> Html {
+    let full = share::url_for(&share::origin_and_path(), state.view(view.snapshot.now), false);
+    html! {
+        <div class="app embed">
+            { parts.controls }
+            if view.caching.is_some() {
+                { parts.diagram }
+            } else {
+                <div class="stage">{ parts.diagram }</div>
+                { parts.charts }
+            }
+            <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in Scalelab ↗" }</a>
+        </div>
+    }
+}

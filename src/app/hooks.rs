@@ -1,0 +1,327 @@
+//! The app's hooks: the live run and its animation loop (`use_live_run`), the keyboard, redraws on
+//! resize, and the memoised callbacks the panels get. Everything that touches the `Player` or
+//! the browser's timers lives here; the layouts only draw.
+
+use super::state::{Action, AppState, LiveChange};
+use crate::diagram::Selection;
+use crate::panels::dialog::DialogContent;
+use crate::panels::knobs::KnobError;
+use crate::player::{BenchmarkRequest, FrameView, Player};
+use crate::share;
+use gloo_render::{request_animation_frame, AnimationFrame};
+use sim::compare::HalfwayFailure;
+use sim::scenario::Variant;
+use sim::{Command, Scenario, ValidScenario};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+pub type PlayerRef = Rc<RefCell<Player>>;
+
+/// Every scenario in the state passed validation on its way in; this only re-checks the type.
+fn valid(scenario: &Scenario) -> ValidScenario {
+    scenario.clone().validate().unwrap_or_else(|_| Scenario::default().validate().expect("default is valid"))
+}
+
+type FrameHandle = Rc<RefCell<Option<AnimationFrame>>>;
+
+/// Requests the next animation frame; each frame advances the player (the live run while
+/// playing, the side runs always) and schedules the next while there is work.
+fn schedule_frame(handle: FrameHandle, player: PlayerRef, frame: UseStateHandle<FrameView>, speed: Option<f64>) {
+    let next = handle.clone();
+    let request = request_animation_frame(move |timestamp_ms| {
+        if let Some(speed) = speed {
+            player.borrow_mut().advance(timestamp_ms, speed);
+        }
+        player.borrow_mut().advance_side_runs();
+        frame.set(player.borrow().view());
+        if speed.is_some() || player.borrow().has_side_work() {
+            schedule_frame(next, player, frame, speed);
+        }
+    });
+    *handle.borrow_mut() = Some(request);
+}
+
+/// The live run: the player, the frame it last drew, and the effects that keep them in step
+/// with the state (a new run when `run_id` moves on, the followed user, the link, the animation
+/// loop, the live changes the reducer queued).
+#[hook]
+pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateHandle<FrameView>) {
+    let player = use_mut_ref(|| Player::new(valid(&state.scenario), state.start_at, state.run_id, state.compare_with));
+    let frame = use_state(|| player.borrow().view());
+
+    // A new run whenever run_id moves on.
+    {
+        let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
+        use_effect_with(state.run_id, move |&run_id| {
+            if player.borrow().run_id != run_id {
+                *player.borrow_mut() = Player::new(valid(&state.scenario), state.start_at, run_id, state.compare_with);
+                frame.set(player.borrow().view());
+            }
+        });
+    }
+
+    // The live changes the reducer queued, carried out in order; each answer goes back through
+    // the reducer (the scenario with the change recorded, or why it was refused).
+    {
+        let (player, frame, dispatcher) = (player.clone(), frame.clone(), state.dispatcher());
+        use_effect_with(state.live_changes.clone(), move |changes: &Vec<LiveChange>| {
+            let Some(last) = changes.last() else { return };
+            for change in changes {
+                let result = player.borrow_mut().apply_change(change.command.clone());
+                match (result, change.from_knob) {
+                    (Ok(scenario), _) => dispatcher.dispatch(Action::Recorded(scenario)),
+                    (Err(e), Some(field)) => {
+                        dispatcher.dispatch(Action::KnobRejected(KnobError { field, message: e.to_string() }))
+                    }
+                    (Err(e), None) => dispatcher.dispatch(Action::Notice(format!("Not done: {e}."))),
+                }
+            }
+            dispatcher.dispatch(Action::ChangesTaken(last.id));
+            frame.set(player.borrow().view());
+        });
+    }
+
+    // The inspector follows the picked user (in every new run too).
+    {
+        let (player, frame) = (player.clone(), frame.clone());
+        use_effect_with((state.selected, state.run_id), move |&(selected, _)| {
+            let user = match selected {
+                Some(Selection::User(user)) => Some(user),
+                _ => None,
+            };
+            player.borrow_mut().following = user;
+            frame.set(player.borrow().view());
+        });
+    }
+
+    // Remember the scenario and put its link in the address bar whenever it changes.
+    {
+        let (player, state) = (player.clone(), state.clone());
+        use_effect_with((state.run_id, state.scenario.clone()), move |(_, scenario)| {
+            share::remember(scenario);
+            // After a bad link, leave the address alone until the user acts, so it can be read.
+            if state.banner.is_none() {
+                share::write_link(state.view(player.borrow().now()), state.embed);
+            }
+        });
+    }
+
+    // A link too far into its run to replay quickly opens as far as the page got, and says so.
+    {
+        let (player, dispatcher) = (player.clone(), state.dispatcher());
+        use_effect_with(state.run_id, move |_| {
+            let player = player.borrow();
+            if let Some(asked) = player.fell_short_of {
+                dispatcher.dispatch(Action::ShowBanner(format!(
+                    "This link's moment (t = {:.1} s) is too far into a busy run to replay in the browser; it opened at t = {:.1} s. The CLI (scalelab run LINK) replays it in full.",
+                    asked.as_secs_f64(),
+                    player.now().as_secs_f64()
+                )));
+            }
+        });
+    }
+
+    // The animation loop runs while playing or while a side run is under way; pausing records
+    // the position in the link.
+    {
+        let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
+        let deps = (state.playing, state.speed, state.run_id, state.side_runs_started);
+        use_effect_with(deps, move |&(playing, speed, _, _)| {
+            let handle: FrameHandle = Rc::new(RefCell::new(None));
+            if !playing {
+                player.borrow_mut().pause();
+                if state.banner.is_none() {
+                    share::write_link(state.view(player.borrow().now()), state.embed);
+                }
+            }
+            if playing || player.borrow().has_side_work() {
+                schedule_frame(handle.clone(), player.clone(), frame, playing.then_some(speed));
+            }
+            move || {
+                handle.borrow_mut().take();
+                player.borrow_mut().pause();
+            }
+        });
+    }
+    (player, frame)
+}
+
+/// Keyboard: space plays or pauses, the right arrow steps (not while typing in a field); Escape
+/// closes a dialog.
+#[hook]
+pub fn use_keyboard(dispatcher: UseReducerDispatcher<AppState>, on_step: Callback<()>) {
+    use_effect_with((), move |()| {
+        let listener = web_sys::window().map(|window| {
+            gloo_events::EventListener::new(&window, "keydown", move |event| {
+                let Some(key_event) = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(event) else {
+                    return;
+                };
+                // Escape closes the share or embed dialog, wherever the focus is.
+                if key_event.key() == "Escape" {
+                    dispatcher.dispatch(Action::CloseDialog);
+                    return;
+                }
+                let tag = key_event
+                    .target()
+                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                    .map(|e| e.tag_name())
+                    .unwrap_or_default();
+                if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+                    return;
+                }
+                match key_event.key().as_str() {
+                    // A focused button already turns space into a click.
+                    " " if tag != "BUTTON" => {
+                        key_event.prevent_default();
+                        dispatcher.dispatch(Action::TogglePlay);
+                    }
+                    "ArrowRight" => {
+                        key_event.prevent_default();
+                        on_step.emit(());
+                    }
+                    _ => {}
+                }
+            })
+        });
+        move || drop(listener)
+    });
+}
+
+/// Redraw on resize, so a paused diagram still turns when a phone does.
+#[hook]
+pub fn use_redraw_on_resize() {
+    let redraw = use_force_update();
+    use_effect_with((), move |()| {
+        let listener = web_sys::window()
+            .map(|window| gloo_events::EventListener::new(&window, "resize", move |_| redraw.force_update()));
+        move || drop(listener)
+    });
+}
+
+/// A memoised callback that turns its input into one `Action` (the same callback every render,
+/// so panels that get it can skip the per-frame redraw).
+#[hook]
+fn use_action<IN: 'static>(dispatcher: UseReducerDispatcher<AppState>, make: fn(IN) -> Action) -> Callback<IN> {
+    use_callback((), move |input, _| dispatcher.dispatch(make(input)))
+}
+
+/// Every callback a panel gets, memoised so that panels whose inputs did not change skip the
+/// per-frame redraw (a redraw would also reset a field the user is typing in).
+#[derive(Clone)]
+pub struct Callbacks {
+    pub on_toggle: Callback<()>,
+    pub on_step: Callback<()>,
+    pub on_restart: Callback<()>,
+    pub on_speed: Callback<f64>,
+    pub on_seed: Callback<u64>,
+    pub on_share: Callback<()>,
+    pub on_embed: Callback<()>,
+    pub on_dismiss: Callback<()>,
+    pub on_close: Callback<()>,
+    pub on_backdrop: Callback<MouseEvent>,
+    pub on_load: Callback<Scenario>,
+    pub on_select: Callback<Selection>,
+    pub on_deselect: Callback<()>,
+    /// a change while the run goes on: no restart; the scenario records it for the link
+    pub on_command: Callback<Command>,
+    pub on_edit: Callback<(&'static str, String)>,
+    pub on_compare: Callback<Option<Variant>>,
+    pub on_benchmark: Callback<BenchmarkRequest>,
+    pub on_compare_sessions: Callback<(HalfwayFailure, u64)>,
+}
+
+#[hook]
+pub fn use_callbacks(
+    state: &UseReducerHandle<AppState>,
+    player: &PlayerRef,
+    frame: &UseStateHandle<FrameView>,
+) -> Callbacks {
+    let dispatcher = state.dispatcher();
+    let on_step = use_callback((), {
+        let (player, frame, dispatcher) = (player.clone(), frame.clone(), dispatcher.clone());
+        move |(), _| {
+            dispatcher.dispatch(Action::Pause);
+            player.borrow_mut().step();
+            frame.set(player.borrow().view());
+        }
+    });
+    let on_close = use_action(dispatcher.clone(), |()| Action::CloseDialog);
+    let on_backdrop = {
+        let on_close = on_close.clone();
+        Callback::from(move |e: MouseEvent| {
+            // Yew delegates events to the page's root, so `current_target` is not the overlay:
+            // look at what was clicked.
+            if e.target_dyn_into::<web_sys::Element>().is_some_and(|el| el.class_name() == "overlay") {
+                on_close.emit(());
+            }
+        })
+    };
+    // The side runs: the player runs them beside the live run; the panels ask and show.
+    let on_benchmark = use_callback((), {
+        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
+        move |request: BenchmarkRequest, _| {
+            player.borrow_mut().benchmark(request);
+            frame.set(player.borrow().view());
+            d.dispatch(Action::SideRunStarted);
+        }
+    });
+    let on_compare_sessions = use_callback((), {
+        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
+        move |(failure, seconds): (HalfwayFailure, u64), _| {
+            player.borrow_mut().compare_session_modes(failure, seconds);
+            frame.set(player.borrow().view());
+            d.dispatch(Action::SideRunStarted);
+        }
+    });
+    let on_share = use_callback((state.scenario.clone(), state.compare_with), {
+        let (d, player) = (dispatcher.clone(), player.clone());
+        move |(), (scenario, compare_with): &(Scenario, Option<Variant>)| {
+            let at = player.borrow().now();
+            let view = share::View { scenario, at, compare_with: *compare_with };
+            let url = share::url_for(&share::origin_and_path(), view, false);
+            share::copy_to_clipboard(&url);
+            share::write_link(view, false);
+            d.dispatch(Action::ShowDialog(DialogContent {
+                title: "Share this run".into(),
+                explanation: format!(
+                    "This link opens the same scenario and seed, paused at t = {:.3} s, and replays exactly what you see. It has been copied to your clipboard.",
+                    at.as_secs_f64()
+                ),
+                text: url,
+            }));
+        }
+    });
+    let on_embed = use_callback((state.scenario.clone(), state.compare_with), {
+        let (d, player) = (dispatcher.clone(), player.clone());
+        move |(), (scenario, compare_with): &(Scenario, Option<Variant>)| {
+            let view = share::View { scenario, at: player.borrow().now(), compare_with: *compare_with };
+            let snippet = share::embed_snippet(&share::origin_and_path(), view);
+            d.dispatch(Action::ShowDialog(DialogContent {
+                title: "Embed in your notes".into(),
+                explanation: "Paste this HTML into a course page. The embedded view shows the diagram, the play controls and the charts, and fits any frame size.".into(),
+                text: snippet,
+            }));
+        }
+    });
+    Callbacks {
+        on_toggle: use_action(dispatcher.clone(), |()| Action::TogglePlay),
+        on_step,
+        on_restart: use_action(dispatcher.clone(), |()| Action::Restart),
+        on_speed: use_action(dispatcher.clone(), Action::SetSpeed),
+        on_seed: use_action(dispatcher.clone(), Action::SetSeed),
+        on_share,
+        on_embed,
+        on_dismiss: use_action(dispatcher.clone(), |()| Action::DismissBanner),
+        on_close,
+        on_backdrop,
+        on_load: use_action(dispatcher.clone(), Action::Load),
+        on_select: use_action(dispatcher.clone(), |picked| Action::Select(Some(picked))),
+        on_deselect: use_action(dispatcher.clone(), |()| Action::Select(None)),
+        on_command: use_action(dispatcher.clone(), Action::Change),
+        on_edit: use_action(dispatcher.clone(), |(field, raw)| Action::EditKnob(field, raw)),
+        on_compare: use_action(dispatcher.clone(), Action::Compare),
+        on_benchmark,
+        on_compare_sessions,
+    }
+}

@@ -1,0 +1,158 @@
+//! The top level: the state (`state`), the hooks that drive the live run and listen to the page
+//! (`hooks`), and one module per layout (`full`, `embedded`). This file builds what both layouts
+//! show (`Parts`) from the state and the frame, and picks the layout.
+
+mod embedded;
+mod full;
+pub mod hooks;
+pub mod state;
+
+pub use state::{Action, AppState, POOL_FIELD};
+
+use crate::diagram::{Diagram, Selection};
+use crate::layout::Orientation;
+use crate::panels::cache_lab::CacheLab;
+use crate::panels::charts::{Charts, ProfileChart};
+use crate::panels::controls::Controls;
+use crate::panels::scaling_log::ScalingLog;
+use crate::panels::server_panel::ServerPanel;
+use crate::panels::stats::Stats;
+use crate::panels::store_panel::StorePanel;
+use crate::panels::user_panel::UserPanel;
+use crate::player::FrameView;
+use crate::share;
+use hooks::Callbacks;
+use sim::caching::LabAction;
+use sim::snapshot::{NodeKind, Snapshot};
+use sim::Command;
+use yew::prelude::*;
+
+/// The window's width [CSS px], which picks the diagram's orientation.
+fn window_width() -> f64 {
+    web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1024.0)
+}
+
+/// What both layouts show, built once per render.
+pub struct Parts {
+    pub controls: Html,
+    /// the diagram (or the split view's two, or the caching lab in its place)
+    pub diagram: Html,
+    pub charts: Html,
+    /// the inspector of what is selected (a server, the store, a user)
+    pub inspector: Html,
+    pub scaling_log: Option<Html>,
+    /// servers drawn, and servers in the pool (not draining)
+    pub servers_shown: usize,
+    pub pool_size: u32,
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| AppState::from_boot(share::boot()));
+    let (player, frame) = hooks::use_live_run(&state);
+    let callbacks = hooks::use_callbacks(&state, &player, &frame);
+    hooks::use_keyboard(state.dispatcher(), callbacks.on_step.clone());
+    hooks::use_redraw_on_resize();
+    let parts = parts(&state, &frame, &callbacks);
+    if state.embed {
+        embedded::page(&state, &frame, parts)
+    } else {
+        full::page(&state, &frame, parts, &callbacks)
+    }
+}
+
+fn is_server(kind: NodeKind) -> bool {
+    matches!(kind, NodeKind::Server { .. })
+}
+
+fn parts(state: &AppState, view: &FrameView, cb: &Callbacks) -> Parts {
+    let controls = html! {
+        <Controls playing={state.playing} speed={state.speed} seed={state.scenario.seed}
+            now_s={view.snapshot.now.as_secs_f64()} lagging={view.lagging} compact={state.embed}
+            on_toggle={cb.on_toggle.clone()} on_step={cb.on_step.clone()} on_restart={cb.on_restart.clone()}
+            on_speed={cb.on_speed.clone()} on_seed={cb.on_seed.clone()} on_share={cb.on_share.clone()}
+            on_embed={cb.on_embed.clone()} on_add_server={cb.on_command.reform(|()| Command::AddServer)} />
+    };
+    let nodes = &view.snapshot.nodes;
+    let servers_shown = nodes.iter().filter(|n| is_server(n.kind)).count();
+    let pool_size = nodes.iter().filter(|n| is_server(n.kind) && n.gauges.accepting).count() as u32;
+    let autoscaling = view.autoscaling.as_ref().map(|a| (a.recent.clone(), a.slo_p95_ms));
+    let profile = &state.scenario.clients.profile;
+    let charts = html! {
+        <>
+            <Charts series={view.series.clone()} twin={view.twin.as_ref().map(|t| t.series.clone())} autoscaling={autoscaling} />
+            if profile.varies() {
+                <ProfileChart profile={profile.clone()} constant={state.scenario.clients.arrival_rate}
+                    now_s={view.snapshot.now.as_secs_f64()} />
+            }
+        </>
+    };
+    Parts {
+        controls,
+        diagram: diagram(state, view, cb, servers_shown),
+        charts,
+        inspector: inspector(state, view, cb),
+        scaling_log: view.autoscaling.as_ref().map(|a| {
+            html! { <ScalingLog view={a.clone()} config={state.scenario.autoscaler.clone()} /> }
+        }),
+        servers_shown,
+        pool_size,
+    }
+}
+
+fn inspector(state: &AppState, view: &FrameView, cb: &Callbacks) -> Html {
+    let gauges_of = |kind: NodeKind| view.snapshot.nodes.iter().find(|n| n.kind == kind).map(|n| n.gauges);
+    let (on_command, on_close) = (cb.on_command.clone(), cb.on_deselect.clone());
+    match state.selected {
+        None => html! {},
+        Some(Selection::Server(server)) => html! {
+            <ServerPanel server={server} gauges={gauges_of(NodeKind::Server { id: server })} {on_command} {on_close} />
+        },
+        Some(Selection::SessionStore) => html! {
+            <StorePanel gauges={gauges_of(NodeKind::SessionStore)} {on_command} {on_close} />
+        },
+        Some(Selection::User(user)) => html! {
+            <UserPanel user={user} view={view.user.clone()} mode={state.scenario.sessions.mode}
+                now_s={view.snapshot.now.whole_secs()} {on_command} {on_close} />
+        },
+    }
+}
+
+/// The diagram: one run's, the split view's two side by side (stacked on phones), or the caching
+/// lab, which draws its own path, figures, charts and inspector.
+fn diagram(state: &AppState, view: &FrameView, cb: &Callbacks, servers_shown: usize) -> Html {
+    let orientation = Orientation::for_width(window_width());
+    let colour_by_user = state.scenario.sessions.mode != sim::scenario::SessionMode::None;
+    // One run's diagram (and, in the split view, its caption and totals).
+    let run_view = |snapshot: &Snapshot, caption: Option<(&str, &str)>| {
+        let diagram = html! {
+            <Diagram snapshot={snapshot.clone()} orientation={orientation} selected={state.selected}
+                on_select={cb.on_select.clone()} colour_by_user={colour_by_user} />
+        };
+        match caption {
+            None => diagram,
+            Some((run, what)) => html! {
+                <figure class={classes!("run", (run == "B").then_some("twin"))}>
+                    <figcaption>{ format!("{run}: {what}") }</figcaption>
+                    { diagram }
+                    <Stats counters={snapshot.counters} offered_load={snapshot.offered_load}
+                        cost_dollars={snapshot.cost_dollars} server_hours={snapshot.server_hours} servers={servers_shown}
+                        busiest_over_mean={snapshot.busiest_over_mean} session_mode={snapshot.session_mode} />
+                </figure>
+            },
+        }
+    };
+    match (&view.caching, &view.twin) {
+        (Some(lab), _) => {
+            let on_action = cb.on_command.reform(|action: LabAction| Command::Lab { action });
+            html! { <CacheLab view={lab.clone()} orientation={orientation} {on_action} /> }
+        }
+        (None, None) => run_view(&view.snapshot, None),
+        (None, Some(twin)) => html! {
+            <div class={classes!("split", (orientation == Orientation::Tall).then_some("stacked"))}>
+                { run_view(&view.snapshot, Some(("A", twin.variant.label_of_base(&state.scenario)))) }
+                { run_view(&twin.snapshot, Some(("B", twin.variant.label()))) }
+            </div>
+        },
+    }
+}

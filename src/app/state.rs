@@ -1,0 +1,214 @@
+//! The app's state and the one way it changes: `AppState`, changed only through `Action` by the
+//! reducer (`use_reducer`). Changes for the live run go through it too: the reducer queues them
+//! (`live_changes`) and the player carries them out (`hooks::use_live_run`).
+
+use crate::diagram::Selection;
+use crate::panels::controls::DEFAULT_SPEED;
+use crate::panels::dialog::DialogContent;
+use crate::panels::knobs::{apply_knob, KnobError};
+use crate::share::{self, Boot};
+use sim::scenario::Variant;
+use sim::{Command, Scenario, SimTime};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The knob that scales the running pool instead of restarting.
+pub const POOL_FIELD: &str = "servers.count";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    /// the scenario running now (always valid)
+    pub scenario: Scenario,
+    /// bumped to start the run again from `start_at`
+    pub run_id: u64,
+    pub start_at: SimTime,
+    pub playing: bool,
+    pub speed: f64,
+    /// a problem to tell the user about (a link that did not open)
+    pub banner: Option<String>,
+    pub knob_error: Option<KnobError>,
+    pub dialog: Option<DialogContent>,
+    pub embed: bool,
+    /// what the open inspector shows (a server, the session store, a user)
+    pub selected: Option<Selection>,
+    /// a short message about the last action (a refused command), cleared by the next one
+    pub notice: Option<String>,
+    /// the split view: the same scenario under this algorithm, side by side
+    pub compare_with: Option<Variant>,
+    /// bumped when a side run (a benchmark, the session comparison) starts, so that frames are
+    /// drawn for it even while the live run is paused
+    pub side_runs_started: u64,
+    /// changes for the live run (no restart), numbered, waiting for the player to carry them
+    /// out; the player's answer comes back as `Recorded` or a refusal
+    pub live_changes: Vec<LiveChange>,
+    /// the number the next live change gets
+    pub next_live_change: u64,
+}
+
+/// A change for the live run: a command, and the knob it came from (whose field names a refusal).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveChange {
+    pub id: u64,
+    pub command: Command,
+    pub from_knob: Option<&'static str>,
+}
+
+pub enum Action {
+    TogglePlay,
+    Pause,
+    SetSpeed(f64),
+    Restart,
+    SetSeed(u64),
+    /// a knob's field and the text the user entered
+    EditKnob(&'static str, String),
+    ShowBanner(String),
+    DismissBanner,
+    ShowDialog(DialogContent),
+    CloseDialog,
+    /// a lesson's preset: a whole new scenario
+    Load(Scenario),
+    /// a change was made while running; the scenario now records it (no restart)
+    Recorded(Scenario),
+    Select(Option<Selection>),
+    Notice(String),
+    /// a knob's value was refused before it reached the scenario
+    KnobRejected(KnobError),
+    /// turn the split view on (with this algorithm) or off; restarts both runs
+    Compare(Option<Variant>),
+    /// a benchmark or the session comparison started beside the live run
+    SideRunStarted,
+    /// a change while the run goes on (a crash, a lab failure, the Servers knob): no restart
+    Change(Command),
+    /// the player has carried out the live changes up to this number
+    ChangesTaken(u64),
+}
+
+impl AppState {
+    pub fn from_boot(boot: Boot) -> Self {
+        AppState {
+            scenario: boot.scenario,
+            run_id: 0,
+            start_at: boot.at,
+            // A shared run opens paused where it was shared; anything else starts playing.
+            playing: !boot.from_link,
+            speed: DEFAULT_SPEED,
+            banner: boot.banner,
+            knob_error: None,
+            dialog: None,
+            embed: boot.embed,
+            selected: None,
+            notice: None,
+            compare_with: boot.compare_with,
+            side_runs_started: 0,
+            live_changes: Vec::new(),
+            next_live_change: 0,
+        }
+    }
+
+    /// What the link should reopen, at `at`.
+    pub fn view(&self, at: SimTime) -> share::View<'_> {
+        share::View { scenario: &self.scenario, at, compare_with: self.compare_with }
+    }
+
+    fn with_live_change(mut self, command: Command, from_knob: Option<&'static str>) -> Self {
+        self.live_changes.push(LiveChange { id: self.next_live_change, command, from_knob });
+        self.next_live_change += 1;
+        self
+    }
+
+    fn restarted(mut self, scenario: Scenario) -> Self {
+        self.scenario = scenario;
+        self.run_id += 1;
+        self.start_at = SimTime::ZERO;
+        self.knob_error = None;
+        self.banner = None;
+        self.notice = None;
+        self
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        s = match action {
+            Action::TogglePlay => AppState { playing: !s.playing, ..s },
+            Action::Pause => AppState { playing: false, ..s },
+            Action::SetSpeed(speed) => AppState { speed, ..s },
+            Action::Restart => {
+                let scenario = s.scenario.clone();
+                s.restarted(scenario)
+            }
+            Action::SetSeed(seed) => {
+                let scenario = Scenario { seed, ..s.scenario.clone() };
+                s.restarted(scenario)
+            }
+            // The Servers knob scales the running pool out or in, without a restart; its value is
+            // checked as any scenario's server count is (same range, same words).
+            Action::EditKnob(field, raw) => match apply_knob(&s.scenario, field, &raw) {
+                Ok(scenario) if field == POOL_FIELD => {
+                    let command = Command::SetPoolSize { servers: scenario.servers.count };
+                    s.with_live_change(command, Some(field))
+                }
+                Ok(scenario) => s.restarted(scenario),
+                Err(error) => AppState { knob_error: Some(error), ..s },
+            },
+            Action::ShowBanner(message) => AppState { banner: Some(message), ..s },
+            Action::DismissBanner => AppState { banner: None, ..s },
+            Action::ShowDialog(content) => AppState { dialog: Some(content), ..s },
+            Action::CloseDialog => AppState { dialog: None, ..s },
+            Action::Load(scenario) => AppState { selected: None, ..s.restarted(scenario) },
+            Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
+            Action::Select(selected) => AppState { selected, ..s },
+            Action::Notice(message) => AppState { notice: Some(message), ..s },
+            Action::KnobRejected(error) => AppState { knob_error: Some(error), ..s },
+            Action::Compare(compare_with) => {
+                let scenario = s.scenario.clone();
+                AppState { compare_with, ..s.restarted(scenario) }
+            }
+            Action::SideRunStarted => AppState { side_runs_started: s.side_runs_started + 1, ..s },
+            Action::Change(command) => s.with_live_change(command, None),
+            Action::ChangesTaken(up_to) => {
+                s.live_changes.retain(|c| c.id > up_to);
+                s
+            }
+        };
+        Rc::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> Rc<AppState> {
+        Rc::new(AppState::from_boot(share::boot_from("", "", None)))
+    }
+
+    #[test]
+    fn the_servers_knob_goes_through_the_reducer_as_a_live_change_without_a_restart() {
+        let state = fresh();
+        let run_id = state.run_id;
+        let state = state.reduce(Action::EditKnob(POOL_FIELD, "12".into()));
+        assert_eq!(state.run_id, run_id, "no restart");
+        assert_eq!(state.live_changes.len(), 1);
+        assert_eq!(state.live_changes[0].command, Command::SetPoolSize { servers: 12 });
+        assert_eq!(state.live_changes[0].from_knob, Some(POOL_FIELD));
+        let state = state.reduce(Action::Change(Command::Crash { server: 0 }));
+        assert_eq!(state.live_changes.iter().map(|c| c.id).collect::<Vec<_>>(), [0, 1], "in order");
+        let state = state.reduce(Action::ChangesTaken(1));
+        assert!(state.live_changes.is_empty());
+        let state = state.reduce(Action::EditKnob(POOL_FIELD, "twelve".into()));
+        assert!(state.live_changes.is_empty() && state.knob_error.is_some(), "a bad value is named, nothing queued");
+    }
+
+    #[test]
+    fn any_other_knob_restarts_the_run_with_the_new_scenario() {
+        let state = fresh();
+        let state2 = state.clone().reduce(Action::EditKnob("servers.concurrency", "8".into()));
+        assert_eq!(state2.run_id, state.run_id + 1);
+        assert_eq!(state2.scenario.servers.concurrency, 8);
+        assert!(state2.live_changes.is_empty());
+    }
+}
