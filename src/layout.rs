@@ -1,7 +1,7 @@
 //! Pure geometry: where each node of a snapshot sits in the diagram, and where a request is along
 //! its link. No DOM here, so it is tested natively.
 
-use sim::snapshot::{LinkView, NodeKind, Snapshot};
+use sim::snapshot::{LinkView, Snapshot, Tier};
 
 const MARGIN: f64 = 16.0;
 const GAP: f64 = 6.0;
@@ -79,68 +79,78 @@ pub struct Layout {
     pub server_detail: Detail,
 }
 
-/// Room kept beyond the servers for a session store (right of them, or below them).
-const STORE_BAND: f64 = 140.0;
-
-/// The rectangle servers are laid out in: x, y, width, height. With a session store they
-/// leave it a band on the far side.
-fn server_area(o: Orientation, with_store: bool) -> (f64, f64, f64, f64) {
-    let (w, h) = o.size();
-    let band = if with_store { STORE_BAND } else { 0.0 };
-    match o {
-        Orientation::Wide => (640.0, MARGIN, w - MARGIN - 640.0 - band, h - 2.0 * MARGIN),
-        Orientation::Tall => (MARGIN, 300.0, w - 2.0 * MARGIN, h - MARGIN - 300.0 - band),
-    }
+/// How a tier sits along the diagram's main axis (x when wide, y when tall): a band of `size`
+/// (the web tier takes whatever the others leave), and a lone node's box in it, `offset` into
+/// the band, `len` along the axis and `breadth` across it (centred).
+struct Band {
+    size: f64,
+    offset: f64,
+    len: f64,
+    breadth: f64,
 }
 
-/// The session store's box, in the band `server_area` leaves for it.
-fn store_box(o: Orientation) -> NodeBox {
-    let (w, h) = o.size();
-    match o {
-        Orientation::Wide => {
-            NodeBox { x: w - MARGIN - STORE_BAND + 20.0, y: h / 2.0 - 45.0, w: STORE_BAND - 20.0, h: 90.0 }
-        }
-        Orientation::Tall => {
-            NodeBox { x: w / 2.0 - 110.0, y: h - MARGIN - STORE_BAND + 40.0, w: 220.0, h: STORE_BAND - 40.0 }
-        }
+/// The band of each tier but the web's. Tiers before the web tier stack from the start of the
+/// axis, tiers after it from its far end, so any number of tiers fit with the web servers
+/// taking the room between.
+fn band(tier: Tier, o: Orientation) -> Band {
+    let b = |size, offset, len, breadth| Band { size, offset, len, breadth };
+    match (tier, o) {
+        (Tier::Clients, Orientation::Wide) => b(300.0, 40.0, 140.0, 80.0),
+        (Tier::Clients, Orientation::Tall) => b(150.0, MARGIN, 80.0, 180.0),
+        (Tier::Edge, Orientation::Wide) => b(340.0, 40.0, 200.0, 90.0),
+        (Tier::Edge, Orientation::Tall) => b(150.0, 0.0, 90.0, 220.0),
+        (Tier::Web | Tier::Cache | Tier::Data, Orientation::Wide) => b(140.0, 20.0, 120.0, 90.0),
+        (Tier::Web | Tier::Cache | Tier::Data, Orientation::Tall) => b(140.0, 40.0, 100.0, 220.0),
     }
 }
 
 pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
     let (width, height) = orientation.size();
-    let servers = snapshot.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Server { .. })).count();
-    let with_store = snapshot.nodes.iter().any(|n| n.kind == NodeKind::SessionStore);
-    let grid = ServerGrid::for_count(servers, server_area(orientation, with_store), orientation);
-    let (clients, balancer) = match orientation {
-        Orientation::Wide => (
-            NodeBox { x: 40.0, y: height / 2.0 - 40.0, w: 140.0, h: 80.0 },
-            NodeBox { x: 340.0, y: height / 2.0 - 45.0, w: 200.0, h: 90.0 },
-        ),
-        Orientation::Tall => (
-            NodeBox { x: width / 2.0 - 90.0, y: MARGIN, w: 180.0, h: 80.0 },
-            NodeBox { x: width / 2.0 - 110.0, y: 150.0, w: 220.0, h: 90.0 },
-        ),
+    let (axis_len, across_len) = match orientation {
+        Orientation::Wide => (width, height),
+        Orientation::Tall => (height, width),
     };
-    let mut next_server = 0;
-    let boxes = snapshot
-        .nodes
+    // The tiers present, in order, each with its nodes (indices into the snapshot), in order.
+    let tiers: Vec<(Tier, Vec<usize>)> = Tier::ALL
         .iter()
-        .map(|node| match node.kind {
-            NodeKind::Clients => clients,
-            NodeKind::Balancer => balancer,
-            NodeKind::Server { .. } => {
-                let b = grid.cell(next_server);
-                next_server += 1;
-                b
-            }
-            NodeKind::SessionStore => store_box(orientation),
-        })
+        .map(|&tier| (tier, (0..snapshot.nodes.len()).filter(|&i| snapshot.nodes[i].tier == tier).collect::<Vec<_>>()))
+        .filter(|(_, nodes)| !nodes.is_empty())
         .collect();
-    let server_detail = if grid.cell_h >= FULL_DETAIL_MIN_HEIGHT && grid.cell_w >= FULL_DETAIL_MIN_WIDTH {
-        Detail::Full
-    } else {
-        Detail::Compact
+    let after_web: f64 = tiers.iter().filter(|(t, _)| *t > Tier::Web).map(|(t, _)| band(*t, orientation).size).sum();
+    // A rectangle from a span along the axis and one across it.
+    let rect = |(along, along_len): (f64, f64), (across, across_len): (f64, f64)| match orientation {
+        Orientation::Wide => NodeBox { x: along, y: across, w: along_len, h: across_len },
+        Orientation::Tall => NodeBox { x: across, y: along, w: across_len, h: along_len },
     };
+    let mut boxes = vec![NodeBox { x: 0.0, y: 0.0, w: 0.0, h: 0.0 }; snapshot.nodes.len()];
+    let mut server_detail = Detail::Full;
+    let mut at = 0.0;
+    for (tier, nodes) in &tiers {
+        let b = band(*tier, orientation);
+        if *tier == Tier::Web {
+            // The web servers take the room the other tiers leave.
+            let size = axis_len - MARGIN - after_web - at;
+            let area = rect((at, size), (MARGIN, across_len - 2.0 * MARGIN));
+            let grid = ServerGrid::for_count(nodes.len(), (area.x, area.y, area.w, area.h), orientation);
+            for (k, &i) in nodes.iter().enumerate() {
+                boxes[i] = grid.cell(k);
+            }
+            server_detail = grid.detail();
+            at = axis_len - MARGIN - after_web;
+            continue;
+        }
+        if let [only] = nodes[..] {
+            boxes[only] = rect((at + b.offset, b.len), (across_len / 2.0 - b.breadth / 2.0, b.breadth));
+        } else {
+            // Several nodes in a tier other than the web's (shards, replicas): a grid in its band.
+            let area = rect((at + b.offset, b.size - b.offset), (MARGIN, across_len - 2.0 * MARGIN));
+            let grid = ServerGrid::for_count(nodes.len(), (area.x, area.y, area.w, area.h), orientation);
+            for (k, &i) in nodes.iter().enumerate() {
+                boxes[i] = grid.cell(k);
+            }
+        }
+        at += b.size;
+    }
     Layout { orientation, width, height, boxes, server_detail }
 }
 
@@ -184,6 +194,15 @@ impl ServerGrid {
         }
     }
 
+    /// Whether a cell has room for a server's gauges.
+    fn detail(&self) -> Detail {
+        if self.cell_h >= FULL_DETAIL_MIN_HEIGHT && self.cell_w >= FULL_DETAIL_MIN_WIDTH {
+            Detail::Full
+        } else {
+            Detail::Compact
+        }
+    }
+
     fn cell(&self, index: usize) -> NodeBox {
         let (along, across) = (index % self.per_line, index / self.per_line);
         let (column, row) = match self.orientation {
@@ -214,6 +233,7 @@ pub fn point_on_link(layout: &Layout, link: LinkView, position: f64) -> (f64, f6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sim::snapshot::NodeKind;
     use sim::{Scenario, Sim, SimTime};
 
     fn snapshot_with(servers: u32) -> Snapshot {
@@ -277,6 +297,55 @@ mod tests {
                 for &&k in &store_links {
                     let ((x0, y0), (x1, y1)) = link_ends(&l, k);
                     assert!(if orientation == Orientation::Wide { x1 > x0 } else { y1 > y0 });
+                }
+            }
+        }
+    }
+
+    /// A data tier of eight shards and a cache tier between it and the servers: each tier gets a
+    /// band of its own, in order along the axis, and nothing overlaps.
+    #[test]
+    fn any_number_of_tiers_fit_in_order() {
+        use sim::snapshot::{Gauges, MachineGauges, NodeView};
+        let machine = MachineGauges {
+            busy_slots: 0,
+            slots: 4,
+            queue_len: 0,
+            queue_limit: 10,
+            utilisation: None,
+            served: 0,
+            fault: sim::snapshot::Fault::None,
+        };
+        let node = |tier, label: String| NodeView {
+            kind: NodeKind::SessionStore,
+            tier,
+            label,
+            caption: String::new(),
+            gauges: Gauges::Store(machine),
+        };
+        for orientation in [Orientation::Wide, Orientation::Tall] {
+            for servers in [1, 8, 100] {
+                let mut snap = snapshot_with(servers);
+                snap.nodes.push(node(Tier::Cache, "Cache".into()));
+                for shard in 0..8 {
+                    snap.nodes.push(node(Tier::Data, format!("Shard {shard}")));
+                }
+                let l = layout(&snap, orientation);
+                let along =
+                    |b: &NodeBox| if orientation == Orientation::Wide { (b.x, b.x + b.w) } else { (b.y, b.y + b.h) };
+                for (i, a) in l.boxes.iter().enumerate() {
+                    assert!(inside(a, orientation.size()), "{orientation:?} {servers}: box {i} {a:?}");
+                    for b in &l.boxes[i + 1..] {
+                        assert!(!overlap(a, b), "{orientation:?} {servers}: {a:?} overlaps {b:?}");
+                    }
+                }
+                // Every node of a later tier lies wholly beyond every node of an earlier one.
+                for (i, a) in snap.nodes.iter().enumerate() {
+                    for (j, b) in snap.nodes.iter().enumerate() {
+                        if a.tier < b.tier {
+                            assert!(along(&l.boxes[i]).1 <= along(&l.boxes[j]).0, "{orientation:?} {servers}: {i} {j}");
+                        }
+                    }
                 }
             }
         }

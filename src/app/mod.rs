@@ -23,7 +23,7 @@ use crate::player::FrameView;
 use crate::share;
 use hooks::Callbacks;
 use sim::caching::LabAction;
-use sim::snapshot::{NodeKind, Snapshot};
+use sim::snapshot::{Gauges, NodeKind, Snapshot};
 use sim::Command;
 use yew::prelude::*;
 
@@ -75,7 +75,7 @@ fn parts(state: &AppState, view: &FrameView, cb: &Callbacks) -> Parts {
     };
     let nodes = &view.snapshot.nodes;
     let servers_shown = nodes.iter().filter(|n| is_server(n.kind)).count();
-    let pool_size = nodes.iter().filter(|n| is_server(n.kind) && n.gauges.accepting).count() as u32;
+    let pool_size = nodes.iter().filter(|n| n.gauges.server().is_some_and(|g| g.accepting)).count() as u32;
     let autoscaling = view.autoscaling.as_ref().map(|a| (a.recent.clone(), a.slo_p95_ms));
     let profile = &state.scenario.clients.profile;
     let charts = html! {
@@ -102,14 +102,16 @@ fn parts(state: &AppState, view: &FrameView, cb: &Callbacks) -> Parts {
 
 fn inspector(state: &AppState, view: &FrameView, cb: &Callbacks) -> Html {
     let gauges_of = |kind: NodeKind| view.snapshot.nodes.iter().find(|n| n.kind == kind).map(|n| n.gauges);
+    let server_gauges = |kind| gauges_of(kind).as_ref().and_then(Gauges::server).copied();
+    let store_gauges = |kind| gauges_of(kind).as_ref().and_then(Gauges::machine).copied();
     let (on_command, on_close) = (cb.on_command.clone(), cb.on_deselect.clone());
     match state.selected {
         None => html! {},
         Some(Selection::Server(server)) => html! {
-            <ServerPanel server={server} gauges={gauges_of(NodeKind::Server { id: server })} {on_command} {on_close} />
+            <ServerPanel server={server} gauges={server_gauges(NodeKind::Server { id: server })} {on_command} {on_close} />
         },
         Some(Selection::SessionStore) => html! {
-            <StorePanel gauges={gauges_of(NodeKind::SessionStore)} {on_command} {on_close} />
+            <StorePanel gauges={store_gauges(NodeKind::SessionStore)} {on_command} {on_close} />
         },
         Some(Selection::User(user)) => html! {
             <UserPanel user={user} view={view.user.clone()} mode={state.scenario.sessions.mode}

@@ -6,7 +6,9 @@
 
 use crate::layout::{self, Detail, Layout, NodeBox, Orientation};
 use crate::svg;
-use sim::snapshot::{Fault, Gauges, HealthState, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
+use sim::snapshot::{
+    Fault, Gauges, HealthState, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot,
+};
 use std::sync::atomic::{AtomicU32, Ordering};
 use yew::prelude::*;
 
@@ -197,27 +199,26 @@ pub fn fault_label(fault: Fault) -> String {
 }
 
 fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -> Html {
-    let g = &node.gauges;
-    match node.kind {
-        NodeKind::Clients => html! {
+    match (node.kind, &node.gauges) {
+        (NodeKind::Clients, &Gauges::Clients { answered }) => html! {
             <g class="node clients">
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
-                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 32.0)}>{ "Clients" }</text>
-                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 56.0)}>{ format!("{} answered", g.served) }</text>
+                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 32.0)}>{ node.label.clone() }</text>
+                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 56.0)}>{ format!("{answered} answered") }</text>
             </g>
         },
-        NodeKind::Balancer => html! {
+        (NodeKind::Balancer, &Gauges::Balancer { in_flight, queued }) => html! {
             <g class="node balancer">
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
-                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 30.0)}>{ "Load balancer" }</text>
+                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 30.0)}>{ node.label.clone() }</text>
                 <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 52.0)}>{ node.caption.clone() }</text>
-                <text class={classes!("sub", (g.queue_len > 0).then_some("queued"))} x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ balancer_load(g) }</text>
+                <text class={classes!("sub", (queued > 0).then_some("queued"))} x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ balancer_load(in_flight, queued) }</text>
             </g>
         },
-        NodeKind::Server { id } => {
+        (NodeKind::Server { id }, Gauges::Server(g)) => {
             server_view(id, g, b, lay.server_detail, props.selected == Some(Selection::Server(id)), &props.on_select)
         }
-        NodeKind::SessionStore => {
+        (NodeKind::SessionStore, Gauges::Store(g)) => {
             let onclick = props.on_select.reform(|_: MouseEvent| Selection::SessionStore);
             let class = classes!(
                 "node",
@@ -237,18 +238,20 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
                     <title>{ format!("Session store: {state}, {}/{} threads busy, {}/{} queued, {} operations. Click to crash or recover it.",
                                      g.busy_slots, g.slots, g.queue_len, g.queue_limit, g.served) }</title>
                     <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
-                    <text class="title" x={svg::number(cx)} y={svg::number(b.y + 24.0)}>{ "Session store" }</text>
+                    <text class="title" x={svg::number(cx)} y={svg::number(b.y + 24.0)}>{ node.label.clone() }</text>
                     <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 46.0)}>{ state }</text>
                     <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 68.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
                 </g>
             }
         }
+        // A node and gauges of different kinds: the engine never makes one.
+        _ => html! {},
     }
 }
 
 fn server_view(
     id: u32,
-    g: &Gauges,
+    g: &ServerGauges,
     b: &NodeBox,
     detail: Detail,
     selected: bool,
@@ -259,24 +262,25 @@ fn server_view(
         return html! { <CompactServer {id} {look} b={*b} {selected} on_select={on_select.clone()} /> };
     }
     let onclick = on_select.reform(move |_: MouseEvent| Selection::Server(id));
-    let fault = fault_label(g.fault);
+    let m = &g.machine;
+    let fault = fault_label(m.fault);
     let inner_w = b.w - 16.0;
-    let slot_w = inner_w / f64::from(g.slots.clamp(1, 64));
-    let slots = (0..g.slots.min(64)).map(|i| {
-        let busy = i < g.busy_slots;
+    let slot_w = inner_w / f64::from(m.slots.clamp(1, 64));
+    let slots = (0..m.slots.min(64)).map(|i| {
+        let busy = i < m.busy_slots;
         html! {
             <rect class={if busy { "slot busy" } else { "slot" }}
                   x={svg::number(b.x + 8.0 + f64::from(i) * slot_w)} y={svg::number(b.y + 26.0)}
                   width={svg::number((slot_w - 2.0).max(1.0))} height="8" />
         }
     });
-    let queue_fill = if g.queue_limit == 0 { 0.0 } else { f64::from(g.queue_len) / f64::from(g.queue_limit) };
+    let queue_fill = if m.queue_limit == 0 { 0.0 } else { f64::from(m.queue_len) / f64::from(m.queue_limit) };
     let status = if g.booting {
         "booting".to_string()
     } else if !g.accepting {
         "draining".to_string()
-    } else if g.health == HealthState::Up && g.fault == Fault::None {
-        busy_percent(g.utilisation)
+    } else if g.health == HealthState::Up && m.fault == Fault::None {
+        busy_percent(m.utilisation)
     } else {
         health_label(g.health).to_string()
     };
@@ -289,10 +293,10 @@ fn server_view(
             { for slots }
             <rect class="queue-track" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 38.0)} width={svg::number(inner_w * 0.45)} height="6" />
             <rect class="queue-fill" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 38.0)} width={svg::number(inner_w * 0.45 * queue_fill)} height="6" />
-            <text class="queue-text" x={svg::number(b.x + b.w - 8.0)} y={svg::number(b.y + 45.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
+            <text class="queue-text" x={svg::number(b.x + b.w - 8.0)} y={svg::number(b.y + 45.0)}>{ format!("q {}/{}", m.queue_len, m.queue_limit) }</text>
             if b.h >= 64.0 {
                 <text class="served" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 62.0)}>
-                    { format!("{} served{}", g.served, if fault.is_empty() { String::new() } else { format!(" · {fault}") }) }
+                    { format!("{} served{}", m.served, if fault.is_empty() { String::new() } else { format!(" · {fault}") }) }
                 </text>
             }
         </g>
@@ -328,11 +332,11 @@ struct ServerLook {
 }
 
 impl ServerLook {
-    fn of(g: &Gauges) -> Self {
+    fn of(g: &ServerGauges) -> Self {
         ServerLook {
-            utilisation: g.utilisation,
+            utilisation: g.machine.utilisation,
             health: g.health,
-            fault: g.fault,
+            fault: g.machine.fault,
             accepting: g.accepting,
             booting: g.booting,
             weight: g.weight,
@@ -398,10 +402,10 @@ fn compact_server(props: &CompactServerProps) -> Html {
 /// The balancer's last line: requests in flight, or while any wait in its queues (HAProxy `first`
 /// with every server full, or persistence naming a full server) how many (the stats line under
 /// the diagram keeps the total).
-fn balancer_load(g: &Gauges) -> String {
-    if g.queue_len == 0 {
-        format!("{} in flight", g.outstanding)
+fn balancer_load(in_flight: u32, queued: u32) -> String {
+    if queued == 0 {
+        format!("{in_flight} in flight")
     } else {
-        format!("{} queued for a slot", g.queue_len)
+        format!("{queued} queued for a slot")
     }
 }

@@ -2,7 +2,7 @@
 //! actions a student can take on it while the run goes on (fail it, resize it, remove it).
 
 use crate::diagram::{busy_percent, fault_label, health_label};
-use sim::snapshot::{Fault, Gauges};
+use sim::snapshot::{Fault, ServerGauges};
 use sim::Command;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -11,7 +11,7 @@ use yew::prelude::*;
 pub struct ServerPanelProps {
     pub server: u32,
     /// `None` once the server has left the pool
-    pub gauges: Option<Gauges>,
+    pub gauges: Option<ServerGauges>,
     pub on_command: Callback<Command>,
     pub on_close: Callback<()>,
 }
@@ -29,7 +29,8 @@ pub fn server_panel(props: &ServerPanelProps) -> Html {
         };
     };
     let send = |command: Command| props.on_command.reform(move |_: MouseEvent| command.clone());
-    let fault = fault_label(g.fault);
+    let m = g.machine;
+    let fault = fault_label(m.fault);
     html! {
         <section class="server-panel" aria-label={format!("Server {}", id + 1)}>
             <div class="panel-head">
@@ -40,8 +41,8 @@ pub fn server_panel(props: &ServerPanelProps) -> Html {
                 <dt>{ "Heartbeats say" }</dt><dd class={health_label(g.health)}>{ health_label(g.health) }
                     { if g.in_rotation { " (in rotation)" } else { " (out of rotation)" } }</dd>
                 <dt>{ "Really" }</dt><dd>{ if fault.is_empty() { "working".to_string() } else { fault } }</dd>
-                <dt>{ "Busy" }</dt><dd>{ format!("{}/{} slots, {}/{} queued, {} last second", g.busy_slots, g.slots, g.queue_len, g.queue_limit, busy_percent(g.utilisation)) }</dd>
-                <dt>{ "Outstanding" }</dt><dd>{ format!("{} at the balancer, {} served", g.outstanding, g.served) }</dd>
+                <dt>{ "Busy" }</dt><dd>{ format!("{}/{} slots, {}/{} queued, {} last second", m.busy_slots, m.slots, m.queue_len, m.queue_limit, busy_percent(m.utilisation)) }</dd>
+                <dt>{ "Outstanding" }</dt><dd>{ format!("{} at the balancer, {} served", g.outstanding, m.served) }</dd>
                 <dt>{ "Size" }</dt><dd>{ format!("speed {}, weight {}, ${:.3} per hour", g.speed, g.weight, g.price_per_hour) }</dd>
             </dl>
             if g.accepting {
@@ -49,10 +50,10 @@ pub fn server_panel(props: &ServerPanelProps) -> Html {
                     <button onclick={send(Command::Crash { server: id })} title="The process dies: its requests fail, new connections are refused">{ "Crash" }</button>
                     <button onclick={send(Command::Hang { server: id })} title="It accepts requests but never answers: clients time out">{ "Hang" }</button>
                     <button onclick={send(Command::Slow { server: id, factor: 4.0 })} title="Every request takes four times as long">{ "Slow ×4" }</button>
-                    <button onclick={send(Command::Recover { server: id })} disabled={g.fault == Fault::None}>{ "Recover" }</button>
+                    <button onclick={send(Command::Recover { server: id })} disabled={m.fault == Fault::None}>{ "Recover" }</button>
                     <button onclick={send(Command::RemoveServer { server: id })} title="Stop sending it traffic; it leaves once it has finished">{ "Remove" }</button>
                 </div>
-                <ResizeForm server={id} slots={g.slots} speed={g.speed} weight={g.weight} on_command={props.on_command.clone()} />
+                <ResizeForm server={id} slots={m.slots} speed={g.speed} weight={g.weight} on_command={props.on_command.clone()} />
             } else {
                 <p class="note">{ "Draining: it takes no new requests and leaves when its last one is done." }</p>
             }

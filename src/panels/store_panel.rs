@@ -1,14 +1,14 @@
 //! The session store's inspector: how busy it is, and crash / recover while the run goes on.
 
 use crate::diagram::busy_percent;
-use sim::snapshot::{Fault, Gauges};
+use sim::snapshot::{Fault, MachineGauges};
 use sim::Command;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct StorePanelProps {
     /// None when the run has no session store
-    pub gauges: Option<Gauges>,
+    pub gauges: Option<MachineGauges>,
     pub on_command: Callback<Command>,
     pub on_close: Callback<()>,
 }

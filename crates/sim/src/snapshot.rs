@@ -19,9 +19,29 @@ pub enum NodeKind {
     SessionStore,
 }
 
+/// Where a node stands on the path, from the clients to the data. The layout gives each tier
+/// present a band of its own, in this order (left to right, or top to bottom on phones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Tier {
+    Clients,
+    /// balancers, shared caches and routers in front of the web servers
+    Edge,
+    /// the web servers
+    Web,
+    /// caches behind the web servers
+    Cache,
+    /// stores and databases
+    Data,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 5] = [Tier::Clients, Tier::Edge, Tier::Web, Tier::Cache, Tier::Data];
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NodeView {
     pub kind: NodeKind,
+    pub tier: Tier,
     pub label: String,
     /// what the node is doing, in a few words, under its label (the balancer's algorithm as it
     /// runs now); empty for most nodes
@@ -30,55 +50,76 @@ pub struct NodeView {
     pub gauges: Gauges,
 }
 
-/// What a node shows on itself. Fields that do not apply to a node kind are zero.
+/// What a node shows on itself, by kind of node.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Gauges {
+pub enum Gauges {
+    Clients {
+        /// requests answered so far
+        answered: u64,
+    },
+    Balancer {
+        /// requests sent and not yet back at the clients
+        in_flight: u32,
+        /// requests waiting in its queues for a server with room
+        queued: u32,
+    },
+    /// a web server: its machine, and what the balancer knows of it
+    Server(ServerGauges),
+    /// a machine the web servers use (the session store)
+    Store(MachineGauges),
+}
+
+impl Gauges {
+    pub fn server(&self) -> Option<&ServerGauges> {
+        match self {
+            Gauges::Server(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The machine's gauges, for a node that is one (a server or a store).
+    pub fn machine(&self) -> Option<&MachineGauges> {
+        match self {
+            Gauges::Server(g) => Some(&g.machine),
+            Gauges::Store(m) => Some(m),
+            Gauges::Clients { .. } | Gauges::Balancer { .. } => None,
+        }
+    }
+}
+
+/// A machine's slots, queue and state: a server's, or a store's.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MachineGauges {
     pub busy_slots: u32,
     pub slots: u32,
     pub queue_len: u32,
     pub queue_limit: u32,
     /// busy fraction over the last simulated second [0, 1]; none before the first second ends
     pub utilisation: Option<f64>,
+    /// requests (or operations) it has finished
+    pub served: u64,
+    /// what is really wrong with it (the balancer only learns through heartbeats)
+    pub fault: Fault,
+}
+
+/// A web server's gauges: its machine, and its place in the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServerGauges {
+    pub machine: MachineGauges,
     /// requests the balancer has sent to this server and not had back
     pub outstanding: u32,
     /// false while a removed server drains
     pub accepting: bool,
-    /// requests this node has finished
-    pub served: u64,
     /// what the balancer's heartbeats say
     pub health: HealthState,
     /// whether the balancer sends it new requests
     pub in_rotation: bool,
-    /// what is really wrong with it (the balancer only learns through heartbeats)
-    pub fault: Fault,
     pub speed: f64,
     pub weight: u32,
     /// [$ per hour]
     pub price_per_hour: f64,
     /// a new machine still booting (it answers nothing yet)
     pub booting: bool,
-}
-
-impl Default for Gauges {
-    fn default() -> Self {
-        Gauges {
-            busy_slots: 0,
-            slots: 0,
-            queue_len: 0,
-            queue_limit: 0,
-            utilisation: None,
-            outstanding: 0,
-            accepting: true,
-            served: 0,
-            health: HealthState::Up,
-            in_rotation: true,
-            fault: Fault::None,
-            speed: 1.0,
-            weight: 1,
-            price_per_hour: 0.0,
-            booting: false,
-        }
-    }
 }
 
 /// A heartbeat travelling between the balancer and a server.

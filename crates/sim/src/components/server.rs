@@ -282,6 +282,19 @@ impl Server {
     pub fn life(&self) -> u32 {
         self.life
     }
+    /// Its slots, queue and state, for the snapshot.
+    pub fn gauges(&self) -> crate::snapshot::MachineGauges {
+        crate::snapshot::MachineGauges {
+            busy_slots: self.busy(),
+            slots: self.concurrency(),
+            queue_len: self.queue_len(),
+            queue_limit: self.queue_limit(),
+            utilisation: self.recent_utilisation(),
+            served: self.served(),
+            fault: self.fault(),
+        }
+    }
+
     pub fn fault(&self) -> Fault {
         self.fault
     }

@@ -5,7 +5,7 @@
 
 use super::server::{Admission, RequestSlot, Server};
 use crate::scenario::SessionStoreConfig;
-use crate::snapshot::Gauges;
+use crate::snapshot::MachineGauges;
 use crate::time::SimTime;
 
 pub struct SessionStore {
@@ -61,18 +61,8 @@ impl SessionStore {
     }
 
     /// What the diagram shows on the store.
-    pub fn gauges(&self) -> Gauges {
-        let m = &self.machine;
-        Gauges {
-            busy_slots: m.busy(),
-            slots: m.concurrency(),
-            queue_len: m.queue_len(),
-            queue_limit: m.queue_limit(),
-            utilisation: m.recent_utilisation(),
-            served: m.served(),
-            fault: m.fault(),
-            ..Gauges::default()
-        }
+    pub fn gauges(&self) -> MachineGauges {
+        self.machine.gauges()
     }
 }
 

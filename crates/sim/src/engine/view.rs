@@ -3,7 +3,9 @@
 use super::pool::CheckInFlight;
 use super::request::{Outcome, Stage};
 use super::Sim;
-use crate::snapshot::{Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, Snapshot};
+use crate::snapshot::{
+    Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot, Tier,
+};
 use crate::time::SimTime;
 
 pub(super) fn response_status(outcome: Outcome) -> RequestStatus {
@@ -59,23 +61,25 @@ impl Sim {
 
     /// The clients and the balancer.
     fn front_of_the_path(&self) -> Drawing {
-        let mut nodes = vec![
+        let nodes = vec![
             NodeView {
                 kind: NodeKind::Clients,
+                tier: Tier::Clients,
                 label: "Clients".into(),
                 caption: String::new(),
-                gauges: Gauges::default(),
+                gauges: Gauges::Clients { answered: self.metrics.counters.completed },
             },
             NodeView {
                 kind: NodeKind::Balancer,
+                tier: Tier::Edge,
                 label: "Load balancer".into(),
                 caption: self.balancer.algorithm().label().into(),
-                gauges: Gauges::default(),
+                gauges: Gauges::Balancer {
+                    in_flight: self.requests_in_flight() as u32,
+                    queued: (self.backend_queue.len() + self.server_queues.waiting) as u32,
+                },
             },
         ];
-        nodes[CLIENTS_NODE].gauges.served = self.metrics.counters.completed;
-        nodes[BALANCER_NODE].gauges.outstanding = self.requests_in_flight() as u32;
-        nodes[BALANCER_NODE].gauges.queue_len = (self.backend_queue.len() + self.server_queues.waiting) as u32;
         Drawing {
             nodes,
             links: vec![LinkView { from: CLIENTS_NODE, to: BALANCER_NODE }],
@@ -98,25 +102,20 @@ impl Sim {
             d.links.push(LinkView { from: BALANCER_NODE, to: d.nodes.len() });
             d.nodes.push(NodeView {
                 kind: NodeKind::Server { id: server },
+                tier: Tier::Web,
                 label: format!("Server {}", id + 1),
                 caption: String::new(),
-                gauges: Gauges {
-                    busy_slots: s.busy(),
-                    slots: s.concurrency(),
-                    queue_len: s.queue_len(),
-                    queue_limit: s.queue_limit(),
-                    utilisation: s.recent_utilisation(),
+                gauges: Gauges::Server(ServerGauges {
+                    machine: s.gauges(),
                     outstanding: self.balancer.outstanding(server),
                     accepting: s.is_accepting(),
-                    served: s.served(),
                     health: m.health.state(),
                     in_rotation: self.balancer.in_rotation(server),
-                    fault: s.fault(),
                     speed: s.speed(),
                     weight: self.balancer.weight(server),
                     price_per_hour: s.price_per_hour(),
                     booting: s.is_booting(self.now),
-                },
+                }),
             });
             if let Some(check) = m.check {
                 d.heartbeats.extend(self.heartbeat_on(link, check));
@@ -145,9 +144,10 @@ impl Sim {
         let store_node = d.nodes.len();
         d.nodes.push(NodeView {
             kind: NodeKind::SessionStore,
+            tier: Tier::Data,
             label: "Session store".into(),
             caption: String::new(),
-            gauges: store.gauges(),
+            gauges: Gauges::Store(store.gauges()),
         });
         for (id, server_link) in d.link_of_server.iter().enumerate() {
             if let Some(server_link) = server_link {

@@ -21,8 +21,8 @@ fn autoscaled(rate: f64, start: u32) -> Scenario {
     s
 }
 
-fn gauges_of(sim: &Sim, label: &str) -> sim::snapshot::Gauges {
-    sim.snapshot(0).nodes.into_iter().find(|n| n.label == label).expect(label).gauges
+fn gauges_of(sim: &Sim, label: &str) -> sim::snapshot::ServerGauges {
+    *sim.snapshot(0).nodes.into_iter().find(|n| n.label == label).expect(label).gauges.server().expect("a server")
 }
 
 #[test]
@@ -34,14 +34,14 @@ fn a_booting_server_gets_no_traffic_before_it_passes_its_health_checks() {
     sim.apply(Command::AddServer).unwrap();
     sim.run_until(SimTime::from_secs(24));
     let booting = gauges_of(&sim, "Server 5");
-    assert!(booting.booting && !booting.in_rotation && booting.served == 0, "{booting:?}");
+    assert!(booting.booting && !booting.in_rotation && booting.machine.served == 0, "{booting:?}");
     // Booted at 25 s; then `rise` (2) heartbeats 2 s apart must pass: in rotation by about 29 s.
     sim.run_until(SimTime::from_millis(25_500));
     let booted = gauges_of(&sim, "Server 5");
-    assert!(!booted.booting && !booted.in_rotation && booted.served == 0, "{booted:?}");
+    assert!(!booted.booting && !booted.in_rotation && booted.machine.served == 0, "{booted:?}");
     sim.run_until(SimTime::from_secs(32));
     let serving = gauges_of(&sim, "Server 5");
-    assert!(serving.in_rotation && serving.served > 0, "{serving:?}");
+    assert!(serving.in_rotation && serving.machine.served > 0, "{serving:?}");
     // It has cost money since it began to boot, not since it began to serve.
     let hours = sim.server_hours();
     assert!((hours - (4.0 * 32.0 + 27.0) / 3_600.0).abs() < 1e-9, "{hours}");
@@ -60,7 +60,7 @@ fn scale_in_drains_a_server_and_a_drain_timeout_stops_a_stuck_one() {
     sim.run_until(SimTime::from_millis(2_700));
     // Server 2 finishes its few requests and leaves; server 1 is hung and holds its own.
     assert!(!sim.snapshot(0).nodes.iter().any(|n| n.label == "Server 2"));
-    assert!(gauges_of(&sim, "Server 1").busy_slots > 0);
+    assert!(gauges_of(&sim, "Server 1").machine.busy_slots > 0);
     let failed_before = sim.metrics().counters.failed;
     sim.run_until(SimTime::from_millis(7_600));
     assert!(!sim.snapshot(0).nodes.iter().any(|n| n.label == "Server 1"), "stopped at the drain timeout");

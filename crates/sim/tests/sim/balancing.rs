@@ -5,6 +5,7 @@ use sim::components::balancer::{Balancer, RequestKey};
 use sim::components::clients::Clients;
 use sim::rng::Rng;
 use sim::scenario::{ServerOverride, TimelineEntry};
+use sim::snapshot::Gauges;
 use sim::{Algorithm, Command, Scenario, ServiceTime, Sim, SimTime};
 
 fn valid(s: Scenario) -> sim::ValidScenario {
@@ -73,7 +74,8 @@ fn weights_5_1_1_split_traffic_5_1_1() {
         s.balancer.algorithm = algorithm;
         let mut sim = Sim::new(valid(s.clone()));
         sim.run_until(SimTime::from_secs(70));
-        let served: Vec<u64> = sim.snapshot(0).nodes[2..].iter().map(|n| n.gauges.served).collect();
+        let served: Vec<u64> =
+            sim.snapshot(0).nodes[2..].iter().map(|n| n.gauges.machine().map_or(0, |m| m.served)).collect();
         let total: u64 = served.iter().sum();
         let share = served[0] as f64 / total as f64;
         // Tolerance: 0.03 for the random ones; round robin is exact up to the last round.
@@ -160,11 +162,16 @@ fn round_robin_feeds_a_hung_server_until_its_heartbeat_fails_then_stops() {
     assert_eq!(c.timed_out, 52, "{c:?}");
     assert!(c.timed_out + c.rejected > 400, "{c:?}");
     let hung = sim.snapshot(0).nodes.into_iter().find(|n| n.label == "Server 2").unwrap();
-    assert!(!hung.gauges.in_rotation);
-    let before = hung.gauges.outstanding;
+    let hung = *hung.gauges.server().expect("a server");
+    assert!(!hung.in_rotation);
+    let before = hung.outstanding;
     sim.run_until(SimTime::from_secs(40));
     let later = sim.snapshot(0).nodes.into_iter().find(|n| n.label == "Server 2").unwrap();
-    assert_eq!(later.gauges.outstanding, before, "it got new requests after it was marked down");
+    assert_eq!(
+        later.gauges.server().expect("a server").outstanding,
+        before,
+        "it got new requests after it was marked down"
+    );
 }
 
 #[test]
@@ -289,7 +296,20 @@ fn first_available(servers: u32, arrival_rate: f64, seed: u64) -> Scenario {
 
 /// The balancer's backend queue, from the snapshot's balancer node.
 fn backend_queue(sim: &Sim) -> u32 {
-    sim.snapshot(0).nodes[1].gauges.queue_len
+    backend_queue_of(&sim.snapshot(0))
+}
+
+fn backend_queue_of(snap: &sim::Snapshot) -> u32 {
+    match snap.nodes[1].gauges {
+        Gauges::Balancer { queued, .. } => queued,
+        other => panic!("not the balancer: {other:?}"),
+    }
+}
+
+/// What waits in server `node`'s own queue, and what it served.
+fn server_queue_and_served(snap: &sim::Snapshot, node: usize) -> (u32, u64) {
+    let m = snap.nodes[node].gauges.machine().expect("a server");
+    (m.queue_len, m.served)
 }
 
 #[test]
@@ -328,7 +348,7 @@ fn the_backend_queue_answers_503_at_its_timeout_and_servers_never_queue() {
     for tenth in 1..=600 {
         sim.run_until(SimTime::from_millis(tenth * 100));
         let snap = sim.snapshot(0);
-        assert_eq!(snap.nodes[2].gauges.queue_len, 0, "the server's own queue is never used");
+        assert_eq!(server_queue_and_served(&snap, 2).0, 0, "the server's own queue is never used");
         deepest = deepest.max(backend_queue(&sim));
     }
     let summary = sim.summary();
@@ -369,9 +389,9 @@ fn a_request_that_persistence_sends_to_a_full_server_waits_in_that_servers_queue
     for tenth in 1..=100 {
         sim.run_until(SimTime::from_millis(100 * tenth));
         let snap = sim.snapshot(0);
-        most_waiting = most_waiting.max(snap.nodes[1].gauges.queue_len);
-        assert_eq!(snap.nodes[2].gauges.queue_len, 0, "the server's own queue is never used");
-        assert_eq!(snap.nodes[3].gauges.served, 0, "the cookie keeps the user on server 1");
+        most_waiting = most_waiting.max(backend_queue_of(&snap));
+        assert_eq!(server_queue_and_served(&snap, 2).0, 0, "the server's own queue is never used");
+        assert_eq!(server_queue_and_served(&snap, 3).1, 0, "the cookie keeps the user on server 1");
     }
     let c = sim.summary().requests;
     assert!(most_waiting >= 2, "{most_waiting}");

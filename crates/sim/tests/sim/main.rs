@@ -248,10 +248,12 @@ fn a_removed_server_drains_then_leaves_and_an_added_one_takes_traffic() {
     // A new server takes no traffic until it passes `rise` (2) heartbeats, 2 s apart.
     sim.run_until(SimTime::from_millis(5_900));
     let joining = sim.snapshot(0).nodes.into_iter().find(|n| n.label == "Server 5").unwrap();
-    assert_eq!((joining.gauges.served, joining.gauges.in_rotation), (0, false), "{:?}", joining.gauges);
+    let joining = *joining.gauges.server().expect("a server");
+    assert_eq!((joining.machine.served, joining.in_rotation), (0, false), "{joining:?}");
     sim.run_until(SimTime::from_secs(8));
     let new_server = sim.snapshot(0).nodes.into_iter().find(|n| n.label == "Server 5").unwrap();
-    assert!(new_server.gauges.served > 100, "{:?}", new_server.gauges);
+    let new_server = *new_server.gauges.server().expect("a server");
+    assert!(new_server.machine.served > 100, "{new_server:?}");
 }
 
 #[test]

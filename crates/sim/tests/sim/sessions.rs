@@ -14,7 +14,7 @@ fn run(mode: SessionMode, crash: bool) -> (Summary, Vec<u64>) {
     }
     let mut sim = Sim::new(s.validate().unwrap());
     sim.run_until(SimTime::from_secs(60));
-    let served = sim.snapshot(0).nodes[2..].iter().map(|n| n.gauges.served).collect();
+    let served = sim.snapshot(0).nodes[2..].iter().map(|n| n.gauges.machine().map_or(0, |m| m.served)).collect();
     (sim.summary(), served)
 }
 
@@ -176,7 +176,8 @@ fn stickiness_unbalances_the_servers() {
         s.sessions.mode = mode;
         let mut sim = Sim::new(s.validate().unwrap());
         sim.run_until(SimTime::from_secs(30));
-        let served: Vec<u64> = sim.snapshot(0).nodes[2..].iter().map(|n| n.gauges.served).collect();
+        let served: Vec<u64> =
+            sim.snapshot(0).nodes[2..].iter().map(|n| n.gauges.machine().map_or(0, |m| m.served)).collect();
         *served.iter().max().unwrap() as f64 / (*served.iter().min().unwrap()).max(1) as f64
     };
     let balanced = spread(SessionMode::SignedCookie);
