@@ -21,4 +21,4 @@ trunk build --release --offline --locked >/dev/null 2>&1
 node scripts/bundle-size.mjs dist
 echo
 echo "== the built page in headless Chromium: ab -n 1000000 -c 100, and the live diagram at scale"
-node scripts/page-bench.mjs dist | head -5
+node scripts/page-bench.mjs dist | head -6

@@ -1,6 +1,7 @@
 //! The knob panel: the scenario's settings as form fields. An edit is parsed and validated by
 //! `apply_knob` (pure, tested natively); a bad value is named beside its field and changes nothing.
 
+use super::knob_table::{NumberKnob, LAB_KNOBS, SCENARIO_KNOBS, *};
 use sim::caching::http::CacheControl;
 use sim::caching::{CachingConfig, Content, ETagKind, Invalidation, Strategy};
 use sim::components::autoscaler::{ScalingMetric, ScalingPolicy, ScheduledCount, StepScaling, TargetTracking};
@@ -25,15 +26,18 @@ fn number<T: std::str::FromStr>(raw: &str, field: &'static str, what: &str) -> R
 /// The scenario with one field changed, if the new value is valid.
 pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result<Scenario, KnobError> {
     let mut s = scenario.clone();
+    match SCENARIO_KNOBS.iter().find(|k| k.field == field) {
+        Some(knob) => knob.apply(&mut s, raw)?,
+        None => edit_setting(&mut s, field, raw)?,
+    }
+    checked(s, field, raw)
+}
+
+/// A setting that is not a plain number (a choice, a list, an optional number, a lab setting).
+fn edit_setting(s: &mut Scenario, field: &'static str, raw: &str) -> Result<(), KnobError> {
     let whole = "a whole number";
     let decimal = "a number";
     match field {
-        "clients.arrival_rate" => s.clients.arrival_rate = number(raw, field, decimal)?,
-        "servers.count" => s.servers.count = number(raw, field, whole)?,
-        "servers.concurrency" => s.servers.concurrency = number(raw, field, whole)?,
-        "servers.speed" => s.servers.speed = number(raw, field, decimal)?,
-        "servers.queue_limit" => s.servers.queue_limit = number(raw, field, whole)?,
-        "servers.service.mean_ms" => s.servers.service = s.servers.service.with_mean_ms(number(raw, field, decimal)?),
         "servers.service.sigma" => {
             if let ServiceTime::LogNormal { mean_ms, .. } = s.servers.service {
                 s.servers.service = ServiceTime::LogNormal { mean_ms, sigma: number(raw, field, decimal)? };
@@ -47,16 +51,10 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
                 _ => ServiceTime::LogNormal { mean_ms, sigma: 1.0 },
             };
         }
-        "network.link_latency_ms" => s.network.link_latency_ms = number(raw, field, decimal)?,
-        "clients.users" => s.clients.users = number(raw, field, whole)?,
-        "clients.timeout_ms" => s.clients.timeout_ms = number(raw, field, decimal)?,
-        "servers.weight" => s.servers.weight = number(raw, field, whole)?,
-        "servers.price_per_slot_hour" => s.servers.price_per_slot_hour = number(raw, field, decimal)?,
         "balancer.redispatch" => s.balancer.redispatch = raw == "true",
         "balancer.max_conn" => {
             s.balancer.max_conn = if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
         }
-        "balancer.queue_timeout_ms" => s.balancer.queue_timeout_ms = number(raw, field, decimal)?,
         "balancer.bounded_load_percent" => {
             s.balancer.bounded_load_percent =
                 if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
@@ -68,12 +66,6 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
                 .find(|m| session_mode_key(*m) == raw)
                 .ok_or_else(|| KnobError { field, message: format!("unknown session mode “{raw}”") })?;
         }
-        "sessions.store.latency_ms" => s.sessions.store.latency_ms = number(raw, field, decimal)?,
-        "sessions.store.op_ms" => s.sessions.store.op_ms = number(raw, field, decimal)?,
-        "sessions.store.concurrency" => s.sessions.store.concurrency = number(raw, field, whole)?,
-        "health_check.interval_ms" => s.health_check.interval_ms = number(raw, field, decimal)?,
-        "health_check.fall" => s.health_check.fall = number(raw, field, whole)?,
-        "health_check.rise" => s.health_check.rise = number(raw, field, whole)?,
         "timeline.clear" => s.timeline.clear(),
         "timeline.remove" => {
             let index: usize = number(raw, field, whole)?;
@@ -81,8 +73,6 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
                 s.timeline.remove(index);
             }
         }
-        "servers.boot_s" => s.servers.boot_ms = number::<f64>(raw, field, decimal)? * 1_000.0,
-        "servers.drain_timeout_s" => s.servers.drain_timeout_ms = number::<f64>(raw, field, decimal)? * 1_000.0,
         "clients.profile.kind" => s.clients.profile = profile_of_kind(raw, s.clients.arrival_rate),
         "clients.profile.csv" => {
             s.clients.profile = TrafficProfile::from_csv(raw).map_err(|message| KnobError { field, message })?;
@@ -109,9 +99,6 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
                 ScalingPolicy::None | ScalingPolicy::Schedule(_) => {}
             }
         }
-        "autoscaler.min_servers" => s.autoscaler.min_servers = number(raw, field, whole)?,
-        "autoscaler.max_servers" => s.autoscaler.max_servers = number(raw, field, whole)?,
-        "autoscaler.slo_p95_ms" => s.autoscaler.slo_p95_ms = number(raw, field, decimal)?,
         "autoscaler.schedule" => s.autoscaler.policy = ScalingPolicy::Schedule(parse_schedule(raw, field)?),
         f if f.starts_with("autoscaler.") => match &mut s.autoscaler.policy {
             ScalingPolicy::TargetTracking(t) => match f {
@@ -145,6 +132,11 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
         }
         _ => return Err(KnobError { field, message: "this setting cannot be changed here".into() }),
     }
+    Ok(())
+}
+
+/// The edited scenario if it is valid; otherwise the problem, named beside the field.
+fn checked(s: Scenario, field: &'static str, raw: &str) -> Result<Scenario, KnobError> {
     match s.clone().validate() {
         Ok(_) => Ok(s),
         Err(errors) => {
@@ -342,6 +334,9 @@ pub const ROUTE_FIELDS: [[&str; 5]; sim::validate::limits::caching::MAX_ROUTES] 
 
 /// One caching-lab setting changed (the scenario's validation then checks the ranges).
 fn edit_caching(lab: &mut CachingConfig, field: &'static str, raw: &str) -> Result<(), KnobError> {
+    if let Some(knob) = LAB_KNOBS.iter().find(|k| k.field == field) {
+        return knob.apply(lab, raw);
+    }
     let (whole, decimal) = ("a whole number", "a number");
     let pick = |options: &[&'static str]| -> Result<usize, KnobError> {
         options
@@ -368,15 +363,9 @@ fn edit_caching(lab: &mut CachingConfig, field: &'static str, raw: &str) -> Resu
     }
     let sc = &mut lab.server_cache;
     match field {
-        "caching.users" => lab.users = number(raw, field, whole)?,
-        "caching.requests_per_user_s" => lab.requests_per_user_s = number(raw, field, decimal)?,
         "caching.browser_cache" => lab.browser_cache = raw == "true",
         "caching.shared_cache" => lab.shared_cache = raw == "true",
-        "caching.edge_ms" => lab.edge_ms = number(raw, field, decimal)?,
-        "caching.origin_link_ms" => lab.origin_link_ms = number(raw, field, decimal)?,
         "caching.server_cache.enabled" => sc.enabled = raw == "true",
-        "caching.server_cache.capacity" => sc.capacity = number(raw, field, whole)?,
-        "caching.server_cache.ttl_s" => sc.ttl_s = number(raw, field, decimal)?,
         "caching.server_cache.strategy" => {
             sc.strategy = Strategy::ALL[pick(&Strategy::ALL.map(Strategy::key))?];
         }
@@ -384,12 +373,6 @@ fn edit_caching(lab: &mut CachingConfig, field: &'static str, raw: &str) -> Resu
             sc.invalidation = Invalidation::ALL[pick(&Invalidation::ALL.map(Invalidation::key))?];
         }
         "caching.server_cache.coalescing" => sc.coalescing = raw == "true",
-        "caching.server_cache.flush_every_ms" => sc.flush_every_ms = number(raw, field, decimal)?,
-        "caching.db_connections" => lab.db_connections = number(raw, field, whole)?,
-        "caching.db_read_ms" => lab.db_read_ms = number(raw, field, decimal)?,
-        "caching.keys" => lab.keys = number(raw, field, whole)?,
-        "caching.zipf_skew" => lab.zipf_skew = number(raw, field, decimal)?,
-        "caching.write_share" => lab.write_share = number(raw, field, decimal)?,
         "caching.timeline.clear" => lab.timeline.clear(),
         "caching.timeline.remove" => {
             let index: usize = number(raw, field, whole)?;
@@ -508,7 +491,11 @@ pub fn knobs(props: &KnobsProps) -> Html {
         }
     };
     let edit = |field: &'static str, raw: String| props.on_edit.reform(move |_: MouseEvent| (field, raw.clone()));
+    let number =
+        |knob: &NumberKnob<Scenario>, hint: String| field(knob.field, knob.label, knob.shown(s), knob.step, hint);
     let caching = s.caching.as_ref().map(|lab| {
+        let lab_number =
+            |knob: &NumberKnob<CachingConfig>, hint: String| field(knob.field, knob.label, knob.shown(lab), knob.step, hint);
         let routes = lab.routes.iter().zip(ROUTE_FIELDS).map(|(r, [cc, etag, modified, changes, auth])| {
             let etag_key = match r.etag {
                 ETagKind::None => "none",
@@ -545,8 +532,8 @@ pub fn knobs(props: &KnobsProps) -> Html {
         html! { <>
             <h3>{ "Caching lab" }</h3>
             <p class="follows">{ "HTTP caches follow RFC 9111 (with RFC 9110's conditional requests and RFC 5861's stale-while-revalidate); the cache node evicts by exact LRU (Redis 7's allkeys-lru approximates it by sampling 5 keys); coalescing is nginx's proxy_cache_lock." }</p>
-            { field("caching.users", "Users", lab.users.to_string(), "1", "each with a browser cache of their own".into()) }
-            { field("caching.requests_per_user_s", "Requests per user per second", lab.requests_per_user_s.to_string(), "0.5", String::new()) }
+            { lab_number(&LAB_USERS, "each with a browser cache of their own".into()) }
+            { lab_number(&LAB_RATE, String::new()) }
             { checkbox("caching.browser_cache", "Browser caches", lab.browser_cache, "private caches, one per user") }
             { checkbox("caching.shared_cache", "Shared cache (CDN)", lab.shared_cache, "in front of the origin, shared by every user") }
             { for routes }
@@ -561,20 +548,20 @@ pub fn knobs(props: &KnobsProps) -> Html {
                     { select("caching.server_cache.invalidation", "On write",
                         Invalidation::ALL.iter().map(|i| (i.key(), i.label())).collect(), sc.invalidation.key()) }
                 }
-                { field("caching.server_cache.capacity", "Capacity (keys)", sc.capacity.to_string(), "10", "then LRU eviction".into()) }
-                { field("caching.server_cache.ttl_s", "TTL (s)", sc.ttl_s.to_string(), "1", String::new()) }
+                { lab_number(&LAB_CAPACITY, "then LRU eviction".into()) }
+                { lab_number(&LAB_TTL, String::new()) }
                 { checkbox("caching.server_cache.coalescing", "Request coalescing", sc.coalescing, "one database read per missing key; the others wait (nginx proxy_cache_lock)") }
                 if sc.strategy == Strategy::WriteBehind {
-                    { field("caching.server_cache.flush_every_ms", "Flush every (ms)", sc.flush_every_ms.to_string(), "100", "unflushed writes die with the node".into()) }
+                    { lab_number(&LAB_FLUSH, "unflushed writes die with the node".into()) }
                 }
             }
-            { field("caching.keys", "Products", lab.keys.to_string(), "100", String::new()) }
-            { field("caching.zipf_skew", "Popularity skew (Zipf s)", lab.zipf_skew.to_string(), "0.1", "0 is uniform; 1 and above, a few hot products".into()) }
-            { field("caching.write_share", "Write share (0 to 1)", lab.write_share.to_string(), "0.05", "of product requests".into()) }
-            { field("caching.db_connections", "Database connections", lab.db_connections.to_string(), "1", String::new()) }
-            { field("caching.db_read_ms", "Database read (ms)", lab.db_read_ms.to_string(), "1", "mean, exponential".into()) }
-            { field("caching.edge_ms", "Browser to edge (ms)", lab.edge_ms.to_string(), "5", "one way".into()) }
-            { field("caching.origin_link_ms", "Edge to origin (ms)", lab.origin_link_ms.to_string(), "5", "one way".into()) }
+            { lab_number(&LAB_KEYS, String::new()) }
+            { lab_number(&LAB_SKEW, "0 is uniform; 1 and above, a few hot products".into()) }
+            { lab_number(&LAB_WRITES, "of product requests".into()) }
+            { lab_number(&LAB_DB_CONNECTIONS, String::new()) }
+            { lab_number(&LAB_DB_READ, "mean, exponential".into()) }
+            { lab_number(&LAB_EDGE, "one way".into()) }
+            { lab_number(&LAB_ORIGIN_LINK, "one way".into()) }
             if !lab.timeline.is_empty() {
                 // failures kept by links written before they joined the one timeline
                 <ul class="timeline">{ for lab_timeline }</ul>
@@ -630,7 +617,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
         <form class="knobs" aria-label="Scenario settings" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
             <h2>{ "Scenario" }</h2>
             <p class="note">{ "Changing a setting restarts the run from it (except Servers, which scales the running pool)." }</p>
-            { field("clients.arrival_rate", "Arrival rate (requests/s)", s.clients.arrival_rate.to_string(), "10",
+            { number(&ARRIVAL_RATE,
                     if s.clients.profile.varies() { "the traffic profile below sets the rate instead".to_string() }
                     else { format!("Poisson arrivals, up to {}", sim::validate::fmt_number(limits::MAX_ARRIVAL_RATE)) }) }
             { select("balancer.algorithm", "Balancing algorithm",
@@ -650,28 +637,28 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 </select>
                 <span class="hint">{ "the same requests, two ways, in lockstep" }</span>
             </label>
-            { field("servers.count", "Servers", props.pool_size.unwrap_or(s.servers.count).to_string(), "1",
+            { field(SERVERS.field, SERVERS.label, props.pool_size.unwrap_or(s.servers.count).to_string(), SERVERS.step,
                     format!("1 to {}; changes the running pool, no restart", limits::MAX_SERVERS)) }
-            { field("servers.concurrency", "Slots per server", s.servers.concurrency.to_string(), "1",
+            { number(&SLOTS,
                     "requests a server works on at once".into()) }
-            { field("servers.speed", "Server speed (×)", s.servers.speed.to_string(), "0.1", "2 = twice as fast".into()) }
-            { field("servers.queue_limit", "Queue limit per server", s.servers.queue_limit.to_string(), "1",
+            { number(&SPEED, "2 = twice as fast".into()) }
+            { number(&QUEUE_LIMIT,
                     "beyond it: 503".into()) }
             { select("servers.service.kind", "Service time",
                      vec![("fixed", "Fixed"), ("exponential", "Exponential"), ("log_normal", "Log-normal (long tail)")], kind_key) }
-            { field("servers.service.mean_ms", "Mean service time (ms)", s.servers.service.mean_ms().to_string(), "1",
+            { number(&MEAN_SERVICE,
                     "at speed 1".into()) }
             if let ServiceTime::LogNormal { sigma, .. } = s.servers.service {
                 { field("servers.service.sigma", "Log-normal σ", sigma.to_string(), "0.1", "bigger = longer tail".into()) }
             }
-            { field("network.link_latency_ms", "Link latency (ms)", s.network.link_latency_ms.to_string(), "1",
+            { number(&LINK_LATENCY,
                     "each hop, one way".into()) }
-            { field("clients.timeout_ms", "Client timeout (ms)", s.clients.timeout_ms.to_string(), "100",
+            { number(&CLIENT_TIMEOUT,
                     "clients give up after this".into()) }
-            { field("clients.users", "Users", s.clients.users.to_string(), "1", "each has its own IP address".into()) }
-            { field("servers.weight", "Weight of every server", s.servers.weight.to_string(), "1",
+            { number(&USERS, "each has its own IP address".into()) }
+            { number(&WEIGHT,
                     "click a server to weigh it alone".into()) }
-            { field("servers.price_per_slot_hour", "Price per slot-hour ($)", s.servers.price_per_slot_hour.to_string(), "0.001",
+            { number(&PRICE,
                     "default: AWS m5.large, $0.096/h for 2 vCPUs".into()) }
             <h3>{ "Balancer" }</h3>
             { checkbox("balancer.redispatch", "Redispatch", s.balancer.redispatch,
@@ -681,7 +668,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
                         s.balancer.max_conn.map(|n| n.to_string()).unwrap_or_default(), "1",
                         format!("HAProxy maxconn, held until the answer is back; empty = each server's slots ({})",
                                 s.servers.concurrency)) }
-                { field("balancer.queue_timeout_ms", "Queue timeout (ms)", s.balancer.queue_timeout_ms.to_string(), "100",
+                { number(&QUEUE_TIMEOUT,
                         "HAProxy timeout queue: then a 503".into()) }
             }
             if algorithm == Algorithm::ConsistentHash {
@@ -694,11 +681,11 @@ pub fn knobs(props: &KnobsProps) -> Html {
                      SessionMode::ALL.iter().map(|m| (session_mode_key(*m), m.label())).collect(), session_mode_key(s.sessions.mode)) }
             if s.sessions.mode == SessionMode::Database {
                 <p class="follows">{ "Follows Flask-Session 0.8 on Redis 7: read at the start of each request, written at its end" }</p>
-                { field("sessions.store.latency_ms", "Store latency (ms)", s.sessions.store.latency_ms.to_string(), "0.05",
+                { number(&STORE_LATENCY,
                         "server to store, one way".into()) }
-                { field("sessions.store.op_ms", "Store time per read or write (ms)", s.sessions.store.op_ms.to_string(), "0.05",
+                { number(&STORE_OP,
                         "raise it to overload the store".into()) }
-                { field("sessions.store.concurrency", "Store threads", s.sessions.store.concurrency.to_string(), "1",
+                { number(&STORE_THREADS,
                         "Redis runs commands on one".into()) }
             }
             <h3>{ "Traffic" }</h3>
@@ -753,20 +740,20 @@ pub fn knobs(props: &KnobsProps) -> Html {
                     "seconds:servers, e.g. 60:8, 180:4", 2),
             } }
             if s.autoscaler.is_active() {
-                { field("autoscaler.min_servers", "Minimum servers", s.autoscaler.min_servers.to_string(), "1", String::new()) }
-                { field("autoscaler.max_servers", "Maximum servers", s.autoscaler.max_servers.to_string(), "1", String::new()) }
-                { field("autoscaler.slo_p95_ms", "SLO: p95 under (ms)", s.autoscaler.slo_p95_ms.to_string(), "10", "each second above it counts".into()) }
+                { number(&MIN_SERVERS, String::new()) }
+                { number(&MAX_SERVERS, String::new()) }
+                { number(&SLO, "each second above it counts".into()) }
             }
-            { field("servers.boot_s", "Boot time (s)", (s.servers.boot_ms / 1_000.0).to_string(), "5",
+            { number(&BOOT,
                     "a new server boots, then must pass its health checks".into()) }
-            { field("servers.drain_timeout_s", "Drain timeout (s)", (s.servers.drain_timeout_ms / 1_000.0).to_string(), "5",
+            { number(&DRAIN_TIMEOUT,
                     "a removed server is stopped after this (Kubernetes: 30)".into()) }
             <h3>{ "Health checks" }</h3>
             { checkbox("health_check.enabled", "Heartbeats", s.health_check.enabled, "HAProxy check: defaults inter 2 s, fall 3, rise 2") }
             if s.health_check.enabled {
-                { field("health_check.interval_ms", "Interval (ms)", s.health_check.interval_ms.to_string(), "100", "also the check's timeout".into()) }
-                { field("health_check.fall", "Fall", s.health_check.fall.to_string(), "1", "failures in a row to mark down".into()) }
-                { field("health_check.rise", "Rise", s.health_check.rise.to_string(), "1", "passes in a row to mark up".into()) }
+                { number(&CHECK_INTERVAL, "also the check's timeout".into()) }
+                { number(&FALL, "failures in a row to mark down".into()) }
+                { number(&RISE, "passes in a row to mark up".into()) }
             }
             { timeline_section }
         </form>

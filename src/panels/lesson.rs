@@ -279,6 +279,7 @@ mod tests {
     fn every_quoted_name_in_try_this_is_on_the_page() {
         let ui = [
             include_str!("knobs.rs"),
+            include_str!("knob_table.rs"),
             include_str!("controls.rs"),
             include_str!("benchmark.rs"),
             include_str!("../../crates/sim/src/caching/mod.rs"),

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod controls;
 pub mod cookie_lab;
 pub mod dialog;
+pub mod knob_table;
 pub mod knobs;
 pub mod lesson;
 pub mod scaling_log;

@@ -1,0 +1,393 @@
+//! Every plain numeric knob, once: its field (as in the scenario's JSON), its label, its step,
+//! whether it takes whole numbers, and how to read it from the config and write it back. The form
+//! draws these and `apply_knob` applies them, so each knob's name is written in one place.
+
+use super::knobs::KnobError;
+use sim::caching::CachingConfig;
+use sim::Scenario;
+
+/// A numeric knob of a config `C` (the scenario, or its caching lab).
+pub struct NumberKnob<C: 'static> {
+    pub field: &'static str,
+    pub label: &'static str,
+    /// the form's step
+    pub step: &'static str,
+    /// whole numbers only (counts), or any number
+    pub whole: bool,
+    pub read: fn(&C) -> f64,
+    pub write: fn(&mut C, f64),
+}
+
+impl<C> NumberKnob<C> {
+    /// Writes the value typed into the config, or says what to type instead.
+    pub fn apply(&self, config: &mut C, raw: &str) -> Result<(), KnobError> {
+        let field = self.field;
+        let refused = |what: &str| KnobError { field, message: format!("“{raw}” is not {what}; enter {what}") };
+        let value = if self.whole {
+            f64::from(raw.trim().parse::<u32>().map_err(|_| refused("a whole number"))?)
+        } else {
+            raw.trim().parse::<f64>().map_err(|_| refused("a number"))?
+        };
+        (self.write)(config, value);
+        Ok(())
+    }
+
+    /// The value the form shows.
+    pub fn shown(&self, config: &C) -> String {
+        (self.read)(config).to_string()
+    }
+}
+
+pub const ARRIVAL_RATE: NumberKnob<Scenario> = NumberKnob {
+    field: "clients.arrival_rate",
+    label: "Arrival rate (requests/s)",
+    step: "10",
+    whole: false,
+    read: |s| s.clients.arrival_rate,
+    write: |s, v| s.clients.arrival_rate = v,
+};
+pub const SERVERS: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.count",
+    label: "Servers",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.servers.count),
+    write: |s, v| s.servers.count = v as u32,
+};
+pub const SLOTS: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.concurrency",
+    label: "Slots per server",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.servers.concurrency),
+    write: |s, v| s.servers.concurrency = v as u32,
+};
+pub const SPEED: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.speed",
+    label: "Server speed (×)",
+    step: "0.1",
+    whole: false,
+    read: |s| s.servers.speed,
+    write: |s, v| s.servers.speed = v,
+};
+pub const QUEUE_LIMIT: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.queue_limit",
+    label: "Queue limit per server",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.servers.queue_limit),
+    write: |s, v| s.servers.queue_limit = v as u32,
+};
+pub const MEAN_SERVICE: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.service.mean_ms",
+    label: "Mean service time (ms)",
+    step: "1",
+    whole: false,
+    read: |s| s.servers.service.mean_ms(),
+    write: |s, v| s.servers.service = s.servers.service.with_mean_ms(v),
+};
+pub const LINK_LATENCY: NumberKnob<Scenario> = NumberKnob {
+    field: "network.link_latency_ms",
+    label: "Link latency (ms)",
+    step: "1",
+    whole: false,
+    read: |s| s.network.link_latency_ms,
+    write: |s, v| s.network.link_latency_ms = v,
+};
+pub const CLIENT_TIMEOUT: NumberKnob<Scenario> = NumberKnob {
+    field: "clients.timeout_ms",
+    label: "Client timeout (ms)",
+    step: "100",
+    whole: false,
+    read: |s| s.clients.timeout_ms,
+    write: |s, v| s.clients.timeout_ms = v,
+};
+pub const USERS: NumberKnob<Scenario> = NumberKnob {
+    field: "clients.users",
+    label: "Users",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.clients.users),
+    write: |s, v| s.clients.users = v as u32,
+};
+pub const WEIGHT: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.weight",
+    label: "Weight of every server",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.servers.weight),
+    write: |s, v| s.servers.weight = v as u32,
+};
+pub const PRICE: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.price_per_slot_hour",
+    label: "Price per slot-hour ($)",
+    step: "0.001",
+    whole: false,
+    read: |s| s.servers.price_per_slot_hour,
+    write: |s, v| s.servers.price_per_slot_hour = v,
+};
+pub const QUEUE_TIMEOUT: NumberKnob<Scenario> = NumberKnob {
+    field: "balancer.queue_timeout_ms",
+    label: "Queue timeout (ms)",
+    step: "100",
+    whole: false,
+    read: |s| s.balancer.queue_timeout_ms,
+    write: |s, v| s.balancer.queue_timeout_ms = v,
+};
+pub const STORE_LATENCY: NumberKnob<Scenario> = NumberKnob {
+    field: "sessions.store.latency_ms",
+    label: "Store latency (ms)",
+    step: "0.05",
+    whole: false,
+    read: |s| s.sessions.store.latency_ms,
+    write: |s, v| s.sessions.store.latency_ms = v,
+};
+pub const STORE_OP: NumberKnob<Scenario> = NumberKnob {
+    field: "sessions.store.op_ms",
+    label: "Store time per read or write (ms)",
+    step: "0.05",
+    whole: false,
+    read: |s| s.sessions.store.op_ms,
+    write: |s, v| s.sessions.store.op_ms = v,
+};
+pub const STORE_THREADS: NumberKnob<Scenario> = NumberKnob {
+    field: "sessions.store.concurrency",
+    label: "Store threads",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.sessions.store.concurrency),
+    write: |s, v| s.sessions.store.concurrency = v as u32,
+};
+pub const MIN_SERVERS: NumberKnob<Scenario> = NumberKnob {
+    field: "autoscaler.min_servers",
+    label: "Minimum servers",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.autoscaler.min_servers),
+    write: |s, v| s.autoscaler.min_servers = v as u32,
+};
+pub const MAX_SERVERS: NumberKnob<Scenario> = NumberKnob {
+    field: "autoscaler.max_servers",
+    label: "Maximum servers",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.autoscaler.max_servers),
+    write: |s, v| s.autoscaler.max_servers = v as u32,
+};
+pub const SLO: NumberKnob<Scenario> = NumberKnob {
+    field: "autoscaler.slo_p95_ms",
+    label: "SLO: p95 under (ms)",
+    step: "10",
+    whole: false,
+    read: |s| s.autoscaler.slo_p95_ms,
+    write: |s, v| s.autoscaler.slo_p95_ms = v,
+};
+pub const BOOT: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.boot_s",
+    label: "Boot time (s)",
+    step: "5",
+    whole: false,
+    read: |s| s.servers.boot_ms / 1_000.0,
+    write: |s, v| s.servers.boot_ms = v * 1_000.0,
+};
+pub const DRAIN_TIMEOUT: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.drain_timeout_s",
+    label: "Drain timeout (s)",
+    step: "5",
+    whole: false,
+    read: |s| s.servers.drain_timeout_ms / 1_000.0,
+    write: |s, v| s.servers.drain_timeout_ms = v * 1_000.0,
+};
+pub const CHECK_INTERVAL: NumberKnob<Scenario> = NumberKnob {
+    field: "health_check.interval_ms",
+    label: "Interval (ms)",
+    step: "100",
+    whole: false,
+    read: |s| s.health_check.interval_ms,
+    write: |s, v| s.health_check.interval_ms = v,
+};
+pub const FALL: NumberKnob<Scenario> = NumberKnob {
+    field: "health_check.fall",
+    label: "Fall",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.health_check.fall),
+    write: |s, v| s.health_check.fall = v as u32,
+};
+pub const RISE: NumberKnob<Scenario> = NumberKnob {
+    field: "health_check.rise",
+    label: "Rise",
+    step: "1",
+    whole: true,
+    read: |s| f64::from(s.health_check.rise),
+    write: |s, v| s.health_check.rise = v as u32,
+};
+
+/// The scenario's knobs, for `apply_knob`.
+pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 23] = [
+    &ARRIVAL_RATE,
+    &SERVERS,
+    &SLOTS,
+    &SPEED,
+    &QUEUE_LIMIT,
+    &MEAN_SERVICE,
+    &LINK_LATENCY,
+    &CLIENT_TIMEOUT,
+    &USERS,
+    &WEIGHT,
+    &PRICE,
+    &QUEUE_TIMEOUT,
+    &STORE_LATENCY,
+    &STORE_OP,
+    &STORE_THREADS,
+    &MIN_SERVERS,
+    &MAX_SERVERS,
+    &SLO,
+    &BOOT,
+    &DRAIN_TIMEOUT,
+    &CHECK_INTERVAL,
+    &FALL,
+    &RISE,
+];
+
+pub const LAB_USERS: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.users",
+    label: "Users",
+    step: "1",
+    whole: true,
+    read: |c| f64::from(c.users),
+    write: |c, v| c.users = v as u32,
+};
+pub const LAB_RATE: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.requests_per_user_s",
+    label: "Requests per user per second",
+    step: "0.5",
+    whole: false,
+    read: |c| c.requests_per_user_s,
+    write: |c, v| c.requests_per_user_s = v,
+};
+pub const LAB_CAPACITY: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.server_cache.capacity",
+    label: "Capacity (keys)",
+    step: "10",
+    whole: true,
+    read: |c| f64::from(c.server_cache.capacity),
+    write: |c, v| c.server_cache.capacity = v as u32,
+};
+pub const LAB_TTL: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.server_cache.ttl_s",
+    label: "TTL (s)",
+    step: "1",
+    whole: false,
+    read: |c| c.server_cache.ttl_s,
+    write: |c, v| c.server_cache.ttl_s = v,
+};
+pub const LAB_FLUSH: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.server_cache.flush_every_ms",
+    label: "Flush every (ms)",
+    step: "100",
+    whole: false,
+    read: |c| c.server_cache.flush_every_ms,
+    write: |c, v| c.server_cache.flush_every_ms = v,
+};
+pub const LAB_KEYS: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.keys",
+    label: "Products",
+    step: "100",
+    whole: true,
+    read: |c| f64::from(c.keys),
+    write: |c, v| c.keys = v as u32,
+};
+pub const LAB_SKEW: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.zipf_skew",
+    label: "Popularity skew (Zipf s)",
+    step: "0.1",
+    whole: false,
+    read: |c| c.zipf_skew,
+    write: |c, v| c.zipf_skew = v,
+};
+pub const LAB_WRITES: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.write_share",
+    label: "Write share (0 to 1)",
+    step: "0.05",
+    whole: false,
+    read: |c| c.write_share,
+    write: |c, v| c.write_share = v,
+};
+pub const LAB_DB_CONNECTIONS: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.db_connections",
+    label: "Database connections",
+    step: "1",
+    whole: true,
+    read: |c| f64::from(c.db_connections),
+    write: |c, v| c.db_connections = v as u32,
+};
+pub const LAB_DB_READ: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.db_read_ms",
+    label: "Database read (ms)",
+    step: "1",
+    whole: false,
+    read: |c| c.db_read_ms,
+    write: |c, v| c.db_read_ms = v,
+};
+pub const LAB_EDGE: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.edge_ms",
+    label: "Browser to edge (ms)",
+    step: "5",
+    whole: false,
+    read: |c| c.edge_ms,
+    write: |c, v| c.edge_ms = v,
+};
+pub const LAB_ORIGIN_LINK: NumberKnob<CachingConfig> = NumberKnob {
+    field: "caching.origin_link_ms",
+    label: "Edge to origin (ms)",
+    step: "5",
+    whole: false,
+    read: |c| c.origin_link_ms,
+    write: |c, v| c.origin_link_ms = v,
+};
+
+/// The caching lab's knobs, for `apply_knob`.
+pub const LAB_KNOBS: [&NumberKnob<CachingConfig>; 12] = [
+    &LAB_USERS,
+    &LAB_RATE,
+    &LAB_CAPACITY,
+    &LAB_TTL,
+    &LAB_FLUSH,
+    &LAB_KEYS,
+    &LAB_SKEW,
+    &LAB_WRITES,
+    &LAB_DB_CONNECTIONS,
+    &LAB_DB_READ,
+    &LAB_EDGE,
+    &LAB_ORIGIN_LINK,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_knob_reads_back_what_it_wrote_and_names_are_unique() {
+        let mut s = Scenario::default();
+        let mut lab = CachingConfig::default();
+        for knob in SCENARIO_KNOBS {
+            knob.apply(&mut s, "7").unwrap();
+            assert_eq!(knob.shown(&s), "7", "{}", knob.field);
+        }
+        for knob in LAB_KNOBS {
+            knob.apply(&mut lab, "3").unwrap();
+            assert_eq!(knob.shown(&lab), "3", "{}", knob.field);
+        }
+        let mut fields: Vec<&str> =
+            SCENARIO_KNOBS.iter().map(|k| k.field).chain(LAB_KNOBS.iter().map(|k| k.field)).collect();
+        fields.sort_unstable();
+        let before = fields.len();
+        fields.dedup();
+        assert_eq!(fields.len(), before, "a field is in the table twice");
+        assert_eq!(
+            SERVERS.apply(&mut s, "2.5").unwrap_err().message,
+            "“2.5” is not a whole number; enter a whole number"
+        );
+    }
+}
