@@ -236,12 +236,22 @@ impl Sim {
     /// the one timeline, each at its microsecond.
     fn merge_the_labs_own_timeline(&mut self) {
         let Some(caching) = &self.scenario.caching else { return };
-        let lab_entries = caching.timeline.iter().map(|e| TimelineEntry {
-            at_us: SimTime::from_millis_f64(e.at_ms).0,
-            command: Command::Lab { action: e.action },
-        });
-        self.timeline.extend(lab_entries);
-        self.timeline.make_contiguous().sort_by_key(|e| e.at_us);
+        // Both lists are in time order (validation sees to it): merge them, an engine entry
+        // first at an equal moment.
+        let as_entry = |lab: &crate::caching::LabEvent| TimelineEntry {
+            at_us: SimTime::from_millis_f64(lab.at_ms).0,
+            command: Command::Lab { action: lab.action },
+        };
+        let mut merged = VecDeque::with_capacity(self.timeline.len() + caching.timeline.len());
+        let mut lab_entries = caching.timeline.iter().map(as_entry).peekable();
+        for entry in self.timeline.drain(..) {
+            while let Some(lab) = lab_entries.next_if(|lab| lab.at_us < entry.at_us) {
+                merged.push_back(lab);
+            }
+            merged.push_back(entry);
+        }
+        merged.extend(lab_entries);
+        self.timeline = merged;
     }
 
     /// The first heartbeats, the first arrival (or ab's connections) and the first second's end.
