@@ -124,8 +124,8 @@ impl Sim {
         let Some(req) = self.requests.get(r) else { return Ok(()) };
         let user = req.origin.user;
         let key = RequestKey { user, address: Clients::address_of(user) };
-        let tried = req.retries.tried;
-        let tries = req.retries.count as usize;
+        let tried = req.tried;
+        let tries = req.tries as usize;
         // Persistence first (a sticky cookie or stick table), on the first try only: a retry
         // goes elsewhere, as HAProxy's redispatch does.
         let balancer = &self.balancer;

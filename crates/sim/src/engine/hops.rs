@@ -1,9 +1,7 @@
 //! The request path's hops: a client sends, the request travels each link, a server admits,
 //! serves and answers it, and the answer travels back to the client, one event per hop.
 
-use super::request::{
-    Origin, Outcome, Request, RequestRef, Retries, Stage, StoreOp, StoreTrip, Timings, MAX_TRIES, OPEN_LOOP,
-};
+use super::request::{Origin, Outcome, Request, RequestRef, Stage, StoreOp, StoreTrip, Timings, MAX_TRIES, OPEN_LOOP};
 use super::{Event, Sim};
 use crate::ab::Response;
 use crate::components::server::{Admission, Fault};
@@ -32,8 +30,10 @@ impl Sim {
             stage_start: self.now,
             stage_end: self.now,
             times: Timings::starting(self.now),
-            retries: Retries::default(),
-            store: StoreTrip { op: StoreOp::Read, failed: false, trip_started: self.now },
+            server_life: 0,
+            tried: [0; MAX_TRIES],
+            tries: 0,
+            store: StoreTrip { op: StoreOp::Read, failed: false },
             outcome: Outcome::Pending,
             abandoned: false,
             timeout_scheduled: false,
@@ -93,7 +93,7 @@ impl Sim {
     pub(super) fn slot_granted(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
         req.times.service_started_at = self.now;
-        req.times.server_life = self.machines[req.server as usize].server.life();
+        req.server_life = self.machines[req.server as usize].server.life();
         let (user, client) = (req.origin.user, req.origin.client);
         if self.session_in_store(user, client) {
             self.send_to_store(r, StoreOp::Read);
@@ -223,11 +223,11 @@ impl Sim {
         let Some(req) = self.requests.get(r) else { return };
         let retry = outcome == Outcome::ConnectionRefused
             && self.scenario.balancer.redispatch
-            && (req.retries.count as usize) < MAX_TRIES - 1
+            && (req.tries as usize) < MAX_TRIES - 1
             && !req.abandoned;
         if retry {
-            req.retries.tried[req.retries.count as usize] = server;
-            req.retries.count += 1;
+            req.tried[req.tries as usize] = server;
+            req.tries += 1;
             self.metrics.counters.retried += 1;
             self.dispatch(r);
         } else {

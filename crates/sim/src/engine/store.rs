@@ -11,7 +11,7 @@ impl Sim {
         let Some(req) = self.requests.get(r) else { return };
         req.store.op = op;
         req.store.failed = false;
-        req.store.trip_started = self.now;
+        req.times.store_trip_started = self.now;
         let Some(store) = &self.store else { return };
         self.travel_for(r, Stage::ToStore, Event::AtStore(r), store.latency());
     }
@@ -75,8 +75,8 @@ impl Sim {
         let Some(req) = self.requests.get(r) else { return };
         let server = req.server as usize;
         let (op, failed) = (req.store.op, req.store.failed);
-        self.metrics.counters.store_time_us += (self.now - req.store.trip_started).0;
-        if self.machines[server].server.life() != req.times.server_life {
+        self.metrics.counters.store_time_us += (self.now - req.times.store_trip_started).0;
+        if self.machines[server].server.life() != req.server_life {
             // The server crashed while it waited for the store.
             req.outcome = Outcome::ConnectionReset;
             self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
