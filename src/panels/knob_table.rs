@@ -1,10 +1,11 @@
-//! Every plain numeric knob, once: its field (as in the scenario's JSON), its label, its step,
-//! whether it takes whole numbers, and how to read it from the config and write it back. The form
+//! Every plain knob, once: a number, a choice or an on/off setting, with its field (as in the
+//! scenario's JSON), its label, and how to read it from the config and write it back. The form
 //! draws these and `apply_knob` applies them, so each knob's name is written in one place.
 
-use super::knobs::KnobError;
-use sim::caching::CachingConfig;
-use sim::Scenario;
+use super::knobs::{session_mode_key, KnobError};
+use sim::caching::{CachingConfig, Invalidation, Strategy};
+use sim::scenario::SessionMode;
+use sim::{Algorithm, Scenario, ServiceTime};
 
 /// A numeric knob of a config `C` (the scenario, or its caching lab).
 pub struct NumberKnob<C: 'static> {
@@ -362,6 +363,145 @@ pub const LAB_KNOBS: [&NumberKnob<CachingConfig>; 12] = [
     &LAB_EDGE,
     &LAB_ORIGIN_LINK,
 ];
+
+/// A choice among named options (a select).
+pub struct ChoiceKnob<C: 'static> {
+    pub field: &'static str,
+    pub label: &'static str,
+    /// every option: its key (as in the JSON) and its words
+    pub options: fn() -> Vec<(&'static str, &'static str)>,
+    /// the key chosen now
+    pub read: fn(&C) -> &'static str,
+    /// sets the option with this key (one of `options`)
+    pub write: fn(&mut C, &str),
+}
+
+impl<C> ChoiceKnob<C> {
+    pub fn apply(&self, config: &mut C, raw: &str) -> Result<(), KnobError> {
+        if !(self.options)().iter().any(|(key, _)| *key == raw) {
+            return Err(KnobError { field: self.field, message: format!("unknown choice “{raw}”") });
+        }
+        (self.write)(config, raw);
+        Ok(())
+    }
+}
+
+/// An on/off setting (a checkbox), with what it means.
+pub struct CheckKnob<C: 'static> {
+    pub field: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub read: fn(&C) -> bool,
+    pub write: fn(&mut C, bool),
+}
+
+impl<C> CheckKnob<C> {
+    pub fn apply(&self, config: &mut C, raw: &str) {
+        (self.write)(config, raw == "true");
+    }
+}
+
+pub const ALGORITHM: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "balancer.algorithm",
+    label: "Balancing algorithm",
+    options: || Algorithm::ALL.iter().map(|a| (a.key(), a.label())).collect(),
+    read: |s| s.balancer.algorithm.key(),
+    write: |s, key| s.balancer.algorithm = Algorithm::from_key(key).unwrap_or_default(),
+};
+pub const SERVICE_KIND: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "servers.service.kind",
+    label: "Service time",
+    options: || vec![("fixed", "Fixed"), ("exponential", "Exponential"), ("log_normal", "Log-normal (long tail)")],
+    read: |s| match s.servers.service {
+        ServiceTime::Fixed { .. } => "fixed",
+        ServiceTime::Exponential { .. } => "exponential",
+        ServiceTime::LogNormal { .. } => "log_normal",
+    },
+    write: |s, key| {
+        let mean_ms = s.servers.service.mean_ms();
+        s.servers.service = match key {
+            "fixed" => ServiceTime::Fixed { mean_ms },
+            "exponential" => ServiceTime::Exponential { mean_ms },
+            _ => ServiceTime::LogNormal { mean_ms, sigma: 1.0 },
+        };
+    },
+};
+pub const SESSION_MODE: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "sessions.mode",
+    label: "Where sessions live",
+    options: || SessionMode::ALL.iter().map(|m| (session_mode_key(*m), m.label())).collect(),
+    read: |s| session_mode_key(s.sessions.mode),
+    write: |s, key| {
+        s.sessions.mode = SessionMode::ALL.into_iter().find(|m| session_mode_key(*m) == key).unwrap_or_default()
+    },
+};
+pub const LAB_STRATEGY: ChoiceKnob<CachingConfig> = ChoiceKnob {
+    field: "caching.server_cache.strategy",
+    label: "Strategy",
+    options: || Strategy::ALL.iter().map(|s| (s.key(), s.label())).collect(),
+    read: |c| c.server_cache.strategy.key(),
+    write: |c, key| c.server_cache.strategy = Strategy::ALL.into_iter().find(|s| s.key() == key).unwrap_or_default(),
+};
+pub const LAB_INVALIDATION: ChoiceKnob<CachingConfig> = ChoiceKnob {
+    field: "caching.server_cache.invalidation",
+    label: "On write",
+    options: || Invalidation::ALL.iter().map(|i| (i.key(), i.label())).collect(),
+    read: |c| c.server_cache.invalidation.key(),
+    write: |c, key| {
+        c.server_cache.invalidation = Invalidation::ALL.into_iter().find(|i| i.key() == key).unwrap_or_default()
+    },
+};
+
+pub const REDISPATCH: CheckKnob<Scenario> = CheckKnob {
+    field: "balancer.redispatch",
+    label: "Redispatch",
+    hint: "HAProxy option redispatch: retry refused requests elsewhere (3 tries)",
+    read: |s| s.balancer.redispatch,
+    write: |s, on| s.balancer.redispatch = on,
+};
+pub const HEARTBEATS: CheckKnob<Scenario> = CheckKnob {
+    field: "health_check.enabled",
+    label: "Heartbeats",
+    hint: "HAProxy check: defaults inter 2 s, fall 3, rise 2",
+    read: |s| s.health_check.enabled,
+    write: |s, on| s.health_check.enabled = on,
+};
+pub const LAB_BROWSER_CACHE: CheckKnob<CachingConfig> = CheckKnob {
+    field: "caching.browser_cache",
+    label: "Browser caches",
+    hint: "private caches, one per user",
+    read: |c| c.browser_cache,
+    write: |c, on| c.browser_cache = on,
+};
+pub const LAB_SHARED_CACHE: CheckKnob<CachingConfig> = CheckKnob {
+    field: "caching.shared_cache",
+    label: "Shared cache (CDN)",
+    hint: "in front of the origin, shared by every user",
+    read: |c| c.shared_cache,
+    write: |c, on| c.shared_cache = on,
+};
+pub const LAB_CACHE_NODE: CheckKnob<CachingConfig> = CheckKnob {
+    field: "caching.server_cache.enabled",
+    label: "Cache node",
+    hint: "between the origin and the database",
+    read: |c| c.server_cache.enabled,
+    write: |c, on| c.server_cache.enabled = on,
+};
+pub const LAB_COALESCING: CheckKnob<CachingConfig> = CheckKnob {
+    field: "caching.server_cache.coalescing",
+    label: "Request coalescing",
+    hint: "one database read per missing key; the others wait (nginx proxy_cache_lock)",
+    read: |c| c.server_cache.coalescing,
+    write: |c, on| c.server_cache.coalescing = on,
+};
+
+/// The scenario's choices and on/off settings, for `apply_knob`.
+pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 3] = [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE];
+pub const SCENARIO_CHECKS: [&CheckKnob<Scenario>; 2] = [&REDISPATCH, &HEARTBEATS];
+/// The caching lab's.
+pub const LAB_CHOICES: [&ChoiceKnob<CachingConfig>; 2] = [&LAB_STRATEGY, &LAB_INVALIDATION];
+pub const LAB_CHECKS: [&CheckKnob<CachingConfig>; 4] =
+    [&LAB_BROWSER_CACHE, &LAB_SHARED_CACHE, &LAB_CACHE_NODE, &LAB_COALESCING];
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,9 @@
 //! The knob panel: the scenario's settings as form fields. An edit is parsed and validated by
 //! `apply_knob` (pure, tested natively); a bad value is named beside its field and changes nothing.
 
-use super::knob_table::{NumberKnob, LAB_KNOBS, SCENARIO_KNOBS, *};
+use super::knob_table::*;
 use sim::caching::http::CacheControl;
-use sim::caching::{CachingConfig, Content, ETagKind, Invalidation, Strategy};
+use sim::caching::{CachingConfig, Content, ETagKind, Strategy};
 use sim::components::autoscaler::{ScalingMetric, ScalingPolicy, ScheduledCount, StepScaling, TargetTracking};
 use sim::profile::TrafficProfile;
 use sim::scenario::{SessionMode, Variant};
@@ -26,9 +26,14 @@ fn number<T: std::str::FromStr>(raw: &str, field: &'static str, what: &str) -> R
 /// The scenario with one field changed, if the new value is valid.
 pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result<Scenario, KnobError> {
     let mut s = scenario.clone();
-    match SCENARIO_KNOBS.iter().find(|k| k.field == field) {
-        Some(knob) => knob.apply(&mut s, raw)?,
-        None => edit_setting(&mut s, field, raw)?,
+    if let Some(knob) = SCENARIO_KNOBS.iter().find(|k| k.field == field) {
+        knob.apply(&mut s, raw)?;
+    } else if let Some(knob) = SCENARIO_CHOICES.iter().find(|k| k.field == field) {
+        knob.apply(&mut s, raw)?;
+    } else if let Some(knob) = SCENARIO_CHECKS.iter().find(|k| k.field == field) {
+        knob.apply(&mut s, raw);
+    } else {
+        edit_setting(&mut s, field, raw)?;
     }
     checked(s, field, raw)
 }
@@ -43,28 +48,12 @@ fn edit_setting(s: &mut Scenario, field: &'static str, raw: &str) -> Result<(), 
                 s.servers.service = ServiceTime::LogNormal { mean_ms, sigma: number(raw, field, decimal)? };
             }
         }
-        "servers.service.kind" => {
-            let mean_ms = s.servers.service.mean_ms();
-            s.servers.service = match raw {
-                "fixed" => ServiceTime::Fixed { mean_ms },
-                "exponential" => ServiceTime::Exponential { mean_ms },
-                _ => ServiceTime::LogNormal { mean_ms, sigma: 1.0 },
-            };
-        }
-        "balancer.redispatch" => s.balancer.redispatch = raw == "true",
         "balancer.max_conn" => {
             s.balancer.max_conn = if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
         }
         "balancer.bounded_load_percent" => {
             s.balancer.bounded_load_percent =
                 if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
-        }
-        "health_check.enabled" => s.health_check.enabled = raw == "true",
-        "sessions.mode" => {
-            s.sessions.mode = SessionMode::ALL
-                .into_iter()
-                .find(|m| session_mode_key(*m) == raw)
-                .ok_or_else(|| KnobError { field, message: format!("unknown session mode “{raw}”") })?;
         }
         "timeline.clear" => s.timeline.clear(),
         "timeline.remove" => {
@@ -125,10 +114,6 @@ fn edit_setting(s: &mut Scenario, field: &'static str, raw: &str) -> Result<(), 
                 message: "this scenario has no caching lab: load a preset of the Caching lesson".into(),
             })?;
             edit_caching(lab, field, raw)?;
-        }
-        "balancer.algorithm" => {
-            s.balancer.algorithm = Algorithm::from_key(raw)
-                .ok_or_else(|| KnobError { field, message: format!("unknown algorithm “{raw}”") })?;
         }
         _ => return Err(KnobError { field, message: "this setting cannot be changed here".into() }),
     }
@@ -337,6 +322,13 @@ fn edit_caching(lab: &mut CachingConfig, field: &'static str, raw: &str) -> Resu
     if let Some(knob) = LAB_KNOBS.iter().find(|k| k.field == field) {
         return knob.apply(lab, raw);
     }
+    if let Some(knob) = LAB_CHOICES.iter().find(|k| k.field == field) {
+        return knob.apply(lab, raw);
+    }
+    if let Some(knob) = LAB_CHECKS.iter().find(|k| k.field == field) {
+        knob.apply(lab, raw);
+        return Ok(());
+    }
     let (whole, decimal) = ("a whole number", "a number");
     let pick = |options: &[&'static str]| -> Result<usize, KnobError> {
         options
@@ -361,18 +353,7 @@ fn edit_caching(lab: &mut CachingConfig, field: &'static str, raw: &str) -> Resu
         }
         return Ok(());
     }
-    let sc = &mut lab.server_cache;
     match field {
-        "caching.browser_cache" => lab.browser_cache = raw == "true",
-        "caching.shared_cache" => lab.shared_cache = raw == "true",
-        "caching.server_cache.enabled" => sc.enabled = raw == "true",
-        "caching.server_cache.strategy" => {
-            sc.strategy = Strategy::ALL[pick(&Strategy::ALL.map(Strategy::key))?];
-        }
-        "caching.server_cache.invalidation" => {
-            sc.invalidation = Invalidation::ALL[pick(&Invalidation::ALL.map(Invalidation::key))?];
-        }
-        "caching.server_cache.coalescing" => sc.coalescing = raw == "true",
         "caching.timeline.clear" => lab.timeline.clear(),
         "caching.timeline.remove" => {
             let index: usize = number(raw, field, whole)?;
@@ -493,9 +474,13 @@ pub fn knobs(props: &KnobsProps) -> Html {
     let edit = |field: &'static str, raw: String| props.on_edit.reform(move |_: MouseEvent| (field, raw.clone()));
     let number =
         |knob: &NumberKnob<Scenario>, hint: String| field(knob.field, knob.label, knob.shown(s), knob.step, hint);
+    let choice = |knob: &ChoiceKnob<Scenario>| select(knob.field, knob.label, (knob.options)(), (knob.read)(s));
+    let check = |knob: &CheckKnob<Scenario>| checkbox(knob.field, knob.label, (knob.read)(s), knob.hint);
     let caching = s.caching.as_ref().map(|lab| {
         let lab_number =
             |knob: &NumberKnob<CachingConfig>, hint: String| field(knob.field, knob.label, knob.shown(lab), knob.step, hint);
+        let lab_choice = |knob: &ChoiceKnob<CachingConfig>| select(knob.field, knob.label, (knob.options)(), (knob.read)(lab));
+        let lab_check = |knob: &CheckKnob<CachingConfig>| checkbox(knob.field, knob.label, (knob.read)(lab), knob.hint);
         let routes = lab.routes.iter().zip(ROUTE_FIELDS).map(|(r, [cc, etag, modified, changes, auth])| {
             let etag_key = match r.etag {
                 ETagKind::None => "none",
@@ -534,23 +519,21 @@ pub fn knobs(props: &KnobsProps) -> Html {
             <p class="follows">{ "HTTP caches follow RFC 9111 (with RFC 9110's conditional requests and RFC 5861's stale-while-revalidate); the cache node evicts by exact LRU (Redis 7's allkeys-lru approximates it by sampling 5 keys); coalescing is nginx's proxy_cache_lock." }</p>
             { lab_number(&LAB_USERS, "each with a browser cache of their own".into()) }
             { lab_number(&LAB_RATE, String::new()) }
-            { checkbox("caching.browser_cache", "Browser caches", lab.browser_cache, "private caches, one per user") }
-            { checkbox("caching.shared_cache", "Shared cache (CDN)", lab.shared_cache, "in front of the origin, shared by every user") }
+            { lab_check(&LAB_BROWSER_CACHE) }
+            { lab_check(&LAB_SHARED_CACHE) }
             { for routes }
             <h3>{ "Cache node" }</h3>
-            { checkbox("caching.server_cache.enabled", "Cache node", sc.enabled, "between the origin and the database") }
+            { lab_check(&LAB_CACHE_NODE) }
             if sc.enabled {
-                { select("caching.server_cache.strategy", "Strategy",
-                    Strategy::ALL.iter().map(|s| (s.key(), s.label())).collect(), sc.strategy.key()) }
+                { lab_choice(&LAB_STRATEGY) }
                 if sc.strategy.writes_into_cache() {
                     <p class="note">{ "Every write goes into the cache, so it is its own invalidation." }</p>
                 } else {
-                    { select("caching.server_cache.invalidation", "On write",
-                        Invalidation::ALL.iter().map(|i| (i.key(), i.label())).collect(), sc.invalidation.key()) }
+                    { lab_choice(&LAB_INVALIDATION) }
                 }
                 { lab_number(&LAB_CAPACITY, "then LRU eviction".into()) }
                 { lab_number(&LAB_TTL, String::new()) }
-                { checkbox("caching.server_cache.coalescing", "Request coalescing", sc.coalescing, "one database read per missing key; the others wait (nginx proxy_cache_lock)") }
+                { lab_check(&LAB_COALESCING) }
                 if sc.strategy == Strategy::WriteBehind {
                     { lab_number(&LAB_FLUSH, "unflushed writes die with the node".into()) }
                 }
@@ -595,11 +578,6 @@ pub fn knobs(props: &KnobsProps) -> Html {
             cb.emit(Variant::from_key(&select.value()));
         })
     };
-    let kind_key = match s.servers.service {
-        ServiceTime::Fixed { .. } => "fixed",
-        ServiceTime::Exponential { .. } => "exponential",
-        ServiceTime::LogNormal { .. } => "log_normal",
-    };
     // Every button in these forms says type="button": Enter in a field submits the form, which
     // clicks the form's first submit button, and a bare <button> is one (a timeline entry's ×).
     // The caching lab takes the diagram's place, so its settings are the only ones that show.
@@ -620,8 +598,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
             { number(&ARRIVAL_RATE,
                     if s.clients.profile.varies() { "the traffic profile below sets the rate instead".to_string() }
                     else { format!("Poisson arrivals, up to {}", sim::validate::fmt_number(limits::MAX_ARRIVAL_RATE)) }) }
-            { select("balancer.algorithm", "Balancing algorithm",
-                     Algorithm::ALL.iter().map(|a| (a.key(), a.label())).collect(), algorithm.key()) }
+            { choice(&ALGORITHM) }
             <p class="follows">{ format!("Follows {}", algorithm.follows()) }</p>
             <label class="knob">
                 <span class="name">{ "Compare side by side with" }</span>
@@ -644,8 +621,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
             { number(&SPEED, "2 = twice as fast".into()) }
             { number(&QUEUE_LIMIT,
                     "beyond it: 503".into()) }
-            { select("servers.service.kind", "Service time",
-                     vec![("fixed", "Fixed"), ("exponential", "Exponential"), ("log_normal", "Log-normal (long tail)")], kind_key) }
+            { choice(&SERVICE_KIND) }
             { number(&MEAN_SERVICE,
                     "at speed 1".into()) }
             if let ServiceTime::LogNormal { sigma, .. } = s.servers.service {
@@ -661,8 +637,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
             { number(&PRICE,
                     "default: AWS m5.large, $0.096/h for 2 vCPUs".into()) }
             <h3>{ "Balancer" }</h3>
-            { checkbox("balancer.redispatch", "Redispatch", s.balancer.redispatch,
-                       "HAProxy option redispatch: retry refused requests elsewhere (3 tries)") }
+            { check(&REDISPATCH) }
             if algorithm == Algorithm::FirstAvailable {
                 { field("balancer.max_conn", "maxconn per server",
                         s.balancer.max_conn.map(|n| n.to_string()).unwrap_or_default(), "1",
@@ -677,8 +652,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
                         "HAProxy hash-balance-factor; empty = off, 125 to 200 typical".into()) }
             }
             <h3>{ "Sessions" }</h3>
-            { select("sessions.mode", "Where sessions live",
-                     SessionMode::ALL.iter().map(|m| (session_mode_key(*m), m.label())).collect(), session_mode_key(s.sessions.mode)) }
+            { choice(&SESSION_MODE) }
             if s.sessions.mode == SessionMode::Database {
                 <p class="follows">{ "Follows Flask-Session 0.8 on Redis 7: read at the start of each request, written at its end" }</p>
                 { number(&STORE_LATENCY,
@@ -749,7 +723,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
             { number(&DRAIN_TIMEOUT,
                     "a removed server is stopped after this (Kubernetes: 30)".into()) }
             <h3>{ "Health checks" }</h3>
-            { checkbox("health_check.enabled", "Heartbeats", s.health_check.enabled, "HAProxy check: defaults inter 2 s, fall 3, rise 2") }
+            { check(&HEARTBEATS) }
             if s.health_check.enabled {
                 { number(&CHECK_INTERVAL, "also the check's timeout".into()) }
                 { number(&FALL, "failures in a row to mark down".into()) }
