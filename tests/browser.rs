@@ -4,7 +4,7 @@
 
 use scalelab::diagram::{Diagram, DiagramProps, Selection};
 use scalelab::layout::Orientation;
-use scalelab::panels::controls::{Controls, ControlsProps};
+use scalelab::panels::controls::{Controls, ControlsProps, Playback};
 use scalelab::panels::knobs::{KnobError, Knobs, KnobsProps};
 use sim::{Scenario, Sim, SimTime, Summary};
 use std::cell::Cell;
@@ -135,19 +135,21 @@ async fn the_controls_emit_play_and_step() {
         now_s: 1.5,
         lagging: false,
         compact: false,
-        on_toggle: {
-            let t = toggles.clone();
-            Callback::from(move |()| t.set(t.get() + 1))
+        playback: Playback {
+            on_toggle: {
+                let t = toggles.clone();
+                Callback::from(move |()| t.set(t.get() + 1))
+            },
+            on_step: {
+                let s = steps.clone();
+                Callback::from(move |()| s.set(s.get() + 1))
+            },
+            on_restart: Callback::noop(),
+            on_speed: Callback::noop(),
+            on_seed: Callback::noop(),
+            on_share: Callback::noop(),
+            on_embed: Callback::noop(),
         },
-        on_step: {
-            let s = steps.clone();
-            Callback::from(move |()| s.set(s.get() + 1))
-        },
-        on_restart: Callback::noop(),
-        on_speed: Callback::noop(),
-        on_seed: Callback::noop(),
-        on_share: Callback::noop(),
-        on_embed: Callback::noop(),
         on_add_server: Callback::noop(),
     };
     let root = mount_point();

@@ -4,6 +4,7 @@
 
 use super::state::{Action, AppState, LiveChange};
 use crate::diagram::Selection;
+use crate::panels::controls::Playback;
 use crate::panels::dialog::DialogContent;
 use crate::panels::knobs::KnobError;
 use crate::player::{BenchmarkRequest, FrameView, Player};
@@ -210,13 +211,7 @@ fn use_action<IN: 'static>(dispatcher: UseReducerDispatcher<AppState>, make: fn(
 /// per-frame redraw (a redraw would also reset a field the user is typing in).
 #[derive(Clone)]
 pub struct Callbacks {
-    pub on_toggle: Callback<()>,
-    pub on_step: Callback<()>,
-    pub on_restart: Callback<()>,
-    pub on_speed: Callback<f64>,
-    pub on_seed: Callback<u64>,
-    pub on_share: Callback<()>,
-    pub on_embed: Callback<()>,
+    pub playback: Playback,
     pub on_dismiss: Callback<()>,
     pub on_close: Callback<()>,
     pub on_backdrop: Callback<MouseEvent>,
@@ -305,13 +300,15 @@ pub fn use_callbacks(
         }
     });
     Callbacks {
-        on_toggle: use_action(dispatcher.clone(), |()| Action::TogglePlay),
-        on_step,
-        on_restart: use_action(dispatcher.clone(), |()| Action::Restart),
-        on_speed: use_action(dispatcher.clone(), Action::SetSpeed),
-        on_seed: use_action(dispatcher.clone(), Action::SetSeed),
-        on_share,
-        on_embed,
+        playback: Playback {
+            on_toggle: use_action(dispatcher.clone(), |()| Action::TogglePlay),
+            on_step,
+            on_restart: use_action(dispatcher.clone(), |()| Action::Restart),
+            on_speed: use_action(dispatcher.clone(), Action::SetSpeed),
+            on_seed: use_action(dispatcher.clone(), Action::SetSeed),
+            on_share,
+            on_embed,
+        },
         on_dismiss: use_action(dispatcher.clone(), |()| Action::DismissBanner),
         on_close,
         on_backdrop,

@@ -51,7 +51,7 @@ pub fn app() -> Html {
     let state = use_reducer(|| AppState::from_boot(share::boot()));
     let (player, frame) = hooks::use_live_run(&state);
     let callbacks = hooks::use_callbacks(&state, &player, &frame);
-    hooks::use_keyboard(state.dispatcher(), callbacks.on_step.clone());
+    hooks::use_keyboard(state.dispatcher(), callbacks.playback.on_step.clone());
     hooks::use_redraw_on_resize();
     let parts = parts(&state, &frame, &callbacks);
     if state.embed {
@@ -69,9 +69,7 @@ fn parts(state: &AppState, view: &FrameView, cb: &Callbacks) -> Parts {
     let controls = html! {
         <Controls playing={state.playing} speed={state.speed} seed={state.scenario.seed}
             now_s={view.snapshot.now.as_secs_f64()} lagging={view.lagging} compact={state.embed}
-            on_toggle={cb.on_toggle.clone()} on_step={cb.on_step.clone()} on_restart={cb.on_restart.clone()}
-            on_speed={cb.on_speed.clone()} on_seed={cb.on_seed.clone()} on_share={cb.on_share.clone()}
-            on_embed={cb.on_embed.clone()} on_add_server={cb.on_command.reform(|()| Command::AddServer)} />
+            playback={cb.playback.clone()} on_add_server={cb.on_command.reform(|()| Command::AddServer)} />
     };
     let nodes = &view.snapshot.nodes;
     let servers_shown = nodes.iter().filter(|n| is_server(n.kind)).count();

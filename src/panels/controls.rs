@@ -17,6 +17,14 @@ pub struct ControlsProps {
     pub lagging: bool,
     /// embed mode shows play controls only
     pub compact: bool,
+    pub playback: Playback,
+    /// horizontal scaling while the run goes on
+    pub on_add_server: Callback<()>,
+}
+
+/// What the playback controls ask of the app: the app's callbacks and these buttons share it.
+#[derive(Clone, PartialEq)]
+pub struct Playback {
     pub on_toggle: Callback<()>,
     pub on_step: Callback<()>,
     pub on_restart: Callback<()>,
@@ -24,8 +32,6 @@ pub struct ControlsProps {
     pub on_seed: Callback<u64>,
     pub on_share: Callback<()>,
     pub on_embed: Callback<()>,
-    /// horizontal scaling while the run goes on
-    pub on_add_server: Callback<()>,
 }
 
 /// The simulated clock: milliseconds while playing; microseconds while paused, the engine's own
@@ -50,11 +56,11 @@ pub fn speed_label(speed: f64) -> String {
 
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
-    let toggle = props.on_toggle.reform(|_: MouseEvent| ());
-    let step = props.on_step.reform(|_: MouseEvent| ());
-    let restart = props.on_restart.reform(|_: MouseEvent| ());
+    let toggle = props.playback.on_toggle.reform(|_: MouseEvent| ());
+    let step = props.playback.on_step.reform(|_: MouseEvent| ());
+    let restart = props.playback.on_restart.reform(|_: MouseEvent| ());
     let on_speed = {
-        let cb = props.on_speed.clone();
+        let cb = props.playback.on_speed.clone();
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
             if let Ok(i) = select.value().parse::<usize>() {
@@ -69,7 +75,7 @@ pub fn controls(props: &ControlsProps) -> Html {
         html! { <option value={i.to_string()} selected={i == current}>{ speed_label(s) }</option> }
     });
     let new_seed = {
-        let cb = props.on_seed.clone();
+        let cb = props.playback.on_seed.clone();
         let seed = props.seed;
         // The next seed from a fixed mixing step, so "new seed" is itself repeatable.
         Callback::from(move |_: MouseEvent| {
@@ -91,12 +97,12 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <span class="lag" title="The browser cannot simulate this much traffic this fast; time runs slower than the speed asked for">{ "engine at its limit" }</span>
             }
             if !props.compact {
-                <SeedField seed={props.seed} on_seed={props.on_seed.clone()} />
+                <SeedField seed={props.seed} on_seed={props.playback.on_seed.clone()} />
                 <button onclick={new_seed} title="Same scenario, other random traffic">{ "New seed" }</button>
                 <button onclick={props.on_add_server.reform(|_: MouseEvent| ())} title="Add a server while the run goes on (it must pass two heartbeats first)">{ "+ Server" }</button>
                 <span class="spacer" />
-                <button onclick={props.on_share.reform(|_: MouseEvent| ())} title="Copy a link that replays exactly this run">{ "Share" }</button>
-                <button onclick={props.on_embed.reform(|_: MouseEvent| ())} title="Get HTML to put this simulation in course notes">{ "Embed" }</button>
+                <button onclick={props.playback.on_share.reform(|_: MouseEvent| ())} title="Copy a link that replays exactly this run">{ "Share" }</button>
+                <button onclick={props.playback.on_embed.reform(|_: MouseEvent| ())} title="Get HTML to put this simulation in course notes">{ "Embed" }</button>
             }
         </div>
     }
