@@ -44,12 +44,13 @@ impl Run {
     pub fn advance(&mut self, target: SimTime, budget: Budget) -> bool {
         let runs = 1 + u64::from(self.twin.is_some());
         let share = budget.events / runs;
+        // Both deadlines count from now: the engine's share shrinks if the twin had to catch up.
         let whole = budget.deadline(1.0);
+        let engines_share = budget.deadline(1.0 / runs as f64);
         if !self.twin_reaches(self.engine.now(), share, &whole) {
             return false;
         }
         let engine = &mut self.engine;
-        let engines_share = budget.deadline(1.0 / runs as f64);
         let reached = run_in_slices(share, &engines_share, |events| engine.run_until_within(target, events));
         self.twin_reaches(self.engine.now(), share, &whole) && reached
     }
