@@ -10,6 +10,7 @@ use crate::panels::knobs::KnobError;
 use crate::player::{BenchmarkRequest, FrameView, Player};
 use crate::share;
 use gloo_render::{request_animation_frame, AnimationFrame};
+use sim::caching::LabAction;
 use sim::compare::HalfwayFailure;
 use sim::scenario::Variant;
 use sim::{Command, Scenario, ValidScenario};
@@ -220,6 +221,8 @@ pub struct Callbacks {
     pub on_deselect: Callback<()>,
     /// a change while the run goes on: no restart; the scenario records it for the link
     pub on_command: Callback<Command>,
+    /// a failure injected into the caching lab: a change like any other
+    pub on_lab_action: Callback<LabAction>,
     pub on_edit: Callback<(&'static str, String)>,
     pub on_compare: Callback<Option<Variant>>,
     pub on_benchmark: Callback<BenchmarkRequest>,
@@ -316,6 +319,7 @@ pub fn use_callbacks(
         on_select: use_action(dispatcher.clone(), |picked| Action::Select(Some(picked))),
         on_deselect: use_action(dispatcher.clone(), |()| Action::Select(None)),
         on_command: use_action(dispatcher.clone(), Action::Change),
+        on_lab_action: use_action(dispatcher.clone(), |action| Action::Change(Command::Lab { action })),
         on_edit: use_action(dispatcher.clone(), |(field, raw)| Action::EditKnob(field, raw)),
         on_compare: use_action(dispatcher.clone(), Action::Compare),
         on_benchmark,

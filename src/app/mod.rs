@@ -22,7 +22,6 @@ use crate::panels::user_panel::UserPanel;
 use crate::player::FrameView;
 use crate::share;
 use hooks::Callbacks;
-use sim::caching::LabAction;
 use sim::snapshot::{Gauges, NodeKind, Snapshot};
 use sim::Command;
 use yew::prelude::*;
@@ -144,8 +143,7 @@ fn diagram(state: &AppState, view: &FrameView, cb: &Callbacks, servers_shown: us
     };
     match (&view.caching, &view.twin) {
         (Some(lab), _) => {
-            let on_action = cb.on_command.reform(|action: LabAction| Command::Lab { action });
-            html! { <CacheLab view={lab.clone()} orientation={orientation} {on_action} /> }
+            html! { <CacheLab view={lab.clone()} orientation={orientation} on_action={cb.on_lab_action.clone()} /> }
         }
         (None, None) => run_view(&view.snapshot, None),
         (None, Some(twin)) => html! {

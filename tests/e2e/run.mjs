@@ -440,8 +440,15 @@ await test('the caching lab shows each cache\'s decision, takes header edits, an
   await page.waitForFunction(() => [...document.querySelectorAll('.lab-figures div')]
     .some(d => d.textContent.startsWith('304 Not Modified') && !d.textContent.endsWith('0')), null, { timeout: 20000 });
   await page.click('.controls button.primary'); // pause, so the list holds still
-  // The page itself ("GET /", not "GET /products/1").
+  // The page itself ("GET /", not "GET /products/1"). The list holds the latest 12 exchanges, and
+  // a quarter of requests are for the page: if none is among them when it paused, play a little
+  // more and pause again.
   const fromBrowser = page.locator('.exchanges button', { has: page.locator('.what', { hasText: /GET \/$/ }) }).first();
+  for (let tries = 0; tries < 20 && await fromBrowser.count() === 0; tries++) {
+    await page.click('.controls button.primary');
+    await page.waitForTimeout(150);
+    await page.click('.controls button.primary');
+  }
   await fromBrowser.click();
   const detail = await page.textContent('.exchange-detail');
   check(/browser cache: (no-cache: must revalidate|miss)/.test(detail), `no browser decision: ${detail}`);
