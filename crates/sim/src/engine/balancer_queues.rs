@@ -97,9 +97,7 @@ impl Sim {
             Ok(()) => {}
             Err(unsent @ (Unsent::AllFull | Unsent::PinnedServerFull)) => {
                 let Some(req) = self.requests.get(r) else { return };
-                req.stage = Stage::BalancerQueue;
-                req.stage_start = self.now;
-                req.stage_end = self.now;
+                req.enter(Stage::BalancerQueue, self.now, self.now);
                 let client_gives_up_first = req.origin.sent_at + self.timeout < self.now + self.queue_timeout;
                 if unsent == Unsent::PinnedServerFull {
                     self.wait_for_its_server(r);

@@ -74,9 +74,7 @@ impl Sim {
     pub(super) fn travel_for(&mut self, r: RequestRef, stage: Stage, then: Event, latency: SimTime) {
         let arrive = self.now + latency;
         let Some(req) = self.requests.get(r) else { return };
-        req.stage = stage;
-        req.stage_start = self.now;
-        req.stage_end = arrive;
+        req.enter(stage, self.now, arrive);
         if latency == SimTime::ZERO {
             // A hop that takes no time happens now, without a trip through the event queue (it
             // still counts as an event). Queueing models with no network run about twice as fast.
@@ -111,9 +109,7 @@ impl Sim {
         let Some(req) = self.requests.get(r) else { return };
         let service_ms = self.machines[req.server as usize].server.service_ms(req.origin.size_ms);
         let done = self.now + SimTime::from_millis_f64(service_ms);
-        req.stage = Stage::InService;
-        req.stage_start = self.now;
-        req.stage_end = done;
+        req.enter(Stage::InService, self.now, done);
         self.queue.push(done, Event::ServiceDone(r));
     }
 

@@ -92,6 +92,17 @@ pub(super) struct Request {
     pub(super) timeout_scheduled: bool,
 }
 
+impl Request {
+    /// The request enters `stage` at `now`, for as long as it lasts (a trip to its arrival, a
+    /// service to its end).
+    #[inline(always)]
+    pub(super) fn enter(&mut self, stage: Stage, now: SimTime, until: SimTime) {
+        self.stage = stage;
+        self.stage_start = now;
+        self.stage_end = until;
+    }
+}
+
 /// Who sent a request, when, and how much work it asks for.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Origin {

@@ -21,9 +21,7 @@ impl Sim {
         let Some(store) = &self.store else { return };
         let done = store.done_at(self.now);
         let Some(req) = self.requests.get(r) else { return };
-        req.stage = Stage::AtStore;
-        req.stage_start = self.now;
-        req.stage_end = done;
+        req.enter(Stage::AtStore, self.now, done);
         self.queue.push(done, Event::StoreOpDone(r));
     }
 
