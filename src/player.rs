@@ -245,7 +245,7 @@ impl Player {
         let started = SessionComparison::new(self.run.scenario(), SimTime::from_secs(seconds), failure);
         let (comparison, result) = match started {
             Ok(comparison) => (Some(comparison), None),
-            Err(errors) => (None, Some(Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))),
+            Err(errors) => (None, Some(Err(sim::validate::in_words(&errors)))),
         };
         self.comparison = comparison;
         self.comparison_view = Some(ComparisonView { seconds, progress: result.is_none().then_some(0.0), result });

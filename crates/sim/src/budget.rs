@@ -58,14 +58,22 @@ impl Deadline {
 /// Calls `slice` with at most `EVENTS_PER_CHECK` events at a time (it runs at most that many and
 /// says whether its work is done) until the work is done, `events` have been spent or the
 /// deadline has passed. Returns whether the work is done.
-pub fn run_in_slices(events: u64, deadline: &Deadline, mut slice: impl FnMut(u64) -> bool) -> bool {
+pub fn run_in_slices(events: u64, deadline: &Deadline, slice: impl FnMut(u64) -> bool) -> bool {
     let mut left = events;
-    while left > 0 {
-        let this_slice = left.min(EVENTS_PER_CHECK);
+    run_in_slices_from(&mut left, deadline, slice)
+}
+
+/// `run_in_slices` drawing on an event count that several runs share, one after the other:
+/// what this one spends (in whole slices) is gone for the next.
+pub fn run_in_slices_from(left: &mut u64, deadline: &Deadline, mut slice: impl FnMut(u64) -> bool) -> bool {
+    while *left > 0 {
+        let this_slice = (*left).min(EVENTS_PER_CHECK);
+        // A slice counts whole even when the run finishes inside it: the next run never gets
+        // more than the budget had left.
+        *left -= this_slice;
         if slice(this_slice) {
             return true;
         }
-        left -= this_slice;
         if deadline.passed() {
             return false;
         }

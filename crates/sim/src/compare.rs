@@ -1,7 +1,7 @@
 //! The Sessions lesson's comparison: the same scenario, seed and traffic run once for each place
 //! a session can live, optionally with a failure halfway, and the figures that tell them apart.
 
-use crate::budget::{run_in_slices, Budget};
+use crate::budget::{run_in_slices_from, Budget};
 use crate::command::Command;
 use crate::engine::Sim;
 use crate::metrics::Summary;
@@ -76,13 +76,14 @@ impl SessionComparison {
         Ok(SessionComparison { duration, runs })
     }
 
-    /// Runs within `budget`, one mode after the other; returns whether every mode is done.
+    /// Runs within `budget` (its events shared by all the modes), one mode after the other;
+    /// returns whether every mode is done.
     pub fn advance(&mut self, budget: Budget) -> bool {
-        let deadline = budget.deadline(1.0);
+        let (deadline, mut left) = (budget.deadline(1.0), budget.events);
         let duration = self.duration;
         self.runs.iter_mut().all(|(_, sim)| {
             sim.now() >= duration
-                || run_in_slices(budget.events, &deadline, |events| sim.run_until_within(duration, events))
+                || run_in_slices_from(&mut left, &deadline, |events| sim.run_until_within(duration, events))
         })
     }
 
@@ -149,7 +150,13 @@ mod tests {
         let whole = session_modes(&shop(), SimTime::from_secs(6), HalfwayFailure::CrashServer).unwrap();
         let mut sliced = SessionComparison::new(&shop(), SimTime::from_secs(6), HalfwayFailure::CrashServer).unwrap();
         let mut calls = 0;
-        while !sliced.advance(Budget::events(1_000)) {
+        let events = |c: &SessionComparison| c.reports().iter().map(|r| r.summary.events_processed).sum::<u64>();
+        while !{
+            let before = events(&sliced);
+            let done = sliced.advance(Budget::events(1_000));
+            assert!(events(&sliced) - before <= 1_000, "one budget for all the modes");
+            done
+        } {
             calls += 1;
             assert!((0.0..1.0).contains(&sliced.fraction_done()));
         }

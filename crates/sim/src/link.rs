@@ -63,8 +63,7 @@ impl fmt::Display for LinkError {
                 write!(f, "the link is damaged ({why}); it may have been cut short when it was copied")
             }
             LinkError::OutOfRange(errors) => {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                write!(f, "the link's scenario has settings out of range: {}", list.join("; "))
+                write!(f, "the link's scenario has settings out of range: {}", crate::validate::in_words(errors))
             }
         }
     }

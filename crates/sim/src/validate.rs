@@ -102,6 +102,11 @@ impl fmt::Display for ValidationError {
     }
 }
 
+/// Every problem, in words, on one line ("servers.count is 0, but …; clients.users is …").
+pub fn in_words(problems: &[ValidationError]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
 /// Collects every problem of a config, so that validation reports all of them, not just the
 /// first. Each part's config has a `check(&self, &mut Checker)`.
 #[derive(Default)]

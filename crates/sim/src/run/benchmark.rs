@@ -4,7 +4,7 @@
 //! million-request report is a few frames' work.
 
 use crate::ab::{AbOptions, AbReport, ReportBuilder};
-use crate::budget::{run_in_slices, Budget};
+use crate::budget::{run_in_slices_from, Budget};
 use crate::engine::Sim;
 use crate::scenario::{Scenario, Variant};
 
@@ -37,8 +37,7 @@ impl BenchmarkRun {
         }
         let mut runs = Vec::new();
         for (label, s) in scenarios {
-            let valid =
-                s.validate().map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
+            let valid = s.validate().map_err(|errors| crate::validate::in_words(&errors))?;
             runs.push((label, Sim::benchmark(valid, options.clone())));
         }
         Ok(BenchmarkRun { runs, reporting: None, reports: Vec::new() })
@@ -48,9 +47,11 @@ impl BenchmarkRun {
     /// whether every report is ready.
     pub fn advance(&mut self, budget: Budget) -> bool {
         if self.reporting.is_none() && self.reports.is_empty() {
-            let deadline = budget.deadline(1.0);
+            let (deadline, mut left) = (budget.deadline(1.0), budget.events);
             for (_, sim) in &mut self.runs {
-                if !run_in_slices(budget.events, &deadline, |events| sim.run_benchmark_within(events)) {
+                // A run already finished (it says so with no event to spend) costs nothing.
+                let finished = sim.run_benchmark_within(0);
+                if !finished && !run_in_slices_from(&mut left, &deadline, |events| sim.run_benchmark_within(events)) {
                     return false;
                 }
             }
