@@ -8,6 +8,9 @@ Scalelab: watch web systems scale (native runner)
 USAGE:
     scalelab run [SCENARIO] [--seed N] [--duration SECONDS] [--json]
     scalelab ab [-n REQUESTS] [-c CONCURRENCY] [-t SECONDS] [-k] [-H HEADER] [-C COOKIE] [-s TIMEOUT] [SCENARIO]
+    scalelab sql [SCENARIO] QUERY [--explain] [--json] [--seed N]
+    scalelab dump [SCENARIO] TABLE [--seed N]
+    scalelab reshard SCENARIO --to SHARDS [--seed N]
     scalelab presets
     scalelab show PRESET
     scalelab cookie sign --secret KEY [--salt SALT] [--timestamp UNIX_SECONDS] JSON
@@ -17,6 +20,11 @@ SCENARIO is a preset name (see `scalelab presets`), a scenario JSON file (start 
 `scalelab show default > my.json`), or a share link copied from the web app. Without one,
 the default scenario runs. --duration defaults to 60 s, or to a link's playback position.
 
+`sql` runs one query against the scenario's database (a data preset such as
+data-sharded-by-user; without one, a single-server database of 10,000 rows) and prints its
+result and plan: the shards and partitions touched, the SQL each received, the rows examined.
+`dump` prints a table as CSV with a header, to load the same rows into PostgreSQL.
+
 `ab` drives the scenario with ApacheBench's closed-loop load in place of its own clients and
 prints ab 2.3's report (progress on stderr). Times are simulated: same scenario, same report.
 ";
@@ -25,6 +33,16 @@ pub struct RunRequest {
     pub source: Option<String>,
     pub seed: Option<u64>,
     pub duration: Option<SimTime>,
+    pub json: bool,
+}
+
+/// `sql`, `dump` and `reshard`: a scenario (optional but for reshard) and one argument.
+pub struct DataRequest {
+    pub source: Option<String>,
+    /// the query, or the table to dump
+    pub argument: String,
+    pub seed: Option<u64>,
+    pub explain: bool,
     pub json: bool,
 }
 
@@ -44,6 +62,9 @@ pub enum Request {
     Cookie(CookieRequest),
     /// ab's own arguments, read by `sim::ab::parse`
     Ab(Vec<String>),
+    Sql(DataRequest),
+    Dump(DataRequest),
+    Reshard(DataRequest, u32),
 }
 
 /// Longest run the CLI accepts [s]: a day of simulated time.
@@ -63,8 +84,15 @@ pub fn parse(argv: &[String]) -> Result<Request, String> {
         "run" => parse_run(rest).map(Request::Run),
         "cookie" => parse_cookie(rest).map(Request::Cookie),
         "ab" => Ok(Request::Ab(rest.to_vec())),
+        "sql" => parse_data("sql", "a query, for example scalelab sql \"SELECT * FROM users WHERE id = 7\"", rest).map(|(r, _)| Request::Sql(r)),
+        "dump" => parse_data("dump", "a table name, for example scalelab dump users", rest).map(|(r, _)| Request::Dump(r)),
+        "reshard" => match parse_data("reshard", "a sharded scenario, for example scalelab reshard data-reshard-jump --to 5", rest)? {
+            (r, Some(to)) if r.source.is_none() && !r.argument.is_empty() => Ok(Request::Reshard(DataRequest { source: Some(r.argument.clone()), ..r }, to)),
+            (_, Some(_)) => Err("`reshard` takes one scenario, for example scalelab reshard data-reshard-jump --to 5".into()),
+            (_, None) => Err("`reshard` needs --to and a shard count, for example --to 5".into()),
+        },
         other => {
-            Err(format!("unknown command `{other}`; the commands are run, ab, presets, show and cookie (see --help)"))
+            Err(format!("unknown command `{other}`; the commands are run, ab, sql, dump, reshard, presets, show and cookie (see --help)"))
         }
     }
 }
@@ -105,6 +133,51 @@ fn parse_run(rest: &[String]) -> Result<RunRequest, String> {
         }
     }
     Ok(run)
+}
+
+/// `[SCENARIO] ARGUMENT` and the data commands' flags; also returns `--to`, which only
+/// `reshard` takes.
+fn parse_data(command: &str, needs: &str, rest: &[String]) -> Result<(DataRequest, Option<u32>), String> {
+    let mut positional = Vec::new();
+    let (mut seed, mut explain, mut json, mut to) = (None, false, false, None);
+    let mut words = rest.iter();
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "--json" if command == "sql" => json = true,
+            "--explain" if command == "sql" => explain = true,
+            "--seed" => {
+                let value = words.next().ok_or("--seed needs a value, for example --seed 7")?;
+                seed = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("--seed must be a whole number from 0 to {}, not `{value}`", u64::MAX))?,
+                );
+            }
+            "--to" if command == "reshard" => {
+                let value = words.next().ok_or("--to needs a shard count, for example --to 5")?;
+                let max = sim::validate::limits::data::MAX_SHARDS;
+                to = Some(
+                    value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=max).contains(n))
+                        .ok_or_else(|| format!("--to must be a shard count from 1 to {max}, not `{value}`"))?,
+                );
+            }
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}` for `{command}`")),
+            value => positional.push(value.to_string()),
+        }
+    }
+    let (source, argument) = match positional.len() {
+        1 => (None, positional.remove(0)),
+        2 => {
+            let argument = positional.remove(1);
+            (Some(positional.remove(0)), argument)
+        }
+        0 => return Err(format!("`{command}` needs {needs}")),
+        _ => return Err(format!("`{command}` takes a scenario and one more argument; put a query in quotes")),
+    };
+    Ok((DataRequest { source, argument, seed, explain, json }, to))
 }
 
 fn parse_cookie(rest: &[String]) -> Result<CookieRequest, String> {

@@ -6,6 +6,7 @@ mod args;
 mod cookie;
 mod input;
 mod report;
+mod sql;
 
 use std::process::ExitCode;
 
@@ -98,6 +99,9 @@ fn run(argv: &[String]) -> Result<String, Failure> {
             Ok(serde_json::to_string_pretty(&(p.build)()).expect("scenarios serialise") + "\n")
         }
         args::Request::Ab(ab_args) => run_ab(&ab_args),
+        args::Request::Sql(request) => sql::sql(request),
+        args::Request::Dump(request) => sql::dump(request),
+        args::Request::Reshard(request, to) => sql::reshard(request, to),
         args::Request::Run(run) => {
             let resolved = input::resolve(run.source.as_deref(), run.seed)?;
             let duration = run.duration.unwrap_or(resolved.default_duration);

@@ -11,6 +11,7 @@ pub mod caching;
 mod command;
 pub mod compare;
 pub mod components;
+pub mod data;
 mod engine;
 mod event_queue;
 pub mod link;

@@ -1,9 +1,12 @@
 //! Named starting points: the scenarios the lessons, the CLI (`scalelab show NAME`) and the tests
 //! share. Each says in one line what it shows.
 
-use crate::caching::{CachingConfig, Content, Invalidation, LabAction, LabEvent, Strategy};
+use crate::caching::{CachingConfig, Content, Invalidation, LabAction, LabEvent, Strategy as CacheStrategy};
 use crate::command::Command;
 use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
+use crate::data::layout::{default_placement, ShardingConfig};
+use crate::data::shard::Strategy;
+use crate::data::{DataConfig, LayoutConfig};
 use crate::profile::TrafficProfile;
 use crate::scenario::{Algorithm, Scenario, SessionMode, TimelineEntry};
 use crate::service::ServiceTime;
@@ -247,7 +250,7 @@ pub const PRESETS: &[Preset] = &[
         summary: "Caching, step 7: write-behind, and the cache node crashes at 22.5 s with writes not yet flushed",
         build: || caching_scenario(|c| {
             c.write_share = 0.2;
-            c.server_cache.strategy = Strategy::WriteBehind;
+            c.server_cache.strategy = CacheStrategy::WriteBehind;
             c.server_cache.flush_every_ms = 5_000.0;
             c.timeline = vec![
                 LabEvent { at_ms: 22_500.0, action: LabAction::CrashCacheNode },
@@ -265,7 +268,94 @@ pub const PRESETS: &[Preset] = &[
             s
         },
     },
+    Preset {
+        name: "data-wide-table",
+        summary: "One database server with a wide users table: every read of a name drags the bio and avatar along",
+        build: || data_scenario(LayoutConfig::Single, &["SELECT name, email FROM users WHERE id = 42", "EXPLAIN SELECT name, country FROM users WHERE country = 'DE'"]),
+    },
+    Preset {
+        name: "data-vertical-split",
+        summary: "Vertical partitioning: users split into a hot table (name, email, country) and a cold one (bio, avatar)",
+        build: || {
+            let hot = ["name", "email", "country", "created_at"].map(String::from).to_vec();
+            data_scenario(LayoutConfig::Vertical { hot }, &["EXPLAIN SELECT name, country FROM users WHERE country = 'DE'", "SELECT name, bio FROM users WHERE id = 42"])
+        },
+    },
+    Preset {
+        name: "data-orders-by-month",
+        summary: "Horizontal partitioning on one server: a year of orders range-partitioned by month, as PostgreSQL does it; WHERE on created_at prunes",
+        build: || {
+            let ddl = orders_by_month_ddl();
+            data_scenario(LayoutConfig::Partitioned { ddl }, &["EXPLAIN SELECT COUNT(*), SUM(total_cents) FROM orders WHERE created_at >= '2025-03-01' AND created_at < '2025-05-01'", "EXPLAIN SELECT * FROM orders WHERE user_id = 7"])
+        },
+    },
+    Preset {
+        name: "data-sharded-by-user",
+        summary: "Sharding: four shards by user id (Vitess keyranges), posts, comments and orders co-located with their user",
+        build: || data_scenario(sharded(Strategy::KeyRange, 4, &[]), &["SELECT * FROM orders WHERE user_id = 7", "SELECT u.name, o.total_cents FROM users u JOIN orders o ON o.user_id = u.id WHERE u.id = 7", "SELECT COUNT(*), AVG(total_cents) FROM orders"]),
+    },
+    Preset {
+        name: "data-cross-shard-join",
+        summary: "The join problem: comments joined to their posts by post id, not the shard key, so rows travel to the router",
+        build: || data_scenario(sharded(Strategy::KeyRange, 4, &[]), &["EXPLAIN SELECT p.title, c.body FROM posts p JOIN comments c ON c.post_id = p.id WHERE p.id = 12"]),
+    },
+    Preset {
+        name: "data-reference-tables",
+        summary: "Reference tables: countries is copied to every shard, so joins against it stay on the shard",
+        build: || data_scenario(sharded(Strategy::KeyRange, 4, &[]), &["EXPLAIN SELECT c.name, COUNT(*) FROM users u JOIN countries c ON c.code = u.country GROUP BY c.name ORDER BY 2 DESC LIMIT 5", "EXPLAIN INSERT INTO countries VALUES ('PT', 'Portugal')"]),
+    },
+    Preset {
+        name: "data-hot-shard",
+        summary: "A poor shard key: users sharded by country under Zipf-popular countries, so one shard holds far more than its share",
+        build: || data_scenario(sharded(Strategy::HashMod, 4, &[("users", "country"), ("posts", "id"), ("comments", "id"), ("orders", "id")]), &["EXPLAIN SELECT COUNT(*) FROM users WHERE country = 'US'"]),
+    },
+    Preset {
+        name: "data-reshard-mod-n",
+        summary: "Resharding 4 → 5 under hash mod N: about four keys in five move (compare consistent and jump hashing)",
+        build: || data_scenario(sharded(Strategy::HashMod, 4, &[]), &["SELECT COUNT(*) FROM users"]),
+    },
+    Preset {
+        name: "data-reshard-consistent",
+        summary: "Resharding 4 → 5 under consistent hashing with 100 virtual nodes: about one key in five moves",
+        build: || data_scenario(sharded(Strategy::Consistent, 4, &[]), &["SELECT COUNT(*) FROM users"]),
+    },
+    Preset {
+        name: "data-reshard-jump",
+        summary: "Resharding 4 → 5 under jump consistent hash (Lamping & Veach): exactly the expected one key in five moves",
+        build: || data_scenario(sharded(Strategy::Jump, 4, &[]), &["SELECT COUNT(*) FROM users"]),
+    },
 ];
+
+/// The default scenario with a data tier of 20,000 rows laid out as `layout`, and the
+/// console's first queries.
+fn data_scenario(layout: LayoutConfig, queries: &[&str]) -> Scenario {
+    let data = DataConfig {
+        rows: 20_000,
+        layout,
+        queries: queries.iter().map(|q| q.to_string()).collect(),
+        ..DataConfig::default()
+    };
+    Scenario { data: Some(data), ..Scenario::default() }
+}
+
+/// `shards` shards by `strategy`, the default placement changed by `changes` (table, key).
+fn sharded(strategy: Strategy, shards: u32, changes: &[(&str, &str)]) -> LayoutConfig {
+    let mut tables = default_placement();
+    for (table, key) in changes {
+        tables.insert(table.to_string(), key.to_string());
+    }
+    LayoutConfig::Sharded(ShardingConfig { shards, strategy, vnodes: 100, tables })
+}
+
+/// Twelve monthly partitions of 2025's orders.
+fn orders_by_month_ddl() -> String {
+    let mut ddl = String::from("CREATE TABLE orders (id bigint, user_id bigint, total_cents bigint, created_at timestamp) PARTITION BY RANGE (created_at);\n");
+    for month in 1..=12 {
+        let to = if month == 12 { "2026-01-01".to_string() } else { format!("2025-{:02}-01", month + 1) };
+        ddl += &format!("CREATE TABLE orders_2025_{month:02} PARTITION OF orders FOR VALUES FROM ('2025-{month:02}-01') TO ('{to}');\n");
+    }
+    ddl
+}
 
 /// 200 users browsing and shopping; server 2 crashes at 20 s (except without affinity, where
 /// sessions are lost all the time anyway).

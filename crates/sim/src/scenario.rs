@@ -406,6 +406,9 @@ pub struct Scenario {
     /// the Caching lesson's lab (`caching::CacheLab`), when this scenario has one
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caching: Option<crate::caching::CachingConfig>,
+    /// the data tier's database (`data::Database`), when this scenario has one
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<crate::data::DataConfig>,
 }
 
 impl Default for Scenario {
@@ -438,6 +441,7 @@ impl Default for Scenario {
             autoscaler: Default::default(),
             timeline: Vec::new(),
             caching: None,
+            data: None,
         }
     }
 }
@@ -519,6 +523,9 @@ impl Scenario {
             false,
         );
         self.clients.profile.check(&mut c);
+        if let Some(data) = &self.data {
+            data.check(&mut c);
+        }
         if let Some(caching) = &self.caching {
             caching.check(&mut c);
         }

@@ -79,6 +79,19 @@ pub mod limits {
         pub const MAX_CHANGE_S: f64 = 1_000_000.0;
         pub const MAX_TIMELINE: usize = 200;
     }
+
+    /// The data tier's knobs.
+    pub mod data {
+        pub const MIN_ROWS: u32 = 200;
+        pub const MAX_ROWS: u32 = 2_000_000;
+        pub const MAX_ZIPF: f64 = 3.0;
+        pub const MAX_SHARDS: u32 = 64;
+        pub const MAX_VNODES: u32 = 1_000;
+        pub const MAX_DDL_CHARS: usize = 20_000;
+        pub const MAX_QUERIES: usize = 50;
+        pub const MAX_QUERY_CHARS: usize = 4_000;
+        pub const MAX_COST_US: f64 = 1_000_000.0;
+    }
 }
 
 /// One problem with a scenario: which field, what it holds, and what it may hold.

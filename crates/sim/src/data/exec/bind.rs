@@ -1,0 +1,260 @@
+//! Names to positions: a query's column references are resolved once, against the tables in its
+//! FROM, into expressions over row positions that evaluate fast. PostgreSQL's rules and words:
+//! an alias hides its table's name, an unqualified name must be unique, and in a grouped query a
+//! column must be grouped, aggregated, or determined by a grouped primary key.
+
+use std::rc::Rc;
+
+use crate::data::schema::TableDef;
+use crate::data::sql::ast::{ColumnRef, CompareOp, Expr};
+use crate::data::sql::SqlError;
+use crate::data::value::{ArithOp, Value};
+
+/// One table of the FROM clause and where its columns start in a joined row.
+#[derive(Clone, Debug)]
+pub struct ScopeTable {
+    pub reference: String,
+    pub def: Rc<TableDef>,
+    pub offset: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub tables: Vec<ScopeTable>,
+}
+
+/// An expression over positions: `Column` reads the input row, `Slot` reads the grouped row.
+#[derive(Clone, Debug)]
+pub enum Bound {
+    Column(usize),
+    Slot(usize),
+    Literal(Value),
+    Negate(Box<Bound>),
+    Arith(ArithOp, Box<Bound>, Box<Bound>),
+    Compare(CompareOp, Box<Bound>, Box<Bound>),
+    And(Box<Bound>, Box<Bound>),
+    Or(Box<Bound>, Box<Bound>),
+    Not(Box<Bound>),
+    IsNull(Box<Bound>, bool),
+    Between(Box<Bound>, Box<Bound>, Box<Bound>, bool),
+    InList(Box<Bound>, Vec<Bound>, bool),
+}
+
+impl Scope {
+    pub fn width(&self) -> usize {
+        self.tables.iter().map(|t| t.def.columns.len()).sum()
+    }
+
+    pub fn push(&mut self, reference: &str, def: Rc<TableDef>) {
+        let offset = self.width();
+        self.tables.push(ScopeTable { reference: reference.to_string(), def, offset });
+    }
+
+    /// The position of a column in the joined row, and which FROM entry it belongs to.
+    pub fn resolve(&self, column: &ColumnRef) -> Result<(usize, usize), SqlError> {
+        match &column.table {
+            Some(table) => {
+                let Some(t) = self.tables.iter().position(|t| &t.reference == table) else {
+                    if let Some(hidden) = self.tables.iter().find(|t| &t.def.name == table) {
+                        return Err(SqlError::new(format!(
+                            "invalid reference to FROM-clause entry for table \"{table}\": use its alias \"{}\"",
+                            hidden.reference
+                        )));
+                    }
+                    return Err(SqlError::new(format!("missing FROM-clause entry for table \"{table}\"")));
+                };
+                let entry = &self.tables[t];
+                match entry.def.column(&column.column) {
+                    Some(c) => Ok((entry.offset + c, t)),
+                    None => Err(SqlError::new(format!(
+                        "column {table}.{} does not exist: {} has {}",
+                        column.column,
+                        entry.def.name,
+                        entry.def.column_names().join(", ")
+                    ))),
+                }
+            }
+            None => {
+                let found: Vec<(usize, usize)> = self
+                    .tables
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(t, entry)| entry.def.column(&column.column).map(|c| (entry.offset + c, t)))
+                    .collect();
+                match found.as_slice() {
+                    [one] => Ok(*one),
+                    [] => {
+                        let known: Vec<String> = self
+                            .tables
+                            .iter()
+                            .map(|t| format!("{} ({})", t.def.name, t.def.column_names().join(", ")))
+                            .collect();
+                        Err(SqlError::new(format!(
+                            "column \"{}\" does not exist: the columns are {}",
+                            column.column,
+                            known.join("; ")
+                        )))
+                    }
+                    _ => Err(SqlError::new(format!(
+                        "column reference \"{}\" is ambiguous: write it with its table, as {}.{}",
+                        column.column, self.tables[0].reference, column.column
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// The name PostgreSQL writes for a column in its messages: `users.name`.
+    pub fn qualified_name(&self, position: usize) -> String {
+        for t in &self.tables {
+            if position >= t.offset && position < t.offset + t.def.columns.len() {
+                return format!("{}.{}", t.reference, t.def.columns[position - t.offset].name);
+            }
+        }
+        format!("column {position}")
+    }
+
+    /// Binds an expression without aggregates (a WHERE, or a row of an ungrouped query).
+    pub fn bind(&self, expr: &Expr, place: &str) -> Result<Bound, SqlError> {
+        bind_with(expr, &mut |e| match e {
+            Expr::Column(c) => self.resolve(c).map(|(p, _)| Some(Bound::Column(p))),
+            Expr::Aggregate(..) => Err(SqlError::new(format!("aggregate functions are not allowed in {place}"))),
+            _ => Ok(None),
+        })
+    }
+}
+
+/// Binds an expression, letting `leaf` take over any node it recognises.
+pub fn bind_with(
+    expr: &Expr,
+    leaf: &mut dyn FnMut(&Expr) -> Result<Option<Bound>, SqlError>,
+) -> Result<Bound, SqlError> {
+    if let Some(bound) = leaf(expr)? {
+        return Ok(bound);
+    }
+    let mut b = |e: &Expr| bind_with(e, leaf).map(Box::new);
+    Ok(match expr {
+        Expr::Literal(v) => Bound::Literal(v.clone()),
+        Expr::Negate(e) => Bound::Negate(b(e)?),
+        Expr::Arith(op, x, y) => Bound::Arith(*op, b(x)?, b(y)?),
+        Expr::Compare(op, x, y) => Bound::Compare(*op, b(x)?, b(y)?),
+        Expr::And(x, y) => Bound::And(b(x)?, b(y)?),
+        Expr::Or(x, y) => Bound::Or(b(x)?, b(y)?),
+        Expr::Not(e) => Bound::Not(b(e)?),
+        Expr::IsNull { expr, negated } => Bound::IsNull(b(expr)?, *negated),
+        Expr::Between { expr, low, high, negated } => Bound::Between(b(expr)?, b(low)?, b(high)?, *negated),
+        Expr::InList { expr, list, negated } => {
+            let list = list.iter().map(|e| bind_with(e, leaf)).collect::<Result<_, _>>()?;
+            Bound::InList(bind_with(expr, leaf).map(Box::new)?, list, *negated)
+        }
+        Expr::Column(c) => return Err(SqlError::new(format!("column \"{c}\" cannot be used here"))),
+        Expr::Aggregate(..) => return Err(SqlError::new("aggregate function calls cannot be nested")),
+    })
+}
+
+/// Evaluation: SQL's three-valued logic (NULL is unknown), errors for types that do not mix.
+impl Bound {
+    pub fn eval(&self, row: &[Value], slots: &[Value]) -> Result<Value, String> {
+        Ok(match self {
+            Bound::Column(i) => row[*i].clone(),
+            Bound::Slot(i) => slots[*i].clone(),
+            Bound::Literal(v) => v.clone(),
+            Bound::Negate(e) => Value::Int(0).arith(ArithOp::Subtract, &e.eval(row, slots)?)?,
+            Bound::Arith(op, a, b) => a.eval(row, slots)?.arith(*op, &b.eval(row, slots)?)?,
+            Bound::Compare(op, a, b) => compare(*op, &a.eval(row, slots)?, &b.eval(row, slots)?)?,
+            Bound::And(a, b) => and(truth(&a.eval(row, slots)?)?, || truth(&b.eval(row, slots)?))?,
+            // a OR b is NOT (NOT a AND NOT b) in three-valued logic too.
+            Bound::Or(a, b) => {
+                from_truth(not(and(not(truth(&a.eval(row, slots)?)?), || Ok(not(truth(&b.eval(row, slots)?)?)))?))
+            }
+            Bound::Not(e) => from_truth(not(truth(&e.eval(row, slots)?)?)),
+            Bound::IsNull(e, negated) => Value::Bool(e.eval(row, slots)?.is_null() != *negated),
+            Bound::Between(e, low, high, negated) => {
+                let v = e.eval(row, slots)?;
+                let above = truth(&compare(CompareOp::GtEq, &v, &low.eval(row, slots)?)?)?;
+                let below = truth(&compare(CompareOp::LtEq, &v, &high.eval(row, slots)?)?)?;
+                let inside = and(above, || Ok(below))?;
+                if *negated {
+                    from_truth(not(truth(&inside)?))
+                } else {
+                    inside
+                }
+            }
+            Bound::InList(e, list, negated) => {
+                // x IN (a, b) is x = a OR x = b: true if any is, else unknown if any is unknown.
+                let v = e.eval(row, slots)?;
+                let mut result = Some(false);
+                for item in list {
+                    match truth(&compare(CompareOp::Eq, &v, &item.eval(row, slots)?)?)? {
+                        Some(true) => {
+                            result = Some(true);
+                            break;
+                        }
+                        None => result = None,
+                        Some(false) => {}
+                    }
+                }
+                from_truth(if *negated { not(result) } else { result })
+            }
+        })
+    }
+
+    /// A WHERE keeps a row only when its condition is true (not false, not unknown).
+    pub fn keeps(&self, row: &[Value]) -> Result<bool, String> {
+        Ok(truth(&self.eval(row, &[])?)? == Some(true))
+    }
+}
+
+/// Three-valued AND: false wins, then unknown.
+fn and(left: Option<bool>, right: impl FnOnce() -> Result<Option<bool>, String>) -> Result<Value, String> {
+    if left == Some(false) {
+        return Ok(Value::Bool(false));
+    }
+    Ok(match (left, right()?) {
+        (_, Some(false)) => Value::Bool(false),
+        (Some(true), Some(true)) => Value::Bool(true),
+        _ => Value::Null,
+    })
+}
+
+fn not(v: impl Into<TruthIn>) -> Option<bool> {
+    match v.into() {
+        TruthIn(Some(b)) => Some(!b),
+        TruthIn(None) => None,
+    }
+}
+
+/// Lets `not` take a truth value or a value (for OR as NOT(NOT a AND NOT b)).
+struct TruthIn(Option<bool>);
+impl From<Option<bool>> for TruthIn {
+    fn from(v: Option<bool>) -> Self {
+        TruthIn(v)
+    }
+}
+impl From<Value> for TruthIn {
+    fn from(v: Value) -> Self {
+        TruthIn(match v {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        })
+    }
+}
+
+fn from_truth(v: Option<bool>) -> Value {
+    v.map_or(Value::Null, Value::Bool)
+}
+
+fn compare(op: CompareOp, a: &Value, b: &Value) -> Result<Value, String> {
+    Ok(match a.compare(b, op.symbol())? {
+        Some(order) => Value::Bool(op.holds(order)),
+        None => Value::Null,
+    })
+}
+
+fn truth(v: &Value) -> Result<Option<bool>, String> {
+    match v {
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::Null => Ok(None),
+        other => Err(format!("argument of a condition must be type boolean, not type {}", other.type_name())),
+    }
+}

@@ -1,0 +1,280 @@
+//! GROUP BY and aggregates. A grouped query's outputs read "slots": its grouping keys, the
+//! columns a grouped primary key determines (PostgreSQL's functional dependency), and its
+//! aggregates. Accumulators also merge partial results, so a router can finish a scattered
+//! aggregate: COUNT partials add, AVG is the total SUM over the total COUNT, never an average
+//! of averages.
+
+use std::collections::HashMap;
+
+use super::bind::{bind_with, Bound, Scope};
+use crate::data::sql::ast::{Aggregate, Expr};
+use crate::data::sql::SqlError;
+use crate::data::value::{ArithOp, Decimal, GroupKey, Value};
+
+/// What a slot of a grouped row holds.
+#[derive(Clone, Debug)]
+pub enum SlotSource {
+    /// the value of a GROUP BY expression
+    Key(Bound),
+    /// a column a grouped primary key determines: any row of the group has the same value
+    Determined(usize),
+    Aggregate {
+        function: Aggregate,
+        argument: Option<Bound>,
+        written: Expr,
+    },
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct GroupPlan {
+    pub sources: Vec<SlotSource>,
+    /// how many of `sources` are keys (they come first)
+    pub keys: usize,
+    group_exprs: Vec<Expr>,
+}
+
+impl GroupPlan {
+    pub fn new(scope: &Scope, group_by: &[Expr]) -> Result<GroupPlan, SqlError> {
+        let mut sources = Vec::new();
+        for expr in group_by {
+            sources.push(SlotSource::Key(scope.bind(expr, "GROUP BY")?));
+        }
+        Ok(GroupPlan { sources, keys: group_by.len(), group_exprs: group_by.to_vec() })
+    }
+
+    /// Binds an output or ORDER BY expression of a grouped query to slots.
+    pub fn bind(&mut self, scope: &Scope, expr: &Expr) -> Result<Bound, SqlError> {
+        bind_with(expr, &mut |e| {
+            if let Some(j) = self.group_exprs.iter().position(|g| g == e) {
+                return Ok(Some(Bound::Slot(j)));
+            }
+            match e {
+                Expr::Aggregate(function, argument) => {
+                    let bound_arg = match argument {
+                        Some(a) => Some(scope.bind(a, "aggregate arguments").map_err(|err| {
+                            if err.message.starts_with("aggregate functions are not allowed") {
+                                SqlError::new("aggregate function calls cannot be nested")
+                            } else {
+                                err
+                            }
+                        })?),
+                        None => None,
+                    };
+                    let existing = self
+                        .sources
+                        .iter()
+                        .position(|s| matches!(s, SlotSource::Aggregate { written, .. } if written == e));
+                    let slot = existing.unwrap_or_else(|| {
+                        self.sources.push(SlotSource::Aggregate {
+                            function: *function,
+                            argument: bound_arg,
+                            written: e.clone(),
+                        });
+                        self.sources.len() - 1
+                    });
+                    Ok(Some(Bound::Slot(slot)))
+                }
+                Expr::Column(c) => {
+                    let (position, table) = scope.resolve(c)?;
+                    Ok(Some(Bound::Slot(self.column_slot(scope, position, table)?)))
+                }
+                _ => Ok(None),
+            }
+        })
+    }
+
+    fn column_slot(&mut self, scope: &Scope, position: usize, table: usize) -> Result<usize, SqlError> {
+        let grouped = |b: &SlotSource, p: usize| matches!(b, SlotSource::Key(Bound::Column(q)) if *q == p);
+        if let Some(j) = self.sources[..self.keys].iter().position(|s| grouped(s, position)) {
+            return Ok(j);
+        }
+        let entry = &scope.tables[table];
+        let key_position = entry.offset + entry.def.primary_key;
+        if self.sources[..self.keys].iter().any(|s| grouped(s, key_position)) {
+            let existing = self.sources.iter().position(|s| matches!(s, SlotSource::Determined(p) if *p == position));
+            return Ok(existing.unwrap_or_else(|| {
+                self.sources.push(SlotSource::Determined(position));
+                self.sources.len() - 1
+            }));
+        }
+        Err(SqlError::new(format!(
+            "column \"{}\" must appear in the GROUP BY clause or be used in an aggregate function",
+            scope.qualified_name(position)
+        )))
+    }
+
+    /// Groups rows and returns one row of slots per group, in the order groups first appear.
+    /// With no GROUP BY there is exactly one group, even over no rows.
+    pub fn run<'r>(&self, rows: impl Iterator<Item = &'r [Value]>) -> Result<Vec<Vec<Value>>, String> {
+        let mut index: HashMap<Vec<GroupKey>, usize> = HashMap::new();
+        let mut groups: Vec<Vec<Accumulator>> = Vec::new();
+        for row in rows {
+            let mut key_values = Vec::with_capacity(self.keys);
+            for source in &self.sources[..self.keys] {
+                if let SlotSource::Key(b) = source {
+                    key_values.push(b.eval(row, &[])?);
+                }
+            }
+            let key: Vec<GroupKey> = key_values.iter().map(Value::group_key).collect();
+            let g = *index.entry(key).or_insert_with(|| {
+                groups.push(self.sources.iter().map(Accumulator::for_source).collect());
+                groups.len() - 1
+            });
+            for (acc, source) in groups[g].iter_mut().zip(&self.sources) {
+                acc.add(source, row)?;
+            }
+        }
+        if groups.is_empty() && self.keys == 0 {
+            groups.push(self.sources.iter().map(Accumulator::for_source).collect());
+        }
+        groups.into_iter().map(|accs| accs.into_iter().map(Accumulator::finish).collect()).collect()
+    }
+
+    pub fn aggregates(&self) -> impl Iterator<Item = (Aggregate, &Expr)> {
+        self.sources.iter().filter_map(|s| match s {
+            SlotSource::Aggregate { function, written, .. } => Some((*function, written)),
+            _ => None,
+        })
+    }
+}
+
+/// One slot's running value for one group.
+#[derive(Clone, Debug)]
+pub enum Accumulator {
+    /// a key or a determined column: the first row's value
+    First(Option<Value>),
+    Count(i64),
+    Sum(Option<Value>),
+    Min(Option<Value>),
+    Max(Option<Value>),
+    Avg {
+        sum: Option<Value>,
+        count: i64,
+    },
+}
+
+impl Accumulator {
+    pub fn for_source(source: &SlotSource) -> Accumulator {
+        match source {
+            SlotSource::Key(_) | SlotSource::Determined(_) => Accumulator::First(None),
+            SlotSource::Aggregate { function, .. } => Accumulator::new(*function),
+        }
+    }
+
+    pub fn new(function: Aggregate) -> Accumulator {
+        match function {
+            Aggregate::Count => Accumulator::Count(0),
+            Aggregate::Sum => Accumulator::Sum(None),
+            Aggregate::Min => Accumulator::Min(None),
+            Aggregate::Max => Accumulator::Max(None),
+            Aggregate::Avg => Accumulator::Avg { sum: None, count: 0 },
+        }
+    }
+
+    fn add(&mut self, source: &SlotSource, row: &[Value]) -> Result<(), String> {
+        let value = match source {
+            SlotSource::Key(b) => {
+                if let Accumulator::First(first @ None) = self {
+                    *first = Some(b.eval(row, &[])?);
+                }
+                return Ok(());
+            }
+            SlotSource::Determined(p) => {
+                if let Accumulator::First(first @ None) = self {
+                    *first = Some(row[*p].clone());
+                }
+                return Ok(());
+            }
+            SlotSource::Aggregate { argument: None, .. } => Value::Bool(true),
+            SlotSource::Aggregate { argument: Some(b), .. } => b.eval(row, &[])?,
+        };
+        self.add_value(value)
+    }
+
+    /// Adds one input value (NULLs are skipped by every aggregate but COUNT(*)).
+    pub fn add_value(&mut self, value: Value) -> Result<(), String> {
+        if value.is_null() {
+            return Ok(());
+        }
+        match self {
+            Accumulator::First(first) => {
+                first.get_or_insert(value);
+            }
+            Accumulator::Count(n) => *n += 1,
+            Accumulator::Sum(sum) => *sum = Some(add(sum.take(), &value)?),
+            Accumulator::Avg { sum, count } => {
+                *sum = Some(add(sum.take(), &value)?);
+                *count += 1;
+            }
+            Accumulator::Min(best) => keep_extreme(best, value, std::cmp::Ordering::Less)?,
+            Accumulator::Max(best) => keep_extreme(best, value, std::cmp::Ordering::Greater)?,
+        }
+        Ok(())
+    }
+
+    /// Merges a shard's partial: a COUNT adds a count, a SUM a sum, an AVG a (sum, count).
+    pub fn merge_partial(&mut self, partial: &[Value]) -> Result<(), String> {
+        match self {
+            Accumulator::Count(n) => {
+                if let Value::Int(c) = partial[0] {
+                    *n += c;
+                }
+                Ok(())
+            }
+            Accumulator::Avg { sum, count } => {
+                if !partial[0].is_null() {
+                    *sum = Some(add(sum.take(), &partial[0])?);
+                }
+                if let Value::Int(c) = partial[1] {
+                    *count += c;
+                }
+                Ok(())
+            }
+            _ => self.add_value(partial[0].clone()),
+        }
+    }
+
+    pub fn finish(self) -> Result<Value, String> {
+        Ok(match self {
+            Accumulator::First(v) | Accumulator::Sum(v) | Accumulator::Min(v) | Accumulator::Max(v) => {
+                v.unwrap_or(Value::Null)
+            }
+            Accumulator::Count(n) => Value::Int(n),
+            Accumulator::Avg { sum: None, .. } => Value::Null,
+            Accumulator::Avg { sum: Some(sum), count } => {
+                let total = match sum {
+                    Value::Int(v) => Decimal::from_int(v),
+                    Value::Decimal(d) => *d,
+                    other => return Err(format!("function avg({}) does not exist", other.type_name())),
+                };
+                Value::Decimal(Box::new(total.divide(Decimal::from_int(count))?))
+            }
+        })
+    }
+}
+
+/// MIN and MAX: keep the value when it is further in `direction` than the best so far.
+fn keep_extreme(best: &mut Option<Value>, value: Value, direction: std::cmp::Ordering) -> Result<(), String> {
+    let replace = match best {
+        None => true,
+        Some(current) => value.compare(current, "<")? == Some(direction),
+    };
+    if replace {
+        *best = Some(value);
+    }
+    Ok(())
+}
+
+/// SUM's addition: integers stay integers while they fit (PostgreSQL's sum(bigint) is numeric,
+/// which prints the same), then carry on as numeric.
+fn add(sum: Option<Value>, value: &Value) -> Result<Value, String> {
+    match (&sum, value) {
+        (_, Value::Text(_) | Value::Bool(_)) => Err(format!("function sum({}) does not exist", value.type_name())),
+        (None, _) => Ok(value.clone()),
+        (Some(Value::Int(a)), Value::Int(b)) if a.checked_add(*b).is_some() => Ok(Value::Int(a + b)),
+        (Some(Value::Int(a)), Value::Int(b)) => {
+            Value::Decimal(Box::new(Decimal::from_int(*a))).arith(ArithOp::Add, &Value::Int(*b))
+        }
+        (Some(s), v) => s.arith(ArithOp::Add, v),
+    }
+}

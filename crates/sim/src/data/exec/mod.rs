@@ -1,0 +1,364 @@
+//! The executor of one database server: real rows in, real rows out, and a count of what it did.
+//! A SELECT reads each table through an index when its WHERE fixes an indexed column (the
+//! primary key, a partition or shard key), else by scan; joins by hash, or by index lookups when
+//! the joined column is indexed and the other side is small; then filters, groups, sorts and
+//! limits. What it examined is what a query's simulated time is made of.
+
+pub mod bind;
+mod coerce;
+pub mod group;
+mod shape;
+mod write;
+
+pub use coerce::{coerce_value, normalize_timestamp};
+pub use shape::{order_position, output_items, output_name, sort_rows, Shaper};
+
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use bind::{Bound, Scope};
+
+use super::keys::KeyFilter;
+use super::partition::PartitionedTable;
+use super::schema::TableDef;
+use super::sql::ast::{Expr, Join, JoinKind, Select, TableRef};
+use super::sql::SqlError;
+use super::table::{Row, Table};
+use super::value::Value;
+
+/// One database server's tables: plain tables and partitions by their own names, and the
+/// partitioned parents that route to them.
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    pub tables: BTreeMap<String, Table>,
+    pub partitioned: BTreeMap<String, PartitionedTable>,
+}
+
+/// What a query did on one server.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    pub rows_examined: u64,
+    pub bytes_examined: u64,
+    pub rows_returned: u64,
+    pub bytes_returned: u64,
+    /// per table read: (table, partitions scanned, partitions in all, how it was read)
+    pub reads: Vec<TableRead>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableRead {
+    pub table: String,
+    pub partitions_scanned: Vec<String>,
+    pub partitions_total: usize,
+    pub method: String,
+}
+
+impl Work {
+    pub fn add(&mut self, other: &Work) {
+        self.rows_examined += other.rows_examined;
+        self.bytes_examined += other.bytes_examined;
+        self.rows_returned += other.rows_returned;
+        self.bytes_returned += other.bytes_returned;
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResultSet {
+    pub columns: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+impl ResultSet {
+    pub fn bytes(&self) -> u64 {
+        self.rows.iter().map(|r| row_width(r)).sum()
+    }
+}
+
+pub fn row_width(row: &[Value]) -> u64 {
+    row.iter().map(Value::width).sum()
+}
+
+impl Node {
+    pub fn def(&self, name: &str) -> Result<Rc<TableDef>, SqlError> {
+        if let Some(p) = self.partitioned.get(name) {
+            return Ok(p.def.clone());
+        }
+        match self.tables.get(name) {
+            Some(t) => Ok(t.def.clone()),
+            None => {
+                let mut known: Vec<&str> = self.partitioned.keys().map(String::as_str).collect();
+                known.extend(self.tables.keys().map(String::as_str).filter(|t| !self.is_partition(t)));
+                Err(SqlError::new(format!("relation \"{name}\" does not exist: the tables are {}", known.join(", "))))
+            }
+        }
+    }
+
+    fn is_partition(&self, table: &str) -> bool {
+        self.partitioned.values().any(|p| p.partitions.iter().any(|part| part.name == table))
+    }
+
+    /// The tables holding `table`'s rows that the filter can reach (its partitions after
+    /// pruning), and how many it has in all.
+    fn segments(&self, table: &str, scope: &Scope, key_of: usize, filter: Option<&Expr>) -> (Vec<&Table>, usize) {
+        match self.partitioned.get(table) {
+            Some(p) => {
+                let position = scope.tables[key_of].offset + p.key_column;
+                let keep = p.prune(&KeyFilter::of(filter, scope, position));
+                let tables = keep.iter().filter_map(|&i| self.tables.get(&p.partitions[i].name)).collect();
+                (tables, p.partitions.len())
+            }
+            None => (self.tables.get(table).into_iter().collect(), 1),
+        }
+    }
+
+    pub fn select(&self, query: &Select) -> Result<(ResultSet, Work), SqlError> {
+        let mut scope = Scope::default();
+        scope.push(query.from.reference(), self.def(&query.from.name)?);
+        for join in &query.joins {
+            if scope.tables.iter().any(|t| t.reference == join.table.reference()) {
+                return Err(SqlError::new(format!(
+                    "table name \"{}\" specified more than once: give one of them an alias",
+                    join.table.reference()
+                )));
+            }
+            scope.push(join.table.reference(), self.def(&join.table.name)?);
+        }
+        let filter = match &query.filter {
+            Some(f) => Some(scope.coerce_literals(f)?),
+            None => None,
+        };
+        let conjuncts: Vec<&Expr> = filter.as_ref().map(|f| f.conjuncts()).unwrap_or_default();
+        let mut work = Work::default();
+        let (rows, rest) = self.read_and_join(query, &scope, &conjuncts, &mut work)?;
+        let rest = match Expr::all_of(rest.into_iter().cloned().collect()) {
+            Some(e) => Some(scope.bind(&e, "WHERE")?),
+            None => None,
+        };
+        let mut kept = Vec::with_capacity(rows.len());
+        for row in rows {
+            if rest.as_ref().map_or(Ok(true), |b| b.keeps(&row)).map_err(SqlError::new)? {
+                kept.push(row);
+            }
+        }
+        let result = self.shape(query, &scope, kept)?;
+        work.rows_returned = result.rows.len() as u64;
+        work.bytes_returned = result.bytes();
+        Ok((result, work))
+    }
+
+    /// Reads the FROM table, then joins each joined table in turn; returns the joined rows and
+    /// the conjuncts still to check on them. A condition on one table alone filters it before
+    /// the join, except on the inner side of a LEFT JOIN (its unmatched rows must still appear,
+    /// with NULLs).
+    fn read_and_join<'q>(
+        &self,
+        query: &Select,
+        scope: &Scope,
+        conjuncts: &[&'q Expr],
+        work: &mut Work,
+    ) -> Result<(Vec<Row>, Vec<&'q Expr>), SqlError> {
+        let only = |table: usize, e: &Expr| references(scope, e).is_some_and(|t| t == [table]);
+        let pushable =
+            |table: usize, e: &Expr| only(table, e) && (table == 0 || query.joins[table - 1].kind == JoinKind::Inner);
+        let own = |table: usize| conjuncts.iter().copied().filter(|e| pushable(table, e)).collect::<Vec<&Expr>>();
+        let mut rows = self.read(&query.from, scope, 0, &own(0), work)?;
+        for (k, join) in query.joins.iter().enumerate() {
+            let table = k + 1;
+            let (a, ta) = scope.resolve(&join.on.0)?;
+            let (b, tb) = scope.resolve(&join.on.1)?;
+            let offset = scope.tables[table].offset;
+            let keys = match (ta, tb) {
+                (l, r) if r == table && l < table => (a, b - offset),
+                (r, l) if r == table && l < table => (b, a - offset),
+                _ => {
+                    return Err(SqlError::new(format!(
+                    "JOIN ... ON must compare a column of {} with a column of a table before it: write ON a.x = b.y",
+                    join.table.reference()
+                )))
+                }
+            };
+            rows = self.join(join, scope, table, rows, keys, &own(table), work)?;
+        }
+        let rest = conjuncts.iter().copied().filter(|e| !(0..scope.tables.len()).any(|t| pushable(t, e))).collect();
+        Ok((rows, rest))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &self,
+        join: &Join,
+        scope: &Scope,
+        table: usize,
+        left: Vec<Row>,
+        keys: (usize, usize),
+        conjuncts: &[&Expr],
+        work: &mut Work,
+    ) -> Result<Vec<Row>, SqlError> {
+        let right_scope = single_scope(&scope.tables[table].reference, scope.tables[table].def.clone());
+        let right_width = scope.tables[table].def.columns.len();
+        let (left_key, right_key) = keys;
+        let right_filter = bind_all(&right_scope, conjuncts)?;
+        let filter = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
+        let (segments, total) = self.segments(&join.table.name, scope, table, filter.as_ref());
+        let right_rows: usize = segments.iter().map(|s| s.len()).sum();
+        let indexed = segments.iter().all(|s| s.has_index(right_key));
+        let mut out = Vec::new();
+        let emit = |l: &Row, matches: &mut dyn Iterator<Item = &Row>, out: &mut Vec<Row>| {
+            let mut any = false;
+            for r in matches {
+                any = true;
+                out.push(l.iter().chain(r.iter()).cloned().collect());
+            }
+            if !any && join.kind == JoinKind::Left {
+                out.push(l.iter().cloned().chain(std::iter::repeat_n(Value::Null, right_width)).collect());
+            }
+        };
+        if indexed && left.len() * 8 < right_rows {
+            // Index nested loop: each left row looks its partners up.
+            for l in &left {
+                let mut found = Vec::new();
+                for s in &segments {
+                    for id in s
+                        .lookup(right_key, &super::table::KeyRange::Equal(vec![l[left_key].clone()]))
+                        .unwrap_or_default()
+                    {
+                        let Some(r) = s.row(id) else { continue };
+                        examine(work, r);
+                        if right_filter.as_ref().map_or(Ok(true), |f| f.keeps(r)).map_err(SqlError::new)? {
+                            found.push(r);
+                        }
+                    }
+                }
+                emit(l, &mut found.into_iter(), &mut out);
+            }
+            work.reads.push(TableRead {
+                table: join.table.name.clone(),
+                partitions_scanned: if self.partitioned.contains_key(&join.table.name) {
+                    segments.iter().map(|s| s.name().to_string()).collect()
+                } else {
+                    Vec::new()
+                },
+                partitions_total: total,
+                method: "Nested Loop, Index Scan".into(),
+            });
+            return Ok(out);
+        }
+        let right = self.read(&join.table, scope, table, conjuncts, work)?;
+        if let Some(read) = work.reads.last_mut() {
+            read.method = format!("Hash Join, {}", read.method);
+        }
+        let mut built: HashMap<super::value::GroupKey, Vec<&Row>> = HashMap::new();
+        for r in &right {
+            if !r[right_key].is_null() {
+                built.entry(r[right_key].group_key()).or_default().push(r);
+            }
+        }
+        for l in &left {
+            let partners = if l[left_key].is_null() { None } else { built.get(&l[left_key].group_key()) };
+            emit(l, &mut partners.into_iter().flatten().copied(), &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Reads one table of the FROM clause, through an index when a conjunct allows it, and
+    /// keeps the rows its own conjuncts accept.
+    fn read(
+        &self,
+        table: &TableRef,
+        scope: &Scope,
+        which: usize,
+        conjuncts: &[&Expr],
+        work: &mut Work,
+    ) -> Result<Vec<Row>, SqlError> {
+        let own_scope = single_scope(table.reference(), scope.tables[which].def.clone());
+        let filter = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
+        let (segments, total) = self.segments(&table.name, scope, which, filter.as_ref());
+        let keep = bind_all(&own_scope, conjuncts)?;
+        let mut out = Vec::new();
+        let mut method = String::from("Seq Scan");
+        for segment in &segments {
+            let index = (0..own_scope.tables[0].def.columns.len())
+                .filter(|c| segment.has_index(*c))
+                .find_map(|c| KeyFilter::of(filter.as_ref(), &own_scope, c).key_range().map(|range| (c, range)));
+            let ids: Box<dyn Iterator<Item = (u32, &Row)>> = match &index {
+                Some((column, range)) => {
+                    method = format!("Index Scan using {}", own_scope.tables[0].def.columns[*column].name);
+                    let ids = segment.lookup(*column, range).unwrap_or_default();
+                    Box::new(ids.into_iter().filter_map(move |id| segment.row(id).map(|r| (id, r))))
+                }
+                None => Box::new(segment.rows()),
+            };
+            for (_, row) in ids {
+                examine(work, row);
+                if keep.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
+                    out.push(row.clone());
+                }
+            }
+        }
+        work.reads.push(TableRead {
+            table: table.name.clone(),
+            partitions_scanned: if self.partitioned.contains_key(&table.name) {
+                segments.iter().map(|s| s.name().to_string()).collect()
+            } else {
+                Vec::new()
+            },
+            partitions_total: total,
+            method,
+        });
+        Ok(out)
+    }
+
+    /// SELECT list, GROUP BY, ORDER BY and LIMIT over the filtered rows.
+    fn shape(&self, query: &Select, scope: &Scope, rows: Vec<Row>) -> Result<ResultSet, SqlError> {
+        let shaper = Shaper::new(query, scope)?;
+        let inputs: Vec<(Row, Vec<Value>)> = match &shaper.group {
+            Some(plan) => plan
+                .run(rows.iter().map(Vec::as_slice))
+                .map_err(SqlError::new)?
+                .into_iter()
+                .map(|slots| (Vec::new(), slots))
+                .collect(),
+            None => rows.into_iter().map(|r| (r, Vec::new())).collect(),
+        };
+        shaper.finish(inputs)
+    }
+}
+
+pub fn examine(work: &mut Work, row: &[Value]) {
+    work.rows_examined += 1;
+    work.bytes_examined += row_width(row);
+}
+
+pub fn single_scope(reference: &str, def: Rc<TableDef>) -> Scope {
+    let mut scope = Scope::default();
+    scope.push(reference, def);
+    scope
+}
+
+fn bind_all(scope: &Scope, conjuncts: &[&Expr]) -> Result<Option<Bound>, SqlError> {
+    match Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect()) {
+        Some(e) => Ok(Some(scope.bind(&e, "WHERE")?)),
+        None => Ok(None),
+    }
+}
+
+/// Which FROM entries an expression reads (None if a name does not resolve: the full bind
+/// reports it).
+pub fn references(scope: &Scope, expr: &Expr) -> Option<Vec<usize>> {
+    let mut tables = Vec::new();
+    let mut ok = true;
+    expr.walk(&mut |e| {
+        if let Expr::Column(c) = e {
+            match scope.resolve(c) {
+                Ok((_, t)) => {
+                    if !tables.contains(&t) {
+                        tables.push(t);
+                    }
+                }
+                Err(_) => ok = false,
+            }
+        }
+    });
+    tables.sort();
+    ok.then_some(tables)
+}

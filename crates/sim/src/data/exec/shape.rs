@@ -1,0 +1,152 @@
+//! A SELECT's last steps: its output columns (`*` expanded, named as PostgreSQL names them),
+//! ORDER BY (an output's name or position, or an expression), and LIMIT.
+
+use super::bind::{Bound, Scope};
+use super::group::GroupPlan;
+use super::{ResultSet, Row};
+use crate::data::sql::ast::{Expr, Select, SelectItem};
+use crate::data::sql::SqlError;
+use crate::data::value::Value;
+
+/// How ORDER BY reads a row: an output column, or an expression of the input.
+enum SortKey {
+    Output(usize),
+    Computed(Bound),
+}
+
+/// The last steps of a SELECT, bound once: its outputs, its sort keys and its limit, over input
+/// rows (ungrouped) or slots (grouped). A router finishes a scattered query with the same one.
+pub struct Shaper {
+    pub columns: Vec<String>,
+    outputs: Vec<Bound>,
+    sort_keys: Vec<(SortKey, bool)>,
+    limit: Option<u64>,
+    pub group: Option<GroupPlan>,
+}
+
+impl Shaper {
+    pub fn new(query: &Select, scope: &Scope) -> Result<Shaper, SqlError> {
+        let grouped = !query.group_by.is_empty()
+            || query.items.iter().any(|i| matches!(i, SelectItem::Expr { expr, .. } if expr.has_aggregate()))
+            || query.order_by.iter().any(|o| o.expr.has_aggregate());
+        let (columns, items) = output_items(query, scope);
+        let mut group = if grouped { Some(GroupPlan::new(scope, &query.group_by)?) } else { None };
+        let mut bind = |e: &Expr| match group.as_mut() {
+            Some(plan) => plan.bind(scope, e),
+            None => scope.bind(e, "this SELECT list"),
+        };
+        let outputs: Vec<Bound> = items.iter().map(&mut bind).collect::<Result<_, _>>()?;
+        let mut sort_keys = Vec::new();
+        for order in &query.order_by {
+            let key = match order_position(&order.expr, &columns, &items)? {
+                Some(i) => SortKey::Output(i),
+                None => SortKey::Computed(bind(&order.expr)?),
+            };
+            sort_keys.push((key, order.descending));
+        }
+        Ok(Shaper { columns, outputs, sort_keys, limit: query.limit, group })
+    }
+
+    /// Outputs, sorted and limited, from (input row, slots) pairs.
+    pub fn finish(&self, inputs: Vec<(Row, Vec<Value>)>) -> Result<ResultSet, SqlError> {
+        let mut produced = Vec::with_capacity(inputs.len());
+        for (row, slots) in &inputs {
+            let out: Row =
+                self.outputs.iter().map(|b| b.eval(row, slots)).collect::<Result<_, _>>().map_err(SqlError::new)?;
+            let mut keys = Vec::with_capacity(self.sort_keys.len());
+            for (key, _) in &self.sort_keys {
+                keys.push(match key {
+                    SortKey::Output(i) => out[*i].clone(),
+                    SortKey::Computed(b) => b.eval(row, slots).map_err(SqlError::new)?,
+                });
+            }
+            produced.push((keys, out));
+        }
+        let directions: Vec<bool> = self.sort_keys.iter().map(|(_, d)| *d).collect();
+        sort_rows(&mut produced, &directions);
+        let mut rows: Vec<Row> = produced.into_iter().map(|(_, r)| r).collect();
+        if let Some(limit) = self.limit {
+            rows.truncate(limit.min(usize::MAX as u64) as usize);
+        }
+        Ok(ResultSet { columns: self.columns.clone(), rows })
+    }
+}
+
+/// Sorts by keys, stable: ascending puts NULLs last, descending first (PostgreSQL's defaults).
+pub fn sort_rows<T>(rows: &mut [(Vec<Value>, T)], descending: &[bool]) {
+    if descending.is_empty() {
+        return;
+    }
+    rows.sort_by(|(a, _), (b, _)| {
+        for (i, desc) in descending.iter().enumerate() {
+            let order = a[i].sort_cmp(&b[i]);
+            let order = if *desc { order.reverse() } else { order };
+            if order != std::cmp::Ordering::Equal {
+                return order;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+}
+
+/// The output columns' names and expressions, `*` expanded.
+pub fn output_items(query: &Select, scope: &Scope) -> (Vec<String>, Vec<Expr>) {
+    let mut names = Vec::new();
+    let mut exprs = Vec::new();
+    for item in &query.items {
+        match item {
+            SelectItem::Wildcard => {
+                for t in &scope.tables {
+                    for c in &t.def.columns {
+                        names.push(c.name.to_string());
+                        exprs.push(Expr::column(Some(&t.reference), c.name));
+                    }
+                }
+            }
+            SelectItem::Expr { expr, alias } => {
+                names.push(alias.clone().unwrap_or_else(|| output_name(expr)));
+                exprs.push(expr.clone());
+            }
+        }
+    }
+    (names, exprs)
+}
+
+/// The column name PostgreSQL gives an unaliased output.
+pub fn output_name(expr: &Expr) -> String {
+    match expr {
+        Expr::Column(c) => c.column.clone(),
+        Expr::Aggregate(f, _) => f.name().to_string(),
+        _ => "?column?".to_string(),
+    }
+}
+
+/// ORDER BY 2, or ORDER BY an output column's name: PostgreSQL reads these as output columns.
+pub fn order_position(expr: &Expr, names: &[String], items: &[Expr]) -> Result<Option<usize>, SqlError> {
+    match expr {
+        Expr::Literal(Value::Int(n)) => {
+            if *n >= 1 && (*n as usize) <= names.len() {
+                Ok(Some(*n as usize - 1))
+            } else {
+                Err(SqlError::new(format!(
+                    "ORDER BY position {n} is not in select list: there are {} columns",
+                    names.len()
+                )))
+            }
+        }
+        Expr::Column(c) if c.table.is_none() => {
+            let matching: Vec<usize> =
+                names.iter().enumerate().filter(|(_, n)| **n == c.column).map(|(i, _)| i).collect();
+            match matching.as_slice() {
+                [i] => Ok(Some(*i)),
+                [first, ..] if matching.iter().all(|i| items[*i] == items[*first]) => Ok(Some(*first)),
+                [] => Ok(None),
+                _ => Err(SqlError::new(format!(
+                    "ORDER BY \"{}\" is ambiguous: more than one output column has that name",
+                    c.column
+                ))),
+            }
+        }
+        _ => Ok(None),
+    }
+}

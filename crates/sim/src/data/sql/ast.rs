@@ -1,0 +1,318 @@
+//! The statements of the subset a student can type, as the parser builds them and the printer
+//! writes them back (the SQL each shard receives is printed from these).
+
+use crate::data::value::{ArithOp, Value};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Statement {
+    Select(Select),
+    Insert(Insert),
+    Update(Update),
+    Delete(Delete),
+    Explain(Box<Statement>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Select {
+    pub items: Vec<SelectItem>,
+    pub from: TableRef,
+    /// At most one from the parser; a vertical split's rewrite may add a second.
+    pub joins: Vec<Join>,
+    pub filter: Option<Expr>,
+    pub group_by: Vec<Expr>,
+    pub order_by: Vec<OrderItem>,
+    pub limit: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SelectItem {
+    Wildcard,
+    Expr { expr: Expr, alias: Option<String> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableRef {
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+impl TableRef {
+    /// The name the query's columns use for it: the alias when there is one.
+    pub fn reference(&self) -> &str {
+        self.alias.as_deref().unwrap_or(&self.name)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Join {
+    pub kind: JoinKind,
+    pub table: TableRef,
+    /// `ON left = right`
+    pub on: (ColumnRef, ColumnRef),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderItem {
+    pub expr: Expr,
+    pub descending: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnRef {
+    pub table: Option<String>,
+    pub column: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregate {
+    Count,
+    Sum,
+    Min,
+    Max,
+    Avg,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Column(ColumnRef),
+    Literal(Value),
+    Negate(Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Compare(CompareOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    /// `COUNT(*)` has no argument.
+    Aggregate(Aggregate, Option<Box<Expr>>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Insert {
+    pub table: String,
+    pub columns: Option<Vec<String>>,
+    pub rows: Vec<Vec<Expr>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Update {
+    pub table: String,
+    pub assignments: Vec<(String, Expr)>,
+    pub filter: Option<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delete {
+    pub table: String,
+    pub filter: Option<Expr>,
+}
+
+impl CompareOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "=",
+            CompareOp::NotEq => "<>",
+            CompareOp::Lt => "<",
+            CompareOp::LtEq => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::GtEq => ">=",
+        }
+    }
+
+    pub fn holds(self, order: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CompareOp::Eq => order == Equal,
+            CompareOp::NotEq => order != Equal,
+            CompareOp::Lt => order == Less,
+            CompareOp::LtEq => order != Greater,
+            CompareOp::Gt => order == Greater,
+            CompareOp::GtEq => order != Less,
+        }
+    }
+
+    /// `a op b` is `b flipped a`.
+    pub fn flipped(self) -> CompareOp {
+        match self {
+            CompareOp::Lt => CompareOp::Gt,
+            CompareOp::LtEq => CompareOp::GtEq,
+            CompareOp::Gt => CompareOp::Lt,
+            CompareOp::GtEq => CompareOp::LtEq,
+            other => other,
+        }
+    }
+}
+
+impl Aggregate {
+    /// The name PostgreSQL gives the output column, and the function's SQL name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Aggregate::Count => "count",
+            Aggregate::Sum => "sum",
+            Aggregate::Min => "min",
+            Aggregate::Max => "max",
+            Aggregate::Avg => "avg",
+        }
+    }
+}
+
+impl Expr {
+    pub fn column(table: Option<&str>, column: &str) -> Expr {
+        Expr::Column(ColumnRef { table: table.map(str::to_string), column: column.to_string() })
+    }
+
+    /// Visits this expression and every one inside it.
+    pub fn walk(&self, visit: &mut dyn FnMut(&Expr)) {
+        visit(self);
+        match self {
+            Expr::Column(_) | Expr::Literal(_) | Expr::Aggregate(_, None) => {}
+            Expr::Negate(e) | Expr::Not(e) | Expr::IsNull { expr: e, .. } | Expr::Aggregate(_, Some(e)) => {
+                e.walk(visit)
+            }
+            Expr::Arith(_, a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+                a.walk(visit);
+                b.walk(visit);
+            }
+            Expr::Between { expr, low, high, .. } => {
+                expr.walk(visit);
+                low.walk(visit);
+                high.walk(visit);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.walk(visit);
+                list.iter().for_each(|e| e.walk(visit));
+            }
+        }
+    }
+
+    /// Rewrites every column reference in place.
+    pub fn map_columns(&mut self, change: &mut dyn FnMut(&mut ColumnRef)) {
+        match self {
+            Expr::Column(c) => change(c),
+            Expr::Literal(_) | Expr::Aggregate(_, None) => {}
+            Expr::Negate(e) | Expr::Not(e) | Expr::IsNull { expr: e, .. } | Expr::Aggregate(_, Some(e)) => {
+                e.map_columns(change)
+            }
+            Expr::Arith(_, a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+                a.map_columns(change);
+                b.map_columns(change);
+            }
+            Expr::Between { expr, low, high, .. } => {
+                expr.map_columns(change);
+                low.map_columns(change);
+                high.map_columns(change);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.map_columns(change);
+                list.iter_mut().for_each(|e| e.map_columns(change));
+            }
+        }
+    }
+
+    pub fn has_aggregate(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |e| found |= matches!(e, Expr::Aggregate(..)));
+        found
+    }
+
+    /// The conjuncts of a `WHERE`: `a AND (b AND c)` is `[a, b, c]`.
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        match self {
+            Expr::And(a, b) => {
+                let mut out = a.conjuncts();
+                out.extend(b.conjuncts());
+                out
+            }
+            other => vec![other],
+        }
+    }
+
+    /// Joins conjuncts back with AND (`None` for none).
+    pub fn all_of(parts: Vec<Expr>) -> Option<Expr> {
+        parts.into_iter().reduce(|a, b| Expr::And(Box::new(a), Box::new(b)))
+    }
+}
+
+impl Statement {
+    /// The table a write names (None for a SELECT).
+    pub fn written_table(&self) -> Option<&str> {
+        match self {
+            Statement::Insert(i) => Some(&i.table),
+            Statement::Update(u) => Some(&u.table),
+            Statement::Delete(d) => Some(&d.table),
+            Statement::Select(_) => None,
+            Statement::Explain(inner) => inner.written_table(),
+        }
+    }
+}
+
+/// PostgreSQL's partitioning DDL, the subset a layout is typed in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ddl {
+    /// `CREATE TABLE t (…) PARTITION BY RANGE|LIST|HASH (col)`
+    Partitioned { table: String, strategy: PartitionStrategy, column: String, at: usize },
+    /// `CREATE TABLE p PARTITION OF t FOR VALUES …` or `… DEFAULT`
+    Partition { name: String, parent: String, bound: BoundSpec, at: usize },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartitionStrategy {
+    Range,
+    List,
+    Hash,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RangeEdge {
+    MinValue,
+    MaxValue,
+    Value(Value),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum BoundSpec {
+    Range { from: RangeEdge, to: RangeEdge },
+    List(Vec<Value>),
+    Hash { modulus: i64, remainder: i64 },
+    Default,
+}
+
+impl PartitionStrategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            PartitionStrategy::Range => "range",
+            PartitionStrategy::List => "list",
+            PartitionStrategy::Hash => "hash",
+        }
+    }
+}

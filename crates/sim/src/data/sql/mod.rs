@@ -1,0 +1,10 @@
+//! The SQL subset a student types: its syntax tree, parser and printer.
+
+pub mod ast;
+mod ddl;
+mod lexer;
+mod parser;
+mod print;
+
+pub use ddl::parse_ddl;
+pub use parser::{parse, SqlError};

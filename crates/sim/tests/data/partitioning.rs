@@ -1,0 +1,175 @@
+//! PostgreSQL's declarative partitioning, rule by rule. The messages were read off a
+//! PostgreSQL 15 server given the same DDL (its partitioning rules are those of 17).
+
+use super::{database, rows_of};
+use sim::data::{DataConfig, Database, LayoutConfig};
+
+fn layout(ddl: &str) -> Result<Database, String> {
+    let config =
+        DataConfig { rows: 1_000, layout: LayoutConfig::Partitioned { ddl: ddl.into() }, ..DataConfig::default() };
+    Database::build(&config, 7).map_err(|e| e.message)
+}
+
+const RANGE_PARENT: &str = "CREATE TABLE orders (id bigint) PARTITION BY RANGE (created_at);";
+
+fn months(from: u32, to: u32) -> String {
+    let mut ddl = RANGE_PARENT.to_string();
+    for m in from..=to {
+        let end = if m == 12 { "2026-01-01".into() } else { format!("2025-{:02}-01", m + 1) };
+        ddl +=
+            &format!("CREATE TABLE orders_{m:02} PARTITION OF orders FOR VALUES FROM ('2025-{m:02}-01') TO ('{end}');");
+    }
+    ddl
+}
+
+#[test]
+fn range_bounds_include_from_and_exclude_to() {
+    let mut db = layout(&months(1, 12)).unwrap();
+    db.execute(
+        "INSERT INTO orders VALUES (100001, 1, 500, '2025-02-01 00:00:00'), (100002, 1, 500, '2025-01-31 23:59:59')",
+    )
+    .unwrap();
+    let from = db.execute("EXPLAIN SELECT * FROM orders WHERE created_at = '2025-02-01'").unwrap();
+    assert_eq!(from.plan.parts[0].work.reads[0].partitions_scanned, ["orders_02"], "FROM is inclusive");
+    let before = db.execute("EXPLAIN SELECT * FROM orders WHERE created_at = '2025-01-31 23:59:59'").unwrap();
+    assert_eq!(before.plan.parts[0].work.reads[0].partitions_scanned, ["orders_01"], "TO is exclusive");
+    assert_eq!(rows_of(&mut db, "SELECT id FROM orders WHERE created_at = '2025-02-01'"), [["100001"]]);
+}
+
+#[test]
+fn a_row_with_no_partition_and_no_default_is_refused_as_postgresql_refuses_it() {
+    let mut db = layout(&months(1, 12)).unwrap();
+    let err = db.execute("INSERT INTO orders VALUES (100001, 1, 500, '2026-05-01')").unwrap_err().message;
+    assert!(err.starts_with("no partition of relation \"orders\" found for row\nDETAIL:  Partition key of the failing row contains (created_at) = (2026-05-01 00:00:00)."), "{err}");
+    // With a DEFAULT partition it lands there.
+    let mut with_default = layout(&(months(1, 12) + "CREATE TABLE orders_other PARTITION OF orders DEFAULT;")).unwrap();
+    with_default.execute("INSERT INTO orders VALUES (100001, 1, 500, '2026-05-01')").unwrap();
+    let found = with_default.execute("EXPLAIN SELECT * FROM orders WHERE created_at = '2026-05-01'").unwrap();
+    assert_eq!(found.plan.parts[0].work.reads[0].partitions_scanned, ["orders_other"]);
+    // A layout whose partitions cannot hold the generated rows is refused the same way.
+    let err = layout(&months(1, 6)).unwrap_err();
+    assert!(err.starts_with("no partition of relation \"orders\" found for row"), "{err}");
+}
+
+#[test]
+fn pruning_reads_only_the_partition_key_and_says_how_many_it_scanned() {
+    let mut db = layout(&months(1, 12)).unwrap();
+    let out = db
+        .execute("EXPLAIN SELECT COUNT(*) FROM orders WHERE created_at >= '2025-03-01' AND created_at < '2025-05-01'")
+        .unwrap();
+    assert!(out.plan.render().contains("Partitions scanned: 2 of 12: orders_03, orders_04"), "{}", out.plan.render());
+    // A condition on another column, even the primary key, prunes nothing.
+    let by_id = db.execute("EXPLAIN SELECT * FROM orders WHERE id = 5").unwrap();
+    assert!(by_id.plan.render().contains("Partitions scanned: 12 of 12"), "{}", by_id.plan.render());
+}
+
+#[test]
+fn hash_partitions_prune_only_on_equality() {
+    let ddl = "CREATE TABLE posts (id bigint) PARTITION BY HASH (id);\
+               CREATE TABLE p0 PARTITION OF posts FOR VALUES WITH (MODULUS 4, REMAINDER 0);\
+               CREATE TABLE p1 PARTITION OF posts FOR VALUES WITH (MODULUS 4, REMAINDER 1);\
+               CREATE TABLE p2 PARTITION OF posts FOR VALUES WITH (MODULUS 4, REMAINDER 2);\
+               CREATE TABLE p3 PARTITION OF posts FOR VALUES WITH (MODULUS 4, REMAINDER 3);";
+    let mut db = layout(ddl).unwrap();
+    let scanned =
+        |db: &mut Database, sql: &str| db.execute(sql).unwrap().plan.parts[0].work.reads[0].partitions_scanned.clone();
+    // PostgreSQL puts id 2 in remainder 2 and ids 1 and 12 in remainder 0.
+    assert_eq!(scanned(&mut db, "EXPLAIN SELECT * FROM posts WHERE id = 2"), ["p2"]);
+    assert_eq!(scanned(&mut db, "EXPLAIN SELECT * FROM posts WHERE id IN (1, 12)"), ["p0"]);
+    assert_eq!(scanned(&mut db, "EXPLAIN SELECT * FROM posts WHERE id < 3").len(), 4);
+    assert_eq!(scanned(&mut db, "EXPLAIN SELECT * FROM posts WHERE id IS NULL"), ["p0"]);
+}
+
+#[test]
+fn hash_moduli_must_each_divide_the_next_larger() {
+    let base = "CREATE TABLE posts (id bigint) PARTITION BY HASH (id);\
+                CREATE TABLE h0 PARTITION OF posts FOR VALUES WITH (MODULUS 4, REMAINDER 0);";
+    let err =
+        layout(&(base.to_string() + "CREATE TABLE h5 PARTITION OF posts FOR VALUES WITH (MODULUS 3, REMAINDER 1);"))
+            .unwrap_err();
+    assert_eq!(err, "every hash partition modulus must be a factor of the next larger modulus\nDETAIL:  The new modulus 3 is not a factor of 4, the modulus of existing partition \"h0\".");
+    let err =
+        layout(&(base.to_string() + "CREATE TABLE h6 PARTITION OF posts FOR VALUES WITH (MODULUS 6, REMAINDER 1);"))
+            .unwrap_err();
+    assert_eq!(err, "every hash partition modulus must be a factor of the next larger modulus\nDETAIL:  The new modulus 6 is not divisible by 4, the modulus of existing partition \"h0\".");
+    let err =
+        layout(&(base.to_string() + "CREATE TABLE h8 PARTITION OF posts FOR VALUES WITH (MODULUS 2, REMAINDER 0);"))
+            .unwrap_err();
+    assert_eq!(err, "partition \"h8\" would overlap partition \"h0\"");
+    let err =
+        layout(&(base.to_string() + "CREATE TABLE h9 PARTITION OF posts FOR VALUES WITH (MODULUS 8, REMAINDER 9);"))
+            .unwrap_err();
+    assert_eq!(err, "remainder for hash partition must be less than modulus");
+    let err =
+        layout(&(base.to_string() + "CREATE TABLE hz PARTITION OF posts FOR VALUES WITH (MODULUS 0, REMAINDER 0);"))
+            .unwrap_err();
+    assert_eq!(err, "modulus for hash partition must be an integer value greater than zero");
+    let err = layout(&(base.to_string() + "CREATE TABLE hd PARTITION OF posts DEFAULT;")).unwrap_err();
+    assert_eq!(err, "a hash-partitioned table may not have a default partition");
+    // 8 → 16 one partition at a time: remainders r and r + 8 … here 2 → 4 for remainder 1.
+    let ok = "CREATE TABLE posts (id bigint) PARTITION BY HASH (id);\
+              CREATE TABLE a PARTITION OF posts FOR VALUES WITH (MODULUS 2, REMAINDER 0);\
+              CREATE TABLE b PARTITION OF posts FOR VALUES WITH (MODULUS 4, REMAINDER 1);\
+              CREATE TABLE c PARTITION OF posts FOR VALUES WITH (MODULUS 4, REMAINDER 3);";
+    layout(ok).unwrap();
+}
+
+#[test]
+fn overlapping_and_empty_bounds_are_refused_with_postgresqls_words() {
+    let two = RANGE_PARENT.to_string()
+        + "CREATE TABLE r1 PARTITION OF orders FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');";
+    let err = layout(
+        &(two.clone() + "CREATE TABLE r2 PARTITION OF orders FOR VALUES FROM ('2025-01-15') TO ('2025-03-01');"),
+    )
+    .unwrap_err();
+    assert_eq!(err, "partition \"r2\" would overlap partition \"r1\"");
+    let err = layout(
+        &(two.clone() + "CREATE TABLE r3 PARTITION OF orders FOR VALUES FROM ('2025-03-01') TO ('2025-02-01');"),
+    )
+    .unwrap_err();
+    assert_eq!(err, "empty range bound specified for partition \"r3\"\nDETAIL:  Specified lower bound ('2025-03-01 00:00:00') is greater than or equal to upper bound ('2025-02-01 00:00:00').");
+    let err = layout(&(two.clone() + "CREATE TABLE r4 PARTITION OF orders FOR VALUES IN ('2025-01-01');")).unwrap_err();
+    assert_eq!(err, "invalid bound specification for a range partition");
+    let err = layout(
+        &(two.clone() + "CREATE TABLE rd PARTITION OF orders DEFAULT; CREATE TABLE rd2 PARTITION OF orders DEFAULT;"),
+    )
+    .unwrap_err();
+    assert_eq!(err, "partition \"rd2\" conflicts with existing default partition \"rd\"");
+    let list = "CREATE TABLE users (id bigint) PARTITION BY LIST (country);\
+                CREATE TABLE l1 PARTITION OF users FOR VALUES IN ('US', 'DE');";
+    let err =
+        layout(&(list.to_string() + "CREATE TABLE l2 PARTITION OF users FOR VALUES IN ('FR', 'DE');")).unwrap_err();
+    assert_eq!(err, "partition \"l2\" would overlap partition \"l1\"");
+    let err = layout("CREATE TABLE orders (id bigint) PARTITION BY RANGE (nope);").unwrap_err();
+    assert!(err.starts_with("column \"nope\" named in partition key does not exist"), "{err}");
+    let err = layout("CREATE TABLE p PARTITION OF users FOR VALUES IN (1);").unwrap_err();
+    assert!(err.starts_with("\"users\" is not partitioned"), "{err}");
+}
+
+#[test]
+fn list_partitions_route_each_value_and_an_update_of_the_key_moves_the_row() {
+    let ddl = "CREATE TABLE users (id bigint) PARTITION BY LIST (country);\
+               CREATE TABLE users_us PARTITION OF users FOR VALUES IN ('US');\
+               CREATE TABLE users_rest PARTITION OF users DEFAULT;";
+    let mut db = layout(ddl).unwrap();
+    let out = db.execute("EXPLAIN SELECT COUNT(*) FROM users WHERE country = 'US'").unwrap();
+    assert!(out.plan.render().contains("Partitions scanned: 1 of 2: users_us"), "{}", out.plan.render());
+    let id = rows_of(&mut db, "SELECT id FROM users WHERE country = 'US' ORDER BY id LIMIT 1")[0][0].clone();
+    db.execute(&format!("UPDATE users SET country = 'DE' WHERE id = {id}")).unwrap();
+    let moved = db.execute(&format!("EXPLAIN SELECT * FROM users WHERE country = 'DE' AND id = {id}")).unwrap();
+    assert_eq!(moved.plan.parts[0].work.rows_examined, 1, "{}", moved.plan.render());
+    assert!(moved.plan.render().contains("users_rest"));
+}
+
+#[test]
+fn a_partitioned_table_answers_as_the_whole_table_does() {
+    let mut parted = layout(&(months(1, 12))).unwrap();
+    let mut single = database(1_000, LayoutConfig::Single);
+    for sql in [
+        "SELECT COUNT(*), SUM(total_cents), AVG(total_cents) FROM orders",
+        "SELECT user_id, COUNT(*) FROM orders WHERE created_at BETWEEN '2025-02-10' AND '2025-06-01' GROUP BY user_id ORDER BY user_id",
+        "SELECT id FROM orders WHERE created_at > '2025-12-30' ORDER BY id",
+    ] {
+        assert_eq!(rows_of(&mut parted, sql), rows_of(&mut single, sql), "{sql}");
+    }
+}

@@ -1,0 +1,215 @@
+//! The SQL subset: its parser against sqlparser's (both accept or both reject), fuzzing (errors,
+//! never panics), and SQL's meaning (three-valued logic, integer and numeric arithmetic,
+//! aggregates, joins) on one server.
+
+use super::{database, rows_of};
+use proptest::prelude::*;
+use sim::data::sql::parse;
+use sim::data::LayoutConfig;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+const ACCEPTED: &[&str] = &[
+    "SELECT * FROM users",
+    "SELECT id, name FROM users WHERE id = 7",
+    "SELECT u.id AS user_id, u.name FROM users AS u WHERE u.country = 'DE' AND NOT u.id > 10",
+    "SELECT COUNT(*), SUM(total_cents), MIN(total_cents), MAX(total_cents), AVG(total_cents) FROM orders",
+    "SELECT user_id, COUNT(*) FROM orders GROUP BY user_id ORDER BY 2 DESC, user_id LIMIT 10",
+    "SELECT * FROM orders WHERE created_at BETWEEN '2025-01-01' AND '2025-02-01'",
+    "SELECT * FROM orders WHERE id NOT BETWEEN 1 AND 5",
+    "SELECT * FROM users WHERE country IN ('US', 'DE', 'FR')",
+    "SELECT * FROM users WHERE country NOT IN ('US')",
+    "SELECT * FROM users WHERE bio IS NULL OR bio IS NOT NULL",
+    "SELECT * FROM users u JOIN posts p ON p.user_id = u.id",
+    "SELECT * FROM users u INNER JOIN posts p ON p.user_id = u.id WHERE p.id < 100",
+    "SELECT u.name, p.title FROM users u LEFT JOIN posts p ON p.user_id = u.id",
+    "SELECT u.name, p.title FROM users u LEFT OUTER JOIN posts p ON p.user_id = u.id",
+    "SELECT id * 2 + 1, -id, (id + 1) * 3, id / 2, id % 3 FROM users",
+    "SELECT total_cents / 100.0 FROM orders WHERE total_cents <> 500 AND total_cents != 600",
+    "SELECT * FROM orders WHERE id >= 1 AND id <= 9 AND id < 8 AND id > 2",
+    "SELECT name FROM users ORDER BY name ASC, id DESC",
+    "INSERT INTO countries VALUES ('PT', 'Portugal')",
+    "INSERT INTO countries (code, name) VALUES ('PT', 'Portugal'), ('NO', 'Norway')",
+    "UPDATE orders SET total_cents = total_cents + 100 WHERE id = 3",
+    "UPDATE users SET name = 'Ada', country = 'GB' WHERE id IN (1, 2)",
+    "DELETE FROM orders WHERE id = 5",
+    "DELETE FROM orders",
+    "EXPLAIN SELECT * FROM orders WHERE id = 5",
+    "SELECT * FROM users WHERE name = 'O''Brien'",
+    "SELECT \"name\" FROM users",
+    "select id from users where id = 1;",
+    "SELECT COUNT(bio) FROM users -- a comment",
+    "SELECT * FROM users WHERE NOT (id = 1 OR id = 2) AND TRUE",
+];
+
+const REJECTED: &[&str] = &[
+    "SELEC * FROM users",
+    "SELECT * FORM users",
+    "SELECT * FROM",
+    "SELECT id,, name FROM users",
+    "SELECT * FROM users WHERE",
+    "SELECT * FROM users WHERE id =",
+    "SELECT * FROM users LIMIT",
+    "INSERT INTO users VALUES",
+    "INSERT INTO users VALUES (1,",
+    "UPDATE users SET WHERE id = 1",
+    "SELECT * FROM users ORDER id",
+    "SELECT * FROM users GROUP id",
+    "SELECT 'abc FROM users",
+    "SELECT * FROM users WHERE id BETWEEN 1",
+    "SELECT * FROM users WHERE id IS",
+    "SELECT COUNT( FROM users",
+    "SELECT * FROM users u JOIN posts p ON",
+    "SELECT * FROM users WHERE (id = 1",
+    "SELECT * FROM users WHERE id = 1)",
+    "SELECT * FROM users WHERE id = = 1",
+    "UPDATE users SET name 'x'",
+    "DELETE FROM",
+];
+
+fn sqlparser_accepts(sql: &str) -> bool {
+    Parser::parse_sql(&PostgreSqlDialect {}, sql).is_ok()
+}
+
+#[test]
+fn both_parsers_accept_the_subset_and_both_reject_broken_sql() {
+    for sql in ACCEPTED {
+        assert!(sqlparser_accepts(sql), "sqlparser rejects {sql}");
+        let statement = parse(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        // What we print parses back to the same statement (the SQL each shard receives).
+        assert_eq!(parse(&statement.to_string()).as_ref(), Ok(&statement), "{sql} printed as {statement}");
+        assert!(sqlparser_accepts(&statement.to_string()), "sqlparser rejects our printing {statement}");
+    }
+    for sql in REJECTED {
+        assert!(!sqlparser_accepts(sql), "sqlparser accepts {sql}");
+        assert!(parse(sql).is_err(), "we accept {sql}");
+    }
+}
+
+#[test]
+fn an_error_names_where_and_what_was_expected() {
+    let e = parse("SELECT * FORM users").unwrap_err();
+    assert_eq!(e.position, 10);
+    assert_eq!(e.message, "syntax error at or near \"FORM\": expected FROM and a table after the column list (or a comma and another column)");
+    let e = parse("SELECT * FROM users WHERE").unwrap_err();
+    assert_eq!(e.message, "syntax error at end of input: expected a value, a column or an expression");
+    let e = parse("SELECT * FROM users WHERE name = 'x").unwrap_err();
+    assert!(e.message.starts_with("unterminated quoted string"), "{e}");
+    assert_eq!(e.position, 34);
+    let e = parse("SELECT LENGTH(name) FROM users").unwrap_err();
+    assert!(e.message.contains("function length does not exist"), "{e}");
+}
+
+const SEEDS: &[&str] = &[
+    "SELECT u.name, COUNT(*) FROM users u JOIN posts p ON p.user_id = u.id WHERE u.id IN (1, 2, 3) GROUP BY u.name ORDER BY 2 DESC LIMIT 5",
+    "SELECT * FROM orders WHERE created_at BETWEEN '2025-01-01' AND '2025-03-01' AND total_cents > 100 ORDER BY id",
+    "INSERT INTO countries VALUES ('PT', 'Portugal'), ('NO', NULL)",
+    "UPDATE orders SET total_cents = total_cents * 2 WHERE user_id = 3",
+    "SELECT AVG(total_cents), SUM(id) / COUNT(*) FROM orders WHERE NOT id IS NULL",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_text_gets_an_error_never_a_panic(text in "\\PC{0,80}") {
+        let _ = parse(&text);
+    }
+
+    /// Valid queries with a piece cut, doubled or swapped: the parser answers, and the
+    /// executor, on one server and on shards, answers too.
+    #[test]
+    fn mutated_queries_get_an_answer_or_an_error_never_a_panic(seed in 0..SEEDS.len(), at in 0usize..200, len in 0usize..12, how in 0u8..4, insert in "[ -~]{0,6}") {
+        let base = SEEDS[seed];
+        let chars: Vec<char> = base.chars().collect();
+        let at = at.min(chars.len());
+        let end = (at + len).min(chars.len());
+        let mutated: String = match how {
+            0 => chars[..at].iter().chain(&chars[end..]).collect(),
+            1 => chars[..end].iter().chain(&chars[at..]).collect(),
+            2 => chars[..at].iter().copied().chain(insert.chars()).chain(chars[at..].iter().copied()).collect(),
+            _ => chars[..at].iter().copied().chain(insert.chars()).chain(chars[end..].iter().copied()).collect(),
+        };
+        let _ = parse(&mutated);
+        thread_local! {
+            static DBS: std::cell::RefCell<Vec<sim::data::Database>> = std::cell::RefCell::new(vec![
+                database(300, LayoutConfig::Single),
+                database(300, LayoutConfig::Sharded(sim::data::layout::ShardingConfig {
+                    shards: 3, strategy: sim::data::shard::Strategy::Directory, vnodes: 10, tables: sim::data::layout::default_placement()
+                })),
+                database(300, LayoutConfig::Vertical { hot: vec!["name".into(), "country".into()] }),
+            ]);
+        }
+        DBS.with(|dbs| {
+            for db in dbs.borrow_mut().iter_mut() {
+                let _ = db.execute(&mutated);
+            }
+        });
+    }
+}
+
+#[test]
+fn null_is_unknown_in_comparisons_and_in_lists() {
+    let mut db = database(300, LayoutConfig::Single);
+    let one = |db: &mut sim::data::Database, sql: &str| rows_of(db, sql)[0].clone();
+    assert_eq!(one(&mut db, "SELECT COUNT(*) FROM countries WHERE NULL = NULL"), ["0"]);
+    assert_eq!(one(&mut db, "SELECT COUNT(*) FROM countries WHERE code IN ('US', NULL)"), ["1"]);
+    // 'US' NOT IN ('DE', NULL) is unknown, so no row passes.
+    assert_eq!(one(&mut db, "SELECT COUNT(*) FROM countries WHERE code NOT IN ('DE', NULL)"), ["0"]);
+    assert_eq!(one(&mut db, "SELECT COUNT(*) FROM countries WHERE NOT (NULL AND FALSE)"), ["20"]);
+    db.execute("INSERT INTO countries VALUES ('XX', NULL)").unwrap();
+    assert_eq!(one(&mut db, "SELECT COUNT(*), COUNT(name) FROM countries"), ["21", "20"]);
+    assert_eq!(one(&mut db, "SELECT MAX(name) FROM countries WHERE code = 'XX'"), ["NULL"]);
+    // NULLs sort last ascending and first descending.
+    assert_eq!(one(&mut db, "SELECT code FROM countries ORDER BY name DESC LIMIT 1"), ["XX"]);
+    assert_eq!(one(&mut db, "SELECT code FROM countries ORDER BY name LIMIT 1"), ["AR"]);
+}
+
+#[test]
+fn arithmetic_is_postgresqls() {
+    let mut db = database(300, LayoutConfig::Single);
+    // Read off PostgreSQL 15: 7/2, -7/2, -7 % 2, 10.50/4, 2/3::numeric.
+    assert_eq!(
+        rows_of(&mut db, "SELECT 7 / 2, -7 / 2, -7 % 2, 10.50 / 4, 2 / 3.0 FROM countries WHERE code = 'US'"),
+        [["3", "-3", "-1", "2.6250000000000000", "0.66666666666666666667"]]
+    );
+    let e = db.execute("SELECT 1 / 0 FROM countries").unwrap_err();
+    assert_eq!(e.message, "division by zero");
+    // AVG over integers: 1.5000000000000000 for (1, 2), as PostgreSQL prints it.
+    assert_eq!(rows_of(&mut db, "SELECT AVG(id) FROM users WHERE id IN (1, 2)"), [["1.5000000000000000"]]);
+}
+
+#[test]
+fn an_average_is_never_an_average_of_averages() {
+    let mut db = database(2_000, LayoutConfig::Single);
+    let total = rows_of(&mut db, "SELECT SUM(total_cents), COUNT(*) FROM orders");
+    let avg = rows_of(&mut db, "SELECT AVG(total_cents) FROM orders")[0][0].clone();
+    let (sum, count): (f64, f64) = (total[0][0].parse().unwrap(), total[0][1].parse().unwrap());
+    assert!((avg.parse::<f64>().unwrap() - sum / count).abs() < 1e-9);
+}
+
+#[test]
+fn postgresqls_type_and_grouping_rules_hold() {
+    let mut db = database(300, LayoutConfig::Single);
+    let e = db.execute("SELECT name, COUNT(*) FROM users GROUP BY country").unwrap_err();
+    assert_eq!(
+        e.message,
+        "column \"users.name\" must appear in the GROUP BY clause or be used in an aggregate function"
+    );
+    // A grouped primary key determines the rest of its row.
+    assert_eq!(rows_of(&mut db, "SELECT id, name FROM users WHERE id = 1 GROUP BY id").len(), 1);
+    let e = db.execute("SELECT * FROM users WHERE COUNT(*) > 1").unwrap_err();
+    assert_eq!(e.message, "aggregate functions are not allowed in WHERE");
+    let e = db.execute("SELECT * FROM users WHERE name = 5").unwrap_err();
+    assert!(e.message.starts_with("operator does not exist: text = integer"), "{e}");
+    assert_eq!(rows_of(&mut db, "SELECT id FROM users WHERE id = '3'"), [["3"]]);
+    let e = db.execute("SELECT id FROM users u WHERE users.id = 3").unwrap_err();
+    assert!(e.message.starts_with("invalid reference to FROM-clause entry for table \"users\""), "{e}");
+    let e = db.execute("SELECT id FROM users u JOIN posts p ON p.user_id = u.id").unwrap_err();
+    assert!(e.message.starts_with("column reference \"id\" is ambiguous"), "{e}");
+    let e = db.execute("INSERT INTO countries VALUES ('US', 'again')").unwrap_err();
+    assert_eq!(
+        e.message,
+        "duplicate key value violates unique constraint \"countries_pkey\"\nDETAIL:  Key (code)=(US) already exists."
+    );
+}
