@@ -46,6 +46,20 @@ pub struct FrameView {
     pub benchmark: BenchmarkView,
     /// the session-mode comparison: under way or finished
     pub comparison: Option<ComparisonView>,
+    /// the data tier's database and its console, when the scenario has one
+    pub data: Option<DataView>,
+}
+
+/// The data tier, as its console shows it.
+#[derive(Clone, PartialEq)]
+pub struct DataView {
+    pub layout: String,
+    /// each server's rows per table
+    pub servers: Vec<(String, Vec<(String, usize)>)>,
+    /// the newest query and its answer
+    pub last: Option<Rc<sim::data::console::Entry>>,
+    /// queries run so far (a new one resets the console's page)
+    pub queries_run: usize,
 }
 
 /// A benchmark, as its panel shows it.
@@ -302,7 +316,18 @@ impl Player {
             caching: engine.lab().map(lab_view),
             benchmark: self.benchmark_view.clone(),
             comparison: self.comparison_view.clone(),
+            data: self.run.console().map(|console| DataView {
+                layout: console.db.config.layout.describe(),
+                servers: console.db.servers(),
+                last: console.entries.last().cloned(),
+                queries_run: console.entries.len(),
+            }),
         }
+    }
+
+    /// Runs a query typed in the data tier's console; returns the scenario with it recorded.
+    pub fn query(&mut self, sql: &str) -> Result<Scenario, String> {
+        self.run.query(sql)
     }
 }
 

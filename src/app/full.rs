@@ -4,6 +4,7 @@
 use super::hooks::Callbacks;
 use super::{AppState, Parts};
 use crate::panels::benchmark::Benchmark;
+use crate::panels::data_console::DataConsole;
 use crate::panels::dialog::CopyDialog;
 use crate::panels::knobs::Knobs;
 use crate::panels::lesson::Lesson;
@@ -30,6 +31,9 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
             <main class="layout">
                 <section class="main-column">
                     { parts.controls }
+                    if let Some(data) = &view.data {
+                        <DataConsole view={data.clone()} on_query={cb.on_query.clone()} />
+                    }
                     if let Some(notice) = &state.notice {
                         <p class="notice" role="status">{ notice }</p>
                     }

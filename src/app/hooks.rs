@@ -2,7 +2,7 @@
 //! resize, and the memoised callbacks the panels get. Everything that touches the `Player` or
 //! the browser's timers lives here; the layouts only draw.
 
-use super::state::{Action, AppState, LiveChange};
+use super::state::{Action, AppState, Change, LiveChange};
 use crate::diagram::Selection;
 use crate::panels::controls::Playback;
 use crate::panels::dialog::DialogContent;
@@ -70,11 +70,16 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
         use_effect_with(state.live_changes.clone(), move |changes: &Vec<LiveChange>| {
             let Some(last) = changes.last() else { return };
             for change in changes {
-                let result = player.borrow_mut().apply_change(change.command.clone());
+                let result = match &change.change {
+                    Change::Command(command) => {
+                        player.borrow_mut().apply_change(command.clone()).map_err(|e| e.to_string())
+                    }
+                    Change::Query(sql) => player.borrow_mut().query(sql),
+                };
                 match (result, change.from_knob) {
                     (Ok(scenario), _) => dispatcher.dispatch(Action::Recorded(scenario)),
-                    (Err(e), Some(field)) => {
-                        dispatcher.dispatch(Action::KnobRejected(KnobError { field, message: e.to_string() }))
+                    (Err(message), Some(field)) => {
+                        dispatcher.dispatch(Action::KnobRejected(KnobError { field, message }))
                     }
                     (Err(e), None) => dispatcher.dispatch(Action::Notice(format!("Not done: {e}."))),
                 }
@@ -227,6 +232,8 @@ pub struct Callbacks {
     pub on_compare: Callback<Option<Variant>>,
     pub on_benchmark: Callback<BenchmarkRequest>,
     pub on_compare_sessions: Callback<(HalfwayFailure, u64)>,
+    /// a query typed in the data tier's console
+    pub on_query: Callback<String>,
 }
 
 #[hook]
@@ -324,5 +331,6 @@ pub fn use_callbacks(
         on_compare: use_action(dispatcher.clone(), Action::Compare),
         on_benchmark,
         on_compare_sessions,
+        on_query: use_action(dispatcher.clone(), Action::Query),
     }
 }

@@ -49,8 +49,15 @@ pub struct AppState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiveChange {
     pub id: u64,
-    pub command: Command,
+    pub change: Change,
     pub from_knob: Option<&'static str>,
+}
+
+/// What a live change does: a command to the engine, or a query to the data tier's console.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    Command(Command),
+    Query(String),
 }
 
 pub enum Action {
@@ -81,6 +88,8 @@ pub enum Action {
     Change(Command),
     /// the player has carried out the live changes up to this number
     ChangesTaken(u64),
+    /// a query typed in the data tier's console: it runs at once, no restart
+    Query(String),
 }
 
 impl AppState {
@@ -110,8 +119,8 @@ impl AppState {
         share::View { scenario: &self.scenario, at, compare_with: self.compare_with }
     }
 
-    fn with_live_change(mut self, command: Command, from_knob: Option<&'static str>) -> Self {
-        self.live_changes.push(LiveChange { id: self.next_live_change, command, from_knob });
+    fn with_live_change(mut self, change: Change, from_knob: Option<&'static str>) -> Self {
+        self.live_changes.push(LiveChange { id: self.next_live_change, change, from_knob });
         self.next_live_change += 1;
         self
     }
@@ -149,7 +158,7 @@ impl Reducible for AppState {
             Action::EditKnob(field, raw) => match apply_knob(&s.scenario, field, &raw) {
                 Ok(scenario) if field == POOL_FIELD => {
                     let command = Command::SetPoolSize { servers: scenario.servers.count };
-                    s.with_live_change(command, Some(field))
+                    s.with_live_change(Change::Command(command), Some(field))
                 }
                 Ok(scenario) => s.restarted(scenario),
                 Err(error) => AppState { knob_error: Some(error), ..s },
@@ -168,7 +177,8 @@ impl Reducible for AppState {
                 AppState { compare_with, ..s.restarted(scenario) }
             }
             Action::SideRunStarted => AppState { side_runs_started: s.side_runs_started + 1, ..s },
-            Action::Change(command) => s.with_live_change(command, None),
+            Action::Change(command) => s.with_live_change(Change::Command(command), None),
+            Action::Query(sql) => s.with_live_change(Change::Query(sql), None),
             Action::ChangesTaken(up_to) => {
                 s.live_changes.retain(|c| c.id > up_to);
                 s
@@ -193,7 +203,7 @@ mod tests {
         let state = state.reduce(Action::EditKnob(POOL_FIELD, "12".into()));
         assert_eq!(state.run_id, run_id, "no restart");
         assert_eq!(state.live_changes.len(), 1);
-        assert_eq!(state.live_changes[0].command, Command::SetPoolSize { servers: 12 });
+        assert_eq!(state.live_changes[0].change, Change::Command(Command::SetPoolSize { servers: 12 }));
         assert_eq!(state.live_changes[0].from_knob, Some(POOL_FIELD));
         let state = state.reduce(Action::Change(Command::Crash { server: 0 }));
         assert_eq!(state.live_changes.iter().map(|c| c.id).collect::<Vec<_>>(), [0, 1], "in order");

@@ -222,6 +222,45 @@ pub const LESSONS: &[LessonText] = &[
              trip counts too. Set maxconn to 6 and the queue drains.",
         ],
     },
+    LessonText {
+        key: "partitioning",
+        title: "Partitioning and sharding",
+        paragraphs: &[
+            "One database server eventually becomes the limit. Vertical partitioning splits a table by \
+             columns: users' rarely read bio and avatar move to a cold table, so reading a name drags fewer \
+             bytes along, but a query that needs both halves must now join them, and the application's \
+             queries change (the console shows the rewrite).",
+            "Horizontal partitioning splits a table by rows on the same server, as PostgreSQL does: a year of \
+             orders in twelve monthly partitions. A query whose WHERE bounds the partition key reads only the \
+             partitions that can hold its rows (EXPLAIN says how many); any other condition reads them all.",
+            "Sharding puts the rows on different servers behind a router (Vitess's VTGate, a Citus coordinator). \
+             A query that fixes the shard key goes to one shard; anything else goes to every shard and is \
+             gathered. Joins are the problem: tables sharded by the same key join on each shard, reference \
+             tables are copied everywhere, but a join on another key moves rows to the router.",
+        ],
+        presets: &[
+            ("data-wide-table", "One wide table"),
+            ("data-vertical-split", "Split by columns"),
+            ("data-orders-by-month", "Orders by month"),
+            ("data-sharded-by-user", "Sharded by user"),
+            ("data-cross-shard-join", "Join across keys"),
+            ("data-reference-tables", "Reference tables"),
+            ("data-hot-shard", "A hot shard"),
+            ("data-reshard-jump", "Jump hash, 4 shards"),
+        ],
+        try_this: &[
+            "In “Sharded by user”, run SELECT * FROM orders WHERE user_id = 7, then the same without the WHERE: \
+             count the shards each reached and the rows each examined.",
+            "Run SELECT AVG(total_cents) FROM orders on the shards: each returns a SUM and a COUNT, never an \
+             average, because an average of averages is wrong.",
+            "In “Orders by month”, EXPLAIN a query on one month, then the same on user_id: pruning needs the \
+             partition key.",
+            "Try to move an order to another user (UPDATE orders SET user_id = 8 WHERE id = 3): the row would \
+             change shards, and the router refuses, as Vitess does.",
+            "In “A hot shard”, compare the shards' row bands: users sharded by country pile onto the shard \
+             that holds the most popular one.",
+        ],
+    },
 ];
 
 #[derive(Properties, PartialEq)]

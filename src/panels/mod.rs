@@ -6,6 +6,7 @@ pub mod cache_lab;
 pub mod charts;
 pub mod controls;
 pub mod cookie_lab;
+pub mod data_console;
 pub mod dialog;
 pub mod knob_table;
 pub mod knobs;

@@ -505,6 +505,54 @@ await test('a phone viewport has no sideways scrolling', async () => {
   await page.close();
 });
 
+await test('the SQL console runs a query, shows its plan, and the link replays it', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'partitioning');
+  await page.click('text=Sharded by user');
+  await page.waitForSelector('.data-console .db-server');
+  check(await page.locator('.data-console .db-server').count() === 4, 'four shards drawn');
+  await page.fill('#sql-box', 'SELECT * FROM orders WHERE user_id = 7');
+  await page.click('.data-console button:has-text("Run")');
+  await page.waitForFunction(() => document.querySelector('.data-console .plan')?.textContent.includes('Single shard'));
+  check(await page.locator('.data-console .db-server.touched').count() === 1, 'one shard reached');
+  check(await page.locator('.data-console table.result tbody tr').count() > 0, 'rows shown');
+  await page.fill('#sql-box', 'SELECT AVG(total_cents) FROM orders');
+  await page.click('.data-console button:has-text("Run")');
+  await page.waitForFunction(() => document.querySelector('.data-console .plan')?.textContent.includes('SUM(total_cents), COUNT(total_cents)'));
+  check(await page.locator('.data-console .db-server.touched').count() === 4, 'the scatter reached every shard');
+  const average = await page.textContent('.data-console table.result tbody td');
+  await shot(page, 'data-console');
+  // A bad query names the problem and keeps what was there.
+  await page.fill('#sql-box', 'SELECT * FORM users');
+  await page.click('.data-console button:has-text("Run")');
+  await page.waitForSelector('.data-console .sql-error');
+  check((await page.textContent('.data-console .sql-error')).includes('syntax error at or near "FORM"'), 'the error names the place');
+  check(await page.locator('.data-console .db-server').count() === 4, 'the shards are still there');
+  // The link keeps the queries: opened elsewhere, it replays them to the same answer.
+  const hash = await page.evaluate(() => location.hash);
+  const again = await open(base + hash);
+  await again.waitForSelector('.data-console .sql-error');
+  check((await again.textContent('.data-console .sql-box')) !== null, 'the console is there');
+  check(page.errors.length === 0 && again.errors.length === 0, `console errors: ${page.errors.concat(again.errors).join(' | ')}`);
+  await again.close();
+  // Switch layouts: partitions prune.
+  await page.click('text=Orders by month');
+  await page.waitForFunction(() => document.querySelector('.data-console h2')?.textContent.includes('partitioned'));
+  await page.fill('#sql-box', "SELECT COUNT(*) FROM orders WHERE created_at >= '2025-03-01' AND created_at < '2025-05-01'");
+  await page.click('.data-console button:has-text("Explain")');
+  await page.waitForFunction(() => document.querySelector('.data-console .plan')?.textContent.includes('Partitions scanned: 2 of 12'));
+  await page.close();
+  const phone = await open(base + hash, { width: 390, height: 844 });
+  await phone.waitForSelector('.data-console .db-server');
+  await phone.fill('#sql-box', 'SELECT AVG(total_cents) FROM orders');
+  await phone.click('.data-console button:has-text("Run")');
+  await phone.waitForSelector('.data-console table.result');
+  check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
+  check((await phone.textContent('.data-console table.result tbody td')) === average, 'the same average on the phone');
+  await shot(phone, 'data-console-phone');
+  await phone.close();
+});
+
 await context.close();
 server.close();
 const passed = results.filter(([, ok]) => ok).length;

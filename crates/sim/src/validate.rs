@@ -88,7 +88,7 @@ pub mod limits {
         pub const MAX_SHARDS: u32 = 64;
         pub const MAX_VNODES: u32 = 1_000;
         pub const MAX_DDL_CHARS: usize = 20_000;
-        pub const MAX_QUERIES: usize = 50;
+        pub const MAX_QUERIES: usize = 100;
         pub const MAX_QUERY_CHARS: usize = 4_000;
         pub const MAX_COST_US: f64 = 1_000_000.0;
     }

@@ -62,6 +62,18 @@ pub fn default_placement() -> BTreeMap<String, String> {
 }
 
 impl LayoutConfig {
+    /// The layout in a few words, for the console's heading and `scalelab run`.
+    pub fn describe(&self) -> String {
+        match self {
+            LayoutConfig::Single => "one server, every table whole".into(),
+            LayoutConfig::Vertical { hot } => {
+                format!("users split by columns: users_hot (id, {}) and users_cold (the rest)", hot.join(", "))
+            }
+            LayoutConfig::Partitioned { .. } => "one server, tables partitioned as PostgreSQL 17 does it".into(),
+            LayoutConfig::Sharded(s) => format!("{} shards by {}", s.shards, s.strategy.label()),
+        }
+    }
+
     /// Whether the layout can be built on this schema, without building it: the DDL parses and
     /// obeys PostgreSQL's rules, shard keys and hot columns exist.
     pub fn check_against(&self, schema: &[TableDef]) -> Result<(), String> {
@@ -174,9 +186,15 @@ impl Database {
             Statement::Explain(inner) => (*inner, true),
             other => (other, false),
         };
+        self.run(&statement, explained)
+    }
+
+    /// Runs a parsed statement (a prepared one, say); `explained` runs a write on a copy.
+    pub fn run(&mut self, statement: &Statement, explained: bool) -> Result<Outcome, SqlError> {
         if matches!(statement, Statement::Explain(_)) {
             return Err(SqlError::new("EXPLAIN EXPLAIN explains nothing more: write EXPLAIN once"));
         }
+        let statement = statement.clone();
         let cost = self.config.cost.clone();
         let mut outcome = match &mut self.store {
             Store::One { node, vertical } => match vertical {

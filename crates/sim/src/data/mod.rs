@@ -5,6 +5,7 @@
 //! same rows; what differs is where the query goes and what it costs, and that is counted from
 //! what the executor actually did.
 
+pub mod console;
 pub mod exec;
 pub mod generate;
 pub mod keys;

@@ -288,6 +288,14 @@ impl Sim {
         &self.scenario
     }
 
+    /// Keeps a query typed in the data tier's console in the scenario (`data.queries`), so a
+    /// link replays it. The run's data tier has already run it (`run::Run::query`).
+    pub(crate) fn record_data_query(&mut self, sql: &str) {
+        if let Some(data) = self.scenario.data.as_mut() {
+            data.queries.push(sql.to_string());
+        }
+    }
+
     pub fn now(&self) -> SimTime {
         self.now
     }

@@ -14,6 +14,7 @@ use crate::budget::{run_in_slices, Budget};
 use crate::caching::LabCounters;
 use crate::command::{Command, CommandError};
 use crate::components::autoscaler::ScaleDecision;
+use crate::data::console::Console;
 use crate::engine::Sim;
 use crate::metrics::Summary;
 use crate::scenario::{Scenario, ValidScenario, Variant};
@@ -22,9 +23,13 @@ use serde::Serialize;
 
 pub struct Run {
     engine: Sim,
+    /// the data tier's database and what was typed in its console, when the scenario has one
+    console: Option<Console>,
     /// the split view's second run: the same scenario and seed (so the same requests) under
     /// another algorithm or session mode, never ahead of the first
     twin: Option<(Variant, Sim)>,
+    /// why the database could not be built, when it could not
+    console_problem: Option<String>,
 }
 
 impl Run {
@@ -34,7 +39,46 @@ impl Run {
         let twin = compare_with.and_then(|variant| {
             variant.applied_to(scenario.get()).validate().ok().map(|valid| (variant, Sim::new(valid)))
         });
-        Run { engine: Sim::new(scenario), twin }
+        // The layout was checked when the scenario was validated; a database that still cannot
+        // be built leaves the console out and says why in its place.
+        let console = scenario.get().data.as_ref().map(|data| Console::new(data, scenario.get().seed));
+        let (console, console_problem) = match console {
+            Some(Ok(c)) => (Some(c), None),
+            Some(Err(problem)) => (None, Some(problem)),
+            None => (None, None),
+        };
+        Run { engine: Sim::new(scenario), twin, console, console_problem }
+    }
+
+    /// Runs a query typed in the data tier's console and keeps it in the scenario, for the link;
+    /// returns the scenario. A query that fails is kept too (its error is part of what the
+    /// student saw); a query is refused only when the console is full or the run has no data tier.
+    pub fn query(&mut self, sql: &str) -> Result<Scenario, String> {
+        use crate::validate::limits::data::{MAX_QUERIES, MAX_QUERY_CHARS};
+        let Some(console) = self.console.as_mut() else {
+            return Err(self.console_problem.clone().unwrap_or_else(|| {
+                "this scenario has no database: load a preset of the Partitioning and sharding lesson".into()
+            }));
+        };
+        if sql.trim().is_empty() {
+            return Err("type a query first, for example SELECT * FROM users WHERE id = 7".into());
+        }
+        if sql.len() > MAX_QUERY_CHARS {
+            return Err(format!("a query may be at most {MAX_QUERY_CHARS} characters long"));
+        }
+        if console.entries.len() >= MAX_QUERIES {
+            return Err(format!(
+                "the console keeps {MAX_QUERIES} queries in the link; load the preset again to start afresh"
+            ));
+        }
+        console.run(sql);
+        self.engine.record_data_query(sql);
+        Ok(self.scenario().clone())
+    }
+
+    /// The data tier's console, when the scenario has a database.
+    pub fn console(&self) -> Option<&Console> {
+        self.console.as_ref()
     }
 
     /// Advances the run towards `target` within `budget`, split evenly between the engine and
@@ -132,6 +176,7 @@ impl Run {
                     .collect(),
                 theory_hit_ratio: lab.snapshot().theory_hit_ratio,
             }),
+            data: self.console.as_ref().map(Console::report),
         }
     }
 }
@@ -145,6 +190,8 @@ pub struct RunReport {
     pub autoscaler: Option<AutoscalerReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caching: Option<LabReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<crate::data::console::DataReport>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

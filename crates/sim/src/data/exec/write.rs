@@ -79,15 +79,13 @@ impl Node {
     /// written, so that a refused INSERT writes nothing.
     pub fn check_new_rows(&self, table: &str, rows: &[Row]) -> Result<Vec<String>, SqlError> {
         let mut homes: Vec<String> = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
+        let mut seen: std::collections::HashSet<(String, crate::data::value::GroupKey)> =
+            std::collections::HashSet::new();
+        for row in rows {
             let home = self.home_of(table, row)?;
             let stored = &self.tables[&home];
             let key = &row[stored.def.primary_key];
-            let repeated = rows[..i]
-                .iter()
-                .zip(&homes)
-                .any(|(r, h)| *h == home && r[stored.def.primary_key].group_key() == key.group_key());
-            if stored.contains_key(key) || repeated {
+            if stored.contains_key(key) || !seen.insert((home.clone(), key.group_key())) {
                 return Err(duplicate_key(stored, key));
             }
             homes.push(home);
