@@ -6,6 +6,7 @@ mod layouts;
 mod partitioning;
 mod sharding;
 mod sql;
+mod timing;
 
 use sim::data::{DataConfig, Database, LayoutConfig};
 

@@ -4,12 +4,10 @@
 //! aggregate: COUNT partials add, AVG is the total SUM over the total COUNT, never an average
 //! of averages.
 
-use std::collections::HashMap;
-
 use super::bind::{bind_with, Bound, Scope};
 use crate::data::sql::ast::{Aggregate, Expr};
 use crate::data::sql::SqlError;
-use crate::data::value::{ArithOp, Decimal, GroupKey, Value};
+use crate::data::value::{ArithOp, Decimal, FastMap, GroupKey, Value};
 
 /// What a slot of a grouped row holds.
 #[derive(Clone, Debug)]
@@ -106,20 +104,25 @@ impl GroupPlan {
     /// Groups rows and returns one row of slots per group, in the order groups first appear.
     /// With no GROUP BY there is exactly one group, even over no rows.
     pub fn run<'r>(&self, rows: impl Iterator<Item = &'r [Value]>) -> Result<Vec<Vec<Value>>, String> {
-        let mut index: HashMap<Vec<GroupKey>, usize> = HashMap::new();
+        let mut index: FastMap<Vec<GroupKey>, usize> = FastMap::default();
         let mut groups: Vec<Vec<Accumulator>> = Vec::new();
+        // One key buffer for every row: a group's key is copied only when the group is new.
+        let mut key: Vec<GroupKey> = Vec::with_capacity(self.keys);
         for row in rows {
-            let mut key_values = Vec::with_capacity(self.keys);
+            key.clear();
             for source in &self.sources[..self.keys] {
                 if let SlotSource::Key(b) = source {
-                    key_values.push(b.eval(row, &[])?);
+                    key.push(b.eval(row, &[])?.group_key());
                 }
             }
-            let key: Vec<GroupKey> = key_values.iter().map(Value::group_key).collect();
-            let g = *index.entry(key).or_insert_with(|| {
-                groups.push(self.sources.iter().map(Accumulator::for_source).collect());
-                groups.len() - 1
-            });
+            let g = match index.get(key.as_slice()) {
+                Some(g) => *g,
+                None => {
+                    groups.push(self.sources.iter().map(Accumulator::for_source).collect());
+                    index.insert(key.clone(), groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
             for (acc, source) in groups[g].iter_mut().zip(&self.sources) {
                 acc.add(source, row)?;
             }

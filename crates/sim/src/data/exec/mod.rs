@@ -13,7 +13,8 @@ mod write;
 pub use coerce::{coerce_value, normalize_timestamp};
 pub use shape::{order_position, output_items, output_name, sort_rows, Shaper};
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use bind::{Bound, Scope};
@@ -24,7 +25,7 @@ use super::schema::TableDef;
 use super::sql::ast::{Expr, Join, JoinKind, Select, TableRef};
 use super::sql::SqlError;
 use super::table::{Row, Table};
-use super::value::Value;
+use super::value::{FastMap, Value};
 
 /// One database server's tables: plain tables and partitions by their own names, and the
 /// partitioned parents that route to them.
@@ -73,6 +74,9 @@ impl ResultSet {
         self.rows.iter().map(|r| row_width(r)).sum()
     }
 }
+
+/// A row on its way through a query: borrowed from its table until a join makes a new one.
+pub type Tuple<'a> = Cow<'a, [Value]>;
 
 pub fn row_width(row: &[Value]) -> u64 {
     row.iter().map(Value::width).sum()
@@ -156,7 +160,7 @@ impl Node {
         scope: &Scope,
         conjuncts: &[&'q Expr],
         work: &mut Work,
-    ) -> Result<(Vec<Row>, Vec<&'q Expr>), SqlError> {
+    ) -> Result<(Vec<Tuple<'_>>, Vec<&'q Expr>), SqlError> {
         let only = |table: usize, e: &Expr| references(scope, e).is_some_and(|t| t == [table]);
         let pushable =
             |table: usize, e: &Expr| only(table, e) && (table == 0 || query.joins[table - 1].kind == JoinKind::Inner);
@@ -184,16 +188,16 @@ impl Node {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn join(
-        &self,
+    fn join<'s>(
+        &'s self,
         join: &Join,
         scope: &Scope,
         table: usize,
-        left: Vec<Row>,
+        left: Vec<Tuple<'s>>,
         keys: (usize, usize),
         conjuncts: &[&Expr],
         work: &mut Work,
-    ) -> Result<Vec<Row>, SqlError> {
+    ) -> Result<Vec<Tuple<'s>>, SqlError> {
         let right_scope = single_scope(&scope.tables[table].reference, scope.tables[table].def.clone());
         let right_width = scope.tables[table].def.columns.len();
         let (left_key, right_key) = keys;
@@ -203,14 +207,14 @@ impl Node {
         let right_rows: usize = segments.iter().map(|s| s.len()).sum();
         let indexed = segments.iter().all(|s| s.has_index(right_key));
         let mut out = Vec::new();
-        let emit = |l: &Row, matches: &mut dyn Iterator<Item = &Row>, out: &mut Vec<Row>| {
+        let emit = |l: &[Value], matches: &mut dyn Iterator<Item = &[Value]>, out: &mut Vec<Tuple<'s>>| {
             let mut any = false;
             for r in matches {
                 any = true;
-                out.push(l.iter().chain(r.iter()).cloned().collect());
+                out.push(Cow::Owned(l.iter().chain(r.iter()).cloned().collect()));
             }
             if !any && join.kind == JoinKind::Left {
-                out.push(l.iter().cloned().chain(std::iter::repeat_n(Value::Null, right_width)).collect());
+                out.push(Cow::Owned(l.iter().cloned().chain(std::iter::repeat_n(Value::Null, right_width)).collect()));
             }
         };
         if indexed && left.len() * 8 < right_rows {
@@ -225,7 +229,7 @@ impl Node {
                         let Some(r) = s.row(id) else { continue };
                         examine(work, r);
                         if right_filter.as_ref().map_or(Ok(true), |f| f.keeps(r)).map_err(SqlError::new)? {
-                            found.push(r);
+                            found.push(r.as_slice());
                         }
                     }
                 }
@@ -247,7 +251,7 @@ impl Node {
         if let Some(read) = work.reads.last_mut() {
             read.method = format!("Hash Join, {}", read.method);
         }
-        let mut built: HashMap<super::value::GroupKey, Vec<&Row>> = HashMap::new();
+        let mut built: FastMap<super::value::GroupKey, Vec<&[Value]>> = FastMap::default();
         for r in &right {
             if !r[right_key].is_null() {
                 built.entry(r[right_key].group_key()).or_default().push(r);
@@ -269,7 +273,7 @@ impl Node {
         which: usize,
         conjuncts: &[&Expr],
         work: &mut Work,
-    ) -> Result<Vec<Row>, SqlError> {
+    ) -> Result<Vec<Tuple<'_>>, SqlError> {
         let own_scope = single_scope(table.reference(), scope.tables[which].def.clone());
         let filter = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
         let (segments, total) = self.segments(&table.name, scope, which, filter.as_ref());
@@ -291,7 +295,7 @@ impl Node {
             for (_, row) in ids {
                 examine(work, row);
                 if keep.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
-                    out.push(row.clone());
+                    out.push(Cow::Borrowed(row.as_slice()));
                 }
             }
         }
@@ -309,14 +313,14 @@ impl Node {
     }
 
     /// SELECT list, GROUP BY, ORDER BY and LIMIT over the filtered rows.
-    fn shape(&self, query: &Select, scope: &Scope, rows: Vec<Row>) -> Result<ResultSet, SqlError> {
+    fn shape(&self, query: &Select, scope: &Scope, rows: Vec<Tuple<'_>>) -> Result<ResultSet, SqlError> {
         let shaper = Shaper::new(query, scope)?;
-        let inputs: Vec<(Row, Vec<Value>)> = match &shaper.group {
+        let inputs: Vec<(Tuple<'_>, Vec<Value>)> = match &shaper.group {
             Some(plan) => plan
-                .run(rows.iter().map(Vec::as_slice))
+                .run(rows.iter().map(|r| &**r))
                 .map_err(SqlError::new)?
                 .into_iter()
-                .map(|slots| (Vec::new(), slots))
+                .map(|slots| (Cow::Borrowed(&[][..]), slots))
                 .collect(),
             None => rows.into_iter().map(|r| (r, Vec::new())).collect(),
         };

@@ -48,7 +48,7 @@ impl Shaper {
     }
 
     /// Outputs, sorted and limited, from (input row, slots) pairs.
-    pub fn finish(&self, inputs: Vec<(Row, Vec<Value>)>) -> Result<ResultSet, SqlError> {
+    pub fn finish(&self, inputs: Vec<(super::Tuple<'_>, Vec<Value>)>) -> Result<ResultSet, SqlError> {
         let mut produced = Vec::with_capacity(inputs.len());
         for (row, slots) in &inputs {
             let out: Row =

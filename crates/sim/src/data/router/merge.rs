@@ -1,15 +1,13 @@
 //! Gathering at the router: merging sorted streams under ORDER BY … LIMIT, and finishing
 //! aggregates from the shards' partials.
 
-use std::collections::HashMap;
-
 use crate::data::exec::bind::Scope;
 use crate::data::exec::group::{Accumulator, GroupPlan, SlotSource};
 use crate::data::exec::{order_position, output_items, ResultSet, Shaper};
 use crate::data::sql::ast::{Aggregate, Expr, Select, SelectItem};
 use crate::data::sql::SqlError;
 use crate::data::table::Row;
-use crate::data::value::{GroupKey, Value};
+use crate::data::value::{FastMap, GroupKey, Value};
 
 pub(super) enum Merge {
     Aggregate,
@@ -111,15 +109,21 @@ pub(super) fn partial_query(query: &Select, scope: &Scope, plan: &GroupPlan) -> 
 pub(super) fn finish_partials(shaper: &Shaper, rows: Vec<Row>) -> Result<ResultSet, SqlError> {
     let plan = shaper.group.as_ref().expect("a grouped query");
     let keys = plan.keys;
-    let mut index: HashMap<Vec<GroupKey>, usize> = HashMap::new();
+    let mut index: FastMap<Vec<GroupKey>, usize> = FastMap::default();
     let mut groups: Vec<Vec<Accumulator>> = Vec::new();
     // Partial columns: keys first, then each non-key source's one column (two for AVG).
+    let mut key: Vec<GroupKey> = Vec::with_capacity(keys);
     for row in rows {
-        let key: Vec<GroupKey> = row[..keys].iter().map(Value::group_key).collect();
-        let g = *index.entry(key).or_insert_with(|| {
-            groups.push(plan.sources.iter().map(Accumulator::for_source).collect());
-            groups.len() - 1
-        });
+        key.clear();
+        key.extend(row[..keys].iter().map(Value::group_key));
+        let g = match index.get(key.as_slice()) {
+            Some(g) => *g,
+            None => {
+                groups.push(plan.sources.iter().map(Accumulator::for_source).collect());
+                index.insert(key.clone(), groups.len() - 1);
+                groups.len() - 1
+            }
+        };
         let mut column = keys;
         for (i, (acc, source)) in groups[g].iter_mut().zip(&plan.sources).enumerate() {
             let width = match source {
@@ -144,7 +148,10 @@ pub(super) fn finish_partials(shaper: &Shaper, rows: Vec<Row>) -> Result<ResultS
     let inputs = groups
         .into_iter()
         .map(|accs| {
-            accs.into_iter().map(Accumulator::finish).collect::<Result<Vec<_>, _>>().map(|slots| (Vec::new(), slots))
+            accs.into_iter()
+                .map(Accumulator::finish)
+                .collect::<Result<Vec<_>, _>>()
+                .map(|slots| (std::borrow::Cow::Borrowed(&[][..]), slots))
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(SqlError::new)?;
