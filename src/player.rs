@@ -60,6 +60,8 @@ pub struct DataView {
     pub last: Option<Rc<sim::data::console::Entry>>,
     /// queries run so far (a new one resets the console's page)
     pub queries_run: usize,
+    /// shards now, when the layout is sharded (the console offers to add or remove one)
+    pub shards: Option<u32>,
 }
 
 /// A benchmark, as its panel shows it.
@@ -321,6 +323,7 @@ impl Player {
                 servers: console.db.servers(),
                 last: console.entries.last().cloned(),
                 queries_run: console.entries.len(),
+                shards: console.db.cluster().map(|c| c.shards.len() as u32),
             }),
         }
     }

@@ -86,6 +86,12 @@ pub fn data_console(props: &DataConsoleProps) -> Html {
             <div class="row">
                 <button class="primary" onclick={run.reform(|_: MouseEvent| false)}>{ "Run" }</button>
                 <button onclick={run.reform(|_: MouseEvent| true)}>{ "Explain" }</button>
+                if let Some(shards) = props.view.shards {
+                    <button title="Add a shard; the rows move while the data stays (\\reshard)"
+                        onclick={props.on_query.reform(move |_: MouseEvent| format!("\\reshard {}", shards + 1))}>{ "+ Shard" }</button>
+                    <button disabled={shards <= 1} title="Remove a shard (\\reshard)"
+                        onclick={props.on_query.reform(move |_: MouseEvent| format!("\\reshard {}", shards.saturating_sub(1).max(1)))}>{ "− Shard" }</button>
+                }
                 <span class="examples" aria-label="Examples">
                     { for EXAMPLES.iter().map(|(label, sql)| {
                         let text = text.clone();

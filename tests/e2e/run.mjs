@@ -522,12 +522,20 @@ await test('the SQL console runs a query, shows its plan, and the link replays i
   check(await page.locator('.data-console .db-server.touched').count() === 4, 'the scatter reached every shard');
   const average = await page.textContent('.data-console table.result tbody td');
   await shot(page, 'data-console');
+  // Add a shard while the data stays: the console counts what moved, the rows do not change.
+  await page.click('.data-console button:has-text("+ Shard")');
+  await page.waitForFunction(() => document.querySelector('.data-console .plan')?.textContent.includes('Resharded from 4 to 5'));
+  check(await page.locator('.data-console .db-server').count() === 5, 'five shards drawn');
+  await page.fill('#sql-box', 'SELECT AVG(total_cents) FROM orders');
+  await page.click('.data-console button:has-text("Run")');
+  await page.waitForFunction(() => document.querySelector('.data-console .plan')?.textContent.includes('Scatter to 5 of 5'));
+  check(await page.textContent('.data-console table.result tbody td') === average, 'the same average on five shards');
   // A bad query names the problem and keeps what was there.
   await page.fill('#sql-box', 'SELECT * FORM users');
   await page.click('.data-console button:has-text("Run")');
   await page.waitForSelector('.data-console .sql-error');
   check((await page.textContent('.data-console .sql-error')).includes('syntax error at or near "FORM"'), 'the error names the place');
-  check(await page.locator('.data-console .db-server').count() === 4, 'the shards are still there');
+  check(await page.locator('.data-console .db-server').count() === 5, 'the shards are still there');
   // The link keeps the queries: opened elsewhere, it replays them to the same answer.
   const hash = await page.evaluate(() => location.hash);
   const again = await open(base + hash);

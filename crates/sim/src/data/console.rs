@@ -51,8 +51,15 @@ impl Console {
         Ok(console)
     }
 
-    /// Runs a query and keeps its answer (or its error) as the newest entry.
+    /// Runs a query (or the console's one command, `\reshard N`) and keeps its answer (or its
+    /// error) as the newest entry.
     pub fn run(&mut self, sql: &str) -> Rc<Entry> {
+        if let Some(shards) = sql.trim().strip_prefix("\\reshard") {
+            let outcome = self.reshard(shards.trim());
+            let entry = Rc::new(Entry { sql: sql.to_string(), outcome });
+            self.entries.push(entry.clone());
+            return entry;
+        }
         let outcome = self.db.execute(sql).map(|o| {
             let plan_text = o.plan.render();
             Answer {
@@ -68,6 +75,41 @@ impl Console {
         let entry = Rc::new(Entry { sql: sql.to_string(), outcome: outcome.map_err(|e| e.to_string()) });
         self.entries.push(entry.clone());
         entry
+    }
+}
+
+impl Console {
+    /// `\reshard N`, psql-style: the sharded layout grows or shrinks to N shards while the data
+    /// stays, and the answer counts what moved.
+    fn reshard(&mut self, shards: &str) -> Result<Answer, String> {
+        let max = crate::validate::limits::data::MAX_SHARDS;
+        let to = shards
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| format!("\\reshard takes a shard count from 1 to {max}, not \"{shards}\""))?;
+        let cluster = self.db.cluster_mut().ok_or("\\reshard needs a sharded layout: load a sharding preset")?;
+        let strategy = cluster.config.strategy.label();
+        let r = cluster.reshard(to).map_err(|e| e.to_string())?;
+        let percent = |part: u64, whole: u64| 100.0 * part as f64 / whole.max(1) as f64;
+        let plan = Plan {
+            route: format!("Resharded from {} to {} shards ({strategy})", r.from, r.to),
+            notes: vec![
+                format!("keys moved: {} of {} ({:.1}%)", r.keys_moved, r.keys, percent(r.keys_moved, r.keys)),
+                format!("rows moved: {} of {} ({:.1}%)", r.rows_moved, r.rows, percent(r.rows_moved, r.rows)),
+            ],
+            ..Plan::default()
+        };
+        let plan_text = plan.render();
+        Ok(Answer {
+            columns: Vec::new(),
+            rows: Vec::new(),
+            total_rows: 0,
+            affected: None,
+            explained: true,
+            plan,
+            plan_text,
+        })
     }
 }
 

@@ -203,3 +203,31 @@ fn every_strategy_keeps_every_row_once() {
         }
     }
 }
+
+/// The console's `\reshard N` moves the rows while the data stays, and a link that holds it
+/// replays it: the same shards, the same answers.
+#[test]
+fn the_console_reshards_and_a_link_replays_it() {
+    use sim::data::console::Console;
+    let queries =
+        ["\\reshard 5", "SELECT COUNT(*) FROM orders", "\\reshard 0", "\\reshard 2"].map(String::from).to_vec();
+    let config = DataConfig { rows: 2_000, layout: sharded(Strategy::Jump, 4), queries, ..DataConfig::default() };
+    let console = Console::new(&config, 9).unwrap();
+    let answers: Vec<String> = console
+        .entries
+        .iter()
+        .map(|e| match &e.outcome {
+            Ok(a) => a.plan_text.clone(),
+            Err(e) => e.clone(),
+        })
+        .collect();
+    assert!(answers[0].starts_with("Route: Resharded from 4 to 5 shards (jump consistent hash)"), "{}", answers[0]);
+    assert!(answers[0].contains("keys moved:"));
+    assert!(answers[2].contains("a shard count from 1 to 64"), "{}", answers[2]);
+    assert_eq!(console.db.servers().len(), 2);
+    let again = Console::new(&config, 9).unwrap();
+    assert_eq!(again.entries, console.entries);
+    let mut single = database(2_000, LayoutConfig::Single);
+    let Ok(count) = &console.entries[1].outcome else { panic!("the count runs") };
+    assert_eq!(count.rows, rows_of(&mut single, "SELECT COUNT(*) FROM orders"));
+}
