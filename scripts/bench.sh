@@ -9,6 +9,9 @@ echo "== engine events per second (criterion, native)"
 # %) are left out: the run they compare against is whatever ran last on this machine.
 cargo bench -p scalelab-sim --bench engine --locked -- --noplot 2>&1 | grep -E '^events/|thrpt|time:' | grep -v '%'
 echo
+echo "== the data tier (criterion, native): point lookups on 1,000,000 rows, a scatter GROUP BY over 1,000,000 rows on 8 shards"
+cargo bench -p scalelab-sim --bench data_tier --locked -- --noplot 2>&1 | grep -E '^data/|thrpt|time:' | grep -v '%'
+echo
 echo "== every algorithm at 90% load, natively and as wasm (wasm32-wasip1 under node)"
 rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
 cargo build -q --release --locked -p scalelab-bench
