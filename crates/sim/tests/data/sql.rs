@@ -207,6 +207,21 @@ fn postgresqls_type_and_grouping_rules_hold() {
     assert!(e.message.starts_with("invalid reference to FROM-clause entry for table \"users\""), "{e}");
     let e = db.execute("SELECT id FROM users u JOIN posts p ON p.user_id = u.id").unwrap_err();
     assert!(e.message.starts_with("column reference \"id\" is ambiguous"), "{e}");
+    // Messages compared with a PostgreSQL 15 server given the same statements.
+    let e = db.execute("SELECT * FROM users WHERE id").unwrap_err();
+    assert_eq!(e.message, "argument of WHERE must be type boolean, not type bigint");
+    let e = db.execute("SELECT * FROM users WHERE id = 1 OR id").unwrap_err();
+    assert_eq!(e.message, "argument of OR must be type boolean, not type bigint");
+    let e = db.execute("SELECT AVG(name) FROM users").unwrap_err();
+    assert_eq!(e.message, "function avg(text) does not exist");
+    let e = db.execute("SELECT id + name FROM users").unwrap_err();
+    assert_eq!(e.message, "operator does not exist: bigint + text");
+    let e = db.execute("SELECT * FROM users WHERE id = 'abc'").unwrap_err();
+    assert_eq!(e.message, "invalid input syntax for type bigint: \"abc\"");
+    // Without a column list, missing trailing values are NULL; with one, they must all be there.
+    assert_eq!(db.execute("INSERT INTO countries VALUES ('XY')").unwrap().affected, Some(1));
+    let e = db.execute("INSERT INTO countries (code, name) VALUES ('XZ')").unwrap_err();
+    assert_eq!(e.message, "INSERT has more target columns than expressions");
     let e = db.execute("INSERT INTO countries VALUES ('US', 'again')").unwrap_err();
     assert_eq!(
         e.message,

@@ -162,20 +162,20 @@ impl Bound {
             Bound::Negate(e) => Value::Int(0).arith(ArithOp::Subtract, &e.eval(row, slots)?)?,
             Bound::Arith(op, a, b) => a.eval(row, slots)?.arith(*op, &b.eval(row, slots)?)?,
             Bound::Compare(op, a, b) => compare(*op, &a.eval(row, slots)?, &b.eval(row, slots)?)?,
-            Bound::And(a, b) => and(truth(&a.eval(row, slots)?)?, || truth(&b.eval(row, slots)?))?,
+            Bound::And(a, b) => and(truth(&a.eval(row, slots)?, "AND")?, || truth(&b.eval(row, slots)?, "AND"))?,
             // a OR b is NOT (NOT a AND NOT b) in three-valued logic too.
-            Bound::Or(a, b) => {
-                from_truth(not(and(not(truth(&a.eval(row, slots)?)?), || Ok(not(truth(&b.eval(row, slots)?)?)))?))
-            }
-            Bound::Not(e) => from_truth(not(truth(&e.eval(row, slots)?)?)),
+            Bound::Or(a, b) => from_truth(not(and(not(truth(&a.eval(row, slots)?, "OR")?), || {
+                Ok(not(truth(&b.eval(row, slots)?, "OR")?))
+            })?)),
+            Bound::Not(e) => from_truth(not(truth(&e.eval(row, slots)?, "NOT")?)),
             Bound::IsNull(e, negated) => Value::Bool(e.eval(row, slots)?.is_null() != *negated),
             Bound::Between(e, low, high, negated) => {
                 let v = e.eval(row, slots)?;
-                let above = truth(&compare(CompareOp::GtEq, &v, &low.eval(row, slots)?)?)?;
-                let below = truth(&compare(CompareOp::LtEq, &v, &high.eval(row, slots)?)?)?;
+                let above = truth(&compare(CompareOp::GtEq, &v, &low.eval(row, slots)?)?, "BETWEEN")?;
+                let below = truth(&compare(CompareOp::LtEq, &v, &high.eval(row, slots)?)?, "BETWEEN")?;
                 let inside = and(above, || Ok(below))?;
                 if *negated {
-                    from_truth(not(truth(&inside)?))
+                    from_truth(not(truth(&inside, "BETWEEN")?))
                 } else {
                     inside
                 }
@@ -185,7 +185,7 @@ impl Bound {
                 let v = e.eval(row, slots)?;
                 let mut result = Some(false);
                 for item in list {
-                    match truth(&compare(CompareOp::Eq, &v, &item.eval(row, slots)?)?)? {
+                    match truth(&compare(CompareOp::Eq, &v, &item.eval(row, slots)?)?, "IN")? {
                         Some(true) => {
                             result = Some(true);
                             break;
@@ -201,7 +201,7 @@ impl Bound {
 
     /// A WHERE keeps a row only when its condition is true (not false, not unknown).
     pub fn keeps(&self, row: &[Value]) -> Result<bool, String> {
-        Ok(truth(&self.eval(row, &[])?)? == Some(true))
+        Ok(truth(&self.eval(row, &[])?, "WHERE")? == Some(true))
     }
 }
 
@@ -251,10 +251,11 @@ fn compare(op: CompareOp, a: &Value, b: &Value) -> Result<Value, String> {
     })
 }
 
-fn truth(v: &Value) -> Result<Option<bool>, String> {
+/// A value as a truth value; `context` is what PostgreSQL names in its refusal (WHERE, AND…).
+fn truth(v: &Value, context: &str) -> Result<Option<bool>, String> {
     match v {
         Value::Bool(b) => Ok(Some(*b)),
         Value::Null => Ok(None),
-        other => Err(format!("argument of a condition must be type boolean, not type {}", other.type_name())),
+        other => Err(format!("argument of {context} must be type boolean, not type {}", other.type_name())),
     }
 }

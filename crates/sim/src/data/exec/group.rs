@@ -204,9 +204,9 @@ impl Accumulator {
                 first.get_or_insert(value);
             }
             Accumulator::Count(n) => *n += 1,
-            Accumulator::Sum(sum) => *sum = Some(add(sum.take(), &value)?),
+            Accumulator::Sum(sum) => *sum = Some(add(sum.take(), &value, "sum")?),
             Accumulator::Avg { sum, count } => {
-                *sum = Some(add(sum.take(), &value)?);
+                *sum = Some(add(sum.take(), &value, "avg")?);
                 *count += 1;
             }
             Accumulator::Min(best) => keep_extreme(best, value, std::cmp::Ordering::Less)?,
@@ -226,7 +226,7 @@ impl Accumulator {
             }
             Accumulator::Avg { sum, count } => {
                 if !partial[0].is_null() {
-                    *sum = Some(add(sum.take(), &partial[0])?);
+                    *sum = Some(add(sum.take(), &partial[0], "avg")?);
                 }
                 if let Value::Int(c) = partial[1] {
                     *count += c;
@@ -270,9 +270,11 @@ fn keep_extreme(best: &mut Option<Value>, value: Value, direction: std::cmp::Ord
 
 /// SUM's addition: integers stay integers while they fit (PostgreSQL's sum(bigint) is numeric,
 /// which prints the same), then carry on as numeric.
-fn add(sum: Option<Value>, value: &Value) -> Result<Value, String> {
+fn add(sum: Option<Value>, value: &Value, function: &str) -> Result<Value, String> {
     match (&sum, value) {
-        (_, Value::Text(_) | Value::Bool(_)) => Err(format!("function sum({}) does not exist", value.type_name())),
+        (_, Value::Text(_) | Value::Bool(_)) => {
+            Err(format!("function {function}({}) does not exist", value.type_name()))
+        }
         (None, _) => Ok(value.clone()),
         (Some(Value::Int(a)), Value::Int(b)) if a.checked_add(*b).is_some() => Ok(Value::Int(a + b)),
         (Some(Value::Int(a)), Value::Int(b)) => {

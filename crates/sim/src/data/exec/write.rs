@@ -39,7 +39,8 @@ impl Node {
             if values.len() > columns.len() {
                 return Err(SqlError::new("INSERT has more expressions than target columns"));
             }
-            if values.len() < columns.len() {
+            // Without a column list, missing trailing values take their default (NULL here).
+            if values.len() < columns.len() && insert.columns.is_some() {
                 return Err(SqlError::new("INSERT has more target columns than expressions"));
             }
             let mut row = vec![Value::Null; def.columns.len()];
