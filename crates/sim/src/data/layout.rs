@@ -194,14 +194,13 @@ impl Database {
         if matches!(statement, Statement::Explain(_)) {
             return Err(SqlError::new("EXPLAIN EXPLAIN explains nothing more: write EXPLAIN once"));
         }
-        let statement = statement.clone();
-        let cost = self.config.cost.clone();
+        let cost = &self.config.cost;
         let mut outcome = match &mut self.store {
             Store::One { node, vertical } => match vertical {
-                Some(split) => split.execute(node, &statement, explained, &cost)?,
-                None => one_server(node, &statement, explained, &cost)?,
+                Some(split) => split.execute(node, statement, explained, cost)?,
+                None => one_server(node, statement, explained, cost)?,
             },
-            Store::Sharded(cluster) => cluster.execute(&statement, explained, &cost)?,
+            Store::Sharded(cluster) => cluster.execute(statement, explained, cost)?,
         };
         outcome.explained = explained;
         Ok(outcome)

@@ -25,6 +25,15 @@ fn timing() {
         db.run(&scatter, false).unwrap();
         println!("scatter group by over 400,000 comments: {:?}", t.elapsed());
     }
+    let mut single = Database::build(&DataConfig { rows: 1_000_000, ..DataConfig::default() }, 42).unwrap();
+    let lookups: Vec<_> = (0..50_000)
+        .map(|i| parse(&format!("SELECT * FROM comments WHERE id = {}", 1 + i * 37 % 400_000)).unwrap())
+        .collect();
+    let t = Instant::now();
+    for s in &lookups {
+        single.run(s, false).unwrap();
+    }
+    println!("point lookups on one server (prepared): {:.0}/s", 50_000.0 / t.elapsed().as_secs_f64());
     let lookups: Vec<_> = (0..20_000)
         .map(|i| parse(&format!("SELECT * FROM comments WHERE id = {}", 1 + i * 37 % 400_000)).unwrap())
         .collect();
