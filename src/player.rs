@@ -62,6 +62,8 @@ pub struct DataView {
     pub queries_run: usize,
     /// shards now, when the layout is sharded (the console offers to add or remove one)
     pub shards: Option<u32>,
+    /// queries each server has answered so far
+    pub queries: Vec<(String, u64)>,
 }
 
 /// A benchmark, as its panel shows it.
@@ -324,6 +326,7 @@ impl Player {
                 last: console.entries.last().cloned(),
                 queries_run: console.entries.len(),
                 shards: console.db.cluster().map(|c| c.shards.len() as u32),
+                queries: console.load.iter().map(|(server, load)| (server.clone(), load.queries)).collect(),
             }),
         }
     }

@@ -92,6 +92,8 @@ pub fn data_console(props: &DataConsoleProps) -> Html {
                     <button disabled={shards <= 1} title="Remove a shard (\\reshard)"
                         onclick={props.on_query.reform(move |_: MouseEvent| format!("\\reshard {}", shards.saturating_sub(1).max(1)))}>{ "− Shard" }</button>
                 }
+                <button title="1,000 reads with Zipf-popular keys: see which servers do the work (\\traffic)"
+                    onclick={props.on_query.reform(|_: MouseEvent| "\\traffic 1000".to_string())}>{ "Traffic ×1000" }</button>
                 <span class="examples" aria-label="Examples">
                     { for EXAMPLES.iter().map(|(label, sql)| {
                         let text = text.clone();
@@ -114,6 +116,7 @@ fn servers(view: &DataView, touched: &[String]) -> Html {
         <ul class="db-servers" aria-label="Servers and their rows">
             { for view.servers.iter().map(|(name, tables)| {
                 let total: usize = tables.iter().map(|x| x.1).sum();
+                let queries = view.queries.iter().find(|(s, _)| s == name).map_or(0, |q| q.1);
                 let class = if touched.contains(name) { "db-server touched" } else { "db-server" };
                 let label = format!("{name}: {total} rows{}", if touched.contains(name) { ", reached by the last query" } else { "" });
                 html! {
@@ -125,7 +128,7 @@ fn servers(view: &DataView, touched: &[String]) -> Html {
                                     style={format!("flex-grow: {n}; background: {}", colour(table))} />
                             }) }
                         </span>
-                        <span class="db-rows">{ format!("{total} rows") }</span>
+                        <span class="db-rows">{ format!("{total} rows · {queries} q") }</span>
                     </li>
                 }
             }) }

@@ -530,6 +530,9 @@ await test('the SQL console runs a query, shows its plan, and the link replays i
   await page.click('.data-console button:has-text("Run")');
   await page.waitForFunction(() => document.querySelector('.data-console .plan')?.textContent.includes('Scatter to 5 of 5'));
   check(await page.textContent('.data-console table.result tbody td') === average, 'the same average on five shards');
+  // Traffic with Zipf-popular keys: each server's share of the work.
+  await page.click('.data-console button:has-text("Traffic")');
+  await page.waitForFunction(() => document.querySelector('.data-console .plan')?.textContent.includes('1000 reads with Zipf-popular keys'));
   // A bad query names the problem and keeps what was there.
   await page.fill('#sql-box', 'SELECT * FORM users');
   await page.click('.data-console button:has-text("Run")');

@@ -37,14 +37,27 @@ pub struct Console {
     pub db: Database,
     /// newest last; shared, so that a frame's view holds the answer without copying its rows
     pub entries: Vec<Rc<Entry>>,
+    /// what every query so far asked of each server (by name)
+    pub load: std::collections::BTreeMap<String, ServerLoad>,
 }
+
+/// One server's share of the work so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServerLoad {
+    pub queries: u64,
+    pub rows_examined: u64,
+    pub busy_us: f64,
+}
+
+/// Queries `\traffic` runs at most in one go.
+pub const MAX_TRAFFIC: u32 = 10_000;
 
 impl Console {
     /// The database, with the typed queries run again in order. A layout that cannot be built
     /// was refused when the scenario was validated, so this only fails on a changed schema.
     pub fn new(config: &DataConfig, seed: u64) -> Result<Console, String> {
         let db = Database::build(config, seed).map_err(|e| e.to_string())?;
-        let mut console = Console { db, entries: Vec::new() };
+        let mut console = Console { db, entries: Vec::new(), load: Default::default() };
         for sql in &config.queries {
             console.run(sql);
         }
@@ -56,11 +69,14 @@ impl Console {
     pub fn run(&mut self, sql: &str) -> Rc<Entry> {
         if let Some(shards) = sql.trim().strip_prefix("\\reshard") {
             let outcome = self.reshard(shards.trim());
-            let entry = Rc::new(Entry { sql: sql.to_string(), outcome });
-            self.entries.push(entry.clone());
-            return entry;
+            return self.keep(sql, outcome);
+        }
+        if let Some(count) = sql.trim().strip_prefix("\\traffic") {
+            let outcome = self.traffic(count.trim());
+            return self.keep(sql, outcome);
         }
         let outcome = self.db.execute(sql).map(|o| {
+            self.count(&o.plan);
             let plan_text = o.plan.render();
             Answer {
                 columns: o.result.columns,
@@ -72,9 +88,81 @@ impl Console {
                 plan_text,
             }
         });
-        let entry = Rc::new(Entry { sql: sql.to_string(), outcome: outcome.map_err(|e| e.to_string()) });
+        self.keep(sql, outcome.map_err(|e| e.to_string()))
+    }
+
+    fn keep(&mut self, sql: &str, outcome: Result<Answer, String>) -> Rc<Entry> {
+        let entry = Rc::new(Entry { sql: sql.to_string(), outcome });
         self.entries.push(entry.clone());
         entry
+    }
+
+    fn count(&mut self, plan: &Plan) {
+        for part in &plan.parts {
+            let load = self.load.entry(part.server.clone()).or_default();
+            load.queries += 1;
+            load.rows_examined += part.work.rows_examined;
+            load.busy_us += part.time_us;
+        }
+    }
+
+    /// `\traffic N`: N reads as a shop's users make them, keys drawn by Zipf's law (the
+    /// scenario's exponent): half an order history by user (`orders WHERE user_id = …`), half a
+    /// count of users by country. The answer is each server's share: a poor shard key shows as
+    /// one shard doing most of the work.
+    fn traffic(&mut self, count: &str) -> Result<Answer, String> {
+        let n =
+            count.parse::<u32>().ok().filter(|n| (1..=MAX_TRAFFIC).contains(n)).ok_or_else(|| {
+                format!("\\traffic takes a number of queries from 1 to {MAX_TRAFFIC}, not \"{count}\"")
+            })?;
+        let users = super::generate::table_sizes(self.db.config.rows)[0].1.min(u32::MAX as u64) as u32;
+        let user_pick = crate::caching::zipf::Zipf::new(users, self.db.config.zipf);
+        let country_pick = crate::caching::zipf::Zipf::new(super::generate::COUNTRIES.len() as u32, 1.0);
+        // Seeded by the scenario and by how many entries came before, so a link replays it.
+        let mut rng = crate::rng::Rng::stream(self.db.seed, 0x7AFF1C ^ self.entries.len() as u64);
+        let before = self.load.clone();
+        for i in 0..n {
+            let sql = if i % 2 == 0 {
+                format!("SELECT * FROM orders WHERE user_id = {}", 1 + user_pick.sample(&mut rng))
+            } else {
+                format!(
+                    "SELECT COUNT(*) FROM users WHERE country = '{}'",
+                    super::generate::COUNTRIES[country_pick.sample(&mut rng) as usize].0
+                )
+            };
+            let outcome = self.db.execute(&sql).map_err(|e| e.to_string())?;
+            self.count(&outcome.plan);
+        }
+        let mut notes = Vec::new();
+        let total: u64 =
+            self.load.iter().map(|(s, l)| l.rows_examined - before.get(s).map_or(0, |b| b.rows_examined)).sum();
+        for (server, load) in &self.load {
+            let was = before.get(server).copied().unwrap_or_default();
+            if load.queries == was.queries {
+                continue;
+            }
+            let rows = load.rows_examined - was.rows_examined;
+            notes.push(format!(
+                "{server}: {} queries, {rows} rows examined ({:.0}% of the work)",
+                load.queries - was.queries,
+                100.0 * rows as f64 / total.max(1) as f64
+            ));
+        }
+        let plan = Plan {
+            route: format!("{n} reads with Zipf-popular keys: orders by user_id, users by country"),
+            notes,
+            ..Plan::default()
+        };
+        let plan_text = plan.render();
+        Ok(Answer {
+            columns: Vec::new(),
+            rows: Vec::new(),
+            total_rows: 0,
+            affected: None,
+            explained: true,
+            plan,
+            plan_text,
+        })
     }
 }
 

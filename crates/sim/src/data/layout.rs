@@ -107,6 +107,8 @@ impl LayoutConfig {
 
 pub struct Database {
     pub config: DataConfig,
+    /// the scenario's seed the rows were generated from
+    pub seed: u64,
     pub schema: Vec<Rc<TableDef>>,
     store: Store,
 }
@@ -176,7 +178,7 @@ impl Database {
             }
             LayoutConfig::Sharded(sharding) => Store::Sharded(Cluster::build(sharding, &schema, data.tables)?),
         };
-        Ok(Database { config: config.clone(), schema, store })
+        Ok(Database { config: config.clone(), seed, schema, store })
     }
 
     /// Runs one statement. A statement that fails changes nothing.
@@ -376,6 +378,9 @@ impl Plan {
         }
         for note in &self.notes {
             let _ = writeln!(out, "Note: {note}");
+        }
+        if self.parts.is_empty() {
+            return out;
         }
         let _ = writeln!(
             out,

@@ -231,3 +231,26 @@ fn the_console_reshards_and_a_link_replays_it() {
     let Ok(count) = &console.entries[1].outcome else { panic!("the count runs") };
     assert_eq!(count.rows, rows_of(&mut single, "SELECT COUNT(*) FROM orders"));
 }
+
+/// `\traffic N` under Zipf-popular keys: with users sharded by country, the shard holding the
+/// most popular country examines most of the rows; sharded by id, the work is far more even.
+#[test]
+fn traffic_shows_the_hot_shard_a_poor_key_makes() {
+    use sim::data::console::Console;
+    let share_of_busiest = |tables: std::collections::BTreeMap<String, String>| {
+        let layout =
+            LayoutConfig::Sharded(ShardingConfig { shards: 4, strategy: Strategy::HashMod, vnodes: 100, tables });
+        let config = DataConfig { rows: 5_000, layout, queries: vec!["\\traffic 400".into()], ..DataConfig::default() };
+        let console = Console::new(&config, 5).unwrap();
+        let Ok(answer) = &console.entries[0].outcome else { panic!("traffic runs") };
+        assert!(answer.plan_text.contains("400 reads with Zipf-popular keys"), "{}", answer.plan_text);
+        let rows: Vec<u64> = console.load.values().map(|l| l.rows_examined).collect();
+        *rows.iter().max().unwrap() as f64 / rows.iter().sum::<u64>() as f64
+    };
+    let mut by_country = default_placement();
+    by_country.insert("users".into(), "country".into());
+    let poor = share_of_busiest(by_country);
+    let good = share_of_busiest(default_placement());
+    assert!(poor > 0.45, "the country shard does {poor:.2} of the work");
+    assert!(poor > good + 0.1, "by country {poor:.2}, by id {good:.2}");
+}
