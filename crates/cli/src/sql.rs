@@ -187,16 +187,10 @@ pub fn reshard(request: DataRequest, to: u32) -> Result<String, Failure> {
         report.to,
         servers_text(&db)
     );
-    let _ = writeln!(
-        out,
-        "\nKeys moved: {} of {} ({:.1}%)\nRows moved: {} of {} ({:.1}%)",
-        report.keys_moved,
-        report.keys,
-        100.0 * report.keys_moved as f64 / report.keys.max(1) as f64,
-        report.rows_moved,
-        report.rows,
-        100.0 * report.rows_moved as f64 / report.rows.max(1) as f64
-    );
+    out.push('\n');
+    for line in report.moved() {
+        let _ = writeln!(out, "{}{}", line[..1].to_uppercase(), &line[1..]);
+    }
     Ok(out)
 }
 

@@ -30,6 +30,22 @@ pub struct Answer {
     pub plan_text: String,
 }
 
+impl Answer {
+    /// An answer with no rows, whose plan says what happened (the console's commands).
+    fn plan_only(plan: Plan) -> Answer {
+        let plan_text = plan.render();
+        Answer {
+            columns: Vec::new(),
+            rows: Vec::new(),
+            total_rows: 0,
+            affected: None,
+            explained: true,
+            plan,
+            plan_text,
+        }
+    }
+}
+
 /// Rows of a result the console keeps (it pages through them; beyond, it counts).
 pub const KEPT_ROWS: usize = 500;
 
@@ -153,16 +169,7 @@ impl Console {
             notes,
             ..Plan::default()
         };
-        let plan_text = plan.render();
-        Ok(Answer {
-            columns: Vec::new(),
-            rows: Vec::new(),
-            total_rows: 0,
-            affected: None,
-            explained: true,
-            plan,
-            plan_text,
-        })
+        Ok(Answer::plan_only(plan))
     }
 }
 
@@ -179,25 +186,12 @@ impl Console {
         let cluster = self.db.cluster_mut().ok_or("\\reshard needs a sharded layout: load a sharding preset")?;
         let strategy = cluster.config.strategy.label();
         let r = cluster.reshard(to).map_err(|e| e.to_string())?;
-        let percent = |part: u64, whole: u64| 100.0 * part as f64 / whole.max(1) as f64;
         let plan = Plan {
             route: format!("Resharded from {} to {} shards ({strategy})", r.from, r.to),
-            notes: vec![
-                format!("keys moved: {} of {} ({:.1}%)", r.keys_moved, r.keys, percent(r.keys_moved, r.keys)),
-                format!("rows moved: {} of {} ({:.1}%)", r.rows_moved, r.rows, percent(r.rows_moved, r.rows)),
-            ],
+            notes: r.moved().to_vec(),
             ..Plan::default()
         };
-        let plan_text = plan.render();
-        Ok(Answer {
-            columns: Vec::new(),
-            rows: Vec::new(),
-            total_rows: 0,
-            affected: None,
-            explained: true,
-            plan,
-            plan_text,
-        })
+        Ok(Answer::plan_only(plan))
     }
 }
 

@@ -24,7 +24,7 @@ use super::partition::PartitionedTable;
 use super::schema::TableDef;
 use super::sql::ast::{Expr, Join, JoinKind, Select, TableRef};
 use super::sql::SqlError;
-use super::table::{Row, Table};
+use super::table::{KeyRange, Row, Table};
 use super::value::{FastMap, Value};
 
 /// One database server's tables: plain tables and partitions by their own names, and the
@@ -280,18 +280,12 @@ impl Node {
         let keep = bind_all(&own_scope, conjuncts)?;
         let mut out = Vec::new();
         let mut method = String::from("Seq Scan");
+        let ranges = index_ranges(filter.as_ref(), &own_scope);
         for segment in &segments {
-            let index = (0..own_scope.tables[0].def.columns.len())
-                .filter(|c| segment.has_index(*c))
-                .find_map(|c| KeyFilter::of(filter.as_ref(), &own_scope, c).key_range().map(|range| (c, range)));
-            let ids: Box<dyn Iterator<Item = (u32, &Row)>> = match &index {
-                Some((column, range)) => {
-                    method = format!("Index Scan using {}", own_scope.tables[0].def.columns[*column].name);
-                    let ids = segment.lookup(*column, range).unwrap_or_default();
-                    Box::new(ids.into_iter().filter_map(move |id| segment.row(id).map(|r| (id, r))))
-                }
-                None => Box::new(segment.rows()),
-            };
+            let (index, ids) = candidate_rows(segment, &ranges);
+            if let Some(column) = index {
+                method = format!("Index Scan using {}", own_scope.tables[0].def.columns[column].name);
+            }
             for (_, row) in ids {
                 examine(work, row);
                 if keep.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
@@ -325,6 +319,29 @@ impl Node {
             None => rows.into_iter().map(|r| (r, Vec::new())).collect(),
         };
         shaper.finish(inputs)
+    }
+}
+
+/// The index reads a filter allows on the one table of `scope`, worked out once per query:
+/// (column, key range) for each column it narrows, in column order.
+pub(super) fn index_ranges(filter: Option<&Expr>, scope: &Scope) -> Vec<(usize, KeyRange)> {
+    (0..scope.tables[0].def.columns.len())
+        .filter_map(|c| KeyFilter::of(filter, scope, c).key_range().map(|range| (c, range)))
+        .collect()
+}
+
+/// Rows of a stored table with their row numbers.
+pub(super) type StoredRows<'t> = Box<dyn Iterator<Item = (u32, &'t Row)> + 't>;
+
+/// The rows of one stored table a read must look at: through the first of `ranges` whose
+/// column it indexes (and which column that was), else every row.
+pub(super) fn candidate_rows<'t>(segment: &'t Table, ranges: &[(usize, KeyRange)]) -> (Option<usize>, StoredRows<'t>) {
+    match ranges.iter().find(|(column, _)| segment.has_index(*column)) {
+        Some((column, range)) => {
+            let ids = segment.lookup(*column, range).unwrap_or_default();
+            (Some(*column), Box::new(ids.into_iter().filter_map(move |id| segment.row(id).map(|r| (id, r)))))
+        }
+        None => (None, Box::new(segment.rows())),
     }
 }
 

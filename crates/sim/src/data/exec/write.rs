@@ -108,16 +108,10 @@ impl Node {
         };
         let (segments, _) = self.segments(table, &scope, 0, filter.as_ref());
         let mut out = Vec::new();
+        let ranges = super::index_ranges(filter.as_ref(), &scope);
         for segment in segments {
-            let index = (0..segment.def.columns.len())
-                .filter(|c| segment.has_index(*c))
-                .find_map(|c| crate::data::keys::KeyFilter::of(filter.as_ref(), &scope, c).key_range().map(|r| (c, r)));
-            let ids: Vec<u32> = match index {
-                Some((c, range)) => segment.lookup(c, &range).unwrap_or_default(),
-                None => segment.rows().map(|(id, _)| id).collect(),
-            };
-            for id in ids {
-                let row = segment.row(id).expect("live row");
+            let (_, rows) = super::candidate_rows(segment, &ranges);
+            for (id, row) in rows {
                 super::examine(work, row);
                 if keep.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
                     out.push((segment.name().to_string(), id));

@@ -174,6 +174,16 @@ impl Cluster {
         }
     }
 
+    /// The shards a read goes to. A WHERE that no key can meet still goes to one shard (as
+    /// Vitess routes an impossible query), so that `COUNT(*)` answers 0.
+    fn shards_for(&self, targets: Targets) -> Vec<u32> {
+        match targets {
+            Targets::All => self.all(),
+            Targets::These(s) if s.is_empty() => vec![0],
+            Targets::These(s) => s,
+        }
+    }
+
     fn all(&self) -> Vec<u32> {
         (0..self.shards.len() as u32).collect()
     }
@@ -235,11 +245,7 @@ impl Cluster {
             };
             reason = self.key_reason(&scope, i);
         }
-        let shards = match targets {
-            Targets::All => self.all(),
-            Targets::These(s) if s.is_empty() => vec![0],
-            Targets::These(s) => s,
-        };
+        let shards = self.shards_for(targets);
         let lookups = self.directory_lookups(&scope, &sharded, filter.as_ref());
         let mut outcome = if shards.len() == 1 {
             let route = format!("Single shard {}: {reason}", self.shards[shards[0] as usize].name);
@@ -407,11 +413,7 @@ impl Cluster {
                 order_by: Vec::new(),
                 limit: None,
             };
-            let shards = match self.targets(&table.name, own_filter.as_ref(), scope, i) {
-                Targets::All => self.all(),
-                Targets::These(s) if s.is_empty() => vec![0],
-                Targets::These(s) => s,
-            };
+            let shards = self.shards_for(self.targets(&table.name, own_filter.as_ref(), scope, i));
             let def = scope.tables[i].def.clone();
             let mut stored = Table::new(def.clone(), &[]);
             for s in shards {

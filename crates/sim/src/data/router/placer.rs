@@ -80,3 +80,14 @@ pub struct ReshardReport {
     pub rows: u64,
     pub rows_moved: u64,
 }
+
+impl ReshardReport {
+    /// What moved, in words: keys, then rows, each with its share.
+    pub fn moved(&self) -> [String; 2] {
+        let percent = |part: u64, whole: u64| 100.0 * part as f64 / whole.max(1) as f64;
+        [
+            format!("keys moved: {} of {} ({:.1}%)", self.keys_moved, self.keys, percent(self.keys_moved, self.keys)),
+            format!("rows moved: {} of {} ({:.1}%)", self.rows_moved, self.rows, percent(self.rows_moved, self.rows)),
+        ]
+    }
+}
