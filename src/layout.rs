@@ -99,6 +99,8 @@ fn band(tier: Tier, o: Orientation) -> Band {
         (Tier::Clients, Orientation::Tall) => b(150.0, MARGIN, 80.0, 180.0),
         (Tier::Edge, Orientation::Wide) => b(340.0, 40.0, 200.0, 90.0),
         (Tier::Edge, Orientation::Tall) => b(150.0, 0.0, 90.0, 220.0),
+        (Tier::Router, Orientation::Wide) => b(110.0, 15.0, 90.0, 80.0),
+        (Tier::Router, Orientation::Tall) => b(100.0, 20.0, 70.0, 200.0),
         (Tier::Web | Tier::Cache | Tier::Data, Orientation::Wide) => b(140.0, 20.0, 120.0, 90.0),
         (Tier::Web | Tier::Cache | Tier::Data, Orientation::Tall) => b(140.0, 40.0, 100.0, 220.0),
     }
@@ -117,6 +119,19 @@ pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
         .filter(|(_, nodes)| !nodes.is_empty())
         .collect();
     let after_web: f64 = tiers.iter().filter(|(t, _)| *t > Tier::Web).map(|(t, _)| band(*t, orientation).size).sum();
+    // With several tiers behind the web servers (a router and its shards), the tiers in front
+    // of them shrink so that the web servers keep room for their gauges.
+    let before_web: f64 = tiers.iter().filter(|(t, _)| *t < Tier::Web).map(|(t, _)| band(*t, orientation).size).sum();
+    let web_room = axis_len - MARGIN - after_web - before_web;
+    let min_web = match orientation {
+        Orientation::Wide => 260.0,
+        Orientation::Tall => 150.0,
+    };
+    let front_scale = if web_room < min_web && before_web > 0.0 {
+        ((axis_len - MARGIN - after_web - min_web) / before_web).clamp(0.5, 1.0)
+    } else {
+        1.0
+    };
     // A rectangle from a span along the axis and one across it.
     let rect = |(along, along_len): (f64, f64), (across, across_len): (f64, f64)| match orientation {
         Orientation::Wide => NodeBox { x: along, y: across, w: along_len, h: across_len },
@@ -126,7 +141,12 @@ pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
     let mut server_detail = Detail::Full;
     let mut at = 0.0;
     for (tier, nodes) in &tiers {
-        let b = band(*tier, orientation);
+        let mut b = band(*tier, orientation);
+        if *tier < Tier::Web {
+            // The band and the room before the node shrink; the node keeps its length if it fits.
+            (b.size, b.offset) = (b.size * front_scale, b.offset * front_scale);
+            b.len = b.len.min(b.size - b.offset - GAP);
+        }
         if *tier == Tier::Web {
             // The web servers take the room the other tiers leave.
             let size = axis_len - MARGIN - after_web - at;
@@ -302,7 +322,8 @@ mod tests {
         }
     }
 
-    /// A data tier of eight shards and a cache tier between it and the servers: each tier gets a
+    /// A data tier of eight shards behind a router, and a cache tier between them and the
+    /// servers: each tier gets a
     /// band of its own, in order along the axis, and nothing overlaps.
     #[test]
     fn any_number_of_tiers_fit_in_order() {
@@ -327,6 +348,7 @@ mod tests {
             for servers in [1, 8, 100] {
                 let mut snap = snapshot_with(servers);
                 snap.nodes.push(node(Tier::Cache, "Cache".into()));
+                snap.nodes.push(node(Tier::Router, "Router".into()));
                 for shard in 0..8 {
                     snap.nodes.push(node(Tier::Data, format!("Shard {shard}")));
                 }

@@ -7,7 +7,7 @@
 use crate::layout::{self, Detail, Layout, NodeBox, Orientation};
 use crate::svg;
 use sim::snapshot::{
-    Fault, Gauges, HealthState, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot,
+    Fault, Gauges, HealthState, MachineGauges, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use yew::prelude::*;
@@ -220,32 +220,71 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
         }
         (NodeKind::SessionStore, Gauges::Store(g)) => {
             let onclick = props.on_select.reform(|_: MouseEvent| Selection::SessionStore);
-            let class = classes!(
-                "node",
-                "store",
-                heat_class(g.utilisation),
-                (g.fault != Fault::None).then_some("faulty"),
-                (props.selected == Some(Selection::SessionStore)).then_some("selected"),
-            );
-            let state = if g.fault == Fault::Crashed {
-                "down".to_string()
-            } else {
-                format!("{} busy", busy_percent(g.utilisation))
-            };
-            let cx = b.x + b.w / 2.0;
-            html! {
-                <g class={class} {onclick} data-node="session-store">
-                    <title>{ format!("Session store: {state}, {}/{} threads busy, {}/{} queued, {} operations. Click to crash or recover it.",
-                                     g.busy_slots, g.slots, g.queue_len, g.queue_limit, g.served) }</title>
-                    <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
-                    <text class="title" x={svg::number(cx)} y={svg::number(b.y + 24.0)}>{ node.label.clone() }</text>
-                    <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 46.0)}>{ state }</text>
-                    <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 68.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
-                </g>
-            }
+            let selected = props.selected == Some(Selection::SessionStore);
+            let title =
+                format!("Session store: {}, {} operations. Click to crash or recover it.", machine_state(g), g.served);
+            machine_node(node, g, b, "store", "session-store", title, selected, Some(onclick))
         }
+        (NodeKind::Database { index }, Gauges::Store(g)) => {
+            let title = format!("{}: {}, {} query shares done.", node.label, machine_state(g), g.served);
+            machine_node(node, g, b, "database", &format!("database-{index}"), title, false, None)
+        }
+        (NodeKind::Router, &Gauges::Router { in_flight }) => html! {
+            <g class="node balancer router" data-node="router">
+                <title>{ format!("Router: sends each query to the shards that hold its rows ({}), {in_flight} queries gathering", node.caption) }</title>
+                <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
+                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 - 4.0)}>{ node.label.clone() }</text>
+                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 + 16.0)}>{ format!("{in_flight} in flight") }</text>
+            </g>
+        },
         // A node and gauges of different kinds: the engine never makes one.
         _ => html! {},
+    }
+}
+
+/// A machine's state in words: down, or how busy, with its threads and queue.
+fn machine_state(g: &MachineGauges) -> String {
+    let state =
+        if g.fault == Fault::Crashed { "down".to_string() } else { format!("{} busy", busy_percent(g.utilisation)) };
+    format!("{state}, {}/{} threads busy, {}/{} queued", g.busy_slots, g.slots, g.queue_len, g.queue_limit)
+}
+
+/// A machine the web servers use (the session store, a database server): its name, how busy,
+/// and its queue, coloured by how hot it runs.
+#[allow(clippy::too_many_arguments)]
+fn machine_node(
+    node: &NodeView,
+    g: &MachineGauges,
+    b: &NodeBox,
+    kind: &'static str,
+    data_node: &str,
+    title: String,
+    selected: bool,
+    onclick: Option<Callback<MouseEvent>>,
+) -> Html {
+    let class = classes!(
+        "node",
+        "machine",
+        kind,
+        heat_class(g.utilisation),
+        (g.fault != Fault::None).then_some("faulty"),
+        selected.then_some("selected"),
+    );
+    let state =
+        if g.fault == Fault::Crashed { "down".to_string() } else { format!("{} busy", busy_percent(g.utilisation)) };
+    let cx = b.x + b.w / 2.0;
+    // Short boxes (a grid of shards) keep the name and how busy; the queue needs room below.
+    let step = (b.h / 4.0).min(22.0);
+    html! {
+        <g class={class} {onclick} data-node={data_node.to_string()}>
+            <title>{ title }</title>
+            <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
+            <text class="title" x={svg::number(cx)} y={svg::number(b.y + step + 2.0)}>{ node.label.clone() }</text>
+            <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 2.0 * step + 2.0)}>{ state }</text>
+            if b.h >= 60.0 {
+                <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 3.0 * step + 2.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
+            }
+        </g>
     }
 }
 

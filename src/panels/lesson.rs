@@ -226,6 +226,10 @@ pub const LESSONS: &[LessonText] = &[
         key: "partitioning",
         title: "Partitioning and sharding",
         paragraphs: &[
+            "Every page the web servers render runs a query, and a web server holds its slot until the \
+             answer is back. Add web servers and the database takes all their queries: in “The database \
+             is the limit” it is 100% busy, requests queue on the web servers and get 503s, and more web \
+             servers change nothing. Shard it by the key the queries use and the limit lifts.",
             "One database server eventually becomes the limit. Vertical partitioning splits a table by \
              columns: users' rarely read bio and avatar move to a cold table, so reading a name drags fewer \
              bytes along, but a query that needs both halves must now join them, and the application's \
@@ -239,6 +243,8 @@ pub const LESSONS: &[LessonText] = &[
              tables are copied everywhere, but a join on another key moves rows to the router.",
         ],
         presets: &[
+            ("data-database-bottleneck", "The database is the limit"),
+            ("data-sharded-web-tier", "Sharded: the limit lifts"),
             ("data-wide-table", "One wide table"),
             ("data-vertical-split", "Split by columns"),
             ("data-orders-by-month", "Orders by month"),
@@ -249,6 +255,9 @@ pub const LESSONS: &[LessonText] = &[
             ("data-reshard-jump", "Jump hash, 4 shards"),
         ],
         try_this: &[
+            "In “The database is the limit”, add web servers: throughput stays where the database's two \
+             connections hold it. EXPLAIN the feed's query: it scans every post, since posts has no index \
+             on user_id. In “Sharded: the limit lifts” the same feed is an index lookup on one shard.",
             "In “Sharded by user”, run SELECT * FROM orders WHERE user_id = 7, then the same without the WHERE: \
              count the shards each reached and the rows each examined.",
             "Run SELECT AVG(total_cents) FROM orders on the shards: each returns a SUM and a COUNT, never an \

@@ -564,6 +564,32 @@ await test('the SQL console runs a query, shows its plan, and the link replays i
   await phone.close();
 });
 
+await test('the web tier queries the database: one server is the limit, shards lift it', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'partitioning');
+  await page.click('button:has-text("The database is the limit")');
+  await page.waitForSelector(".diagram [data-node='database-0']");
+  check(await page.locator('.diagram .node.database').count() === 1, 'one database server drawn');
+  check(await page.locator(".diagram [data-node='router']").count() === 0, 'no router in front of one server');
+  // Let the run reach a few simulated seconds: the database is the busy one.
+  await page.waitForFunction(() => /100% busy/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''), null, { timeout: 30000 });
+  await shot(page, 'data-web-tier');
+  await page.click('button:has-text("Sharded: the limit lifts")');
+  await page.waitForSelector(".diagram [data-node='router']");
+  check(await page.locator('.diagram .node.database').count() === 4, 'four shards drawn behind the router');
+  await page.waitForTimeout(1500);
+  await shot(page, 'data-web-tier-sharded');
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+  const phone = await open(base, { width: 390, height: 844 });
+  await phone.selectOption('.lesson-choice select', 'partitioning');
+  await phone.click('button:has-text("Sharded: the limit lifts")');
+  await phone.waitForSelector(".diagram [data-node='router']");
+  check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
+  await phone.locator('.diagram').first().screenshot({ path: join(artifacts, 'data-web-tier-phone.png') });
+  await phone.close();
+});
+
 await context.close();
 server.close();
 const passed = results.filter(([, ok]) => ok).length;

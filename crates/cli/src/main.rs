@@ -114,6 +114,7 @@ fn run(argv: &[String]) -> Result<String, Failure> {
                 report::text(&resolved.name, &report.summary)
                     + &report::autoscaling(report.autoscaler.as_ref())
                     + &report::caching(report.caching.as_ref())
+                    + &report::database(report.data.as_ref())
             })
         }
     }

@@ -38,6 +38,22 @@ pub fn caching(lab: Option<&LabReport>) -> String {
     out
 }
 
+/// The web tier's queries to the database, when its requests query one ("" otherwise).
+pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
+    let Some((data, web)) = data.and_then(|d| d.web.as_ref().map(|w| (d, w))) else { return String::new() };
+    let mut out = format!(
+        "Database ({}):
+  Queries from the web tier: {}, failed {}
+",
+        data.layout, web.queries, web.failed
+    );
+    for s in &web.servers {
+        let busy = s.utilisation.map_or("–".to_string(), |u| format!("{:.0}%", u * 100.0));
+        let _ = writeln!(out, "  {:<12}{} query shares, {busy} busy in the last second", s.server, s.served);
+    }
+    out
+}
+
 /// Every part's figures as one JSON object: the engine's summary at the top level (as before
 /// the parts had their own keys), `autoscaler` and `caching` when the scenario has them.
 pub fn json(report: &RunReport) -> String {

@@ -6,6 +6,7 @@ use crate::command::Command;
 use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
 use crate::data::layout::{default_placement, ShardingConfig};
 use crate::data::shard::Strategy;
+use crate::data::traffic::WebQueries;
 use crate::data::{DataConfig, LayoutConfig};
 use crate::profile::TrafficProfile;
 use crate::scenario::{Algorithm, Scenario, SessionMode, TimelineEntry};
@@ -269,6 +270,16 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "data-database-bottleneck",
+        summary: "The web tier scales, the database does not: eight fast web servers query one database server, which is the limit (add web servers: nothing changes)",
+        build: || bottleneck_scenario(LayoutConfig::Single),
+    },
+    Preset {
+        name: "data-sharded-web-tier",
+        summary: "The same traffic on four shards by user id: a feed's user_id is now the shard key, each shard takes its share, and throughput follows the offered load",
+        build: || bottleneck_scenario(sharded(Strategy::KeyRange, 4, &[])),
+    },
+    Preset {
         name: "data-wide-table",
         summary: "One database server with a wide users table: every read of a name drags the bio and avatar along",
         build: || data_scenario(LayoutConfig::Single, &["SELECT name, email FROM users WHERE id = 42", "EXPLAIN SELECT name, country FROM users WHERE country = 'DE'"]),
@@ -326,16 +337,37 @@ pub const PRESETS: &[Preset] = &[
     },
 ];
 
-/// The default scenario with a data tier of 20,000 rows laid out as `layout`, and the
-/// console's first queries.
+/// The default scenario with a data tier of 20,000 rows laid out as `layout`, the console's
+/// first queries, and every request running one query of the blog's mix.
 fn data_scenario(layout: LayoutConfig, queries: &[&str]) -> Scenario {
     let data = DataConfig {
         rows: 20_000,
         layout,
         queries: queries.iter().map(|q| q.to_string()).collect(),
+        web: Some(WebQueries::default()),
         ..DataConfig::default()
     };
     Scenario { data: Some(data), ..Scenario::default() }
+}
+
+/// 3,000 requests/s on eight web servers of four 5 ms slots (6,400/s between them), each
+/// request one query of the blog's mix against a database of two connections laid out as
+/// `layout`. On one server a feed scans every post (posts has no index on user_id), so the
+/// database tops out first; sharded by user_id, a feed is an index lookup on one shard.
+fn bottleneck_scenario(layout: LayoutConfig) -> Scenario {
+    let mut s = data_scenario(
+        layout,
+        &["EXPLAIN SELECT id, title, created_at FROM posts WHERE user_id = 7 ORDER BY created_at DESC LIMIT 10"],
+    );
+    s.clients.arrival_rate = 3_000.0;
+    s.servers.count = 8;
+    s.servers.concurrency = 4;
+    s.servers.service = ServiceTime::Exponential { mean_ms: 5.0 };
+    s.network.link_latency_ms = 5.0;
+    if let Some(web) = s.data.as_mut().and_then(|d| d.web.as_mut()) {
+        web.connections = 2;
+    }
+    s
 }
 
 /// `shards` shards by `strategy`, the default placement changed by `changes` (table, key).

@@ -17,6 +17,12 @@ pub enum NodeKind {
     },
     /// the shared session store every server reads and writes (sessions in a database)
     SessionStore,
+    /// the router in front of a sharded database (Vitess's VTGate, a Citus coordinator)
+    Router,
+    /// a database server the web tier queries: the one server, or a shard (its index)
+    Database {
+        index: u32,
+    },
 }
 
 /// Where a node stands on the path, from the clients to the data. The layout gives each tier
@@ -30,12 +36,14 @@ pub enum Tier {
     Web,
     /// caches behind the web servers
     Cache,
+    /// the router in front of a sharded database
+    Router,
     /// stores and databases
     Data,
 }
 
 impl Tier {
-    pub const ALL: [Tier; 5] = [Tier::Clients, Tier::Edge, Tier::Web, Tier::Cache, Tier::Data];
+    pub const ALL: [Tier; 6] = [Tier::Clients, Tier::Edge, Tier::Web, Tier::Cache, Tier::Router, Tier::Data];
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -65,8 +73,10 @@ pub enum Gauges {
     },
     /// a web server: its machine, and what the balancer knows of it
     Server(ServerGauges),
-    /// a machine the web servers use (the session store)
+    /// a machine the web servers use (the session store, a database server)
     Store(MachineGauges),
+    /// the database's router: queries it is working on (sent to shards and not yet answered)
+    Router { in_flight: u32 },
 }
 
 impl Gauges {
@@ -82,7 +92,7 @@ impl Gauges {
         match self {
             Gauges::Server(g) => Some(&g.machine),
             Gauges::Store(m) => Some(m),
-            Gauges::Clients { .. } | Gauges::Balancer { .. } => None,
+            Gauges::Clients { .. } | Gauges::Balancer { .. } | Gauges::Router { .. } => None,
         }
     }
 }

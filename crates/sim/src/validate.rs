@@ -91,6 +91,12 @@ pub mod limits {
         pub const MAX_QUERIES: usize = 100;
         pub const MAX_QUERY_CHARS: usize = 4_000;
         pub const MAX_COST_US: f64 = 1_000_000.0;
+        /// the web tier's database servers: slots, queue, latency, and its query mix
+        pub const MAX_DB_CONNECTIONS: u32 = 256;
+        pub const MAX_DB_QUEUE: u32 = 100_000;
+        pub const MAX_LATENCY_MS: f64 = 1_000.0;
+        pub const MAX_MIX: usize = 16;
+        pub const MAX_WEIGHT: u32 = 1_000_000;
     }
 }
 

@@ -6,6 +6,7 @@ pub mod algorithm;
 pub mod autoscaler;
 pub mod balancer;
 pub mod clients;
+pub mod data_tier;
 pub mod hashing;
 pub mod health;
 pub mod server;

@@ -202,6 +202,28 @@ pub struct DataReport {
     pub layout: String,
     pub servers: Vec<ServerRows>,
     pub queries: Vec<QueryReport>,
+    /// the web tier's queries, when its requests query the database
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web: Option<WebReport>,
+}
+
+/// What the web tier's requests asked of the database.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct WebReport {
+    pub queries: u64,
+    /// refused by a full queue, or by the database
+    pub failed: u64,
+    pub servers: Vec<DbServerReport>,
+}
+
+/// One database server's share of the web tier's queries.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DbServerReport {
+    pub server: String,
+    /// shares of queries it finished
+    pub served: u64,
+    /// busy fraction over the last simulated second
+    pub utilisation: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -247,6 +269,7 @@ impl Console {
                     },
                 })
                 .collect(),
+            web: None,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod schema;
 pub mod shard;
 pub mod sql;
 pub mod table;
+pub mod traffic;
 pub mod value;
 pub mod vertical;
 
@@ -38,6 +39,10 @@ pub struct DataConfig {
     /// what the student typed in the console, oldest first (kept in the link)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queries: Vec<String>,
+    /// the web tier's queries: each request runs one against this database (none: only the
+    /// console queries it)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web: Option<traffic::WebQueries>,
 }
 
 fn default_zipf() -> f64 {
@@ -69,7 +74,14 @@ fn is_default_cost(c: &Cost) -> bool {
 
 impl Default for DataConfig {
     fn default() -> Self {
-        DataConfig { rows: 10_000, zipf: 1.0, layout: LayoutConfig::Single, cost: Cost::default(), queries: Vec::new() }
+        DataConfig {
+            rows: 10_000,
+            zipf: 1.0,
+            layout: LayoutConfig::Single,
+            cost: Cost::default(),
+            queries: Vec::new(),
+            web: None,
+        }
     }
 }
 
@@ -93,6 +105,9 @@ impl DataConfig {
                 "data.queries",
                 format!("at most {MAX_QUERIES} queries of at most {MAX_QUERY_CHARS} characters each"),
             );
+        }
+        if let Some(web) = &self.web {
+            web.check(c);
         }
         if let LayoutConfig::Sharded(s) = &self.layout {
             c.int("data.layout.shards", s.shards, 1, MAX_SHARDS);

@@ -87,7 +87,7 @@ impl Sim {
     }
 
     /// The request has a slot on its server: with a session store it first reads the session
-    /// there; otherwise the work starts now.
+    /// there; otherwise the work (its query first, with a database) starts now.
     pub(super) fn slot_granted(&mut self, r: RequestRef) {
         let Some(req) = self.requests.get(r) else { return };
         req.times.service_started_at = self.now;
@@ -96,7 +96,7 @@ impl Sim {
         if self.session_in_store(user, client) {
             self.send_to_store(r, StoreOp::Read);
         } else {
-            self.start_service(r);
+            self.begin_work(r);
         }
     }
 
@@ -255,6 +255,7 @@ impl Sim {
                 | Outcome::ConnectionReset
                 | Outcome::NoServer
                 | Outcome::StoreUnavailable
+                | Outcome::DatabaseFailed
                 | Outcome::Pending => self.metrics.on_failed(),
             }
         }

@@ -28,7 +28,7 @@ impl Sim {
         }
         // What the balancer sends back: its own 503 when no server took the request (HAProxy
         // after its retries), 502 when the server died holding it; the app's 500 when its
-        // session store failed.
+        // session store or its database failed.
         let response = match req.outcome {
             Outcome::Answered => Response::Ok,
             Outcome::QueueFull
@@ -37,7 +37,7 @@ impl Sim {
             | Outcome::NoServer
             | Outcome::Pending => Response::ServiceUnavailable,
             Outcome::ConnectionReset => Response::BadGateway,
-            Outcome::StoreUnavailable => Response::InternalServerError,
+            Outcome::StoreUnavailable | Outcome::DatabaseFailed => Response::InternalServerError,
         };
         // Only a response that came from a server passed through persistence and the app.
         let added = match response {

@@ -7,6 +7,8 @@
 mod balancer_queues;
 /// Changes while running: scheduling, checking and carrying out commands.
 mod commands;
+/// The web tier's queries: to the database (through its router), shard by shard, and back.
+mod database;
 /// The request path's hops: clients → balancer → server → balancer → clients.
 mod hops;
 /// ab's closed loop.
@@ -26,6 +28,7 @@ use crate::command::{Command, CommandError};
 use crate::components::autoscaler::Autoscaler;
 use crate::components::balancer::Balancer;
 use crate::components::clients::Clients;
+use crate::components::data_tier::DataTier;
 use crate::components::server::RequestSlot;
 use crate::components::session_store::SessionStore;
 use crate::components::sessions::{Sessions, UserView};
@@ -92,6 +95,16 @@ enum Event {
     QueueTimeout(RequestRef),
     /// something happens in the caching lab
     Lab(caching::Event),
+    /// a web server's query reaches the database (or its router)
+    AtDatabase(RequestRef),
+    /// a query's share (its job number) reaches its database server
+    JobAtServer(RequestRef, u16),
+    /// the database server finished that share
+    JobDone(RequestRef, u16),
+    /// the share's answer is back at the router
+    JobBack(RequestRef, u16),
+    /// the query's answer is back at the web server
+    BackFromDatabase(RequestRef),
 }
 
 // The queue holds millions of events in a heavy run: a part's events must not make them larger.
@@ -121,6 +134,11 @@ impl Event {
             Event::Send { client } => (17, u64::from(client)),
             Event::QueueTimeout(x) => (18, r(x)),
             Event::Lab(e) => e.trace_words(),
+            Event::AtDatabase(x) => (19, r(x)),
+            Event::JobAtServer(x, job) => (20, r(x) ^ u64::from(job) << 48),
+            Event::JobDone(x, job) => (21, r(x) ^ u64::from(job) << 48),
+            Event::JobBack(x, job) => (22, r(x) ^ u64::from(job) << 48),
+            Event::BackFromDatabase(x) => (23, r(x)),
         }
     }
 }
@@ -169,6 +187,12 @@ pub struct Sim {
     events_processed: u64,
     /// the Caching lesson's lab (scenario `caching`); the request path is idle beside it
     lab: Option<CacheLab>,
+    /// the database, its console and, when the web tier queries it, its servers
+    data: Option<DataTier>,
+    /// why the scenario's database could not be built, when it could not
+    data_problem: Option<String>,
+    /// each request's trip to the database, by request slot
+    db_trips: Vec<database::Trip>,
 }
 
 impl Sim {
@@ -217,8 +241,19 @@ impl Sim {
             events_processed: 0,
             // A benchmark measures the pool, never the lab.
             lab: scenario.caching.as_ref().filter(|_| load_tester.is_none()).map(|c| CacheLab::new(c, scenario.seed)),
+            data: None,
+            data_problem: None,
+            db_trips: Vec::new(),
             scenario,
         };
+        // The layout was checked when the scenario was validated; a database that still cannot
+        // be built leaves the data tier out and says why in its place.
+        if let Some(config) = &sim.scenario.data {
+            match DataTier::new(config, sim.scenario.seed) {
+                Ok(data) => sim.data = Some(data),
+                Err(problem) => sim.data_problem = Some(problem),
+            }
+        }
         sim.merge_the_labs_own_timeline();
         for id in 0..sim.scenario.servers.count {
             sim.add_machine(id, true);
@@ -288,12 +323,24 @@ impl Sim {
         &self.scenario
     }
 
-    /// Keeps a query typed in the data tier's console in the scenario (`data.queries`), so a
-    /// link replays it. The run's data tier has already run it (`run::Run::query`).
-    pub(crate) fn record_data_query(&mut self, sql: &str) {
-        if let Some(data) = self.scenario.data.as_mut() {
-            data.queries.push(sql.to_string());
+    /// Runs a query typed in the data tier's console and keeps it in the scenario
+    /// (`data.queries`), so that a link replays it (`run::Run::query` checks it first).
+    pub(crate) fn run_console_query(&mut self, sql: &str) {
+        let Some(data) = self.data.as_mut() else { return };
+        data.run_console(sql, self.now);
+        if let Some(config) = self.scenario.data.as_mut() {
+            config.queries.push(sql.to_string());
         }
+    }
+
+    /// The data tier (its database and console), when the scenario has one.
+    pub fn data(&self) -> Option<&DataTier> {
+        self.data.as_ref()
+    }
+
+    /// Why the scenario's database could not be built, when it could not.
+    pub fn data_problem(&self) -> Option<&str> {
+        self.data_problem.as_deref()
     }
 
     pub fn now(&self) -> SimTime {
@@ -410,6 +457,11 @@ impl Sim {
             Event::SecondTick => self.close_second(),
             Event::DrainDeadline { server } => self.on_drain_deadline(server),
             Event::Lab(e) => self.on_lab_event(e),
+            Event::AtDatabase(r) => self.on_at_database(r),
+            Event::JobAtServer(r, job) => self.on_job_at_server(r, job),
+            Event::JobDone(r, job) => self.on_job_done(r, job),
+            Event::JobBack(r, job) => self.on_job_back(r, job),
+            Event::BackFromDatabase(r) => self.on_back_from_database(r),
         }
     }
 

@@ -145,6 +145,9 @@ impl Sim {
         if let Some(store) = self.store.as_mut() {
             store.sample_utilisation(self.now);
         }
+        if let Some(data) = self.data.as_mut() {
+            data.sample_utilisation(self.now);
+        }
         let pool = PoolSample {
             utilisation: total / f64::from(counted.max(1)),
             servers: counted,

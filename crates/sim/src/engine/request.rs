@@ -36,6 +36,10 @@ pub(super) enum Stage {
     ToStore,
     AtStore,
     FromStore,
+    /// holds its server slot while its query travels to the database, runs there, and comes back
+    ToDatabase,
+    AtDatabase,
+    FromDatabase,
 }
 
 /// What a server asks the session store for: the session at the start of a request, and
@@ -62,6 +66,8 @@ pub(super) enum Outcome {
     QueueTimeout,
     /// the session store was down or full, so the server answered 500
     StoreUnavailable,
+    /// the query failed (a database server down or full, or the database refused it): a 500
+    DatabaseFailed,
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -84,7 +84,7 @@ impl Sim {
             self.leave_server(r);
         } else {
             match op {
-                StoreOp::Read => self.start_service(r),
+                StoreOp::Read => self.begin_work(r),
                 StoreOp::Write => self.answer(r),
             }
         }

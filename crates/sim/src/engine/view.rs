@@ -1,5 +1,6 @@
 //! The snapshot: the run as plain data for the UI (nodes, links, heartbeats, requests on links).
 
+use super::database::JobStage;
 use super::pool::CheckInFlight;
 use super::request::{Outcome, Stage};
 use super::Sim;
@@ -16,6 +17,7 @@ pub(super) fn response_status(outcome: Outcome) -> RequestStatus {
         | Outcome::ConnectionReset
         | Outcome::NoServer
         | Outcome::StoreUnavailable
+        | Outcome::DatabaseFailed
         | Outcome::Pending => RequestStatus::Failed,
     }
 }
@@ -29,6 +31,10 @@ struct Drawing {
     link_of_server: Vec<Option<usize>>,
     /// the link from each server shown to the session store, by server id
     store_link_of_server: Vec<Option<usize>>,
+    /// the link from each server shown to the database (or its router), by server id
+    db_link_of_server: Vec<Option<usize>>,
+    /// the link from the router to each database server, by its index
+    shard_links: Vec<usize>,
 }
 
 /// The clients' node and the balancer's, and the link between them, always first.
@@ -42,7 +48,9 @@ impl Sim {
         let mut drawing = self.front_of_the_path();
         self.draw_servers(&mut drawing);
         self.draw_session_store(&mut drawing);
-        let (requests, requests_on_links) = self.requests_on_links(&drawing, max_requests);
+        self.draw_database(&mut drawing);
+        let (mut requests, mut requests_on_links) = self.requests_on_links(&drawing, max_requests);
+        self.queries_on_links(&drawing, max_requests, &mut requests, &mut requests_on_links);
         Snapshot {
             now: self.now,
             nodes: drawing.nodes,
@@ -86,6 +94,8 @@ impl Sim {
             heartbeats: Vec::new(),
             link_of_server: vec![None; self.machines.len()],
             store_link_of_server: vec![None; self.machines.len()],
+            db_link_of_server: vec![None; self.machines.len()],
+            shard_links: Vec::new(),
         }
     }
 
@@ -157,11 +167,79 @@ impl Sim {
         }
     }
 
+    /// The database the web tier queries: its router when sharded (linked to every web server
+    /// shown, and to each shard), or its one server (linked to every web server shown).
+    fn draw_database(&self, d: &mut Drawing) {
+        let Some(data) = self.data.as_ref().filter(|data| data.serves_web()) else { return };
+        let web_side = d.nodes.len();
+        if data.routed() {
+            let at_database = self.requests.live().filter(|(_, r)| r.stage == Stage::AtDatabase).count();
+            d.nodes.push(NodeView {
+                kind: NodeKind::Router,
+                tier: Tier::Router,
+                label: "Router".into(),
+                caption: data.console.db.config.layout.describe(),
+                gauges: Gauges::Router { in_flight: at_database as u32 },
+            });
+        }
+        for (index, (name, machine)) in data.servers().enumerate() {
+            if data.routed() {
+                d.shard_links.push(d.links.len());
+                d.links.push(LinkView { from: web_side, to: d.nodes.len() });
+            }
+            d.nodes.push(NodeView {
+                kind: NodeKind::Database { index: index as u32 },
+                tier: Tier::Data,
+                label: if data.routed() { format!("Shard {name}") } else { "Database".into() },
+                caption: String::new(),
+                gauges: Gauges::Store(machine.gauges()),
+            });
+        }
+        for (id, server_link) in d.link_of_server.iter().enumerate() {
+            if let Some(server_link) = server_link {
+                d.db_link_of_server[id] = Some(d.links.len());
+                d.links.push(LinkView { from: d.links[*server_link].to, to: web_side });
+            }
+        }
+    }
+
+    /// Each query's shares on their way between the router and the shards.
+    fn queries_on_links(&self, d: &Drawing, max: usize, views: &mut Vec<RequestView>, on_links: &mut usize) {
+        if d.shard_links.is_empty() {
+            return;
+        }
+        for (slot, r) in self.requests.live() {
+            if r.stage != Stage::AtDatabase {
+                continue;
+            }
+            let Some(trip) = self.db_trips.get(slot as usize) else { continue };
+            for job in &trip.jobs {
+                let forward = match job.stage {
+                    JobStage::ToServer => true,
+                    JobStage::FromServer => false,
+                    JobStage::AtServer | JobStage::Done => continue,
+                };
+                let Some(&link) = d.shard_links.get(job.server) else { continue };
+                *on_links += 1;
+                if views.len() >= max {
+                    continue;
+                }
+                let along = along(self.now, job.stage_start, job.stage_end);
+                views.push(RequestView {
+                    user: r.origin.user,
+                    link,
+                    position: if forward { along } else { 1.0 - along },
+                    status: if !forward && trip.failed { RequestStatus::Failed } else { RequestStatus::Outbound },
+                });
+            }
+        }
+    }
+
     /// The requests on links, at most `max_requests` of them, and how many there are.
     fn requests_on_links(&self, d: &Drawing, max_requests: usize) -> (Vec<RequestView>, usize) {
         let mut requests = Vec::new();
         let mut requests_on_links = 0;
-        for (_, r) in self.requests.live() {
+        for (slot, r) in self.requests.live() {
             let server = r.server as usize;
             let (link, forward, status) = match r.stage {
                 Stage::ToBalancer => (Some(CLIENTS_LINK), true, RequestStatus::Outbound),
@@ -174,7 +252,22 @@ impl Sim {
                     false,
                     if r.store.failed { RequestStatus::Failed } else { RequestStatus::Outbound },
                 ),
-                Stage::BalancerQueue | Stage::Queued | Stage::InService | Stage::Stalled | Stage::AtStore => continue,
+                Stage::ToDatabase => (d.db_link_of_server[server], true, RequestStatus::Outbound),
+                Stage::FromDatabase => (
+                    d.db_link_of_server[server],
+                    false,
+                    if self.db_trips.get(slot as usize).is_some_and(|t| t.failed) {
+                        RequestStatus::Failed
+                    } else {
+                        RequestStatus::Outbound
+                    },
+                ),
+                Stage::BalancerQueue
+                | Stage::Queued
+                | Stage::InService
+                | Stage::Stalled
+                | Stage::AtStore
+                | Stage::AtDatabase => continue,
             };
             // Every server with a request on its link is shown (see above); never index past.
             let Some(link) = link else { continue };
@@ -182,8 +275,7 @@ impl Sim {
             if requests.len() >= max_requests {
                 continue;
             }
-            let span = (r.stage_end - r.stage_start).0.max(1) as f64;
-            let along = ((self.now - r.stage_start).0 as f64 / span).clamp(0.0, 1.0);
+            let along = along(self.now, r.stage_start, r.stage_end);
             requests.push(RequestView {
                 user: r.origin.user,
                 link,
@@ -193,4 +285,10 @@ impl Sim {
         }
         (requests, requests_on_links)
     }
+}
+
+/// How far along a trip from `start` to `end` is at `now` [0, 1].
+fn along(now: SimTime, start: SimTime, end: SimTime) -> f64 {
+    let span = (end - start).0.max(1) as f64;
+    ((now - start).0 as f64 / span).clamp(0.0, 1.0)
 }

@@ -23,13 +23,9 @@ use serde::Serialize;
 
 pub struct Run {
     engine: Sim,
-    /// the data tier's database and what was typed in its console, when the scenario has one
-    console: Option<Console>,
     /// the split view's second run: the same scenario and seed (so the same requests) under
     /// another algorithm or session mode, never ahead of the first
     twin: Option<(Variant, Sim)>,
-    /// why the database could not be built, when it could not
-    console_problem: Option<String>,
 }
 
 impl Run {
@@ -39,15 +35,7 @@ impl Run {
         let twin = compare_with.and_then(|variant| {
             variant.applied_to(scenario.get()).validate().ok().map(|valid| (variant, Sim::new(valid)))
         });
-        // The layout was checked when the scenario was validated; a database that still cannot
-        // be built leaves the console out and says why in its place.
-        let console = scenario.get().data.as_ref().map(|data| Console::new(data, scenario.get().seed));
-        let (console, console_problem) = match console {
-            Some(Ok(c)) => (Some(c), None),
-            Some(Err(problem)) => (None, Some(problem)),
-            None => (None, None),
-        };
-        Run { engine: Sim::new(scenario), twin, console, console_problem }
+        Run { engine: Sim::new(scenario), twin }
     }
 
     /// Runs a query typed in the data tier's console and keeps it in the scenario, for the link;
@@ -55,8 +43,8 @@ impl Run {
     /// student saw); a query is refused only when the console is full or the run has no data tier.
     pub fn query(&mut self, sql: &str) -> Result<Scenario, String> {
         use crate::validate::limits::data::{MAX_QUERIES, MAX_QUERY_CHARS};
-        let Some(console) = self.console.as_mut() else {
-            return Err(self.console_problem.clone().unwrap_or_else(|| {
+        let Some(console) = self.console() else {
+            return Err(self.engine.data_problem().map(str::to_string).unwrap_or_else(|| {
                 "this scenario has no database: load a preset of the Partitioning and sharding lesson".into()
             }));
         };
@@ -71,14 +59,13 @@ impl Run {
                 "the console keeps {MAX_QUERIES} queries in the link; load the preset again to start afresh"
             ));
         }
-        console.run(sql);
-        self.engine.record_data_query(sql);
+        self.engine.run_console_query(sql);
         Ok(self.scenario().clone())
     }
 
     /// The data tier's console, when the scenario has a database.
     pub fn console(&self) -> Option<&Console> {
-        self.console.as_ref()
+        self.engine.data().map(|d| &d.console)
     }
 
     /// Advances the run towards `target` within `budget`, split evenly between the engine and
@@ -176,7 +163,7 @@ impl Run {
                     .collect(),
                 theory_hit_ratio: lab.snapshot().theory_hit_ratio,
             }),
-            data: self.console.as_ref().map(Console::report),
+            data: self.engine.data().map(|d| d.report()),
         }
     }
 }

@@ -7,6 +7,7 @@ mod partitioning;
 mod sharding;
 mod sql;
 mod timing;
+mod web_tier;
 
 use sim::data::{DataConfig, Database, LayoutConfig};
 

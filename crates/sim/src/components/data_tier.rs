@@ -1,0 +1,165 @@
+//! The data tier as a part of the run: the database (with its console) and, when the web tier
+//! queries it, one machine per database server (slots and a queue, like a web server's) and
+//! the query each request runs. It decides what a query asks of which server; the engine
+//! carries the query there and back (`engine/database.rs`).
+
+use std::rc::Rc;
+
+use super::server::Server;
+use crate::data::console::{Console, DataReport, DbServerReport, Entry, WebReport};
+use crate::data::traffic::{Jobs, Keys, Memo, WebQueries};
+use crate::data::DataConfig;
+use crate::rng::Rng;
+use crate::time::SimTime;
+
+pub struct DataTier {
+    pub console: Console,
+    /// the web tier's side: present when the scenario's requests query the database
+    web: Option<WebSide>,
+}
+
+struct WebSide {
+    config: WebQueries,
+    keys: Keys,
+    memo: Memo,
+    rng: Rng,
+    /// the database's servers, by name, in the order the database lists them
+    names: Vec<String>,
+    /// one per server ever listed: a reshard that removes servers keeps their machines until the
+    /// queries on them are done
+    machines: Vec<Server>,
+    /// queries the web tier ran, and how many failed (refused by a full queue or a down server,
+    /// or an error from the database)
+    queries: u64,
+    failed: u64,
+}
+
+/// The random stream the web tier's query picks and keys come from.
+const WEB_QUERIES_STREAM: u64 = 0xDA7A;
+
+impl DataTier {
+    pub fn new(config: &DataConfig, seed: u64) -> Result<DataTier, String> {
+        let console = Console::new(config, seed)?;
+        let web = config.web.as_ref().map(|web| {
+            let mut side = WebSide {
+                config: web.clone(),
+                keys: Keys::new(config.rows, config.zipf),
+                memo: Memo::default(),
+                rng: Rng::stream(seed, WEB_QUERIES_STREAM),
+                names: Vec::new(),
+                machines: Vec::new(),
+                queries: 0,
+                failed: 0,
+            };
+            side.follow_layout(&console);
+            side
+        });
+        Ok(DataTier { console, web })
+    }
+
+    /// Runs what the student typed. A reshard changes the servers, and any command or write may
+    /// change what a read does: the web tier's plans start afresh.
+    pub fn run_console(&mut self, sql: &str, now: SimTime) -> Rc<Entry> {
+        let entry = self.console.run(sql);
+        if let Some(web) = self.web.as_mut() {
+            web.memo.forget();
+            web.follow_layout_at(&self.console, now);
+        }
+        entry
+    }
+
+    /// Whether the scenario's requests query the database.
+    pub fn serves_web(&self) -> bool {
+        self.web.is_some()
+    }
+
+    /// Whether a router stands between the web servers and the database servers.
+    pub fn routed(&self) -> bool {
+        self.console.db.cluster().is_some()
+    }
+
+    /// One way between a web server and the database (and from the router to a shard).
+    pub fn latency(&self) -> SimTime {
+        self.web.as_ref().map_or(SimTime::ZERO, |w| SimTime::from_millis_f64(w.config.latency_ms))
+    }
+
+    /// A request's query: which one of the mix, its keys, and what it asks of each server, found
+    /// by running it on the database (a read already run on unchanged tables is not run again:
+    /// it would do the same work). An error is the database's refusal, in its words.
+    pub fn next_query(&mut self) -> Result<Rc<Jobs>, String> {
+        let Some(web) = self.web.as_mut() else { return Err("this scenario's web tier runs no queries".into()) };
+        web.queries += 1;
+        let pick = web.config.pick(&mut web.rng);
+        let sql = web.keys.fill_with(&web.config.mix[pick].sql, &mut web.rng);
+        if let Some(jobs) = web.memo.get(&sql) {
+            return Ok(jobs);
+        }
+        let statement = crate::data::sql::parse(&sql).map_err(|e| e.to_string())?;
+        let outcome = self.console.db.run(&statement, false).map_err(|e| e.to_string())?;
+        let jobs = Rc::new(Jobs::of(&outcome.plan, &web.names));
+        web.memo.record(&sql, &statement, &jobs);
+        Ok(jobs)
+    }
+
+    /// A query failed: counted.
+    pub fn count_failure(&mut self) {
+        if let Some(web) = self.web.as_mut() {
+            web.failed += 1;
+        }
+    }
+
+    /// (queries run by the web tier, queries that failed)
+    pub fn web_queries(&self) -> (u64, u64) {
+        self.web.as_ref().map_or((0, 0), |w| (w.queries, w.failed))
+    }
+
+    pub fn machine(&mut self, server: usize) -> Option<&mut Server> {
+        self.web.as_mut().and_then(|w| w.machines.get_mut(server))
+    }
+
+    /// The servers the layout has now, with their machines.
+    pub fn servers(&self) -> impl Iterator<Item = (&str, &Server)> {
+        self.web.iter().flat_map(|w| w.names.iter().map(String::as_str).zip(&w.machines))
+    }
+
+    /// The database's figures for `scalelab run`: the console's, and the web tier's queries.
+    pub fn report(&self) -> DataReport {
+        let mut report = self.console.report();
+        report.web = self.web.as_ref().map(|w| WebReport {
+            queries: w.queries,
+            failed: w.failed,
+            servers: self
+                .servers()
+                .map(|(name, m)| DbServerReport {
+                    server: name.to_string(),
+                    served: m.served(),
+                    utilisation: m.recent_utilisation(),
+                })
+                .collect(),
+        });
+        report
+    }
+
+    /// Closes a second of every machine's busy-time measure.
+    pub fn sample_utilisation(&mut self, now: SimTime) {
+        if let Some(web) = self.web.as_mut() {
+            for m in &mut web.machines {
+                m.sample_utilisation(now);
+            }
+        }
+    }
+}
+
+impl WebSide {
+    fn follow_layout(&mut self, console: &Console) {
+        self.follow_layout_at(console, SimTime::ZERO);
+    }
+
+    /// A machine for each server the database lists (new ones join now).
+    fn follow_layout_at(&mut self, console: &Console, now: SimTime) {
+        self.names = console.db.servers().into_iter().map(|(name, _)| name).collect();
+        while self.machines.len() < self.names.len() {
+            self.machines.push(Server::new(self.config.connections, 1.0, self.config.queue_limit, 0.0, now));
+        }
+    }
+}

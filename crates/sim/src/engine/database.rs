@@ -1,0 +1,206 @@
+//! The engine's side of the data tier: a web server's query travels to the database (through
+//! the router when the data is sharded), each server it touches queues and works on its share,
+//! the shares come back (the router gathers them), and the answer travels back to the web
+//! server, which has held its slot all along. So the database can become the bottleneck.
+
+use super::request::{Outcome, RequestRef, Stage};
+use super::{Event, Sim};
+use crate::components::server::Admission;
+use crate::data::traffic::Jobs;
+use crate::time::SimTime;
+
+/// A request's trip to the database: one job per database server its query touches.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Trip {
+    pub(super) jobs: Vec<Job>,
+    /// jobs not yet back
+    pending: usize,
+    /// a server refused its job, or the database refused the query
+    pub(super) failed: bool,
+    /// the router's own work once every job is back
+    router: SimTime,
+}
+
+/// One server's share of a query, and where it is.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Job {
+    pub(super) server: usize,
+    /// its work at speed 1 [ms]
+    work_ms: f64,
+    pub(super) stage: JobStage,
+    pub(super) stage_start: SimTime,
+    pub(super) stage_end: SimTime,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum JobStage {
+    /// from the router to its shard
+    ToServer,
+    /// in the server's queue, or being worked on
+    AtServer,
+    /// back from the shard to the router
+    FromServer,
+    Done,
+}
+
+impl Sim {
+    /// Whether a request's work includes a query (the scenario's web tier queries its database).
+    fn queries_database(&self) -> bool {
+        self.data.as_ref().is_some_and(|d| d.serves_web())
+    }
+
+    /// The request's work starts: its query first, when the web tier queries a database.
+    pub(super) fn begin_work(&mut self, r: RequestRef) {
+        if self.queries_database() {
+            let latency = self.data.as_ref().map_or(SimTime::ZERO, |d| d.latency());
+            self.travel_for(r, Stage::ToDatabase, Event::AtDatabase(r), latency);
+        } else {
+            self.start_service(r);
+        }
+    }
+
+    /// The query reaches the database (or its router): it runs, and each server it touches
+    /// gets its share.
+    pub(super) fn on_at_database(&mut self, r: RequestRef) {
+        let Some(data) = self.data.as_mut() else { return };
+        let (routed, latency) = (data.routed(), data.latency());
+        let planned = data.next_query();
+        let slot = r.slot as usize;
+        if self.db_trips.len() <= slot {
+            self.db_trips.resize_with(slot + 1, Trip::default);
+        }
+        let Some(req) = self.requests.get(r) else { return };
+        req.enter(Stage::AtDatabase, self.now, self.now);
+        let jobs = match planned {
+            Ok(jobs) => jobs,
+            Err(_) => {
+                self.db_trips[slot] = Trip { failed: true, ..Trip::default() };
+                return self.back_from_database(r);
+            }
+        };
+        self.db_trips[slot] = trip_for(&jobs, self.now);
+        if jobs.on.is_empty() {
+            return self.back_from_database(r);
+        }
+        for job in 0..jobs.on.len() {
+            if routed {
+                let j = &mut self.db_trips[slot].jobs[job];
+                (j.stage, j.stage_start, j.stage_end) = (JobStage::ToServer, self.now, self.now + latency);
+                self.queue.push_in_order(self.now + latency, Event::JobAtServer(r, job as u16));
+            } else {
+                self.on_job_at_server(r, job as u16);
+            }
+        }
+    }
+
+    /// A share of a query reaches its server: it starts, waits, or is refused.
+    pub(super) fn on_job_at_server(&mut self, r: RequestRef, job: u16) {
+        let Some(j) = self.db_trips.get_mut(r.slot as usize).and_then(|t| t.jobs.get_mut(job as usize)) else { return };
+        (j.stage, j.stage_start, j.stage_end) = (JobStage::AtServer, self.now, self.now);
+        let server = j.server;
+        let Some(machine) = self.data.as_mut().and_then(|d| d.machine(server)) else { return };
+        match machine.admit(r.slot, self.now) {
+            Admission::Started => self.start_job(r, job),
+            Admission::Queued | Admission::Stalled => {}
+            Admission::QueueFull | Admission::ConnectionRefused => {
+                self.db_trips[r.slot as usize].failed = true;
+                self.job_leaves_server(r, job);
+            }
+        }
+    }
+
+    fn start_job(&mut self, r: RequestRef, job: u16) {
+        let Some(j) = self.db_trips.get_mut(r.slot as usize).and_then(|t| t.jobs.get_mut(job as usize)) else { return };
+        let (server, work_ms) = (j.server, j.work_ms);
+        let Some(machine) = self.data.as_mut().and_then(|d| d.machine(server)) else { return };
+        let done = self.now + SimTime::from_millis_f64(machine.service_ms(work_ms));
+        j.stage_end = done;
+        self.queue.push(done, Event::JobDone(r, job));
+    }
+
+    /// A server finished its share: the next share waiting there starts, and this one heads back.
+    pub(super) fn on_job_done(&mut self, r: RequestRef, job: u16) {
+        let Some(j) = self.db_trips.get(r.slot as usize).and_then(|t| t.jobs.get(job as usize)) else { return };
+        let server = j.server;
+        let Some(machine) = self.data.as_mut().and_then(|d| d.machine(server)) else { return };
+        machine.service_ended(r.slot);
+        if let Some(next) = machine.release_slot(self.now) {
+            let next = self.requests.reference(next);
+            let waiting = self.db_trips[next.slot as usize].jobs.iter().position(|j| j.server == server);
+            if let Some(waiting) = waiting {
+                self.start_job(next, waiting as u16);
+            }
+        }
+        self.job_leaves_server(r, job);
+    }
+
+    /// A share's answer (or refusal) leaves its server: through the router, it travels back first.
+    fn job_leaves_server(&mut self, r: RequestRef, job: u16) {
+        let routed = self.data.as_ref().is_some_and(|d| d.routed());
+        if routed {
+            let latency = self.data.as_ref().map_or(SimTime::ZERO, |d| d.latency());
+            let j = &mut self.db_trips[r.slot as usize].jobs[job as usize];
+            (j.stage, j.stage_start, j.stage_end) = (JobStage::FromServer, self.now, self.now + latency);
+            self.queue.push_in_order(self.now + latency, Event::JobBack(r, job));
+        } else {
+            self.on_job_back(r, job);
+        }
+    }
+
+    /// A share is back: when it is the last, the router gathers them and the answer goes back.
+    pub(super) fn on_job_back(&mut self, r: RequestRef, job: u16) {
+        let Some(trip) = self.db_trips.get_mut(r.slot as usize) else { return };
+        trip.jobs[job as usize].stage = JobStage::Done;
+        trip.pending -= 1;
+        if trip.pending == 0 {
+            self.back_from_database(r);
+        }
+    }
+
+    /// The answer (or the failure) travels back to the web server, after the router's work.
+    fn back_from_database(&mut self, r: RequestRef) {
+        let latency = self.data.as_ref().map_or(SimTime::ZERO, |d| d.latency());
+        let router = self.db_trips[r.slot as usize].router;
+        self.travel_for(r, Stage::FromDatabase, Event::BackFromDatabase(r), router + latency);
+    }
+
+    /// The answer is back at the web server: it does its own work now, or answers 500 when the
+    /// query failed (or is gone, when the server crashed meanwhile).
+    pub(super) fn on_back_from_database(&mut self, r: RequestRef) {
+        let Some(req) = self.requests.get(r) else { return };
+        let failed = self.db_trips[r.slot as usize].failed;
+        let server = req.server as usize;
+        if self.machines[server].server.life() != req.server_life {
+            req.outcome = Outcome::ConnectionReset;
+            self.travel(r, Stage::BackToBalancer, Event::ResponseAtBalancer(r));
+        } else if failed {
+            req.outcome = Outcome::DatabaseFailed;
+            if let Some(data) = self.data.as_mut() {
+                data.count_failure();
+            }
+            self.leave_server(r);
+        } else {
+            self.start_service(r);
+        }
+    }
+}
+
+/// The trip a query's jobs make, every job still to leave.
+fn trip_for(jobs: &Jobs, now: SimTime) -> Trip {
+    Trip {
+        jobs: jobs
+            .on
+            .iter()
+            .map(|&(server, us)| Job {
+                server,
+                work_ms: us / 1_000.0,
+                stage: JobStage::AtServer,
+                stage_start: now,
+                stage_end: now,
+            })
+            .collect(),
+        pending: jobs.on.len(),
+        failed: false,
+        router: SimTime::from_millis_f64(jobs.router_us / 1_000.0),
+    }
+}

@@ -1,0 +1,124 @@
+//! The web tier querying the database on the engine's one queue: each request holds its web
+//! server's slot while its query runs, so the database becomes the limit once the web tier has
+//! scaled, and sharding lifts it.
+
+use sim::data::traffic::{MixQuery, WebQueries};
+use sim::run::{Run, RunReport};
+use sim::scenario::Scenario;
+use sim::time::SimTime;
+
+fn preset(name: &str) -> Scenario {
+    (sim::presets::find(name).expect("a preset").build)()
+}
+
+fn run_for(scenario: Scenario, seconds: u64) -> (Run, RunReport) {
+    let mut run = Run::new(scenario.validate().expect("valid"), None);
+    run.run_until(SimTime::from_secs(seconds));
+    let report = run.report();
+    (run, report)
+}
+
+fn throughput(report: &RunReport) -> f64 {
+    report.summary.throughput_per_s
+}
+
+#[test]
+fn one_database_caps_throughput_and_more_web_servers_do_not_lift_it() {
+    let (_, eight) = run_for(preset("data-database-bottleneck"), 20);
+    let mut more = preset("data-database-bottleneck");
+    more.servers.count = 16;
+    let (_, sixteen) = run_for(more, 20);
+    let offered = 3_000.0;
+    // The database's two connections at its mean query time bound what completes; the web
+    // tier (8 × 4 slots of 5 ms: 6,400/s) could take the whole offered load.
+    let web = eight.data.as_ref().and_then(|d| d.web.as_ref()).expect("the web tier queried it");
+    let db = &web.servers[0];
+    assert_eq!(web.servers.len(), 1);
+    assert!(db.utilisation.unwrap() > 0.97, "the database is the limit: {:?}", db.utilisation);
+    assert!(throughput(&eight) < 0.9 * offered, "capped below the offered load: {}", throughput(&eight));
+    let gain = throughput(&sixteen) / throughput(&eight);
+    assert!((0.97..1.03).contains(&gain), "twice the web servers, same throughput: ×{gain:.3}");
+    assert!(eight.summary.requests.rejected > 0, "the web servers' queues fill while they wait for it");
+}
+
+#[test]
+fn sharding_by_the_feeds_key_lifts_the_limit() {
+    let (_, report) = run_for(preset("data-sharded-web-tier"), 20);
+    let web = report.data.as_ref().and_then(|d| d.web.as_ref()).expect("the web tier queried it");
+    assert_eq!(web.servers.len(), 4);
+    assert!(throughput(&report) > 0.99 * 3_000.0 * 19.9 / 20.0, "{}", throughput(&report));
+    assert_eq!(report.summary.requests.rejected + report.summary.requests.failed, 0);
+    // Every shard took part of the work, and a scattered report touched each of them.
+    for s in &web.servers {
+        assert!(s.served > web.queries / 10, "{}: {} of {}", s.server, s.served, web.queries);
+    }
+    let shares: u64 = web.servers.iter().map(|s| s.served).sum();
+    assert!(shares > web.queries, "a scattered query is a share on every shard: {shares} ≤ {}", web.queries);
+}
+
+#[test]
+fn a_query_the_database_refuses_is_a_500_counted_once() {
+    let mut s = preset("data-wide-table");
+    let web = s.data.as_mut().unwrap().web.as_mut().unwrap();
+    web.mix = vec![
+        MixQuery {
+            weight: 1,
+            label: "a country again".into(),
+            sql: "INSERT INTO countries VALUES ('US', 'again')".into(),
+        },
+        MixQuery { weight: 3, label: "a profile".into(), sql: "SELECT name FROM users WHERE id = :user_id".into() },
+    ];
+    let (_, report) = run_for(s, 10);
+    let web = report.data.as_ref().and_then(|d| d.web.as_ref()).unwrap();
+    assert!(web.failed > 400 && web.failed < 1_100, "about a quarter of 3,000 queries: {}", web.failed);
+    assert_failed_as_counted(&report);
+}
+
+/// Each failed query fails its request and nothing else fails: the requests counted failed at
+/// the clients are the database's failures but for those still on their way back.
+fn assert_failed_as_counted(report: &RunReport) {
+    let web = report.data.as_ref().and_then(|d| d.web.as_ref()).unwrap();
+    let failed = report.summary.requests.failed;
+    assert!(failed <= web.failed && web.failed - failed <= report.summary.in_flight, "{failed} vs {web:?}");
+}
+
+#[test]
+fn a_full_database_queue_fails_the_query() {
+    let mut s = preset("data-database-bottleneck");
+    s.data.as_mut().unwrap().web.as_mut().unwrap().queue_limit = 0;
+    let (_, report) = run_for(s, 5);
+    let web = report.data.as_ref().and_then(|d| d.web.as_ref()).unwrap();
+    assert!(web.failed > 1_000, "{web:?}");
+    assert_failed_as_counted(&report);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run_and_resharding_keeps_it_going() {
+    let (_, a) = run_for(preset("data-sharded-web-tier"), 3);
+    let (_, b) = run_for(preset("data-sharded-web-tier"), 3);
+    assert_eq!(a.summary.trace_hash, b.summary.trace_hash);
+    let (mut run, _) = run_for(preset("data-sharded-web-tier"), 2);
+    run.query("\\reshard 6").expect("a console command");
+    run.run_until(SimTime::from_secs(5));
+    let report = run.report();
+    let web = report.data.as_ref().and_then(|d| d.web.as_ref()).unwrap();
+    assert_eq!(web.servers.len(), 6, "the new shards take queries");
+    assert!(web.servers.iter().all(|s| s.served > 0), "{web:?}");
+    assert_eq!(report.summary.requests.failed, 0);
+    // A link replays the console's entries when the run is built (they are not on the
+    // timeline), so a reopened link has the six shards from the start.
+    let replay = Run::new(run.scenario().clone().validate().unwrap(), None);
+    assert_eq!(replay.console().unwrap().db.servers().len(), 6);
+}
+
+#[test]
+fn a_mix_that_is_not_sql_is_refused_with_its_position() {
+    let mut s = preset("data-wide-table");
+    s.data.as_mut().unwrap().web = Some(WebQueries {
+        mix: vec![MixQuery { weight: 1, label: "typo".into(), sql: "SELECT name FORM users".into() }],
+        ..WebQueries::default()
+    });
+    let problems = s.validate().unwrap_err();
+    let text = sim::validate::in_words(&problems);
+    assert!(text.contains("data.web.mix") && text.contains("syntax error at or near \"users\""), "{text}");
+}
