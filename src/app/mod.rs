@@ -108,13 +108,28 @@ fn inspector(state: &AppState, view: &FrameView, cb: &Callbacks) -> Html {
             <ServerPanel server={server} gauges={server_gauges(NodeKind::Server { id: server })} {on_command} {on_close} />
         },
         Some(Selection::SessionStore) => html! {
-            <StorePanel gauges={store_gauges(NodeKind::SessionStore)} {on_command} {on_close} />
+            <StorePanel heading="Session store" done="reads and writes"
+                note="Every request reads its session here first and writes it back at the end, holding its server slot meanwhile. Here the store keeps its sessions through a crash (a database, or Redis with persistence on), but nothing can be read or written until it recovers."
+                crash={Command::CrashStore} recover={Command::RecoverStore}
+                gauges={store_gauges(NodeKind::SessionStore)} {on_command} {on_close} />
+        },
+        Some(Selection::Database(index)) => html! {
+            <StorePanel heading={database_name(view, index)} done="query shares"
+                note="Every request runs one query here (or on each shard its query needs) before its server does its own work, holding its server slot meanwhile. A crashed database server keeps its rows, but every query that needs it fails until it recovers: on a sharded layout, only the queries that reach this shard."
+                crash={Command::CrashDatabase { server: index }} recover={Command::RecoverDatabase { server: index }}
+                gauges={store_gauges(NodeKind::Database { index })} {on_command} {on_close} />
         },
         Some(Selection::User(user)) => html! {
             <UserPanel user={user} view={view.user.clone()} mode={state.scenario.sessions.mode}
                 now_s={view.snapshot.now.whole_secs()} {on_command} {on_close} />
         },
     }
+}
+
+/// A database server's name as the diagram shows it ("Database", "Shard -40").
+fn database_name(view: &FrameView, index: u32) -> AttrValue {
+    let node = view.snapshot.nodes.iter().find(|n| n.kind == NodeKind::Database { index });
+    node.map_or_else(|| AttrValue::from("Database server"), |n| AttrValue::from(n.label.clone()))
 }
 
 /// The diagram: one run's, the split view's two side by side (stacked on phones), or the caching

@@ -17,6 +17,8 @@ use yew::prelude::*;
 pub enum Selection {
     Server(u32),
     SessionStore,
+    /// a database server the web tier queries, by its index
+    Database(u32),
     /// a user, picked by clicking one of their requests
     User(u32),
 }
@@ -226,8 +228,15 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
             machine_node(node, g, b, "store", "session-store", title, selected, Some(onclick))
         }
         (NodeKind::Database { index }, Gauges::Store(g)) => {
-            let title = format!("{}: {}, {} query shares done.", node.label, machine_state(g), g.served);
-            machine_node(node, g, b, "database", &format!("database-{index}"), title, false, None)
+            let onclick = props.on_select.reform(move |_: MouseEvent| Selection::Database(index));
+            let selected = props.selected == Some(Selection::Database(index));
+            let title = format!(
+                "{}: {}, {} query shares done. Click to crash or recover it.",
+                node.label,
+                machine_state(g),
+                g.served
+            );
+            machine_node(node, g, b, "database", &format!("database-{index}"), title, selected, Some(onclick))
         }
         (NodeKind::Router, &Gauges::Router { in_flight }) => html! {
             <g class="node balancer router" data-node="router">

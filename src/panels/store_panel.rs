@@ -1,4 +1,5 @@
-//! The session store's inspector: how busy it is, and crash / recover while the run goes on.
+//! The inspector of a machine the web servers use (the session store, a database server): how
+//! busy it is, and crash / recover while the run goes on.
 
 use crate::diagram::busy_percent;
 use sim::snapshot::{Fault, MachineGauges};
@@ -7,7 +8,14 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct StorePanelProps {
-    /// None when the run has no session store
+    pub heading: AttrValue,
+    /// what the machine does for a request, and what its crash means
+    pub note: AttrValue,
+    /// what it has done, in words ("reads and writes", "query shares")
+    pub done: AttrValue,
+    pub crash: Command,
+    pub recover: Command,
+    /// None when the run has no such machine
     pub gauges: Option<MachineGauges>,
     pub on_command: Callback<Command>,
     pub on_close: Callback<()>,
@@ -16,26 +24,29 @@ pub struct StorePanelProps {
 #[function_component(StorePanel)]
 pub fn store_panel(props: &StorePanelProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
-    let send = |command: Command| props.on_command.reform(move |_: MouseEvent| command.clone());
+    let send = |command: &Command| {
+        let command = command.clone();
+        props.on_command.reform(move |_: MouseEvent| command.clone())
+    };
     html! {
-        <section class="server-panel" aria-label="Session store">
+        <section class="server-panel" aria-label={props.heading.clone()}>
             <div class="panel-head">
-                <h2>{ "Session store" }</h2>
+                <h2>{ props.heading.clone() }</h2>
                 <button class="close" onclick={close} aria-label="Close">{ "×" }</button>
             </div>
             if let Some(g) = props.gauges {
                 <dl class="facts">
-                    <dt>{ "State" }</dt><dd>{ if g.fault == Fault::Crashed { "down: every request fails with 500" } else { "up" } }</dd>
+                    <dt>{ "State" }</dt><dd>{ if g.fault == Fault::Crashed { "down: every request that needs it fails with 500" } else { "up" } }</dd>
                     <dt>{ "Busy" }</dt><dd>{ format!("{}/{} threads, {}/{} queued, {} last second", g.busy_slots, g.slots, g.queue_len, g.queue_limit, busy_percent(g.utilisation)) }</dd>
-                    <dt>{ "Operations" }</dt><dd>{ format!("{} reads and writes", g.served) }</dd>
+                    <dt>{ "Done" }</dt><dd>{ format!("{} {}", g.served, props.done) }</dd>
                 </dl>
-                <p class="note">{ "Every request reads its session here first and writes it back at the end, holding its server slot meanwhile. Here the store keeps its sessions through a crash (a database, or Redis with persistence on), but nothing can be read or written until it recovers." }</p>
+                <p class="note">{ props.note.clone() }</p>
                 <div class="actions" role="group" aria-label="Inject a failure">
-                    <button onclick={send(Command::CrashStore)} disabled={g.fault == Fault::Crashed}>{ "Crash" }</button>
-                    <button onclick={send(Command::RecoverStore)} disabled={g.fault != Fault::Crashed}>{ "Recover" }</button>
+                    <button onclick={send(&props.crash)} disabled={g.fault == Fault::Crashed}>{ "Crash" }</button>
+                    <button onclick={send(&props.recover)} disabled={g.fault != Fault::Crashed}>{ "Recover" }</button>
                 </div>
             } else {
-                <p>{ "This run has no session store." }</p>
+                <p>{ format!("This run has no {}.", props.heading.to_lowercase()) }</p>
             }
         </section>
     }

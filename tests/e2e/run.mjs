@@ -574,6 +574,13 @@ await test('the web tier queries the database: one server is the limit, shards l
   // Let the run reach a few simulated seconds: the database is the busy one.
   await page.waitForFunction(() => /100% busy/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''), null, { timeout: 30000 });
   await shot(page, 'data-web-tier');
+  // Crash it from its inspector: every query fails until it recovers.
+  await page.click(".diagram [data-node='database-0']");
+  await page.waitForSelector('.server-panel h2:has-text("Database")');
+  await page.click('.server-panel button:has-text("Crash")');
+  await page.waitForSelector(".diagram .node.database.faulty");
+  await page.click('.server-panel button:has-text("Recover")');
+  await page.waitForFunction(() => !document.querySelector('.diagram .node.database.faulty'));
   await page.click('button:has-text("Sharded: the limit lifts")');
   await page.waitForSelector(".diagram [data-node='router']");
   check(await page.locator('.diagram .node.database').count() === 4, 'four shards drawn behind the router');

@@ -55,6 +55,14 @@ pub enum Command {
     /// the session store goes down: operations on it fail until it recovers (its data is kept)
     CrashStore,
     RecoverStore,
+    /// a database server the web tier queries goes down: the query shares it holds fail, and
+    /// so do new ones, until it recovers (its rows are kept)
+    CrashDatabase {
+        server: u32,
+    },
+    RecoverDatabase {
+        server: u32,
+    },
     /// the user's browser now holds this session cookie instead of the one the servers gave it
     /// (a student editing a signed cookie); the next server to read it verifies it
     SetSessionCookie {
@@ -157,6 +165,8 @@ impl Command {
             Command::Recover { server } => format!("recover server {}", server + 1),
             Command::CrashStore => "crash the session store".into(),
             Command::RecoverStore => "recover the session store".into(),
+            Command::CrashDatabase { server } => format!("crash database server {}", server + 1),
+            Command::RecoverDatabase { server } => format!("recover database server {}", server + 1),
             Command::SetSessionCookie { user, .. } => format!("edit user {}'s session cookie", user + 1),
             Command::Lab { action } => action.label().into(),
         }

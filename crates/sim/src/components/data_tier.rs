@@ -39,7 +39,7 @@ const WEB_QUERIES_STREAM: u64 = 0xDA7A;
 
 impl DataTier {
     pub fn new(config: &DataConfig, seed: u64) -> Result<DataTier, String> {
-        let console = Console::new(config, seed)?;
+        let mut console = Console::new(config, seed)?;
         let web = config.web.as_ref().map(|web| {
             let mut side = WebSide {
                 config: web.clone(),
@@ -51,7 +51,7 @@ impl DataTier {
                 queries: 0,
                 failed: 0,
             };
-            side.follow_layout(&console);
+            side.follow_layout(&mut console);
             side
         });
         Ok(DataTier { console, web })
@@ -63,7 +63,7 @@ impl DataTier {
         let entry = self.console.run(sql);
         if let Some(web) = self.web.as_mut() {
             web.memo.forget();
-            web.follow_layout_at(&self.console, now);
+            web.follow_layout_at(&mut self.console, now);
         }
         entry
     }
@@ -117,6 +117,21 @@ impl DataTier {
         self.web.as_mut().and_then(|w| w.machines.get_mut(server))
     }
 
+    /// A database server crashes or recovers: its machine refuses work, and the database refuses
+    /// queries that need it (so a write that needs it changes nothing).
+    pub fn set_down(&mut self, server: usize, down: bool, now: SimTime) {
+        let Some(machine) = self.machine(server) else { return };
+        if down {
+            machine.crash(now);
+        } else {
+            machine.recover();
+        }
+        self.console.db.set_down(server, down);
+        if let Some(web) = self.web.as_mut() {
+            web.memo.forget();
+        }
+    }
+
     /// The servers the layout has now, with their machines.
     pub fn servers(&self) -> impl Iterator<Item = (&str, &Server)> {
         self.web.iter().flat_map(|w| w.names.iter().map(String::as_str).zip(&w.machines))
@@ -151,15 +166,19 @@ impl DataTier {
 }
 
 impl WebSide {
-    fn follow_layout(&mut self, console: &Console) {
+    fn follow_layout(&mut self, console: &mut Console) {
         self.follow_layout_at(console, SimTime::ZERO);
     }
 
-    /// A machine for each server the database lists (new ones join now).
-    fn follow_layout_at(&mut self, console: &Console, now: SimTime) {
+    /// A machine for each server the database lists (new ones join now). The database learns
+    /// again which are down: a reshard builds new shards.
+    fn follow_layout_at(&mut self, console: &mut Console, now: SimTime) {
         self.names = console.db.servers().into_iter().map(|(name, _)| name).collect();
         while self.machines.len() < self.names.len() {
             self.machines.push(Server::new(self.config.connections, 1.0, self.config.queue_limit, 0.0, now));
+        }
+        for (i, m) in self.machines.iter().enumerate().take(self.names.len()) {
+            console.db.set_down(i, m.fault() == crate::components::server::Fault::Crashed);
         }
     }
 }

@@ -111,6 +111,8 @@ pub struct Database {
     pub seed: u64,
     pub schema: Vec<Rc<TableDef>>,
     store: Store,
+    /// the one server is down (a sharded layout keeps which shards are down in its cluster)
+    down: bool,
 }
 
 impl std::fmt::Debug for Database {
@@ -178,7 +180,7 @@ impl Database {
             }
             LayoutConfig::Sharded(sharding) => Store::Sharded(Cluster::build(sharding, &schema, data.tables)?),
         };
-        Ok(Database { config: config.clone(), seed, schema, store })
+        Ok(Database { config: config.clone(), seed, schema, store, down: false })
     }
 
     /// Runs one statement. A statement that fails changes nothing.
@@ -195,6 +197,9 @@ impl Database {
     pub fn run(&mut self, statement: &Statement, explained: bool) -> Result<Outcome, SqlError> {
         if matches!(statement, Statement::Explain(_)) {
             return Err(SqlError::new("EXPLAIN EXPLAIN explains nothing more: write EXPLAIN once"));
+        }
+        if self.down {
+            return Err(SqlError::new("the database server is down: recover it, then run the query again"));
         }
         let cost = &self.config.cost;
         let mut outcome = match &mut self.store {
@@ -233,6 +238,14 @@ impl Database {
                 vec![("db".into(), node.tables.iter().map(|(n, t)| (n.clone(), t.len())).collect())]
             }
             Store::Sharded(cluster) => cluster.servers(),
+        }
+    }
+
+    /// A server (by its index in `servers`) goes down or comes back: queries that need it fail.
+    pub fn set_down(&mut self, server: usize, down: bool) {
+        match &mut self.store {
+            Store::One { .. } => self.down = down,
+            Store::Sharded(cluster) => cluster.set_down(server as u32, down),
         }
     }
 

@@ -60,6 +60,20 @@ impl Sim {
                     ));
                 }
             }
+            Command::CrashDatabase { server } | Command::RecoverDatabase { server } => {
+                let servers = self.data.as_ref().map_or(0, |d| d.servers().count());
+                if servers == 0 {
+                    return Err(CommandError::NotInThisScenario(
+                        "this run's web tier queries no database: load “The database is the limit” in Partitioning and sharding",
+                    ));
+                }
+                if server as usize >= servers {
+                    return Err(CommandError::OutOfRange(format!(
+                        "database server {} is not in this run, which has {servers}",
+                        server + 1
+                    )));
+                }
+            }
             Command::SetSessionCookie { user, .. } => {
                 if self.sessions.mode() != SessionMode::SignedCookie {
                     return Err(CommandError::NotInThisScenario(
@@ -127,6 +141,13 @@ impl Sim {
             Command::RecoverStore => {
                 if let Some(store) = self.store.as_mut() {
                     store.recover();
+                }
+            }
+            Command::CrashDatabase { server } => self.crash_database(server as usize),
+            Command::RecoverDatabase { server } => {
+                let now = self.now;
+                if let Some(data) = self.data.as_mut() {
+                    data.set_down(server as usize, false, now);
                 }
             }
             Command::SetSessionCookie { user, cookie } => {

@@ -118,9 +118,36 @@ impl Sim {
         self.queue.push(done, Event::JobDone(r, job));
     }
 
+    /// A database server goes down: every share it holds, working or waiting, fails at once.
+    pub(super) fn crash_database(&mut self, server: usize) {
+        let now = self.now;
+        let Some(data) = self.data.as_mut() else { return };
+        data.set_down(server, true, now);
+        let held: Vec<(RequestRef, u16)> = self
+            .requests
+            .live()
+            .filter(|(_, r)| r.stage == Stage::AtDatabase)
+            .flat_map(|(slot, r)| {
+                let r = RequestRef { slot, incarnation: r.incarnation };
+                let jobs = self.db_trips.get(slot as usize).map_or(&[][..], |t| &t.jobs[..]);
+                jobs.iter()
+                    .enumerate()
+                    .filter(|(_, j)| j.server == server && j.stage == JobStage::AtServer)
+                    .map(move |(i, _)| (r, i as u16))
+            })
+            .collect();
+        for (r, job) in held {
+            self.db_trips[r.slot as usize].failed = true;
+            self.job_leaves_server(r, job);
+        }
+    }
+
     /// A server finished its share: the next share waiting there starts, and this one heads back.
     pub(super) fn on_job_done(&mut self, r: RequestRef, job: u16) {
         let Some(j) = self.db_trips.get(r.slot as usize).and_then(|t| t.jobs.get(job as usize)) else { return };
+        if j.stage != JobStage::AtServer {
+            return; // its server crashed while working on it
+        }
         let server = j.server;
         let Some(machine) = self.data.as_mut().and_then(|d| d.machine(server)) else { return };
         machine.service_ended(r.slot);

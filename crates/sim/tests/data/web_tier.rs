@@ -122,3 +122,46 @@ fn a_mix_that_is_not_sql_is_refused_with_its_position() {
     let text = sim::validate::in_words(&problems);
     assert!(text.contains("data.web.mix") && text.contains("syntax error at or near \"users\""), "{text}");
 }
+
+#[test]
+fn a_crashed_shard_fails_only_the_queries_that_need_it_until_it_recovers() {
+    use sim::scenario::TimelineEntry;
+    use sim::Command;
+    let at = |s: u64, command| TimelineEntry { at_us: SimTime::from_secs(s).0, command };
+    let mut s = preset("data-sharded-web-tier");
+    s.timeline = vec![at(2, Command::CrashDatabase { server: 1 }), at(4, Command::RecoverDatabase { server: 1 })];
+    let mut run = Run::new(s.validate().expect("valid"), None);
+    let failed_by = |run: &mut Run, second: u64| {
+        run.run_until(SimTime::from_secs(second));
+        run.report().data.and_then(|d| d.web).map(|w| w.failed).unwrap()
+    };
+    assert_eq!(failed_by(&mut run, 2), 0);
+    failed_by(&mut run, 3);
+    // The console's scatter needs the down shard too, and says so.
+    run.query("SELECT COUNT(*) FROM users").unwrap();
+    let last = run.console().unwrap().entries.last().unwrap().outcome.clone();
+    assert!(last.unwrap_err().contains("shard 40-80 is down, and this query needs it"));
+    let while_down = failed_by(&mut run, 4);
+    // A quarter of the users live on the shard, and every report scatters to it; a profile or
+    // a feed of another user never needs it.
+    let queries_in_two_seconds = 6_000;
+    assert!(
+        while_down > queries_in_two_seconds / 8 && while_down < queries_in_two_seconds / 2,
+        "{while_down} of about {queries_in_two_seconds} failed"
+    );
+    let after = failed_by(&mut run, 6) - while_down;
+    assert!(after < 20, "only the queries already failing on their way back: {after}");
+    let refused = run.engine().refused_commands();
+    assert!(refused.is_empty(), "{refused:?}");
+}
+
+#[test]
+fn a_database_command_needs_a_database_server_that_exists() {
+    use sim::Command;
+    let mut run = Run::new(preset("data-sharded-web-tier").validate().unwrap(), None);
+    let error = run.schedule(Command::CrashDatabase { server: 9 }).unwrap_err().to_string();
+    assert!(error.contains("database server 10 is not in this run, which has 4"), "{error}");
+    let mut plain = Run::new(Scenario::default().validate().unwrap(), None);
+    let error = plain.schedule(Command::CrashDatabase { server: 0 }).unwrap_err().to_string();
+    assert!(error.contains("queries no database"), "{error}");
+}

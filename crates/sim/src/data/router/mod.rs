@@ -12,7 +12,7 @@ mod reshard;
 use merge::{finish_partials, merge_ordered, order_query, partial_query, Merge};
 pub use placer::{Placer, ReshardReport};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use super::exec::bind::Scope;
@@ -48,6 +48,8 @@ pub struct Cluster {
     /// the directory strategy's lookup table: shard-key value → shard
     directory: HashMap<GroupKey, u32>,
     schema: Vec<Rc<TableDef>>,
+    /// shards that are down (crashed while the run goes on): a query that needs one fails
+    down: BTreeSet<u32>,
 }
 
 /// Which shards a table's part of a query goes to.
@@ -89,6 +91,7 @@ impl Cluster {
             placement,
             placer,
             directory: HashMap::new(),
+            down: BTreeSet::new(),
             schema: schema.to_vec(),
         };
         cluster.load(tables)?;
@@ -182,6 +185,26 @@ impl Cluster {
             Targets::These(s) if s.is_empty() => vec![0],
             Targets::These(s) => s,
         }
+    }
+
+    /// A shard goes down or comes back.
+    pub fn set_down(&mut self, shard: u32, down: bool) {
+        if down {
+            self.down.insert(shard);
+        } else {
+            self.down.remove(&shard);
+        }
+    }
+
+    /// An error when the shard is down: the router cannot reach it, so the query fails whole.
+    fn reachable(&self, shard: u32) -> Result<(), SqlError> {
+        if self.down.contains(&shard) {
+            let name = &self.shards[shard as usize].name;
+            return Err(SqlError::new(format!(
+                "shard {name} is down, and this query needs it: recover the shard, then run the query again"
+            )));
+        }
+        Ok(())
     }
 
     fn all(&self) -> Vec<u32> {
@@ -305,6 +328,7 @@ impl Cluster {
         explained: bool,
         cost: &Cost,
     ) -> Result<(ResultSet, Option<u64>, Part), SqlError> {
+        self.reachable(shard)?;
         let s = &mut self.shards[shard as usize];
         let (result, affected, work) =
             super::layout::run_on(&mut s.node, statement, explained && statement.written_table().is_some())?;
@@ -460,6 +484,7 @@ impl Cluster {
             }
         }
         for (s, rows) in &by_shard {
+            self.reachable(*s)?;
             self.shards[*s as usize].node.check_new_rows(&insert.table, rows)?;
         }
         let mut parts = Vec::new();
@@ -523,6 +548,9 @@ impl Cluster {
                 (self.all(), format!("Scatter to every shard: the WHERE does not fix {table}'s shard key"))
             }
         };
+        for &s in &shards {
+            self.reachable(s)?;
+        }
         // Keep each target's table so that a failure on a later shard can undo the earlier ones.
         let saved: Vec<(u32, Table)> =
             shards.iter().map(|&s| (s, self.shards[s as usize].node.tables[table.as_str()].clone())).collect();
