@@ -266,8 +266,9 @@ pub const LESSONS: &[LessonText] = &[
              partition key.",
             "Try to move an order to another user (UPDATE orders SET user_id = 8 WHERE id = 3): the row would \
              change shards, and the router refuses, as Vitess does.",
-            "In “A hot shard”, press Traffic ×1000: reads with Zipf-popular keys. Users sharded by \
-             country send every read of the most popular country to one shard, which does most of the work.",
+            "In “A hot shard”, watch the shards: most pages list a country's users, and users are \
+             sharded by country, so the shard that holds the most popular countries runs hot while \
+             another idles. Traffic ×1000 counts each server's share of the work in the console.",
         ],
     },
 ];

@@ -6,7 +6,7 @@ use crate::command::Command;
 use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
 use crate::data::layout::{default_placement, ShardingConfig};
 use crate::data::shard::Strategy;
-use crate::data::traffic::WebQueries;
+use crate::data::traffic::{MixQuery, WebQueries};
 use crate::data::{DataConfig, LayoutConfig};
 use crate::profile::TrafficProfile;
 use crate::scenario::{Algorithm, Scenario, SessionMode, TimelineEntry};
@@ -317,8 +317,23 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "data-hot-shard",
-        summary: "A poor shard key: users sharded by country under Zipf-popular countries, so one shard holds far more than its share",
-        build: || data_scenario(sharded(Strategy::HashMod, 4, &[("users", "country")]), &["EXPLAIN SELECT COUNT(*) FROM users WHERE country = 'US'", "\\traffic 1000"]),
+        summary: "A poor shard key: users sharded by country under Zipf-popular countries, so one shard holds far more than its share and does most of the work",
+        build: || {
+            let mut s = busy_web_tier(sharded(Strategy::HashMod, 4, &[("users", "country")]), &["EXPLAIN SELECT COUNT(*) FROM users WHERE country = 'US'", "\\traffic 1000"]);
+            s.clients.arrival_rate = 4_000.0;
+            if let Some(data) = s.data.as_mut() {
+                data.rows = 100_000;
+            }
+            if let Some(web) = s.data.as_mut().and_then(|d| d.web.as_mut()) {
+                // Most pages list a country's users: the shard that holds the most popular
+                // countries takes most of the work, and the diagram shows it hot.
+                web.mix = vec![
+                    MixQuery { weight: 80, label: "a country's users".into(), sql: "SELECT id, name FROM users WHERE country = :country ORDER BY id LIMIT 20".into() },
+                    MixQuery { weight: 20, label: "a user's orders".into(), sql: "SELECT id, total_cents FROM orders WHERE user_id = :user_id".into() },
+                ];
+            }
+            s
+        },
     },
     Preset {
         name: "data-reshard-mod-n",
@@ -350,15 +365,20 @@ fn data_scenario(layout: LayoutConfig, queries: &[&str]) -> Scenario {
     Scenario { data: Some(data), ..Scenario::default() }
 }
 
-/// 3,000 requests/s on eight web servers of four 5 ms slots (6,400/s between them), each
-/// request one query of the blog's mix against a database of two connections laid out as
-/// `layout`. On one server a feed scans every post (posts has no index on user_id), so the
-/// database tops out first; sharded by user_id, a feed is an index lookup on one shard.
+/// The blog's mix on a busy web tier, against a database laid out as `layout`. On one server
+/// a feed scans every post (posts has no index on user_id), so the database tops out first;
+/// sharded by user_id, a feed is an index lookup on one shard.
 fn bottleneck_scenario(layout: LayoutConfig) -> Scenario {
-    let mut s = data_scenario(
+    busy_web_tier(
         layout,
         &["EXPLAIN SELECT id, title, created_at FROM posts WHERE user_id = 7 ORDER BY created_at DESC LIMIT 10"],
-    );
+    )
+}
+
+/// 3,000 requests/s on eight web servers of four 5 ms slots (6,400/s between them), and
+/// database servers of two connections: a web tier that the database, not itself, limits.
+fn busy_web_tier(layout: LayoutConfig, queries: &[&str]) -> Scenario {
+    let mut s = data_scenario(layout, queries);
     s.clients.arrival_rate = 3_000.0;
     s.servers.count = 8;
     s.servers.concurrency = 4;

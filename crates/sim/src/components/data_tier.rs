@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::server::Server;
 use crate::data::console::{Console, DataReport, DbServerReport, Entry, WebReport};
-use crate::data::traffic::{Jobs, Keys, Memo, WebQueries};
+use crate::data::traffic::{Jobs, Keys, WebQueries};
 use crate::data::DataConfig;
 use crate::rng::Rng;
 use crate::time::SimTime;
@@ -21,7 +21,6 @@ pub struct DataTier {
 struct WebSide {
     config: WebQueries,
     keys: Keys,
-    memo: Memo,
     rng: Rng,
     /// the database's servers, by name, in the order the database lists them
     names: Vec<String>,
@@ -44,7 +43,6 @@ impl DataTier {
             let mut side = WebSide {
                 config: web.clone(),
                 keys: Keys::new(config.rows, config.zipf),
-                memo: Memo::default(),
                 rng: Rng::stream(seed, WEB_QUERIES_STREAM),
                 names: Vec::new(),
                 machines: Vec::new(),
@@ -62,7 +60,6 @@ impl DataTier {
     pub fn run_console(&mut self, sql: &str, now: SimTime) -> Rc<Entry> {
         let entry = self.console.run(sql);
         if let Some(web) = self.web.as_mut() {
-            web.memo.forget();
             web.follow_layout_at(&mut self.console, now);
         }
         entry
@@ -91,14 +88,7 @@ impl DataTier {
         web.queries += 1;
         let pick = web.config.pick(&mut web.rng);
         let sql = web.keys.fill_with(&web.config.mix[pick].sql, &mut web.rng);
-        if let Some(jobs) = web.memo.get(&sql) {
-            return Ok(jobs);
-        }
-        let statement = crate::data::sql::parse(&sql).map_err(|e| e.to_string())?;
-        let outcome = self.console.db.run(&statement, false).map_err(|e| e.to_string())?;
-        let jobs = Rc::new(Jobs::of(&outcome.plan, &web.names));
-        web.memo.record(&sql, &statement, &jobs);
-        Ok(jobs)
+        self.console.plan(&web.names, &sql)
     }
 
     /// A query failed: counted.
@@ -127,9 +117,8 @@ impl DataTier {
             machine.recover();
         }
         self.console.db.set_down(server, down);
-        if let Some(web) = self.web.as_mut() {
-            web.memo.forget();
-        }
+        // A read planned while the server was up would not fail now: plan afresh.
+        self.console.memo.forget();
     }
 
     /// The servers the layout has now, with their machines.

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use super::layout::Plan;
+use super::traffic::{Jobs, Memo};
 use super::value::Value;
 use super::{DataConfig, Database};
 
@@ -55,6 +56,8 @@ pub struct Console {
     pub entries: Vec<Rc<Entry>>,
     /// what every query so far asked of each server (by name)
     pub load: std::collections::BTreeMap<String, ServerLoad>,
+    /// reads already planned (`\traffic`'s and the web tier's), until a write changes their tables
+    pub memo: Memo,
 }
 
 /// One server's share of the work so far.
@@ -73,7 +76,7 @@ impl Console {
     /// was refused when the scenario was validated, so this only fails on a changed schema.
     pub fn new(config: &DataConfig, seed: u64) -> Result<Console, String> {
         let db = Database::build(config, seed).map_err(|e| e.to_string())?;
-        let mut console = Console { db, entries: Vec::new(), load: Default::default() };
+        let mut console = Console { db, entries: Vec::new(), load: Default::default(), memo: Memo::default() };
         for sql in &config.queries {
             console.run(sql);
         }
@@ -83,6 +86,8 @@ impl Console {
     /// Runs a query (or the console's one command, `\reshard N`) and keeps its answer (or its
     /// error) as the newest entry.
     pub fn run(&mut self, sql: &str) -> Rc<Entry> {
+        // A typed write, or a reshard, changes what a read planned before would do.
+        self.memo.forget();
         if let Some(shards) = sql.trim().strip_prefix("\\reshard") {
             let outcome = self.reshard(shards.trim());
             return self.keep(sql, outcome);
@@ -105,6 +110,11 @@ impl Console {
             }
         });
         self.keep(sql, outcome.map_err(|e| e.to_string()))
+    }
+
+    /// What a read or write asks of each server, through the memo (`Memo::plan`).
+    pub fn plan(&mut self, servers: &[String], sql: &str) -> Result<Rc<Jobs>, String> {
+        self.memo.plan(&mut self.db, servers, sql)
     }
 
     fn keep(&mut self, sql: &str, outcome: Result<Answer, String>) -> Rc<Entry> {
@@ -137,6 +147,7 @@ impl Console {
         // Seeded by the scenario and by how many entries came before, so a link replays it.
         let mut rng = crate::rng::Rng::stream(self.db.seed, 0x7AFF1C ^ self.entries.len() as u64);
         let before = self.load.clone();
+        let names: Vec<String> = self.db.servers().into_iter().map(|(name, _)| name).collect();
         for i in 0..n {
             let sql = if i % 2 == 0 {
                 format!("SELECT * FROM orders WHERE user_id = {}", 1 + user_pick.sample(&mut rng))
@@ -146,8 +157,13 @@ impl Console {
                     super::generate::COUNTRIES[country_pick.sample(&mut rng) as usize].0
                 )
             };
-            let outcome = self.db.execute(&sql).map_err(|e| e.to_string())?;
-            self.count(&outcome.plan);
+            let jobs = self.plan(&names, &sql)?;
+            for job in &jobs.on {
+                let load = self.load.entry(names[job.server].clone()).or_default();
+                load.queries += 1;
+                load.rows_examined += job.rows_examined;
+                load.busy_us += job.time_us;
+            }
         }
         let mut notes = Vec::new();
         let total: u64 =

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::generate::{table_sizes, COUNTRIES};
 use super::layout::Plan;
 use super::sql::ast::Statement;
+use super::Database;
 use crate::caching::zipf::Zipf;
 use crate::rng::Rng;
 
@@ -192,10 +193,19 @@ impl Keys {
 /// server's share of the plan), and the router's own time once every job is back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Jobs {
-    /// (server index, simulated µs), at most one per server
-    pub on: Vec<(usize, f64)>,
+    /// at most one per server
+    pub on: Vec<Job>,
     /// the router's merging, joining and directory lookups [µs]
     pub router_us: f64,
+}
+
+/// One server's share of a query.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Job {
+    /// its index in the database's servers
+    pub server: usize,
+    pub time_us: f64,
+    pub rows_examined: u64,
 }
 
 impl Jobs {
@@ -203,22 +213,26 @@ impl Jobs {
     /// one server run one after the other (a vertical split's two queries); the router's share
     /// is whatever the plan's time holds beyond its slowest server.
     pub fn of(plan: &Plan, servers: &[String]) -> Jobs {
-        let mut on: Vec<(usize, f64)> = Vec::with_capacity(plan.parts.len());
+        let mut on: Vec<Job> = Vec::with_capacity(plan.parts.len());
         for part in &plan.parts {
             let Some(server) = servers.iter().position(|s| *s == part.server) else { continue };
-            match on.iter_mut().find(|(s, _)| *s == server) {
-                Some((_, us)) => *us += part.time_us,
-                None => on.push((server, part.time_us)),
+            match on.iter_mut().find(|j| j.server == server) {
+                Some(job) => {
+                    job.time_us += part.time_us;
+                    job.rows_examined += part.work.rows_examined;
+                }
+                None => on.push(Job { server, time_us: part.time_us, rows_examined: part.work.rows_examined }),
             }
         }
-        let slowest = on.iter().map(|&(_, us)| us).fold(0.0, f64::max);
+        let slowest = on.iter().map(|j| j.time_us).fold(0.0, f64::max);
         Jobs { on, router_us: (plan.time_us - slowest).max(0.0) }
     }
 }
 
 /// Reads already planned, by their SQL: the same read over the same tables does the same work,
 /// so it is worked out once and reused until a write changes a table it reads. (A report over
-/// every user runs once per change, not once per page.)
+/// every user runs once per change, not once per page.) The console keeps one for the run: the
+/// web tier's queries and `\traffic` go through it.
 #[derive(Default)]
 pub struct Memo {
     reads: HashMap<String, PlannedRead>,
@@ -236,6 +250,19 @@ struct PlannedRead {
 const MEMO_ENTRIES: usize = 4_096;
 
 impl Memo {
+    /// What `sql` asks of each server (`servers`: the database's server names, in order): run
+    /// on `db` unless the same read was run on the same tables. An error is the database's.
+    pub fn plan(&mut self, db: &mut Database, servers: &[String], sql: &str) -> Result<Rc<Jobs>, String> {
+        if let Some(jobs) = self.get(sql) {
+            return Ok(jobs);
+        }
+        let statement = super::sql::parse(sql).map_err(|e| e.to_string())?;
+        let outcome = db.run(&statement, false).map_err(|e| e.to_string())?;
+        let jobs = Rc::new(Jobs::of(&outcome.plan, servers));
+        self.record(sql, &statement, &jobs);
+        Ok(jobs)
+    }
+
     pub fn get(&self, sql: &str) -> Option<Rc<Jobs>> {
         let read = self.reads.get(sql)?;
         read.tables.iter().all(|(t, v)| self.version(t) == *v).then(|| read.jobs.clone())
@@ -316,7 +343,8 @@ mod tests {
             ..Plan::default()
         };
         let jobs = Jobs::of(&plan, &["a".into(), "b".into()]);
-        assert_eq!(jobs.on, vec![(0, 150.0), (1, 300.0)]);
+        let on: Vec<(usize, f64)> = jobs.on.iter().map(|j| (j.server, j.time_us)).collect();
+        assert_eq!(on, vec![(0, 150.0), (1, 300.0)]);
         assert_eq!(jobs.router_us, 120.0);
     }
 }

@@ -218,9 +218,9 @@ fn trip_for(jobs: &Jobs, now: SimTime) -> Trip {
         jobs: jobs
             .on
             .iter()
-            .map(|&(server, us)| Job {
-                server,
-                work_ms: us / 1_000.0,
+            .map(|job| Job {
+                server: job.server,
+                work_ms: job.time_us / 1_000.0,
                 stage: JobStage::AtServer,
                 stage_start: now,
                 stage_end: now,

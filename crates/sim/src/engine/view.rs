@@ -190,7 +190,12 @@ impl Sim {
             d.nodes.push(NodeView {
                 kind: NodeKind::Database { index: index as u32 },
                 tier: Tier::Data,
-                label: if data.routed() { format!("Shard {name}") } else { "Database".into() },
+                label: match name {
+                    _ if !data.routed() => "Database".into(),
+                    // hash-mod shards are named "shard-0"; Vitess keyranges ("-40") need the word
+                    _ if name.starts_with("shard") => name.to_string(),
+                    _ => format!("Shard {name}"),
+                },
                 caption: String::new(),
                 gauges: Gauges::Store(machine.gauges()),
             });

@@ -165,3 +165,29 @@ fn a_database_command_needs_a_database_server_that_exists() {
     let error = plain.schedule(Command::CrashDatabase { server: 0 }).unwrap_err().to_string();
     assert!(error.contains("queries no database"), "{error}");
 }
+
+#[test]
+fn a_poor_shard_key_makes_one_shard_hot_under_the_web_tiers_traffic() {
+    let (_, report) = run_for(preset("data-hot-shard"), 10);
+    let web = report.data.as_ref().and_then(|d| d.web.as_ref()).unwrap();
+    let busy: Vec<f64> = web.servers.iter().map(|s| s.utilisation.unwrap()).collect();
+    let (hottest, coolest) = busy.iter().fold((0.0f64, 1.0f64), |(h, c), &b| (h.max(b), c.min(b)));
+    assert!(hottest > 0.6 && hottest > 3.0 * coolest, "{busy:?}");
+}
+
+#[test]
+fn a_planned_read_is_reused_only_while_its_tables_are_unchanged() {
+    use sim::data::traffic::Memo;
+    use sim::data::{DataConfig, Database};
+    let mut db = Database::build(&DataConfig { rows: 2_000, ..DataConfig::default() }, 3).unwrap();
+    let servers = vec!["db".to_string()];
+    let mut memo = Memo::default();
+    let count = "SELECT COUNT(*) FROM users";
+    let first = memo.plan(&mut db, &servers, count).unwrap();
+    assert!(std::rc::Rc::ptr_eq(&first, &memo.plan(&mut db, &servers, count).unwrap()), "reused");
+    memo.plan(&mut db, &servers, "INSERT INTO comments (id, post_id, user_id, body, created_at) VALUES (99999, 1, 1, 'x', '2026-01-01 00:00:00')").unwrap();
+    assert!(std::rc::Rc::ptr_eq(&first, &memo.plan(&mut db, &servers, count).unwrap()), "comments do not touch users");
+    memo.plan(&mut db, &servers, "INSERT INTO users (id, name, email, country, created_at) VALUES (99999, 'n', 'e', 'DE', '2026-01-01 00:00:00')").unwrap();
+    let again = memo.plan(&mut db, &servers, count).unwrap();
+    assert_eq!(again.on[0].rows_examined, first.on[0].rows_examined + 1, "run again: one more user scanned");
+}
