@@ -27,6 +27,9 @@ struct WebSide {
     /// one per server ever listed: a reshard that removes servers keeps their machines until the
     /// queries on them are done
     machines: Vec<Server>,
+    /// each machine's reshard copies still to run [µs of one connection], and whether one runs
+    copies: Vec<std::collections::VecDeque<f64>>,
+    copying: Vec<bool>,
     /// queries the web tier ran, and how many failed (refused by a full queue or a down server,
     /// or an error from the database)
     queries: u64,
@@ -39,6 +42,8 @@ const WEB_QUERIES_STREAM: u64 = 0xDA7A;
 impl DataTier {
     pub fn new(config: &DataConfig, seed: u64) -> Result<DataTier, String> {
         let mut console = Console::new(config, seed)?;
+        // A link replays a reshard's result, not its copy: the run starts with the rows in place.
+        console.copies.clear();
         let web = config.web.as_ref().map(|web| {
             let mut side = WebSide {
                 config: web.clone(),
@@ -46,6 +51,8 @@ impl DataTier {
                 rng: Rng::stream(seed, WEB_QUERIES_STREAM),
                 names: Vec::new(),
                 machines: Vec::new(),
+                copies: Vec::new(),
+                copying: Vec::new(),
                 queries: 0,
                 failed: 0,
             };
@@ -55,14 +62,34 @@ impl DataTier {
         Ok(DataTier { console, web })
     }
 
-    /// Runs what the student typed. A reshard changes the servers, and any command or write may
-    /// change what a read does: the web tier's plans start afresh.
-    pub fn run_console(&mut self, sql: &str, now: SimTime) -> Rc<Entry> {
+    /// Runs what the student typed. A reshard changes the servers (new ones get machines), and
+    /// its copies join the machines' work: returns the machines that have a copy to start.
+    pub fn run_console(&mut self, sql: &str, now: SimTime) -> (Rc<Entry>, Vec<usize>) {
         let entry = self.console.run(sql);
-        if let Some(web) = self.web.as_mut() {
-            web.follow_layout_at(&mut self.console, now);
+        let copies = std::mem::take(&mut self.console.copies);
+        let Some(web) = self.web.as_mut() else { return (entry, Vec::new()) };
+        web.follow_layout_at(&mut self.console, now);
+        let per_row_us = self.console.db.config.cost.per_row_us;
+        let mut to_start = Vec::new();
+        for (shard, rows) in copies {
+            let Some(server) = web.names.iter().position(|n| *n == shard) else { continue };
+            web.copies[server].push_back(rows as f64 * per_row_us);
+            to_start.push(server);
         }
-        entry
+        (entry, to_start)
+    }
+
+    /// The next copy waiting for a machine, marked as running (None when it has none).
+    pub fn start_copy(&mut self, server: usize) -> Option<f64> {
+        let web = self.web.as_mut()?;
+        let work = web.copies.get_mut(server)?.pop_front()?;
+        web.copying[server] = true;
+        Some(work)
+    }
+
+    /// A machine's copy ended; false when none was running (its machine crashed meanwhile).
+    pub fn end_copy(&mut self, server: usize) -> bool {
+        self.web.as_mut().and_then(|w| w.copying.get_mut(server)).is_some_and(|c| std::mem::replace(c, false))
     }
 
     /// Whether the scenario's requests query the database.
@@ -113,6 +140,11 @@ impl DataTier {
         let Some(machine) = self.machine(server) else { return };
         if down {
             machine.crash(now);
+            // The copy it was running, or waiting to run, is lost with the process.
+            if let Some(web) = self.web.as_mut() {
+                web.copies[server].clear();
+                web.copying[server] = false;
+            }
         } else {
             machine.recover();
         }
@@ -165,6 +197,8 @@ impl WebSide {
         self.names = console.db.servers().into_iter().map(|(name, _)| name).collect();
         while self.machines.len() < self.names.len() {
             self.machines.push(Server::new(self.config.connections, 1.0, self.config.queue_limit, 0.0, now));
+            self.copies.push(Default::default());
+            self.copying.push(false);
         }
         for (i, m) in self.machines.iter().enumerate().take(self.names.len()) {
             console.db.set_down(i, m.fault() == crate::components::server::Fault::Crashed);

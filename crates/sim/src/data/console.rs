@@ -58,6 +58,9 @@ pub struct Console {
     pub load: std::collections::BTreeMap<String, ServerLoad>,
     /// reads already planned (`\traffic`'s and the web tier's), until a write changes their tables
     pub memo: Memo,
+    /// rows each shard must copy for the last reshard (shard name, rows), until the run takes
+    /// them to run the copy on the shards' machines
+    pub copies: Vec<(String, u64)>,
 }
 
 /// One server's share of the work so far.
@@ -76,7 +79,8 @@ impl Console {
     /// was refused when the scenario was validated, so this only fails on a changed schema.
     pub fn new(config: &DataConfig, seed: u64) -> Result<Console, String> {
         let db = Database::build(config, seed).map_err(|e| e.to_string())?;
-        let mut console = Console { db, entries: Vec::new(), load: Default::default(), memo: Memo::default() };
+        let mut console =
+            Console { db, entries: Vec::new(), load: Default::default(), memo: Memo::default(), copies: Vec::new() };
         for sql in &config.queries {
             console.run(sql);
         }
@@ -202,9 +206,18 @@ impl Console {
         let cluster = self.db.cluster_mut().ok_or("\\reshard needs a sharded layout: load a sharding preset")?;
         let strategy = cluster.config.strategy.label();
         let r = cluster.reshard(to).map_err(|e| e.to_string())?;
+        let per_row_us = self.db.config.cost.per_row_us;
+        let mut notes = r.moved().to_vec();
+        notes.extend(r.copied.iter().map(|(shard, rows)| {
+            format!(
+                "{shard} copies {rows} rows ({} of one connection's work, beside its queries)",
+                super::layout::time_text(*rows as f64 * per_row_us)
+            )
+        }));
+        self.copies = r.copied.into_iter().collect();
         let plan = Plan {
             route: format!("Resharded from {} to {} shards ({strategy})", r.from, r.to),
-            notes: r.moved().to_vec(),
+            notes,
             ..Plan::default()
         };
         Ok(Answer::plan_only(plan))

@@ -5,9 +5,12 @@
 
 use super::request::{Outcome, RequestRef, Stage};
 use super::{Event, Sim};
-use crate::components::server::Admission;
+use crate::components::server::{Admission, RequestSlot};
 use crate::data::traffic::Jobs;
 use crate::time::SimTime;
+
+/// The slot a reshard's copy takes in a database server's queue (no request has it).
+const COPY: RequestSlot = RequestSlot::MAX;
 
 /// A request's trip to the database: one job per database server its query touches.
 #[derive(Clone, Debug, Default)]
@@ -151,14 +154,60 @@ impl Sim {
         let server = j.server;
         let Some(machine) = self.data.as_mut().and_then(|d| d.machine(server)) else { return };
         machine.service_ended(r.slot);
-        if let Some(next) = machine.release_slot(self.now) {
-            let next = self.requests.reference(next);
-            let waiting = self.db_trips[next.slot as usize].jobs.iter().position(|j| j.server == server);
-            if let Some(waiting) = waiting {
-                self.start_job(next, waiting as u16);
+        let next = machine.release_slot(self.now);
+        self.next_on(server, next);
+        self.job_leaves_server(r, job);
+    }
+
+    /// A connection came free on a database server: what waited longest takes it (a share of
+    /// a query, or a reshard's copy).
+    fn next_on(&mut self, server: usize, next: Option<RequestSlot>) {
+        match next {
+            None => {}
+            Some(COPY) => self.start_copy(server),
+            Some(slot) => {
+                let next = self.requests.reference(slot);
+                let waiting = self.db_trips[slot as usize].jobs.iter().position(|j| j.server == server);
+                if let Some(waiting) = waiting {
+                    self.start_job(next, waiting as u16);
+                }
             }
         }
-        self.job_leaves_server(r, job);
+    }
+
+    /// A reshard's copy joins a database server's work: it takes a connection for as long as
+    /// copying its rows takes, or waits for one like a query (a crashed server loses it).
+    pub(super) fn queue_copy(&mut self, server: usize) {
+        let Some(machine) = self.data.as_mut().and_then(|d| d.machine(server)) else { return };
+        match machine.admit(COPY, self.now) {
+            Admission::Started => self.start_copy(server),
+            Admission::Queued | Admission::Stalled => {}
+            Admission::QueueFull | Admission::ConnectionRefused => {
+                if let Some(data) = self.data.as_mut() {
+                    data.start_copy(server); // dropped: taken from the line and never run
+                    data.end_copy(server);
+                }
+            }
+        }
+    }
+
+    fn start_copy(&mut self, server: usize) {
+        let Some(work_us) = self.data.as_mut().and_then(|d| d.start_copy(server)) else { return };
+        let Some(machine) = self.data.as_mut().and_then(|d| d.machine(server)) else { return };
+        let done = self.now + SimTime::from_millis_f64(machine.service_ms(work_us / 1_000.0));
+        self.queue.push(done, Event::CopyDone { server: server as u32 });
+    }
+
+    /// A copy is done: its connection goes to what waits next.
+    pub(super) fn on_copy_done(&mut self, server: usize) {
+        let Some(data) = self.data.as_mut() else { return };
+        if !data.end_copy(server) {
+            return; // the server crashed while copying
+        }
+        let Some(machine) = data.machine(server) else { return };
+        machine.service_ended(COPY);
+        let next = machine.release_slot(self.now);
+        self.next_on(server, next);
     }
 
     /// A share's answer (or refusal) leaves its server: through the router, it travels back first.

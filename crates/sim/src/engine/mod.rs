@@ -105,6 +105,10 @@ enum Event {
     JobBack(RequestRef, u16),
     /// the query's answer is back at the web server
     BackFromDatabase(RequestRef),
+    /// a database server finished copying its share of a reshard's rows
+    CopyDone {
+        server: u32,
+    },
 }
 
 // The queue holds millions of events in a heavy run: a part's events must not make them larger.
@@ -139,6 +143,7 @@ impl Event {
             Event::JobDone(x, job) => (21, r(x) ^ u64::from(job) << 48),
             Event::JobBack(x, job) => (22, r(x) ^ u64::from(job) << 48),
             Event::BackFromDatabase(x) => (23, r(x)),
+            Event::CopyDone { server } => (24, u64::from(server)),
         }
     }
 }
@@ -327,7 +332,10 @@ impl Sim {
     /// (`data.queries`), so that a link replays it (`run::Run::query` checks it first).
     pub(crate) fn run_console_query(&mut self, sql: &str) {
         let Some(data) = self.data.as_mut() else { return };
-        data.run_console(sql, self.now);
+        let (_, copies) = data.run_console(sql, self.now);
+        for server in copies {
+            self.queue_copy(server);
+        }
         if let Some(config) = self.scenario.data.as_mut() {
             config.queries.push(sql.to_string());
         }
@@ -462,6 +470,7 @@ impl Sim {
             Event::JobDone(r, job) => self.on_job_done(r, job),
             Event::JobBack(r, job) => self.on_job_back(r, job),
             Event::BackFromDatabase(r) => self.on_back_from_database(r),
+            Event::CopyDone { server } => self.on_copy_done(server as usize),
         }
     }
 

@@ -191,3 +191,21 @@ fn a_planned_read_is_reused_only_while_its_tables_are_unchanged() {
     let again = memo.plan(&mut db, &servers, count).unwrap();
     assert_eq!(again.on[0].rows_examined, first.on[0].rows_examined + 1, "run again: one more user scanned");
 }
+
+#[test]
+fn a_reshards_copy_takes_a_connection_on_each_shard_that_moves_rows() {
+    let mut s = preset("data-sharded-web-tier");
+    s.data.as_mut().unwrap().rows = 200_000;
+    let mut run = Run::new(s.validate().unwrap(), None);
+    run.run_until(SimTime::from_secs(1));
+    let answer = run.query("\\reshard 6").map(|_| run.console().unwrap().entries.last().unwrap().clone()).unwrap();
+    let notes = answer.outcome.as_ref().unwrap().plan.notes.join("\n");
+    assert!(notes.contains("copies") && notes.contains("beside its queries"), "{notes}");
+    let busy = |run: &Run| -> Vec<u32> { run.engine().data().unwrap().servers().map(|(_, m)| m.busy()).collect() };
+    let copying = busy(&run);
+    assert!(copying.iter().filter(|&&b| b >= 1).count() >= 4, "a copy holds a connection at once: {copying:?}");
+    // Copying 200,000 rows' worth at 0.5 µs a row is over in well under a second.
+    run.run_until(SimTime::from_secs(3));
+    let report = run.report();
+    assert_eq!(report.summary.requests.failed, 0);
+}

@@ -4,6 +4,7 @@ use crate::data::shard::{
     jump_hash, jump_key, keyrange_name, keyrange_names, keyspace_id, parse_keyrange, ring, ring_owner, Strategy,
 };
 use crate::data::value::Value;
+use std::collections::BTreeMap;
 
 /// Where a key goes, by strategy and shard count (the directory is the cluster's own).
 #[derive(Clone, Debug)]
@@ -79,6 +80,8 @@ pub struct ReshardReport {
     pub keys_moved: u64,
     pub rows: u64,
     pub rows_moved: u64,
+    /// rows each shard copied, out and in together, by shard name (the copy's work)
+    pub copied: BTreeMap<String, u64>,
 }
 
 impl ReshardReport {

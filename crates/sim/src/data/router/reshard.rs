@@ -1,7 +1,7 @@
 //! Adding or removing shards while the data stays: every row goes where the new layout puts
 //! it, and what moved is counted (keys are shard-key values; a key moved when its rows did).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use super::{Cluster, Placement, ReshardReport, Shard};
@@ -29,7 +29,13 @@ impl Cluster {
         let after = self.row_homes();
         let rows = before.len() as u64;
         // A row stays when it is on the shard of the same name (a split keeps `80-` as it was).
-        let rows_moved = before.iter().filter(|(k, (s, _))| after.get(*k).map(|a| &a.0) != Some(s)).count() as u64;
+        let mut copied: BTreeMap<String, u64> = BTreeMap::new();
+        for (row, (from, _)) in &before {
+            let Some((to, _)) = after.get(row).filter(|(to, _)| to != from) else { continue };
+            *copied.entry(from.clone()).or_default() += 1;
+            *copied.entry(to.clone()).or_default() += 1;
+        }
+        let rows_moved = copied.values().sum::<u64>() / 2;
         // A key is a shard-key value; it moved if its rows did.
         let mut keys: HashMap<GroupKey, bool> = HashMap::new();
         for (row, (shard, key)) in &before {
@@ -37,7 +43,7 @@ impl Cluster {
             *keys.entry(key.clone()).or_insert(false) |= moved;
         }
         let keys_moved = keys.values().filter(|m| **m).count() as u64;
-        Ok(ReshardReport { from, to, keys: keys.len() as u64, keys_moved, rows, rows_moved })
+        Ok(ReshardReport { from, to, keys: keys.len() as u64, keys_moved, rows, rows_moved, copied })
     }
 
     /// Each sharded row's shard (by name) and shard-key value, by (table, primary key).
