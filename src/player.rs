@@ -64,6 +64,8 @@ pub struct DataView {
     pub shards: Option<u32>,
     /// queries each server has answered so far
     pub queries: Vec<(String, u64)>,
+    /// in the split view, the twin's answer to the same query, with what the twin differs in
+    pub twin_last: Option<(&'static str, Rc<sim::data::console::Entry>)>,
 }
 
 /// A benchmark, as its panel shows it.
@@ -327,6 +329,10 @@ impl Player {
                 queries_run: console.entries.len(),
                 shards: console.db.cluster().map(|c| c.shards.len() as u32),
                 queries: console.load.iter().map(|(server, load)| (server.clone(), load.queries)).collect(),
+                twin_last: self
+                    .run
+                    .twin_console()
+                    .and_then(|(variant, twin)| twin.entries.last().map(|e| (variant.label(), e.clone()))),
             }),
         }
     }

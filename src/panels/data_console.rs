@@ -105,6 +105,13 @@ pub fn data_console(props: &DataConsoleProps) -> Html {
             if let Some(entry) = props.view.last.as_deref() {
                 { answer(entry, *page, page.setter()) }
             }
+            if let Some((label, Ok(twin))) = props.view.twin_last.as_ref().map(|(l, e)| (l, &e.outcome)) {
+                // The split view's other run got the same query: its plan (a reshard's moves) beside.
+                <div class="answer twin">
+                    <h3>{ format!("Beside it, under {label}") }</h3>
+                    <pre class="plan" aria-label={format!("Plan under {label}")}>{ &twin.plan_text }</pre>
+                </div>
+            }
         </section>
     }
 }

@@ -604,10 +604,9 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 <span class="name">{ "Compare side by side with" }</span>
                 <select onchange={compare} data-field="compare_with">
                     <option value="" selected={props.compare_with.is_none()}>{ "nothing (one run)" }</option>
-                    { for [("Balancing algorithm", true), ("Where sessions live", false)].into_iter().map(|(group, by_algorithm)| html! {
+                    { for variant_groups(s).into_iter().map(|(group, variants)| html! {
                         <optgroup label={group}>
-                            { for Variant::all_but(s).into_iter()
-                                .filter(|v| matches!(v, Variant::Algorithm(_)) == by_algorithm)
+                            { for variants.into_iter()
                                 .map(|v| html! { <option value={v.key()} selected={props.compare_with == Some(v)}>{ v.label() }</option> }) }
                         </optgroup>
                     }) }
@@ -841,4 +840,16 @@ mod tests {
         assert!(e.message.contains("a whole number"));
         assert!(apply_knob(&s, "clients.arrival_rate", "0").is_err());
     }
+}
+
+/// The variants a scenario can be compared with, by the knob each turns, in menu order.
+fn variant_groups(s: &Scenario) -> Vec<(&'static str, Vec<Variant>)> {
+    let mut groups: Vec<(&'static str, Vec<Variant>)> = Vec::new();
+    for v in Variant::all_but(s) {
+        match groups.iter_mut().find(|(g, _)| *g == v.group()) {
+            Some((_, vs)) => vs.push(v),
+            None => groups.push((v.group(), vec![v])),
+        }
+    }
+    groups
 }

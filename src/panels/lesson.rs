@@ -266,6 +266,9 @@ pub const LESSONS: &[LessonText] = &[
              partition key.",
             "Try to move an order to another user (UPDATE orders SET user_id = 8 WHERE id = 3): the row would \
              change shards, and the router refuses, as Vitess does.",
+            "In “Jump hash, 4 shards”, choose Compare side by side with → hash mod N, then press \
+             + Shard: both runs reshard from 4 to 5, and the console shows the two answers one under \
+             the other: about one key in five moves under jump hash, four in five under mod N.",
             "In “A hot shard”, watch the shards: most pages list a country's users, and users are \
              sharded by country, so the shard that holds the most popular countries runs hot while \
              another idles. Traffic ×1000 counts each server's share of the work in the console.",

@@ -586,6 +586,15 @@ await test('the web tier queries the database: one server is the limit, shards l
   check(await page.locator('.diagram .node.database').count() === 4, 'four shards drawn behind the router');
   await page.waitForTimeout(1500);
   await shot(page, 'data-web-tier-sharded');
+  // Two strategies side by side: one reshard, both answers.
+  await page.click('button:has-text("Jump hash, 4 shards")');
+  await page.waitForSelector(".diagram [data-node='router']");
+  await page.selectOption("[data-field='compare_with']", 'sharding:hash_mod');
+  await page.click('.data-console button:has-text("+ Shard")');
+  await page.waitForFunction(() => document.querySelector('.data-console .answer.twin .plan')?.textContent.includes('Resharded from 4 to 5 shards (hash mod N)'));
+  check((await page.textContent('.data-console .plan')).includes('Resharded from 4 to 5 shards (jump consistent hash)'), 'the first run resharded under jump hash');
+  check(await page.locator(".diagram [data-node='router']").count() === 2, 'two routers, one per run');
+  await shot(page, 'data-reshard-split');
   check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await page.close();
   const phone = await open(base, { width: 390, height: 844 });

@@ -2,6 +2,8 @@
 //! which is the only way to get a `ValidScenario` (and so the only way to start a `Sim`).
 
 pub use crate::components::algorithm::Algorithm;
+use crate::data::shard::{Strategy, STRATEGIES};
+use crate::data::LayoutConfig;
 use crate::service::ServiceTime;
 use crate::validate::Checker;
 use crate::validate::{limits, ValidationError};
@@ -176,7 +178,13 @@ impl SessionMode {
 #[serde(untagged)]
 pub enum Variant {
     Algorithm(Algorithm),
-    Sessions { sessions: SessionMode },
+    Sessions {
+        sessions: SessionMode,
+    },
+    /// a sharded database's strategy (`{"strategy": "jump"}`): a reshard moves what each moves
+    Sharding {
+        strategy: Strategy,
+    },
 }
 
 impl Variant {
@@ -186,8 +194,22 @@ impl Variant {
         match self {
             Variant::Algorithm(algorithm) => s.balancer.algorithm = algorithm,
             Variant::Sessions { sessions } => s.sessions.mode = sessions,
+            Variant::Sharding { strategy } => {
+                if let Some(LayoutConfig::Sharded(sharding)) = s.data.as_mut().map(|d| &mut d.layout) {
+                    sharding.strategy = strategy;
+                }
+            }
         }
         s
+    }
+
+    /// Which knob the variant turns, as the comparison's menu groups them.
+    pub fn group(self) -> &'static str {
+        match self {
+            Variant::Algorithm(_) => "Balancing algorithm",
+            Variant::Sessions { .. } => "Where sessions live",
+            Variant::Sharding { .. } => "Sharding strategy",
+        }
     }
 
     /// What the second run is called ("Least connections", "Signed cookie (Flask)").
@@ -195,6 +217,7 @@ impl Variant {
         match self {
             Variant::Algorithm(a) => a.label(),
             Variant::Sessions { sessions } => sessions.label(),
+            Variant::Sharding { strategy } => strategy.label(),
         }
     }
 
@@ -203,10 +226,12 @@ impl Variant {
         match self {
             Variant::Algorithm(_) => scenario.balancer.algorithm.label(),
             Variant::Sessions { .. } => scenario.sessions.mode.label(),
+            Variant::Sharding { .. } => sharding_of(scenario).map_or("one server", Strategy::label),
         }
     }
 
-    /// Every variant that differs from `scenario`, algorithms first.
+    /// Every variant that differs from `scenario`, algorithms first (sharding strategies when
+    /// its database is sharded).
     pub fn all_but(scenario: &Scenario) -> Vec<Variant> {
         let algorithms =
             Algorithm::ALL.iter().filter(|&&a| a != scenario.balancer.algorithm).map(|&a| Variant::Algorithm(a));
@@ -214,19 +239,20 @@ impl Variant {
             .iter()
             .filter(|&&m| m != scenario.sessions.mode && m != SessionMode::None)
             .map(|&sessions| Variant::Sessions { sessions });
-        algorithms.chain(sessions).collect()
+        let current = sharding_of(scenario);
+        let strategies = STRATEGIES
+            .iter()
+            .filter(|&&s| current.is_some_and(|c| c != s))
+            .map(|&strategy| Variant::Sharding { strategy });
+        algorithms.chain(sessions).chain(strategies).collect()
     }
 
     /// A short text key for forms: `algorithm:<name>` or `sessions:<mode>` (serde names).
     pub fn key(self) -> String {
         match self {
             Variant::Algorithm(a) => format!("algorithm:{}", a.key()),
-            Variant::Sessions { sessions } => {
-                format!(
-                    "sessions:{}",
-                    serde_json::to_value(sessions).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-                )
-            }
+            Variant::Sessions { sessions } => format!("sessions:{}", serde_name(sessions)),
+            Variant::Sharding { strategy } => format!("sharding:{}", serde_name(strategy)),
         }
     }
 
@@ -234,12 +260,28 @@ impl Variant {
         let (kind, name) = key.split_once(':')?;
         match kind {
             "algorithm" => Algorithm::from_key(name).map(Variant::Algorithm),
-            "sessions" => serde_json::from_value(serde_json::Value::String(name.into()))
-                .ok()
-                .map(|sessions| Variant::Sessions { sessions }),
+            "sessions" => from_serde_name(name).map(|sessions| Variant::Sessions { sessions }),
+            "sharding" => from_serde_name(name).map(|strategy| Variant::Sharding { strategy }),
             _ => None,
         }
     }
+}
+
+/// The strategy of the scenario's sharded database, if it has one.
+fn sharding_of(scenario: &Scenario) -> Option<Strategy> {
+    match scenario.data.as_ref().map(|d| &d.layout) {
+        Some(LayoutConfig::Sharded(s)) => Some(s.strategy),
+        _ => None,
+    }
+}
+
+/// A unit variant's name as serde writes it ("database", "hash_mod").
+fn serde_name(value: impl Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn from_serde_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.into())).ok()
 }
 
 /// The shared session store of `SessionMode::Database`: one node, like a Redis instance, that

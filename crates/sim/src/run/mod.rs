@@ -60,12 +60,21 @@ impl Run {
             ));
         }
         self.engine.run_console_query(sql);
+        if let Some((_, twin)) = &mut self.twin {
+            // The twin has the same database (or another strategy's): the query runs there too.
+            twin.run_console_query(sql);
+        }
         Ok(self.scenario().clone())
     }
 
     /// The data tier's console, when the scenario has a database.
     pub fn console(&self) -> Option<&Console> {
         self.engine.data().map(|d| &d.console)
+    }
+
+    /// The twin's console, beside the first in the split view, with what the twin differs in.
+    pub fn twin_console(&self) -> Option<(Variant, &Console)> {
+        self.twin.as_ref().and_then(|(variant, twin)| twin.data().map(|d| (*variant, &d.console)))
     }
 
     /// Advances the run towards `target` within `budget`, split evenly between the engine and

@@ -209,3 +209,30 @@ fn a_reshards_copy_takes_a_connection_on_each_shard_that_moves_rows() {
     let report = run.report();
     assert_eq!(report.summary.requests.failed, 0);
 }
+
+#[test]
+fn the_split_view_reshards_both_strategies_side_by_side() {
+    use sim::data::shard::Strategy;
+    use sim::scenario::Variant;
+    let scenario = preset("data-reshard-mod-n");
+    let variants = Variant::all_but(&scenario);
+    let jump = Variant::Sharding { strategy: Strategy::Jump };
+    assert!(variants.contains(&jump) && !variants.contains(&Variant::Sharding { strategy: Strategy::HashMod }));
+    assert_eq!(Variant::from_key(&jump.key()), Some(jump));
+    assert!(!Variant::all_but(&Scenario::default()).iter().any(|v| matches!(v, Variant::Sharding { .. })));
+    let mut run = Run::new(scenario.validate().unwrap(), Some(jump));
+    run.query("\\reshard 5").unwrap();
+    let moved = |console: &sim::data::console::Console| {
+        let plan = &console.entries.last().unwrap().outcome.as_ref().unwrap().plan;
+        let keys = &plan.notes[0]; // "keys moved: K of N (P%)"
+        let percent: f64 = keys.rsplit('(').next().unwrap().trim_end_matches("%)").parse().unwrap();
+        (plan.route.clone(), percent)
+    };
+    let (mod_route, mod_moved) = moved(run.console().unwrap());
+    let (variant, twin) = run.twin_console().unwrap();
+    let (jump_route, jump_moved) = moved(twin);
+    assert_eq!(variant, jump);
+    assert!(mod_route.contains("hash mod N") && jump_route.contains("jump consistent hash"));
+    // n/(n+1) of the keys under mod N, 1/(n+1) under jump hash (n = 4).
+    assert!((mod_moved - 80.0).abs() < 3.0 && (jump_moved - 20.0).abs() < 3.0, "{mod_moved}% vs {jump_moved}%");
+}
