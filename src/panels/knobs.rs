@@ -733,6 +733,18 @@ pub fn knobs(props: &KnobsProps) -> Html {
     }
 }
 
+/// The variants a scenario can be compared with, by the knob each turns, in menu order.
+fn variant_groups(s: &Scenario) -> Vec<(&'static str, Vec<Variant>)> {
+    let mut groups: Vec<(&'static str, Vec<Variant>)> = Vec::new();
+    for v in Variant::all_but(s) {
+        match groups.iter_mut().find(|(g, _)| *g == v.group()) {
+            Some((_, vs)) => vs.push(v),
+            None => groups.push((v.group(), vec![v])),
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -840,16 +852,4 @@ mod tests {
         assert!(e.message.contains("a whole number"));
         assert!(apply_knob(&s, "clients.arrival_rate", "0").is_err());
     }
-}
-
-/// The variants a scenario can be compared with, by the knob each turns, in menu order.
-fn variant_groups(s: &Scenario) -> Vec<(&'static str, Vec<Variant>)> {
-    let mut groups: Vec<(&'static str, Vec<Variant>)> = Vec::new();
-    for v in Variant::all_but(s) {
-        match groups.iter_mut().find(|(g, _)| *g == v.group()) {
-            Some((_, vs)) => vs.push(v),
-            None => groups.push((v.group(), vec![v])),
-        }
-    }
-    groups
 }
