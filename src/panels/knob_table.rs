@@ -224,8 +224,61 @@ pub const RISE: NumberKnob<Scenario> = NumberKnob {
     write: |s, v| s.health_check.rise = v as u32,
 };
 
+/// A knob of the scenario's database (shown only when it has one; writing to a scenario without
+/// one changes nothing).
+macro_rules! data_knob {
+    ($name:ident, $field:literal, $label:literal, $step:literal, $whole:literal, |$d:ident| $get:expr, |$w:ident, $v:ident| $set:expr) => {
+        pub const $name: NumberKnob<Scenario> = NumberKnob {
+            field: $field,
+            label: $label,
+            step: $step,
+            whole: $whole,
+            read: |s| s.data.as_ref().map_or(0.0, |$d| $get),
+            write: |s, $v| {
+                if let Some($w) = s.data.as_mut() {
+                    $set
+                }
+            },
+        };
+    };
+}
+
+data_knob!(DATA_ROWS, "data.rows", "Rows (all tables)", "1000", true, |d| d.rows as f64, |d, v| d.rows = v as u64);
+data_knob!(DATA_ZIPF, "data.zipf", "Key popularity (Zipf)", "0.1", false, |d| d.zipf, |d, v| d.zipf = v);
+data_knob!(
+    DATA_PER_ROW,
+    "data.cost.per_row_us",
+    "Per row examined (µs)",
+    "0.1",
+    false,
+    |d| d.cost.per_row_us,
+    |d, v| d.cost.per_row_us = v
+);
+data_knob!(
+    DATA_CONNECTIONS,
+    "data.web.connections",
+    "Connections per database server",
+    "1",
+    true,
+    |d| d.web.as_ref().map_or(0.0, |w| f64::from(w.connections)),
+    |d, v| if let Some(w) = d.web.as_mut() {
+        w.connections = v as u32
+    }
+);
+data_knob!(
+    DATA_LATENCY,
+    "data.web.latency_ms",
+    "Database latency (ms)",
+    "0.05",
+    false,
+    |d| d.web.as_ref().map_or(0.0, |w| w.latency_ms),
+    |d, v| if let Some(w) = d.web.as_mut() {
+        w.latency_ms = v
+    }
+);
+
 /// The scenario's knobs, for `apply_knob`.
-pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 23] = [
+pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 28] = [
     &ARRIVAL_RATE,
     &SERVERS,
     &SLOTS,
@@ -249,6 +302,11 @@ pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 23] = [
     &CHECK_INTERVAL,
     &FALL,
     &RISE,
+    &DATA_ROWS,
+    &DATA_ZIPF,
+    &DATA_PER_ROW,
+    &DATA_CONNECTIONS,
+    &DATA_LATENCY,
 ];
 
 pub const LAB_USERS: NumberKnob<CachingConfig> = NumberKnob {

@@ -661,6 +661,17 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 { number(&STORE_THREADS,
                         "Redis runs commands on one".into()) }
             }
+            if let Some(data) = &s.data {
+                <h3>{ "Database" }</h3>
+                <p class="follows">{ data.layout.describe() }</p>
+                { number(&DATA_ROWS, "in users, posts, comments, orders and countries; 200 to 2,000,000".into()) }
+                { number(&DATA_ZIPF, "0 = every key alike; 1 = a few users own most rows".into()) }
+                { number(&DATA_PER_ROW, format!("each query costs {} µs, plus this per row it examines", data.cost.query_overhead_us)) }
+                if data.web.is_some() {
+                    { number(&DATA_CONNECTIONS, "queries one database server works on at once".into()) }
+                    { number(&DATA_LATENCY, "web server to database (and router to shard), one way".into()) }
+                }
+            }
             <h3>{ "Traffic" }</h3>
             { select("clients.profile.kind", "Traffic over time",
                      vec![("constant", "Constant (the arrival rate)"), ("ramp", "Ramp"), ("spike", "Spike"),
@@ -816,6 +827,21 @@ mod tests {
         );
         assert!(apply_knob(&s, "autoscaler.schedule", "60-8").unwrap_err().message.contains("60:8, 180:4"));
         assert_eq!(apply_knob(&s, "servers.boot_s", "45").unwrap().servers.boot_ms, 45_000.0);
+    }
+
+    #[test]
+    fn the_database_is_edited_from_the_form() {
+        let s = (sim::presets::find("data-database-bottleneck").unwrap().build)();
+        let more = apply_knob(&s, "data.web.connections", "8").unwrap();
+        assert_eq!(more.data.as_ref().unwrap().web.as_ref().unwrap().connections, 8);
+        assert_eq!(apply_knob(&s, "data.rows", "50000").unwrap().data.unwrap().rows, 50_000);
+        let e = apply_knob(&s, "data.web.connections", "0").unwrap_err();
+        assert_eq!(e.field, "data.web.connections");
+        assert!(e.message.contains("between 1 and 256"), "{}", e.message);
+        let e = apply_knob(&s, "data.rows", "10").unwrap_err();
+        assert!(e.message.contains("between 200 and 2,000,000"), "{}", e.message);
+        // A scenario without a database keeps none.
+        assert!(apply_knob(&Scenario::default(), "data.rows", "5000").unwrap().data.is_none());
     }
 
     #[test]

@@ -574,6 +574,10 @@ await test('the web tier queries the database: one server is the limit, shards l
   // Let the run reach a few simulated seconds: the database is the busy one.
   await page.waitForFunction(() => /100% busy/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''), null, { timeout: 30000 });
   await shot(page, 'data-web-tier');
+  // The database's knobs: more connections restart the run with them.
+  await page.fill("[data-field='data.web.connections']", '8');
+  await page.press("[data-field='data.web.connections']", 'Enter');
+  await page.waitForFunction(() => /8 threads busy|\/8 threads/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''));
   // Crash it from its inspector: every query fails until it recovers.
   await page.click(".diagram [data-node='database-0']");
   await page.waitForSelector('.server-panel h2:has-text("Database")');
