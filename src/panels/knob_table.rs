@@ -567,7 +567,8 @@ mod tests {
 
     #[test]
     fn each_knob_reads_back_what_it_wrote_and_names_are_unique() {
-        let mut s = Scenario::default();
+        // A scenario with every part, the web tier's database included, so that every knob holds.
+        let mut s = (sim::presets::find("data-database-bottleneck").expect("a preset").build)();
         let mut lab = CachingConfig::default();
         for knob in SCENARIO_KNOBS {
             knob.apply(&mut s, "7").unwrap();
