@@ -66,6 +66,8 @@ pub struct DataView {
     pub queries: Vec<(String, u64)>,
     /// in the split view, the twin's answer to the same query, with what the twin differs in
     pub twin_last: Option<(&'static str, Rc<sim::data::console::Entry>)>,
+    /// under replication: the primary's log and the reads that missed their user's own write
+    pub replication: Option<String>,
 }
 
 /// A benchmark, as its panel shows it.
@@ -329,6 +331,13 @@ impl Player {
                 queries_run: console.entries.len(),
                 shards: console.db.cluster().map(|c| c.shards.len() as u32),
                 queries: console.load.iter().map(|(server, load)| (server.clone(), load.queries)).collect(),
+                replication: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
+                    format!(
+                        "Primary's log: {} writes. Reads that missed their user's own last write: {}.",
+                        r.position(),
+                        r.read_your_writes_violations
+                    )
+                }),
                 twin_last: self
                     .run
                     .twin_console()

@@ -230,8 +230,9 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
         (NodeKind::Database { index }, Gauges::Store(g)) => {
             let onclick = props.on_select.reform(move |_: MouseEvent| Selection::Database(index));
             let selected = props.selected == Some(Selection::Database(index));
+            let lag = if node.caption.is_empty() { String::new() } else { format!(", {}", node.caption) };
             let title = format!(
-                "{}: {}, {} query shares done. Click to crash or recover it.",
+                "{}: {}{lag}, {} query shares done. Click to crash or recover it.",
                 node.label,
                 machine_state(g),
                 g.served
@@ -291,7 +292,11 @@ fn machine_node(
             <text class="title" x={svg::number(cx)} y={svg::number(b.y + step + 2.0)}>{ node.label.clone() }</text>
             <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 2.0 * step + 2.0)}>{ state }</text>
             if b.h >= 60.0 {
-                <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 3.0 * step + 2.0)}>{ format!("q {}/{}", g.queue_len, g.queue_limit) }</text>
+                // A replica's lag (or the primary's log position, and the reads that missed their
+                // user's own write) says more than its queue.
+                <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 3.0 * step + 2.0)}>
+                    { if node.caption.is_empty() { format!("q {}/{}", g.queue_len, g.queue_limit) } else { node.caption.clone() } }
+                </text>
             }
         </g>
     }

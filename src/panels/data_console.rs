@@ -79,6 +79,9 @@ pub fn data_console(props: &DataConsoleProps) -> Html {
     html! {
         <section class="data-console" aria-label="Database and SQL console">
             <h2>{ "Database: " }{ &props.view.layout }</h2>
+            if let Some(line) = &props.view.replication {
+                <p class="replication">{ line }</p>
+            }
             { servers(&props.view, &touched) }
             <label class="sql-label" for="sql-box">{ "SQL (Ctrl+Enter runs it)" }</label>
             <textarea id="sql-box" class="sql-box" rows="3" spellcheck="false" value={(*text).clone()}

@@ -277,8 +277,31 @@ data_knob!(
     }
 );
 
+data_knob!(
+    DATA_REPLICAS,
+    "data.replication.replicas",
+    "Replicas",
+    "1",
+    true,
+    |d| d.replication.as_ref().map_or(0.0, |r| f64::from(r.replicas)),
+    |d, v| if let Some(r) = d.replication.as_mut() {
+        r.replicas = v as u32
+    }
+);
+data_knob!(
+    DATA_APPLY,
+    "data.replication.apply_per_s",
+    "Replica apply rate (entries/s)",
+    "10",
+    false,
+    |d| d.replication.as_ref().map_or(0.0, |r| r.apply_per_s),
+    |d, v| if let Some(r) = d.replication.as_mut() {
+        r.apply_per_s = v
+    }
+);
+
 /// The scenario's knobs, for `apply_knob`.
-pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 28] = [
+pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 30] = [
     &ARRIVAL_RATE,
     &SERVERS,
     &SLOTS,
@@ -307,6 +330,8 @@ pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 28] = [
     &DATA_PER_ROW,
     &DATA_CONNECTIONS,
     &DATA_LATENCY,
+    &DATA_REPLICAS,
+    &DATA_APPLY,
 ];
 
 pub const LAB_USERS: NumberKnob<CachingConfig> = NumberKnob {
@@ -568,7 +593,7 @@ mod tests {
     #[test]
     fn each_knob_reads_back_what_it_wrote_and_names_are_unique() {
         // A scenario with every part, the web tier's database included, so that every knob holds.
-        let mut s = (sim::presets::find("data-database-bottleneck").expect("a preset").build)();
+        let mut s = (sim::presets::find("data-replication-lag").expect("a preset").build)();
         let mut lab = CachingConfig::default();
         for knob in SCENARIO_KNOBS {
             knob.apply(&mut s, "7").unwrap();

@@ -671,6 +671,11 @@ pub fn knobs(props: &KnobsProps) -> Html {
                     { number(&DATA_CONNECTIONS, "queries one database server works on at once".into()) }
                     { number(&DATA_LATENCY, "web server to database (and router to shard), one way".into()) }
                 }
+                if data.replication.is_some() {
+                    <p class="follows">{ "Asynchronous single-primary replication, as MySQL and PostgreSQL do by default" }</p>
+                    { number(&DATA_REPLICAS, "reads go to them in turn; writes to the primary".into()) }
+                    { number(&DATA_APPLY, "log entries each replica applies a second".into()) }
+                }
             }
             <h3>{ "Traffic" }</h3>
             { select("clients.profile.kind", "Traffic over time",

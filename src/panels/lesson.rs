@@ -274,6 +274,28 @@ pub const LESSONS: &[LessonText] = &[
              another idles. Traffic ×1000 counts each server's share of the work in the console.",
         ],
     },
+    LessonText {
+        key: "replication",
+        title: "Replication",
+        paragraphs: &[
+            "Copies of the database let reads scale: writes go to the primary, which keeps them in a log in \
+             the order they committed; each replica receives the log and applies it to rows of its own, at its \
+             own pace (asynchronous replication, MySQL's and PostgreSQL's default). Reads go to the replicas.",
+            "A replica shows the data as of the last log entry it applied. When it applies more slowly than \
+             the writes arrive, it falls behind: each replica's lag, in log entries and in seconds, is on its \
+             box. A user who posts a comment and reloads may land on a replica that has not applied it yet, \
+             and sees the page without their comment: the run counts each such read.",
+        ],
+        presets: &[("data-replication-lag", "Replicas that lag")],
+        try_this: &[
+            "In “Replicas that lag”, watch the replicas' lag and the count of reads that missed their user's \
+             own comment (scalelab run data-replication-lag prints it). Raise Replica apply rate in the \
+             Database settings: the misses become rare, but never zero, since the log takes a millisecond to \
+             arrive.",
+            "Crash a replica (click it): reads sent to it fail, its lag grows while it is down, and it catches \
+             up after it recovers.",
+        ],
+    },
 ];
 
 #[derive(Properties, PartialEq)]

@@ -610,6 +610,22 @@ await test('the web tier queries the database: one server is the limit, shards l
   await phone.close();
 });
 
+await test('replication: replicas lag, and reads that miss their own write are counted', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'replication');
+  await page.click('button:has-text("Replicas that lag")');
+  await page.waitForSelector(".diagram [data-node='database-2']");
+  check((await page.textContent(".diagram [data-node='database-0'] title")).startsWith('Primary'), 'the primary drawn');
+  check((await page.textContent(".diagram [data-node='database-1'] title")).includes('lag '), 'a replica shows its lag');
+  await page.waitForFunction(() => /missed their user's own last write: [1-9]/.test(document.querySelector('.data-console .replication')?.textContent ?? ''), null, { timeout: 30000 });
+  await page.fill("[data-field='data.replication.apply_per_s']", '500');
+  await page.press("[data-field='data.replication.apply_per_s']", 'Enter');
+  await page.waitForFunction(() => /log at/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''));
+  await shot(page, 'replication');
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
 await context.close();
 server.close();
 const passed = results.filter(([, ok]) => ok).length;

@@ -51,6 +51,13 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
         let busy = s.utilisation.map_or("–".to_string(), |u| format!("{:.0}%", u * 100.0));
         let _ = writeln!(out, "  {:<12}{} query shares, {busy} busy in the last second", s.server, s.served);
     }
+    if let Some(r) = &web.replication {
+        let _ = writeln!(out, "  Primary's log: {} writes committed", r.position);
+        for (i, (applied, behind, age_s)) in r.replicas.iter().enumerate() {
+            let _ = writeln!(out, "  replica {}: applied {applied}, {behind} behind ({age_s:.3} s)", i + 1);
+        }
+        let _ = writeln!(out, "  Reads that missed their user's own last write: {}", r.read_your_writes_violations);
+    }
     out
 }
 

@@ -5,6 +5,7 @@ use crate::caching::{CachingConfig, Content, Invalidation, LabAction, LabEvent, 
 use crate::command::Command;
 use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
 use crate::data::layout::{default_placement, ShardingConfig};
+use crate::data::replication::ReplicationConfig;
 use crate::data::shard::Strategy;
 use crate::data::traffic::{MixQuery, WebQueries};
 use crate::data::{DataConfig, LayoutConfig};
@@ -280,6 +281,11 @@ pub const PRESETS: &[Preset] = &[
         build: || bottleneck_scenario(sharded(Strategy::KeyRange, 4, &[])),
     },
     Preset {
+        name: "data-replication-lag",
+        summary: "Single-primary replication: writes on the primary, reads on two replicas that apply the log a little slower than it grows, so users reload and miss their own comment",
+        build: replication_scenario,
+    },
+    Preset {
         name: "data-wide-table",
         summary: "One database server with a wide users table: every read of a name drags the bio and avatar along",
         build: || data_scenario(LayoutConfig::Single, &["SELECT name, email FROM users WHERE id = 42", "EXPLAIN SELECT name, country FROM users WHERE country = 'DE'"]),
@@ -386,6 +392,32 @@ fn busy_web_tier(layout: LayoutConfig, queries: &[&str]) -> Scenario {
     s.network.link_latency_ms = 5.0;
     if let Some(web) = s.data.as_mut().and_then(|d| d.web.as_mut()) {
         web.connections = 2;
+    }
+    s
+}
+
+/// 50 users each posting a comment now and then and reloading their comments, on one database
+/// server with two asynchronous replicas that apply 80 log entries a second while about 75
+/// writes a second arrive: the replicas fall behind, and a reload often misses the comment.
+fn replication_scenario() -> Scenario {
+    let mut s = data_scenario(LayoutConfig::Single, &[]);
+    s.clients.users = 50;
+    if let Some(data) = s.data.as_mut() {
+        data.replication = Some(ReplicationConfig { replicas: 2, apply_per_s: 80.0, ship_ms: 1.0 });
+        if let Some(web) = data.web.as_mut() {
+            web.mix = vec![
+                MixQuery {
+                    weight: 25,
+                    label: "my comment, posted".into(),
+                    sql: "INSERT INTO comments (id, post_id, user_id, body, created_at) VALUES (:new_id, :post_id, :me, 'my comment', '2026-06-01 12:00:00')".into(),
+                },
+                MixQuery {
+                    weight: 75,
+                    label: "my comments, reloaded".into(),
+                    sql: "SELECT id, body FROM comments WHERE user_id = :me ORDER BY id DESC LIMIT 5".into(),
+                },
+            ];
+        }
     }
     s
 }

@@ -97,6 +97,9 @@ pub mod limits {
         pub const MAX_LATENCY_MS: f64 = 1_000.0;
         pub const MAX_MIX: usize = 16;
         pub const MAX_WEIGHT: u32 = 1_000_000;
+        /// single-primary replication
+        pub const MAX_REPLICAS: u32 = 8;
+        pub const MAX_APPLY_PER_S: f64 = 1_000_000.0;
     }
 }
 

@@ -6,7 +6,8 @@
 use std::rc::Rc;
 
 use super::server::Server;
-use crate::data::console::{Console, DataReport, DbServerReport, Entry, WebReport};
+use crate::data::console::{Console, DataReport, DbServerReport, Entry, ReplicationReport, WebReport};
+use crate::data::replication::Replication;
 use crate::data::traffic::{Jobs, Keys, WebQueries};
 use crate::data::DataConfig;
 use crate::rng::Rng;
@@ -22,6 +23,8 @@ struct WebSide {
     config: WebQueries,
     keys: Keys,
     rng: Rng,
+    /// the one server's replicas, when it has some (machine 0 is then the primary)
+    replication: Option<Replication>,
     /// the database's servers, by name, in the order the database lists them
     names: Vec<String>,
     /// one per server ever listed: a reshard that removes servers keeps their machines until the
@@ -36,6 +39,24 @@ struct WebSide {
     failed: u64,
 }
 
+/// A request's query as it leaves the web server: its SQL, and under replication the replica
+/// a read goes to (None: the primary, or the database as a whole).
+#[derive(Clone, Debug, Default)]
+pub struct Picked {
+    pub sql: String,
+    pub replica: Option<usize>,
+}
+
+/// Whose writes the console's are, in the log (no request's user).
+pub const CONSOLE_USER: u32 = u32::MAX;
+
+/// A request's query, planned: what it asks of each server and, for a write under
+/// replication, the statement that enters the primary's log when it commits.
+pub struct Planned {
+    pub jobs: Rc<Jobs>,
+    pub write: Option<Rc<crate::data::sql::ast::Statement>>,
+}
+
 /// The random stream the web tier's query picks and keys come from.
 const WEB_QUERIES_STREAM: u64 = 0xDA7A;
 
@@ -44,10 +65,23 @@ impl DataTier {
         let mut console = Console::new(config, seed)?;
         // A link replays a reshard's result, not its copy: the run starts with the rows in place.
         console.copies.clear();
+        let mut replication = config.replication.as_ref().map(|r| Replication::new(r, config, seed)).transpose()?;
+        if let Some(replication) = replication.as_mut() {
+            // The replicas start as copies of the primary as the link opens: with the writes
+            // typed in its console too.
+            for sql in &config.queries {
+                if crate::data::sql::parse(sql).is_ok_and(|s| s.written_table().is_some()) {
+                    for replica in &mut replication.replicas {
+                        let _ = replica.db.execute(sql);
+                    }
+                }
+            }
+        }
         let web = config.web.as_ref().map(|web| {
             let mut side = WebSide {
                 config: web.clone(),
                 keys: Keys::new(config.rows, config.zipf),
+                replication,
                 rng: Rng::stream(seed, WEB_QUERIES_STREAM),
                 names: Vec::new(),
                 machines: Vec::new(),
@@ -68,6 +102,16 @@ impl DataTier {
         let entry = self.console.run(sql);
         let copies = std::mem::take(&mut self.console.copies);
         let Some(web) = self.web.as_mut() else { return (entry, Vec::new()) };
+        if let Some(replication) = web.replication.as_mut() {
+            // A write typed in the console commits on the primary too, so its log carries it.
+            let statement = crate::data::sql::parse(sql).ok().filter(|s| s.written_table().is_some());
+            if let (Some(statement), Ok(answer)) = (statement, &entry.outcome) {
+                if !answer.explained {
+                    replication.committed(Rc::new(statement), CONSOLE_USER, now);
+                    return (entry, Vec::new());
+                }
+            }
+        }
         web.follow_layout_at(&mut self.console, now);
         let per_row_us = self.console.db.config.cost.per_row_us;
         let mut to_start = Vec::new();
@@ -107,15 +151,62 @@ impl DataTier {
         self.web.as_ref().map_or(SimTime::ZERO, |w| SimTime::from_millis_f64(w.config.latency_ms))
     }
 
-    /// A request's query: which one of the mix, its keys, and what it asks of each server, found
-    /// by running it on the database (a read already run on unchanged tables is not run again:
-    /// it would do the same work). An error is the database's refusal, in its words.
-    pub fn next_query(&mut self) -> Result<Rc<Jobs>, String> {
-        let Some(web) = self.web.as_mut() else { return Err("this scenario's web tier runs no queries".into()) };
+    /// A request's query, picked when the request sends it: which one of the mix, its keys,
+    /// and under replication the server it goes to (a write to the primary, a read to the
+    /// replicas in turn).
+    pub fn pick_query(&mut self, user: u32) -> Option<Picked> {
+        let web = self.web.as_mut()?;
         web.queries += 1;
         let pick = web.config.pick(&mut web.rng);
-        let sql = web.keys.fill_with(&web.config.mix[pick].sql, &mut web.rng);
-        self.console.plan(&web.names, &sql)
+        let me = 1 + u64::from(user) % web.keys.user_count.max(1);
+        let sql = web.keys.fill_with(&web.config.mix[pick].sql, me, &mut web.rng);
+        let replica = match web.replication.as_mut() {
+            Some(replication) if !crate::data::sql::parse(&sql).is_ok_and(|s| s.written_table().is_some()) => {
+                Some(replication.route_read())
+            }
+            _ => None,
+        };
+        Some(Picked { sql, replica })
+    }
+
+    /// The picked query reaches the database and runs there, on the rows as they are now: what
+    /// it asks of each server (a read already run on unchanged tables is not run again: it would
+    /// do the same work). An error is the database's refusal, in its words.
+    pub fn run_query(&mut self, picked: &Picked, user: u32) -> Result<Planned, String> {
+        let Some(web) = self.web.as_mut() else { return Err("this scenario's web tier runs no queries".into()) };
+        let Some(replication) = web.replication.as_mut() else {
+            return Ok(Planned { jobs: self.console.plan(&web.names, &picked.sql)?, write: None });
+        };
+        // Writes run on the primary (machine 0) and enter its log when they commit; reads run on
+        // their replica's own rows (machine 1 + its index), as far as it has applied the log.
+        let statement = crate::data::sql::parse(&picked.sql).map_err(|e| e.to_string())?;
+        let (db, machine, write) = match picked.replica {
+            None => (&mut self.console.db, 0, Some(Rc::new(statement.clone()))),
+            Some(replica) => {
+                replication.check_read(replica, user);
+                (&mut replication.replicas[replica].db, replica + 1, None)
+            }
+        };
+        let outcome = db.run(&statement, false).map_err(|e| e.to_string())?;
+        let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
+        jobs.on.iter_mut().for_each(|job| job.server = machine);
+        Ok(Planned { jobs: Rc::new(jobs), write: write.filter(|_| statement.written_table().is_some()) })
+    }
+
+    /// A write committed on the primary: it enters the log.
+    pub fn commit(&mut self, write: Rc<crate::data::sql::ast::Statement>, user: u32, now: SimTime) {
+        if let Some(replication) = self.replication_mut() {
+            replication.committed(write, user, now);
+        }
+    }
+
+    /// The single-primary replication, when the scenario has replicas.
+    pub fn replication(&self) -> Option<&Replication> {
+        self.web.as_ref().and_then(|w| w.replication.as_ref())
+    }
+
+    pub fn replication_mut(&mut self) -> Option<&mut Replication> {
+        self.web.as_mut().and_then(|w| w.replication.as_mut())
     }
 
     /// A query failed: counted.
@@ -148,7 +239,10 @@ impl DataTier {
         } else {
             machine.recover();
         }
-        self.console.db.set_down(server, down);
+        match self.web.as_mut().and_then(|w| w.replication.as_mut()) {
+            Some(replication) if server > 0 => replication.replicas[server - 1].db.set_down(0, down),
+            _ => self.console.db.set_down(server, down),
+        }
         // A read planned while the server was up would not fail now: plan afresh.
         self.console.memo.forget();
     }
@@ -159,7 +253,7 @@ impl DataTier {
     }
 
     /// The database's figures for `scalelab run`: the console's, and the web tier's queries.
-    pub fn report(&self) -> DataReport {
+    pub fn report(&self, now: SimTime) -> DataReport {
         let mut report = self.console.report();
         report.web = self.web.as_ref().map(|w| WebReport {
             queries: w.queries,
@@ -172,6 +266,16 @@ impl DataTier {
                     utilisation: m.recent_utilisation(),
                 })
                 .collect(),
+            replication: w.replication.as_ref().map(|r| ReplicationReport {
+                position: r.position(),
+                replicas: (0..r.replicas.len())
+                    .map(|i| {
+                        let (behind, age) = r.lag(i, now);
+                        (r.replicas[i].applied, behind, age.as_secs_f64())
+                    })
+                    .collect(),
+                read_your_writes_violations: r.read_your_writes_violations,
+            }),
         });
         report
     }
@@ -191,17 +295,24 @@ impl WebSide {
         self.follow_layout_at(console, SimTime::ZERO);
     }
 
-    /// A machine for each server the database lists (new ones join now). The database learns
-    /// again which are down: a reshard builds new shards.
+    /// A machine for each server the database lists (new ones join now), or for the primary and
+    /// each replica. The database learns again which are down: a reshard builds new shards.
     fn follow_layout_at(&mut self, console: &mut Console, now: SimTime) {
-        self.names = console.db.servers().into_iter().map(|(name, _)| name).collect();
+        self.names = match &self.replication {
+            Some(r) => std::iter::once("primary".to_string())
+                .chain((1..=r.replicas.len()).map(|i| format!("replica {i}")))
+                .collect(),
+            None => console.db.servers().into_iter().map(|(name, _)| name).collect(),
+        };
         while self.machines.len() < self.names.len() {
             self.machines.push(Server::new(self.config.connections, 1.0, self.config.queue_limit, 0.0, now));
             self.copies.push(Default::default());
             self.copying.push(false);
         }
-        for (i, m) in self.machines.iter().enumerate().take(self.names.len()) {
-            console.db.set_down(i, m.fault() == crate::components::server::Fault::Crashed);
+        if self.replication.is_none() {
+            for (i, m) in self.machines.iter().enumerate().take(self.names.len()) {
+                console.db.set_down(i, m.fault() == crate::components::server::Fault::Crashed);
+            }
         }
     }
 }

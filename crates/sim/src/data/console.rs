@@ -243,6 +243,19 @@ pub struct WebReport {
     /// refused by a full queue, or by the database
     pub failed: u64,
     pub servers: Vec<DbServerReport>,
+    /// the primary's log and each replica's place in it, under replication
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replication: Option<ReplicationReport>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ReplicationReport {
+    /// log entries the primary has committed
+    pub position: u64,
+    /// each replica: entries applied, entries behind, and the age of the oldest not applied [s]
+    pub replicas: Vec<(u64, u64, f64)>,
+    /// reads that did not see their user's own last write
+    pub read_your_writes_violations: u64,
 }
 
 /// One database server's share of the web tier's queries.

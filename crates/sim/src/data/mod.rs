@@ -12,6 +12,7 @@ pub mod keys;
 pub mod layout;
 pub mod partition;
 pub mod pg_hash;
+pub mod replication;
 pub mod router;
 pub mod schema;
 pub mod shard;
@@ -43,6 +44,9 @@ pub struct DataConfig {
     /// console queries it)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web: Option<traffic::WebQueries>,
+    /// read replicas of the one server, fed by the primary's log (the web tier's reads go to them)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<replication::ReplicationConfig>,
 }
 
 fn default_zipf() -> f64 {
@@ -81,6 +85,7 @@ impl Default for DataConfig {
             cost: Cost::default(),
             queries: Vec::new(),
             web: None,
+            replication: None,
         }
     }
 }
@@ -108,6 +113,15 @@ impl DataConfig {
         }
         if let Some(web) = &self.web {
             web.check(c);
+        }
+        if let Some(replication) = &self.replication {
+            replication.check(c);
+            if self.web.is_none() || self.layout != LayoutConfig::Single {
+                c.rule(
+                    "data.replication",
+                    "replicas copy one whole server that the web tier queries: use the one-server layout with data.web set".into(),
+                );
+            }
         }
         if let LayoutConfig::Sharded(s) = &self.layout {
             c.int("data.layout.shards", s.shards, 1, MAX_SHARDS);

@@ -34,7 +34,8 @@ pub struct WebQueries {
 }
 
 /// One query of the mix. `:user_id`, `:post_id` and `:country` take Zipf-popular keys (the
-/// scenario's exponent); `:new_id` a fresh id for a row written.
+/// scenario's exponent); `:new_id` a fresh id for a row written; `:me` the id of the user who
+/// sent the request (so that a user reads back what they wrote).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MixQuery {
     pub weight: u32,
@@ -129,6 +130,8 @@ impl WebQueries {
 
 /// The keys a query of the mix is filled with.
 pub struct Keys {
+    /// users in the generated rows (a request's user is one of them, for `:me`)
+    pub user_count: u64,
     users: Zipf,
     posts: Zipf,
     countries: Zipf,
@@ -141,6 +144,7 @@ impl Keys {
         let sizes = table_sizes(total_rows);
         let count = |i: usize| sizes[i].1.min(u64::from(u32::MAX)) as u32;
         Keys {
+            user_count: u64::from(count(0)),
             users: Zipf::new(count(0), skew),
             posts: Zipf::new(count(1), skew),
             countries: Zipf::new(COUNTRIES.len() as u32, skew),
@@ -155,10 +159,11 @@ impl Keys {
 
     /// The SQL with its placeholders filled in; a `:new_id` is used once.
     pub fn fill(&mut self, sql: &str) -> String {
-        self.fill_with(sql, &mut Rng::stream(0, 0))
+        self.fill_with(sql, 1, &mut Rng::stream(0, 0))
     }
 
-    pub fn fill_with(&mut self, sql: &str, rng: &mut Rng) -> String {
+    /// `me` is the request's user's id (`:me`).
+    pub fn fill_with(&mut self, sql: &str, me: u64, rng: &mut Rng) -> String {
         let mut out = String::with_capacity(sql.len() + 16);
         let mut rest = sql;
         while let Some(at) = rest.find(':') {
@@ -173,6 +178,7 @@ impl Keys {
                     out.push_str(COUNTRIES[self.countries.sample(rng) as usize].0);
                     out.push('\'');
                 }
+                "me" => out.push_str(&me.to_string()),
                 "new_id" => {
                     out.push_str(&self.next_new_id.to_string());
                     self.next_new_id += 1;
@@ -305,10 +311,10 @@ mod tests {
     fn placeholders_take_keys_in_range_and_new_ids_are_fresh() {
         let mut keys = Keys::new(10_000, 1.0);
         let mut rng = Rng::stream(1, 2);
-        let a = keys.fill_with("VALUES (:new_id, :user_id, :country, ':x')", &mut rng);
-        let b = keys.fill_with("VALUES (:new_id)", &mut rng);
+        let a = keys.fill_with("VALUES (:new_id, :user_id, :country, ':x')", 1, &mut rng);
+        let b = keys.fill_with("VALUES (:new_id, :me)", 7, &mut rng);
         assert!(a.starts_with("VALUES (1000000000, "), "{a}");
-        assert_eq!(b, "VALUES (1000000001)");
+        assert_eq!(b, "VALUES (1000000001, 7)");
         let user: u64 = a.split(", ").nth(1).unwrap().parse().unwrap();
         assert!((1..=999).contains(&user), "users are 10% of 9,980 rows: {user}");
         assert!(a.contains("':x'"), "an unknown name is left as it was: {a}");

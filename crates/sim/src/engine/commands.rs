@@ -149,6 +149,10 @@ impl Sim {
                 if let Some(data) = self.data.as_mut() {
                     data.set_down(server as usize, false, now);
                 }
+                if server > 0 && self.data.as_ref().is_some_and(|d| d.replication().is_some()) {
+                    // A replica back up applies what it received while down.
+                    self.apply_next(server as usize - 1);
+                }
             }
             Command::SetSessionCookie { user, cookie } => {
                 self.sessions.edit_cookie(user, cookie);

@@ -5,9 +5,12 @@
 
 use super::request::{Outcome, RequestRef, Stage};
 use super::{Event, Sim};
+use crate::components::data_tier::Picked;
 use crate::components::server::{Admission, RequestSlot};
+use crate::data::sql::ast::Statement;
 use crate::data::traffic::Jobs;
 use crate::time::SimTime;
+use std::rc::Rc;
 
 /// The slot a reshard's copy takes in a database server's queue (no request has it).
 const COPY: RequestSlot = RequestSlot::MAX;
@@ -22,6 +25,10 @@ pub(super) struct Trip {
     pub(super) failed: bool,
     /// the router's own work once every job is back
     router: SimTime,
+    /// under replication, the write that enters the primary's log when its job is done
+    write: Option<Rc<Statement>>,
+    /// the query as the web server sent it, and where
+    pub(super) picked: Picked,
 }
 
 /// One server's share of a query, and where it is.
@@ -54,12 +61,18 @@ impl Sim {
 
     /// The request's work starts: its query first, when the web tier queries a database.
     pub(super) fn begin_work(&mut self, r: RequestRef) {
-        if self.queries_database() {
-            let latency = self.data.as_ref().map_or(SimTime::ZERO, |d| d.latency());
-            self.travel_for(r, Stage::ToDatabase, Event::AtDatabase(r), latency);
-        } else {
-            self.start_service(r);
+        if !self.queries_database() {
+            return self.start_service(r);
         }
+        let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
+        let Some(data) = self.data.as_mut() else { return };
+        let (picked, latency) = (data.pick_query(user), data.latency());
+        let slot = r.slot as usize;
+        if self.db_trips.len() <= slot {
+            self.db_trips.resize_with(slot + 1, Trip::default);
+        }
+        self.db_trips[slot] = Trip { picked: picked.unwrap_or_default(), ..Trip::default() };
+        self.travel_for(r, Stage::ToDatabase, Event::AtDatabase(r), latency);
     }
 
     /// The query reaches the database (or its router): it runs, and each server it touches
@@ -67,21 +80,20 @@ impl Sim {
     pub(super) fn on_at_database(&mut self, r: RequestRef) {
         let Some(data) = self.data.as_mut() else { return };
         let (routed, latency) = (data.routed(), data.latency());
-        let planned = data.next_query();
+        let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
         let slot = r.slot as usize;
-        if self.db_trips.len() <= slot {
-            self.db_trips.resize_with(slot + 1, Trip::default);
-        }
+        let picked = std::mem::take(&mut self.db_trips[slot].picked);
+        let planned = data.run_query(&picked, user);
         let Some(req) = self.requests.get(r) else { return };
         req.enter(Stage::AtDatabase, self.now, self.now);
-        let jobs = match planned {
-            Ok(jobs) => jobs,
+        let (jobs, write) = match planned {
+            Ok(planned) => (planned.jobs, planned.write),
             Err(_) => {
-                self.db_trips[slot] = Trip { failed: true, ..Trip::default() };
+                self.db_trips[slot] = Trip { failed: true, picked, ..Trip::default() };
                 return self.back_from_database(r);
             }
         };
-        self.db_trips[slot] = trip_for(&jobs, self.now);
+        self.db_trips[slot] = Trip { write, picked, ..trip_for(&jobs, self.now) };
         if jobs.on.is_empty() {
             return self.back_from_database(r);
         }
@@ -156,6 +168,10 @@ impl Sim {
         machine.service_ended(r.slot);
         let next = machine.release_slot(self.now);
         self.next_on(server, next);
+        if let Some(write) = self.db_trips[r.slot as usize].write.take() {
+            let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
+            self.commit_write(write, user);
+        }
         self.job_leaves_server(r, job);
     }
 
@@ -278,5 +294,7 @@ fn trip_for(jobs: &Jobs, now: SimTime) -> Trip {
         pending: jobs.on.len(),
         failed: false,
         router: SimTime::from_millis_f64(jobs.router_us / 1_000.0),
+        write: None,
+        picked: Picked::default(),
     }
 }

@@ -15,6 +15,8 @@ mod hops;
 mod load_tester;
 /// The pool: machines joining and leaving, heartbeats, each second's samples and scaling.
 mod pool;
+/// Single-primary replication: the log shipped to the replicas and applied there.
+mod replication;
 /// A request as the engine carries it, and the table of requests in flight.
 mod request;
 /// The trips to the session store.
@@ -109,6 +111,14 @@ enum Event {
     CopyDone {
         server: u32,
     },
+    /// a log entry of the primary reaches a replica
+    LogArrives {
+        replica: u32,
+    },
+    /// a replica finished applying a log entry
+    LogApplied {
+        replica: u32,
+    },
 }
 
 // The queue holds millions of events in a heavy run: a part's events must not make them larger.
@@ -144,6 +154,8 @@ impl Event {
             Event::JobBack(x, job) => (22, r(x) ^ u64::from(job) << 48),
             Event::BackFromDatabase(x) => (23, r(x)),
             Event::CopyDone { server } => (24, u64::from(server)),
+            Event::LogArrives { replica } => (25, u64::from(replica)),
+            Event::LogApplied { replica } => (26, u64::from(replica)),
         }
     }
 }
@@ -332,9 +344,13 @@ impl Sim {
     /// (`data.queries`), so that a link replays it (`run::Run::query` checks it first).
     pub(crate) fn run_console_query(&mut self, sql: &str) {
         let Some(data) = self.data.as_mut() else { return };
+        let logged = data.replication().map_or(0, |r| r.position());
         let (_, copies) = data.run_console(sql, self.now);
         for server in copies {
             self.queue_copy(server);
+        }
+        if self.data.as_ref().and_then(|d| d.replication()).is_some_and(|r| r.position() > logged) {
+            self.ship_entry(); // a write typed in the console entered the primary's log
         }
         if let Some(config) = self.scenario.data.as_mut() {
             config.queries.push(sql.to_string());
@@ -471,6 +487,8 @@ impl Sim {
             Event::JobBack(r, job) => self.on_job_back(r, job),
             Event::BackFromDatabase(r) => self.on_back_from_database(r),
             Event::CopyDone { server } => self.on_copy_done(server as usize),
+            Event::LogArrives { replica } => self.on_log_arrives(replica as usize),
+            Event::LogApplied { replica } => self.on_log_applied(replica as usize),
         }
     }
 

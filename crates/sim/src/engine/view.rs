@@ -191,21 +191,40 @@ impl Sim {
                 kind: NodeKind::Database { index: index as u32 },
                 tier: Tier::Data,
                 label: match name {
-                    _ if !data.routed() => "Database".into(),
+                    _ if data.routed() && name.starts_with("shard") => name.to_string(),
                     // hash-mod shards are named "shard-0"; Vitess keyranges ("-40") need the word
-                    _ if name.starts_with("shard") => name.to_string(),
-                    _ => format!("Shard {name}"),
+                    _ if data.routed() => format!("Shard {name}"),
+                    _ if data.replication().is_some() => capitalised(name),
+                    _ => "Database".into(),
                 },
-                caption: String::new(),
+                caption: match data.replication() {
+                    Some(r) if index > 0 => {
+                        let (entries, age) = r.lag(index - 1, self.now);
+                        format!("lag {entries} · {:.2} s", age.as_secs_f64())
+                    }
+                    Some(r) => format!("log at {}", r.position()),
+                    None => String::new(),
+                },
                 gauges: Gauges::Store(machine.gauges()),
             });
         }
+        // Each web server reaches the router or the one server; under replication, the primary
+        // and every replica (its links in that order, from `db_link_of_server`).
+        let targets = if data.replication().is_some() { d.nodes.len() - web_side } else { 1 };
         for (id, server_link) in d.link_of_server.iter().enumerate() {
             if let Some(server_link) = server_link {
                 d.db_link_of_server[id] = Some(d.links.len());
-                d.links.push(LinkView { from: d.links[*server_link].to, to: web_side });
+                let from = d.links[*server_link].to;
+                d.links.extend((0..targets).map(|k| LinkView { from, to: web_side + k }));
             }
         }
+    }
+
+    /// The link a request's query travels on: to the router or the one server, or to the
+    /// primary or its replica.
+    fn db_link(&self, d: &Drawing, slot: u32, server: usize) -> Option<usize> {
+        let target = self.db_trips.get(slot as usize).and_then(|t| t.picked.replica).map_or(0, |i| i + 1);
+        d.db_link_of_server[server].map(|first| first + target)
     }
 
     /// Each query's shares on their way between the router and the shards.
@@ -257,9 +276,9 @@ impl Sim {
                     false,
                     if r.store.failed { RequestStatus::Failed } else { RequestStatus::Outbound },
                 ),
-                Stage::ToDatabase => (d.db_link_of_server[server], true, RequestStatus::Outbound),
+                Stage::ToDatabase => (self.db_link(d, slot, server), true, RequestStatus::Outbound),
                 Stage::FromDatabase => (
-                    d.db_link_of_server[server],
+                    self.db_link(d, slot, server),
                     false,
                     if self.db_trips.get(slot as usize).is_some_and(|t| t.failed) {
                         RequestStatus::Failed
@@ -296,4 +315,10 @@ impl Sim {
 fn along(now: SimTime, start: SimTime, end: SimTime) -> f64 {
     let span = (end - start).0.max(1) as f64;
     ((now - start).0 as f64 / span).clamp(0.0, 1.0)
+}
+
+/// "primary" → "Primary".
+fn capitalised(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }

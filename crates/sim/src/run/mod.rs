@@ -172,7 +172,7 @@ impl Run {
                     .collect(),
                 theory_hit_ratio: lab.snapshot().theory_hit_ratio,
             }),
-            data: self.engine.data().map(|d| d.report()),
+            data: self.engine.data().map(|d| d.report(self.engine.now())),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod layouts;
 mod partitioning;
+mod replication;
 mod sharding;
 mod sql;
 mod timing;

@@ -1,0 +1,64 @@
+//! The engine's side of single-primary replication: a committed write's log entry travels to
+//! each replica, and each replica applies its entries one at a time at its own rate, to rows of
+//! its own, while it is up.
+
+use super::{Event, Sim};
+use crate::components::server::Fault;
+use crate::data::sql::ast::Statement;
+use crate::time::SimTime;
+use std::rc::Rc;
+
+impl Sim {
+    /// A write committed on the primary: it enters the log and ships to every replica.
+    pub(super) fn commit_write(&mut self, write: Rc<Statement>, user: u32) {
+        let now = self.now;
+        if let Some(data) = self.data.as_mut() {
+            data.commit(write, user, now);
+            self.ship_entry();
+        }
+    }
+
+    /// The log's newest entry leaves for every replica.
+    pub(super) fn ship_entry(&mut self) {
+        let Some(r) = self.data.as_ref().and_then(|d| d.replication()) else { return };
+        let (ship, replicas) = (SimTime::from_millis_f64(r.config.ship_ms), r.replicas.len());
+        for replica in 0..replicas {
+            self.queue.push_in_order(self.now + ship, Event::LogArrives { replica: replica as u32 });
+        }
+    }
+
+    /// A log entry reaches a replica: it applies it after those before it.
+    pub(super) fn on_log_arrives(&mut self, replica: usize) {
+        let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
+        r.replicas[replica].received += 1;
+        self.apply_next(replica);
+    }
+
+    /// The replica starts applying its next entry, unless it is busy with one, has none, or is down.
+    pub(super) fn apply_next(&mut self, replica: usize) {
+        let Some(data) = self.data.as_mut() else { return };
+        let down = data.machine(replica + 1).is_some_and(|m| m.fault() == Fault::Crashed);
+        let Some(r) = data.replication_mut() else { return };
+        let per_entry = SimTime::from_secs_f64(1.0 / r.config.apply_per_s);
+        let this = &mut r.replicas[replica];
+        if down || this.applying || this.applied >= this.received {
+            return;
+        }
+        this.applying = true;
+        self.queue.push(self.now + per_entry, Event::LogApplied { replica: replica as u32 });
+    }
+
+    /// The replica applied an entry to its rows; on to the next.
+    pub(super) fn on_log_applied(&mut self, replica: usize) {
+        let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
+        if let Some(entry) = r.next_to_apply(replica) {
+            let this = &mut r.replicas[replica];
+            // The primary ran it on the same rows, so it runs here too (an error would mean the
+            // copies had diverged; nothing here can make them).
+            let _ = this.db.run(&entry, false);
+            this.applied += 1;
+        }
+        r.replicas[replica].applying = false;
+        self.apply_next(replica);
+    }
+}
