@@ -244,17 +244,9 @@ impl Sim {
                     JobStage::AtServer | JobStage::Done => continue,
                 };
                 let Some(&link) = d.shard_links.get(job.server) else { continue };
-                *on_links += 1;
-                if views.len() >= max {
-                    continue;
-                }
-                let along = along(self.now, job.stage_start, job.stage_end);
-                views.push(RequestView {
-                    user: r.origin.user,
-                    link,
-                    position: if forward { along } else { 1.0 - along },
-                    status: if !forward && trip.failed { RequestStatus::Failed } else { RequestStatus::Outbound },
-                });
+                let status = if !forward && trip.failed { RequestStatus::Failed } else { RequestStatus::Outbound };
+                let trip = Trip { link, from: job.stage_start, to: job.stage_end, forward, status };
+                self.draw_on_link(r.origin.user, trip, max, views, on_links);
             }
         }
     }
@@ -295,26 +287,35 @@ impl Sim {
             };
             // Every server with a request on its link is shown (see above); never index past.
             let Some(link) = link else { continue };
-            requests_on_links += 1;
-            if requests.len() >= max_requests {
-                continue;
-            }
-            let along = along(self.now, r.stage_start, r.stage_end);
-            requests.push(RequestView {
-                user: r.origin.user,
-                link,
-                position: if forward { along } else { 1.0 - along },
-                status: if r.abandoned { RequestStatus::Abandoned } else { status },
-            });
+            let status = if r.abandoned { RequestStatus::Abandoned } else { status };
+            let trip = Trip { link, from: r.stage_start, to: r.stage_end, forward, status };
+            self.draw_on_link(r.origin.user, trip, max_requests, &mut requests, &mut requests_on_links);
         }
         (requests, requests_on_links)
     }
 }
 
-/// How far along a trip from `start` to `end` is at `now` [0, 1].
-fn along(now: SimTime, start: SimTime, end: SimTime) -> f64 {
-    let span = (end - start).0.max(1) as f64;
-    ((now - start).0 as f64 / span).clamp(0.0, 1.0)
+/// A trip along a link, from `from` to `to` (backwards when not `forward`).
+struct Trip {
+    link: usize,
+    from: SimTime,
+    to: SimTime,
+    forward: bool,
+    status: RequestStatus,
+}
+
+impl Sim {
+    /// Counts a request on a link, and draws it there while fewer than `max` are drawn.
+    fn draw_on_link(&self, user: u32, trip: Trip, max: usize, views: &mut Vec<RequestView>, on_links: &mut usize) {
+        *on_links += 1;
+        if views.len() >= max {
+            return;
+        }
+        let span = (trip.to - trip.from).0.max(1) as f64;
+        let along = ((self.now - trip.from).0 as f64 / span).clamp(0.0, 1.0);
+        let position = if trip.forward { along } else { 1.0 - along };
+        views.push(RequestView { user, link: trip.link, position, status: trip.status });
+    }
 }
 
 /// "primary" → "Primary".
