@@ -333,9 +333,14 @@ impl Player {
                 queries: console.load.iter().map(|(server, load)| (server.clone(), load.queries)).collect(),
                 replication: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
                     format!(
-                        "Primary's log: {} writes. Reads that missed their user's own last write: {}.",
+                        "Primary's log: {} writes. Of {} reads ({} sent to the primary): {} missed their user's own \
+                         last write, {} showed an older state than the user saw before, {} were stale.",
                         r.position(),
-                        r.read_your_writes_violations
+                        r.reads,
+                        r.reads_on_primary,
+                        r.read_your_writes_violations,
+                        r.monotonic_violations,
+                        r.stale_reads
                     )
                 }),
                 twin_last: self

@@ -284,9 +284,17 @@ pub const LESSONS: &[LessonText] = &[
             "A replica shows the data as of the last log entry it applied. When it applies more slowly than \
              the writes arrive, it falls behind: each replica's lag, in log entries and in seconds, is on its \
              box. A user who posts a comment and reloads may land on a replica that has not applied it yet, \
-             and sees the page without their comment: the run counts each such read.",
+             and sees the page without their comment: the run counts each such read. Reading one replica and \
+             then another that is further behind shows an older page than the last: that is counted too.",
+            "Each fix has a cost. Sending a user's reads to the primary for 2 s after they write (Rails' \
+             default) ends the missed writes, but the primary takes those reads. A replica of one's own \
+             never goes back in time, but still lags one's own write.",
         ],
-        presets: &[("data-replication-lag", "Replicas that lag")],
+        presets: &[
+            ("data-replication-lag", "Replicas that lag"),
+            ("data-replication-primary-after-write", "Primary after a write"),
+            ("data-replication-sticky", "A replica per user"),
+        ],
         try_this: &[
             "In “Replicas that lag”, watch the replicas' lag and the count of reads that missed their user's \
              own comment (scalelab run data-replication-lag prints it). Raise Replica apply rate in the \

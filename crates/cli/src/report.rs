@@ -56,7 +56,11 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
         for (i, (applied, behind, age_s)) in r.replicas.iter().enumerate() {
             let _ = writeln!(out, "  replica {}: applied {applied}, {behind} behind ({age_s:.3} s)", i + 1);
         }
-        let _ = writeln!(out, "  Reads that missed their user's own last write: {}", r.read_your_writes_violations);
+        let _ = writeln!(
+            out,
+            "  Reads: {}, {} on the primary; missed their user's own last write: {}; older than the user saw before: {}; stale: {}",
+            r.reads, r.reads_on_primary, r.read_your_writes_violations, r.monotonic_violations, r.stale_reads
+        );
     }
     out
 }

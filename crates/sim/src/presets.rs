@@ -5,7 +5,7 @@ use crate::caching::{CachingConfig, Content, Invalidation, LabAction, LabEvent, 
 use crate::command::Command;
 use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
 use crate::data::layout::{default_placement, ShardingConfig};
-use crate::data::replication::ReplicationConfig;
+use crate::data::replication::{ReadFix, ReadRouting, ReplicationConfig};
 use crate::data::shard::Strategy;
 use crate::data::traffic::{MixQuery, WebQueries};
 use crate::data::{DataConfig, LayoutConfig};
@@ -282,8 +282,18 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "data-replication-lag",
-        summary: "Single-primary replication: writes on the primary, reads on two replicas that apply the log a little slower than it grows, so users reload and miss their own comment",
-        build: replication_scenario,
+        summary: "Single-primary replication: writes on the primary, reads on two replicas that apply the log barely faster than it grows, so users reload and miss their own comment",
+        build: || replication_scenario(ReadFix::None),
+    },
+    Preset {
+        name: "data-replication-primary-after-write",
+        summary: "The same replicas, with each user's reads sent to the primary for 2 s after their write (Rails' default): no read misses its own write, and the primary takes those reads",
+        build: || replication_scenario(ReadFix::PrimaryAfterWrite { seconds: 2.0 }),
+    },
+    Preset {
+        name: "data-replication-sticky",
+        summary: "The same replicas, each user reading from a replica of their own: reads never go back in time, but a user can still miss their own write",
+        build: || replication_scenario(ReadFix::StickyReplica),
     },
     Preset {
         name: "data-wide-table",
@@ -397,13 +407,22 @@ fn busy_web_tier(layout: LayoutConfig, queries: &[&str]) -> Scenario {
 }
 
 /// 50 users each posting a comment now and then and reloading their comments, on one database
-/// server with two asynchronous replicas that apply 80 log entries a second while about 75
-/// writes a second arrive: the replicas fall behind, and a reload often misses the comment.
-fn replication_scenario() -> Scenario {
+/// server with two asynchronous replicas that apply 90 and 81 log entries a second while about
+/// 75 writes a second arrive: the replicas fall behind (the second further), a reload often
+/// misses the comment, and a reload on the other replica can show an older page than the last.
+fn replication_scenario(fix: ReadFix) -> Scenario {
     let mut s = data_scenario(LayoutConfig::Single, &[]);
     s.clients.users = 50;
     if let Some(data) = s.data.as_mut() {
-        data.replication = Some(ReplicationConfig { replicas: 2, apply_per_s: 80.0, ship_ms: 1.0 });
+        data.replication = Some(ReplicationConfig {
+            replicas: 2,
+            apply_per_s: 90.0,
+            last_replica_speed: 0.9,
+            ship_ms: 1.0,
+            routing: ReadRouting::RoundRobin,
+            fix,
+            stale_bound_ms: 1_000.0,
+        });
         if let Some(web) = data.web.as_mut() {
             web.mix = vec![
                 MixQuery {

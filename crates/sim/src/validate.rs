@@ -100,6 +100,7 @@ pub mod limits {
         /// single-primary replication
         pub const MAX_REPLICAS: u32 = 8;
         pub const MAX_APPLY_PER_S: f64 = 1_000_000.0;
+        pub const MAX_STALE_BOUND_MS: f64 = 3_600_000.0;
     }
 }
 

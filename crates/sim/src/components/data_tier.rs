@@ -39,12 +39,22 @@ struct WebSide {
     failed: u64,
 }
 
-/// A request's query as it leaves the web server: its SQL, and under replication the replica
-/// a read goes to (None: the primary, or the database as a whole).
+/// A request's query as it leaves the web server: its SQL, and where it goes.
 #[derive(Clone, Debug, Default)]
 pub struct Picked {
     pub sql: String,
-    pub replica: Option<usize>,
+    pub target: Target,
+}
+
+/// Where a query goes: the database as a whole (its router, or its one server; under
+/// replication, a write to the primary), or under replication a read's server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Target {
+    #[default]
+    Database,
+    /// a read the fix sends to the primary
+    Primary,
+    Replica(usize),
 }
 
 /// Whose writes the console's are, in the log (no request's user).
@@ -154,25 +164,25 @@ impl DataTier {
     /// A request's query, picked when the request sends it: which one of the mix, its keys,
     /// and under replication the server it goes to (a write to the primary, a read to the
     /// replicas in turn).
-    pub fn pick_query(&mut self, user: u32) -> Option<Picked> {
+    pub fn pick_query(&mut self, user: u32, now: SimTime) -> Option<Picked> {
         let web = self.web.as_mut()?;
         web.queries += 1;
         let pick = web.config.pick(&mut web.rng);
         let me = 1 + u64::from(user) % web.keys.user_count.max(1);
         let sql = web.keys.fill_with(&web.config.mix[pick].sql, me, &mut web.rng);
-        let replica = match web.replication.as_mut() {
+        let target = match web.replication.as_mut() {
             Some(replication) if !crate::data::sql::parse(&sql).is_ok_and(|s| s.written_table().is_some()) => {
-                Some(replication.route_read())
+                replication.route_read(user, now).map(Target::Replica).unwrap_or(Target::Primary)
             }
-            _ => None,
+            _ => Target::Database,
         };
-        Some(Picked { sql, replica })
+        Some(Picked { sql, target })
     }
 
     /// The picked query reaches the database and runs there, on the rows as they are now: what
     /// it asks of each server (a read already run on unchanged tables is not run again: it would
     /// do the same work). An error is the database's refusal, in its words.
-    pub fn run_query(&mut self, picked: &Picked, user: u32) -> Result<Planned, String> {
+    pub fn run_query(&mut self, picked: &Picked, user: u32, now: SimTime) -> Result<Planned, String> {
         let Some(web) = self.web.as_mut() else { return Err("this scenario's web tier runs no queries".into()) };
         let Some(replication) = web.replication.as_mut() else {
             return Ok(Planned { jobs: self.console.plan(&web.names, &picked.sql)?, write: None });
@@ -180,12 +190,16 @@ impl DataTier {
         // Writes run on the primary (machine 0) and enter its log when they commit; reads run on
         // their replica's own rows (machine 1 + its index), as far as it has applied the log.
         let statement = crate::data::sql::parse(&picked.sql).map_err(|e| e.to_string())?;
-        let (db, machine, write) = match picked.replica {
-            None => (&mut self.console.db, 0, Some(Rc::new(statement.clone()))),
-            Some(replica) => {
-                replication.check_read(replica, user);
+        let (db, machine, write) = match picked.target {
+            Target::Replica(replica) => {
+                replication.check_read(Some(replica), user, now);
                 (&mut replication.replicas[replica].db, replica + 1, None)
             }
+            Target::Primary => {
+                replication.check_read(None, user, now);
+                (&mut self.console.db, 0, None)
+            }
+            Target::Database => (&mut self.console.db, 0, Some(Rc::new(statement.clone()))),
         };
         let outcome = db.run(&statement, false).map_err(|e| e.to_string())?;
         let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
@@ -275,6 +289,10 @@ impl DataTier {
                     })
                     .collect(),
                 read_your_writes_violations: r.read_your_writes_violations,
+                monotonic_violations: r.monotonic_violations,
+                stale_reads: r.stale_reads,
+                reads: r.reads,
+                reads_on_primary: r.reads_on_primary,
             }),
         });
         report

@@ -256,6 +256,13 @@ pub struct ReplicationReport {
     pub replicas: Vec<(u64, u64, f64)>,
     /// reads that did not see their user's own last write
     pub read_your_writes_violations: u64,
+    /// reads that showed an older state than the same user's read before
+    pub monotonic_violations: u64,
+    /// reads from a replica further behind than the stale bound
+    pub stale_reads: u64,
+    /// reads, and those a fix sent to the primary
+    pub reads: u64,
+    pub reads_on_primary: u64,
 }
 
 /// One database server's share of the web tier's queries.

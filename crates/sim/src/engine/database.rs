@@ -66,7 +66,7 @@ impl Sim {
         }
         let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
         let Some(data) = self.data.as_mut() else { return };
-        let (picked, latency) = (data.pick_query(user), data.latency());
+        let (picked, latency) = (data.pick_query(user, self.now), data.latency());
         let slot = r.slot as usize;
         if self.db_trips.len() <= slot {
             self.db_trips.resize_with(slot + 1, Trip::default);
@@ -83,7 +83,7 @@ impl Sim {
         let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
         let slot = r.slot as usize;
         let picked = std::mem::take(&mut self.db_trips[slot].picked);
-        let planned = data.run_query(&picked, user);
+        let planned = data.run_query(&picked, user, self.now);
         let Some(req) = self.requests.get(r) else { return };
         req.enter(Stage::AtDatabase, self.now, self.now);
         let (jobs, write) = match planned {

@@ -39,7 +39,7 @@ impl Sim {
         let Some(data) = self.data.as_mut() else { return };
         let down = data.machine(replica + 1).is_some_and(|m| m.fault() == Fault::Crashed);
         let Some(r) = data.replication_mut() else { return };
-        let per_entry = SimTime::from_secs_f64(1.0 / r.config.apply_per_s);
+        let per_entry = SimTime::from_secs_f64(1.0 / r.apply_rate(replica));
         let this = &mut r.replicas[replica];
         if down || this.applying || this.applied >= this.received {
             return;

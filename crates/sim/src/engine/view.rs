@@ -4,6 +4,7 @@ use super::database::JobStage;
 use super::pool::CheckInFlight;
 use super::request::{Outcome, Stage};
 use super::Sim;
+use crate::components::data_tier::Target;
 use crate::snapshot::{
     Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot, Tier,
 };
@@ -223,7 +224,10 @@ impl Sim {
     /// The link a request's query travels on: to the router or the one server, or to the
     /// primary or its replica.
     fn db_link(&self, d: &Drawing, slot: u32, server: usize) -> Option<usize> {
-        let target = self.db_trips.get(slot as usize).and_then(|t| t.picked.replica).map_or(0, |i| i + 1);
+        let target = match self.db_trips.get(slot as usize).map(|t| t.picked.target) {
+            Some(Target::Replica(i)) => i + 1,
+            _ => 0,
+        };
         d.db_link_of_server[server].map(|first| first + target)
     }
 

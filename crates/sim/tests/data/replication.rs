@@ -81,3 +81,34 @@ fn replication_needs_the_one_server_layout_that_the_web_tier_queries() {
     let text = sim::validate::in_words(&s.validate().unwrap_err());
     assert!(text.contains("data.replication") && text.contains("one-server layout"), "{text}");
 }
+
+fn anomalies(preset: &str) -> sim::data::console::ReplicationReport {
+    let s = (sim::presets::find(preset).expect("a preset").build)();
+    run_for(s, 20).report().data.unwrap().web.unwrap().replication.unwrap()
+}
+
+#[test]
+fn each_fix_removes_its_anomaly_at_its_cost() {
+    let none = anomalies("data-replication-lag");
+    assert!(none.read_your_writes_violations > 200 && none.monotonic_violations > 50, "{none:?}");
+    assert_eq!(none.reads_on_primary, 0);
+    // Rails' 2 s on the primary after a write: no read misses its writer's write, and the
+    // primary takes every such read.
+    let primary = anomalies("data-replication-primary-after-write");
+    assert_eq!(primary.read_your_writes_violations, 0, "{primary:?}");
+    assert!(primary.reads_on_primary > primary.reads / 2, "{primary:?}");
+    // A replica of one's own never goes back in time, but can still lag one's own write.
+    let sticky = anomalies("data-replication-sticky");
+    assert_eq!(sticky.monotonic_violations, 0, "{sticky:?}");
+    assert!(sticky.read_your_writes_violations > 200, "{sticky:?}");
+}
+
+#[test]
+fn least_lag_routing_prefers_the_replica_that_has_applied_most() {
+    let mut s = (sim::presets::find("data-replication-lag").expect("a preset").build)();
+    s.data.as_mut().unwrap().replication.as_mut().unwrap().routing = sim::data::replication::ReadRouting::LeastLag;
+    let report = run_for(s, 20).report().data.unwrap().web.unwrap();
+    let served: Vec<u64> = report.servers.iter().map(|s| s.served).collect();
+    // The second replica applies at 90% of the first's rate: it is rarely the one further along.
+    assert!(served[1] > 2 * served[2], "{served:?}");
+}
