@@ -617,7 +617,7 @@ await test('replication: replicas lag, and reads that miss their own write are c
   await page.waitForSelector(".diagram [data-node='database-2']");
   check((await page.textContent(".diagram [data-node='database-0'] title")).startsWith('Primary'), 'the primary drawn');
   check((await page.textContent(".diagram [data-node='database-1'] title")).includes('lag '), 'a replica shows its lag');
-  await page.waitForFunction(() => /missed their user's own last write: [1-9]/.test(document.querySelector('.data-console .replication')?.textContent ?? ''), null, { timeout: 30000 });
+  await page.waitForFunction(() => /: [1-9]\d* missed their user's own last write/.test(document.querySelector('.data-console .replication')?.textContent ?? ''), null, { timeout: 30000 });
   await page.fill("[data-field='data.replication.apply_per_s']", '500');
   await page.press("[data-field='data.replication.apply_per_s']", 'Enter');
   await page.waitForFunction(() => /log at/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''));
