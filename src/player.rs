@@ -334,13 +334,16 @@ impl Player {
                 replication: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
                     format!(
                         "Primary's log: {} writes. Of {} reads ({} sent to the primary): {} missed their user's own \
-                         last write, {} showed an older state than the user saw before, {} were stale.",
+                         last write, {} showed an older state than the user saw before, {} were stale, {} waited \
+                         for their user's write ({:.1} ms in all).",
                         r.position(),
                         r.reads,
                         r.reads_on_primary,
                         r.read_your_writes_violations,
                         r.monotonic_violations,
-                        r.stale_reads
+                        r.stale_reads,
+                        r.waits,
+                        r.waited.as_millis_f64()
                     )
                 }),
                 twin_last: self

@@ -287,12 +287,14 @@ pub const LESSONS: &[LessonText] = &[
              and sees the page without their comment: the run counts each such read. Reading one replica and \
              then another that is further behind shows an older page than the last: that is counted too.",
             "Each fix has a cost. Sending a user's reads to the primary for 2 s after they write (Rails' \
-             default) ends the missed writes, but the primary takes those reads. A replica of one's own \
-             never goes back in time, but still lags one's own write.",
+             default) ends the missed writes, but the primary takes those reads. Waiting on the replica \
+             until it has applied the user's write (a GTID or LSN wait) ends them too, and reads wait instead. \
+             A replica of one's own never goes back in time, but still lags one's own write.",
         ],
         presets: &[
             ("data-replication-lag", "Replicas that lag"),
             ("data-replication-primary-after-write", "Primary after a write"),
+            ("data-replication-wait", "Wait for my write"),
             ("data-replication-sticky", "A replica per user"),
         ],
         try_this: &[

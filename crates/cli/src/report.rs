@@ -61,6 +61,13 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
             "  Reads: {}, {} on the primary; missed their user's own last write: {}; older than the user saw before: {}; stale: {}",
             r.reads, r.reads_on_primary, r.read_your_writes_violations, r.monotonic_violations, r.stale_reads
         );
+        if r.waits > 0 {
+            let _ = writeln!(
+                out,
+                "  Reads that waited for their user's write: {}, {:.1} ms each on average, {} gave up at the timeout",
+                r.waits, r.mean_wait_ms, r.wait_timeouts
+            );
+        }
     }
     out
 }

@@ -291,6 +291,11 @@ pub const PRESETS: &[Preset] = &[
         build: || replication_scenario(ReadFix::PrimaryAfterWrite { seconds: 2.0 }),
     },
     Preset {
+        name: "data-replication-wait",
+        summary: "The same replicas, each read waiting on its replica until the user's last write is applied (a GTID or LSN wait, 500 ms at most): no read misses its own write, and reads wait instead",
+        build: || replication_scenario(ReadFix::WaitForPosition { timeout_ms: 500.0 }),
+    },
+    Preset {
         name: "data-replication-sticky",
         summary: "The same replicas, each user reading from a replica of their own: reads never go back in time, but a user can still miss their own write",
         build: || replication_scenario(ReadFix::StickyReplica),

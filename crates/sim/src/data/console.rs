@@ -263,6 +263,11 @@ pub struct ReplicationReport {
     /// reads, and those a fix sent to the primary
     pub reads: u64,
     pub reads_on_primary: u64,
+    /// reads that waited for their user's write (the wait fix), their mean wait [ms], and how
+    /// many gave up at the timeout
+    pub waits: u64,
+    pub mean_wait_ms: f64,
+    pub wait_timeouts: u64,
 }
 
 /// One database server's share of the web tier's queries.

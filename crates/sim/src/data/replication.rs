@@ -71,6 +71,10 @@ pub enum ReadFix {
     PrimaryAfterWrite { seconds: f64 },
     /// each user reads from one replica of their own, so their reads never go back in time
     StickyReplica,
+    /// a read waits on its replica until the replica has applied the user's last write (as
+    /// MySQL's `WAIT_FOR_EXECUTED_GTID_SET` or a wait for a PostgreSQL LSN), or until the
+    /// timeout, then reads what is there
+    WaitForPosition { timeout_ms: f64 },
 }
 
 impl ReplicationConfig {
@@ -81,8 +85,14 @@ impl ReplicationConfig {
         c.float("data.replication.ship_ms", self.ship_ms, 0.0, MAX_LATENCY_MS, false);
         c.float("data.replication.last_replica_speed", self.last_replica_speed, 0.0, 1.0, true);
         c.float("data.replication.stale_bound_ms", self.stale_bound_ms, 0.0, MAX_STALE_BOUND_MS, false);
-        if let ReadFix::PrimaryAfterWrite { seconds } = self.fix {
-            c.float("data.replication.fix.seconds", seconds, 0.0, MAX_STALE_BOUND_MS / 1_000.0, false);
+        match self.fix {
+            ReadFix::PrimaryAfterWrite { seconds } => {
+                c.float("data.replication.fix.seconds", seconds, 0.0, MAX_STALE_BOUND_MS / 1_000.0, false)
+            }
+            ReadFix::WaitForPosition { timeout_ms } => {
+                c.float("data.replication.fix.timeout_ms", timeout_ms, 0.0, MAX_STALE_BOUND_MS, false)
+            }
+            ReadFix::None | ReadFix::StickyReplica => {}
         }
     }
 }
@@ -115,6 +125,11 @@ pub struct Replication {
     pub stale_reads: u64,
     /// reads the fix sent to the primary (its cost: the primary takes them)
     pub reads_on_primary: u64,
+    /// reads that waited for their user's write to be applied, how long in all, and how many
+    /// gave up at the timeout (the wait fix's cost)
+    pub waits: u64,
+    pub waited: SimTime,
+    pub wait_timeouts: u64,
     pub reads: u64,
     /// the next replica a read goes to (round robin)
     next_read: usize,
@@ -137,6 +152,9 @@ impl Replication {
             monotonic_violations: 0,
             stale_reads: 0,
             reads_on_primary: 0,
+            waits: 0,
+            waited: SimTime::ZERO,
+            wait_timeouts: 0,
             reads: 0,
             next_read: 0,
         })
@@ -188,6 +206,14 @@ impl Replication {
         if replica.is_some_and(|r| self.lag(r, now).1.as_secs_f64() * 1_000.0 > self.config.stale_bound_ms) {
             self.stale_reads += 1;
         }
+    }
+
+    /// Under the wait fix, the log position a read on `replica` must wait for (the user's last
+    /// write, when the replica has not applied it yet), with the wait's timeout.
+    pub fn must_wait(&self, replica: usize, user: u32) -> Option<(u64, SimTime)> {
+        let ReadFix::WaitForPosition { timeout_ms } = self.config.fix else { return None };
+        let wrote = *self.last_write.get(&user)?;
+        (wrote > self.replicas[replica].applied).then(|| (wrote, SimTime::from_millis_f64(timeout_ms)))
     }
 
     /// The next entry a replica applies, if it has received one it has not applied.

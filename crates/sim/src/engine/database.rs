@@ -78,6 +78,13 @@ impl Sim {
     /// The query reaches the database (or its router): it runs, and each server it touches
     /// gets its share.
     pub(super) fn on_at_database(&mut self, r: RequestRef) {
+        if !self.waits_for_its_write(r) {
+            self.run_at_database(r);
+        }
+    }
+
+    /// The query runs on the database now.
+    pub(super) fn run_at_database(&mut self, r: RequestRef) {
         let Some(data) = self.data.as_mut() else { return };
         let (routed, latency) = (data.routed(), data.latency());
         let user = self.requests.peek(r).map_or(0, |req| req.origin.user);

@@ -119,6 +119,8 @@ enum Event {
     LogApplied {
         replica: u32,
     },
+    /// a read waiting for its user's write on a replica gives up waiting
+    WaitTimeout(RequestRef),
 }
 
 // The queue holds millions of events in a heavy run: a part's events must not make them larger.
@@ -156,6 +158,7 @@ impl Event {
             Event::CopyDone { server } => (24, u64::from(server)),
             Event::LogArrives { replica } => (25, u64::from(replica)),
             Event::LogApplied { replica } => (26, u64::from(replica)),
+            Event::WaitTimeout(x) => (27, r(x)),
         }
     }
 }
@@ -210,6 +213,8 @@ pub struct Sim {
     data_problem: Option<String>,
     /// each request's trip to the database, by request slot
     db_trips: Vec<database::Trip>,
+    /// reads waiting on a replica for their user's last write (the wait fix)
+    db_waiting: Vec<replication::Waiting>,
 }
 
 impl Sim {
@@ -261,6 +266,7 @@ impl Sim {
             data: None,
             data_problem: None,
             db_trips: Vec::new(),
+            db_waiting: Vec::new(),
             scenario,
         };
         // The layout was checked when the scenario was validated; a database that still cannot
@@ -489,6 +495,7 @@ impl Sim {
             Event::CopyDone { server } => self.on_copy_done(server as usize),
             Event::LogArrives { replica } => self.on_log_arrives(replica as usize),
             Event::LogApplied { replica } => self.on_log_applied(replica as usize),
+            Event::WaitTimeout(r) => self.on_wait_timeout(r),
         }
     }
 

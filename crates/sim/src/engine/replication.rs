@@ -2,11 +2,21 @@
 //! each replica, and each replica applies its entries one at a time at its own rate, to rows of
 //! its own, while it is up.
 
+use super::request::{RequestRef, Stage};
 use super::{Event, Sim};
+use crate::components::data_tier::Target;
 use crate::components::server::Fault;
 use crate::data::sql::ast::Statement;
 use crate::time::SimTime;
 use std::rc::Rc;
+
+/// A read waiting on its replica for its user's last write.
+pub(super) struct Waiting {
+    r: RequestRef,
+    replica: usize,
+    position: u64,
+    since: SimTime,
+}
 
 impl Sim {
     /// A write committed on the primary: it enters the log and ships to every replica.
@@ -48,6 +58,51 @@ impl Sim {
         self.queue.push(self.now + per_entry, Event::LogApplied { replica: replica as u32 });
     }
 
+    /// Under the wait fix, a read whose replica has not applied its user's last write waits
+    /// there (until it has, or until the timeout); returns whether it waits.
+    pub(super) fn waits_for_its_write(&mut self, r: RequestRef) -> bool {
+        let Some(Target::Replica(replica)) = self.db_trips.get(r.slot as usize).map(|t| t.picked.target) else {
+            return false;
+        };
+        let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
+        let Some(replication) = self.data.as_ref().and_then(|d| d.replication()) else { return false };
+        let Some((position, timeout)) = replication.must_wait(replica, user) else { return false };
+        if let Some(req) = self.requests.get(r) {
+            req.enter(Stage::AtDatabase, self.now, self.now);
+        }
+        self.db_waiting.push(Waiting { r, replica, position, since: self.now });
+        self.queue.push(self.now + timeout, Event::WaitTimeout(r));
+        true
+    }
+
+    /// The reads waiting on `replica` whose position it has now applied run.
+    fn release_waiting(&mut self, replica: usize, applied: u64) {
+        let (ready, still): (Vec<Waiting>, Vec<Waiting>) =
+            self.db_waiting.drain(..).partition(|w| w.replica == replica && w.position <= applied);
+        self.db_waiting = still;
+        for w in ready {
+            self.end_wait(&w, false);
+            self.run_at_database(w.r);
+        }
+    }
+
+    /// A waiting read's timeout: it reads what its replica has (and misses the write).
+    pub(super) fn on_wait_timeout(&mut self, r: RequestRef) {
+        let Some(i) = self.db_waiting.iter().position(|w| w.r == r) else { return };
+        let w = self.db_waiting.swap_remove(i);
+        self.end_wait(&w, true);
+        self.run_at_database(r);
+    }
+
+    fn end_wait(&mut self, w: &Waiting, timed_out: bool) {
+        let now = self.now;
+        if let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) {
+            r.waits += 1;
+            r.waited += now - w.since;
+            r.wait_timeouts += u64::from(timed_out);
+        }
+    }
+
     /// The replica applied an entry to its rows; on to the next.
     pub(super) fn on_log_applied(&mut self, replica: usize) {
         let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
@@ -59,6 +114,8 @@ impl Sim {
             this.applied += 1;
         }
         r.replicas[replica].applying = false;
+        let applied = r.replicas[replica].applied;
+        self.release_waiting(replica, applied);
         self.apply_next(replica);
     }
 }
