@@ -4,6 +4,7 @@
 
 use super::knobs::{session_mode_key, KnobError};
 use sim::caching::{CachingConfig, Invalidation, Strategy};
+use sim::data::replication::{ReadFix, ReadRouting};
 use sim::scenario::SessionMode;
 use sim::{Algorithm, Scenario, ServiceTime};
 
@@ -300,8 +301,49 @@ data_knob!(
     }
 );
 
+data_knob!(
+    DATA_STALE_BOUND,
+    "data.replication.stale_bound_ms",
+    "Stale after (ms)",
+    "100",
+    false,
+    |d| d.replication.as_ref().map_or(0.0, |r| r.stale_bound_ms),
+    |d, v| if let Some(r) = d.replication.as_mut() {
+        r.stale_bound_ms = v
+    }
+);
+// Setting a fix's number chooses that fix (the form shows each number only beside its fix).
+data_knob!(
+    DATA_FIX_SECONDS,
+    "data.replication.fix.seconds",
+    "Primary after a write (s)",
+    "0.5",
+    false,
+    |d| match d.replication.as_ref().map(|r| r.fix) {
+        Some(ReadFix::PrimaryAfterWrite { seconds }) => seconds,
+        _ => 0.0,
+    },
+    |d, v| if let Some(r) = d.replication.as_mut() {
+        r.fix = ReadFix::PrimaryAfterWrite { seconds: v }
+    }
+);
+data_knob!(
+    DATA_FIX_TIMEOUT,
+    "data.replication.fix.timeout_ms",
+    "Wait at most (ms)",
+    "100",
+    false,
+    |d| match d.replication.as_ref().map(|r| r.fix) {
+        Some(ReadFix::WaitForPosition { timeout_ms }) => timeout_ms,
+        _ => 0.0,
+    },
+    |d, v| if let Some(r) = d.replication.as_mut() {
+        r.fix = ReadFix::WaitForPosition { timeout_ms: v }
+    }
+);
+
 /// The scenario's knobs, for `apply_knob`.
-pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 30] = [
+pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 33] = [
     &ARRIVAL_RATE,
     &SERVERS,
     &SLOTS,
@@ -332,6 +374,9 @@ pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 30] = [
     &DATA_LATENCY,
     &DATA_REPLICAS,
     &DATA_APPLY,
+    &DATA_STALE_BOUND,
+    &DATA_FIX_SECONDS,
+    &DATA_FIX_TIMEOUT,
 ];
 
 pub const LAB_USERS: NumberKnob<CachingConfig> = NumberKnob {
@@ -579,7 +624,52 @@ pub const LAB_COALESCING: CheckKnob<CachingConfig> = CheckKnob {
 };
 
 /// The scenario's choices and on/off settings, for `apply_knob`.
-pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 3] = [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE];
+/// What keeps a user's reads from missing their own writes, under replication.
+pub const READ_FIX: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "data.replication.fix",
+    label: "Read-your-writes fix",
+    options: || {
+        vec![
+            ("none", "None"),
+            ("primary_after_write", "Read the primary after a write (Rails)"),
+            ("wait_for_position", "Wait for my write (GTID / LSN wait)"),
+            ("sticky_replica", "A replica per user"),
+        ]
+    },
+    read: |s| match s.data.as_ref().and_then(|d| d.replication.as_ref()).map(|r| r.fix) {
+        Some(ReadFix::PrimaryAfterWrite { .. }) => "primary_after_write",
+        Some(ReadFix::WaitForPosition { .. }) => "wait_for_position",
+        Some(ReadFix::StickyReplica) => "sticky_replica",
+        Some(ReadFix::None) | None => "none",
+    },
+    write: |s, key| {
+        if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+            r.fix = match key {
+                "primary_after_write" => ReadFix::PrimaryAfterWrite { seconds: 2.0 },
+                "wait_for_position" => ReadFix::WaitForPosition { timeout_ms: 500.0 },
+                "sticky_replica" => ReadFix::StickyReplica,
+                _ => ReadFix::None,
+            };
+        }
+    },
+};
+pub const READ_ROUTING: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "data.replication.routing",
+    label: "Reads go to",
+    options: || vec![("round_robin", "Each replica in turn"), ("least_lag", "The replica least behind")],
+    read: |s| match s.data.as_ref().and_then(|d| d.replication.as_ref()).map(|r| r.routing) {
+        Some(ReadRouting::LeastLag) => "least_lag",
+        _ => "round_robin",
+    },
+    write: |s, key| {
+        if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+            r.routing = if key == "least_lag" { ReadRouting::LeastLag } else { ReadRouting::RoundRobin };
+        }
+    },
+};
+
+pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 5] =
+    [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE, &READ_FIX, &READ_ROUTING];
 pub const SCENARIO_CHECKS: [&CheckKnob<Scenario>; 2] = [&REDISPATCH, &HEARTBEATS];
 /// The caching lab's.
 pub const LAB_CHOICES: [&ChoiceKnob<CachingConfig>; 2] = [&LAB_STRATEGY, &LAB_INVALIDATION];

@@ -675,6 +675,17 @@ pub fn knobs(props: &KnobsProps) -> Html {
                     <p class="follows">{ "Asynchronous single-primary replication, as MySQL and PostgreSQL do by default" }</p>
                     { number(&DATA_REPLICAS, "reads go to them in turn; writes to the primary".into()) }
                     { number(&DATA_APPLY, "log entries each replica applies a second".into()) }
+                    { choice(&READ_ROUTING) }
+                    { choice(&READ_FIX) }
+                    if let Some(r) = &data.replication {
+                        if let sim::data::replication::ReadFix::PrimaryAfterWrite { .. } = r.fix {
+                            { number(&DATA_FIX_SECONDS, "Rails' automatic role switching: 2 s".into()) }
+                        }
+                        if let sim::data::replication::ReadFix::WaitForPosition { .. } = r.fix {
+                            { number(&DATA_FIX_TIMEOUT, "then the read takes what the replica has".into()) }
+                        }
+                    }
+                    { number(&DATA_STALE_BOUND, "a read from a replica further behind is counted stale".into()) }
                 }
             }
             <h3>{ "Traffic" }</h3>
@@ -845,6 +856,15 @@ mod tests {
         assert!(e.message.contains("between 1 and 256"), "{}", e.message);
         let e = apply_knob(&s, "data.rows", "10").unwrap_err();
         assert!(e.message.contains("between 200 and 2,000,000"), "{}", e.message);
+        // Replication's fix, its number, and a number out of range.
+        let r = (sim::presets::find("data-replication-lag").unwrap().build)();
+        let wait = apply_knob(&r, "data.replication.fix", "wait_for_position").unwrap();
+        let fix = |s: &Scenario| s.data.as_ref().unwrap().replication.as_ref().unwrap().fix;
+        assert_eq!(fix(&wait), sim::data::replication::ReadFix::WaitForPosition { timeout_ms: 500.0 });
+        let longer = apply_knob(&wait, "data.replication.fix.timeout_ms", "900").unwrap();
+        assert_eq!(fix(&longer), sim::data::replication::ReadFix::WaitForPosition { timeout_ms: 900.0 });
+        let e = apply_knob(&wait, "data.replication.fix.timeout_ms", "-1").unwrap_err();
+        assert_eq!(e.field, "data.replication.fix.timeout_ms");
         // A scenario without a database keeps none.
         assert!(apply_knob(&Scenario::default(), "data.rows", "5000").unwrap().data.is_none());
     }

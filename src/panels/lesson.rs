@@ -289,7 +289,8 @@ pub const LESSONS: &[LessonText] = &[
             "Each fix has a cost. Sending a user's reads to the primary for 2 s after they write (Rails' \
              default) ends the missed writes, but the primary takes those reads. Waiting on the replica \
              until it has applied the user's write (a GTID or LSN wait) ends them too, and reads wait instead. \
-             A replica of one's own never goes back in time, but still lags one's own write.",
+             A replica of one's own never goes back in time, but still lags one's own write. Each is a \
+             preset, and a choice in the Database settings.",
         ],
         presets: &[
             ("data-replication-lag", "Replicas that lag"),

@@ -621,6 +621,10 @@ await test('replication: replicas lag, and reads that miss their own write are c
   await page.fill("[data-field='data.replication.apply_per_s']", '500');
   await page.press("[data-field='data.replication.apply_per_s']", 'Enter');
   await page.waitForFunction(() => /log at/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''));
+  // The fix, chosen in the form: its own number appears beside it.
+  await page.selectOption("[data-field='data.replication.fix']", 'wait_for_position');
+  await page.waitForSelector("[data-field='data.replication.fix.timeout_ms']");
+  check((await page.inputValue("[data-field='data.replication.fix.timeout_ms']")) === '500', 'the wait fix starts at 500 ms');
   await shot(page, 'replication');
   check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await page.close();
