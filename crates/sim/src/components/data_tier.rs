@@ -44,6 +44,8 @@ struct WebSide {
 pub struct Picked {
     pub sql: String,
     pub target: Target,
+    /// the SQL parsed, under replication (it decided the target), so that it is parsed once
+    pub statement: Option<Rc<crate::data::sql::ast::Statement>>,
 }
 
 /// Where a query goes: the database as a whole (its router, or its one server; under
@@ -141,6 +143,13 @@ impl DataTier {
         Some(work)
     }
 
+    /// A machine refused a copy (down, or its queue full): it is dropped.
+    pub fn drop_copy(&mut self, server: usize) {
+        if let Some(copies) = self.web.as_mut().and_then(|w| w.copies.get_mut(server)) {
+            copies.pop_front();
+        }
+    }
+
     /// A machine's copy ended; false when none was running (its machine crashed meanwhile).
     pub fn end_copy(&mut self, server: usize) -> bool {
         self.web.as_mut().and_then(|w| w.copying.get_mut(server)).is_some_and(|c| std::mem::replace(c, false))
@@ -170,13 +179,15 @@ impl DataTier {
         let pick = web.config.pick(&mut web.rng);
         let me = 1 + u64::from(user) % web.keys.user_count.max(1);
         let sql = web.keys.fill_with(&web.config.mix[pick].sql, me, &mut web.rng);
-        let target = match web.replication.as_mut() {
-            Some(replication) if !crate::data::sql::parse(&sql).is_ok_and(|s| s.written_table().is_some()) => {
-                replication.route_read(user, now).map(Target::Replica).unwrap_or(Target::Primary)
-            }
-            _ => Target::Database,
+        let Some(replication) = web.replication.as_mut() else {
+            return Some(Picked { sql, target: Target::Database, statement: None });
         };
-        Some(Picked { sql, target })
+        let statement = crate::data::sql::parse(&sql).ok().map(Rc::new);
+        let target = match &statement {
+            Some(s) if s.written_table().is_some() => Target::Database,
+            _ => replication.route_read(user, now).map(Target::Replica).unwrap_or(Target::Primary),
+        };
+        Some(Picked { sql, target, statement })
     }
 
     /// The picked query reaches the database and runs there, on the rows as they are now: what
@@ -189,7 +200,10 @@ impl DataTier {
         };
         // Writes run on the primary (machine 0) and enter its log when they commit; reads run on
         // their replica's own rows (machine 1 + its index), as far as it has applied the log.
-        let statement = crate::data::sql::parse(&picked.sql).map_err(|e| e.to_string())?;
+        let statement = match &picked.statement {
+            Some(statement) => statement.clone(),
+            None => Rc::new(crate::data::sql::parse(&picked.sql).map_err(|e| e.to_string())?),
+        };
         let (db, machine, write) = match picked.target {
             Target::Replica(replica) => {
                 replication.check_read(Some(replica), user, now);
@@ -199,12 +213,13 @@ impl DataTier {
                 replication.check_read(None, user, now);
                 (&mut self.console.db, 0, None)
             }
-            Target::Database => (&mut self.console.db, 0, Some(Rc::new(statement.clone()))),
+            // Under replication the database as a whole is the primary, for a write.
+            Target::Database => (&mut self.console.db, 0, Some(statement.clone())),
         };
         let outcome = db.run(&statement, false).map_err(|e| e.to_string())?;
         let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
         jobs.on.iter_mut().for_each(|job| job.server = machine);
-        Ok(Planned { jobs: Rc::new(jobs), write: write.filter(|_| statement.written_table().is_some()) })
+        Ok(Planned { jobs: Rc::new(jobs), write })
     }
 
     /// A write committed on the primary: it enters the log.
@@ -228,11 +243,6 @@ impl DataTier {
         if let Some(web) = self.web.as_mut() {
             web.failed += 1;
         }
-    }
-
-    /// (queries run by the web tier, queries that failed)
-    pub fn web_queries(&self) -> (u64, u64) {
-        self.web.as_ref().map_or((0, 0), |w| (w.queries, w.failed))
     }
 
     pub fn machine(&mut self, server: usize) -> Option<&mut Server> {

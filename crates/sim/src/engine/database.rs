@@ -175,10 +175,6 @@ impl Sim {
         machine.service_ended(r.slot);
         let next = machine.release_slot(self.now);
         self.next_on(server, next);
-        if let Some(write) = self.db_trips[r.slot as usize].write.take() {
-            let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
-            self.commit_write(write, user);
-        }
         self.job_leaves_server(r, job);
     }
 
@@ -207,8 +203,7 @@ impl Sim {
             Admission::Queued | Admission::Stalled => {}
             Admission::QueueFull | Admission::ConnectionRefused => {
                 if let Some(data) = self.data.as_mut() {
-                    data.start_copy(server); // dropped: taken from the line and never run
-                    data.end_copy(server);
+                    data.drop_copy(server);
                 }
             }
         }
@@ -234,7 +229,14 @@ impl Sim {
     }
 
     /// A share's answer (or refusal) leaves its server: through the router, it travels back first.
+    /// A write under replication enters the primary's log now: the primary's rows have it (the
+    /// query ran when it arrived), even when the client hears of a crash or a refusal instead,
+    /// so that the replicas never lack a row the primary has.
     fn job_leaves_server(&mut self, r: RequestRef, job: u16) {
+        if let Some(write) = self.db_trips[r.slot as usize].write.take() {
+            let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
+            self.commit_write(write, user);
+        }
         let routed = self.data.as_ref().is_some_and(|d| d.routed());
         if routed {
             let latency = self.data.as_ref().map_or(SimTime::ZERO, |d| d.latency());

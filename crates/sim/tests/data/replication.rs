@@ -117,3 +117,20 @@ fn least_lag_routing_prefers_the_replica_that_has_applied_most() {
     // The second replica applies at 90% of the first's rate: it is rarely the one further along.
     assert!(served[1] > 2 * served[2], "{served:?}");
 }
+
+#[test]
+fn a_write_the_client_heard_fail_still_reaches_the_replicas_when_the_primary_has_it() {
+    // One connection and no queue on every server: many writes reach a busy primary and are
+    // refused after the query ran there. The log must still carry each, or the copies diverge.
+    let mut s = lag_scenario(100_000.0);
+    let web = s.data.as_mut().unwrap().web.as_mut().unwrap();
+    (web.connections, web.queue_limit) = (1, 0);
+    let run = run_for(s, 10);
+    let data = run.engine().data().unwrap();
+    assert!(data.report(run.now()).web.unwrap().failed > 0, "some queries were refused");
+    let replication = data.replication().unwrap();
+    let comments = |db: &sim::data::Database| db.table_rows("comments").unwrap().1.len() as u64;
+    for replica in &replication.replicas {
+        assert_eq!(comments(&data.console.db) - comments(&replica.db), replication.position() - replica.applied);
+    }
+}
