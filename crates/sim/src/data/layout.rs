@@ -270,7 +270,7 @@ pub fn node_rows(node: &Node, table: &str) -> Vec<super::table::Row> {
         Some(p) => p.partitions.iter().map(|part| part.name.clone()).collect(),
         None => vec![table.to_string()],
     };
-    names.iter().filter_map(|n| node.tables.get(n)).flat_map(|t| t.rows().map(|(_, r)| r.clone())).collect()
+    names.iter().filter_map(|n| node.tables.get(n)).flat_map(|t| t.rows().map(|(_, r)| r.to_vec())).collect()
 }
 
 /// One server with these tables, partitioned ones routed row by row into their partitions.

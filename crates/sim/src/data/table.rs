@@ -54,12 +54,12 @@ impl Table {
         self.live == 0
     }
 
-    pub fn rows(&self) -> impl Iterator<Item = (u32, &Row)> {
-        self.rows.iter().enumerate().filter_map(|(i, r)| r.as_ref().map(|r| (i as u32, r)))
+    pub fn rows(&self) -> impl Iterator<Item = (u32, &[Value])> {
+        self.rows.iter().enumerate().filter_map(|(i, r)| r.as_deref().map(|r| (i as u32, r)))
     }
 
-    pub fn row(&self, id: u32) -> Option<&Row> {
-        self.rows.get(id as usize).and_then(Option::as_ref)
+    pub fn row(&self, id: u32) -> Option<&[Value]> {
+        self.rows.get(id as usize).and_then(Option::as_deref)
     }
 
     pub fn has_index(&self, column: usize) -> bool {

@@ -104,33 +104,16 @@ impl GroupPlan {
     /// Groups rows and returns one row of slots per group, in the order groups first appear.
     /// With no GROUP BY there is exactly one group, even over no rows.
     pub fn run<'r>(&self, rows: impl Iterator<Item = &'r [Value]>) -> Result<Vec<Vec<Value>>, String> {
-        let mut index: FastMap<Vec<GroupKey>, usize> = FastMap::default();
-        let mut groups: Vec<Vec<Accumulator>> = Vec::new();
-        // One key buffer for every row: a group's key is copied only when the group is new.
-        let mut key: Vec<GroupKey> = Vec::with_capacity(self.keys);
+        let mut grouping = self.start();
         for row in rows {
-            key.clear();
-            for source in &self.sources[..self.keys] {
-                if let SlotSource::Key(b) = source {
-                    key.push(b.eval(row, &[])?.group_key());
-                }
-            }
-            let g = match index.get(key.as_slice()) {
-                Some(g) => *g,
-                None => {
-                    groups.push(self.sources.iter().map(Accumulator::for_source).collect());
-                    index.insert(key.clone(), groups.len() - 1);
-                    groups.len() - 1
-                }
-            };
-            for (acc, source) in groups[g].iter_mut().zip(&self.sources) {
-                acc.add(source, row)?;
-            }
+            grouping.add(row)?;
         }
-        if groups.is_empty() && self.keys == 0 {
-            groups.push(self.sources.iter().map(Accumulator::for_source).collect());
-        }
-        groups.into_iter().map(|accs| accs.into_iter().map(Accumulator::finish).collect()).collect()
+        grouping.finish()
+    }
+
+    /// Groups rows as they come (a scan feeds it row by row, so no list of rows is built).
+    pub fn start(&self) -> Grouping<'_> {
+        Grouping { plan: self, index: FastMap::default(), groups: Vec::new(), key: Vec::with_capacity(self.keys) }
     }
 
     pub fn aggregates(&self) -> impl Iterator<Item = (Aggregate, &Expr)> {
@@ -138,6 +121,50 @@ impl GroupPlan {
             SlotSource::Aggregate { function, written, .. } => Some((*function, written)),
             _ => None,
         })
+    }
+}
+
+/// Groups being built: each group's key and its accumulators, in the order groups first appear.
+pub struct Grouping<'p> {
+    plan: &'p GroupPlan,
+    index: FastMap<Vec<GroupKey>, usize>,
+    groups: Vec<Vec<Accumulator>>,
+    /// one key buffer for every row: a group's key is copied only when the group is new
+    key: Vec<GroupKey>,
+}
+
+impl Grouping<'_> {
+    pub fn add(&mut self, row: &[Value]) -> Result<(), String> {
+        let plan = self.plan;
+        self.key.clear();
+        for source in &plan.sources[..plan.keys] {
+            if let SlotSource::Key(b) = source {
+                self.key.push(match b {
+                    // the usual GROUP BY column: read in place, not copied out first
+                    Bound::Column(i) => row[*i].group_key(),
+                    other => other.eval(row, &[])?.group_key(),
+                });
+            }
+        }
+        let g = match self.index.get(self.key.as_slice()) {
+            Some(g) => *g,
+            None => {
+                self.groups.push(plan.sources.iter().map(Accumulator::for_source).collect());
+                self.index.insert(self.key.clone(), self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        for (acc, source) in self.groups[g].iter_mut().zip(&plan.sources) {
+            acc.add(source, row)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Vec<Vec<Value>>, String> {
+        if self.groups.is_empty() && self.plan.keys == 0 {
+            self.groups.push(self.plan.sources.iter().map(Accumulator::for_source).collect());
+        }
+        self.groups.into_iter().map(|accs| accs.into_iter().map(Accumulator::finish).collect()).collect()
     }
 }
 

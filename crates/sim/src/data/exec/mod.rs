@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use bind::{Bound, Scope};
+use group::GroupPlan;
 
 use super::keys::KeyFilter;
 use super::partition::PartitionedTable;
@@ -115,7 +116,7 @@ impl Node {
         }
     }
 
-    pub fn select(&self, query: &Select) -> Result<(ResultSet, Work), SqlError> {
+    pub fn select<'s>(&'s self, query: &Select) -> Result<(ResultSet, Work), SqlError> {
         let mut scope = Scope::default();
         scope.push(query.from.reference(), self.def(&query.from.name)?);
         for join in &query.joins {
@@ -132,40 +133,59 @@ impl Node {
             None => None,
         };
         let conjuncts: Vec<&Expr> = filter.as_ref().map(|f| f.conjuncts()).unwrap_or_default();
+        let (own, rest) = split_conjuncts(query, &scope, &conjuncts);
+        // Bound before any row is read, so that a WHERE's mistake is reported before the
+        // select list's, whatever the rows.
+        let own = own
+            .iter()
+            .enumerate()
+            .map(|(table, conjuncts)| TableFilter::new(&scope.tables[table], conjuncts))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rest = bind_all(&scope, Expr::all_of(rest.into_iter().cloned().collect()).as_ref())?;
+        let shaper = Shaper::new(query, &scope)?;
         let mut work = Work::default();
-        let (rows, rest) = self.read_and_join(query, &scope, &conjuncts, &mut work)?;
-        let rest = match Expr::all_of(rest.into_iter().cloned().collect()) {
-            Some(e) => Some(scope.bind(&e, "WHERE")?),
-            None => None,
-        };
-        let mut kept = Vec::with_capacity(rows.len());
-        for row in rows {
+        // Rows flow from the scan into the grouping (or the kept list) one at a time: a scan of
+        // a million rows builds no list of a million rows.
+        let mut grouping = shaper.group.as_ref().map(GroupPlan::start);
+        let mut kept: Vec<Tuple<'s>> = Vec::new();
+        let mut take = |row: Tuple<'s>| -> Result<(), SqlError> {
             if rest.as_ref().map_or(Ok(true), |b| b.keeps(&row)).map_err(SqlError::new)? {
-                kept.push(row);
+                match grouping.as_mut() {
+                    Some(g) => g.add(&row).map_err(SqlError::new)?,
+                    None => kept.push(row),
+                }
+            }
+            Ok(())
+        };
+        if query.joins.is_empty() {
+            self.scan(&query.from, &scope, 0, &own[0], &mut work, &mut |row| take(Cow::Borrowed(row)))?;
+        } else {
+            for row in self.read_and_join(query, &scope, &own, &mut work)? {
+                take(row)?;
             }
         }
-        let result = self.shape(query, &scope, kept)?;
+        let inputs: Vec<(Tuple<'_>, Vec<Value>)> = match grouping {
+            Some(g) => {
+                g.finish().map_err(SqlError::new)?.into_iter().map(|slots| (Cow::Borrowed(&[][..]), slots)).collect()
+            }
+            None => kept.into_iter().map(|r| (r, Vec::new())).collect(),
+        };
+        let result = shaper.finish(inputs)?;
         work.rows_returned = result.rows.len() as u64;
         work.bytes_returned = result.bytes();
         Ok((result, work))
     }
 
-    /// Reads the FROM table, then joins each joined table in turn; returns the joined rows and
-    /// the conjuncts still to check on them. A condition on one table alone filters it before
-    /// the join, except on the inner side of a LEFT JOIN (its unmatched rows must still appear,
-    /// with NULLs).
-    fn read_and_join<'q>(
+    /// Reads the FROM table, then joins each joined table in turn, each table filtered by its
+    /// own conjuncts (`own`, by FROM entry).
+    fn read_and_join(
         &self,
         query: &Select,
         scope: &Scope,
-        conjuncts: &[&'q Expr],
+        own: &[TableFilter],
         work: &mut Work,
-    ) -> Result<(Vec<Tuple<'_>>, Vec<&'q Expr>), SqlError> {
-        let only = |table: usize, e: &Expr| references(scope, e).is_some_and(|t| t == [table]);
-        let pushable =
-            |table: usize, e: &Expr| only(table, e) && (table == 0 || query.joins[table - 1].kind == JoinKind::Inner);
-        let own = |table: usize| conjuncts.iter().copied().filter(|e| pushable(table, e)).collect::<Vec<&Expr>>();
-        let mut rows = self.read(&query.from, scope, 0, &own(0), work)?;
+    ) -> Result<Vec<Tuple<'_>>, SqlError> {
+        let mut rows = self.read(&query.from, scope, 0, &own[0], work)?;
         for (k, join) in query.joins.iter().enumerate() {
             let table = k + 1;
             let (a, ta) = scope.resolve(&join.on.0)?;
@@ -181,10 +201,9 @@ impl Node {
                 )))
                 }
             };
-            rows = self.join(join, scope, table, rows, keys, &own(table), work)?;
+            rows = self.join(join, scope, table, rows, keys, &own[table], work)?;
         }
-        let rest = conjuncts.iter().copied().filter(|e| !(0..scope.tables.len()).any(|t| pushable(t, e))).collect();
-        Ok((rows, rest))
+        Ok(rows)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -195,15 +214,13 @@ impl Node {
         table: usize,
         left: Vec<Tuple<'s>>,
         keys: (usize, usize),
-        conjuncts: &[&Expr],
+        own: &TableFilter,
         work: &mut Work,
     ) -> Result<Vec<Tuple<'s>>, SqlError> {
-        let right_scope = single_scope(&scope.tables[table].reference, scope.tables[table].def.clone());
         let right_width = scope.tables[table].def.columns.len();
         let (left_key, right_key) = keys;
-        let right_filter = bind_all(&right_scope, conjuncts)?;
-        let filter = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
-        let (segments, total) = self.segments(&join.table.name, scope, table, filter.as_ref());
+        let right_filter = &own.bound;
+        let (segments, total) = self.segments(&join.table.name, scope, table, own.expr.as_ref());
         let right_rows: usize = segments.iter().map(|s| s.len()).sum();
         let indexed = segments.iter().all(|s| s.has_index(right_key));
         let mut out = Vec::new();
@@ -229,7 +246,7 @@ impl Node {
                         let Some(r) = s.row(id) else { continue };
                         examine(work, r);
                         if right_filter.as_ref().map_or(Ok(true), |f| f.keeps(r)).map_err(SqlError::new)? {
-                            found.push(r.as_slice());
+                            found.push(r);
                         }
                     }
                 }
@@ -247,7 +264,7 @@ impl Node {
             });
             return Ok(out);
         }
-        let right = self.read(&join.table, scope, table, conjuncts, work)?;
+        let right = self.read(&join.table, scope, table, own, work)?;
         if let Some(read) = work.reads.last_mut() {
             read.method = format!("Hash Join, {}", read.method);
         }
@@ -271,28 +288,44 @@ impl Node {
         table: &TableRef,
         scope: &Scope,
         which: usize,
-        conjuncts: &[&Expr],
+        own: &TableFilter,
         work: &mut Work,
     ) -> Result<Vec<Tuple<'_>>, SqlError> {
-        let own_scope = single_scope(table.reference(), scope.tables[which].def.clone());
-        let filter = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
-        let (segments, total) = self.segments(&table.name, scope, which, filter.as_ref());
-        let keep = bind_all(&own_scope, conjuncts)?;
         let mut out = Vec::new();
-        let mut method = String::from("Seq Scan");
-        let ranges = index_ranges(filter.as_ref(), &own_scope);
+        self.scan(table, scope, which, own, work, &mut |row| {
+            out.push(Cow::Borrowed(row));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// [`Node::read`] row by row: each row its own conjuncts accept goes to `sink`.
+    fn scan<'s>(
+        &'s self,
+        table: &TableRef,
+        scope: &Scope,
+        which: usize,
+        own: &TableFilter,
+        work: &mut Work,
+        sink: &mut dyn FnMut(&'s [Value]) -> Result<(), SqlError>,
+    ) -> Result<(), SqlError> {
+        let (segments, total) = self.segments(&table.name, scope, which, own.expr.as_ref());
+        let mut index = None;
+        let ranges = index_ranges(own.expr.as_ref(), &own.scope, &segments);
         for segment in &segments {
-            let (index, ids) = candidate_rows(segment, &ranges);
-            if let Some(column) = index {
-                method = format!("Index Scan using {}", own_scope.tables[0].def.columns[column].name);
-            }
+            let (used, ids) = candidate_rows(segment, &ranges);
+            index = index.or(used);
             for (_, row) in ids {
                 examine(work, row);
-                if keep.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
-                    out.push(Cow::Borrowed(row.as_slice()));
+                if own.bound.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
+                    sink(row)?;
                 }
             }
         }
+        let method = match index {
+            Some(column) => format!("Index Scan using {}", own.scope.tables[0].def.columns[column].name),
+            None => "Seq Scan".to_string(),
+        };
         work.reads.push(TableRead {
             table: table.name.clone(),
             partitions_scanned: if self.partitioned.contains_key(&table.name) {
@@ -303,35 +336,54 @@ impl Node {
             partitions_total: total,
             method,
         });
-        Ok(out)
-    }
-
-    /// SELECT list, GROUP BY, ORDER BY and LIMIT over the filtered rows.
-    fn shape(&self, query: &Select, scope: &Scope, rows: Vec<Tuple<'_>>) -> Result<ResultSet, SqlError> {
-        let shaper = Shaper::new(query, scope)?;
-        let inputs: Vec<(Tuple<'_>, Vec<Value>)> = match &shaper.group {
-            Some(plan) => plan
-                .run(rows.iter().map(|r| &**r))
-                .map_err(SqlError::new)?
-                .into_iter()
-                .map(|slots| (Cow::Borrowed(&[][..]), slots))
-                .collect(),
-            None => rows.into_iter().map(|r| (r, Vec::new())).collect(),
-        };
-        shaper.finish(inputs)
+        Ok(())
     }
 }
 
+/// One FROM entry's own conditions (those on it alone that may filter it before a join):
+/// written out for pruning and index ranges, and bound for testing rows, once per query.
+struct TableFilter {
+    scope: Scope,
+    expr: Option<Expr>,
+    bound: Option<Bound>,
+}
+
+impl TableFilter {
+    fn new(table: &bind::ScopeTable, conjuncts: &[&Expr]) -> Result<TableFilter, SqlError> {
+        let scope = single_scope(&table.reference, table.def.clone());
+        let expr = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
+        let bound = bind_all(&scope, expr.as_ref())?;
+        Ok(TableFilter { scope, expr, bound })
+    }
+}
+
+/// Splits a WHERE's conjuncts into each FROM entry's own (a condition on one table alone,
+/// except on the inner side of a LEFT JOIN, whose unmatched rows must still appear with NULLs)
+/// and the rest, which are tested on joined rows.
+fn split_conjuncts<'q>(query: &Select, scope: &Scope, conjuncts: &[&'q Expr]) -> (Vec<Vec<&'q Expr>>, Vec<&'q Expr>) {
+    let mut own = vec![Vec::new(); scope.tables.len()];
+    let mut rest = Vec::new();
+    for &e in conjuncts {
+        match references(scope, e).as_deref() {
+            Some(&[t]) if t == 0 || query.joins[t - 1].kind == JoinKind::Inner => own[t].push(e),
+            _ => rest.push(e),
+        }
+    }
+    (own, rest)
+}
+
 /// The index reads a filter allows on the one table of `scope`, worked out once per query:
-/// (column, key range) for each column it narrows, in column order.
-pub(super) fn index_ranges(filter: Option<&Expr>, scope: &Scope) -> Vec<(usize, KeyRange)> {
+/// (column, key range) for each column it narrows that one of `segments` indexes, in column
+/// order.
+pub(super) fn index_ranges(filter: Option<&Expr>, scope: &Scope, segments: &[&Table]) -> Vec<(usize, KeyRange)> {
     (0..scope.tables[0].def.columns.len())
+        .filter(|c| segments.iter().any(|s| s.has_index(*c)))
         .filter_map(|c| KeyFilter::of(filter, scope, c).key_range().map(|range| (c, range)))
         .collect()
 }
 
 /// Rows of a stored table with their row numbers.
-pub(super) type StoredRows<'t> = Box<dyn Iterator<Item = (u32, &'t Row)> + 't>;
+pub(super) type StoredRows<'t> = Box<dyn Iterator<Item = (u32, &'t [Value])> + 't>;
 
 /// The rows of one stored table a read must look at: through the first of `ranges` whose
 /// column it indexes (and which column that was), else every row.
@@ -356,11 +408,8 @@ pub fn single_scope(reference: &str, def: Rc<TableDef>) -> Scope {
     scope
 }
 
-fn bind_all(scope: &Scope, conjuncts: &[&Expr]) -> Result<Option<Bound>, SqlError> {
-    match Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect()) {
-        Some(e) => Ok(Some(scope.bind(&e, "WHERE")?)),
-        None => Ok(None),
-    }
+fn bind_all(scope: &Scope, filter: Option<&Expr>) -> Result<Option<Bound>, SqlError> {
+    filter.map(|e| scope.bind(e, "WHERE")).transpose()
 }
 
 /// Which FROM entries an expression reads (None if a name does not resolve: the full bind

@@ -108,7 +108,7 @@ impl Node {
         };
         let (segments, _) = self.segments(table, &scope, 0, filter.as_ref());
         let mut out = Vec::new();
-        let ranges = super::index_ranges(filter.as_ref(), &scope);
+        let ranges = super::index_ranges(filter.as_ref(), &scope, &segments);
         for segment in segments {
             let (_, rows) = super::candidate_rows(segment, &ranges);
             for (id, row) in rows {
@@ -145,10 +145,10 @@ impl Node {
         // Compute every new row, then check, then write: a refused UPDATE changes nothing.
         let mut changes = Vec::new();
         for (table, id) in &targets {
-            let old = self.tables[table].row(*id).expect("target row").clone();
-            let mut new = old.clone();
+            let old = self.tables[table].row(*id).expect("target row");
+            let mut new = old.to_vec();
             for (c, value) in &assignments {
-                new[*c] = typed(&def.columns[*c], value.eval(&old, &[]).map_err(SqlError::new)?)?;
+                new[*c] = typed(&def.columns[*c], value.eval(old, &[]).map_err(SqlError::new)?)?;
             }
             let home = self.home_of(&update.table, &new)?;
             changes.push((table.clone(), *id, new, home));

@@ -584,7 +584,7 @@ impl Cluster {
             Some(Placement::Reference) => &self.shards[..1],
             _ => &self.shards,
         };
-        shards.iter().filter_map(|s| s.node.tables.get(table)).flat_map(|t| t.rows().map(|(_, r)| r.clone())).collect()
+        shards.iter().filter_map(|s| s.node.tables.get(table)).flat_map(|t| t.rows().map(|(_, r)| r.to_vec())).collect()
     }
 
     pub fn servers(&self) -> Vec<(String, Vec<(String, usize)>)> {
