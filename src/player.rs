@@ -332,7 +332,7 @@ impl Player {
                 shards: console.db.cluster().map(|c| c.shards.len() as u32),
                 queries: console.load.iter().map(|(server, load)| (server.clone(), load.queries)).collect(),
                 replication: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
-                    format!(
+                    let mut line = format!(
                         "Primary's log: {} writes. Of {} reads ({} sent to the primary): {} missed their user's own \
                          last write, {} showed an older state than the user saw before, {} were stale, {} waited \
                          for their user's write ({:.1} ms in all).",
@@ -344,7 +344,26 @@ impl Player {
                         r.stale_reads,
                         r.waits,
                         r.waited.as_millis_f64()
-                    )
+                    );
+                    if r.awaited().is_some() {
+                        line += &format!(
+                            " Commits ({}): {} waited for replicas, {:.2} ms on average, {:.2} ms at most",
+                            r.config.commit.label(),
+                            r.commit_waits,
+                            r.mean_commit_wait_ms(),
+                            r.longest_commit_wait.as_millis_f64()
+                        );
+                        if r.semi_sync_fallbacks > 0 || r.unacknowledged_commits > 0 {
+                            line += &format!(
+                                "; fell back to asynchronous {} time(s), {} returned unacknowledged{}",
+                                r.semi_sync_fallbacks,
+                                r.unacknowledged_commits,
+                                if r.semi_sync_off { " (asynchronous now)" } else { "" }
+                            );
+                        }
+                        line += ".";
+                    }
+                    line
                 }),
                 twin_last: self
                     .run

@@ -4,7 +4,7 @@
 
 use super::knobs::{session_mode_key, KnobError};
 use sim::caching::{CachingConfig, Invalidation, Strategy};
-use sim::data::replication::{ReadFix, ReadRouting};
+use sim::data::replication::{CommitMode, ReadFix, ReadRouting, SyncLevel, SyncMethod, WaitPoint};
 use sim::scenario::SessionMode;
 use sim::{Algorithm, Scenario, ServiceTime};
 
@@ -342,8 +342,47 @@ data_knob!(
     }
 );
 
+// The commit mode's numbers: how many replicas a commit waits for, and semi-sync's timeout.
+data_knob!(
+    DATA_COMMIT_COUNT,
+    "data.replication.commit.count",
+    "Replicas a commit waits for",
+    "1",
+    true,
+    |d| match d.replication.as_ref().map(|r| r.commit) {
+        Some(CommitMode::SemiSync { wait_for_replica_count: k, .. } | CommitMode::Synchronous { count: k, .. }) => {
+            f64::from(k)
+        }
+        _ => 0.0,
+    },
+    |d, v| if let Some(r) = d.replication.as_mut() {
+        match &mut r.commit {
+            CommitMode::SemiSync { wait_for_replica_count: k, .. } | CommitMode::Synchronous { count: k, .. } => {
+                *k = v as u32
+            }
+            CommitMode::Async => {}
+        }
+    }
+);
+data_knob!(
+    DATA_COMMIT_TIMEOUT,
+    "data.replication.commit.timeout_ms",
+    "Semi-sync timeout (ms)",
+    "100",
+    false,
+    |d| match d.replication.as_ref().map(|r| r.commit) {
+        Some(CommitMode::SemiSync { timeout_ms, .. }) => timeout_ms,
+        _ => 0.0,
+    },
+    |d, v| if let Some(r) = d.replication.as_mut() {
+        if let CommitMode::SemiSync { timeout_ms, .. } = &mut r.commit {
+            *timeout_ms = v
+        }
+    }
+);
+
 /// The scenario's knobs, for `apply_knob`.
-pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 33] = [
+pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 35] = [
     &ARRIVAL_RATE,
     &SERVERS,
     &SLOTS,
@@ -377,6 +416,8 @@ pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 33] = [
     &DATA_STALE_BOUND,
     &DATA_FIX_SECONDS,
     &DATA_FIX_TIMEOUT,
+    &DATA_COMMIT_COUNT,
+    &DATA_COMMIT_TIMEOUT,
 ];
 
 pub const LAB_USERS: NumberKnob<CachingConfig> = NumberKnob {
@@ -668,8 +709,71 @@ pub const READ_ROUTING: ChoiceKnob<Scenario> = ChoiceKnob {
     },
 };
 
-pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 5] =
-    [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE, &READ_FIX, &READ_ROUTING];
+/// When a write's commit returns, each mode as its system names it. Switching keeps the
+/// number of replicas waited for (and semi-sync's timeout, FIRST or ANY) where they apply.
+pub const COMMIT_MODE: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "data.replication.commit",
+    label: "A commit returns",
+    options: || {
+        vec![
+            ("async", "At once (asynchronous)"),
+            ("after_sync", "MySQL semi-sync, AFTER_SYNC"),
+            ("after_commit", "MySQL semi-sync, AFTER_COMMIT"),
+            ("remote_write", "PostgreSQL remote_write"),
+            ("on", "PostgreSQL on (flushed)"),
+            ("remote_apply", "PostgreSQL remote_apply"),
+        ]
+    },
+    read: |s| match s.data.as_ref().and_then(|d| d.replication.as_ref()).map(|r| r.commit) {
+        Some(CommitMode::SemiSync { wait_point: WaitPoint::AfterSync, .. }) => "after_sync",
+        Some(CommitMode::SemiSync { wait_point: WaitPoint::AfterCommit, .. }) => "after_commit",
+        Some(CommitMode::Synchronous { level: SyncLevel::RemoteWrite, .. }) => "remote_write",
+        Some(CommitMode::Synchronous { level: SyncLevel::On, .. }) => "on",
+        Some(CommitMode::Synchronous { level: SyncLevel::RemoteApply, .. }) => "remote_apply",
+        Some(CommitMode::Async) | None => "async",
+    },
+    write: |s, key| {
+        if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+            let (count, timeout_ms, method) = match r.commit {
+                CommitMode::SemiSync { wait_for_replica_count, timeout_ms, .. } => {
+                    (wait_for_replica_count, timeout_ms, SyncMethod::First)
+                }
+                CommitMode::Synchronous { count, method, .. } => (count, 10_000.0, method),
+                CommitMode::Async => (1, 10_000.0, SyncMethod::First),
+            };
+            let semi = |wait_point| CommitMode::SemiSync { wait_point, wait_for_replica_count: count, timeout_ms };
+            let postgres = |level| CommitMode::Synchronous { level, method, count };
+            r.commit = match key {
+                "after_sync" => semi(WaitPoint::AfterSync),
+                "after_commit" => semi(WaitPoint::AfterCommit),
+                "remote_write" => postgres(SyncLevel::RemoteWrite),
+                "on" => postgres(SyncLevel::On),
+                "remote_apply" => postgres(SyncLevel::RemoteApply),
+                _ => CommitMode::Async,
+            };
+        }
+    },
+};
+/// `synchronous_standby_names`' FIRST or ANY.
+pub const SYNC_METHOD: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "data.replication.commit.method",
+    label: "Standbys waited for",
+    options: || vec![("first", "FIRST k: by priority"), ("any", "ANY k: a quorum")],
+    read: |s| match s.data.as_ref().and_then(|d| d.replication.as_ref()).map(|r| r.commit) {
+        Some(CommitMode::Synchronous { method: SyncMethod::Any, .. }) => "any",
+        _ => "first",
+    },
+    write: |s, key| {
+        if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+            if let CommitMode::Synchronous { method, .. } = &mut r.commit {
+                *method = if key == "any" { SyncMethod::Any } else { SyncMethod::First };
+            }
+        }
+    },
+};
+
+pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 7] =
+    [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE, &READ_FIX, &READ_ROUTING, &COMMIT_MODE, &SYNC_METHOD];
 pub const SCENARIO_CHECKS: [&CheckKnob<Scenario>; 2] = [&REDISPATCH, &HEARTBEATS];
 /// The caching lab's.
 pub const LAB_CHOICES: [&ChoiceKnob<CachingConfig>; 2] = [&LAB_STRATEGY, &LAB_INVALIDATION];
@@ -684,6 +788,8 @@ mod tests {
     fn each_knob_reads_back_what_it_wrote_and_names_are_unique() {
         // A scenario with every part, the web tier's database included, so that every knob holds.
         let mut s = (sim::presets::find("data-replication-lag").expect("a preset").build)();
+        // Semi-sync, so that the commit mode's count and timeout hold too.
+        COMMIT_MODE.apply(&mut s, "after_sync").unwrap();
         let mut lab = CachingConfig::default();
         for knob in SCENARIO_KNOBS {
             knob.apply(&mut s, "7").unwrap();

@@ -291,12 +291,20 @@ pub const LESSONS: &[LessonText] = &[
              until it has applied the user's write (a GTID or LSN wait) ends them too, and reads wait instead. \
              A replica of one's own never goes back in time, but still lags one's own write. Each is a \
              preset, and a choice in the Database settings.",
+            "Or make the commit wait. MySQL's semi-synchronous replication returns a commit once a replica \
+             has the write in its relay log; PostgreSQL's synchronous_commit waits for the standbys to write \
+             it (remote_write), flush it (on) or replay it (remote_apply). Only remote_apply on every replica \
+             that serves reads ends the missed writes, and each commit then waits for the slowest replay. \
+             Semi-sync gives up after its timeout (10 s by default) and carries on asynchronously: the run \
+             counts the commits that returned unacknowledged.",
         ],
         presets: &[
             ("data-replication-lag", "Replicas that lag"),
             ("data-replication-primary-after-write", "Primary after a write"),
             ("data-replication-wait", "Wait for my write"),
             ("data-replication-sticky", "A replica per user"),
+            ("data-replication-remote-apply", "Commits wait: remote_apply"),
+            ("data-replication-semi-sync-timeout", "Semi-sync times out"),
         ],
         try_this: &[
             "In “Replicas that lag”, watch the replicas' lag and the count of reads that missed their user's \
@@ -305,6 +313,9 @@ pub const LESSONS: &[LessonText] = &[
              arrive.",
             "Crash a replica (click it): reads sent to it fail, its lag grows while it is down, and it catches \
              up after it recovers.",
+            "In “Semi-sync times out”, both replicas crash at 10 s: the next commit waits the whole 10 s, then \
+             the source falls back to asynchronous and commits return at once, unacknowledged, until the \
+             replicas come back at 30 s. Reads sent to the crashed replicas fail meanwhile.",
         ],
     },
 ];

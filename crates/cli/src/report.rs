@@ -52,7 +52,14 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
         let _ = writeln!(out, "  {:<12}{} query shares, {busy} busy in the last second", s.server, s.served);
     }
     if let Some(r) = &web.replication {
-        let _ = writeln!(out, "  Primary's log: {} writes committed", r.position);
+        let _ = writeln!(out, "  Primary's log: {} writes committed; commits: {}", r.position, r.commit);
+        if r.commit_waits > 0 || r.unacknowledged_commits > 0 {
+            let _ = writeln!(
+                out,
+                "  Commits that waited for replicas: {}, {:.2} ms each on average, {:.2} ms at most; fell back to asynchronous {} time(s), {} commit(s) returned unacknowledged",
+                r.commit_waits, r.mean_commit_wait_ms, r.longest_commit_wait_ms, r.semi_sync_fallbacks, r.unacknowledged_commits
+            );
+        }
         for (i, (applied, behind, age_s)) in r.replicas.iter().enumerate() {
             let _ = writeln!(out, "  replica {}: applied {applied}, {behind} behind ({age_s:.3} s)", i + 1);
         }

@@ -5,7 +5,7 @@ use crate::caching::{CachingConfig, Content, Invalidation, LabAction, LabEvent, 
 use crate::command::Command;
 use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
 use crate::data::layout::{default_placement, ShardingConfig};
-use crate::data::replication::{ReadFix, ReadRouting, ReplicationConfig};
+use crate::data::replication::{CommitMode, ReadFix, ReadRouting, ReplicationConfig, SyncLevel, SyncMethod, WaitPoint};
 use crate::data::shard::Strategy;
 use crate::data::traffic::{MixQuery, WebQueries};
 use crate::data::{DataConfig, LayoutConfig};
@@ -301,6 +301,34 @@ pub const PRESETS: &[Preset] = &[
         build: || replication_scenario(ReadFix::StickyReplica),
     },
     Preset {
+        name: "data-replication-remote-apply",
+        summary: "The same replicas under PostgreSQL's synchronous_commit = remote_apply with ANY 2: a commit returns once both replicas have replayed it, so no read misses its writer's write, and commits wait for the replay",
+        build: || {
+            let mut s = replication_scenario(ReadFix::None);
+            set_commit(&mut s, CommitMode::Synchronous { level: SyncLevel::RemoteApply, method: SyncMethod::Any, count: 2 });
+            s
+        },
+    },
+    Preset {
+        name: "data-replication-semi-sync-timeout",
+        summary: "MySQL semi-sync (AFTER_SYNC, one replica's acknowledgement, 10 s timeout) on fast replicas: commits wait about 3 ms; both replicas crash at 10 s, commits wait the whole timeout, the source falls back to asynchronous, and comes back to semi-sync when the replicas return at 30 s",
+        build: || {
+            let mut s = replication_scenario(ReadFix::None);
+            set_commit(&mut s, CommitMode::SemiSync { wait_point: WaitPoint::AfterSync, wait_for_replica_count: 1, timeout_ms: 10_000.0 });
+            if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+                (r.apply_per_s, r.last_replica_speed) = (1_000.0, 1.0);
+            }
+            let at = |secs: u64, command| TimelineEntry { at_us: SimTime::from_secs(secs).0, command };
+            s.timeline = vec![
+                at(10, Command::CrashDatabase { server: 1 }),
+                at(10, Command::CrashDatabase { server: 2 }),
+                at(30, Command::RecoverDatabase { server: 1 }),
+                at(30, Command::RecoverDatabase { server: 2 }),
+            ];
+            s
+        },
+    },
+    Preset {
         name: "data-wide-table",
         summary: "One database server with a wide users table: every read of a name drags the bio and avatar along",
         build: || data_scenario(LayoutConfig::Single, &["SELECT name, email FROM users WHERE id = 42", "EXPLAIN SELECT name, country FROM users WHERE country = 'DE'"]),
@@ -427,6 +455,7 @@ fn replication_scenario(fix: ReadFix) -> Scenario {
             routing: ReadRouting::RoundRobin,
             fix,
             stale_bound_ms: 1_000.0,
+            ..ReplicationConfig::default()
         });
         if let Some(web) = data.web.as_mut() {
             web.mix = vec![
@@ -444,6 +473,12 @@ fn replication_scenario(fix: ReadFix) -> Scenario {
         }
     }
     s
+}
+
+fn set_commit(s: &mut Scenario, commit: CommitMode) {
+    if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+        r.commit = commit;
+    }
 }
 
 /// `shards` shards by `strategy`, the default placement changed by `changes` (table, key).

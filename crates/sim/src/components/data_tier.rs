@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::server::Server;
 use crate::data::console::{Console, DataReport, DbServerReport, Entry, ReplicationReport, WebReport};
-use crate::data::replication::Replication;
+use crate::data::replication::{ReadStart, Replication};
 use crate::data::traffic::{Jobs, Keys, WebQueries};
 use crate::data::DataConfig;
 use crate::rng::Rng;
@@ -46,6 +46,8 @@ pub struct Picked {
     pub target: Target,
     /// the SQL parsed, under replication (it decided the target), so that it is parsed once
     pub statement: Option<Rc<crate::data::sql::ast::Statement>>,
+    /// under replication, what a read must show, as its user stood when sending it
+    pub start: ReadStart,
 }
 
 /// Where a query goes: the database as a whole (its router, or its one server; under
@@ -59,14 +61,13 @@ pub enum Target {
     Replica(usize),
 }
 
-/// Whose writes the console's are, in the log (no request's user).
-pub const CONSOLE_USER: u32 = u32::MAX;
-
 /// A request's query, planned: what it asks of each server and, for a write under
 /// replication, the statement that enters the primary's log when it commits.
 pub struct Planned {
     pub jobs: Rc<Jobs>,
     pub write: Option<Rc<crate::data::sql::ast::Statement>>,
+    /// under replication, the log position a read shows
+    pub shows: Option<u64>,
 }
 
 /// The random stream the web tier's query picks and keys come from.
@@ -119,7 +120,7 @@ impl DataTier {
             let statement = crate::data::sql::parse(sql).ok().filter(|s| s.written_table().is_some());
             if let (Some(statement), Ok(answer)) = (statement, &entry.outcome) {
                 if !answer.explained {
-                    replication.committed(Rc::new(statement), CONSOLE_USER, now);
+                    replication.committed(Rc::new(statement), now);
                     return (entry, Vec::new());
                 }
             }
@@ -180,23 +181,23 @@ impl DataTier {
         let me = 1 + u64::from(user) % web.keys.user_count.max(1);
         let sql = web.keys.fill_with(&web.config.mix[pick].sql, me, &mut web.rng);
         let Some(replication) = web.replication.as_mut() else {
-            return Some(Picked { sql, target: Target::Database, statement: None });
+            return Some(Picked { sql, target: Target::Database, statement: None, start: ReadStart::default() });
         };
         let statement = crate::data::sql::parse(&sql).ok().map(Rc::new);
         let target = match &statement {
             Some(s) if s.written_table().is_some() => Target::Database,
             _ => replication.route_read(user, now).map(Target::Replica).unwrap_or(Target::Primary),
         };
-        Some(Picked { sql, target, statement })
+        Some(Picked { sql, target, statement, start: replication.read_start(user) })
     }
 
     /// The picked query reaches the database and runs there, on the rows as they are now: what
     /// it asks of each server (a read already run on unchanged tables is not run again: it would
     /// do the same work). An error is the database's refusal, in its words.
-    pub fn run_query(&mut self, picked: &Picked, user: u32, now: SimTime) -> Result<Planned, String> {
+    pub fn run_query(&mut self, picked: &Picked, now: SimTime) -> Result<Planned, String> {
         let Some(web) = self.web.as_mut() else { return Err("this scenario's web tier runs no queries".into()) };
         let Some(replication) = web.replication.as_mut() else {
-            return Ok(Planned { jobs: self.console.plan(&web.names, &picked.sql)?, write: None });
+            return Ok(Planned { jobs: self.console.plan(&web.names, &picked.sql)?, write: None, shows: None });
         };
         // Writes run on the primary (machine 0) and enter its log when they commit; reads run on
         // their replica's own rows (machine 1 + its index), as far as it has applied the log.
@@ -204,28 +205,38 @@ impl DataTier {
             Some(statement) => statement.clone(),
             None => Rc::new(crate::data::sql::parse(&picked.sql).map_err(|e| e.to_string())?),
         };
-        let (db, machine, write) = match picked.target {
-            Target::Replica(replica) => {
-                replication.check_read(Some(replica), user, now);
-                (&mut replication.replicas[replica].db, replica + 1, None)
-            }
-            Target::Primary => {
-                replication.check_read(None, user, now);
-                (&mut self.console.db, 0, None)
-            }
+        let (replica, machine, write) = match picked.target {
+            Target::Replica(replica) => (Some(replica), replica + 1, None),
+            Target::Primary => (None, 0, None),
             // Under replication the database as a whole is the primary, for a write.
-            Target::Database => (&mut self.console.db, 0, Some(statement.clone())),
+            Target::Database => (None, 0, Some(statement.clone())),
+        };
+        let db = match replica {
+            Some(r) => &mut replication.replicas[r].db,
+            None => &mut self.console.db,
         };
         let outcome = db.run(&statement, false).map_err(|e| e.to_string())?;
+        // A read that ran is checked against its user's history (one that failed showed nothing).
+        let shows = write.is_none().then(|| replication.check_read(replica, picked.start, now));
         let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
         jobs.on.iter_mut().for_each(|job| job.server = machine);
-        Ok(Planned { jobs: Rc::new(jobs), write })
+        Ok(Planned { jobs: Rc::new(jobs), write, shows })
     }
 
-    /// A write committed on the primary: it enters the log.
-    pub fn commit(&mut self, write: Rc<crate::data::sql::ast::Statement>, user: u32, now: SimTime) {
-        if let Some(replication) = self.replication_mut() {
-            replication.committed(write, user, now);
+    /// A write committed on the primary: it enters the log, at the position returned.
+    pub fn commit(&mut self, write: Rc<crate::data::sql::ast::Statement>, now: SimTime) -> Option<u64> {
+        self.replication_mut().map(|replication| replication.committed(write, now))
+    }
+
+    /// A request's answer is back at its web server: under replication, its user now knows of
+    /// their write (at its log position) or has seen the state their read showed.
+    pub fn answered(&mut self, user: u32, written: Option<u64>, shows: Option<u64>, now: SimTime) {
+        let Some(replication) = self.replication_mut() else { return };
+        if let Some(position) = written {
+            replication.write_returned(user, position, now);
+        }
+        if let Some(shows) = shows {
+            replication.read_returned(user, shows);
         }
     }
 
@@ -264,7 +275,11 @@ impl DataTier {
             machine.recover();
         }
         match self.web.as_mut().and_then(|w| w.replication.as_mut()) {
-            Some(replication) if server > 0 => replication.replicas[server - 1].db.set_down(0, down),
+            Some(replication) if server > 0 => {
+                let replica = &mut replication.replicas[server - 1];
+                replica.db.set_down(0, down);
+                replica.down = down;
+            }
             _ => self.console.db.set_down(server, down),
         }
         // A read planned while the server was up would not fail now: plan afresh.
@@ -306,6 +321,12 @@ impl DataTier {
                 waits: r.waits,
                 mean_wait_ms: if r.waits == 0 { 0.0 } else { r.waited.as_millis_f64() / r.waits as f64 },
                 wait_timeouts: r.wait_timeouts,
+                commit: r.config.commit.label(),
+                commit_waits: r.commit_waits,
+                mean_commit_wait_ms: r.mean_commit_wait_ms(),
+                longest_commit_wait_ms: r.longest_commit_wait.as_millis_f64(),
+                semi_sync_fallbacks: r.semi_sync_fallbacks,
+                unacknowledged_commits: r.unacknowledged_commits,
             }),
         });
         report

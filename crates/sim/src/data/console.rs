@@ -268,6 +268,16 @@ pub struct ReplicationReport {
     pub waits: u64,
     pub mean_wait_ms: f64,
     pub wait_timeouts: u64,
+    /// the commit mode, as its system writes it
+    pub commit: String,
+    /// commits that waited for replicas, their mean and longest wait [ms]
+    pub commit_waits: u64,
+    pub mean_commit_wait_ms: f64,
+    pub longest_commit_wait_ms: f64,
+    /// semi-sync: falls back to asynchronous after a timeout, and the commits that returned
+    /// unacknowledged
+    pub semi_sync_fallbacks: u64,
+    pub unacknowledged_commits: u64,
 }
 
 /// One database server's share of the web tier's queries.

@@ -1,9 +1,15 @@
-//! Single-primary replication, asynchronous (MySQL's default, PostgreSQL's without
-//! `synchronous_standby_names`): writes run on the primary and enter its log in commit order;
-//! each replica receives the log over its link and applies it, entry by entry, at its own rate,
-//! to rows of its own. Reads go to the replicas, so a read sees the replica's rows as of the
-//! last entry it applied, and a user who reads right after writing may not see the write: that
-//! is counted when it really happens (the user's last write is past what the replica applied).
+//! Single-primary replication: writes run on the primary and enter its log in commit order;
+//! each replica receives the log over its link, writes and flushes it, and applies it, entry by
+//! entry, at its own rate, to rows of its own. Reads go to the replicas, so a read sees the
+//! replica's rows as of the last entry it applied, and a user who reads right after writing may
+//! not see the write: that is counted when it really happens (the user's last write is past
+//! what the replica applied).
+//!
+//! A commit returns to its client as its mode says: at once (asynchronous, MySQL's default and
+//! PostgreSQL's without `synchronous_standby_names`), when enough replicas have acknowledged
+//! receiving it (MySQL semi-synchronous, which falls back to asynchronous after its timeout),
+//! or when the synchronous standbys have written, flushed or applied it (PostgreSQL's
+//! `synchronous_commit` levels, `FIRST k` or `ANY k`). Its wait is what it waits for.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -37,6 +43,153 @@ pub struct ReplicationConfig {
     /// a read older than this is counted stale [ms]
     #[serde(default = "default_stale_bound_ms")]
     pub stale_bound_ms: f64,
+    /// when a write's commit returns to its client
+    #[serde(default, skip_serializing_if = "is_async")]
+    pub commit: CommitMode,
+    /// a replica's flush of a received log entry to its disk [ms]
+    #[serde(default = "default_flush_ms")]
+    pub flush_ms: f64,
+}
+
+fn default_flush_ms() -> f64 {
+    1.0
+}
+
+fn is_async(mode: &CommitMode) -> bool {
+    *mode == CommitMode::Async
+}
+
+/// When a commit returns, each mode following its real system.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitMode {
+    /// at once: the log ships later (MySQL's default; PostgreSQL's with no synchronous standby)
+    #[default]
+    Async,
+    /// MySQL semi-synchronous replication (`rpl_semi_sync_source_*`): the commit waits until
+    /// `wait_for_replica_count` replicas have received and flushed its events to their relay
+    /// log; after `timeout_ms` without them the source falls back to asynchronous until a
+    /// replica catches up
+    SemiSync {
+        wait_point: WaitPoint,
+        #[serde(default = "default_one_replica")]
+        wait_for_replica_count: u32,
+        #[serde(default = "default_semi_sync_timeout_ms")]
+        timeout_ms: f64,
+    },
+    /// PostgreSQL synchronous replication: `synchronous_commit = level` with
+    /// `synchronous_standby_names = 'FIRST|ANY count (replica1, replica2, …)'`, the replicas
+    /// listed in order (the first has the highest priority); no timeout: commits wait
+    Synchronous {
+        level: SyncLevel,
+        #[serde(default)]
+        method: SyncMethod,
+        #[serde(default = "default_one_replica")]
+        count: u32,
+    },
+}
+
+fn default_one_replica() -> u32 {
+    1
+}
+
+fn default_semi_sync_timeout_ms() -> f64 {
+    10_000.0
+}
+
+/// `rpl_semi_sync_source_wait_point`
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitPoint {
+    /// waits before the storage engine commits: no other session sees the write before a
+    /// replica has it (the default since MySQL 5.7.2)
+    #[default]
+    AfterSync,
+    /// waits after the engine commit: other sessions see the write while it waits
+    AfterCommit,
+}
+
+/// `synchronous_commit`'s levels that wait for a standby
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncLevel {
+    /// the standby has written the WAL to its operating system
+    RemoteWrite,
+    /// the standby has flushed the WAL to disk (`on`, the default)
+    #[default]
+    On,
+    /// the standby has replayed the WAL: queries there see the write
+    RemoteApply,
+}
+
+/// How `synchronous_standby_names` picks the standbys a commit waits for
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMethod {
+    /// `FIRST k`: the k connected standbys of highest priority
+    #[default]
+    First,
+    /// `ANY k`: any k standbys (a quorum)
+    Any,
+}
+
+/// How far a replica has taken a log entry; the primary hears of each step by an
+/// acknowledgement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Milestone {
+    Written = 0,
+    Flushed = 1,
+    Applied = 2,
+}
+
+impl Milestone {
+    pub fn from_index(i: u8) -> Milestone {
+        match i {
+            0 => Milestone::Written,
+            1 => Milestone::Flushed,
+            _ => Milestone::Applied,
+        }
+    }
+}
+
+impl CommitMode {
+    /// The step a commit waits for replicas to acknowledge (None: it does not wait).
+    pub fn awaits(self) -> Option<Milestone> {
+        match self {
+            CommitMode::Async => None,
+            // MySQL's replica acknowledges once the events are in its relay log, on disk.
+            CommitMode::SemiSync { .. } => Some(Milestone::Flushed),
+            CommitMode::Synchronous { level: SyncLevel::RemoteWrite, .. } => Some(Milestone::Written),
+            CommitMode::Synchronous { level: SyncLevel::On, .. } => Some(Milestone::Flushed),
+            CommitMode::Synchronous { level: SyncLevel::RemoteApply, .. } => Some(Milestone::Applied),
+        }
+    }
+
+    /// The mode as its system writes its settings.
+    pub fn label(self) -> String {
+        match self {
+            CommitMode::Async => "asynchronous".into(),
+            CommitMode::SemiSync { wait_point, wait_for_replica_count, timeout_ms } => format!(
+                "MySQL semi-sync {}, wait for {wait_for_replica_count} replica(s), timeout {timeout_ms} ms",
+                match wait_point {
+                    WaitPoint::AfterSync => "AFTER_SYNC",
+                    WaitPoint::AfterCommit => "AFTER_COMMIT",
+                }
+            ),
+            CommitMode::Synchronous { level, method, count } => format!(
+                "PostgreSQL synchronous_commit = {}, {} {count}",
+                match level {
+                    SyncLevel::RemoteWrite => "remote_write",
+                    SyncLevel::On => "on",
+                    SyncLevel::RemoteApply => "remote_apply",
+                },
+                match method {
+                    SyncMethod::First => "FIRST",
+                    SyncMethod::Any => "ANY",
+                }
+            ),
+        }
+    }
 }
 
 fn default_ship_ms() -> f64 {
@@ -77,6 +230,23 @@ pub enum ReadFix {
     WaitForPosition { timeout_ms: f64 },
 }
 
+impl Default for ReplicationConfig {
+    /// Two asynchronous replicas that keep up with a light load.
+    fn default() -> Self {
+        ReplicationConfig {
+            replicas: 2,
+            apply_per_s: 1_000.0,
+            last_replica_speed: 1.0,
+            ship_ms: default_ship_ms(),
+            routing: ReadRouting::default(),
+            fix: ReadFix::default(),
+            stale_bound_ms: default_stale_bound_ms(),
+            commit: CommitMode::default(),
+            flush_ms: default_flush_ms(),
+        }
+    }
+}
+
 impl ReplicationConfig {
     pub fn check(&self, c: &mut crate::validate::Checker) {
         use crate::validate::limits::data::{MAX_APPLY_PER_S, MAX_LATENCY_MS, MAX_REPLICAS, MAX_STALE_BOUND_MS};
@@ -85,6 +255,15 @@ impl ReplicationConfig {
         c.float("data.replication.ship_ms", self.ship_ms, 0.0, MAX_LATENCY_MS, false);
         c.float("data.replication.last_replica_speed", self.last_replica_speed, 0.0, 1.0, true);
         c.float("data.replication.stale_bound_ms", self.stale_bound_ms, 0.0, MAX_STALE_BOUND_MS, false);
+        c.float("data.replication.flush_ms", self.flush_ms, 0.0, MAX_LATENCY_MS, false);
+        match self.commit {
+            CommitMode::Async => {}
+            CommitMode::SemiSync { wait_for_replica_count, timeout_ms, .. } => {
+                c.int("data.replication.commit.wait_for_replica_count", wait_for_replica_count, 1, MAX_REPLICAS);
+                c.float("data.replication.commit.timeout_ms", timeout_ms, 0.0, MAX_STALE_BOUND_MS, false);
+            }
+            CommitMode::Synchronous { count, .. } => c.int("data.replication.commit.count", count, 1, MAX_REPLICAS),
+        }
         match self.fix {
             ReadFix::PrimaryAfterWrite { seconds } => {
                 c.float("data.replication.fix.seconds", seconds, 0.0, MAX_STALE_BOUND_MS / 1_000.0, false)
@@ -97,6 +276,15 @@ impl ReplicationConfig {
     }
 }
 
+/// What a user's read must show, as the user stood when sending it: their last write that had
+/// come back to them, and the newest state a read of theirs had shown. A read that overlaps
+/// the write or the earlier read is not held to them: the anomalies are real ones only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadStart {
+    pub must_see: u64,
+    pub seen: u64,
+}
+
 /// One replica: its own rows, and how far along the log it is.
 pub struct Replica {
     pub db: Database,
@@ -105,6 +293,10 @@ pub struct Replica {
     pub applied: u64,
     /// an entry is being applied now
     pub applying: bool,
+    /// crashed: it neither receives, applies nor acknowledges
+    pub down: bool,
+    /// the newest log position it has acknowledged at each milestone (as the primary heard it)
+    pub acked: [u64; 3],
 }
 
 /// The primary's log and its replicas.
@@ -113,9 +305,11 @@ pub struct Replication {
     /// the writes in commit order, with when each committed
     log: Vec<(Rc<Statement>, SimTime)>,
     pub replicas: Vec<Replica>,
-    /// each user's last write, as a log position (1 is the first entry)
-    last_write: HashMap<u32, u64>,
-    /// the newest log position each user has read (a later read that shows less went back in time)
+    /// each user's last write whose commit has come back to them: its log position (1 is the
+    /// first entry) and when it came back
+    last_write: HashMap<u32, (u64, SimTime)>,
+    /// the newest log position each user has had a read of come back (a read sent after that
+    /// which shows less went back in time)
     seen: HashMap<u32, u64>,
     /// reads that did not see their user's own last write
     pub read_your_writes_violations: u64,
@@ -133,13 +327,32 @@ pub struct Replication {
     pub reads: u64,
     /// the next replica a read goes to (round robin)
     next_read: usize,
+    /// commits that waited for replicas, how long in all, and the longest wait
+    pub commit_waits: u64,
+    pub commit_waited: SimTime,
+    pub longest_commit_wait: SimTime,
+    /// semi-sync: the source has fallen back to asynchronous (a wait timed out) until a replica
+    /// catches up; how many times, and the commits that returned unacknowledged
+    /// (`Rpl_semi_sync_source_no_tx`)
+    pub semi_sync_off: bool,
+    pub semi_sync_fallbacks: u64,
+    pub unacknowledged_commits: u64,
 }
 
 impl Replication {
     /// Replicas with the primary's rows as they are now (built from the same seed and size).
     pub fn new(config: &ReplicationConfig, data: &DataConfig, seed: u64) -> Result<Replication, String> {
         let replicas = (0..config.replicas)
-            .map(|_| Database::build(data, seed).map(|db| Replica { db, received: 0, applied: 0, applying: false }))
+            .map(|_| {
+                Database::build(data, seed).map(|db| Replica {
+                    db,
+                    received: 0,
+                    applied: 0,
+                    applying: false,
+                    down: false,
+                    acked: [0; 3],
+                })
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
         Ok(Replication {
@@ -157,15 +370,41 @@ impl Replication {
             wait_timeouts: 0,
             reads: 0,
             next_read: 0,
+            commit_waits: 0,
+            commit_waited: SimTime::ZERO,
+            longest_commit_wait: SimTime::ZERO,
+            semi_sync_off: false,
+            semi_sync_fallbacks: 0,
+            unacknowledged_commits: 0,
         })
     }
 
     /// A write committed on the primary: it enters the log; returns its position.
-    pub fn committed(&mut self, statement: Rc<Statement>, user: u32, now: SimTime) -> u64 {
+    pub fn committed(&mut self, statement: Rc<Statement>, now: SimTime) -> u64 {
         self.log.push((statement, now));
-        let position = self.log.len() as u64;
-        self.last_write.insert(user, position);
-        position
+        self.log.len() as u64
+    }
+
+    /// A user's write came back to them, committed at `position`.
+    pub fn write_returned(&mut self, user: u32, position: u64, now: SimTime) {
+        let last = self.last_write.entry(user).or_insert((0, SimTime::ZERO));
+        if position >= last.0 {
+            *last = (position, now);
+        }
+    }
+
+    /// A user's read came back to them, showing the log up to `shows`.
+    pub fn read_returned(&mut self, user: u32, shows: u64) {
+        let seen = self.seen.entry(user).or_insert(0);
+        *seen = (*seen).max(shows);
+    }
+
+    /// What a read the user sends now must show.
+    pub fn read_start(&self, user: u32) -> ReadStart {
+        ReadStart {
+            must_see: self.last_write.get(&user).map_or(0, |w| w.0),
+            seen: self.seen.get(&user).copied().unwrap_or(0),
+        }
     }
 
     /// Where a user's read goes, picked when it is sent: a replica (by the routing, or the
@@ -173,7 +412,7 @@ impl Replication {
     pub fn route_read(&mut self, user: u32, now: SimTime) -> Option<usize> {
         self.reads += 1;
         if let ReadFix::PrimaryAfterWrite { seconds } = self.config.fix {
-            let wrote_at = self.last_write.get(&user).map(|&p| self.log[p as usize - 1].1);
+            let wrote_at = self.last_write.get(&user).map(|w| w.1);
             if wrote_at.is_some_and(|at| now.saturating_sub(at).as_secs_f64() < seconds) {
                 self.reads_on_primary += 1;
                 return None;
@@ -190,30 +429,29 @@ impl Replication {
         })
     }
 
-    /// A read runs now on a replica (or on the primary: None). Each anomaly it shows is
-    /// counted: the user's own last write missing, an older state than the user saw before, or
-    /// data older than the stale bound.
-    pub fn check_read(&mut self, replica: Option<usize>, user: u32, now: SimTime) {
+    /// A read runs now on a replica (or on the primary: None); returns the log position it
+    /// shows. Each anomaly it shows is counted: the user's own last write missing, an older
+    /// state than a read of theirs showed before, or data older than the stale bound.
+    pub fn check_read(&mut self, replica: Option<usize>, start: ReadStart, now: SimTime) -> u64 {
         let shows = replica.map_or(self.position(), |r| self.replicas[r].applied);
-        if self.last_write.get(&user).is_some_and(|&w| w > shows) {
+        if start.must_see > shows {
             self.read_your_writes_violations += 1;
         }
-        let seen = self.seen.entry(user).or_insert(0);
-        if shows < *seen {
+        if shows < start.seen {
             self.monotonic_violations += 1;
         }
-        *seen = (*seen).max(shows);
         if replica.is_some_and(|r| self.lag(r, now).1.as_secs_f64() * 1_000.0 > self.config.stale_bound_ms) {
             self.stale_reads += 1;
         }
+        shows
     }
 
     /// Under the wait fix, the log position a read on `replica` must wait for (the user's last
     /// write, when the replica has not applied it yet), with the wait's timeout.
-    pub fn must_wait(&self, replica: usize, user: u32) -> Option<(u64, SimTime)> {
+    pub fn must_wait(&self, replica: usize, start: ReadStart) -> Option<(u64, SimTime)> {
         let ReadFix::WaitForPosition { timeout_ms } = self.config.fix else { return None };
-        let wrote = *self.last_write.get(&user)?;
-        (wrote > self.replicas[replica].applied).then(|| (wrote, SimTime::from_millis_f64(timeout_ms)))
+        (start.must_see > self.replicas[replica].applied)
+            .then(|| (start.must_see, SimTime::from_millis_f64(timeout_ms)))
     }
 
     /// The next entry a replica applies, if it has received one it has not applied.
@@ -239,5 +477,99 @@ impl Replication {
         let behind = self.position() - applied;
         let age = self.log.get(applied as usize).map_or(SimTime::ZERO, |(_, at)| now.saturating_sub(*at));
         (behind, age)
+    }
+
+    /// The step replicas acknowledge to the primary, when the commit mode waits for one.
+    pub fn awaited(&self) -> Option<Milestone> {
+        self.config.commit.awaits()
+    }
+
+    /// A replica's acknowledgement reaches the primary.
+    pub fn acknowledged(&mut self, replica: usize, milestone: Milestone, position: u64) {
+        let acked = &mut self.replicas[replica].acked[milestone as usize];
+        *acked = (*acked).max(position);
+        // Semi-sync comes back once a replica has caught up with the source.
+        if self.semi_sync_off && position >= self.position() {
+            self.semi_sync_off = false;
+        }
+    }
+
+    /// The newest log position the commit mode counts as replicated: a commit at or before it
+    /// may return. Only replicas that are up count (a crashed standby is disconnected).
+    pub fn confirmed(&self) -> u64 {
+        let Some(milestone) = self.awaited() else { return self.position() };
+        let up = self.replicas.iter().filter(|r| !r.down).map(|r| r.acked[milestone as usize]);
+        let kth_largest = |mut acked: Vec<u64>, k: usize| {
+            acked.sort_unstable_by(|a, b| b.cmp(a));
+            if k == 0 {
+                self.position()
+            } else {
+                acked.get(k - 1).copied().unwrap_or(0)
+            }
+        };
+        match self.config.commit {
+            CommitMode::Async => self.position(),
+            CommitMode::SemiSync { wait_for_replica_count: k, .. }
+            | CommitMode::Synchronous { method: SyncMethod::Any, count: k, .. } => {
+                kth_largest(up.collect(), k as usize)
+            }
+            // FIRST k: the k connected standbys of highest priority must all have it.
+            CommitMode::Synchronous { method: SyncMethod::First, count: k, .. } => {
+                let first: Vec<u64> = up.take(k as usize).collect();
+                if first.len() < k as usize {
+                    0
+                } else {
+                    first.into_iter().min().unwrap_or_else(|| self.position())
+                }
+            }
+        }
+    }
+
+    /// Whether a commit at `position` waits for replicas before it returns; a commit that does
+    /// not wait under semi-sync is counted unacknowledged (the source had fallen back).
+    pub fn commit_waits(&mut self, position: u64) -> bool {
+        if self.awaited().is_none() {
+            return false;
+        }
+        if self.semi_sync_off {
+            self.unacknowledged_commits += 1;
+            return false;
+        }
+        position > self.confirmed()
+    }
+
+    /// The semi-sync timeout, when the mode has one.
+    pub fn commit_timeout(&self) -> Option<SimTime> {
+        match self.config.commit {
+            CommitMode::SemiSync { timeout_ms, .. } => Some(SimTime::from_millis_f64(timeout_ms)),
+            _ => None,
+        }
+    }
+
+    /// A commit's wait is over: counted with its length.
+    pub fn commit_returned(&mut self, waited: SimTime, acknowledged: bool) {
+        self.commit_waits += 1;
+        self.commit_waited += waited;
+        self.longest_commit_wait = self.longest_commit_wait.max(waited);
+        if !acknowledged {
+            self.unacknowledged_commits += 1;
+        }
+    }
+
+    /// Commits' mean wait for replicas [ms] (0 when none waited).
+    pub fn mean_commit_wait_ms(&self) -> f64 {
+        if self.commit_waits == 0 {
+            0.0
+        } else {
+            self.commit_waited.as_millis_f64() / self.commit_waits as f64
+        }
+    }
+
+    /// A semi-sync wait timed out: the source falls back to asynchronous replication.
+    pub fn fall_back_to_async(&mut self) {
+        if !self.semi_sync_off {
+            self.semi_sync_off = true;
+            self.semi_sync_fallbacks += 1;
+        }
     }
 }

@@ -150,8 +150,9 @@ impl Sim {
                     data.set_down(server as usize, false, now);
                 }
                 if server > 0 && self.data.as_ref().is_some_and(|d| d.replication().is_some()) {
-                    // A replica back up applies what it received while down.
-                    self.apply_next(server as usize - 1);
+                    // A replica back up reports its position and applies what it received
+                    // while down.
+                    self.replica_reconnects(server as usize - 1);
                 }
             }
             Command::SetSessionCookie { user, cookie } => {

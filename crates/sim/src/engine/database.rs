@@ -25,8 +25,11 @@ pub(super) struct Trip {
     pub(super) failed: bool,
     /// the router's own work once every job is back
     router: SimTime,
-    /// under replication, the write that enters the primary's log when its job is done
+    /// under replication, the write that enters the primary's log when its job is done, then
+    /// its log position; or the log position a read showed
     write: Option<Rc<Statement>>,
+    written: Option<u64>,
+    shows: Option<u64>,
     /// the query as the web server sent it, and where
     pub(super) picked: Picked,
 }
@@ -87,20 +90,19 @@ impl Sim {
     pub(super) fn run_at_database(&mut self, r: RequestRef) {
         let Some(data) = self.data.as_mut() else { return };
         let (routed, latency) = (data.routed(), data.latency());
-        let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
         let slot = r.slot as usize;
         let picked = std::mem::take(&mut self.db_trips[slot].picked);
-        let planned = data.run_query(&picked, user, self.now);
+        let planned = data.run_query(&picked, self.now);
         let Some(req) = self.requests.get(r) else { return };
         req.enter(Stage::AtDatabase, self.now, self.now);
-        let (jobs, write) = match planned {
-            Ok(planned) => (planned.jobs, planned.write),
+        let (jobs, write, shows) = match planned {
+            Ok(planned) => (planned.jobs, planned.write, planned.shows),
             Err(_) => {
                 self.db_trips[slot] = Trip { failed: true, picked, ..Trip::default() };
                 return self.back_from_database(r);
             }
         };
-        self.db_trips[slot] = Trip { write, picked, ..trip_for(&jobs, self.now) };
+        self.db_trips[slot] = Trip { write, shows, picked, ..trip_for(&jobs, self.now) };
         if jobs.on.is_empty() {
             return self.back_from_database(r);
         }
@@ -161,6 +163,9 @@ impl Sim {
         for (r, job) in held {
             self.db_trips[r.slot as usize].failed = true;
             self.job_leaves_server(r, job);
+        }
+        if server == 0 {
+            self.fail_waiting_commits();
         }
     }
 
@@ -231,12 +236,25 @@ impl Sim {
     /// A share's answer (or refusal) leaves its server: through the router, it travels back first.
     /// A write under replication enters the primary's log now: the primary's rows have it (the
     /// query ran when it arrived), even when the client hears of a crash or a refusal instead,
-    /// so that the replicas never lack a row the primary has.
+    /// so that the replicas never lack a row the primary has. A commit mode that waits keeps
+    /// the answer until enough replicas have acknowledged the write.
     fn job_leaves_server(&mut self, r: RequestRef, job: u16) {
-        if let Some(write) = self.db_trips[r.slot as usize].write.take() {
-            let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
-            self.commit_write(write, user);
+        let trip = &mut self.db_trips[r.slot as usize];
+        if let Some(write) = trip.write.take() {
+            let failed = trip.failed;
+            let position = self.commit_write(write);
+            self.db_trips[r.slot as usize].written = position;
+            if let Some(position) = position.filter(|_| !failed) {
+                if self.waits_for_replicas(r, job, position) {
+                    return;
+                }
+            }
         }
+        self.send_share_back(r, job);
+    }
+
+    /// The share's answer heads back (through the router when there is one).
+    pub(super) fn send_share_back(&mut self, r: RequestRef, job: u16) {
         let routed = self.data.as_ref().is_some_and(|d| d.routed());
         if routed {
             let latency = self.data.as_ref().map_or(SimTime::ZERO, |d| d.latency());
@@ -281,6 +299,10 @@ impl Sim {
             }
             self.leave_server(r);
         } else {
+            let (user, trip) = (req.origin.user, &self.db_trips[r.slot as usize]);
+            if let Some(data) = self.data.as_mut() {
+                data.answered(user, trip.written, trip.shows, self.now);
+            }
             self.start_service(r);
         }
     }
@@ -301,9 +323,7 @@ fn trip_for(jobs: &Jobs, now: SimTime) -> Trip {
             })
             .collect(),
         pending: jobs.on.len(),
-        failed: false,
         router: SimTime::from_millis_f64(jobs.router_us / 1_000.0),
-        write: None,
-        picked: Picked::default(),
+        ..Trip::default()
     }
 }

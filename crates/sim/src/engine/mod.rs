@@ -34,6 +34,7 @@ use crate::components::data_tier::DataTier;
 use crate::components::server::RequestSlot;
 use crate::components::session_store::SessionStore;
 use crate::components::sessions::{Sessions, UserView};
+use crate::data::replication::Milestone;
 use crate::event_queue::EventQueue;
 use crate::metrics::{LatencySummary, Metrics, Summary};
 use crate::rng::Rng;
@@ -121,6 +122,15 @@ enum Event {
     },
     /// a read waiting for its user's write on a replica gives up waiting
     WaitTimeout(RequestRef),
+    /// a replica's acknowledgement (of writing, flushing or applying the log up to a position)
+    /// reaches the primary
+    Ack {
+        replica: u16,
+        milestone: u8,
+        position: u32,
+    },
+    /// a semi-synchronous commit has waited its timeout for acknowledgements
+    CommitTimeout(RequestRef),
 }
 
 // The queue holds millions of events in a heavy run: a part's events must not make them larger.
@@ -159,6 +169,10 @@ impl Event {
             Event::LogArrives { replica } => (25, u64::from(replica)),
             Event::LogApplied { replica } => (26, u64::from(replica)),
             Event::WaitTimeout(x) => (27, r(x)),
+            Event::Ack { replica, milestone, position } => {
+                (28, u64::from(replica) | u64::from(milestone) << 16 | u64::from(position) << 32)
+            }
+            Event::CommitTimeout(x) => (29, r(x)),
         }
     }
 }
@@ -215,6 +229,8 @@ pub struct Sim {
     db_trips: Vec<database::Trip>,
     /// reads waiting on a replica for their user's last write (the wait fix)
     db_waiting: Vec<replication::Waiting>,
+    /// writes whose commit waits for replicas' acknowledgements before it returns
+    db_commits: Vec<replication::CommitWait>,
 }
 
 impl Sim {
@@ -267,6 +283,7 @@ impl Sim {
             data_problem: None,
             db_trips: Vec::new(),
             db_waiting: Vec::new(),
+            db_commits: Vec::new(),
             scenario,
         };
         // The layout was checked when the scenario was validated; a database that still cannot
@@ -496,6 +513,10 @@ impl Sim {
             Event::LogArrives { replica } => self.on_log_arrives(replica as usize),
             Event::LogApplied { replica } => self.on_log_applied(replica as usize),
             Event::WaitTimeout(r) => self.on_wait_timeout(r),
+            Event::Ack { replica, milestone, position } => {
+                self.on_ack(replica as usize, Milestone::from_index(milestone), u64::from(position))
+            }
+            Event::CommitTimeout(r) => self.on_commit_timeout(r),
         }
     }
 

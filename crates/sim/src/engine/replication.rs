@@ -1,11 +1,14 @@
 //! The engine's side of single-primary replication: a committed write's log entry travels to
 //! each replica, and each replica applies its entries one at a time at its own rate, to rows of
-//! its own, while it is up.
+//! its own, while it is up. Under a commit mode that waits, each replica acknowledges the step
+//! the mode waits for (written, flushed, applied) back over its link, and a commit returns to
+//! its client once the acknowledgements it needs are in (or, under semi-sync, at the timeout).
 
 use super::request::{RequestRef, Stage};
 use super::{Event, Sim};
 use crate::components::data_tier::Target;
 use crate::components::server::Fault;
+use crate::data::replication::Milestone;
 use crate::data::sql::ast::Statement;
 use crate::time::SimTime;
 use std::rc::Rc;
@@ -18,14 +21,102 @@ pub(super) struct Waiting {
     since: SimTime,
 }
 
+/// A write whose commit waits for replicas: its share stays at the primary until then.
+pub(super) struct CommitWait {
+    r: RequestRef,
+    job: u16,
+    position: u64,
+    since: SimTime,
+}
+
 impl Sim {
-    /// A write committed on the primary: it enters the log and ships to every replica.
-    pub(super) fn commit_write(&mut self, write: Rc<Statement>, user: u32) {
+    /// A write committed on the primary: it enters the log and ships to every replica; returns
+    /// its log position.
+    pub(super) fn commit_write(&mut self, write: Rc<Statement>) -> Option<u64> {
         let now = self.now;
-        if let Some(data) = self.data.as_mut() {
-            data.commit(write, user, now);
-            self.ship_entry();
+        let position = self.data.as_mut()?.commit(write, now)?;
+        self.ship_entry();
+        Some(position)
+    }
+
+    /// Whether the commit at `position` (the request's share `job`) waits for replicas; if it
+    /// does, it is parked until their acknowledgements are in (a semi-sync wait until its
+    /// timeout at most).
+    pub(super) fn waits_for_replicas(&mut self, r: RequestRef, job: u16, position: u64) -> bool {
+        let Some(replication) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return false };
+        if !replication.commit_waits(position) {
+            return false;
         }
+        if let Some(timeout) = replication.commit_timeout() {
+            self.queue.push(self.now + timeout, Event::CommitTimeout(r));
+        }
+        self.db_commits.push(CommitWait { r, job, position, since: self.now });
+        true
+    }
+
+    /// A replica's acknowledgement is in: the commits it completes return.
+    pub(super) fn on_ack(&mut self, replica: usize, milestone: Milestone, position: u64) {
+        let Some(replication) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
+        replication.acknowledged(replica, milestone, position);
+        let confirmed = replication.confirmed();
+        self.release_commits(|w| w.position <= confirmed, true);
+    }
+
+    /// A semi-sync commit waited its whole timeout: the source falls back to asynchronous
+    /// replication, and every commit waiting returns unacknowledged.
+    pub(super) fn on_commit_timeout(&mut self, r: RequestRef) {
+        if !self.db_commits.iter().any(|w| w.r == r) {
+            return; // it was acknowledged in time
+        }
+        if let Some(replication) = self.data.as_mut().and_then(|d| d.replication_mut()) {
+            replication.fall_back_to_async();
+        }
+        self.release_commits(|_| true, false);
+    }
+
+    /// The commits `done` picks return to their clients.
+    fn release_commits(&mut self, done: impl Fn(&CommitWait) -> bool, acknowledged: bool) {
+        if self.db_commits.is_empty() {
+            return;
+        }
+        let (ready, still): (Vec<CommitWait>, Vec<CommitWait>) = self.db_commits.drain(..).partition(done);
+        self.db_commits = still;
+        for w in ready {
+            let waited = self.now - w.since;
+            if let Some(replication) = self.data.as_mut().and_then(|d| d.replication_mut()) {
+                replication.commit_returned(waited, acknowledged);
+            }
+            self.send_share_back(w.r, w.job);
+        }
+    }
+
+    /// The primary crashed: the sessions waiting on their commits lose their connection.
+    pub(super) fn fail_waiting_commits(&mut self) {
+        for w in std::mem::take(&mut self.db_commits) {
+            self.db_trips[w.r.slot as usize].failed = true;
+            self.send_share_back(w.r, w.job);
+        }
+    }
+
+    /// A replica acknowledges `milestone` up to `position`, heard at the primary after the link.
+    fn acknowledge(&mut self, replica: usize, milestone: Milestone, position: u64, after: SimTime) {
+        let Some(r) = self.data.as_ref().and_then(|d| d.replication()) else { return };
+        if r.awaited() != Some(milestone) {
+            return;
+        }
+        let at = self.now + after + SimTime::from_millis_f64(r.config.ship_ms);
+        let position = u32::try_from(position).unwrap_or(u32::MAX);
+        self.queue.push(at, Event::Ack { replica: replica as u16, milestone: milestone as u8, position });
+    }
+
+    /// A replica back up tells the primary how far it has got (as a reconnecting replica does).
+    pub(super) fn replica_reconnects(&mut self, replica: usize) {
+        let Some(r) = self.data.as_ref().and_then(|d| d.replication()) else { return };
+        let (received, applied) = (r.replicas[replica].received, r.replicas[replica].applied);
+        self.acknowledge(replica, Milestone::Written, received, SimTime::ZERO);
+        self.acknowledge(replica, Milestone::Flushed, received, SimTime::ZERO);
+        self.acknowledge(replica, Milestone::Applied, applied, SimTime::ZERO);
+        self.apply_next(replica);
     }
 
     /// The log's newest entry leaves for every replica.
@@ -40,7 +131,13 @@ impl Sim {
     /// A log entry reaches a replica: it applies it after those before it.
     pub(super) fn on_log_arrives(&mut self, replica: usize) {
         let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
-        r.replicas[replica].received += 1;
+        let this = &mut r.replicas[replica];
+        this.received += 1;
+        let (received, down, flush) = (this.received, this.down, SimTime::from_millis_f64(r.config.flush_ms));
+        if !down {
+            self.acknowledge(replica, Milestone::Written, received, SimTime::ZERO);
+            self.acknowledge(replica, Milestone::Flushed, received, flush);
+        }
         self.apply_next(replica);
     }
 
@@ -61,12 +158,13 @@ impl Sim {
     /// Under the wait fix, a read whose replica has not applied its user's last write waits
     /// there (until it has, or until the timeout); returns whether it waits.
     pub(super) fn waits_for_its_write(&mut self, r: RequestRef) -> bool {
-        let Some(Target::Replica(replica)) = self.db_trips.get(r.slot as usize).map(|t| t.picked.target) else {
+        let Some((Target::Replica(replica), start)) =
+            self.db_trips.get(r.slot as usize).map(|t| (t.picked.target, t.picked.start))
+        else {
             return false;
         };
-        let user = self.requests.peek(r).map_or(0, |req| req.origin.user);
         let Some(replication) = self.data.as_ref().and_then(|d| d.replication()) else { return false };
-        let Some((position, timeout)) = replication.must_wait(replica, user) else { return false };
+        let Some((position, timeout)) = replication.must_wait(replica, start) else { return false };
         if let Some(req) = self.requests.get(r) {
             req.enter(Stage::AtDatabase, self.now, self.now);
         }
@@ -115,6 +213,7 @@ impl Sim {
         }
         r.replicas[replica].applying = false;
         let applied = r.replicas[replica].applied;
+        self.acknowledge(replica, Milestone::Applied, applied, SimTime::ZERO);
         self.release_waiting(replica, applied);
         self.apply_next(replica);
     }
