@@ -363,6 +363,16 @@ impl Player {
                         }
                         line += ".";
                     }
+                    for f in &r.failovers {
+                        line += &format!(
+                            " Failover at {:.1} s: replica {} became the primary; {} write(s) lost, {} of them \
+                             acknowledged to their users.",
+                            f.at_s,
+                            f.promoted,
+                            f.lost.len(),
+                            f.acknowledged_lost()
+                        );
+                    }
                     line
                 }),
                 twin_last: self

@@ -113,12 +113,17 @@ fn inspector(state: &AppState, view: &FrameView, cb: &Callbacks) -> Html {
                 crash={Command::CrashStore} recover={Command::RecoverStore}
                 gauges={store_gauges(NodeKind::SessionStore)} {on_command} {on_close} />
         },
-        Some(Selection::Database(index)) => html! {
-            <StorePanel heading={database_name(view, index)} done="query shares"
-                note="Every request runs one query here (or on each shard its query needs) before its server does its own work, holding its server slot meanwhile. A crashed database server keeps its rows, but every query that needs it fails until it recovers: on a sharded layout, only the queries that reach this shard."
-                crash={Command::CrashDatabase { server: index }} recover={Command::RecoverDatabase { server: index }}
-                gauges={store_gauges(NodeKind::Database { index })} {on_command} {on_close} />
-        },
+        Some(Selection::Database(index)) => {
+            let name = database_name(view, index);
+            // A replica can be promoted by hand (the run refuses while the primary is up).
+            let promote = name.starts_with("Replica").then_some(Command::PromoteDatabase { server: index });
+            html! {
+                <StorePanel heading={name} done="query shares"
+                    note="Every request runs one query here (or on each shard its query needs) before its server does its own work, holding its server slot meanwhile. A crashed database server keeps its rows, but every query that needs it fails until it recovers: on a sharded layout, only the queries that reach this shard. A crashed primary is replaced by its most up-to-date replica once heartbeats declare it down; an old primary comes back fenced, rebuilt as a replica."
+                    crash={Command::CrashDatabase { server: index }} recover={Command::RecoverDatabase { server: index }}
+                    {promote} gauges={store_gauges(NodeKind::Database { index })} {on_command} {on_close} />
+            }
+        }
         Some(Selection::User(user)) => html! {
             <UserPanel user={user} view={view.user.clone()} mode={state.scenario.sessions.mode}
                 now_s={view.snapshot.now.whole_secs()} {on_command} {on_close} />

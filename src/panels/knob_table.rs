@@ -635,6 +635,19 @@ pub const HEARTBEATS: CheckKnob<Scenario> = CheckKnob {
     read: |s| s.health_check.enabled,
     write: |s, on| s.health_check.enabled = on,
 };
+/// Heartbeats to the primary and automatic failover (MHA's defaults), or none: a student
+/// promotes a replica by hand.
+pub const FAILOVER: CheckKnob<Scenario> = CheckKnob {
+    field: "data.replication.failover",
+    label: "Automatic failover",
+    hint: "heartbeats to the primary as MHA sends them: every 3 s, down after 3 missed; then the most up-to-date replica is promoted",
+    read: |s| s.data.as_ref().and_then(|d| d.replication.as_ref()).is_some_and(|r| r.failover.is_some()),
+    write: |s, on| {
+        if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+            r.failover = on.then(sim::data::failover::FailoverConfig::default);
+        }
+    },
+};
 pub const LAB_BROWSER_CACHE: CheckKnob<CachingConfig> = CheckKnob {
     field: "caching.browser_cache",
     label: "Browser caches",
@@ -774,7 +787,7 @@ pub const SYNC_METHOD: ChoiceKnob<Scenario> = ChoiceKnob {
 
 pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 7] =
     [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE, &READ_FIX, &READ_ROUTING, &COMMIT_MODE, &SYNC_METHOD];
-pub const SCENARIO_CHECKS: [&CheckKnob<Scenario>; 2] = [&REDISPATCH, &HEARTBEATS];
+pub const SCENARIO_CHECKS: [&CheckKnob<Scenario>; 3] = [&REDISPATCH, &HEARTBEATS, &FAILOVER];
 /// The caching lab's.
 pub const LAB_CHOICES: [&ChoiceKnob<CachingConfig>; 2] = [&LAB_STRATEGY, &LAB_INVALIDATION];
 pub const LAB_CHECKS: [&CheckKnob<CachingConfig>; 4] =

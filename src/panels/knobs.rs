@@ -677,6 +677,7 @@ pub fn knobs(props: &KnobsProps) -> Html {
                     { number(&DATA_REPLICAS, "reads go to them in turn; writes to the primary".into()) }
                     { number(&DATA_APPLY, "log entries each replica applies a second".into()) }
                     { choice(&COMMIT_MODE) }
+                    { check(&FAILOVER) }
                     if let Some(r) = &data.replication {
                         if let sim::data::replication::CommitMode::SemiSync { .. } = r.commit {
                             { number(&DATA_COMMIT_COUNT, "rpl_semi_sync_source_wait_for_replica_count: 1 by default".into()) }

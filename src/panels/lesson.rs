@@ -297,6 +297,12 @@ pub const LESSONS: &[LessonText] = &[
              that serves reads ends the missed writes, and each commit then waits for the slowest replay. \
              Semi-sync gives up after its timeout (10 s by default) and carries on asynchronously: the run \
              counts the commits that returned unacknowledged.",
+            "The primary is also the single point of failure. When it crashes, heartbeats (every 3 s, as MHA \
+             checks by default) declare it down after three misses, and the replica that has received the \
+             most of the log applies the rest and becomes the primary. Writes only the old primary had are \
+             lost: under asynchronous replication some were already acknowledged to their users; under \
+             semi-sync AFTER_SYNC none were, since a commit only returns once a replica has it. The old \
+             primary comes back fenced: rebuilt as a replica, it never takes a write of its own.",
         ],
         presets: &[
             ("data-replication-lag", "Replicas that lag"),
@@ -305,6 +311,8 @@ pub const LESSONS: &[LessonText] = &[
             ("data-replication-sticky", "A replica per user"),
             ("data-replication-remote-apply", "Commits wait: remote_apply"),
             ("data-replication-semi-sync-timeout", "Semi-sync times out"),
+            ("data-replication-failover-async", "Failover, asynchronous"),
+            ("data-replication-failover-semi-sync", "Failover, semi-sync"),
         ],
         try_this: &[
             "In “Replicas that lag”, watch the replicas' lag and the count of reads that missed their user's \
@@ -316,6 +324,10 @@ pub const LESSONS: &[LessonText] = &[
             "In “Semi-sync times out”, both replicas crash at 10 s: the next commit waits the whole 10 s, then \
              the source falls back to asynchronous and commits return at once, unacknowledged, until the \
              replicas come back at 30 s. Reads sent to the crashed replicas fail meanwhile.",
+            "In “Failover, asynchronous”, the primary crashes at 20 s: watch a replica become the primary at \
+             27 s, and read the writes lost (scalelab run data-replication-failover-async lists them). Then \
+             load “Failover, semi-sync”: writes are still lost, but no user had been told theirs committed. \
+             To fail over by hand, crash the primary and click Promote to primary on a replica.",
         ],
     },
 ];

@@ -15,6 +15,9 @@ pub struct StorePanelProps {
     pub done: AttrValue,
     pub crash: Command,
     pub recover: Command,
+    /// a replica's manual failover, when the machine is a replica
+    #[prop_or_default]
+    pub promote: Option<Command>,
     /// None when the run has no such machine
     pub gauges: Option<MachineGauges>,
     pub on_command: Callback<Command>,
@@ -44,6 +47,11 @@ pub fn store_panel(props: &StorePanelProps) -> Html {
                 <div class="actions" role="group" aria-label="Inject a failure">
                     <button onclick={send(&props.crash)} disabled={g.fault == Fault::Crashed}>{ "Crash" }</button>
                     <button onclick={send(&props.recover)} disabled={g.fault != Fault::Crashed}>{ "Recover" }</button>
+                    if let Some(promote) = &props.promote {
+                        <button onclick={send(promote)} disabled={g.fault == Fault::Crashed}
+                            title="Once the primary is down: this replica applies what it has received, then takes the writes">
+                            { "Promote to primary" }</button>
+                    }
                 </div>
             } else {
                 <p>{ format!("This run has no {}.", props.heading.to_lowercase()) }</p>

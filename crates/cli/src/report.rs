@@ -75,6 +75,24 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
                 r.waits, r.mean_wait_ms, r.wait_timeouts
             );
         }
+        for f in &r.failovers {
+            let _ = writeln!(
+                out,
+                "  Failover at {:.3} s: replica {} promoted, the log ends at {}; {} write(s) lost, {} of them acknowledged to their client; {} user(s) lost their last write, {} had read a lost write",
+                f.at_s, f.promoted, f.position, f.lost.len(), f.acknowledged_lost(), f.users_lost_a_write, f.users_saw_lost_writes
+            );
+            for w in f.lost.iter().take(5) {
+                let told = if w.acknowledged { "acknowledged" } else { "not acknowledged" };
+                let _ = writeln!(
+                    out,
+                    "    lost #{} ({told}, committed at {:.3} s): {}",
+                    w.position, w.committed_at_s, w.sql
+                );
+            }
+            if f.lost.len() > 5 {
+                let _ = writeln!(out, "    … and {} more (run --json lists them all)", f.lost.len() - 5);
+            }
+        }
     }
     out
 }

@@ -63,6 +63,11 @@ pub enum Command {
     RecoverDatabase {
         server: u32,
     },
+    /// under replication, with the primary down: this database server's replica becomes the
+    /// primary (a manual failover)
+    PromoteDatabase {
+        server: u32,
+    },
     /// the user's browser now holds this session cookie instead of the one the servers gave it
     /// (a student editing a signed cookie); the next server to read it verifies it
     SetSessionCookie {
@@ -167,6 +172,7 @@ impl Command {
             Command::RecoverStore => "recover the session store".into(),
             Command::CrashDatabase { server } => format!("crash database server {}", server + 1),
             Command::RecoverDatabase { server } => format!("recover database server {}", server + 1),
+            Command::PromoteDatabase { server } => format!("promote database server {} to primary", server + 1),
             Command::SetSessionCookie { user, .. } => format!("edit user {}'s session cookie", user + 1),
             Command::Lab { action } => action.label().into(),
         }

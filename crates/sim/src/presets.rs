@@ -4,6 +4,7 @@
 use crate::caching::{CachingConfig, Content, Invalidation, LabAction, LabEvent, Strategy as CacheStrategy};
 use crate::command::Command;
 use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
+use crate::data::failover::FailoverConfig;
 use crate::data::layout::{default_placement, ShardingConfig};
 use crate::data::replication::{CommitMode, ReadFix, ReadRouting, ReplicationConfig, SyncLevel, SyncMethod, WaitPoint};
 use crate::data::shard::Strategy;
@@ -329,6 +330,22 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "data-replication-failover-async",
+        summary: "The lagging replicas, in another region (the log takes 100 ms to get there), asynchronous: the primary crashes at 20 s, heartbeats (every 3 s, 3 missed) declare it down at 27 s, and the most up-to-date replica is promoted; the writes only the old primary had are lost, some of them already acknowledged to their users",
+        build: || failover_scenario(CommitMode::Async),
+    },
+    Preset {
+        name: "data-replication-failover-semi-sync",
+        summary: "The same crash under MySQL semi-sync AFTER_SYNC (one replica's acknowledgement): every commit waits the round trip to a replica, and the promoted replica has every write a client was told had committed, so no acknowledged write is lost",
+        build: || {
+            failover_scenario(CommitMode::SemiSync {
+                wait_point: WaitPoint::AfterSync,
+                wait_for_replica_count: 1,
+                timeout_ms: 10_000.0,
+            })
+        },
+    },
+    Preset {
         name: "data-wide-table",
         summary: "One database server with a wide users table: every read of a name drags the bio and avatar along",
         build: || data_scenario(LayoutConfig::Single, &["SELECT name, email FROM users WHERE id = 42", "EXPLAIN SELECT name, country FROM users WHERE country = 'DE'"]),
@@ -455,6 +472,7 @@ fn replication_scenario(fix: ReadFix) -> Scenario {
             routing: ReadRouting::RoundRobin,
             fix,
             stale_bound_ms: 1_000.0,
+            failover: Some(FailoverConfig::default()),
             ..ReplicationConfig::default()
         });
         if let Some(web) = data.web.as_mut() {
@@ -472,6 +490,18 @@ fn replication_scenario(fix: ReadFix) -> Scenario {
             ];
         }
     }
+    s
+}
+
+/// The lagging replicas in another region (the log takes 100 ms to reach them) under
+/// `commit`, and the primary crashing at 20 s.
+fn failover_scenario(commit: CommitMode) -> Scenario {
+    let mut s = replication_scenario(ReadFix::None);
+    set_commit(&mut s, commit);
+    if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+        r.ship_ms = 100.0;
+    }
+    s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::CrashDatabase { server: 0 } }];
     s
 }
 

@@ -205,12 +205,16 @@ impl DataTier {
             Some(statement) => statement.clone(),
             None => Rc::new(crate::data::sql::parse(&picked.sql).map_err(|e| e.to_string())?),
         };
+        let primary = replication.primary_machine;
         let (replica, machine, write) = match picked.target {
-            Target::Replica(replica) => (Some(replica), replica + 1, None),
-            Target::Primary => (None, 0, None),
+            Target::Replica(replica) => (Some(replica), replication.replicas[replica].machine, None),
+            Target::Primary => (None, primary, None),
             // Under replication the database as a whole is the primary, for a write.
-            Target::Database => (None, 0, Some(statement.clone())),
+            Target::Database => (None, primary, Some(statement.clone())),
         };
+        if replica.is_none() && replication.promoting.is_some() {
+            return Err("no primary: a replica is being promoted; the query fails until it is done".into());
+        }
         let db = match replica {
             Some(r) => &mut replication.replicas[r].db,
             None => &mut self.console.db,
@@ -238,6 +242,15 @@ impl DataTier {
         if let Some(shows) = shows {
             replication.read_returned(user, shows);
         }
+    }
+
+    /// The replica becomes the primary (see `Replication::promote`); the machines' names follow.
+    pub fn promote(&mut self, replica: usize, now: SimTime) -> Option<crate::data::failover::FailoverRecord> {
+        let web = self.web.as_mut()?;
+        let record = web.replication.as_mut()?.promote(replica, &mut self.console.db, now).clone();
+        web.follow_layout_at(&mut self.console, now);
+        self.console.memo.forget();
+        Some(record)
     }
 
     /// The single-primary replication, when the scenario has replicas.
@@ -275,10 +288,15 @@ impl DataTier {
             machine.recover();
         }
         match self.web.as_mut().and_then(|w| w.replication.as_mut()) {
-            Some(replication) if server > 0 => {
-                let replica = &mut replication.replicas[server - 1];
+            Some(replication) if replication.replica_on(server).is_some() => {
+                let i = replication.replica_on(server).expect("a replica's machine");
+                let replica = &mut replication.replicas[i];
                 replica.db.set_down(0, down);
                 replica.down = down;
+                if !down && replica.diverged {
+                    // Fencing: the old primary comes back as a copy of the new one.
+                    replication.rejoin(i, &self.console.db);
+                }
             }
             _ => self.console.db.set_down(server, down),
         }
@@ -327,6 +345,7 @@ impl DataTier {
                 longest_commit_wait_ms: r.longest_commit_wait.as_millis_f64(),
                 semi_sync_fallbacks: r.semi_sync_fallbacks,
                 unacknowledged_commits: r.unacknowledged_commits,
+                failovers: r.failovers.clone(),
             }),
         });
         report
@@ -351,9 +370,7 @@ impl WebSide {
     /// each replica. The database learns again which are down: a reshard builds new shards.
     fn follow_layout_at(&mut self, console: &mut Console, now: SimTime) {
         self.names = match &self.replication {
-            Some(r) => std::iter::once("primary".to_string())
-                .chain((1..=r.replicas.len()).map(|i| format!("replica {i}")))
-                .collect(),
+            Some(r) => (0..=r.replicas.len()).map(|machine| r.role(machine)).collect(),
             None => console.db.servers().into_iter().map(|(name, _)| name).collect(),
         };
         while self.machines.len() < self.names.len() {

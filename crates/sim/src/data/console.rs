@@ -278,6 +278,9 @@ pub struct ReplicationReport {
     /// unacknowledged
     pub semi_sync_fallbacks: u64,
     pub unacknowledged_commits: u64,
+    /// each failover, with the writes it lost
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failovers: Vec<crate::data::failover::FailoverRecord>,
 }
 
 /// One database server's share of the web tier's queries.

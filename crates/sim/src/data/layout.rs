@@ -105,6 +105,7 @@ impl LayoutConfig {
     }
 }
 
+#[derive(Clone)]
 pub struct Database {
     pub config: DataConfig,
     /// the scenario's seed the rows were generated from
@@ -122,6 +123,7 @@ impl std::fmt::Debug for Database {
     }
 }
 
+#[derive(Clone)]
 enum Store {
     One { node: Node, vertical: Option<VerticalSplit> },
     Sharded(Cluster),

@@ -7,6 +7,7 @@
 
 pub mod console;
 pub mod exec;
+pub mod failover;
 pub mod generate;
 pub mod keys;
 pub mod layout;

@@ -49,6 +49,10 @@ pub struct ReplicationConfig {
     /// a replica's flush of a received log entry to its disk [ms]
     #[serde(default = "default_flush_ms")]
     pub flush_ms: f64,
+    /// heartbeats to the primary, and whether a replica is promoted on its own when they fail
+    /// (without them, only a student promotes one)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failover: Option<super::failover::FailoverConfig>,
 }
 
 fn default_flush_ms() -> f64 {
@@ -243,6 +247,7 @@ impl Default for ReplicationConfig {
             stale_bound_ms: default_stale_bound_ms(),
             commit: CommitMode::default(),
             flush_ms: default_flush_ms(),
+            failover: None,
         }
     }
 }
@@ -297,20 +302,44 @@ pub struct Replica {
     pub down: bool,
     /// the newest log position it has acknowledged at each milestone (as the primary heard it)
     pub acked: [u64; 3],
+    /// the machine it runs on (a failover swaps the primary's and the promoted replica's)
+    pub machine: usize,
+    /// an old primary that holds writes the new one lost: it is rebuilt from the new primary
+    /// when it comes back, before it serves anything (fencing)
+    pub diverged: bool,
+}
+
+/// A write in the primary's log.
+pub(crate) struct LogEntry {
+    pub(crate) statement: Rc<Statement>,
+    pub(crate) committed_at: SimTime,
+    /// its commit came back to its client (an acknowledged write)
+    pub(crate) returned: bool,
 }
 
 /// The primary's log and its replicas.
 pub struct Replication {
     pub config: ReplicationConfig,
-    /// the writes in commit order, with when each committed
-    log: Vec<(Rc<Statement>, SimTime)>,
+    /// the writes in commit order
+    pub(crate) log: Vec<LogEntry>,
     pub replicas: Vec<Replica>,
+    /// the machine the primary runs on (0 until a failover), and the replica being promoted
+    /// while a failover is under way (no primary takes writes then)
+    pub primary_machine: usize,
+    pub promoting: Option<usize>,
+    /// how many times the primary has crashed (a heartbeat's verdict names the crash it is about)
+    pub primary_crashes: u32,
+    /// the failovers so far, each with the writes it lost
+    pub failovers: Vec<super::failover::FailoverRecord>,
+    /// the newest log position other sessions on the primary see: under AFTER_SYNC and
+    /// PostgreSQL's synchronous commit, a write shows only once its wait is over
+    pub(crate) visible: u64,
     /// each user's last write whose commit has come back to them: its log position (1 is the
     /// first entry) and when it came back
-    last_write: HashMap<u32, (u64, SimTime)>,
+    pub(crate) last_write: HashMap<u32, (u64, SimTime)>,
     /// the newest log position each user has had a read of come back (a read sent after that
     /// which shows less went back in time)
-    seen: HashMap<u32, u64>,
+    pub(crate) seen: HashMap<u32, u64>,
     /// reads that did not see their user's own last write
     pub read_your_writes_violations: u64,
     /// reads that showed an older state than the same user's read before
@@ -342,8 +371,8 @@ pub struct Replication {
 impl Replication {
     /// Replicas with the primary's rows as they are now (built from the same seed and size).
     pub fn new(config: &ReplicationConfig, data: &DataConfig, seed: u64) -> Result<Replication, String> {
-        let replicas = (0..config.replicas)
-            .map(|_| {
+        let replicas = (0..config.replicas as usize)
+            .map(|i| {
                 Database::build(data, seed).map(|db| Replica {
                     db,
                     received: 0,
@@ -351,6 +380,8 @@ impl Replication {
                     applying: false,
                     down: false,
                     acked: [0; 3],
+                    machine: i + 1,
+                    diverged: false,
                 })
             })
             .collect::<Result<Vec<_>, _>>()
@@ -359,6 +390,11 @@ impl Replication {
             config: config.clone(),
             log: Vec::new(),
             replicas,
+            primary_machine: 0,
+            promoting: None,
+            primary_crashes: 0,
+            failovers: Vec::new(),
+            visible: 0,
             last_write: HashMap::new(),
             seen: HashMap::new(),
             read_your_writes_violations: 0,
@@ -381,12 +417,30 @@ impl Replication {
 
     /// A write committed on the primary: it enters the log; returns its position.
     pub fn committed(&mut self, statement: Rc<Statement>, now: SimTime) -> u64 {
-        self.log.push((statement, now));
-        self.log.len() as u64
+        self.log.push(LogEntry { statement, committed_at: now, returned: false });
+        let position = self.log.len() as u64;
+        if !self.hidden_until_replicated() {
+            self.visible = position;
+        }
+        position
+    }
+
+    /// Whether a commit stays invisible to other sessions until its wait is over: MySQL's
+    /// AFTER_SYNC (while semi-sync is on), and PostgreSQL, which ends the transaction only once
+    /// the standbys have answered. AFTER_COMMIT and asynchronous commits show at once.
+    fn hidden_until_replicated(&self) -> bool {
+        match self.config.commit {
+            CommitMode::SemiSync { wait_point: WaitPoint::AfterSync, .. } => !self.semi_sync_off,
+            CommitMode::Synchronous { .. } => true,
+            CommitMode::SemiSync { wait_point: WaitPoint::AfterCommit, .. } | CommitMode::Async => false,
+        }
     }
 
     /// A user's write came back to them, committed at `position`.
     pub fn write_returned(&mut self, user: u32, position: u64, now: SimTime) {
+        if let Some(entry) = self.log.get_mut(position as usize - 1) {
+            entry.returned = true;
+        }
         let last = self.last_write.entry(user).or_insert((0, SimTime::ZERO));
         if position >= last.0 {
             *last = (position, now);
@@ -433,7 +487,7 @@ impl Replication {
     /// shows. Each anomaly it shows is counted: the user's own last write missing, an older
     /// state than a read of theirs showed before, or data older than the stale bound.
     pub fn check_read(&mut self, replica: Option<usize>, start: ReadStart, now: SimTime) -> u64 {
-        let shows = replica.map_or(self.position(), |r| self.replicas[r].applied);
+        let shows = replica.map_or(self.visible, |r| self.replicas[r].applied);
         if start.must_see > shows {
             self.read_your_writes_violations += 1;
         }
@@ -457,13 +511,28 @@ impl Replication {
     /// The next entry a replica applies, if it has received one it has not applied.
     pub fn next_to_apply(&self, replica: usize) -> Option<Rc<Statement>> {
         let r = &self.replicas[replica];
-        (r.applied < r.received).then(|| self.log[r.applied as usize].0.clone())
+        (r.applied < r.received).then(|| self.log[r.applied as usize].statement.clone())
     }
 
     /// Log entries a replica applies per second.
     pub fn apply_rate(&self, replica: usize) -> f64 {
         let last = replica + 1 == self.replicas.len() && self.replicas.len() > 1;
         self.config.apply_per_s * if last { self.config.last_replica_speed } else { 1.0 }
+    }
+
+    /// The replica a machine runs, if it runs one (else it is the primary's).
+    pub fn replica_on(&self, machine: usize) -> Option<usize> {
+        self.replicas.iter().position(|r| r.machine == machine)
+    }
+
+    /// A machine's role, as the diagram names it: "primary", or "replica 2" (an old primary
+    /// waiting to be rebuilt says so).
+    pub fn role(&self, machine: usize) -> String {
+        match self.replica_on(machine) {
+            None => "primary".into(),
+            Some(i) if self.replicas[i].diverged => format!("replica {} (old primary, fenced)", i + 1),
+            Some(i) => format!("replica {}", i + 1),
+        }
     }
 
     /// The log's length: the primary's position.
@@ -475,7 +544,7 @@ impl Replication {
     pub fn lag(&self, replica: usize, now: SimTime) -> (u64, SimTime) {
         let applied = self.replicas[replica].applied;
         let behind = self.position() - applied;
-        let age = self.log.get(applied as usize).map_or(SimTime::ZERO, |(_, at)| now.saturating_sub(*at));
+        let age = self.log.get(applied as usize).map_or(SimTime::ZERO, |e| now.saturating_sub(e.committed_at));
         (behind, age)
     }
 
@@ -546,8 +615,9 @@ impl Replication {
         }
     }
 
-    /// A commit's wait is over: counted with its length.
-    pub fn commit_returned(&mut self, waited: SimTime, acknowledged: bool) {
+    /// A commit's wait is over: counted with its length; other sessions see it now.
+    pub fn commit_returned(&mut self, position: u64, waited: SimTime, acknowledged: bool) {
+        self.visible = self.visible.max(position.min(self.position()));
         self.commit_waits += 1;
         self.commit_waited += waited;
         self.longest_commit_wait = self.longest_commit_wait.max(waited);

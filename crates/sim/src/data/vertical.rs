@@ -17,6 +17,7 @@ use super::Cost;
 
 pub const SPLIT_TABLE: &str = "users";
 
+#[derive(Clone)]
 pub struct VerticalSplit {
     def: Rc<TableDef>,
     /// the other tables, so that names resolve in a rewritten join as they did before

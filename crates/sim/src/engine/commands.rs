@@ -60,6 +60,22 @@ impl Sim {
                     ));
                 }
             }
+            Command::PromoteDatabase { server } => {
+                let Some(replication) = self.data.as_ref().and_then(|d| d.replication()) else {
+                    return Err(CommandError::NotInThisScenario(
+                        "only a replicated database has replicas to promote: load a preset of the Replication lesson",
+                    ));
+                };
+                let Some(replica) = replication.replica_on(server as usize) else {
+                    return Err(CommandError::OutOfRange(format!(
+                        "database server {} is the primary, not a replica: promote a replica",
+                        server + 1
+                    )));
+                };
+                if let Some(why) = replication.cannot_promote(replica, self.primary_down()) {
+                    return Err(CommandError::OutOfRange(why));
+                }
+            }
             Command::CrashDatabase { server } | Command::RecoverDatabase { server } => {
                 let servers = self.data.as_ref().map_or(0, |d| d.servers().count());
                 if servers == 0 {
@@ -144,15 +160,21 @@ impl Sim {
                 }
             }
             Command::CrashDatabase { server } => self.crash_database(server as usize),
+            Command::PromoteDatabase { server } => {
+                if let Some(replica) = self.data.as_ref().and_then(|d| d.replication()?.replica_on(server as usize)) {
+                    self.start_promotion(replica);
+                }
+            }
             Command::RecoverDatabase { server } => {
                 let now = self.now;
                 if let Some(data) = self.data.as_mut() {
                     data.set_down(server as usize, false, now);
                 }
-                if server > 0 && self.data.as_ref().is_some_and(|d| d.replication().is_some()) {
+                let replica = self.data.as_ref().and_then(|d| d.replication()?.replica_on(server as usize));
+                if let Some(replica) = replica {
                     // A replica back up reports its position and applies what it received
-                    // while down.
-                    self.replica_reconnects(server as usize - 1);
+                    // while down (an old primary was rebuilt as a copy first).
+                    self.replica_reconnects(replica);
                 }
             }
             Command::SetSessionCookie { user, cookie } => {

@@ -164,8 +164,8 @@ impl Sim {
             self.db_trips[r.slot as usize].failed = true;
             self.job_leaves_server(r, job);
         }
-        if server == 0 {
-            self.fail_waiting_commits();
+        if self.data.as_ref().and_then(|d| d.replication()).is_some_and(|r| r.primary_machine == server) {
+            self.primary_crashed();
         }
     }
 

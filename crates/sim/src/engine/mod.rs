@@ -115,6 +115,9 @@ enum Event {
     /// a log entry of the primary reaches a replica
     LogArrives {
         replica: u32,
+        /// the primary's crash count when it was sent: an entry still on its way when the
+        /// primary crashes is lost with it
+        crash: u32,
     },
     /// a replica finished applying a log entry
     LogApplied {
@@ -131,6 +134,15 @@ enum Event {
     },
     /// a semi-synchronous commit has waited its timeout for acknowledgements
     CommitTimeout(RequestRef),
+    /// heartbeats have missed the primary enough times (`crash` counts the primary's crashes,
+    /// so that a check for an earlier one does nothing)
+    PrimaryDeclaredDown {
+        crash: u32,
+    },
+    /// the replica being promoted has applied what it had, and becomes the primary
+    PromotionDone {
+        replica: u32,
+    },
 }
 
 // The queue holds millions of events in a heavy run: a part's events must not make them larger.
@@ -166,13 +178,15 @@ impl Event {
             Event::JobBack(x, job) => (22, r(x) ^ u64::from(job) << 48),
             Event::BackFromDatabase(x) => (23, r(x)),
             Event::CopyDone { server } => (24, u64::from(server)),
-            Event::LogArrives { replica } => (25, u64::from(replica)),
+            Event::LogArrives { replica, crash } => (25, u64::from(replica) | u64::from(crash) << 32),
             Event::LogApplied { replica } => (26, u64::from(replica)),
             Event::WaitTimeout(x) => (27, r(x)),
             Event::Ack { replica, milestone, position } => {
                 (28, u64::from(replica) | u64::from(milestone) << 16 | u64::from(position) << 32)
             }
             Event::CommitTimeout(x) => (29, r(x)),
+            Event::PrimaryDeclaredDown { crash } => (30, u64::from(crash)),
+            Event::PromotionDone { replica } => (31, u64::from(replica)),
         }
     }
 }
@@ -510,13 +524,15 @@ impl Sim {
             Event::JobBack(r, job) => self.on_job_back(r, job),
             Event::BackFromDatabase(r) => self.on_back_from_database(r),
             Event::CopyDone { server } => self.on_copy_done(server as usize),
-            Event::LogArrives { replica } => self.on_log_arrives(replica as usize),
+            Event::LogArrives { replica, crash } => self.on_log_arrives(replica as usize, crash),
             Event::LogApplied { replica } => self.on_log_applied(replica as usize),
             Event::WaitTimeout(r) => self.on_wait_timeout(r),
             Event::Ack { replica, milestone, position } => {
                 self.on_ack(replica as usize, Milestone::from_index(milestone), u64::from(position))
             }
             Event::CommitTimeout(r) => self.on_commit_timeout(r),
+            Event::PrimaryDeclaredDown { crash } => self.on_primary_declared_down(crash),
+            Event::PromotionDone { replica } => self.on_promotion_done(replica as usize),
         }
     }
 

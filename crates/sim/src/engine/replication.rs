@@ -84,18 +84,67 @@ impl Sim {
         for w in ready {
             let waited = self.now - w.since;
             if let Some(replication) = self.data.as_mut().and_then(|d| d.replication_mut()) {
-                replication.commit_returned(waited, acknowledged);
+                replication.commit_returned(w.position, waited, acknowledged);
             }
             self.send_share_back(w.r, w.job);
         }
     }
 
-    /// The primary crashed: the sessions waiting on their commits lose their connection.
-    pub(super) fn fail_waiting_commits(&mut self) {
+    /// The primary crashed: the sessions waiting on their commits lose their connection, and
+    /// heartbeats will declare it down (then a replica is promoted, when failover is automatic).
+    pub(super) fn primary_crashed(&mut self) {
         for w in std::mem::take(&mut self.db_commits) {
             self.db_trips[w.r.slot as usize].failed = true;
             self.send_share_back(w.r, w.job);
         }
+        let now = self.now;
+        let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
+        r.primary_crashes += 1;
+        if let Some(failover) = r.config.failover.as_ref().filter(|f| f.automatic) {
+            let at = failover.detected_at(now);
+            self.queue.push(at, Event::PrimaryDeclaredDown { crash: r.primary_crashes });
+        }
+    }
+
+    /// Whether the primary's machine is down now.
+    pub(super) fn primary_down(&self) -> bool {
+        let Some(data) = self.data.as_ref() else { return false };
+        let Some(r) = data.replication() else { return false };
+        data.servers().nth(r.primary_machine).is_some_and(|(_, m)| m.fault() == Fault::Crashed)
+    }
+
+    /// Heartbeats declare the primary down: the most up-to-date replica up is promoted (if none
+    /// is up, the next heartbeat tries again).
+    pub(super) fn on_primary_declared_down(&mut self, crash: u32) {
+        let Some(r) = self.data.as_ref().and_then(|d| d.replication()) else { return };
+        if crash != r.primary_crashes || !self.primary_down() || r.promoting.is_some() {
+            return; // it came back, or a student promoted a replica first
+        }
+        match r.candidate() {
+            Some(replica) => self.start_promotion(replica),
+            None => {
+                let every = r.config.failover.as_ref().map_or(1_000.0, |f| f.heartbeat_ms);
+                self.queue.push(self.now + SimTime::from_millis_f64(every), Event::PrimaryDeclaredDown { crash });
+            }
+        }
+    }
+
+    /// The replica stops taking reads' turns and applies the rest of what it received; then it
+    /// becomes the primary.
+    pub(super) fn start_promotion(&mut self, replica: usize) {
+        let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
+        r.promoting = Some(replica);
+        let done = self.now + r.catch_up_time(replica);
+        self.queue.push(done, Event::PromotionDone { replica: replica as u32 });
+    }
+
+    pub(super) fn on_promotion_done(&mut self, replica: usize) {
+        let now = self.now;
+        let Some(data) = self.data.as_mut() else { return };
+        if data.replication().and_then(|r| r.promoting) != Some(replica) {
+            return;
+        }
+        data.promote(replica, now);
     }
 
     /// A replica acknowledges `milestone` up to `position`, heard at the primary after the link.
@@ -122,16 +171,23 @@ impl Sim {
     /// The log's newest entry leaves for every replica.
     pub(super) fn ship_entry(&mut self) {
         let Some(r) = self.data.as_ref().and_then(|d| d.replication()) else { return };
-        let (ship, replicas) = (SimTime::from_millis_f64(r.config.ship_ms), r.replicas.len());
+        let (ship, replicas, crash) = (SimTime::from_millis_f64(r.config.ship_ms), r.replicas.len(), r.primary_crashes);
         for replica in 0..replicas {
-            self.queue.push_in_order(self.now + ship, Event::LogArrives { replica: replica as u32 });
+            self.queue.push_in_order(self.now + ship, Event::LogArrives { replica: replica as u32, crash });
         }
     }
 
     /// A log entry reaches a replica: it applies it after those before it.
-    pub(super) fn on_log_arrives(&mut self, replica: usize) {
+    pub(super) fn on_log_arrives(&mut self, replica: usize, crash: u32) {
         let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
+        let (position, crashes) = (r.position(), r.primary_crashes);
         let this = &mut r.replicas[replica];
+        if crash != crashes || this.received >= position || this.diverged {
+            // The primary crashed with it on its way (a replica that reconnects to it later
+            // fetches it again), a failover dropped it from the log, or the replica is a
+            // fenced old primary.
+            return;
+        }
         this.received += 1;
         let (received, down, flush) = (this.received, this.down, SimTime::from_millis_f64(r.config.flush_ms));
         if !down {
@@ -144,7 +200,8 @@ impl Sim {
     /// The replica starts applying its next entry, unless it is busy with one, has none, or is down.
     pub(super) fn apply_next(&mut self, replica: usize) {
         let Some(data) = self.data.as_mut() else { return };
-        let down = data.machine(replica + 1).is_some_and(|m| m.fault() == Fault::Crashed);
+        let Some(machine) = data.replication().map(|r| r.replicas[replica].machine) else { return };
+        let down = data.machine(machine).is_some_and(|m| m.fault() == Fault::Crashed);
         let Some(r) = data.replication_mut() else { return };
         let per_entry = SimTime::from_secs_f64(1.0 / r.apply_rate(replica));
         let this = &mut r.replicas[replica];

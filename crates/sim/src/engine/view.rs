@@ -198,12 +198,13 @@ impl Sim {
                     _ if data.replication().is_some() => capitalised(name),
                     _ => "Database".into(),
                 },
-                caption: match data.replication() {
-                    Some(r) if index > 0 => {
-                        let (entries, age) = r.lag(index - 1, self.now);
+                caption: match data.replication().map(|r| (r, r.replica_on(index))) {
+                    Some((r, Some(replica))) => {
+                        let (entries, age) = r.lag(replica, self.now);
                         format!("lag {entries} · {:.2} s", age.as_secs_f64())
                     }
-                    Some(r) => format!("log at {}", r.position()),
+                    Some((r, None)) if r.promoting.is_some() => "down: promoting a replica".into(),
+                    Some((r, None)) => format!("log at {}", r.position()),
                     None => String::new(),
                 },
                 gauges: Gauges::Store(machine.gauges()),
@@ -224,8 +225,10 @@ impl Sim {
     /// The link a request's query travels on: to the router or the one server, or to the
     /// primary or its replica.
     fn db_link(&self, d: &Drawing, slot: u32, server: usize) -> Option<usize> {
-        let target = match self.db_trips.get(slot as usize).map(|t| t.picked.target) {
-            Some(Target::Replica(i)) => i + 1,
+        let replication = self.data.as_ref().and_then(|d| d.replication());
+        let target = match (self.db_trips.get(slot as usize).map(|t| t.picked.target), replication) {
+            (Some(Target::Replica(i)), Some(r)) => r.replicas.get(i).map_or(0, |replica| replica.machine),
+            (_, Some(r)) => r.primary_machine,
             _ => 0,
         };
         d.db_link_of_server[server].map(|first| first + target)

@@ -250,3 +250,80 @@ fn semi_sync_falls_back_to_async_after_its_timeout_and_comes_back_when_a_replica
     let replication = run.engine().data().unwrap().replication().unwrap();
     assert!(!replication.semi_sync_off);
 }
+
+fn failover_run(preset: &str, seed: u64, seconds: u64) -> Run {
+    let mut s = (sim::presets::find(preset).expect("a preset").build)();
+    s.seed = seed;
+    run_for(s, seconds)
+}
+
+#[test]
+fn heartbeats_declare_the_primary_down_after_their_misses_and_the_most_up_to_date_replica_takes_over() {
+    let config = sim::data::failover::FailoverConfig::default();
+    // Checks every 3 s: a crash at 20 s misses the checks at 21, 24 and 27 s.
+    assert_eq!(config.detected_at(SimTime::from_secs(20)), SimTime::from_secs(27));
+    assert_eq!(config.detected_at(SimTime::from_millis(20_999)), SimTime::from_secs(27));
+    let run = failover_run("data-replication-failover-async", 7, 40);
+    let data = run.engine().data().unwrap();
+    let r = data.replication().unwrap();
+    assert_eq!(r.failovers.len(), 1);
+    let failover = &r.failovers[0];
+    assert!(failover.at_s >= 27.0 && failover.at_s < 28.0, "{failover:?}");
+    assert_ne!(r.primary_machine, 0, "a replica's machine is the primary now");
+    // The new primary took writes after the failover, and every live replica holds the
+    // primary's rows up to the entry it applied.
+    assert!(r.position() > failover.position + 500, "{} after {}", r.position(), failover.position);
+    let comments = |db: &sim::data::Database| db.table_rows("comments").unwrap().1.len() as u64;
+    for replica in r.replicas.iter().filter(|x| !x.diverged) {
+        assert_eq!(comments(&data.console.db) - comments(&replica.db), r.position() - replica.applied);
+    }
+}
+
+#[test]
+fn asynchronous_failover_loses_acknowledged_writes_and_after_sync_or_remote_apply_loses_none() {
+    let lost = |run: &Run| {
+        let r = run.engine().data().unwrap().replication().unwrap();
+        let f = &r.failovers[0];
+        (f.lost.len(), f.acknowledged_lost())
+    };
+    let mut async_acknowledged = 0;
+    for seed in 1..=4 {
+        let (_, acknowledged) = lost(&failover_run("data-replication-failover-async", seed, 30));
+        async_acknowledged += acknowledged;
+        let (lost_semi, acknowledged_semi) = lost(&failover_run("data-replication-failover-semi-sync", seed, 30));
+        assert_eq!(acknowledged_semi, 0, "seed {seed}: {lost_semi} lost under AFTER_SYNC, none acknowledged");
+        let mut s = (sim::presets::find("data-replication-failover-semi-sync").unwrap().build)();
+        s.seed = seed;
+        s.data.as_mut().unwrap().replication.as_mut().unwrap().commit =
+            postgres(SyncLevel::RemoteApply, SyncMethod::First, 1);
+        assert_eq!(lost(&run_for(s, 30)).1, 0, "seed {seed}: remote_apply");
+    }
+    assert!(async_acknowledged > 0, "asynchronous replication lost acknowledged writes");
+}
+
+#[test]
+fn a_replica_is_promoted_by_hand_only_while_the_primary_is_down_and_the_old_primary_comes_back_fenced() {
+    use sim::Command;
+    let mut s = (sim::presets::find("data-replication-lag").unwrap().build)();
+    s.data.as_mut().unwrap().replication.as_mut().unwrap().failover = None;
+    let mut run = run_for(s, 2);
+    let refused = run.schedule(Command::PromoteDatabase { server: 2 }).unwrap_err().to_string();
+    run.run_until(SimTime::from_millis(2_001));
+    assert!(refused.contains("the primary is up: crash it first"), "{refused}");
+    run.schedule(Command::CrashDatabase { server: 0 }).unwrap();
+    run.run_until(SimTime::from_secs(4));
+    assert!(run.engine().data().unwrap().replication().unwrap().failovers.is_empty(), "no heartbeats: no failover");
+    run.schedule(Command::PromoteDatabase { server: 2 }).unwrap();
+    run.run_until(SimTime::from_secs(6));
+    let r = run.engine().data().unwrap().replication().unwrap();
+    assert_eq!((r.primary_machine, r.failovers.len()), (2, 1));
+    assert_eq!(r.role(0), "replica 2 (old primary, fenced)");
+    // The old primary comes back as a copy of the new one, and follows its log from there.
+    run.schedule(Command::RecoverDatabase { server: 0 }).unwrap();
+    run.run_until(SimTime::from_secs(10));
+    let data = run.engine().data().unwrap();
+    let r = data.replication().unwrap();
+    let old = &r.replicas[r.replica_on(0).unwrap()];
+    assert!(!old.diverged && old.applied + 20 > r.position(), "{} of {}", old.applied, r.position());
+    assert_eq!(r.role(0), "replica 2");
+}

@@ -35,11 +35,13 @@ pub enum Placement {
     Reference,
 }
 
+#[derive(Clone)]
 pub struct Shard {
     pub name: String,
     pub node: Node,
 }
 
+#[derive(Clone)]
 pub struct Cluster {
     pub config: ShardingConfig,
     pub shards: Vec<Shard>,
