@@ -630,6 +630,49 @@ await test('replication: replicas lag, and reads that miss their own write are c
   await page.close();
 });
 
+await test('replication: crash the primary, promote a replica by hand, see the lost writes, share and reopen', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'replication');
+  await page.click('button:has-text("Replicas that lag")');
+  await page.waitForSelector(".diagram [data-node='database-2']");
+  await page.selectOption('.controls select', { label: '2× fast' });
+  await page.waitForFunction(() => /log at [1-9]/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''), null, { timeout: 30000 });
+  // Promoting a replica while the primary is up is refused, in words.
+  await page.click(".diagram [data-node='database-2']");
+  await page.waitForSelector('.server-panel h2:has-text("Replica 2")');
+  await page.click('.server-panel button:has-text("Promote to primary")');
+  await page.waitForFunction(() => /the primary is up: crash it first/.test(document.body.textContent));
+  await page.click(".diagram [data-node='database-0']");
+  await page.waitForSelector('.server-panel h2:has-text("Primary")');
+  await page.click('.server-panel button:has-text("Crash")');
+  await page.click(".diagram [data-node='database-2']");
+  await page.waitForSelector('.server-panel h2:has-text("Replica 2")');
+  await page.click('.server-panel button:has-text("Promote to primary")');
+  await page.waitForFunction(() => (document.querySelector(".diagram [data-node='database-2'] title")?.textContent ?? '').startsWith('Primary'), null, { timeout: 30000 });
+  check((await page.textContent(".diagram [data-node='database-0'] title")).includes('fenced'), 'the old primary is fenced');
+  const line = await page.textContent('.data-console .replication');
+  check(/Failover at [\d.]+ s: replica 2 became the primary; \d+ write\(s\) lost/.test(line), `no failover in: ${line}`);
+  await shot(page, 'replication-failover');
+  await page.click('.controls button.primary'); // pause
+  await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
+  await page.click('text=Share');
+  const url = await page.inputValue('.dialog textarea');
+  await page.keyboard.press('Escape');
+  const again = await open(url);
+  await again.waitForFunction(() => (document.querySelector(".diagram [data-node='database-2'] title")?.textContent ?? '').startsWith('Primary'), null, { timeout: 30000 });
+  check((await again.textContent('.data-console .replication')) === (await page.textContent('.data-console .replication')), 'the link replays the same failover');
+  check(page.errors.length === 0 && again.errors.length === 0, `console errors: ${[...page.errors, ...again.errors].join(' | ')}`);
+  await page.close();
+  await again.close();
+  const phone = await open(base, { width: 390, height: 844 });
+  await phone.selectOption('.lesson-choice select', 'replication');
+  await phone.click('button:has-text("Failover, asynchronous")');
+  await phone.waitForSelector(".diagram [data-node='database-2']");
+  check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
+  await phone.locator('.diagram').first().screenshot({ path: join(artifacts, 'replication-phone.png') });
+  await phone.close();
+});
+
 await context.close();
 server.close();
 const passed = results.filter(([, ok]) => ok).length;

@@ -525,12 +525,10 @@ impl Replication {
         self.replicas.iter().position(|r| r.machine == machine)
     }
 
-    /// A machine's role, as the diagram names it: "primary", or "replica 2" (an old primary
-    /// waiting to be rebuilt says so).
+    /// A machine's role, as the diagram names it: "primary", or "replica 2".
     pub fn role(&self, machine: usize) -> String {
         match self.replica_on(machine) {
             None => "primary".into(),
-            Some(i) if self.replicas[i].diverged => format!("replica {} (old primary, fenced)", i + 1),
             Some(i) => format!("replica {}", i + 1),
         }
     }

@@ -199,6 +199,7 @@ impl Sim {
                     _ => "Database".into(),
                 },
                 caption: match data.replication().map(|r| (r, r.replica_on(index))) {
+                    Some((r, Some(replica))) if r.replicas[replica].diverged => "fenced".into(),
                     Some((r, Some(replica))) => {
                         let (entries, age) = r.lag(replica, self.now);
                         format!("lag {entries} · {:.2} s", age.as_secs_f64())
