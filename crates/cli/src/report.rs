@@ -61,7 +61,15 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
             );
         }
         for (i, (applied, behind, age_s)) in r.replicas.iter().enumerate() {
-            let _ = writeln!(out, "  replica {}: applied {applied}, {behind} behind ({age_s:.3} s)", i + 1);
+            let lag = &r.replica_lag_ms[i];
+            let _ = writeln!(
+                out,
+                "  replica {}: applied {applied}, {behind} behind ({age_s:.3} s); lag per entry applied p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                i + 1,
+                lag.p50,
+                lag.p99,
+                lag.max
+            );
         }
         let _ = writeln!(
             out,

@@ -331,6 +331,7 @@ impl DataTier {
                         (r.replicas[i].applied, behind, age.as_secs_f64())
                     })
                     .collect(),
+                replica_lag_ms: r.replicas.iter().map(|x| crate::metrics::LatencySummary::of(&x.lag)).collect(),
                 read_your_writes_violations: r.read_your_writes_violations,
                 monotonic_violations: r.monotonic_violations,
                 stale_reads: r.stale_reads,

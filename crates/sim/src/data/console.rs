@@ -254,6 +254,8 @@ pub struct ReplicationReport {
     pub position: u64,
     /// each replica: entries applied, entries behind, and the age of the oldest not applied [s]
     pub replicas: Vec<(u64, u64, f64)>,
+    /// each replica's lag per entry applied, from its commit on the primary [ms]
+    pub replica_lag_ms: Vec<crate::metrics::LatencySummary>,
     /// reads that did not see their user's own last write
     pub read_your_writes_violations: u64,
     /// reads that showed an older state than the same user's read before

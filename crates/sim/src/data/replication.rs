@@ -307,6 +307,8 @@ pub struct Replica {
     /// an old primary that holds writes the new one lost: it is rebuilt from the new primary
     /// when it comes back, before it serves anything (fencing)
     pub diverged: bool,
+    /// each applied entry's time from its commit on the primary to its apply here
+    pub lag: crate::metrics::Histogram,
 }
 
 /// A write in the primary's log.
@@ -382,6 +384,7 @@ impl Replication {
                     acked: [0; 3],
                     machine: i + 1,
                     diverged: false,
+                    lag: Default::default(),
                 })
             })
             .collect::<Result<Vec<_>, _>>()
@@ -508,10 +511,16 @@ impl Replication {
             .then(|| (start.must_see, SimTime::from_millis_f64(timeout_ms)))
     }
 
-    /// The next entry a replica applies, if it has received one it has not applied.
-    pub fn next_to_apply(&self, replica: usize) -> Option<Rc<Statement>> {
-        let r = &self.replicas[replica];
-        (r.applied < r.received).then(|| self.log[r.applied as usize].statement.clone())
+    /// The replica applies its next received entry to its rows, if it has one, and records how
+    /// long after its commit that was (the entry's replication lag).
+    pub fn apply_next_entry(&mut self, replica: usize, now: SimTime) {
+        let r = &mut self.replicas[replica];
+        let Some(entry) = self.log.get(r.applied as usize).filter(|_| r.applied < r.received) else { return };
+        // The primary ran it on the same rows, so it runs here too (an error would mean the
+        // copies had diverged; nothing here can make them).
+        let _ = r.db.run(&entry.statement, false);
+        r.applied += 1;
+        r.lag.record(now.saturating_sub(entry.committed_at));
     }
 
     /// Log entries a replica applies per second.

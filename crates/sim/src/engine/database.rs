@@ -51,6 +51,8 @@ pub(super) enum JobStage {
     ToServer,
     /// in the server's queue, or being worked on
     AtServer,
+    /// done on the primary, its commit waiting for replicas' acknowledgements
+    Committing,
     /// back from the shard to the router
     FromServer,
     Done,

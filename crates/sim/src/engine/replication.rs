@@ -50,6 +50,10 @@ impl Sim {
         if let Some(timeout) = replication.commit_timeout() {
             self.queue.push(self.now + timeout, Event::CommitTimeout(r));
         }
+        // No longer the server's work: a crash of the primary fails it once, as a waiting commit.
+        if let Some(j) = self.db_trips.get_mut(r.slot as usize).and_then(|t| t.jobs.get_mut(job as usize)) {
+            j.stage = super::database::JobStage::Committing;
+        }
         self.db_commits.push(CommitWait { r, job, position, since: self.now });
         true
     }
@@ -260,14 +264,9 @@ impl Sim {
 
     /// The replica applied an entry to its rows; on to the next.
     pub(super) fn on_log_applied(&mut self, replica: usize) {
+        let now = self.now;
         let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
-        if let Some(entry) = r.next_to_apply(replica) {
-            let this = &mut r.replicas[replica];
-            // The primary ran it on the same rows, so it runs here too (an error would mean the
-            // copies had diverged; nothing here can make them).
-            let _ = this.db.run(&entry, false);
-            this.applied += 1;
-        }
+        r.apply_next_entry(replica, now);
         r.replicas[replica].applying = false;
         let applied = r.replicas[replica].applied;
         self.acknowledge(replica, Milestone::Applied, applied, SimTime::ZERO);

@@ -249,7 +249,7 @@ impl Sim {
                 let forward = match job.stage {
                     JobStage::ToServer => true,
                     JobStage::FromServer => false,
-                    JobStage::AtServer | JobStage::Done => continue,
+                    JobStage::AtServer | JobStage::Committing | JobStage::Done => continue,
                 };
                 let Some(&link) = d.shard_links.get(job.server) else { continue };
                 let status = if !forward && trip.failed { RequestStatus::Failed } else { RequestStatus::Outbound };
