@@ -333,12 +333,13 @@ impl Player {
                 queries: console.load.iter().map(|(server, load)| (server.clone(), load.queries)).collect(),
                 replication: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
                     let mut line = format!(
-                        "Primary's log: {} writes. Of {} reads ({} sent to the primary): {} missed their user's own \
-                         last write, {} showed an older state than the user saw before, {} were stale, {} waited \
-                         for their user's write ({:.1} ms in all).",
+                        "Primary's log: {} writes. Of {} reads ({} sent to the primary, {} of them showing a write \
+                         no replica had yet): {} missed their user's own last write, {} showed an older state than \
+                         the user saw before, {} were stale, {} waited for their user's write ({:.1} ms in all).",
                         r.position(),
                         r.reads,
                         r.reads_on_primary,
+                        r.reads_ahead_of_replicas,
                         r.read_your_writes_violations,
                         r.monotonic_violations,
                         r.stale_reads,

@@ -73,8 +73,8 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
         }
         let _ = writeln!(
             out,
-            "  Reads: {}, {} on the primary; missed their user's own last write: {}; older than the user saw before: {}; stale: {}",
-            r.reads, r.reads_on_primary, r.read_your_writes_violations, r.monotonic_violations, r.stale_reads
+            "  Reads: {}, {} on the primary ({} showed a write no replica had yet); missed their user's own last write: {}; older than the user saw before: {}; stale: {}",
+            r.reads, r.reads_on_primary, r.reads_ahead_of_replicas, r.read_your_writes_violations, r.monotonic_violations, r.stale_reads
         );
         if r.waits > 0 {
             let _ = writeln!(

@@ -337,6 +337,7 @@ impl DataTier {
                 stale_reads: r.stale_reads,
                 reads: r.reads,
                 reads_on_primary: r.reads_on_primary,
+                reads_ahead_of_replicas: r.reads_ahead_of_replicas,
                 waits: r.waits,
                 mean_wait_ms: if r.waits == 0 { 0.0 } else { r.waited.as_millis_f64() / r.waits as f64 },
                 wait_timeouts: r.wait_timeouts,

@@ -265,6 +265,8 @@ pub struct ReplicationReport {
     /// reads, and those a fix sent to the primary
     pub reads: u64,
     pub reads_on_primary: u64,
+    /// reads on the primary that showed a write no replica had yet
+    pub reads_ahead_of_replicas: u64,
     /// reads that waited for their user's write (the wait fix), their mean wait [ms], and how
     /// many gave up at the timeout
     pub waits: u64,

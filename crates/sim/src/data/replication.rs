@@ -350,6 +350,10 @@ pub struct Replication {
     pub stale_reads: u64,
     /// reads the fix sent to the primary (its cost: the primary takes them)
     pub reads_on_primary: u64,
+    /// reads on the primary that showed a write no replica had yet (a crash of the primary
+    /// would lose what they saw): never under AFTER_SYNC, which hides a write until a replica
+    /// has it
+    pub reads_ahead_of_replicas: u64,
     /// reads that waited for their user's write to be applied, how long in all, and how many
     /// gave up at the timeout (the wait fix's cost)
     pub waits: u64,
@@ -404,6 +408,7 @@ impl Replication {
             monotonic_violations: 0,
             stale_reads: 0,
             reads_on_primary: 0,
+            reads_ahead_of_replicas: 0,
             waits: 0,
             waited: SimTime::ZERO,
             wait_timeouts: 0,
@@ -493,6 +498,9 @@ impl Replication {
         let shows = replica.map_or(self.visible, |r| self.replicas[r].applied);
         if start.must_see > shows {
             self.read_your_writes_violations += 1;
+        }
+        if replica.is_none() && shows > self.replicas.iter().map(|r| r.received).max().unwrap_or(0) {
+            self.reads_ahead_of_replicas += 1;
         }
         if shows < start.seen {
             self.monotonic_violations += 1;

@@ -356,3 +356,27 @@ fn littles_law_on_the_log_a_slow_replica_falls_behind_at_the_difference_and_a_fa
     let w_s = r.replica_lag_ms[0].mean / 1_000.0;
     assert!((mean_behind - lambda * w_s).abs() < 0.05 * mean_behind, "L {mean_behind}, λ {lambda}/s × W {w_s} s");
 }
+
+#[test]
+fn after_commit_shows_other_sessions_writes_no_replica_has_and_after_sync_never_does() {
+    // Reads on the primary for 2 s after a write, so that sessions read the primary while
+    // other users' commits wait for their acknowledgement.
+    let ahead = |wait_point: WaitPoint| {
+        let mut s =
+            with_commit(1_000.0, CommitMode::SemiSync { wait_point, wait_for_replica_count: 1, timeout_ms: 10_000.0 });
+        let replication = s.data.as_mut().unwrap().replication.as_mut().unwrap();
+        replication.fix = sim::data::replication::ReadFix::PrimaryAfterWrite { seconds: 2.0 };
+        replication.ship_ms = 20.0;
+        let r = replication_report(s, 10);
+        assert!(r.reads_on_primary > 500, "{r:?}");
+        r.reads_ahead_of_replicas
+    };
+    assert_eq!(ahead(WaitPoint::AfterSync), 0);
+    assert!(ahead(WaitPoint::AfterCommit) > 50);
+    // Asynchronous commits show at once too.
+    let mut s = with_commit(1_000.0, CommitMode::Async);
+    s.data.as_mut().unwrap().replication.as_mut().unwrap().fix =
+        sim::data::replication::ReadFix::PrimaryAfterWrite { seconds: 2.0 };
+    s.data.as_mut().unwrap().replication.as_mut().unwrap().ship_ms = 20.0;
+    assert!(replication_report(s, 10).reads_ahead_of_replicas > 50);
+}
