@@ -68,6 +68,8 @@ pub struct DataView {
     pub twin_last: Option<(&'static str, Rc<sim::data::console::Entry>)>,
     /// under replication: the primary's log and the reads that missed their user's own write
     pub replication: Option<String>,
+    /// under replication: each replica's lag [s] per simulated second, the last minute
+    pub lag_chart: Option<(Vec<u64>, Vec<crate::panels::charts::Line>)>,
 }
 
 /// A benchmark, as its panel shows it.
@@ -375,6 +377,19 @@ impl Player {
                         );
                     }
                     line
+                }),
+                lag_chart: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
+                    // One colour per replica, from the charts' palette.
+                    const COLOURS: [&str; 6] = ["throughput", "p95", "p99", "errors", "servers", "cost"];
+                    let seconds = r.lag_series.iter().map(|(second, _)| *second).collect();
+                    let lines = (0..r.replicas.len())
+                        .map(|i| crate::panels::charts::Line {
+                            label: format!("replica {}", i + 1),
+                            class: COLOURS[i % COLOURS.len()].into(),
+                            values: r.lag_series.iter().map(|(_, lags)| lags.get(i).copied().unwrap_or(0.0)).collect(),
+                        })
+                        .collect();
+                    (seconds, lines)
                 }),
                 twin_last: self
                     .run

@@ -4,6 +4,7 @@
 //! SQL each server received, the partitions scanned, the rows examined, the simulated time).
 //! The panel holds only its form; queries go to the run as changes.
 
+use crate::panels::charts::Chart;
 use crate::player::DataView;
 use sim::data::console::{Answer, Entry};
 use web_sys::HtmlTextAreaElement;
@@ -81,6 +82,11 @@ pub fn data_console(props: &DataConsoleProps) -> Html {
             <h2>{ "Database: " }{ &props.view.layout }</h2>
             if let Some(line) = &props.view.replication {
                 <p class="replication">{ line }</p>
+            }
+            if let Some((seconds, lines)) = &props.view.lag_chart {
+                <div class="charts lag">
+                    <Chart title="Replica lag" unit="s behind the primary" seconds={seconds.clone()} lines={lines.clone()} />
+                </div>
             }
             { servers(&props.view, &touched) }
             <label class="sql-label" for="sql-box">{ "SQL (Ctrl+Enter runs it)" }</label>

@@ -353,11 +353,14 @@ impl DataTier {
         report
     }
 
-    /// Closes a second of every machine's busy-time measure.
+    /// Closes a second of every machine's busy-time measure, and of the replicas' lag chart.
     pub fn sample_utilisation(&mut self, now: SimTime) {
         if let Some(web) = self.web.as_mut() {
             for m in &mut web.machines {
                 m.sample_utilisation(now);
+            }
+            if let Some(replication) = web.replication.as_mut() {
+                replication.sample_lag(now);
             }
         }
     }

@@ -354,6 +354,8 @@ pub struct Replication {
     /// would lose what they saw): never under AFTER_SYNC, which hides a write until a replica
     /// has it
     pub reads_ahead_of_replicas: u64,
+    /// each replica's lag [s] at the end of each simulated second, the last minute of them
+    pub lag_series: std::collections::VecDeque<(u64, Vec<f64>)>,
     /// reads that waited for their user's write to be applied, how long in all, and how many
     /// gave up at the timeout (the wait fix's cost)
     pub waits: u64,
@@ -409,6 +411,7 @@ impl Replication {
             stale_reads: 0,
             reads_on_primary: 0,
             reads_ahead_of_replicas: 0,
+            lag_series: Default::default(),
             waits: 0,
             waited: SimTime::ZERO,
             wait_timeouts: 0,
@@ -548,6 +551,16 @@ impl Replication {
             None => "primary".into(),
             Some(i) => format!("replica {}", i + 1),
         }
+    }
+
+    /// Closes a simulated second of the lag chart: each replica's lag now.
+    pub fn sample_lag(&mut self, now: SimTime) {
+        const KEPT: usize = 60;
+        let lags = (0..self.replicas.len()).map(|i| self.lag(i, now).1.as_secs_f64()).collect();
+        if self.lag_series.len() == KEPT {
+            self.lag_series.pop_front();
+        }
+        self.lag_series.push_back((now.whole_secs(), lags));
     }
 
     /// The log's length: the primary's position.
