@@ -297,6 +297,9 @@ pub const LESSONS: &[LessonText] = &[
              that serves reads ends the missed writes, and each commit then waits for the slowest replay. \
              Semi-sync gives up after its timeout (10 s by default) and carries on asynchronously: the run \
              counts the commits that returned unacknowledged.",
+            "Replicas add read capacity, never write capacity: every write runs on the one primary. In \
+             “Writes: the primary is the limit” the primary is 100% busy while the replicas idle at a third, \
+             and answered requests stop rising with the traffic.",
             "The primary is also the single point of failure. When it crashes, heartbeats (every 3 s, as MHA \
              checks by default) declare it down after three misses, and the replica that has received the \
              most of the log applies the rest and becomes the primary. Writes only the old primary had are \
@@ -311,6 +314,7 @@ pub const LESSONS: &[LessonText] = &[
             ("data-replication-sticky", "A replica per user"),
             ("data-replication-remote-apply", "Commits wait: remote_apply"),
             ("data-replication-semi-sync-timeout", "Semi-sync times out"),
+            ("data-replication-write-heavy", "Writes: the primary is the limit"),
             ("data-replication-failover-async", "Failover, asynchronous"),
             ("data-replication-failover-semi-sync", "Failover, semi-sync"),
         ],

@@ -346,6 +346,11 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "data-replication-write-heavy",
+        summary: "A shop whose traffic is 60% writes, ramping from 500 to 5,000 requests/s over 60 s against a primary and two replicas of two connections each (1 ms a query): the primary saturates near 3,300 requests/s while the replicas stay far from busy; more replicas would raise only the read capacity",
+        build: write_heavy_scenario,
+    },
+    Preset {
         name: "data-wide-table",
         summary: "One database server with a wide users table: every read of a name drags the bio and avatar along",
         build: || data_scenario(LayoutConfig::Single, &["SELECT name, email FROM users WHERE id = 42", "EXPLAIN SELECT name, country FROM users WHERE country = 'DE'"]),
@@ -486,6 +491,34 @@ fn replication_scenario(fix: ReadFix) -> Scenario {
                     weight: 75,
                     label: "my comments, reloaded".into(),
                     sql: "SELECT id, body FROM comments WHERE user_id = :me ORDER BY id DESC LIMIT 5".into(),
+                },
+            ];
+        }
+    }
+    s
+}
+
+/// Writes on the primary as the limit: 60% of a ramp from 500 to 5,000 requests/s are orders
+/// written, 1 ms each on a primary of two connections (2,000 writes/s at most); the reads share
+/// two replicas of the same size (4,000 reads/s between them).
+fn write_heavy_scenario() -> Scenario {
+    let mut s = busy_web_tier(LayoutConfig::Single, &[]);
+    s.clients.profile = TrafficProfile::Ramp { from: 500.0, to: 5_000.0, seconds: 60.0 };
+    if let Some(data) = s.data.as_mut() {
+        data.cost.query_overhead_us = 1_000.0;
+        data.replication =
+            Some(ReplicationConfig { replicas: 2, apply_per_s: 10_000.0, ..ReplicationConfig::default() });
+        if let Some(web) = data.web.as_mut() {
+            web.mix = vec![
+                MixQuery {
+                    weight: 60,
+                    label: "an order placed".into(),
+                    sql: "INSERT INTO orders (id, user_id, total_cents, created_at) VALUES (:new_id, :user_id, 1999, '2026-06-01 12:00:00')".into(),
+                },
+                MixQuery {
+                    weight: 40,
+                    label: "a user's page".into(),
+                    sql: "SELECT id, name FROM users WHERE id = :user_id".into(),
                 },
             ];
         }
