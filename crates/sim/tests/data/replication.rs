@@ -391,6 +391,6 @@ fn under_many_writes_the_primary_saturates_while_the_replicas_do_not() {
     assert!(busy[1] < 0.5 && busy[2] < 0.5, "the replicas: {busy:?}");
     // Answered requests stop following the ramp: the primary takes 2,000 writes a second, 60%
     // of about 3,300 requests, while nearly 5,000 arrive in the last second.
-    let last = run.engine().metrics().series().back().expect("a second closed").clone();
+    let last = *run.engine().metrics().series().back().expect("a second closed");
     assert!(last.arrived > 4_500 && (last.throughput as f64) < 3_600.0, "{last:?}");
 }
