@@ -116,12 +116,15 @@ fn inspector(state: &AppState, view: &FrameView, cb: &Callbacks) -> Html {
         Some(Selection::Database(index)) => {
             let name = database_name(view, index);
             // A replica can be promoted by hand (the run refuses while the primary is up).
-            let promote = name.starts_with("Replica").then_some(Command::PromoteDatabase { server: index });
+            let replica = name.starts_with("Replica");
+            let promote = replica.then_some(Command::PromoteDatabase { server: index });
+            let link = replica
+                .then_some((Command::CutReplicaLink { server: index }, Command::HealReplicaLink { server: index }));
             html! {
                 <StorePanel heading={name} done="query shares"
                     note="Every request runs one query here (or on each shard its query needs) before its server does its own work, holding its server slot meanwhile. A crashed database server keeps its rows, but every query that needs it fails until it recovers: on a sharded layout, only the queries that reach this shard. A crashed primary is replaced by its most up-to-date replica once heartbeats declare it down; an old primary comes back fenced, rebuilt as a replica."
                     crash={Command::CrashDatabase { server: index }} recover={Command::RecoverDatabase { server: index }}
-                    {promote} gauges={store_gauges(NodeKind::Database { index })} {on_command} {on_close} />
+                    {promote} {link} gauges={store_gauges(NodeKind::Database { index })} {on_command} {on_close} />
             }
         }
         Some(Selection::User(user)) => html! {

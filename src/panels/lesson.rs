@@ -332,6 +332,10 @@ pub const LESSONS: &[LessonText] = &[
              27 s, and read the writes lost (scalelab run data-replication-failover-async lists them). Then \
              load “Failover, semi-sync”: writes are still lost, but no user had been told theirs committed. \
              To fail over by hand, crash the primary and click Promote to primary on a replica.",
+            "Cut a replica's link (its inspector): the log stops reaching it, it still serves reads and \
+             falls behind. Asynchronous commits carry on; PostgreSQL's remote_apply with ANY 2 stops every \
+             commit until the link heals; FIRST 1 moves on to the next standby; semi-sync with every link \
+             cut waits its timeout, then falls back.",
         ],
     },
 ];

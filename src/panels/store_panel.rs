@@ -15,9 +15,12 @@ pub struct StorePanelProps {
     pub done: AttrValue,
     pub crash: Command,
     pub recover: Command,
-    /// a replica's manual failover, when the machine is a replica
+    /// a replica's manual failover, and its link to the primary cut and healed, when the
+    /// machine is a replica
     #[prop_or_default]
     pub promote: Option<Command>,
+    #[prop_or_default]
+    pub link: Option<(Command, Command)>,
     /// None when the run has no such machine
     pub gauges: Option<MachineGauges>,
     pub on_command: Callback<Command>,
@@ -51,6 +54,11 @@ pub fn store_panel(props: &StorePanelProps) -> Html {
                         <button onclick={send(promote)} disabled={g.fault == Fault::Crashed}
                             title="Once the primary is down: this replica applies what it has received, then takes the writes">
                             { "Promote to primary" }</button>
+                    }
+                    if let Some((cut, heal)) = &props.link {
+                        <button onclick={send(cut)} title="A network partition: the log stops reaching this replica, which still serves reads">
+                            { "Cut its link" }</button>
+                        <button onclick={send(heal)}>{ "Heal its link" }</button>
                     }
                 </div>
             } else {

@@ -625,7 +625,14 @@ await test('replication: replicas lag, and reads that miss their own write are c
   await page.selectOption("[data-field='data.replication.fix']", 'wait_for_position');
   await page.waitForSelector("[data-field='data.replication.fix.timeout_ms']");
   check((await page.inputValue("[data-field='data.replication.fix.timeout_ms']")) === '500', 'the wait fix starts at 500 ms');
+  // A network partition from the replica's inspector: its box says so.
+  await page.click(".diagram [data-node='database-1']");
+  await page.waitForSelector('.server-panel h2:has-text("Replica 1")');
+  await page.click('.server-panel button:has-text("Cut its link")');
+  await page.waitForFunction(() => /link cut/.test(document.querySelector(".diagram [data-node='database-1'] title")?.textContent ?? ''));
   await shot(page, 'replication');
+  await page.click('.server-panel button:has-text("Heal its link")');
+  await page.waitForFunction(() => !/link cut/.test(document.querySelector(".diagram [data-node='database-1'] title")?.textContent ?? ''));
   check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await page.close();
 });

@@ -68,6 +68,14 @@ pub enum Command {
     PromoteDatabase {
         server: u32,
     },
+    /// under replication: the network between the primary and this database server's replica
+    /// is cut (the replica still serves reads), or healed
+    CutReplicaLink {
+        server: u32,
+    },
+    HealReplicaLink {
+        server: u32,
+    },
     /// the user's browser now holds this session cookie instead of the one the servers gave it
     /// (a student editing a signed cookie); the next server to read it verifies it
     SetSessionCookie {
@@ -173,6 +181,8 @@ impl Command {
             Command::CrashDatabase { server } => format!("crash database server {}", server + 1),
             Command::RecoverDatabase { server } => format!("recover database server {}", server + 1),
             Command::PromoteDatabase { server } => format!("promote database server {} to primary", server + 1),
+            Command::CutReplicaLink { server } => format!("cut database server {}'s link to the primary", server + 1),
+            Command::HealReplicaLink { server } => format!("heal database server {}'s link to the primary", server + 1),
             Command::SetSessionCookie { user, .. } => format!("edit user {}'s session cookie", user + 1),
             Command::Lab { action } => action.label().into(),
         }

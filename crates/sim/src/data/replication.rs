@@ -309,6 +309,11 @@ pub struct Replica {
     pub diverged: bool,
     /// each applied entry's time from its commit on the primary to its apply here
     pub lag: crate::metrics::Histogram,
+    /// its link to the primary is cut (a network partition): the log and acknowledgements on
+    /// it are lost, and it is counted disconnected; `link_cuts` names each cut, so that what
+    /// was on the wire before one does not arrive after it
+    pub cut: bool,
+    pub link_cuts: u32,
 }
 
 /// A write in the primary's log.
@@ -391,6 +396,8 @@ impl Replication {
                     machine: i + 1,
                     diverged: false,
                     lag: Default::default(),
+                    cut: false,
+                    link_cuts: 0,
                 })
             })
             .collect::<Result<Vec<_>, _>>()
@@ -563,6 +570,11 @@ impl Replication {
         self.lag_series.push_back((now.whole_secs(), lags));
     }
 
+    /// How many log entries committed at or after `since` (the newest ones).
+    pub fn log_since(&self, since: SimTime) -> u32 {
+        self.log.iter().rev().take_while(|e| e.committed_at >= since).count() as u32
+    }
+
     /// The log's length: the primary's position.
     pub fn position(&self) -> u64 {
         self.log.len() as u64
@@ -592,10 +604,11 @@ impl Replication {
     }
 
     /// The newest log position the commit mode counts as replicated: a commit at or before it
-    /// may return. Only replicas that are up count (a crashed standby is disconnected).
+    /// may return. Only replicas that are up and reachable count (a crashed standby, or one cut
+    /// off, is disconnected).
     pub fn confirmed(&self) -> u64 {
         let Some(milestone) = self.awaited() else { return self.position() };
-        let up = self.replicas.iter().filter(|r| !r.down).map(|r| r.acked[milestone as usize]);
+        let up = self.replicas.iter().filter(|r| !r.down && !r.cut).map(|r| r.acked[milestone as usize]);
         let kth_largest = |mut acked: Vec<u64>, k: usize| {
             acked.sort_unstable_by(|a, b| b.cmp(a));
             if k == 0 {

@@ -76,6 +76,27 @@ impl Sim {
                     return Err(CommandError::OutOfRange(why));
                 }
             }
+            Command::CutReplicaLink { server } | Command::HealReplicaLink { server } => {
+                let Some(replication) = self.data.as_ref().and_then(|d| d.replication()) else {
+                    return Err(CommandError::NotInThisScenario(
+                        "only a replicated database has links to replicas: load a preset of the Replication lesson",
+                    ));
+                };
+                let Some(replica) = replication.replica_on(server as usize) else {
+                    return Err(CommandError::OutOfRange(format!(
+                        "database server {} is the primary: cut a replica's link to it",
+                        server + 1
+                    )));
+                };
+                let cut = matches!(command, Command::CutReplicaLink { .. });
+                if replication.replicas[replica].cut == cut {
+                    return Err(CommandError::OutOfRange(format!(
+                        "replica {}'s link is already {}",
+                        replica + 1,
+                        if cut { "cut" } else { "up" }
+                    )));
+                }
+            }
             Command::CrashDatabase { server } | Command::RecoverDatabase { server } => {
                 let servers = self.data.as_ref().map_or(0, |d| d.servers().count());
                 if servers == 0 {
@@ -163,6 +184,11 @@ impl Sim {
             Command::PromoteDatabase { server } => {
                 if let Some(replica) = self.data.as_ref().and_then(|d| d.replication()?.replica_on(server as usize)) {
                     self.start_promotion(replica);
+                }
+            }
+            Command::CutReplicaLink { server } | Command::HealReplicaLink { server } => {
+                if let Some(replica) = self.data.as_ref().and_then(|d| d.replication()?.replica_on(server as usize)) {
+                    self.cut_link(replica, matches!(command, Command::CutReplicaLink { .. }));
                 }
             }
             Command::RecoverDatabase { server } => {

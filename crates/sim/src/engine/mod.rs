@@ -114,10 +114,17 @@ enum Event {
     },
     /// a log entry of the primary reaches a replica
     LogArrives {
-        replica: u32,
+        replica: u16,
         /// the primary's crash count when it was sent: an entry still on its way when the
         /// primary crashes is lost with it
-        crash: u32,
+        crash: u16,
+        /// the replica's link cuts when it was sent: one cut since loses it too
+        link: u32,
+    },
+    /// a healed link has carried a replica what it missed while cut
+    LinkHealed {
+        replica: u32,
+        link: u32,
     },
     /// a replica finished applying a log entry
     LogApplied {
@@ -178,7 +185,10 @@ impl Event {
             Event::JobBack(x, job) => (22, r(x) ^ u64::from(job) << 48),
             Event::BackFromDatabase(x) => (23, r(x)),
             Event::CopyDone { server } => (24, u64::from(server)),
-            Event::LogArrives { replica, crash } => (25, u64::from(replica) | u64::from(crash) << 32),
+            Event::LogArrives { replica, crash, link } => {
+                (25, u64::from(replica) | u64::from(crash) << 16 | u64::from(link) << 32)
+            }
+            Event::LinkHealed { replica, link } => (32, u64::from(replica) | u64::from(link) << 32),
             Event::LogApplied { replica } => (26, u64::from(replica)),
             Event::WaitTimeout(x) => (27, r(x)),
             Event::Ack { replica, milestone, position } => {
@@ -524,7 +534,8 @@ impl Sim {
             Event::JobBack(r, job) => self.on_job_back(r, job),
             Event::BackFromDatabase(r) => self.on_back_from_database(r),
             Event::CopyDone { server } => self.on_copy_done(server as usize),
-            Event::LogArrives { replica, crash } => self.on_log_arrives(replica as usize, crash),
+            Event::LogArrives { replica, crash, link } => self.on_log_arrives(replica as usize, crash, link),
+            Event::LinkHealed { replica, link } => self.on_link_healed(replica as usize, link),
             Event::LogApplied { replica } => self.on_log_applied(replica as usize),
             Event::WaitTimeout(r) => self.on_wait_timeout(r),
             Event::Ack { replica, milestone, position } => {

@@ -61,6 +61,9 @@ impl Sim {
     /// A replica's acknowledgement is in: the commits it completes return.
     pub(super) fn on_ack(&mut self, replica: usize, milestone: Milestone, position: u64) {
         let Some(replication) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
+        if replication.replicas[replica].cut {
+            return; // lost on the cut link
+        }
         replication.acknowledged(replica, milestone, position);
         let confirmed = replication.confirmed();
         self.release_commits(|w| w.position <= confirmed, true);
@@ -154,12 +157,43 @@ impl Sim {
     /// A replica acknowledges `milestone` up to `position`, heard at the primary after the link.
     fn acknowledge(&mut self, replica: usize, milestone: Milestone, position: u64, after: SimTime) {
         let Some(r) = self.data.as_ref().and_then(|d| d.replication()) else { return };
-        if r.awaited() != Some(milestone) {
+        if r.awaited() != Some(milestone) || r.replicas[replica].cut {
             return;
         }
         let at = self.now + after + SimTime::from_millis_f64(r.config.ship_ms);
         let position = u32::try_from(position).unwrap_or(u32::MAX);
         self.queue.push(at, Event::Ack { replica: replica as u16, milestone: milestone as u8, position });
+    }
+
+    /// A replica's link to the primary is cut (a network partition) or healed. While cut, the
+    /// log and the acknowledgements on it are lost, and the replica still serves reads from
+    /// what it has; once healed, it fetches what it missed (over one trip) and acknowledges it.
+    pub(super) fn cut_link(&mut self, replica: usize, cut: bool) {
+        let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
+        let ship = SimTime::from_millis_f64(r.config.ship_ms);
+        let this = &mut r.replicas[replica];
+        this.cut = cut;
+        if cut {
+            this.link_cuts += 1;
+        } else {
+            let link = this.link_cuts;
+            self.queue.push_in_order(self.now + ship, Event::LinkHealed { replica: replica as u32, link });
+        }
+    }
+
+    pub(super) fn on_link_healed(&mut self, replica: usize, link: u32) {
+        let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
+        let this = &mut r.replicas[replica];
+        if this.cut || this.link_cuts != link || this.diverged {
+            return; // cut again meanwhile
+        }
+        // Everything committed before the heal was sent; what comes after arrives on its own.
+        let sent = r.position() - u64::from(r.log_since(self.now - SimTime::from_millis_f64(r.config.ship_ms)));
+        let this = &mut r.replicas[replica];
+        this.received = this.received.max(sent);
+        if !this.down {
+            self.replica_reconnects(replica);
+        }
     }
 
     /// A replica back up tells the primary how far it has got (as a reconnecting replica does).
@@ -175,21 +209,24 @@ impl Sim {
     /// The log's newest entry leaves for every replica.
     pub(super) fn ship_entry(&mut self) {
         let Some(r) = self.data.as_ref().and_then(|d| d.replication()) else { return };
-        let (ship, replicas, crash) = (SimTime::from_millis_f64(r.config.ship_ms), r.replicas.len(), r.primary_crashes);
-        for replica in 0..replicas {
-            self.queue.push_in_order(self.now + ship, Event::LogArrives { replica: replica as u32, crash });
+        let ship = SimTime::from_millis_f64(r.config.ship_ms);
+        let crash = r.primary_crashes as u16;
+        let links: Vec<u32> = r.replicas.iter().map(|x| x.link_cuts).collect();
+        for (replica, link) in links.into_iter().enumerate() {
+            let event = Event::LogArrives { replica: replica as u16, crash, link };
+            self.queue.push_in_order(self.now + ship, event);
         }
     }
 
     /// A log entry reaches a replica: it applies it after those before it.
-    pub(super) fn on_log_arrives(&mut self, replica: usize, crash: u32) {
+    pub(super) fn on_log_arrives(&mut self, replica: usize, crash: u16, link: u32) {
         let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
-        let (position, crashes) = (r.position(), r.primary_crashes);
+        let (position, crashes) = (r.position(), r.primary_crashes as u16);
         let this = &mut r.replicas[replica];
-        if crash != crashes || this.received >= position || this.diverged {
+        if crash != crashes || link != this.link_cuts || this.cut || this.received >= position || this.diverged {
             // The primary crashed with it on its way (a replica that reconnects to it later
-            // fetches it again), a failover dropped it from the log, or the replica is a
-            // fenced old primary.
+            // fetches it again), its link was cut (the heal carries it), a failover dropped it
+            // from the log, or the replica is a fenced old primary.
             return;
         }
         this.received += 1;

@@ -200,6 +200,9 @@ impl Sim {
                 },
                 caption: match data.replication().map(|r| (r, r.replica_on(index))) {
                     Some((r, Some(replica))) if r.replicas[replica].diverged => "fenced".into(),
+                    Some((r, Some(replica))) if r.replicas[replica].cut => {
+                        format!("link cut · lag {}", r.lag(replica, self.now).0)
+                    }
                     Some((r, Some(replica))) => {
                         let (entries, age) = r.lag(replica, self.now);
                         format!("lag {entries} · {:.2} s", age.as_secs_f64())

@@ -394,3 +394,52 @@ fn under_many_writes_the_primary_saturates_while_the_replicas_do_not() {
     let last = *run.engine().metrics().series().back().expect("a second closed");
     assert!(last.arrived > 4_500 && (last.throughput as f64) < 3_600.0, "{last:?}");
 }
+
+fn at(secs: u64, command: sim::Command) -> sim::scenario::TimelineEntry {
+    sim::scenario::TimelineEntry { at_us: SimTime::from_secs(secs).0, command }
+}
+
+#[test]
+fn a_cut_link_starves_its_replica_and_each_commit_mode_does_what_its_system_does() {
+    use sim::Command::{CutReplicaLink, HealReplicaLink};
+    // Asynchronous: commits go on, the cut replica falls behind while it still serves reads,
+    // and catches up once healed.
+    let mut s = with_commit(1_000.0, CommitMode::Async);
+    s.timeline = vec![at(2, CutReplicaLink { server: 1 }), at(6, HealReplicaLink { server: 1 })];
+    let mut run = run_for(s, 5);
+    let r = replication_report(run.scenario().clone(), 5);
+    assert!(r.replicas[0].1 > 150 && r.replicas[1].1 < 10, "replica 1 starved: {:?}", r.replicas);
+    assert!(r.stale_reads > 100, "its reads are stale: {r:?}");
+    run.run_until(SimTime::from_secs(8));
+    let back = run.report().data.unwrap().web.unwrap().replication.unwrap();
+    assert!(back.replicas[0].1 < 10, "healed, it caught up: {:?}", back.replicas);
+    // remote_apply on ANY 2: a cut standby stops every commit until the link heals.
+    let mut s = with_commit(1_000.0, postgres(SyncLevel::RemoteApply, SyncMethod::Any, 2));
+    s.timeline = vec![at(2, CutReplicaLink { server: 1 }), at(6, HealReplicaLink { server: 1 })];
+    let mut run = run_for(s, 3);
+    let waits = |run: &Run| run.report().data.unwrap().web.unwrap().replication.unwrap().commit_waits;
+    let at_three = waits(&run);
+    run.run_until(SimTime::from_secs(5));
+    assert_eq!(waits(&run), at_three, "commits blocked while the link is cut");
+    run.run_until(SimTime::from_secs(8));
+    assert!(waits(&run) > at_three + 50, "and go on once it heals");
+    // FIRST 1: the cut standby counts as disconnected, the next one takes its place.
+    let mut s = with_commit(1_000.0, postgres(SyncLevel::On, SyncMethod::First, 1));
+    s.timeline = vec![at(2, CutReplicaLink { server: 1 })];
+    let mut run = run_for(s, 3);
+    let at_three = waits(&run);
+    run.run_until(SimTime::from_secs(5));
+    assert!(waits(&run) > at_three + 50, "commits go on with the second standby");
+    // Semi-sync with both links cut: one commit waits the timeout, then the source falls back.
+    let mut s = with_commit(1_000.0, semi_sync(1, 500.0));
+    s.timeline = vec![at(2, CutReplicaLink { server: 1 }), at(2, CutReplicaLink { server: 2 })];
+    let r = replication_report(s, 4);
+    assert_eq!(r.semi_sync_fallbacks, 1, "{r:?}");
+    assert!((r.longest_commit_wait_ms - 500.0).abs() < 1.0, "{r:?}");
+    // A cut cannot be cut twice, and the primary has no link to cut.
+    let mut run = run_for(with_commit(1_000.0, CommitMode::Async), 1);
+    run.schedule(CutReplicaLink { server: 1 }).unwrap();
+    run.run_until(SimTime::from_millis(1_010));
+    assert!(run.schedule(CutReplicaLink { server: 1 }).unwrap_err().to_string().contains("already cut"));
+    assert!(run.schedule(CutReplicaLink { server: 0 }).unwrap_err().to_string().contains("is the primary"));
+}
