@@ -120,7 +120,8 @@ impl DataTier {
             let statement = crate::data::sql::parse(sql).ok().filter(|s| s.written_table().is_some());
             if let (Some(statement), Ok(answer)) = (statement, &entry.outcome) {
                 if !answer.explained {
-                    replication.committed(Rc::new(statement), now);
+                    // Typed in the console, it waits for no replica: it shows at once.
+                    replication.visible = replication.committed(Rc::new(statement), now);
                     return (entry, Vec::new());
                 }
             }

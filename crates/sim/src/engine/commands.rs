@@ -5,6 +5,7 @@
 use super::request::{Outcome, Request, RequestRef, Stage};
 use super::{Event, Sim};
 use crate::command::{Command, CommandError};
+use crate::data::replication::Replication;
 use crate::scenario::{SessionMode, TimelineEntry};
 use crate::time::SimTime;
 use crate::validate::limits;
@@ -61,33 +62,13 @@ impl Sim {
                 }
             }
             Command::PromoteDatabase { server } => {
-                let Some(replication) = self.data.as_ref().and_then(|d| d.replication()) else {
-                    return Err(CommandError::NotInThisScenario(
-                        "only a replicated database has replicas to promote: load a preset of the Replication lesson",
-                    ));
-                };
-                let Some(replica) = replication.replica_on(server as usize) else {
-                    return Err(CommandError::OutOfRange(format!(
-                        "database server {} is the primary, not a replica: promote a replica",
-                        server + 1
-                    )));
-                };
+                let (replication, replica) = self.replica_at(server, "promote a replica")?;
                 if let Some(why) = replication.cannot_promote(replica, self.primary_down()) {
                     return Err(CommandError::OutOfRange(why));
                 }
             }
             Command::CutReplicaLink { server } | Command::HealReplicaLink { server } => {
-                let Some(replication) = self.data.as_ref().and_then(|d| d.replication()) else {
-                    return Err(CommandError::NotInThisScenario(
-                        "only a replicated database has links to replicas: load a preset of the Replication lesson",
-                    ));
-                };
-                let Some(replica) = replication.replica_on(server as usize) else {
-                    return Err(CommandError::OutOfRange(format!(
-                        "database server {} is the primary: cut a replica's link to it",
-                        server + 1
-                    )));
-                };
+                let (replication, replica) = self.replica_at(server, "cut a replica's link to it")?;
                 let cut = matches!(command, Command::CutReplicaLink { .. });
                 if replication.replicas[replica].cut == cut {
                     return Err(CommandError::OutOfRange(format!(
@@ -135,6 +116,20 @@ impl Sim {
             Command::SetPoolSize { .. } | Command::SetArrivalRate { .. } | Command::SetAlgorithm { .. } => {}
         }
         Ok(())
+    }
+
+    /// The replica a database server runs, for a command that needs one (`instead`: what to do
+    /// when it is the primary).
+    fn replica_at(&self, server: u32, instead: &str) -> Result<(&Replication, usize), CommandError> {
+        let Some(replication) = self.data.as_ref().and_then(|d| d.replication()) else {
+            return Err(CommandError::NotInThisScenario(
+                "only a replicated database has replicas: load a preset of the Replication lesson",
+            ));
+        };
+        match replication.replica_on(server as usize) {
+            Some(replica) => Ok((replication, replica)),
+            None => Err(CommandError::OutOfRange(format!("database server {} is the primary: {instead}", server + 1))),
+        }
     }
 
     /// Carries out a command at the present moment.
