@@ -22,6 +22,20 @@ fn engine(c: &mut Criterion) {
             SimTime::from_secs(10),
         ));
     }
+    // Replication at a high write rate: the write-heavy shop at its ramp's top (5,000 requests/s,
+    // 60% writes) with three replicas acknowledging every write (PostgreSQL remote_apply, ANY 3).
+    let mut replicated = (sim::presets::find("data-replication-write-heavy").expect("a preset").build)();
+    replicated.clients.profile = sim::profile::TrafficProfile::Constant;
+    replicated.clients.arrival_rate = 3_000.0;
+    if let Some(r) = replicated.data.as_mut().and_then(|d| d.replication.as_mut()) {
+        r.replicas = 3;
+        r.commit = sim::data::replication::CommitMode::Synchronous {
+            level: sim::data::replication::SyncLevel::RemoteApply,
+            method: sim::data::replication::SyncMethod::Any,
+            count: 3,
+        };
+    }
+    cases.push(("replication-3-replicas-1800-writes-per-s".to_string(), replicated, SimTime::from_secs(5)));
     for (name, scenario, span) in cases {
         let events = run(&scenario, span);
         group.throughput(Throughput::Elements(events));
