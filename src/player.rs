@@ -68,6 +68,8 @@ pub struct DataView {
     pub twin_last: Option<(&'static str, Rc<sim::data::console::Entry>)>,
     /// under replication: the primary's log and the reads that missed their user's own write
     pub replication: Option<String>,
+    /// in the split view, the twin's replication line, with what the twin differs in
+    pub twin_replication: Option<(&'static str, String)>,
     /// under replication: each replica's lag [s] per simulated second, the last minute
     pub lag_chart: Option<(Vec<u64>, Vec<crate::panels::charts::Line>)>,
 }
@@ -333,51 +335,11 @@ impl Player {
                 queries_run: console.entries.len(),
                 shards: console.db.cluster().map(|c| c.shards.len() as u32),
                 queries: console.load.iter().map(|(server, load)| (server.clone(), load.queries)).collect(),
-                replication: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
-                    let mut line = format!(
-                        "Primary's log: {} writes. Of {} reads ({} sent to the primary, {} of them showing a write \
-                         no replica had yet): {} missed their user's own last write, {} showed an older state than \
-                         the user saw before, {} were stale, {} waited for their user's write ({:.1} ms in all).",
-                        r.position(),
-                        r.reads,
-                        r.reads_on_primary,
-                        r.reads_ahead_of_replicas,
-                        r.read_your_writes_violations,
-                        r.monotonic_violations,
-                        r.stale_reads,
-                        r.waits,
-                        r.waited.as_millis_f64()
-                    );
-                    if r.awaited().is_some() {
-                        line += &format!(
-                            " Commits ({}): {} waited for replicas, {:.2} ms on average, {:.2} ms at most",
-                            r.config.commit.label(),
-                            r.commit_waits,
-                            r.mean_commit_wait_ms(),
-                            r.longest_commit_wait.as_millis_f64()
-                        );
-                        if r.semi_sync_fallbacks > 0 || r.unacknowledged_commits > 0 {
-                            line += &format!(
-                                "; fell back to asynchronous {} time(s), {} returned unacknowledged{}",
-                                r.semi_sync_fallbacks,
-                                r.unacknowledged_commits,
-                                if r.semi_sync_off { " (asynchronous now)" } else { "" }
-                            );
-                        }
-                        line += ".";
-                    }
-                    for f in &r.failovers {
-                        line += &format!(
-                            " Failover at {:.1} s: replica {} became the primary; {} write(s) lost, {} of them \
-                             acknowledged to their users.",
-                            f.at_s,
-                            f.promoted,
-                            f.lost.len(),
-                            f.acknowledged_lost()
-                        );
-                    }
-                    line
-                }),
+                replication: self.run.engine().data().and_then(|d| d.replication()).map(replication_line),
+                twin_replication: self
+                    .run
+                    .twin()
+                    .and_then(|(variant, twin)| Some((variant.label(), replication_line(twin.data()?.replication()?)))),
                 lag_chart: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
                     // One colour per replica, from the charts' palette.
                     const COLOURS: [&str; 6] = ["throughput", "p95", "p99", "errors", "servers", "cost"];
@@ -439,6 +401,54 @@ fn autoscaling_view(sim: &Sim) -> Option<AutoscalingView> {
 fn chart_window(sim: &Sim) -> Vec<SecondSample> {
     let series = sim.metrics().series();
     series.iter().skip(series.len().saturating_sub(CHART_WINDOW_S)).copied().collect()
+}
+
+/// The replication line of the database panel: the log, the reads and their anomalies, the
+/// commits' waits and each failover.
+fn replication_line(r: &sim::data::replication::Replication) -> String {
+    let mut line = format!(
+        "Primary's log: {} writes. Of {} reads ({} sent to the primary, {} of them showing a write \
+         no replica had yet): {} missed their user's own last write, {} showed an older state than \
+         the user saw before, {} were stale, {} waited for their user's write ({:.1} ms in all).",
+        r.position(),
+        r.reads,
+        r.reads_on_primary,
+        r.reads_ahead_of_replicas,
+        r.read_your_writes_violations,
+        r.monotonic_violations,
+        r.stale_reads,
+        r.waits,
+        r.waited.as_millis_f64()
+    );
+    if r.awaited().is_some() {
+        line += &format!(
+            " Commits ({}): {} waited for replicas, {:.2} ms on average, {:.2} ms at most",
+            r.config.commit.label(),
+            r.commit_waits,
+            r.mean_commit_wait_ms(),
+            r.longest_commit_wait.as_millis_f64()
+        );
+        if r.semi_sync_fallbacks > 0 || r.unacknowledged_commits > 0 {
+            line += &format!(
+                "; fell back to asynchronous {} time(s), {} returned unacknowledged{}",
+                r.semi_sync_fallbacks,
+                r.unacknowledged_commits,
+                if r.semi_sync_off { " (asynchronous now)" } else { "" }
+            );
+        }
+        line += ".";
+    }
+    for f in &r.failovers {
+        line += &format!(
+            " Failover at {:.1} s: replica {} became the primary; {} write(s) lost, {} of them \
+             acknowledged to their users.",
+            f.at_s,
+            f.promoted,
+            f.lost.len(),
+            f.acknowledged_lost()
+        );
+    }
+    line
 }
 
 #[cfg(test)]

@@ -83,6 +83,9 @@ pub fn data_console(props: &DataConsoleProps) -> Html {
             if let Some(line) = &props.view.replication {
                 <p class="replication">{ line }</p>
             }
+            if let Some((label, line)) = &props.view.twin_replication {
+                <p class="replication twin"><strong>{ format!("Beside it, {label}: ") }</strong>{ line }</p>
+            }
             if let Some((seconds, lines)) = &props.view.lag_chart {
                 <div class="charts lag">
                     <Chart title="Replica lag" unit="s behind the primary" seconds={seconds.clone()} lines={lines.clone()} />

@@ -4,7 +4,7 @@
 
 use super::knobs::{session_mode_key, KnobError};
 use sim::caching::{CachingConfig, Invalidation, Strategy};
-use sim::data::replication::{CommitMode, ReadFix, ReadRouting, SyncLevel, SyncMethod, WaitPoint};
+use sim::data::replication::{CommitChoice, CommitMode, ReadFix, ReadRouting, SyncMethod};
 use sim::scenario::SessionMode;
 use sim::{Algorithm, Scenario, ServiceTime};
 
@@ -727,46 +727,30 @@ pub const READ_ROUTING: ChoiceKnob<Scenario> = ChoiceKnob {
 pub const COMMIT_MODE: ChoiceKnob<Scenario> = ChoiceKnob {
     field: "data.replication.commit",
     label: "A commit returns",
-    options: || {
-        vec![
-            ("async", "At once (asynchronous)"),
-            ("after_sync", "MySQL semi-sync, AFTER_SYNC"),
-            ("after_commit", "MySQL semi-sync, AFTER_COMMIT"),
-            ("remote_write", "PostgreSQL remote_write"),
-            ("on", "PostgreSQL on (flushed)"),
-            ("remote_apply", "PostgreSQL remote_apply"),
-        ]
-    },
-    read: |s| match s.data.as_ref().and_then(|d| d.replication.as_ref()).map(|r| r.commit) {
-        Some(CommitMode::SemiSync { wait_point: WaitPoint::AfterSync, .. }) => "after_sync",
-        Some(CommitMode::SemiSync { wait_point: WaitPoint::AfterCommit, .. }) => "after_commit",
-        Some(CommitMode::Synchronous { level: SyncLevel::RemoteWrite, .. }) => "remote_write",
-        Some(CommitMode::Synchronous { level: SyncLevel::On, .. }) => "on",
-        Some(CommitMode::Synchronous { level: SyncLevel::RemoteApply, .. }) => "remote_apply",
-        Some(CommitMode::Async) | None => "async",
+    options: || CommitChoice::ALL.iter().map(|&c| (commit_key(c), c.label())).collect(),
+    read: |s| {
+        let mode = s.data.as_ref().and_then(|d| d.replication.as_ref()).map_or(CommitMode::Async, |r| r.commit);
+        commit_key(mode.choice())
     },
     write: |s, key| {
         if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
-            let (count, timeout_ms, method) = match r.commit {
-                CommitMode::SemiSync { wait_for_replica_count, timeout_ms, .. } => {
-                    (wait_for_replica_count, timeout_ms, SyncMethod::First)
-                }
-                CommitMode::Synchronous { count, method, .. } => (count, 10_000.0, method),
-                CommitMode::Async => (1, 10_000.0, SyncMethod::First),
-            };
-            let semi = |wait_point| CommitMode::SemiSync { wait_point, wait_for_replica_count: count, timeout_ms };
-            let postgres = |level| CommitMode::Synchronous { level, method, count };
-            r.commit = match key {
-                "after_sync" => semi(WaitPoint::AfterSync),
-                "after_commit" => semi(WaitPoint::AfterCommit),
-                "remote_write" => postgres(SyncLevel::RemoteWrite),
-                "on" => postgres(SyncLevel::On),
-                "remote_apply" => postgres(SyncLevel::RemoteApply),
-                _ => CommitMode::Async,
-            };
+            let choice = CommitChoice::ALL.into_iter().find(|&c| commit_key(c) == key).unwrap_or(CommitChoice::Async);
+            r.commit = r.commit.switched_to(choice);
         }
     },
 };
+
+/// A commit mode's key in the form (its serde name).
+fn commit_key(choice: CommitChoice) -> &'static str {
+    match choice {
+        CommitChoice::Async => "async",
+        CommitChoice::AfterSync => "after_sync",
+        CommitChoice::AfterCommit => "after_commit",
+        CommitChoice::RemoteWrite => "remote_write",
+        CommitChoice::On => "on",
+        CommitChoice::RemoteApply => "remote_apply",
+    }
+}
 /// `synchronous_standby_names`' FIRST or ANY.
 pub const SYNC_METHOD: ChoiceKnob<Scenario> = ChoiceKnob {
     field: "data.replication.commit.method",

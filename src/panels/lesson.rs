@@ -336,6 +336,8 @@ pub const LESSONS: &[LessonText] = &[
              falls behind. Asynchronous commits carry on; PostgreSQL's remote_apply with ANY 2 stops every \
              commit until the link heals; FIRST 1 moves on to the next standby; semi-sync with every link \
              cut waits its timeout, then falls back.",
+            "Compare side by side: choose a commit mode under Compare side by side with, and the second run \
+             takes the same requests under it; the database panel gives both runs' waits and misses.",
         ],
     },
 ];

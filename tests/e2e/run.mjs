@@ -633,6 +633,10 @@ await test('replication: replicas lag, and reads that miss their own write are c
   await shot(page, 'replication');
   await page.click('.server-panel button:has-text("Heal its link")');
   await page.waitForFunction(() => !/link cut/.test(document.querySelector(".diagram [data-node='database-1'] title")?.textContent ?? ''));
+  // Two commit modes on the same traffic: the twin's line says what it waited for.
+  await page.selectOption("[data-field='compare_with']", 'commit:remote_apply');
+  await page.waitForFunction(() => /Beside it, PostgreSQL remote_apply: .*Commits \(PostgreSQL synchronous_commit = remote_apply/.test(document.querySelector('.data-console .replication.twin')?.textContent ?? ''), null, { timeout: 30000 });
+  await shot(page, 'replication-split');
   check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await page.close();
 });

@@ -2,6 +2,7 @@
 //! which is the only way to get a `ValidScenario` (and so the only way to start a `Sim`).
 
 pub use crate::components::algorithm::Algorithm;
+use crate::data::replication::CommitChoice;
 use crate::data::shard::{Strategy, STRATEGIES};
 use crate::data::LayoutConfig;
 use crate::service::ServiceTime;
@@ -185,6 +186,10 @@ pub enum Variant {
     Sharding {
         strategy: Strategy,
     },
+    /// a replicated database's commit mode (`{"commit": "remote_apply"}`): what each waits for
+    Commit {
+        commit: CommitChoice,
+    },
 }
 
 impl Variant {
@@ -199,6 +204,11 @@ impl Variant {
                     sharding.strategy = strategy;
                 }
             }
+            Variant::Commit { commit } => {
+                if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+                    r.commit = r.commit.switched_to(commit);
+                }
+            }
         }
         s
     }
@@ -209,6 +219,7 @@ impl Variant {
             Variant::Algorithm(_) => "Balancing algorithm",
             Variant::Sessions { .. } => "Where sessions live",
             Variant::Sharding { .. } => "Sharding strategy",
+            Variant::Commit { .. } => "Commit mode",
         }
     }
 
@@ -218,6 +229,7 @@ impl Variant {
             Variant::Algorithm(a) => a.label(),
             Variant::Sessions { sessions } => sessions.label(),
             Variant::Sharding { strategy } => strategy.label(),
+            Variant::Commit { commit } => commit.label(),
         }
     }
 
@@ -227,6 +239,7 @@ impl Variant {
             Variant::Algorithm(_) => scenario.balancer.algorithm.label(),
             Variant::Sessions { .. } => scenario.sessions.mode.label(),
             Variant::Sharding { .. } => sharding_of(scenario).map_or("one server", Strategy::label),
+            Variant::Commit { .. } => commit_of(scenario).map_or("no replicas", CommitChoice::label),
         }
     }
 
@@ -244,7 +257,12 @@ impl Variant {
             .iter()
             .filter(|&&s| current.is_some_and(|c| c != s))
             .map(|&strategy| Variant::Sharding { strategy });
-        algorithms.chain(sessions).chain(strategies).collect()
+        let commit = commit_of(scenario);
+        let commits = CommitChoice::ALL
+            .iter()
+            .filter(|&&c| commit.is_some_and(|m| m != c))
+            .map(|&commit| Variant::Commit { commit });
+        algorithms.chain(sessions).chain(strategies).chain(commits).collect()
     }
 
     /// A short text key for forms: `algorithm:<name>` or `sessions:<mode>` (serde names).
@@ -253,6 +271,7 @@ impl Variant {
             Variant::Algorithm(a) => format!("algorithm:{}", a.key()),
             Variant::Sessions { sessions } => format!("sessions:{}", serde_name(sessions)),
             Variant::Sharding { strategy } => format!("sharding:{}", serde_name(strategy)),
+            Variant::Commit { commit } => format!("commit:{}", serde_name(commit)),
         }
     }
 
@@ -262,6 +281,7 @@ impl Variant {
             "algorithm" => Algorithm::from_key(name).map(Variant::Algorithm),
             "sessions" => from_serde_name(name).map(|sessions| Variant::Sessions { sessions }),
             "sharding" => from_serde_name(name).map(|strategy| Variant::Sharding { strategy }),
+            "commit" => from_serde_name(name).map(|commit| Variant::Commit { commit }),
             _ => None,
         }
     }
@@ -273,6 +293,11 @@ fn sharding_of(scenario: &Scenario) -> Option<Strategy> {
         Some(LayoutConfig::Sharded(s)) => Some(s.strategy),
         _ => None,
     }
+}
+
+/// The commit mode of the scenario's replicated database, if it has replicas.
+fn commit_of(scenario: &Scenario) -> Option<CommitChoice> {
+    scenario.data.as_ref()?.replication.as_ref().map(|r| r.commit.choice())
 }
 
 /// A unit variant's name as serde writes it ("database", "hash_mod").

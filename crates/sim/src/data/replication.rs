@@ -156,7 +156,76 @@ impl Milestone {
     }
 }
 
+/// The commit modes by name, as the form and the split view offer them (their numbers apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitChoice {
+    Async,
+    AfterSync,
+    AfterCommit,
+    RemoteWrite,
+    On,
+    RemoteApply,
+}
+
+impl CommitChoice {
+    pub const ALL: [CommitChoice; 6] = [
+        CommitChoice::Async,
+        CommitChoice::AfterSync,
+        CommitChoice::AfterCommit,
+        CommitChoice::RemoteWrite,
+        CommitChoice::On,
+        CommitChoice::RemoteApply,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CommitChoice::Async => "At once (asynchronous)",
+            CommitChoice::AfterSync => "MySQL semi-sync, AFTER_SYNC",
+            CommitChoice::AfterCommit => "MySQL semi-sync, AFTER_COMMIT",
+            CommitChoice::RemoteWrite => "PostgreSQL remote_write",
+            CommitChoice::On => "PostgreSQL on (flushed)",
+            CommitChoice::RemoteApply => "PostgreSQL remote_apply",
+        }
+    }
+}
+
 impl CommitMode {
+    /// The mode's name, its numbers apart.
+    pub fn choice(self) -> CommitChoice {
+        match self {
+            CommitMode::Async => CommitChoice::Async,
+            CommitMode::SemiSync { wait_point: WaitPoint::AfterSync, .. } => CommitChoice::AfterSync,
+            CommitMode::SemiSync { wait_point: WaitPoint::AfterCommit, .. } => CommitChoice::AfterCommit,
+            CommitMode::Synchronous { level: SyncLevel::RemoteWrite, .. } => CommitChoice::RemoteWrite,
+            CommitMode::Synchronous { level: SyncLevel::On, .. } => CommitChoice::On,
+            CommitMode::Synchronous { level: SyncLevel::RemoteApply, .. } => CommitChoice::RemoteApply,
+        }
+    }
+
+    /// Another mode by name, keeping the number of replicas waited for (and semi-sync's
+    /// timeout, or FIRST / ANY) where the new mode has them; defaults otherwise (one replica,
+    /// 10 s, FIRST).
+    pub fn switched_to(self, choice: CommitChoice) -> CommitMode {
+        let (count, timeout_ms, method) = match self {
+            CommitMode::SemiSync { wait_for_replica_count, timeout_ms, .. } => {
+                (wait_for_replica_count, timeout_ms, SyncMethod::First)
+            }
+            CommitMode::Synchronous { count, method, .. } => (count, default_semi_sync_timeout_ms(), method),
+            CommitMode::Async => (1, default_semi_sync_timeout_ms(), SyncMethod::First),
+        };
+        let semi = |wait_point| CommitMode::SemiSync { wait_point, wait_for_replica_count: count, timeout_ms };
+        let postgres = |level| CommitMode::Synchronous { level, method, count };
+        match choice {
+            CommitChoice::Async => CommitMode::Async,
+            CommitChoice::AfterSync => semi(WaitPoint::AfterSync),
+            CommitChoice::AfterCommit => semi(WaitPoint::AfterCommit),
+            CommitChoice::RemoteWrite => postgres(SyncLevel::RemoteWrite),
+            CommitChoice::On => postgres(SyncLevel::On),
+            CommitChoice::RemoteApply => postgres(SyncLevel::RemoteApply),
+        }
+    }
+
     /// The step a commit waits for replicas to acknowledge (None: it does not wait).
     pub fn awaits(self) -> Option<Milestone> {
         match self {

@@ -443,3 +443,27 @@ fn a_cut_link_starves_its_replica_and_each_commit_mode_does_what_its_system_does
     assert!(run.schedule(CutReplicaLink { server: 1 }).unwrap_err().to_string().contains("already cut"));
     assert!(run.schedule(CutReplicaLink { server: 0 }).unwrap_err().to_string().contains("is the primary"));
 }
+
+#[test]
+fn the_split_view_compares_two_commit_modes_on_the_same_traffic() {
+    use sim::data::replication::CommitChoice;
+    use sim::scenario::Variant;
+    let s = lag_scenario(90.0);
+    let variant = Variant::Commit { commit: CommitChoice::RemoteApply };
+    assert_eq!(Variant::from_key(&variant.key()), Some(variant));
+    assert!(
+        Variant::all_but(&s).contains(&variant)
+            && !Variant::all_but(&s).contains(&Variant::Commit { commit: CommitChoice::Async })
+    );
+    // The twin keeps the number of replicas waited for: remote_apply on both replicas.
+    let mut both = s.clone();
+    both.data.as_mut().unwrap().replication.as_mut().unwrap().commit = semi_sync(2, 10_000.0);
+    let twin = variant.applied_to(&both);
+    assert_eq!(twin.data.unwrap().replication.unwrap().commit, postgres(SyncLevel::RemoteApply, SyncMethod::First, 2));
+    let mut run = Run::new(both.validate().unwrap(), Some(variant));
+    run.run_until(SimTime::from_secs(10));
+    let misses = |sim: &sim::Sim| sim.data().unwrap().replication().unwrap().read_your_writes_violations;
+    let (_, twin) = run.twin().expect("a twin");
+    // Semi-sync waits for receipt only: reads still miss writes the replicas have not applied.
+    assert!(misses(run.engine()) > 20 && misses(twin) == 0, "{} beside {}", misses(run.engine()), misses(twin));
+}
