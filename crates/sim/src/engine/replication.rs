@@ -136,8 +136,8 @@ impl Sim {
         }
     }
 
-    /// The replica stops taking reads' turns and applies the rest of what it received; then it
-    /// becomes the primary.
+    /// The replica applies the rest of what it received (writes fail meanwhile: there is no
+    /// primary); then it becomes the primary.
     pub(super) fn start_promotion(&mut self, replica: usize) {
         let Some(r) = self.data.as_mut().and_then(|d| d.replication_mut()) else { return };
         r.promoting = Some(replica);
