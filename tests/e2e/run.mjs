@@ -625,6 +625,8 @@ await test('replication: replicas lag, and reads that miss their own write are c
   await page.selectOption("[data-field='data.replication.fix']", 'wait_for_position');
   await page.waitForSelector("[data-field='data.replication.fix.timeout_ms']");
   check((await page.inputValue("[data-field='data.replication.fix.timeout_ms']")) === '500', 'the wait fix starts at 500 ms');
+  // With the fix, reads keep coming and none misses its user's write.
+  await page.waitForFunction(() => /Of [1-9]\d{2,} reads .*: 0 missed their user's own last write/.test(document.querySelector('.data-console .replication')?.textContent ?? ''), null, { timeout: 30000 });
   // A network partition from the replica's inspector: its box says so.
   await page.click(".diagram [data-node='database-1']");
   await page.waitForSelector('.server-panel h2:has-text("Replica 1")');
