@@ -4,77 +4,11 @@
 //! old primary is fenced: when it comes back it is rebuilt from the new primary as a replica,
 //! and never takes a write of its own.
 
-use serde::{Deserialize, Serialize};
+pub use super::replication::{FailoverConfig, FailoverRecord, LostWrite};
 
 use super::replication::Replication;
 use super::Database;
 use crate::time::SimTime;
-
-/// Heartbeats to the primary, as MHA for MySQL checks it by default: every 3 s, and down after
-/// 3 checks in a row fail.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FailoverConfig {
-    /// a heartbeat every this long [ms]
-    pub heartbeat_ms: f64,
-    /// checks in a row that fail before the primary is declared down
-    pub misses: u32,
-    /// promote the most up-to-date replica then (false: a student promotes one)
-    pub automatic: bool,
-}
-
-impl Default for FailoverConfig {
-    fn default() -> Self {
-        FailoverConfig { heartbeat_ms: 3_000.0, misses: 3, automatic: true }
-    }
-}
-
-impl FailoverConfig {
-    pub fn check(&self, c: &mut crate::validate::Checker) {
-        use crate::validate::limits::data::MAX_STALE_BOUND_MS;
-        c.float("data.replication.failover.heartbeat_ms", self.heartbeat_ms, 0.0, MAX_STALE_BOUND_MS, true);
-        c.int("data.replication.failover.misses", self.misses, 1, 100);
-    }
-
-    /// When heartbeats declare a primary that crashed at `crashed` down: at the `misses`-th
-    /// check after the crash (checks run at whole multiples of the interval).
-    pub fn detected_at(&self, crashed: SimTime) -> SimTime {
-        let every = SimTime::from_millis_f64(self.heartbeat_ms).0.max(1);
-        let first_missed = (crashed.0 / every + 1) * every;
-        SimTime(first_missed + every * u64::from(self.misses.saturating_sub(1)))
-    }
-}
-
-/// A write the old primary committed that no surviving replica had received.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LostWrite {
-    pub position: u64,
-    pub sql: String,
-    /// when it committed on the old primary [s]
-    pub committed_at_s: f64,
-    /// its client had been told it committed
-    pub acknowledged: bool,
-}
-
-/// One failover: when it ended, which replica became the primary, where the log now ends, and
-/// what was lost.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FailoverRecord {
-    pub at_s: f64,
-    /// the promoted replica's number (1 is the first)
-    pub promoted: usize,
-    pub position: u64,
-    pub lost: Vec<LostWrite>,
-    /// users whose acknowledged last write was lost, and users who had read a state that
-    /// included a lost write (shown on the old primary before it was replicated)
-    pub users_lost_a_write: u64,
-    pub users_saw_lost_writes: u64,
-}
-
-impl FailoverRecord {
-    pub fn acknowledged_lost(&self) -> usize {
-        self.lost.iter().filter(|w| w.acknowledged).count()
-    }
-}
 
 impl Replication {
     /// The replica to promote: the one up that has received the most of the log (the first
