@@ -278,106 +278,99 @@ data_knob!(
     }
 );
 
-data_knob!(
+/// A replication setting's knob: 0 and no change when the scenario has no replicas.
+macro_rules! replication_knob {
+    ($name:ident, $field:literal, $label:literal, $step:literal, $whole:literal, |$r:ident| $get:expr, |$w:ident, $v:ident| $set:expr) => {
+        data_knob!($name, $field, $label, $step, $whole, |d| d.replication.as_ref().map_or(0.0, |$r| $get), |d, $v| {
+            if let Some($w) = d.replication.as_mut() {
+                $set
+            }
+        });
+    };
+}
+
+replication_knob!(
     DATA_REPLICAS,
     "data.replication.replicas",
     "Replicas",
     "1",
     true,
-    |d| d.replication.as_ref().map_or(0.0, |r| f64::from(r.replicas)),
-    |d, v| if let Some(r) = d.replication.as_mut() {
-        r.replicas = v as u32
-    }
+    |r| f64::from(r.replicas),
+    |r, v| r.replicas = v as u32
 );
-data_knob!(
+replication_knob!(
     DATA_APPLY,
     "data.replication.apply_per_s",
     "Replica apply rate (entries/s)",
     "10",
     false,
-    |d| d.replication.as_ref().map_or(0.0, |r| r.apply_per_s),
-    |d, v| if let Some(r) = d.replication.as_mut() {
-        r.apply_per_s = v
-    }
+    |r| r.apply_per_s,
+    |r, v| r.apply_per_s = v
 );
-
-data_knob!(
+replication_knob!(
     DATA_STALE_BOUND,
     "data.replication.stale_bound_ms",
     "Stale after (ms)",
     "100",
     false,
-    |d| d.replication.as_ref().map_or(0.0, |r| r.stale_bound_ms),
-    |d, v| if let Some(r) = d.replication.as_mut() {
-        r.stale_bound_ms = v
-    }
+    |r| r.stale_bound_ms,
+    |r, v| r.stale_bound_ms = v
 );
 // Setting a fix's number chooses that fix (the form shows each number only beside its fix).
-data_knob!(
+replication_knob!(
     DATA_FIX_SECONDS,
     "data.replication.fix.seconds",
     "Primary after a write (s)",
     "0.5",
     false,
-    |d| match d.replication.as_ref().map(|r| r.fix) {
-        Some(ReadFix::PrimaryAfterWrite { seconds }) => seconds,
+    |r| match r.fix {
+        ReadFix::PrimaryAfterWrite { seconds } => seconds,
         _ => 0.0,
     },
-    |d, v| if let Some(r) = d.replication.as_mut() {
-        r.fix = ReadFix::PrimaryAfterWrite { seconds: v }
-    }
+    |r, v| r.fix = ReadFix::PrimaryAfterWrite { seconds: v }
 );
-data_knob!(
+replication_knob!(
     DATA_FIX_TIMEOUT,
     "data.replication.fix.timeout_ms",
     "Wait at most (ms)",
     "100",
     false,
-    |d| match d.replication.as_ref().map(|r| r.fix) {
-        Some(ReadFix::WaitForPosition { timeout_ms }) => timeout_ms,
+    |r| match r.fix {
+        ReadFix::WaitForPosition { timeout_ms } => timeout_ms,
         _ => 0.0,
     },
-    |d, v| if let Some(r) = d.replication.as_mut() {
-        r.fix = ReadFix::WaitForPosition { timeout_ms: v }
-    }
+    |r, v| r.fix = ReadFix::WaitForPosition { timeout_ms: v }
 );
-
 // The commit mode's numbers: how many replicas a commit waits for, and semi-sync's timeout.
-data_knob!(
+replication_knob!(
     DATA_COMMIT_COUNT,
     "data.replication.commit.count",
     "Replicas a commit waits for",
     "1",
     true,
-    |d| match d.replication.as_ref().map(|r| r.commit) {
-        Some(CommitMode::SemiSync { wait_for_replica_count: k, .. } | CommitMode::Synchronous { count: k, .. }) => {
-            f64::from(k)
-        }
-        _ => 0.0,
+    |r| match r.commit {
+        CommitMode::SemiSync { wait_for_replica_count: k, .. } | CommitMode::Synchronous { count: k, .. } =>
+            f64::from(k),
+        CommitMode::Async => 0.0,
     },
-    |d, v| if let Some(r) = d.replication.as_mut() {
-        match &mut r.commit {
-            CommitMode::SemiSync { wait_for_replica_count: k, .. } | CommitMode::Synchronous { count: k, .. } => {
-                *k = v as u32
-            }
-            CommitMode::Async => {}
-        }
+    |r, v| match &mut r.commit {
+        CommitMode::SemiSync { wait_for_replica_count: k, .. } | CommitMode::Synchronous { count: k, .. } =>
+            *k = v as u32,
+        CommitMode::Async => {}
     }
 );
-data_knob!(
+replication_knob!(
     DATA_COMMIT_TIMEOUT,
     "data.replication.commit.timeout_ms",
     "Semi-sync timeout (ms)",
     "100",
     false,
-    |d| match d.replication.as_ref().map(|r| r.commit) {
-        Some(CommitMode::SemiSync { timeout_ms, .. }) => timeout_ms,
+    |r| match r.commit {
+        CommitMode::SemiSync { timeout_ms, .. } => timeout_ms,
         _ => 0.0,
     },
-    |d, v| if let Some(r) = d.replication.as_mut() {
-        if let CommitMode::SemiSync { timeout_ms, .. } = &mut r.commit {
-            *timeout_ms = v
-        }
+    |r, v| if let CommitMode::SemiSync { timeout_ms, .. } = &mut r.commit {
+        *timeout_ms = v
     }
 );
 

@@ -671,32 +671,27 @@ pub fn knobs(props: &KnobsProps) -> Html {
                     { number(&DATA_CONNECTIONS, "queries one database server works on at once".into()) }
                     { number(&DATA_LATENCY, "web server to database (and router to shard), one way".into()) }
                 }
-                if data.replication.is_some() {
-                    <p class="follows">{ format!("Single-primary replication; commits: {}",
-                        data.replication.as_ref().map_or(String::new(), |r| r.commit.label())) }</p>
+                if let Some(r) = &data.replication {
+                    <p class="follows">{ format!("Single-primary replication; commits: {}", r.commit.label()) }</p>
                     { number(&DATA_REPLICAS, "reads go to them in turn; writes to the primary".into()) }
                     { number(&DATA_APPLY, "log entries each replica applies a second".into()) }
                     { choice(&COMMIT_MODE) }
                     { check(&FAILOVER) }
-                    if let Some(r) = &data.replication {
-                        if let sim::data::replication::CommitMode::SemiSync { .. } = r.commit {
-                            { number(&DATA_COMMIT_COUNT, "rpl_semi_sync_source_wait_for_replica_count: 1 by default".into()) }
-                            { number(&DATA_COMMIT_TIMEOUT, "then the source falls back to asynchronous: 10,000 by default".into()) }
-                        }
-                        if let sim::data::replication::CommitMode::Synchronous { .. } = r.commit {
-                            { choice(&SYNC_METHOD) }
-                            { number(&DATA_COMMIT_COUNT, "k in synchronous_standby_names; no timeout: commits wait".into()) }
-                        }
+                    if let sim::data::replication::CommitMode::SemiSync { .. } = r.commit {
+                        { number(&DATA_COMMIT_COUNT, "rpl_semi_sync_source_wait_for_replica_count: 1 by default".into()) }
+                        { number(&DATA_COMMIT_TIMEOUT, "then the source falls back to asynchronous: 10,000 by default".into()) }
+                    }
+                    if let sim::data::replication::CommitMode::Synchronous { .. } = r.commit {
+                        { choice(&SYNC_METHOD) }
+                        { number(&DATA_COMMIT_COUNT, "k in synchronous_standby_names; no timeout: commits wait".into()) }
                     }
                     { choice(&READ_ROUTING) }
                     { choice(&READ_FIX) }
-                    if let Some(r) = &data.replication {
-                        if let sim::data::replication::ReadFix::PrimaryAfterWrite { .. } = r.fix {
-                            { number(&DATA_FIX_SECONDS, "Rails' automatic role switching: 2 s".into()) }
-                        }
-                        if let sim::data::replication::ReadFix::WaitForPosition { .. } = r.fix {
-                            { number(&DATA_FIX_TIMEOUT, "then the read takes what the replica has".into()) }
-                        }
+                    if let sim::data::replication::ReadFix::PrimaryAfterWrite { .. } = r.fix {
+                        { number(&DATA_FIX_SECONDS, "Rails' automatic role switching: 2 s".into()) }
+                    }
+                    if let sim::data::replication::ReadFix::WaitForPosition { .. } = r.fix {
+                        { number(&DATA_FIX_TIMEOUT, "then the read takes what the replica has".into()) }
                     }
                     { number(&DATA_STALE_BOUND, "a read from a replica further behind is counted stale".into()) }
                 }

@@ -306,7 +306,7 @@ pub const PRESETS: &[Preset] = &[
         summary: "The same replicas under PostgreSQL's synchronous_commit = remote_apply with ANY 2: a commit returns once both replicas have replayed it, so no read misses its writer's write, and commits wait for the replay",
         build: || {
             let mut s = replication_scenario(ReadFix::None);
-            set_commit(&mut s, CommitMode::Synchronous { level: SyncLevel::RemoteApply, method: SyncMethod::Any, count: 2 });
+            with_replication(&mut s, |r| r.commit = CommitMode::Synchronous { level: SyncLevel::RemoteApply, method: SyncMethod::Any, count: 2 });
             s
         },
     },
@@ -315,10 +315,10 @@ pub const PRESETS: &[Preset] = &[
         summary: "MySQL semi-sync (AFTER_SYNC, one replica's acknowledgement, 10 s timeout) on fast replicas: commits wait about 3 ms; both replicas crash at 10 s, commits wait the whole timeout, the source falls back to asynchronous, and comes back to semi-sync when the replicas return at 30 s",
         build: || {
             let mut s = replication_scenario(ReadFix::None);
-            set_commit(&mut s, CommitMode::SemiSync { wait_point: WaitPoint::AfterSync, wait_for_replica_count: 1, timeout_ms: 10_000.0 });
-            if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
+            with_replication(&mut s, |r| {
+                r.commit = CommitMode::SemiSync { wait_point: WaitPoint::AfterSync, wait_for_replica_count: 1, timeout_ms: 10_000.0 };
                 (r.apply_per_s, r.last_replica_speed) = (1_000.0, 1.0);
-            }
+            });
             let at = |secs: u64, command| TimelineEntry { at_us: SimTime::from_secs(secs).0, command };
             s.timeline = vec![
                 at(10, Command::CrashDatabase { server: 1 }),
@@ -530,17 +530,15 @@ fn write_heavy_scenario() -> Scenario {
 /// `commit`, and the primary crashing at 20 s.
 fn failover_scenario(commit: CommitMode) -> Scenario {
     let mut s = replication_scenario(ReadFix::None);
-    set_commit(&mut s, commit);
-    if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
-        r.ship_ms = 100.0;
-    }
+    with_replication(&mut s, |r| (r.commit, r.ship_ms) = (commit, 100.0));
     s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::CrashDatabase { server: 0 } }];
     s
 }
 
-fn set_commit(s: &mut Scenario, commit: CommitMode) {
+/// Changes the scenario's replication settings (it has them: built by `replication_scenario`).
+fn with_replication(s: &mut Scenario, change: impl FnOnce(&mut ReplicationConfig)) {
     if let Some(r) = s.data.as_mut().and_then(|d| d.replication.as_mut()) {
-        r.commit = commit;
+        change(r);
     }
 }
 

@@ -288,9 +288,9 @@ impl DataTier {
         } else {
             machine.recover();
         }
-        match self.web.as_mut().and_then(|w| w.replication.as_mut()) {
-            Some(replication) if replication.replica_on(server).is_some() => {
-                let i = replication.replica_on(server).expect("a replica's machine");
+        let replication = self.web.as_mut().and_then(|w| w.replication.as_mut());
+        match replication.and_then(|r| r.replica_on(server).map(|i| (r, i))) {
+            Some((replication, i)) => {
                 let replica = &mut replication.replicas[i];
                 replica.db.set_down(0, down);
                 replica.down = down;

@@ -101,17 +101,9 @@ impl GroupPlan {
         )))
     }
 
-    /// Groups rows and returns one row of slots per group, in the order groups first appear.
-    /// With no GROUP BY there is exactly one group, even over no rows.
-    pub fn run<'r>(&self, rows: impl Iterator<Item = &'r [Value]>) -> Result<Vec<Vec<Value>>, String> {
-        let mut grouping = self.start();
-        for row in rows {
-            grouping.add(row)?;
-        }
-        grouping.finish()
-    }
-
-    /// Groups rows as they come (a scan feeds it row by row, so no list of rows is built).
+    /// Groups rows as they come (a scan feeds it row by row, so no list of rows is built): one
+    /// row of slots per group, in the order groups first appear; with no GROUP BY exactly one
+    /// group, even over no rows.
     pub fn start(&self) -> Grouping<'_> {
         Grouping { plan: self, index: FastMap::default(), groups: Vec::new(), key: Vec::with_capacity(self.keys) }
     }
