@@ -51,6 +51,9 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
         let busy = s.utilisation.map_or("–".to_string(), |u| format!("{:.0}%", u * 100.0));
         let _ = writeln!(out, "  {:<12}{} query shares, {busy} busy in the last second", s.server, s.served);
     }
+    if let Some(m) = &web.multi_primary {
+        out += &multi_primary(m);
+    }
     if let Some(r) = &web.replication {
         let _ = writeln!(out, "  Primary's log: {} writes committed; commits: {}", r.position, r.commit);
         if r.commit_waits > 0 || r.unacknowledged_commits > 0 {
@@ -101,6 +104,24 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
                 let _ = writeln!(out, "    … and {} more (run --json lists them all)", f.lost.len() - 5);
             }
         }
+    }
+    out
+}
+
+/// The primaries' rule, what it did, and the newest conflicts.
+fn multi_primary(m: &sim::data::console::MultiPrimaryReport) -> String {
+    let c = &m.counts;
+    let skew: Vec<String> = m.skew_ms.iter().map(|s| format!("{s:+.0} ms")).collect();
+    let mut out =
+        format!("  {} primaries, {}; clocks {}; {} writes\n", m.primaries, m.rule.label(), skew.join(", "), c.writes);
+    let _ = writeln!(
+        out,
+        "  Conflicts: {} write(s) discarded ({} of them the later in real time, lost to a clock ahead); {} pair(s) of siblings, {} merged by a later write; certification failures {}, brute-force aborts {}, retried {}, deadlock errors to clients {}; refused outside the majority {}",
+        c.discarded, c.lost_to_skew, c.siblings, c.merged, c.cert_failures, c.bf_aborts, c.retries, c.deadlock_errors, c.non_primary_refusals
+    );
+    let _ = writeln!(out, "  Every write has reached every primary: {}", if m.quiet { "yes" } else { "not yet" });
+    for conflict in m.conflicts.iter().rev().take(3) {
+        let _ = writeln!(out, "    at {:.3} s: {}", conflict.at_ms / 1_000.0, conflict.explain());
     }
     out
 }

@@ -76,6 +76,14 @@ pub enum Command {
     HealReplicaLink {
         server: u32,
     },
+    /// under multi-primary: this database server's region is cut off from the other primaries
+    /// (its users still reach it), or reconnected
+    CutRegion {
+        server: u32,
+    },
+    HealRegion {
+        server: u32,
+    },
     /// the user's browser now holds this session cookie instead of the one the servers gave it
     /// (a student editing a signed cookie); the next server to read it verifies it
     SetSessionCookie {
@@ -183,6 +191,8 @@ impl Command {
             Command::PromoteDatabase { server } => format!("promote database server {} to primary", server + 1),
             Command::CutReplicaLink { server } => format!("cut database server {}'s link to the primary", server + 1),
             Command::HealReplicaLink { server } => format!("heal database server {}'s link to the primary", server + 1),
+            Command::CutRegion { server } => format!("cut primary {}'s region off from the others", server + 1),
+            Command::HealRegion { server } => format!("reconnect primary {}'s region", server + 1),
             Command::SetSessionCookie { user, .. } => format!("edit user {}'s session cookie", user + 1),
             Command::Lab { action } => action.label().into(),
         }

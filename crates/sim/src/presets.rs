@@ -6,6 +6,7 @@ use crate::command::Command;
 use crate::components::autoscaler::{ScalingPolicy, StepScaling, TargetTracking};
 use crate::data::failover::FailoverConfig;
 use crate::data::layout::{default_placement, ShardingConfig};
+use crate::data::multi_primary::{MultiPrimaryConfig, Resolution};
 use crate::data::replication::{CommitMode, ReadFix, ReadRouting, ReplicationConfig, SyncLevel, SyncMethod, WaitPoint};
 use crate::data::shard::Strategy;
 use crate::data::traffic::{MixQuery, WebQueries};
@@ -351,6 +352,36 @@ pub const PRESETS: &[Preset] = &[
         build: write_heavy_scenario,
     },
     Preset {
+        name: "data-multi-primary-skew",
+        summary: "Two primaries, one per region (40 ms apart), each taking its users' profile edits, settled by last writer wins as Cassandra does; primary 1's clock runs 500 ms ahead, so its writes beat edits made up to half a second later in real time, and those are lost",
+        build: || multi_primary_scenario(Resolution::LastWriterWins, vec![500.0]),
+    },
+    Preset {
+        name: "data-multi-primary-version-vectors",
+        summary: "The same two primaries and edits under version vectors (Dynamo, Riak): no edit is thrown away; concurrent ones stay side by side as siblings until a later write from the application merges them",
+        build: || multi_primary_scenario(Resolution::VersionVectors, vec![500.0]),
+    },
+    Preset {
+        name: "data-multi-primary-certification",
+        summary: "The same edits under Galera's certification: each write is ordered and certified by both primaries before it commits (a 40 ms trip), and of two conflicting edits the later aborts with ERROR 1213; its primary retries it once (wsrep_retry_autocommit), then the user gets the error",
+        build: || multi_primary_scenario(Resolution::Certification, vec![500.0]),
+    },
+    Preset {
+        name: "data-multi-primary-crdt",
+        summary: "Both regions add to the same order totals (likes work the same way) as a CRDT PN-counter: every primary counts every addition once, so no update is lost and the totals agree once the writes stop",
+        build: crdt_scenario,
+    },
+    Preset {
+        name: "data-multi-primary-partition",
+        summary: "Two primaries under last writer wins with exact clocks; primary 2's region is cut off from 10 s to 20 s: both keep taking edits, and when the link heals, the edits of the same profiles made on each side conflict",
+        build: || {
+            let mut s = multi_primary_scenario(Resolution::LastWriterWins, Vec::new());
+            let at = |secs: u64, command| TimelineEntry { at_us: SimTime::from_secs(secs).0, command };
+            s.timeline = vec![at(10, Command::CutRegion { server: 1 }), at(20, Command::HealRegion { server: 1 })];
+            s
+        },
+    },
+    Preset {
         name: "data-wide-table",
         summary: "One database server with a wide users table: every read of a name drags the bio and avatar along",
         build: || data_scenario(LayoutConfig::Single, &["SELECT name, email FROM users WHERE id = 42", "EXPLAIN SELECT name, country FROM users WHERE country = 'DE'"]),
@@ -532,6 +563,47 @@ fn failover_scenario(commit: CommitMode) -> Scenario {
     let mut s = replication_scenario(ReadFix::None);
     with_replication(&mut s, |r| (r.commit, r.ship_ms) = (commit, 100.0));
     s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::CrashDatabase { server: 0 } }];
+    s
+}
+
+/// Two primaries 40 ms apart, each taking its region's users (50 of them) editing profiles,
+/// hot ones most (Zipf), and reading them back, settled by `rule`; `skew_ms` sets the clocks.
+fn multi_primary_scenario(rule: Resolution, skew_ms: Vec<f64>) -> Scenario {
+    let mut s = data_scenario(LayoutConfig::Single, &[]);
+    s.clients.users = 50;
+    if let Some(data) = s.data.as_mut() {
+        data.multi_primary =
+            Some(MultiPrimaryConfig { primaries: 2, resolution: rule, skew_ms, ..MultiPrimaryConfig::default() });
+        if let Some(web) = data.web.as_mut() {
+            web.mix = vec![
+                MixQuery {
+                    weight: 30,
+                    label: "a profile edited".into(),
+                    sql: "UPDATE users SET bio = 'edit :new_id by user :me' WHERE id = :user_id".into(),
+                },
+                MixQuery {
+                    weight: 70,
+                    label: "a profile read".into(),
+                    sql: "SELECT name, bio FROM users WHERE id = :user_id".into(),
+                },
+            ];
+        }
+    }
+    s
+}
+
+/// The two primaries adding to order totals under the CRDT rule.
+fn crdt_scenario() -> Scenario {
+    let mut s = multi_primary_scenario(Resolution::Crdt, Vec::new());
+    if let Some(web) = s.data.as_mut().and_then(|d| d.web.as_mut()) {
+        web.mix[0] = MixQuery {
+            weight: 30,
+            label: "an order's total, added to".into(),
+            sql: "UPDATE orders SET total_cents = total_cents + 100 WHERE id = :user_id".into(),
+        };
+        web.mix[1].sql = "SELECT id, total_cents FROM orders WHERE id = :user_id".into();
+        web.mix[1].label = "an order's total, read".into();
+    }
     s
 }
 

@@ -101,6 +101,9 @@ pub mod limits {
         pub const MAX_REPLICAS: u32 = 8;
         pub const MAX_APPLY_PER_S: f64 = 1_000_000.0;
         pub const MAX_STALE_BOUND_MS: f64 = 3_600_000.0;
+        /// multi-primary replication
+        pub const MAX_PRIMARIES: u32 = 5;
+        pub const MAX_SKEW_MS: f64 = 600_000.0;
     }
 }
 

@@ -7,8 +7,10 @@ use std::rc::Rc;
 
 use super::server::Server;
 use crate::data::console::{Console, DataReport, DbServerReport, Entry, ReplicationReport, WebReport};
+use crate::data::multi_primary::{self, MultiPrimary, Verdict};
 use crate::data::replication::{ReadStart, Replication};
 use crate::data::traffic::{Jobs, Keys, WebQueries};
+use crate::data::value::GroupKey;
 use crate::data::DataConfig;
 use crate::rng::Rng;
 use crate::time::SimTime;
@@ -25,6 +27,10 @@ struct WebSide {
     rng: Rng,
     /// the one server's replicas, when it has some (machine 0 is then the primary)
     replication: Option<Replication>,
+    /// or its primaries, one per region (machine i is primary i + 1)
+    multi: Option<MultiPrimary>,
+    /// writes typed in the console under multi-primary, still to leave for the other primaries
+    console_writes: Vec<u32>,
     /// the database's servers, by name, in the order the database lists them
     names: Vec<String>,
     /// one per server ever listed: a reshard that removes servers keeps their machines until the
@@ -59,6 +65,8 @@ pub enum Target {
     /// a read the fix sends to the primary
     Primary,
     Replica(usize),
+    /// under multi-primary, the user's region's primary
+    Region(usize),
 }
 
 /// A request's query, planned: what it asks of each server and, for a write under
@@ -68,6 +76,8 @@ pub struct Planned {
     pub write: Option<Rc<crate::data::sql::ast::Statement>>,
     /// under replication, the log position a read shows
     pub shows: Option<u64>,
+    /// under multi-primary, the rows a write will change (certification checks them)
+    pub rows: Vec<(usize, GroupKey)>,
 }
 
 /// The random stream the web tier's query picks and keys come from.
@@ -90,11 +100,14 @@ impl DataTier {
                 }
             }
         }
+        let multi = config.multi_primary.as_ref().map(|m| MultiPrimary::new(m, &console.db));
         let web = config.web.as_ref().map(|web| {
             let mut side = WebSide {
                 config: web.clone(),
                 keys: Keys::new(config.rows, config.zipf),
                 replication,
+                multi,
+                console_writes: Vec::new(),
                 rng: Rng::stream(seed, WEB_QUERIES_STREAM),
                 names: Vec::new(),
                 machines: Vec::new(),
@@ -112,6 +125,24 @@ impl DataTier {
     /// Runs what the student typed. A reshard changes the servers (new ones get machines), and
     /// its copies join the machines' work: returns the machines that have a copy to start.
     pub fn run_console(&mut self, sql: &str, now: SimTime) -> (Rc<Entry>, Vec<usize>) {
+        if let Some(multi) = self.web.as_mut().and_then(|w| w.multi.as_mut()) {
+            // A write typed in the console commits on the first primary, which sends it on.
+            let statement = crate::data::sql::parse(sql).ok().filter(|s| s.written_table().is_some());
+            if let Some(statement) = statement.filter(|s| !matches!(s, crate::data::sql::ast::Statement::Explain(_))) {
+                let schema = multi.schema.clone();
+                let found = multi_primary::search(&schema, multi.config.resolution, &mut self.console.db, &statement);
+                let entry = self.console.run(sql);
+                if let (Ok((search, _)), Ok(answer)) = (found, &entry.outcome) {
+                    if !answer.explained {
+                        let write = multi.ran(&mut self.console.db, 0, search, &statement, now);
+                        if let Some(web) = self.web.as_mut() {
+                            web.console_writes.push(write);
+                        }
+                    }
+                }
+                return (entry, Vec::new());
+            }
+        }
         let entry = self.console.run(sql);
         let copies = std::mem::take(&mut self.console.copies);
         let Some(web) = self.web.as_mut() else { return (entry, Vec::new()) };
@@ -182,7 +213,11 @@ impl DataTier {
         let me = 1 + u64::from(user) % web.keys.user_count.max(1);
         let sql = web.keys.fill_with(&web.config.mix[pick].sql, me, &mut web.rng);
         let Some(replication) = web.replication.as_mut() else {
-            return Some(Picked { sql, target: Target::Database, statement: None, start: ReadStart::default() });
+            let target = match web.multi.as_ref() {
+                Some(multi) => Target::Region(multi.home_of(user)),
+                None => Target::Database,
+            };
+            return Some(Picked { sql, target, statement: None, start: ReadStart::default() });
         };
         let statement = crate::data::sql::parse(&sql).ok().map(Rc::new);
         let target = match &statement {
@@ -197,8 +232,12 @@ impl DataTier {
     /// do the same work). An error is the database's refusal, in its words.
     pub fn run_query(&mut self, picked: &Picked, now: SimTime) -> Result<Planned, String> {
         let Some(web) = self.web.as_mut() else { return Err("this scenario's web tier runs no queries".into()) };
+        if let (Some(multi), Target::Region(primary)) = (web.multi.as_mut(), picked.target) {
+            return run_on_primary(multi, &mut self.console.db, primary, &picked.sql);
+        }
         let Some(replication) = web.replication.as_mut() else {
-            return Ok(Planned { jobs: self.console.plan(&web.names, &picked.sql)?, write: None, shows: None });
+            let jobs = self.console.plan(&web.names, &picked.sql)?;
+            return Ok(Planned { jobs, write: None, shows: None, rows: Vec::new() });
         };
         // Writes run on the primary (machine 0) and enter its log when they commit; reads run on
         // their replica's own rows (machine 1 + its index), as far as it has applied the log.
@@ -211,7 +250,7 @@ impl DataTier {
             Target::Replica(replica) => (Some(replica), replication.replicas[replica].machine, None),
             Target::Primary => (None, primary, None),
             // Under replication the database as a whole is the primary, for a write.
-            Target::Database => (None, primary, Some(statement.clone())),
+            Target::Database | Target::Region(_) => (None, primary, Some(statement.clone())),
         };
         if replica.is_none() && replication.promoting.is_some() {
             return Err("no primary: a replica is being promoted; the query fails until it is done".into());
@@ -225,7 +264,59 @@ impl DataTier {
         let shows = write.is_none().then(|| replication.check_read(replica, picked.start, now));
         let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
         jobs.on.iter_mut().for_each(|job| job.server = machine);
-        Ok(Planned { jobs: Rc::new(jobs), write, shows })
+        Ok(Planned { jobs: Rc::new(jobs), write, shows, rows: Vec::new() })
+    }
+
+    /// Multi-primary replication, when the scenario has several primaries.
+    pub fn multi_primary(&self) -> Option<&MultiPrimary> {
+        self.web.as_ref().and_then(|w| w.multi.as_ref())
+    }
+
+    /// A write commits on its primary (see `MultiPrimary::commit`): its number, to send on.
+    pub fn commit_on_primary(
+        &mut self,
+        primary: usize,
+        write: &crate::data::sql::ast::Statement,
+        now: SimTime,
+    ) -> Result<u32, String> {
+        let multi = self.web.as_mut().and_then(|w| w.multi.as_mut()).ok_or("no primaries")?;
+        multi.commit(&mut self.console.db, primary, write, now).map_err(|e| e.to_string())
+    }
+
+    /// Certifies a write as it commits (see `MultiPrimary::certify`).
+    pub fn certify(&mut self, primary: usize, rows: &[(usize, GroupKey)], started: SimTime, now: SimTime) -> Verdict {
+        match self.web.as_mut().and_then(|w| w.multi.as_mut()) {
+            Some(multi) => multi.certify(primary, rows, started, now),
+            None => Verdict::Certified,
+        }
+    }
+
+    /// A write reaches another primary (see `MultiPrimary::arrive`).
+    pub fn write_arrives(&mut self, primary: usize, write: u32, now: SimTime) {
+        if let Some(multi) = self.web.as_mut().and_then(|w| w.multi.as_mut()) {
+            multi.arrive(&mut self.console.db, primary, write, now);
+        }
+    }
+
+    /// Writes typed in the console under multi-primary, to send on.
+    pub fn take_console_writes(&mut self) -> Vec<u32> {
+        self.web.as_mut().map(|w| std::mem::take(&mut w.console_writes)).unwrap_or_default()
+    }
+
+    /// A primary is cut off from the others, or reconnected (then what waited for the link
+    /// arrives).
+    pub fn cut_primary(&mut self, primary: usize, cut: bool, now: SimTime) {
+        let Some(multi) = self.web.as_mut().and_then(|w| w.multi.as_mut()) else { return };
+        multi.set_cut(primary, cut);
+        if !cut {
+            multi.release_held(&mut self.console.db, now);
+        }
+        self.console.memo.forget();
+    }
+
+    /// Counts a query a retry or the rule changes the fate of.
+    pub fn multi_counts(&mut self) -> Option<&mut multi_primary::Counts> {
+        self.web.as_mut().and_then(|w| w.multi.as_mut()).map(|m| &mut m.counts)
     }
 
     /// A write committed on the primary: it enters the log, at the position returned.
@@ -287,6 +378,15 @@ impl DataTier {
             }
         } else {
             machine.recover();
+        }
+        if let Some(multi) = self.web.as_mut().and_then(|w| w.multi.as_mut()) {
+            multi.set_down(server, down);
+            multi.db_mut(&mut self.console.db, server).set_down(0, down);
+            if !down {
+                multi.release_held(&mut self.console.db, now);
+            }
+            self.console.memo.forget();
+            return;
         }
         let replication = self.web.as_mut().and_then(|w| w.replication.as_mut());
         match replication.and_then(|r| r.replica_on(server).map(|i| (r, i))) {
@@ -350,6 +450,14 @@ impl DataTier {
                 unacknowledged_commits: r.unacknowledged_commits,
                 failovers: r.failovers.clone(),
             }),
+            multi_primary: w.multi.as_ref().map(|m| crate::data::console::MultiPrimaryReport {
+                rule: m.config.resolution,
+                primaries: m.primaries.len(),
+                skew_ms: (0..m.primaries.len()).map(|p| m.config.skew_ms.get(p).copied().unwrap_or(0.0)).collect(),
+                counts: m.counts.clone(),
+                quiet: m.quiet(),
+                conflicts: m.conflicts.iter().cloned().collect(),
+            }),
         });
         report
     }
@@ -375,19 +483,49 @@ impl WebSide {
     /// A machine for each server the database lists (new ones join now), or for the primary and
     /// each replica. The database learns again which are down: a reshard builds new shards.
     fn follow_layout_at(&mut self, console: &mut Console, now: SimTime) {
-        self.names = match &self.replication {
-            Some(r) => (0..=r.replicas.len()).map(|machine| r.role(machine)).collect(),
-            None => console.db.servers().into_iter().map(|(name, _)| name).collect(),
+        self.names = match (&self.replication, &self.multi) {
+            (Some(r), _) => (0..=r.replicas.len()).map(|machine| r.role(machine)).collect(),
+            (None, Some(m)) => (0..m.primaries.len()).map(|p| m.role(p)).collect(),
+            (None, None) => console.db.servers().into_iter().map(|(name, _)| name).collect(),
         };
         while self.machines.len() < self.names.len() {
             self.machines.push(Server::new(self.config.connections, 1.0, self.config.queue_limit, 0.0, now));
             self.copies.push(Default::default());
             self.copying.push(false);
         }
-        if self.replication.is_none() {
+        if self.replication.is_none() && self.multi.is_none() {
             for (i, m) in self.machines.iter().enumerate().take(self.names.len()) {
                 console.db.set_down(i, m.fault() == crate::components::server::Fault::Crashed);
             }
         }
     }
+}
+
+/// A query on its user's region's primary, on that primary's own rows: a read runs; a write
+/// runs its search (the rows it will change: its cost) and commits later, when its share is
+/// done. A primary that cannot take queries refuses them in its own words.
+fn run_on_primary(
+    multi: &mut MultiPrimary,
+    first: &mut crate::data::Database,
+    primary: usize,
+    sql: &str,
+) -> Result<Planned, String> {
+    if let Some(why) = multi.refusal(primary) {
+        multi.counts.non_primary_refusals += 1;
+        return Err(why);
+    }
+    let statement = Rc::new(crate::data::sql::parse(sql).map_err(|e| e.to_string())?);
+    let schema = multi.schema.clone();
+    let rule = multi.config.resolution;
+    let db = multi.db_mut(first, primary);
+    let (outcome, write, rows) = if statement.written_table().is_some() {
+        let (search, outcome) = multi_primary::search(&schema, rule, db, &statement).map_err(|e| e.to_string())?;
+        let rows = search.before.iter().map(|(k, _)| (search.table, k.group_key())).collect();
+        (outcome, Some(statement), rows)
+    } else {
+        (db.run(&statement, false).map_err(|e| e.to_string())?, None, Vec::new())
+    };
+    let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
+    jobs.on.iter_mut().for_each(|job| job.server = primary);
+    Ok(Planned { jobs: Rc::new(jobs), write, shows: None, rows })
 }

@@ -246,6 +246,22 @@ pub struct WebReport {
     /// the primary's log and each replica's place in it, under replication
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replication: Option<ReplicationReport>,
+    /// the primaries and their conflicts, under multi-primary replication
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_primary: Option<MultiPrimaryReport>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct MultiPrimaryReport {
+    pub rule: super::multi_primary::Resolution,
+    pub primaries: usize,
+    /// each primary's clock ahead of real time [ms]
+    pub skew_ms: Vec<f64>,
+    pub counts: super::multi_primary::Counts,
+    /// every write has reached every primary
+    pub quiet: bool,
+    /// the newest conflicts, oldest first
+    pub conflicts: Vec<super::merge::Conflict>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

@@ -215,6 +215,15 @@ impl Database {
         Ok(outcome)
     }
 
+    /// The rows an INSERT would write, built as it builds them (on one server), so that their
+    /// keys are known before it runs.
+    pub fn insert_rows(&self, insert: &super::sql::ast::Insert) -> Result<Vec<super::table::Row>, SqlError> {
+        match &self.store {
+            Store::One { node, vertical: None } => node.insert_rows(insert),
+            _ => Err(SqlError::new("only one server's rows are built ahead of an INSERT")),
+        }
+    }
+
     /// A table's rows, as stored (every partition or shard together, without duplicating a
     /// reference table), sorted by primary key: `scalelab dump`.
     pub fn table_rows(&self, table: &str) -> Result<(Rc<TableDef>, Vec<super::table::Row>), SqlError> {

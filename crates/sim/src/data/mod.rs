@@ -11,6 +11,8 @@ pub mod failover;
 pub mod generate;
 pub mod keys;
 pub mod layout;
+pub mod merge;
+pub mod multi_primary;
 pub mod partition;
 pub mod pg_hash;
 pub mod replication;
@@ -48,6 +50,9 @@ pub struct DataConfig {
     /// read replicas of the one server, fed by the primary's log (the web tier's reads go to them)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replication: Option<replication::ReplicationConfig>,
+    /// several primaries of the one server, one per region, each taking its users' writes
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_primary: Option<multi_primary::MultiPrimaryConfig>,
 }
 
 fn default_zipf() -> f64 {
@@ -87,6 +92,7 @@ impl Default for DataConfig {
             queries: Vec::new(),
             web: None,
             replication: None,
+            multi_primary: None,
         }
     }
 }
@@ -121,6 +127,17 @@ impl DataConfig {
                 c.rule(
                     "data.replication",
                     "replicas copy one whole server that the web tier queries: use the one-server layout with data.web set".into(),
+                );
+            }
+        }
+        if let Some(multi) = &self.multi_primary {
+            multi.check(c);
+            if self.web.is_none() || self.layout != LayoutConfig::Single || self.replication.is_some() {
+                c.rule(
+                    "data.multi_primary",
+                    "primaries each hold the whole of one server that the web tier queries: use the one-server layout \
+                     with data.web set, and no replicas"
+                        .into(),
                 );
             }
         }

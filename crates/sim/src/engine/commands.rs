@@ -78,6 +78,29 @@ impl Sim {
                     )));
                 }
             }
+            Command::CutRegion { server } | Command::HealRegion { server } => {
+                let Some(multi) = self.data.as_ref().and_then(|d| d.multi_primary()) else {
+                    return Err(CommandError::NotInThisScenario("cut a region off: this scenario has one primary"));
+                };
+                let cut = matches!(command, Command::CutRegion { .. });
+                match multi.primaries.get(server as usize) {
+                    None => {
+                        return Err(CommandError::OutOfRange(format!(
+                            "there are {} primaries: pick one of 1 to {}",
+                            multi.primaries.len(),
+                            multi.primaries.len()
+                        )))
+                    }
+                    Some(p) if p.cut == cut => {
+                        return Err(CommandError::OutOfRange(format!(
+                            "primary {}'s region is already {}",
+                            server + 1,
+                            if cut { "cut off" } else { "connected" }
+                        )))
+                    }
+                    Some(_) => {}
+                }
+            }
             Command::CrashDatabase { server } | Command::RecoverDatabase { server } => {
                 let servers = self.data.as_ref().map_or(0, |d| d.servers().count());
                 if servers == 0 {
@@ -184,6 +207,12 @@ impl Sim {
             Command::CutReplicaLink { server } | Command::HealReplicaLink { server } => {
                 if let Some(replica) = self.data.as_ref().and_then(|d| d.replication()?.replica_on(server as usize)) {
                     self.cut_link(replica, matches!(command, Command::CutReplicaLink { .. }));
+                }
+            }
+            Command::CutRegion { server } | Command::HealRegion { server } => {
+                let now = self.now;
+                if let Some(data) = self.data.as_mut() {
+                    data.cut_primary(server as usize, matches!(command, Command::CutRegion { .. }), now);
                 }
             }
             Command::RecoverDatabase { server } => {

@@ -27,11 +27,17 @@ pub(super) struct Trip {
     router: SimTime,
     /// under replication, the write that enters the primary's log when its job is done, then
     /// its log position; or the log position a read showed
-    write: Option<Rc<Statement>>,
+    pub(super) write: Option<Rc<Statement>>,
     written: Option<u64>,
     shows: Option<u64>,
     /// the query as the web server sent it, and where
     pub(super) picked: Picked,
+    /// under multi-primary: when the query began on its primary, the rows a write changes,
+    /// whether its certification failed, and how many times its primary has retried it
+    pub(super) started: SimTime,
+    pub(super) rows: Vec<(usize, crate::data::value::GroupKey)>,
+    pub(super) aborted: bool,
+    pub(super) retries: u32,
 }
 
 /// One server's share of a query, and where it is.
@@ -97,14 +103,17 @@ impl Sim {
         let planned = data.run_query(&picked, self.now);
         let Some(req) = self.requests.get(r) else { return };
         req.enter(Stage::AtDatabase, self.now, self.now);
-        let (jobs, write, shows) = match planned {
-            Ok(planned) => (planned.jobs, planned.write, planned.shows),
+        let retries = self.db_trips[slot].retries;
+        let planned = match planned {
+            Ok(planned) => planned,
             Err(_) => {
-                self.db_trips[slot] = Trip { failed: true, picked, ..Trip::default() };
+                self.db_trips[slot] = Trip { failed: true, picked, retries, ..Trip::default() };
                 return self.back_from_database(r);
             }
         };
-        self.db_trips[slot] = Trip { write, shows, picked, ..trip_for(&jobs, self.now) };
+        let jobs = planned.jobs;
+        let (write, shows, rows, started) = (planned.write, planned.shows, planned.rows, self.now);
+        self.db_trips[slot] = Trip { write, shows, picked, rows, started, retries, ..trip_for(&jobs, self.now) };
         if jobs.on.is_empty() {
             return self.back_from_database(r);
         }
@@ -241,18 +250,24 @@ impl Sim {
     /// so that the replicas never lack a row the primary has. A commit mode that waits keeps
     /// the answer until enough replicas have acknowledged the write.
     fn job_leaves_server(&mut self, r: RequestRef, job: u16) {
-        let trip = &mut self.db_trips[r.slot as usize];
-        if let Some(write) = trip.write.take() {
-            let failed = trip.failed;
-            let position = self.commit_write(write);
-            self.db_trips[r.slot as usize].written = position;
-            if let Some(position) = position.filter(|_| !failed) {
-                if self.waits_for_replicas(r, job, position) {
-                    return;
-                }
-            }
+        let multi_primary = self.data.as_ref().is_some_and(|d| d.multi_primary().is_some());
+        let waits = match self.db_trips[r.slot as usize].write.take() {
+            Some(write) if multi_primary => self.commit_on_primary(r, job, write),
+            Some(write) => self.commit_to_log(r, job, write),
+            None => false,
+        };
+        if !waits {
+            self.send_share_back(r, job);
         }
-        self.send_share_back(r, job);
+    }
+
+    /// Under replication, the share's write enters the primary's log; returns whether its
+    /// commit waits for replicas.
+    fn commit_to_log(&mut self, r: RequestRef, job: u16, write: Rc<Statement>) -> bool {
+        let failed = self.db_trips[r.slot as usize].failed;
+        let position = self.commit_write(write);
+        self.db_trips[r.slot as usize].written = position;
+        position.filter(|_| !failed).is_some_and(|position| self.waits_for_replicas(r, job, position))
     }
 
     /// The share's answer heads back (through the router when there is one).

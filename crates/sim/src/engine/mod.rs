@@ -13,6 +13,8 @@ mod database;
 mod hops;
 /// ab's closed loop.
 mod load_tester;
+/// Multi-primary replication: writes sent between primaries, and Galera's certification.
+mod multi_primary;
 /// The pool: machines joining and leaving, heartbeats, each second's samples and scaling.
 mod pool;
 /// Single-primary replication: the log shipped to the replicas and applied there.
@@ -150,6 +152,13 @@ enum Event {
     PromotionDone {
         replica: u32,
     },
+    /// a primary's write reaches another primary (multi-primary)
+    WriteArrives {
+        primary: u16,
+        write: u32,
+    },
+    /// a write's certification is back at its primary (Galera), its share number
+    Certified(RequestRef, u16),
 }
 
 // The queue holds millions of events in a heavy run: a part's events must not make them larger.
@@ -197,6 +206,8 @@ impl Event {
             Event::CommitTimeout(x) => (29, r(x)),
             Event::PrimaryDeclaredDown { crash } => (30, u64::from(crash)),
             Event::PromotionDone { replica } => (31, u64::from(replica)),
+            Event::WriteArrives { primary, write } => (33, u64::from(primary) | u64::from(write) << 16),
+            Event::Certified(x, job) => (34, r(x) ^ u64::from(job) << 48),
         }
     }
 }
@@ -399,6 +410,10 @@ impl Sim {
         if self.data.as_ref().and_then(|d| d.replication()).is_some_and(|r| r.position() > logged) {
             self.ship_entry(); // a write typed in the console entered the primary's log
         }
+        let typed = self.data.as_mut().map(|d| d.take_console_writes()).unwrap_or_default();
+        for write in typed {
+            self.send_to_other_primaries(0, write);
+        }
         if let Some(config) = self.scenario.data.as_mut() {
             config.queries.push(sql.to_string());
         }
@@ -544,6 +559,8 @@ impl Sim {
             Event::CommitTimeout(r) => self.on_commit_timeout(r),
             Event::PrimaryDeclaredDown { crash } => self.on_primary_declared_down(crash),
             Event::PromotionDone { replica } => self.on_promotion_done(replica as usize),
+            Event::WriteArrives { primary, write } => self.on_write_arrives(primary as usize, write),
+            Event::Certified(r, job) => self.on_certified(r, job),
         }
     }
 

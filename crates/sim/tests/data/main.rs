@@ -3,6 +3,7 @@
 //! with the same rows as one unpartitioned server).
 
 mod layouts;
+mod multi_primary;
 mod partitioning;
 mod replication;
 mod sharding;
