@@ -72,6 +72,11 @@ pub struct DataView {
     pub twin_replication: Option<(&'static str, String)>,
     /// under replication: each replica's lag [s] per simulated second, the last minute
     pub lag_chart: Option<(Vec<u64>, Vec<crate::panels::charts::Line>)>,
+    /// under multi-primary: the rule and what it did, the newest conflicts explained (newest
+    /// first), and in the split view the twin's line
+    pub multi_primary: Option<String>,
+    pub conflicts: Vec<(f64, String)>,
+    pub twin_multi_primary: Option<(&'static str, String)>,
 }
 
 /// A benchmark, as its panel shows it.
@@ -353,6 +358,13 @@ impl Player {
                         .collect();
                     (seconds, lines)
                 }),
+                multi_primary: self.run.engine().data().and_then(|d| d.multi_primary()).map(multi_primary_line),
+                conflicts: self.run.engine().data().and_then(|d| d.multi_primary()).map_or_else(Vec::new, |m| {
+                    m.conflicts.iter().rev().take(LISTED_CONFLICTS).map(|c| (c.at_ms / 1_000.0, c.explain())).collect()
+                }),
+                twin_multi_primary: self.run.twin().and_then(|(variant, twin)| {
+                    Some((variant.label(), multi_primary_line(twin.data()?.multi_primary()?)))
+                }),
                 twin_last: self
                     .run
                     .twin_console()
@@ -401,6 +413,38 @@ fn autoscaling_view(sim: &Sim) -> Option<AutoscalingView> {
 fn chart_window(sim: &Sim) -> Vec<SecondSample> {
     let series = sim.metrics().series();
     series.iter().skip(series.len().saturating_sub(CHART_WINDOW_S)).copied().collect()
+}
+
+/// Conflicts the database panel lists.
+const LISTED_CONFLICTS: usize = 4;
+
+/// The multi-primary line of the database panel: the rule, the clocks, and what the rule did.
+fn multi_primary_line(m: &sim::data::multi_primary::MultiPrimary) -> String {
+    let c = &m.counts;
+    let skews: Vec<String> =
+        (0..m.primaries.len()).map(|p| format!("{:+.0} ms", m.config.skew_ms.get(p).copied().unwrap_or(0.0))).collect();
+    let done = match m.config.resolution {
+        sim::data::multi_primary::Resolution::Certification => format!(
+            "{} failed certification and {} were aborted under a write applied first; {} were retried by their primary, {} reached their user as ERROR 1213; {} queries refused outside the majority.",
+            c.cert_failures, c.bf_aborts, c.retries, c.deadlock_errors, c.non_primary_refusals
+        ),
+        sim::data::multi_primary::Resolution::VersionVectors => format!(
+            "{} pairs of concurrent versions kept as siblings; {} later writes merged siblings back into one.",
+            c.siblings, c.merged
+        ),
+        _ => format!(
+            "{} writes discarded by last writer wins, {} of them made later in real time than the write that beat them (a clock ahead won).",
+            c.discarded, c.lost_to_skew
+        ),
+    };
+    format!(
+        "{} primaries, {} apart, {}; clocks {}. {} writes; {done}",
+        m.primaries.len(),
+        format_args!("{} ms", m.config.link_ms),
+        m.config.resolution.label(),
+        skews.join(", "),
+        c.writes
+    )
 }
 
 /// The replication line of the database panel: the log, the reads and their anomalies, the

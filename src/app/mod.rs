@@ -118,8 +118,13 @@ fn inspector(state: &AppState, view: &FrameView, cb: &Callbacks) -> Html {
             // A replica can be promoted by hand (the run refuses while the primary is up).
             let replica = name.starts_with("Replica");
             let promote = replica.then_some(Command::PromoteDatabase { server: index });
-            let link = replica
-                .then_some((Command::CutReplicaLink { server: index }, Command::HealReplicaLink { server: index }));
+            let multi_primary = view.data.as_ref().is_some_and(|d| d.multi_primary.is_some());
+            let link = if multi_primary {
+                Some((Command::CutRegion { server: index }, Command::HealRegion { server: index }))
+            } else {
+                replica
+                    .then_some((Command::CutReplicaLink { server: index }, Command::HealReplicaLink { server: index }))
+            };
             html! {
                 <StorePanel heading={name} done="query shares"
                     note="Every request runs one query here (or on each shard its query needs) before its server does its own work, holding its server slot meanwhile. A crashed database server keeps its rows, but every query that needs it fails until it recovers: on a sharded layout, only the queries that reach this shard. A crashed primary is replaced by its most up-to-date replica once heartbeats declare it down; an old primary comes back fenced, rebuilt as a replica."

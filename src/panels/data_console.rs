@@ -86,6 +86,20 @@ pub fn data_console(props: &DataConsoleProps) -> Html {
             if let Some((label, line)) = &props.view.twin_replication {
                 <p class="replication twin"><strong>{ format!("Beside it, {label}: ") }</strong>{ line }</p>
             }
+            if let Some(line) = &props.view.multi_primary {
+                <p class="replication">{ line }</p>
+            }
+            if let Some((label, line)) = &props.view.twin_multi_primary {
+                <p class="replication twin"><strong>{ format!("Beside it, {label}: ") }</strong>{ line }</p>
+            }
+            if !props.view.conflicts.is_empty() {
+                <h3 class="conflicts-head">{ "Latest conflicts" }</h3>
+                <ol class="conflicts">
+                    { for props.view.conflicts.iter().map(|(at_s, text)| html! {
+                        <li><span class="at">{ format!("{at_s:.3} s") }</span>{ " " }{ text }</li>
+                    }) }
+                </ol>
+            }
             if let Some((seconds, lines)) = &props.view.lag_chart {
                 <div class="charts lag">
                     <Chart title="Replica lag" unit="s behind the primary" seconds={seconds.clone()} lines={lines.clone()} />

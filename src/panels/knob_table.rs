@@ -4,6 +4,7 @@
 
 use super::knobs::{session_mode_key, KnobError};
 use sim::caching::{CachingConfig, Invalidation, Strategy};
+use sim::data::multi_primary::Resolution;
 use sim::data::replication::{CommitChoice, CommitMode, ReadFix, ReadRouting, SyncMethod};
 use sim::scenario::SessionMode;
 use sim::{Algorithm, Scenario, ServiceTime};
@@ -374,8 +375,61 @@ replication_knob!(
     }
 );
 
+/// A multi-primary setting's knob: 0 and no change when the scenario has one primary.
+macro_rules! multi_primary_knob {
+    ($name:ident, $field:literal, $label:literal, $step:literal, $whole:literal, |$m:ident| $get:expr, |$w:ident, $v:ident| $set:expr) => {
+        data_knob!(
+            $name,
+            $field,
+            $label,
+            $step,
+            $whole,
+            |d| d.multi_primary.as_ref().map_or(0.0, |$m| $get),
+            |d, $v| {
+                if let Some($w) = d.multi_primary.as_mut() {
+                    $set
+                }
+            }
+        );
+    };
+}
+
+multi_primary_knob!(
+    DATA_PRIMARIES,
+    "data.multi_primary.primaries",
+    "Primaries",
+    "1",
+    true,
+    |m| f64::from(m.primaries),
+    |m, v| m.primaries = v as u32
+);
+multi_primary_knob!(
+    DATA_LINK,
+    "data.multi_primary.link_ms",
+    "Between primaries (ms)",
+    "5",
+    false,
+    |m| m.link_ms,
+    |m, v| m.link_ms = v
+);
+// The first primary's clock: enough to show a clock ahead (or behind) beating later writes.
+multi_primary_knob!(
+    DATA_SKEW,
+    "data.multi_primary.skew_ms",
+    "Primary 1's clock ahead by (ms)",
+    "50",
+    false,
+    |m| m.skew_ms.first().copied().unwrap_or(0.0),
+    |m, v| {
+        if m.skew_ms.is_empty() {
+            m.skew_ms.push(0.0);
+        }
+        m.skew_ms[0] = v
+    }
+);
+
 /// The scenario's knobs, for `apply_knob`.
-pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 35] = [
+pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 38] = [
     &ARRIVAL_RATE,
     &SERVERS,
     &SLOTS,
@@ -411,6 +465,9 @@ pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 35] = [
     &DATA_FIX_TIMEOUT,
     &DATA_COMMIT_COUNT,
     &DATA_COMMIT_TIMEOUT,
+    &DATA_PRIMARIES,
+    &DATA_LINK,
+    &DATA_SKEW,
 ];
 
 pub const LAB_USERS: NumberKnob<CachingConfig> = NumberKnob {
@@ -762,8 +819,35 @@ pub const SYNC_METHOD: ChoiceKnob<Scenario> = ChoiceKnob {
     },
 };
 
-pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 7] =
-    [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE, &READ_FIX, &READ_ROUTING, &COMMIT_MODE, &SYNC_METHOD];
+/// The rule that settles multi-primary conflicts.
+pub const RESOLUTION: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "data.multi_primary.resolution",
+    label: "Conflicts settled by",
+    options: || Resolution::ALL.iter().map(|&r| (resolution_key(r), r.label())).collect(),
+    read: |s| {
+        let rule =
+            s.data.as_ref().and_then(|d| d.multi_primary.as_ref()).map_or(Resolution::default(), |m| m.resolution);
+        resolution_key(rule)
+    },
+    write: |s, key| {
+        if let Some(m) = s.data.as_mut().and_then(|d| d.multi_primary.as_mut()) {
+            m.resolution = Resolution::ALL.into_iter().find(|&r| resolution_key(r) == key).unwrap_or_default();
+        }
+    },
+};
+
+/// A rule's key in the form (its serde name).
+fn resolution_key(rule: Resolution) -> &'static str {
+    match rule {
+        Resolution::LastWriterWins => "last_writer_wins",
+        Resolution::VersionVectors => "version_vectors",
+        Resolution::Certification => "certification",
+        Resolution::Crdt => "crdt",
+    }
+}
+
+pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 8] =
+    [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE, &READ_FIX, &READ_ROUTING, &COMMIT_MODE, &SYNC_METHOD, &RESOLUTION];
 pub const SCENARIO_CHECKS: [&CheckKnob<Scenario>; 3] = [&REDISPATCH, &HEARTBEATS, &FAILOVER];
 /// The caching lab's.
 pub const LAB_CHOICES: [&ChoiceKnob<CachingConfig>; 2] = [&LAB_STRATEGY, &LAB_INVALIDATION];
@@ -780,6 +864,8 @@ mod tests {
         let mut s = (sim::presets::find("data-replication-lag").expect("a preset").build)();
         // Semi-sync, so that the commit mode's count and timeout hold too.
         COMMIT_MODE.apply(&mut s, "after_sync").unwrap();
+        // Primaries too (a scenario never has both; the knobs only need something to hold).
+        s.data.as_mut().unwrap().multi_primary = Some(sim::data::multi_primary::MultiPrimaryConfig::default());
         let mut lab = CachingConfig::default();
         for knob in SCENARIO_KNOBS {
             knob.apply(&mut s, "7").unwrap();

@@ -695,6 +695,13 @@ pub fn knobs(props: &KnobsProps) -> Html {
                     }
                     { number(&DATA_STALE_BOUND, "a read from a replica further behind is counted stale".into()) }
                 }
+                if data.multi_primary.is_some() {
+                    <p class="follows">{ "Multi-primary: each region's users write to their own primary, which sends each write to the others" }</p>
+                    { number(&DATA_PRIMARIES, "one per region, 2 to 5; a user's region is their number modulo this".into()) }
+                    { number(&DATA_LINK, "one way, primary to primary".into()) }
+                    { choice(&RESOLUTION) }
+                    { number(&DATA_SKEW, "a clock ahead stamps its writes later than they are".into()) }
+                }
             }
             <h3>{ "Traffic" }</h3>
             { select("clients.profile.kind", "Traffic over time",

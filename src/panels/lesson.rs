@@ -306,6 +306,15 @@ pub const LESSONS: &[LessonText] = &[
              lost: under asynchronous replication some were already acknowledged to their users; under \
              semi-sync AFTER_SYNC none were, since a commit only returns once a replica has it. The old \
              primary comes back fenced: rebuilt as a replica, it never takes a write of its own.",
+            "Several primaries take writes at once: each region's users write to their own, which sends \
+             every write to the others, a trip later. Two users who edit the same profile on different \
+             primaries within that trip made writes that did not see each other: a conflict, and a rule \
+             must settle it. Last writer wins (Cassandra) keeps the higher timestamp and throws the other \
+             write away; with a clock 500 ms ahead, a primary beats edits made up to half a second after \
+             its own, and the conflict list says which. Version vectors (Riak) keep both as siblings for the \
+             application to merge. Certification (Galera) orders every write and aborts the later of two \
+             conflicting ones with ERROR 1213 before it commits, each commit waiting a trip for the verdict. \
+             A counter kept as a CRDT adds every increment on every primary, so nothing is lost at all.",
         ],
         presets: &[
             ("data-replication-lag", "Replicas that lag"),
@@ -317,6 +326,11 @@ pub const LESSONS: &[LessonText] = &[
             ("data-replication-write-heavy", "Writes: the primary is the limit"),
             ("data-replication-failover-async", "Failover, asynchronous"),
             ("data-replication-failover-semi-sync", "Failover, semi-sync"),
+            ("data-multi-primary-skew", "Two primaries, a clock ahead"),
+            ("data-multi-primary-version-vectors", "Siblings: version vectors"),
+            ("data-multi-primary-certification", "Certification: Galera"),
+            ("data-multi-primary-crdt", "A CRDT counter"),
+            ("data-multi-primary-partition", "Regions cut apart"),
         ],
         try_this: &[
             "In “Replicas that lag”, watch the replicas' lag and the count of reads that missed their user's \
@@ -338,6 +352,14 @@ pub const LESSONS: &[LessonText] = &[
              cut waits its timeout, then falls back.",
             "Compare side by side: choose a commit mode under Compare side by side with, and the second run \
              takes the same requests under it; the database panel gives both runs' waits and misses.",
+            "In “Two primaries, a clock ahead”, read the latest conflicts: each edit lost to primary 1's \
+             clock came later in real time than the edit that beat it. Set Primary 1's clock ahead by to 0: \
+             edits are still lost to plain concurrency, never to the clock. Compare it side by side with \
+             version vectors: the same edits, nothing thrown away, siblings instead.",
+            "In “Regions cut apart”, primary 2's region is cut off from 10 s to 20 s: both sides keep taking \
+             edits, and the conflicts arrive all at once when the link heals. Cut a region yourself from a \
+             primary's inspector; under certification, two primaries cut apart both lose their majority and \
+             refuse every query, as Galera does.",
         ],
     },
 ];

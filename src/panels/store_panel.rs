@@ -16,7 +16,7 @@ pub struct StorePanelProps {
     pub crash: Command,
     pub recover: Command,
     /// a replica's manual failover, and its link to the primary cut and healed, when the
-    /// machine is a replica
+    /// machine is a replica (under multi-primary: the primary's region cut off and reconnected)
     #[prop_or_default]
     pub promote: Option<Command>,
     #[prop_or_default]
@@ -56,9 +56,15 @@ pub fn store_panel(props: &StorePanelProps) -> Html {
                             { "Promote to primary" }</button>
                     }
                     if let Some((cut, heal)) = &props.link {
-                        <button onclick={send(cut)} title="A network partition: the log stops reaching this replica, which still serves reads">
-                            { "Cut its link" }</button>
-                        <button onclick={send(heal)}>{ "Heal its link" }</button>
+                        if matches!(cut, Command::CutRegion { .. }) {
+                            <button onclick={send(cut)} title="A network partition: this primary's writes stop reaching the others and theirs stop reaching it; its users still write to it">
+                                { "Cut its region off" }</button>
+                            <button onclick={send(heal)}>{ "Reconnect its region" }</button>
+                        } else {
+                            <button onclick={send(cut)} title="A network partition: the log stops reaching this replica, which still serves reads">
+                                { "Cut its link" }</button>
+                            <button onclick={send(heal)}>{ "Heal its link" }</button>
+                        }
                     }
                 </div>
             } else {

@@ -686,6 +686,43 @@ await test('replication: crash the primary, promote a replica by hand, see the l
   await phone.close();
 });
 
+await test('multi-primary: a clock ahead loses later edits, listed; cut a region; share and reopen; certification on a phone', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'replication');
+  await page.click('button:has-text("Two primaries, a clock ahead")');
+  await page.waitForSelector(".diagram [data-node='database-1']");
+  check((await page.textContent(".diagram [data-node='database-0'] title")).includes('clock +500 ms'), 'primary 1 shows its clock');
+  await page.selectOption('.controls select', { label: '2× fast' });
+  await page.waitForFunction(() => /the clock ahead won/.test(document.querySelector('.data-console .conflicts')?.textContent ?? ''), null, { timeout: 30000 });
+  const line = await page.textContent('.data-console .replication');
+  check(/2 primaries, 40 ms apart, Last writer wins \(Cassandra\); clocks \+500 ms, \+0 ms\. \d+ writes; \d+ writes discarded/.test(line), `no multi-primary line in: ${line}`);
+  // Cut primary 2's region off from its inspector: its caption says so.
+  await page.click(".diagram [data-node='database-1']");
+  await page.waitForSelector('.server-panel h2:has-text("Primary 2")');
+  await page.click('.server-panel button:has-text("Cut its region off")');
+  await page.waitForFunction(() => (document.querySelector(".diagram [data-node='database-1'] title")?.textContent ?? '').includes('region cut off'), null, { timeout: 30000 });
+  await page.click('.server-panel button:has-text("Reconnect its region")');
+  await shot(page, 'multi-primary');
+  await page.click('.controls button.primary'); // pause
+  await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
+  await page.click('text=Share');
+  const url = await page.inputValue('.dialog textarea');
+  await page.keyboard.press('Escape');
+  const again = await open(url);
+  await again.waitForFunction((want) => document.querySelector('.data-console .replication')?.textContent === want, line.length ? await page.textContent('.data-console .replication') : '', { timeout: 30000 });
+  check(page.errors.length === 0 && again.errors.length === 0, `console errors: ${[...page.errors, ...again.errors].join(' | ')}`);
+  await page.close();
+  await again.close();
+  const phone = await open(base, { width: 390, height: 844 });
+  await phone.selectOption('.lesson-choice select', 'replication');
+  await phone.click('button:has-text("Certification: Galera")');
+  await phone.waitForSelector(".diagram [data-node='database-1']");
+  await phone.waitForFunction(() => /ERROR 1213/.test(document.querySelector('.data-console .conflicts')?.textContent ?? ''), null, { timeout: 60000 });
+  check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
+  await phone.locator('.data-console').first().screenshot({ path: join(artifacts, 'multi-primary-phone.png') });
+  await phone.close();
+});
+
 await context.close();
 server.close();
 const passed = results.filter(([, ok]) => ok).length;

@@ -2,6 +2,7 @@
 //! which is the only way to get a `ValidScenario` (and so the only way to start a `Sim`).
 
 pub use crate::components::algorithm::Algorithm;
+use crate::data::multi_primary::Resolution;
 use crate::data::replication::CommitChoice;
 use crate::data::shard::{Strategy, STRATEGIES};
 use crate::data::LayoutConfig;
@@ -190,6 +191,10 @@ pub enum Variant {
     Commit {
         commit: CommitChoice,
     },
+    /// the rule that settles multi-primary conflicts (`{"resolution": "crdt"}`)
+    Resolution {
+        resolution: Resolution,
+    },
 }
 
 impl Variant {
@@ -209,6 +214,11 @@ impl Variant {
                     r.commit = r.commit.switched_to(commit);
                 }
             }
+            Variant::Resolution { resolution } => {
+                if let Some(m) = s.data.as_mut().and_then(|d| d.multi_primary.as_mut()) {
+                    m.resolution = resolution;
+                }
+            }
         }
         s
     }
@@ -220,6 +230,7 @@ impl Variant {
             Variant::Sessions { .. } => "Where sessions live",
             Variant::Sharding { .. } => "Sharding strategy",
             Variant::Commit { .. } => "Commit mode",
+            Variant::Resolution { .. } => "Conflict rule",
         }
     }
 
@@ -230,6 +241,7 @@ impl Variant {
             Variant::Sessions { sessions } => sessions.label(),
             Variant::Sharding { strategy } => strategy.label(),
             Variant::Commit { commit } => commit.label(),
+            Variant::Resolution { resolution } => resolution.label(),
         }
     }
 
@@ -240,6 +252,7 @@ impl Variant {
             Variant::Sessions { .. } => scenario.sessions.mode.label(),
             Variant::Sharding { .. } => sharding_of(scenario).map_or("one server", Strategy::label),
             Variant::Commit { .. } => commit_of(scenario).map_or("no replicas", CommitChoice::label),
+            Variant::Resolution { .. } => resolution_of(scenario).map_or("one primary", Resolution::label),
         }
     }
 
@@ -262,7 +275,12 @@ impl Variant {
             .iter()
             .filter(|&&c| commit.is_some_and(|m| m != c))
             .map(|&commit| Variant::Commit { commit });
-        algorithms.chain(sessions).chain(strategies).chain(commits).collect()
+        let rule = resolution_of(scenario);
+        let rules = Resolution::ALL
+            .iter()
+            .filter(|&&r| rule.is_some_and(|m| m != r))
+            .map(|&resolution| Variant::Resolution { resolution });
+        algorithms.chain(sessions).chain(strategies).chain(commits).chain(rules).collect()
     }
 
     /// A short text key for forms: `algorithm:<name>` or `sessions:<mode>` (serde names).
@@ -272,6 +290,7 @@ impl Variant {
             Variant::Sessions { sessions } => format!("sessions:{}", serde_name(sessions)),
             Variant::Sharding { strategy } => format!("sharding:{}", serde_name(strategy)),
             Variant::Commit { commit } => format!("commit:{}", serde_name(commit)),
+            Variant::Resolution { resolution } => format!("resolution:{}", serde_name(resolution)),
         }
     }
 
@@ -282,6 +301,7 @@ impl Variant {
             "sessions" => from_serde_name(name).map(|sessions| Variant::Sessions { sessions }),
             "sharding" => from_serde_name(name).map(|strategy| Variant::Sharding { strategy }),
             "commit" => from_serde_name(name).map(|commit| Variant::Commit { commit }),
+            "resolution" => from_serde_name(name).map(|resolution| Variant::Resolution { resolution }),
             _ => None,
         }
     }
@@ -293,6 +313,11 @@ fn sharding_of(scenario: &Scenario) -> Option<Strategy> {
         Some(LayoutConfig::Sharded(s)) => Some(s.strategy),
         _ => None,
     }
+}
+
+/// The rule of the scenario's multi-primary database, if it has several primaries.
+fn resolution_of(scenario: &Scenario) -> Option<Resolution> {
+    scenario.data.as_ref()?.multi_primary.as_ref().map(|m| m.resolution)
 }
 
 /// The commit mode of the scenario's replicated database, if it has replicas.

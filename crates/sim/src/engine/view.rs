@@ -195,7 +195,7 @@ impl Sim {
                     _ if data.routed() && name.starts_with("shard") => name.to_string(),
                     // hash-mod shards are named "shard-0"; Vitess keyranges ("-40") need the word
                     _ if data.routed() => format!("Shard {name}"),
-                    _ if data.replication().is_some() => capitalised(name),
+                    _ if data.replication().is_some() || data.multi_primary().is_some() => capitalised(name),
                     _ => "Database".into(),
                 },
                 caption: match data.replication().map(|r| (r, r.replica_on(index))) {
@@ -209,14 +209,16 @@ impl Sim {
                     }
                     Some((r, None)) if r.promoting.is_some() => "down: promoting a replica".into(),
                     Some((r, None)) => format!("log at {}", r.position()),
-                    None => String::new(),
+                    None => data.multi_primary().map_or_else(String::new, |m| primary_caption(m, index)),
                 },
                 gauges: Gauges::Store(machine.gauges()),
             });
         }
         // Each web server reaches the router or the one server; under replication, the primary
-        // and every replica (its links in that order, from `db_link_of_server`).
-        let targets = if data.replication().is_some() { d.nodes.len() - web_side } else { 1 };
+        // and every replica (its links in that order, from `db_link_of_server`); under
+        // multi-primary, every primary.
+        let copies = data.replication().is_some() || data.multi_primary().is_some();
+        let targets = if copies { d.nodes.len() - web_side } else { 1 };
         for (id, server_link) in d.link_of_server.iter().enumerate() {
             if let Some(server_link) = server_link {
                 d.db_link_of_server[id] = Some(d.links.len());
@@ -232,6 +234,7 @@ impl Sim {
         let replication = self.data.as_ref().and_then(|d| d.replication());
         let target = match (self.db_trips.get(slot as usize).map(|t| t.picked.target), replication) {
             (Some(Target::Replica(i)), Some(r)) => r.replicas.get(i).map_or(0, |replica| replica.machine),
+            (Some(Target::Region(primary)), _) => primary,
             (_, Some(r)) => r.primary_machine,
             _ => 0,
         };
@@ -333,4 +336,15 @@ impl Sim {
 fn capitalised(name: &str) -> String {
     let mut chars = name.chars();
     chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
+/// A primary's caption under multi-primary: its clock, and whether its region is cut off.
+fn primary_caption(m: &crate::data::multi_primary::MultiPrimary, primary: usize) -> String {
+    let skew = m.config.skew_ms.get(primary).copied().unwrap_or(0.0);
+    let clock = if skew == 0.0 { "clock exact".to_string() } else { format!("clock {skew:+.0} ms") };
+    if m.primaries.get(primary).is_some_and(|p| p.cut) {
+        format!("region cut off · {clock}")
+    } else {
+        clock
+    }
 }

@@ -366,3 +366,21 @@ fn crdt_totals_add_every_addition_on_every_primary() {
         assert_eq!(total(&rows) - before, 100 * r.counts.writes as i64, "every addition, on every primary");
     }
 }
+
+#[test]
+fn the_split_view_compares_two_rules_on_the_same_edits() {
+    use sim::scenario::Variant;
+    let s = preset("data-multi-primary-skew");
+    let variant = Variant::Resolution { resolution: Resolution::VersionVectors };
+    assert_eq!(Variant::from_key(&variant.key()), Some(variant));
+    assert!(!Variant::all_but(&s).contains(&Variant::Resolution { resolution: Resolution::LastWriterWins }));
+    let link = serde_json::to_string(&variant).unwrap();
+    assert_eq!(link, r#"{"resolution":"version_vectors"}"#);
+    let mut run = Run::new(s.validate().unwrap(), Some(variant));
+    run.run_until(SimTime::from_secs(10));
+    let counts = |sim: &sim::Sim| sim.data().unwrap().multi_primary().unwrap().counts.clone();
+    let (base, twin) = (counts(run.engine()), counts(run.twin().expect("a twin").1));
+    // The same edits: last writer wins throws some away; version vectors keep them as siblings.
+    assert_eq!(base.writes, twin.writes);
+    assert!(base.discarded > 0 && twin.discarded == 0 && twin.siblings > 0, "{base:?} beside {twin:?}");
+}
