@@ -698,6 +698,22 @@ pub const FAILOVER: CheckKnob<Scenario> = CheckKnob {
         }
     },
 };
+pub const FENCING: CheckKnob<Scenario> = CheckKnob {
+    field: "data.replication.failover.fencing",
+    label: "Fence the old primary",
+    hint: "off: it comes back still a primary, and every second user's writes reach it (a split brain)",
+    read: |s| failover_of(s).is_none_or(|f| f.fencing),
+    write: |s, on| {
+        if let Some(f) = s.data.as_mut().and_then(|d| d.replication.as_mut()).and_then(|r| r.failover.as_mut()) {
+            f.fencing = on;
+        }
+    },
+};
+
+fn failover_of(s: &Scenario) -> Option<&sim::data::failover::FailoverConfig> {
+    s.data.as_ref()?.replication.as_ref()?.failover.as_ref()
+}
+
 pub const LAB_BROWSER_CACHE: CheckKnob<CachingConfig> = CheckKnob {
     field: "caching.browser_cache",
     label: "Browser caches",
@@ -848,7 +864,7 @@ fn resolution_key(rule: Resolution) -> &'static str {
 
 pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 8] =
     [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE, &READ_FIX, &READ_ROUTING, &COMMIT_MODE, &SYNC_METHOD, &RESOLUTION];
-pub const SCENARIO_CHECKS: [&CheckKnob<Scenario>; 3] = [&REDISPATCH, &HEARTBEATS, &FAILOVER];
+pub const SCENARIO_CHECKS: [&CheckKnob<Scenario>; 4] = [&REDISPATCH, &HEARTBEATS, &FAILOVER, &FENCING];
 /// The caching lab's.
 pub const LAB_CHOICES: [&ChoiceKnob<CachingConfig>; 2] = [&LAB_STRATEGY, &LAB_INVALIDATION];
 pub const LAB_CHECKS: [&CheckKnob<CachingConfig>; 4] =

@@ -677,6 +677,9 @@ pub fn knobs(props: &KnobsProps) -> Html {
                     { number(&DATA_APPLY, "log entries each replica applies a second".into()) }
                     { choice(&COMMIT_MODE) }
                     { check(&FAILOVER) }
+                    if r.failover.is_some() {
+                        { check(&FENCING) }
+                    }
                     if let sim::data::replication::CommitMode::SemiSync { .. } = r.commit {
                         { number(&DATA_COMMIT_COUNT, "rpl_semi_sync_source_wait_for_replica_count: 1 by default".into()) }
                         { number(&DATA_COMMIT_TIMEOUT, "then the source falls back to asynchronous: 10,000 by default".into()) }

@@ -305,7 +305,9 @@ pub const LESSONS: &[LessonText] = &[
              most of the log applies the rest and becomes the primary. Writes only the old primary had are \
              lost: under asynchronous replication some were already acknowledged to their users; under \
              semi-sync AFTER_SYNC none were, since a commit only returns once a replica has it. The old \
-             primary comes back fenced: rebuilt as a replica, it never takes a write of its own.",
+             primary comes back fenced: rebuilt as a replica, it never takes a write of its own. Without \
+             fencing (“Split brain”) it comes back still a primary; the web servers that still reach it \
+             write to it, and those writes exist on no other copy: two primaries, diverging.",
             "Several primaries take writes at once: each region's users write to their own, which sends \
              every write to the others, a trip later. Two users who edit the same profile on different \
              primaries within that trip made writes that did not see each other: a conflict, and a rule \
@@ -326,6 +328,7 @@ pub const LESSONS: &[LessonText] = &[
             ("data-replication-write-heavy", "Writes: the primary is the limit"),
             ("data-replication-failover-async", "Failover, asynchronous"),
             ("data-replication-failover-semi-sync", "Failover, semi-sync"),
+            ("data-replication-split-brain", "Split brain: no fencing"),
             ("data-multi-primary-skew", "Two primaries, a clock ahead"),
             ("data-multi-primary-version-vectors", "Siblings: version vectors"),
             ("data-multi-primary-certification", "Certification: Galera"),

@@ -86,6 +86,13 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
                 r.waits, r.mean_wait_ms, r.wait_timeouts
             );
         }
+        if r.split_brain_writes > 0 {
+            let _ = writeln!(
+                out,
+                "  Split brain: the old primary came back unfenced and took {} write(s) that no other copy has",
+                r.split_brain_writes
+            );
+        }
         for f in &r.failovers {
             let _ = writeln!(
                 out,

@@ -347,6 +347,16 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "data-replication-split-brain",
+        summary: "The asynchronous failover without fencing: the old primary comes back at 35 s still a primary, and the web servers that still reach it at its old address (every second user's) write to it; those writes reach neither the new primary nor its replicas, so their users never see them",
+        build: || {
+            let mut s = failover_scenario(CommitMode::Async);
+            with_replication(&mut s, |r| r.failover = Some(FailoverConfig { fencing: false, ..FailoverConfig::default() }));
+            s.timeline.push(TimelineEntry { at_us: SimTime::from_secs(35).0, command: Command::RecoverDatabase { server: 0 } });
+            s
+        },
+    },
+    Preset {
         name: "data-replication-write-heavy",
         summary: "A shop whose traffic is 60% writes, ramping from 500 to 5,000 requests/s over 60 s against a primary and two replicas of two connections each (1 ms a query): the primary saturates near 3,300 requests/s while the replicas stay far from busy; more replicas would raise only the read capacity",
         build: write_heavy_scenario,

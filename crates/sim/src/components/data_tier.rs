@@ -67,6 +67,8 @@ pub enum Target {
     Replica(usize),
     /// under multi-primary, the user's region's primary
     Region(usize),
+    /// a write to an unfenced old primary (a split brain): the replica it now is
+    OldPrimary(usize),
 }
 
 /// A request's query, planned: what it asks of each server and, for a write under
@@ -221,7 +223,9 @@ impl DataTier {
         };
         let statement = crate::data::sql::parse(&sql).ok().map(Rc::new);
         let target = match &statement {
-            Some(s) if s.written_table().is_some() => Target::Database,
+            Some(s) if s.written_table().is_some() => {
+                replication.split_brain_for(user).map_or(Target::Database, Target::OldPrimary)
+            }
             _ => replication.route_read(user, now).map(Target::Replica).unwrap_or(Target::Primary),
         };
         Some(Picked { sql, target, statement, start: replication.read_start(user) })
@@ -246,11 +250,19 @@ impl DataTier {
             None => Rc::new(crate::data::sql::parse(&picked.sql).map_err(|e| e.to_string())?),
         };
         let primary = replication.primary_machine;
+        if let Target::OldPrimary(old) = picked.target {
+            // It runs there and goes nowhere else: the new primary and its replicas never see it.
+            let outcome = replication.replicas[old].db.run(&statement, false).map_err(|e| e.to_string())?;
+            replication.split_brain_writes += 1;
+            let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
+            jobs.on.iter_mut().for_each(|job| job.server = replication.replicas[old].machine);
+            return Ok(Planned { jobs: Rc::new(jobs), write: None, shows: None, rows: Vec::new() });
+        }
         let (replica, machine, write) = match picked.target {
             Target::Replica(replica) => (Some(replica), replication.replicas[replica].machine, None),
             Target::Primary => (None, primary, None),
             // Under replication the database as a whole is the primary, for a write.
-            Target::Database | Target::Region(_) => (None, primary, Some(statement.clone())),
+            Target::Database | Target::Region(_) | Target::OldPrimary(_) => (None, primary, Some(statement.clone())),
         };
         if replica.is_none() && replication.promoting.is_some() {
             return Err("no primary: a replica is being promoted; the query fails until it is done".into());
@@ -394,9 +406,12 @@ impl DataTier {
                 let replica = &mut replication.replicas[i];
                 replica.db.set_down(0, down);
                 replica.down = down;
-                if !down && replica.diverged {
+                let fencing = replication.config.failover.as_ref().is_none_or(|f| f.fencing);
+                if !down && replica.diverged && fencing {
                     // Fencing: the old primary comes back as a copy of the new one.
                     replication.rejoin(i, &self.console.db);
+                } else if !down && replica.diverged {
+                    replica.split_brain = true;
                 }
             }
             _ => self.console.db.set_down(server, down),
@@ -448,6 +463,7 @@ impl DataTier {
                 longest_commit_wait_ms: r.longest_commit_wait.as_millis_f64(),
                 semi_sync_fallbacks: r.semi_sync_fallbacks,
                 unacknowledged_commits: r.unacknowledged_commits,
+                split_brain_writes: r.split_brain_writes,
                 failovers: r.failovers.clone(),
             }),
             multi_primary: w.multi.as_ref().map(|m| crate::data::console::MultiPrimaryReport {

@@ -301,6 +301,8 @@ pub struct ReplicationReport {
     /// each failover, with the writes it lost
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failovers: Vec<crate::data::failover::FailoverRecord>,
+    /// writes an unfenced old primary took (a split brain): on no other copy
+    pub split_brain_writes: u64,
 }
 
 /// One database server's share of the web tier's queries.

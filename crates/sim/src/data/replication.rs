@@ -362,11 +362,24 @@ pub struct FailoverConfig {
     pub misses: u32,
     /// promote the most up-to-date replica then (false: a student promotes one)
     pub automatic: bool,
+    /// the old primary is fenced: when it comes back it is rebuilt as a replica. Without
+    /// fencing it comes back still a primary, and the web servers that still reach it at its old
+    /// address (here, every second user's) write to it: a split brain
+    #[serde(default = "fenced", skip_serializing_if = "is_fenced")]
+    pub fencing: bool,
+}
+
+fn fenced() -> bool {
+    true
+}
+
+fn is_fenced(fencing: &bool) -> bool {
+    *fencing
 }
 
 impl Default for FailoverConfig {
     fn default() -> Self {
-        FailoverConfig { heartbeat_ms: 3_000.0, misses: 3, automatic: true }
+        FailoverConfig { heartbeat_ms: 3_000.0, misses: 3, automatic: true, fencing: true }
     }
 }
 
@@ -451,6 +464,8 @@ pub struct Replica {
     /// was on the wire before one does not arrive after it
     pub cut: bool,
     pub link_cuts: u32,
+    /// an old primary back without fencing: it still takes writes, which go nowhere else
+    pub split_brain: bool,
 }
 
 /// A write in the primary's log.
@@ -516,6 +531,8 @@ pub struct Replication {
     pub semi_sync_off: bool,
     pub semi_sync_fallbacks: u64,
     pub unacknowledged_commits: u64,
+    /// writes an unfenced old primary took: on neither the new primary nor its replicas
+    pub split_brain_writes: u64,
 }
 
 impl Replication {
@@ -535,6 +552,7 @@ impl Replication {
                     lag: Default::default(),
                     cut: false,
                     link_cuts: 0,
+                    split_brain: false,
                 })
             })
             .collect::<Result<Vec<_>, _>>()
@@ -567,6 +585,7 @@ impl Replication {
             semi_sync_off: false,
             semi_sync_fallbacks: 0,
             unacknowledged_commits: 0,
+            split_brain_writes: 0,
         })
     }
 
@@ -627,13 +646,17 @@ impl Replication {
                 return None;
             }
         }
-        let n = self.replicas.len();
+        // An old primary in a split brain serves no reads: it is not in the new primary's pool.
+        let pool: Vec<usize> = (0..self.replicas.len()).filter(|&i| !self.replicas[i].split_brain).collect();
+        let n = pool.len().max(1);
         Some(match (self.config.fix, self.config.routing) {
-            (ReadFix::StickyReplica, _) => user as usize % n,
-            (_, ReadRouting::LeastLag) => (0..n).max_by_key(|&i| (self.replicas[i].applied, n - i)).unwrap_or(0),
+            (ReadFix::StickyReplica, _) => pool.get(user as usize % n).copied().unwrap_or(0),
+            (_, ReadRouting::LeastLag) => {
+                pool.iter().copied().max_by_key(|&i| (self.replicas[i].applied, std::cmp::Reverse(i))).unwrap_or(0)
+            }
             (_, ReadRouting::RoundRobin) => {
                 self.next_read = self.next_read.wrapping_add(1);
-                (self.next_read - 1) % n
+                pool.get((self.next_read - 1) % n).copied().unwrap_or(0)
             }
         })
     }
@@ -682,6 +705,13 @@ impl Replication {
     pub fn apply_rate(&self, replica: usize) -> f64 {
         let last = replica + 1 == self.replicas.len() && self.replicas.len() > 1;
         self.config.apply_per_s * if last { self.config.last_replica_speed } else { 1.0 }
+    }
+
+    /// An unfenced old primary that is back up and taking writes, and whether `user`'s writes
+    /// reach it (every second user's: their web server still has its address).
+    pub fn split_brain_for(&self, user: u32) -> Option<usize> {
+        let i = self.replicas.iter().position(|r| r.split_brain && !r.down)?;
+        (user % 2 == 1).then_some(i)
     }
 
     /// The replica a machine runs, if it runs one (else it is the primary's).

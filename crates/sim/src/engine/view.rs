@@ -199,6 +199,9 @@ impl Sim {
                     _ => "Database".into(),
                 },
                 caption: match data.replication().map(|r| (r, r.replica_on(index))) {
+                    Some((r, Some(replica))) if r.replicas[replica].split_brain => {
+                        format!("split brain · {} writes of its own", r.split_brain_writes)
+                    }
                     Some((r, Some(replica))) if r.replicas[replica].diverged => "fenced".into(),
                     Some((r, Some(replica))) if r.replicas[replica].cut => {
                         format!("link cut · lag {}", r.lag(replica, self.now).0)

@@ -467,3 +467,29 @@ fn the_split_view_compares_two_commit_modes_on_the_same_traffic() {
     // Semi-sync waits for receipt only: reads still miss writes the replicas have not applied.
     assert!(misses(run.engine()) > 20 && misses(twin) == 0, "{} beside {}", misses(run.engine()), misses(twin));
 }
+
+#[test]
+fn without_fencing_the_old_primary_comes_back_a_primary_and_its_writes_go_nowhere_else() {
+    let preset = |name: &str| (sim::presets::find(name).expect("a preset").build)();
+    let run = run_for(preset("data-replication-split-brain"), 45);
+    let data = run.engine().data().unwrap();
+    let r = data.replication().unwrap();
+    let old = r.replicas.iter().position(|x| x.split_brain).expect("the old primary is back, unfenced");
+    assert!(r.split_brain_writes > 100, "every second user writes to it: {}", r.split_brain_writes);
+    // Its comments include writes the new primary has never seen, and the new primary's
+    // include writes it has never seen: two primaries, diverged.
+    let ids = |db: &sim::data::Database| -> std::collections::BTreeSet<String> {
+        db.table_rows("comments").unwrap().1.iter().map(|row| row[0].to_string()).collect()
+    };
+    let (mine, theirs) = (ids(&r.replicas[old].db), ids(&data.console.db));
+    assert!(mine.difference(&theirs).count() as u64 >= r.split_brain_writes, "its own writes");
+    assert!(theirs.difference(&mine).count() > 100, "the new primary's since the failover");
+    // With fencing (the default), the same crash and return rebuilds it as a replica.
+    let mut fenced = preset("data-replication-split-brain");
+    fenced.data.as_mut().unwrap().replication.as_mut().unwrap().failover =
+        Some(sim::data::failover::FailoverConfig::default());
+    let run = run_for(fenced, 45);
+    let r = run.engine().data().unwrap().replication().unwrap();
+    assert_eq!(r.split_brain_writes, 0);
+    assert!(r.replicas.iter().all(|x| !x.split_brain && !x.diverged));
+}
