@@ -36,6 +36,14 @@ fn engine(c: &mut Criterion) {
         };
     }
     cases.push(("replication-3-replicas-1800-writes-per-s".to_string(), replicated, SimTime::from_secs(5)));
+    // Multi-primary: three primaries under last writer wins, 1,000 requests/s of which 30% are
+    // profile edits, each run on its primary and settled on the two others with real statements.
+    let mut multi = (sim::presets::find("data-multi-primary-skew").expect("a preset").build)();
+    multi.clients.arrival_rate = 1_000.0;
+    if let Some(m) = multi.data.as_mut().and_then(|d| d.multi_primary.as_mut()) {
+        m.primaries = 3;
+    }
+    cases.push(("multi-primary-3-primaries-300-writes-per-s".to_string(), multi, SimTime::from_secs(10)));
     for (name, scenario, span) in cases {
         let events = run(&scenario, span);
         group.throughput(Throughput::Elements(events));
