@@ -77,6 +77,8 @@ pub struct DataView {
     pub multi_primary: Option<String>,
     pub conflicts: Vec<(f64, String)>,
     pub twin_multi_primary: Option<(&'static str, String)>,
+    /// under replication or multi-primary: the last second, machine by machine
+    pub space_time: Option<crate::panels::space_time::SpaceTimeView>,
 }
 
 /// A benchmark, as its panel shows it.
@@ -345,6 +347,16 @@ impl Player {
                     .run
                     .twin()
                     .and_then(|(variant, twin)| Some((variant.label(), replication_line(twin.data()?.replication()?)))),
+                space_time: self.run.engine().data().and_then(|d| {
+                    let now = self.run.engine().now();
+                    let since = now.saturating_sub(sim::data::space_time::WINDOW);
+                    Some(crate::panels::space_time::SpaceTimeView {
+                        machines: d.servers().map(|(name, _)| name.to_string()).collect(),
+                        from_s: since.as_secs_f64(),
+                        to_s: now.as_secs_f64(),
+                        items: d.space_time()?.since(since).cloned().collect(),
+                    })
+                }),
                 lag_chart: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
                     // One colour per replica, from the charts' palette.
                     const COLOURS: [&str; 6] = ["throughput", "p95", "p99", "errors", "servers", "cost"];

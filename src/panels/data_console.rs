@@ -5,6 +5,7 @@
 //! The panel holds only its form; queries go to the run as changes.
 
 use crate::panels::charts::Chart;
+use crate::panels::space_time::SpaceTime;
 use crate::player::DataView;
 use sim::data::console::{Answer, Entry};
 use web_sys::HtmlTextAreaElement;
@@ -99,6 +100,9 @@ pub fn data_console(props: &DataConsoleProps) -> Html {
                         <li><span class="at">{ format!("{at_s:.3} s") }</span>{ " " }{ text }</li>
                     }) }
                 </ol>
+            }
+            if let Some(view) = &props.view.space_time {
+                <SpaceTime view={view.clone()} />
             }
             if let Some((seconds, lines)) = &props.view.lag_chart {
                 <div class="charts lag">

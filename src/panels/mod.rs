@@ -14,6 +14,7 @@ pub mod lesson;
 pub mod scaling_log;
 pub mod server_panel;
 pub mod sessions_compare;
+pub mod space_time;
 pub mod stats;
 pub mod store_panel;
 pub mod user_panel;

@@ -618,6 +618,13 @@ await test('replication: replicas lag, and reads that miss their own write are c
   check((await page.textContent(".diagram [data-node='database-0'] title")).startsWith('Primary'), 'the primary drawn');
   check((await page.textContent(".diagram [data-node='database-1'] title")).includes('lag '), 'a replica shows its lag');
   await page.waitForFunction(() => /: [1-9]\d* missed their user's own last write/.test(document.querySelector('.data-console .replication')?.textContent ?? ''), null, { timeout: 30000 });
+  // The space-time view marks the missed write on its replica's line; focus and Enter explain it.
+  await page.waitForSelector('.space-time .st-mark.anomaly');
+  await page.click('.controls button.primary'); // pause
+  await page.locator('.space-time .st-mark.anomaly').first().focus();
+  await page.keyboard.press('Enter');
+  check(/user \d+'s read on replica \d/.test(await page.textContent('.space-time .st-explain')), 'a mark explains its anomaly');
+  await page.click('.controls button.primary'); // play
   await page.fill("[data-field='data.replication.apply_per_s']", '500');
   await page.press("[data-field='data.replication.apply_per_s']", 'Enter');
   await page.waitForFunction(() => /log at/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''));
@@ -705,6 +712,9 @@ await test('multi-primary: a clock ahead loses later edits, listed; cut a region
   await shot(page, 'multi-primary');
   await page.click('.controls button.primary'); // pause
   await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
+  // The space-time view marks each conflict where it happened; a click explains it.
+  await page.locator('.space-time .st-mark').last().click();
+  check(/wrote '.*' at \d+ ms/.test(await page.textContent('.space-time .st-explain')), 'a clicked mark explains its conflict');
   await page.click('text=Share');
   const url = await page.inputValue('.dialog textarea');
   await page.keyboard.press('Escape');

@@ -9,6 +9,7 @@ use super::server::Server;
 use crate::data::console::{Console, DataReport, DbServerReport, Entry, ReplicationReport, WebReport};
 use crate::data::multi_primary::{self, MultiPrimary, Verdict};
 use crate::data::replication::{ReadStart, Replication};
+use crate::data::space_time::{Kind, SpaceTime};
 use crate::data::traffic::{Jobs, Keys, WebQueries};
 use crate::data::value::GroupKey;
 use crate::data::DataConfig;
@@ -31,6 +32,8 @@ struct WebSide {
     multi: Option<MultiPrimary>,
     /// writes typed in the console under multi-primary, still to leave for the other primaries
     console_writes: Vec<u32>,
+    /// the last second of writes, reads, messages and anomalies, under replication
+    history: SpaceTime,
     /// the database's servers, by name, in the order the database lists them
     names: Vec<String>,
     /// one per server ever listed: a reshard that removes servers keeps their machines until the
@@ -54,6 +57,8 @@ pub struct Picked {
     pub statement: Option<Rc<crate::data::sql::ast::Statement>>,
     /// under replication, what a read must show, as its user stood when sending it
     pub start: ReadStart,
+    /// who sent it
+    pub user: u32,
 }
 
 /// Where a query goes: the database as a whole (its router, or its one server; under
@@ -110,6 +115,7 @@ impl DataTier {
                 replication,
                 multi,
                 console_writes: Vec::new(),
+                history: SpaceTime::default(),
                 rng: Rng::stream(seed, WEB_QUERIES_STREAM),
                 names: Vec::new(),
                 machines: Vec::new(),
@@ -219,7 +225,7 @@ impl DataTier {
                 Some(multi) => Target::Region(multi.home_of(user)),
                 None => Target::Database,
             };
-            return Some(Picked { sql, target, statement: None, start: ReadStart::default() });
+            return Some(Picked { sql, target, statement: None, start: ReadStart::default(), user });
         };
         let statement = crate::data::sql::parse(&sql).ok().map(Rc::new);
         let target = match &statement {
@@ -228,7 +234,7 @@ impl DataTier {
             }
             _ => replication.route_read(user, now).map(Target::Replica).unwrap_or(Target::Primary),
         };
-        Some(Picked { sql, target, statement, start: replication.read_start(user) })
+        Some(Picked { sql, target, statement, start: replication.read_start(user), user })
     }
 
     /// The picked query reaches the database and runs there, on the rows as they are now: what
@@ -237,7 +243,13 @@ impl DataTier {
     pub fn run_query(&mut self, picked: &Picked, now: SimTime) -> Result<Planned, String> {
         let Some(web) = self.web.as_mut() else { return Err("this scenario's web tier runs no queries".into()) };
         if let (Some(multi), Target::Region(primary)) = (web.multi.as_mut(), picked.target) {
-            return run_on_primary(multi, &mut self.console.db, primary, &picked.sql);
+            let before = multi.listed;
+            let planned = run_on_primary(multi, &mut self.console.db, primary, &picked.sql)?;
+            if planned.write.is_none() {
+                web.history.dot(Kind::Read, primary, now);
+            }
+            web.note_conflicts(before, primary, now);
+            return Ok(planned);
         }
         let Some(replication) = web.replication.as_mut() else {
             let jobs = self.console.plan(&web.names, &picked.sql)?;
@@ -273,7 +285,18 @@ impl DataTier {
         };
         let outcome = db.run(&statement, false).map_err(|e| e.to_string())?;
         // A read that ran is checked against its user's history (one that failed showed nothing).
+        let counted = replication.anomalies();
         let shows = write.is_none().then(|| replication.check_read(replica, picked.start, now));
+        if let Some(shows) = shows {
+            web.history.dot(Kind::Read, machine, now);
+            let role = match replica {
+                Some(_) => replication.role(machine),
+                None => "the primary".to_string(),
+            };
+            for anomaly in replication.anomalies_since(counted, picked.user, &role, picked.start, shows) {
+                web.history.mark(Kind::Anomaly, machine, now, anomaly);
+            }
+        }
         let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
         jobs.on.iter_mut().for_each(|job| job.server = machine);
         Ok(Planned { jobs: Rc::new(jobs), write, shows, rows: Vec::new() })
@@ -291,23 +314,34 @@ impl DataTier {
         write: &crate::data::sql::ast::Statement,
         now: SimTime,
     ) -> Result<u32, String> {
-        let multi = self.web.as_mut().and_then(|w| w.multi.as_mut()).ok_or("no primaries")?;
-        multi.commit(&mut self.console.db, primary, write, now).map_err(|e| e.to_string())
+        let web = self.web.as_mut().ok_or("no primaries")?;
+        let multi = web.multi.as_mut().ok_or("no primaries")?;
+        let before = multi.listed;
+        let number = multi.commit(&mut self.console.db, primary, write, now).map_err(|e| e.to_string())?;
+        web.history.dot(Kind::Write, primary, now);
+        web.note_conflicts(before, primary, now);
+        Ok(number)
     }
 
     /// Certifies a write as it commits (see `MultiPrimary::certify`).
     pub fn certify(&mut self, primary: usize, rows: &[(usize, GroupKey)], started: SimTime, now: SimTime) -> Verdict {
-        match self.web.as_mut().and_then(|w| w.multi.as_mut()) {
-            Some(multi) => multi.certify(primary, rows, started, now),
-            None => Verdict::Certified,
-        }
+        let Some(web) = self.web.as_mut() else { return Verdict::Certified };
+        let Some(multi) = web.multi.as_mut() else { return Verdict::Certified };
+        let before = multi.listed;
+        let verdict = multi.certify(primary, rows, started, now);
+        web.note_conflicts(before, primary, now);
+        verdict
     }
 
     /// A write reaches another primary (see `MultiPrimary::arrive`).
     pub fn write_arrives(&mut self, primary: usize, write: u32, now: SimTime) {
-        if let Some(multi) = self.web.as_mut().and_then(|w| w.multi.as_mut()) {
-            multi.arrive(&mut self.console.db, primary, write, now);
+        let Some(web) = self.web.as_mut() else { return };
+        let Some(multi) = web.multi.as_mut() else { return };
+        let before = multi.listed;
+        if let Some(stamp) = multi.arrive(&mut self.console.db, primary, write, now) {
+            web.history.message(Kind::WriteSet, stamp.origin, primary, stamp.real, now);
         }
+        web.note_conflicts(before, primary, now);
     }
 
     /// Writes typed in the console under multi-primary, to send on.
@@ -333,7 +367,22 @@ impl DataTier {
 
     /// A write committed on the primary: it enters the log, at the position returned.
     pub fn commit(&mut self, write: Rc<crate::data::sql::ast::Statement>, now: SimTime) -> Option<u64> {
-        self.replication_mut().map(|replication| replication.committed(write, now))
+        let web = self.web.as_mut()?;
+        let replication = web.replication.as_mut()?;
+        web.history.dot(Kind::Write, replication.primary_machine, now);
+        Some(replication.committed(write, now))
+    }
+
+    /// The last second of the data tier's history (under replication or multi-primary).
+    pub fn space_time(&self) -> Option<&SpaceTime> {
+        self.web.as_ref().filter(|w| w.replication.is_some() || w.multi.is_some()).map(|w| &w.history)
+    }
+
+    /// A log entry sent at `sent` reached a replica's machine now.
+    pub fn log_arrived(&mut self, replica: usize, sent: SimTime, now: SimTime) {
+        let Some(web) = self.web.as_mut() else { return };
+        let Some(r) = web.replication.as_ref() else { return };
+        web.history.message(Kind::Log, r.primary_machine, r.replicas[replica].machine, sent, now);
     }
 
     /// A request's answer is back at its web server: under replication, its user now knows of
@@ -492,6 +541,15 @@ impl DataTier {
 }
 
 impl WebSide {
+    /// The conflicts listed since `before` happened on `machine` now: marked there.
+    fn note_conflicts(&mut self, before: u64, machine: usize, now: SimTime) {
+        let Some(multi) = self.multi.as_ref() else { return };
+        let new = (multi.listed - before) as usize;
+        for conflict in multi.conflicts.iter().skip(multi.conflicts.len().saturating_sub(new)) {
+            self.history.mark(Kind::Conflict, machine, now, conflict.explain());
+        }
+    }
+
     fn follow_layout(&mut self, console: &mut Console) {
         self.follow_layout_at(console, SimTime::ZERO);
     }

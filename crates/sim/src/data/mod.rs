@@ -19,6 +19,7 @@ pub mod replication;
 pub mod router;
 pub mod schema;
 pub mod shard;
+pub mod space_time;
 pub mod sql;
 pub mod table;
 pub mod traffic;

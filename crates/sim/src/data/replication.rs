@@ -681,6 +681,44 @@ impl Replication {
         shows
     }
 
+    /// The anomalies counted so far (missed own write, back in time, stale).
+    pub fn anomalies(&self) -> [u64; 3] {
+        [self.read_your_writes_violations, self.monotonic_violations, self.stale_reads]
+    }
+
+    /// The anomalies a read just counted (since `counted`), each in words: whose read, where,
+    /// and what it showed against what it had to.
+    pub fn anomalies_since(
+        &self,
+        counted: [u64; 3],
+        user: u32,
+        role: &str,
+        start: ReadStart,
+        shows: u64,
+    ) -> Vec<String> {
+        let now = self.anomalies();
+        let mut said = Vec::new();
+        if now[0] > counted[0] {
+            said.push(format!(
+                "user {user}'s read on {role} missed their own write: it showed the log up to #{shows}, their write is #{}",
+                start.must_see
+            ));
+        }
+        if now[1] > counted[1] {
+            said.push(format!(
+                "user {user}'s read on {role} went back in time: it showed the log up to #{shows}, their read before showed up to #{}",
+                start.seen
+            ));
+        }
+        if now[2] > counted[2] {
+            said.push(format!(
+                "user {user}'s read on {role} was stale: further behind the primary than {} ms",
+                self.config.stale_bound_ms
+            ));
+        }
+        said
+    }
+
     /// Under the wait fix, the log position a read on `replica` must wait for (the user's last
     /// write, when the replica has not applied it yet), with the wait's timeout.
     pub fn must_wait(&self, replica: usize, start: ReadStart) -> Option<(u64, SimTime)> {

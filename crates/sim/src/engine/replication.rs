@@ -231,6 +231,10 @@ impl Sim {
         }
         this.received += 1;
         let (received, down, flush) = (this.received, this.down, SimTime::from_millis_f64(r.config.flush_ms));
+        let sent = self.now.saturating_sub(SimTime::from_millis_f64(r.config.ship_ms));
+        if let Some(data) = self.data.as_mut() {
+            data.log_arrived(replica, sent, self.now);
+        }
         if !down {
             self.acknowledge(replica, Milestone::Written, received, SimTime::ZERO);
             self.acknowledge(replica, Milestone::Flushed, received, flush);

@@ -111,7 +111,7 @@ fn play(rule: Resolution, skew_ms: &[f64], ops: &[Op]) -> (MultiPrimary, Databas
             }
             Some(number) => {
                 let to = i;
-                multi.arrive(&mut first, to, number, now);
+                let _ = multi.arrive(&mut first, to, number, now);
                 let w = &committed[by_number[&number]];
                 let (id, past, (orders, key)) = (w.id, w.past.clone(), row(&w.op));
                 if w.touched {

@@ -493,3 +493,25 @@ fn without_fencing_the_old_primary_comes_back_a_primary_and_its_writes_go_nowher
     assert_eq!(r.split_brain_writes, 0);
     assert!(r.replicas.iter().all(|x| !x.split_brain && !x.diverged));
 }
+
+#[test]
+fn the_space_time_view_holds_the_last_second_with_each_anomaly_where_it_happened() {
+    use sim::data::space_time::{Kind, WINDOW};
+    let run = run_for(lag_scenario(80.0), 10);
+    let data = run.engine().data().unwrap();
+    let now = run.engine().now();
+    let items: Vec<_> = data.space_time().expect("a history").since(now - WINDOW).cloned().collect();
+    assert!(items.iter().all(|i| i.sent <= i.at && i.at <= now), "each sent before it arrived");
+    let logs = items.iter().filter(|i| i.kind == Kind::Log).count();
+    assert!(logs > 50, "about 75 writes a second reach two replicas: {logs}");
+    assert!(items
+        .iter()
+        .filter(|i| i.kind == Kind::Log)
+        .all(|i| i.from == 0 && i.to > 0 && i.at - i.sent == SimTime::from_millis(1)));
+    let marks: Vec<_> = items.iter().filter(|i| i.kind == Kind::Anomaly).collect();
+    assert!(!marks.is_empty());
+    for m in marks {
+        let said = m.explain.as_deref().unwrap_or_default();
+        assert!(said.contains(&format!("replica {}", m.from)), "marked on the replica it names: {said}");
+    }
+}

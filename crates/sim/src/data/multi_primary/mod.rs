@@ -209,6 +209,8 @@ pub struct MultiPrimary {
     certified: HashMap<(usize, GroupKey), Certified>,
     /// the newest conflicts (the last 100), and the writes already counted as lost
     pub conflicts: VecDeque<Conflict>,
+    /// conflicts listed so far (the list keeps the newest)
+    pub listed: u64,
     settled: HashSet<(usize, u32, usize)>,
     pub counts: Counts,
 }
@@ -245,6 +247,7 @@ impl MultiPrimary {
             held: Vec::new(),
             certified: HashMap::new(),
             conflicts: VecDeque::new(),
+            listed: 0,
             settled: HashSet::new(),
             counts: Counts::default(),
         }
@@ -387,13 +390,14 @@ impl MultiPrimary {
         Verdict::Certified
     }
 
-    /// A write reaches a primary: applied now, or held while either end is down or cut off.
-    pub fn arrive(&mut self, first: &mut Database, primary: usize, write: u32, now: SimTime) {
-        let Some((set, _)) = self.in_flight.get(&write) else { return };
+    /// A write reaches a primary: applied now (returned: who wrote it, and when), or held while
+    /// either end is down or cut off.
+    pub fn arrive(&mut self, first: &mut Database, primary: usize, write: u32, now: SimTime) -> Option<Stamp> {
+        let (set, _) = self.in_flight.get(&write)?;
         let origin = set.stamp.origin;
         if !self.can_talk(origin, primary) {
             self.held.push((primary, write));
-            return;
+            return None;
         }
         let set = set.clone();
         for row in &set.rows {
@@ -405,6 +409,7 @@ impl MultiPrimary {
                 self.in_flight.remove(&write);
             }
         }
+        Some(set.stamp)
     }
 
     fn can_talk(&self, from: usize, to: usize) -> bool {
@@ -417,7 +422,7 @@ impl MultiPrimary {
     pub fn release_held(&mut self, first: &mut Database, now: SimTime) {
         let held = std::mem::take(&mut self.held);
         for (primary, write) in held {
-            self.arrive(first, primary, write, now);
+            let _ = self.arrive(first, primary, write, now);
         }
     }
 

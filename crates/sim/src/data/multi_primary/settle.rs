@@ -138,6 +138,7 @@ impl MultiPrimary {
             self.conflicts.pop_front();
         }
         self.conflicts.push_back(conflict);
+        self.listed += 1;
     }
 
     /// Version vectors: a version the primary already has (or has seen superseded) changes
