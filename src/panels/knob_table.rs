@@ -279,14 +279,22 @@ data_knob!(
     }
 );
 
-/// A replication setting's knob: 0 and no change when the scenario has no replicas.
-macro_rules! replication_knob {
-    ($name:ident, $field:literal, $label:literal, $step:literal, $whole:literal, |$r:ident| $get:expr, |$w:ident, $v:ident| $set:expr) => {
-        data_knob!($name, $field, $label, $step, $whole, |d| d.replication.as_ref().map_or(0.0, |$r| $get), |d, $v| {
-            if let Some($w) = d.replication.as_mut() {
+/// A knob of one optional part of the database's settings (`replication`, `multi_primary`): 0
+/// and no change when the scenario does not have that part.
+macro_rules! part_knob {
+    ($part:ident, $name:ident, $field:literal, $label:literal, $step:literal, $whole:literal, |$r:ident| $get:expr, |$w:ident, $v:ident| $set:expr) => {
+        data_knob!($name, $field, $label, $step, $whole, |d| d.$part.as_ref().map_or(0.0, |$r| $get), |d, $v| {
+            if let Some($w) = d.$part.as_mut() {
                 $set
             }
         });
+    };
+}
+
+/// A replication setting's knob.
+macro_rules! replication_knob {
+    ($($rest:tt)*) => {
+        part_knob!(replication, $($rest)*);
     };
 }
 
@@ -375,22 +383,10 @@ replication_knob!(
     }
 );
 
-/// A multi-primary setting's knob: 0 and no change when the scenario has one primary.
+/// A multi-primary setting's knob.
 macro_rules! multi_primary_knob {
-    ($name:ident, $field:literal, $label:literal, $step:literal, $whole:literal, |$m:ident| $get:expr, |$w:ident, $v:ident| $set:expr) => {
-        data_knob!(
-            $name,
-            $field,
-            $label,
-            $step,
-            $whole,
-            |d| d.multi_primary.as_ref().map_or(0.0, |$m| $get),
-            |d, $v| {
-                if let Some($w) = d.multi_primary.as_mut() {
-                    $set
-                }
-            }
-        );
+    ($($rest:tt)*) => {
+        part_knob!(multi_primary, $($rest)*);
     };
 }
 
