@@ -97,6 +97,20 @@ async function fiveSeconds(page) {
   console.log(`the caching lab (stampede, 500 users at 20 requests/s, 100×): ${intervals.length} frames in 5 s (${simulated.toFixed(2)} s simulated); frame interval median ${at(intervals, 0.5)} ms; frame work median ${at(work, 0.5)} ms, p95 ${at(work, 0.95)} ms; ${longFrames(long)}`);
   await lab.close();
 }
+// The replication lesson drawn: replicas that lag, and two primaries under last writer wins, each
+// with its database panel (the space-time view of the last second, the conflicts) at 1×.
+for (const preset of ['Replicas that lag', 'Two primaries, a clock ahead']) {
+  const page = await openApp();
+  await page.selectOption('.lesson-choice select', 'replication');
+  await page.click(`button:has-text("${preset}")`);
+  await page.waitForSelector('.space-time svg');
+  await page.selectOption('.controls select', { label: '1× real time' });
+  if ((await page.textContent('.controls button.primary')).includes('Play')) await page.click('.controls button.primary');
+  await page.waitForTimeout(2000);
+  const { intervals, work, long, simulated } = await fiveSeconds(page);
+  console.log(`replication, “${preset}” at 1× with its space-time view: ${intervals.length} frames in 5 s (${simulated.toFixed(2)} s simulated); frame interval median ${at(intervals, 0.5)} ms, p95 ${at(intervals, 0.95)} ms; frame work median ${at(work, 0.5)} ms, p95 ${at(work, 0.95)} ms; ${longFrames(long)}`);
+  await page.close();
+}
 for (const algorithm of ['round_robin', 'least_connections', 'peak_ewma', 'first_available']) {
   const live = await openApp();
   for (const [field, value] of [['servers.count', '1000'], ['clients.arrival_rate', '90000']]) {
