@@ -150,7 +150,7 @@ async fn the_controls_emit_play_and_step() {
             on_share: Callback::noop(),
             on_embed: Callback::noop(),
         },
-        on_add_server: Callback::noop(),
+        on_add_server: Some(Callback::noop()),
     };
     let root = mount_point();
     yew::Renderer::<Controls>::with_root_and_props(root.clone(), props).render();

@@ -136,6 +136,21 @@ impl AppState {
     }
 }
 
+/// Another knob restarts the run from 0 s: the pool the Servers knob set while it ran becomes
+/// the new run's server count, so that the value on screen is the one in force from the start
+/// (rather than the old count until the timeline set it again).
+fn with_pool_in_force(mut scenario: Scenario) -> Scenario {
+    let set = |e: &sim::scenario::TimelineEntry| match e.command {
+        Command::SetPoolSize { servers } => Some(servers),
+        _ => None,
+    };
+    if let Some(servers) = scenario.timeline.iter().rev().find_map(set) {
+        scenario.servers.count = servers;
+        scenario.timeline.retain(|e| set(e).is_none());
+    }
+    scenario
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
@@ -160,14 +175,15 @@ impl Reducible for AppState {
                     let command = Command::SetPoolSize { servers: scenario.servers.count };
                     s.with_live_change(Change::Command(command), Some(field))
                 }
-                Ok(scenario) => s.restarted(scenario),
+                Ok(scenario) => s.restarted(with_pool_in_force(scenario)),
                 Err(error) => AppState { knob_error: Some(error), ..s },
             },
             Action::ShowBanner(message) => AppState { banner: Some(message), ..s },
             Action::DismissBanner => AppState { banner: None, ..s },
             Action::ShowDialog(content) => AppState { dialog: Some(content), ..s },
             Action::CloseDialog => AppState { dialog: None, ..s },
-            Action::Load(scenario) => AppState { selected: None, ..s.restarted(scenario) },
+            // A preset is there to be watched: it plays, even if the run before it was paused.
+            Action::Load(scenario) => AppState { selected: None, playing: true, ..s.restarted(scenario) },
             Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
             Action::Select(selected) => AppState { selected, ..s },
             Action::Notice(message) => AppState { notice: Some(message), ..s },
@@ -211,6 +227,28 @@ mod tests {
         assert!(state.live_changes.is_empty());
         let state = state.reduce(Action::EditKnob(POOL_FIELD, "twelve".into()));
         assert!(state.live_changes.is_empty() && state.knob_error.is_some(), "a bad value is named, nothing queued");
+    }
+
+    #[test]
+    fn another_knob_restarts_with_the_servers_the_servers_knob_set() {
+        let mut state = (*fresh()).clone();
+        let at = |secs: u64| SimTime::from_secs(secs).0;
+        state.scenario.timeline = vec![
+            sim::scenario::TimelineEntry { at_us: at(6), command: Command::SetPoolSize { servers: 12 } },
+            sim::scenario::TimelineEntry { at_us: at(8), command: Command::Crash { server: 7 } },
+        ];
+        let state = Rc::new(state).reduce(Action::EditKnob("servers.concurrency", "8".into()));
+        assert_eq!(state.scenario.servers.count, 12, "the pool in force, from the start");
+        assert_eq!(state.scenario.timeline.len(), 1, "the crash stays; the resize is folded in");
+        assert_eq!(state.scenario.servers.concurrency, 8);
+    }
+
+    #[test]
+    fn a_preset_plays_even_after_a_pause() {
+        let state = fresh().reduce(Action::Pause);
+        assert!(!state.playing);
+        let state = state.reduce(Action::Load(Scenario::default()));
+        assert!(state.playing);
     }
 
     #[test]

@@ -18,8 +18,9 @@ pub struct ControlsProps {
     /// embed mode shows play controls only
     pub compact: bool,
     pub playback: Playback,
-    /// horizontal scaling while the run goes on
-    pub on_add_server: Callback<()>,
+    /// horizontal scaling while the run goes on (None where there is no pool: the caching lab)
+    #[prop_or_default]
+    pub on_add_server: Option<Callback<()>>,
 }
 
 /// What the playback controls ask of the app: the app's callbacks and these buttons share it.
@@ -99,7 +100,9 @@ pub fn controls(props: &ControlsProps) -> Html {
             if !props.compact {
                 <SeedField seed={props.seed} on_seed={props.playback.on_seed.clone()} />
                 <button onclick={new_seed} title="Same scenario, other random traffic">{ "New seed" }</button>
-                <button onclick={props.on_add_server.reform(|_: MouseEvent| ())} title="Add a server while the run goes on (it must pass two heartbeats first)">{ "+ Server" }</button>
+                if let Some(add) = &props.on_add_server {
+                    <button onclick={add.reform(|_: MouseEvent| ())} title="Add a server while the run goes on (it must pass two heartbeats first)">{ "+ Server" }</button>
+                }
                 <span class="spacer" />
                 <button onclick={props.playback.on_share.reform(|_: MouseEvent| ())} title="Copy a link that replays exactly this run">{ "Share" }</button>
                 <button onclick={props.playback.on_embed.reform(|_: MouseEvent| ())} title="Get HTML to put this simulation in course notes">{ "Embed" }</button>

@@ -48,7 +48,7 @@ pub fn scaling_log(props: &ScalingLogProps) -> Html {
             <h3>{ "Autoscaler" }</h3>
             <p class="follows">{ policy_summary(&props.config) }</p>
             <p class="stats">
-                <span>{ format!("{} decisions", v.decisions) }</span>
+                <span>{ format!("{} decision{}", v.decisions, if v.decisions == 1 { "" } else { "s" }) }</span>
                 <span class={if v.slo_violation_seconds > 0 { "bad" } else { "ok" }}
                       title="Seconds whose p95 latency was above the SLO">
                     { format!("{} s over the SLO (p95 > {:.0} ms)", v.slo_violation_seconds, v.slo_p95_ms) }

@@ -435,6 +435,8 @@ await test('the caching lab shows each cache\'s decision, takes header edits, an
   await page.waitForSelector('.cache-lab .lab-diagram');
   // ab drives the server pool, which the lab does not show: no benchmark panel here.
   check((await page.$$('details.benchmark')).length === 0, 'a benchmark panel in the caching lab');
+  // Nor a "+ Server" button: the lab has no pool to add to.
+  check((await page.$$('.controls button:has-text("+ Server")')).length === 0, '+ Server in the caching lab');
   await page.selectOption('.controls select', { label: '2× fast' });
   // The page's own route revalidates every time: wait for a 304 and open it in the inspector.
   await page.waitForFunction(() => [...document.querySelectorAll('.lab-figures div')]

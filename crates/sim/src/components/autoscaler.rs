@@ -406,11 +406,11 @@ pub fn hpa_decide(
     } else if (1.0 - ratio).abs() <= t.tolerance {
         format!("ratio {ratio:.2} within ±{}: {measured}", t.tolerance)
     } else {
-        format!(
-            "ratio {ratio:.2} {} {:.2}: {measured}",
-            if ratio > 1.0 { ">" } else { "<" },
-            if ratio > 1.0 { 1.0 + t.tolerance } else { 1.0 - t.tolerance }
-        )
+        let bound = if ratio > 1.0 { 1.0 + t.tolerance } else { 1.0 - t.tolerance };
+        // As many decimals as it takes for the two to differ on screen ("1.104 > 1.100", never
+        // "1.10 > 1.10").
+        let decimals = (2..=6).find(|&d| format!("{ratio:.d$}") != format!("{bound:.d$}")).unwrap_or(6);
+        format!("ratio {ratio:.decimals$} {} {bound:.decimals$}: {measured}", if ratio > 1.0 { ">" } else { "<" })
     };
     let unready = pool.current.saturating_sub(pool.ready);
     if unready > 0 && !ratio.is_nan() {

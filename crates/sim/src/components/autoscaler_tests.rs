@@ -87,3 +87,13 @@ fn step_scaling_picks_its_step() {
     assert_eq!(step_decide(&s, 4, 50.0), None);
     assert!(step_decide(&s, 4, 85.0).unwrap().1.contains("[+15, ∞) adds 3"));
 }
+
+#[test]
+fn a_ratio_just_past_the_tolerance_is_shown_with_the_decimals_that_tell_them_apart() {
+    // 66.25% against 60%: ratio 1.104, outside ±0.1. Two decimals would say "1.10 > 1.10".
+    let t = TargetTracking { target: 60.0, ..TargetTracking::default() };
+    let (_, why) = hpa_decide(&mut HpaState::default(), &t, (1, 20), SimTime::from_secs(60), pool(4), 66.25);
+    assert!(why.starts_with("ratio 1.104 > 1.100"), "{why}");
+    let (_, why) = hpa_decide(&mut HpaState::default(), &t, (1, 20), SimTime::from_secs(60), pool(4), 90.0);
+    assert!(why.starts_with("ratio 1.50 > 1.10"), "{why}");
+}
