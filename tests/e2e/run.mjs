@@ -268,7 +268,8 @@ await test('the split view runs the same requests under two algorithms, in locks
   await page.selectOption("[data-field='compare_with']", 'algorithm:least_connections');
   await page.waitForFunction(() => document.querySelectorAll('svg.diagram').length === 2);
   await page.selectOption('.controls select', { label: '10× fast' });
-  await page.click('.controls button.primary'); // a link opens paused: play
+  // "Start over" loaded a preset, which plays (a link alone would open paused).
+  check((await page.textContent('.controls button.primary')).includes('Pause'), 'a preset loaded while paused plays');
   await page.waitForFunction(() => Number(document.querySelector('.chart').dataset.points) >= 5, null, { timeout: 15000 });
   check(await page.locator('.chart polyline.twin').count() === 4, 'B lines missing from the charts');
   const captions = await page.$$eval('.split figcaption', f => f.map(x => x.textContent));
@@ -465,7 +466,7 @@ await test('the caching lab shows each cache\'s decision, takes header edits, an
   // Crash the cache node in step 7 (write-behind): lost writes, and the link replays the crash.
   await page.click('text=5. Cache node');
   await page.waitForSelector('.lab-node.cache-node');
-  await page.click('.controls button.primary');
+  // (a preset plays as it loads, though the run before it was paused)
   await page.waitForTimeout(1500);
   await page.click('text=Crash the cache node');
   await page.waitForSelector('.lab-node.cache-node.down');
