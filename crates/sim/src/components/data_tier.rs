@@ -324,11 +324,18 @@ impl DataTier {
     }
 
     /// Certifies a write as it commits (see `MultiPrimary::certify`).
-    pub fn certify(&mut self, primary: usize, rows: &[(usize, GroupKey)], started: SimTime, now: SimTime) -> Verdict {
+    pub fn certify(
+        &mut self,
+        primary: usize,
+        write: &crate::data::sql::ast::Statement,
+        rows: &[(usize, GroupKey)],
+        started: SimTime,
+        now: SimTime,
+    ) -> Verdict {
         let Some(web) = self.web.as_mut() else { return Verdict::Certified };
         let Some(multi) = web.multi.as_mut() else { return Verdict::Certified };
         let before = multi.listed;
-        let verdict = multi.certify(primary, rows, started, now);
+        let verdict = multi.certify(primary, write, rows, started, now);
         web.note_conflicts(before, primary, now);
         verdict
     }

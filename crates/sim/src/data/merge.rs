@@ -206,10 +206,10 @@ impl Conflict {
                 k.primary, k.wrote, k.real_ms, o.primary, o.wrote, o.real_ms
             ),
             Settled::Aborted => format!(
-                "{what}: primary {}'s write certified first (at {:.0} ms); primary {}'s write, started before it \
-                 arrived there, failed certification at commit: ERROR 1213 (40001): Deadlock found when trying to \
-                 get lock; try restarting transaction",
-                k.primary, k.real_ms, o.primary
+                "{what}: primary {}'s {} certified first (at {:.0} ms); primary {}'s {}, begun before that reached \
+                 it, failed certification at commit: ERROR 1213 (40001): Deadlock found when trying to get lock; \
+                 try restarting transaction",
+                k.primary, k.wrote, k.real_ms, o.primary, o.wrote
             ),
         }
     }

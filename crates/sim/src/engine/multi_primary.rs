@@ -28,7 +28,7 @@ impl Sim {
         let link = SimTime::from_millis_f64(multi.config.link_ms);
         if multi.config.resolution == Resolution::Certification {
             let trip = &self.db_trips[slot];
-            let verdict = data.certify(primary, &trip.rows, trip.started, now);
+            let verdict = data.certify(primary, &write, &trip.rows, trip.started, now);
             let trip = &mut self.db_trips[slot];
             trip.aborted = verdict != Verdict::Certified;
             trip.write = Some(write);

@@ -384,3 +384,23 @@ fn the_split_view_compares_two_rules_on_the_same_edits() {
     assert_eq!(base.writes, twin.writes);
     assert!(base.discarded > 0 && twin.discarded == 0 && twin.siblings > 0, "{base:?} beside {twin:?}");
 }
+
+#[test]
+fn bad_multi_primary_settings_are_named_and_say_what_fits() {
+    let errors = |change: fn(&mut Scenario)| {
+        let mut s = preset("data-multi-primary-skew");
+        change(&mut s);
+        s.validate()
+            .expect_err("refused")
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.allowed))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let one = errors(|s| s.data.as_mut().unwrap().multi_primary.as_mut().unwrap().primaries = 1);
+    assert!(one.contains("data.multi_primary.primaries"), "{one}");
+    let skews = errors(|s| s.data.as_mut().unwrap().multi_primary.as_mut().unwrap().skew_ms = vec![0.0; 3]);
+    assert!(skews.contains("at most one skew per primary (2)"), "{skews}");
+    let both = errors(|s| s.data.as_mut().unwrap().replication = Some(Default::default()));
+    assert!(both.contains("data.multi_primary") && both.contains("no replicas"), "{both}");
+}

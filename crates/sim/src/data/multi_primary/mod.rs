@@ -176,10 +176,11 @@ pub struct Counts {
 }
 
 /// A certified write of a row: when every primary applies it, and who wrote it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Certified {
     delivered: SimTime,
     stamp: Stamp,
+    sql: Rc<str>,
 }
 
 /// A write's certification, decided when it commits and told to its client a link later.
@@ -361,7 +362,15 @@ impl MultiPrimary {
     /// Decides a certification when the write commits on `origin`: it conflicts with a write
     /// of another primary to one of its rows, certified before it, that reached `origin` only
     /// after the transaction began (`started`).
-    pub fn certify(&mut self, origin: usize, rows: &[(usize, GroupKey)], started: SimTime, now: SimTime) -> Verdict {
+    pub fn certify(
+        &mut self,
+        origin: usize,
+        write: &Statement,
+        rows: &[(usize, GroupKey)],
+        started: SimTime,
+        now: SimTime,
+    ) -> Verdict {
+        let sql: Rc<str> = write.to_string().into();
         let stamp = Stamp { origin, seq: 0, real: now, ts: now.as_micros() as i64 + self.config.skew_us(origin) };
         for key in rows {
             if let Some(first) = self.certified.get(key).filter(|c| c.stamp.origin != origin && c.delivered > started) {
@@ -375,8 +384,8 @@ impl MultiPrimary {
                     at_ms: now.as_millis_f64(),
                     row: format!("{} {}", self.schema[key.0].name, key_text(&key.1)),
                     column: None,
-                    kept: Side::of(&first.stamp, "its write".into()),
-                    other: Side::of(&stamp, "its write".into()),
+                    kept: Side::of(&first.stamp, first.sql.to_string()),
+                    other: Side::of(&stamp, sql.to_string()),
                     settled: Settled::Aborted,
                 };
                 self.list(conflict.clone());
@@ -385,7 +394,7 @@ impl MultiPrimary {
         }
         let delivered = now + SimTime::from_millis_f64(self.config.link_ms);
         for key in rows {
-            self.certified.insert(key.clone(), Certified { delivered, stamp });
+            self.certified.insert(key.clone(), Certified { delivered, stamp, sql: sql.clone() });
         }
         Verdict::Certified
     }
