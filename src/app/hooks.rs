@@ -154,26 +154,32 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
     (player, frame)
 }
 
-/// Keyboard: space plays or pauses, the right arrow steps (not while typing in a field); Escape
-/// closes a dialog.
+/// Keyboard: space plays or pauses, the right arrow steps (not while typing in a field, nor on a
+/// control that takes the key itself); Escape closes a dialog, or else the inspector. The
+/// listener is not passive, so that space does not also scroll the page.
 #[hook]
 pub fn use_keyboard(dispatcher: UseReducerDispatcher<AppState>, on_step: Callback<()>) {
     use_effect_with((), move |()| {
         let listener = web_sys::window().map(|window| {
-            gloo_events::EventListener::new(&window, "keydown", move |event| {
+            let options = gloo_events::EventListenerOptions::enable_prevent_default();
+            gloo_events::EventListener::new_with_options(&window, "keydown", options, move |event| {
                 let Some(key_event) = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(event) else {
                     return;
                 };
-                // Escape closes the share or embed dialog, wherever the focus is.
+                // Escape closes the share or embed dialog (or else the inspector), wherever the
+                // focus is.
                 if key_event.key() == "Escape" {
-                    dispatcher.dispatch(Action::CloseDialog);
+                    dispatcher.dispatch(Action::Escape);
                     return;
                 }
-                let tag = key_event
-                    .target()
-                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-                    .map(|e| e.tag_name())
-                    .unwrap_or_default();
+                let target =
+                    key_event.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok());
+                let tag = target.as_ref().map(|e| e.tag_name()).unwrap_or_default();
+                // A control drawn in SVG (a space-time mark) takes space as its own click.
+                let tag = match target.and_then(|e| e.get_attribute("role")) {
+                    Some(role) if role == "button" => "BUTTON".to_string(),
+                    _ => tag,
+                };
                 if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
                     return;
                 }

@@ -72,6 +72,8 @@ pub enum Action {
     DismissBanner,
     ShowDialog(DialogContent),
     CloseDialog,
+    /// the Escape key: closes the dialog when one is open, else the inspector
+    Escape,
     /// a lesson's preset: a whole new scenario
     Load(Scenario),
     /// a change was made while running; the scenario now records it (no restart)
@@ -182,6 +184,8 @@ impl Reducible for AppState {
             Action::DismissBanner => AppState { banner: None, ..s },
             Action::ShowDialog(content) => AppState { dialog: Some(content), ..s },
             Action::CloseDialog => AppState { dialog: None, ..s },
+            Action::Escape if s.dialog.is_some() => AppState { dialog: None, ..s },
+            Action::Escape => AppState { selected: None, ..s },
             // A preset is there to be watched: it plays, even if the run before it was paused.
             Action::Load(scenario) => AppState { selected: None, playing: true, ..s.restarted(scenario) },
             Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
@@ -241,6 +245,17 @@ mod tests {
         assert_eq!(state.scenario.servers.count, 12, "the pool in force, from the start");
         assert_eq!(state.scenario.timeline.len(), 1, "the crash stays; the resize is folded in");
         assert_eq!(state.scenario.servers.concurrency, 8);
+    }
+
+    #[test]
+    fn escape_closes_the_dialog_first_then_the_inspector() {
+        let state = fresh().reduce(Action::Select(Some(crate::diagram::Selection::Server(2))));
+        let content = DialogContent { title: "Share".into(), explanation: String::new(), text: "link".into() };
+        let state = state.reduce(Action::ShowDialog(content));
+        let state = state.reduce(Action::Escape);
+        assert!(state.dialog.is_none() && state.selected.is_some(), "the dialog goes first");
+        let state = state.reduce(Action::Escape);
+        assert!(state.selected.is_none(), "then the inspector");
     }
 
     #[test]

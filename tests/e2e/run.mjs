@@ -103,17 +103,26 @@ await test('the charts update as simulated seconds pass', async () => {
   await page.close();
 });
 
-await test('space plays and pauses, the right arrow steps', async () => {
+await test('space plays and pauses without scrolling, the right arrow steps, Escape closes the inspector', async () => {
   const page = await open(base);
+  const warnings = [];
+  page.on('console', m => { if (/preventDefault/.test(m.text())) warnings.push(m.text()); });
   check((await page.textContent('.controls button.primary')).includes('Pause'), 'should start playing');
   await page.locator('svg.diagram').click();
+  const scrolled = await page.evaluate(() => window.scrollY);
   await page.keyboard.press('Space');
   await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
+  check(await page.evaluate(() => window.scrollY) === scrolled, 'space scrolled the page');
   const paused = await clock(page);
   await page.waitForTimeout(300);
   check(paused === await clock(page), 'time moved while paused');
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction(t => document.querySelector('.controls .clock').textContent !== t, paused);
+  check(warnings.length === 0, `passive listener warnings: ${warnings.join(' | ')}`);
+  await page.locator('.node.server').first().click();
+  await page.waitForSelector('.server-panel');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('.server-panel'));
   await page.close();
 });
 
