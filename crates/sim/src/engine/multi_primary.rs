@@ -66,6 +66,9 @@ impl Sim {
     pub(super) fn on_certified(&mut self, r: RequestRef, job: u16) {
         let now = self.now;
         let slot = r.slot as usize;
+        if self.requests.get(r).is_none() {
+            return; // the request is gone (its slot may hold another by now)
+        }
         let Some(trip) = self.db_trips.get_mut(slot) else { return };
         if trip.jobs.get(job as usize).is_none_or(|j| j.stage != JobStage::Committing) {
             return;
