@@ -92,7 +92,11 @@ const WEB_QUERIES_STREAM: u64 = 0xDA7A;
 
 impl DataTier {
     pub fn new(config: &DataConfig, seed: u64) -> Result<DataTier, String> {
-        let mut console = Console::new(config, seed)?;
+        // Under multi-primary, the console's writes replay through the first primary (below), so
+        // that its rule holds on a link's replay as it did live.
+        let replayed_here = config.multi_primary.is_some() && config.web.is_some();
+        let console_config = DataConfig { queries: Vec::new(), ..config.clone() };
+        let mut console = Console::new(if replayed_here { &console_config } else { config }, seed)?;
         // A link replays a reshard's result, not its copy: the run starts with the rows in place.
         console.copies.clear();
         let mut replication = config.replication.as_ref().map(|r| Replication::new(r, config, seed)).transpose()?;
@@ -127,7 +131,14 @@ impl DataTier {
             side.follow_layout(&mut console);
             side
         });
-        Ok(DataTier { console, web })
+        let mut tier = DataTier { console, web };
+        if replayed_here {
+            for sql in &config.queries {
+                tier.run_console(sql, SimTime::ZERO);
+            }
+            tier.deliver_console_writes_now();
+        }
+        Ok(tier)
     }
 
     /// Runs what the student typed. A reshard changes the servers (new ones get machines), and
@@ -139,8 +150,13 @@ impl DataTier {
             if let Some(statement) = statement.filter(|s| !matches!(s, crate::data::sql::ast::Statement::Explain(_))) {
                 let schema = multi.schema.clone();
                 let found = multi_primary::search(&schema, multi.config.resolution, &mut self.console.db, &statement);
+                // A write the rule refuses (a counter set rather than added to) does not run.
+                let (search, _) = match found {
+                    Ok(found) => found,
+                    Err(why) => return (self.console.refuse(sql, why.to_string()), Vec::new()),
+                };
                 let entry = self.console.run(sql);
-                if let (Ok((search, _)), Ok(answer)) = (found, &entry.outcome) {
+                if let Ok(answer) = &entry.outcome {
                     if !answer.explained {
                         let write = multi.ran(&mut self.console.db, 0, search, &statement, now);
                         if let Some(web) = self.web.as_mut() {
@@ -349,6 +365,16 @@ impl DataTier {
             web.history.message(Kind::WriteSet, stamp.origin, primary, stamp.real, now);
         }
         web.note_conflicts(before, primary, now);
+    }
+
+    /// Writes typed in the console before the run began reach every primary at once.
+    fn deliver_console_writes_now(&mut self) {
+        let Some(primaries) = self.multi_primary().map(|m| m.primaries.len()) else { return };
+        for write in self.take_console_writes() {
+            for primary in 1..primaries {
+                self.write_arrives(primary, write, SimTime::ZERO);
+            }
+        }
     }
 
     /// Writes typed in the console under multi-primary, to send on.

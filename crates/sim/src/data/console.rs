@@ -121,6 +121,12 @@ impl Console {
         self.memo.plan(&mut self.db, servers, sql)
     }
 
+    /// A query refused before it reached the database (by a rule the layout adds): kept as the
+    /// newest entry, with why.
+    pub fn refuse(&mut self, sql: &str, why: String) -> Rc<Entry> {
+        self.keep(sql, Err(why))
+    }
+
     fn keep(&mut self, sql: &str, outcome: Result<Answer, String>) -> Rc<Entry> {
         let entry = Rc::new(Entry { sql: sql.to_string(), outcome });
         self.entries.push(entry.clone());
