@@ -4,7 +4,7 @@
 
 use sim::ab::AbOptions;
 use sim::components::autoscaler::{ScalingPolicy, TargetTracking};
-use sim::presets::bench::{busy_mm1, pool_at_90_percent};
+use sim::presets::bench::{busy_mm1, pool_at_90_percent, replicated_writes, three_primaries};
 use sim::profile::TrafficProfile;
 use sim::scenario::SessionMode;
 use sim::{Algorithm, Scenario, Sim, SimTime};
@@ -51,27 +51,10 @@ fn main() {
             cases.push((format!("{servers}-servers/{}", algorithm.key()), pool_at_90_percent(servers, algorithm)));
         }
     }
-    // The data tier's replication: three replicas acknowledging every write (remote_apply, ANY 3)
-    // at 1,800 writes/s, and three primaries settling 300 writes/s by last writer wins.
-    let preset = |name: &str| (sim::presets::find(name).expect("a preset").build)();
-    let mut replicated = preset("data-replication-write-heavy");
-    replicated.clients.profile = TrafficProfile::Constant;
-    replicated.clients.arrival_rate = 3_000.0;
-    if let Some(r) = replicated.data.as_mut().and_then(|d| d.replication.as_mut()) {
-        r.replicas = 3;
-        r.commit = sim::data::replication::CommitMode::Synchronous {
-            level: sim::data::replication::SyncLevel::RemoteApply,
-            method: sim::data::replication::SyncMethod::Any,
-            count: 3,
-        };
-    }
-    cases.push(("replication-3-replicas".to_string(), replicated));
-    let mut multi = preset("data-multi-primary-skew");
-    multi.clients.arrival_rate = 1_000.0;
-    if let Some(m) = multi.data.as_mut().and_then(|d| d.multi_primary.as_mut()) {
-        m.primaries = 3;
-    }
-    cases.push(("multi-primary-3-primaries".to_string(), multi));
+    // The data tier's replication: three replicas acknowledging every write at 1,800 writes/s,
+    // and three primaries settling 300 writes/s by last writer wins.
+    cases.push(("replication-3-replicas".to_string(), replicated_writes()));
+    cases.push(("multi-primary-3-primaries".to_string(), three_primaries()));
     let only = std::env::args().nth(2).unwrap_or_default();
     for (name, scenario) in cases.into_iter().filter(|(name, _)| name.contains(&only)) {
         let mut sim = Sim::new(scenario.validate().expect("valid"));

@@ -718,6 +718,29 @@ pub mod bench {
         s.servers.queue_limit = 1_000;
         s
     }
+
+    /// Replication at a high write rate: the write-heavy shop at 3,000 requests/s (60% writes),
+    /// three replicas acknowledging every write (PostgreSQL remote_apply, ANY 3).
+    pub fn replicated_writes() -> Scenario {
+        let mut s = write_heavy_scenario();
+        s.clients.profile = TrafficProfile::Constant;
+        s.clients.arrival_rate = 3_000.0;
+        with_replication(&mut s, |r| {
+            r.replicas = 3;
+            r.commit = CommitMode::Synchronous { level: SyncLevel::RemoteApply, method: SyncMethod::Any, count: 3 };
+        });
+        s
+    }
+
+    /// Three primaries under last writer wins, 1,000 requests/s of which 30% are profile edits.
+    pub fn three_primaries() -> Scenario {
+        let mut s = multi_primary_scenario(Resolution::LastWriterWins, vec![500.0]);
+        s.clients.arrival_rate = 1_000.0;
+        if let Some(m) = s.data.as_mut().and_then(|d| d.multi_primary.as_mut()) {
+            m.primaries = 3;
+        }
+        s
+    }
 }
 
 pub fn find(name: &str) -> Option<&'static Preset> {
