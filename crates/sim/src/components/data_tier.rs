@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::server::Server;
 use crate::data::console::{Console, DataReport, DbServerReport, Entry, ReplicationReport, WebReport};
-use crate::data::multi_primary::{self, MultiPrimary, Verdict};
+use crate::data::multi_primary::{self, MultiPrimary};
 use crate::data::replication::{ReadStart, Replication};
 use crate::data::space_time::{Kind, SpaceTime};
 use crate::data::traffic::{Jobs, Keys, WebQueries};
@@ -282,9 +282,8 @@ impl DataTier {
             // It runs there and goes nowhere else: the new primary and its replicas never see it.
             let outcome = replication.replicas[old].db.run(&statement, false).map_err(|e| e.to_string())?;
             replication.split_brain_writes += 1;
-            let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
-            jobs.on.iter_mut().for_each(|job| job.server = replication.replicas[old].machine);
-            return Ok(Planned { jobs: Rc::new(jobs), write: None, shows: None, rows: Vec::new() });
+            let jobs = jobs_on(&outcome.plan, replication.replicas[old].machine);
+            return Ok(Planned { jobs, write: None, shows: None, rows: Vec::new() });
         }
         let (replica, machine, write) = match picked.target {
             Target::Replica(replica) => (Some(replica), replication.replicas[replica].machine, None),
@@ -313,9 +312,7 @@ impl DataTier {
                 web.history.mark(Kind::Anomaly, machine, now, anomaly);
             }
         }
-        let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
-        jobs.on.iter_mut().for_each(|job| job.server = machine);
-        Ok(Planned { jobs: Rc::new(jobs), write, shows, rows: Vec::new() })
+        Ok(Planned { jobs: jobs_on(&outcome.plan, machine), write, shows, rows: Vec::new() })
     }
 
     /// Multi-primary replication, when the scenario has several primaries.
@@ -339,7 +336,7 @@ impl DataTier {
         Ok(number)
     }
 
-    /// Certifies a write as it commits (see `MultiPrimary::certify`).
+    /// Certifies a write as it commits (see `MultiPrimary::certify`): whether it certified.
     pub fn certify(
         &mut self,
         primary: usize,
@@ -347,9 +344,9 @@ impl DataTier {
         rows: &[(usize, GroupKey)],
         started: SimTime,
         now: SimTime,
-    ) -> Verdict {
-        let Some(web) = self.web.as_mut() else { return Verdict::Certified };
-        let Some(multi) = web.multi.as_mut() else { return Verdict::Certified };
+    ) -> bool {
+        let Some(web) = self.web.as_mut() else { return true };
+        let Some(multi) = web.multi.as_mut() else { return true };
         let before = multi.listed;
         let verdict = multi.certify(primary, write, rows, started, now);
         web.note_conflicts(before, primary, now);
@@ -393,7 +390,7 @@ impl DataTier {
         self.console.memo.forget();
     }
 
-    /// Counts a query a retry or the rule changes the fate of.
+    /// Multi-primary's counts, for the engine's retries and deadlock errors.
     pub fn multi_counts(&mut self) -> Option<&mut multi_primary::Counts> {
         self.web.as_mut().and_then(|w| w.multi.as_mut()).map(|m| &mut m.counts)
     }
@@ -475,7 +472,7 @@ impl DataTier {
         }
         if let Some(multi) = self.web.as_mut().and_then(|w| w.multi.as_mut()) {
             multi.set_down(server, down);
-            multi.db_mut(&mut self.console.db, server).set_down(0, down);
+            multi.db(&mut self.console.db, server).set_down(0, down);
             if !down {
                 multi.release_held(&mut self.console.db, now);
             }
@@ -624,7 +621,7 @@ fn run_on_primary(
     let statement = Rc::new(crate::data::sql::parse(sql).map_err(|e| e.to_string())?);
     let schema = multi.schema.clone();
     let rule = multi.config.resolution;
-    let db = multi.db_mut(first, primary);
+    let db = multi.db(first, primary);
     let (outcome, write, rows) = if statement.written_table().is_some() {
         let (search, outcome) = multi_primary::search(&schema, rule, db, &statement).map_err(|e| e.to_string())?;
         let rows = search.before.iter().map(|(k, _)| (search.table, k.group_key())).collect();
@@ -632,7 +629,12 @@ fn run_on_primary(
     } else {
         (db.run(&statement, false).map_err(|e| e.to_string())?, None, Vec::new())
     };
-    let mut jobs = Jobs::of(&outcome.plan, &["db".to_string()]);
-    jobs.on.iter_mut().for_each(|job| job.server = primary);
-    Ok(Planned { jobs: Rc::new(jobs), write, shows: None, rows })
+    Ok(Planned { jobs: jobs_on(&outcome.plan, primary), write, shows: None, rows })
+}
+
+/// A one-server plan's jobs, on `machine` (a primary, a replica, or an old primary).
+fn jobs_on(plan: &crate::data::Plan, machine: usize) -> Rc<Jobs> {
+    let mut jobs = Jobs::of(plan, &["db".to_string()]);
+    jobs.on.iter_mut().for_each(|job| job.server = machine);
+    Rc::new(jobs)
 }

@@ -8,7 +8,7 @@ use super::database::JobStage;
 use super::request::RequestRef;
 use super::{Event, Sim};
 use crate::components::data_tier::Target;
-use crate::data::multi_primary::{Resolution, Verdict};
+use crate::data::multi_primary::Resolution;
 use crate::data::sql::ast::Statement;
 use crate::time::SimTime;
 use std::rc::Rc;
@@ -28,9 +28,9 @@ impl Sim {
         let link = SimTime::from_millis_f64(multi.config.link_ms);
         if multi.config.resolution == Resolution::Certification {
             let trip = &self.db_trips[slot];
-            let verdict = data.certify(primary, &write, &trip.rows, trip.started, now);
+            let certified = data.certify(primary, &write, &trip.rows, trip.started, now);
             let trip = &mut self.db_trips[slot];
-            trip.aborted = verdict != Verdict::Certified;
+            trip.aborted = !certified;
             trip.write = Some(write);
             if let Some(j) = trip.jobs.get_mut(job as usize) {
                 j.stage = JobStage::Committing;

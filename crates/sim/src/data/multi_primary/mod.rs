@@ -183,19 +183,6 @@ struct Certified {
     sql: Rc<str>,
 }
 
-/// A write's certification, decided when it commits and told to its client a link later.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Verdict {
-    Certified,
-    /// a write from another primary to the same row, ordered first, had not reached this one
-    /// when the transaction began: it was applied under it (a brute-force abort) or was still on
-    /// its way (a certification failure)
-    Aborted {
-        bf_abort: bool,
-        conflict: Box<Conflict>,
-    },
-}
-
 pub struct MultiPrimary {
     pub config: MultiPrimaryConfig,
     pub schema: Vec<Rc<TableDef>>,
@@ -223,8 +210,6 @@ const LISTED: usize = 100;
 pub struct Search {
     pub table: usize,
     pub before: Vec<(Value, Option<Row>)>,
-    /// the search as a statement (its work is the write's cost)
-    pub statement: Statement,
 }
 
 impl MultiPrimary {
@@ -259,7 +244,8 @@ impl MultiPrimary {
         user as usize % self.primaries.len()
     }
 
-    fn db<'a>(&'a mut self, first: &'a mut Database, primary: usize) -> &'a mut Database {
+    /// A primary's rows (the first's are `first`, the console's).
+    pub fn db<'a>(&'a mut self, first: &'a mut Database, primary: usize) -> &'a mut Database {
         match self.primaries[primary].db.as_mut() {
             Some(db) => db,
             None => first,
@@ -354,14 +340,11 @@ impl MultiPrimary {
         id
     }
 
-    /// A primary's rows (the first's are `first`).
-    pub fn db_mut<'a>(&'a mut self, first: &'a mut Database, primary: usize) -> &'a mut Database {
-        self.db(first, primary)
-    }
-
-    /// Decides a certification when the write commits on `origin`: it conflicts with a write
-    /// of another primary to one of its rows, certified before it, that reached `origin` only
-    /// after the transaction began (`started`).
+    /// Decides a certification when the write commits on `origin` (told to its client a link
+    /// later); returns whether it certified. It conflicts with a write of another primary to one
+    /// of its rows, certified before it, that reached `origin` only after the transaction began
+    /// (`started`): applied under it (a brute-force abort) or still on its way (a certification
+    /// failure), counted apart and listed.
     pub fn certify(
         &mut self,
         origin: usize,
@@ -369,7 +352,7 @@ impl MultiPrimary {
         rows: &[(usize, GroupKey)],
         started: SimTime,
         now: SimTime,
-    ) -> Verdict {
+    ) -> bool {
         let sql: Rc<str> = write.to_string().into();
         let stamp = Stamp { origin, seq: 0, real: now, ts: now.as_micros() as i64 + self.config.skew_us(origin) };
         for key in rows {
@@ -388,15 +371,15 @@ impl MultiPrimary {
                     other: Side::of(&stamp, sql.to_string()),
                     settled: Settled::Aborted,
                 };
-                self.list(conflict.clone());
-                return Verdict::Aborted { bf_abort, conflict: Box::new(conflict) };
+                self.list(conflict);
+                return false;
             }
         }
         let delivered = now + SimTime::from_millis_f64(self.config.link_ms);
         for key in rows {
             self.certified.insert(key.clone(), Certified { delivered, stamp, sql: sql.clone() });
         }
-        Verdict::Certified
+        true
     }
 
     /// A write reaches a primary: applied now (returned: who wrote it, and when), or held while

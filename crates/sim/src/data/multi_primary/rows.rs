@@ -61,7 +61,7 @@ pub fn search(
         Some(rows) => rows.into_iter().map(|r| (r[def.primary_key].clone(), None)).collect(),
         None => outcome.result.rows.iter().map(|r| (r[def.primary_key].clone(), Some(r.clone()))).collect(),
     };
-    Ok((Search { table: t, before, statement: search }, outcome))
+    Ok((Search { table: t, before }, outcome))
 }
 
 impl MultiPrimary {
