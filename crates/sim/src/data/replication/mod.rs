@@ -21,6 +21,7 @@ pub use config::*;
 use crate::data::sql::ast::Statement;
 use crate::data::{DataConfig, Database};
 use crate::time::SimTime;
+
 /// What a user's read must show, as the user stood when sending it: their last write that had
 /// come back to them, and the newest state a read of theirs had shown. A read that overlaps
 /// the write or the earlier read is not held to them: the anomalies are real ones only.
@@ -237,16 +238,18 @@ impl Replication {
             }
         }
         // An old primary in a split brain serves no reads: it is not in the new primary's pool.
-        let pool: Vec<usize> = (0..self.replicas.len()).filter(|&i| !self.replicas[i].split_brain).collect();
-        let n = pool.len().max(1);
+        // (Walked rather than collected: this runs for every read.)
+        let replicas = &self.replicas;
+        let pool = || (0..replicas.len()).filter(|&i| !replicas[i].split_brain);
+        let n = pool().count().max(1);
         Some(match (self.config.fix, self.config.routing) {
-            (ReadFix::StickyReplica, _) => pool.get(user as usize % n).copied().unwrap_or(0),
+            (ReadFix::StickyReplica, _) => pool().nth(user as usize % n).unwrap_or(0),
             (_, ReadRouting::LeastLag) => {
-                pool.iter().copied().max_by_key(|&i| (self.replicas[i].applied, std::cmp::Reverse(i))).unwrap_or(0)
+                pool().max_by_key(|&i| (replicas[i].applied, std::cmp::Reverse(i))).unwrap_or(0)
             }
             (_, ReadRouting::RoundRobin) => {
                 self.next_read = self.next_read.wrapping_add(1);
-                pool.get((self.next_read - 1) % n).copied().unwrap_or(0)
+                pool().nth((self.next_read - 1) % n).unwrap_or(0)
             }
         })
     }
