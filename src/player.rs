@@ -450,9 +450,9 @@ fn multi_primary_line(m: &sim::data::multi_primary::MultiPrimary) -> String {
         ),
     };
     format!(
-        "{} primaries, {} apart, {}; clocks {}. {} writes; {done}",
+        "{} primaries, {} ms apart, {}; clocks {}. {} writes; {done}",
         m.primaries.len(),
-        format_args!("{} ms", m.config.link_ms),
+        m.config.link_ms,
         m.config.resolution.label(),
         skews.join(", "),
         c.writes

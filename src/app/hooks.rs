@@ -175,17 +175,15 @@ pub fn use_keyboard(dispatcher: UseReducerDispatcher<AppState>, on_step: Callbac
                 let target =
                     key_event.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok());
                 let tag = target.as_ref().map(|e| e.tag_name()).unwrap_or_default();
-                // A control drawn in SVG (a space-time mark) takes space as its own click.
-                let tag = match target.and_then(|e| e.get_attribute("role")) {
-                    Some(role) if role == "button" => "BUTTON".to_string(),
-                    _ => tag,
-                };
+                // A focused button, or a control drawn in SVG (a space-time mark), already turns
+                // space into its own click.
+                let takes_space =
+                    tag == "BUTTON" || target.and_then(|e| e.get_attribute("role")).as_deref() == Some("button");
                 if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
                     return;
                 }
                 match key_event.key().as_str() {
-                    // A focused button already turns space into a click.
-                    " " if tag != "BUTTON" => {
+                    " " if !takes_space => {
                         key_event.prevent_default();
                         dispatcher.dispatch(Action::TogglePlay);
                     }
