@@ -9,6 +9,8 @@ import { launch } from '../tests/e2e/browser.mjs';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join, extname, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { deflateRawSync } from 'node:zlib';
 const dist = resolve(process.argv[2] || 'dist');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 const server = createServer(async (req, res) => { const p = new URL(req.url,'http://x').pathname; const f = join(dist, p.endsWith('/')?p+'index.html':p);
@@ -16,22 +18,23 @@ const server = createServer(async (req, res) => { const p = new URL(req.url,'htt
 await new Promise(ok => server.listen(0,'127.0.0.1',ok));
 const ctx = await launch();
 
-/** A fresh page on the app, reset to the default scenario ("Start over"), that can time each
+/** A fresh page on the app, reset to the default scenario ("Start over") or opened on a share
+ *  link, that can time each
  *  animation-frame callback's work: from the frame's start until a microtask queued after it
  *  runs, so Yew's render of the frame (a microtask the callback queues) counts too. The browser's
  *  style, layout and paint come after; the Long Animation Frames count includes them. (A timer
  *  posted after the callback measured those as well while the page had idle time, but while a
  *  benchmark fills the frames it runs frames later and measured the wait.) */
-async function openApp() {
+async function openApp(link = '') {
   const page = await ctx.newPage();
   await page.setViewportSize({width:1400,height:950});
   await page.addInitScript(() => {
     const raf = window.requestAnimationFrame.bind(window);
     window.requestAnimationFrame = cb => raf(ts => { cb(ts); if (window.measuring) queueMicrotask(() => window.busy_ms.push(performance.now() - ts)); });
   });
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.goto(`http://127.0.0.1:${server.address().port}/${link ? '#' + link : ''}`);
   await page.waitForSelector('svg.diagram');
-  await page.click('text=Start over');
+  if (!link) await page.click('text=Start over');
   return page;
 }
 
@@ -99,7 +102,7 @@ async function fiveSeconds(page) {
 }
 // The replication lesson drawn: replicas that lag, and two primaries under last writer wins, each
 // with its database panel (the space-time view of the last second, the conflicts) at 1×.
-for (const preset of ['Replicas that lag', 'Two primaries, a clock ahead']) {
+for (const preset of ['Replicas that lag', 'Each shard replicated', 'Two primaries, a clock ahead']) {
   const page = await openApp();
   await page.selectOption('.lesson-choice select', 'replication');
   await page.click(`button:has-text("${preset}")`);
@@ -110,6 +113,21 @@ for (const preset of ['Replicas that lag', 'Two primaries, a clock ahead']) {
   const { intervals, work, long, simulated } = await fiveSeconds(page);
   console.log(`replication, “${preset}” at 1× with its space-time view: ${intervals.length} frames in 5 s (${simulated.toFixed(2)} s simulated); frame interval median ${at(intervals, 0.5)} ms, p95 ${at(intervals, 0.95)} ms; frame work median ${at(work, 0.5)} ms, p95 ${at(work, 0.95)} ms; ${longFrames(long)}`);
   await page.close();
+}
+// Replicated shards at scale: the benches' 8 shards of a primary and three replicas each at
+// 10,000 writes/s (`scalelab show` prints it), opened as a share link (`crates/sim/src/link.rs`:
+// "v1." and the raw-deflated JSON in base64url) and played at 1×.
+{
+  const scenario = JSON.parse(execFileSync('cargo', ['run', '-q', '--release', '--locked', '-p', 'scalelab-cli', '--', 'show', 'sharded-8x3-replicas'], { encoding: 'utf8' }));
+  const link = 'v1.' + deflateRawSync(JSON.stringify({ scenario, at_us: 0 })).toString('base64url');
+  const shards = await openApp(link);
+  await shards.waitForSelector(".diagram [data-node='database-31']");
+  await shards.selectOption('.controls select', { label: '1× real time' });
+  if ((await shards.textContent('.controls button.primary')).includes('Play')) await shards.click('.controls button.primary');
+  await shards.waitForTimeout(2000);
+  const { intervals, work, long, simulated } = await fiveSeconds(shards);
+  console.log(`8 shards × (a primary and 3 replicas) at 10,000 writes/s, drawn at 1×: ${intervals.length} frames in 5 s (${simulated.toFixed(2)} s simulated); frame interval median ${at(intervals, 0.5)} ms, p95 ${at(intervals, 0.95)} ms; frame work median ${at(work, 0.5)} ms, p95 ${at(work, 0.95)} ms; ${longFrames(long)}`);
+  await shards.close();
 }
 for (const algorithm of ['round_robin', 'least_connections', 'peak_ewma', 'first_available']) {
   const live = await openApp();

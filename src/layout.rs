@@ -250,6 +250,51 @@ pub fn point_on_link(layout: &Layout, link: LinkView, position: f64) -> (f64, f6
     (x0 + (x1 - x0) * position, y0 + (y1 - y0) * position)
 }
 
+/// The replication logs' curves, by link, when every node they join stands in one column (one
+/// row on a phone), whose far side is free for them; none when the nodes wrap onto several
+/// lines, where a curve would cross the boxes of the next (the captions and lag bars still say
+/// it, and the space-time view draws each entry).
+pub fn log_curves(layout: &Layout, links: &[LinkView]) -> Vec<[(f64, f64); 3]> {
+    let line = |node: usize| match layout.orientation {
+        Orientation::Wide => layout.boxes[node].x,
+        Orientation::Tall => layout.boxes[node].y,
+    };
+    let Some(first) = links.first() else { return Vec::new() };
+    if links.iter().any(|l| l.from.max(l.to) >= layout.boxes.len()) {
+        return Vec::new();
+    }
+    let one_line = links.iter().all(|l| line(l.from) == line(first.from) && line(l.to) == line(first.from));
+    if !one_line {
+        return Vec::new();
+    }
+    links.iter().map(|&link| log_curve(layout, link)).collect()
+}
+
+/// A replication log's curve from a primary to its replica in the same column (or row): out of
+/// their far sides and round, so that it passes beside the boxes between them rather than
+/// through them. Its start, control point and end (a quadratic Bézier).
+fn log_curve(layout: &Layout, link: LinkView) -> [(f64, f64); 3] {
+    let (from, to) = (&layout.boxes[link.from], &layout.boxes[link.to]);
+    match layout.orientation {
+        Orientation::Wide => {
+            let (x0, y0, x1, y1) = (from.x + from.w, from.y + from.h / 2.0, to.x + to.w, to.y + to.h / 2.0);
+            let bulge = (12.0 + 0.1 * (y1 - y0).abs()).min(28.0);
+            [(x0, y0), (x0.max(x1) + bulge, (y0 + y1) / 2.0), (x1, y1)]
+        }
+        Orientation::Tall => {
+            let (x0, y0, x1, y1) = (from.x + from.w / 2.0, from.y + from.h, to.x + to.w / 2.0, to.y + to.h);
+            let bulge = (12.0 + 0.1 * (x1 - x0).abs()).min(28.0);
+            [(x0, y0), ((x0 + x1) / 2.0, y0.max(y1) + bulge), (x1, y1)]
+        }
+    }
+}
+
+/// A point `t` (0 to 1) of the way along a quadratic Bézier.
+pub fn point_on_curve([(x0, y0), (cx, cy), (x1, y1)]: [(f64, f64); 3], t: f64) -> (f64, f64) {
+    let u = 1.0 - t;
+    (u * u * x0 + 2.0 * u * t * cx + t * t * x1, u * u * y0 + 2.0 * u * t * cy + t * t * y1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,5 +431,27 @@ mod tests {
         }
         assert_eq!(Orientation::for_width(390.0), Orientation::Tall);
         assert_eq!(Orientation::for_width(1400.0), Orientation::Wide);
+    }
+
+    #[test]
+    fn replication_logs_curve_beside_their_column_and_give_way_when_it_wraps() {
+        let preset = sim::presets::find("data-replication-sharded").expect("a preset");
+        let mut sim = Sim::new((preset.build)().validate().unwrap());
+        sim.run_until(SimTime::from_secs(2));
+        let snap = sim.snapshot(100);
+        assert_eq!(snap.log.links.len(), 4, "two shards, two replicas each");
+        let wide = layout(&snap, Orientation::Wide);
+        let curves = log_curves(&wide, &snap.log.links);
+        assert_eq!(curves.len(), 4);
+        for (curve, link) in curves.iter().zip(&snap.log.links) {
+            let (from, to) = (&wide.boxes[link.from], &wide.boxes[link.to]);
+            // out of the primary's right side, round beside the column, into the replica's
+            assert_eq!(curve[0], (from.x + from.w, from.y + from.h / 2.0));
+            assert_eq!(curve[2], (to.x + to.w, to.y + to.h / 2.0));
+            assert!(curve[1].0 > from.x + from.w && point_on_curve(*curve, 0.5).0 <= wide.width);
+        }
+        // Six boxes wrap onto two rows on a phone: no curve would miss the second row's boxes.
+        assert!(log_curves(&layout(&snap, Orientation::Tall), &snap.log.links).is_empty());
+        assert!(snap.log.lag.iter().all(|&(node, lag)| lag >= 0.0 && node < snap.nodes.len()));
     }
 }

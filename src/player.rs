@@ -60,7 +60,8 @@ pub struct DataView {
     pub last: Option<Rc<sim::data::console::Entry>>,
     /// queries run so far (a new one resets the console's page)
     pub queries_run: usize,
-    /// shards now, when the layout is sharded (the console offers to add or remove one)
+    /// shards now, when the layout is sharded and can be resharded (the console offers to add
+    /// or remove one; not when each shard is replicated: `\reshard` refuses then)
     pub shards: Option<u32>,
     /// queries each server has answered so far
     pub queries: Vec<(String, u64)>,
@@ -340,7 +341,11 @@ impl Player {
                 servers: console.db.servers(),
                 last: console.entries.last().cloned(),
                 queries_run: console.entries.len(),
-                shards: console.db.cluster().map(|c| c.shards.len() as u32),
+                shards: console
+                    .db
+                    .cluster()
+                    .filter(|_| console.db.config.replication.is_none())
+                    .map(|c| c.shards.len() as u32),
                 queries: console.load.iter().map(|(server, load)| (server.clone(), load.queries)).collect(),
                 replication: self.run.engine().data().and_then(|d| d.replication()).map(replication_line),
                 twin_replication: self
@@ -357,14 +362,22 @@ impl Player {
                         items: d.space_time()?.since(since).cloned().collect(),
                     })
                 }),
-                lag_chart: self.run.engine().data().and_then(|d| d.replication()).map(|r| {
-                    // One colour per replica, from the charts' palette.
+                lag_chart: self.run.engine().data().and_then(|d| d.replication()).map(|replicated| {
+                    // One colour per replica, from the charts' palette; every group's replicas.
                     const COLOURS: [&str; 6] = ["throughput", "p95", "p99", "errors", "servers", "cost"];
-                    let seconds = r.lag_series.iter().map(|(second, _)| *second).collect();
-                    let lines = (0..r.replicas.len())
-                        .map(|i| crate::panels::charts::Line {
-                            label: format!("replica {}", i + 1),
-                            class: COLOURS[i % COLOURS.len()].into(),
+                    let first = &replicated.groups[0];
+                    let seconds = first.lag_series.iter().map(|(second, _)| *second).collect();
+                    let lines = replicated
+                        .groups
+                        .iter()
+                        .flat_map(|r| (0..r.replicas.len()).map(move |i| (r, i)))
+                        .enumerate()
+                        .map(|(n, (r, i))| crate::panels::charts::Line {
+                            label: match &r.shard {
+                                Some(shard) => format!("{shard} replica {}", i + 1),
+                                None => format!("replica {}", i + 1),
+                            },
+                            class: COLOURS[n % COLOURS.len()].into(),
                             values: r.lag_series.iter().map(|(_, lags)| lags.get(i).copied().unwrap_or(0.0)).collect(),
                         })
                         .collect();
@@ -460,16 +473,34 @@ fn multi_primary_line(m: &sim::data::multi_primary::MultiPrimary) -> String {
 }
 
 /// The replication line of the database panel: the log, the reads and their anomalies, the
-/// commits' waits and each failover.
-fn replication_line(r: &sim::data::replication::Replication) -> String {
+/// commits' waits and each failover; a sharded database's, shard by shard.
+fn replication_line(replicated: &sim::data::replication::Replicated) -> String {
+    if !replicated.sharded() {
+        return group_line(&replicated.groups[0], Some((replicated.reads, replicated.reads_on_primary)));
+    }
     let mut line = format!(
-        "Primary's log: {} writes. Of {} reads ({} sent to the primary, {} of them showing a write \
-         no replica had yet): {} missed their user's own last write, {} showed an older state than \
+        "{} reads, {} of them sent to the primaries. Each shard replicates on its own.",
+        replicated.reads, replicated.reads_on_primary
+    );
+    for group in &replicated.groups {
+        line += &format!(" Shard {}: {}", group.shard.as_deref().unwrap_or("?"), group_line(group, None));
+    }
+    line
+}
+
+/// One replicated group's part of the line (with the reads routed, for the one server's).
+fn group_line(r: &sim::data::replication::Replication, reads: Option<(u64, u64)>) -> String {
+    let reads = reads.map_or_else(String::new, |(reads, on_primary)| {
+        format!(
+            " Of {reads} reads ({on_primary} sent to the primary, {} of them showing a write no replica had yet)",
+            r.reads_ahead_of_replicas
+        )
+    });
+    let mut line = format!(
+        "Primary's log: {} writes.{reads}{} {} missed their user's own last write, {} showed an older state than \
          the user saw before, {} were stale, {} waited for their user's write ({:.1} ms in all).",
         r.position(),
-        r.reads,
-        r.reads_on_primary,
-        r.reads_ahead_of_replicas,
+        if reads.is_empty() { " Its reads:" } else { ":" },
         r.read_your_writes_violations,
         r.monotonic_violations,
         r.stale_reads,

@@ -67,6 +67,17 @@ pub fn diagram(props: &DiagramProps) -> Html {
     } else {
         status_dots(placed.map(|(r, point)| (r.status, point)), *marker_prefix)
     };
+    let log_curves = layout::log_curves(&lay, &snap.log.links);
+    let log_entries: Html = snap
+        .log
+        .entries
+        .iter()
+        .filter_map(|&(link, along)| {
+            let (x, y) = layout::point_on_curve(*log_curves.get(link)?, along);
+            Some(html! { <rect class="log-entry" x={svg::number(x - 3.5)} y={svg::number(y - 3.5)} width="7" height="7" /> })
+        })
+        .collect();
+    let lag_bars = snap.log.lag.iter().filter_map(|&(node, lag)| lag_bar(lay.boxes.get(node)?, lag));
     let hidden = snap.requests_on_links - snap.requests.len();
     let view_box = format!("0 0 {} {}", lay.width, lay.height);
     // Two layers of one size and viewBox: the nodes and links, which change a few times a second,
@@ -79,10 +90,13 @@ pub fn diagram(props: &DiagramProps) -> Html {
                  viewBox={view_box.clone()} preserveAspectRatio="xMidYMid meet" role="img"
                  aria-label="Clients send requests through a load balancer to the servers">
                 <Links ends={link_ends} />
+                <LogLinks curves={log_curves} />
                 <g class="nodes">{ for nodes }</g>
             </svg>
             <svg class="diagram-motion" viewBox={view_box} preserveAspectRatio="xMidYMid meet" aria-hidden="true">
                 <g class="heartbeats">{ for heartbeats }</g>
+                <g class="lag-bars">{ for lag_bars }</g>
+                <g class="log-entries">{ log_entries }</g>
                 <g class="dots">{ dots }</g>
                 if hidden > 0 {
                     <text class="note" x="20" y={svg::number(lay.height - 6.0)}>
@@ -285,13 +299,21 @@ fn machine_node(
     let cx = b.x + b.w / 2.0;
     // Short boxes (a grid of shards) keep the name and how busy; the queue needs room below.
     let step = (b.h / 4.0).min(22.0);
+    // A box narrower than its name (a grid of many shards and replicas) shows its colour only:
+    // its title names it (about 7.5 px a character at the title's size).
+    let named = node.label.chars().count() as f64 * 7.5 <= b.w - 4.0;
     html! {
         <g class={class} {onclick} data-node={data_node.to_string()}>
             <title>{ title }</title>
             <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
-            <text class="title" x={svg::number(cx)} y={svg::number(b.y + step + 2.0)}>{ node.label.clone() }</text>
-            <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 2.0 * step + 2.0)}>{ state }</text>
-            if b.h >= 60.0 {
+            if named {
+                <text class="title" x={svg::number(cx)} y={svg::number(b.y + step + 2.0)}>{ node.label.clone() }</text>
+            }
+            if named && step >= 12.0 {
+                // (a box too short for two lines keeps its name; its title says the rest)
+                <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 2.0 * step + 2.0)}>{ state }</text>
+            }
+            if named && b.h >= 60.0 {
                 // A replica's lag (or the primary's log position, and the reads that missed their
                 // user's own write) says more than its queue.
                 <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 3.0 * step + 2.0)}>
@@ -354,6 +376,44 @@ fn server_view(
             }
         </g>
     }
+}
+
+/// A replica's lag, as a bar along its box's foot: full at the stale bound, red past it.
+fn lag_bar(b: &layout::NodeBox, lag: f64) -> Option<Html> {
+    if b.h < 40.0 {
+        return None; // a grid of small boxes: the caption and title say it
+    }
+    let (x, y, w) = (b.x + 8.0, b.y + b.h - 7.0, b.w - 16.0);
+    let class = classes!("lag-fill", (lag >= 1.0).then_some("stale"));
+    Some(html! {
+        <g class="lag-bar">
+            <rect class="lag-track" x={svg::number(x)} y={svg::number(y)} width={svg::number(w)} height="3" />
+            <rect class={class} x={svg::number(x)} y={svg::number(y)} width={svg::number(w * lag.clamp(0.0, 1.0))} height="3" />
+        </g>
+    })
+}
+
+#[derive(Properties, PartialEq)]
+struct LogLinksProps {
+    curves: Vec<[(f64, f64); 3]>,
+}
+
+/// Each primary's log to each of its replicas, drawn again only when the layout moves them.
+#[function_component(LogLinks)]
+fn log_links(props: &LogLinksProps) -> Html {
+    let paths = props.curves.iter().map(|&[(x0, y0), (cx, cy), (x1, y1)]| {
+        let d = format!(
+            "M{} {} Q{} {} {} {}",
+            svg::number(x0),
+            svg::number(y0),
+            svg::number(cx),
+            svg::number(cy),
+            svg::number(x1),
+            svg::number(y1)
+        );
+        html! { <path class="log-link" {d} /> }
+    });
+    html! { <g class="log-links">{ for paths }</g> }
 }
 
 #[derive(Properties, PartialEq)]

@@ -308,6 +308,11 @@ pub const LESSONS: &[LessonText] = &[
              primary comes back fenced: rebuilt as a replica, it never takes a write of its own. Without \
              fencing (“Split brain”) it comes back still a primary; the web servers that still reach it \
              write to it, and those writes exist on no other copy: two primaries, diverging.",
+            "Sharding and replication go together: each shard is its own primary with its own replicas \
+             and its own log (as each shard of a Vitess keyspace is a MySQL primary with replicas). A write \
+             enters the log of the shard it changed, so each shard's replicas lag on their own, and a read \
+             goes to a replica of each shard it needs. A crashed shard primary fails over alone: the other \
+             shards carry on.",
             "Several primaries take writes at once: each region's users write to their own, which sends \
              every write to the others, a trip later. Two users who edit the same profile on different \
              primaries within that trip made writes that did not see each other: a conflict, and a rule \
@@ -329,6 +334,7 @@ pub const LESSONS: &[LessonText] = &[
             ("data-replication-failover-async", "Failover, asynchronous"),
             ("data-replication-failover-semi-sync", "Failover, semi-sync"),
             ("data-replication-split-brain", "Split brain: no fencing"),
+            ("data-replication-sharded", "Each shard replicated"),
             ("data-multi-primary-skew", "Two primaries, a clock ahead"),
             ("data-multi-primary-version-vectors", "Siblings: version vectors"),
             ("data-multi-primary-certification", "Certification: Galera"),
@@ -359,6 +365,10 @@ pub const LESSONS: &[LessonText] = &[
              clock came later in real time than the edit that beat it. Set Primary 1's clock ahead by to 0: \
              edits are still lost to plain concurrency, never to the clock. Compare it side by side with \
              version vectors: the same edits, nothing thrown away, siblings instead.",
+            "In “Each shard replicated”, watch the log entries travel from each shard's primary to its \
+             replicas (the purple marks beside the shards) and each replica's lag bar. At 20 s the -80 \
+             primary crashes: its entries stop, writes to -80 fail until one of its replicas is promoted (reads go on), and \
+             80- never notices.",
             "In “Regions cut apart”, primary 2's region is cut off from 10 s to 20 s: both sides keep taking \
              edits, and the conflicts arrive all at once when the link heals. Cut a region yourself from a \
              primary's inspector; under certification, two primaries cut apart both lose their majority and \

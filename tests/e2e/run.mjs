@@ -53,6 +53,33 @@ async function freshLink() {
   return hash;
 }
 
+/** Pauses the run, copies its share link, and opens the link in a new page. */
+async function pauseAndReopen(page) {
+  await page.click('.controls button.primary'); // pause
+  await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
+  return reopen(page);
+}
+
+/** Opens the page's share link (as it stands) in a new page. */
+async function reopen(page) {
+  await page.click('text=Share');
+  const url = await page.inputValue('.dialog textarea');
+  await page.keyboard.press('Escape');
+  return open(url);
+}
+
+/** A lesson's preset on a phone, once `ready` is drawn: the page fits; `name`'s screenshot keeps
+ *  `part` of it. Returns the page, for more checks. */
+async function onPhone(lesson, preset, ready, name, part = '.diagram') {
+  const phone = await open(base, { width: 390, height: 844 });
+  await phone.selectOption('.lesson-choice select', lesson);
+  await phone.click(`button:has-text("${preset}")`);
+  await phone.waitForSelector(ready);
+  check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
+  await phone.locator(part).first().screenshot({ path: join(artifacts, `${name}.png`) });
+  return phone;
+}
+
 /** A link opens paused at its moment: press Play. */
 async function playing(page) {
   await page.click('.controls button.primary:has-text("Play")');
@@ -685,23 +712,38 @@ await test('replication: crash the primary, promote a replica by hand, see the l
   const line = await page.textContent('.data-console .replication');
   check(/Failover at [\d.]+ s: replica 2 became the primary; \d+ write\(s\) lost/.test(line), `no failover in: ${line}`);
   await shot(page, 'replication-failover');
-  await page.click('.controls button.primary'); // pause
-  await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
-  await page.click('text=Share');
-  const url = await page.inputValue('.dialog textarea');
-  await page.keyboard.press('Escape');
-  const again = await open(url);
+  const again = await pauseAndReopen(page);
   await again.waitForFunction(() => (document.querySelector(".diagram [data-node='database-2'] title")?.textContent ?? '').startsWith('Primary'), null, { timeout: 30000 });
   check((await again.textContent('.data-console .replication')) === (await page.textContent('.data-console .replication')), 'the link replays the same failover');
   check(page.errors.length === 0 && again.errors.length === 0, `console errors: ${[...page.errors, ...again.errors].join(' | ')}`);
   await page.close();
   await again.close();
-  const phone = await open(base, { width: 390, height: 844 });
-  await phone.selectOption('.lesson-choice select', 'replication');
-  await phone.click('button:has-text("Failover, asynchronous")');
-  await phone.waitForSelector(".diagram [data-node='database-2']");
-  check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
-  await phone.locator('.diagram').first().screenshot({ path: join(artifacts, 'replication-phone.png') });
+  await (await onPhone('replication', 'Failover, asynchronous', ".diagram [data-node='database-2']", 'replication-phone')).close();
+});
+
+await test('replicated shards: each shard logs to its own replicas, drawn on the way; share and reopen; a phone', async () => {
+  const page = await open(base);
+  await page.selectOption('.lesson-choice select', 'replication');
+  await page.click('button:has-text("Each shard replicated")');
+  await page.waitForSelector(".diagram [data-node='database-5']");
+  check((await page.textContent(".diagram [data-node='database-0'] title")).startsWith('-80 primary'), 'shard -80 primary drawn');
+  check((await page.textContent(".diagram [data-node='database-4'] title")).startsWith('80- replica 1'), "80-'s first replica drawn");
+  // The log entries travel beside the column (four logs: two shards, two replicas each).
+  check(await page.locator('.diagram .log-link').count() === 4, 'a log link from each primary to each replica');
+  await page.waitForSelector('.diagram-motion .log-entry', { timeout: 30000 });
+  check(await page.locator('.diagram-motion .lag-bar').count() === 4, 'a lag bar on each replica');
+  await page.waitForFunction(() => /Shard -80: Primary's log: [1-9]\d* writes.*Shard 80-: Primary's log: [1-9]/.test(document.querySelector('.data-console .replication')?.textContent ?? ''), null, { timeout: 30000 });
+  check(!(await page.isVisible('button:has-text("+ Shard")')), 'no reshard offered while each shard is replicated');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'replicated-shards');
+  const again = await pauseAndReopen(page);
+  await again.waitForFunction(() => /Shard 80-/.test(document.querySelector('.data-console .replication')?.textContent ?? ''), null, { timeout: 30000 });
+  check((await again.textContent('.data-console .replication')) === (await page.textContent('.data-console .replication')), 'the link replays the same logs');
+  check(page.errors.length === 0 && again.errors.length === 0, `console errors: ${[...page.errors, ...again.errors].join(' | ')}`);
+  await page.close();
+  await again.close();
+  const phone = await onPhone('replication', 'Each shard replicated', ".diagram [data-node='database-5']", 'replicated-shards-phone');
+  check(phone.errors.length === 0, `console errors: ${phone.errors.join(' | ')}`);
   await phone.close();
 });
 
@@ -727,10 +769,7 @@ await test('multi-primary: a clock ahead loses later edits, listed; cut a region
   // The space-time view marks each conflict where it happened; a click explains it.
   await page.locator('.space-time .st-mark').last().click();
   check(/wrote '.*' at \d+ ms/.test(await page.textContent('.space-time .st-explain')), 'a clicked mark explains its conflict');
-  await page.click('text=Share');
-  const url = await page.inputValue('.dialog textarea');
-  await page.keyboard.press('Escape');
-  const again = await open(url);
+  const again = await reopen(page);
   await again.waitForFunction((want) => document.querySelector('.data-console .replication')?.textContent === want, line.length ? await page.textContent('.data-console .replication') : '', { timeout: 30000 });
   check(page.errors.length === 0 && again.errors.length === 0, `console errors: ${[...page.errors, ...again.errors].join(' | ')}`);
   await page.close();

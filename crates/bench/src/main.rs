@@ -4,7 +4,7 @@
 
 use sim::ab::AbOptions;
 use sim::components::autoscaler::{ScalingPolicy, TargetTracking};
-use sim::presets::bench::{busy_mm1, pool_at_90_percent, replicated_writes, three_primaries};
+use sim::presets::bench::{busy_mm1, pool_at_90_percent, DATA_TIER};
 use sim::profile::TrafficProfile;
 use sim::scenario::SessionMode;
 use sim::{Algorithm, Scenario, Sim, SimTime};
@@ -52,9 +52,9 @@ fn main() {
         }
     }
     // The data tier's replication: three replicas acknowledging every write at 1,800 writes/s,
-    // and three primaries settling 300 writes/s by last writer wins.
-    cases.push(("replication-3-replicas".to_string(), replicated_writes()));
-    cases.push(("multi-primary-3-primaries".to_string(), three_primaries()));
+    // three primaries settling 300 writes/s by last writer wins, and 8 shards of three replicas
+    // each at 10,000 writes/s.
+    cases.extend(DATA_TIER.iter().map(|(name, build)| (name.to_string(), build())));
     let only = std::env::args().nth(2).unwrap_or_default();
     for (name, scenario) in cases.into_iter().filter(|(name, _)| name.contains(&only)) {
         let mut sim = Sim::new(scenario.validate().expect("valid"));

@@ -95,8 +95,12 @@ fn run(argv: &[String]) -> Result<String, Failure> {
         args::Request::Help => Ok(args::USAGE.to_string()),
         args::Request::Presets => Ok(report::presets()),
         args::Request::Show { preset } => {
-            let p = sim::presets::find(&preset).ok_or_else(|| Failure::BadInput(input::unknown_preset(&preset)))?;
-            Ok(serde_json::to_string_pretty(&(p.build)()).expect("scenarios serialise") + "\n")
+            // a preset, or one of the benches' scenarios
+            let scenario = sim::presets::find(&preset)
+                .map(|p| (p.build)())
+                .or_else(|| sim::presets::bench::named(&preset))
+                .ok_or_else(|| Failure::BadInput(input::unknown_preset(&preset)))?;
+            Ok(serde_json::to_string_pretty(&scenario).expect("scenarios serialise") + "\n")
         }
         args::Request::Ab(ab_args) => run_ab(&ab_args),
         args::Request::Sql(request) => sql::sql(request),

@@ -49,67 +49,84 @@ pub fn database(data: Option<&sim::data::console::DataReport>) -> String {
     );
     for s in &web.servers {
         let busy = s.utilisation.map_or("–".to_string(), |u| format!("{:.0}%", u * 100.0));
-        let _ = writeln!(out, "  {:<12}{} query shares, {busy} busy in the last second", s.server, s.served);
+        let _ = writeln!(
+            out,
+            "  {:<16}{} query shares, {busy} busy in the last second",
+            format!("{}:", s.server),
+            s.served
+        );
     }
     if let Some(m) = &web.multi_primary {
         out += &multi_primary(m);
     }
     if let Some(r) = &web.replication {
-        let _ = writeln!(out, "  Primary's log: {} writes committed; commits: {}", r.position, r.commit);
-        if r.commit_waits > 0 || r.unacknowledged_commits > 0 {
-            let _ = writeln!(
-                out,
-                "  Commits that waited for replicas: {}, {:.2} ms each on average, {:.2} ms at most; fell back to asynchronous {} time(s), {} commit(s) returned unacknowledged",
-                r.commit_waits, r.mean_commit_wait_ms, r.longest_commit_wait_ms, r.semi_sync_fallbacks, r.unacknowledged_commits
-            );
-        }
-        for (i, (applied, behind, age_s)) in r.replicas.iter().enumerate() {
-            let lag = &r.replica_lag_ms[i];
-            let _ = writeln!(
-                out,
-                "  replica {}: applied {applied}, {behind} behind ({age_s:.3} s); lag per entry applied p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-                i + 1,
-                lag.p50,
-                lag.p99,
-                lag.max
-            );
-        }
+        out += &replication(r);
+    }
+    for r in &web.replicated_shards {
         let _ = writeln!(
             out,
-            "  Reads: {}, {} on the primary ({} showed a write no replica had yet); missed their user's own last write: {}; older than the user saw before: {}; stale: {}",
-            r.reads, r.reads_on_primary, r.reads_ahead_of_replicas, r.read_your_writes_violations, r.monotonic_violations, r.stale_reads
+            "  Shard {} (a primary and its replicas, replicating on their own):",
+            r.shard.as_deref().unwrap_or("?")
         );
-        if r.waits > 0 {
-            let _ = writeln!(
-                out,
-                "  Reads that waited for their user's write: {}, {:.1} ms each on average, {} gave up at the timeout",
-                r.waits, r.mean_wait_ms, r.wait_timeouts
-            );
+        out += &replication(r).lines().map(|line| format!("  {line}\n")).collect::<String>();
+    }
+    out
+}
+
+/// One replicated group: its log, its replicas' lag, its reads' anomalies and its failovers.
+fn replication(r: &sim::data::console::ReplicationReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "  Primary's log: {} writes committed; commits: {}", r.position, r.commit);
+    if r.commit_waits > 0 || r.unacknowledged_commits > 0 {
+        let _ = writeln!(
+            out,
+            "  Commits that waited for replicas: {}, {:.2} ms each on average, {:.2} ms at most; fell back to asynchronous {} time(s), {} commit(s) returned unacknowledged",
+            r.commit_waits, r.mean_commit_wait_ms, r.longest_commit_wait_ms, r.semi_sync_fallbacks, r.unacknowledged_commits
+        );
+    }
+    for (i, (applied, behind, age_s)) in r.replicas.iter().enumerate() {
+        let lag = &r.replica_lag_ms[i];
+        let _ = writeln!(
+            out,
+            "  replica {}: applied {applied}, {behind} behind ({age_s:.3} s); lag per entry applied p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            i + 1,
+            lag.p50,
+            lag.p99,
+            lag.max
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  Reads: {}, {} on the primary ({} showed a write no replica had yet); missed their user's own last write: {}; older than the user saw before: {}; stale: {}",
+        r.reads, r.reads_on_primary, r.reads_ahead_of_replicas, r.read_your_writes_violations, r.monotonic_violations, r.stale_reads
+    );
+    if r.waits > 0 {
+        let _ = writeln!(
+            out,
+            "  Reads that waited for their user's write: {}, {:.1} ms each on average, {} gave up at the timeout",
+            r.waits, r.mean_wait_ms, r.wait_timeouts
+        );
+    }
+    if r.split_brain_writes > 0 {
+        let _ = writeln!(
+            out,
+            "  Split brain: the old primary came back unfenced and took {} write(s) that no other copy has",
+            r.split_brain_writes
+        );
+    }
+    for f in &r.failovers {
+        let _ = writeln!(
+            out,
+            "  Failover at {:.3} s: replica {} promoted, the log ends at {}; {} write(s) lost, {} of them acknowledged to their client; {} user(s) lost their last write, {} had read a lost write",
+            f.at_s, f.promoted, f.position, f.lost.len(), f.acknowledged_lost(), f.users_lost_a_write, f.users_saw_lost_writes
+        );
+        for w in f.lost.iter().take(5) {
+            let told = if w.acknowledged { "acknowledged" } else { "not acknowledged" };
+            let _ =
+                writeln!(out, "    lost #{} ({told}, committed at {:.3} s): {}", w.position, w.committed_at_s, w.sql);
         }
-        if r.split_brain_writes > 0 {
-            let _ = writeln!(
-                out,
-                "  Split brain: the old primary came back unfenced and took {} write(s) that no other copy has",
-                r.split_brain_writes
-            );
-        }
-        for f in &r.failovers {
-            let _ = writeln!(
-                out,
-                "  Failover at {:.3} s: replica {} promoted, the log ends at {}; {} write(s) lost, {} of them acknowledged to their client; {} user(s) lost their last write, {} had read a lost write",
-                f.at_s, f.promoted, f.position, f.lost.len(), f.acknowledged_lost(), f.users_lost_a_write, f.users_saw_lost_writes
-            );
-            for w in f.lost.iter().take(5) {
-                let told = if w.acknowledged { "acknowledged" } else { "not acknowledged" };
-                let _ = writeln!(
-                    out,
-                    "    lost #{} ({told}, committed at {:.3} s): {}",
-                    w.position, w.committed_at_s, w.sql
-                );
-            }
-            if f.lost.len() > 5 {
-                let _ = writeln!(out, "    … and {} more (run --json lists them all)", f.lost.len() - 5);
-            }
+        if f.lost.len() > 5 {
+            let _ = writeln!(out, "    … and {} more (run --json lists them all)", f.lost.len() - 5);
         }
     }
     out

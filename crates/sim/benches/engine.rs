@@ -2,7 +2,9 @@
 //! span of simulated time; criterion reports the event rate from the (deterministic) event count.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use sim::presets::bench::{busy_mm1, pool_at_90_percent, replicated_writes, three_primaries};
+use sim::presets::bench::{
+    busy_mm1, pool_at_90_percent, replicated_writes, sharded_replicated_writes, three_primaries,
+};
 use sim::{Algorithm, Scenario, Sim, SimTime};
 use std::hint::black_box;
 
@@ -24,6 +26,11 @@ fn engine(c: &mut Criterion) {
     }
     cases.push(("replication-3-replicas-1800-writes-per-s".to_string(), replicated_writes(), SimTime::from_secs(5)));
     cases.push(("multi-primary-3-primaries-300-writes-per-s".to_string(), three_primaries(), SimTime::from_secs(10)));
+    cases.push((
+        "8-shards-3-replicas-10000-writes-per-s".to_string(),
+        sharded_replicated_writes(),
+        SimTime::from_secs(2),
+    ));
     for (name, scenario, span) in cases {
         let events = run(&scenario, span);
         group.throughput(Throughput::Elements(events));

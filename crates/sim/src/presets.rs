@@ -357,6 +357,11 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "data-replication-sharded",
+        summary: "The same blog on two shards by user id (Vitess key ranges -80 and 80-), each shard a primary with two replicas and a log of its own: each shard's replicas lag on their own, and a user's reload misses their comment on their shard; the primary of shard -80 crashes at 20 s and only that shard fails over",
+        build: sharded_replication_scenario,
+    },
+    Preset {
         name: "data-replication-write-heavy",
         summary: "A shop whose traffic is 60% writes, ramping from 500 to 5,000 requests/s over 60 s against a primary and two replicas of two connections each (1 ms a query): the primary saturates near 3,300 requests/s while the replicas stay far from busy; more replicas would raise only the read capacity",
         build: write_heavy_scenario,
@@ -539,6 +544,20 @@ fn replication_scenario(fix: ReadFix) -> Scenario {
     s
 }
 
+/// The lagging blog on two shards by user id, each shard replicated on its own (its replicas
+/// 50 ms away), with shard -80's primary crashing at 20 s (heartbeats promote one of its
+/// replicas; 80- goes on).
+fn sharded_replication_scenario() -> Scenario {
+    let mut s = replication_scenario(ReadFix::None);
+    if let Some(data) = s.data.as_mut() {
+        data.layout = sharded(Strategy::KeyRange, 2, &[]);
+    }
+    // replicas in another zone: the log's 50 ms trip shows as entries on their way
+    with_replication(&mut s, |r| r.ship_ms = 50.0);
+    s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::CrashDatabase { server: 0 } }];
+    s
+}
+
 /// Writes on the primary as the limit: 60% of a ramp from 500 to 5,000 requests/s are orders
 /// written, 1 ms each on a primary of two connections (2,000 writes/s at most); the reads share
 /// two replicas of the same size (4,000 reads/s between them).
@@ -697,6 +716,21 @@ fn queueing_model(slots: u32, arrival_rate: f64) -> Scenario {
 pub mod bench {
     use super::*;
 
+    /// A bench scenario's name and how to build it.
+    pub type Named = (&'static str, fn() -> Scenario);
+
+    /// The data tier's bench scenarios by the names the benches print; `scalelab show` prints
+    /// them too, so that the page bench can open one as a link.
+    pub const DATA_TIER: [Named; 3] = [
+        ("replication-3-replicas", replicated_writes),
+        ("multi-primary-3-primaries", three_primaries),
+        ("sharded-8x3-replicas", sharded_replicated_writes),
+    ];
+
+    pub fn named(name: &str) -> Option<Scenario> {
+        DATA_TIER.iter().find(|(n, _)| *n == name).map(|(_, build)| build())
+    }
+
     /// M/M/1 at 80% load, with 1 ms mean service so that a run sees many events.
     pub fn busy_mm1() -> Scenario {
         let mut s = (find("mm1").expect("listed above").build)();
@@ -729,6 +763,27 @@ pub mod bench {
             r.replicas = 3;
             r.commit = CommitMode::Synchronous { level: SyncLevel::RemoteApply, method: SyncMethod::Any, count: 3 };
         });
+        s
+    }
+
+    /// Replicated shards at 10,000 writes/s: orders written across 8 shards by user id, each
+    /// shard a primary with three asynchronous replicas (32 database servers), on 40 web servers.
+    pub fn sharded_replicated_writes() -> Scenario {
+        let mut s = write_heavy_scenario();
+        s.clients.profile = TrafficProfile::Constant;
+        s.clients.arrival_rate = 10_000.0;
+        s.servers.count = 40;
+        s.servers.concurrency = 8;
+        s.servers.service = ServiceTime::Exponential { mean_ms: 2.0 };
+        if let Some(data) = s.data.as_mut() {
+            data.layout = sharded(Strategy::HashMod, 8, &[]);
+            // 1,250 writes/s a shard against 2 connections of 0.2 ms each: the shards keep up.
+            data.cost.query_overhead_us = 200.0;
+            if let Some(web) = data.web.as_mut() {
+                web.mix.retain(|q| q.sql.starts_with("INSERT"));
+            }
+        }
+        with_replication(&mut s, |r| r.replicas = 3);
         s
     }
 

@@ -177,6 +177,19 @@ pub struct RequestView {
     pub status: RequestStatus,
 }
 
+/// Under replication: each primary's link to each of its replicas, the log entries on their
+/// way along them, and each replica's lag against the stale bound.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogView {
+    /// primary node → replica node, by index into `Snapshot::nodes`
+    pub links: Vec<LinkView>,
+    /// each entry on its way: its link (index into `links`), and how far along (0 at the
+    /// primary, 1 at the replica)
+    pub entries: Vec<(usize, f64)>,
+    /// each replica's node and its lag over the stale bound (1 or more: its reads are stale)
+    pub lag: Vec<(usize, f64)>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub now: SimTime,
@@ -198,4 +211,7 @@ pub struct Snapshot {
     /// where the run keeps sessions: which totals mean anything for it
     #[serde(default)]
     pub session_mode: crate::scenario::SessionMode,
+    /// the replication logs on their way, when the database is replicated
+    #[serde(default)]
+    pub log: LogView,
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::server::Server;
 use crate::data::console::{Console, DataReport, DbServerReport, Entry, ReplicationReport, WebReport};
 use crate::data::multi_primary::{self, MultiPrimary};
-use crate::data::replication::{ReadStart, Replication};
+use crate::data::replication::{ReadStart, Replicated};
 use crate::data::space_time::{Kind, SpaceTime};
 use crate::data::traffic::{Jobs, Keys, WebQueries};
 use crate::data::value::GroupKey;
@@ -26,8 +26,9 @@ struct WebSide {
     config: WebQueries,
     keys: Keys,
     rng: Rng,
-    /// the one server's replicas, when it has some (machine 0 is then the primary)
-    replication: Option<Replication>,
+    /// the replicated groups, when the database has replicas: the one server's (machine 0 is
+    /// then the primary), or each shard's (see `Replicated`)
+    replication: Option<Replicated>,
     /// or its primaries, one per region (machine i is primary i + 1)
     multi: Option<MultiPrimary>,
     /// writes typed in the console under multi-primary, still to leave for the other primaries
@@ -55,20 +56,21 @@ pub struct Picked {
     pub target: Target,
     /// the SQL parsed, under replication (it decided the target), so that it is parsed once
     pub statement: Option<Rc<crate::data::sql::ast::Statement>>,
-    /// under replication, what a read must show, as its user stood when sending it
-    pub start: ReadStart,
+    /// under replication, what a read must show in each group, as its user stood when sending it
+    pub start: Vec<ReadStart>,
     /// who sent it
     pub user: u32,
 }
 
 /// Where a query goes: the database as a whole (its router, or its one server; under
-/// replication, a write to the primary), or under replication a read's server.
+/// replication, a write to the primaries), or under replication a read's servers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Target {
     #[default]
     Database,
     /// a read the fix sends to the primary
     Primary,
+    /// a read on this replica of each group (its number within a group)
     Replica(usize),
     /// under multi-primary, the user's region's primary
     Region(usize),
@@ -76,13 +78,18 @@ pub enum Target {
     OldPrimary(usize),
 }
 
-/// A request's query, planned: what it asks of each server and, for a write under
-/// replication, the statement that enters the primary's log when it commits.
+/// A request's query, planned: what it asks of each server and, for a write, what it commits
+/// when its share is done.
+#[derive(Default)]
 pub struct Planned {
     pub jobs: Rc<Jobs>,
+    /// under multi-primary, the write its primary commits
     pub write: Option<Rc<crate::data::sql::ast::Statement>>,
-    /// under replication, the log position a read shows
-    pub shows: Option<u64>,
+    /// under replication, each job's write (by the job's index): its group, and the statement
+    /// that enters the group's log when the job is done
+    pub log: Vec<Option<(usize, Rc<crate::data::sql::ast::Statement>)>>,
+    /// under replication, the log position a read shows in each group it read
+    pub shows: Vec<(usize, u64)>,
     /// under multi-primary, the rows a write will change (certification checks them)
     pub rows: Vec<(usize, GroupKey)>,
 }
@@ -99,18 +106,9 @@ impl DataTier {
         let mut console = Console::new(if replayed_here { &console_config } else { config }, seed)?;
         // A link replays a reshard's result, not its copy: the run starts with the rows in place.
         console.copies.clear();
-        let mut replication = config.replication.as_ref().map(|r| Replication::new(r, config, seed)).transpose()?;
-        if let Some(replication) = replication.as_mut() {
-            // The replicas start as copies of the primary as the link opens: with the writes
-            // typed in its console too.
-            for sql in &config.queries {
-                if crate::data::sql::parse(sql).is_ok_and(|s| s.written_table().is_some()) {
-                    for replica in &mut replication.replicas {
-                        let _ = replica.db.execute(sql);
-                    }
-                }
-            }
-        }
+        // The replicas start as copies of their primaries as the link opens: with the writes
+        // typed in the console too.
+        let replication = config.replication.as_ref().map(|r| Replicated::new(r, &console.db));
         let multi = config.multi_primary.as_ref().map(|m| MultiPrimary::new(m, &console.db));
         let web = config.web.as_ref().map(|web| {
             let mut side = WebSide {
@@ -171,12 +169,15 @@ impl DataTier {
         let copies = std::mem::take(&mut self.console.copies);
         let Some(web) = self.web.as_mut() else { return (entry, Vec::new()) };
         if let Some(replication) = web.replication.as_mut() {
-            // A write typed in the console commits on the primary too, so its log carries it.
+            // A write typed in the console commits on the primaries too, so their logs carry it.
             let statement = crate::data::sql::parse(sql).ok().filter(|s| s.written_table().is_some());
             if let (Some(statement), Ok(answer)) = (statement, &entry.outcome) {
                 if !answer.explained {
                     // Typed in the console, it waits for no replica: it shows at once.
-                    replication.visible = replication.committed(Rc::new(statement), now);
+                    for (group, write) in group_writes(replication, &answer.plan, Rc::new(statement)) {
+                        let group = &mut replication.groups[group];
+                        group.visible = group.committed(write, now);
+                    }
                     return (entry, Vec::new());
                 }
             }
@@ -241,12 +242,12 @@ impl DataTier {
                 Some(multi) => Target::Region(multi.home_of(user)),
                 None => Target::Database,
             };
-            return Some(Picked { sql, target, statement: None, start: ReadStart::default(), user });
+            return Some(Picked { sql, target, statement: None, start: Vec::new(), user });
         };
         let statement = crate::data::sql::parse(&sql).ok().map(Rc::new);
         let target = match &statement {
             Some(s) if s.written_table().is_some() => {
-                replication.split_brain_for(user).map_or(Target::Database, Target::OldPrimary)
+                replication.groups[0].split_brain_for(user).map_or(Target::Database, Target::OldPrimary)
             }
             _ => replication.route_read(user, now).map(Target::Replica).unwrap_or(Target::Primary),
         };
@@ -269,50 +270,67 @@ impl DataTier {
         }
         let Some(replication) = web.replication.as_mut() else {
             let jobs = self.console.plan(&web.names, &picked.sql)?;
-            return Ok(Planned { jobs, write: None, shows: None, rows: Vec::new() });
+            return Ok(Planned { jobs, ..Planned::default() });
         };
-        // Writes run on the primary (machine 0) and enter its log when they commit; reads run on
-        // their replica's own rows (machine 1 + its index), as far as it has applied the log.
+        // Writes run on the primaries and enter their groups' logs when they commit; reads run
+        // on their replicas' own rows, as far as each has applied its log.
         let statement = match &picked.statement {
             Some(statement) => statement.clone(),
             None => Rc::new(crate::data::sql::parse(&picked.sql).map_err(|e| e.to_string())?),
         };
-        let primary = replication.primary_machine;
         if let Target::OldPrimary(old) = picked.target {
             // It runs there and goes nowhere else: the new primary and its replicas never see it.
-            let outcome = replication.replicas[old].db.run(&statement, false).map_err(|e| e.to_string())?;
-            replication.split_brain_writes += 1;
-            let jobs = jobs_on(&outcome.plan, replication.replicas[old].machine);
-            return Ok(Planned { jobs, write: None, shows: None, rows: Vec::new() });
+            let group = &mut replication.groups[0];
+            let outcome = group.replicas[old].db.run(&statement, false).map_err(|e| e.to_string())?;
+            group.split_brain_writes += 1;
+            let jobs = jobs_on(&outcome.plan, group.replicas[old].machine);
+            return Ok(Planned { jobs, ..Planned::default() });
         }
-        let (replica, machine, write) = match picked.target {
-            Target::Replica(replica) => (Some(replica), replication.replicas[replica].machine, None),
-            Target::Primary => (None, primary, None),
-            // Under replication the database as a whole is the primary, for a write.
-            Target::Database | Target::Region(_) | Target::OldPrimary(_) => (None, primary, Some(statement.clone())),
+        let (replica, write) = match picked.target {
+            Target::Replica(replica) => (Some(replica), false),
+            Target::Primary => (None, false),
+            // Under replication the database as a whole is its primaries, for a write.
+            Target::Database | Target::Region(_) | Target::OldPrimary(_) => (None, true),
         };
-        if replica.is_none() && replication.promoting.is_some() {
+        if replica.is_none() && !replication.sharded() && replication.groups[0].promoting.is_some() {
             return Err("no primary: a replica is being promoted; the query fails until it is done".into());
         }
-        let db = match replica {
-            Some(r) => &mut replication.replicas[r].db,
-            None => &mut self.console.db,
-        };
-        let outcome = db.run(&statement, false).map_err(|e| e.to_string())?;
-        // A read that ran is checked against its user's history (one that failed showed nothing).
-        let counted = replication.anomalies();
-        let shows = write.is_none().then(|| replication.check_read(replica, picked.start, now));
-        if let Some(shows) = shows {
-            web.history.dot(Kind::Read, machine, now);
-            let role = match replica {
-                Some(_) => replication.role(machine),
-                None => "the primary".to_string(),
-            };
-            for anomaly in replication.anomalies_since(counted, picked.user, &role, picked.start, shows) {
-                web.history.mark(Kind::Anomaly, machine, now, anomaly);
+        let outcome = match replica {
+            Some(k) if replication.sharded() => {
+                let mut copies: Vec<_> =
+                    replication.groups.iter_mut().filter_map(|g| g.replicas[k].db.group_node_mut(0)).collect();
+                self.console.db.read_copies(&mut copies, &statement)
             }
+            Some(k) => replication.groups[0].replicas[k].db.run(&statement, false),
+            None => self.console.db.run(&statement, false),
         }
-        Ok(Planned { jobs: jobs_on(&outcome.plan, machine), write, shows, rows: Vec::new() })
+        .map_err(|e| e.to_string())?;
+        let (jobs, groups) = group_jobs(replication, &outcome.plan, replica);
+        if write {
+            let mut writes = group_writes(replication, &outcome.plan, statement);
+            let log =
+                groups.iter().map(|g| writes.iter().position(|w| w.0 == *g).map(|i| writes.swap_remove(i))).collect();
+            return Ok(Planned { jobs, log, ..Planned::default() });
+        }
+        // A read that ran is checked against its user's history in each group it read (one that
+        // failed showed nothing).
+        let mut shows = Vec::with_capacity(groups.len());
+        for (&g, job) in groups.iter().zip(&jobs.on) {
+            let group = &mut replication.groups[g];
+            let start = picked.start.get(g).copied().unwrap_or_default();
+            let counted = group.anomalies();
+            let showed = group.check_read(replica, start, now);
+            web.history.dot(Kind::Read, job.server, now);
+            let role = match replica {
+                Some(_) => group.role(job.server),
+                None => format!("the {}", group.role(job.server)),
+            };
+            for anomaly in group.anomalies_since(counted, picked.user, &role, start, showed) {
+                web.history.mark(Kind::Anomaly, job.server, now, anomaly);
+            }
+            shows.push((g, showed));
+        }
+        Ok(Planned { jobs, shows, ..Planned::default() })
     }
 
     /// Multi-primary replication, when the scenario has several primaries.
@@ -395,12 +413,13 @@ impl DataTier {
         self.web.as_mut().and_then(|w| w.multi.as_mut()).map(|m| &mut m.counts)
     }
 
-    /// A write committed on the primary: it enters the log, at the position returned.
-    pub fn commit(&mut self, write: Rc<crate::data::sql::ast::Statement>, now: SimTime) -> Option<u64> {
+    /// A write committed on a group's primary: it enters the group's log, at the position
+    /// returned.
+    pub fn commit(&mut self, group: usize, write: Rc<crate::data::sql::ast::Statement>, now: SimTime) -> Option<u64> {
         let web = self.web.as_mut()?;
-        let replication = web.replication.as_mut()?;
-        web.history.dot(Kind::Write, replication.primary_machine, now);
-        Some(replication.committed(write, now))
+        let group = web.replication.as_mut()?.groups.get_mut(group)?;
+        web.history.dot(Kind::Write, group.primary_machine, now);
+        Some(group.committed(write, now))
     }
 
     /// The last second of the data tier's history (under replication or multi-primary).
@@ -408,40 +427,43 @@ impl DataTier {
         self.web.as_ref().filter(|w| w.replication.is_some() || w.multi.is_some()).map(|w| &w.history)
     }
 
-    /// A log entry sent at `sent` reached a replica's machine now.
+    /// A log entry sent at `sent` reached a replica's machine now (the replica by its number
+    /// across groups).
     pub fn log_arrived(&mut self, replica: usize, sent: SimTime, now: SimTime) {
         let Some(web) = self.web.as_mut() else { return };
-        let Some(r) = web.replication.as_ref() else { return };
-        web.history.message(Kind::Log, r.primary_machine, r.replicas[replica].machine, sent, now);
+        let Some((group, k)) = web.replication.as_ref().and_then(|r| r.replica(replica)) else { return };
+        web.history.message(Kind::Log, group.primary_machine, group.replicas[k].machine, sent, now);
     }
 
     /// A request's answer is back at its web server: under replication, its user now knows of
-    /// their write (at its log position) or has seen the state their read showed.
-    pub fn answered(&mut self, user: u32, written: Option<u64>, shows: Option<u64>, now: SimTime) {
+    /// their write (at its log position in each group) or has seen the state their read showed.
+    pub fn answered(&mut self, user: u32, written: &[(usize, u64)], shows: &[(usize, u64)], now: SimTime) {
         let Some(replication) = self.replication_mut() else { return };
-        if let Some(position) = written {
-            replication.write_returned(user, position, now);
+        for &(g, position) in written {
+            replication.groups[g].write_returned(user, position, now);
         }
-        if let Some(shows) = shows {
-            replication.read_returned(user, shows);
+        for &(g, shows) in shows {
+            replication.groups[g].read_returned(user, shows);
         }
     }
 
-    /// The replica becomes the primary (see `Replication::promote`); the machines' names follow.
+    /// The replica (by its number across groups) becomes its group's primary (see
+    /// `Replication::promote`); the machines' names follow.
     pub fn promote(&mut self, replica: usize, now: SimTime) -> Option<crate::data::failover::FailoverRecord> {
         let web = self.web.as_mut()?;
-        let record = web.replication.as_mut()?.promote(replica, &mut self.console.db, now).clone();
+        let (g, k) = web.replication.as_ref()?.locate(replica);
+        let record = web.replication.as_mut()?.groups.get_mut(g)?.promote(k, &mut self.console.db, g, now).clone();
         web.follow_layout_at(&mut self.console, now);
         self.console.memo.forget();
         Some(record)
     }
 
-    /// The single-primary replication, when the scenario has replicas.
-    pub fn replication(&self) -> Option<&Replication> {
+    /// Single-primary replication, when the scenario has replicas: its groups.
+    pub fn replication(&self) -> Option<&Replicated> {
         self.web.as_ref().and_then(|w| w.replication.as_ref())
     }
 
-    pub fn replication_mut(&mut self) -> Option<&mut Replication> {
+    pub fn replication_mut(&mut self) -> Option<&mut Replicated> {
         self.web.as_mut().and_then(|w| w.replication.as_mut())
     }
 
@@ -479,21 +501,28 @@ impl DataTier {
             self.console.memo.forget();
             return;
         }
-        let replication = self.web.as_mut().and_then(|w| w.replication.as_mut());
-        match replication.and_then(|r| r.replica_on(server).map(|i| (r, i))) {
-            Some((replication, i)) => {
-                let replica = &mut replication.replicas[i];
+        let Some(replication) = self.web.as_mut().and_then(|w| w.replication.as_mut()) else {
+            self.console.db.set_down(server, down);
+            self.console.memo.forget();
+            return;
+        };
+        let Some(g) = replication.group_on(server) else { return };
+        let group = &mut replication.groups[g];
+        match group.replica_on(server) {
+            Some(i) => {
+                let replica = &mut group.replicas[i];
                 replica.db.set_down(0, down);
                 replica.down = down;
-                let fencing = replication.config.failover.as_ref().is_none_or(|f| f.fencing);
+                let fencing = group.config.failover.as_ref().is_none_or(|f| f.fencing);
                 if !down && replica.diverged && fencing {
                     // Fencing: the old primary comes back as a copy of the new one.
-                    replication.rejoin(i, &self.console.db);
+                    group.rejoin(i, &mut self.console.db, g);
                 } else if !down && replica.diverged {
                     replica.split_brain = true;
                 }
             }
-            _ => self.console.db.set_down(server, down),
+            // a group's primary: the one server, or its shard
+            None => self.console.db.set_down(g, down),
         }
         // A read planned while the server was up would not fail now: plan afresh.
         self.console.memo.forget();
@@ -518,33 +547,13 @@ impl DataTier {
                     utilisation: m.recent_utilisation(),
                 })
                 .collect(),
-            replication: w.replication.as_ref().map(|r| ReplicationReport {
-                position: r.position(),
-                replicas: (0..r.replicas.len())
-                    .map(|i| {
-                        let (behind, age) = r.lag(i, now);
-                        (r.replicas[i].applied, behind, age.as_secs_f64())
-                    })
-                    .collect(),
-                replica_lag_ms: r.replicas.iter().map(|x| crate::metrics::LatencySummary::of(&x.lag)).collect(),
-                read_your_writes_violations: r.read_your_writes_violations,
-                monotonic_violations: r.monotonic_violations,
-                stale_reads: r.stale_reads,
-                reads: r.reads,
-                reads_on_primary: r.reads_on_primary,
-                reads_ahead_of_replicas: r.reads_ahead_of_replicas,
-                waits: r.waits,
-                mean_wait_ms: if r.waits == 0 { 0.0 } else { r.waited.as_millis_f64() / r.waits as f64 },
-                wait_timeouts: r.wait_timeouts,
-                commit: r.config.commit.label(),
-                commit_waits: r.commit_waits,
-                mean_commit_wait_ms: r.mean_commit_wait_ms(),
-                longest_commit_wait_ms: r.longest_commit_wait.as_millis_f64(),
-                semi_sync_fallbacks: r.semi_sync_fallbacks,
-                unacknowledged_commits: r.unacknowledged_commits,
-                split_brain_writes: r.split_brain_writes,
-                failovers: r.failovers.clone(),
-            }),
+            replication: w.replication.as_ref().filter(|r| !r.sharded()).map(|r| group_report(r, &r.groups[0], now)),
+            replicated_shards: w
+                .replication
+                .iter()
+                .filter(|r| r.sharded())
+                .flat_map(|r| r.groups.iter().map(|g| group_report(r, g, now)))
+                .collect(),
             multi_primary: w.multi.as_ref().map(|m| crate::data::console::MultiPrimaryReport {
                 rule: m.config.resolution,
                 primaries: m.primaries.len(),
@@ -588,7 +597,7 @@ impl WebSide {
     /// each replica. The database learns again which are down: a reshard builds new shards.
     fn follow_layout_at(&mut self, console: &mut Console, now: SimTime) {
         self.names = match (&self.replication, &self.multi) {
-            (Some(r), _) => (0..=r.replicas.len()).map(|machine| r.role(machine)).collect(),
+            (Some(r), _) => (0..r.machines()).map(|machine| r.role(machine)).collect(),
             (None, Some(m)) => (0..m.primaries.len()).map(|p| m.role(p)).collect(),
             (None, None) => console.db.servers().into_iter().map(|(name, _)| name).collect(),
         };
@@ -629,7 +638,70 @@ fn run_on_primary(
     } else {
         (db.run(&statement, false).map_err(|e| e.to_string())?, None, Vec::new())
     };
-    Ok(Planned { jobs: jobs_on(&outcome.plan, primary), write, shows: None, rows })
+    Ok(Planned { jobs: jobs_on(&outcome.plan, primary), write, rows, ..Planned::default() })
+}
+
+/// A replicated group's figures (reads and those sent to the primaries are the whole
+/// database's: a read is routed once, whatever groups it reads).
+fn group_report(replicated: &Replicated, r: &crate::data::replication::Replication, now: SimTime) -> ReplicationReport {
+    ReplicationReport {
+        shard: r.shard.clone(),
+        position: r.position(),
+        replicas: (0..r.replicas.len())
+            .map(|i| {
+                let (behind, age) = r.lag(i, now);
+                (r.replicas[i].applied, behind, age.as_secs_f64())
+            })
+            .collect(),
+        replica_lag_ms: r.replicas.iter().map(|x| crate::metrics::LatencySummary::of(&x.lag)).collect(),
+        read_your_writes_violations: r.read_your_writes_violations,
+        monotonic_violations: r.monotonic_violations,
+        stale_reads: r.stale_reads,
+        reads: replicated.reads,
+        reads_on_primary: replicated.reads_on_primary,
+        reads_ahead_of_replicas: r.reads_ahead_of_replicas,
+        waits: r.waits,
+        mean_wait_ms: if r.waits == 0 { 0.0 } else { r.waited.as_millis_f64() / r.waits as f64 },
+        wait_timeouts: r.wait_timeouts,
+        commit: r.config.commit.label(),
+        commit_waits: r.commit_waits,
+        mean_commit_wait_ms: r.mean_commit_wait_ms(),
+        longest_commit_wait_ms: r.longest_commit_wait.as_millis_f64(),
+        semi_sync_fallbacks: r.semi_sync_fallbacks,
+        unacknowledged_commits: r.unacknowledged_commits,
+        split_brain_writes: r.split_brain_writes,
+        failovers: r.failovers.clone(),
+    }
+}
+
+/// A replicated database's plan as jobs on its machines: each group's part on its primary, or
+/// on its replica `replica`; with each job's group, by the job's index.
+fn group_jobs(replication: &Replicated, plan: &crate::data::Plan, replica: Option<usize>) -> (Rc<Jobs>, Vec<usize>) {
+    let machine = |g: usize| {
+        let group = &replication.groups[g];
+        replica.map_or(group.primary_machine, |k| group.replicas[k].machine)
+    };
+    if !replication.sharded() {
+        return (jobs_on(plan, machine(0)), vec![0]);
+    }
+    let mut jobs = Jobs::of(plan, &replication.shard_names);
+    let groups = jobs.on.iter().map(|job| job.server).collect();
+    jobs.on.iter_mut().for_each(|job| job.server = machine(job.server));
+    (Rc::new(jobs), groups)
+}
+
+/// What a write that ran on the primaries enters in each group's log: the whole statement on
+/// one server, or each shard's part of it as the router ran it there.
+fn group_writes(
+    replication: &Replicated,
+    plan: &crate::data::Plan,
+    whole: Rc<crate::data::sql::ast::Statement>,
+) -> Vec<(usize, Rc<crate::data::sql::ast::Statement>)> {
+    if !replication.sharded() {
+        return vec![(0, whole)];
+    }
+    let group = |server: &str| replication.shard_names.iter().position(|n| n == server);
+    plan.parts.iter().filter_map(|p| Some((group(&p.server)?, p.written.clone()?))).collect()
 }
 
 /// A one-server plan's jobs, on `machine` (a primary, a replica, or an old primary).

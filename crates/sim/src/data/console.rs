@@ -209,6 +209,14 @@ impl Console {
             .ok()
             .filter(|n| (1..=max).contains(n))
             .ok_or_else(|| format!("\\reshard takes a shard count from 1 to {max}, not \"{shards}\""))?;
+        if self.db.config.replication.is_some() {
+            return Err(
+                "\\reshard moves rows between shards, and here each shard is a replicated group whose replicas \
+                        would need the move too: this run does not model that. Reshard a layout without replicas \
+                        (turn Replicas off), or set data.layout.shards before the run starts"
+                    .into(),
+            );
+        }
         let cluster = self.db.cluster_mut().ok_or("\\reshard needs a sharded layout: load a sharding preset")?;
         let strategy = cluster.config.strategy.label();
         let r = cluster.reshard(to).map_err(|e| e.to_string())?;
@@ -252,6 +260,9 @@ pub struct WebReport {
     /// the primary's log and each replica's place in it, under replication
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replication: Option<ReplicationReport>,
+    /// each shard's log and replicas, when a sharded database is replicated
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replicated_shards: Vec<ReplicationReport>,
     /// the primaries and their conflicts, under multi-primary replication
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_primary: Option<MultiPrimaryReport>,
@@ -272,6 +283,9 @@ pub struct MultiPrimaryReport {
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ReplicationReport {
+    /// the shard the group holds, when the database is sharded
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     /// log entries the primary has committed
     pub position: u64,
     /// each replica: entries applied, entries behind, and the age of the oldest not applied [s]

@@ -45,8 +45,9 @@ impl Replication {
     /// The replica becomes the primary: it applies the rest of what it received, the log ends
     /// where its copy ends (the writes after are lost), it takes the primary's machine role,
     /// and the old primary becomes a fenced replica that is rebuilt when it comes back.
-    /// `primary` is the database the primary's role holds (its rows change places).
-    pub fn promote(&mut self, replica: usize, primary: &mut Database, now: SimTime) -> &FailoverRecord {
+    /// `primary` is the database the primary's role holds; the group's rows there (the one
+    /// server's, or its shard's) change places with the replica's, and it is up again.
+    pub fn promote(&mut self, replica: usize, primary: &mut Database, group: usize, now: SimTime) -> &FailoverRecord {
         let r = &mut self.replicas[replica];
         while r.applied < r.received {
             let _ = r.db.run(&self.log[r.applied as usize].statement, false);
@@ -65,7 +66,11 @@ impl Replication {
             .collect();
         self.log.truncate(keep as usize);
         // The rows change places: the old primary's stay with its machine, now a replica's.
-        std::mem::swap(primary, &mut r.db);
+        if let (Some(primary_rows), Some(rows)) = (primary.group_node_mut(group), r.db.group_node_mut(0)) {
+            std::mem::swap(primary_rows, rows);
+        }
+        primary.set_down(group, false);
+        r.db.set_down(0, true);
         std::mem::swap(&mut self.primary_machine, &mut r.machine);
         (r.down, r.diverged, r.applying) = (true, true, false);
         for other in &mut self.replicas {
@@ -91,10 +96,12 @@ impl Replication {
 
     /// A fenced old primary comes back: it is rebuilt as a copy of the new primary, at the
     /// log's end, and serves as a replica from then on.
-    pub fn rejoin(&mut self, replica: usize, primary: &Database) {
+    pub fn rejoin(&mut self, replica: usize, primary: &mut Database, group: usize) {
         let position = self.position();
         let r = &mut self.replicas[replica];
-        r.db = primary.clone();
+        if let (Some(primary_rows), Some(rows)) = (primary.group_node_mut(group), r.db.group_node_mut(0)) {
+            *rows = primary_rows.clone();
+        }
         (r.received, r.applied, r.acked, r.diverged) = (position, position, [position; 3], false);
     }
 }

@@ -136,6 +136,8 @@ pub struct Part {
     pub sql: String,
     pub work: Work,
     pub time_us: f64,
+    /// a shard's part of a write, as it ran there (what that shard's log carries to its replicas)
+    pub written: Option<Rc<Statement>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -260,6 +262,31 @@ impl Database {
         }
     }
 
+    /// A shard's rows as a database of their own on one server (a replica of that shard).
+    pub fn shard_copy(&self, shard: usize) -> Database {
+        let node = self.cluster().and_then(|c| c.shards.get(shard)).map(|s| s.node.clone()).unwrap_or_default();
+        let (config, seed, schema) = (self.config.clone(), self.seed, self.schema.clone());
+        Database { config, seed, schema, store: Store::One { node, vertical: None }, down: false }
+    }
+
+    /// Runs a read on a copy of each shard (a replica of each): see `Cluster::read_copies`.
+    pub fn read_copies(&mut self, copies: &mut [&mut Node], statement: &Statement) -> Result<Outcome, SqlError> {
+        match (&mut self.store, statement) {
+            (Store::Sharded(cluster), Statement::Select(query)) => {
+                cluster.read_copies(copies, query, &self.config.cost)
+            }
+            _ => Err(SqlError::new("only a read runs on the shards' copies")),
+        }
+    }
+
+    /// The rows a replicated group's primary holds: the one server's, or a shard's.
+    pub fn group_node_mut(&mut self, group: usize) -> Option<&mut Node> {
+        match &mut self.store {
+            Store::One { node, .. } => Some(node),
+            Store::Sharded(cluster) => cluster.shards.get_mut(group).map(|s| &mut s.node),
+        }
+    }
+
     pub fn cluster(&self) -> Option<&Cluster> {
         match &self.store {
             Store::Sharded(c) => Some(c),
@@ -319,7 +346,7 @@ pub fn one_server(
     let time_us = cost.of(&work);
     let plan = Plan {
         route: "One server: the whole query runs there".into(),
-        parts: vec![Part { server: "db".into(), sql: statement.to_string(), work, time_us }],
+        parts: vec![Part { server: "db".into(), sql: statement.to_string(), work, time_us, written: None }],
         time_us,
         ..Plan::default()
     };

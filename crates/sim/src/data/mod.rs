@@ -124,10 +124,19 @@ impl DataConfig {
         }
         if let Some(replication) = &self.replication {
             replication.check(c);
-            if self.web.is_none() || self.layout != LayoutConfig::Single {
+            let sharded = matches!(self.layout, LayoutConfig::Sharded(_));
+            if self.web.is_none() || !(self.layout == LayoutConfig::Single || sharded) {
                 c.rule(
                     "data.replication",
-                    "replicas copy one whole server that the web tier queries: use the one-server layout with data.web set".into(),
+                    "replicas copy one whole server, or each shard, that the web tier queries: use the one-server or \
+                     the sharded layout with data.web set"
+                        .into(),
+                );
+            }
+            if sharded && replication.failover.as_ref().is_some_and(|f| !f.fencing) {
+                c.rule(
+                    "data.replication.failover.fencing",
+                    "a split brain is shown on the one-server layout: keep fencing on for a sharded database".into(),
                 );
             }
         }

@@ -197,7 +197,7 @@ impl Keys {
 
 /// What one query asks of the database servers: a job on each server it touches (that
 /// server's share of the plan), and the router's own time once every job is back.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Jobs {
     /// at most one per server
     pub on: Vec<Job>,
@@ -342,6 +342,7 @@ mod tests {
             sql: String::new(),
             work: Work::default(),
             time_us,
+            written: None,
         };
         let plan = Plan {
             parts: vec![part("a", 100.0), part("b", 300.0), part("a", 50.0)],

@@ -62,13 +62,13 @@ impl Sim {
                 }
             }
             Command::PromoteDatabase { server } => {
-                let (replication, replica) = self.replica_at(server, "promote a replica")?;
-                if let Some(why) = replication.cannot_promote(replica, self.primary_down()) {
+                let (replication, replica, group) = self.replica_at(server, "promote a replica")?;
+                if let Some(why) = replication.cannot_promote(replica, self.primary_down(group)) {
                     return Err(CommandError::OutOfRange(why));
                 }
             }
             Command::CutReplicaLink { server } | Command::HealReplicaLink { server } => {
-                let (replication, replica) = self.replica_at(server, "cut a replica's link to it")?;
+                let (replication, replica, _) = self.replica_at(server, "cut a replica's link to it")?;
                 let cut = matches!(command, Command::CutReplicaLink { .. });
                 if replication.replicas[replica].cut == cut {
                     return Err(CommandError::OutOfRange(format!(
@@ -142,16 +142,27 @@ impl Sim {
     }
 
     /// The replica a database server runs, for a command that needs one (`instead`: what to do
-    /// when it is the primary).
-    fn replica_at(&self, server: u32, instead: &str) -> Result<(&Replication, usize), CommandError> {
-        let Some(replication) = self.data.as_ref().and_then(|d| d.replication()) else {
+    /// when it is a primary): its group, its place there, and the group's number.
+    fn replica_at(&self, server: u32, instead: &str) -> Result<(&Replication, usize, usize), CommandError> {
+        let Some(replicated) = self.data.as_ref().and_then(|d| d.replication()) else {
             return Err(CommandError::NotInThisScenario(
                 "only a replicated database has replicas: load a preset of the Replication lesson",
             ));
         };
-        match replication.replica_on(server as usize) {
-            Some(replica) => Ok((replication, replica)),
-            None => Err(CommandError::OutOfRange(format!("database server {} is the primary: {instead}", server + 1))),
+        let Some(g) = replicated.group_on(server as usize) else {
+            return Err(CommandError::OutOfRange(format!("this run has no database server {}", server + 1)));
+        };
+        let group = &replicated.groups[g];
+        match group.replica_on(server as usize) {
+            Some(replica) => Ok((group, replica, g)),
+            None => Err(CommandError::OutOfRange(format!(
+                "database server {} is {}: {instead}",
+                server + 1,
+                match &group.shard {
+                    Some(shard) => format!("shard {shard}'s primary"),
+                    None => "the primary".into(),
+                }
+            ))),
         }
     }
 

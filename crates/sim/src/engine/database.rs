@@ -25,11 +25,14 @@ pub(super) struct Trip {
     pub(super) failed: bool,
     /// the router's own work once every job is back
     router: SimTime,
-    /// under replication, the write that enters the primary's log when its job is done, then
-    /// its log position; or the log position a read showed
+    /// under multi-primary, the write its primary commits when its job is done
     pub(super) write: Option<Rc<Statement>>,
-    written: Option<u64>,
-    shows: Option<u64>,
+    /// under replication, each job's write (by the job's index) that enters its group's log
+    /// when the job is done, then each group's log position it took; or the log positions a
+    /// read showed
+    log: Vec<Option<(usize, Rc<Statement>)>>,
+    written: Vec<(usize, u64)>,
+    shows: Vec<(usize, u64)>,
     /// the query as the web server sent it, and where
     pub(super) picked: Picked,
     /// under multi-primary: when the query began on its primary, the rows a write changes,
@@ -112,8 +115,8 @@ impl Sim {
             }
         };
         let jobs = planned.jobs;
-        let (write, shows, rows, started) = (planned.write, planned.shows, planned.rows, self.now);
-        self.db_trips[slot] = Trip { write, shows, picked, rows, started, retries, ..trip_for(&jobs, self.now) };
+        let (write, log, shows, rows, started) = (planned.write, planned.log, planned.shows, planned.rows, self.now);
+        self.db_trips[slot] = Trip { write, log, shows, picked, rows, started, retries, ..trip_for(&jobs, self.now) };
         if jobs.on.is_empty() {
             return self.back_from_database(r);
         }
@@ -175,8 +178,10 @@ impl Sim {
             self.db_trips[r.slot as usize].failed = true;
             self.job_leaves_server(r, job);
         }
-        if self.data.as_ref().and_then(|d| d.replication()).is_some_and(|r| r.primary_machine == server) {
-            self.primary_crashed();
+        let group =
+            self.data.as_ref().and_then(|d| d.replication()?.groups.iter().position(|g| g.primary_machine == server));
+        if let Some(group) = group {
+            self.primary_crashed(group);
         }
     }
 
@@ -250,24 +255,24 @@ impl Sim {
     /// so that the replicas never lack a row the primary has. A commit mode that waits keeps
     /// the answer until enough replicas have acknowledged the write.
     fn job_leaves_server(&mut self, r: RequestRef, job: u16) {
-        let multi_primary = self.data.as_ref().is_some_and(|d| d.multi_primary().is_some());
-        let waits = match self.db_trips[r.slot as usize].write.take() {
-            Some(write) if multi_primary => self.commit_on_primary(r, job, write),
-            Some(write) => self.commit_to_log(r, job, write),
-            None => false,
+        let trip = &mut self.db_trips[r.slot as usize];
+        let waits = match (trip.write.take(), trip.log.get_mut(job as usize).and_then(Option::take)) {
+            (Some(write), _) => self.commit_on_primary(r, job, write),
+            (None, Some((group, write))) => self.commit_to_log(r, job, group, write),
+            (None, None) => false,
         };
         if !waits {
             self.send_share_back(r, job);
         }
     }
 
-    /// Under replication, the share's write enters the primary's log; returns whether its
-    /// commit waits for replicas.
-    fn commit_to_log(&mut self, r: RequestRef, job: u16, write: Rc<Statement>) -> bool {
+    /// Under replication, the share's write enters its group's log; returns whether its commit
+    /// waits for replicas.
+    fn commit_to_log(&mut self, r: RequestRef, job: u16, group: usize, write: Rc<Statement>) -> bool {
         let failed = self.db_trips[r.slot as usize].failed;
-        let position = self.commit_write(write);
-        self.db_trips[r.slot as usize].written = position;
-        position.filter(|_| !failed).is_some_and(|position| self.waits_for_replicas(r, job, position))
+        let Some(position) = self.commit_write(group, write) else { return false };
+        self.db_trips[r.slot as usize].written.push((group, position));
+        !failed && self.waits_for_replicas(r, job, group, position)
     }
 
     /// The share's answer heads back (through the router when there is one).
@@ -318,7 +323,7 @@ impl Sim {
         } else {
             let (user, trip) = (req.origin.user, &self.db_trips[r.slot as usize]);
             if let Some(data) = self.data.as_mut() {
-                data.answered(user, trip.written, trip.shows, self.now);
+                data.answered(user, &trip.written, &trip.shows, self.now);
             }
             self.start_service(r);
         }

@@ -143,10 +143,11 @@ enum Event {
     },
     /// a semi-synchronous commit has waited its timeout for acknowledgements
     CommitTimeout(RequestRef),
-    /// heartbeats have missed the primary enough times (`crash` counts the primary's crashes,
-    /// so that a check for an earlier one does nothing)
+    /// heartbeats have missed a group's primary enough times (`crash` counts its crashes, so
+    /// that a check for an earlier one does nothing)
     PrimaryDeclaredDown {
         crash: u32,
+        group: u16,
     },
     /// the replica being promoted has applied what it had, and becomes the primary
     PromotionDone {
@@ -204,7 +205,7 @@ impl Event {
                 (28, u64::from(replica) | u64::from(milestone) << 16 | u64::from(position) << 32)
             }
             Event::CommitTimeout(x) => (29, r(x)),
-            Event::PrimaryDeclaredDown { crash } => (30, u64::from(crash)),
+            Event::PrimaryDeclaredDown { crash, group } => (30, u64::from(crash) | u64::from(group) << 32),
             Event::PromotionDone { replica } => (31, u64::from(replica)),
             Event::WriteArrives { primary, write } => (33, u64::from(primary) | u64::from(write) << 16),
             Event::Certified(x, job) => (34, r(x) ^ u64::from(job) << 48),
@@ -402,13 +403,17 @@ impl Sim {
     /// (`data.queries`), so that a link replays it (`run::Run::query` checks it first).
     pub(crate) fn run_console_query(&mut self, sql: &str) {
         let Some(data) = self.data.as_mut() else { return };
-        let logged = data.replication().map_or(0, |r| r.position());
+        let logged =
+            |d: &DataTier| d.replication().map_or(Vec::new(), |r| r.groups.iter().map(|g| g.position()).collect());
+        let before = logged(data);
         let (_, copies) = data.run_console(sql, self.now);
         for server in copies {
             self.queue_copy(server);
         }
-        if self.data.as_ref().and_then(|d| d.replication()).is_some_and(|r| r.position() > logged) {
-            self.ship_entry(); // a write typed in the console entered the primary's log
+        // A write typed in the console entered its groups' logs.
+        let after = self.data.as_ref().map(logged).unwrap_or_default();
+        for group in (0..after.len()).filter(|&g| after[g] > before.get(g).copied().unwrap_or(0)) {
+            self.ship_entry(group);
         }
         let typed = self.data.as_mut().map(|d| d.take_console_writes()).unwrap_or_default();
         for write in typed {
@@ -557,7 +562,7 @@ impl Sim {
                 self.on_ack(replica as usize, Milestone::from_index(milestone), u64::from(position))
             }
             Event::CommitTimeout(r) => self.on_commit_timeout(r),
-            Event::PrimaryDeclaredDown { crash } => self.on_primary_declared_down(crash),
+            Event::PrimaryDeclaredDown { crash, group } => self.on_primary_declared_down(group as usize, crash),
             Event::PromotionDone { replica } => self.on_promotion_done(replica as usize),
             Event::WriteArrives { primary, write } => self.on_write_arrives(primary as usize, write),
             Event::Certified(r, job) => self.on_certified(r, job),

@@ -6,7 +6,8 @@ use super::request::{Outcome, Stage};
 use super::Sim;
 use crate::components::data_tier::Target;
 use crate::snapshot::{
-    Gauges, HeartbeatView, LinkView, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot, Tier,
+    Gauges, HeartbeatView, LinkView, LogView, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot,
+    Tier,
 };
 use crate::time::SimTime;
 
@@ -36,6 +37,8 @@ struct Drawing {
     db_link_of_server: Vec<Option<usize>>,
     /// the link from the router to each database server, by its index
     shard_links: Vec<usize>,
+    /// the replication logs on their way
+    log: LogView,
 }
 
 /// The clients' node and the balancer's, and the link between them, always first.
@@ -65,6 +68,7 @@ impl Sim {
             busiest_over_mean: self.busiest_over_mean(),
             offered_load: self.offered_load(),
             session_mode: self.sessions.mode(),
+            log: drawing.log,
         }
     }
 
@@ -97,6 +101,7 @@ impl Sim {
             store_link_of_server: vec![None; self.machines.len()],
             db_link_of_server: vec![None; self.machines.len()],
             shard_links: Vec::new(),
+            log: LogView::default(),
         }
     }
 
@@ -183,6 +188,7 @@ impl Sim {
                 gauges: Gauges::Router { in_flight: at_database as u32 },
             });
         }
+        let first_db_node = d.nodes.len();
         for (index, (name, machine)) in data.servers().enumerate() {
             if data.routed() {
                 d.shard_links.push(d.links.len());
@@ -192,13 +198,20 @@ impl Sim {
                 kind: NodeKind::Database { index: index as u32 },
                 tier: Tier::Data,
                 label: match name {
-                    _ if data.routed() && name.starts_with("shard") => name.to_string(),
+                    // replicated shards: "-80 primary", "shard-0 replica 2" (the box has no room for more)
+                    _ if data.routed() && (name.starts_with("shard") || data.replication().is_some()) => {
+                        name.to_string()
+                    }
                     // hash-mod shards are named "shard-0"; Vitess keyranges ("-40") need the word
                     _ if data.routed() => format!("Shard {name}"),
                     _ if data.replication().is_some() || data.multi_primary().is_some() => capitalised(name),
                     _ => "Database".into(),
                 },
-                caption: match data.replication().map(|r| (r, r.replica_on(index))) {
+                caption: match data
+                    .replication()
+                    .and_then(|r| r.groups.get(r.group_on(index)?))
+                    .map(|r| (r, r.replica_on(index)))
+                {
                     Some((r, Some(replica))) if r.replicas[replica].split_brain => {
                         format!("split brain · {} writes of its own", r.split_brain_writes)
                     }
@@ -217,10 +230,13 @@ impl Sim {
                 gauges: Gauges::Store(machine.gauges()),
             });
         }
-        // Each web server reaches the router or the one server; under replication, the primary
-        // and every replica (its links in that order, from `db_link_of_server`); under
-        // multi-primary, every primary.
-        let copies = data.replication().is_some() || data.multi_primary().is_some();
+        if let Some(replicated) = data.replication() {
+            d.log = self.log_view(replicated, first_db_node);
+        }
+        // Each web server reaches the router or the one server; under replication of one server,
+        // the primary and every replica (its links in that order, from `db_link_of_server`);
+        // under multi-primary, every primary.
+        let copies = (data.replication().is_some() && !data.routed()) || data.multi_primary().is_some();
         let targets = if copies { d.nodes.len() - web_side } else { 1 };
         for (id, server_link) in d.link_of_server.iter().enumerate() {
             if let Some(server_link) = server_link {
@@ -231,10 +247,45 @@ impl Sim {
         }
     }
 
+    /// Each group's log on its way to its replicas: an entry committed less than the log's trip
+    /// ago is on the wire to each replica that has not received it (none while the primary is
+    /// down: it lost them), drawn at most `MAX_LOG_ENTRIES` in all.
+    fn log_view(&self, replicated: &crate::data::replication::Replicated, first_node: usize) -> LogView {
+        const MAX_LOG_ENTRIES: usize = 200;
+        let mut view = LogView::default();
+        for (g, group) in replicated.groups.iter().enumerate() {
+            let ship = SimTime::from_millis_f64(group.config.ship_ms);
+            let primary_up = !self.primary_down(g);
+            for (k, replica) in group.replicas.iter().enumerate() {
+                let link = view.links.len();
+                view.links
+                    .push(LinkView { from: first_node + group.primary_machine, to: first_node + replica.machine });
+                let (_, age) = group.lag(k, self.now);
+                let bound = (group.config.stale_bound_ms / 1_000.0).max(1e-3);
+                view.lag.push((first_node + replica.machine, age.as_secs_f64() / bound));
+                if !primary_up || replica.cut || replica.diverged {
+                    continue;
+                }
+                let on_wire = group
+                    .sent_since(self.now.saturating_sub(ship))
+                    .filter(|(position, _)| *position > replica.received);
+                for (_, committed_at) in on_wire {
+                    if view.entries.len() < MAX_LOG_ENTRIES {
+                        let along = (self.now - committed_at).0 as f64 / ship.0.max(1) as f64;
+                        view.entries.push((link, along.clamp(0.0, 1.0)));
+                    }
+                }
+            }
+        }
+        view
+    }
+
     /// The link a request's query travels on: to the router or the one server, or to the
     /// primary or its replica.
     fn db_link(&self, d: &Drawing, slot: u32, server: usize) -> Option<usize> {
-        let replication = self.data.as_ref().and_then(|d| d.replication());
+        // (a sharded database's queries all go to its router, its link's first)
+        let replication =
+            self.data.as_ref().and_then(|d| d.replication()).filter(|r| !r.sharded()).map(|r| &r.groups[0]);
         let target = match (self.db_trips.get(slot as usize).map(|t| t.picked.target), replication) {
             (Some(Target::Replica(i)), Some(r)) => r.replicas.get(i).map_or(0, |replica| replica.machine),
             (Some(Target::Region(primary)), _) => primary,

@@ -5,6 +5,7 @@
 mod layouts;
 mod multi_primary;
 mod partitioning;
+mod replicated_shards;
 mod replication;
 mod sharding;
 mod sql;

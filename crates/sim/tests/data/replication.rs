@@ -22,7 +22,7 @@ fn run_for(s: Scenario, seconds: u64) -> Run {
 fn each_replica_holds_the_primarys_rows_up_to_the_entry_it_applied() {
     let run = run_for(lag_scenario(80.0), 10);
     let data = run.engine().data().unwrap();
-    let replication = data.replication().unwrap();
+    let replication = data.replication().unwrap().group(0);
     let comments = |db: &sim::data::Database| db.table_rows("comments").unwrap().1.len() as u64;
     let primary = comments(&data.console.db);
     // Every write of this mix adds one comment: the primary has them all, a replica those it applied.
@@ -76,11 +76,15 @@ fn a_crashed_replica_stops_applying_and_catches_up_when_it_recovers() {
 }
 
 #[test]
-fn replication_needs_the_one_server_layout_that_the_web_tier_queries() {
+fn replication_needs_the_one_server_or_sharded_layout_that_the_web_tier_queries() {
     let mut s = lag_scenario(80.0);
     s.data.as_mut().unwrap().web = None;
     let text = sim::validate::in_words(&s.validate().unwrap_err());
-    assert!(text.contains("data.replication") && text.contains("one-server layout"), "{text}");
+    assert!(text.contains("data.replication") && text.contains("one-server or the sharded layout"), "{text}");
+    let mut vertical = lag_scenario(80.0);
+    vertical.data.as_mut().unwrap().layout = sim::data::LayoutConfig::Vertical { hot: Default::default() };
+    let text = sim::validate::in_words(&vertical.validate().unwrap_err());
+    assert!(text.contains("data.replication"), "{text}");
 }
 
 fn anomalies(preset: &str) -> sim::data::console::ReplicationReport {
@@ -129,7 +133,7 @@ fn a_write_the_client_heard_fail_still_reaches_the_replicas_when_the_primary_has
     let run = run_for(s, 10);
     let data = run.engine().data().unwrap();
     assert!(data.report(run.now()).web.unwrap().failed > 0, "some queries were refused");
-    let replication = data.replication().unwrap();
+    let replication = data.replication().unwrap().group(0);
     let comments = |db: &sim::data::Database| db.table_rows("comments").unwrap().1.len() as u64;
     for replica in &replication.replicas {
         assert_eq!(comments(&data.console.db) - comments(&replica.db), replication.position() - replica.applied);
@@ -247,7 +251,7 @@ fn semi_sync_falls_back_to_async_after_its_timeout_and_comes_back_when_a_replica
     assert_eq!(r.semi_sync_fallbacks, 1, "{r:?}");
     assert!(r.unacknowledged_commits <= unacknowledged + 5, "{unacknowledged} before: {r:?}");
     assert!(r.commit_waits > 300, "{r:?}");
-    let replication = run.engine().data().unwrap().replication().unwrap();
+    let replication = run.engine().data().unwrap().replication().unwrap().group(0);
     assert!(!replication.semi_sync_off);
 }
 
@@ -265,7 +269,7 @@ fn heartbeats_declare_the_primary_down_after_their_misses_and_the_most_up_to_dat
     assert_eq!(config.detected_at(SimTime::from_millis(20_999)), SimTime::from_secs(27));
     let run = failover_run("data-replication-failover-async", 7, 40);
     let data = run.engine().data().unwrap();
-    let r = data.replication().unwrap();
+    let r = data.replication().unwrap().group(0);
     assert_eq!(r.failovers.len(), 1);
     let failover = &r.failovers[0];
     assert!(failover.at_s >= 27.0 && failover.at_s < 28.0, "{failover:?}");
@@ -282,7 +286,7 @@ fn heartbeats_declare_the_primary_down_after_their_misses_and_the_most_up_to_dat
 #[test]
 fn asynchronous_failover_loses_acknowledged_writes_and_after_sync_or_remote_apply_loses_none() {
     let lost = |run: &Run| {
-        let r = run.engine().data().unwrap().replication().unwrap();
+        let r = run.engine().data().unwrap().replication().unwrap().group(0);
         let f = &r.failovers[0];
         (f.lost.len(), f.acknowledged_lost())
     };
@@ -312,10 +316,13 @@ fn a_replica_is_promoted_by_hand_only_while_the_primary_is_down_and_the_old_prim
     assert!(refused.contains("the primary is up: crash it first"), "{refused}");
     run.schedule(Command::CrashDatabase { server: 0 }).unwrap();
     run.run_until(SimTime::from_secs(4));
-    assert!(run.engine().data().unwrap().replication().unwrap().failovers.is_empty(), "no heartbeats: no failover");
+    assert!(
+        run.engine().data().unwrap().replication().unwrap().group(0).failovers.is_empty(),
+        "no heartbeats: no failover"
+    );
     run.schedule(Command::PromoteDatabase { server: 2 }).unwrap();
     run.run_until(SimTime::from_secs(6));
-    let r = run.engine().data().unwrap().replication().unwrap();
+    let r = run.engine().data().unwrap().replication().unwrap().group(0);
     assert_eq!((r.primary_machine, r.failovers.len()), (2, 1));
     assert_eq!(r.role(0), "replica 2");
     assert!(r.replicas[1].diverged, "the old primary is replica 2's entry now, fenced");
@@ -323,7 +330,7 @@ fn a_replica_is_promoted_by_hand_only_while_the_primary_is_down_and_the_old_prim
     run.schedule(Command::RecoverDatabase { server: 0 }).unwrap();
     run.run_until(SimTime::from_secs(10));
     let data = run.engine().data().unwrap();
-    let r = data.replication().unwrap();
+    let r = data.replication().unwrap().group(0);
     let old = &r.replicas[r.replica_on(0).unwrap()];
     assert!(!old.diverged && old.applied + 20 > r.position(), "{} of {}", old.applied, r.position());
 }
@@ -345,7 +352,7 @@ fn littles_law_on_the_log_a_slow_replica_falls_behind_at_the_difference_and_a_fa
     let (start_position, mut sum, mut samples) = (report(&fast).position, 0.0, 0u32);
     for step in 1..=8_000u64 {
         fast.run_until(SimTime::from_millis(10_000 + step * 5));
-        let (behind, _) = fast.engine().data().unwrap().replication().unwrap().lag(0, fast.now());
+        let (behind, _) = fast.engine().data().unwrap().replication().unwrap().group(0).lag(0, fast.now());
         sum += behind as f64;
         samples += 1;
         assert!(behind < 200, "bounded: {behind} behind");
@@ -462,7 +469,7 @@ fn the_split_view_compares_two_commit_modes_on_the_same_traffic() {
     assert_eq!(twin.data.unwrap().replication.unwrap().commit, postgres(SyncLevel::RemoteApply, SyncMethod::First, 2));
     let mut run = Run::new(both.validate().unwrap(), Some(variant));
     run.run_until(SimTime::from_secs(10));
-    let misses = |sim: &sim::Sim| sim.data().unwrap().replication().unwrap().read_your_writes_violations;
+    let misses = |sim: &sim::Sim| sim.data().unwrap().replication().unwrap().group(0).read_your_writes_violations;
     let (_, twin) = run.twin().expect("a twin");
     // Semi-sync waits for receipt only: reads still miss writes the replicas have not applied.
     assert!(misses(run.engine()) > 20 && misses(twin) == 0, "{} beside {}", misses(run.engine()), misses(twin));
@@ -473,7 +480,7 @@ fn without_fencing_the_old_primary_comes_back_a_primary_and_its_writes_go_nowher
     let preset = |name: &str| (sim::presets::find(name).expect("a preset").build)();
     let run = run_for(preset("data-replication-split-brain"), 45);
     let data = run.engine().data().unwrap();
-    let r = data.replication().unwrap();
+    let r = data.replication().unwrap().group(0);
     let old = r.replicas.iter().position(|x| x.split_brain).expect("the old primary is back, unfenced");
     assert!(r.split_brain_writes > 100, "every second user writes to it: {}", r.split_brain_writes);
     // Its comments include writes the new primary has never seen, and the new primary's
@@ -489,7 +496,7 @@ fn without_fencing_the_old_primary_comes_back_a_primary_and_its_writes_go_nowher
     fenced.data.as_mut().unwrap().replication.as_mut().unwrap().failover =
         Some(sim::data::failover::FailoverConfig::default());
     let run = run_for(fenced, 45);
-    let r = run.engine().data().unwrap().replication().unwrap();
+    let r = run.engine().data().unwrap().replication().unwrap().group(0);
     assert_eq!(r.split_brain_writes, 0);
     assert!(r.replicas.iter().all(|x| !x.split_brain && !x.diverged));
 }

@@ -15,11 +15,13 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 mod config;
+mod groups;
 
 pub use config::*;
+pub use groups::Replicated;
 
 use crate::data::sql::ast::Statement;
-use crate::data::{DataConfig, Database};
+use crate::data::Database;
 use crate::time::SimTime;
 
 /// What a user's read must show, as the user stood when sending it: their last write that had
@@ -67,9 +69,12 @@ pub(crate) struct LogEntry {
     pub(crate) returned: bool,
 }
 
-/// The primary's log and its replicas.
+/// One replicated group: a primary's log and its replicas (the whole database's, or one
+/// shard's).
 pub struct Replication {
     pub config: ReplicationConfig,
+    /// the shard the group holds, when the database is sharded (each shard replicates on its own)
+    pub shard: Option<String>,
     /// the writes in commit order
     pub(crate) log: Vec<LogEntry>,
     pub replicas: Vec<Replica>,
@@ -96,8 +101,6 @@ pub struct Replication {
     pub monotonic_violations: u64,
     /// reads whose replica was further behind than the stale bound
     pub stale_reads: u64,
-    /// reads the fix sent to the primary (its cost: the primary takes them)
-    pub reads_on_primary: u64,
     /// reads on the primary that showed a write no replica had yet (a crash of the primary
     /// would lose what they saw): never under AFTER_SYNC, which hides a write until a replica
     /// has it
@@ -109,9 +112,6 @@ pub struct Replication {
     pub waits: u64,
     pub waited: SimTime,
     pub wait_timeouts: u64,
-    pub reads: u64,
-    /// the next replica a read goes to (round robin)
-    next_read: usize,
     /// commits that waited for replicas, how long in all, and the longest wait
     pub commit_waits: u64,
     pub commit_waited: SimTime,
@@ -127,32 +127,36 @@ pub struct Replication {
 }
 
 impl Replication {
-    /// Replicas with the primary's rows as they are now (built from the same seed and size).
-    pub fn new(config: &ReplicationConfig, data: &DataConfig, seed: u64) -> Result<Replication, String> {
+    /// A group whose replicas start as copies of `primary` (its rows as they are now). Its
+    /// primary runs on machine `first_machine`, and its replicas on the machines after it.
+    pub fn new(
+        config: &ReplicationConfig,
+        primary: &Database,
+        first_machine: usize,
+        shard: Option<String>,
+    ) -> Replication {
         let replicas = (0..config.replicas as usize)
-            .map(|i| {
-                Database::build(data, seed).map(|db| Replica {
-                    db,
-                    received: 0,
-                    applied: 0,
-                    applying: false,
-                    down: false,
-                    acked: [0; 3],
-                    machine: i + 1,
-                    diverged: false,
-                    lag: Default::default(),
-                    cut: false,
-                    link_cuts: 0,
-                    split_brain: false,
-                })
+            .map(|i| Replica {
+                db: primary.clone(),
+                received: 0,
+                applied: 0,
+                applying: false,
+                down: false,
+                acked: [0; 3],
+                machine: first_machine + i + 1,
+                diverged: false,
+                lag: Default::default(),
+                cut: false,
+                link_cuts: 0,
+                split_brain: false,
             })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
-        Ok(Replication {
+            .collect();
+        Replication {
             config: config.clone(),
+            shard,
             log: Vec::new(),
             replicas,
-            primary_machine: 0,
+            primary_machine: first_machine,
             promoting: None,
             primary_crashes: 0,
             failovers: Vec::new(),
@@ -162,14 +166,11 @@ impl Replication {
             read_your_writes_violations: 0,
             monotonic_violations: 0,
             stale_reads: 0,
-            reads_on_primary: 0,
             reads_ahead_of_replicas: 0,
             lag_series: Default::default(),
             waits: 0,
             waited: SimTime::ZERO,
             wait_timeouts: 0,
-            reads: 0,
-            next_read: 0,
             commit_waits: 0,
             commit_waited: SimTime::ZERO,
             longest_commit_wait: SimTime::ZERO,
@@ -177,7 +178,7 @@ impl Replication {
             semi_sync_fallbacks: 0,
             unacknowledged_commits: 0,
             split_brain_writes: 0,
-        })
+        }
     }
 
     /// A write committed on the primary: it enters the log; returns its position.
@@ -224,34 +225,6 @@ impl Replication {
             must_see: self.last_write.get(&user).map_or(0, |w| w.0),
             seen: self.seen.get(&user).copied().unwrap_or(0),
         }
-    }
-
-    /// Where a user's read goes, picked when it is sent: a replica (by the routing, or the
-    /// user's own under a sticky fix), or None for the primary (the fix, after a recent write).
-    pub fn route_read(&mut self, user: u32, now: SimTime) -> Option<usize> {
-        self.reads += 1;
-        if let ReadFix::PrimaryAfterWrite { seconds } = self.config.fix {
-            let wrote_at = self.last_write.get(&user).map(|w| w.1);
-            if wrote_at.is_some_and(|at| now.saturating_sub(at).as_secs_f64() < seconds) {
-                self.reads_on_primary += 1;
-                return None;
-            }
-        }
-        // An old primary in a split brain serves no reads: it is not in the new primary's pool.
-        // (Walked rather than collected: this runs for every read.)
-        let replicas = &self.replicas;
-        let pool = || (0..replicas.len()).filter(|&i| !replicas[i].split_brain);
-        let n = pool().count().max(1);
-        Some(match (self.config.fix, self.config.routing) {
-            (ReadFix::StickyReplica, _) => pool().nth(user as usize % n).unwrap_or(0),
-            (_, ReadRouting::LeastLag) => {
-                pool().max_by_key(|&i| (replicas[i].applied, std::cmp::Reverse(i))).unwrap_or(0)
-            }
-            (_, ReadRouting::RoundRobin) => {
-                self.next_read = self.next_read.wrapping_add(1);
-                pool().nth((self.next_read - 1) % n).unwrap_or(0)
-            }
-        })
     }
 
     /// A read runs now on a replica (or on the primary: None); returns the log position it
@@ -350,11 +323,16 @@ impl Replication {
         self.replicas.iter().position(|r| r.machine == machine)
     }
 
-    /// A machine's role, as the diagram names it: "primary", or "replica 2".
+    /// A machine's role, as the diagram names it: "primary", or "replica 2" (with its shard's
+    /// name before it when the database is sharded: "-80 replica 2").
     pub fn role(&self, machine: usize) -> String {
-        match self.replica_on(machine) {
+        let role = match self.replica_on(machine) {
             None => "primary".into(),
             Some(i) => format!("replica {}", i + 1),
+        };
+        match &self.shard {
+            Some(shard) => format!("{shard} {role}"),
+            None => role,
         }
     }
 
@@ -371,6 +349,13 @@ impl Replication {
     /// How many log entries committed at or after `since` (the newest ones).
     pub fn log_since(&self, since: SimTime) -> u32 {
         self.log.iter().rev().take_while(|e| e.committed_at >= since).count() as u32
+    }
+
+    /// The log entries committed at or after `since` (the newest), each with its position and
+    /// when it committed.
+    pub fn sent_since(&self, since: SimTime) -> impl Iterator<Item = (u64, SimTime)> + '_ {
+        let first = self.log.len() - self.log_since(since) as usize;
+        self.log[first..].iter().enumerate().map(move |(i, e)| ((first + i + 1) as u64, e.committed_at))
     }
 
     /// The log's length: the primary's position.

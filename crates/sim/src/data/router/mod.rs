@@ -335,7 +335,9 @@ impl Cluster {
         let (result, affected, work) =
             super::layout::run_on(&mut s.node, statement, explained && statement.written_table().is_some())?;
         let time_us = cost.of(&work);
-        Ok((result, affected, Part { server: s.name.clone(), sql: statement.to_string(), work, time_us }))
+        let written = (affected.is_some() && !explained).then(|| Rc::new(statement.clone()));
+        let part = Part { server: s.name.clone(), sql: statement.to_string(), work, time_us, written };
+        Ok((result, affected, part))
     }
 
     fn one_shard(
@@ -459,7 +461,7 @@ impl Cluster {
         }
         let gather_time = parts.iter().map(|p| p.time_us).fold(0.0, f64::max);
         let router_time = cost.of(&work);
-        parts.push(Part { server: "router".into(), sql: query.to_string(), work, time_us: router_time });
+        parts.push(Part { server: "router".into(), sql: query.to_string(), work, time_us: router_time, written: None });
         let plan = Plan {
             route: "Cross-shard join: the join is not on both tables' shard keys, so rows travel to the router".into(),
             parts,
@@ -578,6 +580,21 @@ impl Cluster {
         let time_us = parts.iter().map(|p| p.time_us).fold(0.0, f64::max);
         let plan = Plan { route, parts, time_us, ..Plan::default() };
         Ok(Outcome { result: ResultSet::default(), affected: Some(affected), plan, explained })
+    }
+
+    /// Runs a read on other copies of the shards' rows (a replica of each), in order: each copy
+    /// changes places with its shard's rows for the read, and back. A shard whose primary is
+    /// down is read all the same: its copy is not.
+    pub fn read_copies(&mut self, copies: &mut [&mut Node], query: &Select, cost: &Cost) -> Result<Outcome, SqlError> {
+        let swap = |shards: &mut [Shard], copies: &mut [&mut Node]| {
+            shards.iter_mut().zip(copies.iter_mut()).for_each(|(shard, copy)| std::mem::swap(&mut shard.node, *copy));
+        };
+        swap(&mut self.shards, copies);
+        let down = std::mem::take(&mut self.down);
+        let outcome = self.select(query, false, cost);
+        self.down = down;
+        swap(&mut self.shards, copies);
+        outcome
     }
 
     /// Every row of a table once (a reference table from its first copy).
