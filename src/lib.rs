@@ -4,6 +4,7 @@
 pub mod app;
 pub mod diagram;
 pub mod frame_budget;
+pub mod keys;
 pub mod layout;
 pub mod panels;
 pub mod player;

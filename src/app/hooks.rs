@@ -199,6 +199,30 @@ pub fn use_keyboard(dispatcher: UseReducerDispatcher<AppState>, on_step: Callbac
     });
 }
 
+/// When the inspector closes and the focus was in it (now gone with it), the focus goes back to
+/// the diagram node it was opened from, so that a keyboard user carries on where they were.
+#[hook]
+pub fn use_focus_back_to_node(selected: Option<Selection>) {
+    let previous = use_mut_ref(|| None::<Selection>);
+    use_effect_with(selected, move |selected| {
+        let closed = previous.replace(*selected);
+        if let (Some(closed), None) = (closed, selected) {
+            let document = web_sys::window().and_then(|w| w.document());
+            let lost = document.as_ref().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name() == "BODY");
+            let node = match closed {
+                Selection::Server(id) => Some(format!(".diagram [data-server='{id}']")),
+                Selection::SessionStore => Some(".diagram [data-node='session-store']".to_string()),
+                Selection::Database(index) => Some(format!(".diagram [data-node='database-{index}']")),
+                Selection::User(_) => None,
+            };
+            let element = node.filter(|_| lost).and_then(|n| document?.query_selector(&n).ok().flatten());
+            if let Some(element) = element.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::SvgElement>(e).ok()) {
+                let _ = element.focus();
+            }
+        }
+    });
+}
+
 /// Redraw on resize, so a paused diagram still turns when a phone does.
 #[hook]
 pub fn use_redraw_on_resize() {

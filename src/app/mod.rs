@@ -52,6 +52,7 @@ pub fn app() -> Html {
     let callbacks = hooks::use_callbacks(&state, &player, &frame);
     hooks::use_keyboard(state.dispatcher(), callbacks.playback.on_step.clone());
     hooks::use_redraw_on_resize();
+    hooks::use_focus_back_to_node(state.selected);
     let parts = parts(&state, &frame, &callbacks);
     if state.embed {
         embedded::page(&state, &frame, parts)
@@ -117,7 +118,8 @@ fn inspector(state: &AppState, view: &FrameView, cb: &Callbacks) -> Html {
         Some(Selection::Database(index)) => {
             let name = database_name(view, index);
             // A replica can be promoted by hand (the run refuses while the primary is up).
-            let replica = name.starts_with("Replica");
+            // ("Replica 2", or a shard's: "-80 replica 2")
+            let replica = name.to_lowercase().contains("replica");
             let promote = replica.then_some(Command::PromoteDatabase { server: index });
             let multi_primary = view.data.as_ref().is_some_and(|d| d.multi_primary.is_some());
             let link = if multi_primary {

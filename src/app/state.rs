@@ -182,7 +182,8 @@ impl Reducible for AppState {
             },
             Action::ShowBanner(message) => AppState { banner: Some(message), ..s },
             Action::DismissBanner => AppState { banner: None, ..s },
-            Action::ShowDialog(content) => AppState { dialog: Some(content), ..s },
+            // The share link holds the moment it was made: the run waits there, as the link says.
+            Action::ShowDialog(content) => AppState { dialog: Some(content), playing: false, ..s },
             Action::CloseDialog => AppState { dialog: None, ..s },
             Action::Escape if s.dialog.is_some() => AppState { dialog: None, ..s },
             Action::Escape => AppState { selected: None, ..s },
@@ -252,6 +253,7 @@ mod tests {
         let state = fresh().reduce(Action::Select(Some(crate::diagram::Selection::Server(2))));
         let content = DialogContent { title: "Share".into(), explanation: String::new(), text: "link".into() };
         let state = state.reduce(Action::ShowDialog(content));
+        assert!(!state.playing, "the run waits at the moment the link holds");
         let state = state.reduce(Action::Escape);
         assert!(state.dialog.is_none() && state.selected.is_some(), "the dialog goes first");
         let state = state.reduce(Action::Escape);

@@ -87,8 +87,9 @@ pub fn diagram(props: &DiagramProps) -> Html {
     html! {
         <div class="diagram-box">
             <svg class={classes!("diagram", (props.orientation == Orientation::Tall).then_some("tall"))}
-                 viewBox={view_box.clone()} preserveAspectRatio="xMidYMid meet" role="img"
-                 aria-label="Clients send requests through a load balancer to the servers">
+                 viewBox={view_box.clone()} preserveAspectRatio="xMidYMid meet" role="group" tabindex="0"
+                 aria-label="The diagram: clients send requests through a load balancer to the servers. The arrow keys move between the servers and machines; Enter opens one."
+                 onkeydown={Callback::from(crate::keys::move_between_controls)}>
                 <Links ends={link_ends} />
                 <LogLinks curves={log_curves} />
                 <g class="nodes">{ for nodes }</g>
@@ -235,14 +236,21 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
             server_view(id, g, b, lay.server_detail, props.selected == Some(Selection::Server(id)), &props.on_select)
         }
         (NodeKind::SessionStore, Gauges::Store(g)) => {
-            let onclick = props.on_select.reform(|_: MouseEvent| Selection::SessionStore);
             let selected = props.selected == Some(Selection::SessionStore);
             let title =
                 format!("Session store: {}, {} operations. Click to crash or recover it.", machine_state(g), g.served);
-            machine_node(node, g, b, "store", "session-store", title, selected, Some(onclick))
+            machine_node(
+                node,
+                g,
+                b,
+                "store",
+                "session-store",
+                title,
+                selected,
+                (Selection::SessionStore, &props.on_select),
+            )
         }
         (NodeKind::Database { index }, Gauges::Store(g)) => {
-            let onclick = props.on_select.reform(move |_: MouseEvent| Selection::Database(index));
             let selected = props.selected == Some(Selection::Database(index));
             let lag = if node.caption.is_empty() { String::new() } else { format!(", {}", node.caption) };
             let title = format!(
@@ -251,7 +259,8 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
                 machine_state(g),
                 g.served
             );
-            machine_node(node, g, b, "database", &format!("database-{index}"), title, selected, Some(onclick))
+            let pick = (Selection::Database(index), &props.on_select);
+            machine_node(node, g, b, "database", &format!("database-{index}"), title, selected, pick)
         }
         (NodeKind::Router, &Gauges::Router { in_flight }) => html! {
             <g class="node balancer router" data-node="router">
@@ -274,7 +283,7 @@ fn machine_state(g: &MachineGauges) -> String {
 }
 
 /// A machine the web servers use (the session store, a database server): its name, how busy,
-/// and its queue, coloured by how hot it runs.
+/// and its queue, coloured by how hot it runs; a click, or Enter on it, picks it (`pick`).
 #[allow(clippy::too_many_arguments)]
 fn machine_node(
     node: &NodeView,
@@ -284,8 +293,10 @@ fn machine_node(
     data_node: &str,
     title: String,
     selected: bool,
-    onclick: Option<Callback<MouseEvent>>,
+    (picked, on_select): (Selection, &Callback<Selection>),
 ) -> Html {
+    let onclick = on_select.reform(move |_: MouseEvent| picked);
+    let onkeydown = crate::keys::on_activate(on_select.clone(), picked);
     let class = classes!(
         "node",
         "machine",
@@ -303,7 +314,7 @@ fn machine_node(
     // its title names it (about 7.5 px a character at the title's size).
     let named = node.label.chars().count() as f64 * 7.5 <= b.w - 4.0;
     html! {
-        <g class={class} {onclick} data-node={data_node.to_string()}>
+        <g class={class} {onclick} {onkeydown} data-node={data_node.to_string()} role="button" tabindex="-1" aria-label={title.clone()}>
             <title>{ title }</title>
             <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
             if named {
@@ -337,6 +348,7 @@ fn server_view(
         return html! { <CompactServer {id} {look} b={*b} {selected} on_select={on_select.clone()} /> };
     }
     let onclick = on_select.reform(move |_: MouseEvent| Selection::Server(id));
+    let onkeydown = crate::keys::on_activate(on_select.clone(), Selection::Server(id));
     let m = &g.machine;
     let fault = fault_label(m.fault);
     let inner_w = b.w - 16.0;
@@ -360,7 +372,7 @@ fn server_view(
         health_label(g.health).to_string()
     };
     html! {
-        <g class={look.class(selected)} {onclick} data-server={id.to_string()}>
+        <g class={look.class(selected)} {onclick} {onkeydown} data-server={id.to_string()} role="button" tabindex="-1" aria-label={look.title(id)}>
             <title>{ look.title(id) }</title>
             <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="8" />
             <text class="label" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 17.0)}>{ format!("Server {}", id + 1) }</text>
@@ -504,8 +516,9 @@ struct CompactServerProps {
 fn compact_server(props: &CompactServerProps) -> Html {
     let (id, b) = (props.id, props.b);
     let onclick = props.on_select.reform(move |_: MouseEvent| Selection::Server(id));
+    let onkeydown = crate::keys::on_activate(props.on_select.clone(), Selection::Server(id));
     html! {
-        <g class={props.look.class(props.selected)} {onclick} data-server={id.to_string()}>
+        <g class={props.look.class(props.selected)} {onclick} {onkeydown} data-server={id.to_string()} role="button" tabindex="-1" aria-label={props.look.title(id)}>
             <title>{ props.look.title(id) }</title>
             <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="2" />
         </g>

@@ -47,19 +47,15 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
             }
             Kind::Anomaly | Kind::Conflict => {
                 let explain = i.explain.clone().unwrap_or_default();
-                let pick = {
-                    let (chosen, explain) = (chosen.clone(), explain.clone());
-                    Callback::from(move |_: MouseEvent| chosen.set(Some(explain.clone())))
+                let choose = {
+                    let chosen = chosen.clone();
+                    Callback::from(move |explain: Rc<str>| chosen.set(Some(explain)))
                 };
-                let key = {
-                    let (chosen, explain) = (chosen.clone(), explain.clone());
-                    Callback::from(move |e: KeyboardEvent| {
-                        if e.key() == "Enter" || e.key() == " " {
-                            e.prevent_default();
-                            chosen.set(Some(explain.clone()));
-                        }
-                    })
-                };
+                let pick = choose.reform({
+                    let explain = explain.clone();
+                    move |_: MouseEvent| explain.clone()
+                });
+                let key = crate::keys::on_activate(choose, explain.clone());
                 let class = if i.kind == Kind::Anomaly { "st-mark anomaly" } else { "st-mark conflict" };
                 let points = format!(
                     "{},{} {},{} {},{} {},{}",

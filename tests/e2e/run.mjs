@@ -135,7 +135,7 @@ await test('space plays and pauses without scrolling, the right arrow steps, Esc
   const warnings = [];
   page.on('console', m => { if (/preventDefault/.test(m.text())) warnings.push(m.text()); });
   check((await page.textContent('.controls button.primary')).includes('Pause'), 'should start playing');
-  await page.locator('svg.diagram').click();
+  await page.locator('.top h1').click(); // the page, not a control (the diagram takes the arrow keys)
   const scrolled = await page.evaluate(() => window.scrollY);
   await page.keyboard.press('Space');
   await page.waitForFunction(() => document.querySelector('.controls button.primary').textContent.includes('Play'));
@@ -150,6 +150,63 @@ await test('space plays and pauses without scrolling, the right arrow steps, Esc
   await page.waitForSelector('.server-panel');
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('.server-panel'));
+  await page.close();
+});
+
+/** Presses Tab until the focused element matches `selector` (and says `text`, when given). */
+async function tabTo(page, selector, text = null, limit = 120) {
+  for (let i = 0; i < limit; i++) {
+    const there = await page.evaluate(([s, t]) => {
+      const e = document.activeElement;
+      return !!e && e.matches(s) && (t === null || e.textContent.trim() === t);
+    }, [selector, text]);
+    if (there) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${selector} ${text ?? ''}`);
+}
+
+await test('keyboard only: pick a lesson, open a server, crash it, close the inspector, share', async () => {
+  const page = await open(base);
+  const mouse = [];
+  await page.exposeFunction('sawMouse', type => mouse.push(type));
+  await page.evaluate(() => ['mousedown', 'mouseup', 'click'].forEach(t =>
+    document.addEventListener(t, e => { if (e.detail > 0 || e.pointerType) window.sawMouse(t); }, true)));
+  // A lesson: the picker takes the arrow keys.
+  await tabTo(page, '.lesson-choice select');
+  const before = await page.inputValue('.lesson-choice select');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(b => document.querySelector('.lesson-choice select').value !== b, before);
+  // The diagram is one tab stop; the arrow keys walk its nodes, each named with its state.
+  await tabTo(page, 'svg.diagram');
+  await page.keyboard.press('ArrowDown');
+  check(await page.evaluate(() => document.activeElement.getAttribute('data-server')) === '0', 'the first server is focused');
+  check(/^Server 1: /.test(await page.evaluate(() => document.activeElement.getAttribute('aria-label'))), 'its name says its state');
+  await page.keyboard.press('ArrowDown');
+  check(await page.evaluate(() => document.activeElement.getAttribute('data-server')) === '1', 'the arrow moved to server 2');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.server-panel h2:has-text("Server 1")');
+  await tabTo(page, '.server-panel button', 'Crash');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /crashed|down/i.test(document.querySelector(".diagram [data-server='0']")?.getAttribute('aria-label') ?? ''));
+  // Escape closes the inspector, and the focus goes back to the server it was opened from.
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('.server-panel'));
+  check(await page.evaluate(() => document.activeElement.getAttribute('data-server')) === '0', 'focus back on server 1');
+  // Share: the dialog takes the focus, keeps Tab inside, and gives the focus back on Escape.
+  await tabTo(page, '.controls button', 'Share');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.dialog[aria-modal=true]');
+  check(await page.evaluate(() => document.activeElement.textContent) === 'Copy', 'focus on Copy');
+  check((await page.textContent('.controls button.primary')).includes('Play'), 'the run waits at the shared moment');
+  for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
+  check(await page.evaluate(() => !!document.activeElement.closest('.dialog')), 'Tab stays in the dialog');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.dialog', { state: 'detached' });
+  check(await page.evaluate(() => document.activeElement.textContent) === 'Share', 'focus back on Share');
+  check(mouse.length === 0, `mouse events: ${mouse.join(', ')}`);
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await page.close();
 });
 
