@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Scalelab needs, and skips what is already there:
 # the wasm target, rustfmt and clippy, trunk, wasm-bindgen-cli (the version Cargo.lock names),
-# Debian's Chromium and ChromeDriver, and the npm tools (binaryen's wasm-opt, playwright-core).
+# Debian's Chromium and ChromeDriver, and the npm tools (binaryen's wasm-opt, playwright-core,
+# axe-core for the accessibility checks).
 # Safe to run again; `make serve` and `make test` both call it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,9 +47,9 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm tools (binaryen, playwright-core)"
+  say "installing npm tools (binaryen, playwright-core, axe-core)"
   npm ci --no-audit --no-fund
 fi
 

@@ -9,7 +9,8 @@ use yew::prelude::*;
 pub fn page(state: &AppState, view: &FrameView, parts: Parts) -> Html {
     let full = share::url_for(&share::origin_and_path(), state.view(view.snapshot.now), false);
     html! {
-        <div class="app embed">
+        <main class="app embed">
+            <h1 class="visually-hidden">{ "Scalelab" }</h1>
             { parts.controls }
             if view.caching.is_some() {
                 { parts.diagram }
@@ -18,6 +19,6 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts) -> Html {
                 { parts.charts }
             }
             <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in Scalelab ↗" }</a>
-        </div>
+        </main>
     }
 }

@@ -209,12 +209,14 @@ pub fn use_focus_back_to_node(selected: Option<Selection>) {
         if let (Some(closed), None) = (closed, selected) {
             let document = web_sys::window().and_then(|w| w.document());
             let lost = document.as_ref().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name() == "BODY");
+            // (a node's control is inside it, or is it: a compact server's square)
             let node = match closed {
-                Selection::Server(id) => Some(format!(".diagram [data-server='{id}']")),
-                Selection::SessionStore => Some(".diagram [data-node='session-store']".to_string()),
-                Selection::Database(index) => Some(format!(".diagram [data-node='database-{index}']")),
+                Selection::Server(id) => Some(format!("[data-server='{id}']")),
+                Selection::SessionStore => Some("[data-node='session-store']".to_string()),
+                Selection::Database(index) => Some(format!("[data-node='database-{index}']")),
                 Selection::User(_) => None,
-            };
+            }
+            .map(|node| format!(".diagram {node} [role=button], .diagram [role=button]{node}"));
             let element = node.filter(|_| lost).and_then(|n| document?.query_selector(&n).ok().flatten());
             if let Some(element) = element.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::SvgElement>(e).ok()) {
                 let _ = element.focus();

@@ -220,15 +220,15 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
         (NodeKind::Clients, &Gauges::Clients { answered }) => html! {
             <g class="node clients">
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
-                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 32.0)}>{ node.label.clone() }</text>
-                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 56.0)}>{ format!("{answered} answered") }</text>
+                <text aria-hidden="true" class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 32.0)}>{ node.label.clone() }</text>
+                <text aria-hidden="true" class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 56.0)}>{ format!("{answered} answered") }</text>
             </g>
         },
         (NodeKind::Balancer, &Gauges::Balancer { in_flight, queued }) => html! {
             <g class="node balancer">
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
-                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 30.0)}>{ node.label.clone() }</text>
-                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 52.0)}>{ node.caption.clone() }</text>
+                <text aria-hidden="true" class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 30.0)}>{ node.label.clone() }</text>
+                <text aria-hidden="true" class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 52.0)}>{ node.caption.clone() }</text>
                 <text class={classes!("sub", (queued > 0).then_some("queued"))} x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ balancer_load(in_flight, queued) }</text>
             </g>
         },
@@ -266,8 +266,8 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
             <g class="node balancer router" data-node="router">
                 <title>{ format!("Router: sends each query to the shards that hold its rows ({}), {in_flight} queries gathering", node.caption) }</title>
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
-                <text class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 - 4.0)}>{ node.label.clone() }</text>
-                <text class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 + 16.0)}>{ format!("{in_flight} in flight") }</text>
+                <text aria-hidden="true" class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 - 4.0)}>{ node.label.clone() }</text>
+                <text aria-hidden="true" class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 + 16.0)}>{ format!("{in_flight} in flight") }</text>
             </g>
         },
         // A node and gauges of different kinds: the engine never makes one.
@@ -314,20 +314,23 @@ fn machine_node(
     // its title names it (about 7.5 px a character at the title's size).
     let named = node.label.chars().count() as f64 * 7.5 <= b.w - 4.0;
     html! {
-        <g class={class} {onclick} {onkeydown} data-node={data_node.to_string()} role="button" tabindex="-1" aria-label={title.clone()}>
-            <title>{ title }</title>
-            <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
+        <g class={class} {onclick} data-node={data_node.to_string()}>
+            // The control holds no text: its name is its state in words (the text drawn is for the eye).
+            <g class="control" role="button" tabindex="-1" aria-label={title.clone()} {onkeydown}>
+                <title>{ title }</title>
+                <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
+            </g>
             if named {
-                <text class="title" x={svg::number(cx)} y={svg::number(b.y + step + 2.0)}>{ node.label.clone() }</text>
+                <text aria-hidden="true" class="title" x={svg::number(cx)} y={svg::number(b.y + step + 2.0)}>{ node.label.clone() }</text>
             }
             if named && step >= 12.0 {
                 // (a box too short for two lines keeps its name; its title says the rest)
-                <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 2.0 * step + 2.0)}>{ state }</text>
+                <text aria-hidden="true" class="sub" x={svg::number(cx)} y={svg::number(b.y + 2.0 * step + 2.0)}>{ state }</text>
             }
             if named && b.h >= 60.0 {
                 // A replica's lag (or the primary's log position, and the reads that missed their
                 // user's own write) says more than its queue.
-                <text class="sub" x={svg::number(cx)} y={svg::number(b.y + 3.0 * step + 2.0)}>
+                <text aria-hidden="true" class="sub" x={svg::number(cx)} y={svg::number(b.y + 3.0 * step + 2.0)}>
                     { if node.caption.is_empty() { format!("q {}/{}", g.queue_len, g.queue_limit) } else { node.caption.clone() } }
                 </text>
             }
@@ -372,17 +375,20 @@ fn server_view(
         health_label(g.health).to_string()
     };
     html! {
-        <g class={look.class(selected)} {onclick} {onkeydown} data-server={id.to_string()} role="button" tabindex="-1" aria-label={look.title(id)}>
-            <title>{ look.title(id) }</title>
-            <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="8" />
-            <text class="label" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 17.0)}>{ format!("Server {}", id + 1) }</text>
-            <text class="util" x={svg::number(b.x + b.w - 8.0)} y={svg::number(b.y + 17.0)}>{ status }</text>
+        <g class={look.class(selected)} {onclick} data-server={id.to_string()}>
+            // The control holds no text: its name is its state in words (the text drawn is for the eye).
+            <g class="control" role="button" tabindex="-1" aria-label={look.title(id)} {onkeydown}>
+                <title>{ look.title(id) }</title>
+                <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="8" />
+            </g>
+            <text aria-hidden="true" class="label" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 17.0)}>{ format!("Server {}", id + 1) }</text>
+            <text aria-hidden="true" class="util" x={svg::number(b.x + b.w - 8.0)} y={svg::number(b.y + 17.0)}>{ status }</text>
             { for slots }
             <rect class="queue-track" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 38.0)} width={svg::number(inner_w * 0.45)} height="6" />
             <rect class="queue-fill" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 38.0)} width={svg::number(inner_w * 0.45 * queue_fill)} height="6" />
-            <text class="queue-text" x={svg::number(b.x + b.w - 8.0)} y={svg::number(b.y + 45.0)}>{ format!("q {}/{}", m.queue_len, m.queue_limit) }</text>
+            <text aria-hidden="true" class="queue-text" x={svg::number(b.x + b.w - 8.0)} y={svg::number(b.y + 45.0)}>{ format!("q {}/{}", m.queue_len, m.queue_limit) }</text>
             if b.h >= 64.0 {
-                <text class="served" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 62.0)}>
+                <text aria-hidden="true" class="served" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 62.0)}>
                     { format!("{} served{}", m.served, if fault.is_empty() { String::new() } else { format!(" · {fault}") }) }
                 </text>
             }

@@ -309,7 +309,7 @@ pub fn cache_lab(props: &CacheLabProps) -> Html {
             </dl>
             { charts(view) }
             <div class="inspector-list">
-                <h3>{ "Header inspector" }</h3>
+                <h2>{ "Header inspector" }</h2>
                 <p class="note">{ "The latest requests, newest first. Click one to see its headers and why each cache did what it did. Pause to read at leisure." }</p>
                 <ul class="exchanges">{ for rows }</ul>
                 if let Some(e) = &*kept {

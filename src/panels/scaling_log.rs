@@ -45,7 +45,7 @@ pub fn scaling_log(props: &ScalingLogProps) -> Html {
     let v = &props.view;
     html! {
         <section class="scaling-log" aria-label="Autoscaler">
-            <h3>{ "Autoscaler" }</h3>
+            <h2>{ "Autoscaler" }</h2>
             <p class="follows">{ policy_summary(&props.config) }</p>
             <p class="stats">
                 <span>{ format!("{} decision{}", v.decisions, if v.decisions == 1 { "" } else { "s" }) }</span>

@@ -91,7 +91,7 @@ pub fn sessions_compare(props: &SessionsCompareProps) -> Html {
     };
     html! {
         <section class="sessions-compare" aria-label="Compare where sessions live">
-            <h3>{ "Where should the session live? Compare on this traffic" }</h3>
+            <h2>{ "Where should the session live? Compare on this traffic" }</h2>
             <p class="note">{ "Runs the scenario you have open once per mode, with the same seed, so every mode gets the very same requests from the very same users." }</p>
             <div class="row">
                 <label>{ "Halfway through " }

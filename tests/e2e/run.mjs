@@ -180,20 +180,21 @@ await test('keyboard only: pick a lesson, open a server, crash it, close the ins
   // The diagram is one tab stop; the arrow keys walk its nodes, each named with its state.
   await tabTo(page, 'svg.diagram');
   await page.keyboard.press('ArrowDown');
-  check(await page.evaluate(() => document.activeElement.getAttribute('data-server')) === '0', 'the first server is focused');
+  const focusedServer = () => page.evaluate(() => document.activeElement.closest('[data-server]')?.getAttribute('data-server'));
+  check(await focusedServer() === '0', 'the first server is focused');
   check(/^Server 1: /.test(await page.evaluate(() => document.activeElement.getAttribute('aria-label'))), 'its name says its state');
   await page.keyboard.press('ArrowDown');
-  check(await page.evaluate(() => document.activeElement.getAttribute('data-server')) === '1', 'the arrow moved to server 2');
+  check(await focusedServer() === '1', 'the arrow moved to server 2');
   await page.keyboard.press('ArrowUp');
   await page.keyboard.press('Enter');
   await page.waitForSelector('.server-panel h2:has-text("Server 1")');
   await tabTo(page, '.server-panel button', 'Crash');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => /crashed|down/i.test(document.querySelector(".diagram [data-server='0']")?.getAttribute('aria-label') ?? ''));
+  await page.waitForFunction(() => /crashed|down/i.test(document.querySelector(".diagram [data-server='0'] [role=button]")?.getAttribute('aria-label') ?? ''));
   // Escape closes the inspector, and the focus goes back to the server it was opened from.
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('.server-panel'));
-  check(await page.evaluate(() => document.activeElement.getAttribute('data-server')) === '0', 'focus back on server 1');
+  check(await focusedServer() === '0', 'focus back on server 1');
   // Share: the dialog takes the focus, keeps Tab inside, and gives the focus back on Escape.
   await tabTo(page, '.controls button', 'Share');
   await page.keyboard.press('Enter');
@@ -208,6 +209,44 @@ await test('keyboard only: pick a lesson, open a server, crash it, close the ins
   check(mouse.length === 0, `mouse events: ${mouse.join(', ')}`);
   check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await page.close();
+});
+
+/** axe-core's violations of serious or critical impact on the page as it is, in words. */
+async function seriousViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.addScriptTag({ path: resolve('node_modules/axe-core/axe.min.js') });
+  }
+  return page.evaluate(async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.id} (${v.impact}) on ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`));
+}
+
+await test('axe-core finds nothing serious on any lesson, the embed, a phone or an open dialog', async () => {
+  const found = [];
+  const page = await open(base);
+  const lessons = await page.$$eval('.lesson-choice select option', options => options.map(o => o.value));
+  for (const lesson of lessons) {
+    await page.selectOption('.lesson-choice select', lesson);
+    const preset = await page.$('.side-column .lesson button');
+    if (preset) await preset.click();
+    await page.waitForTimeout(1000);
+    found.push(...(await seriousViolations(page)).map(v => `${lesson}: ${v}`));
+  }
+  for (const opener of ['Share', 'Embed']) {
+    await page.click(`.controls button:has-text("${opener}")`);
+    await page.waitForSelector('.dialog[aria-modal=true]');
+    found.push(...(await seriousViolations(page)).map(v => `${opener} dialog: ${v}`));
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('.dialog', { state: 'detached' });
+  }
+  await page.close();
+  for (const [url, viewport] of [[`${base}?embed=1`, { width: 800, height: 520 }], [base, { width: 390, height: 844 }]]) {
+    const other = await open(url, viewport);
+    await other.waitForTimeout(1000);
+    found.push(...(await seriousViolations(other)).map(v => `${url} at ${viewport.width}: ${v}`));
+    await other.close();
+  }
+  check(found.length === 0, found.join('\n     '));
 });
 
 await test('an out-of-range knob is named and changes nothing', async () => {
