@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod diagram;
+pub mod events;
 pub mod frame_budget;
 pub mod keys;
 pub mod layout;

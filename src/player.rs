@@ -48,6 +48,9 @@ pub struct FrameView {
     pub comparison: Option<ComparisonView>,
     /// the data tier's database and its console, when the scenario has one
     pub data: Option<DataView>,
+    /// what happened, in words (the event log), oldest first, and what the live region says
+    pub events: Rc<Vec<(f64, String)>>,
+    pub announcement: String,
 }
 
 /// The data tier, as its console shows it.
@@ -175,6 +178,8 @@ pub struct Player {
     benchmarks_finished: u64,
     comparison: Option<SessionComparison>,
     comparison_view: Option<ComparisonView>,
+    /// what happened, in words, as the frames showed it (kept while `view` takes `&self`)
+    events: std::cell::RefCell<crate::events::EventLog>,
 }
 
 impl Player {
@@ -205,6 +210,7 @@ impl Player {
             benchmarks_finished: 0,
             comparison: None,
             comparison_view: None,
+            events: Default::default(),
         }
     }
 
@@ -321,8 +327,13 @@ impl Player {
 
     pub fn view(&self) -> FrameView {
         let engine = self.run.engine();
+        let snapshot = engine.snapshot(MAX_DOTS);
+        let mut events = self.events.borrow_mut();
+        events.observe(&snapshot, engine.autoscaler().decisions(), self.last_frame_ms);
         FrameView {
-            snapshot: engine.snapshot(MAX_DOTS),
+            events: events.entries(),
+            announcement: events.live().to_string(),
+            snapshot,
             series: chart_window(engine),
             twin: self.run.twin().map(|(variant, twin)| TwinView {
                 variant,

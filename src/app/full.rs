@@ -6,6 +6,7 @@ use super::{AppState, Parts};
 use crate::panels::benchmark::Benchmark;
 use crate::panels::data_console::DataConsole;
 use crate::panels::dialog::CopyDialog;
+use crate::panels::event_log::EventLog;
 use crate::panels::knobs::Knobs;
 use crate::panels::lesson::Lesson;
 use crate::panels::sessions_compare::SessionsCompare;
@@ -48,6 +49,7 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
                             servers={parts.servers_shown} busiest_over_mean={snapshot.busiest_over_mean}
                             session_mode={snapshot.session_mode} />
                     }
+                    <EventLog events={view.events.clone()} announcement={view.announcement.clone()} />
                     { parts.inspector }
                     if view.caching.is_none() {
                         { parts.charts }

@@ -8,6 +8,7 @@ pub mod controls;
 pub mod cookie_lab;
 pub mod data_console;
 pub mod dialog;
+pub mod event_log;
 pub mod knob_table;
 pub mod knobs;
 pub mod lesson;

@@ -373,6 +373,11 @@ await test('a crashed server is marked down by heartbeats, and the change is kep
   check((await page.textContent('.server-panel')).includes('out of rotation'), 'inspector disagrees');
   const stats = await page.textContent('.stats');
   check(/[1-9]\d* failed/.test(stats), `no failures counted: ${stats}`);
+  // The event log says it in words, at its moment, and the live region reads out what is new.
+  await page.click('.event-log summary');
+  const log = await page.textContent('.event-log ol');
+  check(/[\d.]+ sServer 2 marked down by heartbeats/.test(log) && /[\d.]+ sServer 2 crashed/.test(log), `event log: ${log}`);
+  check(/Server 2 (crashed|marked down)/.test(await page.textContent('[aria-live=polite].visually-hidden')), 'the live region said nothing');
   await shot(page, 'crashed-server');
   // The link now replays the crash.
   const again = await open(page.url());
