@@ -22,6 +22,9 @@ pub struct Boot {
     pub compare_with: Option<Variant>,
     /// what went wrong with the link, in words for the banner
     pub banner: Option<String>,
+    /// the system asks for less motion (`prefers-reduced-motion: reduce`): nothing plays until
+    /// asked to
+    pub reduced_motion: bool,
 }
 
 /// Decides what to open from the query string, the fragment and the stored last scenario.
@@ -44,6 +47,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             from_link: false,
             compare_with: None,
             banner: Some(format!("This link could not be opened: {why}. Showing {which} instead; ask whoever shared it for a fresh link.")),
+            reduced_motion: false,
         }
     };
     if fragment.is_empty() {
@@ -54,6 +58,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             from_link: false,
             compare_with: None,
             banner: None,
+            reduced_motion: false,
         };
     }
     match link::decode(fragment) {
@@ -64,6 +69,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             from_link: true,
             compare_with: run.compare_with,
             banner: None,
+            reduced_motion: false,
         },
         Err(e) => fallback(e.to_string()),
     }
@@ -97,7 +103,10 @@ pub fn boot() -> Boot {
     let search = location.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
     let hash = location.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
     let stored = storage().and_then(|s| s.get_item(LAST_SCENARIO_KEY).ok().flatten());
-    boot_from(&search, &hash, stored.as_deref())
+    let reduced_motion = web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|query| query.matches());
+    Boot { reduced_motion, ..boot_from(&search, &hash, stored.as_deref()) }
 }
 
 fn storage() -> Option<web_sys::Storage> {

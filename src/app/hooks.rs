@@ -199,13 +199,24 @@ pub fn use_keyboard(dispatcher: UseReducerDispatcher<AppState>, on_step: Callbac
     });
 }
 
-/// When the inspector closes and the focus was in it (now gone with it), the focus goes back to
-/// the diagram node it was opened from, so that a keyboard user carries on where they were.
+/// The inspector opens in view (on a phone it opens below the diagram, out of sight); when it
+/// closes and the focus was in it (now gone with it), the focus goes back to the diagram node
+/// it was opened from, so that a keyboard user carries on where they were.
 #[hook]
-pub fn use_focus_back_to_node(selected: Option<Selection>) {
+pub fn use_inspector_in_view(selected: Option<Selection>) {
     let previous = use_mut_ref(|| None::<Selection>);
     use_effect_with(selected, move |selected| {
         let closed = previous.replace(*selected);
+        if selected.is_some() && closed != *selected {
+            let panel = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(".server-panel").ok().flatten());
+            if let Some(panel) = panel {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                panel.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+        }
         if let (Some(closed), None) = (closed, selected) {
             let document = web_sys::window().and_then(|w| w.document());
             let lost = document.as_ref().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name() == "BODY");

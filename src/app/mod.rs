@@ -52,7 +52,7 @@ pub fn app() -> Html {
     let callbacks = hooks::use_callbacks(&state, &player, &frame);
     hooks::use_keyboard(state.dispatcher(), callbacks.playback.on_step.clone());
     hooks::use_redraw_on_resize();
-    hooks::use_focus_back_to_node(state.selected);
+    hooks::use_inspector_in_view(state.selected);
     let parts = parts(&state, &frame, &callbacks);
     if state.embed {
         embedded::page(&state, &frame, parts)

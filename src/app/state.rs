@@ -100,8 +100,9 @@ impl AppState {
             scenario: boot.scenario,
             run_id: 0,
             start_at: boot.at,
-            // A shared run opens paused where it was shared; anything else starts playing.
-            playing: !boot.from_link,
+            // A shared run opens paused where it was shared, and nothing moves on its own for
+            // someone who asked for less motion; anything else starts playing.
+            playing: !boot.from_link && !boot.reduced_motion,
             speed: DEFAULT_SPEED,
             banner: boot.banner,
             knob_error: None,
@@ -258,6 +259,13 @@ mod tests {
         assert!(state.dialog.is_none() && state.selected.is_some(), "the dialog goes first");
         let state = state.reduce(Action::Escape);
         assert!(state.selected.is_none(), "then the inspector");
+    }
+
+    #[test]
+    fn less_motion_asked_for_starts_paused() {
+        let boot = share::Boot { reduced_motion: true, ..share::boot_from("", "", None) };
+        assert!(!AppState::from_boot(boot).playing);
+        assert!(fresh().playing);
     }
 
     #[test]
