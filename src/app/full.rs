@@ -11,6 +11,7 @@ use crate::panels::knobs::Knobs;
 use crate::panels::lesson::Lesson;
 use crate::panels::sessions_compare::SessionsCompare;
 use crate::panels::stats::Stats;
+use crate::panels::theme::ThemeToggle;
 use crate::player::FrameView;
 use yew::prelude::*;
 
@@ -22,6 +23,7 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
             <header class="top">
                 <h1>{ "Scalelab" }</h1>
                 <p class="tagline">{ "Watch web systems scale: load balancing, sessions, autoscaling, caching and benchmarking, simulated in your browser." }</p>
+                <ThemeToggle />
             </header>
             if let Some(message) = &state.banner {
                 <div class="banner" role="alert">

@@ -18,4 +18,5 @@ pub mod sessions_compare;
 pub mod space_time;
 pub mod stats;
 pub mod store_panel;
+pub mod theme;
 pub mod user_panel;

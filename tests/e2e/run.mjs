@@ -232,6 +232,18 @@ await test('axe-core finds nothing serious on any lesson, the embed, a phone or 
     await page.waitForTimeout(1000);
     found.push(...(await seriousViolations(page)).map(v => `${lesson}: ${v}`));
   }
+  // The dark theme, from the header's toggle: the same checks, contrast above all.
+  await page.click('.top .theme');
+  check(await page.evaluate(() => document.documentElement.dataset.theme) === 'dark', 'the toggle did not turn the theme dark');
+  check(await page.getAttribute('.top .theme', 'aria-pressed') === 'true', 'the toggle does not say it is on');
+  // (first look last: its first button starts over, so the tests after open the default scenario)
+  for (const lesson of ['replication', 'caching', 'first-look']) {
+    await page.selectOption('.lesson-choice select', lesson);
+    await page.click('.side-column .lesson button');
+    await page.waitForTimeout(1000);
+    found.push(...(await seriousViolations(page)).map(v => `dark ${lesson}: ${v}`));
+  }
+  await page.screenshot({ path: join(artifacts, 'dark-theme.png') });
   for (const opener of ['Share', 'Embed']) {
     await page.click(`.controls button:has-text("${opener}")`);
     await page.waitForSelector('.dialog[aria-modal=true]');
@@ -242,10 +254,16 @@ await test('axe-core finds nothing serious on any lesson, the embed, a phone or 
   await page.close();
   for (const [url, viewport] of [[`${base}?embed=1`, { width: 800, height: 520 }], [base, { width: 390, height: 844 }]]) {
     const other = await open(url, viewport);
+    // (the toggle's choice is kept in this browser: dark here too)
+    check(await other.evaluate(() => document.documentElement.dataset.theme) === 'dark', 'the theme was not kept');
     await other.waitForTimeout(1000);
     found.push(...(await seriousViolations(other)).map(v => `${url} at ${viewport.width}: ${v}`));
     await other.close();
   }
+  // The tests after see the default theme.
+  const last = await open(base);
+  await last.evaluate(() => localStorage.removeItem('scalelab.theme'));
+  await last.close();
   check(found.length === 0, found.join('\n     '));
 });
 
