@@ -25,11 +25,17 @@ pub struct Boot {
     /// the system asks for less motion (`prefers-reduced-motion: reduce`): nothing plays until
     /// asked to
     pub reduced_motion: bool,
+    /// an embed's options: `autoplay=0` opens paused, `controls=0` hides the play controls
+    /// (a page that drives the embed itself, or a still figure)
+    pub autoplay: bool,
+    pub controls: bool,
 }
 
 /// Decides what to open from the query string, the fragment and the stored last scenario.
 pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
-    let embed = search.trim_start_matches('?').split('&').any(|pair| pair == "embed=1" || pair == "embed");
+    let pairs = || search.trim_start_matches('?').split('&');
+    let embed = pairs().any(|pair| pair == "embed=1" || pair == "embed");
+    let (autoplay, controls) = (!pairs().any(|p| p == "autoplay=0"), !pairs().any(|p| p == "controls=0"));
     let fragment = fragment.trim_start_matches('#');
     // from_slice, as the link decoder reads: one copy of the scenario parser in the bundle, not two.
     let last_good = stored
@@ -48,6 +54,8 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             compare_with: None,
             banner: Some(format!("This link could not be opened: {why}. Showing {which} instead; ask whoever shared it for a fresh link.")),
             reduced_motion: false,
+            autoplay,
+            controls,
         }
     };
     if fragment.is_empty() {
@@ -59,6 +67,8 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             compare_with: None,
             banner: None,
             reduced_motion: false,
+            autoplay,
+            controls,
         };
     }
     match link::decode(fragment) {
@@ -70,6 +80,8 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             compare_with: run.compare_with,
             banner: None,
             reduced_motion: false,
+            autoplay,
+            controls,
         },
         Err(e) => fallback(e.to_string()),
     }
@@ -85,7 +97,10 @@ pub struct View<'a> {
 
 /// The full address that reopens `view`; `embed` adds `?embed=1`.
 pub fn url_for(origin_and_path: &str, view: View<'_>, embed: bool) -> String {
-    let query = if embed { "?embed=1" } else { "" };
+    url_with_query(origin_and_path, if embed { "?embed=1" } else { "" }, view)
+}
+
+fn url_with_query(origin_and_path: &str, query: &str, view: View<'_>) -> String {
     format!("{origin_and_path}{query}#{}", link::encode_view(view.scenario, view.at, view.compare_with))
 }
 
@@ -131,8 +146,10 @@ pub fn origin_and_path() -> String {
 }
 
 /// Puts the link for `view` in the address bar without adding a history entry.
-pub fn write_link(view: View<'_>, embed: bool) {
-    let url = url_for(&origin_and_path(), view, embed);
+pub fn write_link(view: View<'_>) {
+    // The page's own query stays (an embed's `?embed=1&autoplay=0&controls=0`).
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let url = url_with_query(&origin_and_path(), &search, view);
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }

@@ -1,5 +1,6 @@
 //! The embedded layout (`?embed=1`, for course notes): the play controls, the diagram and the
-//! charts, and a link to open the run in full.
+//! charts, and a link to open the run in full. `&autoplay=0` opens it paused, `&controls=0`
+//! leaves the controls out.
 
 use super::{AppState, Parts};
 use crate::player::FrameView;
@@ -11,7 +12,9 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts) -> Html {
     html! {
         <main class="app embed">
             <h1 class="visually-hidden">{ "Scalelab" }</h1>
-            { parts.controls }
+            if state.controls {
+                { parts.controls }
+            }
             if view.caching.is_some() {
                 { parts.diagram }
             } else {

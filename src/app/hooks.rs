@@ -109,7 +109,7 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
             share::remember(scenario);
             // After a bad link, leave the address alone until the user acts, so it can be read.
             if state.banner.is_none() {
-                share::write_link(state.view(player.borrow().now()), state.embed);
+                share::write_link(state.view(player.borrow().now()));
             }
         });
     }
@@ -139,7 +139,7 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
             if !playing {
                 player.borrow_mut().pause();
                 if state.banner.is_none() {
-                    share::write_link(state.view(player.borrow().now()), state.embed);
+                    share::write_link(state.view(player.borrow().now()));
                 }
             }
             if playing || player.borrow().has_side_work() {
@@ -327,7 +327,7 @@ pub fn use_callbacks(
             let view = share::View { scenario, at, compare_with: *compare_with };
             let url = share::url_for(&share::origin_and_path(), view, false);
             share::copy_to_clipboard(&url);
-            share::write_link(view, false);
+            share::write_link(view);
             d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Share this run".into(),
                 explanation: format!(

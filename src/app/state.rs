@@ -29,6 +29,8 @@ pub struct AppState {
     pub knob_error: Option<KnobError>,
     pub dialog: Option<DialogContent>,
     pub embed: bool,
+    /// the play controls are shown (an embed's `controls=0` hides them)
+    pub controls: bool,
     /// what the open inspector shows (a server, the session store, a user)
     pub selected: Option<Selection>,
     /// a short message about the last action (a refused command), cleared by the next one
@@ -101,13 +103,15 @@ impl AppState {
             run_id: 0,
             start_at: boot.at,
             // A shared run opens paused where it was shared, and nothing moves on its own for
-            // someone who asked for less motion; anything else starts playing.
-            playing: !boot.from_link && !boot.reduced_motion,
+            // someone who asked for less motion, or in an embed told `autoplay=0`; anything else
+            // starts playing.
+            playing: !boot.from_link && !boot.reduced_motion && boot.autoplay,
             speed: DEFAULT_SPEED,
             banner: boot.banner,
             knob_error: None,
             dialog: None,
             embed: boot.embed,
+            controls: boot.controls,
             selected: None,
             notice: None,
             compare_with: boot.compare_with,
@@ -266,6 +270,15 @@ mod tests {
         let boot = share::Boot { reduced_motion: true, ..share::boot_from("", "", None) };
         assert!(!AppState::from_boot(boot).playing);
         assert!(fresh().playing);
+    }
+
+    #[test]
+    fn an_embed_told_so_opens_paused_without_its_controls() {
+        let state = AppState::from_boot(share::boot_from("?embed=1&autoplay=0&controls=0", "", None));
+        assert!(state.embed && !state.playing && !state.controls);
+        let state = AppState::from_boot(share::boot_from("?embed=1&controls=0", "", None));
+        assert!(state.playing && !state.controls);
+        assert!(fresh().controls);
     }
 
     #[test]

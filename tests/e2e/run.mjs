@@ -366,6 +366,16 @@ await test('?embed=1 shows only the diagram, the play controls and the charts', 
     await shot(page, `embed-${w}x${h}`);
     await page.close();
   }
+  // A page that drives the embed itself: paused, no controls, and the options stay in the address.
+  for (const [options, moving] of [['&autoplay=0&controls=0', false], ['&controls=0', true]]) {
+    const embed = await open(base + '?embed=1' + options);
+    check(await embed.locator('.controls').count() === 0, `controls shown despite ${options}`);
+    await embed.waitForTimeout(1000);
+    // (a run that plays has requests on the links within a second; one paused at 0 s has none)
+    check((await embed.locator('.diagram-motion .dot-run').count() > 0) === moving, `${options}: playing is not ${moving}`);
+    check(await embed.evaluate(() => location.search) === '?embed=1' + options, 'the options left the address');
+    await embed.close();
+  }
   const page = await open(base);
   await page.click('text=Embed');
   const snippet = await page.inputValue('.dialog textarea');
