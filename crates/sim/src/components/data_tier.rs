@@ -306,6 +306,17 @@ impl DataTier {
         }
         .map_err(|e| e.to_string())?;
         let (jobs, groups) = group_jobs(replication, &outcome.plan, replica);
+        // A shard's replica that is down answers nothing (on one server, its rows refused the
+        // read already): the read fails, and shows no anomaly.
+        if let Some((g, k)) =
+            replica.and_then(|k| groups.iter().find(|&&g| replication.groups[g].replicas[k].down).map(|&g| (g, k)))
+        {
+            let group = &replication.groups[g];
+            return Err(format!(
+                "{} is down: recover it, or read from another replica",
+                group.role(group.replicas[k].machine)
+            ));
+        }
         if write {
             let mut writes = group_writes(replication, &outcome.plan, statement);
             let log =

@@ -191,3 +191,23 @@ fn the_diagram_draws_each_shards_log_entries_on_their_way_and_none_from_a_crashe
     assert!(snap.log.entries.iter().all(|&(link, _)| link >= 2), "{:?}", snap.log.entries);
     assert!(snap.log.entries.iter().any(|&(link, _)| link >= 2), "80- goes on");
 }
+
+#[test]
+fn a_read_sent_to_a_shards_crashed_replica_fails_and_shows_no_anomaly() {
+    let mut s = sharded_blog();
+    // 80-'s first replica (server 5) crashes at 5 s: reads sent to it fail from then on.
+    s.timeline.push(TimelineEntry { at_us: SimTime::from_secs(5).0, command: Command::CrashDatabase { server: 4 } });
+    let mut run = Run::new(s.validate().unwrap(), None);
+    run.run_until(SimTime::from_secs(5));
+    let failed_before = run.report().data.unwrap().web.unwrap().failed;
+    run.run_until(SimTime::from_millis(5_900));
+    let data = run.engine().data().unwrap();
+    let marks_there = data
+        .space_time()
+        .unwrap()
+        .since(SimTime::from_millis(5_001))
+        .filter(|i| i.kind == sim::data::space_time::Kind::Anomaly && (i.from == 4 || i.to == 4))
+        .count();
+    assert_eq!(marks_there, 0, "a read that never ran showed nothing");
+    assert!(run.report().data.unwrap().web.unwrap().failed > failed_before + 20, "reads sent to it fail");
+}
