@@ -154,8 +154,9 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
     (player, frame)
 }
 
-/// Keyboard: space plays or pauses, the right arrow steps (not while typing in a field, nor on a
-/// control that takes the key itself); Escape closes a dialog, or else the inspector. The
+/// Keyboard: space plays or pauses, the right arrow steps, `?` lists the shortcuts (not while
+/// typing in a field, nor on a control that takes the key itself); Escape closes a dialog, or
+/// else the inspector. The
 /// listener is not passive, so that space does not also scroll the page.
 #[hook]
 pub fn use_keyboard(dispatcher: UseReducerDispatcher<AppState>, on_step: Callback<()>) {
@@ -183,6 +184,10 @@ pub fn use_keyboard(dispatcher: UseReducerDispatcher<AppState>, on_step: Callbac
                     return;
                 }
                 match key_event.key().as_str() {
+                    "?" => {
+                        key_event.prevent_default();
+                        dispatcher.dispatch(Action::ShowDialog(DialogContent::shortcuts()));
+                    }
                     " " if !takes_space => {
                         key_event.prevent_default();
                         dispatcher.dispatch(Action::TogglePlay);
@@ -334,7 +339,8 @@ pub fn use_callbacks(
                     "This link opens the same scenario and seed, paused at t = {:.3} s, and replays exactly what you see. It has been copied to your clipboard.",
                     at.as_secs_f64()
                 ),
-                text: url,
+                text: Some(url),
+                list: Vec::new(),
             }));
         }
     });
@@ -346,7 +352,8 @@ pub fn use_callbacks(
             d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Embed in your notes".into(),
                 explanation: "Paste this HTML into a course page. The embedded view shows the diagram, the play controls and the charts, and fits any frame size.".into(),
-                text: snippet,
+                text: Some(snippet),
+                list: Vec::new(),
             }));
         }
     });

@@ -187,8 +187,12 @@ impl Reducible for AppState {
             },
             Action::ShowBanner(message) => AppState { banner: Some(message), ..s },
             Action::DismissBanner => AppState { banner: None, ..s },
-            // The share link holds the moment it was made: the run waits there, as the link says.
-            Action::ShowDialog(content) => AppState { dialog: Some(content), playing: false, ..s },
+            // A share link (or snippet) holds the moment it was made: the run waits there, as the
+            // link says. A list to read lets it go on.
+            Action::ShowDialog(content) => {
+                let playing = s.playing && content.text.is_none();
+                AppState { dialog: Some(content), playing, ..s }
+            }
             Action::CloseDialog => AppState { dialog: None, ..s },
             Action::Escape if s.dialog.is_some() => AppState { dialog: None, ..s },
             Action::Escape => AppState { selected: None, ..s },
@@ -256,13 +260,20 @@ mod tests {
     #[test]
     fn escape_closes_the_dialog_first_then_the_inspector() {
         let state = fresh().reduce(Action::Select(Some(crate::diagram::Selection::Server(2))));
-        let content = DialogContent { title: "Share".into(), explanation: String::new(), text: "link".into() };
+        let content = DialogContent {
+            title: "Share".into(),
+            explanation: String::new(),
+            text: Some("link".into()),
+            list: Vec::new(),
+        };
         let state = state.reduce(Action::ShowDialog(content));
         assert!(!state.playing, "the run waits at the moment the link holds");
         let state = state.reduce(Action::Escape);
         assert!(state.dialog.is_none() && state.selected.is_some(), "the dialog goes first");
         let state = state.reduce(Action::Escape);
         assert!(state.selected.is_none(), "then the inspector");
+        let state = fresh().reduce(Action::ShowDialog(DialogContent::shortcuts()));
+        assert!(state.playing && state.dialog.is_some(), "the shortcuts are read while the run goes on");
     }
 
     #[test]

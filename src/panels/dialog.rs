@@ -1,4 +1,5 @@
-//! A small dialog that shows text to copy (a share link or an iframe snippet). It is modal: the
+//! A small dialog that shows text to copy (a share link or an iframe snippet), or a list to read
+//! (the keyboard's shortcuts). It is modal: the
 //! focus moves into it when it opens, Tab and Shift+Tab stay inside it, and when it closes the
 //! focus goes back to what had it (the button that opened it).
 
@@ -9,7 +10,30 @@ use yew::prelude::*;
 pub struct DialogContent {
     pub title: String,
     pub explanation: String,
-    pub text: String,
+    /// what to copy (shown with a Copy button)
+    pub text: Option<String>,
+    /// or lines to read: a term and what it does
+    pub list: Vec<(&'static str, &'static str)>,
+}
+
+impl DialogContent {
+    /// The keyboard's shortcuts, as the `?` key shows them.
+    pub fn shortcuts() -> DialogContent {
+        DialogContent {
+            title: "Keyboard shortcuts".into(),
+            explanation: "Off while you type in a field.".into(),
+            text: None,
+            list: vec![
+                ("Space", "play or pause"),
+                ("→", "step: run one event"),
+                ("Tab", "move between controls; the diagram is one stop"),
+                ("↑ ↓ ← →, Home, End", "in the diagram: move between servers and database machines"),
+                ("Enter", "open the focused server's or machine's inspector"),
+                ("Escape", "close this, a dialog, or the inspector"),
+                ("?", "show this list"),
+            ],
+        }
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -42,9 +66,9 @@ pub fn copy_dialog(props: &DialogProps) -> Html {
         let dialog = dialog.clone();
         use_effect_with((), move |()| {
             let opener = focused();
-            let copy =
-                dialog.cast::<web_sys::Element>().and_then(|d| d.query_selector("button.primary").ok().flatten());
-            focus(copy);
+            // the Copy button, or else Close
+            let first = dialog.cast::<web_sys::Element>().and_then(|d| d.query_selector("button").ok().flatten());
+            focus(first);
             move || focus(opener)
         });
     }
@@ -64,17 +88,22 @@ pub fn copy_dialog(props: &DialogProps) -> Html {
             focus(Some(wrap_to.clone()));
         })
     };
-    let copy = {
-        let text = c.text.clone();
-        Callback::from(move |_: MouseEvent| crate::share::copy_to_clipboard(&text))
-    };
+    let copy = c.text.clone().map(|text| Callback::from(move |_: MouseEvent| crate::share::copy_to_clipboard(&text)));
+    let list = c.list.iter().map(|(key, what)| html! { <><dt><kbd>{ *key }</kbd></dt><dd>{ *what }</dd></> });
     html! {
         <div class="dialog" role="dialog" aria-modal="true" aria-label={c.title.clone()} ref={dialog} onkeydown={keep_focus_inside}>
             <h2>{ &c.title }</h2>
             <p>{ &c.explanation }</p>
-            <textarea readonly=true rows="4" value={c.text.clone()} aria-label={c.title.clone()} />
+            if let Some(text) = &c.text {
+                <textarea readonly=true rows="4" value={text.clone()} aria-label={c.title.clone()} />
+            }
+            if !c.list.is_empty() {
+                <dl class="shortcuts">{ for list }</dl>
+            }
             <div class="dialog-buttons">
-                <button class="primary" onclick={copy}>{ "Copy" }</button>
+                if let Some(copy) = copy {
+                    <button class="primary" onclick={copy}>{ "Copy" }</button>
+                }
                 <button onclick={props.on_close.reform(|_: MouseEvent| ())}>{ "Close" }</button>
             </div>
         </div>

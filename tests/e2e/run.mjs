@@ -172,6 +172,13 @@ await test('keyboard only: pick a lesson, open a server, crash it, close the ins
   await page.exposeFunction('sawMouse', type => mouse.push(type));
   await page.evaluate(() => ['mousedown', 'mouseup', 'click'].forEach(t =>
     document.addEventListener(t, e => { if (e.detail > 0 || e.pointerType) window.sawMouse(t); }, true)));
+  // ? lists the shortcuts; Escape closes the list.
+  await page.keyboard.press('?');
+  await page.waitForSelector('.dialog[aria-modal=true] .shortcuts');
+  check((await page.textContent('.dialog .shortcuts')).includes('play or pause'), 'the shortcuts are not listed');
+  check(await page.evaluate(() => document.activeElement.textContent) === 'Close', 'focus on Close');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.dialog', { state: 'detached' });
   // A lesson: the picker takes the arrow keys.
   await tabTo(page, '.lesson-choice select');
   const before = await page.inputValue('.lesson-choice select');
