@@ -29,6 +29,8 @@ pub struct Boot {
     /// (a page that drives the embed itself, or a still figure)
     pub autoplay: bool,
     pub controls: bool,
+    /// the link's speed, when it had one the page offers
+    pub speed: Option<f64>,
 }
 
 /// Decides what to open from the query string, the fragment and the stored last scenario.
@@ -56,6 +58,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             reduced_motion: false,
             autoplay,
             controls,
+            speed: None,
         }
     };
     if fragment.is_empty() {
@@ -69,30 +72,43 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             reduced_motion: false,
             autoplay,
             controls,
+            speed: None,
         };
     }
     match link::decode(fragment) {
-        Ok(run) => Boot {
-            embed,
-            scenario: run.scenario.into_inner(),
-            at: run.at,
-            from_link: true,
-            compare_with: run.compare_with,
-            banner: None,
-            reduced_motion: false,
-            autoplay,
-            controls,
-        },
+        Ok(run) => {
+            // A speed the controls do not offer (a link edited by hand) plays at the default.
+            let offered = run.speed.filter(|s| crate::panels::controls::SPEEDS.contains(s));
+            let banner = match run.speed {
+                Some(speed) if offered.is_none() => Some(format!(
+                    "This link asks for a speed of {speed}×, which is not one of the speeds offered: it plays at the usual speed. Pick one in Speed."
+                )),
+                _ => None,
+            };
+            Boot {
+                embed,
+                scenario: run.scenario.into_inner(),
+                at: run.at,
+                from_link: true,
+                compare_with: run.compare_with,
+                banner,
+                reduced_motion: false,
+                autoplay,
+                controls,
+                speed: offered,
+            }
+        }
         Err(e) => fallback(e.to_string()),
     }
 }
 
-/// What a link reopens: the scenario, the moment, and the split view's second run.
+/// What a link reopens: the scenario, the moment, the split view's second run, and the speed.
 #[derive(Clone, Copy)]
 pub struct View<'a> {
     pub scenario: &'a Scenario,
     pub at: SimTime,
     pub compare_with: Option<Variant>,
+    pub speed: f64,
 }
 
 /// The full address that reopens `view`; `embed` adds `?embed=1`.
@@ -101,7 +117,8 @@ pub fn url_for(origin_and_path: &str, view: View<'_>, embed: bool) -> String {
 }
 
 fn url_with_query(origin_and_path: &str, query: &str, view: View<'_>) -> String {
-    format!("{origin_and_path}{query}#{}", link::encode_view(view.scenario, view.at, view.compare_with))
+    let text = link::encode_view(view.scenario, view.at, view.compare_with, Some(view.speed));
+    format!("{origin_and_path}{query}#{text}")
 }
 
 /// The HTML to paste into course notes.
@@ -203,12 +220,17 @@ mod tests {
     fn urls_and_snippets_reopen_the_same_run() {
         let s = Scenario::default();
         let random = Variant::Algorithm(sim::Algorithm::Random);
-        let view = View { scenario: &s, at: SimTime::from_secs(2), compare_with: Some(random) };
+        let view = View { scenario: &s, at: SimTime::from_secs(2), compare_with: Some(random), speed: 5.0 };
         let url = url_for("http://127.0.0.1:8080/", view, false);
         let run = link::decode(&url).unwrap();
         assert_eq!((run.scenario.get(), run.at, run.compare_with), (&s, SimTime::from_secs(2), Some(random)));
         let b = boot_from("", &url, None);
-        assert_eq!(b.compare_with, Some(random));
+        assert_eq!((b.compare_with, b.speed, b.banner), (Some(random), Some(5.0), None), "the speed comes back too");
+        // A speed the controls do not offer plays at the usual one, and the banner says why.
+        let odd = url_for("http://127.0.0.1:8080/", View { speed: 7.0, ..view }, false);
+        let b = boot_from("", &odd, None);
+        assert_eq!((b.speed, b.from_link), (None, true));
+        assert!(b.banner.unwrap().contains("speed of 7×"));
         let snippet = embed_snippet("http://127.0.0.1:8080/", View { at: SimTime::ZERO, ..view });
         assert!(snippet.starts_with("<iframe src=\"http://127.0.0.1:8080/?embed=1#v1."), "{snippet}");
     }

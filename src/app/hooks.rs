@@ -325,11 +325,11 @@ pub fn use_callbacks(
             d.dispatch(Action::SideRunStarted);
         }
     });
-    let on_share = use_callback((state.scenario.clone(), state.compare_with), {
+    let on_share = use_callback((state.scenario.clone(), state.compare_with, state.speed), {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), (scenario, compare_with): &(Scenario, Option<Variant>)| {
+        move |(), (scenario, compare_with, speed): &(Scenario, Option<Variant>, f64)| {
             let at = player.borrow().now();
-            let view = share::View { scenario, at, compare_with: *compare_with };
+            let view = share::View { scenario, at, compare_with: *compare_with, speed: *speed };
             let url = share::url_for(&share::origin_and_path(), view, false);
             share::copy_to_clipboard(&url);
             share::write_link(view);
@@ -344,10 +344,10 @@ pub fn use_callbacks(
             }));
         }
     });
-    let on_embed = use_callback((state.scenario.clone(), state.compare_with), {
+    let on_embed = use_callback((state.scenario.clone(), state.compare_with, state.speed), {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), (scenario, compare_with): &(Scenario, Option<Variant>)| {
-            let view = share::View { scenario, at: player.borrow().now(), compare_with: *compare_with };
+        move |(), (scenario, compare_with, speed): &(Scenario, Option<Variant>, f64)| {
+            let view = share::View { scenario, at: player.borrow().now(), compare_with: *compare_with, speed: *speed };
             let snippet = share::embed_snippet(&share::origin_and_path(), view);
             d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Embed in your notes".into(),

@@ -106,7 +106,7 @@ impl AppState {
             // someone who asked for less motion, or in an embed told `autoplay=0`; anything else
             // starts playing.
             playing: !boot.from_link && !boot.reduced_motion && boot.autoplay,
-            speed: DEFAULT_SPEED,
+            speed: boot.speed.unwrap_or(DEFAULT_SPEED),
             banner: boot.banner,
             knob_error: None,
             dialog: None,
@@ -123,7 +123,7 @@ impl AppState {
 
     /// What the link should reopen, at `at`.
     pub fn view(&self, at: SimTime) -> share::View<'_> {
-        share::View { scenario: &self.scenario, at, compare_with: self.compare_with }
+        share::View { scenario: &self.scenario, at, compare_with: self.compare_with, speed: self.speed }
     }
 
     fn with_live_change(mut self, change: Change, from_knob: Option<&'static str>) -> Self {

@@ -339,6 +339,7 @@ await test('a share link reopens the same run at the same moment', async () => {
   const again = await open(url);
   check(await again.locator('.node.server').count() === 6, 'the scenario differs');
   check(await clock(again) === time, `time ${await clock(again)} != ${time}`);
+  check(await again.$eval('.controls select', s => s.options[s.selectedIndex].text) === '2× fast', 'the link lost the speed');
   check(await again.textContent('.stats') === stats, `replay differs:\n${await again.textContent('.stats')}\n${stats}`);
   check(again.errors.length === 0, again.errors.join(' | '));
   await shot(again, 'shared-link');

@@ -19,7 +19,8 @@ pub const MAX_POSITION: SimTime = SimTime::from_secs(86_400);
 /// Compression level 9: links are written rarely and should be short.
 const DEFLATE_LEVEL: u8 = 9;
 
-/// What a link holds: the scenario (with its seed) and where playback stood [µs].
+/// What a link holds: the scenario (with its seed), where playback stood [µs], and how fast it
+/// played (the page's speed; a link without one plays at the page's default).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LinkPayload {
@@ -28,6 +29,8 @@ struct LinkPayload {
     /// the split view's second run: the same scenario with this difference
     #[serde(default, skip_serializing_if = "Option::is_none")]
     compare_with: Option<Variant>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    speed: Option<f64>,
 }
 
 /// A link that opened: a scenario ready to run and the position to run it to.
@@ -37,6 +40,8 @@ pub struct SharedRun {
     pub at: SimTime,
     /// the split view's second run, if the link was shared from the split view
     pub compare_with: Option<Variant>,
+    /// the speed it was playing at (the page checks it is one it offers)
+    pub speed: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -71,12 +76,12 @@ impl fmt::Display for LinkError {
 
 /// The link text for a scenario and a playback position (the part after `#`).
 pub fn encode(scenario: &Scenario, at: SimTime) -> String {
-    encode_view(scenario, at, None)
+    encode_view(scenario, at, None, None)
 }
 
-/// The link text for a scenario, a playback position and the split view's second algorithm.
-pub fn encode_view(scenario: &Scenario, at: SimTime, compare_with: Option<Variant>) -> String {
-    let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros(), compare_with };
+/// The link text for a scenario, a playback position, the split view's second run and the speed.
+pub fn encode_view(scenario: &Scenario, at: SimTime, compare_with: Option<Variant>, speed: Option<f64>) -> String {
+    let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros(), compare_with, speed };
     let json = serde_json::to_vec(&payload).expect("a scenario always serialises");
     let deflated = miniz_oxide::deflate::compress_to_vec(&json, DEFLATE_LEVEL);
     format!("v{CURRENT_VERSION}.{}", URL_SAFE_NO_PAD.encode(deflated))
@@ -115,7 +120,8 @@ pub fn decode(text: &str) -> Result<SharedRun, LinkError> {
             }
         };
     }
-    Ok(SharedRun { scenario: scenario.map_err(LinkError::OutOfRange)?, at, compare_with: payload.compare_with })
+    let scenario = scenario.map_err(LinkError::OutOfRange)?;
+    Ok(SharedRun { scenario, at, compare_with: payload.compare_with, speed: payload.speed })
 }
 
 #[cfg(test)]
@@ -132,15 +138,25 @@ mod tests {
     }
 
     #[test]
+    fn the_speed_travels_in_the_link_and_a_link_without_one_has_none() {
+        let s = Scenario::default();
+        assert_eq!(decode(&encode_view(&s, SimTime::ZERO, None, Some(5.0))).unwrap().speed, Some(5.0));
+        assert_eq!(decode(&encode(&s, SimTime::ZERO)).unwrap().speed, None);
+    }
+
+    #[test]
     fn the_split_view_travels_in_the_link() {
         use crate::scenario::{Algorithm, SessionMode};
         let s = Scenario::default();
         let by_algorithm = Variant::Algorithm(Algorithm::LeastConnections);
-        let run = decode(&encode_view(&s, SimTime::ZERO, Some(by_algorithm))).unwrap();
+        let run = decode(&encode_view(&s, SimTime::ZERO, Some(by_algorithm), None)).unwrap();
         assert_eq!(run.compare_with, Some(by_algorithm));
         assert_eq!(decode(&encode(&s, SimTime::ZERO)).unwrap().compare_with, None);
         let by_sessions = Variant::Sessions { sessions: SessionMode::Database };
-        assert_eq!(decode(&encode_view(&s, SimTime::ZERO, Some(by_sessions))).unwrap().compare_with, Some(by_sessions));
+        assert_eq!(
+            decode(&encode_view(&s, SimTime::ZERO, Some(by_sessions), None)).unwrap().compare_with,
+            Some(by_sessions)
+        );
         // An algorithm is written as plain text, as links from before session comparisons have it.
         assert_eq!(serde_json::to_string(&by_algorithm).unwrap(), r#""least_connections""#);
         assert_eq!(serde_json::to_string(&by_sessions).unwrap(), r#"{"sessions":"database"}"#);
