@@ -831,6 +831,10 @@ await test('replication: crash the primary, promote a replica by hand, see the l
   await page.selectOption('.lesson-choice select', 'replication');
   await page.click('button:has-text("Replicas that lag")');
   await page.waitForSelector(".diagram [data-node='database-2']");
+  // Heartbeats off: only the student promotes (heartbeats would promote replica 1 about 4.5 s
+  // of wall time after the crash, a race with the clicks below on a busy machine).
+  await page.uncheck("[data-field='data.replication.failover']");
+  await page.waitForFunction(() => !document.querySelector("[data-field='data.replication.failover']").checked);
   await page.selectOption('.controls select', { label: '2× fast' });
   await page.waitForFunction(() => /log at [1-9]/.test(document.querySelector(".diagram [data-node='database-0'] title")?.textContent ?? ''), null, { timeout: 30000 });
   // Promoting a replica while the primary is up is refused, in words.
