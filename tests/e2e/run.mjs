@@ -68,13 +68,19 @@ async function reopen(page) {
   return open(url);
 }
 
+/** A fresh page with a lesson's preset loaded, once `ready` is drawn. */
+async function openPreset(lesson, preset, ready, viewport = undefined) {
+  const page = await open(base, viewport);
+  await page.selectOption('.lesson-choice select', lesson);
+  await page.click(`button:has-text("${preset}")`);
+  await page.waitForSelector(ready);
+  return page;
+}
+
 /** A lesson's preset on a phone, once `ready` is drawn: the page fits; `name`'s screenshot keeps
  *  `part` of it. Returns the page, for more checks. */
 async function onPhone(lesson, preset, ready, name, part = '.diagram') {
-  const phone = await open(base, { width: 390, height: 844 });
-  await phone.selectOption('.lesson-choice select', lesson);
-  await phone.click(`button:has-text("${preset}")`);
-  await phone.waitForSelector(ready);
+  const phone = await openPreset(lesson, preset, ready, { width: 390, height: 844 });
   check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
   await phone.locator(part).first().screenshot({ path: join(artifacts, `${name}.png`) });
   return phone;
@@ -741,10 +747,7 @@ await test('the SQL console runs a query, shows its plan, and the link replays i
 });
 
 await test('the web tier queries the database: one server is the limit, shards lift it', async () => {
-  const page = await open(base);
-  await page.selectOption('.lesson-choice select', 'partitioning');
-  await page.click('button:has-text("The database is the limit")');
-  await page.waitForSelector(".diagram [data-node='database-0']");
+  const page = await openPreset('partitioning', 'The database is the limit', ".diagram [data-node='database-0']");
   check(await page.locator('.diagram .node.database').count() === 1, 'one database server drawn');
   check(await page.locator(".diagram [data-node='router']").count() === 0, 'no router in front of one server');
   // Let the run reach a few simulated seconds: the database is the busy one.
@@ -777,20 +780,11 @@ await test('the web tier queries the database: one server is the limit, shards l
   await shot(page, 'data-reshard-split');
   check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await page.close();
-  const phone = await open(base, { width: 390, height: 844 });
-  await phone.selectOption('.lesson-choice select', 'partitioning');
-  await phone.click('button:has-text("Sharded: the limit lifts")');
-  await phone.waitForSelector(".diagram [data-node='router']");
-  check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
-  await phone.locator('.diagram').first().screenshot({ path: join(artifacts, 'data-web-tier-phone.png') });
-  await phone.close();
+  await (await onPhone('partitioning', 'Sharded: the limit lifts', ".diagram [data-node='router']", 'data-web-tier-phone')).close();
 });
 
 await test('replication: replicas lag, and reads that miss their own write are counted', async () => {
-  const page = await open(base);
-  await page.selectOption('.lesson-choice select', 'replication');
-  await page.click('button:has-text("Replicas that lag")');
-  await page.waitForSelector(".diagram [data-node='database-2']");
+  const page = await openPreset('replication', 'Replicas that lag', ".diagram [data-node='database-2']");
   check((await page.textContent(".diagram [data-node='database-0'] title")).startsWith('Primary'), 'the primary drawn');
   check((await page.textContent(".diagram [data-node='database-1'] title")).includes('lag '), 'a replica shows its lag');
   await page.waitForFunction(() => /: [1-9]\d* missed their user's own last write/.test(document.querySelector('.data-console .replication')?.textContent ?? ''), null, { timeout: 30000 });
@@ -827,10 +821,7 @@ await test('replication: replicas lag, and reads that miss their own write are c
 });
 
 await test('replication: crash the primary, promote a replica by hand, see the lost writes, share and reopen', async () => {
-  const page = await open(base);
-  await page.selectOption('.lesson-choice select', 'replication');
-  await page.click('button:has-text("Replicas that lag")');
-  await page.waitForSelector(".diagram [data-node='database-2']");
+  const page = await openPreset('replication', 'Replicas that lag', ".diagram [data-node='database-2']");
   // Heartbeats off: only the student promotes (heartbeats would promote replica 1 about 4.5 s
   // of wall time after the crash, a race with the clicks below on a busy machine).
   await page.uncheck("[data-field='data.replication.failover']");
@@ -863,10 +854,7 @@ await test('replication: crash the primary, promote a replica by hand, see the l
 });
 
 await test('replicated shards: each shard logs to its own replicas, drawn on the way; share and reopen; a phone', async () => {
-  const page = await open(base);
-  await page.selectOption('.lesson-choice select', 'replication');
-  await page.click('button:has-text("Each shard replicated")');
-  await page.waitForSelector(".diagram [data-node='database-5']");
+  const page = await openPreset('replication', 'Each shard replicated', ".diagram [data-node='database-5']");
   check((await page.textContent(".diagram [data-node='database-0'] title")).startsWith('-80 primary'), 'shard -80 primary drawn');
   check((await page.textContent(".diagram [data-node='database-4'] title")).startsWith('80- replica 1'), "80-'s first replica drawn");
   // The log entries travel beside the column (four logs: two shards, two replicas each).
@@ -889,10 +877,7 @@ await test('replicated shards: each shard logs to its own replicas, drawn on the
 });
 
 await test('multi-primary: a clock ahead loses later edits, listed; cut a region; share and reopen; certification on a phone', async () => {
-  const page = await open(base);
-  await page.selectOption('.lesson-choice select', 'replication');
-  await page.click('button:has-text("Two primaries, a clock ahead")');
-  await page.waitForSelector(".diagram [data-node='database-1']");
+  const page = await openPreset('replication', 'Two primaries, a clock ahead', ".diagram [data-node='database-1']");
   check((await page.textContent(".diagram [data-node='database-0'] title")).includes('clock +500 ms'), 'primary 1 shows its clock');
   await page.selectOption('.controls select', { label: '2× fast' });
   await page.waitForFunction(() => /the clock ahead won/.test(document.querySelector('.data-console .conflicts')?.textContent ?? ''), null, { timeout: 30000 });
@@ -915,10 +900,7 @@ await test('multi-primary: a clock ahead loses later edits, listed; cut a region
   check(page.errors.length === 0 && again.errors.length === 0, `console errors: ${[...page.errors, ...again.errors].join(' | ')}`);
   await page.close();
   await again.close();
-  const phone = await open(base, { width: 390, height: 844 });
-  await phone.selectOption('.lesson-choice select', 'replication');
-  await phone.click('button:has-text("Certification: Galera")');
-  await phone.waitForSelector(".diagram [data-node='database-1']");
+  const phone = await openPreset('replication', 'Certification: Galera', ".diagram [data-node='database-1']", { width: 390, height: 844 });
   await phone.waitForFunction(() => /ERROR 1213/.test(document.querySelector('.data-console .conflicts')?.textContent ?? ''), null, { timeout: 60000 });
   check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
   await phone.locator('.data-console').first().screenshot({ path: join(artifacts, 'multi-primary-phone.png') });

@@ -118,8 +118,9 @@ impl Replicated {
     /// fix, after a recent write to any of them).
     pub fn route_read(&mut self, user: u32, now: SimTime) -> Option<usize> {
         self.reads += 1;
-        let config = self.config().clone();
-        if let ReadFix::PrimaryAfterWrite { seconds } = config.fix {
+        // (two small Copy settings: this runs for every read, and the config holds more)
+        let (fix, routing) = (self.config().fix, self.config().routing);
+        if let ReadFix::PrimaryAfterWrite { seconds } = fix {
             let wrote_at = self.groups.iter().filter_map(|g| g.last_write.get(&user).map(|w| w.1)).max();
             if wrote_at.is_some_and(|at| now.saturating_sub(at).as_secs_f64() < seconds) {
                 self.reads_on_primary += 1;
@@ -131,7 +132,7 @@ impl Replicated {
         let groups = &self.groups;
         let pool = || (0..self.per_group).filter(|&k| !groups.iter().any(|g| g.replicas[k].split_brain));
         let n = pool().count().max(1);
-        Some(match (config.fix, config.routing) {
+        Some(match (fix, routing) {
             (ReadFix::StickyReplica, _) => pool().nth(user as usize % n).unwrap_or(0),
             // the replica number furthest along, over every group (the first on a tie)
             (_, ReadRouting::LeastLag) => pool()
