@@ -75,7 +75,7 @@ pub fn data_console(props: &DataConsoleProps) -> Html {
         })
     };
     let touched: Vec<String> = match props.view.last.as_deref() {
-        Some(Entry { outcome: Ok(a), .. }) => a.plan.parts.iter().map(|p| p.server.clone()).collect(),
+        Some(Entry { outcome: Ok(a), .. }) => a.plan.parts.iter().map(|p| p.server.to_string()).collect(),
         _ => Vec::new(),
     };
     html! {

@@ -120,16 +120,16 @@ fn outcome_json(outcome: &Outcome) -> Json {
                 .work
                 .reads
                 .iter()
-                .map(|r| json!({"table": r.table, "method": r.method, "partitions_scanned": r.partitions_scanned, "partitions_total": r.partitions_total}))
+                .map(|r| json!({"table": &*r.table, "method": r.method.to_string(), "partitions_scanned": r.partitions_scanned, "partitions_total": r.partitions_total}))
                 .collect();
             json!({
-                "server": p.server, "sql": p.sql, "rows_examined": p.work.rows_examined, "bytes_examined": p.work.bytes_examined,
+                "server": p.server, "sql": &*p.sql, "rows_examined": p.work.rows_examined, "bytes_examined": p.work.bytes_examined,
                 "rows_returned": p.work.rows_returned, "bytes_returned": p.work.bytes_returned, "time_us": p.time_us, "reads": reads,
             })
         })
         .collect();
     json!({
-        "columns": outcome.result.columns,
+        "columns": &*outcome.result.columns,
         "rows": outcome.result.rows.iter().map(|r| r.iter().map(value_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "affected": outcome.affected,
         "explained": outcome.explained,

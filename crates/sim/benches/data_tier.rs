@@ -14,13 +14,16 @@ fn data(c: &mut Criterion) {
     let mut db = Database::build(&DataConfig { rows: 1_000_000, ..DataConfig::default() }, 42).unwrap();
     const LOOKUPS: u64 = 10_000;
     let statements: Vec<_> = (0..LOOKUPS)
-        .map(|i| parse(&format!("SELECT * FROM comments WHERE id = {}", 1 + i * 37 % 400_000)).unwrap())
+        .map(|i| {
+            let statement = parse(&format!("SELECT * FROM comments WHERE id = {}", 1 + i * 37 % 400_000)).unwrap();
+            db.prepare(&statement, false).unwrap()
+        })
         .collect();
     group.throughput(Throughput::Elements(LOOKUPS));
     group.bench_function("point-lookups-prepared", |b| {
         b.iter(|| {
             for s in &statements {
-                black_box(db.run(s, false).unwrap());
+                black_box(db.run_prepared(s).unwrap());
             }
         })
     });

@@ -104,7 +104,7 @@ impl Console {
             self.count(&o.plan);
             let plan_text = o.plan.render();
             Answer {
-                columns: o.result.columns,
+                columns: o.result.columns.to_vec(),
                 total_rows: o.result.rows.len(),
                 rows: o.result.rows.iter().take(KEPT_ROWS).map(|r| r.iter().map(Value::to_string).collect()).collect(),
                 affected: o.affected,
@@ -135,7 +135,7 @@ impl Console {
 
     fn count(&mut self, plan: &Plan) {
         for part in &plan.parts {
-            let load = self.load.entry(part.server.clone()).or_default();
+            let load = self.load.entry(part.server.to_string()).or_default();
             load.queries += 1;
             load.rows_examined += part.work.rows_examined;
             load.busy_us += part.time_us;
@@ -191,7 +191,7 @@ impl Console {
             ));
         }
         let plan = Plan {
-            route: format!("{n} reads with Zipf-popular keys: orders by user_id, users by country"),
+            route: format!("{n} reads with Zipf-popular keys: orders by user_id, users by country").into(),
             notes,
             ..Plan::default()
         };
@@ -230,7 +230,7 @@ impl Console {
         }));
         self.copies = r.copied.into_iter().collect();
         let plan = Plan {
-            route: format!("Resharded from {} to {} shards ({strategy})", r.from, r.to),
+            route: format!("Resharded from {} to {} shards ({strategy})", r.from, r.to).into(),
             notes,
             ..Plan::default()
         };
@@ -363,7 +363,7 @@ impl Console {
                     Ok(a) => QueryReport {
                         sql: e.sql.clone(),
                         error: None,
-                        route: Some(a.plan.route.clone()),
+                        route: Some(a.plan.route.to_string()),
                         servers: a.plan.parts.len(),
                         rows_examined: a.plan.rows_examined(),
                         time_us: a.plan.time_us,

@@ -2,13 +2,14 @@
 //! rows and a plan (where the query went, the SQL each server received, the partitions it
 //! scanned, the rows it examined, and the simulated time that came to).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::exec::{Node, ResultSet, Work};
+use super::exec::{Node, PreparedSelect, ResultSet, Work};
 use super::generate::generate;
 use super::partition::apply_ddl;
 use super::router::Cluster;
@@ -132,8 +133,8 @@ enum Store {
 /// One server's share of a query.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Part {
-    pub server: String,
-    pub sql: String,
+    pub server: Cow<'static, str>,
+    pub sql: Rc<str>,
     pub work: Work,
     pub time_us: f64,
     /// a shard's part of a write, as it ran there (what that shard's log carries to its replicas)
@@ -143,7 +144,7 @@ pub struct Part {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan {
     /// where it went and why, in a sentence
-    pub route: String,
+    pub route: Cow<'static, str>,
     /// the statement as the layout's tables need it (a vertical split's rewrite)
     pub rewritten: Option<String>,
     pub parts: Vec<Part>,
@@ -197,8 +198,35 @@ impl Database {
         self.run(&statement, explained)
     }
 
-    /// Runs a parsed statement (a prepared one, say); `explained` runs a write on a copy.
+    /// Runs a parsed statement; `explained` runs a write on a copy.
     pub fn run(&mut self, statement: &Statement, explained: bool) -> Result<Outcome, SqlError> {
+        self.run_bound(statement, explained, None)
+    }
+
+    /// Parses nothing and binds once what can be bound, as a client's prepared statement: its
+    /// SQL is printed once and, on one server, a SELECT's names are resolved once, so that
+    /// running it again only reads rows. A layout that must route each run (split tables,
+    /// shards) keeps the statement and routes it each time.
+    pub fn prepare(&self, statement: &Statement, explained: bool) -> Result<Prepared, SqlError> {
+        let select = match (&self.store, statement) {
+            (Store::One { node, vertical: None }, Statement::Select(query)) => Some(node.prepare(query)?),
+            _ => None,
+        };
+        let sql = Rc::from(statement.to_string());
+        Ok(Prepared { statement: statement.clone(), explained, sql, select })
+    }
+
+    /// Runs a prepared statement (see `prepare`).
+    pub fn run_prepared(&mut self, prepared: &Prepared) -> Result<Outcome, SqlError> {
+        self.run_bound(&prepared.statement, prepared.explained, Some(prepared))
+    }
+
+    fn run_bound(
+        &mut self,
+        statement: &Statement,
+        explained: bool,
+        prepared: Option<&Prepared>,
+    ) -> Result<Outcome, SqlError> {
         if matches!(statement, Statement::Explain(_)) {
             return Err(SqlError::new("EXPLAIN EXPLAIN explains nothing more: write EXPLAIN once"));
         }
@@ -209,7 +237,7 @@ impl Database {
         let mut outcome = match &mut self.store {
             Store::One { node, vertical } => match vertical {
                 Some(split) => split.execute(node, statement, explained, cost)?,
-                None => one_server(node, statement, explained, cost)?,
+                None => one_server(node, statement, explained, prepared, cost)?,
             },
             Store::Sharded(cluster) => cluster.execute(statement, explained, cost)?,
         };
@@ -336,21 +364,39 @@ fn one_node(
 }
 
 /// A statement on one server: the plan is that server's work.
-pub fn one_server(
+fn one_server(
     node: &mut Node,
     statement: &Statement,
     explained: bool,
+    prepared: Option<&Prepared>,
     cost: &super::Cost,
 ) -> Result<Outcome, SqlError> {
-    let (result, affected, work) = run_on(node, statement, explained)?;
+    let (result, affected, work) = match (statement, prepared.and_then(|p| p.select.as_ref())) {
+        (Statement::Select(query), Some(bound)) => {
+            let (result, work) = node.run_prepared(query, bound)?;
+            (if explained { ResultSet { columns: result.columns, rows: Vec::new() } } else { result }, None, work)
+        }
+        _ => run_on(node, statement, explained)?,
+    };
     let time_us = cost.of(&work);
+    let sql = prepared.map_or_else(|| Rc::from(statement.to_string()), |p| p.sql.clone());
     let plan = Plan {
         route: "One server: the whole query runs there".into(),
-        parts: vec![Part { server: "db".into(), sql: statement.to_string(), work, time_us, written: None }],
+        parts: vec![Part { server: "db".into(), sql, work, time_us, written: None }],
         time_us,
         ..Plan::default()
     };
     Ok(Outcome { result, affected, plan, explained })
+}
+
+/// A statement made ready to run many times (`Database::prepare`).
+pub struct Prepared {
+    statement: Statement,
+    explained: bool,
+    /// the SQL the plan shows, printed once
+    sql: Rc<str>,
+    /// a SELECT bound against the one server's tables
+    select: Option<PreparedSelect>,
 }
 
 /// Runs a statement on a node: a read always (EXPLAIN counts what it would examine), a write

@@ -1,6 +1,8 @@
 //! One stored table (a whole table, a partition, or one shard's part): its rows and its ordered
 //! indexes (the primary key's, unique, and any partition or shard key's).
 
+use std::borrow::Cow;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::rc::Rc;
@@ -22,7 +24,42 @@ pub struct Table {
 #[derive(Clone, Debug)]
 struct Index {
     column: usize,
-    entries: BTreeMap<GroupKey, Vec<u32>>,
+    entries: BTreeMap<GroupKey, RowIds>,
+}
+
+/// The rows that hold one key. A primary key's is always one row, kept in the index's node
+/// rather than behind a pointer: a point lookup then reads one cache line fewer.
+#[derive(Clone, Debug)]
+enum RowIds {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl RowIds {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            RowIds::One(id) => std::slice::from_ref(id),
+            RowIds::Many(ids) => ids,
+        }
+    }
+
+    fn push(&mut self, id: u32) {
+        match self {
+            RowIds::One(first) => *self = RowIds::Many(vec![*first, id]),
+            RowIds::Many(ids) => ids.push(id),
+        }
+    }
+
+    /// Removes a row; true when none is left.
+    fn remove(&mut self, id: u32) -> bool {
+        match self {
+            RowIds::One(only) => *only == id,
+            RowIds::Many(ids) => {
+                ids.retain(|x| *x != id);
+                ids.is_empty()
+            }
+        }
+    }
 }
 
 /// Which rows an index can narrow a read to.
@@ -54,8 +91,8 @@ impl Table {
         self.live == 0
     }
 
-    pub fn rows(&self) -> impl Iterator<Item = (u32, &[Value])> {
-        self.rows.iter().enumerate().filter_map(|(i, r)| r.as_deref().map(|r| (i as u32, r)))
+    pub fn rows(&self) -> AllRows<'_> {
+        AllRows(self.rows.iter().enumerate())
     }
 
     pub fn row(&self, id: u32) -> Option<&[Value]> {
@@ -76,7 +113,12 @@ impl Table {
     pub fn insert(&mut self, row: Row) -> u32 {
         let id = self.rows.len() as u32;
         for index in &mut self.indexes {
-            index.entries.entry(row[index.column].group_key()).or_default().push(id);
+            match index.entries.entry(row[index.column].group_key()) {
+                Entry::Vacant(slot) => {
+                    slot.insert(RowIds::One(id));
+                }
+                Entry::Occupied(mut ids) => ids.get_mut().push(id),
+            }
         }
         self.rows.push(Some(row));
         self.live += 1;
@@ -87,11 +129,8 @@ impl Table {
         let row = self.rows.get_mut(id as usize)?.take()?;
         for index in &mut self.indexes {
             let key = row[index.column].group_key();
-            if let Some(ids) = index.entries.get_mut(&key) {
-                ids.retain(|x| *x != id);
-                if ids.is_empty() {
-                    index.entries.remove(&key);
-                }
+            if index.entries.get_mut(&key).is_some_and(|ids| ids.remove(id)) {
+                index.entries.remove(&key);
             }
         }
         self.live -= 1;
@@ -100,17 +139,22 @@ impl Table {
 
     /// The rows an index gives for a key range on `column`, in key order; `None` when the
     /// column has no index.
-    pub fn lookup(&self, column: usize, range: &KeyRange) -> Option<Vec<u32>> {
+    pub fn lookup(&self, column: usize, range: &KeyRange) -> Option<Cow<'_, [u32]>> {
         let index = self.indexes.iter().find(|i| i.column == column)?;
         let mut ids = Vec::new();
         match range {
+            // One key (a point lookup): the index's own list, nothing to sort or deduplicate.
+            KeyRange::Equal(values) if values.len() == 1 => {
+                let found = values.iter().find(|v| !v.is_null()).and_then(|v| index.entries.get(&v.group_key()));
+                return Some(Cow::Borrowed(found.map_or(&[][..], RowIds::as_slice)));
+            }
             KeyRange::Equal(values) => {
                 let mut keys: Vec<GroupKey> = values.iter().filter(|v| !v.is_null()).map(Value::group_key).collect();
                 keys.sort();
                 keys.dedup();
                 for key in keys {
                     if let Some(found) = index.entries.get(&key) {
-                        ids.extend_from_slice(found);
+                        ids.extend_from_slice(found.as_slice());
                     }
                 }
             }
@@ -118,16 +162,27 @@ impl Table {
                 let low = map_bound(low);
                 let high = map_bound(high);
                 if bounds_are_empty(&low, &high) {
-                    return Some(ids);
+                    return Some(Cow::Owned(ids));
                 }
                 for (key, found) in index.entries.range((low, high)) {
                     if *key != GroupKey::Null {
-                        ids.extend_from_slice(found);
+                        ids.extend_from_slice(found.as_slice());
                     }
                 }
             }
         }
-        Some(ids)
+        Some(Cow::Owned(ids))
+    }
+}
+
+/// Every live row of a table with its row number, in row-number order.
+pub struct AllRows<'t>(std::iter::Enumerate<std::slice::Iter<'t, Option<Row>>>);
+
+impl<'t> Iterator for AllRows<'t> {
+    type Item = (u32, &'t [Value]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.find_map(|(i, row)| row.as_deref().map(|r| (i as u32, r)))
     }
 }
 

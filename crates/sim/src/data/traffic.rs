@@ -337,9 +337,9 @@ mod tests {
     #[test]
     fn jobs_sum_parts_on_one_server_and_leave_the_router_the_rest() {
         use super::super::exec::Work;
-        let part = |server: &str, time_us| super::super::layout::Part {
+        let part = |server: &'static str, time_us| super::super::layout::Part {
             server: server.into(),
-            sql: String::new(),
+            sql: "".into(),
             work: Work::default(),
             time_us,
             written: None,

@@ -168,7 +168,7 @@ impl VerticalSplit {
         for statement in statements {
             let (result, affected, work) = run_on(node, statement, explained)?;
             let time_us = cost.of(&work);
-            parts.push(Part { server: "db".into(), sql: statement.to_string(), work, time_us, written: None });
+            parts.push(Part { server: "db".into(), sql: statement.to_string().into(), work, time_us, written: None });
             last = (result, last.1.or(affected));
         }
         Ok((last.0, last.1, parts))

@@ -42,7 +42,7 @@ fn a_fixed_shard_key_goes_to_one_shard_an_in_list_to_its_shards_and_the_rest_eve
     assert_eq!(scattered.plan.parts.len(), 4);
     assert!(scattered.plan.route.contains("Scatter to 4 of 4"), "{}", scattered.plan.route);
     // Shards are named as Vitess names keyranges.
-    let servers: Vec<String> = scattered.plan.parts.iter().map(|p| p.server.clone()).collect();
+    let servers: Vec<String> = scattered.plan.parts.iter().map(|p| p.server.to_string()).collect();
     assert_eq!(servers, ["-40", "40-80", "80-c0", "c0-"]);
 }
 
@@ -51,7 +51,7 @@ fn a_scattered_average_is_the_total_sum_over_the_total_count() {
     let mut db = database(2_000, sharded(Strategy::HashMod, 5));
     let out = db.execute("SELECT AVG(total_cents), COUNT(*) FROM orders").unwrap();
     assert!(
-        out.plan.parts.iter().all(|p| p.sql == "SELECT SUM(total_cents), COUNT(total_cents), COUNT(*) FROM orders"),
+        out.plan.parts.iter().all(|p| &*p.sql == "SELECT SUM(total_cents), COUNT(total_cents), COUNT(*) FROM orders"),
         "{}",
         out.plan.render()
     );
@@ -66,9 +66,12 @@ fn a_scattered_average_is_the_total_sum_over_the_total_count() {
 fn order_by_limit_merges_sorted_streams_and_adds_the_sort_column_each_shard_needs() {
     let mut db = database(2_000, sharded(Strategy::Jump, 3));
     let out = db.execute("SELECT id FROM orders ORDER BY created_at DESC, id LIMIT 5").unwrap();
-    assert_eq!(out.plan.parts[0].sql, "SELECT id, created_at FROM orders ORDER BY created_at DESC, id LIMIT 5");
+    assert_eq!(
+        out.plan.parts[0].sql.as_ref(),
+        "SELECT id, created_at FROM orders ORDER BY created_at DESC, id LIMIT 5"
+    );
     assert_eq!(out.result.rows.len(), 5);
-    assert_eq!(out.result.columns, ["id"]);
+    assert_eq!(*out.result.columns, ["id"]);
 }
 
 #[test]

@@ -180,6 +180,41 @@ fn arithmetic_is_postgresqls() {
 }
 
 #[test]
+fn rows_past_a_limit_are_not_computed() {
+    // PostgreSQL's LIMIT stops the scan: with no ORDER BY the row that would divide by zero
+    // (id 2) is never computed; with an ORDER BY every row is, and it fails.
+    let mut db = database(300, LayoutConfig::Single);
+    assert_eq!(rows_of(&mut db, "SELECT 1 / (id - 2) FROM users WHERE id < 5 LIMIT 1"), [["-1"]]);
+    let e = db.execute("SELECT 1 / (id - 2) FROM users WHERE id < 5 ORDER BY id LIMIT 1").unwrap_err();
+    assert_eq!(e.message, "division by zero");
+}
+
+#[test]
+fn a_prepared_statement_answers_as_the_statement_does() {
+    let mut db = database(2_000, LayoutConfig::Single);
+    for sql in [
+        "SELECT * FROM comments WHERE id = 17",
+        "SELECT * FROM comments WHERE id = 999999",
+        "SELECT user_id, COUNT(*) FROM orders GROUP BY user_id ORDER BY 2 DESC, user_id LIMIT 5",
+        "SELECT u.name, p.title FROM users u JOIN posts p ON p.user_id = u.id WHERE u.id IN (3, 4)",
+        "EXPLAIN SELECT * FROM users WHERE id BETWEEN 5 AND 9",
+    ] {
+        let (statement, explained) = match parse(sql).unwrap() {
+            sim::data::sql::ast::Statement::Explain(inner) => (*inner, true),
+            other => (other, false),
+        };
+        let prepared = db.prepare(&statement, explained).unwrap();
+        let direct = db.run(&statement, explained).unwrap();
+        for _ in 0..2 {
+            assert_eq!(db.run_prepared(&prepared).unwrap(), direct, "{sql}");
+        }
+    }
+    // A mistake in a statement is found when it is prepared.
+    let e = db.prepare(&parse("SELECT nope FROM users").unwrap(), false).err().unwrap();
+    assert!(e.message.starts_with("column \"nope\" does not exist"), "{}", e.message);
+}
+
+#[test]
 fn an_average_is_never_an_average_of_averages() {
     let mut db = database(2_000, LayoutConfig::Single);
     let total = rows_of(&mut db, "SELECT SUM(total_cents), COUNT(*) FROM orders");

@@ -105,7 +105,7 @@ impl GroupPlan {
     /// row of slots per group, in the order groups first appear; with no GROUP BY exactly one
     /// group, even over no rows.
     pub fn start(&self) -> Grouping<'_> {
-        Grouping { plan: self, index: FastMap::default(), groups: Vec::new(), key: Vec::with_capacity(self.keys) }
+        Grouping { plan: self, groups: Groups::new(self), key: Vec::with_capacity(self.keys) }
     }
 
     pub fn aggregates(&self) -> impl Iterator<Item = (Aggregate, &Expr)> {
@@ -116,13 +116,79 @@ impl GroupPlan {
     }
 }
 
-/// Groups being built: each group's key and its accumulators, in the order groups first appear.
+/// Groups being built from rows.
 pub struct Grouping<'p> {
     plan: &'p GroupPlan,
-    index: FastMap<Vec<GroupKey>, usize>,
-    groups: Vec<Vec<Accumulator>>,
+    groups: Groups,
     /// one key buffer for every row: a group's key is copied only when the group is new
     key: Vec<GroupKey>,
+}
+
+/// Groups by key, in the order they first appear, each with one accumulator per slot. The
+/// accumulators of all groups lie in one list, so that a million rows in a hundred thousand
+/// groups make no allocation per group beyond a key of several columns.
+pub struct Groups {
+    index: GroupIndex,
+    accumulators: Vec<Accumulator>,
+    width: usize,
+    count: usize,
+}
+
+enum GroupIndex {
+    /// no GROUP BY: one group
+    Whole,
+    One(FastMap<GroupKey, usize>),
+    Many(FastMap<Vec<GroupKey>, usize>),
+}
+
+impl Groups {
+    pub fn new(plan: &GroupPlan) -> Groups {
+        let index = match plan.keys {
+            0 => GroupIndex::Whole,
+            1 => GroupIndex::One(FastMap::default()),
+            _ => GroupIndex::Many(FastMap::default()),
+        };
+        Groups { index, accumulators: Vec::new(), width: plan.sources.len(), count: 0 }
+    }
+
+    /// The accumulators of the group with this key (one per column of the plan's keys), made
+    /// when the group is new.
+    pub fn group(&mut self, plan: &GroupPlan, key: &[GroupKey]) -> &mut [Accumulator] {
+        let next = self.count;
+        let found = match &mut self.index {
+            GroupIndex::Whole => (next > 0).then_some(0),
+            GroupIndex::One(map) => match map.get(&key[0]) {
+                Some(g) => Some(*g),
+                None => {
+                    map.insert(key[0].clone(), next);
+                    None
+                }
+            },
+            GroupIndex::Many(map) => match map.get(key) {
+                Some(g) => Some(*g),
+                None => {
+                    map.insert(key.to_vec(), next);
+                    None
+                }
+            },
+        };
+        let g = found.unwrap_or_else(|| {
+            self.accumulators.extend(plan.sources.iter().map(Accumulator::for_source));
+            self.count += 1;
+            next
+        });
+        &mut self.accumulators[g * self.width..(g + 1) * self.width]
+    }
+
+    /// Each group's slots, in the order the groups first appeared; with no GROUP BY exactly
+    /// one group, even over no rows.
+    pub fn finish(mut self, plan: &GroupPlan) -> Result<Vec<Vec<Value>>, String> {
+        if self.count == 0 && plan.keys == 0 {
+            self.group(plan, &[]);
+        }
+        let mut accumulators = self.accumulators.into_iter();
+        (0..self.count).map(|_| accumulators.by_ref().take(self.width).map(Accumulator::finish).collect()).collect()
+    }
 }
 
 impl Grouping<'_> {
@@ -138,25 +204,14 @@ impl Grouping<'_> {
                 });
             }
         }
-        let g = match self.index.get(self.key.as_slice()) {
-            Some(g) => *g,
-            None => {
-                self.groups.push(plan.sources.iter().map(Accumulator::for_source).collect());
-                self.index.insert(self.key.clone(), self.groups.len() - 1);
-                self.groups.len() - 1
-            }
-        };
-        for (acc, source) in self.groups[g].iter_mut().zip(&plan.sources) {
+        for (acc, source) in self.groups.group(plan, &self.key).iter_mut().zip(&plan.sources) {
             acc.add(source, row)?;
         }
         Ok(())
     }
 
-    pub fn finish(mut self) -> Result<Vec<Vec<Value>>, String> {
-        if self.groups.is_empty() && self.plan.keys == 0 {
-            self.groups.push(self.plan.sources.iter().map(Accumulator::for_source).collect());
-        }
-        self.groups.into_iter().map(|accs| accs.into_iter().map(Accumulator::finish).collect()).collect()
+    pub fn finish(self) -> Result<Vec<Vec<Value>>, String> {
+        self.groups.finish(self.plan)
     }
 }
 

@@ -49,10 +49,37 @@ pub struct Work {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableRead {
-    pub table: String,
+    pub table: Rc<str>,
     pub partitions_scanned: Vec<String>,
     pub partitions_total: usize,
-    pub method: String,
+    pub method: ReadMethod,
+}
+
+/// How a table was read, in the words of PostgreSQL's EXPLAIN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadMethod {
+    /// by scan, or through the index on a column; `hash_join` when a hash join then built a
+    /// table of these rows
+    Scan { index: Option<&'static str>, hash_join: bool },
+    /// each row of the other side looked its partners up in this table's index
+    NestedLoop,
+}
+
+impl std::fmt::Display for ReadMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadMethod::Scan { index, hash_join } => {
+                if *hash_join {
+                    f.write_str("Hash Join, ")?;
+                }
+                match index {
+                    Some(column) => write!(f, "Index Scan using {column}"),
+                    None => f.write_str("Seq Scan"),
+                }
+            }
+            ReadMethod::NestedLoop => f.write_str("Nested Loop, Index Scan"),
+        }
+    }
 }
 
 impl Work {
@@ -66,13 +93,32 @@ impl Work {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResultSet {
-    pub columns: Vec<String>,
+    /// shared by every run of a prepared statement
+    pub columns: Rc<[String]>,
     pub rows: Vec<Row>,
 }
 
 impl ResultSet {
     pub fn bytes(&self) -> u64 {
         self.rows.iter().map(|r| row_width(r)).sum()
+    }
+}
+
+/// The stored tables that hold a table's rows: the table itself, or its partitions that a
+/// filter can reach.
+enum Segments<'n> {
+    Whole(&'n Table),
+    Partitions(Vec<&'n Table>),
+}
+
+impl<'n> std::ops::Deref for Segments<'n> {
+    type Target = [&'n Table];
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Segments::Whole(table) => std::slice::from_ref(table),
+            Segments::Partitions(tables) => tables,
+        }
     }
 }
 
@@ -104,19 +150,29 @@ impl Node {
 
     /// The tables holding `table`'s rows that the filter can reach (its partitions after
     /// pruning), and how many it has in all.
-    fn segments(&self, table: &str, scope: &Scope, key_of: usize, filter: Option<&Expr>) -> (Vec<&Table>, usize) {
+    fn segments(&self, table: &str, scope: &Scope, key_of: usize, filter: Option<&Expr>) -> (Segments<'_>, usize) {
         match self.partitioned.get(table) {
             Some(p) => {
                 let position = scope.tables[key_of].offset + p.key_column;
                 let keep = p.prune(&KeyFilter::of(filter, scope, position));
                 let tables = keep.iter().filter_map(|&i| self.tables.get(&p.partitions[i].name)).collect();
-                (tables, p.partitions.len())
+                (Segments::Partitions(tables), p.partitions.len())
             }
-            None => (self.tables.get(table).into_iter().collect(), 1),
+            None => match self.tables.get(table) {
+                Some(whole) => (Segments::Whole(whole), 1),
+                None => (Segments::Partitions(Vec::new()), 1),
+            },
         }
     }
 
-    pub fn select<'s>(&'s self, query: &Select) -> Result<(ResultSet, Work), SqlError> {
+    pub fn select(&self, query: &Select) -> Result<(ResultSet, Work), SqlError> {
+        let prepared = self.prepare(query)?;
+        self.run_prepared(query, &prepared)
+    }
+
+    /// Binds a SELECT against this server's tables (the half of its work that reads no row),
+    /// so that a prepared statement runs again without binding again.
+    pub fn prepare(&self, query: &Select) -> Result<PreparedSelect, SqlError> {
         let mut scope = Scope::default();
         scope.push(query.from.reference(), self.def(&query.from.name)?);
         for join in &query.joins {
@@ -143,6 +199,16 @@ impl Node {
             .collect::<Result<Vec<_>, _>>()?;
         let rest = bind_all(&scope, Expr::all_of(rest.into_iter().cloned().collect()).as_ref())?;
         let shaper = Shaper::new(query, &scope)?;
+        Ok(PreparedSelect { scope, own, rest, shaper })
+    }
+
+    /// Runs a SELECT that `prepare` bound against this server's tables.
+    pub fn run_prepared<'s>(
+        &'s self,
+        query: &Select,
+        prepared: &PreparedSelect,
+    ) -> Result<(ResultSet, Work), SqlError> {
+        let PreparedSelect { scope, own, rest, shaper } = prepared;
         let mut work = Work::default();
         // Rows flow from the scan into the grouping (or the kept list) one at a time: a scan of
         // a million rows builds no list of a million rows.
@@ -158,19 +224,19 @@ impl Node {
             Ok(())
         };
         if query.joins.is_empty() {
-            self.scan(&query.from, &scope, 0, &own[0], &mut work, &mut |row| take(Cow::Borrowed(row)))?;
+            self.scan(&query.from, scope, 0, &own[0], &mut work, &mut |row| take(Cow::Borrowed(row)))?;
         } else {
-            for row in self.read_and_join(query, &scope, &own, &mut work)? {
+            for row in self.read_and_join(query, scope, own, &mut work)? {
                 take(row)?;
             }
         }
-        let inputs: Vec<(Tuple<'_>, Vec<Value>)> = match grouping {
+        let result = match grouping {
             Some(g) => {
-                g.finish().map_err(SqlError::new)?.into_iter().map(|slots| (Cow::Borrowed(&[][..]), slots)).collect()
+                let groups = g.finish().map_err(SqlError::new)?;
+                shaper.finish(groups.into_iter().map(|slots| (Cow::Borrowed(&[][..]), slots)))?
             }
-            None => kept.into_iter().map(|r| (r, Vec::new())).collect(),
+            None => shaper.finish(kept.into_iter().map(|r| (r, Vec::new())))?,
         };
-        let result = shaper.finish(inputs)?;
         work.rows_returned = result.rows.len() as u64;
         work.bytes_returned = result.bytes();
         Ok((result, work))
@@ -238,10 +304,11 @@ impl Node {
             // Index nested loop: each left row looks its partners up.
             for l in &left {
                 let mut found = Vec::new();
-                for s in &segments {
-                    for id in s
+                for s in segments.iter() {
+                    for &id in s
                         .lookup(right_key, &super::table::KeyRange::Equal(vec![l[left_key].clone()]))
                         .unwrap_or_default()
+                        .iter()
                     {
                         let Some(r) = s.row(id) else { continue };
                         examine(work, r);
@@ -253,20 +320,22 @@ impl Node {
                 emit(l, &mut found.into_iter(), &mut out);
             }
             work.reads.push(TableRead {
-                table: join.table.name.clone(),
+                table: own.name.clone(),
                 partitions_scanned: if self.partitioned.contains_key(&join.table.name) {
                     segments.iter().map(|s| s.name().to_string()).collect()
                 } else {
                     Vec::new()
                 },
                 partitions_total: total,
-                method: "Nested Loop, Index Scan".into(),
+                method: ReadMethod::NestedLoop,
             });
             return Ok(out);
         }
         let right = self.read(&join.table, scope, table, own, work)?;
         if let Some(read) = work.reads.last_mut() {
-            read.method = format!("Hash Join, {}", read.method);
+            if let ReadMethod::Scan { hash_join, .. } = &mut read.method {
+                *hash_join = true;
+            }
         }
         let mut built: FastMap<super::value::GroupKey, Vec<&[Value]>> = FastMap::default();
         for r in &right {
@@ -311,9 +380,8 @@ impl Node {
     ) -> Result<(), SqlError> {
         let (segments, total) = self.segments(&table.name, scope, which, own.expr.as_ref());
         let mut index = None;
-        let ranges = index_ranges(own.expr.as_ref(), &own.scope, &segments);
-        for segment in &segments {
-            let (used, ids) = candidate_rows(segment, &ranges);
+        for segment in segments.iter() {
+            let (used, ids) = candidate_rows(segment, &own.ranges);
             index = index.or(used);
             for (_, row) in ids {
                 examine(work, row);
@@ -322,12 +390,10 @@ impl Node {
                 }
             }
         }
-        let method = match index {
-            Some(column) => format!("Index Scan using {}", own.scope.tables[0].def.columns[column].name),
-            None => "Seq Scan".to_string(),
-        };
+        let index = index.map(|column| own.scope.tables[0].def.columns[column].name);
+        let method = ReadMethod::Scan { index, hash_join: false };
         work.reads.push(TableRead {
-            table: table.name.clone(),
+            table: own.name.clone(),
             partitions_scanned: if self.partitioned.contains_key(&table.name) {
                 segments.iter().map(|s| s.name().to_string()).collect()
             } else {
@@ -340,12 +406,26 @@ impl Node {
     }
 }
 
+/// A SELECT bound against one server's tables (`Node::prepare`): running it reads rows and
+/// does nothing else, as a prepared statement does.
+pub struct PreparedSelect {
+    scope: Scope,
+    /// each FROM entry's own conditions
+    own: Vec<TableFilter>,
+    /// the conditions tested on joined rows
+    rest: Option<Bound>,
+    shaper: Shaper,
+}
+
 /// One FROM entry's own conditions (those on it alone that may filter it before a join):
-/// written out for pruning and index ranges, and bound for testing rows, once per query.
+/// written out for pruning, bound for testing rows, and read as index ranges, once per query.
 struct TableFilter {
+    /// the table's name, as its reads report it
+    name: Rc<str>,
     scope: Scope,
     expr: Option<Expr>,
     bound: Option<Bound>,
+    ranges: Vec<(usize, KeyRange)>,
 }
 
 impl TableFilter {
@@ -353,7 +433,8 @@ impl TableFilter {
         let scope = single_scope(&table.reference, table.def.clone());
         let expr = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
         let bound = bind_all(&scope, expr.as_ref())?;
-        Ok(TableFilter { scope, expr, bound })
+        let ranges = index_ranges(expr.as_ref(), &scope);
+        Ok(TableFilter { name: Rc::from(table.def.name.as_str()), scope, expr, bound, ranges })
     }
 }
 
@@ -373,17 +454,39 @@ fn split_conjuncts<'q>(query: &Select, scope: &Scope, conjuncts: &[&'q Expr]) ->
 }
 
 /// The index reads a filter allows on the one table of `scope`, worked out once per query:
-/// (column, key range) for each column it narrows that one of `segments` indexes, in column
-/// order.
-pub(super) fn index_ranges(filter: Option<&Expr>, scope: &Scope, segments: &[&Table]) -> Vec<(usize, KeyRange)> {
+/// (column, key range) for each column it narrows, in column order (a read uses the first
+/// that its table indexes).
+pub(super) fn index_ranges(filter: Option<&Expr>, scope: &Scope) -> Vec<(usize, KeyRange)> {
+    if filter.is_none() {
+        return Vec::new();
+    }
     (0..scope.tables[0].def.columns.len())
-        .filter(|c| segments.iter().any(|s| s.has_index(*c)))
         .filter_map(|c| KeyFilter::of(filter, scope, c).key_range().map(|range| (c, range)))
         .collect()
 }
 
-/// Rows of a stored table with their row numbers.
-pub(super) type StoredRows<'t> = Box<dyn Iterator<Item = (u32, &'t [Value])> + 't>;
+/// Rows of a stored table with their row numbers: those an index gave, or every row.
+pub(super) enum StoredRows<'t> {
+    Indexed { table: &'t Table, ids: Cow<'t, [u32]>, next: usize },
+    All(super::table::AllRows<'t>),
+}
+
+impl<'t> Iterator for StoredRows<'t> {
+    type Item = (u32, &'t [Value]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            StoredRows::Indexed { table, ids, next } => loop {
+                let id = *ids.get(*next)?;
+                *next += 1;
+                if let Some(row) = table.row(id) {
+                    return Some((id, row));
+                }
+            },
+            StoredRows::All(rows) => rows.next(),
+        }
+    }
+}
 
 /// The rows of one stored table a read must look at: through the first of `ranges` whose
 /// column it indexes (and which column that was), else every row.
@@ -391,9 +494,9 @@ pub(super) fn candidate_rows<'t>(segment: &'t Table, ranges: &[(usize, KeyRange)
     match ranges.iter().find(|(column, _)| segment.has_index(*column)) {
         Some((column, range)) => {
             let ids = segment.lookup(*column, range).unwrap_or_default();
-            (Some(*column), Box::new(ids.into_iter().filter_map(move |id| segment.row(id).map(|r| (id, r)))))
+            (Some(*column), StoredRows::Indexed { table: segment, ids, next: 0 })
         }
-        None => (None, Box::new(segment.rows())),
+        None => (None, StoredRows::All(segment.rows())),
     }
 }
 

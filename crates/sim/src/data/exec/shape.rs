@@ -1,6 +1,8 @@
 //! A SELECT's last steps: its output columns (`*` expanded, named as PostgreSQL names them),
 //! ORDER BY (an output's name or position, or an expression), and LIMIT.
 
+use std::rc::Rc;
+
 use super::bind::{Bound, Scope};
 use super::group::GroupPlan;
 use super::{ResultSet, Row};
@@ -17,7 +19,7 @@ enum SortKey {
 /// The last steps of a SELECT, bound once: its outputs, its sort keys and its limit, over input
 /// rows (ungrouped) or slots (grouped). A router finishes a scattered query with the same one.
 pub struct Shaper {
-    pub columns: Vec<String>,
+    pub columns: Rc<[String]>,
     outputs: Vec<Bound>,
     sort_keys: Vec<(SortKey, bool)>,
     limit: Option<u64>,
@@ -44,30 +46,38 @@ impl Shaper {
             };
             sort_keys.push((key, order.descending));
         }
-        Ok(Shaper { columns, outputs, sort_keys, limit: query.limit, group })
+        Ok(Shaper { columns: columns.into(), outputs, sort_keys, limit: query.limit, group })
     }
 
     /// Outputs, sorted and limited, from (input row, slots) pairs.
-    pub fn finish(&self, inputs: Vec<(super::Tuple<'_>, Vec<Value>)>) -> Result<ResultSet, SqlError> {
+    pub fn finish<'r>(
+        &self,
+        inputs: impl ExactSizeIterator<Item = (super::Tuple<'r>, Vec<Value>)>,
+    ) -> Result<ResultSet, SqlError> {
+        let output = |row: &[Value], slots: &[Value]| -> Result<Row, SqlError> {
+            self.outputs.iter().map(|b| b.eval(row, slots)).collect::<Result<_, _>>().map_err(SqlError::new)
+        };
+        let limit = self.limit.map_or(usize::MAX, |l| l.min(usize::MAX as u64) as usize);
+        if self.sort_keys.is_empty() {
+            // Nothing to sort: the rows past the limit need no outputs.
+            let rows = inputs.take(limit).map(|(row, slots)| output(&row, &slots)).collect::<Result<_, _>>()?;
+            return Ok(ResultSet { columns: self.columns.clone(), rows });
+        }
         let mut produced = Vec::with_capacity(inputs.len());
-        for (row, slots) in &inputs {
-            let out: Row =
-                self.outputs.iter().map(|b| b.eval(row, slots)).collect::<Result<_, _>>().map_err(SqlError::new)?;
+        for (row, slots) in inputs {
+            let out = output(&row, &slots)?;
             let mut keys = Vec::with_capacity(self.sort_keys.len());
             for (key, _) in &self.sort_keys {
                 keys.push(match key {
                     SortKey::Output(i) => out[*i].clone(),
-                    SortKey::Computed(b) => b.eval(row, slots).map_err(SqlError::new)?,
+                    SortKey::Computed(b) => b.eval(&row, &slots).map_err(SqlError::new)?,
                 });
             }
             produced.push((keys, out));
         }
         let directions: Vec<bool> = self.sort_keys.iter().map(|(_, d)| *d).collect();
         sort_rows(&mut produced, &directions);
-        let mut rows: Vec<Row> = produced.into_iter().map(|(_, r)| r).collect();
-        if let Some(limit) = self.limit {
-            rows.truncate(limit.min(usize::MAX as u64) as usize);
-        }
+        let rows: Vec<Row> = produced.into_iter().take(limit).map(|(_, r)| r).collect();
         Ok(ResultSet { columns: self.columns.clone(), rows })
     }
 }

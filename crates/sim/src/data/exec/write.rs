@@ -108,8 +108,8 @@ impl Node {
         };
         let (segments, _) = self.segments(table, &scope, 0, filter.as_ref());
         let mut out = Vec::new();
-        let ranges = super::index_ranges(filter.as_ref(), &scope, &segments);
-        for segment in segments {
+        let ranges = super::index_ranges(filter.as_ref(), &scope);
+        for &segment in segments.iter() {
             let (_, rows) = super::candidate_rows(segment, &ranges);
             for (id, row) in rows {
                 super::examine(work, row);

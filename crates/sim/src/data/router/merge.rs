@@ -2,12 +2,12 @@
 //! aggregates from the shards' partials.
 
 use crate::data::exec::bind::Scope;
-use crate::data::exec::group::{Accumulator, GroupPlan, SlotSource};
+use crate::data::exec::group::{GroupPlan, Groups, SlotSource};
 use crate::data::exec::{order_position, output_items, ResultSet, Shaper};
 use crate::data::sql::ast::{Aggregate, Expr, Select, SelectItem};
 use crate::data::sql::SqlError;
 use crate::data::table::Row;
-use crate::data::value::{FastMap, GroupKey, Value};
+use crate::data::value::{GroupKey, Value};
 
 pub(super) enum Merge {
     Aggregate,
@@ -109,23 +109,14 @@ pub(super) fn partial_query(query: &Select, scope: &Scope, plan: &GroupPlan) -> 
 pub(super) fn finish_partials(shaper: &Shaper, rows: Vec<Row>) -> Result<ResultSet, SqlError> {
     let plan = shaper.group.as_ref().expect("a grouped query");
     let keys = plan.keys;
-    let mut index: FastMap<Vec<GroupKey>, usize> = FastMap::default();
-    let mut groups: Vec<Vec<Accumulator>> = Vec::new();
+    let mut groups = Groups::new(plan);
     // Partial columns: keys first, then each non-key source's one column (two for AVG).
     let mut key: Vec<GroupKey> = Vec::with_capacity(keys);
     for row in rows {
         key.clear();
         key.extend(row[..keys].iter().map(Value::group_key));
-        let g = match index.get(key.as_slice()) {
-            Some(g) => *g,
-            None => {
-                groups.push(plan.sources.iter().map(Accumulator::for_source).collect());
-                index.insert(key.clone(), groups.len() - 1);
-                groups.len() - 1
-            }
-        };
         let mut column = keys;
-        for (i, (acc, source)) in groups[g].iter_mut().zip(&plan.sources).enumerate() {
+        for (i, (acc, source)) in groups.group(plan, &key).iter_mut().zip(&plan.sources).enumerate() {
             let width = match source {
                 SlotSource::Key(_) => {
                     acc.add_value(row[i].clone()).map_err(SqlError::new)?;
@@ -142,18 +133,6 @@ pub(super) fn finish_partials(shaper: &Shaper, rows: Vec<Row>) -> Result<ResultS
             column += width;
         }
     }
-    if groups.is_empty() && keys == 0 {
-        groups.push(plan.sources.iter().map(Accumulator::for_source).collect());
-    }
-    let inputs = groups
-        .into_iter()
-        .map(|accs| {
-            accs.into_iter()
-                .map(Accumulator::finish)
-                .collect::<Result<Vec<_>, _>>()
-                .map(|slots| (std::borrow::Cow::Borrowed(&[][..]), slots))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(SqlError::new)?;
-    shaper.finish(inputs)
+    let slots = groups.finish(plan).map_err(SqlError::new)?;
+    shaper.finish(slots.into_iter().map(|slots| (std::borrow::Cow::Borrowed(&[][..]), slots)))
 }

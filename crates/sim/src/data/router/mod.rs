@@ -336,7 +336,7 @@ impl Cluster {
             super::layout::run_on(&mut s.node, statement, explained && statement.written_table().is_some())?;
         let time_us = cost.of(&work);
         let written = (affected.is_some() && !explained).then(|| Rc::new(statement.clone()));
-        let part = Part { server: s.name.clone(), sql: statement.to_string(), work, time_us, written };
+        let part = Part { server: s.name.clone().into(), sql: statement.to_string().into(), work, time_us, written };
         Ok((result, affected, part))
     }
 
@@ -353,7 +353,7 @@ impl Cluster {
             result.rows.clear();
         }
         let plan = Plan {
-            route,
+            route: route.into(),
             time_us: part.time_us,
             rows_moved: part.work.rows_returned,
             bytes_moved: part.work.bytes_returned,
@@ -400,7 +400,15 @@ impl Cluster {
         }
         let slowest = parts.iter().map(|p| p.time_us).fold(0.0, f64::max);
         let time_us = slowest + rows_moved as f64 * cost.per_row_us;
-        let plan = Plan { route, parts, gather: Some(gather), rows_moved, bytes_moved, time_us, ..Plan::default() };
+        let plan = Plan {
+            route: route.into(),
+            parts,
+            gather: Some(gather),
+            rows_moved,
+            bytes_moved,
+            time_us,
+            ..Plan::default()
+        };
         Ok(Outcome { result, affected: None, plan, explained })
     }
 
@@ -461,7 +469,13 @@ impl Cluster {
         }
         let gather_time = parts.iter().map(|p| p.time_us).fold(0.0, f64::max);
         let router_time = cost.of(&work);
-        parts.push(Part { server: "router".into(), sql: query.to_string(), work, time_us: router_time, written: None });
+        parts.push(Part {
+            server: "router".into(),
+            sql: query.to_string().into(),
+            work,
+            time_us: router_time,
+            written: None,
+        });
         let plan = Plan {
             route: "Cross-shard join: the join is not on both tables' shard keys, so rows travel to the router".into(),
             parts,
@@ -513,7 +527,7 @@ impl Cluster {
             }
         };
         let time_us = parts.iter().map(|p| p.time_us).fold(0.0, f64::max);
-        let plan = Plan { route, parts, time_us, ..Plan::default() };
+        let plan = Plan { route: route.into(), parts, time_us, ..Plan::default() };
         Ok(Outcome { result: ResultSet::default(), affected: Some(rows.len() as u64), plan, explained })
     }
 
@@ -578,7 +592,7 @@ impl Cluster {
             affected /= shards.len().max(1) as u64;
         }
         let time_us = parts.iter().map(|p| p.time_us).fold(0.0, f64::max);
-        let plan = Plan { route, parts, time_us, ..Plan::default() };
+        let plan = Plan { route: route.into(), parts, time_us, ..Plan::default() };
         Ok(Outcome { result: ResultSet::default(), affected: Some(affected), plan, explained })
     }
 
