@@ -77,6 +77,20 @@ pub struct Layout {
     /// one box per snapshot node, same order
     pub boxes: Vec<NodeBox>,
     pub server_detail: Detail,
+    /// where each box sits in a grid of several lines (columns when wide, rows when tall), so
+    /// that links to and from it can keep to the gaps; `None` for a box alone in its line
+    pub spots: Vec<Option<GridSpot>>,
+}
+
+/// A box's place in a grid that wraps onto several lines, along the diagram's main axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GridSpot {
+    /// where the grid's first line starts, and its last line ends
+    pub first: f64,
+    pub end: f64,
+    /// lines before this box's, and after it
+    pub lines_before: bool,
+    pub lines_after: bool,
 }
 
 /// How a tier sits along the diagram's main axis (x when wide, y when tall): a band of `size`
@@ -138,6 +152,7 @@ pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
         Orientation::Tall => NodeBox { x: across, y: along, w: across_len, h: along_len },
     };
     let mut boxes = vec![NodeBox { x: 0.0, y: 0.0, w: 0.0, h: 0.0 }; snapshot.nodes.len()];
+    let mut spots = vec![None; snapshot.nodes.len()];
     let mut server_detail = Detail::Full;
     let mut at = 0.0;
     for (tier, nodes) in &tiers {
@@ -154,6 +169,7 @@ pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
             let grid = ServerGrid::for_count(nodes.len(), (area.x, area.y, area.w, area.h), orientation);
             for (k, &i) in nodes.iter().enumerate() {
                 boxes[i] = grid.cell(k);
+                spots[i] = grid.spot(k);
             }
             server_detail = grid.detail();
             at = axis_len - MARGIN - after_web;
@@ -167,11 +183,12 @@ pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
             let grid = ServerGrid::for_count(nodes.len(), (area.x, area.y, area.w, area.h), orientation);
             for (k, &i) in nodes.iter().enumerate() {
                 boxes[i] = grid.cell(k);
+                spots[i] = grid.spot(k);
             }
         }
         at += b.size;
     }
-    Layout { orientation, width, height, boxes, server_detail }
+    Layout { orientation, width, height, boxes, server_detail, spots }
 }
 
 /// Servers fill columns top to bottom (wide) or rows left to right (tall), in as few columns or
@@ -180,6 +197,7 @@ struct ServerGrid {
     orientation: Orientation,
     /// cells along the direction servers fill first (rows of a column, or columns of a row)
     per_line: usize,
+    lines: usize,
     cell_w: f64,
     cell_h: f64,
     left: f64,
@@ -207,6 +225,7 @@ impl ServerGrid {
         ServerGrid {
             orientation,
             per_line,
+            lines,
             cell_w,
             cell_h,
             left: x + (area_w - used_w) / 2.0,
@@ -221,6 +240,21 @@ impl ServerGrid {
         } else {
             Detail::Compact
         }
+    }
+
+    /// Where a cell sits among the grid's lines, when there are several.
+    fn spot(&self, index: usize) -> Option<GridSpot> {
+        let line = index / self.per_line;
+        let (first, step) = match self.orientation {
+            Orientation::Wide => (self.left, self.cell_w + GAP),
+            Orientation::Tall => (self.top, self.cell_h + GAP),
+        };
+        (self.lines > 1).then(|| GridSpot {
+            first,
+            end: first + self.lines as f64 * step - GAP,
+            lines_before: line > 0,
+            lines_after: line + 1 < self.lines,
+        })
     }
 
     fn cell(&self, index: usize) -> NodeBox {
@@ -244,10 +278,81 @@ pub fn link_ends(layout: &Layout, link: LinkView) -> ((f64, f64), (f64, f64)) {
     (layout.boxes[link.from].exit(o), layout.boxes[link.to].entry(o))
 }
 
+/// The most points a link's path has: its two ends and three turns at each.
+const MAX_PATH_POINTS: usize = 8;
+
+/// A link's path. Straight, except at a box in a grid of several lines: there the path turns
+/// into the gap before the box's row (or column) and runs along it to the first line (or from
+/// the last), so that neither the line nor the dots on it cross another box.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkPath {
+    points: [(f64, f64); MAX_PATH_POINTS],
+    len: usize,
+}
+
+impl LinkPath {
+    pub fn points(&self) -> &[(f64, f64)] {
+        &self.points[..self.len]
+    }
+
+    fn push(&mut self, point: (f64, f64)) {
+        self.points[self.len] = point;
+        self.len += 1;
+    }
+
+    /// The point `position` (0 to 1) of the way along the path, by length.
+    pub fn point_at(&self, position: f64) -> (f64, f64) {
+        let points = self.points();
+        let segment = |w: &[(f64, f64)]| (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1);
+        let total: f64 = points.windows(2).map(segment).sum();
+        let mut left = position.clamp(0.0, 1.0) * total;
+        for w in points.windows(2) {
+            let len = segment(w);
+            if left <= len && len > 0.0 {
+                let t = left / len;
+                return (w[0].0 + (w[1].0 - w[0].0) * t, w[0].1 + (w[1].1 - w[0].1) * t);
+            }
+            left -= len;
+        }
+        points[points.len() - 1]
+    }
+}
+
+pub fn link_path(layout: &Layout, link: LinkView) -> LinkPath {
+    let o = layout.orientation;
+    let half_gap = GAP / 2.0;
+    // Points written along the main axis and across it, whatever the orientation.
+    let xy = |along: f64, across: f64| match o {
+        Orientation::Wide => (along, across),
+        Orientation::Tall => (across, along),
+    };
+    // A box's start and end along the axis, and its start and middle across it.
+    let spans = |b: &NodeBox| match o {
+        Orientation::Wide => (b.x, b.x + b.w, b.y, b.y + b.h / 2.0),
+        Orientation::Tall => (b.y, b.y + b.h, b.x, b.x + b.w / 2.0),
+    };
+    let (from, to) = (&layout.boxes[link.from], &layout.boxes[link.to]);
+    let mut path = LinkPath { points: [(0.0, 0.0); MAX_PATH_POINTS], len: 0 };
+    path.push(from.exit(o));
+    if let Some(spot) = layout.spots.get(link.from).copied().flatten().filter(|s| s.lines_after) {
+        let (_, end, start, middle) = spans(from);
+        path.push(xy(end + half_gap, middle));
+        path.push(xy(end + half_gap, start - half_gap));
+        path.push(xy(spot.end + half_gap, start - half_gap));
+    }
+    if let Some(spot) = layout.spots.get(link.to).copied().flatten().filter(|s| s.lines_before) {
+        let (begin, _, start, middle) = spans(to);
+        path.push(xy(spot.first - half_gap, start - half_gap));
+        path.push(xy(begin - half_gap, start - half_gap));
+        path.push(xy(begin - half_gap, middle));
+    }
+    path.push(to.entry(o));
+    path
+}
+
 /// A point `position` (0 to 1) of the way along `link`.
 pub fn point_on_link(layout: &Layout, link: LinkView, position: f64) -> (f64, f64) {
-    let ((x0, y0), (x1, y1)) = link_ends(layout, link);
-    (x0 + (x1 - x0) * position, y0 + (y1 - y0) * position)
+    link_path(layout, link).point_at(position)
 }
 
 /// The replication logs' curves, by link, when every node they join stands in one column (one
@@ -413,6 +518,42 @@ mod tests {
                             assert!(along(&l.boxes[i]).1 <= along(&l.boxes[j]).0, "{orientation:?} {servers}: {i} {j}");
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// A grid of several lines: no link, nor a dot on it, crosses a box other than its two ends
+    /// (links keep to the gaps between boxes), whether it enters the grid or leaves it.
+    #[test]
+    fn links_keep_to_the_gaps_of_a_grid() {
+        for orientation in [Orientation::Wide, Orientation::Tall] {
+            for servers in [12, 30, 100] {
+                let snap = snapshot_of(servers, sim::scenario::SessionMode::Database);
+                let l = layout(&snap, orientation);
+                assert!(
+                    l.spots.iter().any(|s| s.is_some_and(|s| s.lines_before)),
+                    "{orientation:?} {servers}: one line"
+                );
+                let strictly_inside = |b: &NodeBox, (x, y): (f64, f64)| {
+                    x > b.x + 0.5 && x < b.x + b.w - 0.5 && y > b.y + 0.5 && y < b.y + b.h - 0.5
+                };
+                for link in &snap.links {
+                    let path = link_path(&l, *link);
+                    for step in 0..=400 {
+                        let point = path.point_at(f64::from(step) / 400.0);
+                        for (i, b) in l.boxes.iter().enumerate() {
+                            if i != link.from && i != link.to {
+                                assert!(
+                                    !strictly_inside(b, point),
+                                    "{orientation:?} {servers}: link {link:?} crosses box {i} at {point:?}"
+                                );
+                            }
+                        }
+                    }
+                    let near = |(ax, ay): (f64, f64), (bx, by): (f64, f64)| (ax - bx).hypot(ay - by) < 1e-9;
+                    assert!(near(path.point_at(0.0), l.boxes[link.from].exit(orientation)));
+                    assert!(near(path.point_at(1.0), l.boxes[link.to].entry(orientation)));
                 }
             }
         }

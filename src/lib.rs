@@ -4,6 +4,7 @@
 pub mod app;
 pub mod diagram;
 pub mod events;
+pub mod export;
 pub mod frame_budget;
 pub mod keys;
 pub mod layout;

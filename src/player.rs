@@ -325,6 +325,16 @@ impl Player {
         }
     }
 
+    /// The run's figures, as `scalelab run --json` prints them.
+    pub fn figures_json(&self) -> String {
+        serde_json::to_string_pretty(&self.run.report()).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// Every second the run keeps (the charts show the last minute of them), as CSV.
+    pub fn seconds_csv(&self) -> String {
+        sim::metrics::series_csv(self.run.engine().metrics().series())
+    }
+
     pub fn view(&self) -> FrameView {
         let engine = self.run.engine();
         let snapshot = engine.snapshot(MAX_DOTS);

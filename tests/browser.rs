@@ -135,6 +135,7 @@ async fn the_controls_emit_play_and_step() {
         now_s: 1.5,
         lagging: false,
         compact: false,
+        downloads: true,
         playback: Playback {
             on_toggle: {
                 let t = toggles.clone();
@@ -149,6 +150,7 @@ async fn the_controls_emit_play_and_step() {
             on_seed: Callback::noop(),
             on_share: Callback::noop(),
             on_embed: Callback::noop(),
+            on_export: Callback::noop(),
         },
         on_add_server: Some(Callback::noop()),
     };

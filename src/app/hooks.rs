@@ -4,6 +4,7 @@
 
 use super::state::{Action, AppState, Change, LiveChange};
 use crate::diagram::Selection;
+use crate::export::Export;
 use crate::panels::controls::Playback;
 use crate::panels::dialog::DialogContent;
 use crate::panels::knobs::KnobError;
@@ -357,6 +358,20 @@ pub fn use_callbacks(
             }));
         }
     });
+    let on_export = use_callback((), {
+        let player = player.clone();
+        move |export: Export, _| {
+            let player = player.borrow();
+            let text = match export {
+                Export::DiagramSvg => crate::export::diagram_svg(),
+                Export::SecondsCsv => Some(player.seconds_csv()),
+                Export::FiguresJson => Some(player.figures_json()),
+            };
+            if let Some(text) = text {
+                crate::export::download(&export.file_name(player.now().as_secs_f64()), export.mime(), &text);
+            }
+        }
+    });
     Callbacks {
         playback: Playback {
             on_toggle: use_action(dispatcher.clone(), |()| Action::TogglePlay),
@@ -366,6 +381,7 @@ pub fn use_callbacks(
             on_seed: use_action(dispatcher.clone(), Action::SetSeed),
             on_share,
             on_embed,
+            on_export,
         },
         on_dismiss: use_action(dispatcher.clone(), |()| Action::DismissBanner),
         on_close,

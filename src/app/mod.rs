@@ -9,7 +9,7 @@ pub mod state;
 
 pub use state::{Action, AppState, POOL_FIELD};
 
-use crate::diagram::{Diagram, Selection};
+use crate::diagram::{Diagram, Legend, Selection};
 use crate::layout::Orientation;
 use crate::panels::cache_lab::CacheLab;
 use crate::panels::charts::{Charts, ProfileChart};
@@ -69,7 +69,7 @@ fn parts(state: &AppState, view: &FrameView, cb: &Callbacks) -> Parts {
     let controls = html! {
         <Controls playing={state.playing} speed={state.speed} seed={state.scenario.seed}
             now_s={view.snapshot.now.as_secs_f64()} lagging={view.lagging} compact={state.embed}
-            playback={cb.playback.clone()}
+            playback={cb.playback.clone()} downloads={view.caching.is_none()}
             on_add_server={view.caching.is_none().then(|| cb.on_command.reform(|()| Command::AddServer))} />
     };
     let nodes = &view.snapshot.nodes;
@@ -172,16 +172,25 @@ fn diagram(state: &AppState, view: &FrameView, cb: &Callbacks, servers_shown: us
             },
         }
     };
+    // One legend under the diagram, or under both of the split view's.
+    let legend = html! {
+        <Legend heartbeats={state.scenario.health_check.enabled} colour_by_user={colour_by_user}
+            replication={!view.snapshot.log.links.is_empty()}
+            hidden={state.embed || orientation == Orientation::Tall} />
+    };
     match (&view.caching, &view.twin) {
         (Some(lab), _) => {
             html! { <CacheLab view={lab.clone()} orientation={orientation} on_action={cb.on_lab_action.clone()} /> }
         }
-        (None, None) => run_view(&view.snapshot, None),
+        (None, None) => html! { <>{ run_view(&view.snapshot, None) }{ legend }</> },
         (None, Some(twin)) => html! {
-            <div class={classes!("split", (orientation == Orientation::Tall).then_some("stacked"))}>
-                { run_view(&view.snapshot, Some(("A", twin.variant.label_of_base(&state.scenario)))) }
-                { run_view(&twin.snapshot, Some(("B", twin.variant.label()))) }
-            </div>
+            <>
+                <div class={classes!("split", (orientation == Orientation::Tall).then_some("stacked"))}>
+                    { run_view(&view.snapshot, Some(("A", twin.variant.label_of_base(&state.scenario)))) }
+                    { run_view(&twin.snapshot, Some(("B", twin.variant.label()))) }
+                </div>
+                { legend }
+            </>
         },
     }
 }

@@ -4,6 +4,10 @@
 //! dots of a request on its way or answered take their user's colour instead, so a student can
 //! follow one user. Servers, the session store and request dots can be clicked.
 
+mod legend;
+
+pub use legend::Legend;
+
 use crate::layout::{self, Detail, Layout, NodeBox, Orientation};
 use crate::svg;
 use sim::snapshot::{
@@ -50,10 +54,10 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let marker_prefix = use_state(|| NEXT_DIAGRAM.fetch_add(1, Ordering::Relaxed));
     let snap = &props.snapshot;
     let lay = layout::layout(snap, props.orientation);
-    let link_ends: Vec<_> = snap.links.iter().map(|&link| layout::link_ends(&lay, link)).collect();
+    let link_paths: Vec<_> = snap.links.iter().map(|&link| layout::link_path(&lay, link)).collect();
     let nodes = snap.nodes.iter().zip(&lay.boxes).map(|(node, b)| node_view(node, b, &lay, props));
     let heartbeats = snap.heartbeats.iter().map(|h| {
-        let (x, y) = layout::point_on_link(&lay, snap.links[h.link], h.position);
+        let (x, y) = link_paths[h.link].point_at(h.position);
         let class = classes!("heartbeat", if h.passed { "passed" } else { "missed" });
         html! { <circle class={class} cx={svg::number(x)} cy={svg::number(y)} r="7" /> }
     });
@@ -61,7 +65,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
         Some(Selection::User(user)) => Some(user),
         _ => None,
     };
-    let placed = snap.requests.iter().map(|r| (r, layout::point_on_link(&lay, snap.links[r.link], r.position)));
+    let placed = snap.requests.iter().map(|r| (r, link_paths[r.link].point_at(r.position)));
     let dots = if props.colour_by_user {
         placed.map(|(r, (x, y))| user_dot(r, x, y, followed, &props.on_select)).collect::<Html>()
     } else {
@@ -90,7 +94,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
                  viewBox={view_box.clone()} preserveAspectRatio="xMidYMid meet" role="group" tabindex="0"
                  aria-label="The diagram: clients send requests through a load balancer to the servers. The arrow keys move between the servers and machines; Enter opens one."
                  onkeydown={Callback::from(crate::keys::move_between_controls)}>
-                <Links ends={link_ends} />
+                <Links paths={link_paths.clone()} />
                 <LogLinks curves={log_curves} />
                 <g class="nodes">{ for nodes }</g>
             </svg>
@@ -365,15 +369,12 @@ fn server_view(
         }
     });
     let queue_fill = if m.queue_limit == 0 { 0.0 } else { f64::from(m.queue_len) / f64::from(m.queue_limit) };
-    let status = if g.booting {
-        "booting".to_string()
-    } else if !g.accepting {
-        "draining".to_string()
-    } else if g.health == HealthState::Up && m.fault == Fault::None {
-        busy_percent(m.utilisation)
-    } else {
-        health_label(g.health).to_string()
-    };
+    let status = look.status();
+    // The name gives way to its number when the state beside it would overprint it
+    // ("Server 10" and "recovering" in a narrow box); the title still says "Server 10".
+    let name = format!("Server {}", id + 1);
+    let crowded = name.chars().count() as f64 * 8.0 + status.chars().count() as f64 * 6.6 > b.w - 20.0;
+    let name = if crowded { (id + 1).to_string() } else { name };
     html! {
         <g class={look.class(selected)} {onclick} data-server={id.to_string()}>
             // The control holds no text: its name is its state in words (the text drawn is for the eye).
@@ -381,7 +382,7 @@ fn server_view(
                 <title>{ look.title(id) }</title>
                 <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="8" />
             </g>
-            <text aria-hidden="true" class="label" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 17.0)}>{ format!("Server {}", id + 1) }</text>
+            <text aria-hidden="true" class="label" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 17.0)}>{ name }</text>
             <text aria-hidden="true" class="util" x={svg::number(b.x + b.w - 8.0)} y={svg::number(b.y + 17.0)}>{ status }</text>
             { for slots }
             <rect class="queue-track" x={svg::number(b.x + 8.0)} y={svg::number(b.y + 38.0)} width={svg::number(inner_w * 0.45)} height="6" />
@@ -436,15 +437,15 @@ fn log_links(props: &LogLinksProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct LinksProps {
-    ends: Vec<((f64, f64), (f64, f64))>,
+    paths: Vec<layout::LinkPath>,
 }
 
 /// The links, drawn again only when the layout moves them (a thousand lines otherwise cost
 /// their attribute strings every frame).
 #[function_component(Links)]
 fn links(props: &LinksProps) -> Html {
-    let lines = props.ends.iter().map(|&((x1, y1), (x2, y2))| {
-        html! { <line class="link" x1={svg::number(x1)} y1={svg::number(y1)} x2={svg::number(x2)} y2={svg::number(y2)} /> }
+    let lines = props.paths.iter().map(|path| {
+        html! { <polyline class="link" points={svg::points(path.points().iter().copied())} /> }
     });
     html! { <g class="links">{ for lines }</g> }
 }
@@ -488,6 +489,19 @@ impl ServerLook {
         )
     }
 
+    /// What matters most, in a word: booting, draining, how busy, or what heartbeats say.
+    fn status(&self) -> String {
+        if self.booting {
+            "booting".to_string()
+        } else if !self.accepting {
+            "draining".to_string()
+        } else if self.health == HealthState::Up && self.fault == Fault::None {
+            busy_percent(self.utilisation)
+        } else {
+            health_label(self.health).to_string()
+        }
+    }
+
     /// The tooltip. The live slot and queue counts are drawn, and in the inspector a click opens;
     /// a tooltip does not follow them, and text that changed every frame would cost a DOM write
     /// per server per frame.
@@ -516,19 +530,48 @@ struct CompactServerProps {
     on_select: Callback<Selection>,
 }
 
-/// One of many servers, as a square coloured by its state. A component of its own so that a
-/// frame redraws only the squares whose state changed, not all of a thousand.
+/// One of many servers, as a box coloured by its state, with its name and how busy it is when
+/// they fit (the slots and the queue are in its inspector). A component of its own so that a
+/// frame redraws only the boxes whose state changed, not all of a thousand.
 #[function_component(CompactServer)]
 fn compact_server(props: &CompactServerProps) -> Html {
     let (id, b) = (props.id, props.b);
     let onclick = props.on_select.reform(move |_: MouseEvent| Selection::Server(id));
     let onkeydown = crate::keys::on_activate(props.on_select.clone(), Selection::Server(id));
+    let (name, status) = compact_texts(id, &b, &props.look);
+    let cx = svg::number(b.x + b.w / 2.0);
     html! {
         <g class={props.look.class(props.selected)} {onclick} {onkeydown} data-server={id.to_string()} role="button" tabindex="-1" aria-label={props.look.title(id)}>
             <title>{ props.look.title(id) }</title>
             <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="2" />
+            if let Some(name) = name {
+                <text aria-hidden="true" class="compact-name" x={cx.clone()} y={svg::number(b.y + b.h / 2.0 - if status.is_some() { 3.0 } else { -4.0 })}>{ name }</text>
+            }
+            if let Some(status) = status {
+                <text aria-hidden="true" class="compact-status" x={cx} y={svg::number(b.y + b.h / 2.0 + 13.0)}>{ status }</text>
+            }
         </g>
     }
+}
+
+/// About how wide a character of a compact box's text is, in the diagram's units.
+const COMPACT_CHAR_W: f64 = 7.5;
+
+/// The texts a compact box has room for: its name ("Server 12", or "12" when narrow), and under
+/// it, in a box tall enough, how busy it is or its state.
+fn compact_texts(id: u32, b: &NodeBox, look: &ServerLook) -> (Option<String>, Option<String>) {
+    let fits = |text: &str| text.chars().count() as f64 * COMPACT_CHAR_W <= b.w - 6.0;
+    let (long, short) = (format!("Server {}", id + 1), (id + 1).to_string());
+    let name = if b.h < 16.0 {
+        None
+    } else if fits(&long) {
+        Some(long)
+    } else {
+        fits(&short).then_some(short)
+    };
+    let status = look.status();
+    let status = (name.is_some() && b.h >= 36.0 && fits(&status)).then_some(status);
+    (name, status)
 }
 
 /// The balancer's last line: requests in flight, or while any wait in its queues (HAProxy `first`

@@ -173,6 +173,7 @@ fn report_view(outcome: &Outcome) -> Html {
                 Err(why) => html! { <pre class="ab-text error">{ why }</pre> },
                 Ok(shown) => html! { <>
                     <pre class="ab-text">{ &shown.text }</pre>
+                    { take_away(&shown.text) }
                     <div class="ab-charts">
                         { histogram(shown) }
                         { percentile_curve(&shown.percentiles, shown.scale_ms) }
@@ -181,6 +182,24 @@ fn report_view(outcome: &Outcome) -> Html {
                 </> },
             } }
         </figure>
+    }
+}
+
+/// The report as text: copied, or saved as a file, exactly as it is shown.
+fn take_away(text: &str) -> Html {
+    let copy = {
+        let text = text.to_string();
+        Callback::from(move |_: MouseEvent| crate::share::copy_to_clipboard(&text))
+    };
+    let save = {
+        let text = text.to_string();
+        Callback::from(move |_: MouseEvent| crate::export::download("scalelab-ab-report.txt", "text/plain", &text))
+    };
+    html! {
+        <p class="ab-take-away">
+            <button type="button" onclick={copy} title="Copy the report as text">{ "Copy" }</button>
+            <button type="button" onclick={save} title="Save the report as a text file">{ "Save as text" }</button>
+        </p>
     }
 }
 

@@ -21,6 +21,9 @@ pub struct ControlsProps {
     /// horizontal scaling while the run goes on (None where there is no pool: the caching lab)
     #[prop_or_default]
     pub on_add_server: Option<Callback<()>>,
+    /// the Download menu is offered (not in the caching lab, which draws its own path)
+    #[prop_or_default]
+    pub downloads: bool,
 }
 
 /// What the playback controls ask of the app: the app's callbacks and these buttons share it.
@@ -33,6 +36,8 @@ pub struct Playback {
     pub on_seed: Callback<u64>,
     pub on_share: Callback<()>,
     pub on_embed: Callback<()>,
+    /// a file to take away (the Download menu)
+    pub on_export: Callback<crate::export::Export>,
 }
 
 /// The simulated clock: milliseconds while playing; microseconds while paused, the engine's own
@@ -106,9 +111,33 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <span class="spacer" />
                 <button onclick={props.playback.on_share.reform(|_: MouseEvent| ())} title="Copy a link that replays exactly this run">{ "Share" }</button>
                 <button onclick={props.playback.on_embed.reform(|_: MouseEvent| ())} title="Get HTML to put this simulation in course notes">{ "Embed" }</button>
+                if props.downloads {
+                <details class="downloads">
+                    <summary title="Save the diagram, the charts' data or the run's figures as a file">{ "Download" }</summary>
+                    <div class="menu">
+                        { for crate::export::Export::ALL.iter().map(|&export| html! {
+                            <button type="button" onclick={pick_export(&props.playback.on_export, export)}>
+                                { export.label() }
+                            </button>
+                        }) }
+                    </div>
+                </details>
+                }
             }
         </div>
     }
+}
+
+/// A Download menu item: asks for the file, and closes the menu.
+fn pick_export(on_export: &Callback<crate::export::Export>, export: crate::export::Export) -> Callback<MouseEvent> {
+    let on_export = on_export.clone();
+    Callback::from(move |e: MouseEvent| {
+        let menu = e.target_dyn_into::<web_sys::Element>().and_then(|el| el.closest("details").ok().flatten());
+        if let Some(menu) = menu {
+            let _ = menu.remove_attribute("open");
+        }
+        on_export.emit(export);
+    })
 }
 
 #[derive(Properties, PartialEq)]

@@ -12,6 +12,7 @@ export async function launch() {
   return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    acceptDownloads: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });

@@ -109,6 +109,98 @@ await test('the page loads without console errors', async () => {
   await page.close();
 });
 
+await test('the legend says what each mark means, follows the run, and can be hidden', async () => {
+  const page = await open(base);
+  const legend = page.locator('.diagram-legend');
+  const text = await legend.textContent();
+  for (const words of ['a request on its way', 'answered (2xx)', 'refused: 503', 'over 90% busy', 'missed a heartbeat', 'heartbeat missed']) {
+    check(text.includes(words), `the legend lacks "${words}": ${text}`);
+  }
+  check(!text.includes("the primary's log"), 'no replication marks without replicas');
+  // Each sample is drawn with the diagram's own classes, so it has the diagram's colours.
+  const fills = await page.evaluate(() => ['.diagram-legend .legend-dot.answered', '.diagram-legend .legend-box.hot']
+    .map(sel => getComputedStyle(document.querySelector(sel)).fill));
+  check(fills.every(f => f && f !== 'none' && f !== 'rgb(0, 0, 0)'), `samples drawn uncoloured: ${fills}`);
+  await legend.screenshot({ path: join(artifacts, 'legend.png') });
+  await page.click('.diagram-legend .legend-toggle');
+  check(await page.locator('.diagram-legend .legend-groups').count() === 0, 'the legend did not hide');
+  check(await page.getAttribute('.diagram-legend .legend-toggle', 'aria-expanded') === 'false', 'the toggle does not say it is closed');
+  await page.click('.diagram-legend .legend-toggle');
+  check(await page.locator('.diagram-legend .legend-groups').count() === 1, 'the legend did not come back');
+  await page.close();
+  const replicated = await openPreset('replication', 'Replicas that lag', ".diagram [data-node='database-2']");
+  check((await replicated.textContent('.diagram-legend')).includes("the primary's log to a replica"), 'no replication marks with replicas');
+  await replicated.close();
+  const embed = await open(base + '?embed=1');
+  check(await embed.locator('.diagram-legend .legend-groups').count() === 0, 'an embed opens with its legend hidden');
+  await embed.close();
+});
+
+await test('12 servers keep their names and states, their links keep to the gaps, and a Slots change keeps the 12', async () => {
+  const page = await playing(await open(base + '#' + (await freshLink())));
+  await page.fill("[data-field='servers.count']", '12');
+  await page.press("[data-field='servers.count']", 'Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.diagram [data-server]').length === 12);
+  // The Slots knob restarts the run: the pool it restarts with is the Servers knob's 12.
+  await page.fill("[data-field='servers.concurrency']", '3');
+  await page.press("[data-field='servers.concurrency']", 'Enter');
+  await page.waitForTimeout(500);
+  check(await knob(page, 'servers.count') === '12', `the Servers knob says ${await knob(page, 'servers.count')}`);
+  check(await page.locator('.diagram [data-server]').count() === 12, 'the pool is not 12 after the restart');
+  // Every box shows its name (or number) and its state in text, and no link runs through a box
+  // (each link's points avoid the insides of the boxes other than its ends).
+  const boxes = await page.$$eval('.diagram [data-server]', gs => gs.map(g => [...g.querySelectorAll('text')].map(t => t.textContent)));
+  check(boxes.every(texts => texts.length >= 2 && /\d/.test(texts[0])), `boxes without labels: ${JSON.stringify(boxes)}`);
+  const [crossing, links] = await page.evaluate(() => {
+    const rects = [...document.querySelectorAll('.diagram [data-server] .frame')].map(r => r.getBBox());
+    let crossings = 0;
+    for (const line of document.querySelectorAll('.diagram polyline.link')) {
+      const length = line.getTotalLength();
+      for (let at = 0; at <= length; at += 2) {
+        const p = line.getPointAtLength(at);
+        const inside = rects.filter(r => p.x > r.x + 1 && p.x < r.x + r.width - 1 && p.y > r.y + 1 && p.y < r.y + r.height - 1);
+        if (inside.length > 0 && at > 2 && at < length - 2) crossings++;
+      }
+    }
+    return [crossings, document.querySelectorAll('.diagram polyline.link').length];
+  });
+  check(links >= 13, `only ${links} links drawn`);
+  check(crossing === 0, `${crossing} points of links lie inside server boxes`);
+  await page.locator('.stage').first().screenshot({ path: join(artifacts, 'twelve-servers.png') });
+  await page.close();
+});
+
+await test('Download saves the diagram as SVG, the chart data as CSV and the figures as JSON', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  await page.selectOption('.controls select', { label: '10× fast' });
+  await playing(page);
+  await page.waitForFunction(() => Number(document.querySelector('.chart').dataset.points) >= 2, null, { timeout: 10000 });
+  const save = async label => {
+    await page.click('.controls .downloads summary');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`.controls .downloads button:has-text("${label}")`)]);
+    check(!(await page.getAttribute('.controls .downloads', 'open') !== null), 'the menu stays open after a pick');
+    return [download.suggestedFilename(), await readFile(await download.path(), 'utf8')];
+  };
+  const [svgName, svg] = await save('Diagram (SVG)');
+  check(/^scalelab-diagram-t[\d.]+s\.svg$/.test(svgName), svgName);
+  // Well-formed XML, with the servers' names, the dots and the page's colours inside.
+  const parsed = await page.evaluate(text => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return { error: !!doc.querySelector('parsererror'), servers: doc.querySelectorAll('[data-server]').length,
+             styled: doc.querySelector('style')?.textContent.includes('--panel') };
+  }, svg);
+  check(!parsed.error && parsed.servers === 4 && parsed.styled, `the SVG: ${JSON.stringify(parsed)}`);
+  const [csvName, csv] = await save('Chart data (CSV)');
+  const lines = csv.trim().split('\n');
+  check(csvName.endsWith('.csv') && lines[0].startsWith('second,arrived,throughput') && lines.length >= 2, csv.slice(0, 200));
+  check(lines.slice(1).every(l => l.split(',').length === lines[0].split(',').length), 'ragged CSV');
+  const [, json] = await save('Figures (JSON)');
+  const figures = JSON.parse(json);
+  check(figures.requests?.arrived > 0 && /^[0-9a-f]{16}$/.test(figures.trace_hash), `figures: ${json.slice(0, 200)}`);
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
 await test('request dots move along the links', async () => {
   const page = await open(base);
   await page.waitForTimeout(800);
@@ -173,7 +265,8 @@ async function tabTo(page, selector, text = null, limit = 120) {
 }
 
 await test('keyboard only: pick a lesson, open a server, crash it, close the inspector, share', async () => {
-  const page = await open(base);
+  // A fresh run, playing (the click comes before the test starts watching for the mouse).
+  const page = await playing(await open(base + '#' + (await freshLink())));
   const mouse = [];
   await page.exposeFunction('sawMouse', type => mouse.push(type));
   await page.evaluate(() => ['mousedown', 'mouseup', 'click'].forEach(t =>
@@ -587,6 +680,10 @@ await test('ab runs in slices with a progress bar and prints its report; compare
   check(report.includes('Percentage of the requests served within a certain time (ms)'), report);
   const longest = await page.evaluate(() => Math.max(...window.frames_ms.slice(1)));
   console.log(`     ab -n 200000 -c 100 -k in the page: longest frame ${longest.toFixed(1)} ms`);
+  // The report taken away as text is the report shown, byte for byte.
+  const [saved] = await Promise.all([page.waitForEvent('download'), page.click('.ab-report button:has-text("Save as text")')]);
+  check(saved.suggestedFilename() === 'scalelab-ab-report.txt', saved.suggestedFilename());
+  check(await readFile(await saved.path(), 'utf8') === report, 'the saved report differs from the one shown');
   await page.selectOption('.benchmark select', 'algorithm:least_connections');
   await page.fill("[data-field='ab.flags']", '-n 5000 -c 20');
   await page.click('.benchmark button[type=submit]');

@@ -235,6 +235,31 @@ pub struct SecondSample {
     pub cost_dollars: f64,
 }
 
+/// The run's seconds as CSV with a header, oldest first: the data behind the charts, for a
+/// spreadsheet. Latencies are in milliseconds to the microsecond, utilisation a fraction.
+pub fn series_csv<'a>(series: impl IntoIterator<Item = &'a SecondSample>) -> String {
+    let mut out = String::from(
+        "second,arrived,throughput,errors,p50_ms,p95_ms,p99_ms,utilisation,servers,ready_servers,cost_dollars\n",
+    );
+    for s in series {
+        out.push_str(&format!(
+            "{},{},{},{},{:.3},{:.3},{:.3},{:.4},{},{},{:.6}\n",
+            s.second,
+            s.arrived,
+            s.throughput,
+            s.errors,
+            s.p50_ms,
+            s.p95_ms,
+            s.p99_ms,
+            s.utilisation,
+            s.servers,
+            s.ready_servers,
+            s.cost_dollars
+        ));
+    }
+    out
+}
+
 /// The pool as it stands when a second closes.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PoolSample {
@@ -384,6 +409,28 @@ impl LatencySummary {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_series_as_csv_has_a_header_and_a_line_a_second() {
+        let sample = |second| SecondSample {
+            second,
+            arrived: 10,
+            throughput: 9,
+            errors: 1,
+            p50_ms: 1.25,
+            p95_ms: 4.0,
+            p99_ms: 12.3456,
+            utilisation: 0.5,
+            servers: 4,
+            ready_servers: 3,
+            cost_dollars: 0.001,
+        };
+        let csv = series_csv(&[sample(1), sample(2)]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].split(',').count(), lines[1].split(',').count());
+        assert_eq!(lines[2], "2,10,9,1,1.250,4.000,12.346,0.5000,4,3,0.001000");
+    }
     use super::*;
 
     #[test]
