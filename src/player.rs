@@ -31,6 +31,8 @@ pub const CHART_WINDOW_S: usize = 60;
 pub struct FrameView {
     pub snapshot: Snapshot,
     pub series: Vec<SecondSample>,
+    /// the second in progress, so far (the charts' last point, marked)
+    pub so_far: Option<SecondSample>,
     /// the split view's second run, in lockstep with the first
     pub twin: Option<TwinView>,
     /// true when the last frame could not keep up with the speed asked for
@@ -160,6 +162,7 @@ pub struct TwinView {
     pub variant: Variant,
     pub snapshot: Snapshot,
     pub series: Vec<SecondSample>,
+    pub so_far: Option<SecondSample>,
 }
 
 pub struct Player {
@@ -345,10 +348,12 @@ impl Player {
             announcement: events.live().to_string(),
             snapshot,
             series: chart_window(engine),
+            so_far: engine.second_so_far(),
             twin: self.run.twin().map(|(variant, twin)| TwinView {
                 variant,
                 snapshot: twin.snapshot(MAX_DOTS),
                 series: chart_window(twin),
+                so_far: twin.second_so_far(),
             }),
             lagging: self.lagging,
             events_processed: self.run.events_processed(),

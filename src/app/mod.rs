@@ -79,7 +79,8 @@ fn parts(state: &AppState, view: &FrameView, cb: &Callbacks) -> Parts {
     let profile = &state.scenario.clients.profile;
     let charts = html! {
         <>
-            <Charts series={view.series.clone()} twin={view.twin.as_ref().map(|t| t.series.clone())} autoscaling={autoscaling} />
+            <Charts series={view.series.clone()} so_far={view.so_far} twin={view.twin.as_ref().map(|t| t.series.clone())}
+                twin_so_far={view.twin.as_ref().and_then(|t| t.so_far)} autoscaling={autoscaling} />
             if profile.varies() {
                 <ProfileChart profile={profile.clone()} constant={state.scenario.clients.arrival_rate}
                     now_s={view.snapshot.now.as_secs_f64()} />

@@ -41,6 +41,9 @@ pub struct ChartProps {
     /// a horizontal line to stay under (the SLO), with its label
     #[prop_or_default]
     pub target: Option<(f64, String)>,
+    /// the last point is the second in progress, so far (drawn dashed, and said so)
+    #[prop_or_default]
+    pub partial: bool,
 }
 
 /// A round number at or above `v`, for the y axis (1, 2 or 5 × 10^k).
@@ -60,9 +63,21 @@ pub fn chart(props: &ChartProps) -> Html {
     // The plot stretches to its box, so it holds lines only; every label is HTML around it.
     let x_of = |i: usize| W * if n > 1 { i as f64 / (n - 1) as f64 } else { 1.0 };
     let y_of = |v: f64| H - H * (v / top);
+    // The second in progress is its own dashed segment (a dash while it is the only point).
+    let closed = n - usize::from(props.partial && n > 0);
     let lines = props.lines.iter().map(|line| {
-        let points = svg::points(line.values.iter().enumerate().map(|(i, &v)| (x_of(i), y_of(v))));
-        html! { <polyline class={classes!("series", line.class.clone())} {points} /> }
+        let point = |(i, &v): (usize, &f64)| (x_of(i), y_of(v));
+        let points = svg::points(line.values.iter().take(closed).enumerate().map(point));
+        let so_far = (closed < line.values.len()).then(|| {
+            let from = closed.saturating_sub(1);
+            let tail: Vec<(f64, f64)> = line.values.iter().enumerate().skip(from).map(point).collect();
+            match tail.as_slice() {
+                // (a short dash: the plot stretches, so a circle would not stay round)
+                [(x, y)] => html! { <polyline class={classes!("series", "so-far", line.class.clone())} points={svg::points([(x - 24.0, *y), (*x, *y)])} /> },
+                _ => html! { <polyline class={classes!("series", "so-far", line.class.clone())} points={svg::points(tail)} /> },
+            }
+        });
+        html! { <><polyline class={classes!("series", line.class.clone())} {points} />{ for so_far }</> }
     });
     let legend = props.lines.iter().map(|line| {
         let last = line.values.last().copied().unwrap_or(0.0);
@@ -84,7 +99,7 @@ pub fn chart(props: &ChartProps) -> Html {
         html! { <line class="target" x1="0" y1={y.clone()} x2={W.to_string()} y2={y}><title>{ label }</title></line> }
     });
     html! {
-        <figure class="chart" data-points={n.to_string()}>
+        <figure class="chart" data-points={closed.to_string()}>
             <figcaption>{ props.title }<span class="unit">{ format!(" ({})", props.unit) }</span></figcaption>
             <div class="plot">
                 <span class="y-top">{ format_value(top) }</span>
@@ -97,10 +112,10 @@ pub fn chart(props: &ChartProps) -> Html {
                     { for lines }
                 </svg>
                 if n == 0 {
-                    <span class="empty">{ "first point after 1 simulated second" }</span>
+                    <span class="empty">{ "the first point comes as the run starts" }</span>
                 }
                 <span class="x-first">{ format!("{first} s") }</span>
-                <span class="x-last">{ format!("{last} s") }</span>
+                <span class="x-last">{ if props.partial { format!("now (second {last} so far)") } else { format!("{last} s") } }</span>
             </div>
             <div class="legend">
                 { for legend }
@@ -123,6 +138,12 @@ fn format_value(v: f64) -> String {
 #[derive(Properties, PartialEq)]
 pub struct ChartsProps {
     pub series: Vec<SecondSample>,
+    /// the second in progress so far (its rates scaled to a whole second), drawn as the last
+    /// point, dashed; with a twin, the twin's too
+    #[prop_or_default]
+    pub so_far: Option<SecondSample>,
+    #[prop_or_default]
+    pub twin_so_far: Option<SecondSample>,
     /// the split view's second run, drawn dashed over the first
     #[prop_or_default]
     pub twin: Option<Vec<SecondSample>>,
@@ -156,8 +177,13 @@ fn lines_for(series: &[SecondSample], twin: Option<&[SecondSample]>, metrics: &[
 /// The standard charts of a run (and of its twin in the split view).
 #[function_component(Charts)]
 pub fn charts(props: &ChartsProps) -> Html {
-    let s = &props.series;
-    let twin = props.twin.as_deref();
+    let with_so_far = |series: &[SecondSample], so_far: Option<SecondSample>| {
+        series.iter().copied().chain(so_far).collect::<Vec<_>>()
+    };
+    let partial = props.so_far.is_some();
+    let s = &with_so_far(&props.series, props.so_far);
+    let twin_series = props.twin.as_ref().map(|t| with_so_far(t, props.twin_so_far.filter(|_| partial)));
+    let twin = twin_series.as_deref();
     let seconds: Vec<u64> = s.iter().map(|p| p.second).collect();
     let mut throughput = lines_for(s, twin, &[("answered", "throughput", |p| p.throughput as f64)]);
     if twin.is_none() {
@@ -182,16 +208,16 @@ pub fn charts(props: &ChartsProps) -> Html {
     let slo = props.autoscaling.as_ref().map(|&(_, slo)| (slo, format!("SLO p95 {slo:.0} ms")));
     html! {
         <div class={classes!("charts", props.autoscaling.is_some().then_some("five"))}>
-            <Chart title="Throughput" unit="requests/s" seconds={seconds.clone()} lines={throughput} marks={marks.clone()} />
-            <Chart title="Latency" unit="ms" seconds={seconds.clone()} lines={lines_for(s, twin, latency_metrics)}
+            <Chart title="Throughput" unit="requests/s" {partial} seconds={seconds.clone()} lines={throughput} marks={marks.clone()} />
+            <Chart title="Latency" unit="ms" {partial} seconds={seconds.clone()} lines={lines_for(s, twin, latency_metrics)}
                 marks={marks.clone()} target={slo} />
-            <Chart title="Errors" unit="per second" seconds={seconds.clone()}
+            <Chart title="Errors" unit="per second" {partial} seconds={seconds.clone()}
                 lines={lines_for(s, twin, &[("errors", "errors", |p| p.errors as f64)])} marks={marks.clone()} />
             if props.autoscaling.is_some() {
-                <Chart title="Servers" unit="in the pool" seconds={seconds.clone()} marks={marks.clone()}
+                <Chart title="Servers" unit="in the pool" {partial} seconds={seconds.clone()} marks={marks.clone()}
                     lines={lines_for(s, twin, &[("servers", "servers", |p| f64::from(p.servers)), ("ready", "ready", |p| f64::from(p.ready_servers))])} />
             }
-            <Chart title="Cost" unit="$ so far" seconds={seconds} lines={lines_for(s, twin, &[("$", "cost", |p| p.cost_dollars)])} marks={marks} />
+            <Chart title="Cost" unit="$ so far" {partial} seconds={seconds} lines={lines_for(s, twin, &[("$", "cost", |p| p.cost_dollars)])} marks={marks} />
         </div>
     }
 }

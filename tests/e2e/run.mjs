@@ -216,6 +216,17 @@ await test('request dots move along the links', async () => {
   await page.close();
 });
 
+await test('at 0.2× the charts draw the second in progress, dashed and said so, from the first moments', async () => {
+  const page = await playing(await open(base + '#' + (await freshLink())));
+  // Before the first simulated second ends (5 s of wall time at 0.2×), a dashed point stands for
+  // it, its rate scaled from the part that has run.
+  await page.waitForSelector('.chart polyline.so-far.throughput', { state: 'attached', timeout: 5000 });
+  await page.waitForFunction(() => /answered [1-9]/.test(document.querySelector('.chart .legend').textContent), null, { timeout: 3000 });
+  check(Number(await page.getAttribute('.chart', 'data-points')) === 0, 'a whole second has closed already');
+  check((await page.textContent('.chart .x-last')).includes('so far'), 'the axis does not say the point is partial');
+  await page.close();
+});
+
 await test('the charts update as simulated seconds pass', async () => {
   const page = await open(base);
   await page.selectOption('.controls select', { label: '10× fast' });
@@ -543,7 +554,7 @@ await test('the split view runs the same requests under two algorithms, in locks
   // "Start over" loaded a preset, which plays (a link alone would open paused).
   check((await page.textContent('.controls button.primary')).includes('Pause'), 'a preset loaded while paused plays');
   await page.waitForFunction(() => Number(document.querySelector('.chart').dataset.points) >= 5, null, { timeout: 15000 });
-  check(await page.locator('.chart polyline.twin').count() === 4, 'B lines missing from the charts');
+  check(await page.locator('.chart polyline.twin:not(.so-far)').count() === 4, 'B lines missing from the charts');
   const captions = await page.$$eval('.split figcaption', f => f.map(x => x.textContent));
   check(captions[0].includes('Round robin') && captions[1].includes('Least connections'), captions.join(' | '));
   await page.click('.controls button.primary'); // pause

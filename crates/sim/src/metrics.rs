@@ -327,13 +327,33 @@ impl Metrics {
 
     /// Closes the second that ends at `now` and starts the next.
     pub fn close_second(&mut self, now: SimTime, pool: PoolSample) {
+        let sample = self.sample(now.whole_secs(), 1.0, pool);
+        self.series.push_back(sample);
+        if self.series.len() > SERIES_CAPACITY {
+            self.series.pop_front();
+        }
+        self.this_second.clear();
+        self.this_second_counters = Counters::default();
+    }
+
+    /// The second in progress as far as it has run (`fraction` of it, above 0): its counts
+    /// scaled to a whole second's rate (30 answers in a tenth of a second is 300/s), its
+    /// percentiles over the answers so far. The charts draw it as their last point, marked.
+    pub fn second_so_far(&self, now: SimTime, pool: PoolSample) -> Option<SecondSample> {
+        let fraction = (now - SimTime::from_secs(now.whole_secs())).as_secs_f64();
+        (fraction > 0.0).then(|| self.sample(now.whole_secs() + 1, fraction, pool))
+    }
+
+    /// The present second's sample, its counts divided by the `fraction` of it that has run.
+    fn sample(&self, second: u64, fraction: f64, pool: PoolSample) -> SecondSample {
         let c = self.this_second_counters;
+        let rate = |count: u64| if fraction >= 1.0 { count } else { (count as f64 / fraction).round() as u64 };
         let [p50_ms, p95_ms, p99_ms] = self.this_second.percentiles_ms([50.0, 95.0, 99.0]);
-        self.series.push_back(SecondSample {
-            second: now.whole_secs(),
-            arrived: c.arrived,
-            throughput: c.completed,
-            errors: c.errors(),
+        SecondSample {
+            second,
+            arrived: rate(c.arrived),
+            throughput: rate(c.completed),
+            errors: rate(c.errors()),
             p50_ms,
             p95_ms,
             p99_ms,
@@ -341,12 +361,7 @@ impl Metrics {
             servers: pool.servers,
             ready_servers: pool.ready_servers,
             cost_dollars: pool.cost_dollars,
-        });
-        if self.series.len() > SERIES_CAPACITY {
-            self.series.pop_front();
         }
-        self.this_second.clear();
-        self.this_second_counters = Counters::default();
     }
 
     /// Mean time completed requests spent queued [ms] (Wq).
@@ -465,6 +480,27 @@ mod tests {
         h.record(SimTime::from_millis(100));
         assert!((h.percentile_ms(50.0) - 1.0).abs() <= 1.0 / 64.0);
         assert!((h.percentile_ms(99.0) - 100.0).abs() <= 100.0 / 64.0);
+    }
+
+    #[test]
+    fn the_second_so_far_is_a_rate_and_changes_nothing() {
+        let mut m = Metrics::default();
+        m.close_second(SimTime::from_secs(1), PoolSample::default());
+        for _ in 0..30 {
+            m.on_arrival();
+            m.on_completed(SimTime::from_millis(4), SimTime::ZERO, SimTime::from_millis(4));
+        }
+        m.on_rejected();
+        let pool = PoolSample { utilisation: 0.25, servers: 4, ready_servers: 4, cost_dollars: 0.5 };
+        // A tenth of second 2: 30 answers are 300 a second, one refusal 10 a second.
+        let so_far = m.second_so_far(SimTime::from_millis(1_100), pool).expect("a tenth has run");
+        assert_eq!((so_far.second, so_far.throughput, so_far.arrived, so_far.errors), (2, 300, 300, 10));
+        assert!((so_far.p50_ms - 4.0).abs() <= 4.0 / 64.0 && so_far.utilisation == 0.25);
+        assert_eq!(m.second_so_far(SimTime::from_secs(2), pool), None, "nothing of second 3 has run");
+        assert_eq!(m.series().len(), 1, "reading it closes nothing");
+        // The second, closed, counts what it saw, unscaled.
+        m.close_second(SimTime::from_secs(2), pool);
+        assert_eq!(m.series().back().map(|s| (s.throughput, s.errors)), Some((30, 1)));
     }
 
     #[test]

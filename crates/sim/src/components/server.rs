@@ -249,14 +249,21 @@ impl Server {
     /// server added mid-second is measured over its part of the second), and returns and
     /// remembers its average utilisation.
     pub fn sample_utilisation(&mut self, now: SimTime) -> f64 {
+        let utilisation = self.utilisation_so_far(now);
         self.account(now);
-        let used = self.busy_integral.wrapping_sub(self.busy_integral_at_last_sample);
         self.busy_integral_at_last_sample = self.busy_integral;
-        let period = (now - self.sampled_at).0.max(1);
         self.sampled_at = now;
-        let utilisation = (used as f64 / (f64::from(self.concurrency) * period as f64)).min(1.0);
         self.recent_utilisation = Some(utilisation);
         utilisation
+    }
+
+    /// Average utilisation over the sampling period in progress, up to `now` (the charts' point
+    /// for the second not yet over); changes nothing.
+    pub fn utilisation_so_far(&self, now: SimTime) -> f64 {
+        let busy_since_change = u64::from(self.busy).wrapping_mul((now - self.last_change).0);
+        let used = self.busy_integral.wrapping_add(busy_since_change).wrapping_sub(self.busy_integral_at_last_sample);
+        let period = (now - self.sampled_at).0.max(1);
+        (used as f64 / (f64::from(self.concurrency) * period as f64)).min(1.0)
     }
 
     pub fn stop_accepting(&mut self, now: SimTime) {

@@ -132,32 +132,20 @@ impl Sim {
     #[inline(never)]
     pub(super) fn close_second(&mut self) {
         let period = SimTime::from_secs(1);
-        let (mut total, mut counted, mut ready_total, mut ready) = (0.0, 0, 0.0, 0);
-        for (id, m) in self.machines.iter_mut().enumerate().filter(|(_, m)| !m.server.is_retired()) {
-            let utilisation = m.server.sample_utilisation(self.now);
-            total += utilisation;
-            counted += 1;
-            if self.balancer.in_rotation(id as u32) {
-                ready_total += utilisation;
-                ready += 1;
-            }
-        }
+        let now = self.now;
+        let live = self.machines.iter_mut().enumerate().filter(|(_, m)| !m.server.is_retired());
+        let utilisations: Vec<(u32, f64)> = live.map(|(id, m)| (id as u32, m.server.sample_utilisation(now))).collect();
         if let Some(store) = self.store.as_mut() {
             store.sample_utilisation(self.now);
         }
         if let Some(data) = self.data.as_mut() {
             data.sample_utilisation(self.now);
         }
-        let pool = PoolSample {
-            utilisation: total / f64::from(counted.max(1)),
-            servers: counted,
-            ready_servers: ready,
-            cost_dollars: self.cost(),
-        };
+        let (pool, ready_utilisation) = self.pool_of(&utilisations);
         self.metrics.close_second(self.now, pool);
         let closed = *self.metrics.series().back().expect("just closed");
-        let measure =
-            SecondMeasure { utilisation: ready_total / f64::from(ready.max(1)), arrived: closed.arrived, ready };
+        let ready = pool.ready_servers;
+        let measure = SecondMeasure { utilisation: ready_utilisation, arrived: closed.arrived, ready };
         self.autoscaler.close_second(measure, closed.p95_ms);
         let state = PoolState { current: self.pool_size(), ready };
         if let Some(target) = self.autoscaler.decide(closed.second, self.now, state) {
@@ -165,6 +153,31 @@ impl Sim {
         }
         self.follow_profile();
         self.queue.push(self.now + period, Event::SecondTick);
+    }
+
+    /// The pool's sample from each live server's utilisation (by id): its average over them all,
+    /// and over those in the balancer's rotation (the autoscaler's measure).
+    fn pool_of(&self, utilisations: &[(u32, f64)]) -> (PoolSample, f64) {
+        let total = utilisations.iter().fold(0.0, |sum, (_, u)| sum + u);
+        let ready: Vec<f64> =
+            utilisations.iter().filter(|(id, _)| self.balancer.in_rotation(*id)).map(|(_, u)| *u).collect();
+        let counted = utilisations.len() as u32;
+        let pool = PoolSample {
+            utilisation: total / f64::from(counted.max(1)),
+            servers: counted,
+            ready_servers: ready.len() as u32,
+            cost_dollars: self.cost(),
+        };
+        (pool, ready.iter().fold(0.0, |sum, u| sum + u) / ready.len().max(1) as f64)
+    }
+
+    /// The second in progress as far as it has run, for the charts' last point (None at a whole
+    /// second). Reads the servers and metrics; changes nothing.
+    pub fn second_so_far(&self) -> Option<crate::metrics::SecondSample> {
+        let live = self.machines.iter().enumerate().filter(|(_, m)| !m.server.is_retired());
+        let utilisations: Vec<(u32, f64)> =
+            live.map(|(id, m)| (id as u32, m.server.utilisation_so_far(self.now))).collect();
+        self.metrics.second_so_far(self.now, self.pool_of(&utilisations).0)
     }
 
     /// A heartbeat: answered after a round trip by a working (or slow) server, refused after a
