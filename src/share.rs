@@ -31,6 +31,8 @@ pub struct Boot {
     pub controls: bool,
     /// the link's speed, when it had one the page offers
     pub speed: Option<f64>,
+    /// the lesson the link was shared from (its key; the app checks it knows it)
+    pub lesson: Option<String>,
 }
 
 /// Decides what to open from the query string, the fragment and the stored last scenario.
@@ -59,6 +61,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             autoplay,
             controls,
             speed: None,
+            lesson: None,
         }
     };
     if fragment.is_empty() {
@@ -73,6 +76,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
             autoplay,
             controls,
             speed: None,
+            lesson: None,
         };
     }
     match link::decode(fragment) {
@@ -96,19 +100,23 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
                 autoplay,
                 controls,
                 speed: offered,
+                lesson: run.lesson,
             }
         }
         Err(e) => fallback(e.to_string()),
     }
 }
 
-/// What a link reopens: the scenario, the moment, the split view's second run, and the speed.
+/// What a link reopens: the scenario, the moment, the split view's second run, the speed and
+/// the lesson.
 #[derive(Clone, Copy)]
 pub struct View<'a> {
     pub scenario: &'a Scenario,
     pub at: SimTime,
     pub compare_with: Option<Variant>,
     pub speed: f64,
+    /// the lesson beside the run (its key)
+    pub lesson: &'a str,
 }
 
 /// The full address that reopens `view`; `embed` adds `?embed=1`.
@@ -117,7 +125,12 @@ pub fn url_for(origin_and_path: &str, view: View<'_>, embed: bool) -> String {
 }
 
 fn url_with_query(origin_and_path: &str, query: &str, view: View<'_>) -> String {
-    let text = link::encode_view(view.scenario, view.at, view.compare_with, Some(view.speed));
+    let options = link::LinkOptions {
+        compare_with: view.compare_with,
+        speed: Some(view.speed),
+        lesson: Some(view.lesson.to_string()),
+    };
+    let text = link::encode_view(view.scenario, view.at, &options);
     format!("{origin_and_path}{query}#{text}")
 }
 
@@ -220,7 +233,8 @@ mod tests {
     fn urls_and_snippets_reopen_the_same_run() {
         let s = Scenario::default();
         let random = Variant::Algorithm(sim::Algorithm::Random);
-        let view = View { scenario: &s, at: SimTime::from_secs(2), compare_with: Some(random), speed: 5.0 };
+        let view =
+            View { scenario: &s, at: SimTime::from_secs(2), compare_with: Some(random), speed: 5.0, lesson: "caching" };
         let url = url_for("http://127.0.0.1:8080/", view, false);
         let run = link::decode(&url).unwrap();
         assert_eq!((run.scenario.get(), run.at, run.compare_with), (&s, SimTime::from_secs(2), Some(random)));

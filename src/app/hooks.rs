@@ -8,6 +8,7 @@ use crate::export::Export;
 use crate::panels::controls::Playback;
 use crate::panels::dialog::DialogContent;
 use crate::panels::knobs::KnobError;
+use crate::panels::lesson::LESSONS;
 use crate::player::{BenchmarkRequest, FrameView, Player};
 use crate::share;
 use gloo_render::{request_animation_frame, AnimationFrame};
@@ -268,7 +269,10 @@ pub struct Callbacks {
     pub on_dismiss: Callback<()>,
     pub on_close: Callback<()>,
     pub on_backdrop: Callback<MouseEvent>,
-    pub on_load: Callback<Scenario>,
+    /// a lesson's preset (the lesson, by index, and the scenario)
+    pub on_load: Callback<(usize, Scenario)>,
+    /// another lesson picked
+    pub on_choose_lesson: Callback<usize>,
     pub on_select: Callback<Selection>,
     pub on_deselect: Callback<()>,
     /// a change while the run goes on: no restart; the scenario records it for the link
@@ -326,11 +330,12 @@ pub fn use_callbacks(
             d.dispatch(Action::SideRunStarted);
         }
     });
-    let on_share = use_callback((state.scenario.clone(), state.compare_with, state.speed), {
+    let lesson = LESSONS[state.lesson].key;
+    let on_share = use_callback((state.scenario.clone(), state.compare_with, state.speed, lesson), {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), (scenario, compare_with, speed): &(Scenario, Option<Variant>, f64)| {
+        move |(), (scenario, compare_with, speed, lesson): &(Scenario, Option<Variant>, f64, &'static str)| {
             let at = player.borrow().now();
-            let view = share::View { scenario, at, compare_with: *compare_with, speed: *speed };
+            let view = share::View { scenario, at, compare_with: *compare_with, speed: *speed, lesson };
             let url = share::url_for(&share::origin_and_path(), view, false);
             share::copy_to_clipboard(&url);
             share::write_link(view);
@@ -345,10 +350,11 @@ pub fn use_callbacks(
             }));
         }
     });
-    let on_embed = use_callback((state.scenario.clone(), state.compare_with, state.speed), {
+    let on_embed = use_callback((state.scenario.clone(), state.compare_with, state.speed, lesson), {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), (scenario, compare_with, speed): &(Scenario, Option<Variant>, f64)| {
-            let view = share::View { scenario, at: player.borrow().now(), compare_with: *compare_with, speed: *speed };
+        move |(), (scenario, compare_with, speed, lesson): &(Scenario, Option<Variant>, f64, &'static str)| {
+            let at = player.borrow().now();
+            let view = share::View { scenario, at, compare_with: *compare_with, speed: *speed, lesson };
             let snippet = share::embed_snippet(&share::origin_and_path(), view);
             d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Embed in your notes".into(),
@@ -386,7 +392,8 @@ pub fn use_callbacks(
         on_dismiss: use_action(dispatcher.clone(), |()| Action::DismissBanner),
         on_close,
         on_backdrop,
-        on_load: use_action(dispatcher.clone(), Action::Load),
+        on_load: use_action(dispatcher.clone(), |(lesson, scenario)| Action::Load(lesson, scenario)),
+        on_choose_lesson: use_action(dispatcher.clone(), Action::ChooseLesson),
         on_select: use_action(dispatcher.clone(), |picked| Action::Select(Some(picked))),
         on_deselect: use_action(dispatcher.clone(), |()| Action::Select(None)),
         on_command: use_action(dispatcher.clone(), Action::Change),

@@ -6,6 +6,7 @@ use crate::diagram::Selection;
 use crate::panels::controls::DEFAULT_SPEED;
 use crate::panels::dialog::DialogContent;
 use crate::panels::knobs::{apply_knob, KnobError};
+use crate::panels::lesson;
 use crate::share::{self, Boot};
 use sim::scenario::Variant;
 use sim::{Command, Scenario, SimTime};
@@ -37,6 +38,8 @@ pub struct AppState {
     pub notice: Option<String>,
     /// the split view: the same scenario under this algorithm, side by side
     pub compare_with: Option<Variant>,
+    /// the lesson beside the run (an index into `LESSONS`): the one whose preset is loaded
+    pub lesson: usize,
     /// bumped when a side run (a benchmark, the session comparison) starts, so that frames are
     /// drawn for it even while the live run is paused
     pub side_runs_started: u64,
@@ -76,8 +79,10 @@ pub enum Action {
     CloseDialog,
     /// the Escape key: closes the dialog when one is open, else the inspector
     Escape,
-    /// a lesson's preset: a whole new scenario
-    Load(Scenario),
+    /// a lesson's preset: a whole new scenario, and that lesson beside it
+    Load(usize, Scenario),
+    /// another lesson: its text, and its first preset, so that the two agree
+    ChooseLesson(usize),
     /// a change was made while running; the scenario now records it (no restart)
     Recorded(Scenario),
     Select(Option<Selection>),
@@ -98,7 +103,11 @@ pub enum Action {
 
 impl AppState {
     pub fn from_boot(boot: Boot) -> Self {
+        // The link's lesson; else (an older link, the last scenario kept) the lesson it belongs to.
+        let lesson =
+            boot.lesson.as_deref().and_then(lesson::index_of).unwrap_or_else(|| lesson::lesson_for(&boot.scenario));
         AppState {
+            lesson,
             scenario: boot.scenario,
             run_id: 0,
             start_at: boot.at,
@@ -123,7 +132,8 @@ impl AppState {
 
     /// What the link should reopen, at `at`.
     pub fn view(&self, at: SimTime) -> share::View<'_> {
-        share::View { scenario: &self.scenario, at, compare_with: self.compare_with, speed: self.speed }
+        let lesson = lesson::LESSONS[self.lesson].key;
+        share::View { scenario: &self.scenario, at, compare_with: self.compare_with, speed: self.speed, lesson }
     }
 
     fn with_live_change(mut self, change: Change, from_knob: Option<&'static str>) -> Self {
@@ -197,7 +207,13 @@ impl Reducible for AppState {
             Action::Escape if s.dialog.is_some() => AppState { dialog: None, ..s },
             Action::Escape => AppState { selected: None, ..s },
             // A preset is there to be watched: it plays, even if the run before it was paused.
-            Action::Load(scenario) => AppState { selected: None, playing: true, ..s.restarted(scenario) },
+            Action::Load(lesson, scenario) => {
+                AppState { selected: None, playing: true, lesson, ..s.restarted(scenario) }
+            }
+            Action::ChooseLesson(lesson) => match lesson::first_preset(lesson) {
+                Some(scenario) => AppState { selected: None, playing: true, lesson, ..s.restarted(scenario) },
+                None => s,
+            },
             Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
             Action::Select(selected) => AppState { selected, ..s },
             Action::Notice(message) => AppState { notice: Some(message), ..s },
@@ -296,8 +312,30 @@ mod tests {
     fn a_preset_plays_even_after_a_pause() {
         let state = fresh().reduce(Action::Pause);
         assert!(!state.playing);
-        let state = state.reduce(Action::Load(Scenario::default()));
+        let state = state.reduce(Action::Load(0, Scenario::default()));
         assert!(state.playing);
+    }
+
+    #[test]
+    fn a_lesson_and_what_runs_agree() {
+        let caching = lesson::index_of("caching").unwrap();
+        // Picking a lesson loads its first preset with it.
+        let state = fresh().reduce(Action::ChooseLesson(caching));
+        assert_eq!(state.lesson, caching);
+        assert_eq!(Some(state.scenario.clone()), lesson::first_preset(caching));
+        assert!(state.scenario.caching.is_some());
+        // The link keeps the lesson, and opens beside it.
+        let url = share::url_for("http://127.0.0.1:8080/", state.view(SimTime::ZERO), false);
+        let reopened = AppState::from_boot(share::boot_from("", &url[url.find('#').unwrap()..], None));
+        assert_eq!(reopened.lesson, caching);
+        // A link from before links kept the lesson opens beside the lesson its scenario is from.
+        let old = format!("#{}", sim::link::encode(&state.scenario, SimTime::ZERO));
+        assert_eq!(AppState::from_boot(share::boot_from("", &old, None)).lesson, caching);
+        let replication = lesson::index_of("replication").unwrap();
+        let scenario = lesson::first_preset(replication).unwrap();
+        let old = format!("#{}", sim::link::encode(&Scenario { seed: 7, ..scenario }, SimTime::ZERO));
+        assert_eq!(AppState::from_boot(share::boot_from("", &old, None)).lesson, replication, "another seed");
+        assert_eq!(fresh().lesson, 0, "the default scenario is First look's");
     }
 
     #[test]

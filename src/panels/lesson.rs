@@ -14,6 +14,7 @@ pub struct LessonText {
     pub try_this: &'static [&'static str],
 }
 
+/// The curriculum, in the order it is taught.
 pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "first-look",
@@ -49,6 +50,37 @@ pub const LESSONS: &[LessonText] = &[
             "Crash the one big server, then crash one of the eight small ones. Compare the error charts.",
             "Press “+ Server” while the run goes on: the new server takes traffic only after two heartbeats.",
             "Click a server and resize it (more slots, more speed): its price per hour changes with its size.",
+        ],
+    },
+    LessonText {
+        key: "load-balancing",
+        title: "Load balancing",
+        paragraphs: &[
+            "Round robin sends requests in turn, blind to how busy each server is. When request sizes vary, \
+             long requests pile up on one server while another sits idle. Least connections sends each request \
+             to the server with the fewest in progress; power of two choices looks at just two random servers \
+             and picks the less busy, almost as good at a fraction of the cost on big pools.",
+            "Hashing (source IP, consistent hashing) keeps each user on one server, which helps caches and \
+             sessions, but with few users the load can be very uneven. Consistent hashing moves only about \
+             1/N of the users when a server joins; plain modulo hashing moves almost all of them.",
+            "The balancer only learns that a server is dead from its heartbeats: HAProxy checks every 2 s and \
+             marks a server down after 3 failures in a row. Until then, requests keep going to it.",
+        ],
+        presets: &[
+            ("round-robin-uneven", "Round robin, uneven requests"),
+            ("uneven-requests", "Least connections, same requests"),
+            ("hung-server", "A server hangs at 5 s"),
+            ("hashing-sticky", "Six users, ip_hash"),
+            ("first-available", "HAProxy first, maxconn 2"),
+        ],
+        try_this: &[
+            "Load the two “uneven requests” presets and compare their p99: same traffic, different balancer.",
+            "In “A server hangs”, watch its heartbeats fail (red rings) and count the timeouts before it goes down.",
+            "Turn on redispatch, then crash a server: refused connections are retried on another one.",
+            "In “Six users”, switch to round robin: the load evens out, but users no longer stay on one server.",
+            "In “HAProxy first”, the servers are busy a third of the time, yet requests queue at the \
+             balancer and get 503s: maxconn holds a connection until the answer is back, so the 40 ms round \
+             trip counts too. Set maxconn to 6 and the queue drains.",
         ],
     },
     LessonText {
@@ -120,106 +152,6 @@ pub const LESSONS: &[LessonText] = &[
             "In “Spike, 90 s boot”, set the boot time to 10 s. How many seconds over the SLO now?",
             "In “Flapping”, set the scale-down window back to 300 s and count the decisions.",
             "Switch the metric to p95 latency with a 150 ms target: does it scale earlier or later than CPU?",
-        ],
-    },
-    LessonText {
-        key: "caching",
-        title: "Caching",
-        paragraphs: &[
-            "The fastest request is the one never sent. Each user's browser keeps responses for as long as \
-             Cache-Control's max-age allows; while a copy is fresh the browser uses it without asking. The \
-             price is staleness: when the content changes, a browser holding a fresh copy shows the old one.",
-            "An ETag (or Last-Modified) lets a cache ask instead: “I have v3, has it changed?” (If-None-Match). \
-             If not, the origin answers 304 Not Modified with no body. no-cache means exactly that: keep it, but \
-             ask every time. no-store means never keep it.",
-            "A shared cache (a CDN or reverse proxy) serves many users at once, so it must never store a page that \
-             belongs to one of them: private says so, and a request with Authorization is not stored unless the \
-             response allows it. s-maxage sets its lifetime apart from the browsers'.",
-            "Behind the origin, a cache node keeps database rows. Cache-aside reads it and fills it on a miss; \
-             writes must then delete or update the cached copy, or it stays stale until its TTL runs out. \
-             Write-behind acknowledges writes before the database has them, and loses them if the node dies. \
-             When a hot key expires, every request for it misses at once (a stampede) unless reads are coalesced.",
-            "Click a request in the header inspector to see every cache's decision and its reason, as RFC 9111 \
-             words it.",
-        ],
-        presets: &[
-            ("caching-none", "1. No caching"),
-            ("caching-max-age", "2. max-age"),
-            ("caching-etag", "3. ETag and 304"),
-            ("caching-shared", "4. Shared cache"),
-            ("caching-shared-leak", "4b. public account page"),
-            ("caching-server", "5. Cache node"),
-            ("caching-ttl-only", "5b. TTL only"),
-            ("caching-stampede", "6. Stampede"),
-            ("caching-write-behind", "7. Write-behind"),
-        ],
-        try_this: &[
-            "In step 2, how many stale responses do users see, and from which route? Give /static/app.js a \
-             max-age shorter than the time it lives.",
-            "In step 3, compare the bytes the origin sends with step 1: the 304s carry no body.",
-            "In step 4b, open an /account request in the inspector: whose page did the user get?",
-            "In step 5b, switch “On write” to “Delete on write”: what happens to the stale reads?",
-            "In step 6, turn on request coalescing and watch the duplicate database reads.",
-            "In step 7, switch to write-through and crash the cache node yourself: are writes lost?",
-        ],
-    },
-    LessonText {
-        key: "benchmarking",
-        title: "Benchmarking",
-        paragraphs: &[
-            "ApacheBench (ab) measures a site by keeping c requests in flight: each of its c connections \
-             sends the next request as soon as the last is answered. That is a closed loop: when the site \
-             slows down, ab slows down with it, so it never overloads the site the way real users, who \
-             do not wait for each other, can.",
-            "Read its report with Little's law: c = requests per second × time per request. Its two \
-             “Time per request” lines differ by exactly the factor c. The percentile table is what users \
-             feel; the mean hides the tail. Without -k every request pays a TCP handshake (Connect); with \
-             keep-alive only the first on each connection does.",
-        ],
-        presets: &[
-            ("default", "Four servers"),
-            ("one-big-server", "One big server"),
-            ("hashing-sticky", "ip_hash"),
-            ("round-robin-uneven", "Uneven requests"),
-        ],
-        try_this: &[
-            "Open “Benchmark this scenario with ab” under the charts and run -n 10000 -c 50, then add -k.",
-            "Raise -c until Non-2xx responses appear: the servers' queues are full. Why does ab count them as Length failures?",
-            "With ip_hash, every ab connection comes from one address: run ab and look at “Requests per server” \
-             under its report.",
-            "Load “Uneven requests” (log-normal sizes under round robin) and compare with least connections: \
-             the same ab load, two reports side by side.",
-        ],
-    },
-    LessonText {
-        key: "load-balancing",
-        title: "Load balancing",
-        paragraphs: &[
-            "Round robin sends requests in turn, blind to how busy each server is. When request sizes vary, \
-             long requests pile up on one server while another sits idle. Least connections sends each request \
-             to the server with the fewest in progress; power of two choices looks at just two random servers \
-             and picks the less busy, almost as good at a fraction of the cost on big pools.",
-            "Hashing (source IP, consistent hashing) keeps each user on one server, which helps caches and \
-             sessions, but with few users the load can be very uneven. Consistent hashing moves only about \
-             1/N of the users when a server joins; plain modulo hashing moves almost all of them.",
-            "The balancer only learns that a server is dead from its heartbeats: HAProxy checks every 2 s and \
-             marks a server down after 3 failures in a row. Until then, requests keep going to it.",
-        ],
-        presets: &[
-            ("round-robin-uneven", "Round robin, uneven requests"),
-            ("uneven-requests", "Least connections, same requests"),
-            ("hung-server", "A server hangs at 5 s"),
-            ("hashing-sticky", "Six users, ip_hash"),
-            ("first-available", "HAProxy first, maxconn 2"),
-        ],
-        try_this: &[
-            "Load the two “uneven requests” presets and compare their p99: same traffic, different balancer.",
-            "In “A server hangs”, watch its heartbeats fail (red rings) and count the timeouts before it goes down.",
-            "Turn on redispatch, then crash a server: refused connections are retried on another one.",
-            "In “Six users”, switch to round robin: the load evens out, but users no longer stay on one server.",
-            "In “HAProxy first”, the servers are busy a third of the time, yet requests queue at the \
-             balancer and get 503s: maxconn holds a connection until the answer is back, so the 40 ms round \
-             trip counts too. Set maxconn to 6 and the queue drains.",
         ],
     },
     LessonText {
@@ -375,31 +307,141 @@ pub const LESSONS: &[LessonText] = &[
              refuse every query, as Galera does.",
         ],
     },
+    LessonText {
+        key: "caching",
+        title: "Caching",
+        paragraphs: &[
+            "The fastest request is the one never sent. Each user's browser keeps responses for as long as \
+             Cache-Control's max-age allows; while a copy is fresh the browser uses it without asking. The \
+             price is staleness: when the content changes, a browser holding a fresh copy shows the old one.",
+            "An ETag (or Last-Modified) lets a cache ask instead: “I have v3, has it changed?” (If-None-Match). \
+             If not, the origin answers 304 Not Modified with no body. no-cache means exactly that: keep it, but \
+             ask every time. no-store means never keep it.",
+            "A shared cache (a CDN or reverse proxy) serves many users at once, so it must never store a page that \
+             belongs to one of them: private says so, and a request with Authorization is not stored unless the \
+             response allows it. s-maxage sets its lifetime apart from the browsers'.",
+            "Behind the origin, a cache node keeps database rows. Cache-aside reads it and fills it on a miss; \
+             writes must then delete or update the cached copy, or it stays stale until its TTL runs out. \
+             Write-behind acknowledges writes before the database has them, and loses them if the node dies. \
+             When a hot key expires, every request for it misses at once (a stampede) unless reads are coalesced.",
+            "Click a request in the header inspector to see every cache's decision and its reason, as RFC 9111 \
+             words it.",
+        ],
+        presets: &[
+            ("caching-none", "1. No caching"),
+            ("caching-max-age", "2. max-age"),
+            ("caching-etag", "3. ETag and 304"),
+            ("caching-shared", "4. Shared cache"),
+            ("caching-shared-leak", "4b. public account page"),
+            ("caching-server", "5. Cache node"),
+            ("caching-ttl-only", "5b. TTL only"),
+            ("caching-stampede", "6. Stampede"),
+            ("caching-write-behind", "7. Write-behind"),
+        ],
+        try_this: &[
+            "In step 2, how many stale responses do users see, and from which route? Give /static/app.js a \
+             max-age shorter than the time it lives.",
+            "In step 3, compare the bytes the origin sends with step 1: the 304s carry no body.",
+            "In step 4b, open an /account request in the inspector: whose page did the user get?",
+            "In step 5b, switch “On write” to “Delete on write”: what happens to the stale reads?",
+            "In step 6, turn on request coalescing and watch the duplicate database reads.",
+            "In step 7, switch to write-through and crash the cache node yourself: are writes lost?",
+        ],
+    },
+    LessonText {
+        key: "benchmarking",
+        title: "Benchmarking",
+        paragraphs: &[
+            "ApacheBench (ab) measures a site by keeping c requests in flight: each of its c connections \
+             sends the next request as soon as the last is answered. That is a closed loop: when the site \
+             slows down, ab slows down with it, so it never overloads the site the way real users, who \
+             do not wait for each other, can.",
+            "Read its report with Little's law: c = requests per second × time per request. Its two \
+             “Time per request” lines differ by exactly the factor c. The percentile table is what users \
+             feel; the mean hides the tail. Without -k every request pays a TCP handshake (Connect); with \
+             keep-alive only the first on each connection does.",
+        ],
+        presets: &[
+            ("default", "Four servers"),
+            ("one-big-server", "One big server"),
+            ("hashing-sticky", "ip_hash"),
+            ("round-robin-uneven", "Uneven requests"),
+        ],
+        try_this: &[
+            "Open “Benchmark this scenario with ab” under the charts and run -n 10000 -c 50, then add -k.",
+            "Raise -c until Non-2xx responses appear: the servers' queues are full. Why does ab count them as Length failures?",
+            "With ip_hash, every ab connection comes from one address: run ab and look at “Requests per server” \
+             under its report.",
+            "Load “Uneven requests” (log-normal sizes under round robin) and compare with least connections: \
+             the same ab load, two reports side by side.",
+        ],
+    },
 ];
+
+/// The lesson with this key.
+pub fn index_of(key: &str) -> Option<usize> {
+    LESSONS.iter().position(|l| l.key == key)
+}
+
+/// A lesson's first preset: what picking the lesson loads.
+pub fn first_preset(lesson: usize) -> Option<Scenario> {
+    let (name, _) = LESSONS.get(lesson)?.presets.first()?;
+    presets::find(name).map(|p| (p.build)())
+}
+
+/// The lesson a scenario belongs to, for a link made before links kept the lesson (or the last
+/// scenario kept in the browser): the lesson of a preset it is (its seed and timeline aside),
+/// else the lesson of the part it has (a caching lab, replicas, a database, sessions, an
+/// autoscaler), else First look.
+pub fn lesson_for(scenario: &Scenario) -> usize {
+    let plain = |s: &Scenario| Scenario { seed: 0, timeline: Vec::new(), ..s.clone() };
+    let wanted = plain(scenario);
+    let by_preset = LESSONS.iter().position(|l| {
+        l.presets.iter().any(|(name, _)| presets::find(name).is_some_and(|p| plain(&(p.build)()) == wanted))
+    });
+    let by_part = || {
+        let data = scenario.data.as_ref();
+        let key = if scenario.caching.is_some() {
+            "caching"
+        } else if data.is_some_and(|d| d.replication.is_some() || d.multi_primary.is_some()) {
+            "replication"
+        } else if data.is_some() {
+            "partitioning"
+        } else if scenario.sessions.mode != sim::scenario::SessionMode::None {
+            "sessions"
+        } else if scenario.autoscaler.policy != sim::components::autoscaler::ScalingPolicy::None {
+            "autoscaling"
+        } else {
+            "first-look"
+        };
+        index_of(key).unwrap_or(0)
+    };
+    by_preset.unwrap_or_else(by_part)
+}
 
 #[derive(Properties, PartialEq)]
 pub struct LessonProps {
-    pub on_load: Callback<Scenario>,
+    /// the lesson shown (an index into `LESSONS`)
+    pub chosen: usize,
+    /// another lesson picked: the app loads its first preset with it
+    pub on_choose: Callback<usize>,
+    /// one of its presets: (this lesson, the scenario)
+    pub on_load: Callback<(usize, Scenario)>,
 }
 
 #[function_component(Lesson)]
 pub fn lesson(props: &LessonProps) -> Html {
-    let chosen = use_state(|| 0usize);
-    let lesson = &LESSONS[*chosen];
-    let on_choose = {
-        let chosen = chosen.clone();
-        Callback::from(move |e: Event| {
-            let select: HtmlSelectElement = e.target_unchecked_into();
-            if let Some(i) = LESSONS.iter().position(|l| l.key == select.value()) {
-                chosen.set(i);
-            }
-        })
-    };
+    let chosen = props.chosen.min(LESSONS.len() - 1);
+    let lesson = &LESSONS[chosen];
+    let on_choose = props.on_choose.reform(|e: Event| {
+        let select: HtmlSelectElement = e.target_unchecked_into();
+        index_of(&select.value()).unwrap_or(0)
+    });
     let buttons = lesson.presets.iter().filter_map(|&(name, text)| {
         let preset = presets::find(name)?;
         let on_load = props.on_load.clone();
         Some(html! {
-            <button title={preset.summary} onclick={Callback::from(move |_: MouseEvent| on_load.emit((preset.build)()))}>{ text }</button>
+            <button title={preset.summary} onclick={Callback::from(move |_: MouseEvent| on_load.emit((chosen, (preset.build)())))}>{ text }</button>
         })
     });
     html! {

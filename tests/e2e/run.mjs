@@ -201,8 +201,23 @@ await test('Download saves the diagram as SVG, the chart data as CSV and the fig
   await page.close();
 });
 
+await test('a lesson and what runs agree: picking one loads its first preset, and a link keeps it', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  const lessons = await page.$$eval('.lesson-choice select option', o => o.map(x => x.value));
+  check(lessons.join(' ') === 'first-look scaling load-balancing sessions autoscaling partitioning replication caching benchmarking',
+    `the lessons are not in the curriculum's order: ${lessons}`);
+  await page.selectOption('.lesson-choice select', 'caching');
+  await page.waitForSelector('.cache-lab', { timeout: 10000 });
+  check((await page.textContent('.lesson h2')) === 'Caching', 'the Caching text is not beside the lab');
+  const again = await pauseAndReopen(page);
+  check(await again.inputValue('.lesson-choice select') === 'caching', 'the link did not keep the lesson');
+  check((await again.textContent('.lesson h2')) === 'Caching', 'a caching link opens beside another lesson');
+  await again.close();
+  await page.close();
+});
+
 await test('request dots move along the links', async () => {
-  const page = await open(base);
+  const page = await playing(await open(base + '#' + (await freshLink())));
   await page.waitForTimeout(800);
   // Coloured by status, each status's dots are the vertices of one polyline.
   const positions = () => page.$$eval('polyline.dot-run', runs => runs.map(r => r.getAttribute('points')).join(' '));
@@ -291,9 +306,11 @@ await test('keyboard only: pick a lesson, open a server, crash it, close the ins
   await page.waitForSelector('.dialog', { state: 'detached' });
   // A lesson: the picker takes the arrow keys.
   await tabTo(page, '.lesson-choice select');
-  const before = await page.inputValue('.lesson-choice select');
+  // Two down: Load balancing, whose first preset has several servers (picking a lesson loads it).
   await page.keyboard.press('ArrowDown');
-  await page.waitForFunction(b => document.querySelector('.lesson-choice select').value !== b, before);
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => document.querySelector('.lesson-choice select').value === 'load-balancing');
+  await page.waitForFunction(() => document.querySelector('.lesson h2').textContent === 'Load balancing');
   // The diagram is one tab stop; the arrow keys walk its nodes, each named with its state.
   await tabTo(page, 'svg.diagram');
   await page.keyboard.press('ArrowDown');

@@ -31,6 +31,20 @@ struct LinkPayload {
     compare_with: Option<Variant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     speed: Option<f64>,
+    /// the lesson beside the run (its key); links from before lessons were kept have none
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lesson: Option<String>,
+}
+
+/// What a link keeps besides the scenario and the position.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LinkOptions {
+    /// the split view's second run: the same scenario with this difference
+    pub compare_with: Option<Variant>,
+    /// the speed it was playing at
+    pub speed: Option<f64>,
+    /// the lesson beside it (its key)
+    pub lesson: Option<String>,
 }
 
 /// A link that opened: a scenario ready to run and the position to run it to.
@@ -42,6 +56,8 @@ pub struct SharedRun {
     pub compare_with: Option<Variant>,
     /// the speed it was playing at (the page checks it is one it offers)
     pub speed: Option<f64>,
+    /// the lesson it was shared from (the page checks it knows it)
+    pub lesson: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -76,12 +92,13 @@ impl fmt::Display for LinkError {
 
 /// The link text for a scenario and a playback position (the part after `#`).
 pub fn encode(scenario: &Scenario, at: SimTime) -> String {
-    encode_view(scenario, at, None, None)
+    encode_view(scenario, at, &LinkOptions::default())
 }
 
-/// The link text for a scenario, a playback position, the split view's second run and the speed.
-pub fn encode_view(scenario: &Scenario, at: SimTime, compare_with: Option<Variant>, speed: Option<f64>) -> String {
-    let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros(), compare_with, speed };
+/// The link text for a scenario, a playback position and what else the link keeps.
+pub fn encode_view(scenario: &Scenario, at: SimTime, options: &LinkOptions) -> String {
+    let LinkOptions { compare_with, speed, lesson } = options.clone();
+    let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros(), compare_with, speed, lesson };
     let json = serde_json::to_vec(&payload).expect("a scenario always serialises");
     let deflated = miniz_oxide::deflate::compress_to_vec(&json, DEFLATE_LEVEL);
     format!("v{CURRENT_VERSION}.{}", URL_SAFE_NO_PAD.encode(deflated))
@@ -121,12 +138,20 @@ pub fn decode(text: &str) -> Result<SharedRun, LinkError> {
         };
     }
     let scenario = scenario.map_err(LinkError::OutOfRange)?;
-    Ok(SharedRun { scenario, at, compare_with: payload.compare_with, speed: payload.speed })
+    Ok(SharedRun { scenario, at, compare_with: payload.compare_with, speed: payload.speed, lesson: payload.lesson })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lesson_round_trips_and_old_links_have_none() {
+        let s = Scenario::default();
+        let options = LinkOptions { lesson: Some("caching".into()), ..LinkOptions::default() };
+        assert_eq!(decode(&encode_view(&s, SimTime::ZERO, &options)).unwrap().lesson.as_deref(), Some("caching"));
+        assert_eq!(decode(&encode(&s, SimTime::ZERO)).unwrap().lesson, None);
+    }
 
     #[test]
     fn round_trip_of_the_default() {
@@ -140,7 +165,12 @@ mod tests {
     #[test]
     fn the_speed_travels_in_the_link_and_a_link_without_one_has_none() {
         let s = Scenario::default();
-        assert_eq!(decode(&encode_view(&s, SimTime::ZERO, None, Some(5.0))).unwrap().speed, Some(5.0));
+        assert_eq!(
+            decode(&encode_view(&s, SimTime::ZERO, &LinkOptions { speed: Some(5.0), ..LinkOptions::default() }))
+                .unwrap()
+                .speed,
+            Some(5.0)
+        );
         assert_eq!(decode(&encode(&s, SimTime::ZERO)).unwrap().speed, None);
     }
 
@@ -149,12 +179,23 @@ mod tests {
         use crate::scenario::{Algorithm, SessionMode};
         let s = Scenario::default();
         let by_algorithm = Variant::Algorithm(Algorithm::LeastConnections);
-        let run = decode(&encode_view(&s, SimTime::ZERO, Some(by_algorithm), None)).unwrap();
+        let run = decode(&encode_view(
+            &s,
+            SimTime::ZERO,
+            &LinkOptions { compare_with: Some(by_algorithm), ..LinkOptions::default() },
+        ))
+        .unwrap();
         assert_eq!(run.compare_with, Some(by_algorithm));
         assert_eq!(decode(&encode(&s, SimTime::ZERO)).unwrap().compare_with, None);
         let by_sessions = Variant::Sessions { sessions: SessionMode::Database };
         assert_eq!(
-            decode(&encode_view(&s, SimTime::ZERO, Some(by_sessions), None)).unwrap().compare_with,
+            decode(&encode_view(
+                &s,
+                SimTime::ZERO,
+                &LinkOptions { compare_with: Some(by_sessions), ..LinkOptions::default() }
+            ))
+            .unwrap()
+            .compare_with,
             Some(by_sessions)
         );
         // An algorithm is written as plain text, as links from before session comparisons have it.
