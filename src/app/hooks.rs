@@ -8,7 +8,7 @@ use crate::export::Export;
 use crate::panels::controls::Playback;
 use crate::panels::dialog::DialogContent;
 use crate::panels::knobs::KnobError;
-use crate::panels::lesson::LESSONS;
+use crate::panels::lesson::key_of;
 use crate::player::{BenchmarkRequest, FrameView, Player};
 use crate::share;
 use gloo_render::{request_animation_frame, AnimationFrame};
@@ -330,7 +330,7 @@ pub fn use_callbacks(
             d.dispatch(Action::SideRunStarted);
         }
     });
-    let lesson = LESSONS[state.lesson].key;
+    let lesson = key_of(state.lesson);
     let on_share = use_callback((state.scenario.clone(), state.compare_with, state.speed, lesson), {
         let (d, player) = (dispatcher.clone(), player.clone());
         move |(), (scenario, compare_with, speed, lesson): &(Scenario, Option<Variant>, f64, &'static str)| {

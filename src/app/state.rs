@@ -132,7 +132,7 @@ impl AppState {
 
     /// What the link should reopen, at `at`.
     pub fn view(&self, at: SimTime) -> share::View<'_> {
-        let lesson = lesson::LESSONS[self.lesson].key;
+        let lesson = lesson::key_of(self.lesson);
         share::View { scenario: &self.scenario, at, compare_with: self.compare_with, speed: self.speed, lesson }
     }
 

@@ -383,6 +383,11 @@ pub fn index_of(key: &str) -> Option<usize> {
     LESSONS.iter().position(|l| l.key == key)
 }
 
+/// A lesson's key (First look's for an index past the list, which nothing makes).
+pub fn key_of(lesson: usize) -> &'static str {
+    LESSONS.get(lesson).map_or(LESSONS[0].key, |l| l.key)
+}
+
 /// A lesson's first preset: what picking the lesson loads.
 pub fn first_preset(lesson: usize) -> Option<Scenario> {
     let (name, _) = LESSONS.get(lesson)?.presets.first()?;
