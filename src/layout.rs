@@ -479,6 +479,7 @@ mod tests {
     fn any_number_of_tiers_fit_in_order() {
         use sim::snapshot::{Gauges, MachineGauges, NodeView};
         let machine = MachineGauges {
+            busy_so_far: None,
             busy_slots: 0,
             slots: 4,
             queue_len: 0,

@@ -193,10 +193,24 @@ fn heat_class(utilisation: Option<f64>) -> &'static str {
     }
 }
 
-/// Busy over the last simulated second, as a percentage; a dash until that second has ended
-/// (0% would claim the servers had been idle).
-pub fn busy_percent(utilisation: Option<f64>) -> String {
-    utilisation.map_or_else(|| "–%".to_string(), |u| format!("{:.0}%", u * 100.0))
+/// Busy over the last simulated second, as a percentage; while the first second runs, how
+/// busy so far, marked "≈"; a dash before anything has run (0% would claim the servers had been
+/// idle).
+pub fn busy_percent(utilisation: Option<f64>, so_far: Option<f64>) -> String {
+    match (utilisation, so_far) {
+        (Some(u), _) => format!("{:.0}%", u * 100.0),
+        (None, Some(u)) => format!("≈{:.0}%", u * 100.0),
+        (None, None) => "–%".to_string(),
+    }
+}
+
+/// How busy a machine is, in words for its inspector.
+pub fn busy_phrase(g: &MachineGauges) -> String {
+    match (g.utilisation, g.busy_so_far) {
+        (Some(_), _) => format!("{} over the last second", busy_percent(g.utilisation, None)),
+        (None, Some(_)) => format!("{} so far in its first second", busy_percent(None, g.busy_so_far)),
+        (None, None) => "not measured yet".to_string(),
+    }
 }
 
 /// What the balancer believes (from heartbeats), in words.
@@ -281,8 +295,11 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
 
 /// A machine's state in words: down, or how busy, with its threads and queue.
 fn machine_state(g: &MachineGauges) -> String {
-    let state =
-        if g.fault == Fault::Crashed { "down".to_string() } else { format!("{} busy", busy_percent(g.utilisation)) };
+    let state = if g.fault == Fault::Crashed {
+        "down".to_string()
+    } else {
+        format!("{} busy", busy_percent(g.utilisation, g.busy_so_far))
+    };
     format!("{state}, {}/{} threads busy, {}/{} queued", g.busy_slots, g.slots, g.queue_len, g.queue_limit)
 }
 
@@ -309,8 +326,11 @@ fn machine_node(
         (g.fault != Fault::None).then_some("faulty"),
         selected.then_some("selected"),
     );
-    let state =
-        if g.fault == Fault::Crashed { "down".to_string() } else { format!("{} busy", busy_percent(g.utilisation)) };
+    let state = if g.fault == Fault::Crashed {
+        "down".to_string()
+    } else {
+        format!("{} busy", busy_percent(g.utilisation, g.busy_so_far))
+    };
     let cx = b.x + b.w / 2.0;
     // Short boxes (a grid of shards) keep the name and how busy; the queue needs room below.
     let step = (b.h / 4.0).min(22.0);
@@ -369,7 +389,7 @@ fn server_view(
         }
     });
     let queue_fill = if m.queue_limit == 0 { 0.0 } else { f64::from(m.queue_len) / f64::from(m.queue_limit) };
-    let status = look.status();
+    let status = look.status(g.machine.busy_so_far);
     // The name gives way to its number when the state beside it would overprint it
     // ("Server 10" and "recovering" in a narrow box); the title still says "Server 10".
     let name = format!("Server {}", id + 1);
@@ -489,14 +509,16 @@ impl ServerLook {
         )
     }
 
-    /// What matters most, in a word: booting, draining, how busy, or what heartbeats say.
-    fn status(&self) -> String {
+    /// What matters most, in a word: booting, draining, how busy (`so_far` in the first second,
+    /// which a full box shows; a compact one, redrawn only when its look changes, waits for the
+    /// second to close), or what heartbeats say.
+    fn status(&self, so_far: Option<f64>) -> String {
         if self.booting {
             "booting".to_string()
         } else if !self.accepting {
             "draining".to_string()
         } else if self.health == HealthState::Up && self.fault == Fault::None {
-            busy_percent(self.utilisation)
+            busy_percent(self.utilisation, so_far)
         } else {
             health_label(self.health).to_string()
         }
@@ -514,7 +536,7 @@ impl ServerLook {
             health_label(self.health),
             if fault.is_empty() { String::new() } else { format!(", really {fault}") },
             if self.accepting { "" } else { ", draining" },
-            busy_percent(self.utilisation),
+            busy_percent(self.utilisation, None),
             self.weight,
             self.price_per_hour,
         )
@@ -569,7 +591,7 @@ fn compact_texts(id: u32, b: &NodeBox, look: &ServerLook) -> (Option<String>, Op
     } else {
         fits(&short).then_some(short)
     };
-    let status = look.status();
+    let status = look.status(None);
     let status = (name.is_some() && b.h >= 36.0 && fits(&status)).then_some(status);
     (name, status)
 }

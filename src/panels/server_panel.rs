@@ -1,7 +1,7 @@
 //! The server inspector: what one server is doing, what the balancer believes about it, and the
 //! actions a student can take on it while the run goes on (fail it, resize it, remove it).
 
-use crate::diagram::{busy_percent, fault_label, health_label};
+use crate::diagram::{busy_phrase, fault_label, health_label};
 use sim::snapshot::{Fault, ServerGauges};
 use sim::Command;
 use web_sys::HtmlInputElement;
@@ -41,7 +41,7 @@ pub fn server_panel(props: &ServerPanelProps) -> Html {
                 <dt>{ "Heartbeats say" }</dt><dd class={health_label(g.health)}>{ health_label(g.health) }
                     { if g.in_rotation { " (in rotation)" } else { " (out of rotation)" } }</dd>
                 <dt>{ "Really" }</dt><dd>{ if fault.is_empty() { "working".to_string() } else { fault } }</dd>
-                <dt>{ "Busy" }</dt><dd>{ format!("{}/{} slots, {}/{} queued, {} last second", m.busy_slots, m.slots, m.queue_len, m.queue_limit, busy_percent(m.utilisation)) }</dd>
+                <dt>{ "Busy" }</dt><dd>{ format!("{}/{} slots, {}/{} queued, {}", m.busy_slots, m.slots, m.queue_len, m.queue_limit, busy_phrase(&m)) }</dd>
                 <dt>{ "Outstanding" }</dt><dd>{ format!("{} at the balancer, {} served", g.outstanding, m.served) }</dd>
                 <dt>{ "Size" }</dt><dd>{ format!("speed {}, weight {}, ${:.3} per hour", g.speed, g.weight, g.price_per_hour) }</dd>
             </dl>

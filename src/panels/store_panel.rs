@@ -1,7 +1,7 @@
 //! The inspector of a machine the web servers use (the session store, a database server): how
 //! busy it is, and crash / recover while the run goes on.
 
-use crate::diagram::busy_percent;
+use crate::diagram::busy_phrase;
 use sim::snapshot::{Fault, MachineGauges};
 use sim::Command;
 use yew::prelude::*;
@@ -43,7 +43,7 @@ pub fn store_panel(props: &StorePanelProps) -> Html {
             if let Some(g) = props.gauges {
                 <dl class="facts">
                     <dt>{ "State" }</dt><dd>{ if g.fault == Fault::Crashed { "down: every request that needs it fails with 500" } else { "up" } }</dd>
-                    <dt>{ "Busy" }</dt><dd>{ format!("{}/{} threads, {}/{} queued, {} last second", g.busy_slots, g.slots, g.queue_len, g.queue_limit, busy_percent(g.utilisation)) }</dd>
+                    <dt>{ "Busy" }</dt><dd>{ format!("{}/{} threads, {}/{} queued, {}", g.busy_slots, g.slots, g.queue_len, g.queue_limit, busy_phrase(&g)) }</dd>
                     <dt>{ "Done" }</dt><dd>{ format!("{} {}", g.served, props.done) }</dd>
                 </dl>
                 <p class="note">{ props.note.clone() }</p>

@@ -231,7 +231,7 @@ await test('request dots move along the links', async () => {
   await page.close();
 });
 
-await test('at 0.2× the charts draw the second in progress, dashed and said so, from the first moments', async () => {
+await test('at 0.2× the charts and the servers show the second in progress, marked as such, from the first moments', async () => {
   const page = await playing(await open(base + '#' + (await freshLink())));
   // Before the first simulated second ends (5 s of wall time at 0.2×), a dashed point stands for
   // it, its rate scaled from the part that has run.
@@ -239,6 +239,9 @@ await test('at 0.2× the charts draw the second in progress, dashed and said so,
   await page.waitForFunction(() => /answered [1-9]/.test(document.querySelector('.chart .legend').textContent), null, { timeout: 3000 });
   check(Number(await page.getAttribute('.chart', 'data-points')) === 0, 'a whole second has closed already');
   check((await page.textContent('.chart .x-last')).includes('so far'), 'the axis does not say the point is partial');
+  // The servers too: how busy so far, marked ≈, rather than a dash.
+  const util = await page.textContent(".diagram [data-server='0'] .util");
+  check(/^≈\d+%$/.test(util), `server 1 shows "${util}" in the first second`);
   await page.close();
 });
 

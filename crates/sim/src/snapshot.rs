@@ -106,6 +106,9 @@ pub struct MachineGauges {
     pub queue_limit: u32,
     /// busy fraction over the last simulated second [0, 1]; none before the first second ends
     pub utilisation: Option<f64>,
+    /// while its first second runs (no `utilisation` yet): its busy fraction so far
+    #[serde(default)]
+    pub busy_so_far: Option<f64>,
     /// requests (or operations) it has finished
     pub served: u64,
     /// what is really wrong with it (the balancer only learns through heartbeats)

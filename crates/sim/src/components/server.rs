@@ -290,8 +290,9 @@ impl Server {
         self.life
     }
     /// Its slots, queue and state, for the snapshot.
-    pub fn gauges(&self) -> crate::snapshot::MachineGauges {
+    pub fn gauges(&self, now: SimTime) -> crate::snapshot::MachineGauges {
         crate::snapshot::MachineGauges {
+            busy_so_far: self.recent_utilisation.is_none().then(|| self.utilisation_so_far(now)),
             busy_slots: self.busy(),
             slots: self.concurrency(),
             queue_len: self.queue_len(),
@@ -353,6 +354,19 @@ mod tests {
         // The next period starts where that one ended: idle for 10 µs of it, busy for 10.
         assert_eq!(s.admit(3, SimTime(50)), Admission::Started);
         assert!((s.sample_utilisation(SimTime(60)) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_first_second_shows_how_busy_so_far_and_the_closed_second_takes_over() {
+        let mut s = server(2, 5);
+        assert_eq!(s.admit(0, SimTime(0)), Admission::Started);
+        // One of two slots busy for 30 µs of 30: half busy so far, read without closing anything.
+        assert_eq!(s.gauges(SimTime(30)).busy_so_far, Some(0.5));
+        assert_eq!(s.gauges(SimTime(30)).utilisation, None);
+        assert!((s.utilisation_so_far(SimTime(30)) - 0.5).abs() < 1e-12);
+        assert!((s.sample_utilisation(SimTime(40)) - 0.5).abs() < 1e-12, "reading changed nothing");
+        let g = s.gauges(SimTime(50));
+        assert_eq!((g.utilisation, g.busy_so_far), (Some(0.5), None));
     }
 
     #[test]

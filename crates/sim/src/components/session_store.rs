@@ -61,8 +61,8 @@ impl SessionStore {
     }
 
     /// What the diagram shows on the store.
-    pub fn gauges(&self) -> MachineGauges {
-        self.machine.gauges()
+    pub fn gauges(&self, now: SimTime) -> MachineGauges {
+        self.machine.gauges(now)
     }
 }
 

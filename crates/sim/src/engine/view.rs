@@ -122,7 +122,7 @@ impl Sim {
                 label: format!("Server {}", id + 1),
                 caption: String::new(),
                 gauges: Gauges::Server(ServerGauges {
-                    machine: s.gauges(),
+                    machine: s.gauges(self.now),
                     outstanding: self.balancer.outstanding(server),
                     accepting: s.is_accepting(),
                     health: m.health.state(),
@@ -163,7 +163,7 @@ impl Sim {
             tier: Tier::Data,
             label: "Session store".into(),
             caption: String::new(),
-            gauges: Gauges::Store(store.gauges()),
+            gauges: Gauges::Store(store.gauges(self.now)),
         });
         for (id, server_link) in d.link_of_server.iter().enumerate() {
             if let Some(server_link) = server_link {
@@ -227,7 +227,7 @@ impl Sim {
                     Some((r, None)) => format!("log at {}", r.position()),
                     None => data.multi_primary().map_or_else(String::new, |m| primary_caption(m, index)),
                 },
-                gauges: Gauges::Store(machine.gauges()),
+                gauges: Gauges::Store(machine.gauges(self.now)),
             });
         }
         if let Some(replicated) = data.replication() {
