@@ -45,39 +45,32 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
     let last_good = stored
         .and_then(|json| serde_json::from_slice::<Scenario>(json.as_bytes()).ok())
         .filter(|s| s.clone().validate().is_ok());
+    // What the page opens without a link: the scenario last had open (or the default), at 0 s.
+    let without_link = |scenario: Scenario, banner: Option<String>| Boot {
+        embed,
+        scenario,
+        at: SimTime::ZERO,
+        from_link: false,
+        compare_with: None,
+        banner,
+        reduced_motion: false,
+        autoplay,
+        controls,
+        speed: None,
+        lesson: None,
+    };
     let fallback = |why: String| {
         let (scenario, which) = match &last_good {
             Some(s) => (s.clone(), "the scenario you last had open"),
             None => (Scenario::default(), "the default scenario"),
         };
-        Boot {
-            embed,
+        without_link(
             scenario,
-            at: SimTime::ZERO,
-            from_link: false,
-            compare_with: None,
-            banner: Some(format!("This link could not be opened: {why}. Showing {which} instead; ask whoever shared it for a fresh link.")),
-            reduced_motion: false,
-            autoplay,
-            controls,
-            speed: None,
-            lesson: None,
-        }
+            Some(format!("This link could not be opened: {why}. Showing {which} instead; ask whoever shared it for a fresh link.")),
+        )
     };
     if fragment.is_empty() {
-        return Boot {
-            embed,
-            scenario: last_good.unwrap_or_default(),
-            at: SimTime::ZERO,
-            from_link: false,
-            compare_with: None,
-            banner: None,
-            reduced_motion: false,
-            autoplay,
-            controls,
-            speed: None,
-            lesson: None,
-        };
+        return without_link(last_good.clone().unwrap_or_default(), None);
     }
     match link::decode(fragment) {
         Ok(run) => {
@@ -90,17 +83,12 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
                 _ => None,
             };
             Boot {
-                embed,
-                scenario: run.scenario.into_inner(),
                 at: run.at,
                 from_link: true,
                 compare_with: run.compare_with,
-                banner,
-                reduced_motion: false,
-                autoplay,
-                controls,
                 speed: offered,
                 lesson: run.lesson,
+                ..without_link(run.scenario.into_inner(), banner)
             }
         }
         Err(e) => fallback(e.to_string()),

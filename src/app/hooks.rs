@@ -261,6 +261,15 @@ fn use_action<IN: 'static>(dispatcher: UseReducerDispatcher<AppState>, make: fn(
     use_callback((), move |input, _| dispatcher.dispatch(make(input)))
 }
 
+/// What Share and Embed put in a link (besides the moment), owned, so that their callbacks are
+/// made again only when it changes: the scenario, the split view's second run, the speed and the
+/// lesson's key.
+type LinkState = (Scenario, Option<Variant>, f64, &'static str);
+
+fn link_view((scenario, compare_with, speed, lesson): &LinkState, at: sim::SimTime) -> share::View<'_> {
+    share::View { scenario, at, compare_with: *compare_with, speed: *speed, lesson }
+}
+
 /// Every callback a panel gets, memoised so that panels whose inputs did not change skip the
 /// per-frame redraw (a redraw would also reset a field the user is typing in).
 #[derive(Clone)]
@@ -330,12 +339,12 @@ pub fn use_callbacks(
             d.dispatch(Action::SideRunStarted);
         }
     });
-    let lesson = key_of(state.lesson);
-    let on_share = use_callback((state.scenario.clone(), state.compare_with, state.speed, lesson), {
+    let link_state: LinkState = (state.scenario.clone(), state.compare_with, state.speed, key_of(state.lesson));
+    let on_share = use_callback(link_state.clone(), {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), (scenario, compare_with, speed, lesson): &(Scenario, Option<Variant>, f64, &'static str)| {
+        move |(), link_state: &LinkState| {
             let at = player.borrow().now();
-            let view = share::View { scenario, at, compare_with: *compare_with, speed: *speed, lesson };
+            let view = link_view(link_state, at);
             let url = share::url_for(&share::origin_and_path(), view, false);
             share::copy_to_clipboard(&url);
             share::write_link(view);
@@ -350,11 +359,10 @@ pub fn use_callbacks(
             }));
         }
     });
-    let on_embed = use_callback((state.scenario.clone(), state.compare_with, state.speed, lesson), {
+    let on_embed = use_callback(link_state, {
         let (d, player) = (dispatcher.clone(), player.clone());
-        move |(), (scenario, compare_with, speed, lesson): &(Scenario, Option<Variant>, f64, &'static str)| {
-            let at = player.borrow().now();
-            let view = share::View { scenario, at, compare_with: *compare_with, speed: *speed, lesson };
+        move |(), link_state: &LinkState| {
+            let view = link_view(link_state, player.borrow().now());
             let snippet = share::embed_snippet(&share::origin_and_path(), view);
             d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Embed in your notes".into(),
