@@ -75,6 +75,45 @@ fn order_by_limit_merges_sorted_streams_and_adds_the_sort_column_each_shard_need
 }
 
 #[test]
+fn grouping_by_the_shard_key_finishes_on_the_shards_and_answers_as_one_server_does() {
+    let mut db = database(3_000, sharded(Strategy::HashMod, 4));
+    let mut single = database(3_000, LayoutConfig::Single);
+    let whole = [
+        "SELECT user_id, COUNT(*) FROM orders GROUP BY user_id",
+        "SELECT o.user_id, AVG(total_cents), MAX(total_cents) FROM orders o GROUP BY o.user_id ORDER BY 2 DESC, 1 LIMIT 7",
+        "SELECT user_id, SUM(total_cents) FROM orders WHERE total_cents > 20000 GROUP BY user_id ORDER BY SUM(total_cents) LIMIT 5",
+        "SELECT u.id, u.name, COUNT(*) FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id ORDER BY 3 DESC, 1 LIMIT 4",
+        "SELECT u.country, u.id, COUNT(*) FROM users u GROUP BY u.country, u.id ORDER BY 1, 2 LIMIT 6",
+    ];
+    for sql in whole {
+        let out = db.execute(sql).unwrap();
+        assert_eq!(out.plan.parts.len(), 4, "{sql}");
+        let gather = out.plan.gather.clone().unwrap_or_default();
+        assert!(gather.starts_with("each group is whole on one shard"), "{sql}: {gather}");
+        // The shards run the query itself, with its aggregates: no partials to combine.
+        assert!(!out.plan.parts[0].sql.contains("COUNT(total_cents)"), "{sql}: {}", out.plan.parts[0].sql);
+        let (mut got, mut expected) = (rows_of(&mut db, sql), rows_of(&mut single, sql));
+        if !sql.contains("ORDER BY") {
+            // Without ORDER BY, SQL promises the rows, not their order.
+            got.sort();
+            expected.sort();
+        }
+        assert_eq!(got, expected, "{sql}");
+    }
+    // Groups that may span shards still travel as partials and are combined at the router.
+    let spread = [
+        "SELECT country, COUNT(*) FROM users GROUP BY country ORDER BY 2 DESC, 1",
+        "SELECT o.user_id, COUNT(*) FROM users u LEFT JOIN orders o ON o.user_id = u.id GROUP BY o.user_id ORDER BY 2 DESC, 1 LIMIT 3",
+    ];
+    for sql in spread {
+        let out = db.execute(sql).unwrap();
+        let gather = out.plan.gather.clone().unwrap_or_default();
+        assert!(gather.starts_with("combined the shards' partial aggregates"), "{sql}: {gather}");
+        assert_eq!(rows_of(&mut db, sql), rows_of(&mut single, sql), "{sql}");
+    }
+}
+
+#[test]
 fn changing_a_shard_key_is_refused_as_vitess_refuses_it_and_changes_nothing() {
     let mut db = database(1_000, sharded(Strategy::HashMod, 4));
     let before = rows_of(&mut db, "SELECT * FROM orders WHERE id = 3");

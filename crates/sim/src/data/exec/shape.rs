@@ -24,6 +24,9 @@ pub struct Shaper {
     sort_keys: Vec<(SortKey, bool)>,
     limit: Option<u64>,
     pub group: Option<GroupPlan>,
+    /// the outputs are the grouped slots as they stand (`SELECT key, COUNT(*) … GROUP BY key`):
+    /// a group's slots are its output row, with nothing to compute or copy
+    outputs_are_slots: bool,
 }
 
 impl Shaper {
@@ -46,7 +49,9 @@ impl Shaper {
             };
             sort_keys.push((key, order.descending));
         }
-        Ok(Shaper { columns: columns.into(), outputs, sort_keys, limit: query.limit, group })
+        let outputs_are_slots = group.as_ref().is_some_and(|g| g.sources.len() == outputs.len())
+            && outputs.iter().enumerate().all(|(i, b)| matches!(b, Bound::Slot(j) if *j == i));
+        Ok(Shaper { columns: columns.into(), outputs, sort_keys, limit: query.limit, group, outputs_are_slots })
     }
 
     /// Outputs, sorted and limited, from (input row, slots) pairs.
@@ -54,24 +59,33 @@ impl Shaper {
         &self,
         inputs: impl ExactSizeIterator<Item = (super::Tuple<'r>, Vec<Value>)>,
     ) -> Result<ResultSet, SqlError> {
-        let output = |row: &[Value], slots: &[Value]| -> Result<Row, SqlError> {
-            self.outputs.iter().map(|b| b.eval(row, slots)).collect::<Result<_, _>>().map_err(SqlError::new)
+        let output = |row: &[Value], slots: Vec<Value>| -> Result<Row, SqlError> {
+            if self.outputs_are_slots {
+                return Ok(slots);
+            }
+            self.outputs.iter().map(|b| b.eval(row, &slots)).collect::<Result<_, _>>().map_err(SqlError::new)
         };
         let limit = self.limit.map_or(usize::MAX, |l| l.min(usize::MAX as u64) as usize);
         if self.sort_keys.is_empty() {
             // Nothing to sort: the rows past the limit need no outputs.
-            let rows = inputs.take(limit).map(|(row, slots)| output(&row, &slots)).collect::<Result<_, _>>()?;
+            let rows = inputs.take(limit).map(|(row, slots)| output(&row, slots)).collect::<Result<_, _>>()?;
             return Ok(ResultSet { columns: self.columns.clone(), rows });
         }
         let mut produced = Vec::with_capacity(inputs.len());
         for (row, slots) in inputs {
-            let out = output(&row, &slots)?;
+            // Computed keys read the slots before the output may take them.
             let mut keys = Vec::with_capacity(self.sort_keys.len());
             for (key, _) in &self.sort_keys {
                 keys.push(match key {
-                    SortKey::Output(i) => out[*i].clone(),
+                    SortKey::Output(_) => Value::Null,
                     SortKey::Computed(b) => b.eval(&row, &slots).map_err(SqlError::new)?,
                 });
+            }
+            let out = output(&row, slots)?;
+            for (k, (key, _)) in keys.iter_mut().zip(&self.sort_keys) {
+                if let SortKey::Output(i) = key {
+                    *k = out[*i].clone();
+                }
             }
             produced.push((keys, out));
         }

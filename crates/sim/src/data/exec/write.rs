@@ -7,14 +7,27 @@ use crate::data::schema::{ColumnDef, ColumnType};
 use crate::data::sql::ast::{Delete, Expr, Insert, Update};
 use crate::data::sql::SqlError;
 use crate::data::table::{Row, Table};
-use crate::data::value::{text, Value};
+use crate::data::value::{text, FastMap, GroupKey, Value};
 
 impl Node {
     /// The stored table a row of `table` belongs in.
-    pub fn home_of(&self, table: &str, row: &Row) -> Result<String, SqlError> {
+    pub fn home_of<'n>(&'n self, table: &'n str, row: &Row) -> Result<&'n str, SqlError> {
+        Ok(self.home_name(table, self.home_index(table, row)?))
+    }
+
+    /// Where a new row of `table` is stored: the table itself (`None`), or the partition of
+    /// this number. A number, not a name, so that loading a million rows copies no string.
+    fn home_index(&self, table: &str, row: &Row) -> Result<Option<usize>, SqlError> {
         match self.partitioned.get(table) {
-            Some(p) => Ok(p.partitions[p.route(&row[p.key_column])?].name.clone()),
-            None => Ok(table.to_string()),
+            Some(p) => Ok(Some(p.route(&row[p.key_column])?)),
+            None => Ok(None),
+        }
+    }
+
+    fn home_name<'n>(&'n self, table: &'n str, home: Option<usize>) -> &'n str {
+        match home {
+            Some(i) => &self.partitioned[table].partitions[i].name,
+            None => table,
         }
     }
 
@@ -71,22 +84,25 @@ impl Node {
         for (row, home) in rows.into_iter().zip(homes) {
             work.rows_returned += 1;
             work.bytes_examined += super::row_width(&row);
-            self.tables.get_mut(&home).expect("home table").insert(row);
+            let name = match home {
+                Some(i) => &self.partitioned[table].partitions[i].name,
+                None => table,
+            };
+            self.tables.get_mut(name).expect("home table").insert(row);
         }
         Ok(work)
     }
 
     /// Where each new row would be stored, or why one cannot be: checked before anything is
     /// written, so that a refused INSERT writes nothing.
-    pub fn check_new_rows(&self, table: &str, rows: &[Row]) -> Result<Vec<String>, SqlError> {
-        let mut homes: Vec<String> = Vec::with_capacity(rows.len());
-        let mut seen: std::collections::HashSet<(String, crate::data::value::GroupKey)> =
-            std::collections::HashSet::new();
+    pub fn check_new_rows(&self, table: &str, rows: &[Row]) -> Result<Vec<Option<usize>>, SqlError> {
+        let mut homes = Vec::with_capacity(rows.len());
+        let mut seen: FastMap<(Option<usize>, GroupKey), ()> = FastMap::default();
         for row in rows {
-            let home = self.home_of(table, row)?;
-            let stored = &self.tables[&home];
+            let home = self.home_index(table, row)?;
+            let stored = &self.tables[self.home_name(table, home)];
             let key = &row[stored.def.primary_key];
-            if stored.contains_key(key) || !seen.insert((home.clone(), key.group_key())) {
+            if stored.contains_key(key) || seen.insert((home, key.group_key()), ()).is_some() {
                 return Err(duplicate_key(stored, key));
             }
             homes.push(home);
@@ -150,7 +166,7 @@ impl Node {
             for (c, value) in &assignments {
                 new[*c] = typed(&def.columns[*c], value.eval(old, &[]).map_err(SqlError::new)?)?;
             }
-            let home = self.home_of(&update.table, &new)?;
+            let home = self.home_of(&update.table, &new)?.to_string();
             changes.push((table.clone(), *id, new, home));
         }
         let mut removed: Vec<Row> = Vec::new();
