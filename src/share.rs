@@ -163,14 +163,37 @@ pub fn origin_and_path() -> String {
         .unwrap_or_default()
 }
 
-/// Puts the link for `view` in the address bar without adding a history entry.
-pub fn write_link(view: View<'_>) {
+/// Which history entry a link is written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// the current one (a knob, a pause: Back should not walk through every edit)
+    Current,
+    /// a new one (a preset, a lesson: Back returns to what ran before)
+    New,
+}
+
+/// Puts the link for `view` in the address bar.
+pub fn write_link(view: View<'_>, entry: Entry) {
+    let Some(window) = web_sys::window() else { return };
     // The page's own query stays (an embed's `?embed=1&autoplay=0&controls=0`).
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let search = window.location().search().unwrap_or_default();
     let url = url_with_query(&origin_and_path(), &search, view);
-    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    if let Ok(history) = window.history() {
+        let _ = match entry {
+            Entry::Current => history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)),
+            Entry::New => history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)),
+        };
     }
+}
+
+/// What the address bar's link opens (after Back or Forward), without the stored scenario: a
+/// link that does not open says so and the page keeps what it has.
+pub fn boot_from_address() -> Boot {
+    let location = web_sys::window().map(|w| w.location());
+    let read = |part: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
+        location.as_ref().and_then(|l| part(l).ok()).unwrap_or_default()
+    };
+    boot_from(&read(web_sys::Location::search), &read(web_sys::Location::hash), None)
 }
 
 /// Copies to the clipboard where the browser allows it; the dialog shows the text either way.

@@ -104,15 +104,37 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
         });
     }
 
-    // Remember the scenario and put its link in the address bar whenever it changes.
+    // Remember the scenario and put its link in the address bar whenever it changes: in a new
+    // history entry after a preset or a lesson, else in the current one.
     {
         let (player, state) = (player.clone(), state.clone());
+        let written_entry = use_mut_ref(|| state.history_entry);
         use_effect_with((state.run_id, state.scenario.clone()), move |(_, scenario)| {
             share::remember(scenario);
             // After a bad link, leave the address alone until the user acts, so it can be read.
             if state.banner.is_none() {
-                share::write_link(state.view(player.borrow().now()));
+                // An embed never adds entries: they would be the host page's Back steps too.
+                let entry = if *written_entry.borrow() == state.history_entry || state.embed {
+                    share::Entry::Current
+                } else {
+                    share::Entry::New
+                };
+                *written_entry.borrow_mut() = state.history_entry;
+                share::write_link(state.view(player.borrow().now()), entry);
             }
+        });
+    }
+
+    // Back and Forward open the link of the entry they reach.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |()| {
+            let listener = web_sys::window().map(|window| {
+                gloo_events::EventListener::new(&window, "popstate", move |_| {
+                    dispatcher.dispatch(Action::Reopen(Box::new(share::boot_from_address())));
+                })
+            });
+            move || drop(listener)
         });
     }
 
@@ -141,7 +163,7 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
             if !playing {
                 player.borrow_mut().pause();
                 if state.banner.is_none() {
-                    share::write_link(state.view(player.borrow().now()));
+                    share::write_link(state.view(player.borrow().now()), share::Entry::Current);
                 }
             }
             if playing || player.borrow().has_side_work() {
@@ -347,7 +369,7 @@ pub fn use_callbacks(
             let view = link_view(link_state, at);
             let url = share::url_for(&share::origin_and_path(), view, false);
             share::copy_to_clipboard(&url);
-            share::write_link(view);
+            share::write_link(view, share::Entry::Current);
             d.dispatch(Action::ShowDialog(DialogContent {
                 title: "Share this run".into(),
                 explanation: format!(

@@ -48,6 +48,10 @@ pub struct AppState {
     pub live_changes: Vec<LiveChange>,
     /// the number the next live change gets
     pub next_live_change: u64,
+    /// bumped by going to a preset or a lesson: the link then goes in a new history entry, so
+    /// that the browser's Back returns to what ran before (any other change rewrites the
+    /// current entry's link)
+    pub history_entry: u64,
 }
 
 /// A change for the live run: a command, and the knob it came from (whose field names a refusal).
@@ -83,6 +87,8 @@ pub enum Action {
     Load(usize, Scenario),
     /// another lesson: its text, and its first preset, so that the two agree
     ChooseLesson(usize),
+    /// the browser's Back or Forward reached one of the page's entries: open its link
+    Reopen(Box<Boot>),
     /// a change was made while running; the scenario now records it (no restart)
     Recorded(Scenario),
     Select(Option<Selection>),
@@ -103,9 +109,7 @@ pub enum Action {
 
 impl AppState {
     pub fn from_boot(boot: Boot) -> Self {
-        // The link's lesson; else (an older link, the last scenario kept) the lesson it belongs to.
-        let lesson =
-            boot.lesson.as_deref().and_then(lesson::index_of).unwrap_or_else(|| lesson::lesson_for(&boot.scenario));
+        let lesson = lesson_of(&boot);
         AppState {
             lesson,
             scenario: boot.scenario,
@@ -127,6 +131,7 @@ impl AppState {
             side_runs_started: 0,
             live_changes: Vec::new(),
             next_live_change: 0,
+            history_entry: 0,
         }
     }
 
@@ -142,6 +147,13 @@ impl AppState {
         self
     }
 
+    /// A preset or a lesson was chosen: it is there to be watched, so it plays even if the
+    /// run before it was paused, and it gets a history entry of its own.
+    fn navigated(self, lesson: usize, scenario: Scenario) -> Self {
+        let history_entry = self.history_entry + 1;
+        AppState { selected: None, playing: true, lesson, history_entry, ..self.restarted(scenario) }
+    }
+
     fn restarted(mut self, scenario: Scenario) -> Self {
         self.scenario = scenario;
         self.run_id += 1;
@@ -151,6 +163,12 @@ impl AppState {
         self.notice = None;
         self
     }
+}
+
+/// The link's lesson; else (an older link, the last scenario kept) the lesson its scenario
+/// belongs to.
+fn lesson_of(boot: &Boot) -> usize {
+    boot.lesson.as_deref().and_then(lesson::index_of).unwrap_or_else(|| lesson::lesson_for(&boot.scenario))
 }
 
 /// Another knob restarts the run from 0 s: the pool the Servers knob set while it ran becomes
@@ -206,13 +224,21 @@ impl Reducible for AppState {
             Action::CloseDialog => AppState { dialog: None, ..s },
             Action::Escape if s.dialog.is_some() => AppState { dialog: None, ..s },
             Action::Escape => AppState { selected: None, ..s },
-            // A preset is there to be watched: it plays, even if the run before it was paused.
-            Action::Load(lesson, scenario) => {
-                AppState { selected: None, playing: true, lesson, ..s.restarted(scenario) }
-            }
+            Action::Load(lesson, scenario) => s.navigated(lesson, scenario),
             Action::ChooseLesson(lesson) => match lesson::first_preset(lesson) {
-                Some(scenario) => AppState { selected: None, playing: true, lesson, ..s.restarted(scenario) },
+                Some(scenario) => s.navigated(lesson, scenario),
                 None => s,
+            },
+            // Back and Forward change what runs, not whether it plays; a link that no longer
+            // opens says why and leaves the run as it is.
+            Action::Reopen(boot) => match boot.banner {
+                Some(message) => AppState { banner: Some(message), ..s },
+                None => {
+                    let lesson = lesson_of(&boot);
+                    let speed = boot.speed.unwrap_or(s.speed);
+                    let (compare_with, start_at) = (boot.compare_with, boot.at);
+                    AppState { lesson, speed, compare_with, start_at, selected: None, ..s.restarted(boot.scenario) }
+                }
             },
             Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
             Action::Select(selected) => AppState { selected, ..s },
@@ -336,6 +362,31 @@ mod tests {
         let old = format!("#{}", sim::link::encode(&Scenario { seed: 7, ..scenario }, SimTime::ZERO));
         assert_eq!(AppState::from_boot(share::boot_from("", &old, None)).lesson, replication, "another seed");
         assert_eq!(fresh().lesson, 0, "the default scenario is First look's");
+    }
+
+    #[test]
+    fn a_preset_or_a_lesson_makes_a_history_entry_and_back_reopens_the_one_before() {
+        let state = fresh();
+        let edited = state.clone().reduce(Action::EditKnob("servers.concurrency", "8".into()));
+        assert_eq!(edited.history_entry, state.history_entry, "a knob rewrites the current entry");
+        let caching = lesson::index_of("caching").unwrap();
+        let went = edited.clone().reduce(Action::Pause).reduce(Action::ChooseLesson(caching));
+        assert_eq!(went.history_entry, state.history_entry + 1);
+        // Back: the entry before holds the edited run's link, paused at 4 s, at 2x.
+        let view = share::View { speed: 2.0, ..edited.view(SimTime::from_secs(4)) };
+        let url = share::url_for("http://127.0.0.1:8080/", view, false);
+        let back = share::boot_from("", &url[url.find('#').unwrap()..], None);
+        let reopened = went.clone().reduce(Action::Pause).reduce(Action::Reopen(Box::new(back)));
+        assert_eq!(reopened.scenario, edited.scenario);
+        assert_eq!((reopened.lesson, reopened.speed, reopened.start_at), (0, 2.0, SimTime::from_secs(4)));
+        assert_eq!(reopened.history_entry, went.history_entry, "Back adds no entry");
+        assert!(!reopened.playing, "Back leaves a paused page paused");
+        assert!(reopened.run_id > went.run_id);
+        // An entry whose link no longer opens says so and keeps the run.
+        let bad = share::boot_from("", "#v1.garbage", None);
+        let kept = went.clone().reduce(Action::Reopen(Box::new(bad)));
+        assert_eq!((&kept.scenario, kept.run_id), (&went.scenario, went.run_id));
+        assert!(kept.banner.is_some());
     }
 
     #[test]

@@ -216,6 +216,35 @@ await test('a lesson and what runs agree: picking one loads its first preset, an
   await page.close();
 });
 
+await test('Back and Forward walk between lessons and presets; a knob edit adds no entry', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  const entries = () => page.evaluate(() => history.length);
+  const start = await entries();
+  await page.fill("[data-field='servers.concurrency']", '8');
+  await page.press("[data-field='servers.concurrency']", 'Enter');
+  await page.waitForFunction(() => location.hash.length > 0);
+  check(await entries() === start, 'a knob edit added a history entry');
+  await page.selectOption('.lesson-choice select', 'caching');
+  await page.waitForSelector('.cache-lab', { timeout: 10000 });
+  await page.selectOption('.lesson-choice select', 'load-balancing');
+  await page.waitForFunction(() => document.querySelector('.lesson h2').textContent === 'Load balancing');
+  check(await entries() === start + 2, `two lessons should add two entries, not ${await entries() - start}`);
+  await page.goBack();
+  await page.waitForSelector('.cache-lab', { timeout: 10000 });
+  check(await page.inputValue('.lesson-choice select') === 'caching', 'Back did not return to Caching');
+  check((await page.textContent('.lesson h2')) === 'Caching', "Back left another lesson's text");
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('.lesson h2').textContent !== 'Caching');
+  check(await page.inputValue('.lesson-choice select') === 'first-look', 'a second Back did not return to First look');
+  check(await knob(page, 'servers.concurrency') === '8', 'Back lost the knob edit made in that entry');
+  await shot(page, 'history-back');
+  await page.goForward();
+  await page.waitForSelector('.cache-lab', { timeout: 10000 });
+  check(await page.inputValue('.lesson-choice select') === 'caching', 'Forward did not return to Caching');
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
 await test('request dots move along the links', async () => {
   const page = await playing(await open(base + '#' + (await freshLink())));
   await page.waitForTimeout(800);
