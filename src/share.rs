@@ -33,6 +33,8 @@ pub struct Boot {
     pub speed: Option<f64>,
     /// the lesson the link was shared from (its key; the app checks it knows it)
     pub lesson: Option<String>,
+    /// the lesson's step (the app checks the lesson has it)
+    pub step: Option<usize>,
 }
 
 /// Decides what to open from the query string, the fragment and the stored last scenario.
@@ -58,6 +60,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
         controls,
         speed: None,
         lesson: None,
+        step: None,
     };
     let fallback = |why: String| {
         let (scenario, which) = match &last_good {
@@ -88,6 +91,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
                 compare_with: run.compare_with,
                 speed: offered,
                 lesson: run.lesson,
+                step: run.step.map(|s| s as usize),
                 ..without_link(run.scenario.into_inner(), banner)
             }
         }
@@ -105,6 +109,8 @@ pub struct View<'a> {
     pub speed: f64,
     /// the lesson beside the run (its key)
     pub lesson: &'a str,
+    /// the lesson's step, when the run is one
+    pub step: Option<usize>,
 }
 
 /// The full address that reopens `view`; `embed` adds `?embed=1`.
@@ -117,6 +123,7 @@ fn url_with_query(origin_and_path: &str, query: &str, view: View<'_>) -> String 
         compare_with: view.compare_with,
         speed: Some(view.speed),
         lesson: Some(view.lesson.to_string()),
+        step: view.step.map(|s| s as u32),
     };
     let text = link::encode_view(view.scenario, view.at, &options);
     format!("{origin_and_path}{query}#{text}")
@@ -244,13 +251,14 @@ mod tests {
     fn urls_and_snippets_reopen_the_same_run() {
         let s = Scenario::default();
         let random = Variant::Algorithm(sim::Algorithm::Random);
-        let view =
-            View { scenario: &s, at: SimTime::from_secs(2), compare_with: Some(random), speed: 5.0, lesson: "caching" };
+        let at = SimTime::from_secs(2);
+        let view = View { scenario: &s, at, compare_with: Some(random), speed: 5.0, lesson: "caching", step: Some(2) };
         let url = url_for("http://127.0.0.1:8080/", view, false);
         let run = link::decode(&url).unwrap();
         assert_eq!((run.scenario.get(), run.at, run.compare_with), (&s, SimTime::from_secs(2), Some(random)));
         let b = boot_from("", &url, None);
         assert_eq!((b.compare_with, b.speed, b.banner), (Some(random), Some(5.0), None), "the speed comes back too");
+        assert_eq!((b.lesson.as_deref(), b.step), (Some("caching"), Some(2)), "and the lesson and its step");
         // A speed the controls do not offer plays at the usual one, and the banner says why.
         let odd = url_for("http://127.0.0.1:8080/", View { speed: 7.0, ..view }, false);
         let b = boot_from("", &odd, None);

@@ -68,7 +68,7 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
                     }
                 </section>
                 <aside class="side-column">
-                    <Lesson chosen={state.lesson} on_choose={cb.on_choose_lesson.clone()} on_load={cb.on_load.clone()} />
+                    <Lesson chosen={state.lesson} step={state.step} on_choose={cb.on_choose_lesson.clone()} on_step={cb.on_step.clone()} />
                     <Knobs scenario={state.scenario.clone()} error={state.knob_error.clone()} on_edit={cb.on_edit.clone()}
                         compare_with={state.compare_with} on_compare={cb.on_compare.clone()} pool_size={parts.pool_size} />
                 </aside>

@@ -286,10 +286,10 @@ fn use_action<IN: 'static>(dispatcher: UseReducerDispatcher<AppState>, make: fn(
 /// What Share and Embed put in a link (besides the moment), owned, so that their callbacks are
 /// made again only when it changes: the scenario, the split view's second run, the speed and the
 /// lesson's key.
-type LinkState = (Scenario, Option<Variant>, f64, &'static str);
+type LinkState = (Scenario, Option<Variant>, f64, &'static str, Option<usize>);
 
-fn link_view((scenario, compare_with, speed, lesson): &LinkState, at: sim::SimTime) -> share::View<'_> {
-    share::View { scenario, at, compare_with: *compare_with, speed: *speed, lesson }
+fn link_view((scenario, compare_with, speed, lesson, step): &LinkState, at: sim::SimTime) -> share::View<'_> {
+    share::View { scenario, at, compare_with: *compare_with, speed: *speed, lesson, step: *step }
 }
 
 /// Every callback a panel gets, memoised so that panels whose inputs did not change skip the
@@ -300,8 +300,8 @@ pub struct Callbacks {
     pub on_dismiss: Callback<()>,
     pub on_close: Callback<()>,
     pub on_backdrop: Callback<MouseEvent>,
-    /// a lesson's preset (the lesson, by index, and the scenario)
-    pub on_load: Callback<(usize, Scenario)>,
+    /// a lesson's step (the lesson and the step, by index)
+    pub on_step: Callback<(usize, usize)>,
     /// another lesson picked
     pub on_choose_lesson: Callback<usize>,
     pub on_select: Callback<Selection>,
@@ -361,7 +361,8 @@ pub fn use_callbacks(
             d.dispatch(Action::SideRunStarted);
         }
     });
-    let link_state: LinkState = (state.scenario.clone(), state.compare_with, state.speed, key_of(state.lesson));
+    let link_state: LinkState =
+        (state.scenario.clone(), state.compare_with, state.speed, key_of(state.lesson), state.step);
     let on_share = use_callback(link_state.clone(), {
         let (d, player) = (dispatcher.clone(), player.clone());
         move |(), link_state: &LinkState| {
@@ -422,7 +423,7 @@ pub fn use_callbacks(
         on_dismiss: use_action(dispatcher.clone(), |()| Action::DismissBanner),
         on_close,
         on_backdrop,
-        on_load: use_action(dispatcher.clone(), |(lesson, scenario)| Action::Load(lesson, scenario)),
+        on_step: use_action(dispatcher.clone(), |(lesson, step)| Action::GoToStep(lesson, step)),
         on_choose_lesson: use_action(dispatcher.clone(), Action::ChooseLesson),
         on_select: use_action(dispatcher.clone(), |picked| Action::Select(Some(picked))),
         on_deselect: use_action(dispatcher.clone(), |()| Action::Select(None)),

@@ -40,6 +40,9 @@ pub struct AppState {
     pub compare_with: Option<Variant>,
     /// the lesson beside the run (an index into `LESSONS`): the one whose preset is loaded
     pub lesson: usize,
+    /// the lesson's step that was loaded (the knobs may have been changed since); none for a
+    /// scenario that is none of its steps
+    pub step: Option<usize>,
     /// bumped when a side run (a benchmark, the session comparison) starts, so that frames are
     /// drawn for it even while the live run is paused
     pub side_runs_started: u64,
@@ -83,9 +86,9 @@ pub enum Action {
     CloseDialog,
     /// the Escape key: closes the dialog when one is open, else the inspector
     Escape,
-    /// a lesson's preset: a whole new scenario, and that lesson beside it
-    Load(usize, Scenario),
-    /// another lesson: its text, and its first preset, so that the two agree
+    /// a lesson's step: (lesson, step); its preset at its speed, that lesson beside it
+    GoToStep(usize, usize),
+    /// another lesson: its text, and its first step, so that the two agree
     ChooseLesson(usize),
     /// the browser's Back or Forward reached one of the page's entries: open its link
     Reopen(Box<Boot>),
@@ -109,9 +112,10 @@ pub enum Action {
 
 impl AppState {
     pub fn from_boot(boot: Boot) -> Self {
-        let lesson = lesson_of(&boot);
+        let (lesson, step) = place_of(&boot);
         AppState {
             lesson,
+            step,
             scenario: boot.scenario,
             run_id: 0,
             start_at: boot.at,
@@ -138,7 +142,8 @@ impl AppState {
     /// What the link should reopen, at `at`.
     pub fn view(&self, at: SimTime) -> share::View<'_> {
         let lesson = lesson::key_of(self.lesson);
-        share::View { scenario: &self.scenario, at, compare_with: self.compare_with, speed: self.speed, lesson }
+        let (compare_with, speed, step) = (self.compare_with, self.speed, self.step);
+        share::View { scenario: &self.scenario, at, compare_with, speed, lesson, step }
     }
 
     fn with_live_change(mut self, change: Change, from_knob: Option<&'static str>) -> Self {
@@ -147,11 +152,17 @@ impl AppState {
         self
     }
 
-    /// A preset or a lesson was chosen: it is there to be watched, so it plays even if the
-    /// run before it was paused, and it gets a history entry of its own.
-    fn navigated(self, lesson: usize, scenario: Scenario) -> Self {
+    /// A step (or a lesson, at its first step) was chosen: its preset at its speed. It is there
+    /// to be watched, so it plays even if the run before it was paused, and it gets a history
+    /// entry of its own.
+    fn went_to_step(self, lesson: usize, index: usize) -> Self {
+        let (Some(step), Some(scenario)) = (lesson::step(lesson, index), lesson::step_scenario(lesson, index)) else {
+            return self;
+        };
         let history_entry = self.history_entry + 1;
-        AppState { selected: None, playing: true, lesson, history_entry, ..self.restarted(scenario) }
+        let speed = step.speed;
+        let restarted = self.restarted(scenario);
+        AppState { selected: None, playing: true, lesson, step: Some(index), speed, history_entry, ..restarted }
     }
 
     fn restarted(mut self, scenario: Scenario) -> Self {
@@ -165,10 +176,16 @@ impl AppState {
     }
 }
 
-/// The link's lesson; else (an older link, the last scenario kept) the lesson its scenario
-/// belongs to.
-fn lesson_of(boot: &Boot) -> usize {
-    boot.lesson.as_deref().and_then(lesson::index_of).unwrap_or_else(|| lesson::lesson_for(&boot.scenario))
+/// The link's lesson and step; else (an older link, the last scenario kept) the lesson and step
+/// its scenario is.
+fn place_of(boot: &Boot) -> (usize, Option<usize>) {
+    let lesson =
+        boot.lesson.as_deref().and_then(lesson::index_of).unwrap_or_else(|| lesson::lesson_for(&boot.scenario));
+    let step = match boot.step {
+        Some(step) => lesson::step(lesson, step).map(|_| step),
+        None => lesson::step_for(lesson, &boot.scenario),
+    };
+    (lesson, step)
 }
 
 /// Another knob restarts the run from 0 s: the pool the Servers knob set while it ran becomes
@@ -224,20 +241,18 @@ impl Reducible for AppState {
             Action::CloseDialog => AppState { dialog: None, ..s },
             Action::Escape if s.dialog.is_some() => AppState { dialog: None, ..s },
             Action::Escape => AppState { selected: None, ..s },
-            Action::Load(lesson, scenario) => s.navigated(lesson, scenario),
-            Action::ChooseLesson(lesson) => match lesson::first_preset(lesson) {
-                Some(scenario) => s.navigated(lesson, scenario),
-                None => s,
-            },
+            Action::GoToStep(lesson, step) => s.went_to_step(lesson, step),
+            Action::ChooseLesson(lesson) => s.went_to_step(lesson, 0),
             // Back and Forward change what runs, not whether it plays; a link that no longer
             // opens says why and leaves the run as it is.
             Action::Reopen(boot) => match boot.banner {
                 Some(message) => AppState { banner: Some(message), ..s },
                 None => {
-                    let lesson = lesson_of(&boot);
+                    let (lesson, step) = place_of(&boot);
                     let speed = boot.speed.unwrap_or(s.speed);
                     let (compare_with, start_at) = (boot.compare_with, boot.at);
-                    AppState { lesson, speed, compare_with, start_at, selected: None, ..s.restarted(boot.scenario) }
+                    let restarted = s.restarted(boot.scenario);
+                    AppState { lesson, step, speed, compare_with, start_at, selected: None, ..restarted }
                 }
             },
             Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
@@ -338,8 +353,27 @@ mod tests {
     fn a_preset_plays_even_after_a_pause() {
         let state = fresh().reduce(Action::Pause);
         assert!(!state.playing);
-        let state = state.reduce(Action::Load(0, Scenario::default()));
+        let state = state.reduce(Action::GoToStep(0, 0));
         assert!(state.playing);
+    }
+
+    #[test]
+    fn a_step_loads_its_preset_at_its_speed_and_a_link_reopens_at_that_step() {
+        let autoscaling = lesson::index_of("autoscaling").unwrap();
+        let state = fresh().reduce(Action::GoToStep(autoscaling, 2));
+        let step = lesson::step(autoscaling, 2).unwrap();
+        assert_eq!((state.lesson, state.step, state.speed), (autoscaling, Some(2), step.speed));
+        assert_eq!(Some(state.scenario.clone()), lesson::step_scenario(autoscaling, 2));
+        // A knob edit keeps the step the student is on.
+        let edited = state.clone().reduce(Action::EditKnob("servers.concurrency", "8".into()));
+        assert_eq!(edited.step, Some(2));
+        let url = share::url_for("http://127.0.0.1:8080/", edited.view(SimTime::from_secs(9)), false);
+        let reopened = AppState::from_boot(share::boot_from("", &url[url.find('#').unwrap()..], None));
+        assert_eq!((reopened.lesson, reopened.step, reopened.speed), (autoscaling, Some(2), step.speed));
+        assert_eq!((&reopened.scenario, reopened.start_at), (&edited.scenario, SimTime::from_secs(9)));
+        // A step past the lesson's end does nothing.
+        let past = state.clone().reduce(Action::GoToStep(autoscaling, 99));
+        assert_eq!((past.run_id, past.step), (state.run_id, Some(2)));
     }
 
     #[test]
@@ -348,7 +382,8 @@ mod tests {
         // Picking a lesson loads its first preset with it.
         let state = fresh().reduce(Action::ChooseLesson(caching));
         assert_eq!(state.lesson, caching);
-        assert_eq!(Some(state.scenario.clone()), lesson::first_preset(caching));
+        assert_eq!(Some(state.scenario.clone()), lesson::step_scenario(caching, 0));
+        assert_eq!(state.step, Some(0));
         assert!(state.scenario.caching.is_some());
         // The link keeps the lesson, and opens beside it.
         let url = share::url_for("http://127.0.0.1:8080/", state.view(SimTime::ZERO), false);
@@ -358,7 +393,7 @@ mod tests {
         let old = format!("#{}", sim::link::encode(&state.scenario, SimTime::ZERO));
         assert_eq!(AppState::from_boot(share::boot_from("", &old, None)).lesson, caching);
         let replication = lesson::index_of("replication").unwrap();
-        let scenario = lesson::first_preset(replication).unwrap();
+        let scenario = lesson::step_scenario(replication, 0).unwrap();
         let old = format!("#{}", sim::link::encode(&Scenario { seed: 7, ..scenario }, SimTime::ZERO));
         assert_eq!(AppState::from_boot(share::boot_from("", &old, None)).lesson, replication, "another seed");
         assert_eq!(fresh().lesson, 0, "the default scenario is First look's");

@@ -1,5 +1,6 @@
-//! The lessons beside the simulation: each a short explanation in our own words, presets that
-//! show its point, and "try this" prompts. A preset button loads its scenario.
+//! The lessons beside the simulation: each a short explanation in our own words, steps (a
+//! preset each, at the speed that shows its point, with what to watch), and "try this"
+//! prompts. A step's button loads its scenario.
 
 use sim::{presets, Scenario};
 use web_sys::HtmlSelectElement;
@@ -9,9 +10,19 @@ pub struct LessonText {
     pub key: &'static str,
     pub title: &'static str,
     pub paragraphs: &'static [&'static str],
-    /// (preset name, button text)
-    pub presets: &'static [(&'static str, &'static str)],
+    /// the lesson's path: each step a preset to watch at a speed, in order
+    pub steps: &'static [Step],
     pub try_this: &'static [&'static str],
+}
+
+/// One step of a lesson: a preset, the speed that shows its point, and what to watch.
+pub struct Step {
+    pub preset: &'static str,
+    /// the step's button
+    pub label: &'static str,
+    /// one of the page's speeds
+    pub speed: f64,
+    pub watch: &'static str,
 }
 
 /// The curriculum, in the order it is taught.
@@ -27,7 +38,10 @@ pub const LESSONS: &[LessonText] = &[
              barely moves; past about 80% load it climbs steeply, because queues grow faster than they drain. \
              That curve is the reason systems scale out before they are full.",
         ],
-        presets: &[("default", "Start over"), ("overload", "Overload")],
+        steps: &[
+            Step { preset: "default", label: "Start over", speed: 0.2, watch: "Each server works on a few requests at once while the rest wait in its queue; at 75% load, latency stays low and steady." },
+            Step { preset: "overload", label: "Overload", speed: 0.5, watch: "More arrives than four servers can finish: queues fill to their limit, and the refused (503) count climbs from then on." },
+        ],
         try_this: &[
             "Raise the arrival rate to 400 requests/s: the servers are exactly full. What happens to p99?",
             "Click a server and crash it. How long until the balancer stops sending it requests?",
@@ -44,7 +58,10 @@ pub const LESSONS: &[LessonText] = &[
              when it crashes, everything fails. Many small ones lose a fraction of their capacity, and a \
              balancer with health checks routes around the dead one within a few heartbeats.",
         ],
-        presets: &[("one-big-server", "One big server"), ("many-small-servers", "Eight small servers")],
+        steps: &[
+            Step { preset: "one-big-server", label: "One big server", speed: 1.0, watch: "Note p99 and the cost per hour, then crash the one server: every request fails until it is back." },
+            Step { preset: "many-small-servers", label: "Eight small servers", speed: 1.0, watch: "The same capacity and price in eight pieces: compare p99 and cost with the big server, then crash one of eight." },
+        ],
         try_this: &[
             "Load each preset and compare p99 latency and the cost per hour. Which wins, and by how much?",
             "Crash the one big server, then crash one of the eight small ones. Compare the error charts.",
@@ -66,12 +83,12 @@ pub const LESSONS: &[LessonText] = &[
             "The balancer only learns that a server is dead from its heartbeats: HAProxy checks every 2 s and \
              marks a server down after 3 failures in a row. Until then, requests keep going to it.",
         ],
-        presets: &[
-            ("round-robin-uneven", "Round robin, uneven requests"),
-            ("uneven-requests", "Least connections, same requests"),
-            ("hung-server", "A server hangs at 5 s"),
-            ("hashing-sticky", "Six users, ip_hash"),
-            ("first-available", "HAProxy first, maxconn 2"),
+        steps: &[
+            Step { preset: "round-robin-uneven", label: "Round robin, uneven requests", speed: 0.5, watch: "Requests differ in size, and round robin does not look: long ones pile up in one queue while another server idles. Note p99." },
+            Step { preset: "uneven-requests", label: "Least connections, same requests", speed: 0.5, watch: "The same requests under least connections: queues stay even and p99 falls." },
+            Step { preset: "hung-server", label: "A server hangs at 5 s", speed: 0.5, watch: "At 5 s server 2 hangs: its heartbeats fail (red rings), and it keeps getting requests until the third failure marks it down." },
+            Step { preset: "hashing-sticky", label: "Six users, ip_hash", speed: 0.5, watch: "Six users, each kept on one server by ip_hash: some servers carry two users and some none." },
+            Step { preset: "first-available", label: "HAProxy first, maxconn 2", speed: 0.5, watch: "HAProxy's first fills server 1 to maxconn before using server 2: the first servers do nearly all the work." },
         ],
         try_this: &[
             "Load the two “uneven requests” presets and compare their p99: same traffic, different balancer.",
@@ -103,11 +120,11 @@ pub const LESSONS: &[LessonText] = &[
              server with the key can read it, so a crash loses nothing, but every request carries the \
              cookie's bytes, and a user who edits it breaks the signature.",
         ],
-        presets: &[
-            ("sessions-on-server", "In server memory, no affinity"),
-            ("sessions-sticky", "Sticky, server 2 crashes"),
-            ("sessions-database", "Session store, server 2 crashes"),
-            ("sessions-signed-cookie", "Signed cookie, server 2 crashes"),
+        steps: &[
+            Step { preset: "sessions-on-server", label: "In server memory, no affinity", speed: 1.0, watch: "Each server keeps its own sessions and the balancer ignores them: most requests land where the user's session is not." },
+            Step { preset: "sessions-sticky", label: "Sticky, server 2 crashes", speed: 1.0, watch: "Each user sticks to one server. At 20 s server 2 crashes, and the sessions it held are gone with it." },
+            Step { preset: "sessions-database", label: "Session store, server 2 crashes", speed: 1.0, watch: "The same crash at 20 s: sessions live in the shared store, so nobody loses theirs; every request pays a trip to the store." },
+            Step { preset: "sessions-signed-cookie", label: "Signed cookie, server 2 crashes", speed: 1.0, watch: "The same crash: the session travels in the signed cookie, so no server holds it and nothing is lost." },
         ],
         try_this: &[
             "Load a preset, then press Compare under the charts: the same traffic with the session in each place.",
@@ -140,12 +157,12 @@ pub const LESSONS: &[LessonText] = &[
             "Removed servers drain: they take no new requests and leave when their last one is done. Their \
              cost runs from the moment they start booting to the moment they leave.",
         ],
-        presets: &[
-            ("autoscale-ramp", "Ramp, HPA at 60%"),
-            ("autoscale-underprovisioned", "Ramp, at most 4 servers"),
-            ("autoscale-spike", "Spike, 90 s boot"),
-            ("autoscale-flapping", "Flapping: window 0"),
-            ("autoscale-step", "AWS step scaling"),
+        steps: &[
+            Step { preset: "autoscale-ramp", label: "Ramp, HPA at 60%", speed: 10.0, watch: "Traffic ramps up over minutes: watch each scaling decision on the charts, and the 30 s before a new server takes traffic." },
+            Step { preset: "autoscale-underprovisioned", label: "Ramp, at most 4 servers", speed: 10.0, watch: "The same ramp, capped at 4 servers: once traffic passes what four can take, latency and errors climb." },
+            Step { preset: "autoscale-spike", label: "Spike, 90 s boot", speed: 5.0, watch: "Traffic triples at 60 s and servers take 90 s to boot: errors last until the new servers are up." },
+            Step { preset: "autoscale-flapping", label: "Flapping: window 0", speed: 50.0, watch: "A daily wave with no scale-down window: the server count flaps up and down with every dip." },
+            Step { preset: "autoscale-step", label: "AWS step scaling", speed: 10.0, watch: "AWS step scaling with a 300 s cooldown: the pool grows in steps and lags behind the ramp." },
         ],
         try_this: &[
             "Load “Ramp, HPA at 60%” at 50× speed: each mark on the charts is a decision; hover it for its reason.",
@@ -174,17 +191,17 @@ pub const LESSONS: &[LessonText] = &[
              gathered. Joins are the problem: tables sharded by the same key join on each shard, reference \
              tables are copied everywhere, but a join on another key moves rows to the router.",
         ],
-        presets: &[
-            ("data-database-bottleneck", "The database is the limit"),
-            ("data-sharded-web-tier", "Sharded: the limit lifts"),
-            ("data-wide-table", "One wide table"),
-            ("data-vertical-split", "Split by columns"),
-            ("data-orders-by-month", "Orders by month"),
-            ("data-sharded-by-user", "Sharded by user"),
-            ("data-cross-shard-join", "Join across keys"),
-            ("data-reference-tables", "Reference tables"),
-            ("data-hot-shard", "A hot shard"),
-            ("data-reshard-jump", "Jump hash, 4 shards"),
+        steps: &[
+            Step { preset: "data-database-bottleneck", label: "The database is the limit", speed: 1.0, watch: "Eight fast web servers and one database: the database sits at 100% busy and throughput stops at its limit." },
+            Step { preset: "data-sharded-web-tier", label: "Sharded: the limit lifts", speed: 1.0, watch: "The same traffic on four shards by user id: each shard takes its share, and throughput follows the offered load." },
+            Step { preset: "data-wide-table", label: "One wide table", speed: 1.0, watch: "Run a query for names in the console: each row read drags the bio and avatar along. Note the bytes examined." },
+            Step { preset: "data-vertical-split", label: "Split by columns", speed: 1.0, watch: "The same read on the hot table reads far fewer bytes; a query that wants the bio must now join two tables." },
+            Step { preset: "data-orders-by-month", label: "Orders by month", speed: 1.0, watch: "EXPLAIN a query with a WHERE on created_at: only the months it names are scanned." },
+            Step { preset: "data-sharded-by-user", label: "Sharded by user", speed: 1.0, watch: "A query that names a user_id goes to one shard; one that does not goes to all of them." },
+            Step { preset: "data-cross-shard-join", label: "Join across keys", speed: 1.0, watch: "A join on a column that is not the shard key moves rows to the router: note the rows moved." },
+            Step { preset: "data-reference-tables", label: "Reference tables", speed: 1.0, watch: "Countries is copied to every shard, so a join with it stays on one shard; a write to it goes to all." },
+            Step { preset: "data-hot-shard", label: "A hot shard", speed: 1.0, watch: "Users sharded by country, and a few countries hold most users: one shard does most of the work." },
+            Step { preset: "data-reshard-jump", label: "Jump hash, 4 shards", speed: 1.0, watch: "Type \\reshard 5 in the console: jump hash moves one key in five, as few as any balanced scheme can." },
         ],
         try_this: &[
             "In “The database is the limit”, add web servers: throughput stays where the database's two \
@@ -255,23 +272,23 @@ pub const LESSONS: &[LessonText] = &[
              conflicting ones with ERROR 1213 before it commits, each commit waiting a trip for the verdict. \
              A counter kept as a CRDT adds every increment on every primary, so nothing is lost at all.",
         ],
-        presets: &[
-            ("data-replication-lag", "Replicas that lag"),
-            ("data-replication-primary-after-write", "Primary after a write"),
-            ("data-replication-wait", "Wait for my write"),
-            ("data-replication-sticky", "A replica per user"),
-            ("data-replication-remote-apply", "Commits wait: remote_apply"),
-            ("data-replication-semi-sync-timeout", "Semi-sync times out"),
-            ("data-replication-write-heavy", "Writes: the primary is the limit"),
-            ("data-replication-failover-async", "Failover, asynchronous"),
-            ("data-replication-failover-semi-sync", "Failover, semi-sync"),
-            ("data-replication-split-brain", "Split brain: no fencing"),
-            ("data-replication-sharded", "Each shard replicated"),
-            ("data-multi-primary-skew", "Two primaries, a clock ahead"),
-            ("data-multi-primary-version-vectors", "Siblings: version vectors"),
-            ("data-multi-primary-certification", "Certification: Galera"),
-            ("data-multi-primary-crdt", "A CRDT counter"),
-            ("data-multi-primary-partition", "Regions cut apart"),
+        steps: &[
+            Step { preset: "data-replication-lag", label: "Replicas that lag", speed: 1.0, watch: "Watch each replica's lag and the read-your-writes count: users reload and miss their own comment." },
+            Step { preset: "data-replication-primary-after-write", label: "Primary after a write", speed: 1.0, watch: "Reads go to the primary for 2 s after a user's write: no one misses their own write, and the primary works harder." },
+            Step { preset: "data-replication-wait", label: "Wait for my write", speed: 1.0, watch: "Each read waits until its replica has the user's last write: no misses, paid for in read latency." },
+            Step { preset: "data-replication-sticky", label: "A replica per user", speed: 1.0, watch: "A replica per user: reads never go back in time, but a user can still miss their own write." },
+            Step { preset: "data-replication-remote-apply", label: "Commits wait: remote_apply", speed: 1.0, watch: "A commit returns once both replicas have replayed it: commit latency rises and no read is stale." },
+            Step { preset: "data-replication-semi-sync-timeout", label: "Semi-sync times out", speed: 1.0, watch: "When both replicas crash, commits wait 10 s for an acknowledgement, then carry on asynchronously: the fallback is counted." },
+            Step { preset: "data-replication-write-heavy", label: "Writes: the primary is the limit", speed: 1.0, watch: "Writes ramp up: the primary saturates, while the replicas still have read capacity to spare." },
+            Step { preset: "data-replication-failover-async", label: "Failover, asynchronous", speed: 1.0, watch: "The primary crashes at 20 s: heartbeats notice, the freshest replica is promoted, and writes that had not reached it are lost." },
+            Step { preset: "data-replication-failover-semi-sync", label: "Failover, semi-sync", speed: 1.0, watch: "The same crash under semi-sync: every commit waited for a replica, so the promoted one has them all." },
+            Step { preset: "data-replication-split-brain", label: "Split brain: no fencing", speed: 1.0, watch: "The old primary comes back at 35 s still taking writes: two primaries, two histories." },
+            Step { preset: "data-replication-sharded", label: "Each shard replicated", speed: 1.0, watch: "Each shard is a primary with its own replicas and its own log: lag is per shard." },
+            Step { preset: "data-multi-primary-skew", label: "Two primaries, a clock ahead", speed: 1.0, watch: "Two primaries settle conflicts by last writer wins, and one clock runs ahead: its edits win even when they came first." },
+            Step { preset: "data-multi-primary-version-vectors", label: "Siblings: version vectors", speed: 1.0, watch: "Version vectors keep concurrent edits side by side as siblings: nothing is thrown away, and someone must choose." },
+            Step { preset: "data-multi-primary-certification", label: "Certification: Galera", speed: 1.0, watch: "Each write is certified by both primaries before it commits: conflicting writes abort, and every commit pays the trip." },
+            Step { preset: "data-multi-primary-crdt", label: "A CRDT counter", speed: 1.0, watch: "Both regions add to the same totals as a CRDT counter: every addition counts once, and no update is lost." },
+            Step { preset: "data-multi-primary-partition", label: "Regions cut apart", speed: 1.0, watch: "The regions are cut apart from 10 s to 20 s: both keep taking edits, and conflicts are settled when the link returns." },
         ],
         try_this: &[
             "In “Replicas that lag”, watch the replicas' lag and the count of reads that missed their user's \
@@ -327,16 +344,16 @@ pub const LESSONS: &[LessonText] = &[
             "Click a request in the header inspector to see every cache's decision and its reason, as RFC 9111 \
              words it.",
         ],
-        presets: &[
-            ("caching-none", "1. No caching"),
-            ("caching-max-age", "2. max-age"),
-            ("caching-etag", "3. ETag and 304"),
-            ("caching-shared", "4. Shared cache"),
-            ("caching-shared-leak", "4b. public account page"),
-            ("caching-server", "5. Cache node"),
-            ("caching-ttl-only", "5b. TTL only"),
-            ("caching-stampede", "6. Stampede"),
-            ("caching-write-behind", "7. Write-behind"),
+        steps: &[
+            Step { preset: "caching-none", label: "1. No caching", speed: 1.0, watch: "No cache anywhere: every request goes to the origin and the database. Note the origin's load." },
+            Step { preset: "caching-max-age", label: "2. max-age", speed: 1.0, watch: "Browsers keep responses for their max-age: fewer requests reach the origin, and some pages shown are stale." },
+            Step { preset: "caching-etag", label: "3. ETag and 304", speed: 1.0, watch: "Browsers revalidate every time: the origin answers 304 without a body, so bytes fall though requests do not." },
+            Step { preset: "caching-shared", label: "4. Shared cache", speed: 1.0, watch: "A shared cache in front answers most requests; account pages are private, so it never stores them." },
+            Step { preset: "caching-shared-leak", label: "4b. public account page", speed: 1.0, watch: "The account page marked public: the shared cache hands one user's page to other users." },
+            Step { preset: "caching-server", label: "5. Cache node", speed: 1.0, watch: "A cache node in front of the database, deleted on write: hits skip the database and no copy outlives a write." },
+            Step { preset: "caching-ttl-only", label: "5b. TTL only", speed: 1.0, watch: "Invalidation by TTL only: after a write, reads see the old value until the TTL runs out." },
+            Step { preset: "caching-stampede", label: "6. Stampede", speed: 1.0, watch: "The cache node is flushed every 10 s: each time, the hot keys' misses all reach the database at once." },
+            Step { preset: "caching-write-behind", label: "7. Write-behind", speed: 1.0, watch: "Writes are flushed later; the cache node crashes at 22.5 s and the writes it still held are lost." },
         ],
         try_this: &[
             "In step 2, how many stale responses do users see, and from which route? Give /static/app.js a \
@@ -361,11 +378,11 @@ pub const LESSONS: &[LessonText] = &[
              feel; the mean hides the tail. Without -k every request pays a TCP handshake (Connect); with \
              keep-alive only the first on each connection does.",
         ],
-        presets: &[
-            ("default", "Four servers"),
-            ("one-big-server", "One big server"),
-            ("hashing-sticky", "ip_hash"),
-            ("round-robin-uneven", "Uneven requests"),
+        steps: &[
+            Step { preset: "default", label: "Four servers", speed: 1.0, watch: "Run ab from the panel under the charts: its report measures these four servers." },
+            Step { preset: "one-big-server", label: "One big server", speed: 1.0, watch: "The same ab run against one big server: compare the two reports." },
+            Step { preset: "hashing-sticky", label: "ip_hash", speed: 1.0, watch: "Under ip_hash every ab connection comes from one address: see “Requests per server” under the report." },
+            Step { preset: "round-robin-uneven", label: "Uneven requests", speed: 1.0, watch: "Uneven request sizes: compare ab's percentiles with the four-server default." },
         ],
         try_this: &[
             "Open “Benchmark this scenario with ab” under the charts and run -n 10000 -c 50, then add -k.",
@@ -388,10 +405,27 @@ pub fn key_of(lesson: usize) -> &'static str {
     LESSONS.get(lesson).map_or(LESSONS[0].key, |l| l.key)
 }
 
-/// A lesson's first preset: what picking the lesson loads.
-pub fn first_preset(lesson: usize) -> Option<Scenario> {
-    let (name, _) = LESSONS.get(lesson)?.presets.first()?;
-    presets::find(name).map(|p| (p.build)())
+/// A lesson's step.
+pub fn step(lesson: usize, step: usize) -> Option<&'static Step> {
+    LESSONS.get(lesson)?.steps.get(step)
+}
+
+/// A step's scenario: its preset, built.
+pub fn step_scenario(lesson: usize, index: usize) -> Option<Scenario> {
+    presets::find(step(lesson, index)?.preset).map(|p| (p.build)())
+}
+
+/// The step of `lesson` whose preset `scenario` is (its seed and timeline aside), for a link
+/// made before links kept the step.
+pub fn step_for(lesson: usize, scenario: &Scenario) -> Option<usize> {
+    let wanted = without_seed_or_timeline(scenario);
+    LESSONS.get(lesson)?.steps.iter().position(|step| {
+        presets::find(step.preset).is_some_and(|p| without_seed_or_timeline(&(p.build)()) == wanted)
+    })
+}
+
+fn without_seed_or_timeline(scenario: &Scenario) -> Scenario {
+    Scenario { seed: 0, timeline: Vec::new(), ..scenario.clone() }
 }
 
 /// The lesson a scenario belongs to, for a link made before links kept the lesson (or the last
@@ -399,11 +433,7 @@ pub fn first_preset(lesson: usize) -> Option<Scenario> {
 /// else the lesson of the part it has (a caching lab, replicas, a database, sessions, an
 /// autoscaler), else First look.
 pub fn lesson_for(scenario: &Scenario) -> usize {
-    let plain = |s: &Scenario| Scenario { seed: 0, timeline: Vec::new(), ..s.clone() };
-    let wanted = plain(scenario);
-    let by_preset = LESSONS.iter().position(|l| {
-        l.presets.iter().any(|(name, _)| presets::find(name).is_some_and(|p| plain(&(p.build)()) == wanted))
-    });
+    let by_preset = (0..LESSONS.len()).find(|&lesson| step_for(lesson, scenario).is_some());
     let by_part = || {
         let data = scenario.data.as_ref();
         let key = if scenario.caching.is_some() {
@@ -428,10 +458,12 @@ pub fn lesson_for(scenario: &Scenario) -> usize {
 pub struct LessonProps {
     /// the lesson shown (an index into `LESSONS`)
     pub chosen: usize,
-    /// another lesson picked: the app loads its first preset with it
+    /// the step loaded, if the run is one of the lesson's steps
+    pub step: Option<usize>,
+    /// another lesson picked: the app loads its first step with it
     pub on_choose: Callback<usize>,
-    /// one of its presets: (this lesson, the scenario)
-    pub on_load: Callback<(usize, Scenario)>,
+    /// a step of this lesson: (lesson, step)
+    pub on_step: Callback<(usize, usize)>,
 }
 
 #[function_component(Lesson)]
@@ -442,13 +474,16 @@ pub fn lesson(props: &LessonProps) -> Html {
         let select: HtmlSelectElement = e.target_unchecked_into();
         index_of(&select.value()).unwrap_or(0)
     });
-    let buttons = lesson.presets.iter().filter_map(|&(name, text)| {
-        let preset = presets::find(name)?;
-        let on_load = props.on_load.clone();
-        Some(html! {
-            <button title={preset.summary} onclick={Callback::from(move |_: MouseEvent| on_load.emit((chosen, (preset.build)())))}>{ text }</button>
-        })
+    let go = |index: usize| props.on_step.reform(move |_: MouseEvent| (chosen, index));
+    let current = props.step.filter(|&i| i < lesson.steps.len());
+    let buttons = lesson.steps.iter().enumerate().map(|(i, step)| {
+        let summary = presets::find(step.preset).map(|p| p.summary);
+        html! {
+            <button title={summary} onclick={go(i)} class={classes!((current == Some(i)).then_some("current"))}
+                aria-current={(current == Some(i)).then_some("step")}>{ step.label }</button>
+        }
     });
+    let last = lesson.steps.len().saturating_sub(1);
     html! {
         <section class="lesson" aria-label="Lesson">
             <label class="lesson-choice">{ "Lesson " }
@@ -457,8 +492,22 @@ pub fn lesson(props: &LessonProps) -> Html {
                 </select>
             </label>
             <h2>{ lesson.title }</h2>
+            // The steps come first, beside the diagram, and the lesson's text after them.
+            <nav class="presets" aria-label="Steps of this lesson">{ for buttons }</nav>
+            if let Some(i) = current {
+                <div class="step-now">
+                    <p class="step-count">
+                        { format!("Step {} of {}: {}", i + 1, lesson.steps.len(), lesson.steps[i].label) }
+                        <span class="step-speed">{ format!(" · {}", crate::panels::controls::speed_label(lesson.steps[i].speed)) }</span>
+                    </p>
+                    <p class="watch"><strong>{ "Watch: " }</strong>{ lesson.steps[i].watch }</p>
+                    <div class="step-moves">
+                        <button onclick={go(i.saturating_sub(1))} disabled={i == 0}>{ "‹ Previous step" }</button>
+                        <button onclick={go((i + 1).min(last))} disabled={i == last}>{ "Next step ›" }</button>
+                    </div>
+                </div>
+            }
             { for lesson.paragraphs.iter().map(|p| html! { <p>{ *p }</p> }) }
-            <div class="presets">{ for buttons }</div>
             <h3>{ "Try this" }</h3>
             <ul>{ for lesson.try_this.iter().map(|t| html! { <li>{ *t }</li> }) }</ul>
             if lesson.key == "sessions" {
@@ -489,7 +538,7 @@ mod tests {
             for line in lesson.try_this {
                 for quoted in line.split('“').skip(1).filter_map(|rest| rest.split('”').next()) {
                     let wanted = quoted.to_lowercase();
-                    let a_preset = lesson.presets.iter().any(|(_, label)| label.to_lowercase().contains(&wanted));
+                    let a_preset = lesson.steps.iter().any(|step| step.label.to_lowercase().contains(&wanted));
                     assert!(a_preset || ui.contains(quoted), "{}: “{quoted}” is not on the page", lesson.key);
                 }
             }
@@ -497,10 +546,25 @@ mod tests {
     }
 
     #[test]
-    fn every_lesson_preset_exists() {
+    fn every_step_is_a_preset_at_a_speed_the_page_offers() {
         for lesson in LESSONS {
-            for (name, _) in lesson.presets {
-                assert!(presets::find(name).is_some(), "{}: no preset {name}", lesson.key);
+            assert!(!lesson.steps.is_empty(), "{} has no steps", lesson.key);
+            for step in lesson.steps {
+                assert!(presets::find(step.preset).is_some(), "{}: no preset {}", lesson.key, step.preset);
+                assert!(crate::panels::controls::SPEEDS.contains(&step.speed), "{}: speed {}", step.preset, step.speed);
+                assert!(!step.watch.is_empty(), "{}: nothing to watch", step.preset);
+            }
+        }
+    }
+
+    #[test]
+    fn a_step_is_found_again_from_its_scenario() {
+        for (lesson, text) in LESSONS.iter().enumerate() {
+            for (index, step) in text.steps.iter().enumerate() {
+                let mut scenario = step_scenario(lesson, index).unwrap();
+                scenario.seed += 1;
+                // The first step with the same preset (a preset may appear twice in no lesson).
+                assert_eq!(step_for(lesson, &scenario), Some(index), "{}", step.preset);
             }
         }
     }

@@ -245,6 +245,29 @@ await test('Back and Forward walk between lessons and presets; a knob edit adds 
   await page.close();
 });
 
+await test("a lesson's steps: Next loads the next at its speed, a link opens at that step, Back returns to the one before", async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  const speed = p => p.$eval('.controls select', s => s.options[s.selectedIndex].text);
+  await page.selectOption('.lesson-choice select', 'autoscaling');
+  await page.waitForFunction(() => document.querySelector('.step-count')?.textContent.startsWith('Step 1 of 5'));
+  await page.click('text=Next step ›');
+  await page.waitForFunction(() => document.querySelector('.step-count').textContent.startsWith('Step 2 of 5'));
+  check(await speed(page) === '10× fast', `step 2 should play at 10×, not ${await speed(page)}`);
+  check(await page.$eval('.presets button[aria-current="step"]', b => b.textContent) === 'Ramp, at most 4 servers',
+    "the step's button is not marked as the current one");
+  check((await page.textContent('.watch')).includes('capped at 4 servers'), 'the step does not say what to watch');
+  const again = await pauseAndReopen(page);
+  check((await again.textContent('.step-count')).startsWith('Step 2 of 5'), 'the link did not open at its step');
+  check(await speed(again) === '10× fast', "the link did not keep the step's speed");
+  await again.close();
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('.step-count').textContent.startsWith('Step 1 of 5'));
+  check(await speed(page) === '10× fast', 'Back should open step 1 at its own speed');
+  await shot(page, 'lesson-steps');
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
 await test('request dots move along the links', async () => {
   const page = await playing(await open(base + '#' + (await freshLink())));
   await page.waitForTimeout(800);

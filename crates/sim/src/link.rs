@@ -34,6 +34,9 @@ struct LinkPayload {
     /// the lesson beside the run (its key); links from before lessons were kept have none
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lesson: Option<String>,
+    /// the lesson's step (from 0); links from before steps were kept have none
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    step: Option<u32>,
 }
 
 /// What a link keeps besides the scenario and the position.
@@ -45,6 +48,8 @@ pub struct LinkOptions {
     pub speed: Option<f64>,
     /// the lesson beside it (its key)
     pub lesson: Option<String>,
+    /// the lesson's step it is (from 0)
+    pub step: Option<u32>,
 }
 
 /// A link that opened: a scenario ready to run and the position to run it to.
@@ -58,6 +63,8 @@ pub struct SharedRun {
     pub speed: Option<f64>,
     /// the lesson it was shared from (the page checks it knows it)
     pub lesson: Option<String>,
+    /// the lesson's step (the page checks the lesson has it)
+    pub step: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -97,8 +104,8 @@ pub fn encode(scenario: &Scenario, at: SimTime) -> String {
 
 /// The link text for a scenario, a playback position and what else the link keeps.
 pub fn encode_view(scenario: &Scenario, at: SimTime, options: &LinkOptions) -> String {
-    let LinkOptions { compare_with, speed, lesson } = options.clone();
-    let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros(), compare_with, speed, lesson };
+    let LinkOptions { compare_with, speed, lesson, step } = options.clone();
+    let payload = LinkPayload { scenario: scenario.clone(), at_us: at.as_micros(), compare_with, speed, lesson, step };
     let json = serde_json::to_vec(&payload).expect("a scenario always serialises");
     let deflated = miniz_oxide::deflate::compress_to_vec(&json, DEFLATE_LEVEL);
     format!("v{CURRENT_VERSION}.{}", URL_SAFE_NO_PAD.encode(deflated))
@@ -138,7 +145,8 @@ pub fn decode(text: &str) -> Result<SharedRun, LinkError> {
         };
     }
     let scenario = scenario.map_err(LinkError::OutOfRange)?;
-    Ok(SharedRun { scenario, at, compare_with: payload.compare_with, speed: payload.speed, lesson: payload.lesson })
+    let LinkPayload { compare_with, speed, lesson, step, .. } = payload;
+    Ok(SharedRun { scenario, at, compare_with, speed, lesson, step })
 }
 
 #[cfg(test)]
@@ -148,9 +156,11 @@ mod tests {
     #[test]
     fn the_lesson_round_trips_and_old_links_have_none() {
         let s = Scenario::default();
-        let options = LinkOptions { lesson: Some("caching".into()), ..LinkOptions::default() };
-        assert_eq!(decode(&encode_view(&s, SimTime::ZERO, &options)).unwrap().lesson.as_deref(), Some("caching"));
-        assert_eq!(decode(&encode(&s, SimTime::ZERO)).unwrap().lesson, None);
+        let options = LinkOptions { lesson: Some("caching".into()), step: Some(3), ..LinkOptions::default() };
+        let run = decode(&encode_view(&s, SimTime::ZERO, &options)).unwrap();
+        assert_eq!((run.lesson.as_deref(), run.step), (Some("caching"), Some(3)));
+        let old = decode(&encode(&s, SimTime::ZERO)).unwrap();
+        assert_eq!((old.lesson, old.step), (None, None));
     }
 
     #[test]
