@@ -79,7 +79,7 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
                     Change::Query(sql) => player.borrow_mut().query(sql),
                 };
                 match (result, change.from_knob) {
-                    (Ok(scenario), _) => dispatcher.dispatch(Action::Recorded(scenario)),
+                    (Ok(scenario), _) => dispatcher.dispatch(Action::Recorded(Box::new(scenario))),
                     (Err(message), Some(field)) => {
                         dispatcher.dispatch(Action::KnobRejected(KnobError { field, message }))
                     }

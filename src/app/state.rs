@@ -93,7 +93,7 @@ pub enum Action {
     /// the browser's Back or Forward reached one of the page's entries: open its link
     Reopen(Box<Boot>),
     /// a change was made while running; the scenario now records it (no restart)
-    Recorded(Scenario),
+    Recorded(Box<Scenario>),
     Select(Option<Selection>),
     Notice(String),
     /// a knob's value was refused before it reached the scenario
@@ -255,7 +255,7 @@ impl Reducible for AppState {
                     AppState { lesson, step, speed, compare_with, start_at, selected: None, ..restarted }
                 }
             },
-            Action::Recorded(scenario) => AppState { scenario, notice: None, banner: None, ..s },
+            Action::Recorded(scenario) => AppState { scenario: *scenario, notice: None, banner: None, ..s },
             Action::Select(selected) => AppState { selected, ..s },
             Action::Notice(message) => AppState { notice: Some(message), ..s },
             Action::KnobRejected(error) => AppState { knob_error: Some(error), ..s },

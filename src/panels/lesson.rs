@@ -419,9 +419,11 @@ pub fn step_scenario(lesson: usize, index: usize) -> Option<Scenario> {
 /// made before links kept the step.
 pub fn step_for(lesson: usize, scenario: &Scenario) -> Option<usize> {
     let wanted = without_seed_or_timeline(scenario);
-    LESSONS.get(lesson)?.steps.iter().position(|step| {
-        presets::find(step.preset).is_some_and(|p| without_seed_or_timeline(&(p.build)()) == wanted)
-    })
+    LESSONS
+        .get(lesson)?
+        .steps
+        .iter()
+        .position(|step| presets::find(step.preset).is_some_and(|p| without_seed_or_timeline(&(p.build)()) == wanted))
 }
 
 fn without_seed_or_timeline(scenario: &Scenario) -> Scenario {
