@@ -35,6 +35,8 @@ pub struct Boot {
     pub lesson: Option<String>,
     /// the lesson's step (the app checks the lesson has it)
     pub step: Option<usize>,
+    /// the guesses this browser has kept for the lessons' questions
+    pub answers: crate::panels::questions::Answers,
 }
 
 /// Decides what to open from the query string, the fragment and the stored last scenario.
@@ -61,6 +63,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
         speed: None,
         lesson: None,
         step: None,
+        answers: Default::default(),
     };
     let fallback = |why: String| {
         let (scenario, which) = match &last_good {
@@ -146,7 +149,23 @@ pub fn boot() -> Boot {
     let reduced_motion = web_sys::window()
         .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
         .is_some_and(|query| query.matches());
-    Boot { reduced_motion, ..boot_from(&search, &hash, stored.as_deref()) }
+    let answers = storage().and_then(|s| s.get_item(ANSWERS_KEY).ok().flatten());
+    let answers = crate::panels::questions::read_answers(&answers.unwrap_or_default());
+    Boot { reduced_motion, answers, ..boot_from(&search, &hash, stored.as_deref()) }
+}
+
+/// Where this browser keeps a student's guesses (never sent anywhere).
+const ANSWERS_KEY: &str = "scalelab.answers";
+
+/// Keeps the guesses (quietly does nothing where storage is refused); none left removes the key.
+pub fn remember_answers(answers: &crate::panels::questions::Answers) {
+    if let Some(storage) = storage() {
+        let _ = if answers.is_empty() {
+            storage.remove_item(ANSWERS_KEY)
+        } else {
+            storage.set_item(ANSWERS_KEY, &crate::panels::questions::write_answers(answers))
+        };
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {

@@ -9,6 +9,7 @@ use crate::panels::dialog::CopyDialog;
 use crate::panels::event_log::EventLog;
 use crate::panels::knobs::Knobs;
 use crate::panels::lesson::Lesson;
+use crate::panels::questions;
 use crate::panels::sessions_compare::SessionsCompare;
 use crate::panels::stats::Stats;
 use crate::panels::theme::ThemeToggle;
@@ -18,6 +19,12 @@ use yew::prelude::*;
 pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) -> Html {
     let colour_by_user = state.scenario.sessions.mode != sim::scenario::SessionMode::None;
     let snapshot = &view.snapshot;
+    // The run's answer to the step's question, once the run has reached its moment.
+    let measured = state.step.and_then(|step| questions::question(state.lesson, step)).and_then(|q| {
+        let now_s = snapshot.now.as_secs_f64();
+        q.measured(&questions::RunFigures { now_s, counters: &snapshot.counters, series: &view.series })
+            .map(|figure| (figure, now_s))
+    });
     html! {
         <div class="app">
             <header class="top">
@@ -68,7 +75,9 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
                     }
                 </section>
                 <aside class="side-column">
-                    <Lesson chosen={state.lesson} step={state.step} on_choose={cb.on_choose_lesson.clone()} on_step={cb.on_step.clone()} />
+                    <Lesson chosen={state.lesson} step={state.step} on_choose={cb.on_choose_lesson.clone()} on_step={cb.on_step.clone()}
+                        answers={state.answers.clone()} measured={measured} run_id={state.run_id} now_s={snapshot.now.whole_secs()}
+                        on_guess={cb.on_guess.clone()} on_forget={cb.on_forget_answers.clone()} />
                     <Knobs scenario={state.scenario.clone()} error={state.knob_error.clone()} on_edit={cb.on_edit.clone()}
                         compare_with={state.compare_with} on_compare={cb.on_compare.clone()} pool_size={parts.pool_size} />
                 </aside>

@@ -125,6 +125,9 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
         });
     }
 
+    // Keep the guesses in this browser whenever they change.
+    use_effect_with(state.answers.clone(), |answers| share::remember_answers(answers));
+
     // Back and Forward open the link of the entry they reach.
     {
         let dispatcher = state.dispatcher();
@@ -304,6 +307,10 @@ pub struct Callbacks {
     pub on_step: Callback<(usize, usize)>,
     /// another lesson picked
     pub on_choose_lesson: Callback<usize>,
+    /// a guess to a step's question: (lesson, step, guess)
+    pub on_guess: Callback<(usize, usize, crate::panels::questions::Guess)>,
+    /// a teacher's reset of every guess
+    pub on_forget_answers: Callback<()>,
     pub on_select: Callback<Selection>,
     pub on_deselect: Callback<()>,
     /// a change while the run goes on: no restart; the scenario records it for the link
@@ -425,6 +432,8 @@ pub fn use_callbacks(
         on_backdrop,
         on_step: use_action(dispatcher.clone(), |(lesson, step)| Action::GoToStep(lesson, step)),
         on_choose_lesson: use_action(dispatcher.clone(), Action::ChooseLesson),
+        on_guess: use_action(dispatcher.clone(), |(lesson, step, guess)| Action::Guess(lesson, step, guess)),
+        on_forget_answers: use_action(dispatcher.clone(), |()| Action::ForgetAnswers),
         on_select: use_action(dispatcher.clone(), |picked| Action::Select(Some(picked))),
         on_deselect: use_action(dispatcher.clone(), |()| Action::Select(None)),
         on_command: use_action(dispatcher.clone(), Action::Change),

@@ -7,6 +7,7 @@ use crate::panels::controls::DEFAULT_SPEED;
 use crate::panels::dialog::DialogContent;
 use crate::panels::knobs::{apply_knob, KnobError};
 use crate::panels::lesson;
+use crate::panels::questions::{self, Answers, Guess};
 use crate::share::{self, Boot};
 use sim::scenario::Variant;
 use sim::{Command, Scenario, SimTime};
@@ -43,6 +44,8 @@ pub struct AppState {
     /// the lesson's step that was loaded (the knobs may have been changed since); none for a
     /// scenario that is none of its steps
     pub step: Option<usize>,
+    /// the student's guesses to the steps' questions (kept in this browser)
+    pub answers: Rc<Answers>,
     /// bumped when a side run (a benchmark, the session comparison) starts, so that frames are
     /// drawn for it even while the live run is paused
     pub side_runs_started: u64,
@@ -92,6 +95,10 @@ pub enum Action {
     ChooseLesson(usize),
     /// the browser's Back or Forward reached one of the page's entries: open its link
     Reopen(Box<Boot>),
+    /// a guess to the question of (lesson, step): kept, and the step's run starts
+    Guess(usize, usize, Guess),
+    /// a teacher's reset: every guess forgotten
+    ForgetAnswers,
     /// a change was made while running; the scenario now records it (no restart)
     Recorded(Box<Scenario>),
     Select(Option<Selection>),
@@ -116,6 +123,7 @@ impl AppState {
         AppState {
             lesson,
             step,
+            answers: Rc::new(boot.answers),
             scenario: boot.scenario,
             run_id: 0,
             start_at: boot.at,
@@ -161,8 +169,11 @@ impl AppState {
         };
         let history_entry = self.history_entry + 1;
         let speed = step.speed;
+        // Predict, then run: a step whose question is not answered yet waits for the guess.
+        let asks = questions::question(lesson, index).is_some()
+            && !self.answers.contains_key(&questions::answer_key(lesson, index));
         let restarted = self.restarted(scenario);
-        AppState { selected: None, playing: true, lesson, step: Some(index), speed, history_entry, ..restarted }
+        AppState { selected: None, playing: !asks, lesson, step: Some(index), speed, history_entry, ..restarted }
     }
 
     fn restarted(mut self, scenario: Scenario) -> Self {
@@ -243,6 +254,13 @@ impl Reducible for AppState {
             Action::Escape => AppState { selected: None, ..s },
             Action::GoToStep(lesson, step) => s.went_to_step(lesson, step),
             Action::ChooseLesson(lesson) => s.went_to_step(lesson, 0),
+            Action::Guess(lesson, step, guess) => {
+                let mut answers = (*s.answers).clone();
+                answers.insert(questions::answer_key(lesson, step), guess);
+                let playing = s.playing || (s.lesson, s.step) == (lesson, Some(step));
+                AppState { answers: Rc::new(answers), playing, ..s }
+            }
+            Action::ForgetAnswers => AppState { answers: Rc::default(), ..s },
             // Back and Forward change what runs, not whether it plays; a link that no longer
             // opens says why and leaves the run as it is.
             Action::Reopen(boot) => match boot.banner {
@@ -355,6 +373,23 @@ mod tests {
         assert!(!state.playing);
         let state = state.reduce(Action::GoToStep(0, 0));
         assert!(state.playing);
+    }
+
+    #[test]
+    fn a_step_that_asks_waits_for_the_guess_then_runs_and_the_guess_is_kept() {
+        let first_look = lesson::index_of("first-look").unwrap();
+        let asking = fresh().reduce(Action::GoToStep(first_look, 1));
+        assert!(!asking.playing, "predict, then run: the step waits for the guess");
+        let guessed = asking.reduce(Action::Guess(first_look, 1, Guess::Choice(2)));
+        assert!(guessed.playing, "the guess starts the run");
+        assert_eq!(guessed.answers.get("first-look/1"), Some(&Guess::Choice(2)));
+        // Answered once, the step plays at once the next time; a step without a question always does.
+        let again = guessed.clone().reduce(Action::Pause).reduce(Action::GoToStep(first_look, 1));
+        assert!(again.playing);
+        assert!(fresh().reduce(Action::Pause).reduce(Action::GoToStep(first_look, 0)).playing);
+        let forgotten = again.reduce(Action::ForgetAnswers);
+        assert!(forgotten.answers.is_empty());
+        assert!(!forgotten.reduce(Action::GoToStep(first_look, 1)).playing);
     }
 
     #[test]

@@ -2,7 +2,11 @@
 //! preset each, at the speed that shows its point, with what to watch), and "try this"
 //! prompts. A step's button loads its scenario.
 
+use std::rc::Rc;
+
 use sim::{presets, Scenario};
+
+use super::questions::{answer_key, question_count, Answers, Ask, Guess};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -466,6 +470,17 @@ pub struct LessonProps {
     pub on_choose: Callback<usize>,
     /// a step of this lesson: (lesson, step)
     pub on_step: Callback<(usize, usize)>,
+    /// the student's guesses, by step
+    pub answers: Rc<Answers>,
+    /// the run's answer to the current step's question and when it was read [s], once it has one
+    pub measured: Option<(f64, f64)>,
+    /// bumped by every restart: a new run reads its own answer
+    pub run_id: u64,
+    /// the run's clock, in whole seconds
+    pub now_s: u64,
+    pub on_guess: Callback<(usize, usize, Guess)>,
+    /// a teacher's reset: forget every guess
+    pub on_forget: Callback<()>,
 }
 
 #[function_component(Lesson)]
@@ -480,9 +495,15 @@ pub fn lesson(props: &LessonProps) -> Html {
     let current = props.step.filter(|&i| i < lesson.steps.len());
     let buttons = lesson.steps.iter().enumerate().map(|(i, step)| {
         let summary = presets::find(step.preset).map(|p| p.summary);
+        let answered = props.answers.contains_key(&answer_key(chosen, i));
         html! {
             <button title={summary} onclick={go(i)} class={classes!((current == Some(i)).then_some("current"))}
-                aria-current={(current == Some(i)).then_some("step")}>{ step.label }</button>
+                aria-current={(current == Some(i)).then_some("step")}>
+                { step.label }
+                if answered {
+                    <span class="done" title="You answered its question">{ " ✓" }</span>
+                }
+            </button>
         }
     });
     let last = lesson.steps.len().saturating_sub(1);
@@ -503,6 +524,8 @@ pub fn lesson(props: &LessonProps) -> Html {
                         <span class="step-speed">{ format!(" · {}", crate::panels::controls::speed_label(lesson.steps[i].speed)) }</span>
                     </p>
                     <p class="watch"><strong>{ "Watch: " }</strong>{ lesson.steps[i].watch }</p>
+                    <Ask key={format!("{}#{}", answer_key(chosen, i), props.run_id)} lesson={chosen} step={i} guess={props.answers.get(&answer_key(chosen, i)).copied()}
+                        measured={props.measured} now_s={props.now_s} on_guess={props.on_guess.clone()} />
                     <div class="step-moves">
                         <button onclick={go(i.saturating_sub(1))} disabled={i == 0}>{ "‹ Previous step" }</button>
                         <button onclick={go((i + 1).min(last))} disabled={i == last}>{ "Next step ›" }</button>
@@ -514,6 +537,12 @@ pub fn lesson(props: &LessonProps) -> Html {
             <ul>{ for lesson.try_this.iter().map(|t| html! { <li>{ *t }</li> }) }</ul>
             if lesson.key == "sessions" {
                 <crate::panels::cookie_lab::CookieLab />
+            }
+            if !props.answers.is_empty() {
+                <p class="progress">
+                    { format!("{} of {} questions answered, kept in this browser only. ", props.answers.len(), question_count()) }
+                    <button class="small" onclick={props.on_forget.reform(|_: MouseEvent| ())}>{ "Forget my answers" }</button>
+                </p>
             }
         </section>
     }

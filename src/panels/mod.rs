@@ -12,6 +12,7 @@ pub mod event_log;
 pub mod knob_table;
 pub mod knobs;
 pub mod lesson;
+pub mod questions;
 pub mod scaling_log;
 pub mod server_panel;
 pub mod sessions_compare;

@@ -268,6 +268,32 @@ await test("a lesson's steps: Next loads the next at its speed, a link opens at 
   await page.close();
 });
 
+await test('predict, then run: a step waits for a guess, the run answers with its own figures, and the guess is kept', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  await page.click('button:has-text("Overload")');
+  await page.waitForSelector('.ask legend');
+  check((await page.textContent('.controls button.primary')).includes('Play'), 'the step ran before the guess');
+  await page.click('.ask button[type=submit]');
+  check((await page.textContent('.ask .error')).includes('Pick one'), 'an empty guess is not explained');
+  await page.check('.ask input[type=radio] >> nth=2');
+  await page.click('.ask button[type=submit]');
+  await page.waitForSelector('.ask .waiting');
+  check((await page.textContent('.controls button.primary')).includes('Pause'), 'the guess did not start the run');
+  await page.selectOption('.controls select', { label: '100× fast' });
+  await page.waitForSelector('.ask .verdict', { timeout: 20000 });
+  const verdict = await page.textContent('.ask .verdict');
+  check(/The run: .* \(\d+(\.\d)?% refused at 3\d\.\d s\)/.test(verdict), `the run's answer is not its figure: ${verdict}`);
+  await page.locator('.lesson').screenshot({ path: join(artifacts, 'predict-then-run.png') });
+  // Kept in this browser: a new page shows the step answered, and a teacher can forget it.
+  const again = await open(base + '#' + (await freshLink()));
+  check((await again.textContent('button:has-text("Overload")')).includes('✓'), 'the guess was not kept');
+  await again.click('text=Forget my answers');
+  check(!(await again.textContent('button:has-text("Overload")')).includes('✓'), 'Forget my answers kept the guess');
+  check(page.errors.length === 0 && again.errors.length === 0, `console errors: ${page.errors.concat(again.errors).join(' | ')}`);
+  await again.close();
+  await page.close();
+});
+
 await test('request dots move along the links', async () => {
   const page = await playing(await open(base + '#' + (await freshLink())));
   await page.waitForTimeout(800);
@@ -673,6 +699,8 @@ await test('a crashed session store fails requests but loses no session', async 
   await page.selectOption('.lesson-choice select', 'sessions');
   await page.click('text=Session store, server 2 crashes');
   await page.waitForSelector("[data-node='session-store']");
+  // The step asks a question before it runs: Play runs it without an answer.
+  if ((await page.textContent('.controls button.primary')).includes('Play')) await playing(page);
   await page.selectOption('.controls select', { label: '10× fast' });
   await page.click("[data-node='session-store']");
   await page.click('.server-panel button:has-text("Crash")');
