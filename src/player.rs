@@ -13,6 +13,7 @@ use sim::components::autoscaler::ScaleDecision;
 use sim::components::sessions::UserView;
 use sim::run::{BenchmarkRun, FinishedBenchmark, Run};
 use sim::scenario::Variant;
+use sim::sweep::{LoadPoint, LoadSweep, Theory};
 use sim::{Command, CommandError, Scenario, SecondSample, Sim, SimTime, Snapshot, ValidScenario};
 use std::rc::Rc;
 
@@ -48,6 +49,8 @@ pub struct FrameView {
     pub benchmark: BenchmarkView,
     /// the session-mode comparison: under way or finished
     pub comparison: Option<ComparisonView>,
+    /// the latency-against-load sweep: under way or finished
+    pub sweep: Option<SweepView>,
     /// the data tier's database and its console, when the scenario has one
     pub data: Option<DataView>,
     /// what happened, in words (the event log), oldest first, and what the live region says
@@ -130,6 +133,19 @@ pub struct ComparisonView {
     pub result: Option<Result<Vec<ModeReport>, String>>,
 }
 
+/// The latency-against-load sweep, as its chart shows it.
+#[derive(Clone, PartialEq)]
+pub struct SweepView {
+    /// simulated seconds each load runs
+    pub seconds: u64,
+    /// how far the runs have got (0 to 1) while under way
+    pub progress: Option<f64>,
+    /// every load's point once all are done, or why the scenario cannot be swept
+    pub result: Option<Result<Rc<Vec<LoadPoint>>, String>>,
+    /// the M/M/k model of the scenario swept, if it is one
+    pub theory: Option<Theory>,
+}
+
 /// The caching lab, as one frame draws it.
 #[derive(Clone, PartialEq)]
 pub struct LabView {
@@ -181,6 +197,8 @@ pub struct Player {
     benchmarks_finished: u64,
     comparison: Option<SessionComparison>,
     comparison_view: Option<ComparisonView>,
+    sweep: Option<LoadSweep>,
+    sweep_view: Option<SweepView>,
     /// what happened, in words, as the frames showed it (kept while `view` takes `&self`)
     events: std::cell::RefCell<crate::events::EventLog>,
 }
@@ -213,6 +231,8 @@ impl Player {
             benchmarks_finished: 0,
             comparison: None,
             comparison_view: None,
+            sweep: None,
+            sweep_view: None,
             events: Default::default(),
         }
     }
@@ -294,9 +314,21 @@ impl Player {
         self.comparison_view = Some(ComparisonView { seconds, progress: result.is_none().then_some(0.0), result });
     }
 
+    /// Starts the latency-against-load sweep of the scenario as it runs now, `seconds` per load.
+    pub fn sweep_load(&mut self, seconds: u64) {
+        let base = self.run.scenario();
+        let theory = Theory::of(base);
+        let (sweep, result) = match LoadSweep::new(base, SimTime::from_secs(seconds)) {
+            Ok(sweep) => (Some(sweep), None),
+            Err(errors) => (None, Some(Err(sim::validate::in_words(&errors)))),
+        };
+        self.sweep = sweep;
+        self.sweep_view = Some(SweepView { seconds, progress: result.is_none().then_some(0.0), result, theory });
+    }
+
     /// Whether a side run is under way (the page keeps drawing frames for it, even paused).
     pub fn has_side_work(&self) -> bool {
-        self.benchmark.is_some() || self.comparison.is_some()
+        self.benchmark.is_some() || self.comparison.is_some() || self.sweep.is_some()
     }
 
     /// Called on every animation frame, playing or not: the side runs get what is left of it.
@@ -324,6 +356,16 @@ impl Player {
                 self.comparison = None;
             } else {
                 view.progress = Some(comparison.fraction_done());
+            }
+            return;
+        }
+        if let (Some(sweep), Some(view)) = (self.sweep.as_mut(), self.sweep_view.as_mut()) {
+            if sweep.advance(budget) {
+                view.result = Some(Ok(Rc::new(sweep.points())));
+                view.progress = None;
+                self.sweep = None;
+            } else {
+                view.progress = Some(sweep.fraction_done());
             }
         }
     }
@@ -362,6 +404,7 @@ impl Player {
             caching: engine.lab().map(lab_view),
             benchmark: self.benchmark_view.clone(),
             comparison: self.comparison_view.clone(),
+            sweep: self.sweep_view.clone(),
             data: self.run.console().map(|console| DataView {
                 layout: console.db.config.layout.describe(),
                 servers: console.db.servers(),

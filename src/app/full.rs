@@ -9,6 +9,7 @@ use crate::panels::dialog::CopyDialog;
 use crate::panels::event_log::EventLog;
 use crate::panels::knobs::Knobs;
 use crate::panels::lesson::Lesson;
+use crate::panels::load_curve::LoadCurve;
 use crate::panels::questions;
 use crate::panels::sessions_compare::SessionsCompare;
 use crate::panels::stats::Stats;
@@ -64,6 +65,10 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
                         { parts.charts }
                     }
                     { for parts.scaling_log }
+                    if matches!(crate::panels::lesson::key_of(state.lesson), "first-look" | "scaling")
+                        && view.caching.is_none() && view.data.is_none() {
+                        <LoadCurve scenario={state.scenario.clone()} view={view.sweep.clone()} on_sweep={cb.on_sweep.clone()} />
+                    }
                     if colour_by_user {
                         <SessionsCompare scenario={state.scenario.clone()} view={view.comparison.clone()}
                             on_compare={cb.on_compare_sessions.clone()} />

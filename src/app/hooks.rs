@@ -321,6 +321,8 @@ pub struct Callbacks {
     pub on_compare: Callback<Option<Variant>>,
     pub on_benchmark: Callback<BenchmarkRequest>,
     pub on_compare_sessions: Callback<(HalfwayFailure, u64)>,
+    /// the latency-against-load sweep, this many simulated seconds per load
+    pub on_sweep: Callback<u64>,
     /// a query typed in the data tier's console
     pub on_query: Callback<String>,
 }
@@ -364,6 +366,14 @@ pub fn use_callbacks(
         let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
         move |(failure, seconds): (HalfwayFailure, u64), _| {
             player.borrow_mut().compare_session_modes(failure, seconds);
+            frame.set(player.borrow().view());
+            d.dispatch(Action::SideRunStarted);
+        }
+    });
+    let on_sweep = use_callback((), {
+        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
+        move |seconds: u64, _| {
+            player.borrow_mut().sweep_load(seconds);
             frame.set(player.borrow().view());
             d.dispatch(Action::SideRunStarted);
         }
@@ -442,6 +452,7 @@ pub fn use_callbacks(
         on_compare: use_action(dispatcher.clone(), Action::Compare),
         on_benchmark,
         on_compare_sessions,
+        on_sweep,
         on_query: use_action(dispatcher.clone(), Action::Query),
     }
 }

@@ -54,7 +54,7 @@ pub struct AppState {
     pub live_changes: Vec<LiveChange>,
     /// the number the next live change gets
     pub next_live_change: u64,
-    /// bumped by going to a preset or a lesson: the link then goes in a new history entry, so
+    /// bumped by going to a step or a lesson: the link then goes in a new history entry, so
     /// that the browser's Back returns to what ran before (any other change rewrites the
     /// current entry's link)
     pub history_entry: u64,
@@ -161,8 +161,8 @@ impl AppState {
     }
 
     /// A step (or a lesson, at its first step) was chosen: its preset at its speed. It is there
-    /// to be watched, so it plays even if the run before it was paused, and it gets a history
-    /// entry of its own.
+    /// to be watched, so it plays even if the run before it was paused (unless its question
+    /// waits for a guess), and it gets a history entry of its own.
     fn went_to_step(self, lesson: usize, index: usize) -> Self {
         let (Some(step), Some(scenario)) = (lesson::step(lesson, index), lesson::step_scenario(lesson, index)) else {
             return self;

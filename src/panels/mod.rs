@@ -12,6 +12,7 @@ pub mod event_log;
 pub mod knob_table;
 pub mod knobs;
 pub mod lesson;
+pub mod load_curve;
 pub mod questions;
 pub mod scaling_log;
 pub mod server_panel;

@@ -294,6 +294,20 @@ await test('predict, then run: a step waits for a guess, the run answers with it
   await page.close();
 });
 
+await test('latency against load: the sweep runs beside the live run and draws its points and the M/M/k line', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  await page.click('text=Sweep the load');
+  await page.waitForSelector('.load-plot circle.measured >> nth=8', { state: 'attached', timeout: 60000 });
+  const times = await page.$$eval('.load-plot circle.measured title', t => t.map(x => Number(x.textContent.match(/: ([\d.]+) ms at a server/)[1])));
+  check(times.length === 9, `9 loads, not ${times.length}`);
+  check(times[8] > times[0], `latency should climb with load: ${times}`);
+  check(await page.locator('.load-plot polyline.theory').count() === 1, 'no M/M/k line beside the points');
+  check((await page.textContent('.load-plot figcaption')).includes('M/M/'), 'the line does not name its model');
+  await page.locator('.load-curve').screenshot({ path: join(artifacts, 'latency-against-load.png') });
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
 await test('request dots move along the links', async () => {
   const page = await playing(await open(base + '#' + (await freshLink())));
   await page.waitForTimeout(800);

@@ -1,10 +1,11 @@
 //! The Sessions lesson's comparison: the same scenario, seed and traffic run once for each place
 //! a session can live, optionally with a failure halfway, and the figures that tell them apart.
 
-use crate::budget::{run_in_slices_from, Budget};
+use crate::budget::Budget;
 use crate::command::Command;
 use crate::engine::Sim;
 use crate::metrics::Summary;
+use crate::run_set::RunSet;
 use crate::scenario::{Scenario, SessionMode, TimelineEntry};
 use crate::time::SimTime;
 use crate::validate::ValidationError;
@@ -47,8 +48,7 @@ impl ModeReport {
 /// `SESSION_MODES`, each keeping the base's seed, so every mode sees the very same requests from
 /// the very same users.
 pub struct SessionComparison {
-    duration: SimTime,
-    runs: Vec<(SessionMode, Sim)>,
+    runs: RunSet,
 }
 
 impl SessionComparison {
@@ -70,37 +70,33 @@ impl SessionComparison {
                     }
                     HalfwayFailure::CrashStore => {}
                 }
-                Ok((mode, Sim::new(s.validate()?)))
+                Ok(Sim::new(s.validate()?))
             })
             .collect::<Result<_, Vec<ValidationError>>>()?;
-        Ok(SessionComparison { duration, runs })
+        Ok(SessionComparison { runs: RunSet::new(runs, duration) })
     }
 
     /// Runs within `budget` (its events shared by all the modes), one mode after the other;
     /// returns whether every mode is done.
     pub fn advance(&mut self, budget: Budget) -> bool {
-        let (deadline, mut left) = (budget.deadline(1.0), budget.events);
-        let duration = self.duration;
-        self.runs.iter_mut().all(|(_, sim)| {
-            sim.now() >= duration
-                || run_in_slices_from(&mut left, &deadline, |events| sim.run_until_within(duration, events))
-        })
+        self.runs.advance(budget)
     }
 
     /// How far the runs have got, from 0 to 1.
     pub fn fraction_done(&self) -> f64 {
-        let done: u64 = self.runs.iter().map(|(_, sim)| sim.now().min(self.duration).0).sum();
-        done as f64 / (self.duration.0.max(1) * self.runs.len().max(1) as u64) as f64
+        self.runs.fraction_done()
     }
 
     pub fn duration(&self) -> SimTime {
-        self.duration
+        self.runs.duration()
     }
 
-    /// Each mode's figures so far (all of them once `advance` has said it is done).
+    /// Each mode's figures so far (all of them once `advance` has said it is done), in
+    /// `SESSION_MODES`' order.
     pub fn reports(&self) -> Vec<ModeReport> {
-        self.runs
+        SESSION_MODES
             .iter()
+            .zip(self.runs.sims())
             .map(|(mode, sim)| ModeReport {
                 mode: *mode,
                 summary: sim.summary(),

@@ -12,6 +12,7 @@ mod sessions;
 use proptest::prelude::*;
 use sim::link;
 use sim::presets;
+use sim::queueing::erlang_c;
 use sim::{Algorithm, Command, Scenario, ServiceTime, Sim, SimTime, Summary};
 
 fn valid(s: Scenario) -> sim::ValidScenario {
@@ -339,28 +340,6 @@ fn queueing_figures(scenario: &Scenario, seeds: std::ops::Range<u64>, seconds: u
         sums.3 += lambda * w / 1_000.0;
     }
     (sums.0 / n, sums.1 / n, sums.2 / n, sums.3 / n)
-}
-
-/// Erlang C: probability that an arrival waits in M/M/c with offered load a = λ/μ.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let rho = a / f64::from(c);
-    let mut term = 1.0;
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / f64::from(k);
-        }
-        sum += term;
-    }
-    let top = term * a / f64::from(c) / (1.0 - rho);
-    top / (sum + top)
-}
-
-#[test]
-fn erlang_c_matches_the_reference_table() {
-    // semantics.md §9: c=4, a=3 gives 27/53; c=1 gives ρ.
-    assert!((erlang_c(4, 3.0) - 27.0 / 53.0).abs() < 1e-12);
-    assert!((erlang_c(1, 0.8) - 0.8).abs() < 1e-12);
 }
 
 #[test]
