@@ -360,12 +360,12 @@ impl Player {
             return;
         }
         if let (Some(sweep), Some(view)) = (self.sweep.as_mut(), self.sweep_view.as_mut()) {
-            if sweep.advance(budget) {
+            if sweep.runs().advance(budget) {
                 view.result = Some(Ok(Rc::new(sweep.points())));
                 view.progress = None;
                 self.sweep = None;
             } else {
-                view.progress = Some(sweep.fraction_done());
+                view.progress = Some(sweep.runs().fraction_done());
             }
         }
     }

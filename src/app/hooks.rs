@@ -279,6 +279,23 @@ pub fn use_redraw_on_resize() {
     });
 }
 
+/// A side run's callback: the player starts it beside the live run, the frame shows it at once,
+/// and the page keeps drawing frames for it even while paused.
+#[hook]
+fn use_side_run<IN: 'static>(
+    dispatcher: &UseReducerDispatcher<AppState>,
+    player: &PlayerRef,
+    frame: &UseStateHandle<FrameView>,
+    start: fn(&mut Player, IN),
+) -> Callback<IN> {
+    let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
+    use_callback((), move |input: IN, _| {
+        start(&mut player.borrow_mut(), input);
+        frame.set(player.borrow().view());
+        d.dispatch(Action::SideRunStarted);
+    })
+}
+
 /// A memoised callback that turns its input into one `Action` (the same callback every render,
 /// so panels that get it can skip the per-frame redraw).
 #[hook]
@@ -354,30 +371,12 @@ pub fn use_callbacks(
         })
     };
     // The side runs: the player runs them beside the live run; the panels ask and show.
-    let on_benchmark = use_callback((), {
-        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
-        move |request: BenchmarkRequest, _| {
-            player.borrow_mut().benchmark(request);
-            frame.set(player.borrow().view());
-            d.dispatch(Action::SideRunStarted);
-        }
-    });
-    let on_compare_sessions = use_callback((), {
-        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
-        move |(failure, seconds): (HalfwayFailure, u64), _| {
-            player.borrow_mut().compare_session_modes(failure, seconds);
-            frame.set(player.borrow().view());
-            d.dispatch(Action::SideRunStarted);
-        }
-    });
-    let on_sweep = use_callback((), {
-        let (d, player, frame) = (dispatcher.clone(), player.clone(), frame.clone());
-        move |seconds: u64, _| {
-            player.borrow_mut().sweep_load(seconds);
-            frame.set(player.borrow().view());
-            d.dispatch(Action::SideRunStarted);
-        }
-    });
+    let on_benchmark = use_side_run(&dispatcher, player, frame, Player::benchmark);
+    let on_compare_sessions =
+        use_side_run(&dispatcher, player, frame, |p, (failure, seconds): (HalfwayFailure, u64)| {
+            p.compare_session_modes(failure, seconds)
+        });
+    let on_sweep = use_side_run(&dispatcher, player, frame, Player::sweep_load);
     let link_state: LinkState =
         (state.scenario.clone(), state.compare_with, state.speed, key_of(state.lesson), state.step);
     let on_share = use_callback(link_state.clone(), {

@@ -2,7 +2,6 @@
 //! point the mean time a request spent at its server (queue and service, no network), beside
 //! the M/M/k curve from queueing theory where the scenario is that model.
 
-use crate::budget::Budget;
 use crate::engine::Sim;
 use crate::queueing::mmc_mean_time_ms;
 use crate::run_set::RunSet;
@@ -92,16 +91,9 @@ impl LoadSweep {
         Ok(LoadSweep { runs: RunSet::new(sims, duration), theory: Theory::of(base), rates })
     }
 
-    pub fn advance(&mut self, budget: Budget) -> bool {
-        self.runs.advance(budget)
-    }
-
-    pub fn fraction_done(&self) -> f64 {
-        self.runs.fraction_done()
-    }
-
-    pub fn duration(&self) -> SimTime {
-        self.runs.duration()
+    /// The engines, to advance in slices and ask how far they have got.
+    pub fn runs(&mut self) -> &mut RunSet {
+        &mut self.runs
     }
 
     pub fn theory(&self) -> Option<Theory> {
@@ -127,6 +119,7 @@ impl LoadSweep {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::budget::Budget;
 
     #[test]
     fn a_random_split_agrees_with_mmk_and_round_robin_waits_less() {
@@ -140,7 +133,7 @@ mod tests {
         base.balancer.algorithm = Algorithm::Random;
         let run = |base: &Scenario| {
             let mut sweep = LoadSweep::new(base, SimTime::from_secs(300)).unwrap();
-            assert!(sweep.advance(Budget::events(u64::MAX)));
+            assert!(sweep.runs().advance(Budget::events(u64::MAX)));
             sweep.points()
         };
         let random = run(&base);
