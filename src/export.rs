@@ -1,5 +1,5 @@
-//! Taking a run away: a file the browser saves (the diagram as SVG, the charts' data as CSV,
-//! the run's figures as JSON), made in the page and never sent anywhere.
+//! Taking a run away: a file the browser saves (the diagram as SVG or PNG, the charts' data as
+//! CSV, the run's figures as JSON), made in the page and never sent anywhere.
 
 use wasm_bindgen::JsCast;
 
@@ -8,6 +8,8 @@ use wasm_bindgen::JsCast;
 pub enum Export {
     /// the diagram as it stands, a standalone SVG in the page's colours
     DiagramSvg,
+    /// the same drawing as a picture, at twice its size, for slides and documents
+    DiagramPng,
     /// every simulated second the run keeps, as the charts draw them
     SecondsCsv,
     /// the run's figures, in the shape `scalelab run --json` prints
@@ -15,11 +17,12 @@ pub enum Export {
 }
 
 impl Export {
-    pub const ALL: [Export; 3] = [Export::DiagramSvg, Export::SecondsCsv, Export::FiguresJson];
+    pub const ALL: [Export; 4] = [Export::DiagramSvg, Export::DiagramPng, Export::SecondsCsv, Export::FiguresJson];
 
     pub fn label(self) -> &'static str {
         match self {
             Export::DiagramSvg => "Diagram (SVG)",
+            Export::DiagramPng => "Diagram (PNG)",
             Export::SecondsCsv => "Chart data (CSV)",
             Export::FiguresJson => "Figures (JSON)",
         }
@@ -29,6 +32,7 @@ impl Export {
     pub fn file_name(self, seconds: f64) -> String {
         let (what, extension) = match self {
             Export::DiagramSvg => ("diagram", "svg"),
+            Export::DiagramPng => ("diagram", "png"),
             Export::SecondsCsv => ("seconds", "csv"),
             Export::FiguresJson => ("figures", "json"),
         };
@@ -38,6 +42,7 @@ impl Export {
     pub fn mime(self) -> &'static str {
         match self {
             Export::DiagramSvg => "image/svg+xml",
+            Export::DiagramPng => "image/png",
             Export::SecondsCsv => "text/csv",
             Export::FiguresJson => "application/json",
         }
@@ -46,19 +51,77 @@ impl Export {
 
 /// Saves `text` as a file named `name` (the browser's download).
 pub fn download(name: &str, mime: &str, text: &str) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(url) = object_url(mime, text) else { return };
+    save_from(&url, name);
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// A `blob:` address for `text`, typed `mime`.
+fn object_url(mime: &str, text: &str) -> Option<String> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// Has the browser save what `url` holds, as `name`.
+fn save_from(url: &str, name: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     if let Some(link) = document.create_element("a").ok().and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
     {
-        link.set_href(&url);
+        link.set_href(url);
         link.set_download(name);
         link.click();
     }
-    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Saves the diagram as a PNG at twice its size: the SVG drawn onto a canvas once the browser has
+/// read it (which is why this one returns before the file is saved).
+pub fn download_diagram_png(name: String) {
+    let Some((svg, width, height)) = diagram_svg().zip(diagram_size()).map(|(svg, (w, h))| (svg, w, h)) else { return };
+    let (Some(url), Ok(image)) = (object_url("image/svg+xml", &svg), web_sys::HtmlImageElement::new()) else { return };
+    let drawn = image.clone();
+    let source = url.clone();
+    let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let scale = 2.0;
+        let canvas = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("canvas").ok())
+            .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok());
+        if let Some(canvas) = canvas {
+            canvas.set_width((width * scale).round() as u32);
+            canvas.set_height((height * scale).round() as u32);
+            let context = canvas
+                .get_context("2d")
+                .ok()
+                .flatten()
+                .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
+            if let Some(context) = context {
+                let _ = context.draw_image_with_html_image_element_and_dw_and_dh(
+                    &drawn,
+                    0.0,
+                    0.0,
+                    width * scale,
+                    height * scale,
+                );
+                if let Ok(png) = canvas.to_data_url_with_type("image/png") {
+                    save_from(&png, &name);
+                }
+            }
+        }
+        let _ = web_sys::Url::revoke_object_url(&source);
+    });
+    image.set_onload(Some(onload.unchecked_ref()));
+    image.set_src(&url);
+}
+
+/// The diagram's drawing size (its viewBox's width and height).
+fn diagram_size() -> Option<(f64, f64)> {
+    let document = web_sys::window()?.document()?;
+    let view_box = document.query_selector("svg.diagram").ok()??.get_attribute("viewBox")?;
+    let mut numbers = view_box.split_whitespace().skip(2).filter_map(|n| n.parse::<f64>().ok());
+    Some((numbers.next()?, numbers.next()?))
 }
 
 /// The diagram on the page (its still layer and its moving one) as one standalone SVG: the
@@ -68,10 +131,7 @@ pub fn diagram_svg() -> Option<String> {
     let still = document.query_selector("svg.diagram").ok()??;
     let moving = document.query_selector("svg.diagram-motion").ok()??;
     let view_box = still.get_attribute("viewBox")?;
-    let (width, height) = {
-        let mut numbers = view_box.split_whitespace().skip(2).filter_map(|n| n.parse::<f64>().ok());
-        (numbers.next()?, numbers.next()?)
-    };
+    let (width, height) = diagram_size()?;
     let theme = document.document_element()?.get_attribute("data-theme").unwrap_or_else(|| "light".into());
     let mut css = String::new();
     let sheets = document.style_sheets();

@@ -76,7 +76,20 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
         )
     };
     if fragment.is_empty() {
-        return without_link(last_good.clone().unwrap_or_default(), None);
+        let value = |name: &str| pairs().find_map(|p| p.strip_prefix(name)?.strip_prefix('=').map(str::to_string));
+        return match value("lesson") {
+            // `?lesson=autoscaling&step=2`: a lesson's step, for course notes to point at.
+            Some(key) => match lesson_step(&key, value("step").as_deref()) {
+                Ok((scenario, step)) => Boot {
+                    speed: Some(step.speed),
+                    lesson: Some(key),
+                    step: Some(step.index),
+                    ..without_link(scenario, None)
+                },
+                Err(why) => fallback(why),
+            },
+            None => without_link(last_good.clone().unwrap_or_default(), None),
+        };
     }
     match link::decode(fragment) {
         Ok(run) => {
@@ -100,6 +113,31 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
         }
         Err(e) => fallback(e.to_string()),
     }
+}
+
+/// A step an address names, as `lesson=KEY` and `step=N` (counted from 1, as the page counts
+/// them; the first step when there is none).
+struct NamedStep {
+    index: usize,
+    speed: f64,
+}
+
+fn lesson_step(key: &str, step: Option<&str>) -> Result<(Scenario, NamedStep), String> {
+    use crate::panels::lesson::{index_of, step_scenario, LESSONS};
+    let keys = || LESSONS.iter().map(|l| l.key).collect::<Vec<_>>().join(", ");
+    let Some(lesson) = index_of(key) else {
+        return Err(format!("it asks for the lesson \"{key}\", which is not one of {}", keys()));
+    };
+    let steps = LESSONS[lesson].steps.len();
+    let index = match step {
+        None => 0,
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) if (1..=steps).contains(&n) => n - 1,
+            _ => return Err(format!("it asks for step \"{n}\" of {key}, which has steps 1 to {steps}")),
+        },
+    };
+    let scenario = step_scenario(lesson, index).ok_or_else(|| format!("step {} of {key} has no preset", index + 1))?;
+    Ok((scenario, NamedStep { index, speed: LESSONS[lesson].steps[index].speed }))
 }
 
 /// What a link reopens: the scenario, the moment, the split view's second run, the speed and
@@ -264,6 +302,35 @@ mod tests {
         let b = boot_from("", "#v3.abc", Some("{not json"));
         assert_eq!(b.scenario, Scenario::default());
         assert!(b.banner.unwrap().contains("format version 3"));
+    }
+
+    #[test]
+    fn an_address_can_name_a_lessons_step_and_a_wrong_one_says_what_there_is() {
+        let b = boot_from("?embed=1&lesson=autoscaling&step=3", "", None);
+        let autoscaling = crate::panels::lesson::index_of("autoscaling").unwrap();
+        assert_eq!((b.lesson.as_deref(), b.step, b.embed, b.banner), (Some("autoscaling"), Some(2), true, None));
+        assert_eq!(Some(b.scenario), crate::panels::lesson::step_scenario(autoscaling, 2));
+        assert_eq!(b.speed, Some(crate::panels::lesson::step(autoscaling, 2).unwrap().speed));
+        assert_eq!(boot_from("?lesson=caching", "", None).step, Some(0), "the first step");
+        let wrong = boot_from("?lesson=caching&step=99", "", None);
+        assert!(wrong.banner.unwrap().contains("which has steps 1 to"), "a step past the end");
+        let unknown = boot_from("?lesson=nope", "", None);
+        assert!(unknown.banner.unwrap().contains("first-look, scaling"), "the lessons there are");
+        // A link in the fragment wins over the query (the page keeps its query when it writes one).
+        let url = url_for(
+            "http://h/",
+            View {
+                scenario: &Scenario::default(),
+                at: SimTime::ZERO,
+                compare_with: None,
+                speed: 1.0,
+                lesson: "first-look",
+                step: Some(0),
+            },
+            false,
+        );
+        let b = boot_from("?lesson=caching", &url[url.find('#').unwrap()..], None);
+        assert_eq!(b.lesson.as_deref(), Some("first-look"));
     }
 
     #[test]

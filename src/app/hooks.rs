@@ -415,13 +415,15 @@ pub fn use_callbacks(
         let player = player.clone();
         move |export: Export, _| {
             let player = player.borrow();
+            let name = export.file_name(player.now().as_secs_f64());
             let text = match export {
                 Export::DiagramSvg => crate::export::diagram_svg(),
+                Export::DiagramPng => return crate::export::download_diagram_png(name),
                 Export::SecondsCsv => Some(player.seconds_csv()),
                 Export::FiguresJson => Some(player.figures_json()),
             };
             if let Some(text) = text {
-                crate::export::download(&export.file_name(player.now().as_secs_f64()), export.mime(), &text);
+                crate::export::download(&name, export.mime(), &text);
             }
         }
     });

@@ -2,7 +2,7 @@
 // Usage: [E2E_ONLY=part-of-a-name] node tests/e2e/run.mjs [dist-dir]. Screenshots go to e2e-artifacts/.
 // Prints one line per test and a closing "N passed, N failed" line; exits non-zero on failure.
 import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { launch } from './browser.mjs';
 
@@ -170,7 +170,7 @@ await test('12 servers keep their names and states, their links keep to the gaps
   await page.close();
 });
 
-await test('Download saves the diagram as SVG, the chart data as CSV and the figures as JSON', async () => {
+await test('Download saves the diagram as SVG and PNG, the chart data as CSV and the figures as JSON', async () => {
   const page = await open(base + '#' + (await freshLink()));
   await page.selectOption('.controls select', { label: '10× fast' });
   await playing(page);
@@ -190,6 +190,16 @@ await test('Download saves the diagram as SVG, the chart data as CSV and the fig
              styled: doc.querySelector('style')?.textContent.includes('--panel') };
   }, svg);
   check(!parsed.error && parsed.servers === 4 && parsed.styled, `the SVG: ${JSON.stringify(parsed)}`);
+  // The PNG: the same drawing at twice the diagram's size.
+  await page.click('.controls .downloads summary');
+  const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('.controls .downloads button:has-text("Diagram (PNG)")')]);
+  const png = await readFile(await pngDownload.path());
+  const viewBox = (await page.getAttribute('svg.diagram', 'viewBox')).split(' ').map(Number);
+  check(/^scalelab-diagram-t[\d.]+s\.png$/.test(pngDownload.suggestedFilename()), pngDownload.suggestedFilename());
+  check(png.subarray(1, 4).toString() === 'PNG', 'not a PNG file');
+  check(png.readUInt32BE(16) === Math.round(2 * viewBox[2]) && png.readUInt32BE(20) === Math.round(2 * viewBox[3]),
+    `PNG ${png.readUInt32BE(16)}×${png.readUInt32BE(20)} for a diagram of ${viewBox[2]}×${viewBox[3]}`);
+  await writeFile(join(artifacts, 'diagram-download.png'), png);
   const [csvName, csv] = await save('Chart data (CSV)');
   const lines = csv.trim().split('\n');
   check(csvName.endsWith('.csv') && lines[0].startsWith('second,arrived,throughput') && lines.length >= 2, csv.slice(0, 200));
