@@ -163,7 +163,7 @@ pub const LESSONS: &[LessonText] = &[
         ],
         steps: &[
             Step { preset: "autoscale-ramp", label: "Ramp, HPA at 60%", speed: 10.0, watch: "Traffic ramps up over minutes: watch each scaling decision on the charts, and the 30 s before a new server takes traffic." },
-            Step { preset: "autoscale-underprovisioned", label: "Ramp, at most 4 servers", speed: 10.0, watch: "The same ramp, capped at 4 servers: once traffic passes what four can take, latency and errors climb." },
+            Step { preset: "autoscale-underprovisioned", label: "Ramp, at most 4 servers", speed: 10.0, watch: "The same ramp, capped at 4 servers: it scales exactly as the first step did until the ramp asks for a fifth server (at 105 s with this seed); from then on it stays at 4, and latency and errors climb." },
             Step { preset: "autoscale-spike", label: "Spike, 90 s boot", speed: 5.0, watch: "Traffic triples at 60 s and servers take 90 s to boot: errors last until the new servers are up." },
             Step { preset: "autoscale-flapping", label: "Flapping: window 0", speed: 50.0, watch: "A daily wave with no scale-down window: the server count flaps up and down with every dip." },
             Step { preset: "autoscale-step", label: "AWS step scaling", speed: 10.0, watch: "AWS step scaling with a 300 s cooldown: the pool grows in steps and lags behind the ramp." },

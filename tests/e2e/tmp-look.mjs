@@ -1,0 +1,16 @@
+import { launch } from './browser.mjs';
+const context = await launch();
+const page = await context.newPage();
+await page.setViewportSize({ width: 390, height: 844 });
+await page.goto('http://127.0.0.1:8765/?lesson=first-look&step=2');
+await page.waitForSelector('svg.diagram');
+await page.waitForTimeout(800);
+await page.evaluate(() => document.querySelector('.lesson').scrollIntoView());
+await page.screenshot({ path: '/tmp/look-phone-ask.png' });
+await page.click('.theme-toggle, button:has-text("Dark theme")');
+await page.click('text=Sweep the load');
+await page.waitForSelector('.load-plot circle.measured >> nth=8', { state: 'attached', timeout: 60000 });
+await page.evaluate(() => document.querySelector('.load-curve').scrollIntoView());
+await page.screenshot({ path: '/tmp/look-phone-dark-sweep.png' });
+console.log(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth + 1));
+await context.close();
