@@ -21,7 +21,8 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
     let colour_by_user = state.scenario.sessions.mode != sim::scenario::SessionMode::None;
     let snapshot = &view.snapshot;
     // The run's answer to the step's question, once the run has reached its moment.
-    let measured = state.step.and_then(|step| questions::question(state.lesson, step)).and_then(|q| {
+    let lesson_key = crate::panels::lesson::key_of(state.lesson);
+    let measured = state.step.and_then(|step| questions::question(lesson_key, step)).and_then(|q| {
         let now_s = snapshot.now.as_secs_f64();
         q.measured(&questions::RunFigures { now_s, counters: &snapshot.counters, series: &view.series })
             .map(|figure| (figure, now_s))

@@ -170,8 +170,9 @@ impl AppState {
         let history_entry = self.history_entry + 1;
         let speed = step.speed;
         // Predict, then run: a step whose question is not answered yet waits for the guess.
-        let asks = questions::question(lesson, index).is_some()
-            && !self.answers.contains_key(&questions::answer_key(lesson, index));
+        let key = lesson::key_of(lesson);
+        let asks =
+            questions::question(key, index).is_some() && !self.answers.contains_key(&questions::answer_key(key, index));
         let restarted = self.restarted(scenario);
         AppState { selected: None, playing: !asks, lesson, step: Some(index), speed, history_entry, ..restarted }
     }
@@ -256,7 +257,7 @@ impl Reducible for AppState {
             Action::ChooseLesson(lesson) => s.went_to_step(lesson, 0),
             Action::Guess(lesson, step, guess) => {
                 let mut answers = (*s.answers).clone();
-                answers.insert(questions::answer_key(lesson, step), guess);
+                answers.insert(questions::answer_key(lesson::key_of(lesson), step), guess);
                 let playing = s.playing || (s.lesson, s.step) == (lesson, Some(step));
                 AppState { answers: Rc::new(answers), playing, ..s }
             }

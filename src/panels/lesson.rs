@@ -495,7 +495,7 @@ pub fn lesson(props: &LessonProps) -> Html {
     let current = props.step.filter(|&i| i < lesson.steps.len());
     let buttons = lesson.steps.iter().enumerate().map(|(i, step)| {
         let summary = presets::find(step.preset).map(|p| p.summary);
-        let answered = props.answers.contains_key(&answer_key(chosen, i));
+        let answered = props.answers.contains_key(&answer_key(lesson.key, i));
         html! {
             <button title={summary} onclick={go(i)} class={classes!((current == Some(i)).then_some("current"))}
                 aria-current={(current == Some(i)).then_some("step")}>
@@ -524,8 +524,8 @@ pub fn lesson(props: &LessonProps) -> Html {
                         <span class="step-speed">{ format!(" · {}", crate::panels::controls::speed_label(lesson.steps[i].speed)) }</span>
                     </p>
                     <p class="watch"><strong>{ "Watch: " }</strong>{ lesson.steps[i].watch }</p>
-                    <Ask key={format!("{}#{}", answer_key(chosen, i), props.run_id)} lesson={chosen} step={i} guess={props.answers.get(&answer_key(chosen, i)).copied()}
-                        measured={props.measured} now_s={props.now_s} on_guess={props.on_guess.clone()} />
+                    <Ask key={format!("{}#{}", answer_key(lesson.key, i), props.run_id)} lesson={lesson.key} step={i} guess={props.answers.get(&answer_key(lesson.key, i)).copied()}
+                        measured={props.measured} now_s={props.now_s} on_guess={props.on_guess.reform(move |guess| (chosen, i, guess))} />
                     <div class="step-moves">
                         <button onclick={go(i.saturating_sub(1))} disabled={i == 0}>{ "‹ Previous step" }</button>
                         <button onclick={go((i + 1).min(last))} disabled={i == last}>{ "Next step ›" }</button>
@@ -584,6 +584,19 @@ mod tests {
                 assert!(presets::find(step.preset).is_some(), "{}: no preset {}", lesson.key, step.preset);
                 assert!(crate::panels::controls::SPEEDS.contains(&step.speed), "{}: speed {}", step.preset, step.speed);
                 assert!(!step.watch.is_empty(), "{}: nothing to watch", step.preset);
+            }
+        }
+    }
+
+    #[test]
+    fn every_question_belongs_to_a_step_and_its_options_rise() {
+        use crate::panels::questions::{all, Kind};
+        for (lesson, index, q) in all() {
+            let l = index_of(lesson).unwrap_or_else(|| panic!("no lesson {lesson}"));
+            assert!(step(l, index).is_some(), "{lesson} has no step {index}");
+            if let Kind::Choice(options) = q.kind {
+                assert!(options.windows(2).all(|w| w[0].1 < w[1].1), "{}", q.prompt);
+                assert_eq!(options.last().unwrap().1, f64::INFINITY, "every figure falls in an option");
             }
         }
     }

@@ -7,8 +7,6 @@ use std::collections::BTreeMap;
 use sim::metrics::{Counters, SecondSample};
 use yew::prelude::*;
 
-use super::lesson::key_of;
-
 /// A question a step asks before it runs.
 pub struct Question {
     pub prompt: &'static str,
@@ -115,10 +113,14 @@ const QUESTIONS: &[(&str, usize, Question)] = &[
     ),
 ];
 
-/// The question a step asks, if it asks one.
-pub fn question(lesson: usize, step: usize) -> Option<&'static Question> {
-    let key = key_of(lesson);
-    QUESTIONS.iter().find(|(l, s, _)| *l == key && *s == step).map(|(_, _, q)| q)
+/// The question a step asks (the lesson by its key), if it asks one.
+pub fn question(lesson: &str, step: usize) -> Option<&'static Question> {
+    QUESTIONS.iter().find(|(l, s, _)| *l == lesson && *s == step).map(|(_, _, q)| q)
+}
+
+/// Every question, with its lesson's key and its step.
+pub fn all() -> impl Iterator<Item = (&'static str, usize, &'static Question)> {
+    QUESTIONS.iter().map(|(lesson, step, q)| (*lesson, *step, q))
 }
 
 /// How many steps ask a question, in all the lessons.
@@ -126,9 +128,9 @@ pub fn question_count() -> usize {
     QUESTIONS.len()
 }
 
-/// Where a step's guess is kept.
-pub fn answer_key(lesson: usize, step: usize) -> String {
-    format!("{}/{step}", key_of(lesson))
+/// Where a step's guess is kept (the lesson by its key).
+pub fn answer_key(lesson: &str, step: usize) -> String {
+    format!("{lesson}/{step}")
 }
 
 impl Question {
@@ -227,7 +229,6 @@ pub fn read_answers(text: &str) -> Answers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::panels::lesson::{index_of, step, LESSONS};
 
     fn second(second: u64, throughput: u64) -> SecondSample {
         SecondSample {
@@ -246,22 +247,8 @@ mod tests {
     }
 
     #[test]
-    fn every_question_belongs_to_a_step_and_its_options_rise() {
-        for (lesson, index, q) in QUESTIONS {
-            let l = index_of(lesson).unwrap_or_else(|| panic!("no lesson {lesson}"));
-            assert!(step(l, *index).is_some(), "{lesson} has no step {index}");
-            if let Kind::Choice(options) = q.kind {
-                assert!(options.windows(2).all(|w| w[0].1 < w[1].1), "{}", q.prompt);
-                assert_eq!(options.last().unwrap().1, f64::INFINITY, "every figure falls in an option");
-            }
-        }
-        assert!(LESSONS.len() > 1);
-    }
-
-    #[test]
     fn the_run_answers_once_it_reaches_the_moment_and_in_the_questions_terms() {
-        let first_look = index_of("first-look").unwrap();
-        let refused = question(first_look, 1).unwrap();
+        let refused = question("first-look", 1).unwrap();
         let counters = Counters { arrived: 14_361, rejected: 2_331, ..Counters::default() };
         let early = RunFigures { now_s: 29.9, counters: &counters, series: &[] };
         assert_eq!(refused.measured(&early), None, "not before 30 s");
@@ -272,7 +259,7 @@ mod tests {
         assert_eq!(refused.say(Guess::Choice(2)), "10% to 30%");
         assert!(refused.agrees(Guess::Choice(2), measured) && !refused.agrees(Guess::Choice(1), measured));
 
-        let throughput = question(index_of("scaling").unwrap(), 0).unwrap();
+        let throughput = question("scaling", 0).unwrap();
         let series: Vec<SecondSample> =
             (0..20).map(|s| second(s, if (5..15).contains(&s) { 300 + s } else { 0 })).collect();
         let run = RunFigures { now_s: 15.2, counters: &counters, series: &series };
@@ -294,7 +281,8 @@ mod tests {
 
 #[derive(Properties, PartialEq)]
 pub struct AskProps {
-    pub lesson: usize,
+    /// the lesson's key
+    pub lesson: &'static str,
     pub step: usize,
     /// the guess kept for this step, if any
     pub guess: Option<Guess>,
@@ -303,7 +291,8 @@ pub struct AskProps {
     pub measured: Option<(f64, f64)>,
     /// the run's clock, in whole seconds
     pub now_s: u64,
-    pub on_guess: Callback<(usize, usize, Guess)>,
+    /// the guess made
+    pub on_guess: Callback<Guess>,
 }
 
 /// A step's question: a form until the student guesses, then the guess beside the run's answer.
@@ -329,7 +318,7 @@ pub fn ask(props: &AskProps) -> Html {
     let Some(guess) = props.guess else {
         let onsubmit = {
             let (choice, number, problem) = (choice.clone(), number.clone(), problem.clone());
-            let (on_guess, lesson, step) = (props.on_guess.clone(), props.lesson, props.step);
+            let on_guess = props.on_guess.clone();
             Callback::from(move |e: SubmitEvent| {
                 e.prevent_default();
                 let guess = match q.kind {
@@ -343,7 +332,7 @@ pub fn ask(props: &AskProps) -> Html {
                         .ok_or("Type a number, like 250."),
                 };
                 match guess {
-                    Ok(guess) => on_guess.emit((lesson, step, guess)),
+                    Ok(guess) => on_guess.emit(guess),
                     Err(message) => problem.set(Some(message)),
                 }
             })
