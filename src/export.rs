@@ -79,7 +79,8 @@ fn save_from(url: &str, name: &str) {
 /// Saves the diagram as a PNG at twice its size: the SVG drawn onto a canvas once the browser has
 /// read it (which is why this one returns before the file is saved).
 pub fn download_diagram_png(name: String) {
-    let Some((svg, width, height)) = diagram_svg().zip(diagram_size()).map(|(svg, (w, h))| (svg, w, h)) else { return };
+    let Some(svg) = diagram_svg() else { return };
+    let Some((width, height)) = svg_size(&svg) else { return };
     let (Some(url), Ok(image)) = (object_url("image/svg+xml", &svg), web_sys::HtmlImageElement::new()) else { return };
     let drawn = image.clone();
     let source = url.clone();
@@ -116,22 +117,61 @@ pub fn download_diagram_png(name: String) {
     image.set_src(&url);
 }
 
-/// The diagram's drawing size (its viewBox's width and height).
-fn diagram_size() -> Option<(f64, f64)> {
-    let document = web_sys::window()?.document()?;
-    let view_box = document.query_selector("svg.diagram").ok()??.get_attribute("viewBox")?;
-    let mut numbers = view_box.split_whitespace().skip(2).filter_map(|n| n.parse::<f64>().ok());
-    Some((numbers.next()?, numbers.next()?))
+/// The drawing size of an SVG that `diagram_svg` made (its root's viewBox).
+fn svg_size(svg: &str) -> Option<(f64, f64)> {
+    let start = svg.find("viewBox=\"")? + "viewBox=\"".len();
+    view_box_size(&svg[start..start + svg[start..].find('"')?])
 }
 
 /// The diagram on the page (its still layer and its moving one) as one standalone SVG: the
-/// page's stylesheet goes inside, and the page's theme with it, so it looks as it does here.
+/// page's stylesheet goes inside, and the page's theme with it, so it looks as it does here. The
+/// split view's two runs go side by side, each under its caption ("A: …", "B: …").
 pub fn diagram_svg() -> Option<String> {
     let document = web_sys::window()?.document()?;
-    let still = document.query_selector("svg.diagram").ok()??;
-    let moving = document.query_selector("svg.diagram-motion").ok()??;
-    let view_box = still.get_attribute("viewBox")?;
-    let (width, height) = diagram_size()?;
+    let boxes = document.query_selector_all(".diagram-box").ok()?;
+    let serializer = web_sys::XmlSerializer::new().ok()?;
+    // As XML (an HTML serialisation may write entities an SVG file cannot read), each layer's
+    // contents in a group.
+    let layer = |svg: &web_sys::Element| {
+        let children = svg.child_nodes();
+        let mut out = String::from("<g>");
+        for k in 0..children.length() {
+            if let Some(xml) = children.get(k).and_then(|child| serializer.serialize_to_string(&child).ok()) {
+                out.push_str(&xml);
+            }
+        }
+        out + "</g>"
+    };
+    const GAP: f64 = 24.0;
+    let (mut runs, mut width, mut height) = (String::new(), 0.0_f64, 0.0_f64);
+    for i in 0..boxes.length() {
+        let Some(one) = boxes.get(i).and_then(|b| b.dyn_into::<web_sys::Element>().ok()) else { continue };
+        let (Some(still), Some(moving)) =
+            (one.query_selector("svg.diagram").ok().flatten(), one.query_selector("svg.diagram-motion").ok().flatten())
+        else {
+            continue;
+        };
+        let Some((w, h)) = still.get_attribute("viewBox").as_deref().and_then(view_box_size) else { continue };
+        // The split view's caption sits just above its diagram, in the run's figure.
+        let caption = one
+            .parent_element()
+            .and_then(|figure| figure.query_selector("figcaption").ok().flatten())
+            .and_then(|c| c.text_content())
+            .map(|text| format!("<text x=\"8\" y=\"18\" class=\"run-caption\">{}</text>", escape(&text)));
+        let top = if caption.is_some() { 28.0 } else { 0.0 };
+        let x = if width > 0.0 { width + GAP } else { 0.0 };
+        runs.push_str(&format!(
+            "<g transform=\"translate({x} 0)\">{}<g transform=\"translate(0 {top})\">{}\n{}</g></g>\n",
+            caption.unwrap_or_default(),
+            layer(&still),
+            layer(&moving)
+        ));
+        width = x + w;
+        height = height.max(h + top);
+    }
+    if width == 0.0 {
+        return None;
+    }
     let theme = document.document_element()?.get_attribute("data-theme").unwrap_or_else(|| "light".into());
     let mut css = String::new();
     let sheets = document.style_sheets();
@@ -145,24 +185,21 @@ pub fn diagram_svg() -> Option<String> {
             }
         }
     }
-    // As XML (an HTML serialisation may write entities an SVG file cannot read), each layer's
-    // contents in a group of the file's one SVG.
-    let serializer = web_sys::XmlSerializer::new().ok()?;
-    let layer = |svg: &web_sys::Element| {
-        let children = svg.child_nodes();
-        let mut out = String::from("<g>");
-        for k in 0..children.length() {
-            if let Some(xml) = children.get(k).and_then(|child| serializer.serialize_to_string(&child).ok()) {
-                out.push_str(&xml);
-            }
-        }
-        out + "</g>"
-    };
-    let (still, moving) = (layer(&still), layer(&moving));
     Some(format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{view_box}\" width=\"{width}\" height=\"{height}\" \
-         data-theme=\"{theme}\">\n<style><![CDATA[\n{}]]></style>\n\
-         <rect width=\"100%\" height=\"100%\" style=\"fill: var(--panel)\"/>\n{still}\n{moving}\n</svg>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" \
+         data-theme=\"{theme}\">\n<style><![CDATA[\n{}\n.run-caption {{ font: 600 14px sans-serif; fill: var(--ink); }}\n]]></style>\n\
+         <rect width=\"100%\" height=\"100%\" style=\"fill: var(--panel)\"/>\n{runs}</svg>\n",
         css.replace("]]>", "]] >"),
     ))
+}
+
+/// A viewBox's width and height.
+fn view_box_size(view_box: &str) -> Option<(f64, f64)> {
+    let mut numbers = view_box.split_whitespace().skip(2).filter_map(|n| n.parse::<f64>().ok());
+    Some((numbers.next()?, numbers.next()?))
+}
+
+/// Text made safe inside an XML element.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

@@ -683,6 +683,16 @@ await test('the split view runs the same requests under two algorithms, in locks
   const sent = await page.$$eval('.split .stats', s => s.map(x => x.textContent.match(/(\d+) sent/)[1]));
   check(sent[0] === sent[1], `different traffic: ${sent}`);
   await shot(page, 'split-view');
+  // The SVG download holds both runs, each under its caption.
+  await page.click('.controls .downloads summary');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('.controls .downloads button:has-text("Diagram (SVG)")')]);
+  const both = await page.evaluate(text => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return { error: !!doc.querySelector('parsererror'), servers: doc.querySelectorAll('[data-server]').length,
+             captions: [...doc.querySelectorAll('text.run-caption')].map(t => t.textContent) };
+  }, await readFile(await download.path(), 'utf8'));
+  check(!both.error && both.servers === 8 && both.captions.length === 2 && both.captions[1].startsWith('B: Least connections'),
+    `the split view's SVG: ${JSON.stringify(both)}`);
   const again = await open(page.url());
   check(await again.locator('svg.diagram').count() === 2, 'the link lost the split view');
   await again.close();
