@@ -105,7 +105,7 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
     }
 
     // Remember the scenario and put its link in the address bar whenever it changes: in a new
-    // history entry after a preset or a lesson, else in the current one.
+    // history entry after a step or a lesson, else in the current one.
     {
         let (player, state) = (player.clone(), state.clone());
         let written_entry = use_mut_ref(|| state.history_entry);
