@@ -180,9 +180,7 @@ pub fn embed_snippet(origin_and_path: &str, view: View<'_>) -> String {
 
 /// What the browser says, read once at start-up.
 pub fn boot() -> Boot {
-    let location = web_sys::window().map(|w| w.location());
-    let search = location.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
-    let hash = location.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
+    let (search, hash) = address();
     let stored = storage().and_then(|s| s.get_item(LAST_SCENARIO_KEY).ok().flatten());
     let reduced_motion = web_sys::window()
         .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
@@ -253,11 +251,16 @@ pub fn write_link(view: View<'_>, entry: Entry) {
 /// What the address bar's link opens (after Back or Forward), without the stored scenario: a
 /// link that does not open says so and the page keeps what it has.
 pub fn boot_from_address() -> Boot {
+    let (search, hash) = address();
+    boot_from(&search, &hash, None)
+}
+
+/// The address bar's query and fragment.
+fn address() -> (String, String) {
     let location = web_sys::window().map(|w| w.location());
-    let read = |part: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
-        location.as_ref().and_then(|l| part(l).ok()).unwrap_or_default()
-    };
-    boot_from(&read(web_sys::Location::search), &read(web_sys::Location::hash), None)
+    let search = location.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
+    let hash = location.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
+    (search, hash)
 }
 
 /// Copies to the clipboard where the browser allows it; the dialog shows the text either way.

@@ -191,11 +191,15 @@ impl AppState {
 /// The link's lesson and step; else (an older link, the last scenario kept) the lesson and step
 /// its scenario is.
 fn place_of(boot: &Boot) -> (usize, Option<usize>) {
-    let lesson =
-        boot.lesson.as_deref().and_then(lesson::index_of).unwrap_or_else(|| lesson::lesson_for(&boot.scenario));
+    let named = boot.lesson.as_deref().and_then(lesson::index_of);
+    let (lesson, found) = match named {
+        Some(lesson) => (lesson, None),
+        None => lesson::place_for(&boot.scenario),
+    };
     let step = match boot.step {
         Some(step) => lesson::step(lesson, step).map(|_| step),
-        None => lesson::step_for(lesson, &boot.scenario),
+        None if named.is_some() => lesson::step_for(lesson, &boot.scenario),
+        None => found,
     };
     (lesson, step)
 }

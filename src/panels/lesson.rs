@@ -434,12 +434,12 @@ fn without_seed_or_timeline(scenario: &Scenario) -> Scenario {
     Scenario { seed: 0, timeline: Vec::new(), ..scenario.clone() }
 }
 
-/// The lesson a scenario belongs to, for a link made before links kept the lesson (or the last
-/// scenario kept in the browser): the lesson of a preset it is (its seed and timeline aside),
-/// else the lesson of the part it has (a caching lab, replicas, a database, sessions, an
-/// autoscaler), else First look.
-pub fn lesson_for(scenario: &Scenario) -> usize {
-    let by_preset = (0..LESSONS.len()).find(|&lesson| step_for(lesson, scenario).is_some());
+/// The lesson and step a scenario belongs to, for a link made before links kept them (or the
+/// last scenario kept in the browser): the step whose preset it is (its seed and timeline aside),
+/// found in one pass; else no step, and the lesson of the part it has (a caching lab, replicas, a
+/// database, sessions, an autoscaler), else First look.
+pub fn place_for(scenario: &Scenario) -> (usize, Option<usize>) {
+    let by_preset = (0..LESSONS.len()).find_map(|lesson| step_for(lesson, scenario).map(|step| (lesson, Some(step))));
     let by_part = || {
         let data = scenario.data.as_ref();
         let key = if scenario.caching.is_some() {
@@ -455,7 +455,7 @@ pub fn lesson_for(scenario: &Scenario) -> usize {
         } else {
             "first-look"
         };
-        index_of(key).unwrap_or(0)
+        (index_of(key).unwrap_or(0), None)
     };
     by_preset.unwrap_or_else(by_part)
 }

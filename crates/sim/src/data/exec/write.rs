@@ -12,7 +12,7 @@ use crate::data::value::{text, FastMap, GroupKey, Value};
 impl Node {
     /// The stored table a row of `table` belongs in.
     pub fn home_of<'n>(&'n self, table: &'n str, row: &Row) -> Result<&'n str, SqlError> {
-        Ok(self.home_name(table, self.home_index(table, row)?))
+        Ok(home_name(&self.partitioned, table, self.home_index(table, row)?))
     }
 
     /// Where a new row of `table` is stored: the table itself (`None`), or the partition of
@@ -21,13 +21,6 @@ impl Node {
         match self.partitioned.get(table) {
             Some(p) => Ok(Some(p.route(&row[p.key_column])?)),
             None => Ok(None),
-        }
-    }
-
-    fn home_name<'n>(&'n self, table: &'n str, home: Option<usize>) -> &'n str {
-        match home {
-            Some(i) => &self.partitioned[table].partitions[i].name,
-            None => table,
         }
     }
 
@@ -84,11 +77,8 @@ impl Node {
         for (row, home) in rows.into_iter().zip(homes) {
             work.rows_returned += 1;
             work.bytes_examined += super::row_width(&row);
-            let name = match home {
-                Some(i) => &self.partitioned[table].partitions[i].name,
-                None => table,
-            };
-            self.tables.get_mut(name).expect("home table").insert(row);
+            // The parents, not the whole node, are borrowed for the name: the tables stay writable.
+            self.tables.get_mut(home_name(&self.partitioned, table, home)).expect("home table").insert(row);
         }
         Ok(work)
     }
@@ -100,7 +90,7 @@ impl Node {
         let mut seen: FastMap<(Option<usize>, GroupKey), ()> = FastMap::default();
         for row in rows {
             let home = self.home_index(table, row)?;
-            let stored = &self.tables[self.home_name(table, home)];
+            let stored = &self.tables[home_name(&self.partitioned, table, home)];
             let key = &row[stored.def.primary_key];
             if stored.contains_key(key) || seen.insert((home, key.group_key()), ()).is_some() {
                 return Err(duplicate_key(stored, key));
@@ -192,6 +182,19 @@ impl Node {
             work.rows_returned += 1;
         }
         Ok(work)
+    }
+}
+
+/// The stored table a new row of `table` goes to: the table itself, or its partition of that
+/// number (see `Node::home_index`).
+fn home_name<'n>(
+    partitioned: &'n std::collections::BTreeMap<String, crate::data::partition::PartitionedTable>,
+    table: &'n str,
+    home: Option<usize>,
+) -> &'n str {
+    match home {
+        Some(i) => &partitioned[table].partitions[i].name,
+        None => table,
     }
 }
 
