@@ -5,7 +5,8 @@
 use scalelab::diagram::{Diagram, DiagramProps, Selection};
 use scalelab::layout::Orientation;
 use scalelab::panels::controls::{Controls, ControlsProps, Playback};
-use scalelab::panels::knobs::{KnobError, Knobs, KnobsProps};
+use scalelab::panels::knob_table::KnobError;
+use scalelab::panels::knobs::{Knobs, KnobsProps};
 use sim::{Scenario, Sim, SimTime, Summary};
 use std::cell::Cell;
 use std::rc::Rc;

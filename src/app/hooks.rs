@@ -7,7 +7,7 @@ use crate::diagram::Selection;
 use crate::export::Export;
 use crate::panels::controls::Playback;
 use crate::panels::dialog::DialogContent;
-use crate::panels::knobs::KnobError;
+use crate::panels::knob_table::KnobError;
 use crate::panels::lesson::key_of;
 use crate::player::{BenchmarkRequest, FrameView, Player};
 use crate::share;

@@ -5,7 +5,8 @@
 use crate::diagram::Selection;
 use crate::panels::controls::DEFAULT_SPEED;
 use crate::panels::dialog::DialogContent;
-use crate::panels::knobs::{apply_knob, KnobError};
+use crate::panels::knob_table::KnobError;
+use crate::panels::knobs::apply_knob;
 use crate::panels::lesson;
 use crate::panels::questions::{self, Answers, Guess};
 use crate::share::{self, Boot};

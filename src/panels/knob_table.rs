@@ -2,12 +2,29 @@
 //! scenario's JSON), its label, and how to read it from the config and write it back. The form
 //! draws these and `apply_knob` applies them, so each knob's name is written in one place.
 
-use super::knobs::{session_mode_key, KnobError};
 use sim::caching::{CachingConfig, Invalidation, Strategy};
+use sim::components::autoscaler::{ScalingMetric, ScalingPolicy, ScheduledCount, StepScaling, TargetTracking};
 use sim::data::multi_primary::Resolution;
 use sim::data::replication::{CommitChoice, CommitMode, ReadFix, ReadRouting, SyncMethod};
+use sim::profile::TrafficProfile;
 use sim::scenario::SessionMode;
 use sim::{Algorithm, Scenario, ServiceTime};
+
+/// A problem with one field, shown beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KnobError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// `raw` as a whole number, or what to type instead.
+fn whole_number(raw: &str, field: &'static str) -> Result<u32, KnobError> {
+    raw.trim().parse::<u32>().map_err(|_| refused(raw, field, "a whole number"))
+}
+
+pub fn refused(raw: &str, field: &'static str, what: &str) -> KnobError {
+    KnobError { field, message: format!("“{raw}” is not {what}; enter {what}") }
+}
 
 /// A numeric knob of a config `C` (the scenario, or its caching lab).
 pub struct NumberKnob<C: 'static> {
@@ -24,12 +41,10 @@ pub struct NumberKnob<C: 'static> {
 impl<C> NumberKnob<C> {
     /// Writes the value typed into the config, or says what to type instead.
     pub fn apply(&self, config: &mut C, raw: &str) -> Result<(), KnobError> {
-        let field = self.field;
-        let refused = |what: &str| KnobError { field, message: format!("“{raw}” is not {what}; enter {what}") };
         let value = if self.whole {
-            f64::from(raw.trim().parse::<u32>().map_err(|_| refused("a whole number"))?)
+            f64::from(whole_number(raw, self.field)?)
         } else {
-            raw.trim().parse::<f64>().map_err(|_| refused("a number"))?
+            raw.trim().parse::<f64>().map_err(|_| refused(raw, self.field, "a number"))?
         };
         (self.write)(config, value);
         Ok(())
@@ -38,6 +53,11 @@ impl<C> NumberKnob<C> {
     /// The value the form shows.
     pub fn shown(&self, config: &C) -> String {
         (self.read)(config).to_string()
+    }
+
+    /// What the form draws: field, label, value, step.
+    pub fn drawn(&self, config: &C) -> (&'static str, &'static str, String, &'static str) {
+        (self.field, self.label, self.shown(config), self.step)
     }
 }
 
@@ -225,6 +245,257 @@ pub const RISE: NumberKnob<Scenario> = NumberKnob {
     read: |s| f64::from(s.health_check.rise),
     write: |s, v| s.health_check.rise = v as u32,
 };
+
+/// The log-normal service time's shape (a scenario with another service time has none: 0, and no
+/// change).
+pub const SIGMA: NumberKnob<Scenario> = NumberKnob {
+    field: "servers.service.sigma",
+    label: "Log-normal σ",
+    step: "0.1",
+    whole: false,
+    read: |s| match s.servers.service {
+        ServiceTime::LogNormal { sigma, .. } => sigma,
+        _ => 0.0,
+    },
+    write: |s, v| {
+        if let ServiceTime::LogNormal { sigma, .. } = &mut s.servers.service {
+            *sigma = v
+        }
+    },
+};
+
+/// A whole number that may be left empty: an HAProxy setting that is off unless given.
+pub struct OptionalKnob<C: 'static> {
+    pub field: &'static str,
+    pub label: &'static str,
+    pub step: &'static str,
+    pub read: fn(&C) -> Option<u32>,
+    pub write: fn(&mut C, Option<u32>),
+}
+
+impl<C> OptionalKnob<C> {
+    pub fn apply(&self, config: &mut C, raw: &str) -> Result<(), KnobError> {
+        let value = if raw.trim().is_empty() { None } else { Some(whole_number(raw, self.field)?) };
+        (self.write)(config, value);
+        Ok(())
+    }
+
+    /// The value the form shows: empty when off.
+    pub fn shown(&self, config: &C) -> String {
+        (self.read)(config).map(|n| n.to_string()).unwrap_or_default()
+    }
+}
+
+pub const MAX_CONN: OptionalKnob<Scenario> = OptionalKnob {
+    field: "balancer.max_conn",
+    label: "maxconn per server",
+    step: "1",
+    read: |s| s.balancer.max_conn,
+    write: |s, v| s.balancer.max_conn = v,
+};
+pub const BOUNDED_LOAD: OptionalKnob<Scenario> = OptionalKnob {
+    field: "balancer.bounded_load_percent",
+    label: "Bounded load (%)",
+    step: "5",
+    read: |s| s.balancer.bounded_load_percent,
+    write: |s, v| s.balancer.bounded_load_percent = v,
+};
+pub const SCENARIO_OPTIONALS: [&OptionalKnob<Scenario>; 2] = [&MAX_CONN, &BOUNDED_LOAD];
+
+/// A number of one traffic profile's shape, named as in the JSON (0 and no change on another shape).
+macro_rules! profile_knob {
+    ($name:ident, $variant:ident . $part:ident, $label:literal, $step:literal) => {
+        pub const $name: NumberKnob<TrafficProfile> = NumberKnob {
+            field: concat!("clients.profile.", stringify!($part)),
+            label: $label,
+            step: $step,
+            whole: false,
+            read: |p| match p {
+                TrafficProfile::$variant { $part, .. } => *$part,
+                _ => 0.0,
+            },
+            write: |p, v| {
+                if let TrafficProfile::$variant { $part, .. } = p {
+                    *$part = v
+                }
+            },
+        };
+    };
+}
+
+profile_knob!(RAMP_FROM, Ramp.from, "From (requests/s)", "10");
+profile_knob!(RAMP_TO, Ramp.to, "To (requests/s)", "10");
+profile_knob!(RAMP_SECONDS, Ramp.seconds, "Over (s)", "10");
+profile_knob!(SPIKE_BASE, Spike.base, "Base (requests/s)", "10");
+profile_knob!(SPIKE_PEAK, Spike.peak, "Peak (requests/s)", "10");
+profile_knob!(SPIKE_AT, Spike.at_s, "Starts at (s)", "10");
+profile_knob!(SPIKE_SECONDS, Spike.seconds, "Lasts (s)", "10");
+profile_knob!(WAVE_MEAN, DailyWave.mean, "Mean (requests/s)", "10");
+profile_knob!(WAVE_AMPLITUDE, DailyWave.amplitude, "Swing (± requests/s)", "10");
+profile_knob!(WAVE_PERIOD, DailyWave.period_s, "A day lasts (s)", "60");
+
+/// The numbers a profile of this shape has (a ramp and a spike both have `seconds`).
+pub fn profile_knobs(profile: &TrafficProfile) -> &'static [&'static NumberKnob<TrafficProfile>] {
+    match profile {
+        TrafficProfile::Ramp { .. } => &[&RAMP_FROM, &RAMP_TO, &RAMP_SECONDS],
+        TrafficProfile::Spike { .. } => &[&SPIKE_BASE, &SPIKE_PEAK, &SPIKE_AT, &SPIKE_SECONDS],
+        TrafficProfile::DailyWave { .. } => &[&WAVE_MEAN, &WAVE_AMPLITUDE, &WAVE_PERIOD],
+        TrafficProfile::Constant | TrafficProfile::Points { .. } => &[],
+    }
+}
+
+/// The form's name for a profile's kind (its serde name).
+pub fn profile_kind(profile: &TrafficProfile) -> &'static str {
+    match profile {
+        TrafficProfile::Constant => "constant",
+        TrafficProfile::Ramp { .. } => "ramp",
+        TrafficProfile::Spike { .. } => "spike",
+        TrafficProfile::DailyWave { .. } => "daily_wave",
+        TrafficProfile::Points { .. } => "points",
+    }
+}
+
+/// A profile of `kind` shaped around the present arrival rate, for a student to adjust.
+fn profile_of_kind(kind: &str, rate: f64) -> TrafficProfile {
+    match kind {
+        "ramp" => TrafficProfile::Ramp { from: rate, to: rate * 2.0, seconds: 300.0 },
+        "spike" => TrafficProfile::Spike { base: rate, peak: rate * 3.0, at_s: 60.0, seconds: 120.0 },
+        "daily_wave" => TrafficProfile::DailyWave { mean: rate, amplitude: rate / 2.0, period_s: 600.0 },
+        "points" => TrafficProfile::Points { points: vec![(0.0, rate), (120.0, rate * 2.0), (240.0, rate)] },
+        _ => TrafficProfile::Constant,
+    }
+}
+
+pub const PROFILE_KIND: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "clients.profile.kind",
+    label: "Traffic over time",
+    options: || {
+        vec![
+            ("constant", "Constant (the arrival rate)"),
+            ("ramp", "Ramp"),
+            ("spike", "Spike"),
+            ("daily_wave", "Daily wave"),
+            ("points", "Pasted as CSV"),
+        ]
+    },
+    read: |s| profile_kind(&s.clients.profile),
+    write: |s, key| s.clients.profile = profile_of_kind(key, s.clients.arrival_rate),
+};
+
+pub fn policy_kind(policy: &ScalingPolicy) -> &'static str {
+    match policy {
+        ScalingPolicy::None => "none",
+        ScalingPolicy::TargetTracking(_) => "target_tracking",
+        ScalingPolicy::StepScaling(_) => "step_scaling",
+        ScalingPolicy::Schedule(_) => "schedule",
+    }
+}
+
+pub const POLICY: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "autoscaler.policy",
+    label: "Policy",
+    options: || {
+        vec![
+            ("none", "None"),
+            ("target_tracking", "Target tracking (Kubernetes HPA)"),
+            ("step_scaling", "Step scaling (AWS, with cooldown)"),
+            ("schedule", "Schedule"),
+        ]
+    },
+    read: |s| policy_kind(&s.autoscaler.policy),
+    write: |s, key| {
+        s.autoscaler.policy = match key {
+            "target_tracking" => ScalingPolicy::TargetTracking(TargetTracking::default()),
+            "step_scaling" => ScalingPolicy::StepScaling(StepScaling::default()),
+            "schedule" => ScalingPolicy::Schedule(vec![
+                ScheduledCount { at_s: 60, count: 8 },
+                ScheduledCount { at_s: 180, count: 4 },
+            ]),
+            _ => ScalingPolicy::None,
+        }
+    },
+};
+
+pub fn metric_key(metric: ScalingMetric) -> &'static str {
+    match metric {
+        ScalingMetric::Cpu => "cpu",
+        ScalingMetric::RequestsPerServer => "requests_per_server",
+        ScalingMetric::P95Latency => "p95_latency",
+    }
+}
+
+/// The metric a policy watches; choosing one also sets sensible targets for it (servers of the
+/// default size answer 100 requests/s). A schedule watches none.
+pub const METRIC: ChoiceKnob<Scenario> = ChoiceKnob {
+    field: "autoscaler.metric",
+    label: "Metric",
+    options: || ScalingMetric::ALL.iter().map(|m| (metric_key(*m), m.label())).collect(),
+    read: |s| match &s.autoscaler.policy {
+        ScalingPolicy::TargetTracking(t) => metric_key(t.metric),
+        ScalingPolicy::StepScaling(st) => metric_key(st.metric),
+        ScalingPolicy::None | ScalingPolicy::Schedule(_) => "",
+    },
+    write: |s, key| {
+        let Some(metric) = ScalingMetric::ALL.into_iter().find(|m| metric_key(*m) == key) else { return };
+        match &mut s.autoscaler.policy {
+            ScalingPolicy::TargetTracking(t) => {
+                t.metric = metric;
+                t.target = match metric {
+                    ScalingMetric::Cpu | ScalingMetric::RequestsPerServer => 60.0,
+                    ScalingMetric::P95Latency => 150.0,
+                };
+            }
+            ScalingPolicy::StepScaling(st) => {
+                let (out, inn) = match metric {
+                    ScalingMetric::Cpu | ScalingMetric::RequestsPerServer => (70.0, 30.0),
+                    ScalingMetric::P95Latency => (200.0, 80.0),
+                };
+                st.metric = metric;
+                st.scale_out_threshold = out;
+                st.scale_in_threshold = inn;
+                st.scale_out_steps = vec![(0.0, 1), (out / 4.0, 3)];
+            }
+            ScalingPolicy::None | ScalingPolicy::Schedule(_) => {}
+        }
+    },
+};
+
+/// A number of one autoscaling policy's settings.
+macro_rules! policy_knob {
+    ($name:ident, $policy:ty, $part:ident, $label:literal, $step:literal, whole) => {
+        pub const $name: NumberKnob<$policy> = NumberKnob {
+            field: concat!("autoscaler.", stringify!($part)),
+            label: $label,
+            step: $step,
+            whole: true,
+            read: |p| f64::from(p.$part),
+            write: |p, v| p.$part = v as u32,
+        };
+    };
+    ($name:ident, $policy:ty, $part:ident, $label:literal, $step:literal) => {
+        pub const $name: NumberKnob<$policy> = NumberKnob {
+            field: concat!("autoscaler.", stringify!($part)),
+            label: $label,
+            step: $step,
+            whole: false,
+            read: |p| p.$part,
+            write: |p, v| p.$part = v,
+        };
+    };
+}
+
+policy_knob!(TRACKING_TARGET, TargetTracking, target, "Target", "1");
+policy_knob!(TRACKING_TOLERANCE, TargetTracking, tolerance, "Tolerance", "0.01");
+policy_knob!(TRACKING_SYNC, TargetTracking, sync_period_s, "Sync period (s)", "1", whole);
+policy_knob!(TRACKING_WINDOW, TargetTracking, scale_down_stabilization_s, "Scale-down window (s)", "15", whole);
+policy_knob!(STEP_OUT, StepScaling, scale_out_threshold, "Scale out at ≥", "1");
+policy_knob!(STEP_IN, StepScaling, scale_in_threshold, "Scale in at ≤", "1");
+policy_knob!(STEP_PERIOD, StepScaling, period_s, "Alarm period (s)", "10", whole);
+policy_knob!(STEP_COOLDOWN, StepScaling, cooldown_s, "Cooldown (s)", "10", whole);
+
+pub const TARGET_TRACKING_KNOBS: [&NumberKnob<TargetTracking>; 4] =
+    [&TRACKING_TARGET, &TRACKING_TOLERANCE, &TRACKING_SYNC, &TRACKING_WINDOW];
+pub const STEP_SCALING_KNOBS: [&NumberKnob<StepScaling>; 4] = [&STEP_OUT, &STEP_IN, &STEP_PERIOD, &STEP_COOLDOWN];
 
 /// A knob of the scenario's database (shown only when it has one; writing to a scenario without
 /// one changes nothing).
@@ -425,8 +696,9 @@ multi_primary_knob!(
 );
 
 /// The scenario's knobs, for `apply_knob`.
-pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 38] = [
+pub const SCENARIO_KNOBS: [&NumberKnob<Scenario>; 39] = [
     &ARRIVAL_RATE,
+    &SIGMA,
     &SERVERS,
     &SLOTS,
     &SPEED,
@@ -641,6 +913,18 @@ pub const SERVICE_KIND: ChoiceKnob<Scenario> = ChoiceKnob {
         };
     },
 };
+/// A session mode's key in the form (its serde name).
+pub fn session_mode_key(mode: SessionMode) -> &'static str {
+    match mode {
+        SessionMode::None => "none",
+        SessionMode::OnServer => "on_server",
+        SessionMode::StickyCookie => "sticky_cookie",
+        SessionMode::SourceAddress => "source_address",
+        SessionMode::SignedCookie => "signed_cookie",
+        SessionMode::Database => "database",
+    }
+}
+
 pub const SESSION_MODE: ChoiceKnob<Scenario> = ChoiceKnob {
     field: "sessions.mode",
     label: "Where sessions live",
@@ -858,8 +1142,19 @@ fn resolution_key(rule: Resolution) -> &'static str {
     }
 }
 
-pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 8] =
-    [&ALGORITHM, &SERVICE_KIND, &SESSION_MODE, &READ_FIX, &READ_ROUTING, &COMMIT_MODE, &SYNC_METHOD, &RESOLUTION];
+pub const SCENARIO_CHOICES: [&ChoiceKnob<Scenario>; 11] = [
+    &ALGORITHM,
+    &SERVICE_KIND,
+    &SESSION_MODE,
+    &PROFILE_KIND,
+    &POLICY,
+    &METRIC,
+    &READ_FIX,
+    &READ_ROUTING,
+    &COMMIT_MODE,
+    &SYNC_METHOD,
+    &RESOLUTION,
+];
 pub const SCENARIO_CHECKS: [&CheckKnob<Scenario>; 4] = [&REDISPATCH, &HEARTBEATS, &FAILOVER, &FENCING];
 /// The caching lab's.
 pub const LAB_CHOICES: [&ChoiceKnob<CachingConfig>; 2] = [&LAB_STRATEGY, &LAB_INVALIDATION];
@@ -878,17 +1173,61 @@ mod tests {
         COMMIT_MODE.apply(&mut s, "after_sync").unwrap();
         // Primaries too (a scenario never has both; the knobs only need something to hold).
         s.data.as_mut().unwrap().multi_primary = Some(sim::data::multi_primary::MultiPrimaryConfig::default());
+        // A log-normal service time, so that σ holds.
+        SERVICE_KIND.apply(&mut s, "log_normal").unwrap();
         let mut lab = CachingConfig::default();
         for knob in SCENARIO_KNOBS {
             knob.apply(&mut s, "7").unwrap();
             assert_eq!(knob.shown(&s), "7", "{}", knob.field);
         }
+        for knob in SCENARIO_OPTIONALS {
+            knob.apply(&mut s, "7").unwrap();
+            assert_eq!(knob.shown(&s), "7", "{}", knob.field);
+            knob.apply(&mut s, " ").unwrap();
+            assert_eq!(knob.shown(&s), "", "{}: empty is off", knob.field);
+        }
+        for kind in ["ramp", "spike", "daily_wave"] {
+            PROFILE_KIND.apply(&mut s, kind).unwrap();
+            assert!(!profile_knobs(&s.clients.profile).is_empty(), "{kind}");
+            for knob in profile_knobs(&s.clients.profile) {
+                knob.apply(&mut s.clients.profile, "7").unwrap();
+                assert_eq!(knob.shown(&s.clients.profile), "7", "{kind}: {}", knob.field);
+            }
+        }
+        let mut tracking = TargetTracking::default();
+        for knob in TARGET_TRACKING_KNOBS {
+            knob.apply(&mut tracking, "7").unwrap();
+            assert_eq!(knob.shown(&tracking), "7", "{}", knob.field);
+        }
+        let mut stepping = StepScaling::default();
+        for knob in STEP_SCALING_KNOBS {
+            knob.apply(&mut stepping, "7").unwrap();
+            assert_eq!(knob.shown(&stepping), "7", "{}", knob.field);
+        }
+        for knob in [&PROFILE_KIND, &POLICY] {
+            for (key, _) in (knob.options)() {
+                knob.apply(&mut s, key).unwrap();
+                assert_eq!((knob.read)(&s), key, "{}", knob.field);
+            }
+        }
+        POLICY.apply(&mut s, "step_scaling").unwrap();
+        for (key, _) in (METRIC.options)() {
+            METRIC.apply(&mut s, key).unwrap();
+            assert_eq!((METRIC.read)(&s), key);
+        }
         for knob in LAB_KNOBS {
             knob.apply(&mut lab, "3").unwrap();
             assert_eq!(knob.shown(&lab), "3", "{}", knob.field);
         }
-        let mut fields: Vec<&str> =
-            SCENARIO_KNOBS.iter().map(|k| k.field).chain(LAB_KNOBS.iter().map(|k| k.field)).collect();
+        let mut fields: Vec<&str> = SCENARIO_KNOBS
+            .iter()
+            .map(|k| k.field)
+            .chain(LAB_KNOBS.iter().map(|k| k.field))
+            .chain(SCENARIO_OPTIONALS.iter().map(|k| k.field))
+            .chain(SCENARIO_CHOICES.iter().map(|k| k.field))
+            .chain(TARGET_TRACKING_KNOBS.iter().map(|k| k.field))
+            .chain(STEP_SCALING_KNOBS.iter().map(|k| k.field))
+            .collect();
         fields.sort_unstable();
         let before = fields.len();
         fields.dedup();

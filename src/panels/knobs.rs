@@ -4,7 +4,7 @@
 use super::knob_table::*;
 use sim::caching::http::CacheControl;
 use sim::caching::{CachingConfig, Content, ETagKind, Strategy};
-use sim::components::autoscaler::{ScalingMetric, ScalingPolicy, ScheduledCount, StepScaling, TargetTracking};
+use sim::components::autoscaler::{ScalingPolicy, ScheduledCount};
 use sim::profile::TrafficProfile;
 use sim::scenario::{SessionMode, Variant};
 use sim::validate::limits;
@@ -12,15 +12,8 @@ use sim::{Algorithm, Scenario, ServiceTime};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-/// A problem with one field, shown beside it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct KnobError {
-    pub field: &'static str,
-    pub message: String,
-}
-
 fn number<T: std::str::FromStr>(raw: &str, field: &'static str, what: &str) -> Result<T, KnobError> {
-    raw.trim().parse().map_err(|_| KnobError { field, message: format!("“{raw}” is not {what}; enter {what}") })
+    raw.trim().parse().map_err(|_| refused(raw, field, what))
 }
 
 /// The scenario with one field changed, if the new value is valid.
@@ -32,82 +25,45 @@ pub fn apply_knob(scenario: &Scenario, field: &'static str, raw: &str) -> Result
         knob.apply(&mut s, raw)?;
     } else if let Some(knob) = SCENARIO_CHECKS.iter().find(|k| k.field == field) {
         knob.apply(&mut s, raw);
+    } else if let Some(knob) = SCENARIO_OPTIONALS.iter().find(|k| k.field == field) {
+        knob.apply(&mut s, raw)?;
+    } else if let Some(knob) = profile_knobs(&s.clients.profile).iter().find(|k| k.field == field) {
+        knob.apply(&mut s.clients.profile, raw)?;
+    } else if let Some(knob) = TARGET_TRACKING_KNOBS.iter().find(|k| k.field == field) {
+        let ScalingPolicy::TargetTracking(t) = &mut s.autoscaler.policy else {
+            return Err(policy_first(field, "target tracking"));
+        };
+        knob.apply(t, raw)?;
+    } else if let Some(knob) = STEP_SCALING_KNOBS.iter().find(|k| k.field == field) {
+        let ScalingPolicy::StepScaling(st) = &mut s.autoscaler.policy else {
+            return Err(policy_first(field, "step scaling"));
+        };
+        knob.apply(st, raw)?;
     } else {
         edit_setting(&mut s, field, raw)?;
     }
     checked(s, field, raw)
 }
 
-/// A setting that is not a plain number (a choice, a list, an optional number, a lab setting).
+/// A policy's setting edited while another policy (or none) is chosen.
+fn policy_first(field: &'static str, policy: &str) -> KnobError {
+    KnobError { field, message: format!("choose an autoscaling policy first: this setting belongs to {policy}") }
+}
+
+/// A setting typed as text or a list (a pasted profile, a schedule, the timeline, the lab's).
 fn edit_setting(s: &mut Scenario, field: &'static str, raw: &str) -> Result<(), KnobError> {
-    let whole = "a whole number";
-    let decimal = "a number";
     match field {
-        "servers.service.sigma" => {
-            if let ServiceTime::LogNormal { mean_ms, .. } = s.servers.service {
-                s.servers.service = ServiceTime::LogNormal { mean_ms, sigma: number(raw, field, decimal)? };
-            }
-        }
-        "balancer.max_conn" => {
-            s.balancer.max_conn = if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
-        }
-        "balancer.bounded_load_percent" => {
-            s.balancer.bounded_load_percent =
-                if raw.trim().is_empty() { None } else { Some(number(raw, field, whole)?) }
-        }
         "timeline.clear" => s.timeline.clear(),
         "timeline.remove" => {
-            let index: usize = number(raw, field, whole)?;
+            let index: usize = number(raw, field, "a whole number")?;
             if index < s.timeline.len() {
                 s.timeline.remove(index);
             }
         }
-        "clients.profile.kind" => s.clients.profile = profile_of_kind(raw, s.clients.arrival_rate),
         "clients.profile.csv" => {
             s.clients.profile = TrafficProfile::from_csv(raw).map_err(|message| KnobError { field, message })?;
         }
-        f if f.starts_with("clients.profile.") => edit_profile(&mut s.clients.profile, f, number(raw, field, decimal)?),
-        "autoscaler.policy" => s.autoscaler.policy = policy_of_kind(raw),
-        "autoscaler.metric" => {
-            let metric = ScalingMetric::ALL
-                .into_iter()
-                .find(|m| metric_key(*m) == raw)
-                .ok_or_else(|| KnobError { field, message: format!("unknown metric “{raw}”") })?;
-            match &mut s.autoscaler.policy {
-                ScalingPolicy::TargetTracking(t) => {
-                    t.metric = metric;
-                    t.target = default_target(metric);
-                }
-                ScalingPolicy::StepScaling(st) => {
-                    let (out, inn) = default_thresholds(metric);
-                    st.metric = metric;
-                    st.scale_out_threshold = out;
-                    st.scale_in_threshold = inn;
-                    st.scale_out_steps = vec![(0.0, 1), (out / 4.0, 3)];
-                }
-                ScalingPolicy::None | ScalingPolicy::Schedule(_) => {}
-            }
-        }
         "autoscaler.schedule" => s.autoscaler.policy = ScalingPolicy::Schedule(parse_schedule(raw, field)?),
-        f if f.starts_with("autoscaler.") => match &mut s.autoscaler.policy {
-            ScalingPolicy::TargetTracking(t) => match f {
-                "autoscaler.target" => t.target = number(raw, field, decimal)?,
-                "autoscaler.tolerance" => t.tolerance = number(raw, field, decimal)?,
-                "autoscaler.sync_period_s" => t.sync_period_s = number(raw, field, whole)?,
-                "autoscaler.scale_down_stabilization_s" => t.scale_down_stabilization_s = number(raw, field, whole)?,
-                _ => return Err(KnobError { field, message: "this setting cannot be changed here".into() }),
-            },
-            ScalingPolicy::StepScaling(st) => match f {
-                "autoscaler.scale_out_threshold" => st.scale_out_threshold = number(raw, field, decimal)?,
-                "autoscaler.scale_in_threshold" => st.scale_in_threshold = number(raw, field, decimal)?,
-                "autoscaler.cooldown_s" => st.cooldown_s = number(raw, field, whole)?,
-                "autoscaler.period_s" => st.period_s = number(raw, field, whole)?,
-                _ => return Err(KnobError { field, message: "this setting cannot be changed here".into() }),
-            },
-            ScalingPolicy::None | ScalingPolicy::Schedule(_) => {
-                return Err(KnobError { field, message: "choose an autoscaling policy first".into() })
-            }
-        },
         f if f.starts_with("caching.") => {
             let lab = s.caching.as_mut().ok_or_else(|| KnobError {
                 field,
@@ -137,46 +93,6 @@ fn checked(s: Scenario, field: &'static str, raw: &str) -> Result<Scenario, Knob
     }
 }
 
-/// A profile of `kind` shaped around the present arrival rate, for a student to adjust.
-fn profile_of_kind(kind: &str, rate: f64) -> TrafficProfile {
-    match kind {
-        "ramp" => TrafficProfile::Ramp { from: rate, to: rate * 2.0, seconds: 300.0 },
-        "spike" => TrafficProfile::Spike { base: rate, peak: rate * 3.0, at_s: 60.0, seconds: 120.0 },
-        "daily_wave" => TrafficProfile::DailyWave { mean: rate, amplitude: rate / 2.0, period_s: 600.0 },
-        "points" => TrafficProfile::Points { points: vec![(0.0, rate), (120.0, rate * 2.0), (240.0, rate)] },
-        _ => TrafficProfile::Constant,
-    }
-}
-
-/// The form's name for a profile's kind (its serde name).
-pub fn profile_kind(profile: &TrafficProfile) -> &'static str {
-    match profile {
-        TrafficProfile::Constant => "constant",
-        TrafficProfile::Ramp { .. } => "ramp",
-        TrafficProfile::Spike { .. } => "spike",
-        TrafficProfile::DailyWave { .. } => "daily_wave",
-        TrafficProfile::Points { .. } => "points",
-    }
-}
-
-fn edit_profile(profile: &mut TrafficProfile, field: &str, v: f64) {
-    let name = field.trim_start_matches("clients.profile.");
-    match (profile, name) {
-        (TrafficProfile::Ramp { from, .. }, "from") => *from = v,
-        (TrafficProfile::Ramp { to, .. }, "to") => *to = v,
-        (TrafficProfile::Ramp { seconds, .. }, "seconds") | (TrafficProfile::Spike { seconds, .. }, "seconds") => {
-            *seconds = v
-        }
-        (TrafficProfile::Spike { base, .. }, "base") => *base = v,
-        (TrafficProfile::Spike { peak, .. }, "peak") => *peak = v,
-        (TrafficProfile::Spike { at_s, .. }, "at_s") => *at_s = v,
-        (TrafficProfile::DailyWave { mean, .. }, "mean") => *mean = v,
-        (TrafficProfile::DailyWave { amplitude, .. }, "amplitude") => *amplitude = v,
-        (TrafficProfile::DailyWave { period_s, .. }, "period_s") => *period_s = v,
-        _ => {}
-    }
-}
-
 /// The CSV a profile of points reads back as.
 pub fn profile_csv(profile: &TrafficProfile) -> String {
     match profile {
@@ -184,51 +100,6 @@ pub fn profile_csv(profile: &TrafficProfile) -> String {
             points.iter().map(|(t, r)| format!("{t},{r}")).collect::<Vec<_>>().join("\n")
         }
         _ => String::new(),
-    }
-}
-
-fn policy_of_kind(kind: &str) -> ScalingPolicy {
-    match kind {
-        "target_tracking" => ScalingPolicy::TargetTracking(TargetTracking::default()),
-        "step_scaling" => ScalingPolicy::StepScaling(StepScaling::default()),
-        "schedule" => {
-            ScalingPolicy::Schedule(vec![ScheduledCount { at_s: 60, count: 8 }, ScheduledCount { at_s: 180, count: 4 }])
-        }
-        _ => ScalingPolicy::None,
-    }
-}
-
-pub fn policy_kind(policy: &ScalingPolicy) -> &'static str {
-    match policy {
-        ScalingPolicy::None => "none",
-        ScalingPolicy::TargetTracking(_) => "target_tracking",
-        ScalingPolicy::StepScaling(_) => "step_scaling",
-        ScalingPolicy::Schedule(_) => "schedule",
-    }
-}
-
-pub fn metric_key(metric: ScalingMetric) -> &'static str {
-    match metric {
-        ScalingMetric::Cpu => "cpu",
-        ScalingMetric::RequestsPerServer => "requests_per_server",
-        ScalingMetric::P95Latency => "p95_latency",
-    }
-}
-
-/// A sensible target for each metric (servers of the default size answer 100 requests/s).
-fn default_target(metric: ScalingMetric) -> f64 {
-    match metric {
-        ScalingMetric::Cpu => 60.0,
-        ScalingMetric::RequestsPerServer => 60.0,
-        ScalingMetric::P95Latency => 150.0,
-    }
-}
-
-fn default_thresholds(metric: ScalingMetric) -> (f64, f64) {
-    match metric {
-        ScalingMetric::Cpu => (70.0, 30.0),
-        ScalingMetric::RequestsPerServer => (70.0, 30.0),
-        ScalingMetric::P95Latency => (200.0, 80.0),
     }
 }
 
@@ -366,18 +237,6 @@ fn edit_caching(lab: &mut CachingConfig, field: &'static str, raw: &str) -> Resu
     Ok(())
 }
 
-/// A session mode's key in the form (its serde name).
-pub fn session_mode_key(mode: SessionMode) -> &'static str {
-    match mode {
-        SessionMode::None => "none",
-        SessionMode::OnServer => "on_server",
-        SessionMode::StickyCookie => "sticky_cookie",
-        SessionMode::SourceAddress => "source_address",
-        SessionMode::SignedCookie => "signed_cookie",
-        SessionMode::Database => "database",
-    }
-}
-
 #[derive(Properties, PartialEq)]
 pub struct KnobsProps {
     pub scenario: Scenario,
@@ -474,6 +333,14 @@ pub fn knobs(props: &KnobsProps) -> Html {
     let edit = |field: &'static str, raw: String| props.on_edit.reform(move |_: MouseEvent| (field, raw.clone()));
     let number =
         |knob: &NumberKnob<Scenario>, hint: String| field(knob.field, knob.label, knob.shown(s), knob.step, hint);
+    let optional =
+        |knob: &OptionalKnob<Scenario>, hint: String| field(knob.field, knob.label, knob.shown(s), knob.step, hint);
+    // a number of one part of the scenario (its traffic profile, its autoscaling policy)
+    let in_part = |(name, label, value, step): (&'static str, &str, String, &str), hint: String| {
+        field(name, label, value, step, hint)
+    };
+    let profile_number =
+        |knob: &NumberKnob<TrafficProfile>, hint: &str| in_part(knob.drawn(&s.clients.profile), hint.to_string());
     let choice = |knob: &ChoiceKnob<Scenario>| select(knob.field, knob.label, (knob.options)(), (knob.read)(s));
     let check = |knob: &CheckKnob<Scenario>| checkbox(knob.field, knob.label, (knob.read)(s), knob.hint);
     let caching = s.caching.as_ref().map(|lab| {
@@ -623,8 +490,8 @@ pub fn knobs(props: &KnobsProps) -> Html {
             { choice(&SERVICE_KIND) }
             { number(&MEAN_SERVICE,
                     "at speed 1".into()) }
-            if let ServiceTime::LogNormal { sigma, .. } = s.servers.service {
-                { field("servers.service.sigma", "Log-normal σ", sigma.to_string(), "0.1", "bigger = longer tail".into()) }
+            if let ServiceTime::LogNormal { .. } = s.servers.service {
+                { number(&SIGMA, "bigger = longer tail".into()) }
             }
             { number(&LINK_LATENCY,
                     "each hop, one way".into()) }
@@ -638,16 +505,14 @@ pub fn knobs(props: &KnobsProps) -> Html {
             <h3>{ "Balancer" }</h3>
             { check(&REDISPATCH) }
             if algorithm == Algorithm::FirstAvailable {
-                { field("balancer.max_conn", "maxconn per server",
-                        s.balancer.max_conn.map(|n| n.to_string()).unwrap_or_default(), "1",
+                { optional(&MAX_CONN,
                         format!("HAProxy maxconn, held until the answer is back; empty = each server's slots ({})",
                                 s.servers.concurrency)) }
                 { number(&QUEUE_TIMEOUT,
                         "HAProxy timeout queue: then a 503".into()) }
             }
             if algorithm == Algorithm::ConsistentHash {
-                { field("balancer.bounded_load_percent", "Bounded load (%)",
-                        s.balancer.bounded_load_percent.map(|p| p.to_string()).unwrap_or_default(), "5",
+                { optional(&BOUNDED_LOAD,
                         "HAProxy hash-balance-factor; empty = off, 125 to 200 typical".into()) }
             }
             <h3>{ "Sessions" }</h3>
@@ -707,52 +572,46 @@ pub fn knobs(props: &KnobsProps) -> Html {
                 }
             }
             <h3>{ "Traffic" }</h3>
-            { select("clients.profile.kind", "Traffic over time",
-                     vec![("constant", "Constant (the arrival rate)"), ("ramp", "Ramp"), ("spike", "Spike"),
-                          ("daily_wave", "Daily wave"), ("points", "Pasted as CSV")], profile_kind(&s.clients.profile)) }
+            { choice(&PROFILE_KIND) }
             { match &s.clients.profile {
                 TrafficProfile::Constant => html! {},
-                TrafficProfile::Ramp { from, to, seconds } => html! { <>
-                    { field("clients.profile.from", "From (requests/s)", from.to_string(), "10", String::new()) }
-                    { field("clients.profile.to", "To (requests/s)", to.to_string(), "10", String::new()) }
-                    { field("clients.profile.seconds", "Over (s)", seconds.to_string(), "10", "then it stays there".into()) }
+                TrafficProfile::Ramp { .. } => html! { <>
+                    { profile_number(&RAMP_FROM, "") }
+                    { profile_number(&RAMP_TO, "") }
+                    { profile_number(&RAMP_SECONDS, "then it stays there") }
                 </> },
-                TrafficProfile::Spike { base, peak, at_s, seconds } => html! { <>
-                    { field("clients.profile.base", "Base (requests/s)", base.to_string(), "10", String::new()) }
-                    { field("clients.profile.peak", "Peak (requests/s)", peak.to_string(), "10", String::new()) }
-                    { field("clients.profile.at_s", "Starts at (s)", at_s.to_string(), "10", String::new()) }
-                    { field("clients.profile.seconds", "Lasts (s)", seconds.to_string(), "10", String::new()) }
+                TrafficProfile::Spike { .. } => html! { <>
+                    { profile_number(&SPIKE_BASE, "") }
+                    { profile_number(&SPIKE_PEAK, "") }
+                    { profile_number(&SPIKE_AT, "") }
+                    { profile_number(&SPIKE_SECONDS, "") }
                 </> },
-                TrafficProfile::DailyWave { mean, amplitude, period_s } => html! { <>
-                    { field("clients.profile.mean", "Mean (requests/s)", mean.to_string(), "10", String::new()) }
-                    { field("clients.profile.amplitude", "Swing (± requests/s)", amplitude.to_string(), "10", "lowest at the start: night".into()) }
-                    { field("clients.profile.period_s", "A day lasts (s)", period_s.to_string(), "60", "a day, compressed".into()) }
+                TrafficProfile::DailyWave { .. } => html! { <>
+                    { profile_number(&WAVE_MEAN, "") }
+                    { profile_number(&WAVE_AMPLITUDE, "lowest at the start: night") }
+                    { profile_number(&WAVE_PERIOD, "a day, compressed") }
                 </> },
                 TrafficProfile::Points { .. } => text("clients.profile.csv", "Profile (CSV)", profile_csv(&s.clients.profile),
                     "seconds,requests per second; one point a line, straight lines between", 5),
             } }
             <h3>{ "Autoscaling" }</h3>
-            { select("autoscaler.policy", "Policy",
-                     vec![("none", "None"), ("target_tracking", "Target tracking (Kubernetes HPA)"),
-                          ("step_scaling", "Step scaling (AWS, with cooldown)"), ("schedule", "Schedule")],
-                     policy_kind(&s.autoscaler.policy)) }
+            { choice(&POLICY) }
             { match &s.autoscaler.policy {
                 ScalingPolicy::None => html! {},
                 ScalingPolicy::TargetTracking(t) => html! { <>
-                    { select("autoscaler.metric", "Metric", ScalingMetric::ALL.iter().map(|m| (metric_key(*m), m.label())).collect(), metric_key(t.metric)) }
-                    { field("autoscaler.target", "Target", t.target.to_string(), "1", format!("desired = ceil(servers × value / target){}", t.metric.unit())) }
-                    { field("autoscaler.tolerance", "Tolerance", t.tolerance.to_string(), "0.01", "no change while the ratio is within ±this".into()) }
-                    { field("autoscaler.sync_period_s", "Sync period (s)", t.sync_period_s.to_string(), "1", "how often it decides".into()) }
-                    { field("autoscaler.scale_down_stabilization_s", "Scale-down window (s)", t.scale_down_stabilization_s.to_string(), "15",
-                            "keeps the highest recommendation of this window; 0 lets it flap".into()) }
+                    { choice(&METRIC) }
+                    { in_part(TRACKING_TARGET.drawn(t), format!("desired = ceil(servers × value / target){}", t.metric.unit())) }
+                    { in_part(TRACKING_TOLERANCE.drawn(t), "no change while the ratio is within ±this".into()) }
+                    { in_part(TRACKING_SYNC.drawn(t), "how often it decides".into()) }
+                    { in_part(TRACKING_WINDOW.drawn(t), "keeps the highest recommendation of this window; 0 lets it flap".into()) }
                 </> },
                 ScalingPolicy::StepScaling(st) => html! { <>
-                    { select("autoscaler.metric", "Metric", ScalingMetric::ALL.iter().map(|m| (metric_key(*m), m.label())).collect(), metric_key(st.metric)) }
-                    { field("autoscaler.scale_out_threshold", "Scale out at ≥", st.scale_out_threshold.to_string(), "1",
+                    { choice(&METRIC) }
+                    { in_part(STEP_OUT.drawn(st),
                             format!("adds {}", st.scale_out_steps.iter().map(|(from, n)| format!("{n} from +{from}")).collect::<Vec<_>>().join(", "))) }
-                    { field("autoscaler.scale_in_threshold", "Scale in at ≤", st.scale_in_threshold.to_string(), "1", format!("removes {}", st.scale_in_by)) }
-                    { field("autoscaler.period_s", "Alarm period (s)", st.period_s.to_string(), "10", "CloudWatch: 60".into()) }
-                    { field("autoscaler.cooldown_s", "Cooldown (s)", st.cooldown_s.to_string(), "10", "DefaultCooldown: 300".into()) }
+                    { in_part(STEP_IN.drawn(st), format!("removes {}", st.scale_in_by)) }
+                    { in_part(STEP_PERIOD.drawn(st), "CloudWatch: 60".into()) }
+                    { in_part(STEP_COOLDOWN.drawn(st), "DefaultCooldown: 300".into()) }
                 </> },
                 ScalingPolicy::Schedule(entries) => text("autoscaler.schedule", "Schedule", schedule_text(entries),
                     "seconds:servers, e.g. 60:8, 180:4", 2),
@@ -793,6 +652,7 @@ fn variant_groups(s: &Scenario) -> Vec<(&'static str, Vec<Variant>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sim::components::autoscaler::ScalingMetric;
 
     #[test]
     fn a_good_edit_changes_one_field() {
