@@ -6,16 +6,12 @@
 // Figures only, no thresholds.
 // Usage: node scripts/page-bench.mjs [dist-dir]
 import { launch } from '../tests/e2e/browser.mjs';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { join, extname, resolve } from 'node:path';
+import { serve } from './static-server.mjs';
+import { resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { deflateRawSync } from 'node:zlib';
 const dist = resolve(process.argv[2] || 'dist');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-const server = createServer(async (req, res) => { const p = new URL(req.url,'http://x').pathname; const f = join(dist, p.endsWith('/')?p+'index.html':p);
- try { res.writeHead(200,{'content-type':TYPES[extname(f)]||'x'}).end(await readFile(f)); } catch { res.writeHead(404).end(); } });
-await new Promise(ok => server.listen(0,'127.0.0.1',ok));
+const { server, base } = await serve(dist);
 const ctx = await launch();
 
 /** A fresh page on the app, reset to the default scenario ("Start over") or opened on a share
@@ -32,7 +28,7 @@ async function openApp(link = '') {
     const raf = window.requestAnimationFrame.bind(window);
     window.requestAnimationFrame = cb => raf(ts => { cb(ts); if (window.measuring) queueMicrotask(() => window.busy_ms.push(performance.now() - ts)); });
   });
-  await page.goto(`http://127.0.0.1:${server.address().port}/${link ? '#' + link : ''}`);
+  await page.goto(`${base}${link ? '#' + link : ''}`);
   await page.waitForSelector('svg.diagram');
   if (!link) await page.click('text=Start over');
   return page;

@@ -1,27 +1,17 @@
 // End-to-end tests of the built site (dist/), served on loopback and driven in Debian's Chromium.
 // Usage: [E2E_ONLY=part-of-a-name] node tests/e2e/run.mjs [dist-dir]. Screenshots go to e2e-artifacts/.
 // Prints one line per test and a closing "N passed, N failed" line; exits non-zero on failure.
-import { createServer } from 'node:http';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { launch } from './browser.mjs';
+import { serve } from '../../scripts/static-server.mjs';
 
 const dist = resolve(process.argv[2] || 'dist');
 const artifacts = resolve('e2e-artifacts');
 await mkdir(artifacts, { recursive: true });
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-const server = createServer(async (req, res) => {
-  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const file = join(dist, path.endsWith('/') ? path + 'index.html' : path);
-  if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-  try {
-    const body = await readFile(file);
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' }).end(body);
-  } catch { res.writeHead(404).end('not found'); }
-});
-await new Promise(ok => server.listen(0, '127.0.0.1', ok));
-const base = `http://127.0.0.1:${server.address().port}/`;
+// Served as `make serve` serves it: the build's .br files, since the browser accepts them.
+const { server, base } = await serve(dist);
 
 const context = await launch();
 const results = [];
@@ -107,6 +97,33 @@ await test('the page loads without console errors', async () => {
   check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await shot(page, 'desktop');
   await page.close();
+});
+
+await test('the build is served precompressed: brotli, gzip or as it is, as the browser accepts', async () => {
+  const { request } = await import('node:http');
+  const { brotliDecompressSync, gunzipSync } = await import('node:zlib');
+  const { readdir } = await import('node:fs/promises');
+  const get = (path, acceptEncoding) => new Promise((ok, fail) => {
+    const headers = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding };
+    request(base + path, { headers }, res => {
+      const chunks = [];
+      res.on('data', c => chunks.push(c)).on('end', () => ok({ headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', fail).end();
+  });
+  const wasm = (await readdir(dist)).find(f => f.endsWith('_bg.wasm'));
+  const raw = await readFile(join(dist, wasm));
+  const br = await get(wasm, 'gzip, deflate, br, zstd');
+  check(br.headers['content-encoding'] === 'br' && br.headers['content-type'] === 'application/wasm', `wasm with br: ${JSON.stringify(br.headers)}`);
+  check(brotliDecompressSync(br.body).equals(raw), 'the .br file is not the wasm');
+  check(br.body.length < raw.length / 2, `brotli sent ${br.body.length} of ${raw.length} bytes`);
+  check(br.headers.vary === 'Accept-Encoding' && br.headers['cache-control'].includes('immutable'), 'a hashed file is cached for good, varying by encoding');
+  const gz = await get(wasm, 'gzip, br;q=0');
+  check(gz.headers['content-encoding'] === 'gzip' && gunzipSync(gz.body).equals(raw), 'br;q=0 gets gzip');
+  const plain = await get(wasm, undefined);
+  check(plain.headers['content-encoding'] === undefined && plain.body.equals(raw), 'no Accept-Encoding gets the file as it is');
+  const page = await get('', 'br');
+  check(page.headers['content-encoding'] === 'br' && page.headers['cache-control'] === 'no-cache', 'the page is revalidated each time');
+  check((await get('no-such-file.js', 'br')).headers['content-type'] === 'text/plain', 'a missing file is a plain 404');
 });
 
 await test('the legend says what each mark means, follows the run, and can be hidden', async () => {
