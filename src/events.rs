@@ -35,6 +35,8 @@ pub struct EventLog {
     unannounced: usize,
     announced_at_ms: Option<f64>,
     live: String,
+    /// announcements made so far, over every run (two alike in a row are still two)
+    announced: u64,
 }
 
 impl EventLog {
@@ -44,7 +46,8 @@ impl EventLog {
     pub fn observe(&mut self, snap: &Snapshot, decisions: &[ScaleDecision], wall_ms: Option<f64>) {
         let seen = nodes(snap);
         if snap.now < self.last_now {
-            *self = EventLog::default();
+            // (the count of announcements goes on: the embed's host hears each once)
+            *self = EventLog { announced: self.announced, ..EventLog::default() };
         }
         let mut new = if self.seen.is_empty() { Vec::new() } else { changes(&self.seen, &seen) };
         for d in decisions.iter().skip(self.decisions) {
@@ -70,6 +73,7 @@ impl EventLog {
                 n => format!("{newest}, and {} more in the event log", n - 1),
             };
             (self.unannounced, self.announced_at_ms) = (0, wall_ms.or(self.announced_at_ms));
+            self.announced += 1;
         }
     }
 
@@ -81,6 +85,11 @@ impl EventLog {
     /// What the live region says now.
     pub fn live(&self) -> &str {
         &self.live
+    }
+
+    /// How many announcements the live region has made (the embed posts each to its host).
+    pub fn announced(&self) -> u64 {
+        self.announced
     }
 }
 
@@ -182,5 +191,14 @@ mod tests {
         log.observe(&snap, &[decision(2, 4), decision(4, 6), decision(6, 8)], Some(2_100.0));
         assert_eq!(log.live(), "Autoscaler: 6 → 8 servers (CPU 90% > 60%), and 1 more in the event log");
         assert_eq!(log.entries().len(), 3);
+        assert_eq!(log.announced(), 2, "two announcements, each counted once");
+        // A new run (back in time) starts the log again; the count goes on, so that the embed's
+        // host hears only announcements it has not heard.
+        let mut at_5s = Sim::new(Scenario::default().validate().unwrap());
+        at_5s.run_until(SimTime::from_secs(5));
+        log.observe(&at_5s.snapshot(0), &[], Some(4_000.0));
+        log.observe(&snap, &[], Some(8_000.0));
+        assert!(log.entries().is_empty());
+        assert_eq!(log.announced(), 2);
     }
 }

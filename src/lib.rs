@@ -6,6 +6,7 @@ pub mod diagram;
 pub mod events;
 pub mod export;
 pub mod frame_budget;
+pub mod host_api;
 pub mod keys;
 pub mod layout;
 pub mod panels;

@@ -56,6 +56,8 @@ pub struct FrameView {
     /// what happened, in words (the event log), oldest first, and what the live region says
     pub events: Rc<Vec<(f64, String)>>,
     pub announcement: String,
+    /// announcements made so far, over every run (a new one is what `announcement` says)
+    pub announced: u64,
 }
 
 /// The data tier, as its console shows it.
@@ -388,6 +390,7 @@ impl Player {
         FrameView {
             events: events.entries(),
             announcement: events.live().to_string(),
+            announced: events.announced(),
             snapshot,
             series: chart_window(engine),
             so_far: engine.second_so_far(),

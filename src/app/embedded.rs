@@ -1,8 +1,9 @@
 //! The embedded layout (`?embed=1`, for course notes): the play controls, the diagram and the
-//! charts, and a link to open the run in full. `&autoplay=0` opens it paused, `&controls=0`
-//! leaves the controls out.
+//! charts, the live region, and a link to open the run in full. `&autoplay=0` opens it paused,
+//! `&controls=0` leaves the controls out. The host page can drive it (`host_link`).
 
 use super::{AppState, Parts};
+use crate::panels::event_log::LiveRegion;
 use crate::player::FrameView;
 use crate::share;
 use yew::prelude::*;
@@ -21,6 +22,7 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts) -> Html {
                 <div class="stage">{ parts.diagram }</div>
                 { parts.charts }
             }
+            <LiveRegion announcement={view.announcement.clone()} />
             <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in Scalelab ↗" }</a>
         </main>
     }

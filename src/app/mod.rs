@@ -5,6 +5,7 @@
 mod embedded;
 mod full;
 pub mod hooks;
+mod host_link;
 pub mod state;
 
 pub use state::{Action, AppState, POOL_FIELD};
@@ -53,6 +54,7 @@ pub fn app() -> Html {
     hooks::use_keyboard(state.dispatcher(), callbacks.playback.on_step.clone());
     hooks::use_redraw_on_resize();
     hooks::use_inspector_in_view(state.selected);
+    host_link::use_host_api(&state, &player, &frame);
     let parts = parts(&state, &frame, &callbacks);
     if state.embed {
         embedded::page(&state, &frame, parts)

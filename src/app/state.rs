@@ -78,6 +78,7 @@ pub enum Change {
 
 pub enum Action {
     TogglePlay,
+    Play,
     Pause,
     SetSpeed(f64),
     Restart,
@@ -94,8 +95,11 @@ pub enum Action {
     GoToStep(usize, usize),
     /// another lesson: its text, and its first step, so that the two agree
     ChooseLesson(usize),
-    /// the browser's Back or Forward reached one of the page's entries: open its link
+    /// the browser's Back or Forward reached one of the page's entries, or the embed's host page
+    /// loaded a link: open it
     Reopen(Box<Boot>),
+    /// the embed's host page asked for this moment: the run replays to it
+    Seek(SimTime),
     /// a guess to the question of (lesson, step): kept, and the step's run starts
     Guess(usize, usize, Guess),
     /// a teacher's reset: every guess forgotten
@@ -227,6 +231,7 @@ impl Reducible for AppState {
         let mut s = (*self).clone();
         s = match action {
             Action::TogglePlay => AppState { playing: !s.playing, ..s },
+            Action::Play => AppState { playing: true, ..s },
             Action::Pause => AppState { playing: false, ..s },
             Action::SetSpeed(speed) => AppState { speed, ..s },
             Action::Restart => {
@@ -279,6 +284,10 @@ impl Reducible for AppState {
                     AppState { lesson, step, speed, compare_with, start_at, selected: None, ..restarted }
                 }
             },
+            Action::Seek(at) => {
+                let scenario = s.scenario.clone();
+                AppState { start_at: at, ..s.restarted(scenario) }
+            }
             Action::Recorded(scenario) => AppState { scenario: *scenario, notice: None, banner: None, ..s },
             Action::Select(selected) => AppState { selected, ..s },
             Action::Notice(message) => AppState { notice: Some(message), ..s },
@@ -463,6 +472,17 @@ mod tests {
         let kept = went.clone().reduce(Action::Reopen(Box::new(bad)));
         assert_eq!((&kept.scenario, kept.run_id), (&went.scenario, went.run_id));
         assert!(kept.banner.is_some());
+    }
+
+    #[test]
+    fn a_seek_replays_the_same_run_to_its_moment_and_keeps_it_playing_or_paused() {
+        let state = fresh().reduce(Action::Change(Command::Crash { server: 1 }));
+        let sought = state.clone().reduce(Action::Seek(SimTime::from_secs(12)));
+        assert_eq!((sought.start_at, sought.run_id), (SimTime::from_secs(12), state.run_id + 1));
+        assert_eq!((&sought.scenario, sought.playing), (&state.scenario, state.playing));
+        let paused = sought.reduce(Action::Pause).reduce(Action::Seek(SimTime::from_secs(3)));
+        assert!(!paused.playing);
+        assert_eq!(paused.start_at, SimTime::from_secs(3));
     }
 
     #[test]

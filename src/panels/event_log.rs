@@ -20,7 +20,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
     });
     html! {
         <>
-            <p class="visually-hidden" aria-live="polite">{ props.announcement.clone() }</p>
+            <LiveRegion announcement={props.announcement.clone()} />
             <details class="event-log">
                 <summary>{ format!("Event log ({})", props.events.len()) }</summary>
                 if props.events.is_empty() {
@@ -31,4 +31,15 @@ pub fn event_log(props: &EventLogProps) -> Html {
             </details>
         </>
     }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LiveRegionProps {
+    pub announcement: String,
+}
+
+/// The polite live region alone (the embed has no room for the log itself).
+#[function_component(LiveRegion)]
+pub fn live_region(props: &LiveRegionProps) -> Html {
+    html! { <p class="visually-hidden" aria-live="polite">{ props.announcement.clone() }</p> }
 }

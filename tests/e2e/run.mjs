@@ -16,15 +16,16 @@ const { server, base } = await serve(dist);
 const context = await launch();
 const results = [];
 
-/** Opens a page that records console errors and uncaught exceptions. */
-async function open(url, viewport = { width: 1400, height: 950 }) {
+/** Opens a page that records console errors and uncaught exceptions; `ready` is what shows
+ *  once it has loaded (the app's diagram). */
+async function open(url, viewport = { width: 1400, height: 950 }, ready = 'svg.diagram') {
   const page = await context.newPage();
   page.errors = [];
   page.on('console', m => { if (m.type() === 'error') page.errors.push(m.text()); });
   page.on('pageerror', e => page.errors.push(String(e)));
   await page.setViewportSize(viewport);
   await page.goto(url);
-  await page.waitForSelector('svg.diagram');
+  await page.waitForSelector(ready);
   return page;
 }
 
@@ -642,6 +643,70 @@ await test('?embed=1 shows only the diagram, the play controls and the charts', 
   await page.mouse.click(5, 5);
   await page.waitForSelector('.dialog', { state: 'detached' });
   await page.close();
+});
+
+await test('the course-notes page drives two embeds through the postMessage API and hears their events', async () => {
+  const notes = await open(base + 'course-notes.html', { width: 1000, height: 900 }, 'iframe');
+  const state = id => notes.locator(`.state[data-embed="${id}"]`);
+  const said = id => notes.locator(`.messages[data-embed="${id}"]`).textContent();
+  const until = (id, predicate, arg) => notes.waitForFunction(([id, source, arg]) => {
+    const data = document.querySelector(`.state[data-embed="${id}"]`).dataset;
+    return new Function('d', 'arg', `return (${source})(d, arg)`)(data, arg);
+  }, [id, predicate.toString(), arg], { timeout: 30000 });
+  // Both embeds report ready, each at its own step, paused (autoplay=0).
+  for (const [id, lesson, step] of [['queues-embed', 'first-look', '1'], ['sessions-embed', 'sessions', '2']]) {
+    await notes.locator('#' + id).scrollIntoViewIfNeeded();
+    await until(id, (d, [lesson, step]) => d.lesson === lesson && d.step === step && d.playing === 'false', [lesson, step]);
+    check((await said(id)).includes('ready (API version 1)'), `${id} did not say ready`);
+  }
+  // Play, the speed and a seek, from the host's own buttons: the embed moves and says so.
+  const queues = notes.locator('.host-controls[data-embed="queues-embed"]');
+  await queues.locator('button:has-text("Play")').click();
+  await until('queues-embed', d => d.playing === 'true');
+  await queues.locator('select').selectOption('10');
+  await until('queues-embed', d => d.speed === '10');
+  await queues.locator('button:has-text("Jump to 30 s")').click();
+  await until('queues-embed', d => Number(d.t) >= 30);
+  await queues.locator('button:has-text("Pause")').click();
+  await until('queues-embed', d => d.playing === 'false');
+  const frame = notes.frameLocator('#queues-embed');
+  check(/Play/.test(await frame.locator('.controls button.primary').textContent()), 'the embed itself did not pause');
+  // The other embed was left alone: the two do not share a state.
+  check(await state('sessions-embed').getAttribute('data-playing') === 'false', 'the second embed moved too');
+  // Load another step; then the crash at 20 s, told as the live region tells it.
+  const sessions = notes.locator('.host-controls[data-embed="sessions-embed"]');
+  await sessions.locator('button:has-text("Jump to 18 s")').click();
+  await until('sessions-embed', d => Number(d.t) >= 18);
+  await sessions.locator('select').selectOption('5');
+  await sessions.locator('button:has-text("Play")').click();
+  await notes.waitForFunction(() => /\d+\.\d s: Server 2 crashed/.test(document.querySelector('.messages[data-embed="sessions-embed"]').textContent), null, { timeout: 30000 });
+  await sessions.locator('button:has-text("Load step 3")').click();
+  await until('sessions-embed', d => d.step === '3' && d.lesson === 'sessions');
+  await notes.waitForTimeout(500);
+  const crashes = (await said('sessions-embed')).match(/Server 2 crashed/g).length;
+  check(crashes === 1, `the crash was told ${crashes} times`);
+  // A message the embed cannot take is answered with what to send instead.
+  await notes.evaluate(() => document.querySelector('#queues-embed').contentWindow.postMessage({ type: 'speed', value: 3 }, location.origin));
+  await notes.waitForFunction(() => document.querySelector('.messages[data-embed="queues-embed"]').textContent.includes('refused: speed needs value'), null, { timeout: 10000 });
+  await notes.evaluate(() => document.querySelector('#queues-embed').contentWindow.postMessage({ type: 'load', lesson: 'nope' }, location.origin));
+  await notes.waitForFunction(() => document.querySelector('.messages[data-embed="queues-embed"]').textContent.includes('"nope"'), null, { timeout: 10000 });
+  check(notes.errors.length === 0, `console errors: ${notes.errors.join(' | ')}`);
+  await shot(notes, 'course-notes');
+  await notes.close();
+  // A page of another origin (here: the same server as localhost) is not listened to: the embed
+  // was told its host with &host=, and a play from elsewhere does nothing.
+  const other = await open(base.replace('127.0.0.1', 'localhost') + 'course-notes.html', undefined, 'iframe');
+  await other.evaluate(src => {
+    const frame = document.createElement('iframe');
+    frame.id = 'foreign'; frame.src = src; frame.width = 800; frame.height = 520;
+    document.body.prepend(frame);
+  }, base + '?embed=1&autoplay=0&host=' + encodeURIComponent(base.slice(0, -1)));
+  const foreign = other.frameLocator('#foreign');
+  await foreign.locator('svg.diagram').waitFor();
+  await other.evaluate(() => document.querySelector('#foreign').contentWindow.postMessage({ type: 'play' }, '*'));
+  await other.waitForTimeout(1500);
+  check(/Play/.test(await foreign.locator('.controls button.primary').textContent()), 'a message from another origin was obeyed');
+  await other.close();
 });
 
 await test('a crashed server is marked down by heartbeats, and the change is kept in the link', async () => {
