@@ -8,7 +8,7 @@
 //! named by `&host=` (e.g. `&host=https://notes.example.edu`), else the origin of
 //! `document.referrer`; with neither, the API stays off.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The API's version, in every message the embed posts.
 pub const VERSION: u32 = 1;
@@ -32,7 +32,8 @@ pub type Refusal = String;
 
 /// A host's message, from its JSON. `Ok(None)`: not meant for us (no string `type`), ignored.
 pub fn parse(json: &str, speeds: &[f64]) -> Result<Option<HostMessage>, Refusal> {
-    let Ok(value) = serde_json::from_str::<Value>(json) else { return Ok(None) };
+    // from_slice, as the rest of the app reads JSON: one copy of the parser in the bundle.
+    let Ok(value) = serde_json::from_slice::<Value>(json.as_bytes()) else { return Ok(None) };
     let Some(kind) = value.get("type").and_then(Value::as_str) else { return Ok(None) };
     let number = |name: &str| value.get(name).and_then(Value::as_f64);
     let message = match kind {
@@ -137,25 +138,48 @@ pub struct EmbedState {
     pub link: String,
 }
 
+/// A message from the embed: `source`, `version` and `type`, then `fields` (already JSON). Written
+/// by hand rather than through `json!`, which would add serde_json's map code to the bundle.
+fn message(kind: &str, fields: &str) -> String {
+    format!(r#"{{"source":"scalelab","version":{VERSION},"type":"{kind}",{fields}}}"#)
+}
+
+/// A string as JSON.
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// A number as JSON (JSON has no NaN or infinity).
+fn number(value: f64) -> String {
+    if value.is_finite() {
+        value.to_string()
+    } else {
+        "null".into()
+    }
+}
+
 /// What the embed posts: `ready` once, then `state` on each change.
 pub fn state_message(ready: bool, state: &EmbedState) -> String {
-    let kind = if ready { "ready" } else { "state" };
-    json!({
-        "source": "scalelab", "version": VERSION, "type": kind,
-        "playing": state.playing, "speed": state.speed, "t": state.t,
-        "lesson": state.lesson, "step": state.step, "link": state.link,
-    })
-    .to_string()
+    let step = state.step.map_or("null".to_string(), |s| s.to_string());
+    let fields = format!(
+        r#""playing":{},"speed":{},"t":{},"lesson":{},"step":{step},"link":{}"#,
+        state.playing,
+        number(state.speed),
+        number(state.t),
+        quoted(state.lesson),
+        quoted(&state.link)
+    );
+    message(if ready { "ready" } else { "state" }, &fields)
 }
 
 /// What happened in the run, as the live region says it, at simulated second `t`.
 pub fn event_message(t: f64, text: &str) -> String {
-    json!({ "source": "scalelab", "version": VERSION, "type": "event", "t": t, "text": text }).to_string()
+    message("event", &format!(r#""t":{},"text":{}"#, number(t), quoted(text)))
 }
 
 /// A host message the embed did not take, and why.
 pub fn error_message(refusal: &str) -> String {
-    json!({ "source": "scalelab", "version": VERSION, "type": "error", "message": refusal }).to_string()
+    message("error", &format!(r#""message":{}"#, quoted(refusal)))
 }
 
 #[cfg(test)]
@@ -243,7 +267,10 @@ mod tests {
         );
         let event: Value = serde_json::from_str(&event_message(3.0, "Server 2 crashed")).unwrap();
         assert_eq!((event["type"].as_str(), event["text"].as_str()), (Some("event"), Some("Server 2 crashed")));
-        let error: Value = serde_json::from_str(&error_message("no")).unwrap();
-        assert_eq!(error["type"], "error");
+        let error: Value = serde_json::from_str(&error_message("say \"no\"\n")).unwrap();
+        assert_eq!((error["type"].as_str(), error["message"].as_str()), (Some("error"), Some("say \"no\"\n")));
+        let odd = EmbedState { t: f64::NAN, step: None, ..state };
+        let odd: Value = serde_json::from_str(&state_message(false, &odd)).unwrap();
+        assert!(odd["t"].is_null() && odd["step"].is_null() && odd["type"] == "state");
     }
 }
