@@ -2,7 +2,7 @@
 # Benchmarks: engine events per second (criterion) and the release bundle's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --bench
 source scripts/env.sh
 echo "== engine events per second (criterion, native)"
 # Each case's time and throughput; criterion's "change since the last run" lines (the ones with
@@ -25,3 +25,6 @@ node scripts/bundle-size.mjs dist
 echo
 echo "== the built page in headless Chromium: ab -n 1000000 -c 100, and the live diagram at scale"
 node scripts/page-bench.mjs dist | head -6
+echo
+echo "== first load: Lighthouse 12.2.3, mobile preset, the built site served as make serve serves it (the median of 3 runs)"
+node scripts/lighthouse.mjs dist

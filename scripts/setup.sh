@@ -2,8 +2,8 @@
 # Installs what building and testing Scalelab needs, and skips what is already there:
 # the wasm target, rustfmt and clippy, trunk, wasm-bindgen-cli (the version Cargo.lock names),
 # Debian's Chromium and ChromeDriver, and the npm tools (binaryen's wasm-opt, playwright-core,
-# axe-core for the accessibility checks).
-# Safe to run again; `make serve` and `make test` both call it.
+# axe-core for the accessibility checks); with --bench, also Lighthouse (tools/lighthouse).
+# Safe to run again; `make serve` and `make test` both call it, `make bench` with --bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,4 +57,11 @@ wasm_opt_version=$(node_modules/.bin/wasm-opt --version | awk '{print "version_"
 if ! grep -q "^wasm_opt = \"$wasm_opt_version\"" Trunk.toml; then
   echo "Trunk.toml [tools] wasm_opt must be \"$wasm_opt_version\" (binaryen in package-lock.json); please update it." >&2
   exit 1
+fi
+
+# Lighthouse only for the benchmarks: 146 packages that `make test` does not need.
+if [ "${1:-}" = "--bench" ] && { [ ! -x tools/lighthouse/node_modules/.bin/lighthouse ] \
+   || [ tools/lighthouse/package-lock.json -nt tools/lighthouse/node_modules/.package-lock.json ]; }; then
+  say "installing Lighthouse 12.2.3 for the benchmarks"
+  (cd tools/lighthouse && npm ci --no-audit --no-fund)
 fi
