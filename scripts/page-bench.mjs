@@ -5,7 +5,7 @@
 // counts as longer than 50 ms.
 // Figures only, no thresholds.
 // Usage: node scripts/page-bench.mjs [dist-dir]
-import { launch } from '../tests/e2e/browser.mjs';
+import { appReady, launch } from '../tests/e2e/browser.mjs';
 import { serve } from './static-server.mjs';
 import { resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -29,7 +29,7 @@ async function openApp(link = '') {
     window.requestAnimationFrame = cb => raf(ts => { cb(ts); if (window.measuring) queueMicrotask(() => window.busy_ms.push(performance.now() - ts)); });
   });
   await page.goto(`${base}${link ? '#' + link : ''}`);
-  await page.waitForSelector('svg.diagram');
+  await appReady(page);
   if (!link) await page.click('text=Start over');
   return page;
 }

@@ -14,9 +14,15 @@ pub mod player;
 pub mod share;
 pub mod svg;
 
-/// Mounts the app on the page's body.
+/// Mounts the app on the page's body, in place of the first paint drawn at build time
+/// (scripts/prerender.mjs), if the page has one.
 pub fn start() {
     yew::set_custom_panic_hook(Box::new(report_panic));
+    if let Some(first_paint) =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("first-paint"))
+    {
+        first_paint.remove();
+    }
     yew::Renderer::<app::App>::new().render();
 }
 

@@ -17,3 +17,10 @@ export async function launch() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/** Waits until the app has started (it removes the first paint drawn at build time, which looks
+ *  the same but does nothing) and `selector` shows. */
+export async function appReady(page, selector = 'svg.diagram') {
+  await page.waitForFunction(() => !document.getElementById('first-paint'));
+  await page.waitForSelector(selector);
+}

@@ -3,7 +3,7 @@
 // Prints one line per test and a closing "N passed, N failed" line; exits non-zero on failure.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { launch } from './browser.mjs';
+import { appReady, launch } from './browser.mjs';
 import { serve } from '../../scripts/static-server.mjs';
 
 const dist = resolve(process.argv[2] || 'dist');
@@ -25,7 +25,7 @@ async function open(url, viewport = { width: 1400, height: 950 }, ready = 'svg.d
   page.on('pageerror', e => page.errors.push(String(e)));
   await page.setViewportSize(viewport);
   await page.goto(url);
-  await page.waitForSelector(ready);
+  if (ready === 'svg.diagram') await appReady(page); else await page.waitForSelector(ready);
   return page;
 }
 
@@ -125,6 +125,43 @@ await test('the build is served precompressed: brotli, gzip or as it is, as the 
   const page = await get('', 'br');
   check(page.headers['content-encoding'] === 'br' && page.headers['cache-control'] === 'no-cache', 'the page is revalidated each time');
   check((await get('no-such-file.js', 'br')).headers['content-type'] === 'text/plain', 'a missing file is a plain 404');
+});
+
+await test('the first paint is drawn before the wasm loads, fits the window, stays out of links, and the app takes over', async () => {
+  // The wasm held back: what shows is the build's first paint, the copy for this window's width.
+  // (a first visit: the pages before this one kept their scenario in this browser)
+  const firstVisit = () => localStorage.removeItem('scalelab.last-scenario');
+  for (const [width, shown, hidden] of [[412, 'tall', 'wide'], [1350, 'wide', 'tall']]) {
+    const page = await context.newPage();
+    await page.addInitScript(firstVisit);
+    await page.route('**/*.wasm', route => route.abort());
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(base);
+    await page.waitForSelector(`.first-paint-${shown} svg.diagram`);
+    check(await page.locator(`.first-paint-${hidden}`).isHidden(), `${width} px: the ${hidden} copy shows too`);
+    check(await page.locator(`.first-paint-${shown} .node.server`).count() === 4, `${width} px: not the default's 4 servers`);
+    check(await page.locator('#first-paint').getAttribute('inert') !== null, 'the first paint can be clicked');
+    const seed = await page.locator(`.first-paint-${shown} .controls input`).first().getAttribute('value');
+    check(seed !== null, 'the first paint lost its fields\' values');
+    await page.close();
+  }
+  // A link, an embed or a scenario kept from before opens something else: no first paint for them.
+  const kept = () => localStorage.setItem('scalelab.last-scenario', '{}');
+  for (const [address, visit] of [['?embed=1', firstVisit], ['#v1.garbage', firstVisit], ['?lesson=caching', firstVisit], ['', kept]]) {
+    const page = await context.newPage();
+    await page.addInitScript(visit);
+    await page.route('**/*.wasm', route => route.abort());
+    await page.goto(base + address);
+    await page.waitForSelector('#first-paint', { state: 'attached' });
+    check(await page.locator('#first-paint').isHidden(), `${address || 'a kept scenario'}: the default's first paint shows`);
+    await page.close();
+  }
+  // With the wasm, the app replaces it: one diagram, one heading, one page.
+  const page = await open(base, { width: 412, height: 900 });
+  check(await page.locator('#first-paint').count() === 0, 'the first paint stayed');
+  check(await page.locator('svg.diagram').count() === 1 && await page.locator('h1').count() === 1, 'two pages in one');
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
 });
 
 await test('the legend says what each mark means, follows the run, and can be hidden', async () => {
