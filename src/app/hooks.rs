@@ -29,18 +29,46 @@ fn valid(scenario: &Scenario) -> ValidScenario {
 
 type FrameHandle = Rc<RefCell<Option<AnimationFrame>>>;
 
+/// Under reduced motion the page is redrawn once a second of wall time, not every frame.
+const STEPPED_REDRAW_MS: f64 = 1_000.0;
+
+/// How often the animation loop redraws: every frame, or in steps (`STEPPED_REDRAW_MS`) with
+/// the wall time of the last redraw.
+#[derive(Clone, Copy)]
+enum Redraw {
+    EveryFrame,
+    Stepped { last_ms: Option<f64> },
+}
+
 /// Requests the next animation frame; each frame advances the player (the live run while
-/// playing, the side runs always) and schedules the next while there is work.
-fn schedule_frame(handle: FrameHandle, player: PlayerRef, frame: UseStateHandle<FrameView>, speed: Option<f64>) {
+/// playing, the side runs always), redraws when due, and schedules the next while there is work.
+fn schedule_frame(
+    handle: FrameHandle,
+    player: PlayerRef,
+    frame: UseStateHandle<FrameView>,
+    speed: Option<f64>,
+    redraw: Redraw,
+) {
     let next = handle.clone();
     let request = request_animation_frame(move |timestamp_ms| {
         if let Some(speed) = speed {
             player.borrow_mut().advance(timestamp_ms, speed);
         }
         player.borrow_mut().advance_side_runs();
-        frame.set(player.borrow().view());
-        if speed.is_some() || player.borrow().has_side_work() {
-            schedule_frame(next, player, frame, speed);
+        let more = speed.is_some() || player.borrow().has_side_work();
+        let redraw = match redraw {
+            Redraw::Stepped { last_ms: Some(last) } if more && timestamp_ms - last < STEPPED_REDRAW_MS => redraw,
+            Redraw::Stepped { .. } => {
+                frame.set(player.borrow().view());
+                Redraw::Stepped { last_ms: Some(timestamp_ms) }
+            }
+            Redraw::EveryFrame => {
+                frame.set(player.borrow().view());
+                redraw
+            }
+        };
+        if more {
+            schedule_frame(next, player, frame, speed, redraw);
         }
     });
     *handle.borrow_mut() = Some(request);
@@ -170,7 +198,8 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
                 }
             }
             if playing || player.borrow().has_side_work() {
-                schedule_frame(handle.clone(), player.clone(), frame, playing.then_some(speed));
+                let redraw = if state.reduced_motion { Redraw::Stepped { last_ms: None } } else { Redraw::EveryFrame };
+                schedule_frame(handle.clone(), player.clone(), frame, playing.then_some(speed), redraw);
             }
             move || {
                 handle.borrow_mut().take();

@@ -32,6 +32,9 @@ pub struct AppState {
     pub knob_error: Option<KnobError>,
     pub dialog: Option<DialogContent>,
     pub embed: bool,
+    /// the system asks for less motion: nothing autoplays, the diagram shows counts rather than
+    /// moving dots, and the page redraws in steps
+    pub reduced_motion: bool,
     /// the play controls are shown (an embed's `controls=0` hides them)
     pub controls: bool,
     /// what the open inspector shows (a server, the session store, a user)
@@ -141,6 +144,7 @@ impl AppState {
             knob_error: None,
             dialog: None,
             embed: boot.embed,
+            reduced_motion: boot.reduced_motion,
             controls: boot.controls,
             selected: None,
             notice: None,

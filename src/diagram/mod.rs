@@ -44,6 +44,9 @@ pub struct DiagramProps {
     /// colour requests by user (sessions are modelled)
     #[prop_or_default]
     pub colour_by_user: bool,
+    /// less motion asked for: a count on each link instead of moving dots
+    #[prop_or_default]
+    pub counts_only: bool,
 }
 
 static NEXT_DIAGRAM: AtomicU32 = AtomicU32::new(0);
@@ -66,7 +69,9 @@ pub fn diagram(props: &DiagramProps) -> Html {
         _ => None,
     };
     let placed = snap.requests.iter().map(|r| (r, link_paths[r.link].point_at(r.position)));
-    let dots = if props.colour_by_user {
+    let dots = if props.counts_only {
+        link_counts(&requests_per_link(&snap.requests, link_paths.len()), &link_paths)
+    } else if props.colour_by_user {
         placed.map(|(r, (x, y))| user_dot(r, x, y, followed, &props.on_select)).collect::<Html>()
     } else {
         status_dots(placed.map(|(r, point)| (r.status, point)), *marker_prefix)
@@ -103,7 +108,11 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 <g class="lag-bars">{ for lag_bars }</g>
                 <g class="log-entries">{ log_entries }</g>
                 <g class="dots">{ dots }</g>
-                if hidden > 0 {
+                if props.counts_only {
+                    <text class="note" x="20" y={svg::number(lay.height - 6.0)}>
+                        { "Motion reduced: the numbers on the links count the requests on their way" }
+                    </text>
+                } else if hidden > 0 {
                     <text class="note" x="20" y={svg::number(lay.height - 6.0)}>
                         { format!("{} more requests on the links are not drawn", hidden) }
                     </text>
@@ -111,6 +120,33 @@ pub fn diagram(props: &DiagramProps) -> Html {
             </svg>
         </div>
     }
+}
+
+/// How many requests are on each link (those the snapshot carries).
+fn requests_per_link(requests: &[RequestView], links: usize) -> Vec<u32> {
+    let mut counts = vec![0; links];
+    for r in requests {
+        if let Some(count) = counts.get_mut(r.link) {
+            *count += 1;
+        }
+    }
+    counts
+}
+
+/// Each busy link's count, on a label halfway along it.
+fn link_counts(counts: &[u32], paths: &[layout::LinkPath]) -> Html {
+    let labels = counts.iter().zip(paths).filter(|(&n, _)| n > 0).map(|(n, path)| {
+        let (x, y) = path.point_at(0.5);
+        let text = n.to_string();
+        let w = 8.0 + 8.0 * text.len() as f64;
+        html! {
+            <g class="link-count">
+                <rect x={svg::number(x - w / 2.0)} y={svg::number(y - 9.0)} width={svg::number(w)} height="18" rx="4" />
+                <text x={svg::number(x)} y={svg::number(y + 4.5)}>{ text }</text>
+            </g>
+        }
+    });
+    labels.collect::<Html>()
 }
 
 /// The statuses a request dot shows, in the order their layers are drawn.
@@ -604,5 +640,18 @@ fn balancer_load(in_flight: u32, queued: u32) -> String {
         format!("{in_flight} in flight")
     } else {
         format!("{queued} queued for a slot")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_link_counts_the_requests_on_it() {
+        let on = |link| RequestView { user: 0, link, position: 0.5, status: RequestStatus::Outbound };
+        assert_eq!(requests_per_link(&[on(0), on(2), on(2), on(2)], 3), [1, 0, 3]);
+        // A request on a link the snapshot does not have (none should be) is not counted.
+        assert_eq!(requests_per_link(&[on(5)], 2), [0, 0]);
     }
 }

@@ -164,6 +164,30 @@ await test('the first paint is drawn before the wasm loads, fits the window, sta
   await page.close();
 });
 
+await test('less motion: nothing autoplays, the links show counts instead of moving dots, and the page redraws in steps', async () => {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', e => page.errors.push(String(e)));
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.setViewportSize({ width: 1400, height: 950 });
+  await page.goto(base + '?lesson=first-look&step=2');
+  await appReady(page);
+  check(/Play/.test(await page.textContent('.controls button.primary')), 'it played on its own');
+  await page.click('.controls button.primary');
+  await page.waitForSelector('.diagram-motion .link-count', { timeout: 5000 });
+  check(await page.locator('.diagram-motion .dot-run, .diagram-motion .dot').count() === 0, 'moving dots drawn');
+  const counts = (await page.locator('.diagram-motion .link-count text').allTextContents()).map(Number);
+  check(counts.length > 0 && counts.every(n => n > 0), `counts: ${counts}`);
+  check((await page.textContent('.diagram-motion .note')).includes('Motion reduced'), 'the counts are not explained');
+  // Stepped: over 3 s of wall time, the clock on the page changes about once a second.
+  const seen = new Set();
+  for (let i = 0; i < 30; i++) { seen.add(await clock(page)); await page.waitForTimeout(100); }
+  check(seen.size >= 2 && seen.size <= 5, `the page redrew ${seen.size} times in 3 s`);
+  await page.screenshot({ path: join(artifacts, 'reduced-motion.png') });
+  check(page.errors.length === 0, `errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
 await test('the legend says what each mark means, follows the run, and can be hidden', async () => {
   const page = await open(base);
   const legend = page.locator('.diagram-legend');
