@@ -78,6 +78,7 @@ async fn mount_diagram(
             Callback::from(move |choice| p.set(Some(choice)))
         },
         colour_by_user,
+        counts_only: false,
     };
     yew::Renderer::<Diagram>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
