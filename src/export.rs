@@ -128,13 +128,15 @@ fn svg_size(svg: &str) -> Option<(f64, f64)> {
 /// split view's two runs go side by side, each under its caption ("A: …", "B: …").
 pub fn diagram_svg() -> Option<String> {
     let document = web_sys::window()?.document()?;
-    let boxes = document.query_selector_all(".diagram-box").ok()?;
+    // (the caching lab draws one SVG of its own, with no moving layer)
+    let boxes = document.query_selector_all(".diagram-box, .cache-lab").ok()?;
     let serializer = web_sys::XmlSerializer::new().ok()?;
     // As XML (an HTML serialisation may write entities an SVG file cannot read), each layer's
-    // contents in a group.
+    // contents in a group of the layer's classes, which the stylesheet's rules name
+    // (`.lab-diagram .node text`).
     let layer = |svg: &web_sys::Element| {
         let children = svg.child_nodes();
-        let mut out = String::from("<g>");
+        let mut out = format!("<g class=\"{}\">", escape(&svg.get_attribute("class").unwrap_or_default()));
         for k in 0..children.length() {
             if let Some(xml) = children.get(k).and_then(|child| serializer.serialize_to_string(&child).ok()) {
                 out.push_str(&xml);
@@ -146,16 +148,14 @@ pub fn diagram_svg() -> Option<String> {
     let (mut runs, mut width, mut height) = (String::new(), 0.0_f64, 0.0_f64);
     for i in 0..boxes.length() {
         let Some(one) = boxes.get(i).and_then(|b| b.dyn_into::<web_sys::Element>().ok()) else { continue };
-        let (Some(still), Some(moving)) =
-            (one.query_selector("svg.diagram").ok().flatten(), one.query_selector("svg.diagram-motion").ok().flatten())
-        else {
-            continue;
-        };
+        let Some(still) = one.query_selector("svg.diagram").ok().flatten() else { continue };
+        let moving = one.query_selector("svg.diagram-motion").ok().flatten();
         let Some((w, h)) = still.get_attribute("viewBox").as_deref().and_then(view_box_size) else { continue };
         // The split view's caption sits just above its diagram, in the run's figure.
         let caption = one
             .parent_element()
-            .and_then(|figure| figure.query_selector("figcaption").ok().flatten())
+            .filter(|parent| parent.tag_name().eq_ignore_ascii_case("figure"))
+            .and_then(|figure| figure.query_selector(":scope > figcaption").ok().flatten())
             .and_then(|c| c.text_content())
             .map(|text| format!("<text x=\"8\" y=\"18\" class=\"run-caption\">{}</text>", escape(&text)));
         let top = if caption.is_some() { 28.0 } else { 0.0 };
@@ -164,7 +164,7 @@ pub fn diagram_svg() -> Option<String> {
             "<g transform=\"translate({x} 0)\">{}<g transform=\"translate(0 {top})\">{}\n{}</g></g>\n",
             caption.unwrap_or_default(),
             layer(&still),
-            layer(&moving)
+            moving.as_ref().map(layer).unwrap_or_default()
         ));
         width = x + w;
         height = height.max(h + top);
@@ -199,7 +199,7 @@ fn view_box_size(view_box: &str) -> Option<(f64, f64)> {
     Some((numbers.next()?, numbers.next()?))
 }
 
-/// Text made safe inside an XML element.
+/// Text made safe inside an XML element or a quoted attribute.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

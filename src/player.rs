@@ -379,7 +379,10 @@ impl Player {
 
     /// Every second the run keeps (the charts show the last minute of them), as CSV.
     pub fn seconds_csv(&self) -> String {
-        sim::metrics::series_csv(self.run.engine().metrics().series())
+        match self.run.engine().lab() {
+            Some(lab) => sim::caching::lab_seconds_csv(lab.seconds()),
+            None => sim::metrics::series_csv(self.run.engine().metrics().series()),
+        }
     }
 
     pub fn view(&self) -> FrameView {

@@ -137,7 +137,6 @@ async fn the_controls_emit_play_and_step() {
         now_s: 1.5,
         lagging: false,
         compact: false,
-        downloads: true,
         playback: Playback {
             on_toggle: {
                 let t = toggles.clone();

@@ -71,7 +71,7 @@ fn parts(state: &AppState, view: &FrameView, cb: &Callbacks) -> Parts {
     let controls = html! {
         <Controls playing={state.playing} speed={state.speed} seed={state.scenario.seed}
             now_s={view.snapshot.now.as_secs_f64()} lagging={view.lagging} compact={state.embed}
-            playback={cb.playback.clone()} downloads={view.caching.is_none()}
+            playback={cb.playback.clone()}
             on_add_server={view.caching.is_none().then(|| cb.on_command.reform(|()| Command::AddServer))} />
     };
     let nodes = &view.snapshot.nodes;

@@ -21,9 +21,6 @@ pub struct ControlsProps {
     /// horizontal scaling while the run goes on (None where there is no pool: the caching lab)
     #[prop_or_default]
     pub on_add_server: Option<Callback<()>>,
-    /// the Download menu is offered (not in the caching lab, which draws its own path)
-    #[prop_or_default]
-    pub downloads: bool,
 }
 
 /// What the playback controls ask of the app: the app's callbacks and these buttons share it.
@@ -111,7 +108,6 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <span class="spacer" />
                 <button onclick={props.playback.on_share.reform(|_: MouseEvent| ())} title="Copy a link that replays exactly this run">{ "Share" }</button>
                 <button onclick={props.playback.on_embed.reform(|_: MouseEvent| ())} title="Get HTML to put this simulation in course notes">{ "Embed" }</button>
-                if props.downloads {
                 <details class="downloads">
                     <summary title="Save the diagram, the charts' data or the run's figures as a file">{ "Download" }</summary>
                     <div class="menu">
@@ -122,7 +118,6 @@ pub fn controls(props: &ControlsProps) -> Html {
                         }) }
                     </div>
                 </details>
-                }
             }
         </div>
     }

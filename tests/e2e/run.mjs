@@ -249,17 +249,20 @@ await test('12 servers keep their names and states, their links keep to the gaps
   await page.close();
 });
 
+/** Picks `label` in the Download menu: the file's name and its text. */
+async function saveDownload(page, label) {
+  await page.click('.controls .downloads summary');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`.controls .downloads button:has-text("${label}")`)]);
+  check(!(await page.getAttribute('.controls .downloads', 'open') !== null), 'the menu stays open after a pick');
+  return [download.suggestedFilename(), await readFile(await download.path(), 'utf8')];
+}
+
 await test('Download saves the diagram as SVG and PNG, the chart data as CSV and the figures as JSON', async () => {
   const page = await open(base + '#' + (await freshLink()));
   await page.selectOption('.controls select', { label: '10× fast' });
   await playing(page);
   await page.waitForFunction(() => Number(document.querySelector('.chart').dataset.points) >= 2, null, { timeout: 10000 });
-  const save = async label => {
-    await page.click('.controls .downloads summary');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`.controls .downloads button:has-text("${label}")`)]);
-    check(!(await page.getAttribute('.controls .downloads', 'open') !== null), 'the menu stays open after a pick');
-    return [download.suggestedFilename(), await readFile(await download.path(), 'utf8')];
-  };
+  const save = label => saveDownload(page, label);
   const [svgName, svg] = await save('Diagram (SVG)');
   check(/^scalelab-diagram-t[\d.]+s\.svg$/.test(svgName), svgName);
   // Well-formed XML, with the servers' names, the dots and the page's colours inside.
@@ -763,6 +766,7 @@ await test('the course-notes page drives two embeds through the postMessage API 
     document.body.prepend(frame);
   }, base + '?embed=1&autoplay=0&host=' + encodeURIComponent(base.slice(0, -1)));
   const foreign = other.frameLocator('#foreign');
+  await foreign.locator('#first-paint').waitFor({ state: 'detached' }); // the app has started
   await foreign.locator('svg.diagram').waitFor();
   await other.evaluate(() => document.querySelector('#foreign').contentWindow.postMessage({ type: 'play' }, '*'));
   await other.waitForTimeout(1500);
@@ -990,6 +994,33 @@ await test('ab runs in slices with a progress bar and prints its report; compare
   await page.click('.benchmark button[type=submit]');
   await page.waitForFunction(() => [...document.querySelectorAll('.benchmark pre')].some(p => p.textContent.includes('-n requests')));
   check(await page.$$eval('.ab-report pre', p => p.length) === 2, 'the reports stayed');
+  await page.close();
+});
+
+await test('the caching lab downloads its drawing, its seconds and its figures', async () => {
+  const page = await open(base + '?lesson=caching&step=3');
+  await page.waitForSelector('.cache-lab .lab-diagram');
+  await page.selectOption('.controls select', { label: '10× fast' });
+  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 3, null, { timeout: 20000 });
+  const [svgName, svg] = await saveDownload(page, 'Diagram (SVG)');
+  const parsed = await page.evaluate(text => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return { error: !!doc.querySelector('parsererror'), texts: [...doc.querySelectorAll('text')].map(t => t.textContent).join(' ') };
+  }, svg);
+  check(/^scalelab-diagram-t[\d.]+s\.svg$/.test(svgName) && !parsed.error && /Browser/i.test(parsed.texts), `the lab's SVG: ${svgName} ${parsed.texts.slice(0, 120)}`);
+  const [csvName, csv] = await saveDownload(page, 'Chart data (CSV)');
+  const lines = csv.trim().split('\n');
+  check(csvName.endsWith('.csv') && lines[0].startsWith('second,user_requests,browser_hits') && lines.length >= 4, csv.slice(0, 200));
+  check(lines.slice(1).every(l => l.split(',').length === lines[0].split(',').length), 'ragged CSV');
+  const [, json] = await saveDownload(page, 'Figures (JSON)');
+  const figures = JSON.parse(json);
+  check(figures.caching?.counters?.user_requests > 0, `figures: ${json.slice(0, 200)}`);
+  await page.click('.controls .downloads summary');
+  const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('.controls .downloads button:has-text("Diagram (PNG)")')]);
+  const png = await readFile(await pngDownload.path());
+  check(png.subarray(1, 4).toString() === 'PNG', 'not a PNG file');
+  await writeFile(join(artifacts, 'caching-lab-download.png'), png);
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
   await page.close();
 });
 

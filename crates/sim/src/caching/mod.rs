@@ -9,7 +9,10 @@ pub mod lru;
 pub mod zipf;
 
 pub(crate) use lab::Event;
-pub use lab::{CacheLab, CacheLabSnapshot, Dot, DotKind, Exchange, LabCounters, LabSecond, Place, ServedBy, MAX_DOTS};
+pub use lab::{
+    lab_seconds_csv, CacheLab, CacheLabSnapshot, Dot, DotKind, Exchange, LabCounters, LabSecond, Place, ServedBy,
+    MAX_DOTS,
+};
 
 use crate::validate::limits::caching as limits;
 use crate::validate::Checker;

@@ -611,6 +611,27 @@ fn the_shared_cache_serves_stale_when_the_origin_is_down_unless_must_revalidate(
 }
 
 #[test]
+fn the_labs_seconds_as_csv_add_up_to_its_counters() {
+    let mut c = CachingConfig::default();
+    c.shared_cache = true;
+    let lab = run(&c, 9, 12);
+    let csv = sim::caching::lab_seconds_csv(lab.seconds());
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    assert_eq!(header[..3], ["second", "user_requests", "browser_hits"]);
+    let rows: Vec<Vec<f64>> = lines.map(|l| l.split(',').map(|v| v.parse().expect("a number")).collect()).collect();
+    assert_eq!(rows.len(), 12, "one line per whole second");
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    let column = |name: &str| header.iter().position(|h| *h == name).expect("a column");
+    let sum = |name: &str| rows.iter().map(|r| r[column(name)]).sum::<f64>() as u64;
+    // Each line counts its own second, so the lines add up to the counters of the first 12 s.
+    let whole: u64 = lab.seconds().iter().map(|s| s.counters.user_requests).sum();
+    assert_eq!(sum("user_requests"), whole);
+    assert!(sum("user_requests") > 0 && sum("user_requests") <= lab.counters().user_requests);
+    assert_eq!(sum("shared_hits"), lab.seconds().iter().map(|s| s.counters.shared_hits).sum::<u64>());
+}
+
+#[test]
 fn same_seed_same_lab() {
     let mut c = CachingConfig::default();
     c.shared_cache = true;

@@ -151,6 +151,35 @@ pub struct LabSecond {
     pub p95_ms: f64,
 }
 
+/// The lab's seconds as CSV, one line each: what happened in that second (counts) and its
+/// latency percentiles, as the lab's charts draw them.
+pub fn lab_seconds_csv(seconds: &[LabSecond]) -> String {
+    let mut out = String::from(
+        "second,user_requests,browser_hits,shared_hits,not_modified,origin_requests,server_cache_hits,\
+         db_reads,db_writes,stale_seen,errors,p50_ms,p95_ms\n",
+    );
+    for s in seconds {
+        let c = &s.counters;
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3}\n",
+            s.second,
+            c.user_requests,
+            c.browser_hits,
+            c.shared_hits,
+            c.not_modified,
+            c.origin_requests,
+            c.server_cache_hits,
+            c.db_reads,
+            c.db_writes,
+            c.stale_seen,
+            c.errors,
+            s.p50_ms,
+            s.p95_ms
+        ));
+    }
+    out
+}
+
 /// One exchange for the header inspector.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Exchange {
