@@ -28,7 +28,9 @@ impl Orientation {
     pub fn size(self) -> (f64, f64) {
         match self {
             Orientation::Wide => (1000.0, 560.0),
-            Orientation::Tall => (600.0, 620.0),
+            // As wide as a phone's column, so that the diagram's text is drawn at about its
+            // own size there (13 px type stays above 11 px at 390 px wide).
+            Orientation::Tall => (380.0, 640.0),
         }
     }
 }
@@ -210,7 +212,8 @@ impl ServerGrid {
         // A few servers get one line with room for their gauges; more share a near-square grid.
         let (few, across_over_along) = match orientation {
             Orientation::Wide => (8, area_w / area_h),
-            Orientation::Tall => (4, area_h / area_w),
+            // (two to a row on a phone's width keeps each server's gauges)
+            Orientation::Tall => (2, area_h / area_w),
         };
         let lines = if n <= few { 1 } else { ((n as f64 * across_over_along).sqrt().ceil() as usize).max(2) };
         let per_line = n.div_ceil(lines);

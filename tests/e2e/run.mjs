@@ -188,6 +188,24 @@ await test('less motion: nothing autoplays, the links show counts instead of mov
   await page.close();
 });
 
+await test('on a phone 390 px wide, no text in the diagram is drawn under 11 px', async () => {
+  for (const address of ['?lesson=first-look&step=1', '?lesson=sessions&step=3', '?lesson=replication&step=1', '?lesson=partitioning&step=3', '?lesson=caching&step=5']) {
+    const page = await open(base + address, { width: 390, height: 844 });
+    await page.waitForTimeout(500);
+    const sizes = await page.evaluate(() => {
+      const svg = document.querySelector('svg.diagram');
+      const box = svg.getBoundingClientRect();
+      // preserveAspectRatio "meet": the drawing scales by the smaller of the two ratios
+      const scale = Math.min(box.width / svg.viewBox.baseVal.width, box.height / svg.viewBox.baseVal.height);
+      return [...svg.querySelectorAll('text')].filter(t => t.getBBox().width > 0)
+        .map(t => [parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent]);
+    });
+    const small = sizes.filter(([px]) => px < 11);
+    check(sizes.length > 5 && small.length === 0, `${address}: ${small.length} of ${sizes.length} texts under 11 px, e.g. ${JSON.stringify(small.slice(0, 3))}`);
+    await page.close();
+  }
+});
+
 await test('the legend says what each mark means, follows the run, and can be hidden', async () => {
   const page = await open(base);
   const legend = page.locator('.diagram-legend');
