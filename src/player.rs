@@ -56,6 +56,8 @@ pub struct FrameView {
     /// what happened, in words (the event log), oldest first, and what the live region says
     pub events: Rc<Vec<(f64, String)>>,
     pub announcement: String,
+    /// the furthest simulated second reached (the timeline's end)
+    pub reached_s: f64,
     /// announcements made so far, over every run (a new one is what `announcement` says)
     pub announced: u64,
 }
@@ -203,6 +205,8 @@ pub struct Player {
     sweep_view: Option<SweepView>,
     /// what happened, in words, as the frames showed it (kept while `view` takes `&self`)
     events: std::cell::RefCell<crate::events::EventLog>,
+    /// the furthest moment this run has reached, before a seek back too (the timeline's end)
+    reached: SimTime,
 }
 
 impl Player {
@@ -236,11 +240,24 @@ impl Player {
             sweep: None,
             sweep_view: None,
             events: Default::default(),
+            reached: SimTime::ZERO,
         }
     }
 
     pub fn now(&self) -> SimTime {
         self.run.now()
+    }
+
+    /// The furthest moment the run has reached (where the timeline ends).
+    pub fn reached(&self) -> SimTime {
+        self.reached.max(self.now())
+    }
+
+    /// This player replaces `before` for a seek in the same run: the timeline keeps its end.
+    pub fn keep_reach_of(&mut self, before: &Player) {
+        if before.run.scenario() == self.run.scenario() {
+            self.reached = before.reached();
+        }
     }
 
     /// Called on every animation frame while playing, with the frame's timestamp [ms].
@@ -394,6 +411,7 @@ impl Player {
             events: events.entries(),
             announcement: events.live().to_string(),
             announced: events.announced(),
+            reached_s: self.reached().as_secs_f64(),
             snapshot,
             series: chart_window(engine),
             so_far: engine.second_so_far(),
@@ -617,6 +635,25 @@ fn group_line(r: &sim::data::replication::Replication, reads: Option<(u64, u64)>
 mod tests {
     use super::*;
     use sim::Scenario;
+
+    #[test]
+    fn a_seek_back_rebuilds_the_same_moment_and_the_timeline_keeps_its_end() {
+        let scenario = || Scenario::default().validate().unwrap();
+        let mut first = Player::new(scenario(), SimTime::ZERO, 0, None);
+        first.run.advance(SimTime::from_secs(8), Budget::events(u64::MAX));
+        let at_3s = Player::new(scenario(), SimTime::from_secs(3), 1, None);
+        // Back to 3 s: the same moment as a run that stopped there, the end still at 8 s.
+        let mut sought = Player::new(scenario(), SimTime::from_secs(3), 2, None);
+        sought.keep_reach_of(&first);
+        assert_eq!((sought.now(), sought.reached()), (SimTime::from_secs(3), SimTime::from_secs(8)));
+        assert_eq!(sought.view().snapshot, at_3s.view().snapshot);
+        // Another scenario is another run: its timeline starts afresh.
+        let mut other = Scenario::default();
+        other.servers.count = 5;
+        let mut fresh = Player::new(other.validate().unwrap(), SimTime::ZERO, 3, None);
+        fresh.keep_reach_of(&first);
+        assert_eq!(fresh.reached(), SimTime::ZERO);
+    }
 
     #[test]
     fn frames_advance_by_wall_time_times_speed() {

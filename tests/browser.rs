@@ -135,6 +135,7 @@ async fn the_controls_emit_play_and_step() {
         speed: 1.0,
         seed: 42,
         now_s: 1.5,
+        reached_s: 1.5,
         lagging: false,
         compact: false,
         playback: Playback {
@@ -148,6 +149,7 @@ async fn the_controls_emit_play_and_step() {
             },
             on_restart: Callback::noop(),
             on_speed: Callback::noop(),
+            on_seek: Callback::noop(),
             on_seed: Callback::noop(),
             on_share: Callback::noop(),
             on_embed: Callback::noop(),

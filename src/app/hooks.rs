@@ -87,7 +87,9 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
         let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
         use_effect_with(state.run_id, move |&run_id| {
             if player.borrow().run_id != run_id {
-                *player.borrow_mut() = Player::new(valid(&state.scenario), state.start_at, run_id, state.compare_with);
+                let mut next = Player::new(valid(&state.scenario), state.start_at, run_id, state.compare_with);
+                next.keep_reach_of(&player.borrow());
+                *player.borrow_mut() = next;
                 frame.set(player.borrow().view());
             }
         });
@@ -463,6 +465,7 @@ pub fn use_callbacks(
             on_restart: use_action(dispatcher.clone(), |()| Action::Restart),
             on_speed: use_action(dispatcher.clone(), Action::SetSpeed),
             on_seed: use_action(dispatcher.clone(), Action::SetSeed),
+            on_seek: use_action(dispatcher.clone(), |seconds| Action::Seek(sim::SimTime::from_secs_f64(seconds))),
             on_share,
             on_embed,
             on_export,

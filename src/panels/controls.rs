@@ -14,6 +14,9 @@ pub struct ControlsProps {
     pub seed: u64,
     /// simulated time now [s]
     pub now_s: f64,
+    /// the furthest simulated second the run has reached [s]: the timeline's end
+    #[prop_or_default]
+    pub reached_s: f64,
     pub lagging: bool,
     /// embed mode shows play controls only
     pub compact: bool,
@@ -31,6 +34,8 @@ pub struct Playback {
     pub on_restart: Callback<()>,
     pub on_speed: Callback<f64>,
     pub on_seed: Callback<u64>,
+    /// back (or on) to this simulated second: the run replays to it
+    pub on_seek: Callback<f64>,
     pub on_share: Callback<()>,
     pub on_embed: Callback<()>,
     /// a file to take away (the Download menu)
@@ -100,6 +105,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <span class="lag" title="The browser cannot simulate this much traffic this fast; time runs slower than the speed asked for">{ "engine at its limit" }</span>
             }
             if !props.compact {
+                <Timeline now_s={props.now_s} reached_s={props.reached_s} on_seek={props.playback.on_seek.clone()} />
                 <SeedField seed={props.seed} on_seed={props.playback.on_seed.clone()} />
                 <button onclick={new_seed} title="Same scenario, other random traffic">{ "New seed" }</button>
                 if let Some(add) = &props.on_add_server {
@@ -166,6 +172,37 @@ pub fn seed_field(props: &SeedFieldProps) -> Html {
         <label class={classes!("seed", problem.is_some().then_some("invalid"))}>{ "Seed " }
             <input type="text" inputmode="numeric" value={props.seed.to_string()} {onchange} aria-label="Seed" />
             if let Some(message) = &*problem { <span class="error" role="alert">{ message }</span> }
+        </label>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TimelineProps {
+    now_s: f64,
+    reached_s: f64,
+    on_seek: Callback<f64>,
+}
+
+/// The run's timeline, from 0 s to the furthest moment reached: dragging it (or its arrow keys)
+/// rebuilds the run at that moment, which the same scenario and seed always give back. It asks
+/// when let go, not while dragged: each seek replays the run from its start.
+#[function_component(Timeline)]
+fn timeline(props: &TimelineProps) -> Html {
+    let on_seek = props.on_seek.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+        if let Ok(seconds) = input.value().parse::<f64>() {
+            on_seek.emit(seconds);
+        }
+    });
+    // tenths of a second, so that the slider's value rounds as the clock does
+    let end = (props.reached_s * 10.0).ceil() / 10.0;
+    html! {
+        <label class="timeline-scrub" title="Drag back to any moment the run has reached; it is rebuilt exactly">
+            { "Timeline " }
+            <input type="range" min="0" max={end.to_string()} step="0.1" value={props.now_s.min(end).to_string()}
+                {onchange} aria-label="Timeline: the moment shown, in simulated seconds"
+                aria-valuetext={format!("{:.1} s of {:.1} s", props.now_s, end)} />
         </label>
     }
 }

@@ -206,6 +206,35 @@ await test('on a phone 390 px wide, no text in the diagram is drawn under 11 px'
   }
 });
 
+await test('the timeline: drag back to a moment the run reached, see it rebuilt, and go on from there', async () => {
+  const page = await open(base + '?lesson=sessions&step=2');
+  await page.selectOption('.controls select', { label: '10× fast' });
+  if (/Play/.test(await page.textContent('.controls button.primary'))) await playing(page);
+  // Past the crash at 20 s: server 2 is down.
+  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 26, null, { timeout: 30000 });
+  await page.click('.controls button.primary'); // pause
+  const end = Number(await page.getAttribute('.timeline-scrub input', 'max'));
+  check(end >= 26, `the timeline ends at ${end}`);
+  const crashedAt = await page.locator(".diagram [data-server='1']").getAttribute('class');
+  check(/crashed|down|fault/.test(crashedAt), `server 2 is not down at the end: ${crashedAt}`);
+  // Back to 10 s, before the crash: the run is rebuilt there, server 2 up, the timeline still ends at the end.
+  await page.locator('.timeline-scrub input').evaluate(input => {
+    input.value = '10';
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.waitForFunction(() => /t = 10\.0+ s/.test(document.querySelector('.controls .clock').textContent), null, { timeout: 15000 });
+  const before = await page.locator(".diagram [data-server='1']").getAttribute('class');
+  check(!/crashed|down|fault/.test(before), `server 2 is not up at 10 s: ${before}`);
+  check(Number(await page.getAttribute('.timeline-scrub input', 'max')) === end, 'the timeline lost its end');
+  check(/Play/.test(await page.textContent('.controls button.primary')), 'a seek while paused plays');
+  // The same moment reopens from the link.
+  const again = await reopen(page);
+  check(/t = 10\.0+ s/.test(await clock(again)), `the link reopened at ${await clock(again)}`);
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+  await again.close();
+});
+
 await test('the legend says what each mark means, follows the run, and can be hidden', async () => {
   const page = await open(base);
   const legend = page.locator('.diagram-legend');
