@@ -5,7 +5,7 @@
 // counts as longer than 50 ms.
 // Figures only, no thresholds.
 // Usage: node scripts/page-bench.mjs [dist-dir]
-import { appReady, launch } from '../tests/e2e/browser.mjs';
+import { appReady, launch } from './browser.mjs';
 import { serve } from './static-server.mjs';
 import { resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';

@@ -8,7 +8,7 @@
 // Usage: node scripts/prerender.mjs DIR (Trunk's post-build hook runs it through post-build.mjs)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appReady, launch } from '../tests/e2e/browser.mjs';
+import { appReady, launch } from './browser.mjs';
 import { serve } from './static-server.mjs';
 
 /** The two first paints: the window widths the app draws tall (a phone, as Lighthouse's mobile

@@ -66,7 +66,7 @@ if (process.argv[2] === '--run-wasm') {
 /** Runs the wasip1 module in a blank headless Chromium page with just the WASI calls it makes
  *  (arguments, a monotonic clock, hash keys, stdout, exit), and returns what it printed. */
 async function runInChromium(wasmBytes, events) {
-  const { launch } = await import('../tests/e2e/browser.mjs');
+  const { launch } = await import('./browser.mjs');
   const context = await launch();
   try {
     const page = await context.newPage();

@@ -3,7 +3,7 @@
 // Prints one line per test and a closing "N passed, N failed" line; exits non-zero on failure.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { appReady, launch } from './browser.mjs';
+import { appReady, launch } from '../../scripts/browser.mjs';
 import { serve } from '../../scripts/static-server.mjs';
 
 const dist = resolve(process.argv[2] || 'dist');
