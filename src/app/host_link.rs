@@ -1,5 +1,6 @@
 //! The embed's link to the page that holds it: the `postMessage` API of `crate::host_api`,
-//! wired to the reducer. Only an embed with a known host origin listens or posts.
+//! wired to the reducer. Only a page inside a frame whose host origin is known listens or posts
+//! (an embed, or the full page framed as it is).
 
 use super::hooks::PlayerRef;
 use super::state::{Action, AppState};

@@ -164,77 +164,6 @@ await test('the first paint is drawn before the wasm loads, fits the window, sta
   await page.close();
 });
 
-await test('less motion: nothing autoplays, the links show counts instead of moving dots, and the page redraws in steps', async () => {
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', e => page.errors.push(String(e)));
-  await page.emulateMedia({ reducedMotion: 'reduce' });
-  await page.setViewportSize({ width: 1400, height: 950 });
-  await page.goto(base + '?lesson=first-look&step=2');
-  await appReady(page);
-  check(/Play/.test(await page.textContent('.controls button.primary')), 'it played on its own');
-  await page.click('.controls button.primary');
-  await page.waitForSelector('.diagram-motion .link-count', { timeout: 5000 });
-  check(await page.locator('.diagram-motion .dot-run, .diagram-motion .dot').count() === 0, 'moving dots drawn');
-  const counts = (await page.locator('.diagram-motion .link-count text').allTextContents()).map(Number);
-  check(counts.length > 0 && counts.every(n => n > 0), `counts: ${counts}`);
-  check((await page.textContent('.diagram-motion .note')).includes('Motion reduced'), 'the counts are not explained');
-  // Stepped: over 3 s of wall time, the clock on the page changes about once a second.
-  const seen = new Set();
-  for (let i = 0; i < 30; i++) { seen.add(await clock(page)); await page.waitForTimeout(100); }
-  check(seen.size >= 2 && seen.size <= 5, `the page redrew ${seen.size} times in 3 s`);
-  await page.screenshot({ path: join(artifacts, 'reduced-motion.png') });
-  check(page.errors.length === 0, `errors: ${page.errors.join(' | ')}`);
-  await page.close();
-});
-
-await test('on a phone 390 px wide, no text in the diagram is drawn under 11 px', async () => {
-  for (const address of ['?lesson=first-look&step=1', '?lesson=sessions&step=3', '?lesson=replication&step=1', '?lesson=partitioning&step=3', '?lesson=caching&step=5']) {
-    const page = await open(base + address, { width: 390, height: 844 });
-    await page.waitForTimeout(500);
-    const sizes = await page.evaluate(() => {
-      const svg = document.querySelector('svg.diagram');
-      const box = svg.getBoundingClientRect();
-      // preserveAspectRatio "meet": the drawing scales by the smaller of the two ratios
-      const scale = Math.min(box.width / svg.viewBox.baseVal.width, box.height / svg.viewBox.baseVal.height);
-      return [...svg.querySelectorAll('text')].filter(t => t.getBBox().width > 0)
-        .map(t => [parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent]);
-    });
-    const small = sizes.filter(([px]) => px < 11);
-    check(sizes.length > 5 && small.length === 0, `${address}: ${small.length} of ${sizes.length} texts under 11 px, e.g. ${JSON.stringify(small.slice(0, 3))}`);
-    await page.close();
-  }
-});
-
-await test('the timeline: drag back to a moment the run reached, see it rebuilt, and go on from there', async () => {
-  const page = await open(base + '?lesson=sessions&step=2');
-  await page.selectOption('.controls select', { label: '10× fast' });
-  if (/Play/.test(await page.textContent('.controls button.primary'))) await playing(page);
-  // Past the crash at 20 s: server 2 is down.
-  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 26, null, { timeout: 30000 });
-  await page.click('.controls button.primary'); // pause
-  const end = Number(await page.getAttribute('.timeline-scrub input', 'max'));
-  check(end >= 26, `the timeline ends at ${end}`);
-  const crashedAt = await page.locator(".diagram [data-server='1']").getAttribute('class');
-  check(/crashed|down|fault/.test(crashedAt), `server 2 is not down at the end: ${crashedAt}`);
-  // Back to 10 s, before the crash: the run is rebuilt there, server 2 up, the timeline still ends at the end.
-  await page.locator('.timeline-scrub input').evaluate(input => {
-    input.value = '10';
-    input.dispatchEvent(new Event('change', { bubbles: true }));
-  });
-  await page.waitForFunction(() => /t = 10\.0+ s/.test(document.querySelector('.controls .clock').textContent), null, { timeout: 15000 });
-  const before = await page.locator(".diagram [data-server='1']").getAttribute('class');
-  check(!/crashed|down|fault/.test(before), `server 2 is not up at 10 s: ${before}`);
-  check(Number(await page.getAttribute('.timeline-scrub input', 'max')) === end, 'the timeline lost its end');
-  check(/Play/.test(await page.textContent('.controls button.primary')), 'a seek while paused plays');
-  // The same moment reopens from the link.
-  const again = await reopen(page);
-  check(/t = 10\.0+ s/.test(await clock(again)), `the link reopened at ${await clock(again)}`);
-  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
-  await page.close();
-  await again.close();
-});
-
 await test('the legend says what each mark means, follows the run, and can be hidden', async () => {
   const page = await open(base);
   const legend = page.locator('.diagram-legend');
@@ -1368,6 +1297,78 @@ await test('multi-primary: a clock ahead loses later edits, listed; cut a region
   check(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page fits a phone');
   await phone.locator('.data-console').first().screenshot({ path: join(artifacts, 'multi-primary-phone.png') });
   await phone.close();
+});
+
+// (last: these leave other scenarios in the browser's storage, which a bare address reopens)
+await test('less motion: nothing autoplays, the links show counts instead of moving dots, and the page redraws in steps', async () => {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', e => page.errors.push(String(e)));
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.setViewportSize({ width: 1400, height: 950 });
+  await page.goto(base + '?lesson=first-look&step=2');
+  await appReady(page);
+  check(/Play/.test(await page.textContent('.controls button.primary')), 'it played on its own');
+  await page.click('.controls button.primary');
+  await page.waitForSelector('.diagram-motion .link-count', { timeout: 5000 });
+  check(await page.locator('.diagram-motion .dot-run, .diagram-motion .dot').count() === 0, 'moving dots drawn');
+  const counts = (await page.locator('.diagram-motion .link-count text').allTextContents()).map(Number);
+  check(counts.length > 0 && counts.every(n => n > 0), `counts: ${counts}`);
+  check((await page.textContent('.diagram-motion .note')).includes('Motion reduced'), 'the counts are not explained');
+  // Stepped: over 3 s of wall time, the clock on the page changes about once a second.
+  const seen = new Set();
+  for (let i = 0; i < 30; i++) { seen.add(await clock(page)); await page.waitForTimeout(100); }
+  check(seen.size >= 2 && seen.size <= 5, `the page redrew ${seen.size} times in 3 s`);
+  await page.screenshot({ path: join(artifacts, 'reduced-motion.png') });
+  check(page.errors.length === 0, `errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
+await test('on a phone 390 px wide, no text in the diagram is drawn under 11 px', async () => {
+  for (const address of ['?lesson=first-look&step=1', '?lesson=sessions&step=3', '?lesson=replication&step=1', '?lesson=partitioning&step=3', '?lesson=caching&step=5']) {
+    const page = await open(base + address, { width: 390, height: 844 });
+    await page.waitForTimeout(500);
+    const sizes = await page.evaluate(() => {
+      const svg = document.querySelector('svg.diagram');
+      const box = svg.getBoundingClientRect();
+      // preserveAspectRatio "meet": the drawing scales by the smaller of the two ratios
+      const scale = Math.min(box.width / svg.viewBox.baseVal.width, box.height / svg.viewBox.baseVal.height);
+      return [...svg.querySelectorAll('text')].filter(t => t.getBBox().width > 0)
+        .map(t => [parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent]);
+    });
+    const small = sizes.filter(([px]) => px < 11);
+    check(sizes.length > 5 && small.length === 0, `${address}: ${small.length} of ${sizes.length} texts under 11 px, e.g. ${JSON.stringify(small.slice(0, 3))}`);
+    await page.close();
+  }
+});
+
+await test('the timeline: drag back to a moment the run reached, see it rebuilt, and go on from there', async () => {
+  const page = await open(base + '?lesson=sessions&step=2');
+  await page.selectOption('.controls select', { label: '10× fast' });
+  if (/Play/.test(await page.textContent('.controls button.primary'))) await playing(page);
+  // Past the crash at 20 s: server 2 is down.
+  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 26, null, { timeout: 30000 });
+  await page.click('.controls button.primary'); // pause
+  const end = Number(await page.getAttribute('.timeline-scrub input', 'max'));
+  check(end >= 26, `the timeline ends at ${end}`);
+  const crashedAt = await page.locator(".diagram [data-server='1']").getAttribute('class');
+  check(/crashed|down|fault/.test(crashedAt), `server 2 is not down at the end: ${crashedAt}`);
+  // Back to 10 s, before the crash: the run is rebuilt there, server 2 up, the timeline still ends at the end.
+  await page.locator('.timeline-scrub input').evaluate(input => {
+    input.value = '10';
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.waitForFunction(() => /t = 10\.0+ s/.test(document.querySelector('.controls .clock').textContent), null, { timeout: 15000 });
+  const before = await page.locator(".diagram [data-server='1']").getAttribute('class');
+  check(!/crashed|down|fault/.test(before), `server 2 is not up at 10 s: ${before}`);
+  check(Number(await page.getAttribute('.timeline-scrub input', 'max')) === end, 'the timeline lost its end');
+  check(/Play/.test(await page.textContent('.controls button.primary')), 'a seek while paused plays');
+  // The same moment reopens from the link.
+  const again = await reopen(page);
+  check(/t = 10\.0+ s/.test(await clock(again)), `the link reopened at ${await clock(again)}`);
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+  await again.close();
 });
 
 await context.close();
