@@ -23,8 +23,8 @@ echo "== release bundle"
 trunk build --release --offline --locked >/dev/null 2>&1
 node scripts/bundle-size.mjs dist
 echo
-echo "== the built page in headless Chromium: ab -n 1000000 -c 100, and the live diagram at scale"
-node scripts/page-bench.mjs dist | head -6
+echo "== the built page in headless Chromium: ab -n 1000000 -c 100, and the live diagram at scale (also at 4× CPU throttling)"
+node scripts/page-bench.mjs dist
 echo
 echo "== first load: Lighthouse 12.2.3, mobile preset, the built site served as make serve serves it (the median of 3 runs)"
 node scripts/lighthouse.mjs dist
