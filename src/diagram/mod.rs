@@ -111,6 +111,8 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 if props.counts_only {
                     <text class="note" x="20" y={svg::number(lay.height - 6.0)}>
                         { "Motion reduced: the numbers on the links count the requests on their way" }
+                        // (the snapshot carries a sample at scale: say what the counts leave out)
+                        if hidden > 0 { { format!(" ({hidden} more are not counted)") } }
                     </text>
                 } else if hidden > 0 {
                     <text class="note" x="20" y={svg::number(lay.height - 6.0)}>
