@@ -12,6 +12,7 @@ use crate::layout::{self, Detail, Layout, NodeBox, Orientation};
 use crate::svg;
 use sim::snapshot::{
     Fault, Gauges, HealthState, MachineGauges, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot,
+    Tier,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use yew::prelude::*;
@@ -69,8 +70,28 @@ pub fn diagram(props: &DiagramProps) -> Html {
         _ => None,
     };
     let placed = snap.requests.iter().map(|r| (r, link_paths[r.link].point_at(r.position)));
+    // Under reduced motion: the counts to label, and those too many to label (the servers' own
+    // links, once there are more busy links than labels fit).
+    let (counts, unlabelled) = if props.counts_only {
+        let touches_web = |i: usize| {
+            let link = snap.links[i];
+            [link.from, link.to].iter().any(|&n| snap.nodes.get(n).is_some_and(|n| n.tier == Tier::Web))
+        };
+        labelled_counts(requests_per_link(&snap.requests, link_paths.len()), touches_web)
+    } else {
+        (Vec::new(), 0)
+    };
+    // What the counts leave out: the servers' links when too many to label, and (at scale, where
+    // the snapshot carries a sample of the requests) those not in the sample.
+    let hidden = snap.requests_on_links - snap.requests.len();
+    let left_out = match (unlabelled, hidden) {
+        (0, 0) => String::new(),
+        (0, hidden) => format!("{hidden} more not counted"),
+        (unlabelled, 0) => format!("{unlabelled} on the servers' links"),
+        (unlabelled, hidden) => format!("{unlabelled} on the servers' links; {hidden} more not counted"),
+    };
     let dots = if props.counts_only {
-        link_counts(&requests_per_link(&snap.requests, link_paths.len()), &link_paths)
+        link_counts(&counts, &link_paths)
     } else if props.colour_by_user {
         placed.map(|(r, (x, y))| user_dot(r, x, y, followed, &props.on_select)).collect::<Html>()
     } else {
@@ -87,13 +108,13 @@ pub fn diagram(props: &DiagramProps) -> Html {
         })
         .collect();
     let lag_bars = snap.log.lag.iter().filter_map(|&(node, lag)| lag_bar(lay.boxes.get(node)?, lag));
-    let hidden = snap.requests_on_links - snap.requests.len();
     let view_box = format!("0 0 {} {}", lay.width, lay.height);
     // Two layers of one size and viewBox: the nodes and links, which change a few times a second,
     // and above them what moves every frame. The moving layer is composited on its own (CSS
     // will-change), so a frame repaints the dots, not the thousand servers and links beneath them
     // (at 1,000 servers that repaint was most of a frame's work).
     html! {
+        <>
         <div class="diagram-box">
             <svg class={classes!("diagram", (props.orientation == Orientation::Tall).then_some("tall"))}
                  viewBox={view_box.clone()} preserveAspectRatio="xMidYMid meet" role="group" tabindex="0"
@@ -108,19 +129,18 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 <g class="lag-bars">{ for lag_bars }</g>
                 <g class="log-entries">{ log_entries }</g>
                 <g class="dots">{ dots }</g>
-                if props.counts_only {
-                    <text class="note" x="20" y={svg::number(lay.height - 6.0)}>
-                        { "Motion reduced: the numbers on the links count the requests on their way" }
-                        // (the snapshot carries a sample at scale: say what the counts leave out)
-                        if hidden > 0 { { format!(" ({hidden} more are not counted)") } }
-                    </text>
-                } else if hidden > 0 {
-                    <text class="note" x="20" y={svg::number(lay.height - 6.0)}>
-                        { format!("{} more requests on the links are not drawn", hidden) }
-                    </text>
-                }
             </svg>
         </div>
+        // Under the drawing, not in it: a grid of servers can reach its bottom edge.
+        if props.counts_only {
+            <p class="diagram-note">
+                { "Motion reduced: the numbers on the links count the requests on their way" }
+                if !left_out.is_empty() { { format!(" ({left_out})") } }
+            </p>
+        } else if hidden > 0 {
+            <p class="diagram-note">{ format!("{hidden} more requests on the links are not drawn") }</p>
+        }
+        </>
     }
 }
 
@@ -133,6 +153,23 @@ fn requests_per_link(requests: &[RequestView], links: usize) -> Vec<u32> {
         }
     }
     counts
+}
+
+/// Busy links past this many are too many to label one by one.
+const MAX_LINK_LABELS: usize = 16;
+
+/// The counts to label, and the requests left unlabelled: past `MAX_LINK_LABELS` busy links, the
+/// links for which `crowded` holds (the servers' own) are summed rather than labelled.
+fn labelled_counts(mut counts: Vec<u32>, crowded: impl Fn(usize) -> bool) -> (Vec<u32>, u32) {
+    let mut unlabelled = 0;
+    if counts.iter().filter(|&&n| n > 0).count() > MAX_LINK_LABELS {
+        for (i, count) in counts.iter_mut().enumerate() {
+            if crowded(i) {
+                unlabelled += std::mem::take(count);
+            }
+        }
+    }
+    (counts, unlabelled)
 }
 
 /// Each busy link's count, on a label halfway along it.
@@ -655,5 +692,15 @@ mod tests {
         assert_eq!(requests_per_link(&[on(0), on(2), on(2), on(2)], 3), [1, 0, 3]);
         // A request on a link the snapshot does not have (none should be) is not counted.
         assert_eq!(requests_per_link(&[on(5)], 2), [0, 0]);
+    }
+
+    #[test]
+    fn past_sixteen_busy_links_the_servers_links_are_summed_not_labelled() {
+        let few = vec![3, 0, 2, 1];
+        assert_eq!(labelled_counts(few.clone(), |i| i > 0), (few, 0), "few links: all labelled");
+        // Link 0 is the clients', links 1 to 20 the servers'.
+        let many: Vec<u32> = (0..21).map(|i| if i == 0 { 9 } else { 2 }).collect();
+        let (counts, unlabelled) = labelled_counts(many, |i| i > 0);
+        assert_eq!((counts[0], counts[1..].iter().sum::<u32>(), unlabelled), (9, 0, 40));
     }
 }

@@ -1314,7 +1314,7 @@ await test('less motion: nothing autoplays, the links show counts instead of mov
   check(await page.locator('.diagram-motion .dot-run, .diagram-motion .dot').count() === 0, 'moving dots drawn');
   const counts = (await page.locator('.diagram-motion .link-count text').allTextContents()).map(Number);
   check(counts.length > 0 && counts.every(n => n > 0), `counts: ${counts}`);
-  check((await page.textContent('.diagram-motion .note')).includes('Motion reduced'), 'the counts are not explained');
+  check((await page.textContent('.diagram-note')).includes('Motion reduced'), 'the counts are not explained');
   // Stepped: over 3 s of wall time, the clock on the page changes about once a second.
   const seen = new Set();
   for (let i = 0; i < 30; i++) { seen.add(await clock(page)); await page.waitForTimeout(100); }
