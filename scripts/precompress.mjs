@@ -4,6 +4,7 @@
 // Usage: node scripts/precompress.mjs DIR
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 const COMPRESSIBLE = /\.(html|js|mjs|wasm|css|svg|json)$/;
@@ -20,7 +21,7 @@ export function precompress(dir) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const dir = process.argv[2];
   if (!dir) { console.error('name the directory to compress: node scripts/precompress.mjs dist'); process.exit(1); }
   precompress(dir);

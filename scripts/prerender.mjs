@@ -8,6 +8,7 @@
 // Usage: node scripts/prerender.mjs DIR (Trunk's post-build hook runs it through post-build.mjs)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { appReady, launch } from './browser.mjs';
 import { serve } from './static-server.mjs';
 
@@ -63,7 +64,7 @@ function afterFirstPaint(index) {
     `await new Promise(painted => requestAnimationFrame(() => setTimeout(painted, 0)));\n${start}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const dir = process.argv[2];
   if (!dir) { console.error('name the built site: node scripts/prerender.mjs dist'); process.exit(1); }
   console.log(`first paint: ${await prerender(dir)} bytes written into ${join(dir, 'index.html')}`);

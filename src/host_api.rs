@@ -81,8 +81,7 @@ pub fn link_parts(link: &str) -> (&str, &str) {
 
 /// The host's origin: `&host=` if the query names a valid one, else the referrer's origin.
 pub fn host_origin(search: &str, referrer: &str) -> Option<String> {
-    let named = search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix("host="));
-    match named.map(percent_decode) {
+    match crate::share::query_value(search, "host").map(percent_decode) {
         // an origin, nothing more: a named address with a path is refused rather than cut down
         Some(named) => origin_of(&named).filter(|origin| origin.len() == named.trim_end_matches('/').len()),
         None => origin_of(referrer),

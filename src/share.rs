@@ -39,6 +39,11 @@ pub struct Boot {
     pub answers: crate::panels::questions::Answers,
 }
 
+/// The value of `name=` in a query string (`?a=1&b=2`), as it stands (not percent-decoded).
+pub fn query_value<'a>(search: &'a str, name: &str) -> Option<&'a str> {
+    search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
 /// Decides what to open from the query string, the fragment and the stored last scenario.
 pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
     let pairs = || search.trim_start_matches('?').split('&');
@@ -76,7 +81,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
         )
     };
     if fragment.is_empty() {
-        let value = |name: &str| pairs().find_map(|p| p.strip_prefix(name)?.strip_prefix('=').map(str::to_string));
+        let value = |name: &str| query_value(search, name).map(str::to_string);
         return match value("lesson") {
             // `?lesson=autoscaling&step=2`: a lesson's step, for course notes to point at.
             Some(key) => match lesson_step(&key, value("step").as_deref()) {
@@ -256,7 +261,7 @@ pub fn boot_from_address() -> Boot {
 }
 
 /// The address bar's query and fragment.
-fn address() -> (String, String) {
+pub fn address() -> (String, String) {
     let location = web_sys::window().map(|w| w.location());
     let search = location.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
     let hash = location.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();

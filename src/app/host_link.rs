@@ -28,7 +28,7 @@ impl Host {
         if js_sys::Object::is(&parent, &window) {
             return None;
         }
-        let search = window.location().search().unwrap_or_default();
+        let (search, _) = share::address();
         let referrer = window.document().map(|d| d.referrer()).unwrap_or_default();
         Some(Host { parent, origin: host_api::host_origin(&search, &referrer)? })
     }
