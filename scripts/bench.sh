@@ -12,6 +12,9 @@ echo
 echo "== the data tier (criterion, native): point lookups on 1,000,000 rows, a scatter GROUP BY over 1,000,000 rows on 8 shards"
 cargo bench -p scalelab-sim --bench data_tier --locked -- --noplot 2>&1 | grep -E '^data/|thrpt|time:' | grep -v '%'
 echo
+echo "== the timeline (criterion, native): a seek back 10 minutes at 100 servers, and the copies' memory for an hour at 1,000 requests/s"
+cargo bench -p scalelab-sim --bench timeline --locked -- --noplot 2>&1 | grep -E '^timeline|thrpt|time:' | grep -v '%'
+echo
 echo "== every algorithm at 90% load, natively and as wasm (wasm32-wasip1 under node)"
 rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
 cargo build -q --release --locked -p scalelab-bench

@@ -156,8 +156,16 @@ mod tests {
     fn a_crash_its_heartbeats_and_the_recovery_are_told_in_order_and_announced_at_most_every_two_seconds() {
         let mut s = Scenario::default();
         s.timeline = vec![
-            sim::scenario::TimelineEntry { at_us: SimTime::from_secs(2).0, command: Command::Crash { server: 1 } },
-            sim::scenario::TimelineEntry { at_us: SimTime::from_secs(12).0, command: Command::Recover { server: 1 } },
+            sim::scenario::TimelineEntry {
+                recorded: false,
+                at_us: SimTime::from_secs(2).0,
+                command: Command::Crash { server: 1 },
+            },
+            sim::scenario::TimelineEntry {
+                recorded: false,
+                at_us: SimTime::from_secs(12).0,
+                command: Command::Recover { server: 1 },
+            },
         ];
         let mut sim = Sim::new(s.validate().unwrap());
         let mut log = EventLog::default();

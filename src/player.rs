@@ -11,7 +11,7 @@ use sim::caching::{CacheLab, CacheLabSnapshot, Exchange, LabSecond};
 use sim::compare::{HalfwayFailure, ModeReport, SessionComparison};
 use sim::components::autoscaler::ScaleDecision;
 use sim::components::sessions::UserView;
-use sim::run::{BenchmarkRun, FinishedBenchmark, Run};
+use sim::run::{BenchmarkRun, Changed, FinishedBenchmark, Rewindable, Run};
 use sim::scenario::Variant;
 use sim::sweep::{LoadPoint, LoadSweep, Theory};
 use sim::{Command, CommandError, Scenario, SecondSample, Sim, SimTime, Snapshot, ValidScenario};
@@ -58,6 +58,8 @@ pub struct FrameView {
     pub announcement: String,
     /// the furthest simulated second reached (the timeline's end)
     pub reached_s: f64,
+    /// how the last seek went, in words
+    pub last_seek: Option<String>,
     /// announcements made so far, over every run (a new one is what `announcement` says)
     pub announced: u64,
 }
@@ -186,7 +188,8 @@ pub struct TwinView {
 }
 
 pub struct Player {
-    run: Run,
+    /// the live run, with the copies that take it back in time
+    run: Rewindable,
     /// which run this is (the app bumps it to restart)
     pub run_id: u64,
     last_frame_ms: Option<f64>,
@@ -205,8 +208,8 @@ pub struct Player {
     sweep_view: Option<SweepView>,
     /// what happened, in words, as the frames showed it (kept while `view` takes `&self`)
     events: std::cell::RefCell<crate::events::EventLog>,
-    /// the furthest moment this run has reached, before a seek back too (the timeline's end)
-    reached: SimTime,
+    /// how the last seek went: the copy it started from and how long it took
+    last_seek: Option<String>,
 }
 
 impl Player {
@@ -223,7 +226,7 @@ impl Player {
         compare_with: Option<Variant>,
         budget: u64,
     ) -> Self {
-        let mut run = Run::new(scenario, compare_with);
+        let mut run = Rewindable::new(Run::new(scenario, compare_with));
         let reached = run.advance(at, Budget::events(budget));
         Player {
             run,
@@ -240,7 +243,7 @@ impl Player {
             sweep: None,
             sweep_view: None,
             events: Default::default(),
-            reached: SimTime::ZERO,
+            last_seek: None,
         }
     }
 
@@ -250,14 +253,29 @@ impl Player {
 
     /// The furthest moment the run has reached (where the timeline ends).
     pub fn reached(&self) -> SimTime {
-        self.reached.max(self.now())
+        self.run.reached()
     }
 
-    /// This player replaces `before` for a seek in the same run: the timeline keeps its end.
-    pub fn keep_reach_of(&mut self, before: &Player) {
-        if before.run.scenario() == self.run.scenario() {
-            self.reached = before.reached();
+    /// Starts the run again at `at` as run `run_id`, when it is this run (the same scenario, the
+    /// same split view): from the latest copy kept before `at`, within the fast-forward budget,
+    /// and the timeline keeps its end. Returns false, changing nothing, for another run.
+    pub fn seek(&mut self, scenario: &Scenario, compare_with: Option<Variant>, at: SimTime, run_id: u64) -> bool {
+        if self.run.scenario() != scenario || self.run.twin().map(|(variant, _)| variant) != compare_with {
+            return false;
         }
+        let started_ms = crate::frame_budget::wall_ms();
+        let sought = self.run.seek(at, Budget::events(FAST_FORWARD_EVENTS));
+        self.fell_short_of = (!sought.got_there).then_some(at);
+        self.last_seek = Some(format!(
+            "The last seek replayed {:.1} s from the copy kept at {:.1} s, in {:.0} ms.",
+            (self.now() - sought.from).as_secs_f64(),
+            sought.from.as_secs_f64(),
+            crate::frame_budget::wall_ms() - started_ms
+        ));
+        self.run_id = run_id;
+        self.pause();
+        *self.events.borrow_mut() = Default::default();
+        true
     }
 
     /// Called on every animation frame while playing, with the frame's timestamp [ms].
@@ -277,18 +295,15 @@ impl Player {
         self.lagging = false;
     }
 
-    /// A change while the run goes on (no restart); returns the scenario with the change recorded
-    /// in its timeline, for the link.
-    pub fn schedule(&mut self, command: Command) -> Result<Scenario, CommandError> {
-        self.run.schedule(command)
-    }
-
-    /// A change the reducer queued for the live run; returns the scenario with it recorded.
-    /// Scaling the pool to the size it has records nothing.
-    pub fn apply_change(&mut self, command: Command) -> Result<Scenario, CommandError> {
+    /// A change the reducer queued for the live run (no restart); returns the scenario with it
+    /// recorded, for the link, and the fork it made when it was made in the past. Scaling the
+    /// pool to the size it has records nothing.
+    pub fn apply_change(&mut self, command: Command) -> Result<Changed, CommandError> {
         match command {
-            Command::SetPoolSize { servers } if servers == self.pool_size() => Ok(self.scenario()),
-            command => self.schedule(command),
+            Command::SetPoolSize { servers } if servers == self.pool_size() => {
+                Ok(Changed { scenario: self.scenario(), fork: None })
+            }
+            command => self.run.schedule(command),
         }
     }
 
@@ -398,7 +413,7 @@ impl Player {
     pub fn seconds_csv(&self) -> String {
         match self.run.engine().lab() {
             Some(lab) => sim::caching::lab_seconds_csv(lab.seconds()),
-            None => sim::metrics::series_csv(self.run.engine().metrics().series()),
+            None => sim::metrics::series_csv(self.run.engine().metrics().series().iter()),
         }
     }
 
@@ -412,6 +427,7 @@ impl Player {
             announcement: events.live().to_string(),
             announced: events.announced(),
             reached_s: self.reached().as_secs_f64(),
+            last_seek: self.last_seek.clone(),
             snapshot,
             series: chart_window(engine),
             so_far: engine.second_so_far(),
@@ -639,20 +655,38 @@ mod tests {
     #[test]
     fn a_seek_back_rebuilds_the_same_moment_and_the_timeline_keeps_its_end() {
         let scenario = || Scenario::default().validate().unwrap();
-        let mut first = Player::new(scenario(), SimTime::ZERO, 0, None);
-        first.run.advance(SimTime::from_secs(8), Budget::events(u64::MAX));
+        let mut sought = Player::new(scenario(), SimTime::ZERO, 0, None);
+        sought.run.advance(SimTime::from_secs(8), Budget::events(u64::MAX));
         let at_3s = Player::new(scenario(), SimTime::from_secs(3), 1, None);
         // Back to 3 s: the same moment as a run that stopped there, the end still at 8 s.
-        let mut sought = Player::new(scenario(), SimTime::from_secs(3), 2, None);
-        sought.keep_reach_of(&first);
-        assert_eq!((sought.now(), sought.reached()), (SimTime::from_secs(3), SimTime::from_secs(8)));
+        assert!(sought.seek(scenario().get(), None, SimTime::from_secs(3), 2));
+        assert_eq!((sought.now(), sought.reached(), sought.run_id), (SimTime::from_secs(3), SimTime::from_secs(8), 2));
         assert_eq!(sought.view().snapshot, at_3s.view().snapshot);
-        // Another scenario is another run: its timeline starts afresh.
+        // Another scenario, or the split view, is another run: the player is not reused.
         let mut other = Scenario::default();
         other.servers.count = 5;
-        let mut fresh = Player::new(other.validate().unwrap(), SimTime::ZERO, 3, None);
-        fresh.keep_reach_of(&first);
-        assert_eq!(fresh.reached(), SimTime::ZERO);
+        assert!(!sought.seek(&other, None, SimTime::ZERO, 3));
+        let split = Some(Variant::Algorithm(sim::Algorithm::LeastConnections));
+        assert!(!sought.seek(scenario().get(), split, SimTime::ZERO, 3));
+        assert_eq!(sought.run_id, 2);
+    }
+
+    #[test]
+    fn a_change_after_a_seek_back_forks_the_run() {
+        let scenario = || Scenario::default().validate().unwrap();
+        let mut p = Player::new(scenario(), SimTime::from_secs(4), 0, None);
+        let later = p.apply_change(Command::Crash { server: 1 }).unwrap();
+        assert_eq!(later.fork, None, "at the end of the timeline: no fork");
+        p.run.advance(SimTime::from_secs(9), Budget::events(u64::MAX));
+        assert!(p.seek(&later.scenario, None, SimTime::from_secs(2), 1));
+        let refused = p.apply_change(Command::Crash { server: 99 });
+        assert!(refused.is_err());
+        assert_eq!(p.reached(), SimTime::from_secs(9), "a refused change forks nothing");
+        let forked = p.apply_change(Command::Crash { server: 2 }).unwrap();
+        assert_eq!(forked.fork, Some(sim::run::Fork { at: SimTime::from_secs(2), dropped: 1 }));
+        assert_eq!(p.reached(), SimTime::from_secs(2), "the old future is gone");
+        let crashed: Vec<_> = forked.scenario.timeline.iter().map(|e| e.command.clone()).collect();
+        assert_eq!(crashed, vec![Command::Crash { server: 2 }]);
     }
 
     #[test]
@@ -682,18 +716,18 @@ mod tests {
     #[test]
     fn the_pool_grows_and_shrinks_without_a_restart() {
         let mut p = Player::new(Scenario::default().validate().unwrap(), SimTime::from_secs(1), 0, None);
-        let scenario = p.apply_change(Command::SetPoolSize { servers: 6 }).unwrap();
+        let scenario = p.apply_change(Command::SetPoolSize { servers: 6 }).unwrap().scenario;
         assert_eq!(scenario.timeline.len(), 1, "one change, however many servers");
         p.advance(0.0, 1.0);
         p.advance(10.0, 1.0);
         assert_eq!(p.pool_size(), 6);
-        let scenario = p.apply_change(Command::SetPoolSize { servers: 3 }).unwrap();
+        let scenario = p.apply_change(Command::SetPoolSize { servers: 3 }).unwrap().scenario;
         assert_eq!(scenario.timeline.last().unwrap().command, Command::SetPoolSize { servers: 3 });
         p.advance(20.0, 1.0);
         assert_eq!(p.pool_size(), 3);
         assert_eq!(p.now(), SimTime::from_millis(1_020), "the run went on");
         assert_eq!(
-            p.apply_change(Command::SetPoolSize { servers: 3 }).unwrap().timeline.len(),
+            p.apply_change(Command::SetPoolSize { servers: 3 }).unwrap().scenario.timeline.len(),
             2,
             "no change, nothing recorded"
         );

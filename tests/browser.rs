@@ -136,6 +136,7 @@ async fn the_controls_emit_play_and_step() {
         seed: 42,
         now_s: 1.5,
         reached_s: 1.5,
+        last_seek: None,
         lagging: false,
         compact: false,
         playback: Playback {

@@ -87,9 +87,12 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
         let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
         use_effect_with(state.run_id, move |&run_id| {
             if player.borrow().run_id != run_id {
-                let mut next = Player::new(valid(&state.scenario), state.start_at, run_id, state.compare_with);
-                next.keep_reach_of(&player.borrow());
-                *player.borrow_mut() = next;
+                // The same run again (a seek, Back to another moment of it) starts from a copy
+                // it kept; anything else is a new run.
+                let (scenario, compare_with, at) = (&state.scenario, state.compare_with, state.start_at);
+                if !player.borrow_mut().seek(scenario, compare_with, at, run_id) {
+                    *player.borrow_mut() = Player::new(valid(scenario), at, run_id, compare_with);
+                }
                 frame.set(player.borrow().view());
             }
         });
@@ -106,10 +109,12 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
                     Change::Command(command) => {
                         player.borrow_mut().apply_change(command.clone()).map_err(|e| e.to_string())
                     }
-                    Change::Query(sql) => player.borrow_mut().query(sql),
+                    Change::Query(sql) => {
+                        player.borrow_mut().query(sql).map(|scenario| sim::run::Changed { scenario, fork: None })
+                    }
                 };
                 match (result, change.from_knob) {
-                    (Ok(scenario), _) => dispatcher.dispatch(Action::Recorded(Box::new(scenario))),
+                    (Ok(changed), _) => dispatcher.dispatch(Action::Recorded(Box::new(changed))),
                     (Err(message), Some(field)) => {
                         dispatcher.dispatch(Action::KnobRejected(KnobError { field, message }))
                     }

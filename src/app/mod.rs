@@ -70,7 +70,7 @@ fn is_server(kind: NodeKind) -> bool {
 fn parts(state: &AppState, view: &FrameView, cb: &Callbacks) -> Parts {
     let controls = html! {
         <Controls playing={state.playing} speed={state.speed} seed={state.scenario.seed}
-            now_s={view.snapshot.now.as_secs_f64()} reached_s={view.reached_s} lagging={view.lagging} compact={state.embed}
+            now_s={view.snapshot.now.as_secs_f64()} reached_s={view.reached_s} last_seek={view.last_seek.clone()} lagging={view.lagging} compact={state.embed}
             playback={cb.playback.clone()}
             on_add_server={view.caching.is_none().then(|| cb.on_command.reform(|()| Command::AddServer))} />
     };

@@ -10,6 +10,7 @@ use crate::panels::knobs::apply_knob;
 use crate::panels::lesson;
 use crate::panels::questions::{self, Answers, Guess};
 use crate::share::{self, Boot};
+use sim::run::{Changed, Fork};
 use sim::scenario::Variant;
 use sim::{Command, Scenario, SimTime};
 use std::rc::Rc;
@@ -107,8 +108,10 @@ pub enum Action {
     Guess(usize, usize, Guess),
     /// a teacher's reset: every guess forgotten
     ForgetAnswers,
-    /// a change was made while running; the scenario now records it (no restart)
-    Recorded(Box<Scenario>),
+    /// a change was made while running; the scenario now records it (no restart). Made after
+    /// going back in time, it forked the run: the fork gets a history entry of its own, so that
+    /// Back returns to the run before it
+    Recorded(Box<Changed>),
     Select(Option<Selection>),
     Notice(String),
     /// a knob's value was refused before it reached the scenario
@@ -213,6 +216,16 @@ fn place_of(boot: &Boot) -> (usize, Option<usize>) {
     (lesson, step)
 }
 
+/// What a fork did, in words.
+fn fork_notice(fork: Fork) -> String {
+    let at = format!("Forked at {:.1} s: the run goes on from your change", fork.at.as_secs_f64());
+    match fork.dropped {
+        0 => format!("{at}. Back returns to the run before it."),
+        1 => format!("{at}, and your 1 later change no longer happens. Back returns to it."),
+        n => format!("{at}, and your {n} later changes no longer happen. Back returns to them."),
+    }
+}
+
 /// Another knob restarts the run from 0 s: the pool the Servers knob set while it ran becomes
 /// the new run's server count, so that the value on screen is the one in force from the start
 /// (rather than the old count until the timeline set it again).
@@ -292,7 +305,12 @@ impl Reducible for AppState {
                 let scenario = s.scenario.clone();
                 AppState { start_at: at, ..s.restarted(scenario) }
             }
-            Action::Recorded(scenario) => AppState { scenario: *scenario, notice: None, banner: None, ..s },
+            Action::Recorded(changed) => {
+                let Changed { scenario, fork } = *changed;
+                let history_entry = s.history_entry + u64::from(fork.is_some());
+                let notice = fork.map(fork_notice);
+                AppState { scenario, notice, banner: None, history_entry, ..s }
+            }
             Action::Select(selected) => AppState { selected, ..s },
             Action::Notice(message) => AppState { notice: Some(message), ..s },
             Action::KnobRejected(error) => AppState { knob_error: Some(error), ..s },
@@ -321,6 +339,21 @@ mod tests {
     }
 
     #[test]
+    fn a_fork_gets_its_own_history_entry_and_says_what_it_dropped() {
+        let state = fresh();
+        let scenario = state.scenario.clone();
+        let recorded = state.reduce(Action::Recorded(Box::new(Changed { scenario: scenario.clone(), fork: None })));
+        assert_eq!((recorded.history_entry, recorded.notice.clone()), (0, None), "a change at the end: same entry");
+        let fork = Fork { at: SimTime::from_secs(12), dropped: 2 };
+        let forked = recorded.reduce(Action::Recorded(Box::new(Changed { scenario, fork: Some(fork) })));
+        assert_eq!(forked.history_entry, 1, "Back returns to the run before the fork");
+        assert_eq!(
+            forked.notice.as_deref(),
+            Some("Forked at 12.0 s: the run goes on from your change, and your 2 later changes no longer happen. Back returns to them.")
+        );
+    }
+
+    #[test]
     fn the_servers_knob_goes_through_the_reducer_as_a_live_change_without_a_restart() {
         let state = fresh();
         let run_id = state.run_id;
@@ -342,8 +375,12 @@ mod tests {
         let mut state = (*fresh()).clone();
         let at = |secs: u64| SimTime::from_secs(secs).0;
         state.scenario.timeline = vec![
-            sim::scenario::TimelineEntry { at_us: at(6), command: Command::SetPoolSize { servers: 12 } },
-            sim::scenario::TimelineEntry { at_us: at(8), command: Command::Crash { server: 7 } },
+            sim::scenario::TimelineEntry {
+                recorded: false,
+                at_us: at(6),
+                command: Command::SetPoolSize { servers: 12 },
+            },
+            sim::scenario::TimelineEntry { recorded: false, at_us: at(8), command: Command::Crash { server: 7 } },
         ];
         let state = Rc::new(state).reduce(Action::EditKnob("servers.concurrency", "8".into()));
         assert_eq!(state.scenario.servers.count, 12, "the pool in force, from the start");

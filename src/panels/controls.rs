@@ -17,6 +17,9 @@ pub struct ControlsProps {
     /// the furthest simulated second the run has reached [s]: the timeline's end
     #[prop_or_default]
     pub reached_s: f64,
+    /// how the last seek went, in words (the timeline's tooltip)
+    #[prop_or_default]
+    pub last_seek: Option<String>,
     pub lagging: bool,
     /// embed mode shows play controls only
     pub compact: bool,
@@ -105,7 +108,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <span class="lag" title="The browser cannot simulate this much traffic this fast; time runs slower than the speed asked for">{ "engine at its limit" }</span>
             }
             if !props.compact {
-                <Timeline now_s={props.now_s} reached_s={props.reached_s} on_seek={props.playback.on_seek.clone()} />
+                <Timeline now_s={props.now_s} reached_s={props.reached_s} last_seek={props.last_seek.clone()} on_seek={props.playback.on_seek.clone()} />
                 <SeedField seed={props.seed} on_seed={props.playback.on_seed.clone()} />
                 <button onclick={new_seed} title="Same scenario, other random traffic">{ "New seed" }</button>
                 if let Some(add) = &props.on_add_server {
@@ -180,25 +183,28 @@ pub fn seed_field(props: &SeedFieldProps) -> Html {
 struct TimelineProps {
     now_s: f64,
     reached_s: f64,
+    last_seek: Option<String>,
     on_seek: Callback<f64>,
 }
 
 /// The run's timeline, from 0 s to the furthest moment reached: dragging it (or its arrow keys)
 /// rebuilds the run at that moment, which the same scenario and seed always give back. It asks
-/// when let go, not while dragged: each seek replays the run from its start.
+/// when let go, not while dragged: each seek replays the run from the copy kept before it.
 #[function_component(Timeline)]
 fn timeline(props: &TimelineProps) -> Html {
-    let on_seek = props.on_seek.clone();
+    // tenths of a second, so that the slider's value rounds as the clock does; its last tenth
+    // is the moment reached itself, so that dragging to the end returns to exactly where the
+    // run had got
+    let end = (props.reached_s * 10.0).ceil() / 10.0;
+    let (on_seek, reached_s) = (props.on_seek.clone(), props.reached_s);
     let onchange = Callback::from(move |e: Event| {
         let input: web_sys::HtmlInputElement = e.target_unchecked_into();
         if let Ok(seconds) = input.value().parse::<f64>() {
-            on_seek.emit(seconds);
+            on_seek.emit(if seconds >= end { reached_s } else { seconds });
         }
     });
-    // tenths of a second, so that the slider's value rounds as the clock does
-    let end = (props.reached_s * 10.0).ceil() / 10.0;
     html! {
-        <label class="timeline-scrub" title="Drag back to any moment the run has reached; it is rebuilt exactly">
+        <label class="timeline-scrub" title={format!("Drag back to any moment the run has reached; it is rebuilt exactly. Changing something there forks the run. {}", props.last_seek.as_deref().unwrap_or(""))}>
             { "Timeline " }
             <input type="range" min="0" max={end.to_string()} step="0.1" value={props.now_s.min(end).to_string()}
                 {onchange} aria-label="Timeline: the moment shown, in simulated seconds"

@@ -1371,6 +1371,53 @@ await test('the timeline: drag back to a moment the run reached, see it rebuilt,
   await again.close();
 });
 
+await test('the timeline: back 20 s and forward again is the moment as it was live; a change in the past forks the run', async () => {
+  const page = await open(base + '?lesson=sessions&step=2');
+  await page.selectOption('.controls select', { label: '10× fast' });
+  if (/Play/.test(await page.textContent('.controls button.primary'))) await playing(page);
+  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 32, null, { timeout: 30000 });
+  await page.click('.controls button.primary'); // pause
+  const end = Number(await page.getAttribute('.timeline-scrub input', 'max'));
+  const live = { clock: await clock(page), diagram: await page.locator('svg.diagram').innerHTML() };
+  const seek = async seconds => {
+    await page.locator('.timeline-scrub input').evaluate((input, s) => {
+      input.value = String(s);
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }, seconds);
+  };
+  // Back 20 s, then forward to where it was paused: the same diagram, drawn from a kept copy.
+  await seek(end - 20);
+  await page.waitForFunction(at => Math.abs(Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) - at) < 0.01, end - 20, { timeout: 15000 });
+  check(Number(await page.getAttribute('.timeline-scrub input', 'max')) === end, 'the timeline lost its end');
+  const took = await page.getAttribute('.timeline-scrub', 'title');
+  check(/The last seek replayed [\d.]+ s from the copy kept at [\d.]+ s, in \d+ ms\./.test(took), `no seek figure: ${took}`);
+  console.log(`     ${took.slice(took.indexOf('The last seek'))}`);
+  await seek(end);
+  await page.waitForFunction(at => Math.abs(Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) - at) < 0.01, end, { timeout: 15000 });
+  check(await clock(page) === live.clock, `forward again at ${await clock(page)}, live at ${live.clock}`);
+  check(await page.locator('svg.diagram').innerHTML() === live.diagram, 'the diagram differs from the live one at the same moment');
+  // Back to 10 s and crash server 3 there: the run forks, its timeline ends at the fork, and the
+  // scenario's own crash of server 2 at 20 s still comes.
+  await seek(10);
+  await page.waitForFunction(() => /t = 10\.0+ s/.test(document.querySelector('.controls .clock').textContent), null, { timeout: 15000 });
+  await page.click(".node.server[data-server='2']");
+  await page.waitForSelector('.server-panel');
+  await page.click('.server-panel >> text=Crash');
+  await page.waitForSelector('.notice');
+  check(/Forked at 10\.0 s/.test(await page.textContent('.notice')), `no fork said: ${await page.textContent('.notice')}`);
+  check(Number(await page.getAttribute('.timeline-scrub input', 'max')) < 10.1, 'the old future is still on the timeline');
+  check((await page.textContent('.timeline')).includes('crash server 3'), 'the fork is not in the timeline');
+  await shot(page, 'timeline-fork');
+  // The link records the fork; Back returns to the run before it.
+  const again = await reopen(page);
+  check((await again.textContent('.timeline')).includes('crash server 3'), 'the link lost the fork');
+  await again.close();
+  await page.goBack();
+  await page.waitForFunction(() => !document.querySelector('.timeline')?.textContent.includes('crash server 3'), null, { timeout: 15000 });
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
 await context.close();
 server.close();
 const passed = results.filter(([, ok]) => ok).length;

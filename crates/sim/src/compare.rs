@@ -60,7 +60,7 @@ impl SessionComparison {
                 let mut s = base.clone();
                 s.sessions.mode = mode;
                 s.timeline.clear();
-                let entry = |at: SimTime, command| TimelineEntry { at_us: at.0, command };
+                let entry = |at: SimTime, command| TimelineEntry { recorded: false, at_us: at.0, command };
                 match failure {
                     HalfwayFailure::Nothing => {}
                     HalfwayFailure::CrashServer => s.timeline.push(entry(half, Command::Crash { server: 0 })),

@@ -6,6 +6,7 @@ use crate::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
+#[derive(Clone)]
 struct Scheduled<E> {
     /// time in the high 64 bits, insertion sequence in the low 64: one integer compare orders both.
     key: u128,
@@ -36,6 +37,7 @@ impl<E> EventQueue<E> {
     pub const BYTES_PER_ENTRY: usize = std::mem::size_of::<Scheduled<E>>();
 }
 
+#[derive(Clone)]
 pub struct EventQueue<E> {
     heap: BinaryHeap<Scheduled<E>>,
     /// Events pushed with `push_in_order`, in key order. Trips along a link all take the link's

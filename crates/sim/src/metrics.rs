@@ -4,6 +4,7 @@
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 /// Sub-buckets per power of two: 64 keeps every bucket within 1/64 (1.6%) of its values.
 const SUB_BUCKET_BITS: u32 = 6;
@@ -273,6 +274,56 @@ pub struct PoolSample {
 /// At most this many seconds are kept for the charts (one hour of simulated time).
 pub const SERIES_CAPACITY: usize = 3_600;
 
+/// The closed seconds, oldest first, the last `SERIES_CAPACITY` of them. Every full minute is
+/// frozen and shared: a copy of a run (the timeline's checkpoints) shares its past seconds with
+/// the run instead of copying up to an hour of them.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    minutes: VecDeque<Rc<[SecondSample]>>,
+    /// seconds of the oldest minute already dropped (past the capacity)
+    dropped: usize,
+    this_minute: Vec<SecondSample>,
+}
+
+const MINUTE: usize = 60;
+
+impl Series {
+    fn push(&mut self, sample: SecondSample) {
+        self.this_minute.push(sample);
+        if self.this_minute.len() == MINUTE {
+            self.minutes.push_back(Rc::from(std::mem::take(&mut self.this_minute)));
+        }
+        if self.len() > SERIES_CAPACITY {
+            self.dropped += 1;
+            if self.dropped == MINUTE {
+                self.minutes.pop_front();
+                self.dropped = 0;
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.minutes.len() * MINUTE - self.dropped + self.this_minute.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &SecondSample> + '_ {
+        let past = self.minutes.iter().enumerate().flat_map(|(i, m)| &m[if i == 0 { self.dropped } else { 0 }..]);
+        past.chain(&self.this_minute)
+    }
+
+    pub fn back(&self) -> Option<&SecondSample> {
+        self.this_minute.last().or_else(|| self.minutes.back().and_then(|m| m.last()))
+    }
+
+    pub fn front(&self) -> Option<&SecondSample> {
+        self.iter().next()
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Metrics {
     pub counters: Counters,
@@ -282,13 +333,13 @@ pub struct Metrics {
     pub total_queue_wait: u128,
     /// total time completed requests spent at a server, queue plus service [µs]
     pub total_server_time: u128,
-    series: VecDeque<SecondSample>,
+    series: Series,
     this_second: Histogram,
     this_second_counters: Counters,
 }
 
 impl Metrics {
-    pub fn series(&self) -> &VecDeque<SecondSample> {
+    pub fn series(&self) -> &Series {
         &self.series
     }
 
@@ -328,10 +379,7 @@ impl Metrics {
     /// Closes the second that ends at `now` and starts the next.
     pub fn close_second(&mut self, now: SimTime, pool: PoolSample) {
         let sample = self.sample(now.whole_secs(), 1.0, pool);
-        self.series.push_back(sample);
-        if self.series.len() > SERIES_CAPACITY {
-            self.series.pop_front();
-        }
+        self.series.push(sample);
         self.this_second.clear();
         self.this_second_counters = Counters::default();
     }

@@ -72,7 +72,7 @@ pub const PRESETS: &[Preset] = &[
         summary: "Server 2 hangs at 5 s; round robin keeps feeding it until three heartbeats fail",
         build: || {
             let mut s = Scenario::default();
-            s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(5).0, command: Command::Hang { server: 1 } }];
+            s.timeline = vec![TimelineEntry { recorded: false, at_us: SimTime::from_secs(5).0, command: Command::Hang { server: 1 } }];
             s
         },
     },
@@ -320,7 +320,7 @@ pub const PRESETS: &[Preset] = &[
                 r.commit = CommitMode::SemiSync { wait_point: WaitPoint::AfterSync, wait_for_replica_count: 1, timeout_ms: 10_000.0 };
                 (r.apply_per_s, r.last_replica_speed) = (1_000.0, 1.0);
             });
-            let at = |secs: u64, command| TimelineEntry { at_us: SimTime::from_secs(secs).0, command };
+            let at = |secs: u64, command| TimelineEntry { recorded: false, at_us: SimTime::from_secs(secs).0, command };
             s.timeline = vec![
                 at(10, Command::CrashDatabase { server: 1 }),
                 at(10, Command::CrashDatabase { server: 2 }),
@@ -352,7 +352,7 @@ pub const PRESETS: &[Preset] = &[
         build: || {
             let mut s = failover_scenario(CommitMode::Async);
             with_replication(&mut s, |r| r.failover = Some(FailoverConfig { fencing: false, ..FailoverConfig::default() }));
-            s.timeline.push(TimelineEntry { at_us: SimTime::from_secs(35).0, command: Command::RecoverDatabase { server: 0 } });
+            s.timeline.push(TimelineEntry { recorded: false, at_us: SimTime::from_secs(35).0, command: Command::RecoverDatabase { server: 0 } });
             s
         },
     },
@@ -391,7 +391,7 @@ pub const PRESETS: &[Preset] = &[
         summary: "Two primaries under last writer wins with exact clocks; primary 2's region is cut off from 10 s to 20 s: both keep taking edits, and when the link heals, the edits of the same profiles made on each side conflict",
         build: || {
             let mut s = multi_primary_scenario(Resolution::LastWriterWins, Vec::new());
-            let at = |secs: u64, command| TimelineEntry { at_us: SimTime::from_secs(secs).0, command };
+            let at = |secs: u64, command| TimelineEntry { recorded: false, at_us: SimTime::from_secs(secs).0, command };
             s.timeline = vec![at(10, Command::CutRegion { server: 1 }), at(20, Command::HealRegion { server: 1 })];
             s
         },
@@ -554,7 +554,11 @@ fn sharded_replication_scenario() -> Scenario {
     }
     // replicas in another zone: the log's 50 ms trip shows as entries on their way
     with_replication(&mut s, |r| r.ship_ms = 50.0);
-    s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::CrashDatabase { server: 0 } }];
+    s.timeline = vec![TimelineEntry {
+        recorded: false,
+        at_us: SimTime::from_secs(20).0,
+        command: Command::CrashDatabase { server: 0 },
+    }];
     s
 }
 
@@ -591,7 +595,11 @@ fn write_heavy_scenario() -> Scenario {
 fn failover_scenario(commit: CommitMode) -> Scenario {
     let mut s = replication_scenario(ReadFix::None);
     with_replication(&mut s, |r| (r.commit, r.ship_ms) = (commit, 100.0));
-    s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::CrashDatabase { server: 0 } }];
+    s.timeline = vec![TimelineEntry {
+        recorded: false,
+        at_us: SimTime::from_secs(20).0,
+        command: Command::CrashDatabase { server: 0 },
+    }];
     s
 }
 
@@ -674,7 +682,11 @@ fn sessions_scenario(mode: SessionMode) -> Scenario {
     s.clients.arrival_rate = 200.0;
     s.sessions.mode = mode;
     if mode != SessionMode::OnServer {
-        s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::Crash { server: 1 } }];
+        s.timeline = vec![TimelineEntry {
+            recorded: false,
+            at_us: SimTime::from_secs(20).0,
+            command: Command::Crash { server: 1 },
+        }];
     }
     s
 }

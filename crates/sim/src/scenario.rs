@@ -475,6 +475,10 @@ pub struct TimelineEntry {
     /// when [µs since the start]
     pub at_us: u64,
     pub command: crate::command::Command,
+    /// made by the user while the run went on, rather than set by the scenario: a change made
+    /// after going back in time drops the user's later ones (a fork), never the scenario's own
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recorded: bool,
 }
 
 /// A whole run's description. `seed` makes it repeatable.

@@ -7,6 +7,7 @@ use crate::time::SimTime;
 /// ab's side of a simulated benchmark: `concurrency` connections, each starting its next
 /// request as soon as the last is answered, until `requests` are sent or the time limit passes.
 /// The engine moves the requests; this decides what each connection does and counts.
+#[derive(Clone)]
 pub struct LoadTester {
     pub(super) options: AbOptions,
     pub(super) to_send: u64,

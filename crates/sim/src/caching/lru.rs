@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 const NONE: usize = usize::MAX;
 
+#[derive(Clone)]
 struct Node<V> {
     key: u32,
     value: V,
@@ -12,6 +13,7 @@ struct Node<V> {
     older: usize,
 }
 
+#[derive(Clone)]
 pub struct Lru<V> {
     capacity: usize,
     index: HashMap<u32, usize>,

@@ -4,6 +4,7 @@
 
 use crate::rng::Rng;
 
+#[derive(Clone)]
 pub struct Zipf {
     /// cumulative probabilities, rank 1 first; the last is 1
     cumulative: Vec<f64>,

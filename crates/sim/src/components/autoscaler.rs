@@ -280,7 +280,7 @@ struct ScaleEvent {
 
 /// The HPA's memory between decisions: recommendations for the stabilization windows, and
 /// recent changes for the rate policies (`horizontal.go`, `normalizeDesiredReplicasWithBehaviors`).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct HpaState {
     recommendations: Vec<(SimTime, u32)>,
     events: Vec<ScaleEvent>,
@@ -490,6 +490,7 @@ pub struct SecondMeasure {
 
 /// The autoscaler as the engine runs it: its settings, the last seconds it measured, the
 /// latencies since its last decision, and its memory.
+#[derive(Clone)]
 pub struct Autoscaler {
     config: AutoscalerConfig,
     seconds: std::collections::VecDeque<SecondMeasure>,

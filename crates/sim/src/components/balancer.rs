@@ -57,6 +57,7 @@ impl Backend {
     }
 }
 
+#[derive(Clone)]
 pub struct Balancer {
     algorithm: Algorithm,
     bounded_load_percent: Option<u32>,

@@ -6,6 +6,7 @@ use crate::rng::Rng;
 use crate::scenario::ClientsConfig;
 use crate::time::SimTime;
 
+#[derive(Clone)]
 pub struct Clients {
     /// offered load [requests·s⁻¹]
     arrival_rate: f64,

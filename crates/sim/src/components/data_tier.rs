@@ -16,12 +16,14 @@ use crate::data::DataConfig;
 use crate::rng::Rng;
 use crate::time::SimTime;
 
+#[derive(Clone)]
 pub struct DataTier {
     pub console: Console,
     /// the web tier's side: present when the scenario's requests query the database
     web: Option<WebSide>,
 }
 
+#[derive(Clone)]
 struct WebSide {
     config: WebQueries,
     keys: Keys,

@@ -33,6 +33,7 @@ pub enum Fault {
     Slow(f64),
 }
 
+#[derive(Clone)]
 pub struct Server {
     concurrency: u32,
     /// speed factor: service time is divided by it

@@ -8,6 +8,7 @@ use crate::scenario::SessionStoreConfig;
 use crate::snapshot::MachineGauges;
 use crate::time::SimTime;
 
+#[derive(Clone)]
 pub struct SessionStore {
     machine: Server,
     /// one way between a web server and the store

@@ -154,6 +154,7 @@ struct LoadTesterPersistence {
     session_id_len: Option<u64>,
 }
 
+#[derive(Clone)]
 pub struct Sessions {
     mode: SessionMode,
     stick_expiry: SimTime,

@@ -50,6 +50,7 @@ impl Answer {
 /// Rows of a result the console keeps (it pages through them; beyond, it counts).
 pub const KEPT_ROWS: usize = 500;
 
+#[derive(Clone)]
 pub struct Console {
     pub db: Database,
     /// newest last; shared, so that a frame's view holds the answer without copying its rows

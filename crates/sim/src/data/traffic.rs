@@ -129,6 +129,7 @@ impl WebQueries {
 }
 
 /// The keys a query of the mix is filled with.
+#[derive(Clone)]
 pub struct Keys {
     /// users in the generated rows (a request's user is one of them, for `:me`)
     pub user_count: u64,
@@ -239,7 +240,7 @@ impl Jobs {
 /// so it is worked out once and reused until a write changes a table it reads. (A report over
 /// every user runs once per change, not once per page.) The console keeps one for the run: the
 /// web tier's queries and `\traffic` go through it.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Memo {
     reads: HashMap<String, PlannedRead>,
     /// writes so far, by table
@@ -247,6 +248,7 @@ pub struct Memo {
 }
 
 /// A read's jobs, and the version of each table it read when it was planned.
+#[derive(Clone)]
 struct PlannedRead {
     jobs: Rc<Jobs>,
     tables: Vec<(String, u64)>,

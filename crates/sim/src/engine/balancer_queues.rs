@@ -33,7 +33,7 @@ impl From<Unplaced> for Unsent {
 /// HAProxy's server queues at the balancer, by server id: requests that persistence sends to a
 /// server at its `maxconn` wait there for that server, oldest first. `waiting` counts them all, so
 /// that a freed slot looks through them only while one holds a request.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct ServerQueues {
     pub(super) queues: Vec<VecDeque<RequestRef>>,
     pub(super) waiting: usize,

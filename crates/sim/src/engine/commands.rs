@@ -13,8 +13,8 @@ use crate::validate::limits;
 impl Sim {
     /// Applies a change now, while the run goes on, and records it in the scenario's timeline so
     /// that a link replays it. It takes effect 1 µs from now, before anything else at that
-    /// moment, which is exactly where a replay puts it too.
-    pub fn schedule(&mut self, command: Command) -> Result<(), CommandError> {
+    /// moment, which is exactly where a replay puts it too. Returns the entry recorded.
+    pub fn schedule(&mut self, command: Command) -> Result<TimelineEntry, CommandError> {
         command.check_arguments().map_err(CommandError::OutOfRange)?;
         self.check_target(&command)?;
         if self.scenario.timeline.len() >= limits::MAX_TIMELINE {
@@ -23,14 +23,29 @@ impl Sim {
                 limits::MAX_TIMELINE
             )));
         }
-        // Both lists stay in time order (a scenario's own timeline may hold later entries), and
-        // the new entry goes after any already set for the same moment, where a replay puts it.
-        let entry = TimelineEntry { at_us: self.now.0 + 1, command };
+        let entry = TimelineEntry { recorded: true, at_us: self.now.0 + 1, command };
+        self.record(entry.clone());
+        Ok(entry)
+    }
+
+    /// Puts a change in the timeline, both the scenario's (for the link) and the one still to
+    /// run. Both lists stay in time order (a scenario's own timeline may hold later entries),
+    /// and the entry goes after any already set for the same moment, where a replay puts it.
+    pub(crate) fn record(&mut self, entry: TimelineEntry) {
         let recorded = self.scenario.timeline.partition_point(|e| e.at_us <= entry.at_us);
         self.scenario.timeline.insert(recorded, entry.clone());
         let pending = self.timeline.partition_point(|e| e.at_us <= entry.at_us);
         self.timeline.insert(pending, entry);
-        Ok(())
+    }
+
+    /// A fork: drops the changes the user recorded for after `at` (the scenario's own stay);
+    /// returns how many. They are all still to run, since `at` is now or later.
+    pub(crate) fn drop_recorded_after(&mut self, at: SimTime) -> usize {
+        let later = |e: &TimelineEntry| e.recorded && e.at_us > at.0;
+        let before = self.scenario.timeline.len();
+        self.scenario.timeline.retain(|e| !later(e));
+        self.timeline.retain(|e| !later(e));
+        before - self.scenario.timeline.len()
     }
 
     /// Whether the command's server can take it at this moment.

@@ -220,6 +220,7 @@ enum Next {
     TimelineEntry,
 }
 
+#[derive(Clone)]
 pub struct Sim {
     scenario: Scenario,
     now: SimTime,
@@ -350,6 +351,7 @@ impl Sim {
         // Both lists are in time order (validation sees to it): merge them, an engine entry
         // first at an equal moment.
         let as_entry = |lab: &crate::caching::LabEvent| TimelineEntry {
+            recorded: false,
             at_us: SimTime::from_millis_f64(lab.at_ms).0,
             command: Command::Lab { action: lab.action },
         };

@@ -19,6 +19,7 @@ pub(super) struct CheckInFlight {
 }
 
 /// One server and what the balancer's heartbeats know of it.
+#[derive(Clone)]
 pub(super) struct Machine {
     pub(super) server: Server,
     pub(super) health: HealthCheck,

@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 /// A read waiting on its replicas for its user's last writes: replica `replica` of each group,
 /// until it has applied the group's position listed.
+#[derive(Clone)]
 pub(super) struct Waiting {
     r: RequestRef,
     replica: usize,
@@ -26,6 +27,7 @@ pub(super) struct Waiting {
 
 /// A write whose commit waits for its group's replicas: its share stays at the primary until
 /// then.
+#[derive(Clone)]
 pub(super) struct CommitWait {
     r: RequestRef,
     job: u16,

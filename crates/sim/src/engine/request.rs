@@ -168,7 +168,7 @@ pub(super) const LOAD_TESTER_USER: u32 = 0;
 
 /// Requests in flight, in reusable slots: a finished request frees its slot, so the table is as
 /// large as the most requests ever in flight at once, not the number ever sent.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct RequestTable {
     pub(super) slots: Vec<Request>,
     pub(super) live: Vec<bool>,

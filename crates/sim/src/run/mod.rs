@@ -7,8 +7,12 @@
 //! difference, kept in lockstep.
 
 mod benchmark;
+pub mod checkpoints;
+mod rewindable;
 
 pub use benchmark::{BenchmarkRun, FinishedBenchmark};
+pub use checkpoints::Checkpoints;
+pub use rewindable::{Changed, Fork, Rewindable, Sought};
 
 use crate::budget::{run_in_slices, Budget};
 use crate::caching::LabCounters;
@@ -17,10 +21,11 @@ use crate::components::autoscaler::ScaleDecision;
 use crate::data::console::Console;
 use crate::engine::Sim;
 use crate::metrics::Summary;
-use crate::scenario::{Scenario, ValidScenario, Variant};
+use crate::scenario::{Scenario, TimelineEntry, ValidScenario, Variant};
 use crate::time::SimTime;
 use serde::Serialize;
 
+#[derive(Clone)]
 pub struct Run {
     engine: Sim,
     /// the split view's second run: the same scenario and seed (so the same requests) under
@@ -118,15 +123,32 @@ impl Run {
         }
     }
 
-    /// A change while the run goes on (no restart); returns the scenario with the change
-    /// recorded in its timeline, for the link.
-    pub fn schedule(&mut self, command: Command) -> Result<Scenario, CommandError> {
-        self.engine.schedule(command.clone())?;
+    /// A change while the run goes on (no restart), recorded in the scenario's timeline for the
+    /// link; returns the entry recorded.
+    pub fn schedule(&mut self, command: Command) -> Result<TimelineEntry, CommandError> {
+        let entry = self.engine.schedule(command)?;
         if let Some((_, twin)) = &mut self.twin {
-            // Both runs have the same servers at the same moment, so the twin accepts it too.
-            let _ = twin.schedule(command);
+            // Both runs have the same servers at the same moment, so the twin takes it too.
+            twin.record(entry.clone());
         }
-        Ok(self.scenario().clone())
+        Ok(entry)
+    }
+
+    /// A change made in a later copy of this run, put in this one's future (`Checkpoints`).
+    fn record(&mut self, entry: &TimelineEntry) {
+        self.engine.record(entry.clone());
+        if let Some((_, twin)) = &mut self.twin {
+            twin.record(entry.clone());
+        }
+    }
+
+    /// A fork at `at` (now or later): the user's changes recorded for after it are dropped, the
+    /// scenario's own stay; returns how many were dropped.
+    pub fn drop_recorded_after(&mut self, at: SimTime) -> usize {
+        if let Some((_, twin)) = &mut self.twin {
+            twin.drop_recorded_after(at);
+        }
+        self.engine.drop_recorded_after(at)
     }
 
     /// The scenario as it runs now, with the changes made while running in its timeline.

@@ -245,6 +245,7 @@ fn report(run: &Run) -> MultiPrimaryReport {
 /// write can arrive everywhere.
 fn stopping_at(mut s: Scenario, stop: u64) -> Scenario {
     s.timeline.push(TimelineEntry {
+        recorded: false,
         at_us: SimTime::from_secs(stop).0,
         command: Command::SetArrivalRate { per_second: 0.001 },
     });
@@ -320,7 +321,7 @@ fn certification_aborts_the_later_of_two_conflicting_writes_and_retries_it_once(
 #[test]
 fn two_galera_primaries_cut_apart_both_lose_their_majority_and_refuse() {
     let mut s = preset("data-multi-primary-certification");
-    let at = |secs: u64, command| TimelineEntry { at_us: SimTime::from_secs(secs).0, command };
+    let at = |secs: u64, command| TimelineEntry { recorded: false, at_us: SimTime::from_secs(secs).0, command };
     s.timeline = vec![at(5, Command::CutRegion { server: 1 }), at(10, Command::HealRegion { server: 1 })];
     let mut run = run_for(s, 5);
     let before = report(&run).counts.non_primary_refusals;

@@ -69,8 +69,11 @@ fn each_shard_has_its_own_log_and_replicas_that_hold_that_shards_rows() {
 #[test]
 fn once_the_writes_stop_every_replica_of_every_shard_holds_its_primarys_rows() {
     let mut s = sharded_blog();
-    s.timeline
-        .push(TimelineEntry { at_us: SimTime::from_secs(8).0, command: Command::SetArrivalRate { per_second: 0.001 } });
+    s.timeline.push(TimelineEntry {
+        recorded: false,
+        at_us: SimTime::from_secs(8).0,
+        command: Command::SetArrivalRate { per_second: 0.001 },
+    });
     let run = run_for(s, 12);
     for g in 0..2 {
         for table in ["comments", "users", "countries"] {
@@ -196,7 +199,11 @@ fn the_diagram_draws_each_shards_log_entries_on_their_way_and_none_from_a_crashe
 fn a_read_sent_to_a_shards_crashed_replica_fails_and_shows_no_anomaly() {
     let mut s = sharded_blog();
     // 80-'s first replica (server 5) crashes at 5 s: reads sent to it fail from then on.
-    s.timeline.push(TimelineEntry { at_us: SimTime::from_secs(5).0, command: Command::CrashDatabase { server: 4 } });
+    s.timeline.push(TimelineEntry {
+        recorded: false,
+        at_us: SimTime::from_secs(5).0,
+        command: Command::CrashDatabase { server: 4 },
+    });
     let mut run = Run::new(s.validate().unwrap(), None);
     run.run_until(SimTime::from_secs(5));
     let failed_before = run.report().data.unwrap().web.unwrap().failed;

@@ -64,7 +64,7 @@ fn a_crashed_replica_stops_applying_and_catches_up_when_it_recovers() {
     use sim::scenario::TimelineEntry;
     use sim::Command;
     let mut s = lag_scenario(1_000.0);
-    let at = |secs: u64, command| TimelineEntry { at_us: SimTime::from_secs(secs).0, command };
+    let at = |secs: u64, command| TimelineEntry { recorded: false, at_us: SimTime::from_secs(secs).0, command };
     s.timeline = vec![at(2, Command::CrashDatabase { server: 1 }), at(6, Command::RecoverDatabase { server: 1 })];
     let mut run = run_for(s, 5);
     let replicas = |run: &Run| run.report().data.unwrap().web.unwrap().replication.unwrap().replicas;
@@ -199,6 +199,7 @@ fn remote_apply_on_every_replica_never_misses_a_users_own_write() {
 
 fn crash_at(s: &mut Scenario, secs: u64, server: u32) {
     s.timeline.push(sim::scenario::TimelineEntry {
+        recorded: false,
         at_us: SimTime::from_secs(secs).0,
         command: sim::Command::CrashDatabase { server },
     });
@@ -231,6 +232,7 @@ fn semi_sync_falls_back_to_async_after_its_timeout_and_comes_back_when_a_replica
     crash_at(&mut s, 2, 2);
     for server in [1, 2] {
         s.timeline.push(sim::scenario::TimelineEntry {
+            recorded: false,
             at_us: SimTime::from_secs(5).0,
             command: sim::Command::RecoverDatabase { server },
         });
@@ -403,7 +405,7 @@ fn under_many_writes_the_primary_saturates_while_the_replicas_do_not() {
 }
 
 fn at(secs: u64, command: sim::Command) -> sim::scenario::TimelineEntry {
-    sim::scenario::TimelineEntry { at_us: SimTime::from_secs(secs).0, command }
+    sim::scenario::TimelineEntry { recorded: false, at_us: SimTime::from_secs(secs).0, command }
 }
 
 #[test]

@@ -127,7 +127,7 @@ fn a_mix_that_is_not_sql_is_refused_with_its_position() {
 fn a_crashed_shard_fails_only_the_queries_that_need_it_until_it_recovers() {
     use sim::scenario::TimelineEntry;
     use sim::Command;
-    let at = |s: u64, command| TimelineEntry { at_us: SimTime::from_secs(s).0, command };
+    let at = |s: u64, command| TimelineEntry { recorded: false, at_us: SimTime::from_secs(s).0, command };
     let mut s = preset("data-sharded-web-tier");
     s.timeline = vec![at(2, Command::CrashDatabase { server: 1 }), at(4, Command::RecoverDatabase { server: 1 })];
     let mut run = Run::new(s.validate().expect("valid"), None);

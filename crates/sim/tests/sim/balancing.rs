@@ -119,7 +119,7 @@ fn adding_a_server_moves_few_keys_under_consistent_hashing_and_most_under_modulo
 fn time_to_mark_down(fault: Command, fault_at: SimTime, seed: u64) -> SimTime {
     let mut s = Scenario::default();
     s.seed = seed;
-    s.timeline = vec![TimelineEntry { at_us: fault_at.0, command: fault }];
+    s.timeline = vec![TimelineEntry { recorded: false, at_us: fault_at.0, command: fault }];
     let mut sim = Sim::new(valid(s));
     while sim.active_servers().contains(&1) {
         assert!(sim.step());
@@ -152,7 +152,8 @@ fn a_server_that_stops_answering_is_marked_down_after_fall_to_fall_plus_one_inte
 #[test]
 fn round_robin_feeds_a_hung_server_until_its_heartbeat_fails_then_stops() {
     let mut s = Scenario::default();
-    s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(5).0, command: Command::Hang { server: 1 } }];
+    s.timeline =
+        vec![TimelineEntry { recorded: false, at_us: SimTime::from_secs(5).0, command: Command::Hang { server: 1 } }];
     let mut sim = Sim::new(valid(s));
     sim.run_until(SimTime::from_secs(30));
     let c = sim.metrics().counters;
@@ -180,7 +181,7 @@ fn redispatch_saves_requests_that_a_dead_server_refuses() {
         let mut s = Scenario::default();
         s.health_check.enabled = false; // never detected: only redispatch can help
         s.balancer.redispatch = redispatch;
-        s.timeline = vec![TimelineEntry { at_us: 0, command: Command::Crash { server: 0 } }];
+        s.timeline = vec![TimelineEntry { recorded: false, at_us: 0, command: Command::Crash { server: 0 } }];
         sim::run_for(valid(s), SimTime::from_secs(20))
     };
     let without = crashed(false);
@@ -196,8 +197,8 @@ fn redispatch_saves_requests_that_a_dead_server_refuses() {
 fn a_crash_fails_what_the_server_held_and_recovery_brings_it_back() {
     let mut s = Scenario::default();
     s.timeline = vec![
-        TimelineEntry { at_us: SimTime::from_secs(3).0, command: Command::Crash { server: 2 } },
-        TimelineEntry { at_us: SimTime::from_secs(20).0, command: Command::Recover { server: 2 } },
+        TimelineEntry { recorded: false, at_us: SimTime::from_secs(3).0, command: Command::Crash { server: 2 } },
+        TimelineEntry { recorded: false, at_us: SimTime::from_secs(20).0, command: Command::Recover { server: 2 } },
     ];
     let mut sim = Sim::new(valid(s));
     sim.run_until(SimTime::from_secs(19));
@@ -455,7 +456,11 @@ fn a_client_gives_up_on_time_while_its_request_waits_at_the_balancer() {
     let mut s = first_available(1, 100.0, 4);
     s.balancer.queue_timeout_ms = 60_000.0;
     s.clients.timeout_ms = 1_000.0;
-    s.timeline = vec![TimelineEntry { at_us: SimTime::from_millis(100).0, command: Command::Hang { server: 0 } }];
+    s.timeline = vec![TimelineEntry {
+        recorded: false,
+        at_us: SimTime::from_millis(100).0,
+        command: Command::Hang { server: 0 },
+    }];
     let mut sim = Sim::new(valid(s));
     sim.run_until(SimTime::from_secs(10));
     let c = sim.summary().requests;

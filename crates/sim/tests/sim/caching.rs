@@ -673,6 +673,7 @@ fn a_failure_in_the_labs_own_timeline_is_the_same_as_the_command() {
     scenario.caching = Some(c);
     scenario.seed = 4;
     scenario.timeline = vec![sim::scenario::TimelineEntry {
+        recorded: false,
         at_us: 7_500_250,
         command: Command::Lab { action: LabAction::CrashCacheNode },
     }];

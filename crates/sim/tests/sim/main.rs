@@ -8,6 +8,7 @@ mod caching;
 mod cookies;
 mod pinned_runs;
 mod sessions;
+mod timeline;
 
 use proptest::prelude::*;
 use sim::link;

@@ -21,7 +21,7 @@ fn run(scenario: Scenario, seconds: u64) -> serde_json::Value {
 }
 
 fn at(seconds: f64, command: Command) -> TimelineEntry {
-    TimelineEntry { at_us: SimTime::from_secs_f64(seconds).0, command }
+    TimelineEntry { recorded: false, at_us: SimTime::from_secs_f64(seconds).0, command }
 }
 
 fn every_pinned_run() -> Vec<String> {

@@ -10,7 +10,11 @@ fn run(mode: SessionMode, crash: bool) -> (Summary, Vec<u64>) {
     s.clients.arrival_rate = 200.0;
     s.sessions.mode = mode;
     if crash {
-        s.timeline = vec![TimelineEntry { at_us: SimTime::from_secs(30).0, command: Command::Crash { server: 1 } }];
+        s.timeline = vec![TimelineEntry {
+            recorded: false,
+            at_us: SimTime::from_secs(30).0,
+            command: Command::Crash { server: 1 },
+        }];
     }
     let mut sim = Sim::new(s.validate().unwrap());
     sim.run_until(SimTime::from_secs(60));
@@ -87,8 +91,8 @@ fn a_crashed_session_store_fails_every_request_until_it_recovers_and_keeps_the_s
     s.clients.arrival_rate = 200.0;
     s.sessions.mode = SessionMode::Database;
     s.timeline = vec![
-        TimelineEntry { at_us: SimTime::from_secs(10).0, command: Command::CrashStore },
-        TimelineEntry { at_us: SimTime::from_secs(15).0, command: Command::RecoverStore },
+        TimelineEntry { recorded: false, at_us: SimTime::from_secs(10).0, command: Command::CrashStore },
+        TimelineEntry { recorded: false, at_us: SimTime::from_secs(15).0, command: Command::RecoverStore },
     ];
     let mut sim = Sim::new(s.validate().unwrap());
     sim.run_until(SimTime::from_secs(30));

@@ -43,6 +43,7 @@ enum Purpose {
 }
 
 /// One HTTP exchange on its way through the caches to the origin and back.
+#[derive(Clone)]
 struct Flight {
     user: u32,
     url: Url,
@@ -141,6 +142,7 @@ struct Entry {
 }
 
 /// Work queued for the database.
+#[derive(Clone)]
 struct DbJob {
     key: u32,
     /// Some(version) for a write
@@ -161,6 +163,7 @@ struct Leg {
     kind: DotKind,
 }
 
+#[derive(Clone)]
 pub struct CacheLab {
     config: CachingConfig,
     cache_control: Vec<CacheControl>,

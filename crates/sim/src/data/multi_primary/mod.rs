@@ -143,6 +143,7 @@ pub struct WriteSet {
 }
 
 /// One primary: its rows' bookkeeping and whether it can be reached.
+#[derive(Clone)]
 pub struct Primary {
     /// its rows (the first primary's are the console's database, held by the data tier)
     pub db: Option<Database>,
@@ -183,6 +184,7 @@ struct Certified {
     sql: Rc<str>,
 }
 
+#[derive(Clone)]
 pub struct MultiPrimary {
     pub config: MultiPrimaryConfig,
     pub schema: Vec<Rc<TableDef>>,

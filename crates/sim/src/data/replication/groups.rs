@@ -12,6 +12,7 @@ use super::{ReadFix, ReadRouting, ReadStart, Replication, ReplicationConfig};
 use crate::data::Database;
 use crate::time::SimTime;
 
+#[derive(Clone)]
 pub struct Replicated {
     pub groups: Vec<Replication>,
     /// each group's shard, when the database is sharded (the router names its parts so)

@@ -34,6 +34,7 @@ pub struct ReadStart {
 }
 
 /// One replica: its own rows, and how far along the log it is.
+#[derive(Clone)]
 pub struct Replica {
     pub db: Database,
     /// log entries it has received, and applied (both count from the first)
@@ -62,6 +63,7 @@ pub struct Replica {
 }
 
 /// A write in the primary's log.
+#[derive(Clone)]
 pub(crate) struct LogEntry {
     pub(crate) statement: Rc<Statement>,
     pub(crate) committed_at: SimTime,
@@ -71,6 +73,7 @@ pub(crate) struct LogEntry {
 
 /// One replicated group: a primary's log and its replicas (the whole database's, or one
 /// shard's).
+#[derive(Clone)]
 pub struct Replication {
     pub config: ReplicationConfig,
     /// the shard the group holds, when the database is sharded (each shard replicates on its own)
