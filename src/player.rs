@@ -5,6 +5,7 @@
 //! Panels get plain data (`FrameView`) and send requests; none of them owns a run.
 
 use crate::frame_budget::{live_budget, side_budget};
+use crate::panels::charts::{ChartZoom, MAX_CHART_POINTS};
 use sim::ab::AbOptions;
 use sim::budget::Budget;
 use sim::caching::{CacheLab, CacheLabSnapshot, Exchange, LabSecond};
@@ -34,6 +35,11 @@ pub struct FrameView {
     pub series: Vec<SecondSample>,
     /// the second in progress, so far (the charts' last point, marked)
     pub so_far: Option<SecondSample>,
+    /// seconds each point of `series` stands for (more than 1 when the charts show a long
+    /// stretch: `ChartZoom`)
+    pub seconds_per_point: usize,
+    /// the changes that have run, for the charts' marks: (second, what)
+    pub changes: Vec<(f64, String)>,
     /// the split view's second run, in lockstep with the first
     pub twin: Option<TwinView>,
     /// true when the last frame could not keep up with the speed asked for
@@ -210,6 +216,8 @@ pub struct Player {
     events: std::cell::RefCell<crate::events::EventLog>,
     /// how the last seek went: the copy it started from and how long it took
     last_seek: Option<String>,
+    /// how much of the run the charts show
+    pub chart_zoom: ChartZoom,
 }
 
 impl Player {
@@ -244,6 +252,7 @@ impl Player {
             sweep_view: None,
             events: Default::default(),
             last_seek: None,
+            chart_zoom: ChartZoom::default(),
         }
     }
 
@@ -422,6 +431,8 @@ impl Player {
         let snapshot = engine.snapshot(MAX_DOTS);
         let mut events = self.events.borrow_mut();
         events.observe(&snapshot, engine.autoscaler().decisions(), self.last_frame_ms);
+        let zoom = self.chart_zoom;
+        let (series, seconds_per_point) = chart_window(engine, zoom);
         FrameView {
             events: events.entries(),
             announcement: events.live().to_string(),
@@ -429,18 +440,21 @@ impl Player {
             reached_s: self.reached().as_secs_f64(),
             last_seek: self.last_seek.clone(),
             snapshot,
-            series: chart_window(engine),
-            so_far: engine.second_so_far(),
+            series,
+            // the second in progress is a point only where each point is a second
+            so_far: engine.second_so_far().filter(|_| seconds_per_point == 1),
+            seconds_per_point,
+            changes: changes_so_far(engine),
             twin: self.run.twin().map(|(variant, twin)| TwinView {
                 variant,
                 snapshot: twin.snapshot(MAX_DOTS),
-                series: chart_window(twin),
-                so_far: twin.second_so_far(),
+                series: chart_window(twin, zoom).0,
+                so_far: twin.second_so_far().filter(|_| seconds_per_point == 1),
             }),
             lagging: self.lagging,
             events_processed: self.run.events_processed(),
             user: self.following.and_then(|user| engine.user_view(user)),
-            autoscaling: autoscaling_view(engine),
+            autoscaling: autoscaling_view(engine, zoom),
             caching: engine.lab().map(lab_view),
             benchmark: self.benchmark_view.clone(),
             comparison: self.comparison_view.clone(),
@@ -527,12 +541,13 @@ fn lab_view(lab: &CacheLab) -> LabView {
 /// Decisions the list beside the charts shows.
 const LATEST_DECISIONS: usize = 8;
 
-fn autoscaling_view(sim: &Sim) -> Option<AutoscalingView> {
+fn autoscaling_view(sim: &Sim, zoom: ChartZoom) -> Option<AutoscalingView> {
     let a = sim.autoscaler();
     if !a.config().is_active() {
         return None;
     }
-    let since = sim.metrics().series().iter().rev().nth(CHART_WINDOW_S - 1).map_or(0, |s| s.second);
+    let shown = zoom.seconds().unwrap_or(usize::MAX);
+    let since = sim.metrics().series().iter().rev().take(shown).last().map_or(0, |s| s.second);
     let all = a.decisions();
     Some(AutoscalingView {
         recent: all.iter().filter(|d| d.at.whole_secs() >= since).cloned().collect(),
@@ -543,10 +558,24 @@ fn autoscaling_view(sim: &Sim) -> Option<AutoscalingView> {
     })
 }
 
-/// The last `CHART_WINDOW_S` seconds of a run's series.
-fn chart_window(sim: &Sim) -> Vec<SecondSample> {
+/// The seconds of a run's series the charts show at `zoom`, and how many seconds each point is
+/// (more than one when there are more than `MAX_CHART_POINTS` of them).
+fn chart_window(sim: &Sim, zoom: ChartZoom) -> (Vec<SecondSample>, usize) {
     let series = sim.metrics().series();
-    series.iter().skip(series.len().saturating_sub(CHART_WINDOW_S)).copied().collect()
+    let shown = zoom.seconds().unwrap_or(usize::MAX).min(series.len());
+    let seconds = series.iter().skip(series.len() - shown);
+    if shown <= MAX_CHART_POINTS {
+        return (seconds.copied().collect(), 1);
+    }
+    let per_point = shown.div_ceil(MAX_CHART_POINTS);
+    (sim::metrics::summarised(seconds, per_point), per_point)
+}
+
+/// The changes that have run so far (the timeline's entries up to now), for the charts' marks.
+fn changes_so_far(sim: &Sim) -> Vec<(f64, String)> {
+    let now = sim.now().as_micros();
+    let ran = sim.scenario().timeline.iter().take_while(|e| e.at_us <= now);
+    ran.map(|e| (SimTime(e.at_us).as_secs_f64(), e.command.describe())).collect()
 }
 
 /// Conflicts the database panel lists.
@@ -669,6 +698,22 @@ mod tests {
         let split = Some(Variant::Algorithm(sim::Algorithm::LeastConnections));
         assert!(!sought.seek(scenario().get(), split, SimTime::ZERO, 3));
         assert_eq!(sought.run_id, 2);
+    }
+
+    #[test]
+    fn the_charts_zoom_out_to_the_whole_run_in_at_most_300_points() {
+        let mut p = Player::new(Scenario::default().validate().unwrap(), SimTime::from_secs(700), 0, None);
+        p.apply_change(Command::Crash { server: 1 }).unwrap();
+        p.run.advance(SimTime::from_millis(701_500), Budget::events(u64::MAX));
+        let shown = |p: &mut Player, zoom| {
+            p.chart_zoom = zoom;
+            let view = p.view();
+            (view.series.len(), view.seconds_per_point, view.so_far.is_some(), view.series.last().map(|s| s.second))
+        };
+        assert_eq!(shown(&mut p, ChartZoom::LastMinute), (60, 1, true, Some(701)));
+        assert_eq!(shown(&mut p, ChartZoom::LastTenMinutes), (300, 2, false, Some(701)));
+        assert_eq!(shown(&mut p, ChartZoom::WholeRun), (234, 3, false, Some(701)), "701 seconds, 3 a point");
+        assert_eq!(p.view().changes, vec![(700.000001, "crash server 2".to_string())]);
     }
 
     #[test]

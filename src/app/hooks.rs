@@ -126,6 +126,15 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
         });
     }
 
+    // The charts show as much of the run as asked (in every new run too).
+    {
+        let (player, frame) = (player.clone(), frame.clone());
+        use_effect_with((state.chart_zoom, state.run_id), move |&(zoom, _)| {
+            player.borrow_mut().chart_zoom = zoom;
+            frame.set(player.borrow().view());
+        });
+    }
+
     // The inspector follows the picked user (in every new run too).
     {
         let (player, frame) = (player.clone(), frame.clone());
@@ -378,6 +387,7 @@ pub struct Callbacks {
     pub on_sweep: Callback<u64>,
     /// a query typed in the data tier's console
     pub on_query: Callback<String>,
+    pub on_zoom: Callback<crate::panels::charts::ChartZoom>,
 }
 
 #[hook]
@@ -492,5 +502,6 @@ pub fn use_callbacks(
         on_compare_sessions,
         on_sweep,
         on_query: use_action(dispatcher.clone(), Action::Query),
+        on_zoom: use_action(dispatcher.clone(), Action::Zoom),
     }
 }

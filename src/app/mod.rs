@@ -82,7 +82,9 @@ fn parts(state: &AppState, view: &FrameView, cb: &Callbacks) -> Parts {
     let charts = html! {
         <>
             <Charts series={view.series.clone()} so_far={view.so_far} twin={view.twin.as_ref().map(|t| t.series.clone())}
-                twin_so_far={view.twin.as_ref().and_then(|t| t.so_far)} autoscaling={autoscaling} />
+                twin_so_far={view.twin.as_ref().and_then(|t| t.so_far)} autoscaling={autoscaling}
+                changes={view.changes.clone()} seconds_per_point={view.seconds_per_point} zoom={state.chart_zoom}
+                on_zoom={(!state.embed).then(|| cb.on_zoom.clone())} />
             if profile.varies() {
                 <ProfileChart profile={profile.clone()} constant={state.scenario.clients.arrival_rate}
                     now_s={view.snapshot.now.as_secs_f64()} />

@@ -3,6 +3,7 @@
 //! (`live_changes`) and the player carries them out (`hooks::use_live_run`).
 
 use crate::diagram::Selection;
+use crate::panels::charts::ChartZoom;
 use crate::panels::controls::DEFAULT_SPEED;
 use crate::panels::dialog::DialogContent;
 use crate::panels::knob_table::KnobError;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub notice: Option<String>,
     /// the split view: the same scenario under this algorithm, side by side
     pub compare_with: Option<Variant>,
+    /// how much of the run the charts show (kept across runs)
+    pub chart_zoom: ChartZoom,
     /// the lesson beside the run (an index into `LESSONS`): the one whose preset is loaded
     pub lesson: usize,
     /// the lesson's step that was loaded (the knobs may have been changed since); none for a
@@ -126,6 +129,8 @@ pub enum Action {
     ChangesTaken(u64),
     /// a query typed in the data tier's console: it runs at once, no restart
     Query(String),
+    /// the charts show this much of the run
+    Zoom(ChartZoom),
 }
 
 impl AppState {
@@ -152,6 +157,7 @@ impl AppState {
             selected: None,
             notice: None,
             compare_with: boot.compare_with,
+            chart_zoom: ChartZoom::default(),
             side_runs_started: 0,
             live_changes: Vec::new(),
             next_live_change: 0,
@@ -321,6 +327,7 @@ impl Reducible for AppState {
             Action::SideRunStarted => AppState { side_runs_started: s.side_runs_started + 1, ..s },
             Action::Change(command) => s.with_live_change(Change::Command(command), None),
             Action::Query(sql) => s.with_live_change(Change::Query(sql), None),
+            Action::Zoom(chart_zoom) => AppState { chart_zoom, ..s },
             Action::ChangesTaken(up_to) => {
                 s.live_changes.retain(|c| c.id > up_to);
                 s

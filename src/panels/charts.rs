@@ -1,6 +1,8 @@
 //! The charts: throughput, latency percentiles and errors per simulated second, as small SVG line
-//! charts over the last minute; with an autoscaler, the server count too, its decisions as marks
-//! on the time axis and the SLO as a line; with a traffic profile, the profile under them.
+//! charts over the last minute, the last ten or the whole run (`ChartZoom`); the changes made in
+//! the run and, with an autoscaler, its decisions as marks on the time axis (hover or tap one to
+//! read it), the server count and the SLO as a line; with a traffic profile, the profile under
+//! them.
 
 use crate::svg;
 use sim::components::autoscaler::ScaleDecision;
@@ -20,13 +22,64 @@ pub struct Line {
     pub values: Vec<f64>,
 }
 
-/// A moment marked on the time axis: an autoscaler decision.
+/// A moment marked on the time axis: an autoscaler decision, or a change in the timeline (a
+/// failure, a recovery, the pool scaled).
 #[derive(Clone, PartialEq)]
 pub struct Mark {
     pub second: f64,
-    /// scaling out (up) or in
-    pub up: bool,
+    pub kind: MarkKind,
     pub label: String,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum MarkKind {
+    ScaledOut,
+    ScaledIn,
+    Change,
+}
+
+impl MarkKind {
+    fn class(self) -> &'static str {
+        match self {
+            MarkKind::ScaledOut => "up",
+            MarkKind::ScaledIn => "down",
+            MarkKind::Change => "change",
+        }
+    }
+}
+
+/// How much of the run the charts show. Past `MAX_CHART_POINTS` seconds, each point is several
+/// seconds (`sim::metrics::summarised`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum ChartZoom {
+    #[default]
+    LastMinute,
+    LastTenMinutes,
+    WholeRun,
+}
+
+/// Points a chart draws at most.
+pub const MAX_CHART_POINTS: usize = 300;
+
+impl ChartZoom {
+    pub const ALL: [ChartZoom; 3] = [ChartZoom::LastMinute, ChartZoom::LastTenMinutes, ChartZoom::WholeRun];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChartZoom::LastMinute => "the last minute",
+            ChartZoom::LastTenMinutes => "the last 10 minutes",
+            ChartZoom::WholeRun => "the whole run",
+        }
+    }
+
+    /// Seconds shown, the latest; none for the whole run (as far as the series keeps: an hour).
+    pub fn seconds(self) -> Option<usize> {
+        match self {
+            ChartZoom::LastMinute => Some(60),
+            ChartZoom::LastTenMinutes => Some(600),
+            ChartZoom::WholeRun => None,
+        }
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -86,14 +139,23 @@ pub fn chart(props: &ChartProps) -> Html {
     let first = props.seconds.first().copied().unwrap_or(0);
     let last = props.seconds.last().copied().unwrap_or(0);
     let span = (last.saturating_sub(first)).max(1) as f64;
+    // Each mark has a wide, invisible twin to hover or tap; a tap writes it under the chart.
+    let picked = use_state(|| None::<String>);
     let marks = props.marks.iter().filter(|m| m.second >= first as f64 && m.second <= last as f64).map(|m| {
         let x = svg::number(W * (m.second - first as f64) / span);
+        let text = format!("{:.1} s: {}", m.second, m.label);
+        let onclick = {
+            let (picked, text) = (picked.clone(), text.clone());
+            Callback::from(move |_: MouseEvent| picked.set(Some(text.clone())))
+        };
         html! {
-            <line class={classes!("mark", if m.up { "up" } else { "down" })} x1={x.clone()} y1="0" x2={x} y2={H.to_string()}>
-                <title>{ &m.label }</title>
-            </line>
+            <g class={classes!("mark", m.kind.class())}>
+                <line class="mark-line" x1={x.clone()} y1="0" x2={x.clone()} y2={H.to_string()} />
+                <line class="mark-hit" x1={x.clone()} y1="0" x2={x} y2={H.to_string()} {onclick}><title>{ text }</title></line>
+            </g>
         }
     });
+    let picked_note = (*picked).clone().filter(|text| props.marks.iter().any(|m| text.ends_with(&m.label)));
     let target = props.target.as_ref().map(|(v, label)| {
         let y = svg::number(y_of(*v));
         html! { <line class="target" x1="0" y1={y.clone()} x2={W.to_string()} y2={y}><title>{ label }</title></line> }
@@ -121,6 +183,7 @@ pub fn chart(props: &ChartProps) -> Html {
                 { for legend }
                 if let Some((_, label)) = &props.target { <span class="key target">{ label }</span> }
             </div>
+            if let Some(text) = picked_note { <p class="mark-note">{ text }</p> }
         </figure>
     }
 }
@@ -150,6 +213,17 @@ pub struct ChartsProps {
     /// with an autoscaler: its decisions in the charts' window and the SLO [ms]
     #[prop_or_default]
     pub autoscaling: Option<(Vec<ScaleDecision>, f64)>,
+    /// the changes made in the run so far (its timeline's entries that have run): (second, what)
+    #[prop_or_default]
+    pub changes: Vec<(f64, String)>,
+    /// seconds each point stands for (1 unless the stretch shown is long)
+    #[prop_or(1)]
+    pub seconds_per_point: usize,
+    #[prop_or_default]
+    pub zoom: ChartZoom,
+    /// the zoom picked; none where the charts cannot zoom (the embed)
+    #[prop_or_default]
+    pub on_zoom: Option<Callback<ChartZoom>>,
 }
 
 /// One metric of a chart: its label, its CSS class, and how to read it from a sample.
@@ -199,14 +273,38 @@ pub fn charts(props: &ChartsProps) -> Html {
     } else {
         &[("p50", "p50", |p| p.p50_ms), ("p95", "p95", |p| p.p95_ms), ("p99", "p99", |p| p.p99_ms)]
     };
-    let marks: Vec<Mark> = props.autoscaling.as_ref().map_or_else(Vec::new, |(decisions, _)| {
-        decisions
-            .iter()
-            .map(|d| Mark { second: d.at.as_secs_f64(), up: d.to > d.from, label: d.reason.clone() })
-            .collect()
-    });
+    let decisions = props.autoscaling.as_ref().map_or(&[][..], |(decisions, _)| decisions.as_slice());
+    let marks: Vec<Mark> = decisions
+        .iter()
+        .map(|d| {
+            let kind = if d.to > d.from { MarkKind::ScaledOut } else { MarkKind::ScaledIn };
+            Mark { second: d.at.as_secs_f64(), kind, label: d.reason.clone() }
+        })
+        .chain(props.changes.iter().map(|(second, what)| Mark {
+            second: *second,
+            kind: MarkKind::Change,
+            label: what.clone(),
+        }))
+        .collect();
     let slo = props.autoscaling.as_ref().map(|&(_, slo)| (slo, format!("SLO p95 {slo:.0} ms")));
+    let zoom = props.on_zoom.as_ref().map(|on_zoom| {
+        let options = ChartZoom::ALL.iter().map(|&z| html! { <option selected={z == props.zoom}>{ z.label() }</option> });
+        let onchange = on_zoom.reform(|e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            ChartZoom::ALL.get(select.selected_index().max(0) as usize).copied().unwrap_or_default()
+        });
+        html! {
+            <p class="chart-zoom">
+                <label>{ "Charts show " }<select {onchange}>{ for options }</select></label>
+                if props.seconds_per_point > 1 {
+                    <span>{ format!(" · each point is {} s: their mean rates and worst latency", props.seconds_per_point) }</span>
+                }
+            </p>
+        }
+    });
     html! {
+        <>
+        { for zoom }
         <div class={classes!("charts", props.autoscaling.is_some().then_some("five"))}>
             <Chart title="Throughput" unit="requests/s" {partial} seconds={seconds.clone()} lines={throughput} marks={marks.clone()} />
             <Chart title="Latency" unit="ms" {partial} seconds={seconds.clone()} lines={lines_for(s, twin, latency_metrics)}
@@ -219,6 +317,7 @@ pub fn charts(props: &ChartsProps) -> Html {
             }
             <Chart title="Cost" unit="$ so far" {partial} seconds={seconds} lines={lines_for(s, twin, &[("$", "cost", |p| p.cost_dollars)])} marks={marks} />
         </div>
+        </>
     }
 }
 

@@ -169,7 +169,7 @@ pub const LESSONS: &[LessonText] = &[
             Step { preset: "autoscale-step", label: "AWS step scaling", speed: 10.0, watch: "AWS step scaling with a 300 s cooldown: the pool grows in steps and lags behind the ramp." },
         ],
         try_this: &[
-            "Load “Ramp, HPA at 60%” at 50× speed: each mark on the charts is a decision; hover it for its reason.",
+            "Load “Ramp, HPA at 60%” at 50× speed: each mark on the charts is a decision; hover or tap it for its reason. Pick “the whole run” above the charts to keep every decision in view.",
             "In “Spike, 90 s boot”, set the boot time to 10 s. How many seconds over the SLO now?",
             "In “Flapping”, set the scale-down window back to 300 s and count the decisions.",
             "Switch the metric to p95 latency with a 150 ms target: does it scale earlier or later than CPU?",

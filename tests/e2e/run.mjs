@@ -1371,6 +1371,38 @@ await test('the timeline: drag back to a moment the run reached, see it rebuilt,
   await again.close();
 });
 
+await test('the charts zoom out to the whole run, with every decision and change marked, to hover or tap', async () => {
+  const page = await open(base + '?lesson=autoscaling&step=3');
+  await page.selectOption('.controls select', { label: '100× fast' });
+  if (/Play/.test(await page.textContent('.controls button.primary'))) await playing(page);
+  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 400, null, { timeout: 60000 });
+  await page.click('.controls button.primary'); // pause
+  const points = async () => Number(await page.getAttribute('.chart >> nth=0', 'data-points'));
+  check(await points() <= 61, `the last minute has ${await points()} points`);
+  await page.selectOption('.chart-zoom select', { label: 'the whole run' });
+  await page.waitForFunction(() => document.querySelector('.chart .x-first').textContent === '1 s' || document.querySelector('.chart .x-first').textContent === '2 s');
+  const whole = await points();
+  check(whole > 61 && whole <= 300, `the whole run has ${whole} points`);
+  check(/each point is \d+ s: their mean rates and worst latency/.test(await page.textContent('.chart-zoom')), 'the points\' seconds are not said');
+  const decisions = await page.locator('.chart >> nth=0 >> .mark.up').count();
+  check(decisions >= 2, `${decisions} scale-out marks over the whole run`);
+  // A tap on a decision's mark writes it under the chart.
+  await page.locator('.chart >> nth=0 >> .mark.up .mark-hit').first().click({ force: true });
+  const note = await page.textContent('.chart >> nth=0 >> .mark-note');
+  check(/^[\d.]+ s: /.test(note) && note.length > 12, `the mark says: ${note}`);
+  await shot(page, 'charts-whole-run');
+  // Back to the last minute; the choice holds for the next run, a crash is marked as a change.
+  await page.selectOption('.chart-zoom select', { label: 'the last minute' });
+  await page.selectOption('.controls select', { label: '1× real time' });
+  await page.click(".node.server[data-server='0']");
+  await page.waitForSelector('.server-panel');
+  await page.click('.server-panel >> text=Crash');
+  await page.click('.controls button.primary'); // play
+  await page.waitForSelector('.chart >> nth=0 >> .mark.change', { state: 'attached', timeout: 15000 });
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
 await test('the timeline: back 20 s and forward again is the moment as it was live; a change in the past forks the run', async () => {
   const page = await open(base + '?lesson=sessions&step=2');
   await page.selectOption('.controls select', { label: '10× fast' });

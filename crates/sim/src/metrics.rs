@@ -236,6 +236,34 @@ pub struct SecondSample {
     pub cost_dollars: f64,
 }
 
+/// Seconds taken `per_point` at a time, for a chart of a long stretch: each point is its
+/// seconds' mean rates (sent, answered, errors per second) and mean utilisation, their worst
+/// (highest) latency percentiles, so that a spike still shows, and the pool and cost as they
+/// stood at its last second, which is the second it is drawn at. A last, shorter group is a
+/// point of its own.
+pub fn summarised<'a>(seconds: impl IntoIterator<Item = &'a SecondSample>, per_point: usize) -> Vec<SecondSample> {
+    let seconds: Vec<&SecondSample> = seconds.into_iter().collect();
+    seconds
+        .chunks(per_point.max(1))
+        .map(|group| {
+            let n = group.len() as f64;
+            let mean = |value: fn(&SecondSample) -> f64| group.iter().map(|s| value(s)).sum::<f64>() / n;
+            let worst = |value: fn(&SecondSample) -> f64| group.iter().map(|s| value(s)).fold(0.0, f64::max);
+            let last = group[group.len() - 1];
+            SecondSample {
+                arrived: mean(|s| s.arrived as f64).round() as u64,
+                throughput: mean(|s| s.throughput as f64).round() as u64,
+                errors: mean(|s| s.errors as f64).round() as u64,
+                p50_ms: worst(|s| s.p50_ms),
+                p95_ms: worst(|s| s.p95_ms),
+                p99_ms: worst(|s| s.p99_ms),
+                utilisation: mean(|s| s.utilisation),
+                ..*last
+            }
+        })
+        .collect()
+}
+
 /// The run's seconds as CSV with a header, oldest first: the data behind the charts, for a
 /// spreadsheet. Latencies are in milliseconds to the microsecond, utilisation a fraction.
 pub fn series_csv<'a>(series: impl IntoIterator<Item = &'a SecondSample>) -> String {
@@ -549,6 +577,34 @@ mod tests {
         // The second, closed, counts what it saw, unscaled.
         m.close_second(SimTime::from_secs(2), pool);
         assert_eq!(m.series().back().map(|s| (s.throughput, s.errors)), Some((30, 1)));
+    }
+
+    #[test]
+    fn a_long_stretch_is_summarised_by_mean_rates_and_worst_latency() {
+        let second = |n: u64, throughput: u64, p99_ms: f64| SecondSample {
+            second: n,
+            arrived: throughput + 1,
+            throughput,
+            errors: n % 2,
+            p50_ms: 1.0,
+            p95_ms: 2.0,
+            p99_ms,
+            utilisation: 0.5,
+            servers: n as u32,
+            ready_servers: n as u32,
+            cost_dollars: n as f64 / 100.0,
+        };
+        let seconds: Vec<_> = (1..=7).map(|n| second(n, n * 10, if n == 2 { 900.0 } else { 5.0 })).collect();
+        let points = summarised(&seconds, 3);
+        assert_eq!(points.len(), 3, "3 + 3 + a last point of 1");
+        assert_eq!(
+            (points[0].second, points[0].throughput, points[0].arrived, points[0].p99_ms, points[0].servers),
+            (3, 20, 21, 900.0, 3),
+            "drawn at its last second, mean rates, the spike kept, the pool at its end"
+        );
+        assert_eq!((points[0].errors, points[1].errors), (1, 0), "errors per second: 2 in 3 s and 1 in 3 s, rounded");
+        assert_eq!((points[2].second, points[2].throughput, points[2].cost_dollars), (7, 70, 0.07));
+        assert_eq!(summarised(&seconds, 1), seconds, "one second a point is the seconds");
     }
 
     #[test]
