@@ -13,6 +13,7 @@ pub mod panels;
 pub mod player;
 pub mod share;
 pub mod svg;
+pub mod thumbnails;
 
 /// Mounts the app on the page's body, in place of the first paint drawn at build time
 /// (scripts/prerender.mjs), if the page has one.

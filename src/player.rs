@@ -6,6 +6,7 @@
 
 use crate::frame_budget::{live_budget, side_budget};
 use crate::panels::charts::{ChartZoom, MAX_CHART_POINTS};
+use crate::thumbnails::{Thumbnail, Thumbnails};
 use sim::ab::AbOptions;
 use sim::budget::Budget;
 use sim::caching::{CacheLab, CacheLabSnapshot, Exchange, LabSecond};
@@ -57,6 +58,8 @@ pub struct FrameView {
     pub comparison: Option<ComparisonView>,
     /// the latency-against-load sweep: under way or finished
     pub sweep: Option<SweepView>,
+    /// the gallery's thumbnails, one per lesson, while it is shown
+    pub thumbnails: Option<Rc<Vec<Option<Thumbnail>>>>,
     /// the data tier's database and its console, when the scenario has one
     pub data: Option<DataView>,
     /// what happened, in words (the event log), oldest first, and what the live region says
@@ -218,6 +221,8 @@ pub struct Player {
     last_seek: Option<String>,
     /// how much of the run the charts show
     pub chart_zoom: ChartZoom,
+    /// the gallery's live thumbnails, while it is shown
+    thumbnails: Option<Thumbnails>,
 }
 
 impl Player {
@@ -253,6 +258,7 @@ impl Player {
             events: Default::default(),
             last_seek: None,
             chart_zoom: ChartZoom::default(),
+            thumbnails: None,
         }
     }
 
@@ -371,7 +377,17 @@ impl Player {
 
     /// Whether a side run is under way (the page keeps drawing frames for it, even paused).
     pub fn has_side_work(&self) -> bool {
-        self.benchmark.is_some() || self.comparison.is_some() || self.sweep.is_some()
+        self.benchmark.is_some() || self.comparison.is_some() || self.sweep.is_some() || self.thumbnails.is_some()
+    }
+
+    /// The gallery is shown (its thumbnails start, moving unless less motion is asked for) or
+    /// hidden (they stop).
+    pub fn show_gallery(&mut self, shown: bool, moving: bool) {
+        match (shown, &self.thumbnails) {
+            (true, None) => self.thumbnails = Some(Thumbnails::new(moving)),
+            (false, Some(_)) => self.thumbnails = None,
+            _ => {}
+        }
     }
 
     /// Called on every animation frame, playing or not: the side runs get what is left of it.
@@ -380,6 +396,9 @@ impl Player {
     }
 
     fn advance_side_runs_within(&mut self, budget: Budget) {
+        if let Some(thumbnails) = self.thumbnails.as_mut() {
+            thumbnails.advance(crate::frame_budget::wall_ms());
+        }
         if let Some(run) = self.benchmark.as_mut() {
             if run.advance(budget) {
                 let finished = self.benchmark.take().and_then(BenchmarkRun::finish).unwrap_or_default();
@@ -459,6 +478,7 @@ impl Player {
             benchmark: self.benchmark_view.clone(),
             comparison: self.comparison_view.clone(),
             sweep: self.sweep_view.clone(),
+            thumbnails: self.thumbnails.as_ref().map(Thumbnails::drawn),
             data: self.run.console().map(|console| DataView {
                 layout: console.db.config.layout.describe(),
                 servers: console.db.servers(),
@@ -527,7 +547,7 @@ impl Player {
     }
 }
 
-fn lab_view(lab: &CacheLab) -> LabView {
+pub(crate) fn lab_view(lab: &CacheLab) -> LabView {
     let series = lab.seconds();
     LabView {
         snapshot: lab.snapshot(),

@@ -13,6 +13,8 @@ const LAST_SCENARIO_KEY: &str = "scalelab.last-scenario";
 pub struct Boot {
     /// `?embed=1`: only the diagram, the play controls and the charts
     pub embed: bool,
+    /// `?home`: the gallery of lessons first
+    pub home: bool,
     pub scenario: Scenario,
     /// playback position to open at (a shared link's)
     pub at: SimTime,
@@ -48,6 +50,7 @@ pub fn query_value<'a>(search: &'a str, name: &str) -> Option<&'a str> {
 pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
     let pairs = || search.trim_start_matches('?').split('&');
     let embed = pairs().any(|pair| pair == "embed=1" || pair == "embed");
+    let home = pairs().any(|pair| pair == "home=1" || pair == "home");
     let (autoplay, controls) = (!pairs().any(|p| p == "autoplay=0"), !pairs().any(|p| p == "controls=0"));
     let fragment = fragment.trim_start_matches('#');
     // from_slice, as the link decoder reads: one copy of the scenario parser in the bundle, not two.
@@ -57,6 +60,7 @@ pub fn boot_from(search: &str, fragment: &str, stored: Option<&str>) -> Boot {
     // What the page opens without a link: the scenario last had open (or the default), at 0 s.
     let without_link = |scenario: Scenario, banner: Option<String>| Boot {
         embed,
+        home,
         scenario,
         at: SimTime::ZERO,
         from_link: false,

@@ -7,6 +7,7 @@ use crate::panels::benchmark::Benchmark;
 use crate::panels::data_console::DataConsole;
 use crate::panels::dialog::CopyDialog;
 use crate::panels::event_log::EventLog;
+use crate::panels::gallery::Gallery;
 use crate::panels::knobs::Knobs;
 use crate::panels::lesson::Lesson;
 use crate::panels::load_curve::LoadCurve;
@@ -32,7 +33,10 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
             <header class="top">
                 <h1>{ "Scalelab" }</h1>
                 <p class="tagline">{ "Watch web systems scale: load balancing, sessions, autoscaling, caching and benchmarking, simulated in your browser." }</p>
-                <ThemeToggle />
+                <div class="top-actions">
+                    <button class="all-lessons" onclick={cb.on_gallery.reform(|_: MouseEvent| true)}>{ "All lessons" }</button>
+                    <ThemeToggle />
+                </div>
             </header>
             if let Some(message) = &state.banner {
                 <div class="banner" role="alert">
@@ -40,6 +44,13 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
                     <button onclick={cb.on_dismiss.reform(|_: MouseEvent| ())}>{ "Dismiss" }</button>
                 </div>
             }
+            if state.gallery {
+                <main class="layout gallery-page">
+                    <Gallery thumbnails={view.thumbnails.clone()} current={state.lesson}
+                        on_start={cb.on_choose_lesson.clone()} on_sandbox={cb.on_sandbox.clone()}
+                        on_close={cb.on_gallery.reform(|()| false)} />
+                </main>
+            } else {
             <main class="layout">
                 <section class="main-column">
                     { parts.controls }
@@ -88,6 +99,7 @@ pub fn page(state: &AppState, view: &FrameView, parts: Parts, cb: &Callbacks) ->
                         compare_with={state.compare_with} on_compare={cb.on_compare.clone()} pool_size={parts.pool_size} />
                 </aside>
             </main>
+            }
             if let Some(content) = &state.dialog {
                 // A click on the dimmed page around the dialog closes it; one inside does not.
                 <div class="overlay" onclick={cb.on_backdrop.clone()}>

@@ -200,12 +200,22 @@ pub fn use_live_run(state: &UseReducerHandle<AppState>) -> (PlayerRef, UseStateH
         });
     }
 
+    // The gallery's thumbnails run while it is shown (before the loop below, which they keep
+    // going).
+    {
+        let (player, frame, moving) = (player.clone(), frame.clone(), !state.reduced_motion);
+        use_effect_with(state.gallery, move |&shown| {
+            player.borrow_mut().show_gallery(shown, moving);
+            frame.set(player.borrow().view());
+        });
+    }
+
     // The animation loop runs while playing or while a side run is under way; pausing records
     // the position in the link.
     {
         let (player, frame, state) = (player.clone(), frame.clone(), state.clone());
-        let deps = (state.playing, state.speed, state.run_id, state.side_runs_started);
-        use_effect_with(deps, move |&(playing, speed, _, _)| {
+        let deps = (state.playing, state.speed, state.run_id, state.side_runs_started, state.gallery);
+        use_effect_with(deps, move |&(playing, speed, _, _, _)| {
             let handle: FrameHandle = Rc::new(RefCell::new(None));
             if !playing {
                 player.borrow_mut().pause();
@@ -388,6 +398,9 @@ pub struct Callbacks {
     /// a query typed in the data tier's console
     pub on_query: Callback<String>,
     pub on_zoom: Callback<crate::panels::charts::ChartZoom>,
+    /// the gallery of lessons shown or hidden
+    pub on_gallery: Callback<bool>,
+    pub on_sandbox: Callback<()>,
 }
 
 #[hook]
@@ -503,5 +516,7 @@ pub fn use_callbacks(
         on_sweep,
         on_query: use_action(dispatcher.clone(), Action::Query),
         on_zoom: use_action(dispatcher.clone(), Action::Zoom),
+        on_gallery: use_action(dispatcher.clone(), Action::ShowGallery),
+        on_sandbox: use_action(dispatcher.clone(), |()| Action::OpenSandbox),
     }
 }

@@ -47,6 +47,8 @@ pub struct AppState {
     pub compare_with: Option<Variant>,
     /// how much of the run the charts show (kept across runs)
     pub chart_zoom: ChartZoom,
+    /// the gallery of lessons is shown in place of the run (which waits, paused)
+    pub gallery: bool,
     /// the lesson beside the run (an index into `LESSONS`): the one whose preset is loaded
     pub lesson: usize,
     /// the lesson's step that was loaded (the knobs may have been changed since); none for a
@@ -96,7 +98,7 @@ pub enum Action {
     DismissBanner,
     ShowDialog(DialogContent),
     CloseDialog,
-    /// the Escape key: closes the dialog when one is open, else the inspector
+    /// the Escape key: closes the dialog when one is open, else the gallery, else the inspector
     Escape,
     /// a lesson's step: (lesson, step); its preset at its speed, that lesson beside it
     GoToStep(usize, usize),
@@ -131,6 +133,10 @@ pub enum Action {
     Query(String),
     /// the charts show this much of the run
     Zoom(ChartZoom),
+    /// the gallery of lessons shown (the run pauses) or hidden
+    ShowGallery(bool),
+    /// the gallery's sandbox: the default run, every knob to change, no lesson step
+    OpenSandbox,
 }
 
 impl AppState {
@@ -146,7 +152,7 @@ impl AppState {
             // A shared run opens paused where it was shared, and nothing moves on its own for
             // someone who asked for less motion, or in an embed told `autoplay=0`; anything else
             // starts playing.
-            playing: !boot.from_link && !boot.reduced_motion && boot.autoplay,
+            playing: !boot.from_link && !boot.reduced_motion && boot.autoplay && !boot.home,
             speed: boot.speed.unwrap_or(DEFAULT_SPEED),
             banner: boot.banner,
             knob_error: None,
@@ -158,6 +164,7 @@ impl AppState {
             notice: None,
             compare_with: boot.compare_with,
             chart_zoom: ChartZoom::default(),
+            gallery: boot.home && !boot.embed,
             side_runs_started: 0,
             live_changes: Vec::new(),
             next_live_change: 0,
@@ -192,7 +199,16 @@ impl AppState {
         let asks =
             questions::question(key, index).is_some() && !self.answers.contains_key(&questions::answer_key(key, index));
         let restarted = self.restarted(scenario);
-        AppState { selected: None, playing: !asks, lesson, step: Some(index), speed, history_entry, ..restarted }
+        AppState {
+            selected: None,
+            playing: !asks,
+            lesson,
+            step: Some(index),
+            speed,
+            history_entry,
+            gallery: false,
+            ..restarted
+        }
     }
 
     fn restarted(mut self, scenario: Scenario) -> Self {
@@ -285,6 +301,7 @@ impl Reducible for AppState {
             }
             Action::CloseDialog => AppState { dialog: None, ..s },
             Action::Escape if s.dialog.is_some() => AppState { dialog: None, ..s },
+            Action::Escape if s.gallery => AppState { gallery: false, ..s },
             Action::Escape => AppState { selected: None, ..s },
             Action::GoToStep(lesson, step) => s.went_to_step(lesson, step),
             Action::ChooseLesson(lesson) => s.went_to_step(lesson, 0),
@@ -304,7 +321,16 @@ impl Reducible for AppState {
                     let speed = boot.speed.unwrap_or(s.speed);
                     let (compare_with, start_at) = (boot.compare_with, boot.at);
                     let restarted = s.restarted(boot.scenario);
-                    AppState { lesson, step, speed, compare_with, start_at, selected: None, ..restarted }
+                    AppState {
+                        lesson,
+                        step,
+                        speed,
+                        compare_with,
+                        start_at,
+                        selected: None,
+                        gallery: false,
+                        ..restarted
+                    }
                 }
             },
             Action::Seek(at) => {
@@ -328,6 +354,20 @@ impl Reducible for AppState {
             Action::Change(command) => s.with_live_change(Change::Command(command), None),
             Action::Query(sql) => s.with_live_change(Change::Query(sql), None),
             Action::Zoom(chart_zoom) => AppState { chart_zoom, ..s },
+            Action::ShowGallery(gallery) => AppState { gallery, playing: s.playing && !gallery, ..s },
+            Action::OpenSandbox => {
+                let restarted = s.restarted(Scenario::default());
+                let history_entry = restarted.history_entry + 1;
+                AppState {
+                    gallery: false,
+                    playing: true,
+                    lesson: 0,
+                    step: None,
+                    selected: None,
+                    history_entry,
+                    ..restarted
+                }
+            }
             Action::ChangesTaken(up_to) => {
                 s.live_changes.retain(|c| c.id > up_to);
                 s
@@ -343,6 +383,23 @@ mod tests {
 
     fn fresh() -> Rc<AppState> {
         Rc::new(AppState::from_boot(share::boot_from("", "", None)))
+    }
+
+    #[test]
+    fn the_gallery_opens_from_home_pauses_the_run_and_a_lesson_or_the_sandbox_closes_it() {
+        let home = Rc::new(AppState::from_boot(share::boot_from("?home", "", None)));
+        assert!(home.gallery && !home.playing, "?home shows the gallery, nothing running behind it");
+        let embed = AppState::from_boot(share::boot_from("?home&embed=1", "", None));
+        assert!(!embed.gallery, "an embed has no gallery");
+        let caching = lesson::index_of("caching").expect("a lesson");
+        let chosen = home.clone().reduce(Action::ChooseLesson(caching));
+        assert!(!chosen.gallery && chosen.playing && chosen.lesson == caching);
+        let again = chosen.reduce(Action::ShowGallery(true));
+        assert!(again.gallery && !again.playing, "the run waits while the gallery is shown");
+        let sandbox = again.clone().reduce(Action::OpenSandbox);
+        assert_eq!(sandbox.scenario, Scenario::default());
+        assert!(!sandbox.gallery && sandbox.playing && sandbox.step.is_none());
+        assert_eq!(sandbox.history_entry, again.history_entry + 1, "Back returns to the lesson");
     }
 
     #[test]

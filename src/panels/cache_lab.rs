@@ -83,7 +83,7 @@ fn parts(view: &LabView) -> (Vec<Part>, Vec<String>) {
     (parts, flows)
 }
 
-fn diagram(view: &LabView, orientation: Orientation) -> Html {
+pub fn diagram(view: &LabView, orientation: Orientation) -> Html {
     let (parts, flows) = parts(view);
     let n = parts.len() as f64;
     let (box_w, box_h) = (188.0, 92.0);

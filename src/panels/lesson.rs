@@ -13,6 +13,8 @@ use yew::prelude::*;
 pub struct LessonText {
     pub key: &'static str,
     pub title: &'static str,
+    /// what the lesson shows, in one line (the gallery's card)
+    pub promise: &'static str,
     pub paragraphs: &'static [&'static str],
     /// the lesson's path: each step a preset to watch at a speed, in order
     pub steps: &'static [Step],
@@ -34,6 +36,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "first-look",
         title: "First look",
+        promise: "Requests queue at servers: watch latency climb as the load rises.",
         paragraphs: &[
             "Clients send requests at random moments (a Poisson process, like real users). The load balancer \
              hands each one to a server. A server works on a few requests at once (its slots); the rest wait in \
@@ -54,6 +57,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "scaling",
         title: "Scaling",
+        promise: "One bigger server or more of them: their capacity, and what each costs.",
         paragraphs: &[
             "There are two ways to serve more traffic. Vertical scaling makes one server bigger (more slots, a \
              faster CPU); horizontal scaling adds more servers behind the balancer. Cloud prices grow about in \
@@ -76,6 +80,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "load-balancing",
         title: "Load balancing",
+        promise: "Round robin, fewest connections, two random choices and hashing, side by side.",
         paragraphs: &[
             "Round robin sends requests in turn, blind to how busy each server is. When request sizes vary, \
              long requests pile up on one server while another sits idle. Least connections sends each request \
@@ -107,6 +112,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "sessions",
         title: "Sessions",
+        promise: "Sticky sessions, a session store and signed cookies: what breaks when a server dies.",
         paragraphs: &[
             "A logged-in user carries state from request to request: who they are, what is in their cart. \
              Where that state lives decides what breaks. Kept in one server's memory, it is lost whenever \
@@ -149,6 +155,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "autoscaling",
         title: "Autoscaling",
+        promise: "Servers added and removed as traffic changes, one decision at a time.",
         paragraphs: &[
             "Traffic changes over the day, so a fixed pool is either too small at the peak or paid for and \
              idle at night. An autoscaler measures the servers and changes their number. Kubernetes' \
@@ -178,6 +185,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "partitioning",
         title: "Partitioning and sharding",
+        promise: "Type SQL against real rows, then split the tables and shard them across servers.",
         paragraphs: &[
             "Every page the web servers render runs a query, and a web server holds its slot until the \
              answer is back. Add web servers and the database takes all their queries: in “The database \
@@ -230,6 +238,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "replication",
         title: "Replication",
+        promise: "Replicas scale reads and lag behind: stale reads, failover and conflicts.",
         paragraphs: &[
             "Copies of the database let reads scale: writes go to the primary, which keeps them in a log in \
              the order they committed; each replica receives the log and applies it to rows of its own, at its \
@@ -331,6 +340,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "caching",
         title: "Caching",
+        promise: "Cache-Control, ETag and 304 in the browser, and a server cache to keep fresh.",
         paragraphs: &[
             "The fastest request is the one never sent. Each user's browser keeps responses for as long as \
              Cache-Control's max-age allows; while a copy is fresh the browser uses it without asking. The \
@@ -372,6 +382,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         key: "benchmarking",
         title: "Benchmarking",
+        promise: "Load-test the system as ApacheBench does, and read ab's own report.",
         paragraphs: &[
             "ApacheBench (ab) measures a site by keeping c requests in flight: each of its c connections \
              sends the next request as soon as the last is answered. That is a closed loop: when the site \
@@ -561,6 +572,7 @@ mod tests {
             include_str!("knobs.rs"),
             include_str!("knob_table.rs"),
             include_str!("controls.rs"),
+            include_str!("charts.rs"),
             include_str!("benchmark.rs"),
             include_str!("../../crates/sim/src/caching/mod.rs"),
         ]

@@ -9,6 +9,7 @@ pub mod cookie_lab;
 pub mod data_console;
 pub mod dialog;
 pub mod event_log;
+pub mod gallery;
 pub mod knob_table;
 pub mod knobs;
 pub mod lesson;

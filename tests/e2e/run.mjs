@@ -1371,6 +1371,39 @@ await test('the timeline: drag back to a moment the run reached, see it rebuilt,
   await again.close();
 });
 
+await test('the gallery: the curriculum in order with live thumbnails, a lesson from it, and the sandbox', async () => {
+  const page = await open(base + '?home', undefined, '.gallery .thumbnail svg');
+  const titles = await page.locator('.gallery .card h3').allTextContents();
+  check(titles.join(' | ') === '1. First look | 2. Scaling | 3. Load balancing | 4. Sessions | 5. Autoscaling | 6. Partitioning and sharding | 7. Replication | 8. Caching | 9. Benchmarking | Sandbox',
+    `the gallery's order: ${titles.join(' | ')}`);
+  const promises = await page.locator('.gallery .card p').allTextContents();
+  check(promises.every(p => p.length > 30), 'a card without its promise');
+  check(await page.locator('.gallery .thumbnail svg').count() >= 9, 'a lesson without its thumbnail');
+  // Live: the first thumbnail moves.
+  const before = await page.locator('.gallery .thumbnail >> nth=0').innerHTML();
+  await page.waitForFunction(b => document.querySelector('.gallery .thumbnail').innerHTML !== b, before, { timeout: 5000 });
+  // Nothing inside a thumbnail is reachable by Tab.
+  check(await page.locator('.gallery .thumbnail').evaluateAll(ts => ts.every(t => t.inert)), 'a thumbnail is not inert');
+  check((await seriousViolations(page)).length === 0, `axe: ${(await seriousViolations(page)).join(' | ')}`);
+  await shot(page, 'gallery');
+  // A lesson from the gallery: its first step runs, the gallery is gone; All lessons brings it back.
+  await page.click('button[aria-label="Start Caching"]');
+  await page.waitForSelector('.cache-lab');
+  check(await page.locator('.gallery').count() === 0, 'the gallery stayed');
+  check(/Caching/.test(await page.textContent('.lesson h2')), 'the lesson beside it is not Caching');
+  await page.click('text=All lessons');
+  await page.waitForSelector('.gallery .card.current >> text=8. Caching');
+  await page.click('text=Open the sandbox');
+  await page.waitForSelector('svg.diagram .node.server');
+  check(await page.locator('.knobs').count() === 1, 'no knobs in the sandbox');
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('text=All lessons');
+  await page.waitForSelector('.gallery .thumbnail svg');
+  await shot(page, 'gallery-phone');
+  await page.close();
+});
+
 await test('the charts zoom out to the whole run, with every decision and change marked, to hover or tap', async () => {
   const page = await open(base + '?lesson=autoscaling&step=3');
   await page.selectOption('.controls select', { label: '100× fast' });
@@ -1424,8 +1457,9 @@ await test('the timeline: back 20 s and forward again is the moment as it was li
   const took = await page.getAttribute('.timeline-scrub', 'title');
   check(/The last seek replayed [\d.]+ s from the copy kept at [\d.]+ s, in \d+ ms\./.test(took), `no seek figure: ${took}`);
   console.log(`     ${took.slice(took.indexOf('The last seek'))}`);
+  // The slider's end is the moment reached itself (the clock when it was paused).
   await seek(end);
-  await page.waitForFunction(at => Math.abs(Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) - at) < 0.01, end, { timeout: 15000 });
+  await page.waitForFunction(c => document.querySelector('.controls .clock').textContent === c, live.clock, { timeout: 15000 });
   check(await clock(page) === live.clock, `forward again at ${await clock(page)}, live at ${live.clock}`);
   check(await page.locator('svg.diagram').innerHTML() === live.diagram, 'the diagram differs from the live one at the same moment');
   // Back to 10 s and crash server 3 there: the run forks, its timeline ends at the fork, and the
