@@ -84,6 +84,30 @@ async function playing(page) {
 }
 
 /** Runs one test; with E2E_ONLY set, only the tests whose names contain it run. */
+/** Sessions' second step (server 2 crashes at 20 s) played at 10× past `seconds`, then paused:
+ * the page, and where its timeline ends. */
+async function sessionsPausedPast(seconds) {
+  const page = await open(base + '?lesson=sessions&step=2');
+  await page.selectOption('.controls select', { label: '10× fast' });
+  if (/Play/.test(await page.textContent('.controls button.primary'))) await playing(page);
+  await page.waitForFunction(s => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > s, seconds, { timeout: 30000 });
+  await page.click('.controls button.primary'); // pause
+  return { page, end: Number(await page.getAttribute('.timeline-scrub input', 'max')) };
+}
+
+/** Lets go of the timeline at `seconds`, and waits for the clock to say `clockText` (by default,
+ * that moment). */
+async function seekTo(page, seconds, clockText = null) {
+  await page.locator('.timeline-scrub input').evaluate((input, s) => {
+    input.value = String(s);
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }, seconds);
+  await page.waitForFunction(([at, text]) => {
+    const shown = document.querySelector('.controls .clock').textContent;
+    return text === null ? Math.abs(Number(shown.match(/[\d.]+/)) - at) < 0.01 : shown === text;
+  }, [seconds, clockText], { timeout: 15000 });
+}
+
 async function test(name, body) {
   if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return;
   try { await body(); results.push([name, true]); console.log(`ok   ${name}`); }
@@ -1343,22 +1367,13 @@ await test('on a phone 390 px wide, no text in the diagram is drawn under 11 px'
 });
 
 await test('the timeline: drag back to a moment the run reached, see it rebuilt, and go on from there', async () => {
-  const page = await open(base + '?lesson=sessions&step=2');
-  await page.selectOption('.controls select', { label: '10× fast' });
-  if (/Play/.test(await page.textContent('.controls button.primary'))) await playing(page);
   // Past the crash at 20 s: server 2 is down.
-  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 26, null, { timeout: 30000 });
-  await page.click('.controls button.primary'); // pause
-  const end = Number(await page.getAttribute('.timeline-scrub input', 'max'));
+  const { page, end } = await sessionsPausedPast(26);
   check(end >= 26, `the timeline ends at ${end}`);
   const crashedAt = await page.locator(".diagram [data-server='1']").getAttribute('class');
   check(/crashed|down|fault/.test(crashedAt), `server 2 is not down at the end: ${crashedAt}`);
   // Back to 10 s, before the crash: the run is rebuilt there, server 2 up, the timeline still ends at the end.
-  await page.locator('.timeline-scrub input').evaluate(input => {
-    input.value = '10';
-    input.dispatchEvent(new Event('change', { bubbles: true }));
-  });
-  await page.waitForFunction(() => /t = 10\.0+ s/.test(document.querySelector('.controls .clock').textContent), null, { timeout: 15000 });
+  await seekTo(page, 10);
   const before = await page.locator(".diagram [data-server='1']").getAttribute('class');
   check(!/crashed|down|fault/.test(before), `server 2 is not up at 10 s: ${before}`);
   check(Number(await page.getAttribute('.timeline-scrub input', 'max')) === end, 'the timeline lost its end');
@@ -1437,35 +1452,21 @@ await test('the charts zoom out to the whole run, with every decision and change
 });
 
 await test('the timeline: back 20 s and forward again is the moment as it was live; a change in the past forks the run', async () => {
-  const page = await open(base + '?lesson=sessions&step=2');
-  await page.selectOption('.controls select', { label: '10× fast' });
-  if (/Play/.test(await page.textContent('.controls button.primary'))) await playing(page);
-  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 32, null, { timeout: 30000 });
-  await page.click('.controls button.primary'); // pause
-  const end = Number(await page.getAttribute('.timeline-scrub input', 'max'));
+  const { page, end } = await sessionsPausedPast(32);
   const live = { clock: await clock(page), diagram: await page.locator('svg.diagram').innerHTML() };
-  const seek = async seconds => {
-    await page.locator('.timeline-scrub input').evaluate((input, s) => {
-      input.value = String(s);
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-    }, seconds);
-  };
   // Back 20 s, then forward to where it was paused: the same diagram, drawn from a kept copy.
-  await seek(end - 20);
-  await page.waitForFunction(at => Math.abs(Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) - at) < 0.01, end - 20, { timeout: 15000 });
+  await seekTo(page, end - 20);
   check(Number(await page.getAttribute('.timeline-scrub input', 'max')) === end, 'the timeline lost its end');
   const took = await page.getAttribute('.timeline-scrub', 'title');
   check(/The last seek replayed [\d.]+ s from the copy kept at [\d.]+ s, in \d+ ms\./.test(took), `no seek figure: ${took}`);
   console.log(`     ${took.slice(took.indexOf('The last seek'))}`);
   // The slider's end is the moment reached itself (the clock when it was paused).
-  await seek(end);
-  await page.waitForFunction(c => document.querySelector('.controls .clock').textContent === c, live.clock, { timeout: 15000 });
+  await seekTo(page, end, live.clock);
   check(await clock(page) === live.clock, `forward again at ${await clock(page)}, live at ${live.clock}`);
   check(await page.locator('svg.diagram').innerHTML() === live.diagram, 'the diagram differs from the live one at the same moment');
   // Back to 10 s and crash server 3 there: the run forks, its timeline ends at the fork, and the
   // scenario's own crash of server 2 at 20 s still comes.
-  await seek(10);
-  await page.waitForFunction(() => /t = 10\.0+ s/.test(document.querySelector('.controls .clock').textContent), null, { timeout: 15000 });
+  await seekTo(page, 10);
   await page.click(".node.server[data-server='2']");
   await page.waitForSelector('.server-panel');
   await page.click('.server-panel >> text=Crash');
