@@ -6,7 +6,7 @@
 
 use crate::frame_budget::{live_budget, side_budget};
 use crate::panels::charts::{ChartZoom, MAX_CHART_POINTS};
-use crate::thumbnails::{Thumbnail, Thumbnails};
+use crate::thumbnails::Thumbnails;
 use sim::ab::AbOptions;
 use sim::budget::Budget;
 use sim::caching::{CacheLab, CacheLabSnapshot, Exchange, LabSecond};
@@ -221,8 +221,8 @@ pub struct Player {
     last_seek: Option<String>,
     /// how much of the run the charts show
     pub chart_zoom: ChartZoom,
-    /// the gallery's live thumbnails, while it is shown
-    thumbnails: Option<Thumbnails>,
+    /// the gallery's live thumbnails while it is shown, and what they drew last
+    thumbnails: Option<(Thumbnails, Rc<Vec<Option<Thumbnail>>>)>,
 }
 
 impl Player {
@@ -384,7 +384,11 @@ impl Player {
     /// hidden (they stop).
     pub fn show_gallery(&mut self, shown: bool, moving: bool) {
         match (shown, &self.thumbnails) {
-            (true, None) => self.thumbnails = Some(Thumbnails::new(moving)),
+            (true, None) => {
+                let thumbnails = Thumbnails::new(moving);
+                let drawn = drawn(&thumbnails);
+                self.thumbnails = Some((thumbnails, drawn));
+            }
             (false, Some(_)) => self.thumbnails = None,
             _ => {}
         }
@@ -396,8 +400,10 @@ impl Player {
     }
 
     fn advance_side_runs_within(&mut self, budget: Budget) {
-        if let Some(thumbnails) = self.thumbnails.as_mut() {
-            thumbnails.advance(crate::frame_budget::wall_ms());
+        if let Some((thumbnails, shown)) = self.thumbnails.as_mut() {
+            if thumbnails.advance(crate::frame_budget::wall_ms()) {
+                *shown = drawn(thumbnails);
+            }
         }
         if let Some(run) = self.benchmark.as_mut() {
             if run.advance(budget) {
@@ -478,7 +484,7 @@ impl Player {
             benchmark: self.benchmark_view.clone(),
             comparison: self.comparison_view.clone(),
             sweep: self.sweep_view.clone(),
-            thumbnails: self.thumbnails.as_ref().map(Thumbnails::drawn),
+            thumbnails: self.thumbnails.as_ref().map(|(_, drawn)| drawn.clone()),
             data: self.run.console().map(|console| DataView {
                 layout: console.db.config.layout.describe(),
                 servers: console.db.servers(),
@@ -547,7 +553,7 @@ impl Player {
     }
 }
 
-pub(crate) fn lab_view(lab: &CacheLab) -> LabView {
+fn lab_view(lab: &CacheLab) -> LabView {
     let series = lab.seconds();
     LabView {
         snapshot: lab.snapshot(),
@@ -556,6 +562,25 @@ pub(crate) fn lab_view(lab: &CacheLab) -> LabView {
         shared_cache: lab.config().shared_cache,
         server_cache: lab.config().server_cache.enabled,
     }
+}
+
+/// Request dots a gallery thumbnail draws at most.
+const THUMBNAIL_DOTS: usize = 60;
+
+/// What a gallery thumbnail draws: the request path, or the caching lesson's lab.
+#[derive(Clone, PartialEq)]
+pub enum Thumbnail {
+    Path(Box<Snapshot>),
+    Lab(Box<LabView>),
+}
+
+/// The thumbnails as they stand, one per lesson.
+fn drawn(thumbnails: &Thumbnails) -> Rc<Vec<Option<Thumbnail>>> {
+    let draw = |run: &Run| match run.engine().lab() {
+        Some(lab) => Thumbnail::Lab(Box::new(lab_view(lab))),
+        None => Thumbnail::Path(Box::new(run.engine().snapshot(THUMBNAIL_DOTS))),
+    };
+    Rc::new(thumbnails.runs().map(|run| run.map(draw)).collect())
 }
 
 /// Decisions the list beside the charts shows.

@@ -4,33 +4,21 @@
 //! frame. Under reduced motion each is drawn once, a few seconds in.
 
 use crate::panels::lesson;
-use crate::player::{lab_view, LabView};
 use sim::budget::Budget;
 use sim::run::Run;
-use sim::{SimTime, Snapshot};
-use std::rc::Rc;
+use sim::SimTime;
 
 /// Wall time between two moves of the thumbnails [ms].
 const TICK_MS: f64 = 250.0;
 /// Events one thumbnail may run per move: a busy lesson's thumbnail runs slower than its speed
 /// rather than taking the page's time.
 const EVENTS_PER_TICK: u64 = 20_000;
-/// Request dots a thumbnail draws at most.
-const THUMBNAIL_DOTS: usize = 60;
 /// Where a still thumbnail (reduced motion) stands.
 const STILL_AT: SimTime = SimTime::from_secs(3);
-
-/// What a thumbnail draws: the request path, or the caching lesson's lab.
-#[derive(Clone, PartialEq)]
-pub enum Thumbnail {
-    Path(Box<Snapshot>),
-    Lab(Box<LabView>),
-}
 
 pub struct Thumbnails {
     /// each lesson's first step (none where its scenario cannot run), and its speed
     runs: Vec<Option<(Run, f64)>>,
-    drawn: Rc<Vec<Option<Thumbnail>>>,
     last_move_ms: Option<f64>,
     moving: bool,
 }
@@ -45,22 +33,22 @@ impl Thumbnails {
             }
             Some((run, lesson::step(lesson, 0)?.speed))
         };
-        let runs: Vec<_> = (0..lesson::LESSONS.len()).map(first_step).collect();
-        let drawn = Rc::new(runs.iter().map(|r| r.as_ref().map(|(run, _)| thumbnail(run))).collect());
-        Thumbnails { runs, drawn, last_move_ms: None, moving }
+        let runs = (0..lesson::LESSONS.len()).map(first_step).collect();
+        Thumbnails { runs, last_move_ms: None, moving }
     }
 
-    /// Called every frame with the wall clock [ms]: moves the thumbnails when a tick is due.
-    pub fn advance(&mut self, now_ms: f64) {
+    /// Called every frame with the wall clock [ms]: moves the thumbnails when a tick is due;
+    /// returns whether they moved.
+    pub fn advance(&mut self, now_ms: f64) -> bool {
         if !self.moving {
-            return;
+            return false;
         }
         let Some(last) = self.last_move_ms.filter(|last| now_ms >= *last) else {
             self.last_move_ms = Some(now_ms);
-            return;
+            return false;
         };
         if now_ms - last < TICK_MS {
-            return;
+            return false;
         }
         // A background tab's long gap counts as one tick.
         let wall_ms = (now_ms - last).min(4.0 * TICK_MS);
@@ -68,19 +56,12 @@ impl Thumbnails {
             let target = run.now() + SimTime::from_millis_f64(wall_ms * *speed);
             run.advance(target, Budget::events(EVENTS_PER_TICK));
         }
-        self.drawn = Rc::new(self.runs.iter().map(|r| r.as_ref().map(|(run, _)| thumbnail(run))).collect());
         self.last_move_ms = Some(now_ms);
+        true
     }
 
-    /// One per lesson, in the curriculum's order.
-    pub fn drawn(&self) -> Rc<Vec<Option<Thumbnail>>> {
-        self.drawn.clone()
-    }
-}
-
-fn thumbnail(run: &Run) -> Thumbnail {
-    match run.engine().lab() {
-        Some(lab) => Thumbnail::Lab(Box::new(lab_view(lab))),
-        None => Thumbnail::Path(Box::new(run.engine().snapshot(THUMBNAIL_DOTS))),
+    /// One per lesson, in the curriculum's order (none where its first step cannot run).
+    pub fn runs(&self) -> impl Iterator<Item = Option<&Run>> {
+        self.runs.iter().map(|r| r.as_ref().map(|(run, _)| run))
     }
 }

@@ -6,7 +6,7 @@ use crate::diagram::Diagram;
 use crate::layout::Orientation;
 use crate::panels::cache_lab;
 use crate::panels::lesson::LESSONS;
-use crate::thumbnails::Thumbnail;
+use crate::player::Thumbnail;
 use std::rc::Rc;
 use yew::prelude::*;
 
