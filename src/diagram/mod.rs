@@ -5,6 +5,7 @@
 //! follow one user. Servers, the session store and request dots can be clicked.
 
 mod legend;
+pub mod zoom;
 
 pub use legend::Legend;
 
@@ -16,6 +17,7 @@ use sim::snapshot::{
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use yew::prelude::*;
+use zoom::{ScreenRect, ViewBox};
 
 /// What can be picked on the diagram, for its inspector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,14 +110,19 @@ pub fn diagram(props: &DiagramProps) -> Html {
         })
         .collect();
     let lag_bars = snap.log.lag.iter().filter_map(|&(node, lag)| lag_bar(lay.boxes.get(node)?, lag));
-    let view_box = format!("0 0 {} {}", lay.width, lay.height);
+    let whole = ViewBox::whole(lay.width, lay.height);
+    let zooming = use_zoom(whole);
+    let view_box = zooming.shown.attribute();
     // Two layers of one size and viewBox: the nodes and links, which change a few times a second,
     // and above them what moves every frame. The moving layer is composited on its own (CSS
     // will-change), so a frame repaints the dots, not the thousand servers and links beneath them
     // (at 1,000 servers that repaint was most of a frame's work).
     html! {
         <>
-        <div class="diagram-box">
+        <div class={classes!("diagram-box", zooming.zoomed.then_some("zoomed"))} ref={zooming.node.clone()}
+            onpointerdown={zooming.onpointerdown} onpointermove={zooming.onpointermove}
+            onpointerup={zooming.onpointerup.clone()} onpointercancel={zooming.onpointerup}>
+            { zooming.buttons }
             <svg class={classes!("diagram", (props.orientation == Orientation::Tall).then_some("tall"))}
                  viewBox={view_box.clone()} preserveAspectRatio="xMidYMid meet" role="group" tabindex="0"
                  aria-label="The diagram: clients send requests through a load balancer to the servers. The arrow keys move between the servers and machines; Enter opens one."
@@ -142,6 +149,153 @@ pub fn diagram(props: &DiagramProps) -> Html {
         }
         </>
     }
+}
+
+/// The zoom's state and handlers for one diagram (see `zoom.rs`).
+struct Zooming {
+    shown: ViewBox,
+    zoomed: bool,
+    node: NodeRef,
+    onpointerdown: Callback<PointerEvent>,
+    onpointermove: Callback<PointerEvent>,
+    onpointerup: Callback<PointerEvent>,
+    buttons: Html,
+}
+
+/// The fingers (or the mouse button) down on the diagram, and whether they have moved enough to
+/// be a drag (whose release must not click the node under it).
+#[derive(Default)]
+struct Pointers {
+    down: Vec<(i32, f64, f64)>,
+    dragged: bool,
+}
+
+/// Moves under this many CSS px are a tap, not a drag.
+const DRAG_PX: f64 = 6.0;
+
+#[hook]
+fn use_zoom(whole: ViewBox) -> Zooming {
+    // The box shown, for the drawing it was zoomed in (a new layout size starts whole again).
+    let state = use_state(|| None::<(ViewBox, ViewBox)>);
+    let shown = (*state).filter(|(of, _)| *of == whole).map_or(whole, |(_, shown)| shown);
+    let node = use_node_ref();
+    let pointers = use_mut_ref(Pointers::default);
+    let rect = {
+        let node = node.clone();
+        move || {
+            let r = node.cast::<web_sys::Element>()?.get_bounding_client_rect();
+            Some(ScreenRect { left: r.left(), top: r.top(), width: r.width(), height: r.height() })
+        }
+    };
+    let set = {
+        let state = state.clone();
+        move |next: ViewBox| state.set((next != whole).then_some((whole, next)))
+    };
+    // The wheel with Ctrl (a trackpad's pinch) zooms about the pointer; without Ctrl it
+    // scrolls the page as ever. Not passive, so that the page itself does not zoom too.
+    {
+        let (node, set, rect) = (node.clone(), set.clone(), rect.clone());
+        use_effect_with((shown, whole), move |&(shown, whole)| {
+            let listener = node.cast::<web_sys::Element>().map(|element| {
+                let options = gloo_events::EventListenerOptions::enable_prevent_default();
+                gloo_events::EventListener::new_with_options(&element, "wheel", options, move |event| {
+                    let Some(wheel) =
+                        wasm_bindgen::JsCast::dyn_ref::<web_sys::WheelEvent>(event).filter(|w| w.ctrl_key())
+                    else {
+                        return;
+                    };
+                    let Some(rect) = rect() else { return };
+                    event.prevent_default();
+                    let about = shown.at(&rect, (f64::from(wheel.client_x()), f64::from(wheel.client_y())));
+                    set(shown.zoomed((-wheel.delta_y() * 0.01).exp(), about, &whole));
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    // A click that ends a drag does not reach the node under it. Caught on the window, as it
+    // starts down the page: Yew's own listeners sit above the diagram, so one on the diagram
+    // would hear it too late.
+    {
+        let (node, pointers) = (node.clone(), pointers.clone());
+        use_effect_with((), move |()| {
+            let listener = web_sys::window().map(|window| {
+                let options = gloo_events::EventListenerOptions::run_in_capture_phase();
+                gloo_events::EventListener::new_with_options(&window, "click", options, move |event| {
+                    let target = event.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok());
+                    let inside = node.cast::<web_sys::Element>().is_some_and(|box_| box_.contains(target.as_ref()));
+                    if inside && std::mem::take(&mut pointers.borrow_mut().dragged) {
+                        event.stop_immediate_propagation();
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    let onpointerdown = {
+        let pointers = pointers.clone();
+        Callback::from(move |e: PointerEvent| {
+            let mut p = pointers.borrow_mut();
+            p.down.retain(|(id, ..)| *id != e.pointer_id());
+            p.down.push((e.pointer_id(), f64::from(e.client_x()), f64::from(e.client_y())));
+            p.dragged = false;
+        })
+    };
+    let onpointermove = {
+        let (pointers, set, rect) = (pointers.clone(), set.clone(), rect.clone());
+        Callback::from(move |e: PointerEvent| {
+            let mut p = pointers.borrow_mut();
+            let (id, x, y) = (e.pointer_id(), f64::from(e.client_x()), f64::from(e.client_y()));
+            let Some(i) = p.down.iter().position(|d| d.0 == id) else { return };
+            let Some(rect) = rect() else { return };
+            let before = p.down.clone();
+            p.down[i] = (id, x, y);
+            match (before.as_slice(), p.down.as_slice()) {
+                // Two fingers: pinch about their midpoint.
+                ([a0, b0], [a1, b1]) => {
+                    let distance = |a: &(i32, f64, f64), b: &(i32, f64, f64)| (a.1 - b.1).hypot(a.2 - b.2);
+                    let (was, is) = (distance(a0, b0), distance(a1, b1));
+                    if was > 0.0 {
+                        let about = shown.at(&rect, ((a1.1 + b1.1) / 2.0, (a1.2 + b1.2) / 2.0));
+                        p.dragged = true;
+                        set(shown.zoomed(is / was, about, &whole));
+                    }
+                }
+                // One finger or the mouse, zoomed in: drag the drawing along.
+                ([(_, x0, y0)], _) if shown != whole && (e.buttons() != 0 || e.pointer_type() == "touch") => {
+                    let (from, to) = (shown.at(&rect, (*x0, *y0)), shown.at(&rect, (x, y)));
+                    if (x - x0).hypot(y - y0) >= DRAG_PX || p.dragged {
+                        p.dragged = true;
+                        set(shown.moved(from.0 - to.0, from.1 - to.1, &whole));
+                    } else {
+                        p.down[i] = before[i];
+                    }
+                }
+                _ => {}
+            }
+        })
+    };
+    let onpointerup = {
+        let pointers = pointers.clone();
+        Callback::from(move |e: PointerEvent| pointers.borrow_mut().down.retain(|(id, ..)| *id != e.pointer_id()))
+    };
+    let zoom_by = |factor: f64| {
+        let set = set.clone();
+        Callback::from(move |_: MouseEvent| {
+            set(shown.zoomed(factor, (shown.x + shown.w / 2.0, shown.y + shown.h / 2.0), &whole))
+        })
+    };
+    let zoomed = shown != whole;
+    let buttons = html! {
+        <div class="zoom-buttons">
+            <button onclick={zoom_by(1.0 / 1.5)} disabled={!zoomed} aria-label="Zoom out of the diagram" title="Zoom out (or pinch, or Ctrl + wheel)">{ "−" }</button>
+            <button onclick={zoom_by(1.5)} disabled={shown.zoom(&whole) >= 8.0} aria-label="Zoom into the diagram" title="Zoom in (or pinch, or Ctrl + wheel); drag to move about">{ "+" }</button>
+            if zoomed {
+                <button onclick={let set = set.clone(); Callback::from(move |_: MouseEvent| set(whole))}>{ "Whole" }</button>
+            }
+        </div>
+    };
+    Zooming { shown, zoomed, node, onpointerdown, onpointermove, onpointerup, buttons }
 }
 
 /// How many requests are on each link (those the snapshot carries).

@@ -1386,6 +1386,43 @@ await test('the timeline: drag back to a moment the run reached, see it rebuilt,
   await again.close();
 });
 
+await test('the diagram zooms: pinch on a phone, buttons and a drag on a computer, and a drag opens nothing', async () => {
+  const page = await open(base + '#' + (await freshLink()));
+  const width = async () => Number((await page.getAttribute('svg.diagram', 'viewBox')).split(' ')[2]);
+  const whole = await width();
+  await page.click('button[aria-label="Zoom into the diagram"]');
+  check(Math.abs(await width() - whole / 1.5) < 0.5, `zoomed to ${await width()} of ${whole}`);
+  // A drag moves the drawing about; letting go over a server does not open it.
+  // (The drawing follows the pointer, so the drag starts and ends on the same server.)
+  const server = await page.locator(".node.server[data-server='1']").boundingBox();
+  const xBefore = Number((await page.getAttribute('svg.diagram', 'viewBox')).split(' ')[0]);
+  await page.mouse.move(server.x + server.width / 2, server.y + server.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(server.x + server.width / 2 - 120, server.y + server.height / 2, { steps: 8 });
+  await page.mouse.up();
+  const xAfter = Number((await page.getAttribute('svg.diagram', 'viewBox')).split(' ')[0]);
+  check(xAfter > xBefore, `the drag did not move the drawing (${xBefore} → ${xAfter})`);
+  check(await page.locator('.server-panel').count() === 0, 'the drag opened an inspector');
+  await page.click('text=Whole');
+  check(await width() === whole, 'Whole did not show the whole drawing');
+  // A pinch on a phone: two fingers moving apart zoom in about their midpoint.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForFunction(() => document.querySelector('svg.diagram').classList.contains('tall'));
+  const tall = await width();
+  await page.locator('.diagram-box').evaluate(el => {
+    const r = el.getBoundingClientRect();
+    const at = (id, x, type) => el.dispatchEvent(new PointerEvent(type, { pointerId: id, pointerType: 'touch', clientX: r.left + x, clientY: r.top + r.height / 2, bubbles: true, isPrimary: id === 1 }));
+    at(1, 150, 'pointerdown'); at(2, 200, 'pointerdown');
+    at(2, 250, 'pointermove');
+    at(1, 150, 'pointerup'); at(2, 250, 'pointerup');
+  });
+  await page.waitForFunction(w => Number(document.querySelector('svg.diagram').getAttribute('viewBox').split(' ')[2]) < w * 0.6, tall);
+  check(await page.locator('.diagram-box.zoomed').count() === 1, 'not marked zoomed');
+  await shot(page, 'diagram-pinched-phone');
+  check(page.errors.length === 0, `console errors: ${page.errors.join(' | ')}`);
+  await page.close();
+});
+
 await test('the gallery: the curriculum in order with live thumbnails, a lesson from it, and the sandbox', async () => {
   const page = await open(base + '?home', undefined, '.gallery .thumbnail svg');
   const titles = await page.locator('.gallery .card h3').allTextContents();
