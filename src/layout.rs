@@ -123,7 +123,21 @@ fn band(tier: Tier, o: Orientation) -> Band {
 }
 
 pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
-    let (width, height) = orientation.size();
+    layout_in(snapshot, orientation, orientation.size())
+}
+
+/// The smallest drawing `fitted` makes, wide: below it the tiers before the web servers no
+/// longer fit (they shrink to half at most), and a server tile no longer holds its text.
+pub const FITTED_MIN: (f64, f64) = (600.0, 180.0);
+
+/// A wide drawing the size of the box it is shown in [CSS px], so that its text is drawn at its
+/// own size rather than scaled down (an embed in course notes); never under `FITTED_MIN`.
+pub fn fitted(snapshot: &Snapshot, (width, height): (f64, f64)) -> Layout {
+    let size = (width.max(FITTED_MIN.0), height.max(FITTED_MIN.1));
+    layout_in(snapshot, Orientation::Wide, size)
+}
+
+fn layout_in(snapshot: &Snapshot, orientation: Orientation, (width, height): (f64, f64)) -> Layout {
     let (axis_len, across_len) = match orientation {
         Orientation::Wide => (width, height),
         Orientation::Tall => (height, width),
@@ -428,6 +442,23 @@ mod tests {
 
     fn overlap(a: &NodeBox, b: &NodeBox) -> bool {
         a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
+    }
+
+    #[test]
+    fn a_fitted_drawing_keeps_every_node_inside_and_apart_at_its_smallest_and_beyond() {
+        for size in [FITTED_MIN, (640.0, 320.0), (788.0, 300.0), (1_400.0, 700.0), (100.0, 50.0)] {
+            for servers in [1, 4, 8, 9, 30, 100] {
+                let l = fitted(&snapshot_with(servers), size);
+                let drawn = (l.width, l.height);
+                assert_eq!(drawn, (size.0.max(FITTED_MIN.0), size.1.max(FITTED_MIN.1)));
+                for (i, a) in l.boxes.iter().enumerate() {
+                    assert!(inside(a, drawn), "{size:?} {servers} servers: box {i} {a:?}");
+                    for b in &l.boxes[i + 1..] {
+                        assert!(!overlap(a, b), "{size:?} {servers} servers: {a:?} overlaps {b:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -79,6 +79,7 @@ async fn mount_diagram(
         },
         colour_by_user,
         counts_only: false,
+        fit: false,
     };
     yew::Renderer::<Diagram>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

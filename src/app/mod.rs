@@ -162,7 +162,8 @@ fn diagram(state: &AppState, view: &FrameView, cb: &Callbacks, servers_shown: us
     let run_view = |snapshot: &Snapshot, caption: Option<(&str, &str)>| {
         let diagram = html! {
             <Diagram snapshot={snapshot.clone()} orientation={orientation} selected={state.selected}
-                on_select={cb.on_select.clone()} colour_by_user={colour_by_user} counts_only={state.reduced_motion} />
+                on_select={cb.on_select.clone()} colour_by_user={colour_by_user} counts_only={state.reduced_motion}
+                fit={state.embed} />
         };
         match caption {
             None => diagram,

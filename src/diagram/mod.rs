@@ -50,6 +50,10 @@ pub struct DiagramProps {
     /// less motion asked for: a count on each link instead of moving dots
     #[prop_or_default]
     pub counts_only: bool,
+    /// drawn at the size of its box (an embed), so that its text keeps its own size; else drawn
+    /// in `orientation`'s fixed space and scaled to the box
+    #[prop_or_default]
+    pub fit: bool,
 }
 
 static NEXT_DIAGRAM: AtomicU32 = AtomicU32::new(0);
@@ -59,7 +63,11 @@ pub fn diagram(props: &DiagramProps) -> Html {
     // Marker ids are page-wide; the split view draws two diagrams.
     let marker_prefix = use_state(|| NEXT_DIAGRAM.fetch_add(1, Ordering::Relaxed));
     let snap = &props.snapshot;
-    let lay = layout::layout(snap, props.orientation);
+    let box_size = use_box_size(props.fit);
+    let lay = match *box_size {
+        Some(size) if props.fit => layout::fitted(snap, size),
+        _ => layout::layout(snap, props.orientation),
+    };
     let link_paths: Vec<_> = snap.links.iter().map(|&link| layout::link_path(&lay, link)).collect();
     let nodes = snap.nodes.iter().zip(&lay.boxes).map(|(node, b)| node_view(node, b, &lay, props));
     let heartbeats = snap.heartbeats.iter().map(|h| {
@@ -111,7 +119,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
         .collect();
     let lag_bars = snap.log.lag.iter().filter_map(|&(node, lag)| lag_bar(lay.boxes.get(node)?, lag));
     let whole = ViewBox::whole(lay.width, lay.height);
-    let zooming = use_zoom(whole);
+    let zooming = use_zoom(whole, box_size.node.clone());
     let view_box = zooming.shown.attribute();
     // Two layers of one size and viewBox: the nodes and links, which change a few times a second,
     // and above them what moves every frame. The moving layer is composited on its own (CSS
@@ -119,11 +127,11 @@ pub fn diagram(props: &DiagramProps) -> Html {
     // (at 1,000 servers that repaint was most of a frame's work).
     html! {
         <>
-        <div class={classes!("diagram-box", zooming.zoomed.then_some("zoomed"))} ref={zooming.node.clone()}
+        <div class={classes!("diagram-box", zooming.zoomed.then_some("zoomed"))} ref={box_size.node.clone()}
             onpointerdown={zooming.onpointerdown} onpointermove={zooming.onpointermove}
             onpointerup={zooming.onpointerup.clone()} onpointercancel={zooming.onpointerup}>
             { zooming.buttons }
-            <svg class={classes!("diagram", (props.orientation == Orientation::Tall).then_some("tall"))}
+            <svg class={classes!("diagram", (lay.orientation == Orientation::Tall).then_some("tall"))}
                  viewBox={view_box.clone()} preserveAspectRatio="xMidYMid meet" role="group" tabindex="0"
                  aria-label="The diagram: clients send requests through a load balancer to the servers. The arrow keys move between the servers and machines; Enter opens one."
                  onkeydown={Callback::from(crate::keys::move_between_controls)}>
@@ -155,7 +163,6 @@ pub fn diagram(props: &DiagramProps) -> Html {
 struct Zooming {
     shown: ViewBox,
     zoomed: bool,
-    node: NodeRef,
     onpointerdown: Callback<PointerEvent>,
     onpointermove: Callback<PointerEvent>,
     onpointerup: Callback<PointerEvent>,
@@ -173,12 +180,52 @@ struct Pointers {
 /// Moves under this many CSS px are a tap, not a drag.
 const DRAG_PX: f64 = 6.0;
 
+/// The diagram's box and, when the drawing fits it, its size [CSS px], measured as it is drawn
+/// and again whenever the window (an embed's frame) changes size.
+struct BoxSize {
+    node: NodeRef,
+    size: Option<(f64, f64)>,
+}
+
+impl std::ops::Deref for BoxSize {
+    type Target = Option<(f64, f64)>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.size
+    }
+}
+
 #[hook]
-fn use_zoom(whole: ViewBox) -> Zooming {
+fn use_box_size(fit: bool) -> BoxSize {
+    let node = use_node_ref();
+    let size = use_state(|| None::<(f64, f64)>);
+    {
+        let (node, size) = (node.clone(), size.clone());
+        use_effect_with(fit, move |&fit| {
+            let measure = move || {
+                if let Some(element) = node.cast::<web_sys::Element>() {
+                    let r = element.get_bounding_client_rect();
+                    let measured = Some((r.width().round(), r.height().round()));
+                    if *size != measured && r.width() > 0.0 {
+                        size.set(measured);
+                    }
+                }
+            };
+            let listener = fit.then(|| {
+                measure();
+                web_sys::window().map(|w| gloo_events::EventListener::new(&w, "resize", move |_| measure()))
+            });
+            move || drop(listener)
+        });
+    }
+    BoxSize { node, size: *size }
+}
+
+#[hook]
+fn use_zoom(whole: ViewBox, node: NodeRef) -> Zooming {
     // The box shown, for the drawing it was zoomed in (a new layout size starts whole again).
     let state = use_state(|| None::<(ViewBox, ViewBox)>);
     let shown = (*state).filter(|(of, _)| *of == whole).map_or(whole, |(_, shown)| shown);
-    let node = use_node_ref();
     let pointers = use_mut_ref(Pointers::default);
     let rect = {
         let node = node.clone();
@@ -295,7 +342,7 @@ fn use_zoom(whole: ViewBox) -> Zooming {
             }
         </div>
     };
-    Zooming { shown, zoomed, node, onpointerdown, onpointermove, onpointerup, buttons }
+    Zooming { shown, zoomed, onpointerdown, onpointermove, onpointerup, buttons }
 }
 
 /// How many requests are on each link (those the snapshot carries).

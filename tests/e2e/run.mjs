@@ -1366,6 +1366,26 @@ await test('on a phone 390 px wide, no text in the diagram is drawn under 11 px'
   }
 });
 
+await test('an embed draws its diagram at its frame\'s size: no text under 11 px from 640×400 up', async () => {
+  for (const [w, h] of [[640, 400], [800, 520], [1000, 700]]) {
+    for (const lesson of ['first-look&step=1', 'replication&step=1']) {
+      const page = await open(base + '?embed=1&lesson=' + lesson, { width: w, height: h });
+      await page.waitForTimeout(500);
+      const sizes = await page.evaluate(() => {
+        const svg = document.querySelector('svg.diagram');
+        const box = svg.getBoundingClientRect();
+        const scale = Math.min(box.width / svg.viewBox.baseVal.width, box.height / svg.viewBox.baseVal.height);
+        return [...svg.querySelectorAll('text')].filter(t => t.getBBox().width > 0)
+          .map(t => [parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent]);
+      });
+      const small = sizes.filter(([px]) => px < 11);
+      check(sizes.length > 5 && small.length === 0, `${w}×${h} ${lesson}: ${small.length} of ${sizes.length} texts under 11 px, e.g. ${JSON.stringify(small.slice(0, 3))}`);
+      if (lesson.startsWith('replication')) await shot(page, `embed-fitted-${w}x${h}`);
+      await page.close();
+    }
+  }
+});
+
 await test('the timeline: drag back to a moment the run reached, see it rebuilt, and go on from there', async () => {
   // Past the crash at 20 s: server 2 is down.
   const { page, end } = await sessionsPausedPast(26);
