@@ -95,7 +95,7 @@ impl Checkpoints {
         }
     }
 
-    /// Copies kept now, and the simulated time between them.
+    /// Copies kept now.
     pub fn len(&self) -> usize {
         self.kept.len()
     }
@@ -104,6 +104,7 @@ impl Checkpoints {
         self.kept.is_empty()
     }
 
+    /// The simulated time between copies now.
     pub fn spacing(&self) -> SimTime {
         self.spacing
     }
