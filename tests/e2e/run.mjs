@@ -1456,6 +1456,7 @@ await test('the gallery: the curriculum in order with live thumbnails, a lesson 
   await page.waitForFunction(b => document.querySelector('.gallery .thumbnail').innerHTML !== b, before, { timeout: 5000 });
   // Nothing inside a thumbnail is reachable by Tab.
   check(await page.locator('.gallery .thumbnail').evaluateAll(ts => ts.every(t => t.inert)), 'a thumbnail is not inert');
+  check(await page.locator('.gallery .thumbnail .zoom-buttons').evaluateAll(bs => bs.every(b => b.offsetParent === null)), 'a thumbnail shows zoom buttons');
   check((await seriousViolations(page)).length === 0, `axe: ${(await seriousViolations(page)).join(' | ')}`);
   await shot(page, 'gallery');
   // A lesson from the gallery: its first step runs, the gallery is gone; All lessons brings it back.
