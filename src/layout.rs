@@ -174,8 +174,10 @@ fn layout_in(snapshot: &Snapshot, orientation: Orientation, (width, height): (f6
     for (tier, nodes) in &tiers {
         let mut b = band(*tier, orientation);
         if *tier < Tier::Web {
-            // The band and the room before the node shrink; the node keeps its length if it fits.
-            (b.size, b.offset) = (b.size * front_scale, b.offset * front_scale);
+            // The band shrinks: the room before the node goes first, so that the node keeps
+            // its length (and its text) as long as it can.
+            b.size *= front_scale;
+            b.offset = b.offset.min(b.size - b.len - GAP).max(0.0);
             b.len = b.len.min(b.size - b.offset - GAP);
         }
         if *tier == Tier::Web {
@@ -442,6 +444,13 @@ mod tests {
 
     fn overlap(a: &NodeBox, b: &NodeBox) -> bool {
         a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
+    }
+
+    #[test]
+    fn in_a_narrow_drawing_the_balancer_keeps_room_for_its_algorithm() {
+        // "Round robin (weighted)" at 13 px is about 155 units wide.
+        let l = fitted(&snapshot_with(4), (626.0, 285.0));
+        assert!(l.boxes[1].w >= 160.0, "{:?}", l.boxes[1]);
     }
 
     #[test]
