@@ -9,7 +9,7 @@ echo "== engine events per second (criterion, native)"
 # %) are left out: the run they compare against is whatever ran last on this machine.
 cargo bench -p scalelab-sim --bench engine --locked -- --noplot 2>&1 | grep -E '^events/|thrpt|time:' | grep -v '%'
 echo
-echo "== the data tier (criterion, native): point lookups on 1,000,000 rows, a scatter GROUP BY over 1,000,000 rows on 8 shards"
+echo "== the data tier (criterion, native): point lookups on 1,000,000 rows (beside a plain BTreeMap lookup, the machine's yardstick), a scatter GROUP BY over 1,000,000 rows on 8 shards"
 cargo bench -p scalelab-sim --bench data_tier --locked -- --noplot 2>&1 | grep -E '^data/|thrpt|time:' | grep -v '%'
 echo
 echo "== the timeline (criterion, native): a seek back 10 minutes at 100 servers, and the copies' memory for an hour at 1,000 requests/s"

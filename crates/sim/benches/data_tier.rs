@@ -1,5 +1,6 @@
 //! The data tier's speed (`make bench`): point lookups by primary key on a 1,000,000-row
-//! database, and a scatter `COUNT(*) … GROUP BY` over a 1,000,000-row table on 8 shards.
+//! database (beside a plain `BTreeMap` lookup, the machine's yardstick), and a scatter
+//! `COUNT(*) … GROUP BY` over a 1,000,000-row table on 8 shards.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sim::data::layout::{default_placement, ShardingConfig};
@@ -24,6 +25,17 @@ fn data(c: &mut Criterion) {
         b.iter(|| {
             for s in &statements {
                 black_box(db.run_prepared(s).unwrap());
+            }
+        })
+    });
+    // The machine's own yardstick: the same 10,000 keys looked up in a plain ordered map of as
+    // many entries as the table has rows. This machine's speed moves by a factor of 2 or more
+    // from day to day, so the lookups are best read as a multiple of this.
+    let plain: std::collections::BTreeMap<u64, u32> = (1..=1_000_000u64).map(|k| (k, k as u32)).collect();
+    group.bench_function("baseline-btreemap-get-1M", |b| {
+        b.iter(|| {
+            for i in 0..LOOKUPS {
+                black_box(plain.get(&(1 + i * 37 % 400_000)));
             }
         })
     });
