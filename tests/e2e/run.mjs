@@ -108,6 +108,20 @@ async function seekTo(page, seconds, clockText = null) {
   }, [seconds, clockText], { timeout: 15000 });
 }
 
+/** Checks that every text in the page's diagram is drawn at 11 px or more, as it shows on screen. */
+async function checkDiagramTextAtLeast11px(page, what) {
+  const sizes = await page.evaluate(() => {
+    const svg = document.querySelector('svg.diagram');
+    const box = svg.getBoundingClientRect();
+    // preserveAspectRatio "meet": the drawing scales by the smaller of the two ratios
+    const scale = Math.min(box.width / svg.viewBox.baseVal.width, box.height / svg.viewBox.baseVal.height);
+    return [...svg.querySelectorAll('text')].filter(t => t.getBBox().width > 0)
+      .map(t => [parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent]);
+  });
+  const small = sizes.filter(([px]) => px < 11);
+  check(sizes.length > 5 && small.length === 0, `${what}: ${small.length} of ${sizes.length} texts under 11 px, e.g. ${JSON.stringify(small.slice(0, 3))}`);
+}
+
 async function test(name, body) {
   if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return;
   try { await body(); results.push([name, true]); console.log(`ok   ${name}`); }
@@ -1352,16 +1366,7 @@ await test('on a phone 390 px wide, no text in the diagram is drawn under 11 px'
   for (const address of ['?lesson=first-look&step=1', '?lesson=sessions&step=3', '?lesson=replication&step=1', '?lesson=partitioning&step=3', '?lesson=caching&step=5']) {
     const page = await open(base + address, { width: 390, height: 844 });
     await page.waitForTimeout(500);
-    const sizes = await page.evaluate(() => {
-      const svg = document.querySelector('svg.diagram');
-      const box = svg.getBoundingClientRect();
-      // preserveAspectRatio "meet": the drawing scales by the smaller of the two ratios
-      const scale = Math.min(box.width / svg.viewBox.baseVal.width, box.height / svg.viewBox.baseVal.height);
-      return [...svg.querySelectorAll('text')].filter(t => t.getBBox().width > 0)
-        .map(t => [parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent]);
-    });
-    const small = sizes.filter(([px]) => px < 11);
-    check(sizes.length > 5 && small.length === 0, `${address}: ${small.length} of ${sizes.length} texts under 11 px, e.g. ${JSON.stringify(small.slice(0, 3))}`);
+    await checkDiagramTextAtLeast11px(page, address);
     await page.close();
   }
 });
@@ -1371,15 +1376,7 @@ await test('an embed draws its diagram at its frame\'s size: no text under 11 px
     for (const lesson of ['first-look&step=1', 'replication&step=1']) {
       const page = await open(base + '?embed=1&lesson=' + lesson, { width: w, height: h });
       await page.waitForTimeout(500);
-      const sizes = await page.evaluate(() => {
-        const svg = document.querySelector('svg.diagram');
-        const box = svg.getBoundingClientRect();
-        const scale = Math.min(box.width / svg.viewBox.baseVal.width, box.height / svg.viewBox.baseVal.height);
-        return [...svg.querySelectorAll('text')].filter(t => t.getBBox().width > 0)
-          .map(t => [parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent]);
-      });
-      const small = sizes.filter(([px]) => px < 11);
-      check(sizes.length > 5 && small.length === 0, `${w}×${h} ${lesson}: ${small.length} of ${sizes.length} texts under 11 px, e.g. ${JSON.stringify(small.slice(0, 3))}`);
+      await checkDiagramTextAtLeast11px(page, `${w}×${h} ${lesson}`);
       if (lesson.startsWith('replication')) await shot(page, `embed-fitted-${w}x${h}`);
       await page.close();
     }
@@ -1457,7 +1454,8 @@ await test('the gallery: the curriculum in order with live thumbnails, a lesson 
   // Nothing inside a thumbnail is reachable by Tab.
   check(await page.locator('.gallery .thumbnail').evaluateAll(ts => ts.every(t => t.inert)), 'a thumbnail is not inert');
   check(await page.locator('.gallery .thumbnail .zoom-buttons').evaluateAll(bs => bs.every(b => b.offsetParent === null)), 'a thumbnail shows zoom buttons');
-  check((await seriousViolations(page)).length === 0, `axe: ${(await seriousViolations(page)).join(' | ')}`);
+  const violations = await seriousViolations(page);
+  check(violations.length === 0, `axe: ${violations.join(' | ')}`);
   await shot(page, 'gallery');
   // A lesson from the gallery: its first step runs, the gallery is gone; All lessons brings it back.
   await page.click('button[aria-label="Start Caching"]');

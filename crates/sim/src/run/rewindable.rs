@@ -47,10 +47,6 @@ impl Rewindable {
         Rewindable { run, checkpoints, reached: SimTime::ZERO, copies_stale: false }
     }
 
-    pub fn run(&self) -> &Run {
-        &self.run
-    }
-
     /// The furthest moment reached (the timeline's end).
     pub fn reached(&self) -> SimTime {
         self.reached.max(self.run.now())
