@@ -372,12 +372,61 @@ impl std::hash::Hasher for FxHasher {
     }
 }
 
-/// A hashable, totally ordered stand-in for a value (see [`Value::group_key`]).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A hashable, totally ordered stand-in for a value (see [`Value::group_key`]). Numbers are
+/// kept as `units / 10^scale` without trailing zeros, so equal numbers are one key, and they
+/// order by value: an index range from 2.5 to 6 holds 3, 4 and 5.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum GroupKey {
     Null,
     Int(i128, u32),
     Text(Rc<str>),
+}
+
+impl Ord for GroupKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (GroupKey::Int(a, sa), GroupKey::Int(b, sb)) => compare_scaled(*a, *sa, *b, *sb),
+            (GroupKey::Text(a), GroupKey::Text(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+impl PartialOrd for GroupKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl GroupKey {
+    fn rank(&self) -> u8 {
+        match self {
+            GroupKey::Null => 0,
+            GroupKey::Int(..) => 1,
+            GroupKey::Text(_) => 2,
+        }
+    }
+}
+
+/// Compares `a / 10^sa` with `b / 10^sb` exactly. Bringing the smaller scale up to the larger
+/// can overflow; a number that overflows i128 so is larger in magnitude than the other, so its
+/// sign decides.
+fn compare_scaled(a: i128, sa: u32, b: i128, sb: u32) -> Ordering {
+    if sa == sb {
+        return a.cmp(&b);
+    }
+    let (low, high, flipped) = if sa < sb { (a, b, false) } else { (b, a, true) };
+    let raised = if low == 0 { Some(0) } else { 10i128.checked_pow(sa.abs_diff(sb)).and_then(|f| low.checked_mul(f)) };
+    let order = match raised {
+        Some(low) => low.cmp(&high),
+        None if low < 0 => Ordering::Less,
+        None => Ordering::Greater,
+    };
+    if flipped {
+        order.reverse()
+    } else {
+        order
+    }
 }
 
 impl ArithOp {
@@ -441,5 +490,22 @@ mod tests {
         assert_eq!(Value::Int(1).compare(&Value::Decimal(Box::new(dec("1.0"))), "="), Ok(Some(Ordering::Equal)));
         assert_eq!(Value::Int(1).group_key(), Value::Decimal(Box::new(dec("1.00"))).group_key());
         assert!(Value::Int(1).compare(&text("1"), "=").unwrap_err().contains("bigint = text"));
+    }
+
+    #[test]
+    fn keys_order_by_value_whatever_their_scale() {
+        let key = |s: &str| Value::Decimal(Box::new(dec(s))).group_key();
+        assert!(key("2.5") < Value::Int(3).group_key());
+        assert!(Value::Int(2).group_key() < key("2.5"));
+        assert!(key("-2.5") < Value::Int(-2).group_key());
+        assert!(key("0.001") > Value::Int(0).group_key());
+        assert_eq!(key("5.000").cmp(&Value::Int(5).group_key()), Ordering::Equal);
+        // Too large to bring to the other's scale: the sign decides.
+        let huge = GroupKey::Int(i128::MAX / 3, 0);
+        assert!(huge > GroupKey::Int(1, 30));
+        assert!(GroupKey::Int(-(i128::MAX / 3), 0) < GroupKey::Int(-1, 30));
+        assert!(GroupKey::Int(0, 0) < GroupKey::Int(1, 60));
+        assert!(GroupKey::Null < GroupKey::Int(i128::MIN, 0));
+        assert!(GroupKey::Int(i128::MAX, 0) < text("a").group_key());
     }
 }

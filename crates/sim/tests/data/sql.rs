@@ -180,6 +180,27 @@ fn arithmetic_is_postgresqls() {
 }
 
 #[test]
+fn an_index_range_with_fractional_bounds_holds_what_a_scan_holds() {
+    // `id + 0` hides the column from the index, so the second query scans every row.
+    let mut db = database(300, LayoutConfig::Single);
+    for condition in [
+        "BETWEEN 1.5 AND 3",
+        "> 2.5 AND id + 0 < 6",
+        ">= 2.5 AND id + 0 <= 5.0",
+        "< 2.5",
+        "<= -0.5",
+        "> 297.99",
+        "IN (1.5, 2, 3.0)",
+        "= 4.00",
+    ] {
+        let indexed = rows_of(&mut db, &format!("SELECT id FROM users WHERE id {condition} ORDER BY id"));
+        let scanned = rows_of(&mut db, &format!("SELECT id FROM users WHERE id + 0 {condition} ORDER BY id"));
+        assert_eq!(indexed, scanned, "id {condition}");
+    }
+    assert_eq!(rows_of(&mut db, "SELECT id FROM users WHERE id BETWEEN 1.5 AND 3"), [["2"], ["3"]]);
+}
+
+#[test]
 fn rows_past_a_limit_are_not_computed() {
     // PostgreSQL's LIMIT stops the scan: with no ORDER BY the row that would divide by zero
     // (id 2) is never computed; with an ORDER BY every row is, and it fails.
