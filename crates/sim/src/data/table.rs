@@ -15,8 +15,12 @@ pub type Row = Vec<Value>;
 #[derive(Clone, Debug)]
 pub struct Table {
     pub def: Rc<TableDef>,
-    /// Deleted rows leave `None`, so row numbers in indexes stay valid.
-    rows: Vec<Option<Row>>,
+    /// Every row's values one after another, a row's width apart: reading a row follows no
+    /// pointer of its own (a point lookup's cache misses are most of its time).
+    values: Vec<Value>,
+    /// Whether each row number holds a row. A deleted row's values become NULL and its row
+    /// number stays, so row numbers in indexes stay valid.
+    present: Vec<bool>,
     live: usize,
     indexes: Vec<Index>,
 }
@@ -24,7 +28,16 @@ pub struct Table {
 #[derive(Clone, Debug)]
 struct Index {
     column: usize,
-    entries: BTreeMap<GroupKey, RowIds>,
+    keys: IndexKeys,
+}
+
+/// An index's keys. Nearly every indexed column holds integers (ids, user ids): kept as `i64`,
+/// a node is a quarter the size and a comparison one instruction. The first key that is not
+/// one (a NULL, a text, a fraction) turns the index general, keeping every key.
+#[derive(Clone, Debug)]
+enum IndexKeys {
+    Integers(BTreeMap<i64, RowIds>),
+    General(BTreeMap<GroupKey, RowIds>),
 }
 
 /// The rows that hold one key. A primary key's is always one row, kept in the index's node
@@ -62,6 +75,159 @@ impl RowIds {
     }
 }
 
+impl IndexKeys {
+    /// An index of these keys (with their rows, in row order), built in one go.
+    fn build(mut keys: Vec<(GroupKey, u32)>) -> IndexKeys {
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut grouped: Vec<(GroupKey, RowIds)> = Vec::with_capacity(keys.len());
+        for (key, id) in keys {
+            match grouped.last_mut() {
+                Some((last, ids)) if *last == key => ids.push(id),
+                _ => grouped.push((key, RowIds::One(id))),
+            }
+        }
+        if grouped.iter().all(|(key, _)| integer_key(key).is_some()) {
+            IndexKeys::Integers(grouped.into_iter().filter_map(|(key, ids)| Some((integer_key(&key)?, ids))).collect())
+        } else {
+            IndexKeys::General(grouped.into_iter().collect())
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            IndexKeys::Integers(map) => map.is_empty(),
+            IndexKeys::General(map) => map.is_empty(),
+        }
+    }
+
+    fn add(&mut self, key: GroupKey, id: u32) {
+        if let IndexKeys::Integers(map) = self {
+            match integer_key(&key) {
+                Some(k) => return add_id(map, k, id),
+                None => {
+                    let general = std::mem::take(map).into_iter().map(|(k, ids)| (GroupKey::Int(k.into(), 0), ids));
+                    *self = IndexKeys::General(general.collect());
+                }
+            }
+        }
+        if let IndexKeys::General(map) = self {
+            add_id(map, key, id);
+        }
+    }
+
+    fn remove(&mut self, key: &GroupKey, id: u32) {
+        match self {
+            IndexKeys::Integers(map) => {
+                if let Some(k) = integer_key(key) {
+                    remove_id(map, &k, id);
+                }
+            }
+            IndexKeys::General(map) => remove_id(map, key, id),
+        }
+    }
+
+    fn get(&self, key: &GroupKey) -> Option<&RowIds> {
+        match self {
+            IndexKeys::Integers(map) => integer_key(key).and_then(|k| map.get(&k)),
+            IndexKeys::General(map) => map.get(key),
+        }
+    }
+
+    /// The rows whose keys lie between two bounds, in key order, NULL keys left out.
+    fn range(&self, low: Bound<GroupKey>, high: Bound<GroupKey>, ids: &mut Vec<u32>) {
+        match self {
+            IndexKeys::Integers(map) => {
+                if let (Some(low), Some(high)) = (integer_bound(low, Rounding::Up), integer_bound(high, Rounding::Down))
+                {
+                    range_ids(map, low, high, ids);
+                }
+            }
+            IndexKeys::General(map) => {
+                let low = match low {
+                    Bound::Unbounded | Bound::Included(GroupKey::Null) => Bound::Excluded(GroupKey::Null),
+                    other => other,
+                };
+                range_ids(map, low, high, ids);
+            }
+        }
+    }
+}
+
+fn add_id<K: Ord>(map: &mut BTreeMap<K, RowIds>, key: K, id: u32) {
+    match map.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(RowIds::One(id));
+        }
+        Entry::Occupied(mut ids) => ids.get_mut().push(id),
+    }
+}
+
+fn remove_id<K: Ord>(map: &mut BTreeMap<K, RowIds>, key: &K, id: u32) {
+    if map.get_mut(key).is_some_and(|ids| ids.remove(id)) {
+        map.remove(key);
+    }
+}
+
+fn range_ids<K: Ord>(map: &BTreeMap<K, RowIds>, low: Bound<K>, high: Bound<K>, ids: &mut Vec<u32>) {
+    // `BTreeMap::range` panics on a reversed or empty-excluded range; such a range holds nothing.
+    if bounds_are_empty(&low, &high) {
+        return;
+    }
+    for found in map.range((low, high)).map(|(_, found)| found) {
+        ids.extend_from_slice(found.as_slice());
+    }
+}
+
+/// An integer key as the integer index keeps it.
+fn integer_key(key: &GroupKey) -> Option<i64> {
+    match key {
+        GroupKey::Int(units, 0) => i64::try_from(*units).ok(),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Rounding {
+    /// a lower bound: the smallest integer at or above it
+    Up,
+    /// an upper bound: the largest integer at or below it
+    Down,
+}
+
+/// A bound on group keys as a bound on integer keys, holding the same integers; `None` when
+/// it holds none (a lower bound above every integer key, or an upper one below them all).
+/// Keys order NULL < numbers < text, as `GroupKey` does.
+fn integer_bound(bound: Bound<GroupKey>, rounding: Rounding) -> Option<Bound<i64>> {
+    let (key, included) = match bound {
+        Bound::Unbounded => return Some(Bound::Unbounded),
+        Bound::Included(key) => (key, true),
+        Bound::Excluded(key) => (key, false),
+    };
+    let (units, scale) = match (key, rounding) {
+        (GroupKey::Int(units, scale), _) => (units, scale),
+        (GroupKey::Null, Rounding::Up) | (GroupKey::Text(_), Rounding::Down) => return Some(Bound::Unbounded),
+        (GroupKey::Null, Rounding::Down) | (GroupKey::Text(_), Rounding::Up) => return None,
+    };
+    // A fraction lies between two integers: the bound becomes the next one inward, included.
+    let (whole, exact) = match 10i128.checked_pow(scale) {
+        Some(power) => (units.div_euclid(power), units.rem_euclid(power) == 0),
+        None => (if units < 0 { -1 } else { 0 }, units == 0),
+    };
+    let (whole, included) = match (exact, rounding) {
+        (true, _) => (whole, included),
+        (false, Rounding::Up) => (whole + 1, true),
+        (false, Rounding::Down) => (whole, true),
+    };
+    match (i64::try_from(whole), rounding) {
+        (Ok(k), _) if included => Some(Bound::Included(k)),
+        (Ok(k), _) => Some(Bound::Excluded(k)),
+        // Beyond every i64: a lower bound past the top or an upper one past the bottom holds nothing.
+        (Err(_), Rounding::Up) if whole > 0 => None,
+        (Err(_), Rounding::Down) if whole < 0 => None,
+        (Err(_), _) => Some(Bound::Unbounded),
+    }
+}
+
 /// Which rows an index can narrow a read to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum KeyRange {
@@ -75,8 +241,9 @@ impl Table {
         let mut columns = vec![def.primary_key];
         columns.extend(indexed.iter().copied().filter(|c| *c != def.primary_key));
         columns.dedup();
-        let indexes = columns.into_iter().map(|column| Index { column, entries: BTreeMap::new() }).collect();
-        Table { def, rows: Vec::new(), live: 0, indexes }
+        let indexes =
+            columns.into_iter().map(|column| Index { column, keys: IndexKeys::Integers(BTreeMap::new()) }).collect();
+        Table { def, values: Vec::new(), present: Vec::new(), live: 0, indexes }
     }
 
     pub fn name(&self) -> &str {
@@ -91,12 +258,18 @@ impl Table {
         self.live == 0
     }
 
+    fn width(&self) -> usize {
+        self.def.columns.len()
+    }
+
     pub fn rows(&self) -> AllRows<'_> {
-        AllRows(self.rows.iter().enumerate())
+        AllRows(self.values.chunks_exact(self.width()).zip(&self.present).enumerate())
     }
 
     pub fn row(&self, id: u32) -> Option<&[Value]> {
-        self.rows.get(id as usize).and_then(Option::as_deref)
+        let id = id as usize;
+        let width = self.width();
+        self.present.get(id).copied().unwrap_or(false).then(|| &self.values[id * width..(id + 1) * width])
     }
 
     pub fn has_index(&self, column: usize) -> bool {
@@ -106,32 +279,50 @@ impl Table {
     /// The primary key's value is already present.
     pub fn contains_key(&self, key: &Value) -> bool {
         let pk = self.def.primary_key;
-        self.indexes.iter().find(|i| i.column == pk).is_some_and(|i| i.entries.contains_key(&key.group_key()))
+        self.indexes.iter().find(|i| i.column == pk).is_some_and(|i| i.keys.get(&key.group_key()).is_some())
     }
 
-    /// Adds a row; the caller has checked the primary key is new.
+    /// Adds a row (as wide as the table's columns); the caller has checked the primary key is new.
     pub fn insert(&mut self, row: Row) -> u32 {
-        let id = self.rows.len() as u32;
-        for index in &mut self.indexes {
-            match index.entries.entry(row[index.column].group_key()) {
-                Entry::Vacant(slot) => {
-                    slot.insert(RowIds::One(id));
-                }
-                Entry::Occupied(mut ids) => ids.get_mut().push(id),
-            }
-        }
-        self.rows.push(Some(row));
-        self.live += 1;
+        let id = self.present.len() as u32;
+        self.extend(vec![row]);
         id
     }
 
-    pub fn delete(&mut self, id: u32) -> Option<Row> {
-        let row = self.rows.get_mut(id as usize)?.take()?;
+    /// Adds rows (each as wide as the table's columns); the caller has checked their primary
+    /// keys are new. An empty index takes its keys in one sorted build: a B-tree built so has
+    /// full nodes lying one after another in memory, where inserts one by one leave them half
+    /// full and scattered among other allocations (a point lookup's cache misses are most of
+    /// its time).
+    pub fn extend(&mut self, rows: Vec<Row>) {
+        let first = self.present.len();
+        let width = self.width();
+        for row in rows {
+            debug_assert_eq!(row.len(), width, "a row of {} as wide as its table", self.def.name);
+            self.values.extend(row);
+            self.present.push(true);
+        }
+        self.live += self.present.len() - first;
+        let values = &self.values;
         for index in &mut self.indexes {
-            let key = row[index.column].group_key();
-            if index.entries.get_mut(&key).is_some_and(|ids| ids.remove(id)) {
-                index.entries.remove(&key);
+            let keys = (first..self.present.len()).map(|id| (values[id * width + index.column].group_key(), id as u32));
+            if index.keys.is_empty() {
+                index.keys = IndexKeys::build(keys.collect());
+            } else {
+                keys.for_each(|(key, id)| index.keys.add(key, id));
             }
+        }
+    }
+
+    pub fn delete(&mut self, id: u32) -> Option<Row> {
+        let present = self.present.get_mut(id as usize).filter(|p| **p)?;
+        *present = false;
+        let width = self.width();
+        let start = id as usize * width;
+        let row: Row =
+            self.values[start..start + width].iter_mut().map(|v| std::mem::replace(v, Value::Null)).collect();
+        for index in &mut self.indexes {
+            index.keys.remove(&row[index.column].group_key(), id);
         }
         self.live -= 1;
         Some(row)
@@ -145,7 +336,7 @@ impl Table {
         match range {
             // One key (a point lookup): the index's own list, nothing to sort or deduplicate.
             KeyRange::Equal(values) if values.len() == 1 => {
-                let found = values.iter().find(|v| !v.is_null()).and_then(|v| index.entries.get(&v.group_key()));
+                let found = values.iter().find(|v| !v.is_null()).and_then(|v| index.keys.get(&v.group_key()));
                 return Some(Cow::Borrowed(found.map_or(&[][..], RowIds::as_slice)));
             }
             KeyRange::Equal(values) => {
@@ -153,36 +344,28 @@ impl Table {
                 keys.sort();
                 keys.dedup();
                 for key in keys {
-                    if let Some(found) = index.entries.get(&key) {
+                    if let Some(found) = index.keys.get(&key) {
                         ids.extend_from_slice(found.as_slice());
                     }
                 }
             }
-            KeyRange::Between(low, high) => {
-                let low = map_bound(low);
-                let high = map_bound(high);
-                if bounds_are_empty(&low, &high) {
-                    return Some(Cow::Owned(ids));
-                }
-                for (key, found) in index.entries.range((low, high)) {
-                    if *key != GroupKey::Null {
-                        ids.extend_from_slice(found.as_slice());
-                    }
-                }
-            }
+            KeyRange::Between(low, high) => index.keys.range(map_bound(low), map_bound(high), &mut ids),
         }
         Some(Cow::Owned(ids))
     }
 }
 
 /// Every live row of a table with its row number, in row-number order.
-pub struct AllRows<'t>(std::iter::Enumerate<std::slice::Iter<'t, Option<Row>>>);
+#[allow(clippy::type_complexity)]
+pub struct AllRows<'t>(
+    std::iter::Enumerate<std::iter::Zip<std::slice::ChunksExact<'t, Value>, std::slice::Iter<'t, bool>>>,
+);
 
 impl<'t> Iterator for AllRows<'t> {
     type Item = (u32, &'t [Value]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.find_map(|(i, row)| row.as_deref().map(|r| (i as u32, r)))
+        self.0.find_map(|(i, (row, present))| present.then_some((i as u32, row)))
     }
 }
 
@@ -194,12 +377,90 @@ fn map_bound(bound: &Bound<Value>) -> Bound<GroupKey> {
     }
 }
 
-/// `BTreeMap::range` panics on a reversed or empty-excluded range; such a range holds nothing.
-fn bounds_are_empty(low: &Bound<GroupKey>, high: &Bound<GroupKey>) -> bool {
+fn bounds_are_empty<K: Ord>(low: &Bound<K>, high: &Bound<K>) -> bool {
     match (low, high) {
         (Bound::Included(a), Bound::Included(b)) => a > b,
         (Bound::Included(a), Bound::Excluded(b)) | (Bound::Excluded(a), Bound::Included(b)) => a >= b,
         (Bound::Excluded(a), Bound::Excluded(b)) => a >= b,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::schema::{ColumnDef, ColumnType};
+    use crate::data::value::Decimal;
+
+    /// (id, owner): the owner indexed, as a shard or partition key is.
+    fn table() -> Table {
+        let def = TableDef {
+            name: "things".into(),
+            columns: vec![
+                ColumnDef { name: "id", ty: ColumnType::BigInt },
+                ColumnDef { name: "owner", ty: ColumnType::BigInt },
+            ],
+            primary_key: 0,
+        };
+        let mut table = Table::new(Rc::new(def), &[1]);
+        for id in 1..=10 {
+            table.insert(vec![Value::Int(id), Value::Int(id % 3)]);
+        }
+        table
+    }
+
+    fn ids(table: &Table, column: usize, range: &KeyRange) -> Vec<u32> {
+        table.lookup(column, range).expect("an index").into_owned()
+    }
+
+    fn decimal(text: &str) -> Value {
+        Value::Decimal(Box::new(Decimal::parse(text).expect("a number")))
+    }
+
+    #[test]
+    fn integer_ranges_with_fractional_or_outlying_bounds_hold_the_integers_between() {
+        let t = table();
+        let between = |low, high| ids(&t, 0, &KeyRange::Between(low, high));
+        assert_eq!(between(Bound::Included(decimal("2.5")), Bound::Excluded(Value::Int(6))), [2, 3, 4]);
+        assert_eq!(between(Bound::Excluded(decimal("-0.5")), Bound::Included(decimal("2.99"))), [0, 1]);
+        assert_eq!(between(Bound::Included(decimal("3.5")), Bound::Included(decimal("3.7"))), Vec::<u32>::new());
+        assert_eq!(between(Bound::Excluded(Value::Int(i64::MAX)), Bound::Unbounded), Vec::<u32>::new());
+        assert_eq!(between(Bound::Included(decimal("99999999999999999999")), Bound::Unbounded), Vec::<u32>::new());
+        assert_eq!(between(Bound::Unbounded, Bound::Included(decimal("-99999999999999999999"))), Vec::<u32>::new());
+        assert_eq!(between(Bound::Included(decimal("-99999999999999999999")), Bound::Excluded(Value::Int(2))), [0]);
+        assert_eq!(ids(&t, 0, &KeyRange::Equal(vec![decimal("4.0")])), [3]);
+        assert_eq!(ids(&t, 0, &KeyRange::Equal(vec![decimal("4.5"), Value::Int(5), Value::Null])), [4]);
+    }
+
+    #[test]
+    fn a_key_that_is_not_an_integer_turns_the_index_general_and_loses_nothing() {
+        let mut t = table();
+        let owned_by = |t: &Table, owner: i64| ids(t, 1, &KeyRange::Equal(vec![Value::Int(owner)]));
+        assert_eq!(owned_by(&t, 1), [0, 3, 6, 9]);
+        let null_owner = t.insert(vec![Value::Int(11), Value::Null]);
+        assert!(matches!(t.indexes[1].keys, IndexKeys::General(_)));
+        assert!(matches!(t.indexes[0].keys, IndexKeys::Integers(_)));
+        assert_eq!(owned_by(&t, 1), [0, 3, 6, 9]);
+        // NULL keys are never in a range, as in the integer index.
+        assert_eq!(ids(&t, 1, &KeyRange::Between(Bound::Unbounded, Bound::Excluded(Value::Int(1)))), [2, 5, 8]);
+        assert_eq!(t.delete(null_owner).map(|row| row[1].is_null()), Some(true));
+        assert_eq!(t.delete(null_owner), None);
+        assert_eq!(t.len(), 10);
+    }
+
+    #[test]
+    fn deleted_rows_keep_their_numbers_and_a_new_row_takes_the_next() {
+        let mut t = table();
+        assert_eq!(t.delete(4).map(|row| row[0].clone()), Some(Value::Int(5)));
+        assert_eq!(t.row(4), None);
+        assert_eq!(t.row(5), Some(&[Value::Int(6), Value::Int(0)][..]));
+        assert_eq!(t.rows().map(|(id, _)| id).collect::<Vec<_>>(), [0, 1, 2, 3, 5, 6, 7, 8, 9]);
+        assert_eq!(t.insert(vec![Value::Int(5), Value::Int(2)]), 10);
+        assert_eq!(
+            ids(&t, 0, &KeyRange::Between(Bound::Included(Value::Int(4)), Bound::Included(Value::Int(6)))),
+            [3, 10, 5]
+        );
+        assert_eq!(ids(&t, 1, &KeyRange::Equal(vec![Value::Int(2)])), [1, 7, 10]);
+        assert!(t.contains_key(&Value::Int(5)) && !t.contains_key(&Value::Int(11)));
     }
 }

@@ -2,6 +2,8 @@
 //! partition its key routes to (an UPDATE that changes the key moves it, as PostgreSQL 11+
 //! does); the primary key stays unique within each table it is stored in.
 
+use std::collections::BTreeMap;
+
 use super::{coerce_value, single_scope, Node, Work};
 use crate::data::schema::{ColumnDef, ColumnType};
 use crate::data::sql::ast::{Delete, Expr, Insert, Update};
@@ -74,11 +76,16 @@ impl Node {
     pub fn store_rows(&mut self, table: &str, rows: Vec<Row>) -> Result<Work, SqlError> {
         let homes = self.check_new_rows(table, &rows)?;
         let mut work = Work::default();
+        // Each home's rows go in together, in their order (a bulk load builds its indexes once).
+        let mut by_home: BTreeMap<Option<usize>, Vec<Row>> = BTreeMap::new();
         for (row, home) in rows.into_iter().zip(homes) {
             work.rows_returned += 1;
             work.bytes_examined += super::row_width(&row);
+            by_home.entry(home).or_default().push(row);
+        }
+        for (home, rows) in by_home {
             // The parents, not the whole node, are borrowed for the name: the tables stay writable.
-            self.tables.get_mut(home_name(&self.partitioned, table, home)).expect("home table").insert(row);
+            self.tables.get_mut(home_name(&self.partitioned, table, home)).expect("home table").extend(rows);
         }
         Ok(work)
     }

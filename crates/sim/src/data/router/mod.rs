@@ -485,9 +485,7 @@ impl Cluster {
                 let (result, _, part) = self.run_part(s, &Statement::Select(gather.clone()), false, cost)?;
                 rows_moved += result.rows.len() as u64;
                 bytes_moved += part.work.bytes_returned;
-                for row in result.rows {
-                    stored.insert(row);
-                }
+                stored.extend(result.rows);
                 parts.push(part);
             }
             router.tables.entry(def.name.clone()).or_insert(stored);
