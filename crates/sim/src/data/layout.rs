@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::exec::{Node, PreparedSelect, ResultSet, Work};
+use super::exec::{resolve_group_by, Node, PreparedSelect, ResultSet, Work};
 use super::generate::generate;
 use super::partition::apply_ddl;
 use super::router::Cluster;
@@ -208,12 +208,25 @@ impl Database {
     /// running it again only reads rows. A layout that must route each run (split tables,
     /// shards) keeps the statement and routes it each time.
     pub fn prepare(&self, statement: &Statement, explained: bool) -> Result<Prepared, SqlError> {
+        let statement = &*self.resolved(statement)?;
         let select = match (&self.store, statement) {
             (Store::One { node, vertical: None }, Statement::Select(query)) => Some(node.prepare(query)?),
             _ => None,
         };
         let sql = Rc::from(statement.to_string());
         Ok(Prepared { statement: statement.clone(), explained, sql, select })
+    }
+
+    /// The statement as it runs: a GROUP BY's positions and output names resolved to their
+    /// expressions (`resolve_group_by`).
+    fn resolved<'s>(&self, statement: &'s Statement) -> Result<Cow<'s, Statement>, SqlError> {
+        if let Statement::Select(query) = statement {
+            let def = |name: &str| self.schema.iter().find(|t| t.name == name).cloned();
+            if let Some(query) = resolve_group_by(query, &def)? {
+                return Ok(Cow::Owned(Statement::Select(query)));
+            }
+        }
+        Ok(Cow::Borrowed(statement))
     }
 
     /// Runs a prepared statement (see `prepare`).
@@ -233,6 +246,9 @@ impl Database {
         if self.down {
             return Err(SqlError::new("the database server is down: recover it, then run the query again"));
         }
+        // A prepared statement was resolved when it was prepared.
+        let resolved = if prepared.is_some() { Cow::Borrowed(statement) } else { self.resolved(statement)? };
+        let statement = &*resolved;
         let cost = &self.config.cost;
         let mut outcome = match &mut self.store {
             Store::One { node, vertical } => match vertical {

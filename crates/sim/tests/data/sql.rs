@@ -245,6 +245,35 @@ fn an_average_is_never_an_average_of_averages() {
 }
 
 #[test]
+fn group_by_reads_positions_and_output_names_as_postgresql_does() {
+    use sim::data::layout::{default_placement, ShardingConfig};
+    let by_name = "SELECT country, COUNT(*) FROM users GROUP BY country ORDER BY 2 DESC, 1";
+    let sharded = LayoutConfig::Sharded(ShardingConfig {
+        shards: 4,
+        strategy: sim::data::shard::Strategy::HashMod,
+        vnodes: 100,
+        tables: default_placement(),
+    });
+    for layout in [LayoutConfig::Single, sharded] {
+        let mut db = database(600, layout);
+        let expected = rows_of(&mut db, by_name);
+        assert_eq!(rows_of(&mut db, "SELECT country, COUNT(*) FROM users GROUP BY 1 ORDER BY 2 DESC, 1"), expected);
+        // An output's alias, when no input column has that name.
+        assert_eq!(
+            rows_of(&mut db, "SELECT country AS c, COUNT(*) FROM users GROUP BY c ORDER BY 2 DESC, 1"),
+            expected
+        );
+        let e = db.execute("SELECT country, COUNT(*) FROM users GROUP BY 2").unwrap_err();
+        assert_eq!(e.message, "aggregate functions are not allowed in GROUP BY");
+        let e = db.execute("SELECT country, COUNT(*) FROM users GROUP BY 3").unwrap_err();
+        assert_eq!(e.message, "GROUP BY position 3 is not in select list: there are 2 columns");
+        // A name that is an input column is that column, whatever an output is called.
+        let e = db.execute("SELECT id AS country FROM users GROUP BY country").unwrap_err();
+        assert!(e.message.starts_with("column \"users.id\" must appear in the GROUP BY clause"), "{e}");
+    }
+}
+
+#[test]
 fn postgresqls_type_and_grouping_rules_hold() {
     let mut db = database(300, LayoutConfig::Single);
     let e = db.execute("SELECT name, COUNT(*) FROM users GROUP BY country").unwrap_err();

@@ -11,6 +11,7 @@ mod shape;
 mod write;
 
 pub use coerce::{coerce_value, normalize_timestamp};
+pub use shape::resolve_group_by;
 pub use shape::{order_position, output_items, output_name, sort_rows, Shaper};
 
 use std::borrow::Cow;

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use super::bind::{Bound, Scope};
 use super::group::GroupPlan;
 use super::{ResultSet, Row};
+use crate::data::schema::TableDef;
 use crate::data::sql::ast::{Expr, Select, SelectItem};
 use crate::data::sql::SqlError;
 use crate::data::value::Value;
@@ -145,6 +146,65 @@ pub fn output_name(expr: &Expr) -> String {
     }
 }
 
+/// GROUP BY 1, or GROUP BY an output column's alias, as PostgreSQL reads them: a position is
+/// that output's expression, and a name that is no input column is the output of that name.
+/// `None` when the GROUP BY names only input expressions (nothing to rewrite). Resolved before
+/// a query is routed, so that each shard and the router group by the same expressions.
+pub fn resolve_group_by(
+    query: &Select,
+    defs: &dyn Fn(&str) -> Option<Rc<TableDef>>,
+) -> Result<Option<Select>, SqlError> {
+    let mut scope = Scope::default();
+    for table in std::iter::once(&query.from).chain(query.joins.iter().map(|j| &j.table)) {
+        match defs(&table.name) {
+            Some(def) => scope.push(table.reference(), def),
+            // An unknown table is reported where the query is bound.
+            None => return Ok(None),
+        }
+    }
+    let is_input = |c: &crate::data::sql::ast::ColumnRef| scope.resolve(c).is_ok();
+    if !query.group_by.iter().any(|e| match e {
+        Expr::Literal(Value::Int(_)) => true,
+        Expr::Column(c) => c.table.is_none() && !is_input(c),
+        _ => false,
+    }) {
+        return Ok(None);
+    }
+    let (names, items) = output_items(query, &scope);
+    let mut resolved = query.clone();
+    for key in &mut resolved.group_by {
+        let output = match key {
+            Expr::Literal(Value::Int(n)) => match usize::try_from(*n).ok().filter(|n| (1..=items.len()).contains(n)) {
+                Some(n) => n - 1,
+                None => {
+                    return Err(SqlError::new(format!(
+                        "GROUP BY position {n} is not in select list: {}",
+                        count_columns(items.len())
+                    )))
+                }
+            },
+            Expr::Column(c) if c.table.is_none() && !is_input(c) => match names.iter().position(|n| *n == c.column) {
+                Some(i) => i,
+                None => continue,
+            },
+            _ => continue,
+        };
+        if items[output].has_aggregate() {
+            return Err(SqlError::new("aggregate functions are not allowed in GROUP BY"));
+        }
+        *key = items[output].clone();
+    }
+    Ok(Some(resolved))
+}
+
+/// "there are 3 columns", "there is 1 column".
+fn count_columns(n: usize) -> String {
+    match n {
+        1 => "there is 1 column".to_string(),
+        n => format!("there are {n} columns"),
+    }
+}
+
 /// ORDER BY 2, or ORDER BY an output column's name: PostgreSQL reads these as output columns.
 pub fn order_position(expr: &Expr, names: &[String], items: &[Expr]) -> Result<Option<usize>, SqlError> {
     match expr {
@@ -153,8 +213,8 @@ pub fn order_position(expr: &Expr, names: &[String], items: &[Expr]) -> Result<O
                 Ok(Some(*n as usize - 1))
             } else {
                 Err(SqlError::new(format!(
-                    "ORDER BY position {n} is not in select list: there are {} columns",
-                    names.len()
+                    "ORDER BY position {n} is not in select list: {}",
+                    count_columns(names.len())
                 )))
             }
         }
