@@ -32,8 +32,8 @@ struct Index {
 }
 
 /// An index's keys. Nearly every indexed column holds integers (ids, user ids): kept as `i64`,
-/// a node is a quarter the size and a comparison one instruction. The first key that is not
-/// one (a NULL, a text, a fraction) turns the index general, keeping every key.
+/// their part of a node is a quarter the size and a comparison one instruction. The first key
+/// that is not one (a NULL, a text, a fraction) turns the index general, keeping every key.
 #[derive(Clone, Debug)]
 enum IndexKeys {
     Integers(BTreeMap<i64, RowIds>),
