@@ -87,6 +87,31 @@ fn both_parsers_accept_the_subset_and_both_reject_broken_sql() {
 }
 
 #[test]
+fn postgresqls_reserved_words_beyond_the_subset_are_refused_where_they_stand() {
+    // Read as names, these ran as something else: RIGHT JOIN as an inner join with the alias
+    // "right", DISTINCT as a column.
+    for (sql, word, at) in [
+        ("SELECT COUNT(*) FROM users RIGHT JOIN posts p ON p.user_id = users.id", "RIGHT", 28),
+        ("SELECT DISTINCT country FROM users", "DISTINCT", 8),
+        ("SELECT COUNT(*) FROM users HAVING COUNT(*) > 1", "HAVING", 28),
+        ("SELECT id FROM users LIMIT 2 OFFSET 1", "OFFSET", 30),
+        ("SELECT * FROM users CROSS JOIN countries", "CROSS", 21),
+    ] {
+        let e = parse(sql).unwrap_err();
+        assert_eq!(e.position, at, "{sql}");
+        assert!(
+            e.message.starts_with(&format!(
+                "syntax error at or near \"{word}\": {word} is PostgreSQL, but not in the subset"
+            )),
+            "{sql}: {}",
+            e.message
+        );
+    }
+    // Quoted, a reserved word is a name again.
+    assert!(parse("SELECT \"user\" FROM users").is_ok());
+}
+
+#[test]
 fn an_error_names_where_and_what_was_expected() {
     let e = parse("SELECT * FORM users").unwrap_err();
     assert_eq!(e.position, 10);

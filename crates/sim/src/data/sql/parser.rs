@@ -31,12 +31,74 @@ impl fmt::Display for SqlError {
     }
 }
 
-/// Words that cannot be a table, column or alias name without double quotes.
+/// Words that cannot be a table, column or alias name without double quotes: the subset's own,
+/// and PostgreSQL's other reserved words (its keyword appendix), so that `FROM users RIGHT JOIN`
+/// or `SELECT DISTINCT` is refused where the word stands, not read as a name.
 const RESERVED: [&str; 30] = [
     "select", "from", "where", "join", "inner", "left", "outer", "on", "group", "by", "order", "asc", "desc", "limit",
     "insert", "into", "values", "update", "set", "delete", "and", "or", "not", "is", "null", "between", "in", "as",
     "true", "false",
 ];
+const RESERVED_BEYOND_THE_SUBSET: [&str; 53] = [
+    "all",
+    "any",
+    "array",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "cross",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "fetch",
+    "for",
+    "foreign",
+    "full",
+    "grant",
+    "having",
+    "ilike",
+    "intersect",
+    "lateral",
+    "leading",
+    "like",
+    "natural",
+    "offset",
+    "only",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "similar",
+    "some",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "when",
+    "window",
+    "with",
+    "isnull",
+];
+
+/// A word that cannot stand as a name.
+fn is_reserved(word: &str) -> bool {
+    RESERVED.contains(&word) || RESERVED_BEYOND_THE_SUBSET.contains(&word)
+}
 
 pub fn parse(sql: &str) -> Result<Statement, SqlError> {
     let tokens = lex(sql)?;
@@ -74,7 +136,14 @@ impl Parser {
         } else {
             format!("syntax error at or near \"{}\"", here.raw)
         };
-        SqlError { position: here.at, message: format!("{near}: expected {expected}") }
+        let message = match &here.token {
+            Token::Word { text, quoted: false } if RESERVED_BEYOND_THE_SUBSET.contains(&text.as_str()) => format!(
+                "{near}: {} is PostgreSQL, but not in the subset of SQL this console runs; expected {expected}",
+                text.to_uppercase()
+            ),
+            _ => format!("{near}: expected {expected}"),
+        };
+        SqlError { position: here.at, message }
     }
 
     pub(super) fn is_keyword(&self, word: &str) -> bool {
@@ -115,7 +184,7 @@ impl Parser {
 
     pub(super) fn identifier(&mut self, what: &str) -> Result<String, SqlError> {
         match self.peek().clone() {
-            Token::Word { text, quoted } if quoted || !RESERVED.contains(&text.as_str()) => {
+            Token::Word { text, quoted } if quoted || !is_reserved(&text) => {
                 self.advance();
                 Ok(text)
             }
@@ -149,8 +218,7 @@ impl Parser {
                 let expr = self.expr()?;
                 let alias = if self.eat_keyword("as") {
                     Some(self.identifier("a name for the column after AS")?)
-                } else if matches!(self.peek(), Token::Word { text, quoted } if *quoted || !RESERVED.contains(&text.as_str()))
-                {
+                } else if matches!(self.peek(), Token::Word { text, quoted } if *quoted || !is_reserved(text)) {
                     Some(self.identifier("a column alias")?)
                 } else {
                     None
@@ -213,7 +281,7 @@ impl Parser {
         let name = self.identifier("a table name")?;
         let alias = if self.eat_keyword("as") {
             Some(self.identifier("an alias for the table after AS")?)
-        } else if matches!(self.peek(), Token::Word { text, quoted } if *quoted || !RESERVED.contains(&text.as_str())) {
+        } else if matches!(self.peek(), Token::Word { text, quoted } if *quoted || !is_reserved(text)) {
             Some(self.identifier("an alias for the table")?)
         } else {
             None
