@@ -82,13 +82,15 @@ pub fn coerce_value(ty: ColumnType, v: Value, op: &str) -> Result<Value, SqlErro
             .parse::<i64>()
             .map(Value::Int)
             .map_err(|_| SqlError::new(format!("invalid input syntax for type bigint: \"{s}\""))),
-        (ColumnType::Timestamp, Value::Text(s)) => {
-            normalize_timestamp(&s).map(|t| crate::data::value::text(&t)).ok_or_else(|| {
-                SqlError::new(format!(
-                    "invalid input syntax for type timestamp: \"{s}\": write '2025-03-01' or '2025-03-01 14:30:00'"
-                ))
-            })
-        }
+        (ColumnType::Timestamp, Value::Text(s)) => match read_timestamp(&s) {
+            Ok(t) => Ok(crate::data::value::text(&t)),
+            Err(TimestampError::OutOfRange) => {
+                Err(SqlError::new(format!("date/time field value out of range: \"{s}\"")))
+            }
+            Err(TimestampError::Malformed) => Err(SqlError::new(format!(
+                "invalid input syntax for type timestamp: \"{s}\": write '2025-03-01' or '2025-03-01 14:30:00'"
+            ))),
+        },
         (ColumnType::Text | ColumnType::Timestamp, v @ (Value::Int(_) | Value::Decimal(_) | Value::Bool(_))) => {
             let literal_type = if matches!(v, Value::Int(_)) { "integer" } else { v.type_name() };
             Err(SqlError::new(format!(
@@ -103,27 +105,110 @@ pub fn coerce_value(ty: ColumnType, v: Value, op: &str) -> Result<Value, SqlErro
     }
 }
 
-/// `2025-03-01`, `2025-03-01 14:30`, `2025-03-01T14:30:00` → `2025-03-01 14:30:00`.
-pub fn normalize_timestamp(s: &str) -> Option<String> {
+/// Why a text is no timestamp, in PostgreSQL's two words for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimestampError {
+    /// not a date and time at all (`invalid input syntax for type timestamp`)
+    Malformed,
+    /// a date or time that does not exist, such as a 13th month or 30 February (`date/time
+    /// field value out of range`)
+    OutOfRange,
+}
+
+/// `2025-03-01`, `2025-03-01 14:30`, `2025-03-01T14:30:00.25` → `2025-03-01 14:30:00`,
+/// `2025-03-01 14:30:00.25`: the text a timestamp column stores, which sorts as the times do.
+/// As PostgreSQL, `24:00:00` and a 60th second roll over into the next minute or day, and
+/// fractions of a second are kept to the microsecond.
+pub fn read_timestamp(s: &str) -> Result<String, TimestampError> {
+    use TimestampError::{Malformed, OutOfRange};
     let s = s.trim();
     let (date, time) = match s.split_once([' ', 'T']) {
         Some((d, t)) => (d, t.trim()),
         None => (s, "00:00:00"),
     };
-    let d: Vec<u32> = date.split('-').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let t: Vec<u32> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let [y, m, day] = d.as_slice() else { return None };
-    let (h, min, sec) = match t.as_slice() {
-        [h, m] => (*h, *m, 0),
-        [h, m, s] => (*h, *m, *s),
-        _ => return None,
+    let number =
+        |p: &str| if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) { p.parse::<u32>().ok() } else { None };
+    let d: Vec<u32> = date.split('-').map(number).collect::<Option<_>>().ok_or(Malformed)?;
+    let [y, m, day] = d[..] else { return Err(Malformed) };
+    let (whole, fraction) = match time.split_once('.') {
+        Some((w, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => (w, f),
+        Some(_) => return Err(Malformed),
+        None => (time, ""),
+    };
+    let t: Vec<u32> = whole.split(':').map(number).collect::<Option<_>>().ok_or(Malformed)?;
+    let (h, min, sec) = match t[..] {
+        [h, m] if fraction.is_empty() => (h, m, 0),
+        [h, m, s] => (h, m, s),
+        _ => return Err(Malformed),
+    };
+    // Microseconds, rounded as PostgreSQL rounds a longer fraction.
+    let micros = {
+        let digits: String = fraction.chars().chain(std::iter::repeat('0')).take(7).collect();
+        let seven: u64 = digits.parse().map_err(|_| Malformed)?;
+        (seven + 5) / 10
     };
     const DAYS: [u32; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let valid_day =
-        *m >= 1 && *m <= 12 && *day >= 1 && (*day <= DAYS[*m as usize - 1]) && !(*m == 2 && *day == 29 && !leap);
-    if !(1..=9999).contains(y) || !valid_day || h > 23 || min > 59 || sec > 59 {
-        return None;
+    let leap = |y: u32| y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+    let days_in = |y: u32, m: u32| if m == 2 && !leap(y) { 28 } else { DAYS[m as usize - 1] };
+    if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || day < 1 || day > days_in(y, m) {
+        return Err(OutOfRange);
     }
-    Some(format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}:{sec:02}"))
+    // 24:00:00 exactly, and a 60th second, are allowed and roll over.
+    let at_24 = h == 24 && min == 0 && sec == 0 && micros == 0;
+    if (h > 23 && !at_24) || min > 59 || sec > 60 {
+        return Err(OutOfRange);
+    }
+    let mut micros_of_day = ((h as u64 * 60 + min as u64) * 60 + sec as u64) * 1_000_000 + micros;
+    let (mut y, mut m, mut day) = (y, m, day);
+    if micros_of_day >= 86_400 * 1_000_000 {
+        micros_of_day -= 86_400 * 1_000_000;
+        day += 1;
+        if day > days_in(y, m) {
+            (day, m) = (1, m + 1);
+            if m > 12 {
+                (m, y) = (1, y + 1);
+            }
+        }
+        if y > 9999 {
+            return Err(OutOfRange);
+        }
+    }
+    let seconds = micros_of_day / 1_000_000;
+    let (h, min, sec) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    let mut text = format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}:{sec:02}");
+    let fraction = micros_of_day % 1_000_000;
+    if fraction > 0 {
+        text.push_str(format!(".{fraction:06}").trim_end_matches('0'));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{read_timestamp, TimestampError::*};
+
+    #[test]
+    fn timestamps_are_read_as_postgresql_reads_them() {
+        // PostgreSQL's rules (datetime.c): a 24:00:00 or a 60th second rolls over, fractions are
+        // kept to the microsecond, and a day that does not exist is out of range.
+        for (input, stored) in [
+            ("2025-03-01", "2025-03-01 00:00:00"),
+            ("2025-3-1 9:05", "2025-03-01 09:05:00"),
+            ("2025-03-01T14:30:00", "2025-03-01 14:30:00"),
+            ("2024-02-29 10:00:00.250", "2024-02-29 10:00:00.25"),
+            ("2025-03-01 10:00:00.1234567", "2025-03-01 10:00:00.123457"),
+            ("2025-12-31 24:00:00", "2026-01-01 00:00:00"),
+            ("2025-02-28 23:59:60.5", "2025-03-01 00:00:00.5"),
+        ] {
+            assert_eq!(read_timestamp(input).as_deref(), Ok(stored), "{input}");
+        }
+        for input in
+            ["2025-13-01", "2025-02-29", "2025-04-31", "2025-01-01 25:00:00", "2025-01-01 24:00:01", "2025-01-01 10:60"]
+        {
+            assert_eq!(read_timestamp(input), Err(OutOfRange), "{input}");
+        }
+        for input in ["abc", "2025/03/01", "2025-03", "2025-03-01 10", "2025-03-01 10:00:00.x", "2025--03-01"] {
+            assert_eq!(read_timestamp(input), Err(Malformed), "{input}");
+        }
+    }
 }

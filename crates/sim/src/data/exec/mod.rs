@@ -10,7 +10,7 @@ pub mod group;
 mod shape;
 mod write;
 
-pub use coerce::{coerce_value, normalize_timestamp};
+pub use coerce::{coerce_value, read_timestamp, TimestampError};
 pub use shape::resolve_group_by;
 pub use shape::{order_position, output_items, output_name, sort_rows, Shaper};
 
