@@ -76,37 +76,16 @@ impl RowIds {
 }
 
 impl IndexKeys {
-    /// An index of these keys (with their rows, in row order), built in one go.
-    fn build(mut keys: Vec<(GroupKey, u32)>) -> IndexKeys {
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut grouped: Vec<(GroupKey, RowIds)> = Vec::with_capacity(keys.len());
-        for (key, id) in keys {
-            match grouped.last_mut() {
-                Some((last, ids)) if *last == key => ids.push(id),
-                _ => grouped.push((key, RowIds::One(id))),
-            }
-        }
-        if grouped.iter().all(|(key, _)| integer_key(key).is_some()) {
-            IndexKeys::Integers(grouped.into_iter().filter_map(|(key, ids)| Some((integer_key(&key)?, ids))).collect())
-        } else {
-            IndexKeys::General(grouped.into_iter().collect())
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        match self {
-            IndexKeys::Integers(map) => map.is_empty(),
-            IndexKeys::General(map) => map.is_empty(),
-        }
-    }
-
     fn add(&mut self, key: GroupKey, id: u32) {
         if let IndexKeys::Integers(map) = self {
             match integer_key(&key) {
                 Some(k) => return add_id(map, k, id),
                 None => {
-                    let general = std::mem::take(map).into_iter().map(|(k, ids)| (GroupKey::Int(k.into(), 0), ids));
-                    *self = IndexKeys::General(general.collect());
+                    let mut general = BTreeMap::new();
+                    for (k, ids) in std::mem::take(map) {
+                        general.insert(GroupKey::Int(k.into(), 0), ids);
+                    }
+                    *self = IndexKeys::General(general);
                 }
             }
         }
@@ -290,10 +269,9 @@ impl Table {
     }
 
     /// Adds rows (each as wide as the table's columns); the caller has checked their primary
-    /// keys are new. An empty index takes its keys in one sorted build: a B-tree built so has
-    /// full nodes lying one after another in memory, where inserts one by one leave them half
-    /// full and scattered among other allocations (a point lookup's cache misses are most of
-    /// its time).
+    /// keys are new. The rows go in first, then each index takes their keys in one run, so
+    /// that an index's nodes lie together in memory rather than among the rows (a point
+    /// lookup's cache misses are most of its time).
     pub fn extend(&mut self, rows: Vec<Row>) {
         let first = self.present.len();
         let width = self.width();
@@ -305,11 +283,8 @@ impl Table {
         self.live += self.present.len() - first;
         let values = &self.values;
         for index in &mut self.indexes {
-            let keys = (first..self.present.len()).map(|id| (values[id * width + index.column].group_key(), id as u32));
-            if index.keys.is_empty() {
-                index.keys = IndexKeys::build(keys.collect());
-            } else {
-                keys.for_each(|(key, id)| index.keys.add(key, id));
+            for id in first..self.present.len() {
+                index.keys.add(values[id * width + index.column].group_key(), id as u32);
             }
         }
     }
