@@ -3,8 +3,9 @@
 //! PostgreSQL's rules for what it says live in `data::partition`.
 
 use super::ast::*;
+use super::error::SqlError;
 use super::lexer::{lex, Token};
-use super::parser::{Parser, SqlError};
+use super::parser::Parser;
 use crate::data::value::Value;
 
 /// Parses a layout: PostgreSQL partitioning DDL, statements separated by semicolons.

@@ -1,7 +1,7 @@
 //! Characters into tokens: words (lower-cased unless double-quoted), numbers, quoted strings
 //! and symbols, each with the 1-based character where it starts, as PostgreSQL counts.
 
-use super::parser::SqlError;
+use super::error::SqlError;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Token {

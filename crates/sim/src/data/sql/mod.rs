@@ -2,9 +2,11 @@
 
 pub mod ast;
 mod ddl;
+mod error;
 mod lexer;
 mod parser;
 mod print;
 
 pub use ddl::parse_ddl;
-pub use parser::{parse, SqlError};
+pub use error::SqlError;
+pub use parser::parse;

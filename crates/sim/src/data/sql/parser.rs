@@ -4,32 +4,9 @@
 //! where it happened (1-based, as PostgreSQL's "at character N") and what was expected there.
 
 use super::ast::*;
+use super::error::SqlError;
 use super::lexer::{lex, Lexed, Token};
 use crate::data::value::{text, ArithOp, Decimal, Value};
-use std::fmt;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SqlError {
-    /// 1-based character position, 0 when the error is not about one place.
-    pub position: usize,
-    pub message: String,
-}
-
-impl SqlError {
-    pub fn new(message: impl Into<String>) -> SqlError {
-        SqlError { position: 0, message: message.into() }
-    }
-}
-
-impl fmt::Display for SqlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.position > 0 {
-            write!(f, "ERROR:  {} (at character {})", self.message, self.position)
-        } else {
-            write!(f, "ERROR:  {}", self.message)
-        }
-    }
-}
 
 /// Words that cannot be a table, column or alias name without double quotes: the subset's own,
 /// and PostgreSQL's other reserved words (its keyword appendix), so that `FROM users RIGHT JOIN`
