@@ -107,6 +107,10 @@ fn postgresqls_reserved_words_beyond_the_subset_are_refused_where_they_stand() {
             e.message
         );
     }
+    // LIMIT ALL and LIMIT NULL are no limit; a negative one is refused in PostgreSQL's words.
+    assert_eq!(parse("SELECT id FROM users LIMIT ALL"), parse("SELECT id FROM users"));
+    assert_eq!(parse("SELECT id FROM users LIMIT NULL"), parse("SELECT id FROM users"));
+    assert_eq!(parse("SELECT id FROM users LIMIT -1").unwrap_err().message, "LIMIT must not be negative");
     // Quoted, a reserved word is a name again.
     assert!(parse("SELECT \"user\" FROM users").is_ok());
 }
@@ -310,6 +314,14 @@ fn postgresqls_type_and_grouping_rules_hold() {
     assert_eq!(rows_of(&mut db, "SELECT id, name FROM users WHERE id = 1 GROUP BY id").len(), 1);
     let e = db.execute("SELECT * FROM users WHERE COUNT(*) > 1").unwrap_err();
     assert_eq!(e.message, "aggregate functions are not allowed in WHERE");
+    // A quoted literal beside bigint arithmetic is a bigint, in WHERE and in the outputs alike.
+    assert_eq!(rows_of(&mut db, "SELECT id + '5', -id * '2' FROM users WHERE id + '1' = 3"), [["7", "-4"]]);
+    assert_eq!(
+        rows_of(&mut db, "SELECT id + '1', COUNT(*) FROM users WHERE id < 3 GROUP BY id + '1' ORDER BY 1"),
+        [["2", "1"], ["3", "1"]]
+    );
+    let e = db.execute("SELECT id + 'a' FROM users").unwrap_err();
+    assert_eq!(e.message, "invalid input syntax for type bigint: \"a\"");
     let e = db.execute("SELECT * FROM users WHERE name = 5").unwrap_err();
     assert!(e.message.starts_with("operator does not exist: text = integer"), "{e}");
     assert_eq!(rows_of(&mut db, "SELECT id FROM users WHERE id = '3'"), [["3"]]);

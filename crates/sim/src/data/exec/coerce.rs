@@ -17,12 +17,33 @@ impl Scope {
         Ok(out)
     }
 
-    fn coerce_in(&self, expr: &mut Expr) -> Result<(), SqlError> {
-        let column_type = |e: &Expr| match e {
+    /// The type an expression gives an unknown literal beside it: a column's own, and bigint
+    /// for arithmetic on bigints.
+    fn literal_context(&self, e: &Expr) -> Option<ColumnType> {
+        match e {
             Expr::Column(c) => self.resolve(c).ok().map(|(p, _)| self.column_type(p)),
+            Expr::Arith(_, a, b) => {
+                [a, b].into_iter().find_map(|x| self.literal_context(x)).filter(|t| *t == ColumnType::BigInt)
+            }
+            Expr::Negate(x) => self.literal_context(x),
             _ => None,
-        };
+        }
+    }
+
+    fn coerce_in(&self, expr: &mut Expr) -> Result<(), SqlError> {
+        let column_type = |e: &Expr| self.literal_context(e);
         match expr {
+            // `id + '1'`: PostgreSQL reads the literal as a bigint, as it would beside `=`.
+            Expr::Arith(op, a, b) => {
+                if column_type(a) == Some(ColumnType::BigInt) {
+                    coerce(ColumnType::BigInt, b, op.symbol())?;
+                } else if column_type(b) == Some(ColumnType::BigInt) {
+                    coerce(ColumnType::BigInt, a, op.symbol())?;
+                }
+                self.coerce_in(a)?;
+                self.coerce_in(b)
+            }
+            Expr::Negate(e) => self.coerce_in(e),
             Expr::Compare(op, a, b) => {
                 if let Some(ty) = column_type(a) {
                     coerce(ty, b, op.symbol())?;

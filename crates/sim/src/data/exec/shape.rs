@@ -36,10 +36,16 @@ impl Shaper {
             || query.items.iter().any(|i| matches!(i, SelectItem::Expr { expr, .. } if expr.has_aggregate()))
             || query.order_by.iter().any(|o| o.expr.has_aggregate());
         let (columns, items) = output_items(query, scope);
-        let mut group = if grouped { Some(GroupPlan::new(scope, &query.group_by)?) } else { None };
-        let mut bind = |e: &Expr| match group.as_mut() {
-            Some(plan) => plan.bind(scope, e),
-            None => scope.bind(e, "this SELECT list"),
+        // Literals are typed by their context here as in WHERE (`id + '1'` adds a bigint), the
+        // GROUP BY's too, so that an output still matches the GROUP BY expression it repeats.
+        let group_by: Vec<Expr> = query.group_by.iter().map(|e| scope.coerce_literals(e)).collect::<Result<_, _>>()?;
+        let mut group = if grouped { Some(GroupPlan::new(scope, &group_by)?) } else { None };
+        let mut bind = |e: &Expr| {
+            let e = scope.coerce_literals(e)?;
+            match group.as_mut() {
+                Some(plan) => plan.bind(scope, &e),
+                None => scope.bind(&e, "this SELECT list"),
+            }
         };
         let outputs: Vec<Bound> = items.iter().map(&mut bind).collect::<Result<_, _>>()?;
         let mut sort_keys = Vec::new();

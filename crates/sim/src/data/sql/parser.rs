@@ -237,8 +237,19 @@ impl Parser {
                 }
             }
         }
-        let limit = if self.eat_keyword("limit") { Some(self.count("a row count after LIMIT")?) } else { None };
+        let limit = if self.eat_keyword("limit") { self.limit()? } else { None };
         Ok(Select { items, from, joins, filter, group_by, order_by, limit })
+    }
+
+    /// After LIMIT: a row count, or ALL or NULL for none, as PostgreSQL reads it.
+    fn limit(&mut self) -> Result<Option<u64>, SqlError> {
+        if self.eat_keyword("all") || self.eat_keyword("null") {
+            return Ok(None);
+        }
+        if self.peek() == &Token::Symbol("-") && matches!(self.tokens[self.pos + 1].token, Token::Number(_)) {
+            return Err(SqlError::new("LIMIT must not be negative"));
+        }
+        self.count("a row count after LIMIT").map(Some)
     }
 
     pub(super) fn count(&mut self, expected: &str) -> Result<u64, SqlError> {
