@@ -76,7 +76,7 @@ impl Node {
     pub fn store_rows(&mut self, table: &str, rows: Vec<Row>) -> Result<Work, SqlError> {
         let homes = self.check_new_rows(table, &rows)?;
         let mut work = Work::default();
-        // Each home's rows go in together, in their order (a bulk load builds its indexes once).
+        // Each home's rows go in together, in their order: a table takes its rows, then their keys.
         let mut by_home: BTreeMap<Option<usize>, Vec<Row>> = BTreeMap::new();
         for (row, home) in rows.into_iter().zip(homes) {
             work.rows_returned += 1;
