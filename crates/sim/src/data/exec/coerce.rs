@@ -30,38 +30,39 @@ impl Scope {
         }
     }
 
+    /// Types a literal on one side of a binary operator from the other side, when that side's
+    /// type is one the operator takes a literal as; then looks inside both sides.
+    fn coerce_pair(
+        &self,
+        a: &mut Expr,
+        b: &mut Expr,
+        op: &str,
+        takes: impl Fn(ColumnType) -> bool,
+    ) -> Result<(), SqlError> {
+        if let Some(ty) = self.literal_context(a).filter(|t| takes(*t)) {
+            coerce(ty, b, op)?;
+        } else if let Some(ty) = self.literal_context(b).filter(|t| takes(*t)) {
+            coerce(ty, a, op)?;
+        }
+        self.coerce_in(a)?;
+        self.coerce_in(b)
+    }
+
     fn coerce_in(&self, expr: &mut Expr) -> Result<(), SqlError> {
-        let column_type = |e: &Expr| self.literal_context(e);
         match expr {
             // `id + '1'`: PostgreSQL reads the literal as a bigint, as it would beside `=`.
-            Expr::Arith(op, a, b) => {
-                if column_type(a) == Some(ColumnType::BigInt) {
-                    coerce(ColumnType::BigInt, b, op.symbol())?;
-                } else if column_type(b) == Some(ColumnType::BigInt) {
-                    coerce(ColumnType::BigInt, a, op.symbol())?;
-                }
-                self.coerce_in(a)?;
-                self.coerce_in(b)
-            }
+            Expr::Arith(op, a, b) => self.coerce_pair(a, b, op.symbol(), |t| t == ColumnType::BigInt),
             Expr::Negate(e) => self.coerce_in(e),
-            Expr::Compare(op, a, b) => {
-                if let Some(ty) = column_type(a) {
-                    coerce(ty, b, op.symbol())?;
-                } else if let Some(ty) = column_type(b) {
-                    coerce(ty, a, op.symbol())?;
-                }
-                self.coerce_in(a)?;
-                self.coerce_in(b)
-            }
+            Expr::Compare(op, a, b) => self.coerce_pair(a, b, op.symbol(), |_| true),
             Expr::Between { expr: e, low, high, .. } => {
-                if let Some(ty) = column_type(e) {
+                if let Some(ty) = self.literal_context(e) {
                     coerce(ty, low, ">=")?;
                     coerce(ty, high, "<=")?;
                 }
                 Ok(())
             }
             Expr::InList { expr: e, list, .. } => {
-                if let Some(ty) = column_type(e) {
+                if let Some(ty) = self.literal_context(e) {
                     for item in list.iter_mut() {
                         coerce(ty, item, "=")?;
                     }
@@ -147,12 +148,12 @@ pub fn read_timestamp(s: &str) -> Result<String, TimestampError> {
         Some((d, t)) => (d, t.trim()),
         None => (s, "00:00:00"),
     };
-    let number =
-        |p: &str| if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) { p.parse::<u32>().ok() } else { None };
+    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let number = |p: &str| if all_digits(p) { p.parse::<u32>().ok() } else { None };
     let d: Vec<u32> = date.split('-').map(number).collect::<Option<_>>().ok_or(Malformed)?;
     let [y, m, day] = d[..] else { return Err(Malformed) };
     let (whole, fraction) = match time.split_once('.') {
-        Some((w, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => (w, f),
+        Some((w, f)) if all_digits(f) => (w, f),
         Some(_) => return Err(Malformed),
         None => (time, ""),
     };

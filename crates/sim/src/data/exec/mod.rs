@@ -11,8 +11,7 @@ mod shape;
 mod write;
 
 pub use coerce::{coerce_value, read_timestamp, TimestampError};
-pub use shape::resolve_group_by;
-pub use shape::{order_position, output_items, output_name, sort_rows, Shaper};
+pub use shape::{order_position, output_items, output_name, resolve_group_by, sort_rows, Shaper};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

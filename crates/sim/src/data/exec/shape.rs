@@ -7,7 +7,7 @@ use super::bind::{Bound, Scope};
 use super::group::GroupPlan;
 use super::{ResultSet, Row};
 use crate::data::schema::TableDef;
-use crate::data::sql::ast::{Expr, Select, SelectItem};
+use crate::data::sql::ast::{ColumnRef, Expr, Select, SelectItem};
 use crate::data::sql::SqlError;
 use crate::data::value::Value;
 
@@ -160,6 +160,15 @@ pub fn resolve_group_by(
     query: &Select,
     defs: &dyn Fn(&str) -> Option<Rc<TableDef>>,
 ) -> Result<Option<Select>, SqlError> {
+    // Most queries have no GROUP BY, or group by qualified columns and expressions: nothing to
+    // look up, so no scope is built for them (this runs for every statement not prepared).
+    if !query
+        .group_by
+        .iter()
+        .any(|e| matches!(e, Expr::Literal(Value::Int(_))) || matches!(e, Expr::Column(c) if c.table.is_none()))
+    {
+        return Ok(None);
+    }
     let mut scope = Scope::default();
     for table in std::iter::once(&query.from).chain(query.joins.iter().map(|j| &j.table)) {
         match defs(&table.name) {
@@ -168,7 +177,7 @@ pub fn resolve_group_by(
             None => return Ok(None),
         }
     }
-    let is_input = |c: &crate::data::sql::ast::ColumnRef| scope.resolve(c).is_ok();
+    let is_input = |c: &ColumnRef| scope.resolve(c).is_ok();
     if !query.group_by.iter().any(|e| match e {
         Expr::Literal(Value::Int(_)) => true,
         Expr::Column(c) => c.table.is_none() && !is_input(c),

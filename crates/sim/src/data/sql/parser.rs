@@ -159,9 +159,14 @@ impl Parser {
         }
     }
 
+    /// The next token can be a name: a word that is not reserved, or any word in double quotes.
+    fn at_name(&self) -> bool {
+        matches!(self.peek(), Token::Word { text, quoted } if *quoted || !is_reserved(text))
+    }
+
     pub(super) fn identifier(&mut self, what: &str) -> Result<String, SqlError> {
         match self.peek().clone() {
-            Token::Word { text, quoted } if quoted || !is_reserved(&text) => {
+            Token::Word { text, .. } if self.at_name() => {
                 self.advance();
                 Ok(text)
             }
@@ -195,7 +200,7 @@ impl Parser {
                 let expr = self.expr()?;
                 let alias = if self.eat_keyword("as") {
                     Some(self.identifier("a name for the column after AS")?)
-                } else if matches!(self.peek(), Token::Word { text, quoted } if *quoted || !is_reserved(text)) {
+                } else if self.at_name() {
                     Some(self.identifier("a column alias")?)
                 } else {
                     None
@@ -269,7 +274,7 @@ impl Parser {
         let name = self.identifier("a table name")?;
         let alias = if self.eat_keyword("as") {
             Some(self.identifier("an alias for the table after AS")?)
-        } else if matches!(self.peek(), Token::Word { text, quoted } if *quoted || !is_reserved(text)) {
+        } else if self.at_name() {
             Some(self.identifier("an alias for the table")?)
         } else {
             None
