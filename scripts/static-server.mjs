@@ -38,7 +38,8 @@ const SUFFIX = { br: '.br', gzip: '.gz' };
 /** Hashed names (Trunk's `name-0123abcd.wasm`) never change: cache them for a year. The page
  *  itself names the current ones, so it is revalidated each time. */
 function cacheControl(file) {
-  return /-[0-9a-f]{16}(_bg)?\.(wasm|js|css)$/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
+  // Trunk writes its 64-bit hash in hex without leading zeros: 16 digits, or fewer one time in 16.
+  return /-[0-9a-f]{8,16}(_bg)?\.(wasm|js|css)$/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
 }
 
 async function isFile(path) {
