@@ -399,6 +399,14 @@ impl PartialOrd for GroupKey {
 }
 
 impl GroupKey {
+    /// A whole number that fits in 64 bits, as the integer index and the integer grouping keep it.
+    pub fn integer(&self) -> Option<i64> {
+        match self {
+            GroupKey::Int(units, 0) => i64::try_from(*units).ok(),
+            _ => None,
+        }
+    }
+
     fn rank(&self) -> u8 {
         match self {
             GroupKey::Null => 0,
@@ -453,6 +461,11 @@ impl fmt::Display for Value {
             Value::Text(s) => f.write_str(s),
         }
     }
+}
+
+/// A row's bytes on disk and on the wire: its values' widths.
+pub fn row_width(row: &[Value]) -> u64 {
+    row.iter().map(Value::width).sum()
 }
 
 #[cfg(test)]

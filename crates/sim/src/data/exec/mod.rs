@@ -26,7 +26,7 @@ use super::schema::TableDef;
 use super::sql::ast::{Expr, Join, JoinKind, Select, TableRef};
 use super::sql::SqlError;
 use super::table::{KeyRange, Row, Table};
-use super::value::{FastMap, Value};
+use super::value::{row_width, FastMap, Value};
 
 /// One database server's tables: plain tables and partitions by their own names, and the
 /// partitioned parents that route to them.
@@ -124,10 +124,6 @@ impl<'n> std::ops::Deref for Segments<'n> {
 
 /// A row on its way through a query: borrowed from its table until a join makes a new one.
 pub type Tuple<'a> = Cow<'a, [Value]>;
-
-pub fn row_width(row: &[Value]) -> u64 {
-    row.iter().map(Value::width).sum()
-}
 
 impl Node {
     pub fn def(&self, name: &str) -> Result<Rc<TableDef>, SqlError> {
@@ -311,7 +307,7 @@ impl Node {
                         .iter()
                     {
                         let Some(r) = s.row(id) else { continue };
-                        examine(work, r);
+                        examine(work, s.row_width(id));
                         if right_filter.as_ref().map_or(Ok(true), |f| f.keeps(r)).map_err(SqlError::new)? {
                             found.push(r);
                         }
@@ -383,8 +379,8 @@ impl Node {
         for segment in segments.iter() {
             let (used, ids) = candidate_rows(segment, &own.ranges);
             index = index.or(used);
-            for (_, row) in ids {
-                examine(work, row);
+            for (id, row) in ids {
+                examine(work, segment.row_width(id));
                 if own.bound.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
                     sink(row)?;
                 }
@@ -500,9 +496,10 @@ pub(super) fn candidate_rows<'t>(segment: &'t Table, ranges: &[(usize, KeyRange)
     }
 }
 
-pub fn examine(work: &mut Work, row: &[Value]) {
+/// Counts one stored row read, `width` bytes wide.
+pub fn examine(work: &mut Work, width: u64) {
     work.rows_examined += 1;
-    work.bytes_examined += row_width(row);
+    work.bytes_examined += width;
 }
 
 pub fn single_scope(reference: &str, def: Rc<TableDef>) -> Scope {

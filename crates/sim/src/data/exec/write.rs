@@ -9,7 +9,7 @@ use crate::data::schema::{ColumnDef, ColumnType};
 use crate::data::sql::ast::{Delete, Expr, Insert, Update};
 use crate::data::sql::SqlError;
 use crate::data::table::{Row, Table};
-use crate::data::value::{text, FastMap, GroupKey, Value};
+use crate::data::value::{row_width, text, FastMap, GroupKey, Value};
 
 impl Node {
     /// The stored table a row of `table` belongs in.
@@ -80,7 +80,7 @@ impl Node {
         let mut by_home: BTreeMap<Option<usize>, Vec<Row>> = BTreeMap::new();
         for (row, home) in rows.into_iter().zip(homes) {
             work.rows_returned += 1;
-            work.bytes_examined += super::row_width(&row);
+            work.bytes_examined += row_width(&row);
             by_home.entry(home).or_default().push(row);
         }
         for (home, rows) in by_home {
@@ -125,7 +125,7 @@ impl Node {
         for &segment in segments.iter() {
             let (_, rows) = super::candidate_rows(segment, &ranges);
             for (id, row) in rows {
-                super::examine(work, row);
+                super::examine(work, segment.row_width(id));
                 if keep.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
                     out.push((segment.name().to_string(), id));
                 }

@@ -24,7 +24,7 @@ use super::shard::Strategy;
 use super::sql::ast::{Expr, Insert, JoinKind, Select, SelectItem, Statement};
 use super::sql::SqlError;
 use super::table::{Row, Table};
-use super::value::{GroupKey, Value};
+use super::value::{row_width, GroupKey, Value};
 use super::Cost;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -390,7 +390,7 @@ impl Cluster {
             parts.push(part);
         }
         let rows_moved = gathered.len() as u64;
-        let bytes_moved = gathered.iter().map(|r| super::exec::row_width(r)).sum();
+        let bytes_moved = gathered.iter().map(|r| row_width(r)).sum();
         let (mut result, gather) = match merge {
             Merge::Aggregate => (
                 finish_partials(&shaper, gathered)?,
