@@ -71,9 +71,23 @@ pub enum Detail {
     Compact,
 }
 
+/// What a drawing's nodes say besides their names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Labels {
+    /// names, state and load (answered, in flight, the balancer's algorithm)
+    Full,
+    /// a drawing smaller than `FITTED_MIN` (an embed in a 320×240 frame), drawn at its own size
+    /// so that its text keeps its own size: the clients, the balancer, the router and the
+    /// machines say their names only, each left out where it does not fit; servers show what
+    /// their boxes have room for, as at any size. A node's state stays in its tooltip, its
+    /// accessible name and the inspector.
+    NamesOnly,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
     pub orientation: Orientation,
+    pub labels: Labels,
     pub width: f64,
     pub height: f64,
     /// one box per snapshot node, same order
@@ -108,8 +122,17 @@ struct Band {
 /// The band of each tier but the web's. Tiers before the web tier stack from the start of the
 /// axis, tiers after it from its far end, so any number of tiers fit with the web servers
 /// taking the room between.
-fn band(tier: Tier, o: Orientation) -> Band {
+fn band(tier: Tier, o: Orientation, labels: Labels) -> Band {
     let b = |size, offset, len, breadth| Band { size, offset, len, breadth };
+    if labels == Labels::NamesOnly {
+        // Room for a name at the small drawing's 12 px ("Load balancer" is about 90 px).
+        return match tier {
+            Tier::Clients => b(72.0, 2.0, 62.0, 40.0),
+            Tier::Edge => b(122.0, 4.0, 108.0, 40.0),
+            Tier::Router => b(74.0, 6.0, 62.0, 40.0),
+            Tier::Web | Tier::Cache | Tier::Data => b(84.0, 8.0, 72.0, 40.0),
+        };
+    }
     match (tier, o) {
         (Tier::Clients, Orientation::Wide) => b(300.0, 40.0, 140.0, 80.0),
         (Tier::Clients, Orientation::Tall) => b(150.0, MARGIN, 80.0, 180.0),
@@ -123,21 +146,35 @@ fn band(tier: Tier, o: Orientation) -> Band {
 }
 
 pub fn layout(snapshot: &Snapshot, orientation: Orientation) -> Layout {
-    layout_in(snapshot, orientation, orientation.size())
+    layout_in(snapshot, orientation, orientation.size(), Labels::Full)
 }
 
 /// The smallest drawing `fitted` makes, wide: below it the tiers before the web servers no
 /// longer fit (they shrink to half at most), and a server tile no longer holds its text.
 pub const FITTED_MIN: (f64, f64) = (600.0, 180.0);
 
+/// The smallest drawing with names only (`Labels::NamesOnly`): four servers' names still fit
+/// one above another.
+pub const SMALL_MIN: (f64, f64) = (240.0, 84.0);
+
 /// A wide drawing the size of the box it is shown in [CSS px], so that its text is drawn at its
-/// own size rather than scaled down (an embed in course notes); never under `FITTED_MIN`.
+/// own size rather than scaled down (an embed in course notes). A box smaller than
+/// `FITTED_MIN` gets a drawing with names only, never under `SMALL_MIN`.
 pub fn fitted(snapshot: &Snapshot, (width, height): (f64, f64)) -> Layout {
-    let size = (width.max(FITTED_MIN.0), height.max(FITTED_MIN.1));
-    layout_in(snapshot, Orientation::Wide, size)
+    if width >= FITTED_MIN.0 && height >= FITTED_MIN.1 {
+        return layout_in(snapshot, Orientation::Wide, (width, height), Labels::Full);
+    }
+    let size = (width.max(SMALL_MIN.0), height.max(SMALL_MIN.1));
+    layout_in(snapshot, Orientation::Wide, size, Labels::NamesOnly)
 }
 
-fn layout_in(snapshot: &Snapshot, orientation: Orientation, (width, height): (f64, f64)) -> Layout {
+fn layout_in(snapshot: &Snapshot, orientation: Orientation, (width, height): (f64, f64), labels: Labels) -> Layout {
+    let band = |tier| band(tier, orientation, labels);
+    // A small drawing keeps its height for the servers' names.
+    let (margin, gap) = match labels {
+        Labels::NamesOnly => (4.0, 3.0),
+        Labels::Full => (MARGIN, GAP),
+    };
     let (axis_len, across_len) = match orientation {
         Orientation::Wide => (width, height),
         Orientation::Tall => (height, width),
@@ -148,17 +185,19 @@ fn layout_in(snapshot: &Snapshot, orientation: Orientation, (width, height): (f6
         .map(|&tier| (tier, (0..snapshot.nodes.len()).filter(|&i| snapshot.nodes[i].tier == tier).collect::<Vec<_>>()))
         .filter(|(_, nodes)| !nodes.is_empty())
         .collect();
-    let after_web: f64 = tiers.iter().filter(|(t, _)| *t > Tier::Web).map(|(t, _)| band(*t, orientation).size).sum();
+    let after_web: f64 = tiers.iter().filter(|(t, _)| *t > Tier::Web).map(|(t, _)| band(*t).size).sum();
     // With several tiers behind the web servers (a router and its shards), the tiers in front
     // of them shrink so that the web servers keep room for their gauges.
-    let before_web: f64 = tiers.iter().filter(|(t, _)| *t < Tier::Web).map(|(t, _)| band(*t, orientation).size).sum();
-    let web_room = axis_len - MARGIN - after_web - before_web;
-    let min_web = match orientation {
-        Orientation::Wide => 260.0,
-        Orientation::Tall => 150.0,
+    let before_web: f64 = tiers.iter().filter(|(t, _)| *t < Tier::Web).map(|(t, _)| band(*t).size).sum();
+    let web_room = axis_len - margin - after_web - before_web;
+    let min_web = match (orientation, labels) {
+        // (the front tiers keep their names before the servers keep theirs: a server keeps its number)
+        (_, Labels::NamesOnly) => 50.0,
+        (Orientation::Wide, Labels::Full) => 260.0,
+        (Orientation::Tall, Labels::Full) => 150.0,
     };
     let front_scale = if web_room < min_web && before_web > 0.0 {
-        ((axis_len - MARGIN - after_web - min_web) / before_web).clamp(0.5, 1.0)
+        ((axis_len - margin - after_web - min_web) / before_web).clamp(0.5, 1.0)
     } else {
         1.0
     };
@@ -172,7 +211,7 @@ fn layout_in(snapshot: &Snapshot, orientation: Orientation, (width, height): (f6
     let mut server_detail = Detail::Full;
     let mut at = 0.0;
     for (tier, nodes) in &tiers {
-        let mut b = band(*tier, orientation);
+        let mut b = band(*tier);
         if *tier < Tier::Web {
             // The band shrinks: the room before the node goes first, so that the node keeps
             // its length (and its text) as long as it can.
@@ -182,23 +221,23 @@ fn layout_in(snapshot: &Snapshot, orientation: Orientation, (width, height): (f6
         }
         if *tier == Tier::Web {
             // The web servers take the room the other tiers leave.
-            let size = axis_len - MARGIN - after_web - at;
-            let area = rect((at, size), (MARGIN, across_len - 2.0 * MARGIN));
-            let grid = ServerGrid::for_count(nodes.len(), (area.x, area.y, area.w, area.h), orientation);
+            let size = axis_len - margin - after_web - at;
+            let area = rect((at, size), (margin, across_len - 2.0 * margin));
+            let grid = ServerGrid::for_count(nodes.len(), (area.x, area.y, area.w, area.h), orientation, gap);
             for (k, &i) in nodes.iter().enumerate() {
                 boxes[i] = grid.cell(k);
                 spots[i] = grid.spot(k);
             }
             server_detail = grid.detail();
-            at = axis_len - MARGIN - after_web;
+            at = axis_len - margin - after_web;
             continue;
         }
         if let [only] = nodes[..] {
             boxes[only] = rect((at + b.offset, b.len), (across_len / 2.0 - b.breadth / 2.0, b.breadth));
         } else {
             // Several nodes in a tier other than the web's (shards, replicas): a grid in its band.
-            let area = rect((at + b.offset, b.size - b.offset), (MARGIN, across_len - 2.0 * MARGIN));
-            let grid = ServerGrid::for_count(nodes.len(), (area.x, area.y, area.w, area.h), orientation);
+            let area = rect((at + b.offset, b.size - b.offset), (margin, across_len - 2.0 * margin));
+            let grid = ServerGrid::for_count(nodes.len(), (area.x, area.y, area.w, area.h), orientation, gap);
             for (k, &i) in nodes.iter().enumerate() {
                 boxes[i] = grid.cell(k);
                 spots[i] = grid.spot(k);
@@ -206,7 +245,7 @@ fn layout_in(snapshot: &Snapshot, orientation: Orientation, (width, height): (f6
         }
         at += b.size;
     }
-    Layout { orientation, width, height, boxes, server_detail, spots }
+    Layout { orientation, labels, width, height, boxes, server_detail, spots }
 }
 
 /// Servers fill columns top to bottom (wide) or rows left to right (tall), in as few columns or
@@ -218,12 +257,16 @@ struct ServerGrid {
     lines: usize,
     cell_w: f64,
     cell_h: f64,
+    /// the gaps between cells: the drawing's gap, or half a cell's pitch when cells are smaller
+    /// than two gaps (a thousand servers in a small drawing)
+    gap_w: f64,
+    gap_h: f64,
     left: f64,
     top: f64,
 }
 
 impl ServerGrid {
-    fn for_count(n: usize, (x, y, area_w, area_h): (f64, f64, f64, f64), orientation: Orientation) -> Self {
+    fn for_count(n: usize, (x, y, area_w, area_h): (f64, f64, f64, f64), orientation: Orientation, gap: f64) -> Self {
         let n = n.max(1);
         // A few servers get one line with room for their gauges; more share a near-square grid.
         let (few, across_over_along) = match orientation {
@@ -237,16 +280,20 @@ impl ServerGrid {
             Orientation::Wide => (lines, per_line),
             Orientation::Tall => (per_line, lines),
         };
-        let cell_w = area_w / columns as f64 - GAP;
-        let cell_h = (area_h / rows as f64 - GAP).min(88.0);
-        let used_w = columns as f64 * (cell_w + GAP) - GAP;
-        let used_h = rows as f64 * (cell_h + GAP) - GAP;
+        let (pitch_w, pitch_h) = (area_w / columns as f64, area_h / rows as f64);
+        let (gap_w, gap_h) = (gap.min(pitch_w / 2.0), gap.min(pitch_h / 2.0));
+        let cell_w = pitch_w - gap_w;
+        let cell_h = (pitch_h - gap_h).min(88.0);
+        let used_w = columns as f64 * (cell_w + gap_w) - gap_w;
+        let used_h = rows as f64 * (cell_h + gap_h) - gap_h;
         ServerGrid {
             orientation,
             per_line,
             lines,
             cell_w,
             cell_h,
+            gap_w,
+            gap_h,
             left: x + (area_w - used_w) / 2.0,
             top: y + (area_h - used_h) / 2.0,
         }
@@ -264,13 +311,13 @@ impl ServerGrid {
     /// Where a cell sits among the grid's lines, when there are several.
     fn spot(&self, index: usize) -> Option<GridSpot> {
         let line = index / self.per_line;
-        let (first, step) = match self.orientation {
-            Orientation::Wide => (self.left, self.cell_w + GAP),
-            Orientation::Tall => (self.top, self.cell_h + GAP),
+        let (first, step, gap) = match self.orientation {
+            Orientation::Wide => (self.left, self.cell_w + self.gap_w, self.gap_w),
+            Orientation::Tall => (self.top, self.cell_h + self.gap_h, self.gap_h),
         };
         (self.lines > 1).then(|| GridSpot {
             first,
-            end: first + self.lines as f64 * step - GAP,
+            end: first + self.lines as f64 * step - gap,
             lines_before: line > 0,
             lines_after: line + 1 < self.lines,
         })
@@ -283,8 +330,8 @@ impl ServerGrid {
             Orientation::Tall => (along, across),
         };
         NodeBox {
-            x: self.left + column as f64 * (self.cell_w + GAP),
-            y: self.top + row as f64 * (self.cell_h + GAP),
+            x: self.left + column as f64 * (self.cell_w + self.gap_w),
+            y: self.top + row as f64 * (self.cell_h + self.gap_h),
             w: self.cell_w,
             h: self.cell_h,
         }
@@ -455,11 +502,19 @@ mod tests {
 
     #[test]
     fn a_fitted_drawing_keeps_every_node_inside_and_apart_at_its_smallest_and_beyond() {
-        for size in [FITTED_MIN, (640.0, 320.0), (788.0, 300.0), (1_400.0, 700.0), (100.0, 50.0)] {
-            for servers in [1, 4, 8, 9, 30, 100] {
+        let small = [(100.0, 50.0), SMALL_MIN, (306.0, 97.0), (306.0, 330.0), (466.0, 202.0), (640.0, 150.0)];
+        for size in [FITTED_MIN, (640.0, 320.0), (788.0, 300.0), (1_400.0, 700.0)].into_iter().chain(small) {
+            for servers in [1, 4, 8, 9, 30, 100, 1_000] {
                 let l = fitted(&snapshot_with(servers), size);
                 let drawn = (l.width, l.height);
-                assert_eq!(drawn, (size.0.max(FITTED_MIN.0), size.1.max(FITTED_MIN.1)));
+                if small.contains(&size) {
+                    assert_eq!(
+                        (drawn, l.labels),
+                        ((size.0.max(SMALL_MIN.0), size.1.max(SMALL_MIN.1)), Labels::NamesOnly)
+                    );
+                } else {
+                    assert_eq!((drawn, l.labels), (size, Labels::Full));
+                }
                 for (i, a) in l.boxes.iter().enumerate() {
                     assert!(inside(a, drawn), "{size:?} {servers} servers: box {i} {a:?}");
                     for b in &l.boxes[i + 1..] {

@@ -9,7 +9,7 @@ pub mod zoom;
 
 pub use legend::Legend;
 
-use crate::layout::{self, Detail, Layout, NodeBox, Orientation};
+use crate::layout::{self, Detail, Labels, Layout, NodeBox, Orientation};
 use crate::svg;
 use sim::snapshot::{
     Fault, Gauges, HealthState, MachineGauges, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot,
@@ -131,7 +131,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             onpointerdown={zooming.onpointerdown} onpointermove={zooming.onpointermove}
             onpointerup={zooming.onpointerup.clone()} onpointercancel={zooming.onpointerup}>
             { zooming.buttons }
-            <svg class={classes!("diagram", (lay.orientation == Orientation::Tall).then_some("tall"))}
+            <svg class={classes!("diagram", (lay.orientation == Orientation::Tall).then_some("tall"), (lay.labels == Labels::NamesOnly).then_some("names-only"))}
                  viewBox={view_box.clone()} preserveAspectRatio="xMidYMid meet" role="group" tabindex="0"
                  aria-label="The diagram: clients send requests through a load balancer to the servers. The arrow keys move between the servers and machines; Enter opens one."
                  onkeydown={Callback::from(crate::keys::move_between_controls)}>
@@ -181,7 +181,7 @@ struct Pointers {
 const DRAG_PX: f64 = 6.0;
 
 /// The diagram's box and, when the drawing fits it, its size [CSS px], measured as it is drawn
-/// and again whenever the window (an embed's frame) changes size.
+/// and again whenever the box changes size: the frame's, or the charts below it filling in.
 struct BoxSize {
     node: NodeRef,
     size: Option<(f64, f64)>,
@@ -202,6 +202,7 @@ fn use_box_size(fit: bool) -> BoxSize {
     {
         let (node, size) = (node.clone(), size.clone());
         use_effect_with(fit, move |&fit| {
+            let element = node.cast::<web_sys::Element>();
             let measure = move || {
                 if let Some(element) = node.cast::<web_sys::Element>() {
                     let r = element.get_bounding_client_rect();
@@ -211,11 +212,19 @@ fn use_box_size(fit: bool) -> BoxSize {
                     }
                 }
             };
-            let listener = fit.then(|| {
-                measure();
-                web_sys::window().map(|w| gloo_events::EventListener::new(&w, "resize", move |_| measure()))
+            // A ResizeObserver calls back once as it starts observing, then on each change.
+            let observer = element.filter(|_| fit).and_then(|element| {
+                let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(measure);
+                let observer =
+                    web_sys::ResizeObserver::new(wasm_bindgen::JsCast::unchecked_ref(callback.as_ref())).ok()?;
+                observer.observe(&element);
+                Some((observer, callback))
             });
-            move || drop(listener)
+            move || {
+                if let Some((observer, _callback)) = observer {
+                    observer.disconnect();
+                }
+            }
         });
     }
     BoxSize { node, size: *size }
@@ -509,8 +518,31 @@ pub fn fault_label(fault: Fault) -> String {
     }
 }
 
+/// A node's name alone, centred in its box, when it fits (a small drawing's `Labels::NamesOnly`).
+fn name_only(node: &NodeView, b: &NodeBox, class: &'static str, tooltip: String) -> Html {
+    // About 6.8 px a character at the small drawing's 12 px bold ("Clients" is 46 px).
+    let fits = node.label.chars().count() as f64 * 6.8 <= b.w - 6.0;
+    html! {
+        <g class={classes!("node", class)}>
+            <title>{ tooltip }</title>
+            <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="8" />
+            if fits {
+                <text aria-hidden="true" class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 + 4.0)}>{ node.label.clone() }</text>
+            }
+        </g>
+    }
+}
+
 fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -> Html {
+    let names_only = lay.labels == Labels::NamesOnly;
     match (node.kind, &node.gauges) {
+        (NodeKind::Clients, &Gauges::Clients { answered }) if names_only => {
+            name_only(node, b, "clients", format!("{}: {answered} answered", node.label))
+        }
+        (NodeKind::Balancer, &Gauges::Balancer { in_flight, queued }) if names_only => {
+            let tooltip = format!("{}: {}, {}", node.label, node.caption, balancer_load(in_flight, queued));
+            name_only(node, b, "balancer", tooltip)
+        }
         (NodeKind::Clients, &Gauges::Clients { answered }) => html! {
             <g class="node clients">
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
@@ -542,6 +574,7 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
                 title,
                 selected,
                 (Selection::SessionStore, &props.on_select),
+                names_only,
             )
         }
         (NodeKind::Database { index }, Gauges::Store(g)) => {
@@ -554,14 +587,16 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
                 g.served
             );
             let pick = (Selection::Database(index), &props.on_select);
-            machine_node(node, g, b, "database", &format!("database-{index}"), title, selected, pick)
+            machine_node(node, g, b, "database", &format!("database-{index}"), title, selected, pick, names_only)
         }
         (NodeKind::Router, &Gauges::Router { in_flight }) => html! {
             <g class="node balancer router" data-node="router">
                 <title>{ format!("Router: sends each query to the shards that hold its rows ({}), {in_flight} queries gathering", node.caption) }</title>
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
-                <text aria-hidden="true" class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 - 4.0)}>{ node.label.clone() }</text>
-                <text aria-hidden="true" class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 + 16.0)}>{ format!("{in_flight} in flight") }</text>
+                <text aria-hidden="true" class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 + if names_only { 4.0 } else { -4.0 })}>{ node.label.clone() }</text>
+                if !names_only {
+                    <text aria-hidden="true" class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 + 16.0)}>{ format!("{in_flight} in flight") }</text>
+                }
             </g>
         },
         // A node and gauges of different kinds: the engine never makes one.
@@ -591,6 +626,7 @@ fn machine_node(
     title: String,
     selected: bool,
     (picked, on_select): (Selection, &Callback<Selection>),
+    names_only: bool,
 ) -> Html {
     let onclick = on_select.reform(move |_: MouseEvent| picked);
     let onkeydown = crate::keys::on_activate(on_select.clone(), picked);
@@ -613,6 +649,8 @@ fn machine_node(
     // A box narrower than its name (a grid of many shards and replicas) shows its colour only:
     // its title names it (about 7.5 px a character at the title's size).
     let named = node.label.chars().count() as f64 * 7.5 <= b.w - 4.0;
+    // A small drawing's boxes say their names only (`Labels::NamesOnly`).
+    let subs = named && !names_only;
     html! {
         <g class={class} {onclick} data-node={data_node.to_string()}>
             // The control holds no text: its name is its state in words (the text drawn is for the eye).
@@ -621,13 +659,15 @@ fn machine_node(
                 <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
             </g>
             if named {
-                <text aria-hidden="true" class="title" x={svg::number(cx)} y={svg::number(b.y + step + 2.0)}>{ node.label.clone() }</text>
+                // (alone, in a small drawing or a box too short for a second line, the name sits
+                // in its middle)
+                <text aria-hidden="true" class="title" x={svg::number(cx)} y={svg::number(if subs && step >= 12.0 { b.y + step + 2.0 } else { b.y + b.h / 2.0 + 4.5 })}>{ node.label.clone() }</text>
             }
-            if named && step >= 12.0 {
+            if subs && step >= 12.0 {
                 // (a box too short for two lines keeps its name; its title says the rest)
                 <text aria-hidden="true" class="sub" x={svg::number(cx)} y={svg::number(b.y + 2.0 * step + 2.0)}>{ state }</text>
             }
-            if named && b.h >= 60.0 {
+            if subs && b.h >= 60.0 {
                 // A replica's lag (or the primary's log position, and the reads that missed their
                 // user's own write) says more than its queue.
                 <text aria-hidden="true" class="sub" x={svg::number(cx)} y={svg::number(b.y + 3.0 * step + 2.0)}>

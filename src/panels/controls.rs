@@ -100,7 +100,7 @@ pub fn controls(props: &ControlsProps) -> Html {
             </button>
             <button onclick={step} title="Run one event (→)" aria-keyshortcuts="ArrowRight">{ "Step ›" }</button>
             <button onclick={restart} title="Start this scenario again from time zero">{ "↺ Restart" }</button>
-            <label class="speed">{ "Speed " }
+            <label class="speed"><span class="speed-word">{ "Speed " }</span>
                 <select onchange={on_speed} aria-label="Speed">{ for speed_options }</select>
             </label>
             <span class="clock" title="Simulated time">{ clock_label(props.now_s, props.playing) }</span>

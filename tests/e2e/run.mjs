@@ -1371,13 +1371,18 @@ await test('on a phone 390 px wide, no text in the diagram is drawn under 11 px'
   }
 });
 
-await test('an embed draws its diagram at its frame\'s size: no text under 11 px from 640×400 up', async () => {
-  for (const [w, h] of [[640, 400], [800, 520], [1000, 700]]) {
-    for (const lesson of ['first-look&step=1', 'replication&step=1']) {
+await test('an embed draws its diagram at its frame\'s size: no text under 11 px from 320×240 up, and nothing out of the frame', async () => {
+  for (const [w, h] of [[320, 240], [320, 480], [480, 320], [640, 400], [800, 520], [1000, 700]]) {
+    for (const lesson of ['first-look&step=1', 'replication&step=1', 'autoscaling&step=1']) {
       const page = await open(base + '?embed=1&lesson=' + lesson, { width: w, height: h });
       await page.waitForTimeout(500);
       await checkDiagramTextAtLeast11px(page, `${w}×${h} ${lesson}`);
-      if (lesson.startsWith('replication')) await shot(page, `embed-fitted-${w}x${h}`);
+      const { scroll, link } = await page.evaluate(() => ({
+        scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
+        link: document.querySelector('.open-full').getBoundingClientRect().bottom,
+      }));
+      check(scroll[0] <= w && scroll[1] <= h && link <= h, `${w}×${h} ${lesson}: the page is ${scroll}, its link ends at ${link}`);
+      if (!lesson.startsWith('autoscaling')) await shot(page, `embed-fitted-${lesson.split('&')[0]}-${w}x${h}`);
       await page.close();
     }
   }
