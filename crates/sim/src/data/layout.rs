@@ -9,13 +9,13 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::exec::{resolve_group_by, Node, PreparedSelect, ResultSet, Work};
+use super::exec::{resolve_group_by, types, Node, PreparedSelect, ResultSet, Work};
 use super::generate::generate;
 use super::partition::apply_ddl;
 use super::router::Cluster;
 use super::schema::TableDef;
 use super::shard::Strategy;
-use super::sql::ast::Statement;
+use super::sql::ast::{Delete, Statement, Update};
 use super::sql::{parse, parse_ddl, SqlError};
 use super::table::Table;
 use super::vertical::VerticalSplit;
@@ -217,14 +217,25 @@ impl Database {
         Ok(Prepared { statement: statement.clone(), explained, sql, select })
     }
 
-    /// The statement as it runs: a GROUP BY's positions and output names resolved to their
+    /// The statement as it runs: its types checked as PostgreSQL checks them before running
+    /// anything (`types`), and a GROUP BY's positions and output names resolved to their
     /// expressions (`resolve_group_by`).
     fn resolved<'s>(&self, statement: &'s Statement) -> Result<Cow<'s, Statement>, SqlError> {
-        if let Statement::Select(query) = statement {
-            let def = |name: &str| self.schema.iter().find(|t| t.name == name).cloned();
-            if let Some(query) = resolve_group_by(query, &def)? {
-                return Ok(Cow::Owned(Statement::Select(query)));
+        let def = |name: &str| self.schema.iter().find(|t| t.name == name).cloned();
+        match statement {
+            Statement::Select(query) => {
+                types::check_select(query, &def)?;
+                if let Some(query) = resolve_group_by(query, &def)? {
+                    return Ok(Cow::Owned(Statement::Select(query)));
+                }
             }
+            Statement::Update(Update { table, filter: Some(filter), .. })
+            | Statement::Delete(Delete { table, filter: Some(filter) }) => {
+                if let Some(def) = def(table) {
+                    types::check_condition(def, filter)?;
+                }
+            }
+            _ => {}
         }
         Ok(Cow::Borrowed(statement))
     }

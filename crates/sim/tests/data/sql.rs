@@ -303,6 +303,54 @@ fn group_by_reads_positions_and_output_names_as_postgresql_does() {
 }
 
 #[test]
+fn types_are_checked_before_any_row_is_read_with_postgresqls_names() {
+    // Each statement reads no row (id < 0 holds none, and none is inserted), as PostgreSQL,
+    // which refuses it while analysing it; the sharded layout refuses it alike.
+    use sim::data::layout::{default_placement, ShardingConfig};
+    let sharded = LayoutConfig::Sharded(ShardingConfig {
+        shards: 3,
+        strategy: sim::data::shard::Strategy::HashMod,
+        vnodes: 100,
+        tables: default_placement(),
+    });
+    let refused = [
+        ("SELECT name + 1 FROM users WHERE id < 0", "operator does not exist: text + integer"),
+        (
+            "SELECT created_at - 1 FROM users WHERE id < 0",
+            "operator does not exist: timestamp without time zone - integer",
+        ),
+        ("SELECT -name FROM users WHERE id < 0", "operator does not exist: - text"),
+        ("SELECT id FROM users WHERE name = id AND id < 0", "operator does not exist: text = bigint"),
+        (
+            "SELECT id FROM users WHERE id < 0 AND name = 3000000000",
+            "operator does not exist: text = bigint: put the value in single quotes",
+        ),
+        ("SELECT SUM(name) FROM users WHERE id < 0", "function sum(text) does not exist"),
+        ("SELECT AVG(created_at) FROM users WHERE id < 0", "function avg(timestamp without time zone) does not exist"),
+        ("SELECT id FROM users WHERE id < 0 AND (id OR true)", "argument of OR must be type boolean, not type bigint"),
+        ("SELECT id FROM users WHERE NOT id", "argument of NOT must be type boolean, not type bigint"),
+        ("SELECT id FROM users WHERE 1", "argument of WHERE must be type boolean, not type integer"),
+        (
+            "SELECT u.id FROM users u JOIN posts p ON p.title = u.id WHERE u.id < 0",
+            "operator does not exist: text = bigint",
+        ),
+        (
+            "DELETE FROM users WHERE id < 0 AND name > 3",
+            "operator does not exist: text > integer: put the value in single quotes",
+        ),
+    ];
+    for layout in [LayoutConfig::Single, sharded] {
+        let mut db = database(300, layout);
+        for (sql, message) in refused {
+            assert_eq!(db.execute(sql).map(|_| ()).unwrap_err().message, message, "{sql}");
+        }
+        // What PostgreSQL accepts still runs: a quoted constant takes the other side's type.
+        assert_eq!(rows_of(&mut db, "SELECT id FROM users WHERE id = '2' AND created_at > '2000-01-01'"), [["2"]]);
+        assert_eq!(rows_of(&mut db, "SELECT COUNT(*) FROM users WHERE id + 1.5 < 0"), [["0"]]);
+    }
+}
+
+#[test]
 fn postgresqls_type_and_grouping_rules_hold() {
     let mut db = database(300, LayoutConfig::Single);
     let e = db.execute("SELECT name, COUNT(*) FROM users GROUP BY country").unwrap_err();

@@ -2,6 +2,7 @@
 //! compares with 5, `created_at < '2025-03-01'` with midnight, and `name = 5` is refused.
 
 use super::bind::Scope;
+use super::types::SqlType;
 use crate::data::schema::ColumnType;
 use crate::data::sql::ast::Expr;
 use crate::data::sql::SqlError;
@@ -114,10 +115,10 @@ pub fn coerce_value(ty: ColumnType, v: Value, op: &str) -> Result<Value, SqlErro
             ))),
         },
         (ColumnType::Text | ColumnType::Timestamp, v @ (Value::Int(_) | Value::Decimal(_) | Value::Bool(_))) => {
-            let literal_type = if matches!(v, Value::Int(_)) { "integer" } else { v.type_name() };
             Err(SqlError::new(format!(
-                "operator does not exist: {} {op} {literal_type}: put the value in single quotes",
-                ty.sql_name()
+                "operator does not exist: {} {op} {}: put the value in single quotes",
+                SqlType::of_column(ty).name(),
+                SqlType::of_literal(&v).name()
             )))
         }
         (ColumnType::BigInt, v @ Value::Bool(_)) => {

@@ -8,6 +8,7 @@ pub mod bind;
 mod coerce;
 pub mod group;
 mod shape;
+pub mod types;
 mod write;
 
 pub use coerce::{coerce_value, read_timestamp, TimestampError};

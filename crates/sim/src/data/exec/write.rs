@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::types::SqlType;
 use super::{coerce_value, single_scope, Node, Work};
 use crate::data::schema::{ColumnDef, ColumnType};
 use crate::data::sql::ast::{Delete, Expr, Insert, Update};
@@ -228,8 +229,8 @@ fn typed(column: &ColumnDef, value: Value) -> Result<Value, SqlError> {
         _ => Err(SqlError::new(format!(
             "column \"{}\" is of type {} but expression is of type {}",
             column.name,
-            column.ty.sql_name(),
-            if matches!(value, Value::Int(_)) { "integer" } else { value.type_name() }
+            SqlType::of_column(column.ty).name(),
+            SqlType::of_literal(&value).name()
         ))),
     }
 }

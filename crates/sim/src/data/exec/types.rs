@@ -1,0 +1,232 @@
+//! SQL's static types, checked before a statement runs, as PostgreSQL checks them while it
+//! analyses the statement: `name + 1` is refused whether or not any row would reach it, and
+//! each message names the types as PostgreSQL does (`text + integer`, `timestamp without time
+//! zone`). Running the statement then meets only errors of values (overflow, division by zero,
+//! a text that is no number).
+
+use std::rc::Rc;
+
+use super::bind::Scope;
+use crate::data::schema::{ColumnType, TableDef};
+use crate::data::sql::ast::{Aggregate, Expr, Select, SelectItem};
+use crate::data::sql::SqlError;
+use crate::data::value::{ArithOp, Value};
+
+/// The types of the subset, with PostgreSQL's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlType {
+    Boolean,
+    /// an integer constant that fits 32 bits
+    Integer,
+    BigInt,
+    Numeric,
+    Text,
+    Timestamp,
+    /// a quoted constant or NULL: it takes the type of what it meets
+    Unknown,
+}
+
+impl SqlType {
+    pub fn name(self) -> &'static str {
+        match self {
+            SqlType::Boolean => "boolean",
+            SqlType::Integer => "integer",
+            SqlType::BigInt => "bigint",
+            SqlType::Numeric => "numeric",
+            SqlType::Text => "text",
+            SqlType::Timestamp => "timestamp without time zone",
+            SqlType::Unknown => "unknown",
+        }
+    }
+
+    /// A constant's type: an integer is `integer` while it fits 32 bits, then `bigint`.
+    pub fn of_literal(value: &Value) -> SqlType {
+        match value {
+            Value::Null | Value::Text(_) => SqlType::Unknown,
+            Value::Bool(_) => SqlType::Boolean,
+            Value::Int(v) if i32::try_from(*v).is_ok() => SqlType::Integer,
+            Value::Int(_) => SqlType::BigInt,
+            Value::Decimal(_) => SqlType::Numeric,
+        }
+    }
+
+    pub fn of_column(ty: ColumnType) -> SqlType {
+        match ty {
+            ColumnType::BigInt => SqlType::BigInt,
+            ColumnType::Text => SqlType::Text,
+            ColumnType::Timestamp => SqlType::Timestamp,
+        }
+    }
+
+    fn is_number(self) -> bool {
+        matches!(self, SqlType::Integer | SqlType::BigInt | SqlType::Numeric)
+    }
+
+    /// Types that compare with each other: numbers among themselves, else only alike; an
+    /// unknown constant is read as the other side's type.
+    fn compares_with(self, other: SqlType) -> bool {
+        self == other
+            || self == SqlType::Unknown
+            || other == SqlType::Unknown
+            || (self.is_number() && other.is_number())
+    }
+}
+
+/// Checks a SELECT's types against the tables it names. A name that does not resolve is left
+/// to the binder, which reports it with the columns there are.
+pub fn check_select(query: &Select, defs: &dyn Fn(&str) -> Option<Rc<TableDef>>) -> Result<(), SqlError> {
+    let mut scope = Scope::default();
+    for table in std::iter::once(&query.from).chain(query.joins.iter().map(|j| &j.table)) {
+        match defs(&table.name) {
+            Some(def) => scope.push(table.reference(), def),
+            None => return Ok(()),
+        }
+    }
+    let checker = Checker { scope: &scope };
+    for join in &query.joins {
+        let on = Expr::Compare(
+            crate::data::sql::ast::CompareOp::Eq,
+            Box::new(Expr::Column(join.on.0.clone())),
+            Box::new(Expr::Column(join.on.1.clone())),
+        );
+        checker.condition(&on, "JOIN/ON")?;
+    }
+    if let Some(filter) = &query.filter {
+        checker.condition(filter, "WHERE")?;
+    }
+    for item in &query.items {
+        if let SelectItem::Expr { expr, .. } = item {
+            checker.type_of(expr)?;
+        }
+    }
+    for expr in query.group_by.iter().chain(query.order_by.iter().map(|o| &o.expr)) {
+        checker.type_of(expr)?;
+    }
+    Ok(())
+}
+
+/// Checks a WHERE of one table (an UPDATE's or a DELETE's).
+pub fn check_condition(def: Rc<TableDef>, filter: &Expr) -> Result<(), SqlError> {
+    let mut scope = Scope::default();
+    let name = def.name.clone();
+    scope.push(&name, def);
+    Checker { scope: &scope }.condition(filter, "WHERE")
+}
+
+struct Checker<'s> {
+    scope: &'s Scope,
+}
+
+impl Checker<'_> {
+    /// A condition (`WHERE`, `AND`…) must be boolean.
+    fn condition(&self, expr: &Expr, context: &str) -> Result<(), SqlError> {
+        let ty = self.type_of(expr)?;
+        if matches!(ty, SqlType::Boolean | SqlType::Unknown) {
+            return Ok(());
+        }
+        Err(SqlError::new(format!("argument of {context} must be type boolean, not type {}", ty.name())))
+    }
+
+    fn type_of(&self, expr: &Expr) -> Result<SqlType, SqlError> {
+        Ok(match expr {
+            Expr::Literal(v) => SqlType::of_literal(v),
+            // An unknown name, or an output's alias in ORDER BY: the binder decides.
+            Expr::Column(c) => match self.scope.resolve(c) {
+                Ok((position, _)) => SqlType::of_column(self.scope.column_type(position)),
+                Err(_) => SqlType::Unknown,
+            },
+            Expr::Negate(e) => match self.type_of(e)? {
+                t if t.is_number() || t == SqlType::Unknown => t,
+                t => return Err(SqlError::new(format!("operator does not exist: - {}", t.name()))),
+            },
+            Expr::Arith(op, a, b) => arithmetic(*op, self.type_of(a)?, self.type_of(b)?)?,
+            Expr::Compare(op, a, b) => {
+                self.comparison(a, op.symbol(), b)?;
+                SqlType::Boolean
+            }
+            Expr::And(a, b) | Expr::Or(a, b) => {
+                let context = if matches!(expr, Expr::And(..)) { "AND" } else { "OR" };
+                self.condition(a, context)?;
+                self.condition(b, context)?;
+                SqlType::Boolean
+            }
+            Expr::Not(e) => {
+                self.condition(e, "NOT")?;
+                SqlType::Boolean
+            }
+            Expr::IsNull { expr, .. } => {
+                self.type_of(expr)?;
+                SqlType::Boolean
+            }
+            Expr::Between { expr, low, high, .. } => {
+                self.comparison(expr, ">=", low)?;
+                self.comparison(expr, "<=", high)?;
+                SqlType::Boolean
+            }
+            Expr::InList { expr, list, .. } => {
+                for item in list {
+                    self.comparison(expr, "=", item)?;
+                }
+                SqlType::Boolean
+            }
+            Expr::Aggregate(function, argument) => {
+                let Some(argument) = argument else { return Ok(SqlType::BigInt) };
+                aggregate(*function, self.type_of(argument)?)?
+            }
+        })
+    }
+
+    /// Two sides that must compare; a number constant beside a text or a time is told to be
+    /// quoted, as the console's constants are read (`coerce_value`).
+    fn comparison(&self, a: &Expr, op: &str, b: &Expr) -> Result<(), SqlError> {
+        let (ta, tb) = (self.type_of(a)?, self.type_of(b)?);
+        if ta.compares_with(tb) {
+            return Ok(());
+        }
+        let constant = |e: &Expr, t: SqlType| t.is_number() && matches!(e, Expr::Literal(_));
+        let hint = if constant(a, ta) || constant(b, tb) { ": put the value in single quotes" } else { "" };
+        Err(SqlError::new(format!("operator does not exist: {} {op} {}{hint}", ta.name(), tb.name())))
+    }
+}
+
+/// `+ - * / %`: numbers only; the wider of the two types (an unknown constant takes the other's).
+fn arithmetic(op: ArithOp, a: SqlType, b: SqlType) -> Result<SqlType, SqlError> {
+    let symbol = op.symbol();
+    match (a, b) {
+        (SqlType::Unknown, SqlType::Unknown) => {
+            Err(SqlError::new(format!("operator is not unique: unknown {symbol} unknown: write the numbers unquoted")))
+        }
+        (SqlType::Timestamp, SqlType::Timestamp | SqlType::Unknown) if op == ArithOp::Subtract => Err(SqlError::new(
+            "timestamp - timestamp is an interval, which is PostgreSQL, but not in the subset of SQL this console runs",
+        )),
+        (t, SqlType::Unknown) | (SqlType::Unknown, t) if t.is_number() => Ok(t),
+        (a, b) if a.is_number() && b.is_number() => Ok([SqlType::Numeric, SqlType::BigInt, SqlType::Integer]
+            .into_iter()
+            .find(|wide| a == *wide || b == *wide)
+            .unwrap_or(SqlType::Integer)),
+        (a, b) => Err(SqlError::new(format!("operator does not exist: {} {symbol} {}", a.name(), b.name()))),
+    }
+}
+
+/// An aggregate's result type, or PostgreSQL's refusal of its argument's type.
+fn aggregate(function: Aggregate, argument: SqlType) -> Result<SqlType, SqlError> {
+    let name = match function {
+        Aggregate::Count => return Ok(SqlType::BigInt),
+        Aggregate::Sum => "sum",
+        Aggregate::Avg => "avg",
+        Aggregate::Min => "min",
+        Aggregate::Max => "max",
+    };
+    let accepted = match function {
+        Aggregate::Sum | Aggregate::Avg => argument.is_number() || argument == SqlType::Unknown,
+        _ => argument != SqlType::Boolean,
+    };
+    if !accepted {
+        return Err(SqlError::new(format!("function {name}({}) does not exist", argument.name())));
+    }
+    Ok(match (function, argument) {
+        (Aggregate::Sum, SqlType::Integer) => SqlType::BigInt,
+        (Aggregate::Sum | Aggregate::Avg, _) => SqlType::Numeric,
+        (_, t) => t,
+    })
+}
