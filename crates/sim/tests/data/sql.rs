@@ -338,6 +338,10 @@ fn types_are_checked_before_any_row_is_read_with_postgresqls_names() {
             "DELETE FROM users WHERE id < 0 AND name > 3",
             "operator does not exist: text > integer: put the value in single quotes",
         ),
+        // Integer constants are folded in 32 bits before the statement runs.
+        ("SELECT 2147483647 + 1 FROM users WHERE id < 0", "integer out of range"),
+        ("SELECT id FROM users WHERE id < 0 AND id = 100000 * 100000", "integer out of range"),
+        ("SELECT 1 / (2 - 2) FROM users WHERE id < 0", "division by zero"),
     ];
     for layout in [LayoutConfig::Single, sharded] {
         let mut db = database(300, layout);
@@ -347,6 +351,11 @@ fn types_are_checked_before_any_row_is_read_with_postgresqls_names() {
         // What PostgreSQL accepts still runs: a quoted constant takes the other side's type.
         assert_eq!(rows_of(&mut db, "SELECT id FROM users WHERE id = '2' AND created_at > '2000-01-01'"), [["2"]]);
         assert_eq!(rows_of(&mut db, "SELECT COUNT(*) FROM users WHERE id + 1.5 < 0"), [["0"]]);
+        // A constant past 32 bits is a bigint, and so is arithmetic with a column.
+        assert_eq!(
+            rows_of(&mut db, "SELECT 2147483648 + 1, id + 2147483647, -7 % 3, 5 % -3 FROM users WHERE id = 1"),
+            [["2147483649", "2147483648", "-1", "2"]]
+        );
     }
 }
 

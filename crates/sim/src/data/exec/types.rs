@@ -139,7 +139,15 @@ impl Checker<'_> {
                 t if t.is_number() || t == SqlType::Unknown => t,
                 t => return Err(SqlError::new(format!("operator does not exist: - {}", t.name()))),
             },
-            Expr::Arith(op, a, b) => arithmetic(*op, self.type_of(a)?, self.type_of(b)?)?,
+            Expr::Arith(op, a, b) => match arithmetic(*op, self.type_of(a)?, self.type_of(b)?)? {
+                // Integer constants are folded before the statement runs, as PostgreSQL folds
+                // them, so 2147483647 + 1 is out of range even where no row is read.
+                SqlType::Integer => {
+                    integer_constant(expr).transpose()?;
+                    SqlType::Integer
+                }
+                t => t,
+            },
             Expr::Compare(op, a, b) => {
                 self.comparison(a, op.symbol(), b)?;
                 SqlType::Boolean
@@ -206,6 +214,35 @@ fn arithmetic(op: ArithOp, a: SqlType, b: SqlType) -> Result<SqlType, SqlError> 
             .unwrap_or(SqlType::Integer)),
         (a, b) => Err(SqlError::new(format!("operator does not exist: {} {symbol} {}", a.name(), b.name()))),
     }
+}
+
+/// The value of an `integer` expression of constants alone, computed in 32 bits as PostgreSQL
+/// computes it; `None` for anything else.
+fn integer_constant(expr: &Expr) -> Option<Result<i32, SqlError>> {
+    let out_of_range = || SqlError::new("integer out of range");
+    Some(match expr {
+        Expr::Literal(Value::Int(v)) => Ok(i32::try_from(*v).ok()?),
+        Expr::Negate(e) => integer_constant(e)?.and_then(|v| v.checked_neg().ok_or_else(out_of_range)),
+        Expr::Arith(op, a, b) => {
+            let (a, b) = (integer_constant(a)?, integer_constant(b)?);
+            a.and_then(|a| {
+                let b = b?;
+                if b == 0 && matches!(op, ArithOp::Divide | ArithOp::Modulo) {
+                    return Err(SqlError::new("division by zero"));
+                }
+                match op {
+                    ArithOp::Add => a.checked_add(b),
+                    ArithOp::Subtract => a.checked_sub(b),
+                    ArithOp::Multiply => a.checked_mul(b),
+                    ArithOp::Divide => a.checked_div(b),
+                    // (-2147483648 % -1 is 0 in PostgreSQL, where Rust's would overflow)
+                    ArithOp::Modulo => Some(a.checked_rem(b).unwrap_or(0)),
+                }
+                .ok_or_else(out_of_range)
+            })
+        }
+        _ => return None,
+    })
 }
 
 /// An aggregate's result type, or PostgreSQL's refusal of its argument's type.
