@@ -8,6 +8,7 @@
 pub mod ab;
 pub mod budget;
 pub mod caching;
+pub mod calendar;
 mod command;
 pub mod compare;
 pub mod components;

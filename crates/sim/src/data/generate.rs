@@ -173,20 +173,7 @@ fn avatar(rng: &mut Rng) -> String {
 
 /// A moment in 2025, to the second (the year the orders lesson partitions by month).
 fn timestamp(rng: &mut Rng) -> Value {
-    const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let mut day = rng.below(365);
-    let mut month = 0;
-    while day >= DAYS[month] {
-        day -= DAYS[month];
-        month += 1;
-    }
+    let (month, day) = crate::calendar::month_and_day(2025, rng.below(365).into());
     let second = rng.below(86_400);
-    text(&format!(
-        "2025-{:02}-{:02} {:02}:{:02}:{:02}",
-        month + 1,
-        day + 1,
-        second / 3600,
-        second / 60 % 60,
-        second % 60
-    ))
+    text(&format!("2025-{month:02}-{day:02} {:02}:{:02}:{:02}", second / 3600, second / 60 % 60, second % 60))
 }

@@ -227,27 +227,16 @@ pub fn http_date(second: u64) -> String {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let days = second / 86_400;
     let (mut year, mut day_of_year) = (2026u64, days);
-    loop {
-        let length = if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) { 366 } else { 365 };
-        if day_of_year < length {
-            break;
-        }
-        day_of_year -= length;
+    while day_of_year >= crate::calendar::days_in_year(year) {
+        day_of_year -= crate::calendar::days_in_year(year);
         year += 1;
     }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let lengths = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let mut month = 0;
-    while day_of_year >= lengths[month] {
-        day_of_year -= lengths[month];
-        month += 1;
-    }
+    let (month, day) = crate::calendar::month_and_day(year, day_of_year);
     let s = second % 86_400;
     format!(
-        "{}, {:02} {} {year} {:02}:{:02}:{:02} GMT",
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
         DAYS[(days % 7) as usize],
-        day_of_year + 1,
-        MONTHS[month],
+        MONTHS[month as usize - 1],
         s / 3600,
         s / 60 % 60,
         s % 60

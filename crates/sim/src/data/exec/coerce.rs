@@ -170,9 +170,7 @@ pub fn read_timestamp(s: &str) -> Result<String, TimestampError> {
         let seven: u64 = digits.parse().map_err(|_| Malformed)?;
         (seven + 5) / 10
     };
-    const DAYS: [u32; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let leap = |y: u32| y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
-    let days_in = |y: u32, m: u32| if m == 2 && !leap(y) { 28 } else { DAYS[m as usize - 1] };
+    let days_in = |y: u32, m: u32| crate::calendar::days_in_month(y.into(), m);
     if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || day < 1 || day > days_in(y, m) {
         return Err(OutOfRange);
     }
