@@ -161,20 +161,21 @@ impl PartitionedTable {
     }
 
     /// partbounds.c's `check_new_partition_bound` for hash: the modulus must fit between its
-    /// neighbours, then no remainder it covers may be taken.
+    /// neighbours, then no remainder it covers may be taken. As PostgreSQL, only the overlap
+    /// points at the bound (`at`); the modulus and remainder errors point nowhere.
     fn check_hash(&self, name: &str, modulus: i64, remainder: i64, at: usize) -> Result<(), SqlError> {
         if modulus <= 0 {
             return Err(ddl_error(
                 "modulus for hash partition must be an integer value greater than zero".into(),
                 None,
-                at,
+                0,
             ));
         }
         if remainder < 0 {
-            return Err(ddl_error("remainder for hash partition must be a non-negative integer".into(), None, at));
+            return Err(ddl_error("remainder for hash partition must be a non-negative integer".into(), None, 0));
         }
         if remainder >= modulus {
-            return Err(ddl_error("remainder for hash partition must be less than modulus".into(), None, at));
+            return Err(ddl_error("remainder for hash partition must be less than modulus".into(), None, 0));
         }
         let mut existing: Vec<(i64, i64, &str)> = self
             .partitions
@@ -215,7 +216,7 @@ impl PartitionedTable {
             return Err(ddl_error(
                 "every hash partition modulus must be a factor of the next larger modulus".into(),
                 Some(detail),
-                at,
+                0,
             ));
         }
         let greatest = existing.iter().map(|e| e.0).max().unwrap_or(modulus);
@@ -372,13 +373,13 @@ pub fn apply_ddl(statements: &[Ddl], schema: &[Rc<TableDef>]) -> Result<Vec<Part
                     ));
                 };
                 if tables.iter().any(|t| &t.def.name == table) {
-                    return Err(ddl_error(format!("relation \"{table}\" already exists"), None, *at));
+                    return Err(ddl_error(format!("relation \"{table}\" already exists"), None, 0));
                 }
                 tables.push(PartitionedTable::new(def.clone(), *strategy, column, *at)?);
             }
             Ddl::Partition { name, parent, bound, at } => {
                 if names.contains(name) {
-                    return Err(ddl_error(format!("relation \"{name}\" already exists"), None, *at));
+                    return Err(ddl_error(format!("relation \"{name}\" already exists"), None, 0));
                 }
                 let Some(table) = tables.iter_mut().find(|t| &t.def.name == parent) else {
                     let message = if schema.iter().any(|t| &t.name == parent) {
@@ -386,7 +387,7 @@ pub fn apply_ddl(statements: &[Ddl], schema: &[Rc<TableDef>]) -> Result<Vec<Part
                     } else {
                         format!("relation \"{parent}\" does not exist")
                     };
-                    return Err(ddl_error(message, None, *at));
+                    return Err(ddl_error(message, None, 0));
                 };
                 table.add(name, bound.clone(), *at)?;
                 names.push(name.clone());

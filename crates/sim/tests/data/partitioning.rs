@@ -173,3 +173,28 @@ fn a_partitioned_table_answers_as_the_whole_table_does() {
         assert_eq!(rows_of(&mut parted, sql), rows_of(&mut single, sql), "{sql}");
     }
 }
+
+#[test]
+fn a_layout_error_points_where_postgresql_points_counting_from_the_layouts_start() {
+    let at = |ddl: &str| {
+        let config =
+            DataConfig { rows: 300, layout: LayoutConfig::Partitioned { ddl: ddl.into() }, ..DataConfig::default() };
+        Database::build(&config, 7).map(|_| ()).unwrap_err().position
+    };
+    let second = "CREATE TABLE r2 PARTITION OF orders FOR VALUES FROM ('2025-01-15') TO ('2025-03-01');";
+    let two = RANGE_PARENT.to_string()
+        + "CREATE TABLE r1 PARTITION OF orders FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');";
+    // The overlap points at the second bound's FROM, counted from the start of the whole layout.
+    let ddl = two.clone() + second;
+    assert_eq!(at(&ddl), ddl.find(second).unwrap() + second.find("FROM").unwrap() + 1);
+    // A bound of the wrong kind points at its IN; DEFAULT on a hash table at DEFAULT.
+    let list = RANGE_PARENT.to_string() + "CREATE TABLE l PARTITION OF orders FOR VALUES IN ('2025-01-01');";
+    assert_eq!(at(&list), list.find("IN (").unwrap() + 1);
+    let hash = "CREATE TABLE posts (id bigint) PARTITION BY HASH (id); CREATE TABLE d PARTITION OF posts DEFAULT;";
+    assert_eq!(at(hash), hash.find("DEFAULT").unwrap() + 1);
+    // A modulus or remainder out of range, and a relation named twice, point nowhere.
+    let modulus = "CREATE TABLE posts (id bigint) PARTITION BY HASH (id);\
+                   CREATE TABLE h PARTITION OF posts FOR VALUES WITH (MODULUS 0, REMAINDER 0);";
+    assert_eq!(at(modulus), 0);
+    assert_eq!(at(&(two.clone() + "CREATE TABLE r1 PARTITION OF orders DEFAULT;")), 0);
+}

@@ -19,12 +19,16 @@ pub fn parse_ddl(text: &str) -> Result<Vec<Ddl>, SqlError> {
             continue;
         }
         let mut parser = Parser { tokens: lex(statement)?, pos: 0 };
-        let ddl = parser.ddl().map_err(|mut e| {
+        let mut ddl = parser.ddl().map_err(|mut e| {
             if e.position > 0 {
                 e.position += start;
             }
             e
         })?;
+        // Positions count from the start of the whole layout, as its errors show them.
+        match &mut ddl {
+            Ddl::Partitioned { at, .. } | Ddl::Partition { at, .. } => *at += start,
+        }
         if parser.peek() != &Token::End {
             let mut e = parser.error("a semicolon between statements");
             e.position += start;
@@ -60,16 +64,19 @@ impl Parser {
     fn ddl(&mut self) -> Result<Ddl, SqlError> {
         self.expect_keyword("create", "CREATE TABLE")?;
         self.expect_keyword("table", "TABLE after CREATE")?;
-        let at = self.tokens[self.pos].at;
         let name = self.identifier("a table name")?;
         if self.eat_keyword("partition") {
             self.expect_keyword("of", "OF after PARTITION")?;
             let parent = self.identifier("the partitioned table's name after PARTITION OF")?;
+            // PostgreSQL points its bound errors at DEFAULT, or at the IN, FROM or WITH after
+            // FOR VALUES.
+            let mut at = self.tokens[self.pos].at;
             let bound = if self.eat_keyword("default") {
                 BoundSpec::Default
             } else {
                 self.expect_keyword("for", "FOR VALUES or DEFAULT")?;
                 self.expect_keyword("values", "VALUES after FOR")?;
+                at = self.tokens[self.pos].at;
                 self.bound_spec()?
             };
             return Ok(Ddl::Partition { name, parent, bound, at });
