@@ -32,6 +32,10 @@ fn window_width() -> f64 {
     web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1024.0)
 }
 
+fn window_height() -> f64 {
+    web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|v| v.as_f64()).unwrap_or(768.0)
+}
+
 /// What both layouts show, built once per render.
 pub struct Parts {
     pub controls: Html,
@@ -156,7 +160,12 @@ fn database_name(view: &FrameView, index: u32) -> AttrValue {
 /// The diagram: one run's, the split view's two side by side (stacked on phones), or the caching
 /// lab, which draws its own path, figures, charts and inspector.
 fn diagram(state: &AppState, view: &FrameView, cb: &Callbacks, servers_shown: usize) -> Html {
-    let orientation = Orientation::for_width(window_width());
+    // An embed's frame is chosen by its shape: a wide frame (640×400) gets the wide drawing of
+    // what draws in a fixed space (the caching lab), as a phone's narrow screen gets the tall.
+    let orientation = match (state.embed, window_width()) {
+        (true, width) if width >= 640.0 && width >= window_height() => Orientation::Wide,
+        (_, width) => Orientation::for_width(width),
+    };
     let colour_by_user = state.scenario.sessions.mode != sim::scenario::SessionMode::None;
     // One run's diagram (and, in the split view, its caption and totals).
     let run_view = |snapshot: &Snapshot, caption: Option<(&str, &str)>| {

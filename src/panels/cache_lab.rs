@@ -140,8 +140,11 @@ pub fn diagram(view: &LabView, orientation: Orientation) -> Html {
             </g>
         }
     });
+    // The narrowest the drawing may be drawn with its 13 px text at 11 px or more: an embed's
+    // frame scrolls rather than shrink it further (style.css).
+    let legible = format!("--legible-width: {:.0}px", width * 11.0 / 13.0);
     html! {
-        <svg class={classes!("diagram", "lab-diagram", (!wide).then_some("tall"))} viewBox={format!("0 0 {width} {height}")} role="img"
+        <svg class={classes!("diagram", "lab-diagram", (!wide).then_some("tall"))} viewBox={format!("0 0 {width} {height}")} role="img" style={legible}
             aria-label="The caching path: browsers, shared cache, origin, cache node, database">
             { for edges }
             { for dots }

@@ -1373,7 +1373,7 @@ await test('on a phone 390 px wide, no text in the diagram is drawn under 11 px'
 
 await test('an embed draws its diagram at its frame\'s size: no text under 11 px from 320×240 up, and nothing out of the frame', async () => {
   for (const [w, h] of [[320, 240], [320, 480], [480, 320], [640, 400], [800, 520], [1000, 700]]) {
-    for (const lesson of ['first-look&step=1', 'replication&step=1', 'autoscaling&step=1']) {
+    for (const lesson of ['first-look&step=1', 'replication&step=1', 'autoscaling&step=1', 'caching&step=1']) {
       const page = await open(base + '?embed=1&lesson=' + lesson, { width: w, height: h });
       await page.waitForTimeout(500);
       await checkDiagramTextAtLeast11px(page, `${w}×${h} ${lesson}`);
@@ -1383,6 +1383,11 @@ await test('an embed draws its diagram at its frame\'s size: no text under 11 px
       }));
       check(scroll[0] <= w && scroll[1] <= h && link <= h, `${w}×${h} ${lesson}: the page is ${scroll}, its link ends at ${link}`);
       if (!lesson.startsWith('autoscaling')) await shot(page, `embed-fitted-${lesson.split('&')[0]}-${w}x${h}`);
+      if (lesson.startsWith('caching')) {
+        // The caching lab draws in a fixed space: it scrolls inside the frame, the page does not.
+        const lab = await page.evaluate(() => getComputedStyle(document.querySelector('.cache-lab')).overflowY);
+        check(lab === 'auto', `${w}×${h}: the caching lab does not scroll inside the frame (${lab})`);
+      }
       await page.close();
     }
   }
