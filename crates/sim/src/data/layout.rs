@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
+use super::exec::bind::Scope;
 use super::exec::{resolve_group_by, types, Node, PreparedSelect, ResultSet, Work};
 use super::generate::generate;
 use super::partition::apply_ddl;
@@ -223,10 +224,13 @@ impl Database {
     fn resolved<'s>(&self, statement: &'s Statement) -> Result<Cow<'s, Statement>, SqlError> {
         let def = |name: &str| self.schema.iter().find(|t| t.name == name).cloned();
         match statement {
+            // (a table that does not exist is reported where the query is bound)
             Statement::Select(query) => {
-                types::check_select(query, &def)?;
-                if let Some(query) = resolve_group_by(query, &def)? {
-                    return Ok(Cow::Owned(Statement::Select(query)));
+                if let Some(scope) = Scope::of_query(query, &def) {
+                    types::check_select(query, &scope)?;
+                    if let Some(query) = resolve_group_by(query, &scope)? {
+                        return Ok(Cow::Owned(Statement::Select(query)));
+                    }
                 }
             }
             Statement::Update(Update { table, filter: Some(filter), .. })

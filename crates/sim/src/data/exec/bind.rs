@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use crate::data::schema::TableDef;
-use crate::data::sql::ast::{ColumnRef, CompareOp, Expr};
+use crate::data::sql::ast::{ColumnRef, CompareOp, Expr, Select};
 use crate::data::sql::SqlError;
 use crate::data::value::{ArithOp, Value};
 
@@ -41,6 +41,16 @@ pub enum Bound {
 }
 
 impl Scope {
+    /// A query's FROM and JOIN tables, looked up in `defs`; `None` when one does not exist (the
+    /// binder reports it, with the tables there are).
+    pub fn of_query(query: &Select, defs: &dyn Fn(&str) -> Option<Rc<TableDef>>) -> Option<Scope> {
+        let mut scope = Scope::default();
+        for table in std::iter::once(&query.from).chain(query.joins.iter().map(|j| &j.table)) {
+            scope.push(table.reference(), defs(&table.name)?);
+        }
+        Some(scope)
+    }
+
     pub fn width(&self) -> usize {
         self.tables.iter().map(|t| t.def.columns.len()).sum()
     }

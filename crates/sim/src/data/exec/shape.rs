@@ -6,7 +6,6 @@ use std::rc::Rc;
 use super::bind::{Bound, Scope};
 use super::group::GroupPlan;
 use super::{ResultSet, Row};
-use crate::data::schema::TableDef;
 use crate::data::sql::ast::{ColumnRef, Expr, Select, SelectItem};
 use crate::data::sql::SqlError;
 use crate::data::value::Value;
@@ -155,28 +154,9 @@ pub fn output_name(expr: &Expr) -> String {
 /// GROUP BY 1, or GROUP BY an output column's alias, as PostgreSQL reads them: a position is
 /// that output's expression, and a name that is no input column is the output of that name.
 /// `None` when the GROUP BY names only input expressions (nothing to rewrite). Resolved before
-/// a query is routed, so that each shard and the router group by the same expressions.
-pub fn resolve_group_by(
-    query: &Select,
-    defs: &dyn Fn(&str) -> Option<Rc<TableDef>>,
-) -> Result<Option<Select>, SqlError> {
-    // Most queries have no GROUP BY, or group by qualified columns and expressions: nothing to
-    // look up, so no scope is built for them (this runs for every statement not prepared).
-    if !query
-        .group_by
-        .iter()
-        .any(|e| matches!(e, Expr::Literal(Value::Int(_))) || matches!(e, Expr::Column(c) if c.table.is_none()))
-    {
-        return Ok(None);
-    }
-    let mut scope = Scope::default();
-    for table in std::iter::once(&query.from).chain(query.joins.iter().map(|j| &j.table)) {
-        match defs(&table.name) {
-            Some(def) => scope.push(table.reference(), def),
-            // An unknown table is reported where the query is bound.
-            None => return Ok(None),
-        }
-    }
+/// a query is routed, so that each shard and the router group by the same expressions; `scope`
+/// is the query's FROM and JOIN tables (`Scope::of_query`).
+pub fn resolve_group_by(query: &Select, scope: &Scope) -> Result<Option<Select>, SqlError> {
     let is_input = |c: &ColumnRef| scope.resolve(c).is_ok();
     if !query.group_by.iter().any(|e| match e {
         Expr::Literal(Value::Int(_)) => true,
@@ -185,7 +165,7 @@ pub fn resolve_group_by(
     }) {
         return Ok(None);
     }
-    let (names, items) = output_items(query, &scope);
+    let (names, items) = output_items(query, scope);
     let mut resolved = query.clone();
     for key in &mut resolved.group_by {
         let output = match key {

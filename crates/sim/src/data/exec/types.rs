@@ -72,24 +72,12 @@ impl SqlType {
     }
 }
 
-/// Checks a SELECT's types against the tables it names. A name that does not resolve is left
-/// to the binder, which reports it with the columns there are.
-pub fn check_select(query: &Select, defs: &dyn Fn(&str) -> Option<Rc<TableDef>>) -> Result<(), SqlError> {
-    let mut scope = Scope::default();
-    for table in std::iter::once(&query.from).chain(query.joins.iter().map(|j| &j.table)) {
-        match defs(&table.name) {
-            Some(def) => scope.push(table.reference(), def),
-            None => return Ok(()),
-        }
-    }
-    let checker = Checker { scope: &scope };
+/// Checks a SELECT's types against its FROM and JOIN tables (`Scope::of_query`). A name that
+/// does not resolve is left to the binder, which reports it with the columns there are.
+pub fn check_select(query: &Select, scope: &Scope) -> Result<(), SqlError> {
+    let checker = Checker { scope };
     for join in &query.joins {
-        let on = Expr::Compare(
-            crate::data::sql::ast::CompareOp::Eq,
-            Box::new(Expr::Column(join.on.0.clone())),
-            Box::new(Expr::Column(join.on.1.clone())),
-        );
-        checker.condition(&on, "JOIN/ON")?;
+        checker.comparison(&Expr::Column(join.on.0.clone()), "=", &Expr::Column(join.on.1.clone()))?;
     }
     if let Some(filter) = &query.filter {
         checker.condition(filter, "WHERE")?;
@@ -107,9 +95,7 @@ pub fn check_select(query: &Select, defs: &dyn Fn(&str) -> Option<Rc<TableDef>>)
 
 /// Checks a WHERE of one table (an UPDATE's or a DELETE's).
 pub fn check_condition(def: Rc<TableDef>, filter: &Expr) -> Result<(), SqlError> {
-    let mut scope = Scope::default();
-    let name = def.name.clone();
-    scope.push(&name, def);
+    let scope = super::single_scope(&def.name.clone(), def);
     Checker { scope: &scope }.condition(filter, "WHERE")
 }
 
