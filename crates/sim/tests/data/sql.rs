@@ -327,6 +327,7 @@ fn types_are_checked_before_any_row_is_read_with_postgresqls_names() {
         ),
         ("SELECT SUM(name) FROM users WHERE id < 0", "function sum(text) does not exist"),
         ("SELECT AVG(created_at) FROM users WHERE id < 0", "function avg(timestamp without time zone) does not exist"),
+        ("SELECT SUM(NULL) FROM users WHERE id < 0", "function sum(unknown) is not unique"),
         ("SELECT id FROM users WHERE id < 0 AND (id OR true)", "argument of OR must be type boolean, not type bigint"),
         ("SELECT id FROM users WHERE NOT id", "argument of NOT must be type boolean, not type bigint"),
         ("SELECT id FROM users WHERE 1", "argument of WHERE must be type boolean, not type integer"),
@@ -351,6 +352,7 @@ fn types_are_checked_before_any_row_is_read_with_postgresqls_names() {
         // What PostgreSQL accepts still runs: a quoted constant takes the other side's type.
         assert_eq!(rows_of(&mut db, "SELECT id FROM users WHERE id = '2' AND created_at > '2000-01-01'"), [["2"]]);
         assert_eq!(rows_of(&mut db, "SELECT COUNT(*) FROM users WHERE id + 1.5 < 0"), [["0"]]);
+        assert_eq!(rows_of(&mut db, "SELECT MIN(NULL), MAX('a') FROM users WHERE id = 1"), [["NULL", "a"]]);
         // A constant past 32 bits is a bigint, and so is arithmetic with a column.
         assert_eq!(
             rows_of(&mut db, "SELECT 2147483648 + 1, id + 2147483647, -7 % 3, 5 % -3 FROM users WHERE id = 1"),

@@ -240,8 +240,13 @@ fn aggregate(function: Aggregate, argument: SqlType) -> Result<SqlType, SqlError
         Aggregate::Min => "min",
         Aggregate::Max => "max",
     };
+    // A quoted constant or NULL could be any of sum's and avg's argument types (numbers,
+    // money, interval), and PostgreSQL will not guess; min and max read it as text.
+    if argument == SqlType::Unknown && matches!(function, Aggregate::Sum | Aggregate::Avg) {
+        return Err(SqlError::new(format!("function {name}(unknown) is not unique")));
+    }
     let accepted = match function {
-        Aggregate::Sum | Aggregate::Avg => argument.is_number() || argument == SqlType::Unknown,
+        Aggregate::Sum | Aggregate::Avg => argument.is_number(),
         _ => argument != SqlType::Boolean,
     };
     if !accepted {
