@@ -15,6 +15,7 @@ use sim::snapshot::{
     Fault, Gauges, HealthState, MachineGauges, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot,
     Tier,
 };
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use yew::prelude::*;
 use zoom::{ScreenRect, ViewBox};
@@ -69,7 +70,32 @@ pub fn diagram(props: &DiagramProps) -> Html {
         _ => layout::layout(snap, props.orientation),
     };
     let link_paths: Vec<_> = snap.links.iter().map(|&link| layout::link_path(&lay, link)).collect();
-    let nodes = snap.nodes.iter().zip(&lay.boxes).map(|(node, b)| node_view(node, b, &lay, props));
+    // Many servers, each a compact box, are one component that is drawn again only when a box's
+    // look changes (about once a second): a frame builds no element per server.
+    let compact = (lay.server_detail == Detail::Compact).then(|| {
+        let servers = snap.nodes.iter().zip(&lay.boxes).filter_map(|(node, b)| match (node.kind, &node.gauges) {
+            (NodeKind::Server { id }, Gauges::Server(g)) => Some((id, ServerLook::of(g), *b)),
+            _ => None,
+        });
+        Rc::new(servers.collect::<Vec<_>>())
+    });
+    let selected_server = match props.selected {
+        Some(Selection::Server(id)) => Some(id),
+        _ => None,
+    };
+    let mut grid_drawn = false;
+    let nodes: Vec<Html> = snap
+        .nodes
+        .iter()
+        .zip(&lay.boxes)
+        .filter_map(|(node, b)| match (&compact, node.kind) {
+            // (the grid goes where its first server is, keeping the nodes' order for the keyboard)
+            (Some(servers), NodeKind::Server { .. }) => (!std::mem::replace(&mut grid_drawn, true)).then(|| {
+                html! { <CompactServers servers={servers.clone()} selected={selected_server} on_select={props.on_select.clone()} /> }
+            }),
+            _ => Some(node_view(node, b, &lay, props)),
+        })
+        .collect();
     let heartbeats = snap.heartbeats.iter().map(|h| {
         let (x, y) = link_paths[h.link].point_at(h.position);
         let class = classes!("heartbeat", if h.passed { "passed" } else { "missed" });
@@ -559,7 +585,8 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
             </g>
         },
         (NodeKind::Server { id }, Gauges::Server(g)) => {
-            server_view(id, g, b, lay.server_detail, props.selected == Some(Selection::Server(id)), &props.on_select)
+            // (compact servers are drawn together: `CompactServers`)
+            server_view(id, g, b, props.selected == Some(Selection::Server(id)), &props.on_select)
         }
         (NodeKind::SessionStore, Gauges::Store(g)) => {
             let selected = props.selected == Some(Selection::SessionStore);
@@ -678,18 +705,8 @@ fn machine_node(
     }
 }
 
-fn server_view(
-    id: u32,
-    g: &ServerGauges,
-    b: &NodeBox,
-    detail: Detail,
-    selected: bool,
-    on_select: &Callback<Selection>,
-) -> Html {
+fn server_view(id: u32, g: &ServerGauges, b: &NodeBox, selected: bool, on_select: &Callback<Selection>) -> Html {
     let look = ServerLook::of(g);
-    if detail == Detail::Compact {
-        return html! { <CompactServer {id} {look} b={*b} {selected} on_select={on_select.clone()} /> };
-    }
     let onclick = on_select.reform(move |_: MouseEvent| Selection::Server(id));
     let onkeydown = crate::keys::on_activate(on_select.clone(), Selection::Server(id));
     let m = &g.machine;
@@ -857,6 +874,27 @@ impl ServerLook {
             self.price_per_hour,
         )
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct CompactServersProps {
+    /// each server's id, look and box
+    servers: Rc<Vec<(u32, ServerLook, NodeBox)>>,
+    selected: Option<u32>,
+    on_select: Callback<Selection>,
+}
+
+/// The grid of compact servers (`CompactServer` each).
+#[function_component(CompactServers)]
+fn compact_servers(props: &CompactServersProps) -> Html {
+    props
+        .servers
+        .iter()
+        .map(|&(id, ref look, b)| {
+            let selected = props.selected == Some(id);
+            html! { <CompactServer {id} look={look.clone()} {b} {selected} on_select={props.on_select.clone()} /> }
+        })
+        .collect()
 }
 
 #[derive(Properties, PartialEq)]
