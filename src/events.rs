@@ -108,11 +108,21 @@ fn nodes(snap: &Snapshot) -> Vec<Seen> {
         .collect()
 }
 
+/// The node of `kind` among `nodes`, looked for first at `place`: a node keeps its place from one
+/// frame to the next, and searching every node for each node took a million comparisons a frame
+/// at 1,000 servers (5 ms of each frame under 4× CPU throttling).
+fn find(nodes: &[Seen], kind: NodeKind, place: usize) -> Option<&Seen> {
+    match nodes.get(place) {
+        Some(seen) if seen.kind == kind => Some(seen),
+        _ => nodes.iter().find(|seen| seen.kind == kind),
+    }
+}
+
 /// What changed between two frames, in words.
 fn changes(before: &[Seen], after: &[Seen]) -> Vec<String> {
     let mut lines = Vec::new();
-    for now in after {
-        let Some(was) = before.iter().find(|b| b.kind == now.kind) else {
+    for (place, now) in after.iter().enumerate() {
+        let Some(was) = find(before, now.kind, place) else {
             if matches!(now.kind, NodeKind::Server { .. }) {
                 lines.push(format!("{} joined the pool", now.label));
             }
@@ -139,8 +149,8 @@ fn changes(before: &[Seen], after: &[Seen]) -> Vec<String> {
             _ => {}
         }
     }
-    for gone in before.iter().filter(|b| matches!(b.kind, NodeKind::Server { .. })) {
-        if !after.iter().any(|a| a.kind == gone.kind) {
+    for (place, gone) in before.iter().enumerate().filter(|(_, b)| matches!(b.kind, NodeKind::Server { .. })) {
+        if find(after, gone.kind, place).is_none() {
             lines.push(format!("{} left the pool", gone.label));
         }
     }
@@ -208,5 +218,23 @@ mod tests {
         log.observe(&snap, &[], Some(8_000.0));
         assert!(log.entries().is_empty());
         assert_eq!(log.announced(), 2);
+    }
+
+    #[test]
+    fn servers_that_join_or_leave_anywhere_in_the_pool_are_told_once_and_the_others_not_at_all() {
+        let server = |id: u32| Seen {
+            kind: NodeKind::Server { id },
+            label: format!("Server {}", id + 1),
+            health: Some(HealthState::Up),
+            fault: Fault::None,
+        };
+        let before: Vec<Seen> = (0..4).map(server).collect();
+        // Server 2 left from the middle (the others moved up a place) and Server 5 joined.
+        let after: Vec<Seen> = [0, 2, 3, 4].into_iter().map(server).collect();
+        assert_eq!(changes(&before, &after), ["Server 5 joined the pool", "Server 2 left the pool"]);
+        let mut crashed = after.clone();
+        crashed[2].fault = Fault::Crashed;
+        assert_eq!(changes(&after, &crashed), ["Server 4 crashed"]);
+        assert!(changes(&after, &after).is_empty());
     }
 }
