@@ -26,7 +26,7 @@ impl CacheLab {
         self.counters.browser_lookups += 1;
         let stored = self.browsers[user as usize].get(&url);
         let decision = http::decide(CacheKind::Private, stored, self.now_s());
-        let flight = self.flights[f].as_mut().expect("live");
+        let flight = self.flights.get_mut(f).expect("a live flight");
         flight.steps.push(format!("browser cache: {}", decision.reason));
         match decision.action {
             Action::Hit | Action::HitStaleRevalidate => {
@@ -36,7 +36,7 @@ impl CacheLab {
                     self.revalidate_in_background(CacheKind::Private, user, url, &stored);
                 }
                 let current = self.current_content(url).0;
-                let flight = self.flights[f].as_mut().expect("live");
+                let flight = self.flights.get_mut(f).expect("a live flight");
                 flight.served_by = ServedBy::BrowserCache;
                 flight.current_when_served = current;
                 let served = with_age(&stored, self.now_s());
@@ -44,8 +44,8 @@ impl CacheLab {
             }
             Action::Revalidate => {
                 let stored = &self.browsers[user as usize][&url];
-                let conditional = http::conditional(&self.flights[f].as_ref().expect("live").from_browser, stored);
-                let flight = self.flights[f].as_mut().expect("live");
+                let conditional = http::conditional(&self.flights.get(f).from_browser, stored);
+                let flight = self.flights.get_mut(f).expect("a live flight");
                 flight.from_browser = conditional;
                 self.send_from_browser(f);
             }
@@ -68,7 +68,7 @@ impl CacheLab {
     }
 
     pub(super) fn send_from_browser(&mut self, f: usize) {
-        self.flights[f].as_mut().expect("live").browser_sent_s = self.now_s();
+        self.flights.get_mut(f).expect("a live flight").browser_sent_s = self.now_s();
         if self.config.shared_cache {
             self.travel(f, Place::Browsers, Place::SharedCache, self.config.edge_ms, Event::AtShared(f as u32));
         } else {
@@ -78,7 +78,7 @@ impl CacheLab {
     }
 
     pub(super) fn back_at_browser(&mut self, f: usize) {
-        let flight = self.flights[f].as_ref().expect("live");
+        let flight = self.flights.get(f);
         let (user, url, purpose, write) = (flight.user, flight.url, flight.purpose, flight.write);
         let Some(response) = flight.response.clone() else {
             // The origin could not be reached and no cache could answer for it.
@@ -110,7 +110,7 @@ impl CacheLab {
     /// Applies an answer to a cache (the browser's, or the shared one): a 304 freshens the stored
     /// copy, a storable 200 replaces it. Returns the full response to pass on.
     pub(super) fn update_cache(&mut self, kind: CacheKind, f: usize, response: &Response) -> Response {
-        let flight = self.flights[f].as_ref().expect("live");
+        let flight = self.flights.get(f);
         let (user, url) = (flight.user, flight.url);
         let (request, sent_s) = match kind {
             CacheKind::Private => (flight.from_browser.clone(), flight.browser_sent_s),
@@ -130,7 +130,7 @@ impl CacheLab {
                 Some(stored) => {
                     http::freshen(stored, response, sent_s, now_s);
                     let full = stored.response.clone();
-                    self.flights[f].as_mut().expect("live").served_by = match kind {
+                    self.flights.get_mut(f).expect("a live flight").served_by = match kind {
                         CacheKind::Private => ServedBy::BrowserRevalidated,
                         CacheKind::Shared => ServedBy::SharedRevalidated,
                     };
@@ -149,7 +149,7 @@ impl CacheLab {
                 Err(why) => (why, response.clone()),
             }
         };
-        self.flights[f].as_mut().expect("live").steps.push(format!("{who}: {line}"));
+        self.flights.get_mut(f).expect("a live flight").steps.push(format!("{who}: {line}"));
         full
     }
 

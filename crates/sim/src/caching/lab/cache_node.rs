@@ -7,7 +7,7 @@ use crate::time::SimTime;
 
 impl CacheLab {
     pub(super) fn cache_node_reply(&mut self, f: usize) {
-        let key = self.flights[f].as_ref().expect("live").url.key;
+        let key = self.flights.get(f).url.key;
         if !self.cache_node_up {
             self.note(f, "origin: the cache node went down: read from the database");
             self.read_from_db(f, key, false);
@@ -34,7 +34,7 @@ impl CacheLab {
         let coalesce = fills_cache && self.config.server_cache.coalescing;
         if coalesce {
             if let Some(&job) = self.reading.get(&key) {
-                if let Some(j) = self.db_jobs[job].as_mut() {
+                if let Some(j) = self.db_jobs.get_mut(job) {
                     j.waiters.push(f);
                     self.note(f, "origin: waits for the read of this key already under way (coalescing)");
                     return;
@@ -66,16 +66,7 @@ impl CacheLab {
         } else {
             self.counters.db_reads += 1;
         }
-        let id = match self.free_db_jobs.pop() {
-            Some(free) => {
-                self.db_jobs[free] = Some(job);
-                free
-            }
-            None => {
-                self.db_jobs.push(Some(job));
-                self.db_jobs.len() - 1
-            }
-        };
+        let id = self.db_jobs.insert(job);
         self.db_queue.push_back(id);
         self.start_db_work();
         id
@@ -85,7 +76,7 @@ impl CacheLab {
         while self.db_busy < self.config.db_connections {
             let Some(id) = self.db_queue.pop_front() else { return };
             self.db_busy += 1;
-            let job = self.db_jobs[id].as_ref().expect("queued");
+            let job = self.db_jobs.get(id);
             let mean = if job.write.is_some() { self.config.db_write_ms } else { self.config.db_read_ms };
             let took = self.db_times.exponential(mean);
             self.schedule(self.after_ms(took), Event::DbDone(id as u32));
@@ -94,8 +85,7 @@ impl CacheLab {
 
     pub(super) fn db_done(&mut self, id: usize) {
         self.db_busy -= 1;
-        let job = self.db_jobs[id].take().expect("running");
-        self.free_db_jobs.push(id);
+        let job = self.db_jobs.remove(id);
         self.start_db_work();
         let (strategy, invalidation) = (self.config.server_cache.strategy, self.config.server_cache.invalidation);
         let node_usable = self.config.server_cache.enabled && self.cache_node_up;
@@ -168,7 +158,7 @@ impl CacheLab {
 
     /// The origin has a product's row: was it older than the last acknowledged write?
     pub(super) fn got_product(&mut self, f: usize, version: u64, modified_s: u64) {
-        let key = self.flights[f].as_ref().expect("live").url.key;
+        let key = self.flights.get(f).url.key;
         if let Some(acks) = self.acks.get(&key) {
             // The first acknowledged write newer than what was read.
             if let Some(&(_, acked)) = acks.iter().find(|&&(v, _)| v > version) {
@@ -177,7 +167,7 @@ impl CacheLab {
                 self.counters.longest_stale_s = self.counters.longest_stale_s.max(after_ack_s);
             }
         }
-        self.flights[f].as_mut().expect("live").product = Some((version, modified_s));
+        self.flights.get_mut(f).expect("a live flight").product = Some((version, modified_s));
     }
 
     pub(super) fn put_in_node(&mut self, key: u32, version: u64, modified_s: u64, dirty: bool) {

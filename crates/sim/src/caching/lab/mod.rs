@@ -10,6 +10,7 @@ mod cache_node;
 mod figures;
 mod origin;
 mod shared;
+mod slots;
 
 use super::http::{CacheControl, CacheKind, Request, Response, Stored};
 use super::lru::Lru;
@@ -175,8 +176,7 @@ pub struct CacheLab {
     db_times: Rng,
     zipf: Zipf,
     route_cumulative: Vec<f64>,
-    flights: Vec<Option<Flight>>,
-    free_flights: Vec<usize>,
+    flights: slots::Slots<Flight>,
     browsers: Vec<BTreeMap<Url, Stored>>,
     shared: BTreeMap<Url, Stored>,
     origin_up: bool,
@@ -192,8 +192,7 @@ pub struct CacheLab {
     next_version: BTreeMap<u32, u64>,
     /// acknowledged writes per key: (version, when), in version order
     acks: BTreeMap<u32, Vec<(u64, SimTime)>>,
-    db_jobs: Vec<Option<DbJob>>,
-    free_db_jobs: Vec<usize>,
+    db_jobs: slots::Slots<DbJob>,
     db_queue: VecDeque<usize>,
     db_busy: u32,
     counters: LabCounters,
@@ -229,8 +228,7 @@ impl CacheLab {
             db_times: Rng::stream(seed, 103),
             zipf,
             route_cumulative,
-            flights: Vec::new(),
-            free_flights: Vec::new(),
+            flights: slots::Slots::default(),
             browsers: vec![BTreeMap::new(); config.users as usize],
             shared: BTreeMap::new(),
             origin_up: true,
@@ -242,8 +240,7 @@ impl CacheLab {
             db_rows: BTreeMap::new(),
             next_version: BTreeMap::new(),
             acks: BTreeMap::new(),
-            db_jobs: Vec::new(),
-            free_db_jobs: Vec::new(),
+            db_jobs: slots::Slots::default(),
             db_queue: VecDeque::new(),
             db_busy: 0,
             counters: LabCounters::default(),
@@ -297,7 +294,7 @@ impl CacheLab {
             origin_up: self.origin_up,
             db_busy: self.db_busy,
             db_queued: self.db_queue.len(),
-            flights: self.flights.len() - self.free_flights.len(),
+            flights: self.flights.live(),
             dots: self.dots(),
             theory_hit_ratio: self.theory_hit_ratio,
         }
@@ -392,7 +389,7 @@ impl CacheLab {
     /// Sends flight `f` over a network leg taking `ms`; `event` happens when it arrives.
     fn travel(&mut self, f: usize, from: Place, to: Place, ms: f64, event: Event) {
         let end = self.after_ms(ms);
-        let flight = self.flights[f].as_mut().expect("live");
+        let flight = self.flights.get_mut(f).expect("a live flight");
         let towards_origin = from == Place::Browsers || to == Place::Origin;
         let kind = match &flight.response {
             _ if towards_origin => DotKind::Request,
@@ -409,7 +406,6 @@ impl CacheLab {
         let now = self.now;
         self.flights
             .iter()
-            .flatten()
             .filter_map(|f| f.leg)
             .filter(|leg| leg.start <= now && now <= leg.end)
             .take(MAX_DOTS)
@@ -422,24 +418,14 @@ impl CacheLab {
     }
 
     fn note(&mut self, f: usize, line: &str) {
-        self.flights[f].as_mut().expect("live").steps.push(line.to_string());
+        self.flights.get_mut(f).expect("a live flight").steps.push(line.to_string());
     }
 
     fn new_flight(&mut self, flight: Flight) -> usize {
-        match self.free_flights.pop() {
-            Some(f) => {
-                self.flights[f] = Some(flight);
-                f
-            }
-            None => {
-                self.flights.push(Some(flight));
-                self.flights.len() - 1
-            }
-        }
+        self.flights.insert(flight)
     }
 
     fn free_flight(&mut self, f: usize) -> Flight {
-        self.free_flights.push(f);
-        self.flights[f].take().expect("live")
+        self.flights.remove(f)
     }
 }

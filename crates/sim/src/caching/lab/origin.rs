@@ -8,14 +8,14 @@ use crate::caching::{Content, ETagKind, Strategy};
 impl CacheLab {
     pub(super) fn at_origin(&mut self, f: usize) {
         if !self.origin_up {
-            let flight = self.flights[f].as_mut().expect("live");
+            let flight = self.flights.get_mut(f).expect("a live flight");
             flight.steps.push("origin: unreachable".into());
             flight.response = None;
             self.reply_to_sender(f);
             return;
         }
         self.counters.origin_requests += 1;
-        let flight = self.flights[f].as_ref().expect("live");
+        let flight = self.flights.get(f);
         let (url, write) = (flight.url, flight.write);
         let work = self.config.origin_work_ms;
         if self.config.routes[url.route].content != Content::Product {
@@ -31,7 +31,7 @@ impl CacheLab {
                 *v
             };
             let modified_s = self.now.whole_secs();
-            self.flights[f].as_mut().expect("live").product = Some((version, modified_s));
+            self.flights.get_mut(f).expect("a live flight").product = Some((version, modified_s));
             if node_usable && sc.strategy == Strategy::WriteBehind {
                 self.put_in_node(url.key, version, modified_s, true);
                 self.note(f, "origin: write-behind: written to the cache node, acknowledged; the database gets it at the next flush");
@@ -57,7 +57,7 @@ impl CacheLab {
 
     pub(super) fn origin_replies(&mut self, f: usize) {
         let response = self.origin_response(f);
-        let flight = self.flights[f].as_ref().expect("live");
+        let flight = self.flights.get(f);
         if flight.write {
             if let Some((version, _)) = flight.product {
                 let acks = self.acks.entry(flight.url.key).or_default();
@@ -79,8 +79,8 @@ impl CacheLab {
         } else {
             format!("origin: {} with version {}", response.status, response.version)
         };
-        let current = self.current_content(self.flights[f].as_ref().expect("live").url).0;
-        let flight = self.flights[f].as_mut().expect("live");
+        let current = self.current_content(self.flights.get(f).url).0;
+        let flight = self.flights.get_mut(f).expect("a live flight");
         flight.steps.push(line);
         flight.origin_bytes = response.body_bytes;
         flight.current_when_served = current;
@@ -123,7 +123,7 @@ impl CacheLab {
     /// The origin's response to the flight's request, with the route's headers; 304 when the
     /// request's validators match.
     pub(super) fn origin_response(&self, f: usize) -> Response {
-        let flight = self.flights[f].as_ref().expect("live");
+        let flight = self.flights.get(f);
         let route = &self.config.routes[flight.url.route];
         let (version, modified_s) = match route.content {
             Content::Product => flight.product.unwrap_or_else(|| self.db_row(flight.url.key)),
