@@ -18,7 +18,7 @@ impl CacheLab {
         self.counters.user_requests += 1;
         let url = Url { route, key };
         let request = Request { authorization: self.config.routes[route].needs_authorization, ..Request::default() };
-        let f = self.new_flight(Flight::new(user, url, write, Purpose::User, self.now, request));
+        let f = self.flights.insert(Flight::new(user, url, write, Purpose::User, self.now, request));
         if write || !self.config.browser_cache {
             self.send_from_browser(f);
             return;
@@ -26,7 +26,7 @@ impl CacheLab {
         self.counters.browser_lookups += 1;
         let stored = self.browsers[user as usize].get(&url);
         let decision = http::decide(CacheKind::Private, stored, self.now_s());
-        let flight = self.flights.get_mut(f).expect("a live flight");
+        let flight = self.flights.get_mut(f);
         flight.steps.push(format!("browser cache: {}", decision.reason));
         match decision.action {
             Action::Hit | Action::HitStaleRevalidate => {
@@ -36,7 +36,7 @@ impl CacheLab {
                     self.revalidate_in_background(CacheKind::Private, user, url, &stored);
                 }
                 let current = self.current_content(url).0;
-                let flight = self.flights.get_mut(f).expect("a live flight");
+                let flight = self.flights.get_mut(f);
                 flight.served_by = ServedBy::BrowserCache;
                 flight.current_when_served = current;
                 let served = with_age(&stored, self.now_s());
@@ -45,7 +45,7 @@ impl CacheLab {
             Action::Revalidate => {
                 let stored = &self.browsers[user as usize][&url];
                 let conditional = http::conditional(&self.flights.get(f).from_browser, stored);
-                let flight = self.flights.get_mut(f).expect("a live flight");
+                let flight = self.flights.get_mut(f);
                 flight.from_browser = conditional;
                 self.send_from_browser(f);
             }
@@ -60,7 +60,7 @@ impl CacheLab {
     pub(super) fn revalidate_in_background(&mut self, kind: CacheKind, user: u32, url: Url, stored: &Stored) {
         let base = Request { authorization: self.config.routes[url.route].needs_authorization, ..Request::default() };
         let request = http::conditional(&base, stored);
-        let f = self.new_flight(Flight::new(user, url, false, Purpose::Background(kind), self.now, request));
+        let f = self.flights.insert(Flight::new(user, url, false, Purpose::Background(kind), self.now, request));
         match kind {
             CacheKind::Private => self.send_from_browser(f),
             CacheKind::Shared => self.send_to_origin_from_shared(f),
@@ -68,7 +68,7 @@ impl CacheLab {
     }
 
     pub(super) fn send_from_browser(&mut self, f: usize) {
-        self.flights.get_mut(f).expect("a live flight").browser_sent_s = self.now_s();
+        self.flights.get_mut(f).browser_sent_s = self.now_s();
         if self.config.shared_cache {
             self.travel(f, Place::Browsers, Place::SharedCache, self.config.edge_ms, Event::AtShared(f as u32));
         } else {
@@ -87,7 +87,7 @@ impl CacheLab {
                 let gateway_timeout = self.error_response();
                 self.deliver(f, gateway_timeout);
             } else {
-                self.free_flight(f);
+                self.flights.remove(f);
             }
             return;
         };
@@ -102,7 +102,7 @@ impl CacheLab {
         match purpose {
             Purpose::User => self.deliver(f, full),
             Purpose::Background(_) => {
-                self.free_flight(f);
+                self.flights.remove(f);
             }
         }
     }
@@ -130,7 +130,7 @@ impl CacheLab {
                 Some(stored) => {
                     http::freshen(stored, response, sent_s, now_s);
                     let full = stored.response.clone();
-                    self.flights.get_mut(f).expect("a live flight").served_by = match kind {
+                    self.flights.get_mut(f).served_by = match kind {
                         CacheKind::Private => ServedBy::BrowserRevalidated,
                         CacheKind::Shared => ServedBy::SharedRevalidated,
                     };
@@ -149,14 +149,14 @@ impl CacheLab {
                 Err(why) => (why, response.clone()),
             }
         };
-        self.flights.get_mut(f).expect("a live flight").steps.push(format!("{who}: {line}"));
+        self.flights.get_mut(f).steps.push(format!("{who}: {line}"));
         full
     }
 
     /// The user sees `response`: count it, check it against the origin's current content, and
     /// keep it for the inspector.
     pub(super) fn deliver(&mut self, f: usize, response: Response) {
-        let flight = self.free_flight(f);
+        let flight = self.flights.remove(f);
         let url = flight.url;
         let latency_ms = (self.now - flight.started).as_millis_f64();
         self.second_latencies.push(latency_ms);

@@ -34,7 +34,7 @@ impl CacheLab {
         let coalesce = fills_cache && self.config.server_cache.coalescing;
         if coalesce {
             if let Some(&job) = self.reading.get(&key) {
-                if let Some(j) = self.db_jobs.get_mut(job) {
+                if let Some(j) = self.db_jobs.live_mut(job) {
                     j.waiters.push(f);
                     self.note(f, "origin: waits for the read of this key already under way (coalescing)");
                     return;
@@ -167,7 +167,7 @@ impl CacheLab {
                 self.counters.longest_stale_s = self.counters.longest_stale_s.max(after_ack_s);
             }
         }
-        self.flights.get_mut(f).expect("a live flight").product = Some((version, modified_s));
+        self.flights.get_mut(f).product = Some((version, modified_s));
     }
 
     pub(super) fn put_in_node(&mut self, key: u32, version: u64, modified_s: u64, dirty: bool) {

@@ -389,7 +389,7 @@ impl CacheLab {
     /// Sends flight `f` over a network leg taking `ms`; `event` happens when it arrives.
     fn travel(&mut self, f: usize, from: Place, to: Place, ms: f64, event: Event) {
         let end = self.after_ms(ms);
-        let flight = self.flights.get_mut(f).expect("a live flight");
+        let flight = self.flights.get_mut(f);
         let towards_origin = from == Place::Browsers || to == Place::Origin;
         let kind = match &flight.response {
             _ if towards_origin => DotKind::Request,
@@ -418,14 +418,6 @@ impl CacheLab {
     }
 
     fn note(&mut self, f: usize, line: &str) {
-        self.flights.get_mut(f).expect("a live flight").steps.push(line.to_string());
-    }
-
-    fn new_flight(&mut self, flight: Flight) -> usize {
-        self.flights.insert(flight)
-    }
-
-    fn free_flight(&mut self, f: usize) -> Flight {
-        self.flights.remove(f)
+        self.flights.get_mut(f).steps.push(line.to_string());
     }
 }

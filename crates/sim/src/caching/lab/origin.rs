@@ -8,7 +8,7 @@ use crate::caching::{Content, ETagKind, Strategy};
 impl CacheLab {
     pub(super) fn at_origin(&mut self, f: usize) {
         if !self.origin_up {
-            let flight = self.flights.get_mut(f).expect("a live flight");
+            let flight = self.flights.get_mut(f);
             flight.steps.push("origin: unreachable".into());
             flight.response = None;
             self.reply_to_sender(f);
@@ -31,7 +31,7 @@ impl CacheLab {
                 *v
             };
             let modified_s = self.now.whole_secs();
-            self.flights.get_mut(f).expect("a live flight").product = Some((version, modified_s));
+            self.flights.get_mut(f).product = Some((version, modified_s));
             if node_usable && sc.strategy == Strategy::WriteBehind {
                 self.put_in_node(url.key, version, modified_s, true);
                 self.note(f, "origin: write-behind: written to the cache node, acknowledged; the database gets it at the next flush");
@@ -80,7 +80,7 @@ impl CacheLab {
             format!("origin: {} with version {}", response.status, response.version)
         };
         let current = self.current_content(self.flights.get(f).url).0;
-        let flight = self.flights.get_mut(f).expect("a live flight");
+        let flight = self.flights.get_mut(f);
         flight.steps.push(line);
         flight.origin_bytes = response.body_bytes;
         flight.current_when_served = current;

@@ -11,7 +11,7 @@ pub(super) fn with_age(stored: &Stored, now_s: f64) -> Response {
 
 impl CacheLab {
     pub(super) fn at_shared(&mut self, f: usize) {
-        let flight = self.flights.get_mut(f).expect("a live flight");
+        let flight = self.flights.get_mut(f);
         let url = flight.url;
         flight.from_shared = flight.from_browser.clone();
         if flight.write {
@@ -23,7 +23,7 @@ impl CacheLab {
         if !self.origin_up && matches!(decision.action, Action::Revalidate | Action::Miss) {
             decision = http::when_origin_unreachable(CacheKind::Shared, self.shared.get(&url));
         }
-        let flight = self.flights.get_mut(f).expect("a live flight");
+        let flight = self.flights.get_mut(f);
         flight.steps.push(format!("shared cache: {}", decision.reason));
         match decision.action {
             Action::Hit | Action::HitStaleRevalidate => {
@@ -35,14 +35,14 @@ impl CacheLab {
                 self.serve_from_shared(f, with_age(&stored, self.now_s()));
             }
             Action::Revalidate if self.origin_up => {
-                let flight = self.flights.get_mut(f).expect("a live flight");
+                let flight = self.flights.get_mut(f);
                 flight.from_shared = http::conditional(&flight.from_browser, &self.shared[&url]);
                 self.send_to_origin_from_shared(f);
             }
             Action::Miss if self.origin_up => self.send_to_origin_from_shared(f),
             _ => {
                 // Origin unreachable and nothing the cache may serve: 504.
-                self.flights.get_mut(f).expect("a live flight").response = None;
+                self.flights.get_mut(f).response = None;
                 self.travel(
                     f,
                     Place::SharedCache,
@@ -59,7 +59,7 @@ impl CacheLab {
         self.counters.shared_hits += 1;
         let served = self.answer_client(f, stored);
         let current = self.current_content(self.flights.get(f).url).0;
-        let flight = self.flights.get_mut(f).expect("a live flight");
+        let flight = self.flights.get_mut(f);
         flight.steps.push(format!("shared cache: served from storage ({})", served.status));
         flight.served_by = ServedBy::SharedCache;
         flight.current_when_served = current;
@@ -80,7 +80,7 @@ impl CacheLab {
     }
 
     pub(super) fn send_to_origin_from_shared(&mut self, f: usize) {
-        self.flights.get_mut(f).expect("a live flight").shared_sent_s = self.now.as_secs_f64();
+        self.flights.get_mut(f).shared_sent_s = self.now.as_secs_f64();
         self.travel(f, Place::SharedCache, Place::Origin, self.config.origin_link_ms, Event::AtOrigin(f as u32));
     }
 
@@ -93,7 +93,7 @@ impl CacheLab {
             self.note(f, &format!("shared cache: {}", decision.reason));
             match (purpose, decision.action) {
                 (Purpose::Background(_), _) => {
-                    self.free_flight(f);
+                    self.flights.remove(f);
                 }
                 (_, Action::Hit) => {
                     let stored = with_age(&self.shared[&url], self.now_s());
@@ -116,11 +116,11 @@ impl CacheLab {
         }
         let full = self.update_cache(CacheKind::Shared, f, &response);
         if purpose == Purpose::Background(CacheKind::Shared) {
-            self.free_flight(f);
+            self.flights.remove(f);
             return;
         }
         let answer = self.answer_client(f, full);
-        self.flights.get_mut(f).expect("a live flight").response = Some(answer);
+        self.flights.get_mut(f).response = Some(answer);
         self.travel(f, Place::SharedCache, Place::Browsers, self.config.edge_ms, Event::BackAtBrowser(f as u32));
     }
 }

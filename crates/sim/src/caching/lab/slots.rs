@@ -26,9 +26,14 @@ impl<T: Clone> Slots<T> {
         self.slots[k].as_deref().expect("a live slot")
     }
 
-    /// The item in slot `k` to change, if it is live: copied first if a copy of the run still
-    /// shares it.
-    pub fn get_mut(&mut self, k: usize) -> Option<&mut T> {
+    /// The item in slot `k`, which must be live, to change: copied first if a copy of the run
+    /// still shares it.
+    pub fn get_mut(&mut self, k: usize) -> &mut T {
+        self.live_mut(k).expect("a live slot")
+    }
+
+    /// `get_mut` for a slot whose item may have ended.
+    pub fn live_mut(&mut self, k: usize) -> Option<&mut T> {
         self.slots[k].as_mut().map(Rc::make_mut)
     }
 
@@ -73,12 +78,12 @@ mod tests {
         let (a, b) = (run.insert(vec![1]), run.insert(vec![2]));
         let kept = run.clone();
         assert!(Rc::ptr_eq(run.slots[a].as_ref().unwrap(), kept.slots[a].as_ref().unwrap()), "shared, not copied");
-        run.get_mut(a).unwrap().push(10);
+        run.get_mut(a).push(10);
         assert_eq!((run.get(a), kept.get(a)), (&vec![1, 10], &vec![1]), "the copy keeps what it had");
         assert!(Rc::ptr_eq(run.slots[b].as_ref().unwrap(), kept.slots[b].as_ref().unwrap()), "b still shared");
         assert_eq!(run.remove(b), vec![2], "a shared item is handed out as a copy");
         assert_eq!((run.live(), kept.live()), (1, 2));
-        assert!(run.get_mut(b).is_none());
+        assert!(run.live_mut(b).is_none());
         assert_eq!(run.insert(vec![3]), b, "the freed slot is taken again");
         assert_eq!(run.iter().cloned().collect::<Vec<_>>(), [vec![1, 10], vec![3]]);
     }
