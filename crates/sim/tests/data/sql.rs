@@ -5,7 +5,7 @@
 use super::{database, rows_of};
 use proptest::prelude::*;
 use sim::data::sql::parse;
-use sim::data::LayoutConfig;
+use sim::data::{DataConfig, Database, LayoutConfig};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
@@ -227,6 +227,43 @@ fn an_index_range_with_fractional_bounds_holds_what_a_scan_holds() {
         assert_eq!(indexed, scanned, "id {condition}");
     }
     assert_eq!(rows_of(&mut db, "SELECT id FROM users WHERE id BETWEEN 1.5 AND 3"), [["2"], ["3"]]);
+}
+
+#[test]
+fn a_key_the_index_decides_gives_the_rows_a_scan_keeps() {
+    // `k = 7` on an integer key is answered by its index alone (no row is tested, as in
+    // PostgreSQL's index condition); `k + 0 = 7` hides the key from the index and tests every
+    // row. Unique keys (ids), repeated keys (a partition key's index) and keys changed by
+    // writes all answer alike.
+    let config = DataConfig {
+        rows: 2_000,
+        layout: LayoutConfig::Partitioned {
+            ddl: "CREATE TABLE orders (id bigint) PARTITION BY HASH (user_id);
+                  CREATE TABLE o0 PARTITION OF orders FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+                  CREATE TABLE o1 PARTITION OF orders FOR VALUES WITH (MODULUS 2, REMAINDER 1);"
+                .into(),
+        },
+        ..DataConfig::default()
+    };
+    let mut db = Database::build(&config, 7).unwrap();
+    let moved_from: i64 = rows_of(&mut db, "SELECT user_id FROM orders WHERE id = 4")[0][0].parse().unwrap();
+    db.execute("DELETE FROM orders WHERE id = 3").unwrap();
+    db.execute("UPDATE orders SET user_id = 2 WHERE id = 4").unwrap();
+    db.execute("INSERT INTO orders VALUES (900001, 2, 100, '2025-05-05 00:00:00')").unwrap();
+    let mut found = 0;
+    for (column, key) in
+        [("id", 1), ("id", 3), ("id", 4), ("id", 900001), ("id", -1), ("user_id", 2), ("user_id", moved_from)]
+    {
+        for table in ["orders", "comments"] {
+            let ordered = |c: &str| format!("SELECT * FROM {table} WHERE {c} ORDER BY id");
+            let indexed = rows_of(&mut db, &ordered(&format!("{column} = {key}")));
+            let scanned = rows_of(&mut db, &ordered(&format!("{column} + 0 = {key}")));
+            assert_eq!(indexed, scanned, "{table}: {column} = {key}");
+            found += indexed.len();
+        }
+    }
+    assert!(found > 10, "the keys hold rows ({found})");
+    assert!(rows_of(&mut db, "SELECT * FROM orders WHERE id = 3").is_empty(), "a deleted row is gone");
 }
 
 #[test]

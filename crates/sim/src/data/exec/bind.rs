@@ -3,6 +3,7 @@
 //! an alias hides its table's name, an unqualified name must be unique, and in a grouped query a
 //! column must be grouped, aggregated, or determined by a grouped primary key.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use crate::data::schema::TableDef;
@@ -166,23 +167,23 @@ pub fn bind_with(
 impl Bound {
     pub fn eval(&self, row: &[Value], slots: &[Value]) -> Result<Value, String> {
         Ok(match self {
-            Bound::Column(i) => row[*i].clone(),
-            Bound::Slot(i) => slots[*i].clone(),
-            Bound::Literal(v) => v.clone(),
-            Bound::Negate(e) => Value::Int(0).arith(ArithOp::Subtract, &e.eval(row, slots)?)?,
-            Bound::Arith(op, a, b) => a.eval(row, slots)?.arith(*op, &b.eval(row, slots)?)?,
-            Bound::Compare(op, a, b) => compare(*op, &a.eval(row, slots)?, &b.eval(row, slots)?)?,
-            Bound::And(a, b) => and(truth(&a.eval(row, slots)?, "AND")?, || truth(&b.eval(row, slots)?, "AND"))?,
+            Bound::Column(_) | Bound::Slot(_) | Bound::Literal(_) => self.operand(row, slots)?.into_owned(),
+            Bound::Negate(e) => Value::Int(0).arith(ArithOp::Subtract, &*e.operand(row, slots)?)?,
+            Bound::Arith(op, a, b) => a.operand(row, slots)?.arith(*op, &*b.operand(row, slots)?)?,
+            Bound::Compare(op, a, b) => compare(*op, &*a.operand(row, slots)?, &*b.operand(row, slots)?)?,
+            Bound::And(a, b) => {
+                and(truth(&*a.operand(row, slots)?, "AND")?, || truth(&*b.operand(row, slots)?, "AND"))?
+            }
             // a OR b is NOT (NOT a AND NOT b) in three-valued logic too.
-            Bound::Or(a, b) => from_truth(not(and(not(truth(&a.eval(row, slots)?, "OR")?), || {
-                Ok(not(truth(&b.eval(row, slots)?, "OR")?))
+            Bound::Or(a, b) => from_truth(not(and(not(truth(&*a.operand(row, slots)?, "OR")?), || {
+                Ok(not(truth(&*b.operand(row, slots)?, "OR")?))
             })?)),
-            Bound::Not(e) => from_truth(not(truth(&e.eval(row, slots)?, "NOT")?)),
-            Bound::IsNull(e, negated) => Value::Bool(e.eval(row, slots)?.is_null() != *negated),
+            Bound::Not(e) => from_truth(not(truth(&*e.operand(row, slots)?, "NOT")?)),
+            Bound::IsNull(e, negated) => Value::Bool(e.operand(row, slots)?.is_null() != *negated),
             Bound::Between(e, low, high, negated) => {
-                let v = e.eval(row, slots)?;
-                let above = truth(&compare(CompareOp::GtEq, &v, &low.eval(row, slots)?)?, "BETWEEN")?;
-                let below = truth(&compare(CompareOp::LtEq, &v, &high.eval(row, slots)?)?, "BETWEEN")?;
+                let v = e.operand(row, slots)?;
+                let above = truth(&compare(CompareOp::GtEq, &v, &*low.operand(row, slots)?)?, "BETWEEN")?;
+                let below = truth(&compare(CompareOp::LtEq, &v, &*high.operand(row, slots)?)?, "BETWEEN")?;
                 let inside = and(above, || Ok(below))?;
                 if *negated {
                     from_truth(not(truth(&inside, "BETWEEN")?))
@@ -192,10 +193,10 @@ impl Bound {
             }
             Bound::InList(e, list, negated) => {
                 // x IN (a, b) is x = a OR x = b: true if any is, else unknown if any is unknown.
-                let v = e.eval(row, slots)?;
+                let v = e.operand(row, slots)?;
                 let mut result = Some(false);
                 for item in list {
-                    match truth(&compare(CompareOp::Eq, &v, &item.eval(row, slots)?)?, "IN")? {
+                    match truth(&compare(CompareOp::Eq, &v, &*item.operand(row, slots)?)?, "IN")? {
                         Some(true) => {
                             result = Some(true);
                             break;
@@ -206,6 +207,17 @@ impl Bound {
                 }
                 from_truth(if *negated { not(result) } else { result })
             }
+        })
+    }
+
+    /// A value to compute with: a column, slot or literal is read where it lies rather than
+    /// copied (copying a text touches its shared count, a cache miss on a row just read).
+    fn operand<'a>(&'a self, row: &'a [Value], slots: &'a [Value]) -> Result<Cow<'a, Value>, String> {
+        Ok(match self {
+            Bound::Column(i) => Cow::Borrowed(&row[*i]),
+            Bound::Slot(i) => Cow::Borrowed(&slots[*i]),
+            Bound::Literal(v) => Cow::Borrowed(v),
+            computed => Cow::Owned(computed.eval(row, slots)?),
         })
     }
 

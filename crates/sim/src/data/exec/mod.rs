@@ -24,7 +24,7 @@ use group::GroupPlan;
 use super::keys::KeyFilter;
 use super::partition::PartitionedTable;
 use super::schema::TableDef;
-use super::sql::ast::{Expr, Join, JoinKind, Select, TableRef};
+use super::sql::ast::{CompareOp, Expr, Join, JoinKind, Select, TableRef};
 use super::sql::SqlError;
 use super::table::{KeyRange, Row, Table};
 use super::value::{row_width, FastMap, Value};
@@ -380,9 +380,10 @@ impl Node {
         for segment in segments.iter() {
             let (used, ids) = candidate_rows(segment, &own.ranges);
             index = index.or(used);
+            let test = own.bound.as_ref().filter(|_| used.is_none() || used != own.index_decides);
             for (id, row) in ids {
                 examine(work, segment.row_width(id));
-                if own.bound.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
+                if test.map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
                     sink(row)?;
                 }
             }
@@ -423,6 +424,9 @@ struct TableFilter {
     expr: Option<Expr>,
     bound: Option<Bound>,
     ranges: Vec<(usize, KeyRange)>,
+    /// the column whose index alone decides the condition (`WHERE id = 7`, an integer): the
+    /// rows that index gives need no test, as PostgreSQL's index condition needs no filter
+    index_decides: Option<usize>,
 }
 
 impl TableFilter {
@@ -431,7 +435,15 @@ impl TableFilter {
         let expr = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
         let bound = bind_all(&scope, expr.as_ref())?;
         let ranges = index_ranges(expr.as_ref(), &scope);
-        Ok(TableFilter { name: Rc::from(table.def.name.as_str()), scope, expr, bound, ranges })
+        let index_decides = match &bound {
+            Some(Bound::Compare(CompareOp::Eq, a, b)) => match (&**a, &**b) {
+                (Bound::Column(c), Bound::Literal(Value::Int(_)))
+                | (Bound::Literal(Value::Int(_)), Bound::Column(c)) => Some(*c),
+                _ => None,
+            },
+            _ => None,
+        };
+        Ok(TableFilter { name: Rc::from(table.def.name.as_str()), scope, expr, bound, ranges, index_decides })
     }
 }
 

@@ -27,6 +27,9 @@ pub struct Shaper {
     /// the outputs are the grouped slots as they stand (`SELECT key, COUNT(*) … GROUP BY key`):
     /// a group's slots are its output row, with nothing to compute or copy
     outputs_are_slots: bool,
+    /// the input row's positions that the outputs copy, when each output is one input column
+    /// (`SELECT *`, `SELECT a, b`): copied as they stand, with nothing to evaluate
+    output_columns: Option<Vec<usize>>,
 }
 
 impl Shaper {
@@ -57,7 +60,19 @@ impl Shaper {
         }
         let outputs_are_slots = group.as_ref().is_some_and(|g| g.sources.len() == outputs.len())
             && outputs.iter().enumerate().all(|(i, b)| matches!(b, Bound::Slot(j) if *j == i));
-        Ok(Shaper { columns: columns.into(), outputs, sort_keys, limit: query.limit, group, outputs_are_slots })
+        let output_columns = match group {
+            Some(_) => None,
+            None => outputs.iter().map(|b| if let Bound::Column(i) = b { Some(*i) } else { None }).collect(),
+        };
+        Ok(Shaper {
+            columns: columns.into(),
+            outputs,
+            sort_keys,
+            limit: query.limit,
+            group,
+            outputs_are_slots,
+            output_columns,
+        })
     }
 
     /// Outputs, sorted and limited, from (input row, slots) pairs.
@@ -68,6 +83,9 @@ impl Shaper {
         let output = |row: &[Value], slots: Vec<Value>| -> Result<Row, SqlError> {
             if self.outputs_are_slots {
                 return Ok(slots);
+            }
+            if let Some(positions) = &self.output_columns {
+                return Ok(positions.iter().map(|&i| row[i].clone()).collect());
             }
             self.outputs.iter().map(|b| b.eval(row, &slots)).collect::<Result<_, _>>().map_err(SqlError::new)
         };
