@@ -24,12 +24,18 @@ pub struct Shaper {
     sort_keys: Vec<(SortKey, bool)>,
     limit: Option<u64>,
     pub group: Option<GroupPlan>,
-    /// the outputs are the grouped slots as they stand (`SELECT key, COUNT(*) … GROUP BY key`):
-    /// a group's slots are its output row, with nothing to compute or copy
-    outputs_are_slots: bool,
-    /// the input row's positions that the outputs copy, when each output is one input column
-    /// (`SELECT *`, `SELECT a, b`): copied as they stand, with nothing to evaluate
-    output_columns: Option<Vec<usize>>,
+    made: Made,
+}
+
+/// How an output row is made from an input row and its slots.
+enum Made {
+    /// the grouped slots as they stand (`SELECT key, COUNT(*) … GROUP BY key`): a group's slots
+    /// are its output row, with nothing to compute or copy
+    AsSlots,
+    /// these input columns, copied as they stand (`SELECT *`, `SELECT a, b`): nothing to evaluate
+    Columns(Vec<usize>),
+    /// each output evaluated
+    Evaluated,
 }
 
 impl Shaper {
@@ -58,21 +64,19 @@ impl Shaper {
             };
             sort_keys.push((key, order.descending));
         }
-        let outputs_are_slots = group.as_ref().is_some_and(|g| g.sources.len() == outputs.len())
-            && outputs.iter().enumerate().all(|(i, b)| matches!(b, Bound::Slot(j) if *j == i));
-        let output_columns = match group {
-            Some(_) => None,
-            None => outputs.iter().map(|b| if let Bound::Column(i) = b { Some(*i) } else { None }).collect(),
+        let columns_read: Option<Vec<usize>> =
+            outputs.iter().map(|b| if let Bound::Column(i) = b { Some(*i) } else { None }).collect();
+        let made = match (&group, columns_read) {
+            (Some(g), _)
+                if g.sources.len() == outputs.len()
+                    && outputs.iter().enumerate().all(|(i, b)| matches!(b, Bound::Slot(j) if *j == i)) =>
+            {
+                Made::AsSlots
+            }
+            (None, Some(positions)) => Made::Columns(positions),
+            _ => Made::Evaluated,
         };
-        Ok(Shaper {
-            columns: columns.into(),
-            outputs,
-            sort_keys,
-            limit: query.limit,
-            group,
-            outputs_are_slots,
-            output_columns,
-        })
+        Ok(Shaper { columns: columns.into(), outputs, sort_keys, limit: query.limit, group, made })
     }
 
     /// Outputs, sorted and limited, from (input row, slots) pairs.
@@ -81,13 +85,13 @@ impl Shaper {
         inputs: impl ExactSizeIterator<Item = (super::Tuple<'r>, Vec<Value>)>,
     ) -> Result<ResultSet, SqlError> {
         let output = |row: &[Value], slots: Vec<Value>| -> Result<Row, SqlError> {
-            if self.outputs_are_slots {
-                return Ok(slots);
+            match &self.made {
+                Made::AsSlots => Ok(slots),
+                Made::Columns(positions) => Ok(positions.iter().map(|&i| row[i].clone()).collect()),
+                Made::Evaluated => {
+                    self.outputs.iter().map(|b| b.eval(row, &slots)).collect::<Result<_, _>>().map_err(SqlError::new)
+                }
             }
-            if let Some(positions) = &self.output_columns {
-                return Ok(positions.iter().map(|&i| row[i].clone()).collect());
-            }
-            self.outputs.iter().map(|b| b.eval(row, &slots)).collect::<Result<_, _>>().map_err(SqlError::new)
         };
         let limit = self.limit.map_or(usize::MAX, |l| l.min(usize::MAX as u64) as usize);
         if self.sort_keys.is_empty() {
