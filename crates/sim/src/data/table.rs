@@ -143,13 +143,13 @@ impl IndexKeys {
             || Some((integer_bound(low.clone(), Rounding::Up)?, integer_bound(high.clone(), Rounding::Down)?));
         match self {
             IndexKeys::Unique(map) => {
-                if let Some((low, high)) = integers().filter(|(low, high)| !bounds_are_empty(low, high)) {
-                    ids.extend(map.range((low, high)).map(|(_, id)| *id));
+                if let Some(bounds) = integers() {
+                    range_ids(map, bounds, std::slice::from_ref, ids);
                 }
             }
             IndexKeys::Integers(map) => {
-                if let Some((low, high)) = integers() {
-                    range_ids(map, low, high, ids);
+                if let Some(bounds) = integers() {
+                    range_ids(map, bounds, RowIds::as_slice, ids);
                 }
             }
             IndexKeys::General(map) => {
@@ -157,7 +157,7 @@ impl IndexKeys {
                     Bound::Unbounded | Bound::Included(GroupKey::Null) => Bound::Excluded(GroupKey::Null),
                     other => other,
                 };
-                range_ids(map, low, high, ids);
+                range_ids(map, (low, high), RowIds::as_slice, ids);
             }
         }
     }
@@ -178,13 +178,19 @@ fn remove_id<K: Ord>(map: &mut BTreeMap<K, RowIds>, key: &K, id: u32) {
     }
 }
 
-fn range_ids<K: Ord>(map: &BTreeMap<K, RowIds>, low: Bound<K>, high: Bound<K>, ids: &mut Vec<u32>) {
+/// The rows of the keys between two bounds, in key order; `rows` reads a key's rows.
+fn range_ids<K: Ord, V>(
+    map: &BTreeMap<K, V>,
+    (low, high): (Bound<K>, Bound<K>),
+    rows: impl Fn(&V) -> &[u32],
+    ids: &mut Vec<u32>,
+) {
     // `BTreeMap::range` panics on a reversed or empty-excluded range; such a range holds nothing.
     if bounds_are_empty(&low, &high) {
         return;
     }
     for found in map.range((low, high)).map(|(_, found)| found) {
-        ids.extend_from_slice(found.as_slice());
+        ids.extend_from_slice(rows(found));
     }
 }
 
