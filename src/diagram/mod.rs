@@ -4,10 +4,13 @@
 //! dots of a request on its way or answered take their user's colour instead, so a student can
 //! follow one user. Servers, the session store and request dots can be clicked.
 
+mod compact;
 mod legend;
 pub mod zoom;
 
 pub use legend::Legend;
+
+use compact::{use_paced_looks, CompactServers};
 
 use crate::layout::{self, Detail, Labels, Layout, NodeBox, Orientation};
 use crate::svg;
@@ -15,7 +18,6 @@ use sim::snapshot::{
     Fault, Gauges, HealthState, MachineGauges, NodeKind, NodeView, RequestStatus, RequestView, ServerGauges, Snapshot,
     Tier,
 };
-use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use yew::prelude::*;
 use zoom::{ScreenRect, ViewBox};
@@ -72,13 +74,13 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let link_paths: Vec<_> = snap.links.iter().map(|&link| layout::link_path(&lay, link)).collect();
     // Many servers, each a compact box, are one component that is drawn again only when a box's
     // look changes (about once a second): a frame builds no element per server.
-    let compact = (lay.server_detail == Detail::Compact).then(|| {
+    let compact = use_paced_looks((lay.server_detail == Detail::Compact).then(|| {
         let servers = snap.nodes.iter().zip(&lay.boxes).filter_map(|(node, b)| match (node.kind, &node.gauges) {
             (NodeKind::Server { id }, Gauges::Server(g)) => Some((id, ServerLook::of(g), *b)),
             _ => None,
         });
-        Rc::new(servers.collect::<Vec<_>>())
-    });
+        servers.collect()
+    }));
     let selected_server = match props.selected {
         Some(Selection::Server(id)) => Some(id),
         _ => None,
@@ -806,6 +808,7 @@ fn links(props: &LinksProps) -> Html {
 /// The part of a server's gauges that changes slowly (health, faults, last second's
 /// utilisation, size and price): all a compact square shows, and its tooltip.
 #[derive(Clone, PartialEq)]
+#[cfg_attr(test, derive(Debug))]
 struct ServerLook {
     utilisation: Option<f64>,
     health: HealthState,
@@ -874,80 +877,6 @@ impl ServerLook {
             self.price_per_hour,
         )
     }
-}
-
-#[derive(Properties, PartialEq)]
-struct CompactServersProps {
-    /// each server's id, look and box
-    servers: Rc<Vec<(u32, ServerLook, NodeBox)>>,
-    selected: Option<u32>,
-    on_select: Callback<Selection>,
-}
-
-/// The grid of compact servers (`CompactServer` each).
-#[function_component(CompactServers)]
-fn compact_servers(props: &CompactServersProps) -> Html {
-    props
-        .servers
-        .iter()
-        .map(|&(id, ref look, b)| {
-            let selected = props.selected == Some(id);
-            html! { <CompactServer {id} look={look.clone()} {b} {selected} on_select={props.on_select.clone()} /> }
-        })
-        .collect()
-}
-
-#[derive(Properties, PartialEq)]
-struct CompactServerProps {
-    id: u32,
-    look: ServerLook,
-    b: NodeBox,
-    selected: bool,
-    on_select: Callback<Selection>,
-}
-
-/// One of many servers, as a box coloured by its state, with its name and how busy it is when
-/// they fit (the slots and the queue are in its inspector). A component of its own so that a
-/// frame redraws only the boxes whose state changed, not all of a thousand.
-#[function_component(CompactServer)]
-fn compact_server(props: &CompactServerProps) -> Html {
-    let (id, b) = (props.id, props.b);
-    let onclick = props.on_select.reform(move |_: MouseEvent| Selection::Server(id));
-    let onkeydown = crate::keys::on_activate(props.on_select.clone(), Selection::Server(id));
-    let (name, status) = compact_texts(id, &b, &props.look);
-    let cx = svg::number(b.x + b.w / 2.0);
-    html! {
-        <g class={props.look.class(props.selected)} {onclick} {onkeydown} data-server={id.to_string()} role="button" tabindex="-1" aria-label={props.look.title(id)}>
-            <title>{ props.look.title(id) }</title>
-            <rect class="frame" x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="2" />
-            if let Some(name) = name {
-                <text aria-hidden="true" class="compact-name" x={cx.clone()} y={svg::number(b.y + b.h / 2.0 - if status.is_some() { 3.0 } else { -4.0 })}>{ name }</text>
-            }
-            if let Some(status) = status {
-                <text aria-hidden="true" class="compact-status" x={cx} y={svg::number(b.y + b.h / 2.0 + 13.0)}>{ status }</text>
-            }
-        </g>
-    }
-}
-
-/// About how wide a character of a compact box's text is, in the diagram's units.
-const COMPACT_CHAR_W: f64 = 7.5;
-
-/// The texts a compact box has room for: its name ("Server 12", or "12" when narrow), and under
-/// it, in a box tall enough, how busy it is or its state.
-fn compact_texts(id: u32, b: &NodeBox, look: &ServerLook) -> (Option<String>, Option<String>) {
-    let fits = |text: &str| text.chars().count() as f64 * COMPACT_CHAR_W <= b.w - 6.0;
-    let (long, short) = (format!("Server {}", id + 1), (id + 1).to_string());
-    let name = if b.h < 16.0 {
-        None
-    } else if fits(&long) {
-        Some(long)
-    } else {
-        fits(&short).then_some(short)
-    };
-    let status = look.status(None);
-    let status = (name.is_some() && b.h >= 36.0 && fits(&status)).then_some(status);
-    (name, status)
 }
 
 /// The balancer's last line: requests in flight, or while any wait in its queues (HAProxy `first`

@@ -263,6 +263,39 @@ await test('12 servers keep their names and states, their links keep to the gaps
   await page.close();
 });
 
+await test('many servers take their new looks over a few frames, and a paused run still draws them all', async () => {
+  const page = await playing(await open(base + '#' + (await freshLink())));
+  for (const [field, value] of [['servers.count', '200'], ['clients.arrival_rate', '12000']]) {
+    await page.fill(`[data-field='${field}']`, value); await page.press(`[data-field='${field}']`, 'Enter');
+  }
+  await page.selectOption('.controls select', { label: '10× fast' });
+  await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 12, null, { timeout: 60000 });
+  await page.click('.controls button.primary'); // pause
+  const end = Number(await page.getAttribute('.timeline-scrub input', 'max'));
+  // Each box's name says its state and last second's load; wait until the labels stop changing.
+  const settledLooks = async () => {
+    let last = null;
+    for (let i = 0; i < 40; i++) {
+      await page.waitForTimeout(150);
+      const looks = await page.$$eval('.diagram [data-server]', gs => gs.map(g => g.getAttribute('aria-label')));
+      if (last !== null && looks.join('|') === last.join('|')) return looks;
+      last = looks;
+    }
+    throw new Error('the boxes never stopped changing');
+  };
+  await seekTo(page, end - 4);
+  const before = await settledLooks();
+  await seekTo(page, end - 1);
+  const later = await settledLooks();
+  const changed = later.filter((look, i) => look !== before[i]).length;
+  // More than a frame's share (60), so drawing them took frames in which nothing else drew.
+  check(before.length === 200 && changed > 60, `${changed} of ${before.length} looks changed between the two moments`);
+  await seekTo(page, end - 4);
+  const again = await settledLooks();
+  check(again.join('|') === before.join('|'), `back at the first moment, ${again.filter((look, i) => look !== before[i]).length} boxes keep a later look`);
+  await page.close();
+});
+
 /** Picks `label` in the Download menu: the file's name and its text. */
 async function saveDownload(page, label) {
   await page.click('.controls .downloads summary');
