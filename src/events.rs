@@ -144,7 +144,7 @@ fn changes(before: &[Seen], after: &[Seen]) -> Vec<String> {
             continue;
         };
         if was.label != now.label {
-            lines.push(format!("{} is now {}", was.label, now.label.to_lowercase()));
+            lines.push(format!("{} is now {}", was.label, now.label.to_ascii_lowercase()));
         }
         if was.fault != now.fault {
             lines.push(match now.fault {

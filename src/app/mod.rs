@@ -128,7 +128,7 @@ fn inspector(state: &AppState, view: &FrameView, cb: &Callbacks) -> Html {
             let name = database_name(view, index);
             // A replica can be promoted by hand (the run refuses while the primary is up).
             // ("Replica 2", or a shard's: "-80 replica 2")
-            let replica = name.to_lowercase().contains("replica");
+            let replica = name.to_ascii_lowercase().contains("replica");
             let promote = replica.then_some(Command::PromoteDatabase { server: index });
             let multi_primary = view.data.as_ref().is_some_and(|d| d.multi_primary.is_some());
             let link = if multi_primary {

@@ -580,8 +580,8 @@ mod tests {
         for lesson in LESSONS {
             for line in lesson.try_this {
                 for quoted in line.split('“').skip(1).filter_map(|rest| rest.split('”').next()) {
-                    let wanted = quoted.to_lowercase();
-                    let a_preset = lesson.steps.iter().any(|step| step.label.to_lowercase().contains(&wanted));
+                    let wanted = quoted.to_ascii_lowercase();
+                    let a_preset = lesson.steps.iter().any(|step| step.label.to_ascii_lowercase().contains(&wanted));
                     assert!(a_preset || ui.contains(quoted), "{}: “{quoted}” is not on the page", lesson.key);
                 }
             }

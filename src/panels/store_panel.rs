@@ -68,7 +68,7 @@ pub fn store_panel(props: &StorePanelProps) -> Html {
                     }
                 </div>
             } else {
-                <p>{ format!("This run has no {}.", props.heading.to_lowercase()) }</p>
+                <p>{ format!("This run has no {}.", props.heading.to_ascii_lowercase()) }</p>
             }
         </section>
     }

@@ -189,7 +189,7 @@ pub fn reshard(request: DataRequest, to: u32) -> Result<String, Failure> {
     );
     out.push('\n');
     for line in report.moved() {
-        let _ = writeln!(out, "{}{}", line[..1].to_uppercase(), &line[1..]);
+        let _ = writeln!(out, "{}{}", line[..1].to_ascii_uppercase(), &line[1..]);
     }
     Ok(out)
 }

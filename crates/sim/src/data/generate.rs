@@ -93,7 +93,7 @@ pub fn generate(seed: u64, total_rows: u64, zipf_skew: f64) -> GeneratedData {
                 row.extend([
                     Value::Int(id as i64),
                     text(&name),
-                    text(&format!("{}.{id}@example.com", name.to_lowercase().replace(' ', "."))),
+                    text(&format!("{}.{id}@example.com", name.to_ascii_lowercase().replace(' ', "."))),
                     text(country),
                     timestamp(&mut rng),
                     text(&sentence(&mut rng, 30)),

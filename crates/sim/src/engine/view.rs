@@ -389,7 +389,7 @@ impl Sim {
 /// "primary" → "Primary".
 fn capitalised(name: &str) -> String {
     let mut chars = name.chars();
-    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+    chars.next().map_or_else(String::new, |first| first.to_ascii_uppercase().to_string() + chars.as_str())
 }
 
 /// A primary's caption under multi-primary: its clock, and whether its region is cut off.

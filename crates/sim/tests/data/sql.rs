@@ -127,6 +127,12 @@ fn an_error_names_where_and_what_was_expected() {
     assert_eq!(e.position, 34);
     let e = parse("SELECT LENGTH(name) FROM users").unwrap_err();
     assert!(e.message.contains("function length does not exist"), "{e}");
+    // PostgreSQL's whitespace is six ASCII characters (a vertical tab and a form feed among
+    // them); a no-break space separates nothing.
+    assert!(parse("SELECT\u{0B}*\u{0C}FROM\r\n\tusers").is_ok());
+    let e = parse("SELECT\u{A0}* FROM users").unwrap_err();
+    assert_eq!(e.position, 7);
+    assert!(e.message.contains("this character has no meaning"), "{e}");
 }
 
 const SEEDS: &[&str] = &[

@@ -26,6 +26,12 @@ pub(super) struct Lexed {
 
 const SYMBOLS: [&str; 16] = ["<=", ">=", "<>", "!=", ",", "(", ")", "*", ".", "=", "<", ">", "+", "-", "/", "%"];
 
+/// PostgreSQL's whitespace (`scan.l`'s {space}, `scanner_isspace`): six ASCII characters, not
+/// Unicode's (a no-break space is no separator there).
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C')
+}
+
 pub(super) fn lex(sql: &str) -> Result<Vec<Lexed>, SqlError> {
     let chars: Vec<(usize, char)> = sql.char_indices().collect();
     let mut out = Vec::new();
@@ -34,7 +40,7 @@ pub(super) fn lex(sql: &str) -> Result<Vec<Lexed>, SqlError> {
         let (start, c) = chars[i];
         let at = i + 1;
         let next = chars.get(i + 1).map(|p| p.1);
-        if c.is_whitespace() {
+        if is_space(c) {
             i += 1;
             continue;
         }
@@ -53,7 +59,7 @@ pub(super) fn lex(sql: &str) -> Result<Vec<Lexed>, SqlError> {
             quoted(&chars, i)?
         } else if c == ';' {
             // Only at the end: one statement at a time.
-            if chars[i + 1..].iter().any(|p| !p.1.is_whitespace()) {
+            if chars[i + 1..].iter().any(|p| !is_space(p.1)) {
                 return Err(SqlError {
                     position: at,
                     message: "one statement at a time: remove what follows the \";\"".into(),

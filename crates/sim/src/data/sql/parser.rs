@@ -116,7 +116,7 @@ impl Parser {
         let message = match &here.token {
             Token::Word { text, quoted: false } if RESERVED_BEYOND_THE_SUBSET.contains(&text.as_str()) => format!(
                 "{near}: {} is PostgreSQL, but not in the subset of SQL this console runs; expected {expected}",
-                text.to_uppercase()
+                text.to_ascii_uppercase()
             ),
             _ => format!("{near}: expected {expected}"),
         };

@@ -76,8 +76,8 @@ impl Display for Expr {
                 comma_list(f, list)?;
                 f.write_char(')')
             }
-            Expr::Aggregate(function, None) => write!(f, "{}(*)", function.name().to_uppercase()),
-            Expr::Aggregate(function, Some(arg)) => write!(f, "{}({arg})", function.name().to_uppercase()),
+            Expr::Aggregate(function, None) => write!(f, "{}(*)", function.name().to_ascii_uppercase()),
+            Expr::Aggregate(function, Some(arg)) => write!(f, "{}({arg})", function.name().to_ascii_uppercase()),
         }
     }
 }
