@@ -139,7 +139,7 @@ for (const algorithm of ['round_robin', 'least_connections', 'peak_ewma', 'first
   await live.waitForFunction(() => document.querySelector('.clock').textContent.match(/[\d.]+/) >= 6, null, { timeout: 60000 });
   // Under first, what arrived while the 996 new servers passed their checks waits at the balancer
   // (about 180,000 requests) and drains at 10,000/s: measure once it has.
-  await live.waitForFunction(() => !document.querySelector('.node.balancer').textContent.includes('queued'), null, { timeout: 180000 });
+  await live.waitForFunction(() => !document.querySelector('.diagram-motion .live-count.balancer').textContent.includes('queued'), null, { timeout: 180000 });
   const { intervals, work, long, simulated } = await fiveSeconds(live);
   const name = algorithm === 'round_robin' ? '1,000 servers at 90% load, played at 1×' : `  the same, ${algorithm}`;
   console.log(`${name}: ${intervals.length} frames in 5 s (${simulated.toFixed(1)} s simulated); frame interval median ${at(intervals, 0.5)} ms, p95 ${at(intervals, 0.95)} ms; frame work median ${at(work, 0.5)} ms, p95 ${at(work, 0.95)} ms; ${longFrames(long)}`);

@@ -98,6 +98,10 @@ pub fn diagram(props: &DiagramProps) -> Html {
             _ => Some(node_view(node, b, &lay, props)),
         })
         .collect();
+    let live_counts = (lay.labels != Labels::NamesOnly)
+        .then(|| snap.nodes.iter().zip(&lay.boxes).filter_map(|(node, b)| live_count(node, b)))
+        .into_iter()
+        .flatten();
     let heartbeats = snap.heartbeats.iter().map(|h| {
         let (x, y) = link_paths[h.link].point_at(h.position);
         let class = classes!("heartbeat", if h.passed { "passed" } else { "missed" });
@@ -150,9 +154,9 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let zooming = use_zoom(whole, box_size.node.clone());
     let view_box = zooming.shown.attribute();
     // Two layers of one size and viewBox: the nodes and links, which change a few times a second,
-    // and above them what moves every frame. The moving layer is composited on its own (CSS
-    // will-change), so a frame repaints the dots, not the thousand servers and links beneath them
-    // (at 1,000 servers that repaint was most of a frame's work).
+    // and above them what changes every frame (dots, heartbeats, live counts). The moving layer
+    // is composited on its own (CSS will-change), so a frame repaints it, not the thousand
+    // servers and links beneath it (at 1,000 servers that repaint was most of a frame's work).
     html! {
         <>
         <div class={classes!("diagram-box", zooming.zoomed.then_some("zoomed"))} ref={box_size.node.clone()}
@@ -168,6 +172,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 <g class="nodes">{ for nodes }</g>
             </svg>
             <svg class="diagram-motion" viewBox={view_box} preserveAspectRatio="xMidYMid meet" aria-hidden="true">
+                <g class="live-counts">{ for live_counts }</g>
                 <g class="heartbeats">{ for heartbeats }</g>
                 <g class="lag-bars">{ for lag_bars }</g>
                 <g class="log-entries">{ log_entries }</g>
@@ -571,19 +576,17 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
             let tooltip = format!("{}: {}, {}", node.label, node.caption, balancer_load(in_flight, queued));
             name_only(node, b, "balancer", tooltip)
         }
-        (NodeKind::Clients, &Gauges::Clients { answered }) => html! {
+        (NodeKind::Clients, _) => html! {
             <g class="node clients">
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
                 <text aria-hidden="true" class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 32.0)}>{ node.label.clone() }</text>
-                <text aria-hidden="true" class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 56.0)}>{ format!("{answered} answered") }</text>
             </g>
         },
-        (NodeKind::Balancer, &Gauges::Balancer { in_flight, queued }) => html! {
+        (NodeKind::Balancer, _) => html! {
             <g class="node balancer">
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
                 <text aria-hidden="true" class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 30.0)}>{ node.label.clone() }</text>
                 <text aria-hidden="true" class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 52.0)}>{ node.caption.clone() }</text>
-                <text class={classes!("sub", (queued > 0).then_some("queued"))} x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + 74.0)}>{ balancer_load(in_flight, queued) }</text>
             </g>
         },
         (NodeKind::Server { id }, Gauges::Server(g)) => {
@@ -623,14 +626,31 @@ fn node_view(node: &NodeView, b: &NodeBox, lay: &Layout, props: &DiagramProps) -
                 <title>{ format!("Router: sends each query to the shards that hold its rows ({}), {in_flight} queries gathering", node.caption) }</title>
                 <rect x={svg::number(b.x)} y={svg::number(b.y)} width={svg::number(b.w)} height={svg::number(b.h)} rx="10" />
                 <text aria-hidden="true" class="title" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 + if names_only { 4.0 } else { -4.0 })}>{ node.label.clone() }</text>
-                if !names_only {
-                    <text aria-hidden="true" class="sub" x={svg::number(b.x + b.w / 2.0)} y={svg::number(b.y + b.h / 2.0 + 16.0)}>{ format!("{in_flight} in flight") }</text>
-                }
             </g>
         },
         // A node and gauges of different kinds: the engine never makes one.
         _ => html! {},
     }
+}
+
+/// A node's count that changes every frame (the clients' answers, the balancer's load, the
+/// router's queries), drawn in the moving layer: any change in the nodes' layer repaints all of
+/// it, at scale a thousand servers and links, and these changed in every frame.
+fn live_count(node: &NodeView, b: &NodeBox) -> Option<Html> {
+    let (kind, y, text, queued) = match (node.kind, &node.gauges) {
+        (NodeKind::Clients, &Gauges::Clients { answered }) => {
+            ("clients", b.y + 56.0, format!("{answered} answered"), false)
+        }
+        (NodeKind::Balancer, &Gauges::Balancer { in_flight, queued }) => {
+            ("balancer", b.y + 74.0, balancer_load(in_flight, queued), queued > 0)
+        }
+        (NodeKind::Router, &Gauges::Router { in_flight }) => {
+            ("router", b.y + b.h / 2.0 + 16.0, format!("{in_flight} in flight"), false)
+        }
+        _ => return None,
+    };
+    let class = classes!("live-count", kind, queued.then_some("queued"));
+    Some(html! { <text {class} x={svg::number(b.x + b.w / 2.0)} y={svg::number(y)}>{ text }</text> })
 }
 
 /// A machine's state in words: down, or how busy, with its threads and queue.

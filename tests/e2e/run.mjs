@@ -115,7 +115,9 @@ async function checkDiagramTextAtLeast11px(page, what) {
     const box = svg.getBoundingClientRect();
     // preserveAspectRatio "meet": the drawing scales by the smaller of the two ratios
     const scale = Math.min(box.width / svg.viewBox.baseVal.width, box.height / svg.viewBox.baseVal.height);
-    return [...svg.querySelectorAll('text')].filter(t => t.getBBox().width > 0)
+    // (the moving layer above it has the same viewBox and box: the live counts are drawn there)
+    const texts = [...svg.querySelectorAll('text'), ...svg.parentElement.querySelectorAll('svg.diagram-motion text')];
+    return texts.filter(t => t.getBBox().width > 0)
       .map(t => [parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent]);
   });
   const small = sizes.filter(([px]) => px < 11);
@@ -671,8 +673,8 @@ await test('HAProxy first holds the overflow at the balancer until maxconn cover
   await page.selectOption("[data-field='balancer.algorithm']", 'first_available');
   // maxconn = 2 slots, held for a 40 ms round trip and the work: at most 133 of the 300
   // requests/s get through, and the rest wait in the balancer's backend queue.
-  const balancer = () => page.textContent('.node.balancer');
-  await page.waitForFunction(() => document.querySelector('.node.balancer').textContent.includes('queued for a slot'));
+  const balancer = () => page.textContent('.diagram-motion .live-count.balancer');
+  await page.waitForFunction(() => document.querySelector('.diagram-motion .live-count.balancer').textContent.includes('queued for a slot'));
   await page.fill("[data-field='balancer.max_conn']", '12');
   await page.press("[data-field='balancer.max_conn']", 'Enter');
   await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 0.5);
