@@ -171,12 +171,16 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 <LogLinks curves={log_curves} />
                 <g class="nodes">{ for nodes }</g>
             </svg>
-            <svg class="diagram-motion" viewBox={view_box} preserveAspectRatio="xMidYMid meet" aria-hidden="true">
+            // Hidden from screen readers but for the balancer's load, which they read as before
+            // the live counts moved here.
+            <svg class="diagram-motion" viewBox={view_box} preserveAspectRatio="xMidYMid meet">
                 <g class="live-counts">{ for live_counts }</g>
-                <g class="heartbeats">{ for heartbeats }</g>
-                <g class="lag-bars">{ for lag_bars }</g>
-                <g class="log-entries">{ log_entries }</g>
-                <g class="dots">{ dots }</g>
+                <g aria-hidden="true">
+                    <g class="heartbeats">{ for heartbeats }</g>
+                    <g class="lag-bars">{ for lag_bars }</g>
+                    <g class="log-entries">{ log_entries }</g>
+                    <g class="dots">{ dots }</g>
+                </g>
             </svg>
         </div>
         // Under the drawing, not in it: a grid of servers can reach its bottom edge.
@@ -650,7 +654,11 @@ fn live_count(node: &NodeView, b: &NodeBox) -> Option<Html> {
         _ => return None,
     };
     let class = classes!("live-count", kind, queued.then_some("queued"));
-    Some(html! { <text {class} x={svg::number(b.x + b.w / 2.0)} y={svg::number(y)}>{ text }</text> })
+    // (the stats line says the totals; only the balancer's load was read out in the diagram)
+    let hidden = (kind != "balancer").then_some("true");
+    Some(
+        html! { <text {class} aria-hidden={hidden} x={svg::number(b.x + b.w / 2.0)} y={svg::number(y)}>{ text }</text> },
+    )
 }
 
 /// A machine's state in words: down, or how busy, with its threads and queue.

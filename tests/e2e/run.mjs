@@ -675,6 +675,12 @@ await test('HAProxy first holds the overflow at the balancer until maxconn cover
   // requests/s get through, and the rest wait in the balancer's backend queue.
   const balancer = () => page.textContent('.diagram-motion .live-count.balancer');
   await page.waitForFunction(() => document.querySelector('.diagram-motion .live-count.balancer').textContent.includes('queued for a slot'));
+  // A screen reader reads the balancer's load too (the other live counts are for the eye).
+  const tree = await (await page.context().newCDPSession(page)).send('Accessibility.getFullAXTree');
+  const read = tree.nodes.filter(n => !n.ignored && n.role?.value === 'StaticText').map(n => n.name?.value || '');
+  check(read.some(name => name.includes('queued for a slot')), 'the balancer\'s load is hidden from screen readers');
+  const answered = read.filter(name => /^\d+ answered$/.test(name));
+  check(answered.length === 1, `the answered count is read ${answered.length} times (the stats line has it; the clients' count is for the eye)`);
   await page.fill("[data-field='balancer.max_conn']", '12');
   await page.press("[data-field='balancer.max_conn']", 'Enter');
   await page.waitForFunction(() => Number(document.querySelector('.controls .clock').textContent.match(/[\d.]+/)) > 0.5);
