@@ -16,7 +16,7 @@ use super::partition::apply_ddl;
 use super::router::Cluster;
 use super::schema::TableDef;
 use super::shard::Strategy;
-use super::sql::ast::{Delete, Statement, Update};
+use super::sql::ast::{Delete, Statement};
 use super::sql::{parse, parse_ddl, SqlError};
 use super::table::Table;
 use super::vertical::VerticalSplit;
@@ -233,8 +233,12 @@ impl Database {
                     }
                 }
             }
-            Statement::Update(Update { table, filter: Some(filter), .. })
-            | Statement::Delete(Delete { table, filter: Some(filter) }) => {
+            Statement::Update(update) => {
+                if let Some(def) = def(&update.table) {
+                    types::check_update(def, update)?;
+                }
+            }
+            Statement::Delete(Delete { table, filter: Some(filter) }) => {
                 if let Some(def) = def(table) {
                     types::check_condition(def, filter)?;
                 }

@@ -52,6 +52,20 @@ fn a_row_with_no_partition_and_no_default_is_refused_as_postgresql_refuses_it() 
 }
 
 #[test]
+fn a_null_key_is_refused_in_the_partition_the_row_was_routed_to() {
+    // PostgreSQL routes the row first, then checks NOT NULL, and names the partition.
+    let mut db = layout(&months(1, 12)).unwrap();
+    let e = db.execute("INSERT INTO orders VALUES (NULL, 1, 500, '2025-03-05')").unwrap_err();
+    assert_eq!(
+        e.message,
+        "null value in column \"id\" of relation \"orders_03\" violates not-null constraint\n\
+         DETAIL:  Failing row contains (null, 1, 500, 2025-03-05 00:00:00)."
+    );
+    let e = db.execute("INSERT INTO orders VALUES (NULL, 1, 500, '2027-03-05')").unwrap_err();
+    assert!(e.message.starts_with("no partition of relation \"orders\" found for row"), "{}", e.message);
+}
+
+#[test]
 fn pruning_reads_only_the_partition_key_and_says_how_many_it_scanned() {
     let mut db = layout(&months(1, 12)).unwrap();
     let out = db

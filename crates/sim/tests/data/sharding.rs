@@ -6,7 +6,7 @@ use sim::data::layout::{default_placement, ShardingConfig};
 use sim::data::shard::{jump_hash, Strategy, STRATEGIES};
 use sim::data::{DataConfig, Database, LayoutConfig};
 
-fn sharded(strategy: Strategy, shards: u32) -> LayoutConfig {
+pub fn sharded(strategy: Strategy, shards: u32) -> LayoutConfig {
     LayoutConfig::Sharded(ShardingConfig { shards, strategy, vnodes: 100, tables: default_placement() })
 }
 

@@ -212,6 +212,16 @@ fn arithmetic_is_postgresqls() {
     assert_eq!(e.message, "division by zero");
     // AVG over integers: 1.5000000000000000 for (1, 2), as PostgreSQL prints it.
     assert_eq!(rows_of(&mut db, "SELECT AVG(id) FROM users WHERE id IN (1, 2)"), [["1.5000000000000000"]]);
+    // sum(bigint) is numeric, so dividing it keeps the fraction; sum(integer) is a bigint.
+    // Read off PostgreSQL 15, on one server and gathered from shards alike.
+    let sums = "SELECT SUM(id), SUM(id) / COUNT(id), SUM(id) / 4, SUM(1) / 4 FROM users WHERE id IN (1, 2, 3, 4)";
+    let sharded = super::sharding::sharded(sim::data::shard::Strategy::HashMod, 4);
+    for layout in [LayoutConfig::Single, sharded] {
+        assert_eq!(
+            rows_of(&mut database(300, layout), sums),
+            [["10", "2.5000000000000000", "2.5000000000000000", "1"]]
+        );
+    }
 }
 
 #[test]
@@ -402,6 +412,64 @@ fn types_are_checked_before_any_row_is_read_with_postgresqls_names() {
             [["2147483649", "2147483648", "-1", "2"]]
         );
     }
+}
+
+#[test]
+fn writes_are_checked_as_postgresql_checks_them_and_a_refused_one_changes_nothing() {
+    // Each message was read off PostgreSQL 15 given the same statement on the same table.
+    let mut db = database(300, LayoutConfig::Single);
+    let before = rows_of(&mut db, "SELECT * FROM users ORDER BY id");
+    let refused = [
+        // Analysed before any row is read: id < 0 holds none.
+        ("INSERT INTO users (id, name, id) VALUES (1, 'a', 2)", "column \"id\" specified more than once"),
+        ("UPDATE users SET name = 'a', name = 'b' WHERE id < 0", "multiple assignments to same column \"name\""),
+        (
+            "UPDATE users SET created_at = 1 WHERE id < 0",
+            "column \"created_at\" is of type timestamp without time zone but expression is of type integer",
+        ),
+        ("UPDATE users SET id = 'x' WHERE id < 0", "invalid input syntax for type bigint: \"x\""),
+        ("UPDATE users SET id = 1.0 / 0 WHERE id < 0", "division by zero"),
+        // The WHERE is analysed before the SET list.
+        ("UPDATE users SET nope = 1 WHERE name + 1 = 2", "operator does not exist: text + integer"),
+        ("UPDATE users SET name = 'a', name = 'b' WHERE id = 'x'", "invalid input syntax for type bigint: \"x\""),
+        ("SELECT id FROM users WHERE id < 0 AND 9223372036854775807 + 1 > 0", "bigint out of range"),
+        ("SELECT -NULL FROM users", "operator is not unique: - unknown: write the number unquoted"),
+        // Row by row: the first row's duplicate comes before the second row's NULL.
+        (
+            "INSERT INTO users (id, name) VALUES (1, 'a'), (NULL, 'b')",
+            "duplicate key value violates unique constraint \"users_pkey\"\nDETAIL:  Key (id)=(1) already exists.",
+        ),
+        (
+            "INSERT INTO users (id, name) VALUES (100001, 'a'), (NULL, 'b')",
+            "null value in column \"id\" of relation \"users\" violates not-null constraint\n\
+             DETAIL:  Failing row contains (null, b, null, null, null, null, null).",
+        ),
+        // Row 1 becomes 2 while row 2 still holds it: PostgreSQL's unique check is immediate.
+        (
+            "UPDATE users SET id = id + 1 WHERE id < 3",
+            "duplicate key value violates unique constraint \"users_pkey\"\nDETAIL:  Key (id)=(2) already exists.",
+        ),
+        (
+            "UPDATE users SET id = 3 - id WHERE id IN (1, 2)",
+            "duplicate key value violates unique constraint \"users_pkey\"\nDETAIL:  Key (id)=(2) already exists.",
+        ),
+    ];
+    for (sql, message) in refused {
+        assert_eq!(db.execute(sql).map(|_| ()).unwrap_err().message, message, "{sql}");
+    }
+    // A NULL key is refused on UPDATE too; the DETAIL shows the row, each value cut at 64 bytes.
+    let null_key = db.execute("UPDATE users SET id = NULL WHERE id = 2").map(|_| ()).unwrap_err().message;
+    let (message, detail) = null_key.split_once('\n').unwrap();
+    assert_eq!(message, "null value in column \"id\" of relation \"users\" violates not-null constraint");
+    assert!(detail.starts_with("DETAIL:  Failing row contains (null, ") && detail.ends_with(")."), "{detail}");
+    let bio = &rows_of(&mut db, "SELECT bio FROM users WHERE id = 2")[0][0];
+    assert!(bio.len() > 64 && detail.contains(&format!(", {}..., ", &bio[..64])), "{detail}");
+    assert_eq!(rows_of(&mut db, "SELECT * FROM users ORDER BY id"), before, "nothing refused was written");
+    // What PostgreSQL accepts: keys moved out of each other's way, or kept.
+    rows_of(&mut db, "UPDATE users SET id = id + 1000 WHERE id < 3");
+    rows_of(&mut db, "UPDATE users SET id = id - 1000 WHERE id > 1000");
+    rows_of(&mut db, "UPDATE users SET id = id WHERE id < 5");
+    assert_eq!(rows_of(&mut db, "SELECT * FROM users ORDER BY id"), before);
 }
 
 #[test]

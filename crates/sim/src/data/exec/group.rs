@@ -7,6 +7,7 @@
 use std::collections::hash_map::Entry;
 
 use super::bind::{bind_with, Bound, Scope};
+use super::types::{expr_type, SqlType};
 use crate::data::sql::ast::{Aggregate, Expr};
 use crate::data::sql::SqlError;
 use crate::data::value::{ArithOp, Decimal, FastMap, GroupKey, Value};
@@ -22,6 +23,9 @@ pub enum SlotSource {
         function: Aggregate,
         argument: Option<Bound>,
         written: Expr,
+        /// a SUM of bigints, which PostgreSQL makes numeric (so `SUM(id) / COUNT(id)` divides as
+        /// numeric does, keeping the fraction)
+        numeric: bool,
     },
 }
 
@@ -60,6 +64,10 @@ impl GroupPlan {
                         })?),
                         None => None,
                     };
+                    let numeric = match argument {
+                        Some(a) if *function == Aggregate::Sum => expr_type(scope, a)? == SqlType::BigInt,
+                        _ => false,
+                    };
                     let existing = self
                         .sources
                         .iter()
@@ -69,6 +77,7 @@ impl GroupPlan {
                             function: *function,
                             argument: bound_arg,
                             written: e.clone(),
+                            numeric,
                         });
                         self.sources.len() - 1
                     });
@@ -240,7 +249,11 @@ pub enum Accumulator {
     /// a key or a determined column: the first row's value
     First(Option<Value>),
     Count(i64),
-    Sum(Option<Value>),
+    /// integers are added as integers while they fit; `numeric` makes the total numeric at the end
+    Sum {
+        sum: Option<Value>,
+        numeric: bool,
+    },
     Min(Option<Value>),
     Max(Option<Value>),
     Avg {
@@ -253,14 +266,14 @@ impl Accumulator {
     pub fn for_source(source: &SlotSource) -> Accumulator {
         match source {
             SlotSource::Key(_) | SlotSource::Determined(_) => Accumulator::First(None),
-            SlotSource::Aggregate { function, .. } => Accumulator::new(*function),
+            SlotSource::Aggregate { function, numeric, .. } => Accumulator::new(*function, *numeric),
         }
     }
 
-    pub fn new(function: Aggregate) -> Accumulator {
+    pub fn new(function: Aggregate, numeric: bool) -> Accumulator {
         match function {
             Aggregate::Count => Accumulator::Count(0),
-            Aggregate::Sum => Accumulator::Sum(None),
+            Aggregate::Sum => Accumulator::Sum { sum: None, numeric },
             Aggregate::Min => Accumulator::Min(None),
             Aggregate::Max => Accumulator::Max(None),
             Aggregate::Avg => Accumulator::Avg { sum: None, count: 0 },
@@ -297,7 +310,7 @@ impl Accumulator {
                 first.get_or_insert(value);
             }
             Accumulator::Count(n) => *n += 1,
-            Accumulator::Sum(sum) => *sum = Some(add(sum.take(), &value, "sum")?),
+            Accumulator::Sum { sum, .. } => *sum = Some(add(sum.take(), &value, "sum")?),
             Accumulator::Avg { sum, count } => {
                 *sum = Some(add(sum.take(), &value, "avg")?);
                 *count += 1;
@@ -332,7 +345,10 @@ impl Accumulator {
 
     pub fn finish(self) -> Result<Value, String> {
         Ok(match self {
-            Accumulator::First(v) | Accumulator::Sum(v) | Accumulator::Min(v) | Accumulator::Max(v) => {
+            Accumulator::Sum { sum: Some(Value::Int(v)), numeric: true } => {
+                Value::Decimal(Box::new(Decimal::from_int(v)))
+            }
+            Accumulator::First(v) | Accumulator::Sum { sum: v, .. } | Accumulator::Min(v) | Accumulator::Max(v) => {
                 v.unwrap_or(Value::Null)
             }
             Accumulator::Count(n) => Value::Int(n),
@@ -361,8 +377,8 @@ fn keep_extreme(best: &mut Option<Value>, value: Value, direction: std::cmp::Ord
     Ok(())
 }
 
-/// SUM's addition: integers stay integers while they fit (PostgreSQL's sum(bigint) is numeric,
-/// which prints the same), then carry on as numeric.
+/// SUM's addition: integers stay integers while they fit (the cheap way), then carry on as
+/// numeric.
 fn add(sum: Option<Value>, value: &Value, function: &str) -> Result<Value, String> {
     match (&sum, value) {
         (_, Value::Text(_) | Value::Bool(_)) => {
@@ -387,6 +403,7 @@ mod tests {
             function: Aggregate::Count,
             argument: None,
             written: Expr::Aggregate(Aggregate::Count, None),
+            numeric: false,
         };
         GroupPlan { sources: vec![SlotSource::Key(Bound::Column(0)), count], keys: 1, group_exprs: Vec::new() }
     }

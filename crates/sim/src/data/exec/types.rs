@@ -7,8 +7,8 @@
 use std::rc::Rc;
 
 use super::bind::Scope;
-use crate::data::schema::{ColumnType, TableDef};
-use crate::data::sql::ast::{Aggregate, Expr, Select, SelectItem};
+use crate::data::schema::{ColumnDef, ColumnType, TableDef};
+use crate::data::sql::ast::{Aggregate, Expr, Select, SelectItem, Update};
 use crate::data::sql::SqlError;
 use crate::data::value::{ArithOp, Value};
 
@@ -93,10 +93,73 @@ pub fn check_select(query: &Select, scope: &Scope) -> Result<(), SqlError> {
     Ok(())
 }
 
-/// Checks a WHERE of one table (an UPDATE's or a DELETE's).
+/// Checks a WHERE of one table (a DELETE's).
 pub fn check_condition(def: Rc<TableDef>, filter: &Expr) -> Result<(), SqlError> {
     let scope = super::single_scope(&def.name.clone(), def);
     Checker { scope: &scope }.condition(filter, "WHERE")
+}
+
+/// Checks an UPDATE in PostgreSQL's order of analysis: its WHERE, then each SET in turn (the
+/// column exists, the expression's types, and that its value can be stored in the column; a
+/// constant is converted to the column here, as PostgreSQL reads a quoted constant and folds
+/// constants before anything runs), then that no column is set twice.
+pub fn check_update(def: Rc<TableDef>, update: &Update) -> Result<(), SqlError> {
+    let scope = super::single_scope(&def.name.clone(), def.clone());
+    let checker = Checker { scope: &scope };
+    if let Some(filter) = &update.filter {
+        checker.condition(filter, "WHERE")?;
+        scope.coerce_literals(filter)?;
+    }
+    let mut set = Vec::with_capacity(update.assignments.len());
+    for (column, expr) in &update.assignments {
+        let c = target_column(&def, column)?;
+        let ty = checker.type_of(expr)?;
+        if !assignable(def.columns[c].ty, ty) {
+            return Err(assignment_error(&def.columns[c], ty));
+        }
+        if super::references(&scope, expr).is_some_and(|tables| tables.is_empty()) {
+            let value = scope.bind(expr, "UPDATE")?.eval(&[], &[]).map_err(SqlError::new)?;
+            super::write::typed(&def.columns[c], value)?;
+        }
+        set.push(c);
+    }
+    if let Some((i, _)) = set.iter().enumerate().find(|(i, c)| set[..*i].contains(c)) {
+        return Err(SqlError::new(format!("multiple assignments to same column \"{}\"", update.assignments[i].0)));
+    }
+    Ok(())
+}
+
+/// A column an INSERT or UPDATE writes, by name.
+pub fn target_column(def: &TableDef, name: &str) -> Result<usize, SqlError> {
+    def.column(name)
+        .ok_or_else(|| SqlError::new(format!("column \"{name}\" of relation \"{}\" does not exist", def.name)))
+}
+
+/// Whether a value of type `ty` may be stored in a column of type `column` (PostgreSQL's
+/// assignment casts): numbers into bigint (rounded), anything into text, a quoted constant
+/// into anything (read as the column's type).
+fn assignable(column: ColumnType, ty: SqlType) -> bool {
+    ty == SqlType::Unknown
+        || match column {
+            ColumnType::BigInt => ty.is_number(),
+            ColumnType::Text => true,
+            ColumnType::Timestamp => ty == SqlType::Timestamp,
+        }
+}
+
+/// PostgreSQL's refusal to store a value of type `ty` in `column`.
+pub fn assignment_error(column: &ColumnDef, ty: SqlType) -> SqlError {
+    SqlError::new(format!(
+        "column \"{}\" is of type {} but expression is of type {}",
+        column.name,
+        SqlType::of_column(column.ty).name(),
+        ty.name()
+    ))
+}
+
+/// An expression's type in `scope` (an output's alias, which only the binder knows, is unknown).
+pub fn expr_type(scope: &Scope, expr: &Expr) -> Result<SqlType, SqlError> {
+    Checker { scope }.type_of(expr)
 }
 
 struct Checker<'s> {
@@ -122,18 +185,13 @@ impl Checker<'_> {
                 Err(_) => SqlType::Unknown,
             },
             Expr::Negate(e) => match self.type_of(e)? {
-                t if t.is_number() || t == SqlType::Unknown => t,
+                t if t.is_number() => fold_constant(expr, t)?,
+                SqlType::Unknown => {
+                    return Err(SqlError::new("operator is not unique: - unknown: write the number unquoted"))
+                }
                 t => return Err(SqlError::new(format!("operator does not exist: - {}", t.name()))),
             },
-            Expr::Arith(op, a, b) => match arithmetic(*op, self.type_of(a)?, self.type_of(b)?)? {
-                // Integer constants are folded before the statement runs, as PostgreSQL folds
-                // them, so 2147483647 + 1 is out of range even where no row is read.
-                SqlType::Integer => {
-                    integer_constant(expr).transpose()?;
-                    SqlType::Integer
-                }
-                t => t,
-            },
+            Expr::Arith(op, a, b) => fold_constant(expr, arithmetic(*op, self.type_of(a)?, self.type_of(b)?)?)?,
             Expr::Compare(op, a, b) => {
                 self.comparison(a, op.symbol(), b)?;
                 SqlType::Boolean
@@ -200,6 +258,30 @@ fn arithmetic(op: ArithOp, a: SqlType, b: SqlType) -> Result<SqlType, SqlError> 
             .unwrap_or(SqlType::Integer)),
         (a, b) => Err(SqlError::new(format!("operator does not exist: {} {symbol} {}", a.name(), b.name()))),
     }
+}
+
+/// Computes a number expression of constants alone before the statement runs, as PostgreSQL's
+/// planner folds it, so that `2147483647 + 1` or `1.0 / 0` is refused even where no row is read.
+/// Gives back the expression's type.
+fn fold_constant(expr: &Expr, ty: SqlType) -> Result<SqlType, SqlError> {
+    if ty == SqlType::Integer {
+        integer_constant(expr).transpose()?;
+    } else {
+        constant_value(expr).transpose()?;
+    }
+    Ok(ty)
+}
+
+/// The value of a number expression of constants alone (in 64 bits or numeric); `None` when it
+/// reads a column, a quoted constant or NULL.
+fn constant_value(expr: &Expr) -> Option<Result<Value, SqlError>> {
+    let (op, a, b) = match expr {
+        Expr::Literal(v @ (Value::Int(_) | Value::Decimal(_))) => return Some(Ok(v.clone())),
+        Expr::Negate(e) => (ArithOp::Subtract, Ok(Value::Int(0)), constant_value(e)?),
+        Expr::Arith(op, a, b) => (*op, constant_value(a)?, constant_value(b)?),
+        _ => return None,
+    };
+    Some(a.and_then(|a| a.arith(op, &b?).map_err(SqlError::new)))
 }
 
 /// The value of an `integer` expression of constants alone, computed in 32 bits as PostgreSQL

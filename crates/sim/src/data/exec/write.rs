@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::types::SqlType;
+use super::types::{assignment_error, target_column, SqlType};
 use super::{coerce_value, single_scope, Node, Work};
 use crate::data::schema::{ColumnDef, ColumnType};
 use crate::data::sql::ast::{Delete, Expr, Insert, Update};
@@ -31,17 +31,19 @@ impl Node {
     /// typed as their column.
     pub fn insert_rows(&self, insert: &Insert) -> Result<Vec<Row>, SqlError> {
         let def = self.def(&insert.table)?;
-        let columns: Vec<usize> = match &insert.columns {
-            None => (0..def.columns.len()).collect(),
-            Some(names) => names
-                .iter()
-                .map(|n| {
-                    def.column(n).ok_or_else(|| {
-                        SqlError::new(format!("column \"{n}\" of relation \"{}\" does not exist", def.name))
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-        };
+        let mut columns: Vec<usize> = Vec::with_capacity(def.columns.len());
+        match &insert.columns {
+            None => columns.extend(0..def.columns.len()),
+            Some(names) => {
+                for name in names {
+                    let c = target_column(&def, name)?;
+                    if columns.contains(&c) {
+                        return Err(SqlError::new(format!("column \"{name}\" specified more than once")));
+                    }
+                    columns.push(c);
+                }
+            }
+        }
         let scope = single_scope(&def.name, def.clone());
         let mut rows = Vec::new();
         for values in &insert.rows {
@@ -56,12 +58,6 @@ impl Node {
             for (expr, &c) in values.iter().zip(&columns) {
                 let value = scope.bind(expr, "VALUES")?.eval(&[], &[]).map_err(SqlError::new)?;
                 row[c] = typed(&def.columns[c], value)?;
-            }
-            if row[def.primary_key].is_null() {
-                return Err(SqlError::new(format!(
-                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
-                    def.columns[def.primary_key].name, def.name
-                )));
             }
             rows.push(row);
         }
@@ -92,14 +88,15 @@ impl Node {
     }
 
     /// Where each new row would be stored, or why one cannot be: checked before anything is
-    /// written, so that a refused INSERT writes nothing.
+    /// written, so that a refused INSERT writes nothing. Row by row, as PostgreSQL inserts them:
+    /// the partition it is routed to, then its key's NOT NULL, then its key's uniqueness.
     pub fn check_new_rows(&self, table: &str, rows: &[Row]) -> Result<Vec<Option<usize>>, SqlError> {
         let mut homes = Vec::with_capacity(rows.len());
         let mut seen: FastMap<(Option<usize>, GroupKey), ()> = FastMap::default();
         for row in rows {
             let home = self.home_index(table, row)?;
             let stored = &self.tables[home_name(&self.partitioned, table, home)];
-            let key = &row[stored.def.primary_key];
+            let key = key_of(stored, row)?;
             if stored.contains_key(key) || seen.insert((home, key.group_key()), ()).is_some() {
                 return Err(duplicate_key(stored, key));
             }
@@ -144,46 +141,52 @@ impl Node {
         Ok(work)
     }
 
+    /// Updates the rows the WHERE selects, checked row by row in the order they are found, as
+    /// PostgreSQL updates them: the new row's values, its partition, its key's NOT NULL, then its
+    /// key's uniqueness against the table as it stands at that row (the rows updated before it
+    /// hold their new keys, the others their old ones; so swapping two keys is refused, as
+    /// PostgreSQL's immediate unique check refuses it). Nothing is written unless every row
+    /// passes: a refused UPDATE changes nothing.
     pub fn update(&mut self, update: &Update) -> Result<Work, SqlError> {
         let def = self.def(&update.table)?;
         let scope = single_scope(&update.table, def.clone());
         let mut assignments = Vec::new();
         for (column, expr) in &update.assignments {
-            let c = def.column(column).ok_or_else(|| {
-                SqlError::new(format!("column \"{column}\" of relation \"{}\" does not exist", def.name))
-            })?;
-            assignments.push((c, scope.bind(expr, "UPDATE")?));
+            assignments.push((target_column(&def, column)?, scope.bind(expr, "UPDATE")?));
         }
         let mut work = Work::default();
         let targets = self.targets(&update.table, update.filter.as_ref(), &mut work)?;
-        // Compute every new row, then check, then write: a refused UPDATE changes nothing.
-        let mut changes = Vec::new();
+        // Keys that left their table and keys that entered one, by stored table's name.
+        let mut gone: FastMap<(&str, GroupKey), ()> = FastMap::default();
+        let mut added: FastMap<(&str, GroupKey), ()> = FastMap::default();
+        let mut changes = Vec::with_capacity(targets.len());
         for (table, id) in &targets {
-            let old = self.tables[table].row(*id).expect("target row");
+            let stored = &self.tables[table.as_str()];
+            let old = stored.row(*id).expect("target row");
             let mut new = old.to_vec();
             for (c, value) in &assignments {
                 new[*c] = typed(&def.columns[*c], value.eval(old, &[]).map_err(SqlError::new)?)?;
             }
-            let home = self.home_of(&update.table, &new)?.to_string();
-            changes.push((table.clone(), *id, new, home));
-        }
-        let mut removed: Vec<Row> = Vec::new();
-        for (table, id, _, _) in &changes {
-            removed.push(self.tables.get_mut(table).expect("table").delete(*id).expect("row"));
-        }
-        let mut placed: Vec<(String, Value)> = Vec::new();
-        for (_, _, new, home) in &changes {
-            let stored = &self.tables[home];
-            let key = new[stored.def.primary_key].clone();
-            if stored.contains_key(&key) || placed.iter().any(|(h, k)| h == home && k.group_key() == key.group_key()) {
-                let error = duplicate_key(stored, &key);
-                // Put the old rows back: the statement failed as a whole.
-                for ((table, ..), row) in changes.iter().zip(removed) {
-                    self.tables.get_mut(table).expect("table").insert(row);
+            let home = self.home_of(&update.table, &new)?;
+            let placed = &self.tables[home];
+            let key = key_of(placed, &new)?;
+            let old_key = &old[stored.def.primary_key];
+            // A row that keeps its key and its table cannot collide: any other row with that key
+            // would already have collided with it.
+            if home != table.as_str() || key.group_key() != old_key.group_key() {
+                gone.insert((table.as_str(), old_key.group_key()), ());
+                let taken =
+                    |k: &(&str, GroupKey)| added.contains_key(k) || (placed.contains_key(key) && !gone.contains_key(k));
+                let entry = (home, key.group_key());
+                if taken(&entry) {
+                    return Err(duplicate_key(placed, key));
                 }
-                return Err(error);
+                added.insert(entry, ());
             }
-            placed.push((home.clone(), key));
+            changes.push((table.clone(), *id, new, home.to_string()));
+        }
+        for (table, id, _, _) in &changes {
+            self.tables.get_mut(table).expect("table").delete(*id).expect("row");
         }
         for (_, _, new, home) in changes {
             self.tables.get_mut(&home).expect("home").insert(new);
@@ -206,6 +209,40 @@ fn home_name<'n>(
     }
 }
 
+/// A row's primary key, which may not be NULL: PostgreSQL's message names the table the row is
+/// stored in (a partition, not its parent) and shows the row as its DETAIL does.
+fn key_of<'r>(stored: &Table, row: &'r Row) -> Result<&'r Value, SqlError> {
+    let key = &row[stored.def.primary_key];
+    if !key.is_null() {
+        return Ok(key);
+    }
+    Err(SqlError::new(format!(
+        "null value in column \"{}\" of relation \"{}\" violates not-null constraint\nDETAIL:  Failing row contains {}.",
+        stored.def.columns[stored.def.primary_key].name,
+        stored.name(),
+        row_description(row)
+    )))
+}
+
+/// A row as PostgreSQL's errors show it (`ExecBuildSlotValueDescription`): each value as text,
+/// `null` for NULL, and a value longer than 64 bytes cut there with "...".
+fn row_description(row: &Row) -> String {
+    const MAX_FIELD_BYTES: usize = 64;
+    let fields: Vec<String> = row
+        .iter()
+        .map(|v| {
+            let mut text = if v.is_null() { "null".to_string() } else { v.to_string() };
+            if text.len() > MAX_FIELD_BYTES {
+                let cut = (0..=MAX_FIELD_BYTES).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                text.truncate(cut);
+                text.push_str("...");
+            }
+            text
+        })
+        .collect();
+    format!("({})", fields.join(", "))
+}
+
 fn duplicate_key(table: &Table, key: &Value) -> SqlError {
     SqlError::new(format!(
         "duplicate key value violates unique constraint \"{}_pkey\"\nDETAIL:  Key ({})=({key}) already exists.",
@@ -216,7 +253,7 @@ fn duplicate_key(table: &Table, key: &Value) -> SqlError {
 
 /// A value stored in a column, by PostgreSQL's assignment casts: a quoted constant is read as
 /// the column's type, numbers round into bigint, anything may become text, nothing else mixes.
-fn typed(column: &ColumnDef, value: Value) -> Result<Value, SqlError> {
+pub(super) fn typed(column: &ColumnDef, value: Value) -> Result<Value, SqlError> {
     match (column.ty, &value) {
         (_, Value::Null) | (ColumnType::BigInt, Value::Int(_)) | (ColumnType::Text, Value::Text(_)) => Ok(value),
         (ColumnType::BigInt | ColumnType::Timestamp, Value::Text(_)) => coerce_value(column.ty, value, "="),
@@ -226,11 +263,6 @@ fn typed(column: &ColumnDef, value: Value) -> Result<Value, SqlError> {
         }
         (ColumnType::Text, Value::Bool(b)) => Ok(text(if *b { "true" } else { "false" })),
         (ColumnType::Text, _) => Ok(text(&value.to_string())),
-        _ => Err(SqlError::new(format!(
-            "column \"{}\" is of type {} but expression is of type {}",
-            column.name,
-            SqlType::of_column(column.ty).name(),
-            SqlType::of_literal(&value).name()
-        ))),
+        _ => Err(assignment_error(column, SqlType::of_literal(&value))),
     }
 }
