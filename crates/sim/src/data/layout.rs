@@ -16,7 +16,7 @@ use super::partition::apply_ddl;
 use super::router::Cluster;
 use super::schema::TableDef;
 use super::shard::Strategy;
-use super::sql::ast::{Delete, Statement};
+use super::sql::ast::Statement;
 use super::sql::{parse, parse_ddl, SqlError};
 use super::table::Table;
 use super::vertical::VerticalSplit;
@@ -233,14 +233,13 @@ impl Database {
                     }
                 }
             }
-            Statement::Update(update) => {
-                if let Some(def) = def(&update.table) {
-                    types::check_update(def, update)?;
-                }
-            }
-            Statement::Delete(Delete { table, filter: Some(filter) }) => {
-                if let Some(def) = def(table) {
-                    types::check_condition(def, filter)?;
+            Statement::Update(_) | Statement::Delete(_) => {
+                if let Some(def) = statement.written_table().and_then(def) {
+                    let unaliased = types::unaliased(&def, statement)?;
+                    types::check_write(def, unaliased.as_ref().unwrap_or(statement))?;
+                    if let Some(unaliased) = unaliased {
+                        return Ok(Cow::Owned(unaliased));
+                    }
                 }
             }
             _ => {}

@@ -185,7 +185,11 @@ impl VerticalSplit {
                     .iter()
                     .filter_map(|h| {
                         ids.clone().map(|filter| {
-                            Statement::Delete(Delete { table: self.half_def(*h).name.clone(), filter: Some(filter) })
+                            Statement::Delete(Delete {
+                                table: self.half_def(*h).name.clone(),
+                                alias: None,
+                                filter: Some(filter),
+                            })
                         })
                     })
                     .collect())
@@ -368,7 +372,12 @@ impl VerticalSplit {
                     )));
                 }
             }
-            out.push(Statement::Update(Update { table: def.name.clone(), assignments, filter: Some(ids.clone()) }));
+            out.push(Statement::Update(Update {
+                table: def.name.clone(),
+                alias: None,
+                assignments,
+                filter: Some(ids.clone()),
+            }));
         }
         Ok(out)
     }

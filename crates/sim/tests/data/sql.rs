@@ -33,6 +33,8 @@ const ACCEPTED: &[&str] = &[
     "UPDATE orders SET total_cents = total_cents + 100 WHERE id = 3",
     "UPDATE users SET name = 'Ada', country = 'GB' WHERE id IN (1, 2)",
     "DELETE FROM orders WHERE id = 5",
+    "UPDATE users AS u SET name = u.name WHERE u.id = 1",
+    "DELETE FROM users u WHERE u.id = 1",
     "DELETE FROM orders",
     "EXPLAIN SELECT * FROM orders WHERE id = 5",
     "SELECT * FROM users WHERE name = 'O''Brien'",
@@ -470,6 +472,17 @@ fn writes_are_checked_as_postgresql_checks_them_and_a_refused_one_changes_nothin
     rows_of(&mut db, "UPDATE users SET id = id - 1000 WHERE id > 1000");
     rows_of(&mut db, "UPDATE users SET id = id WHERE id < 5");
     assert_eq!(rows_of(&mut db, "SELECT * FROM users ORDER BY id"), before);
+    // An UPDATE or DELETE may name its table by an alias, and is routed by it as by the name.
+    let sharded = super::sharding::sharded(sim::data::shard::Strategy::HashMod, 4);
+    for layout in [LayoutConfig::Single, sharded] {
+        let mut db = database(300, layout);
+        let outcome = db.execute("UPDATE users AS u SET name = 'Ada' WHERE u.id = 3").unwrap();
+        assert_eq!((outcome.affected, outcome.plan.parts.len()), (Some(1), 1), "one row, on one shard");
+        assert_eq!(rows_of(&mut db, "SELECT name FROM users WHERE id = 3"), [["Ada"]]);
+        assert_eq!(db.execute("DELETE FROM users u WHERE u.id = 3").unwrap().affected, Some(1));
+        let e = db.execute("UPDATE users u SET name = 'x' WHERE users.id = 1").unwrap_err();
+        assert_eq!(e.message, "invalid reference to FROM-clause entry for table \"users\": use its alias \"u\"");
+    }
 }
 
 #[test]

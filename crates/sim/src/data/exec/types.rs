@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use super::bind::Scope;
 use crate::data::schema::{ColumnDef, ColumnType, TableDef};
-use crate::data::sql::ast::{Aggregate, Expr, Select, SelectItem, Update};
+use crate::data::sql::ast::{Aggregate, Delete, Expr, Select, SelectItem, Statement, Update};
 use crate::data::sql::SqlError;
 use crate::data::value::{ArithOp, Value};
 
@@ -93,17 +93,54 @@ pub fn check_select(query: &Select, scope: &Scope) -> Result<(), SqlError> {
     Ok(())
 }
 
-/// Checks a WHERE of one table (a DELETE's).
-pub fn check_condition(def: Rc<TableDef>, filter: &Expr) -> Result<(), SqlError> {
-    let scope = super::single_scope(&def.name.clone(), def);
-    Checker { scope: &scope }.condition(filter, "WHERE")
+/// Checks an UPDATE (`check_update`) or a DELETE's WHERE.
+pub fn check_write(def: Rc<TableDef>, statement: &Statement) -> Result<(), SqlError> {
+    match statement {
+        Statement::Update(update) => check_update(def, update),
+        Statement::Delete(Delete { filter: Some(filter), .. }) => {
+            let scope = super::single_scope(&def.name.clone(), def);
+            Checker { scope: &scope }.condition(filter, "WHERE")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// An UPDATE or DELETE that names its table by an alias (`UPDATE users u SET … WHERE u.id = 1`),
+/// with each column read by the alias qualified by the table's own name instead, so that what
+/// runs it, and the SQL shown for it, need no alias; `None` when it has none. Names are
+/// resolved as PostgreSQL resolves them, the WHERE first: `users.id` is refused once the table
+/// has an alias.
+pub fn unaliased(def: &Rc<TableDef>, statement: &Statement) -> Result<Option<Statement>, SqlError> {
+    let mut out = statement.clone();
+    let (alias, exprs): (_, Vec<&mut Expr>) = match &mut out {
+        Statement::Update(u) => {
+            (u.alias.take(), u.filter.iter_mut().chain(u.assignments.iter_mut().map(|(_, e)| e)).collect())
+        }
+        Statement::Delete(d) => (d.alias.take(), d.filter.iter_mut().collect()),
+        _ => return Ok(None),
+    };
+    let Some(alias) = alias else { return Ok(None) };
+    let scope = super::single_scope(&alias, def.clone());
+    let mut refused = None;
+    for expr in exprs {
+        expr.map_columns(&mut |column| {
+            if refused.is_none() {
+                match scope.resolve(column) {
+                    Ok(_) if column.table.is_some() => column.table = Some(def.name.clone()),
+                    Ok(_) => {}
+                    Err(e) => refused = Some(e),
+                }
+            }
+        });
+    }
+    refused.map_or(Ok(Some(out)), Err)
 }
 
 /// Checks an UPDATE in PostgreSQL's order of analysis: its WHERE, then each SET in turn (the
 /// column exists, the expression's types, and that its value can be stored in the column; a
 /// constant is converted to the column here, as PostgreSQL reads a quoted constant and folds
 /// constants before anything runs), then that no column is set twice.
-pub fn check_update(def: Rc<TableDef>, update: &Update) -> Result<(), SqlError> {
+fn check_update(def: Rc<TableDef>, update: &Update) -> Result<(), SqlError> {
     let scope = super::single_scope(&def.name.clone(), def.clone());
     let checker = Checker { scope: &scope };
     if let Some(filter) = &update.filter {

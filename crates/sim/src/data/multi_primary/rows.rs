@@ -102,7 +102,7 @@ impl MultiPrimary {
         let db = self.db(first, primary);
         let by_key =
             Expr::Compare(CompareOp::Eq, Box::new(column(def, def.primary_key)), Box::new(Expr::Literal(key.clone())));
-        let delete = Statement::Delete(Delete { table: def.name.clone(), filter: Some(by_key) });
+        let delete = Statement::Delete(Delete { table: def.name.clone(), alias: None, filter: Some(by_key) });
         // The rows came from this database's own table: they fit it.
         let _ = db.run(&delete, false);
         if let Some(row) = wanted {

@@ -127,6 +127,9 @@ pub struct Insert {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Update {
     pub table: String,
+    /// `UPDATE users u SET …`: the name its WHERE and SET read the table by (until the
+    /// statement is resolved, which qualifies columns by the table's own name)
+    pub alias: Option<String>,
     pub assignments: Vec<(String, Expr)>,
     pub filter: Option<Expr>,
 }
@@ -134,6 +137,8 @@ pub struct Update {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Delete {
     pub table: String,
+    /// as `Update::alias`
+    pub alias: Option<String>,
     pub filter: Option<Expr>,
 }
 

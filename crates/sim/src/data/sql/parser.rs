@@ -348,6 +348,7 @@ impl Parser {
 
     fn update(&mut self) -> Result<Update, SqlError> {
         let table = self.identifier("a table name after UPDATE")?;
+        let alias = self.write_alias()?;
         self.expect_keyword("set", "SET after the table name")?;
         let mut assignments = Vec::new();
         loop {
@@ -359,14 +360,25 @@ impl Parser {
             }
         }
         let filter = if self.eat_keyword("where") { Some(self.expr()?) } else { None };
-        Ok(Update { table, assignments, filter })
+        Ok(Update { table, alias, assignments, filter })
     }
 
     fn delete(&mut self) -> Result<Delete, SqlError> {
         self.expect_keyword("from", "FROM after DELETE")?;
         let table = self.identifier("a table name after DELETE FROM")?;
+        let alias = self.write_alias()?;
         let filter = if self.eat_keyword("where") { Some(self.expr()?) } else { None };
-        Ok(Delete { table, filter })
+        Ok(Delete { table, alias, filter })
+    }
+
+    /// An UPDATE's or DELETE's `[AS] alias`. As in PostgreSQL's grammar, a bare alias cannot be
+    /// SET, which is where an UPDATE's list begins.
+    fn write_alias(&mut self) -> Result<Option<String>, SqlError> {
+        if self.eat_keyword("as") {
+            return Ok(Some(self.identifier("an alias for the table after AS")?));
+        }
+        let bare = self.at_name() && !matches!(self.peek(), Token::Word { text, quoted: false } if text == "set");
+        Ok(if bare { Some(self.identifier("an alias for the table")?) } else { None })
     }
 
     fn expr(&mut self) -> Result<Expr, SqlError> {

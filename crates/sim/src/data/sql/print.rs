@@ -166,7 +166,11 @@ impl Display for Statement {
                 Ok(())
             }
             Statement::Update(u) => {
-                write!(f, "UPDATE {} SET ", u.table)?;
+                write!(f, "UPDATE {}", u.table)?;
+                if let Some(alias) = &u.alias {
+                    write!(f, " AS {alias}")?;
+                }
+                f.write_str(" SET ")?;
                 for (n, (column, value)) in u.assignments.iter().enumerate() {
                     if n > 0 {
                         f.write_str(", ")?;
@@ -180,6 +184,9 @@ impl Display for Statement {
             }
             Statement::Delete(d) => {
                 write!(f, "DELETE FROM {}", d.table)?;
+                if let Some(alias) = &d.alias {
+                    write!(f, " AS {alias}")?;
+                }
                 if let Some(filter) = &d.filter {
                     write!(f, " WHERE {filter}")?;
                 }
