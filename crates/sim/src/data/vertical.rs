@@ -231,7 +231,7 @@ impl VerticalSplit {
         let mut wildcard = false;
         for item in &query.items {
             match item {
-                SelectItem::Wildcard => wildcard = true,
+                SelectItem::Wildcard(only) => wildcard |= only.as_ref().is_none_or(|r| *r == reference),
                 SelectItem::Expr { expr, .. } => visit(expr),
             }
         }
@@ -310,9 +310,10 @@ impl VerticalSplit {
             .items
             .iter()
             .flat_map(|item| match item {
-                SelectItem::Wildcard => scope
+                SelectItem::Wildcard(only) => scope
                     .tables
                     .iter()
+                    .filter(|t| only.as_ref().is_none_or(|r| *r == t.reference))
                     .flat_map(|t| {
                         t.def.columns.iter().map(move |c| SelectItem::Expr {
                             expr: Expr::column(Some(&t.reference), c.name),

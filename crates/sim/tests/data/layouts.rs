@@ -198,7 +198,11 @@ fn random_query(rng: &mut Rng) -> (String, bool) {
         let desc = if rng.below(2) == 0 { " DESC" } else { "" };
         return (format!("SELECT t.{column}, {aggregates} FROM {from}{filter} GROUP BY t.{column} ORDER BY t.{column}{desc}{limit}"), true);
     }
-    let items = if rng.below(3) == 0 { "*".to_string() } else { format!("{key}, t.{}", pick(rng, shape.columns).0) };
+    let items = match rng.below(6) {
+        0 | 1 => "*".to_string(),
+        2 => "t.*".to_string(),
+        _ => format!("{key}, t.{}", pick(rng, shape.columns).0),
+    };
     if join.is_some() || rng.below(3) == 0 {
         return (format!("SELECT {items} FROM {from}{filter}"), false);
     }

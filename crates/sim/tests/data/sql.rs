@@ -21,6 +21,7 @@ const ACCEPTED: &[&str] = &[
     "SELECT * FROM users WHERE country NOT IN ('US')",
     "SELECT * FROM users WHERE bio IS NULL OR bio IS NOT NULL",
     "SELECT * FROM users u JOIN posts p ON p.user_id = u.id",
+    "SELECT p.*, u.name FROM users u JOIN posts p ON p.user_id = u.id",
     "SELECT * FROM users u INNER JOIN posts p ON p.user_id = u.id WHERE p.id < 100",
     "SELECT u.name, p.title FROM users u LEFT JOIN posts p ON p.user_id = u.id",
     "SELECT u.name, p.title FROM users u LEFT OUTER JOIN posts p ON p.user_id = u.id",
@@ -326,6 +327,30 @@ fn an_average_is_never_an_average_of_averages() {
     let avg = rows_of(&mut db, "SELECT AVG(total_cents) FROM orders")[0][0].clone();
     let (sum, count): (f64, f64) = (total[0][0].parse().unwrap(), total[0][1].parse().unwrap());
     assert!((avg.parse::<f64>().unwrap() - sum / count).abs() < 1e-9);
+}
+
+#[test]
+fn a_qualified_star_is_every_column_of_its_table() {
+    let mut db = database(300, LayoutConfig::Single);
+    let outcome =
+        db.execute("SELECT p.*, u.name FROM users u JOIN posts p ON p.user_id = u.id WHERE p.id = 3").unwrap();
+    let names: Vec<&str> = outcome.result.columns.iter().map(String::as_str).collect();
+    assert_eq!(names, ["id", "user_id", "title", "body", "created_at", "name"]);
+    assert_eq!(
+        rows_of(&mut db, "SELECT u.* FROM users u WHERE u.id = 3"),
+        rows_of(&mut db, "SELECT * FROM users WHERE id = 3")
+    );
+    // PostgreSQL's words for a reference that is not in the FROM list.
+    let refused = [
+        ("SELECT x.* FROM users", "missing FROM-clause entry for table \"x\""),
+        (
+            "SELECT users.* FROM users u",
+            "invalid reference to FROM-clause entry for table \"users\": use its alias \"u\"",
+        ),
+    ];
+    for (sql, message) in refused {
+        assert_eq!(db.execute(sql).map(|_| ()).unwrap_err().message, message, "{sql}");
+    }
 }
 
 #[test]

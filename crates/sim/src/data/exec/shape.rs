@@ -147,8 +147,8 @@ pub fn output_items(query: &Select, scope: &Scope) -> (Vec<String>, Vec<Expr>) {
     let mut exprs = Vec::new();
     for item in &query.items {
         match item {
-            SelectItem::Wildcard => {
-                for t in &scope.tables {
+            SelectItem::Wildcard(only) => {
+                for t in scope.tables.iter().filter(|t| only.as_ref().is_none_or(|r| *r == t.reference)) {
                     for c in &t.def.columns {
                         names.push(c.name.to_string());
                         exprs.push(Expr::column(Some(&t.reference), c.name));

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use super::bind::Scope;
 use crate::data::schema::{ColumnDef, ColumnType, TableDef};
-use crate::data::sql::ast::{Aggregate, Delete, Expr, Select, SelectItem, Statement, Update};
+use crate::data::sql::ast::{Aggregate, ColumnRef, Delete, Expr, Select, SelectItem, Statement, Update};
 use crate::data::sql::SqlError;
 use crate::data::value::{ArithOp, Value};
 
@@ -83,8 +83,15 @@ pub fn check_select(query: &Select, scope: &Scope) -> Result<(), SqlError> {
         checker.condition(filter, "WHERE")?;
     }
     for item in &query.items {
-        if let SelectItem::Expr { expr, .. } = item {
-            checker.type_of(expr)?;
+        match item {
+            SelectItem::Expr { expr, .. } => {
+                checker.type_of(expr)?;
+            }
+            // `t.*` names a FROM entry: resolving any column by it says whether it is one.
+            SelectItem::Wildcard(Some(table)) if !scope.tables.iter().any(|t| t.reference == *table) => {
+                scope.resolve(&ColumnRef { table: Some(table.clone()), column: String::new() })?;
+            }
+            SelectItem::Wildcard(_) => {}
         }
     }
     for expr in query.group_by.iter().chain(query.order_by.iter().map(|o| &o.expr)) {

@@ -151,7 +151,7 @@ fn column(def: &TableDef, c: usize) -> Expr {
 
 fn select_all(def: &TableDef, filter: Option<Expr>) -> Select {
     Select {
-        items: vec![SelectItem::Wildcard],
+        items: vec![SelectItem::Wildcard(None)],
         from: TableRef { name: def.name.clone(), alias: None },
         joins: Vec::new(),
         filter,

@@ -470,7 +470,7 @@ impl Cluster {
             };
             let own_filter = Expr::all_of(own);
             let gather = Select {
-                items: vec![SelectItem::Wildcard],
+                items: vec![SelectItem::Wildcard(None)],
                 from: table.clone(),
                 joins: Vec::new(),
                 filter: own_filter.clone(),

@@ -26,8 +26,12 @@ pub struct Select {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum SelectItem {
-    Wildcard,
-    Expr { expr: Expr, alias: Option<String> },
+    /// `*`, or `t.*`: every column of one FROM or JOIN entry, named by its reference
+    Wildcard(Option<String>),
+    Expr {
+        expr: Expr,
+        alias: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

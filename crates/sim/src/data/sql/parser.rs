@@ -191,11 +191,27 @@ impl Parser {
         }
     }
 
+    /// `t.*`: the reference `t`, or `None` (and nothing read) when the next tokens are not that.
+    fn qualified_star(&mut self) -> Option<String> {
+        let table = match self.peek() {
+            Token::Word { text, .. } if self.at_name() => text.clone(),
+            _ => return None,
+        };
+        let star = matches!(self.tokens.get(self.pos + 1..self.pos + 3), Some([a, b])
+            if a.token == Token::Symbol(".") && b.token == Token::Symbol("*"));
+        star.then(|| {
+            self.pos += 3;
+            table
+        })
+    }
+
     fn select(&mut self) -> Result<Select, SqlError> {
         let mut items = Vec::new();
         loop {
             if self.eat_symbol("*") {
-                items.push(SelectItem::Wildcard);
+                items.push(SelectItem::Wildcard(None));
+            } else if let Some(table) = self.qualified_star() {
+                items.push(SelectItem::Wildcard(Some(table)));
             } else {
                 let expr = self.expr()?;
                 let alias = if self.eat_keyword("as") {

@@ -95,7 +95,8 @@ fn comma_list<T: Display>(f: &mut Formatter<'_>, items: &[T]) -> fmt::Result {
 impl Display for SelectItem {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            SelectItem::Wildcard => f.write_char('*'),
+            SelectItem::Wildcard(None) => f.write_char('*'),
+            SelectItem::Wildcard(Some(table)) => write!(f, "{table}.*"),
             SelectItem::Expr { expr, alias: Some(a) } => write!(f, "{expr} AS {a}"),
             SelectItem::Expr { expr, alias: None } => write!(f, "{expr}"),
         }
