@@ -11,7 +11,7 @@ use super::exec::coerce_value;
 use super::keys::{within, KeyFilter};
 use super::pg_hash::partition_hash;
 use super::schema::TableDef;
-use super::sql::ast::{BoundSpec, Ddl, PartitionStrategy, RangeEdge};
+use super::sql::ast::{BoundSpec, Ddl, PartitionStrategy, RangeEdge, UniqueKey};
 use super::sql::SqlError;
 use super::value::Value;
 
@@ -52,6 +52,29 @@ impl PartitionedTable {
             )
         })?;
         Ok(PartitionedTable { def, key_column, strategy, partitions: Vec::new() })
+    }
+
+    /// PostgreSQL's rule for a PRIMARY KEY or UNIQUE constraint on a partitioned table: each
+    /// partition enforces it alone, so it must hold the partition key.
+    fn check_unique_keys(&self, keys: &[UniqueKey]) -> Result<(), SqlError> {
+        for key in keys {
+            if let Some(missing) = key.columns.iter().find(|c| self.def.column(c).is_none()) {
+                return Err(ddl_error(format!("column \"{missing}\" named in key does not exist"), None, 0));
+            }
+            if !key.columns.iter().any(|c| c == self.key_name()) {
+                return Err(ddl_error(
+                    "unique constraint on partitioned table must include all partitioning columns".into(),
+                    Some(format!(
+                        "{} constraint on table \"{}\" lacks column \"{}\" which is part of the partition key.",
+                        key.kind,
+                        self.def.name,
+                        self.key_name()
+                    )),
+                    0,
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn key_name(&self) -> &'static str {
@@ -361,7 +384,7 @@ pub fn apply_ddl(statements: &[Ddl], schema: &[Rc<TableDef>]) -> Result<Vec<Part
     let mut names: Vec<String> = schema.iter().map(|t| t.name.clone()).collect();
     for statement in statements {
         match statement {
-            Ddl::Partitioned { table, strategy, column, at } => {
+            Ddl::Partitioned { table, strategy, column, unique, at } => {
                 let Some(def) = schema.iter().find(|t| &t.name == table) else {
                     return Err(ddl_error(
                         format!(
@@ -375,7 +398,9 @@ pub fn apply_ddl(statements: &[Ddl], schema: &[Rc<TableDef>]) -> Result<Vec<Part
                 if tables.iter().any(|t| &t.def.name == table) {
                     return Err(ddl_error(format!("relation \"{table}\" already exists"), None, 0));
                 }
-                tables.push(PartitionedTable::new(def.clone(), *strategy, column, *at)?);
+                let partitioned = PartitionedTable::new(def.clone(), *strategy, column, *at)?;
+                partitioned.check_unique_keys(unique)?;
+                tables.push(partitioned);
             }
             Ddl::Partition { name, parent, bound, at } => {
                 if names.contains(name) {

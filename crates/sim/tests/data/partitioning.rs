@@ -52,6 +52,32 @@ fn a_row_with_no_partition_and_no_default_is_refused_as_postgresql_refuses_it() 
 }
 
 #[test]
+fn a_unique_key_of_a_partitioned_table_must_hold_the_partition_key() {
+    let columns = "id bigint, user_id bigint, total_cents bigint, created_at timestamp";
+    let message = |kind: &str| {
+        format!(
+            "unique constraint on partitioned table must include all partitioning columns\n\
+             DETAIL:  {kind} constraint on table \"orders\" lacks column \"created_at\" which is part of the partition key."
+        )
+    };
+    let parent = |list: &str| format!("CREATE TABLE orders ({list}) PARTITION BY RANGE (created_at);");
+    let refused = [
+        (
+            parent("id bigint PRIMARY KEY, user_id bigint, total_cents bigint, created_at timestamp"),
+            message("PRIMARY KEY"),
+        ),
+        (parent(&format!("{columns}, CONSTRAINT orders_pk PRIMARY KEY (id)")), message("PRIMARY KEY")),
+        (parent("id bigint, user_id bigint UNIQUE, total_cents bigint, created_at timestamp"), message("UNIQUE")),
+        (parent(&format!("{columns}, PRIMARY KEY (nope)")), "column \"nope\" named in key does not exist".into()),
+    ];
+    for (ddl, message) in refused {
+        assert_eq!(layout(&ddl).err().as_deref(), Some(message.as_str()), "{ddl}");
+    }
+    let with_key = parent(&format!("{columns}, PRIMARY KEY (id, created_at)"));
+    assert!(layout(&format!("{with_key} CREATE TABLE orders_all PARTITION OF orders DEFAULT;")).is_ok());
+}
+
+#[test]
 fn a_null_key_is_refused_in_the_partition_the_row_was_routed_to() {
     // PostgreSQL routes the row first, then checks NOT NULL, and names the partition.
     let mut db = layout(&months(1, 12)).unwrap();

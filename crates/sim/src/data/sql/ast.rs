@@ -288,10 +288,19 @@ impl Statement {
 /// PostgreSQL's partitioning DDL, the subset a layout is typed in.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ddl {
-    /// `CREATE TABLE t (…) PARTITION BY RANGE|LIST|HASH (col)`
-    Partitioned { table: String, strategy: PartitionStrategy, column: String, at: usize },
+    /// `CREATE TABLE t (…) PARTITION BY RANGE|LIST|HASH (col)`; the column list is the shop's
+    /// table, and only its PRIMARY KEY and UNIQUE constraints are read from it (`unique`)
+    Partitioned { table: String, strategy: PartitionStrategy, column: String, unique: Vec<UniqueKey>, at: usize },
     /// `CREATE TABLE p PARTITION OF t FOR VALUES …` or `… DEFAULT`
     Partition { name: String, parent: String, bound: BoundSpec, at: usize },
+}
+
+/// A PRIMARY KEY or UNIQUE constraint written in a partitioned table's column list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UniqueKey {
+    /// "PRIMARY KEY" or "UNIQUE", as PostgreSQL names the kind in its messages
+    pub kind: &'static str,
+    pub columns: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

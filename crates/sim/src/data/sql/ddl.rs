@@ -82,15 +82,7 @@ impl Parser {
             return Ok(Ddl::Partition { name, parent, bound, at });
         }
         self.expect_symbol("(", "( and the table's columns, or PARTITION OF")?;
-        let mut depth = 1;
-        while depth > 0 {
-            match self.advance().token {
-                Token::Symbol("(") => depth += 1,
-                Token::Symbol(")") => depth -= 1,
-                Token::End => return Err(self.error(") to close the column list")),
-                _ => {}
-            }
-        }
+        let unique = self.unique_keys()?;
         self.expect_keyword("partition", "PARTITION BY after the column list (this layout only partitions tables)")?;
         self.expect_keyword("by", "BY after PARTITION")?;
         let strategy = if self.eat_keyword("range") {
@@ -109,7 +101,61 @@ impl Parser {
             return Err(self.error(") : this console partitions by one column"));
         }
         self.expect_symbol(")", ") after the partition key column")?;
-        Ok(Ddl::Partitioned { table: name, strategy, column, at })
+        Ok(Ddl::Partitioned { table: name, strategy, column, unique, at })
+    }
+
+    /// Reads a column list up to its closing parenthesis for the PRIMARY KEY and UNIQUE
+    /// constraints in it, on a column (`id bigint PRIMARY KEY`) or on the table (`[CONSTRAINT
+    /// name] PRIMARY KEY (id, created_at)`); the rest of each entry is passed over.
+    fn unique_keys(&mut self) -> Result<Vec<UniqueKey>, SqlError> {
+        let mut keys = Vec::new();
+        loop {
+            if self.eat_keyword("constraint") {
+                self.identifier("the constraint's name after CONSTRAINT")?;
+            }
+            let element_start = self.pos;
+            let mut depth = 0;
+            loop {
+                let at_top = depth == 0;
+                let kind_start = self.pos;
+                let kind = if at_top && self.eat_keyword("primary") {
+                    self.expect_keyword("key", "KEY after PRIMARY")?;
+                    Some("PRIMARY KEY")
+                } else if at_top && self.eat_keyword("unique") {
+                    Some("UNIQUE")
+                } else {
+                    None
+                };
+                if let Some(kind) = kind {
+                    let columns = if self.eat_symbol("(") {
+                        let mut columns = vec![self.identifier("a column of the key")?];
+                        while self.eat_symbol(",") {
+                            columns.push(self.identifier("a column of the key")?);
+                        }
+                        self.expect_symbol(")", ") after the key's columns")?;
+                        columns
+                    } else if kind_start > element_start {
+                        // on a column: the entry's first word is the column's name
+                        match &self.tokens[element_start].token {
+                            Token::Word { text, .. } => vec![text.clone()],
+                            _ => return Err(self.error("a column name")),
+                        }
+                    } else {
+                        return Err(self.error("( and the key's columns"));
+                    };
+                    keys.push(UniqueKey { kind, columns });
+                    continue;
+                }
+                match self.advance().token {
+                    Token::Symbol("(") => depth += 1,
+                    Token::Symbol(")") if depth == 0 => return Ok(keys),
+                    Token::Symbol(")") => depth -= 1,
+                    Token::Symbol(",") if depth == 0 => break,
+                    Token::End => return Err(self.error(") to close the column list")),
+                    _ => {}
+                }
+            }
+        }
     }
 
     fn bound_spec(&mut self) -> Result<BoundSpec, SqlError> {
