@@ -272,6 +272,14 @@ struct Postgres {
 impl Postgres {
     const DATABASE: &'static str = "scalelab_check";
 
+    /// One server's generated database, and a PostgreSQL loaded with the same rows.
+    fn beside_one_server() -> (Database, Postgres) {
+        let config = DataConfig { rows: ROWS, ..DataConfig::default() };
+        let mut ours = Database::build(&config, 11).expect("one server");
+        let postgres = Postgres::loaded_with(&mut ours);
+        (ours, postgres)
+    }
+
     /// Connects, and loads `ours`'s tables into a fresh database.
     fn loaded_with(ours: &mut Database) -> Postgres {
         let psql =
@@ -343,9 +351,7 @@ impl Postgres {
 #[test]
 #[ignore]
 fn postgresql_gives_the_same_answers() {
-    let config = DataConfig { rows: ROWS, ..DataConfig::default() };
-    let mut ours = Database::build(&config, 11).expect("one server");
-    let postgres = Postgres::loaded_with(&mut ours);
+    let (mut ours, postgres) = Postgres::beside_one_server();
     let mut rng = Rng::from_seed(99);
     let (mut same, mut both_refuse) = (0, 0);
     for _ in 0..1_500 {
@@ -434,9 +440,7 @@ fn random_write(rng: &mut Rng) -> String {
 #[test]
 #[ignore]
 fn postgresql_writes_the_same_rows() {
-    let config = DataConfig { rows: ROWS, ..DataConfig::default() };
-    let mut ours = Database::build(&config, 11).expect("one server");
-    let postgres = Postgres::loaded_with(&mut ours);
+    let (mut ours, postgres) = Postgres::beside_one_server();
     let mut rng = Rng::from_seed(7);
     let (mut written, mut both_refuse) = (0, 0);
     for _ in 0..600 {
