@@ -31,6 +31,7 @@ pub mod sweep;
 pub mod time;
 pub mod trace;
 pub mod validate;
+pub mod zlib;
 
 pub use command::{Command, CommandError};
 pub use engine::Sim;

@@ -4,7 +4,8 @@
 //! `cookie = payload "." timestamp "." signature`, each part base64url without padding, where
 //! - payload is the session as compact JSON as a Flask app writes it (Flask's JSON provider:
 //!   `separators=(",", ":")`, `sort_keys=True`, non-ASCII escaped as `\uXXXX`), zlib-compressed
-//!   and marked by a leading `.` when that makes it shorter;
+//!   (by zlib's own deflate, `crate::zlib`, so the bytes are Python's) and marked by a leading
+//!   `.` when that makes it shorter;
 //! - timestamp is the Unix time in seconds, big-endian with no leading zero bytes;
 //! - signature is HMAC-SHA1 over `payload "." timestamp`, keyed by HMAC-SHA1(secret, salt)
 //!   (itsdangerous's `key_derivation="hmac"`; Flask's salt is `cookie-session`).
@@ -27,8 +28,6 @@ pub const COOKIE_NAME: &str = "session";
 pub const MAX_COOKIE_BYTES: usize = 4093;
 /// Flask's default `PERMANENT_SESSION_LIFETIME`: 31 days [s].
 pub const DEFAULT_MAX_AGE_S: u64 = 31 * 24 * 3_600;
-/// zlib level Python's `zlib.compress` uses by default.
-const ZLIB_LEVEL: u8 = 6;
 /// A decompressed payload larger than this is refused [bytes].
 const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 
@@ -144,7 +143,7 @@ fn timestamp_bytes(timestamp: u64) -> Vec<u8> {
 /// when that is shorter, in base64url.
 fn payload_part(payload: &Value) -> String {
     let json = flask_json(payload);
-    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(json.as_bytes(), ZLIB_LEVEL);
+    let compressed = crate::zlib::compress(json.as_bytes());
     // itsdangerous keeps the compressed form only when it saves more than the marker costs.
     if compressed.len() < json.len() - 1 {
         format!(".{}", URL_SAFE_NO_PAD.encode(compressed))
