@@ -383,7 +383,7 @@ fn one_node(
         match partitioned.iter().find(|p| p.def.name == def.name) {
             Some(p) => {
                 for part in &p.partitions {
-                    let part_def = Rc::new(TableDef { name: part.name.clone(), ..(*def).clone() });
+                    let part_def = Rc::new(TableDef { name: part.name.clone(), ..(*p.def).clone() });
                     node.tables.insert(part.name.clone(), Table::new(part_def, &[p.key_column]));
                 }
                 node.partitioned.insert(def.name.clone(), p.clone());

@@ -54,9 +54,11 @@ impl PartitionedTable {
         Ok(PartitionedTable { def, key_column, strategy, partitions: Vec::new() })
     }
 
-    /// PostgreSQL's rule for a PRIMARY KEY or UNIQUE constraint on a partitioned table: each
-    /// partition enforces it alone, so it must hold the partition key.
-    fn check_unique_keys(&self, keys: &[UniqueKey]) -> Result<(), SqlError> {
+    /// The key its column list declares, if any (`TableDef::key`: without one a partitioned
+    /// table keeps no row unique and groups by no key, as in PostgreSQL), after PostgreSQL's rule
+    /// for a PRIMARY KEY or UNIQUE constraint on a partitioned table: each partition enforces
+    /// it alone, so it must hold the partition key.
+    fn declare_key(&mut self, keys: &[UniqueKey]) -> Result<(), SqlError> {
         for key in keys {
             if let Some(missing) = key.columns.iter().find(|c| self.def.column(c).is_none()) {
                 return Err(ddl_error(format!("column \"{missing}\" named in key does not exist"), None, 0));
@@ -74,6 +76,20 @@ impl PartitionedTable {
                 ));
             }
         }
+        let mut primary = keys.iter().filter(|k| k.kind == "PRIMARY KEY");
+        if let (Some(_), Some(_)) = (primary.next(), primary.next()) {
+            let message = format!("multiple primary keys for table \"{}\" are not allowed", self.def.name);
+            return Err(ddl_error(message, None, 0));
+        }
+        if keys.iter().any(|k| k.kind == "UNIQUE") {
+            return Err(ddl_error(
+                "UNIQUE constraints are PostgreSQL, but this console keeps only a PRIMARY KEY: declare that".into(),
+                None,
+                0,
+            ));
+        }
+        let key = keys.first().map(|k| k.columns.iter().filter_map(|c| self.def.column(c)).collect());
+        self.def = Rc::new(TableDef { key, ..(*self.def).clone() });
         Ok(())
     }
 
@@ -398,8 +414,8 @@ pub fn apply_ddl(statements: &[Ddl], schema: &[Rc<TableDef>]) -> Result<Vec<Part
                 if tables.iter().any(|t| &t.def.name == table) {
                     return Err(ddl_error(format!("relation \"{table}\" already exists"), None, 0));
                 }
-                let partitioned = PartitionedTable::new(def.clone(), *strategy, column, *at)?;
-                partitioned.check_unique_keys(unique)?;
+                let mut partitioned = PartitionedTable::new(def.clone(), *strategy, column, *at)?;
+                partitioned.declare_key(unique)?;
                 tables.push(partitioned);
             }
             Ddl::Partition { name, parent, bound, at } => {

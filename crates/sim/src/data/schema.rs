@@ -29,8 +29,13 @@ pub struct ColumnDef {
 pub struct TableDef {
     pub name: String,
     pub columns: Vec<ColumnDef>,
-    /// Index of the primary-key column (always the first here).
+    /// Index of the primary-key column (always the first here): the column every table has an
+    /// index on and knows its rows by.
     pub primary_key: usize,
+    /// The columns a PRIMARY KEY constraint makes unique and NOT NULL, in the key's order:
+    /// `[primary_key]` for the shop's tables; for a partitioned table, what its DDL declares,
+    /// or none (a PostgreSQL partitioned table has no key unless one is declared).
+    pub key: Option<Vec<usize>>,
 }
 
 impl TableDef {
@@ -48,6 +53,7 @@ impl TableDef {
             name: name.to_string(),
             columns: self.columns.iter().filter(|c| keep.contains(&c.name)).cloned().collect(),
             primary_key: 0,
+            key: Some(vec![0]),
         }
     }
 
@@ -64,6 +70,12 @@ impl TableDef {
             .collect();
         format!("CREATE TABLE {} ({});", self.name, columns.join(", "))
     }
+
+    /// Whether grouping by these columns fixes every other column of a row: they hold the whole
+    /// primary key (PostgreSQL's functional dependency on a primary key).
+    pub fn key_within(&self, grouped: impl Fn(usize) -> bool) -> bool {
+        self.key.as_ref().is_some_and(|key| key.iter().all(|&c| grouped(c)))
+    }
 }
 
 fn columns(list: &[(&'static str, ColumnType)]) -> Vec<ColumnDef> {
@@ -79,6 +91,7 @@ pub fn shop_schema() -> Vec<TableDef> {
         name: name.to_string(),
         columns: columns(list),
         primary_key: 0,
+        key: Some(vec![0]),
     };
     vec![
         table(

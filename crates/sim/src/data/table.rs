@@ -289,10 +289,18 @@ impl Table {
         self.indexes.iter().any(|i| i.column == column)
     }
 
-    /// The primary key's value is already present.
-    pub fn contains_key(&self, key: &Value) -> bool {
-        let pk = self.def.primary_key;
-        self.indexes.iter().find(|i| i.column == pk).is_some_and(|i| i.keys.get(&key.group_key()).is_some())
+    /// A stored row already has `row`'s primary key (`TableDef::key`): looked up by the key's
+    /// first column that has an index (a key always holds the primary-key column or the
+    /// partition key, and both have one).
+    pub fn holds_key_of(&self, row: &[Value]) -> bool {
+        let Some(key) = &self.def.key else { return false };
+        let Some(index) = key.iter().find_map(|&c| self.indexes.iter().find(|i| i.column == c)) else { return false };
+        let Some(found) = index.keys.get(&row[index.column].group_key()) else { return false };
+        key.len() == 1
+            || found.iter().any(|&id| {
+                let stored = self.row(id).expect("an indexed row");
+                key.iter().all(|&c| stored[c].group_key() == row[c].group_key())
+            })
     }
 
     /// Adds a row (as wide as the table's columns); the caller has checked the primary key is new.
@@ -411,6 +419,7 @@ mod tests {
                 ColumnDef { name: "owner", ty: ColumnType::BigInt },
             ],
             primary_key: 0,
+            key: Some(vec![0]),
         };
         let mut table = Table::new(Rc::new(def), &[1]);
         for id in 1..=10 {
@@ -474,7 +483,7 @@ mod tests {
             [3, 10, 5]
         );
         assert_eq!(ids(&t, 1, &KeyRange::Equal(vec![Value::Int(2)])), [1, 7, 10]);
-        assert!(t.contains_key(&Value::Int(5)) && !t.contains_key(&Value::Int(11)));
+        assert!(t.holds_key_of(&[Value::Int(5), Value::Null]) && !t.holds_key_of(&[Value::Int(11), Value::Null]));
     }
 
     #[test]

@@ -78,17 +78,47 @@ fn a_unique_key_of_a_partitioned_table_must_hold_the_partition_key() {
 }
 
 #[test]
-fn a_null_key_is_refused_in_the_partition_the_row_was_routed_to() {
-    // PostgreSQL routes the row first, then checks NOT NULL, and names the partition.
-    let mut db = layout(&months(1, 12)).unwrap();
-    let e = db.execute("INSERT INTO orders VALUES (NULL, 1, 500, '2025-03-05')").unwrap_err();
+fn a_partitioned_table_keeps_the_key_its_ddl_declares_and_no_other() {
+    // Read off PostgreSQL 15 given the same DDL and rows.
+    let with_key =
+        months(1, 12).replace("(id bigint)", "(id bigint, created_at timestamp, PRIMARY KEY (id, created_at))");
+    let mut db = layout(&with_key).unwrap();
+    let mut refused = |sql: &str| db.execute(sql).map(|_| ()).unwrap_err().message;
+    // The row is routed first, then its key's NOT NULL is checked, in the partition's name.
     assert_eq!(
-        e.message,
+        refused("INSERT INTO orders VALUES (NULL, 1, 500, '2025-03-05')"),
         "null value in column \"id\" of relation \"orders_03\" violates not-null constraint\n\
          DETAIL:  Failing row contains (null, 1, 500, 2025-03-05 00:00:00)."
     );
-    let e = db.execute("INSERT INTO orders VALUES (NULL, 1, 500, '2027-03-05')").unwrap_err();
-    assert!(e.message.starts_with("no partition of relation \"orders\" found for row"), "{}", e.message);
+    assert!(refused("INSERT INTO orders VALUES (NULL, 1, 500, '2027-03-05')")
+        .starts_with("no partition of relation \"orders\" found for row"));
+    // The key is the pair: the same id at another moment is another row.
+    assert_eq!(
+        refused("INSERT INTO orders VALUES (100001, 1, 5, '2025-03-05'), (100001, 2, 6, '2025-03-05')"),
+        "duplicate key value violates unique constraint \"orders_03_pkey\"\n\
+         DETAIL:  Key (id, created_at)=(100001, 2025-03-05 00:00:00) already exists."
+    );
+    db.execute("INSERT INTO orders VALUES (100001, 1, 5, '2025-03-05'), (100001, 2, 6, '2025-03-06')").unwrap();
+    // Grouping by the whole key fixes the other columns; by part of it, it does not.
+    assert!(db.execute("SELECT id, created_at, total_cents FROM orders GROUP BY id, created_at").is_ok());
+    let e = db.execute("SELECT id, total_cents FROM orders GROUP BY id").unwrap_err();
+    assert!(e.message.starts_with("column \"orders.total_cents\" must appear in the GROUP BY clause"), "{}", e.message);
+
+    // Without a declared key, PostgreSQL keeps no row unique and none NOT NULL.
+    let mut db = layout(&months(1, 12)).unwrap();
+    db.execute("INSERT INTO orders VALUES (NULL, 1, 500, '2025-03-05'), (100007, 1, 5, '2025-03-05'), (100007, 1, 5, '2025-03-05')")
+        .unwrap();
+    assert_eq!(rows_of(&mut db, "SELECT COUNT(*) FROM orders WHERE id = 100007 OR id IS NULL"), [["3"]]);
+    assert!(db.execute("SELECT id, total_cents FROM orders GROUP BY id").is_err());
+    // Two primary keys, or a UNIQUE (which this console does not keep), are refused.
+    let two = months(1, 12)
+        .replace("(id bigint)", "(id bigint PRIMARY KEY, created_at timestamp, PRIMARY KEY (id, created_at))");
+    assert!(layout(&two).is_err());
+    let unique = months(1, 12).replace("(id bigint)", "(id bigint, created_at timestamp, UNIQUE (id, created_at))");
+    assert_eq!(
+        layout(&unique).err().as_deref(),
+        Some("UNIQUE constraints are PostgreSQL, but this console keeps only a PRIMARY KEY: declare that")
+    );
 }
 
 #[test]

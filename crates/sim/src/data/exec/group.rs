@@ -98,8 +98,7 @@ impl GroupPlan {
             return Ok(j);
         }
         let entry = &scope.tables[table];
-        let key_position = entry.offset + entry.def.primary_key;
-        if self.sources[..self.keys].iter().any(|s| grouped(s, key_position)) {
+        if entry.def.key_within(|c| self.sources[..self.keys].iter().any(|s| grouped(s, entry.offset + c))) {
             let existing = self.sources.iter().position(|s| matches!(s, SlotSource::Determined(p) if *p == position));
             return Ok(existing.unwrap_or_else(|| {
                 self.sources.push(SlotSource::Determined(position));

@@ -92,13 +92,15 @@ impl Node {
     /// the partition it is routed to, then its key's NOT NULL, then its key's uniqueness.
     pub fn check_new_rows(&self, table: &str, rows: &[Row]) -> Result<Vec<Option<usize>>, SqlError> {
         let mut homes = Vec::with_capacity(rows.len());
-        let mut seen: FastMap<(Option<usize>, GroupKey), ()> = FastMap::default();
+        let mut seen: FastMap<(Option<usize>, Vec<GroupKey>), ()> = FastMap::default();
         for row in rows {
             let home = self.home_index(table, row)?;
             let stored = &self.tables[home_name(&self.partitioned, table, home)];
-            let key = key_of(stored, row)?;
-            if stored.contains_key(key) || seen.insert((home, key.group_key()), ()).is_some() {
-                return Err(duplicate_key(stored, key));
+            not_null(stored, row)?;
+            if let Some(key) = key_values(stored, row) {
+                if stored.holds_key_of(row) || seen.insert((home, key), ()).is_some() {
+                    return Err(duplicate_key(stored, row));
+                }
             }
             homes.push(home);
         }
@@ -157,8 +159,8 @@ impl Node {
         let mut work = Work::default();
         let targets = self.targets(&update.table, update.filter.as_ref(), &mut work)?;
         // Keys that left their table and keys that entered one, by stored table's name.
-        let mut gone: FastMap<(&str, GroupKey), ()> = FastMap::default();
-        let mut added: FastMap<(&str, GroupKey), ()> = FastMap::default();
+        let mut gone: FastMap<(&str, Vec<GroupKey>), ()> = FastMap::default();
+        let mut added: FastMap<(&str, Vec<GroupKey>), ()> = FastMap::default();
         let mut changes = Vec::with_capacity(targets.len());
         for (table, id) in &targets {
             let stored = &self.tables[table.as_str()];
@@ -169,19 +171,18 @@ impl Node {
             }
             let home = self.home_of(&update.table, &new)?;
             let placed = &self.tables[home];
-            let key = key_of(placed, &new)?;
-            let old_key = &old[stored.def.primary_key];
+            not_null(placed, &new)?;
             // A row that keeps its key and its table cannot collide: any other row with that key
             // would already have collided with it.
-            if home != table.as_str() || key.group_key() != old_key.group_key() {
-                gone.insert((table.as_str(), old_key.group_key()), ());
-                let taken =
-                    |k: &(&str, GroupKey)| added.contains_key(k) || (placed.contains_key(key) && !gone.contains_key(k));
-                let entry = (home, key.group_key());
-                if taken(&entry) {
-                    return Err(duplicate_key(placed, key));
+            if let (Some(key), Some(old_key)) = (key_values(placed, &new), key_values(stored, old)) {
+                if home != table.as_str() || key != old_key {
+                    gone.insert((table.as_str(), old_key), ());
+                    let entry = (home, key);
+                    if added.contains_key(&entry) || (placed.holds_key_of(&new) && !gone.contains_key(&entry)) {
+                        return Err(duplicate_key(placed, &new));
+                    }
+                    added.insert(entry, ());
                 }
-                added.insert(entry, ());
             }
             changes.push((table.clone(), *id, new, home.to_string()));
         }
@@ -209,16 +210,20 @@ fn home_name<'n>(
     }
 }
 
-/// A row's primary key, which may not be NULL: PostgreSQL's message names the table the row is
-/// stored in (a partition, not its parent) and shows the row as its DETAIL does.
-fn key_of<'r>(stored: &Table, row: &'r Row) -> Result<&'r Value, SqlError> {
-    let key = &row[stored.def.primary_key];
-    if !key.is_null() {
-        return Ok(key);
-    }
+/// A row's primary-key values (`TableDef::key`), to compare keys by; `None` when its table has
+/// no key.
+fn key_values(stored: &Table, row: &[Value]) -> Option<Vec<GroupKey>> {
+    stored.def.key.as_ref().map(|key| key.iter().map(|&c| row[c].group_key()).collect())
+}
+
+/// The primary key's columns may not be NULL. PostgreSQL checks a row's columns in order, names
+/// the table the row is stored in (a partition, not its parent) and shows the row as DETAIL.
+fn not_null(stored: &Table, row: &Row) -> Result<(), SqlError> {
+    let Some(key) = &stored.def.key else { return Ok(()) };
+    let Some(column) = (0..row.len()).find(|c| key.contains(c) && row[*c].is_null()) else { return Ok(()) };
     Err(SqlError::new(format!(
         "null value in column \"{}\" of relation \"{}\" violates not-null constraint\nDETAIL:  Failing row contains {}.",
-        stored.def.columns[stored.def.primary_key].name,
+        stored.def.columns[column].name,
         stored.name(),
         row_description(row)
     )))
@@ -243,11 +248,17 @@ fn row_description(row: &Row) -> String {
     format!("({})", fields.join(", "))
 }
 
-fn duplicate_key(table: &Table, key: &Value) -> SqlError {
+/// PostgreSQL's refusal of a second row with `row`'s key, naming the key's index
+/// (`<table>_pkey`, a partition's own for a partition) and the key's columns and values.
+fn duplicate_key(table: &Table, row: &[Value]) -> SqlError {
+    let key = table.def.key.as_deref().unwrap_or_default();
+    let names: Vec<&str> = key.iter().map(|&c| table.def.columns[c].name).collect();
+    let values: Vec<String> = key.iter().map(|&c| row[c].to_string()).collect();
     SqlError::new(format!(
-        "duplicate key value violates unique constraint \"{}_pkey\"\nDETAIL:  Key ({})=({key}) already exists.",
+        "duplicate key value violates unique constraint \"{}_pkey\"\nDETAIL:  Key ({})=({}) already exists.",
         table.name(),
-        table.def.columns[table.def.primary_key].name
+        names.join(", "),
+        values.join(", ")
     ))
 }
 
