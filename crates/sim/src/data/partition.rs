@@ -59,10 +59,17 @@ impl PartitionedTable {
     /// for a PRIMARY KEY or UNIQUE constraint on a partitioned table: each partition enforces
     /// it alone, so it must hold the partition key.
     fn declare_key(&mut self, keys: &[UniqueKey]) -> Result<(), SqlError> {
-        for key in keys {
+        // As PostgreSQL reads the list, constraint by constraint, before it builds any index.
+        for (i, key) in keys.iter().enumerate() {
+            if key.kind == "PRIMARY KEY" && keys[..i].iter().any(|k| k.kind == "PRIMARY KEY") {
+                let message = format!("multiple primary keys for table \"{}\" are not allowed", self.def.name);
+                return Err(ddl_error(message, None, 0));
+            }
             if let Some(missing) = key.columns.iter().find(|c| self.def.column(c).is_none()) {
                 return Err(ddl_error(format!("column \"{missing}\" named in key does not exist"), None, 0));
             }
+        }
+        for key in keys {
             if !key.columns.iter().any(|c| c == self.key_name()) {
                 return Err(ddl_error(
                     "unique constraint on partitioned table must include all partitioning columns".into(),
@@ -75,11 +82,6 @@ impl PartitionedTable {
                     0,
                 ));
             }
-        }
-        let mut primary = keys.iter().filter(|k| k.kind == "PRIMARY KEY");
-        if let (Some(_), Some(_)) = (primary.next(), primary.next()) {
-            let message = format!("multiple primary keys for table \"{}\" are not allowed", self.def.name);
-            return Err(ddl_error(message, None, 0));
         }
         if keys.iter().any(|k| k.kind == "UNIQUE") {
             return Err(ddl_error(
