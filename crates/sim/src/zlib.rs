@@ -160,13 +160,15 @@ fn static_literal_len(n: usize) -> u16 {
 }
 
 /// `tr_static_init`'s tables: length code by length − 3, base length and base distance by
-/// code, and the static trees' codes.
+/// code, and the static trees' lengths and codes.
 struct Tables {
     length_code: [u8; 256],
     base_length: [u16; LENGTH_CODES],
     dist_code: [u8; 512],
     base_dist: [u16; D_CODES],
+    static_ltree_len: Vec<u16>,
     static_ltree_code: Vec<u16>,
+    static_dtree_code: Vec<u16>,
 }
 
 impl Tables {
@@ -176,7 +178,9 @@ impl Tables {
             base_length: [0; LENGTH_CODES],
             dist_code: [0; 512],
             base_dist: [0; D_CODES],
+            static_ltree_len: (0..L_CODES + 2).map(static_literal_len).collect(),
             static_ltree_code: Vec::new(),
+            static_dtree_code: (0..D_CODES).map(|n| reverse(n as u16, 5)).collect(),
         };
         let mut length = 0usize;
         for (code, &extra) in EXTRA_LBITS.iter().enumerate().take(LENGTH_CODES - 1) {
@@ -201,10 +205,9 @@ impl Tables {
                 dist >>= 7;
             }
         }
-        let lens: Vec<u16> = (0..L_CODES + 2).map(static_literal_len).collect();
         let mut bl_count = [0u16; MAX_BITS + 1];
-        lens.iter().for_each(|&l| bl_count[l as usize] += 1);
-        t.static_ltree_code = codes(&lens, L_CODES + 1, &bl_count);
+        t.static_ltree_len.iter().for_each(|&l| bl_count[l as usize] += 1);
+        t.static_ltree_code = codes(&t.static_ltree_len, L_CODES + 1, &bl_count);
         t
     }
 
@@ -495,10 +498,8 @@ impl<'d> Deflater<'d> {
             }
             _ if static_lenb == opt_lenb => {
                 out.send((1 << 1) + last_bit, 3);
-                let lens: Vec<u16> = (0..L_CODES + 2).map(static_literal_len).collect();
-                let static_l = Coded { len: &lens, code: &self.tables.static_ltree_code };
-                let dist_code: Vec<u16> = (0..D_CODES).map(|n| reverse(n as u16, 5)).collect();
-                let static_d = Coded { len: &[5; D_CODES], code: &dist_code };
+                let static_l = Coded { len: &self.tables.static_ltree_len, code: &self.tables.static_ltree_code };
+                let static_d = Coded { len: &[5; D_CODES], code: &self.tables.static_dtree_code };
                 self.compress_block(out, &static_l, &static_d);
             }
             _ => {

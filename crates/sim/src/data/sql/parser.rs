@@ -288,13 +288,7 @@ impl Parser {
 
     fn table_ref(&mut self) -> Result<TableRef, SqlError> {
         let name = self.identifier("a table name")?;
-        let alias = if self.eat_keyword("as") {
-            Some(self.identifier("an alias for the table after AS")?)
-        } else if self.at_name() {
-            Some(self.identifier("an alias for the table")?)
-        } else {
-            None
-        };
+        let alias = self.table_alias(None)?;
         Ok(TableRef { name, alias })
     }
 
@@ -364,7 +358,8 @@ impl Parser {
 
     fn update(&mut self) -> Result<Update, SqlError> {
         let table = self.identifier("a table name after UPDATE")?;
-        let alias = self.write_alias()?;
+        // As in PostgreSQL's grammar, a bare alias cannot be SET, where the list begins.
+        let alias = self.table_alias(Some("set"))?;
         self.expect_keyword("set", "SET after the table name")?;
         let mut assignments = Vec::new();
         loop {
@@ -382,19 +377,19 @@ impl Parser {
     fn delete(&mut self) -> Result<Delete, SqlError> {
         self.expect_keyword("from", "FROM after DELETE")?;
         let table = self.identifier("a table name after DELETE FROM")?;
-        let alias = self.write_alias()?;
+        let alias = self.table_alias(None)?;
         let filter = if self.eat_keyword("where") { Some(self.expr()?) } else { None };
         Ok(Delete { table, alias, filter })
     }
 
-    /// An UPDATE's or DELETE's `[AS] alias`. As in PostgreSQL's grammar, a bare alias cannot be
-    /// SET, which is where an UPDATE's list begins.
-    fn write_alias(&mut self) -> Result<Option<String>, SqlError> {
+    /// A table's `[AS] alias`, in FROM, JOIN, UPDATE or DELETE; a bare alias is never the
+    /// unquoted word `not_bare` (what follows the table there).
+    fn table_alias(&mut self, not_bare: Option<&str>) -> Result<Option<String>, SqlError> {
         if self.eat_keyword("as") {
             return Ok(Some(self.identifier("an alias for the table after AS")?));
         }
-        let bare = self.at_name() && !matches!(self.peek(), Token::Word { text, quoted: false } if text == "set");
-        Ok(if bare { Some(self.identifier("an alias for the table")?) } else { None })
+        let excluded = matches!(self.peek(), Token::Word { text, quoted: false } if Some(text.as_str()) == not_bare);
+        Ok(if self.at_name() && !excluded { Some(self.identifier("an alias for the table")?) } else { None })
     }
 
     fn expr(&mut self) -> Result<Expr, SqlError> {
