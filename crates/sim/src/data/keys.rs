@@ -1,5 +1,6 @@
 //! What a WHERE clause says about one column: the values it can take. Indexes read it to narrow
-//! a scan, partitions to prune, the router to pick shards. Only conditions that must hold for
+//! a scan, the router to pick shards (partitions prune as PostgreSQL's planner does, in
+//! `pruning`). Only conditions that must hold for
 //! every returned row count (a conjunct, or an OR whose every side says something), so a
 //! narrowing never drops a row the query would return.
 

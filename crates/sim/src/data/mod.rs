@@ -15,6 +15,7 @@ pub mod merge;
 pub mod multi_primary;
 pub mod partition;
 pub mod pg_hash;
+pub mod pruning;
 pub mod replication;
 pub mod router;
 pub mod schema;

@@ -1,14 +1,13 @@
 //! Declarative partitioning as PostgreSQL 17 does it (its rules have not changed since 11):
 //! RANGE bounds include FROM and exclude TO, a row that fits no partition and finds no DEFAULT
-//! is refused, hash moduli must each divide the next larger one, and pruning reads only the
-//! partition key's conditions (hash partitions prune on equality and IS NULL only). The
-//! messages are PostgreSQL's, checked against a PostgreSQL 15 server.
+//! is refused, hash moduli must each divide the next larger one, and pruning (`pruning`) reads
+//! only the partition key's conditions (hash partitions prune on equality and IS NULL only).
+//! The messages are PostgreSQL's, checked against a PostgreSQL 15 server.
 
 use std::cmp::Ordering;
 use std::rc::Rc;
 
 use super::exec::coerce_value;
-use super::keys::{within, KeyFilter};
 use super::pg_hash::partition_hash;
 use super::schema::TableDef;
 use super::sql::ast::{BoundSpec, Ddl, PartitionStrategy, RangeEdge, UniqueKey};
@@ -304,80 +303,10 @@ impl PartitionedTable {
             ))
         })
     }
-
-    /// The partitions a query with this key filter must scan, in declaration order.
-    pub fn prune(&self, filter: &KeyFilter) -> Vec<usize> {
-        let all = || (0..self.partitions.len()).collect::<Vec<_>>();
-        match filter {
-            KeyFilter::Any => all(),
-            KeyFilter::Nothing => Vec::new(),
-            KeyFilter::IsNull => self.routes_of(&[Value::Null]),
-            KeyFilter::Values(values) => self.routes_of(values),
-            KeyFilter::Range(..) if self.strategy == PartitionStrategy::Hash => all(),
-            KeyFilter::Range(low, high) => (0..self.partitions.len())
-                .filter(|&i| match &self.partitions[i].bound {
-                    BoundSpec::List(values) => values.iter().any(|v| within(v, low, high)),
-                    BoundSpec::Range { from, to } => range_meets(from, to, low, high),
-                    BoundSpec::Default => self.gaps().iter().any(|(from, to)| range_meets(from, to, low, high)),
-                    BoundSpec::Hash { .. } => true,
-                })
-                .collect(),
-        }
-    }
-
-    fn routes_of(&self, values: &[Value]) -> Vec<usize> {
-        let mut keep: Vec<usize> = values.iter().filter_map(|v| self.route(v).ok()).collect();
-        keep.sort();
-        keep.dedup();
-        keep
-    }
-
-    /// The stretches of the key no range partition holds (what a DEFAULT partition gets); for
-    /// a list-partitioned table, everything but its values, so any range may reach the default.
-    fn gaps(&self) -> Vec<(RangeEdge, RangeEdge)> {
-        if self.strategy != PartitionStrategy::Range {
-            return vec![(RangeEdge::MinValue, RangeEdge::MaxValue)];
-        }
-        let mut ranges: Vec<(&RangeEdge, &RangeEdge)> = self
-            .partitions
-            .iter()
-            .filter_map(|p| match &p.bound {
-                BoundSpec::Range { from, to } => Some((from, to)),
-                _ => None,
-            })
-            .collect();
-        ranges.sort_by(|a, b| edge_cmp(a.0, b.0));
-        let mut gaps = Vec::new();
-        let mut covered_to = RangeEdge::MinValue;
-        for (from, to) in ranges {
-            if edge_cmp(&covered_to, from) == Ordering::Less {
-                gaps.push((covered_to.clone(), from.clone()));
-            }
-            covered_to = to.clone();
-        }
-        if covered_to != RangeEdge::MaxValue {
-            gaps.push((covered_to, RangeEdge::MaxValue));
-        }
-        gaps
-    }
 }
 
-/// Does [from, to) meet the filter's range?
-fn range_meets(from: &RangeEdge, to: &RangeEdge, low: &std::ops::Bound<Value>, high: &std::ops::Bound<Value>) -> bool {
-    use std::ops::Bound::*;
-    let below_to = match low {
-        Unbounded => true,
-        Included(v) | Excluded(v) => edge_cmp(&RangeEdge::Value(v.clone()), to) == Ordering::Less,
-    };
-    let above_from = match high {
-        Unbounded => true,
-        Included(v) => edge_cmp(from, &RangeEdge::Value(v.clone())) != Ordering::Greater,
-        Excluded(v) => edge_cmp(from, &RangeEdge::Value(v.clone())) == Ordering::Less,
-    };
-    below_to && above_from
-}
-
-fn edge_cmp(a: &RangeEdge, b: &RangeEdge) -> Ordering {
+/// Orders bounds: MINVALUE below every value, MAXVALUE above.
+pub fn edge_cmp(a: &RangeEdge, b: &RangeEdge) -> Ordering {
     match (a, b) {
         (RangeEdge::MinValue, RangeEdge::MinValue) | (RangeEdge::MaxValue, RangeEdge::MaxValue) => Ordering::Equal,
         (RangeEdge::MinValue, _) | (_, RangeEdge::MaxValue) => Ordering::Less,
@@ -402,7 +331,7 @@ pub fn apply_ddl(statements: &[Ddl], schema: &[Rc<TableDef>]) -> Result<Vec<Part
     let mut names: Vec<String> = schema.iter().map(|t| t.name.clone()).collect();
     for statement in statements {
         match statement {
-            Ddl::Partitioned { table, strategy, column, unique, at } => {
+            Ddl::Partitioned { table, strategy, column, unique, not_null, at } => {
                 let Some(def) = schema.iter().find(|t| &t.name == table) else {
                     return Err(ddl_error(
                         format!(
@@ -418,6 +347,8 @@ pub fn apply_ddl(statements: &[Ddl], schema: &[Rc<TableDef>]) -> Result<Vec<Part
                 }
                 let mut partitioned = PartitionedTable::new(def.clone(), *strategy, column, *at)?;
                 partitioned.declare_key(unique)?;
+                let guarded = not_null.iter().filter_map(|c| partitioned.def.column(c)).collect();
+                partitioned.def = Rc::new(TableDef { not_null: guarded, ..(*partitioned.def).clone() });
                 tables.push(partitioned);
             }
             Ddl::Partition { name, parent, bound, at } => {

@@ -100,6 +100,9 @@ pub fn timestamp_micros(s: &str) -> Option<i64> {
     let n = |range: std::ops::Range<usize>| s.get(range).and_then(|p| p.parse::<i64>().ok());
     let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
     let (hh, mm, ss) = (n(11..13).unwrap_or(0), n(14..16).unwrap_or(0), n(17..19).unwrap_or(0));
+    // The fraction a stored timestamp keeps (`.000001`: at most six digits).
+    let fraction = s.get(19..).and_then(|f| f.strip_prefix('.')).unwrap_or("");
+    let micros: i64 = fraction.chars().chain(std::iter::repeat('0')).take(6).collect::<String>().parse().unwrap_or(0);
     // Days from the civil date (Howard Hinnant's algorithm), then from 2000-01-01.
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -107,7 +110,7 @@ pub fn timestamp_micros(s: &str) -> Option<i64> {
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468 - 10_957;
-    Some(((days * 24 + hh) * 60 + mm) * 60_000_000 + ss * 1_000_000)
+    Some(((days * 24 + hh) * 60 + mm) * 60_000_000 + ss * 1_000_000 + micros)
 }
 
 /// `hash_combine64`

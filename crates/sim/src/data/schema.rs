@@ -36,11 +36,18 @@ pub struct TableDef {
     /// `[primary_key]` for the shop's tables; for a partitioned table, what its DDL declares,
     /// or none (a PostgreSQL partitioned table has no key unless one is declared).
     pub key: Option<Vec<usize>>,
+    /// Columns a NOT NULL constraint guards besides the key's (a partitioned table's DDL)
+    pub not_null: Vec<usize>,
 }
 
 impl TableDef {
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Whether a NOT NULL constraint (its own, or the primary key's) guards the column.
+    pub fn is_not_null(&self, column: usize) -> bool {
+        self.not_null.contains(&column) || self.key.as_ref().is_some_and(|k| k.contains(&column))
     }
 
     pub fn column_names(&self) -> Vec<&'static str> {
@@ -54,6 +61,7 @@ impl TableDef {
             columns: self.columns.iter().filter(|c| keep.contains(&c.name)).cloned().collect(),
             primary_key: 0,
             key: Some(vec![0]),
+            not_null: Vec::new(),
         }
     }
 
@@ -92,6 +100,7 @@ pub fn shop_schema() -> Vec<TableDef> {
         columns: columns(list),
         primary_key: 0,
         key: Some(vec![0]),
+        not_null: Vec::new(),
     };
     vec![
         table(

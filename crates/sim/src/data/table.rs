@@ -420,6 +420,7 @@ mod tests {
             ],
             primary_key: 0,
             key: Some(vec![0]),
+            not_null: Vec::new(),
         };
         let mut table = Table::new(Rc::new(def), &[1]);
         for id in 1..=10 {

@@ -537,3 +537,118 @@ fn writes_match(layout: LayoutConfig, seed: u64) -> (u32, u32) {
     }
     (written, both_refuse)
 }
+
+/// For layouts of every partitioning kind, random WHEREs on the key and other columns read the
+/// partitions PostgreSQL's EXPLAIN reads. Run as the other PostgreSQL checks are.
+#[test]
+#[ignore = "needs a PostgreSQL server: SCALELAB_PSQL=\"runuser -u postgres -- psql\""]
+fn postgresql_prunes_the_same_partitions() {
+    let parent = |strategy: &str, key: &str, extra: &str| {
+        format!(
+            "CREATE TABLE orders (id bigint, user_id bigint, total_cents bigint, created_at timestamp{extra}) \
+             PARTITION BY {strategy} ({key});"
+        )
+    };
+    let part = |name: &str, bound: &str| format!("CREATE TABLE {name} PARTITION OF orders {bound};");
+    let mut months = parent("RANGE", "created_at", ", PRIMARY KEY (id, created_at)");
+    for m in 1..=11 {
+        months += &part(&format!("m{m}"), &format!("FOR VALUES FROM ('2025-{m:02}-01') TO ('2025-{:02}-01')", m + 1));
+    }
+    months += &part("m_rest", "DEFAULT");
+    let users = parent("RANGE", "user_id", "")
+        + &part("u_lo", "FOR VALUES FROM (MINVALUE) TO (50)")
+        + &part("u_mid", "FOR VALUES FROM (50) TO (100)")
+        + &part("u_hi", "FOR VALUES FROM (150) TO (MAXVALUE)")
+        + &part("u_gap", "DEFAULT");
+    let lists = parent("LIST", "user_id", "")
+        + &part("l_a", "FOR VALUES IN (1, 2, 3)")
+        + &part("l_b", "FOR VALUES IN (4, 5)")
+        + &part("l_n", "FOR VALUES IN (NULL, 6)")
+        + &part("l_rest", "DEFAULT");
+    let mut hashes = parent("HASH", "user_id", "") + &part("h_a", "FOR VALUES WITH (MODULUS 2, REMAINDER 0)");
+    for (modulus, remainder) in [(4, 1), (8, 3), (8, 7)] {
+        hashes += &part(
+            &format!("h_{modulus}_{remainder}"),
+            &format!("FOR VALUES WITH (MODULUS {modulus}, REMAINDER {remainder})"),
+        );
+    }
+    let timestamps = [
+        "'2025-01-01'",
+        "'2025-03-15'",
+        "'2025-06-01 00:00:00.000001'",
+        "'2025-11-30 23:59:59'",
+        "'2026-01-01'",
+        "NULL",
+    ];
+    let numbers = ["0", "1", "3", "6", "49", "50", "99", "100", "150", "399", "-3", "NULL", "2.5", "'7'"];
+    let mut rng = Rng::from_seed(5);
+    let (mut same, mut refused) = (0, 0);
+    for (ddl, key, constants) in [
+        (&months, "created_at", &timestamps[..]),
+        (&users, "user_id", &numbers[..]),
+        (&lists, "user_id", &numbers[..]),
+        (&hashes, "user_id", &numbers[..]),
+    ] {
+        let (mut ours, postgres) = Postgres::beside(LayoutConfig::Partitioned { ddl: ddl.clone() });
+        for _ in 0..250 {
+            let sql = format!("SELECT * FROM orders WHERE {}", random_condition(&mut rng, key, constants, 0));
+            let mine = ours.execute(&format!("EXPLAIN {sql}")).map(|out| {
+                let mut read = out.plan.parts[0].work.reads[0].partitions_scanned.clone();
+                read.sort();
+                read
+            });
+            let theirs = postgres.rows(&format!("EXPLAIN (COSTS OFF) {sql}")).map(|lines| {
+                let mut read: Vec<String> = lines
+                    .iter()
+                    .filter_map(|l| l[0].split(" on ").nth(1))
+                    .filter_map(|rest| rest.split_whitespace().next())
+                    .filter(|name| *name != "orders" && !name.ends_with("_pkey"))
+                    .map(str::to_string)
+                    .collect();
+                read.sort();
+                read.dedup();
+                read
+            });
+            match (mine, theirs) {
+                (Ok(m), Ok(t)) => {
+                    assert_eq!(m, t, "{sql}");
+                    same += 1;
+                }
+                (Err(_), Err(_)) => refused += 1,
+                (m, t) => panic!("{sql}\nours: {m:?}\nPostgreSQL: {t:?}"),
+            }
+        }
+    }
+    println!("{same} WHEREs read the same partitions, {refused} were refused by both");
+}
+
+/// A WHERE of comparisons, ranges, lists and NULL tests on `key` (and now and then another
+/// column), under AND, OR and NOT.
+fn random_condition(rng: &mut Rng, key: &str, constants: &[&str], depth: u32) -> String {
+    let c = |rng: &mut Rng| constants[rng.below(constants.len() as u32) as usize];
+    let op = |rng: &mut Rng| ["=", "<>", "<", "<=", ">", ">="][rng.below(6) as usize];
+    let not = |rng: &mut Rng| if rng.below(2) == 0 { "" } else { "NOT " };
+    if depth < 2 && rng.below(2) == 0 {
+        let (a, b) =
+            (random_condition(rng, key, constants, depth + 1), random_condition(rng, key, constants, depth + 1));
+        return match rng.below(3) {
+            0 => format!("({a} AND {b})"),
+            1 => format!("({a} OR {b})"),
+            _ => format!("NOT ({a})"),
+        };
+    }
+    match rng.below(8) {
+        0 => format!("{key} {} {}", op(rng), c(rng)),
+        1 => format!("{} {} {key}", c(rng), op(rng)),
+        2 => format!("{key} {}BETWEEN {} AND {}", not(rng), c(rng), c(rng)),
+        3 => {
+            let items: Vec<&str> = (0..1 + rng.below(3)).map(|_| c(rng)).collect();
+            format!("{key} {}IN ({})", not(rng), items.join(", "))
+        }
+        4 => format!("{key} IS {}NULL", not(rng)),
+        5 => ["total_cents > 500", "id = 3", "id < 5 AND id > 7", "id IS NULL", "total_cents < id", "id + 1 > 4"]
+            [rng.below(6) as usize]
+            .to_string(),
+        _ => format!("{key} {} {}", op(rng), c(rng)),
+    }
+}

@@ -23,6 +23,7 @@ use group::GroupPlan;
 
 use super::keys::KeyFilter;
 use super::partition::PartitionedTable;
+use super::pruning;
 use super::schema::TableDef;
 use super::sql::ast::{CompareOp, Expr, Join, JoinKind, Select, TableRef};
 use super::sql::SqlError;
@@ -150,8 +151,7 @@ impl Node {
     fn segments(&self, table: &str, scope: &Scope, key_of: usize, filter: Option<&Expr>) -> (Segments<'_>, usize) {
         match self.partitioned.get(table) {
             Some(p) => {
-                let position = scope.tables[key_of].offset + p.key_column;
-                let keep = p.prune(&KeyFilter::of(filter, scope, position));
+                let keep = pruning::partitions_read(p, scope, scope.tables[key_of].offset, filter);
                 let tables = keep.iter().filter_map(|&i| self.tables.get(&p.partitions[i].name)).collect();
                 (Segments::Partitions(tables), p.partitions.len())
             }

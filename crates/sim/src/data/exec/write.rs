@@ -216,11 +216,11 @@ fn key_values(stored: &Table, row: &[Value]) -> Option<Vec<GroupKey>> {
     stored.def.key.as_ref().map(|key| key.iter().map(|&c| row[c].group_key()).collect())
 }
 
-/// The primary key's columns may not be NULL. PostgreSQL checks a row's columns in order, names
-/// the table the row is stored in (a partition, not its parent) and shows the row as DETAIL.
+/// The primary key's columns, and those declared NOT NULL, may not be NULL. PostgreSQL checks a
+/// row's columns in order, names the table the row is stored in (a partition, not its parent)
+/// and shows the row as DETAIL.
 fn not_null(stored: &Table, row: &Row) -> Result<(), SqlError> {
-    let Some(key) = &stored.def.key else { return Ok(()) };
-    let Some(column) = (0..row.len()).find(|c| key.contains(c) && row[*c].is_null()) else { return Ok(()) };
+    let Some(column) = (0..row.len()).find(|&c| row[c].is_null() && stored.def.is_not_null(c)) else { return Ok(()) };
     Err(SqlError::new(format!(
         "null value in column \"{}\" of relation \"{}\" violates not-null constraint\nDETAIL:  Failing row contains {}.",
         stored.def.columns[column].name,

@@ -289,8 +289,16 @@ impl Statement {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ddl {
     /// `CREATE TABLE t (…) PARTITION BY RANGE|LIST|HASH (col)`; the column list is the shop's
-    /// table, and only its PRIMARY KEY and UNIQUE constraints are read from it (`unique`)
-    Partitioned { table: String, strategy: PartitionStrategy, column: String, unique: Vec<UniqueKey>, at: usize },
+    /// table, and only its constraints are read from it: PRIMARY KEY and UNIQUE (`unique`), and
+    /// the columns declared NOT NULL (`not_null`)
+    Partitioned {
+        table: String,
+        strategy: PartitionStrategy,
+        column: String,
+        unique: Vec<UniqueKey>,
+        not_null: Vec<String>,
+        at: usize,
+    },
     /// `CREATE TABLE p PARTITION OF t FOR VALUES …` or `… DEFAULT`
     Partition { name: String, parent: String, bound: BoundSpec, at: usize },
 }

@@ -82,7 +82,7 @@ impl Parser {
             return Ok(Ddl::Partition { name, parent, bound, at });
         }
         self.expect_symbol("(", "( and the table's columns, or PARTITION OF")?;
-        let unique = self.unique_keys()?;
+        let (unique, not_null) = self.constraints()?;
         self.expect_keyword("partition", "PARTITION BY after the column list (this layout only partitions tables)")?;
         self.expect_keyword("by", "BY after PARTITION")?;
         let strategy = if self.eat_keyword("range") {
@@ -101,14 +101,16 @@ impl Parser {
             return Err(self.error(") : this console partitions by one column"));
         }
         self.expect_symbol(")", ") after the partition key column")?;
-        Ok(Ddl::Partitioned { table: name, strategy, column, unique, at })
+        Ok(Ddl::Partitioned { table: name, strategy, column, unique, not_null, at })
     }
 
-    /// Reads a column list up to its closing parenthesis for the PRIMARY KEY and UNIQUE
-    /// constraints in it, on a column (`id bigint PRIMARY KEY`) or on the table (`[CONSTRAINT
-    /// name] PRIMARY KEY (id, created_at)`); the rest of each entry is passed over.
-    fn unique_keys(&mut self) -> Result<Vec<UniqueKey>, SqlError> {
+    /// Reads a column list up to its closing parenthesis for the constraints in it: PRIMARY KEY
+    /// and UNIQUE, on a column (`id bigint PRIMARY KEY`) or on the table (`[CONSTRAINT name]
+    /// PRIMARY KEY (id, created_at)`), and the columns declared NOT NULL; the rest of each entry
+    /// is passed over.
+    fn constraints(&mut self) -> Result<(Vec<UniqueKey>, Vec<String>), SqlError> {
         let mut keys = Vec::new();
+        let mut not_null = Vec::new();
         loop {
             if self.eat_keyword("constraint") {
                 self.identifier("the constraint's name after CONSTRAINT")?;
@@ -146,9 +148,16 @@ impl Parser {
                     keys.push(UniqueKey { kind, columns });
                     continue;
                 }
+                if at_top && kind_start > element_start && self.eat_keyword("not") {
+                    self.expect_keyword("null", "NULL after NOT")?;
+                    if let Token::Word { text, .. } = &self.tokens[element_start].token {
+                        not_null.push(text.clone());
+                    }
+                    continue;
+                }
                 match self.advance().token {
                     Token::Symbol("(") => depth += 1,
-                    Token::Symbol(")") if depth == 0 => return Ok(keys),
+                    Token::Symbol(")") if depth == 0 => return Ok((keys, not_null)),
                     Token::Symbol(")") => depth -= 1,
                     Token::Symbol(",") if depth == 0 => break,
                     Token::End => return Err(self.error(") to close the column list")),
