@@ -338,3 +338,12 @@ fn a_column_declared_not_null_refuses_null_as_postgresql_does() {
     // total_cents is declared NULL: it may be.
     db.execute("INSERT INTO orders VALUES (1000001, 2, NULL, '2025-01-01')").unwrap();
 }
+
+#[test]
+fn an_update_or_delete_shows_the_partitions_it_reached() {
+    let mut db = layout(&months(1, 12)).unwrap();
+    let update = db.execute("EXPLAIN UPDATE orders SET total_cents = 1 WHERE created_at < '2025-02-01'").unwrap();
+    assert_eq!(update.plan.parts[0].work.reads[0].partitions_scanned, ["orders_01"]);
+    let delete = db.execute("EXPLAIN DELETE FROM orders WHERE created_at = '2025-07-04'").unwrap();
+    assert!(delete.plan.render().contains("(Partitions scanned: 1 of 12: orders_07)"), "{}", delete.plan.render());
+}

@@ -124,6 +124,17 @@ impl<'n> std::ops::Deref for Segments<'n> {
     }
 }
 
+impl Segments<'_> {
+    /// What reading these segments of `table` (of `total` partitions) reports in the plan.
+    fn read_of(&self, table: Rc<str>, total: usize, method: ReadMethod) -> TableRead {
+        let partitions_scanned = match self {
+            Segments::Partitions(tables) => tables.iter().map(|s| s.name().to_string()).collect(),
+            Segments::Whole(_) => Vec::new(),
+        };
+        TableRead { table, partitions_scanned, partitions_total: total, method }
+    }
+}
+
 /// A row on its way through a query: borrowed from its table until a join makes a new one.
 pub type Tuple<'a> = Cow<'a, [Value]>;
 
@@ -316,16 +327,7 @@ impl Node {
                 }
                 emit(l, &mut found.into_iter(), &mut out);
             }
-            work.reads.push(TableRead {
-                table: own.name.clone(),
-                partitions_scanned: if self.partitioned.contains_key(&join.table.name) {
-                    segments.iter().map(|s| s.name().to_string()).collect()
-                } else {
-                    Vec::new()
-                },
-                partitions_total: total,
-                method: ReadMethod::NestedLoop,
-            });
+            work.reads.push(segments.read_of(own.name.clone(), total, ReadMethod::NestedLoop));
             return Ok(out);
         }
         let right = self.read(&join.table, scope, table, own, work)?;
@@ -390,16 +392,7 @@ impl Node {
         }
         let index = index.map(|column| own.scope.tables[0].def.columns[column].name);
         let method = ReadMethod::Scan { index, hash_join: false };
-        work.reads.push(TableRead {
-            table: own.name.clone(),
-            partitions_scanned: if self.partitioned.contains_key(&table.name) {
-                segments.iter().map(|s| s.name().to_string()).collect()
-            } else {
-                Vec::new()
-            },
-            partitions_total: total,
-            method,
-        });
+        work.reads.push(segments.read_of(own.name.clone(), total, method));
         Ok(())
     }
 }

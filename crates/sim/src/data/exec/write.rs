@@ -119,11 +119,13 @@ impl Node {
             Some(f) => Some(scope.bind(f, "WHERE")?),
             None => None,
         };
-        let (segments, _) = self.segments(table, &scope, 0, filter.as_ref());
+        let (segments, total) = self.segments(table, &scope, 0, filter.as_ref());
         let mut out = Vec::new();
         let ranges = super::index_ranges(filter.as_ref(), &scope);
+        let mut index = None;
         for &segment in segments.iter() {
-            let (_, rows) = super::candidate_rows(segment, &ranges);
+            let (used, rows) = super::candidate_rows(segment, &ranges);
+            index = index.or(used);
             for (id, row) in rows {
                 super::examine(work, segment.row_width(id));
                 if keep.as_ref().map_or(Ok(true), |k| k.keeps(row)).map_err(SqlError::new)? {
@@ -131,6 +133,13 @@ impl Node {
                 }
             }
         }
+        // The plan shows the rows' read, with the partitions it reached, as a SELECT's.
+        let index = index.map(|column| scope.tables[0].def.columns[column].name);
+        work.reads.push(segments.read_of(
+            std::rc::Rc::from(table),
+            total,
+            super::ReadMethod::Scan { index, hash_join: false },
+        ));
         Ok(out)
     }
 
