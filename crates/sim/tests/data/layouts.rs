@@ -538,8 +538,9 @@ fn writes_match(layout: LayoutConfig, seed: u64) -> (u32, u32) {
     (written, both_refuse)
 }
 
-/// For layouts of every partitioning kind, random WHEREs on the key and other columns read the
-/// partitions PostgreSQL's EXPLAIN reads. Run as the other PostgreSQL checks are.
+/// For layouts of every partitioning kind, random WHEREs on the key and other columns, alone
+/// and joined with users, read the partitions PostgreSQL's EXPLAIN reads. Run as the other
+/// PostgreSQL checks are.
 #[test]
 #[ignore = "needs a PostgreSQL server: SCALELAB_PSQL=\"runuser -u postgres -- psql\""]
 fn postgresql_prunes_the_same_partitions() {
@@ -590,10 +591,41 @@ fn postgresql_prunes_the_same_partitions() {
         (&hashes, "user_id", &numbers[..]),
     ] {
         let (mut ours, postgres) = Postgres::beside(LayoutConfig::Partitioned { ddl: ddl.clone() });
-        for _ in 0..250 {
-            let sql = format!("SELECT * FROM orders WHERE {}", random_condition(&mut rng, key, constants, 0));
+        for i in 0..400 {
+            // Every other query joins users, so that the planner's equivalences and outer-join
+            // rules reach the pruning too.
+            let sql = if i % 2 == 0 {
+                let others = [
+                    "total_cents > 500",
+                    "id = 3",
+                    "id < 5 AND id > 7",
+                    "id IS NULL",
+                    "total_cents < id",
+                    "id + 1 > 4",
+                ];
+                format!("SELECT * FROM orders WHERE {}", random_condition(&mut rng, key, constants, &others, 0))
+            } else {
+                let others = [
+                    "u.id = 5",
+                    "u.id < 10",
+                    "o.user_id = u.id",
+                    "u.id IS NULL",
+                    "u.country = 'DE'",
+                    "o.user_id = 5",
+                    "u.created_at = '2025-03-03'",
+                    "u.id = o.user_id + 0",
+                ];
+                let join = ["JOIN", "LEFT JOIN"][rng.below(2) as usize];
+                let on = ["o.user_id = u.id", "u.id = o.user_id", "o.created_at = u.created_at"][rng.below(3) as usize];
+                let condition = random_condition(&mut rng, &format!("o.{key}"), constants, &others, 0);
+                match rng.below(2) {
+                    0 => format!("SELECT o.id FROM orders o {join} users u ON {on} WHERE {condition}"),
+                    _ => format!("SELECT o.id FROM users u {join} orders o ON {on} WHERE {condition}"),
+                }
+            };
             let mine = ours.execute(&format!("EXPLAIN {sql}")).map(|out| {
-                let mut read = out.plan.parts[0].work.reads[0].partitions_scanned.clone();
+                let orders = out.plan.parts[0].work.reads.iter().find(|r| &*r.table == "orders");
+                let mut read = orders.map(|r| r.partitions_scanned.clone()).unwrap_or_default();
                 read.sort();
                 read
             });
@@ -602,7 +634,7 @@ fn postgresql_prunes_the_same_partitions() {
                     .iter()
                     .filter_map(|l| l[0].split(" on ").nth(1))
                     .filter_map(|rest| rest.split_whitespace().next())
-                    .filter(|name| *name != "orders" && !name.ends_with("_pkey"))
+                    .filter(|name| !["orders", "users"].contains(name) && !name.ends_with("_pkey"))
                     .map(str::to_string)
                     .collect();
                 read.sort();
@@ -622,15 +654,17 @@ fn postgresql_prunes_the_same_partitions() {
     println!("{same} WHEREs read the same partitions, {refused} were refused by both");
 }
 
-/// A WHERE of comparisons, ranges, lists and NULL tests on `key` (and now and then another
-/// column), under AND, OR and NOT.
-fn random_condition(rng: &mut Rng, key: &str, constants: &[&str], depth: u32) -> String {
+/// A WHERE of comparisons, ranges, lists and NULL tests on `key` (and now and then one of
+/// `others`), under AND, OR and NOT.
+fn random_condition(rng: &mut Rng, key: &str, constants: &[&str], others: &[&str], depth: u32) -> String {
     let c = |rng: &mut Rng| constants[rng.below(constants.len() as u32) as usize];
     let op = |rng: &mut Rng| ["=", "<>", "<", "<=", ">", ">="][rng.below(6) as usize];
     let not = |rng: &mut Rng| if rng.below(2) == 0 { "" } else { "NOT " };
     if depth < 2 && rng.below(2) == 0 {
-        let (a, b) =
-            (random_condition(rng, key, constants, depth + 1), random_condition(rng, key, constants, depth + 1));
+        let (a, b) = (
+            random_condition(rng, key, constants, others, depth + 1),
+            random_condition(rng, key, constants, others, depth + 1),
+        );
         return match rng.below(3) {
             0 => format!("({a} AND {b})"),
             1 => format!("({a} OR {b})"),
@@ -646,9 +680,7 @@ fn random_condition(rng: &mut Rng, key: &str, constants: &[&str], depth: u32) ->
             format!("{key} {}IN ({})", not(rng), items.join(", "))
         }
         4 => format!("{key} IS {}NULL", not(rng)),
-        5 => ["total_cents > 500", "id = 3", "id < 5 AND id > 7", "id IS NULL", "total_cents < id", "id + 1 > 4"]
-            [rng.below(6) as usize]
-            .to_string(),
+        5 => others[rng.below(others.len() as u32) as usize].to_string(),
         _ => format!("{key} {} {}", op(rng), c(rng)),
     }
 }

@@ -316,11 +316,38 @@ fn pruning_reads_the_partitions_postgresql_reads() {
         (&with_key(&months_with_default, "id, created_at"), "SELECT * FROM orders WHERE created_at IS NULL", &[]),
         (&not_null_ids, "SELECT * FROM orders WHERE id IS NULL OR id + 1 < 0", &["o_0", "o_1", "o_2", "o_3"]),
         (&not_null_ids, "SELECT * FROM orders WHERE id IS NULL", &[]),
+        // PostgreSQL 15's IS NOT NULL step leaves out the key space past the first and last
+        // bounds, so with it an OR of ranges no longer reaches DEFAULT through them.
+        (
+            &months_with_default,
+            "SELECT * FROM orders WHERE (created_at < '2025-02-01' OR created_at > '2025-11-01') AND created_at IS NOT NULL",
+            &["orders_01", "orders_11", "orders_12"],
+        ),
+        // Joins: an equality with a constant reaches the joined table through the ON clause
+        // (an equivalence class), a WHERE that rejects NULLs makes a LEFT JOIN an inner one,
+        // and two constants for one class leave nothing to read.
+        (
+            &months_with_default,
+            "SELECT o.id FROM orders o JOIN users u ON o.created_at = u.created_at WHERE u.created_at = '2025-03-03'",
+            &["orders_03"],
+        ),
+        (
+            &months_with_default,
+            "SELECT o.id FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE o.created_at < '2025-02-01'",
+            &["orders_01", "orders_def"],
+        ),
+        (
+            &months_with_default,
+            "SELECT o.id FROM users u JOIN orders o ON o.created_at = u.created_at \
+             WHERE u.created_at = '2025-03-03' AND o.created_at = '2025-04-04'",
+            &[],
+        ),
     ];
     for (ddl, query, expected) in cases {
         let mut db = layout(ddl).unwrap();
         let out = db.execute(&format!("EXPLAIN {query}")).unwrap();
-        assert_eq!(out.plan.parts[0].work.reads[0].partitions_scanned, *expected, "{query}");
+        let read = out.plan.parts[0].work.reads.iter().find(|r| r.partitions_total > 1).map(|r| &r.partitions_scanned);
+        assert_eq!(read.cloned().unwrap_or_default(), *expected, "{query}");
     }
 }
 

@@ -157,12 +157,18 @@ impl Node {
         self.partitioned.values().any(|p| p.partitions.iter().any(|part| part.name == table))
     }
 
-    /// The tables holding `table`'s rows that the filter can reach (its partitions after
+    /// The tables holding `table`'s rows that its restrictions can reach (its partitions after
     /// pruning), and how many it has in all.
-    fn segments(&self, table: &str, scope: &Scope, key_of: usize, filter: Option<&Expr>) -> (Segments<'_>, usize) {
+    fn segments(
+        &self,
+        table: &str,
+        scope: &Scope,
+        key_of: usize,
+        restrictions: &[pruning::Clause],
+    ) -> (Segments<'_>, usize) {
         match self.partitioned.get(table) {
             Some(p) => {
-                let keep = pruning::partitions_read(p, scope, scope.tables[key_of].offset, filter);
+                let keep = pruning::partitions_read(p, scope.tables[key_of].offset, restrictions);
                 let tables = keep.iter().filter_map(|&i| self.tables.get(&p.partitions[i].name)).collect();
                 (Segments::Partitions(tables), p.partitions.len())
             }
@@ -198,12 +204,25 @@ impl Node {
         };
         let conjuncts: Vec<&Expr> = filter.as_ref().map(|f| f.conjuncts()).unwrap_or_default();
         let (own, rest) = split_conjuncts(query, &scope, &conjuncts);
+        let joins = query
+            .joins
+            .iter()
+            .map(|j| {
+                let (a, b) = (scope.resolve(&j.on.0)?.0, scope.resolve(&j.on.1)?.0);
+                // the ON column of the earlier table is the outer one
+                let (left, right) = if a <= b { (a, b) } else { (b, a) };
+                Ok(pruning::JoinOn { left, right, outer: j.kind == JoinKind::Left })
+            })
+            .collect::<Result<Vec<_>, SqlError>>()?;
+        let mut restrictions = pruning::restriction_lists(filter.as_ref(), &scope, &joins).into_iter();
         // Bound before any row is read, so that a WHERE's mistake is reported before the
         // select list's, whatever the rows.
         let own = own
             .iter()
             .enumerate()
-            .map(|(table, conjuncts)| TableFilter::new(&scope.tables[table], conjuncts))
+            .map(|(table, conjuncts)| {
+                TableFilter::new(&scope.tables[table], conjuncts, restrictions.next().unwrap_or_default())
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let rest = bind_all(&scope, Expr::all_of(rest.into_iter().cloned().collect()).as_ref())?;
         let shaper = Shaper::new(query, &scope)?;
@@ -294,7 +313,7 @@ impl Node {
         let right_width = scope.tables[table].def.columns.len();
         let (left_key, right_key) = keys;
         let right_filter = &own.bound;
-        let (segments, total) = self.segments(&join.table.name, scope, table, own.expr.as_ref());
+        let (segments, total) = self.segments(&join.table.name, scope, table, &own.restrictions);
         let right_rows: usize = segments.iter().map(|s| s.len()).sum();
         let indexed = segments.iter().all(|s| s.has_index(right_key));
         let mut out = Vec::new();
@@ -377,7 +396,7 @@ impl Node {
         work: &mut Work,
         sink: &mut dyn FnMut(&'s [Value]) -> Result<(), SqlError>,
     ) -> Result<(), SqlError> {
-        let (segments, total) = self.segments(&table.name, scope, which, own.expr.as_ref());
+        let (segments, total) = self.segments(&table.name, scope, which, &own.restrictions);
         let mut index = None;
         for segment in segments.iter() {
             let (used, ids) = candidate_rows(segment, &own.ranges);
@@ -409,12 +428,14 @@ pub struct PreparedSelect {
 }
 
 /// One FROM entry's own conditions (those on it alone that may filter it before a join):
-/// written out for pruning, bound for testing rows, and read as index ranges, once per query.
+/// bound for testing rows and read as index ranges, once per query, beside the planner's
+/// restrictions on it, which prune its partitions.
 struct TableFilter {
     /// the table's name, as its reads report it
     name: Rc<str>,
     scope: Scope,
-    expr: Option<Expr>,
+    /// what the planner restricts the table to: what its partitions are pruned by
+    restrictions: Vec<pruning::Clause>,
     bound: Option<Bound>,
     ranges: Vec<(usize, KeyRange)>,
     /// the column whose index alone decides the condition (`WHERE id = 7`, an integer): the
@@ -423,7 +444,11 @@ struct TableFilter {
 }
 
 impl TableFilter {
-    fn new(table: &bind::ScopeTable, conjuncts: &[&Expr]) -> Result<TableFilter, SqlError> {
+    fn new(
+        table: &bind::ScopeTable,
+        conjuncts: &[&Expr],
+        restrictions: Vec<pruning::Clause>,
+    ) -> Result<TableFilter, SqlError> {
         let scope = single_scope(&table.reference, table.def.clone());
         let expr = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
         let bound = bind_all(&scope, expr.as_ref())?;
@@ -436,7 +461,7 @@ impl TableFilter {
             },
             _ => None,
         };
-        Ok(TableFilter { name: Rc::from(table.def.name.as_str()), scope, expr, bound, ranges, index_decides })
+        Ok(TableFilter { name: Rc::from(table.def.name.as_str()), scope, restrictions, bound, ranges, index_decides })
     }
 }
 

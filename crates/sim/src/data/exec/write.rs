@@ -119,7 +119,8 @@ impl Node {
             Some(f) => Some(scope.bind(f, "WHERE")?),
             None => None,
         };
-        let (segments, total) = self.segments(table, &scope, 0, filter.as_ref());
+        let restrictions = crate::data::pruning::restriction_lists(filter.as_ref(), &scope, &[]).remove(0);
+        let (segments, total) = self.segments(table, &scope, 0, &restrictions);
         let mut out = Vec::new();
         let ranges = super::index_ranges(filter.as_ref(), &scope);
         let mut index = None;

@@ -153,7 +153,14 @@ impl<'t> Bounds<'t> {
             PartitionStrategy::Hash => self.with_offsets(0, self.indexes.len().saturating_sub(1), false),
             _ if self.datums.is_empty() => Matched { scan_default: self.default.is_some(), ..self.nothing() },
             PartitionStrategy::List => self.with_offsets(0, self.datums.len() - 1, self.default.is_some()),
-            PartitionStrategy::Range => self.with_offsets(0, self.datums.len(), self.default.is_some()),
+            // PostgreSQL 15 leaves out the key space below the first bound and above the last
+            // (where DEFAULT would hold values), and asks for DEFAULT outright instead.
+            PartitionStrategy::Range => {
+                let n = self.datums.len();
+                let from = usize::from(self.indexes[0].is_none());
+                let to = if self.indexes[n].is_none() { n - 1 } else { n };
+                self.with_offsets(from, to, self.default.is_some())
+            }
         }
     }
 

@@ -13,23 +13,24 @@
 
 mod bounds;
 mod clause;
+mod distribute;
 mod refute;
 
-use crate::data::exec::bind::Scope;
 use crate::data::partition::PartitionedTable;
-use crate::data::sql::ast::{CompareOp, Expr, PartitionStrategy};
+use crate::data::sql::ast::{CompareOp, PartitionStrategy};
 use crate::data::value::Value;
 
 use bounds::{intersection, union, Bounds, Matched};
 pub use clause::{Clause, Term};
+pub use distribute::{restriction_lists, JoinOn};
 
-/// The partitions (indexes into `table.partitions`, in declaration order) that a query with
-/// this WHERE reads, `offset` being where the table's columns start in `scope`.
-pub fn partitions_read(table: &PartitionedTable, scope: &Scope, offset: usize, filter: Option<&Expr>) -> Vec<usize> {
-    let restrictions = clause::restrictions(filter, scope);
+/// The partitions (indexes into `table.partitions`, in declaration order) that a query reads
+/// given the planner's restrictions on the table (`restriction_lists`), `offset` being where
+/// the table's columns start in the query's scope.
+pub fn partitions_read(table: &PartitionedTable, offset: usize, restrictions: &[Clause]) -> Vec<usize> {
     let bounds = Bounds::of(table);
     let pruner = Pruner { bounds: &bounds, key: offset + table.key_column, strategy: table.strategy };
-    let kept = match pruner.steps(&restrictions) {
+    let kept = match pruner.steps(restrictions) {
         _ if restrictions.is_empty() => (0..table.partitions.len()).collect(),
         Outcome::Contradictory => Vec::new(),
         Outcome::NoSteps => (0..table.partitions.len()).collect(),
@@ -41,7 +42,7 @@ pub fn partitions_read(table: &PartitionedTable, scope: &Scope, offset: usize, f
         .filter(|&c| table.def.is_not_null(c))
         .map(|c| Clause::NullTest { arg: Term::Column(offset + c), is_null: false })
         .collect();
-    if refute::self_contradictory(&restrictions) || refute::refuted(&not_null, &restrictions, false) {
+    if refute::self_contradictory(restrictions) || refute::refuted(&not_null, restrictions, false) {
         return Vec::new();
     }
     kept

@@ -1,0 +1,227 @@
+//! Which of a query's conditions restrict which table, as PostgreSQL's planner hands them out
+//! (initsplan.c, equivclass.c, prepjointree.c's `reduce_outer_joins`): a condition on one table
+//! alone restricts that table; equalities make equivalence classes, so `o.user_id = u.id AND
+//! u.id = 5` also restricts orders to `user_id = 5`; a LEFT JOIN whose WHERE rejects a NULL
+//! on its inner side is an inner join; and on the inner side of a LEFT JOIN that stays one,
+//! only `inner = constant` derived through its ON clause restricts it. Pruning reads these
+//! lists, so that a join prunes where PostgreSQL's does.
+
+use std::ops::Range;
+
+use super::clause::{restrictions, Clause, Term};
+use crate::data::exec::bind::Scope;
+use crate::data::sql::ast::{CompareOp, Expr};
+
+/// A JOIN's `ON a = b`, by column position in the scope; `outer`: a LEFT JOIN, `b`'s table
+/// being the one that may be NULL.
+pub struct JoinOn {
+    pub left: usize,
+    pub right: usize,
+    pub outer: bool,
+}
+
+/// Per table of `scope`, the restrictions the planner gives it.
+pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn]) -> Vec<Vec<Clause>> {
+    let quals = restrictions(filter, scope);
+    let spans: Vec<Range<usize>> = scope.tables.iter().map(|t| t.offset..t.offset + t.def.columns.len()).collect();
+    let table_of = |position: usize| spans.iter().position(|s| s.contains(&position));
+    let tables_of = |c: &Clause| {
+        let mut tables: Vec<usize> = columns_of_clause(c).into_iter().filter_map(table_of).collect();
+        tables.sort_unstable();
+        tables.dedup();
+        tables
+    };
+    // A WHERE that is never true for a NULL inner row makes its LEFT JOIN an inner join.
+    let strict: Vec<usize> = quals.iter().flat_map(nonnullable).collect();
+    let nullable: Vec<Option<usize>> = joins
+        .iter()
+        .map(|j| {
+            let inner = table_of(j.right)?;
+            (j.outer && !strict.iter().any(|&p| spans[inner].contains(&p))).then_some(inner)
+        })
+        .collect();
+
+    // The planner meets the JOIN's ON before the WHERE.
+    let mut classes = Classes::default();
+    for (j, join) in joins.iter().enumerate() {
+        if nullable[j].is_none() {
+            classes.add(Term::Column(join.left), Term::Column(join.right), Source::On);
+        }
+    }
+    let mut sources = vec![false; quals.len()];
+    for (i, q) in quals.iter().enumerate() {
+        if let Some((a, b)) = equivalence(q) {
+            classes.add(a, b, Source::Where(i));
+            sources[i] = true;
+        }
+    }
+
+    let mut lists: Vec<Vec<Clause>> = vec![Vec::new(); scope.tables.len()];
+    for (i, q) in quals.iter().enumerate() {
+        match (&tables_of(q)[..], sources[i]) {
+            ([t], false) if !nullable.contains(&Some(*t)) => lists[*t].push(q.clone()),
+            // A WHERE that folds to FALSE or NULL restricts every table to nothing.
+            ([], false) => lists.iter_mut().for_each(|l| l.push(q.clone())),
+            _ => {}
+        }
+    }
+    for class in &classes.0 {
+        for derived in class.derived(&quals, &table_of) {
+            match &tables_of(&derived)[..] {
+                [t] => lists[*t].push(derived),
+                // `5 = 7`: a FALSE no outer join stands under empties the whole query.
+                [] => lists.iter_mut().for_each(|l| l.push(derived.clone())),
+                _ => {}
+            }
+        }
+    }
+    // The inner side of a LEFT JOIN: `inner = C` when its ON partner is known to be C.
+    for (j, join) in joins.iter().enumerate() {
+        let Some(inner) = nullable[j] else { continue };
+        if let Some(c) = classes.constant_of(&Term::Column(join.left)) {
+            lists[inner].push(Clause::Op(CompareOp::Eq, Term::Column(join.right), c));
+        }
+    }
+    lists
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Source {
+    Where(usize),
+    On,
+}
+
+/// One equivalence class: its members in order of appearance, and the clauses that made it.
+#[derive(Default)]
+struct Class {
+    members: Vec<Term>,
+    sources: Vec<Source>,
+}
+
+#[derive(Default)]
+struct Classes(Vec<Class>);
+
+impl Classes {
+    /// `a = b`, as `process_equivalence` takes it: joins the classes of a and b (b's into
+    /// a's), or starts one.
+    fn add(&mut self, a: Term, b: Term, source: Source) {
+        let find = |t: &Term, classes: &[Class]| classes.iter().position(|c| c.members.contains(t));
+        match (find(&a, &self.0), find(&b, &self.0)) {
+            (Some(x), Some(y)) if x == y => self.0[x].sources.push(source),
+            (Some(x), Some(y)) => {
+                let absorbed = self.0.remove(y);
+                let x = if y < x { x - 1 } else { x };
+                self.0[x].members.extend(absorbed.members);
+                self.0[x].sources.extend(absorbed.sources);
+                self.0[x].sources.push(source);
+            }
+            (Some(x), None) => {
+                self.0[x].members.push(b);
+                self.0[x].sources.push(source);
+            }
+            (None, Some(y)) => {
+                self.0[y].members.push(a);
+                self.0[y].sources.push(source);
+            }
+            (None, None) => self.0.push(Class { members: vec![a, b], sources: vec![source] }),
+        }
+    }
+
+    /// The constant `t` is known to equal, if any.
+    fn constant_of(&self, t: &Term) -> Option<Term> {
+        self.0.iter().find(|c| c.members.contains(t)).and_then(Class::constant)
+    }
+}
+
+impl Class {
+    fn constant(&self) -> Option<Term> {
+        self.members.iter().find(|m| matches!(m, Term::Const(_))).cloned()
+    }
+
+    /// The equalities the planner puts in place of the class's sources: with a constant, each
+    /// other member equals it (`generate_base_implied_equalities_const`; a class of one clause
+    /// keeps that clause); without, each member of a table equals the one before it of that
+    /// table (`generate_base_implied_equalities_no_const`).
+    fn derived(&self, quals: &[Clause], table_of: &dyn Fn(usize) -> Option<usize>) -> Vec<Clause> {
+        let eq = |a: &Term, b: &Term| match (a, b) {
+            (Term::Const(x), Term::Const(y)) => Clause::Const(Some(x == y)),
+            _ => Clause::Op(CompareOp::Eq, a.clone(), b.clone()),
+        };
+        if let Some(constant) = self.constant() {
+            if let (2, [Source::Where(i)]) = (self.members.len(), &self.sources[..]) {
+                return vec![quals[*i].clone()];
+            }
+            // The first constant is the one the others are equated with.
+            let first = self.members.iter().position(|m| *m == constant);
+            return self
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != first)
+                .map(|(_, m)| eq(m, &constant))
+                .collect();
+        }
+        let mut out = Vec::new();
+        let mut previous: Vec<(usize, &Term)> = Vec::new();
+        for m in &self.members {
+            let Some(table) = columns_of_term(m).first().and_then(|&p| table_of(p)) else { continue };
+            match previous.iter_mut().find(|(t, _)| *t == table) {
+                Some(slot) => {
+                    out.push(eq(slot.1, m));
+                    slot.1 = m;
+                }
+                None => previous.push((table, m)),
+            }
+        }
+        out
+    }
+}
+
+/// `a = b` that can make an equivalence: a mergejoinable equality of two columns, or of a
+/// column and a constant, in one type family (a numeric beside an integer is a cast, not a
+/// member).
+fn equivalence(q: &Clause) -> Option<(Term, Term)> {
+    let Clause::Op(CompareOp::Eq, a, b) = q else { return None };
+    let member = |t: &Term| matches!(t, Term::Column(_) | Term::Const(_));
+    let both_constant = matches!((a, b), (Term::Const(_), Term::Const(_)));
+    (member(a) && member(b) && !both_constant && a != b).then(|| (a.clone(), b.clone()))
+}
+
+/// The columns a clause is never true without (`find_nonnullable_rels`): those of its strict
+/// comparisons, all of an AND's, the ones every arm of an OR shares.
+fn nonnullable(c: &Clause) -> Vec<usize> {
+    match c {
+        Clause::Op(_, a, b) => [columns_of_term(a), columns_of_term(b)].concat(),
+        Clause::Array { left, .. } => columns_of_term(left),
+        Clause::NullTest { arg, is_null: false } => columns_of_term(arg),
+        Clause::And(items) => items.iter().flat_map(nonnullable).collect(),
+        Clause::Or(arms) => {
+            let mut each = arms.iter().map(nonnullable);
+            let first = each.next().unwrap_or_default();
+            each.fold(first, |kept, arm| kept.into_iter().filter(|p| arm.contains(p)).collect())
+        }
+        Clause::NullTest { is_null: true, .. } | Clause::Const(_) | Clause::Opaque(_) => Vec::new(),
+    }
+}
+
+fn columns_of_clause(c: &Clause) -> Vec<usize> {
+    match c {
+        Clause::Op(_, a, b) => [columns_of_term(a), columns_of_term(b)].concat(),
+        Clause::Array { left, .. } => columns_of_term(left),
+        Clause::NullTest { arg, .. } => columns_of_term(arg),
+        Clause::And(items) | Clause::Or(items) => items.iter().flat_map(columns_of_clause).collect(),
+        Clause::Const(_) => Vec::new(),
+        // An opaque condition is tested on joined rows: it restricts no one table.
+        Clause::Opaque(_) => vec![usize::MAX],
+    }
+}
+
+fn columns_of_term(t: &Term) -> Vec<usize> {
+    match t {
+        Term::Column(p) => vec![*p],
+        Term::Const(_) => Vec::new(),
+        Term::Negate(a) | Term::Numeric(a) => columns_of_term(a),
+        Term::Arith(_, a, b) => [columns_of_term(a), columns_of_term(b)].concat(),
+        Term::Other(_) => vec![usize::MAX],
+    }
+}
