@@ -342,6 +342,20 @@ fn pruning_reads_the_partitions_postgresql_reads() {
              WHERE u.created_at = '2025-03-03' AND o.created_at = '2025-04-04'",
             &[],
         ),
+        // An OR across both tables restricts orders to what each arm says of it…
+        (
+            &months_with_default,
+            "SELECT o.id FROM orders o JOIN users u ON o.user_id = u.id \
+             WHERE (o.created_at < '2025-02-01' AND u.id = 1) OR (o.created_at >= '2025-12-01' AND u.id = 2)",
+            &["orders_01", "orders_12", "orders_def"],
+        ),
+        // …unless that would pass most rows (here `<>`, estimated to pass 99.5%).
+        (
+            hash,
+            "SELECT o.id FROM users u JOIN orders o ON o.user_id = u.id \
+             WHERE o.id IS NULL AND u.id = 7 AND (o.id <> 1 OR (o.id > 400 AND o.user_id = u.id))",
+            &["o_0"],
+        ),
     ];
     for (ddl, query, expected) in cases {
         let mut db = layout(ddl).unwrap();

@@ -3,8 +3,12 @@
 //! alone restricts that table; equalities make equivalence classes, so `o.user_id = u.id AND
 //! u.id = 5` also restricts orders to `user_id = 5`; a LEFT JOIN whose WHERE rejects a NULL
 //! on its inner side is an inner join; and on the inner side of a LEFT JOIN that stays one,
-//! only `inner = constant` derived through its ON clause restricts it. Pruning reads these
-//! lists, so that a join prunes where PostgreSQL's does.
+//! only `inner = constant` derived through its ON clause restricts it; an OR across tables
+//! restricts each table to what every arm says of it. Pruning reads these lists, so that a
+//! join prunes where PostgreSQL's does. (PostgreSQL keeps such an OR only when it estimates
+//! that at most 90% of the rows pass it; the estimate here is PostgreSQL's for a table without
+//! statistics, so an OR close to the line may be kept where a PostgreSQL with statistics drops
+//! it, or the other way round.)
 
 use std::ops::Range;
 
@@ -72,6 +76,20 @@ pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn])
                 // `5 = 7`: a FALSE no outer join stands under empties the whole query.
                 [] => lists.iter_mut().for_each(|l| l.push(derived.clone())),
                 _ => {}
+            }
+        }
+    }
+    // An OR over several tables restricts each (but a LEFT JOIN's inner side) to the OR of
+    // what each arm says about it alone, when every arm says something (orclauses.c).
+    for q in &quals {
+        let tables = tables_of(q);
+        if !matches!(q, Clause::Or(_)) || tables.len() < 2 {
+            continue;
+        }
+        for &t in tables.iter().filter(|t| !nullable.contains(&Some(**t))) {
+            // PostgreSQL keeps it only if it is estimated to pass at most 90% of the rows.
+            if let Some(extracted) = or_restriction(q, t, &tables_of).filter(|c| selectivity(c) <= 0.9) {
+                lists[t].push(extracted);
             }
         }
     }
@@ -174,6 +192,67 @@ impl Class {
             }
         }
         out
+    }
+}
+
+/// `extract_or_clause`: the OR of what each arm of `or` says about table `t` alone (an arm's
+/// own conditions on it, ANDed; a nested OR likewise), or None if an arm says nothing.
+fn or_restriction(or: &Clause, t: usize, tables_of: &dyn Fn(&Clause) -> Vec<usize>) -> Option<Clause> {
+    let Clause::Or(arms) = or else { return None };
+    let mut out = Vec::new();
+    for arm in arms {
+        let items = match arm {
+            Clause::And(items) => items.as_slice(),
+            single => std::slice::from_ref(single),
+        };
+        let mut kept = Vec::new();
+        for item in items {
+            if matches!(item, Clause::Or(_)) && matches!(arm, Clause::And(_)) {
+                kept.extend(or_restriction(item, t, tables_of));
+            } else if tables_of(item) == [t] {
+                kept.push(item.clone());
+            }
+        }
+        match kept.len() {
+            0 => return None,
+            1 => match kept.remove(0) {
+                Clause::Or(inner) => out.extend(inner),
+                one => out.push(one),
+            },
+            _ => out.push(Clause::And(kept)),
+        }
+    }
+    Some(Clause::Or(out))
+}
+
+/// The share of rows PostgreSQL estimates a clause passes with no statistics (selfuncs.h's
+/// defaults: equality 1/200, an inequality 1/3, IS NULL 1/200), combined as
+/// `clauselist_selectivity` does: AND multiplies, OR adds what the others miss.
+fn selectivity(c: &Clause) -> f64 {
+    const EQ: f64 = 0.005;
+    const INEQ: f64 = 1.0 / 3.0;
+    match c {
+        Clause::Const(Some(true)) => 1.0,
+        Clause::Const(_) => 0.0,
+        Clause::Op(CompareOp::Eq, ..) => EQ,
+        Clause::Op(CompareOp::NotEq, ..) => 1.0 - EQ,
+        Clause::Op(..) => INEQ,
+        // `scalararraysel`: IN sums its equalities, NOT IN takes away each one's share.
+        Clause::Array { any, items, .. } => {
+            let matched = items.iter().filter(|v| !v.is_null()).count() as f64 * EQ;
+            if *any {
+                matched.min(1.0)
+            } else if items.iter().any(|v| v.is_null()) {
+                0.0
+            } else {
+                (1.0 - matched).max(0.0)
+            }
+        }
+        Clause::NullTest { is_null: true, .. } => EQ,
+        Clause::NullTest { is_null: false, .. } => 1.0 - EQ,
+        Clause::And(items) => items.iter().map(selectivity).product(),
+        Clause::Or(arms) => arms.iter().map(selectivity).fold(0.0, |s, s2| s + s2 - s * s2),
+        Clause::Opaque(_) => 0.5,
     }
 }
 
