@@ -39,14 +39,17 @@ impl<'t> Bounds<'t> {
         let mut null = None;
         let (datums, indexes) = match table.strategy {
             PartitionStrategy::Range => {
+                // Kept sorted as they are added (a handful of bounds; no sort to ship).
                 let mut datums: Vec<RangeEdge> = Vec::new();
                 for p in parts {
                     if let BoundSpec::Range { from, to } = &p.bound {
-                        datums.extend([from.clone(), to.clone()]);
+                        for edge in [from, to] {
+                            if let Err(at) = datums.binary_search_by(|d| edge_cmp(d, edge)) {
+                                datums.insert(at, edge.clone());
+                            }
+                        }
                     }
                 }
-                datums.sort_by(edge_cmp);
-                datums.dedup_by(|a, b| edge_cmp(a, b) == Ordering::Equal);
                 let mut indexes = vec![None; datums.len() + 1];
                 for (i, p) in parts.iter().enumerate() {
                     if let BoundSpec::Range { to, .. } = &p.bound {
@@ -65,12 +68,12 @@ impl<'t> Bounds<'t> {
                             if v.is_null() {
                                 null = Some(i);
                             } else {
-                                listed.push((v.clone(), i));
+                                let at = listed.partition_point(|(w, _)| w.sort_cmp(v) == Ordering::Less);
+                                listed.insert(at, (v.clone(), i));
                             }
                         }
                     }
                 }
-                listed.sort_by(|a, b| a.0.sort_cmp(&b.0));
                 let indexes = listed.iter().map(|(_, i)| Some(*i)).collect();
                 (listed.into_iter().map(|(v, _)| RangeEdge::Value(v)).collect(), indexes)
             }

@@ -29,10 +29,16 @@ pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn])
     let quals = restrictions(filter, scope);
     let spans: Vec<Range<usize>> = scope.tables.iter().map(|t| t.offset..t.offset + t.def.columns.len()).collect();
     let table_of = |position: usize| spans.iter().position(|s| s.contains(&position));
+    // The tables a clause reads, each once, in the order it reads them; what the planner
+    // cannot see into counts as reading the whole query (`whole`), so it restricts no table.
+    let whole = scope.tables.len();
     let tables_of = |c: &Clause| {
-        let mut tables: Vec<usize> = columns_of_clause(c).into_iter().filter_map(table_of).collect();
-        tables.sort_unstable();
-        tables.dedup();
+        let mut tables: Vec<usize> = Vec::new();
+        for t in columns_of_clause(c).into_iter().map(|p| table_of(p).unwrap_or(whole)) {
+            if !tables.contains(&t) {
+                tables.push(t);
+            }
+        }
         tables
     };
     // A WHERE that is never true for a NULL inner row makes its LEFT JOIN an inner join.
@@ -63,7 +69,7 @@ pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn])
     let mut lists: Vec<Vec<Clause>> = vec![Vec::new(); scope.tables.len()];
     for (i, q) in quals.iter().enumerate() {
         match (&tables_of(q)[..], sources[i]) {
-            ([t], false) if !nullable.contains(&Some(*t)) => lists[*t].push(q.clone()),
+            ([t], false) if *t < whole && !nullable.contains(&Some(*t)) => lists[*t].push(q.clone()),
             // A WHERE that folds to FALSE or NULL restricts every table to nothing.
             ([], false) => lists.iter_mut().for_each(|l| l.push(q.clone())),
             _ => {}
@@ -72,7 +78,7 @@ pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn])
     for class in &classes.0 {
         for derived in class.derived(&quals, &table_of) {
             match &tables_of(&derived)[..] {
-                [t] => lists[*t].push(derived),
+                [t] if *t < whole => lists[*t].push(derived),
                 // `5 = 7`: a FALSE no outer join stands under empties the whole query.
                 [] => lists.iter_mut().for_each(|l| l.push(derived.clone())),
                 _ => {}
@@ -86,7 +92,7 @@ pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn])
         if !matches!(q, Clause::Or(_)) || tables.len() < 2 {
             continue;
         }
-        for &t in tables.iter().filter(|t| !nullable.contains(&Some(**t))) {
+        for &t in tables.iter().filter(|&&t| t < whole && !nullable.contains(&Some(t))) {
             // PostgreSQL keeps it only if it is estimated to pass at most 90% of the rows.
             if let Some(extracted) = or_restriction(q, t, &tables_of).filter(|c| selectivity(c) <= 0.9) {
                 lists[t].push(extracted);
