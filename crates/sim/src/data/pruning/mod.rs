@@ -1,8 +1,9 @@
-//! Which partitions a query reads, as PostgreSQL's planner decides it (PostgreSQL 11 to 17):
-//! partition pruning on the partition key (partprune.c), then constraint exclusion of what is
-//! left (plancat.c's `relation_excluded_by_constraints` with `constraint_exclusion =
-//! partition`): a WHERE that contradicts itself, or that asks a NOT NULL key column for NULL,
-//! reads no partition at all. "Partitions scanned: 2 of 12" is this module's count, and it is
+//! Which partitions a query reads, as PostgreSQL's planner decides it (checked against
+//! PostgreSQL 15; the rules are those of 11 to 17 but for the one `bounds` notes): partition
+//! pruning on the partition key (partprune.c), then constraint exclusion of what is left
+//! (plancat.c's `relation_excluded_by_constraints` with `constraint_exclusion = partition`): a
+//! WHERE that contradicts itself, or that asks a NOT NULL column for NULL, reads no partition
+//! at all. "Partitions scanned: 2 of 12" is this module's count, and it is
 //! PostgreSQL's count, including where PostgreSQL reads a partition that can hold no match.
 //!
 //! Pruning reads each restriction alone: an OR prunes if every arm does, an AND keeps what
@@ -21,7 +22,8 @@ use crate::data::sql::ast::{CompareOp, PartitionStrategy};
 use crate::data::value::Value;
 
 use bounds::{intersection, union, Bounds, Matched};
-pub use clause::{Clause, Term};
+pub use clause::Clause;
+use clause::Term;
 pub use distribute::{restriction_lists, JoinOn};
 
 /// The partitions (indexes into `table.partitions`, in declaration order) that a query reads
