@@ -214,7 +214,13 @@ impl Node {
                 Ok(pruning::JoinOn { left, right, outer: j.kind == JoinKind::Left })
             })
             .collect::<Result<Vec<_>, SqlError>>()?;
-        let mut restrictions = pruning::restriction_lists(filter.as_ref(), &scope, &joins).into_iter();
+        // Only a partitioned table is pruned by them: a query on whole tables (every point
+        // lookup) does not work them out.
+        let mut restrictions = match scope.tables.iter().any(|t| self.partitioned.contains_key(&t.def.name)) {
+            true => pruning::restriction_lists(filter.as_ref(), &scope, &joins),
+            false => Vec::new(),
+        }
+        .into_iter();
         // Bound before any row is read, so that a WHERE's mistake is reported before the
         // select list's, whatever the rows.
         let own = own

@@ -119,7 +119,10 @@ impl Node {
             Some(f) => Some(scope.bind(f, "WHERE")?),
             None => None,
         };
-        let restrictions = crate::data::pruning::restriction_lists(filter.as_ref(), &scope, &[]).remove(0);
+        let restrictions = match self.partitioned.contains_key(table) {
+            true => crate::data::pruning::restriction_lists(filter.as_ref(), &scope, &[]).remove(0),
+            false => Vec::new(),
+        };
         let (segments, total) = self.segments(table, &scope, 0, &restrictions);
         let mut out = Vec::new();
         let ranges = super::index_ranges(filter.as_ref(), &scope);
