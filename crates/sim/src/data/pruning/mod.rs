@@ -33,7 +33,6 @@ pub fn partitions_read(table: &PartitionedTable, offset: usize, restrictions: &[
     let bounds = Bounds::of(table);
     let pruner = Pruner { bounds: &bounds, key: offset + table.key_column, strategy: table.strategy };
     let kept = match pruner.steps(restrictions) {
-        _ if restrictions.is_empty() => (0..table.partitions.len()).collect(),
         Outcome::Contradictory => Vec::new(),
         Outcome::NoSteps => (0..table.partitions.len()).collect(),
         Outcome::Matched(m) => bounds.partitions(&m),
