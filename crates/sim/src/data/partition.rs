@@ -7,10 +7,10 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::exec::coerce_value;
+use super::exec::{assigned, types::SqlType};
 use super::pg_hash::partition_hash;
 use super::schema::TableDef;
-use super::sql::ast::{BoundSpec, Ddl, PartitionStrategy, RangeEdge, UniqueKey};
+use super::sql::ast::{BoundSpec, Ddl, Expr, PartitionStrategy, RangeEdge, UniqueKey, WrittenBound};
 use super::sql::SqlError;
 use super::value::Value;
 
@@ -99,22 +99,8 @@ impl PartitionedTable {
     }
 
     /// `CREATE TABLE name PARTITION OF … FOR VALUES …`, with PostgreSQL's checks.
-    pub fn add(&mut self, name: &str, bound: BoundSpec, at: usize) -> Result<(), SqlError> {
-        let bound = self.typed(bound, at)?;
-        let kind_matches = matches!(
-            (&bound, self.strategy),
-            (BoundSpec::Default, _)
-                | (BoundSpec::Range { .. }, PartitionStrategy::Range)
-                | (BoundSpec::List(_), PartitionStrategy::List)
-                | (BoundSpec::Hash { .. }, PartitionStrategy::Hash)
-        );
-        if !kind_matches {
-            return Err(ddl_error(
-                format!("invalid bound specification for a {} partition", self.strategy.name()),
-                None,
-                at,
-            ));
-        }
+    pub fn add(&mut self, name: &str, bound: &WrittenBound, at: usize) -> Result<(), SqlError> {
+        let bound = self.transformed(bound, at)?;
         match &bound {
             BoundSpec::Default => self.check_default(name, at)?,
             BoundSpec::Range { from, to } => self.check_range(name, from, to, at)?,
@@ -125,28 +111,111 @@ impl PartitionedTable {
         Ok(())
     }
 
-    /// Gives the bound's constants the key's type (`'2025-01-01'` is a timestamp here).
-    fn typed(&self, bound: BoundSpec, at: usize) -> Result<BoundSpec, SqlError> {
-        let ty = self.def.columns[self.key_column].ty;
-        let cast = |v: Value| coerce_value(ty, v, "=").map_err(|e| SqlError { position: at, message: e.message });
+    /// parse_utilcmd.c's `transformPartitionBound`, in its order: the bound's kind against the
+    /// table's strategy, then its values, each cast to the key's type.
+    fn transformed(&self, bound: &WrittenBound, at: usize) -> Result<BoundSpec, SqlError> {
+        let kind_matches = matches!(
+            (bound, self.strategy),
+            (WrittenBound::Default, _)
+                | (WrittenBound::Range { .. }, PartitionStrategy::Range)
+                | (WrittenBound::List(_), PartitionStrategy::List)
+                | (WrittenBound::Hash { .. }, PartitionStrategy::Hash)
+        );
+        if !kind_matches {
+            return Err(ddl_error(
+                format!("invalid bound specification for a {} partition", self.strategy.name()),
+                None,
+                at,
+            ));
+        }
         Ok(match bound {
-            BoundSpec::Range { from, to } => {
-                let edge = |e: RangeEdge| -> Result<RangeEdge, SqlError> {
-                    Ok(match e {
-                        RangeEdge::Value(v) => RangeEdge::Value(cast(v)?),
-                        other => other,
-                    })
-                };
-                BoundSpec::Range { from: edge(from)?, to: edge(to)? }
+            WrittenBound::Default => BoundSpec::Default,
+            WrittenBound::Hash { modulus, remainder } => BoundSpec::Hash { modulus: *modulus, remainder: *remainder },
+            WrittenBound::List(values) => {
+                let mut list: Vec<Value> = Vec::with_capacity(values.len());
+                for written in values {
+                    let value = self.bound_value(written)?;
+                    // a value written twice is kept once, as PostgreSQL keeps it
+                    if !list.iter().any(|v| v.group_key() == value.group_key()) {
+                        list.push(value);
+                    }
+                }
+                BoundSpec::List(list)
             }
-            BoundSpec::List(values) => BoundSpec::List(values.into_iter().map(cast).collect::<Result<_, _>>()?),
-            other => other,
+            WrittenBound::Range { from, to } => {
+                // One key column (a wider key is refused at PARTITION BY), so one value each.
+                for (edge, word) in [(from, "FROM"), (to, "TO")] {
+                    if edge.len() != 1 {
+                        let message = format!("{word} must specify exactly one value per partitioning column");
+                        return Err(ddl_error(message, None, 0));
+                    }
+                }
+                BoundSpec::Range { from: self.range_edge(&from[0])?, to: self.range_edge(&to[0])? }
+            }
         })
+    }
+
+    /// `transformPartitionRangeBounds`: MINVALUE and MAXVALUE are the column names `minvalue`
+    /// and `maxvalue` written alone; any other value is a bound value, and not NULL.
+    fn range_edge(&self, written: &(Expr, usize)) -> Result<RangeEdge, SqlError> {
+        match &written.0 {
+            Expr::Column(c) if c.table.is_none() && c.column == "minvalue" => Ok(RangeEdge::MinValue),
+            Expr::Column(c) if c.table.is_none() && c.column == "maxvalue" => Ok(RangeEdge::MaxValue),
+            _ => match self.bound_value(written)? {
+                Value::Null => Err(ddl_error("cannot specify NULL in range bound".into(), None, 0)),
+                value => Ok(RangeEdge::Value(value)),
+            },
+        }
+    }
+
+    /// `transformPartitionBoundValue`: no column, a cast to the key's type that PostgreSQL
+    /// allows in an assignment, then the value computed. PostgreSQL takes any constant
+    /// expression; this console takes constants and arithmetic on numbers.
+    fn bound_value(&self, (expr, at): &(Expr, usize)) -> Result<Value, SqlError> {
+        let at_bound = |message: String| SqlError { position: *at, message };
+        let mut reads_column = false;
+        expr.walk(&mut |e| reads_column |= matches!(e, Expr::Column(_)));
+        if reads_column {
+            return Err(at_bound("cannot use column reference in partition bound expression".into()));
+        }
+        if expr.has_aggregate() {
+            return Err(at_bound("aggregate functions are not allowed in partition bound".into()));
+        }
+        let column = &self.def.columns[self.key_column];
+        let cast_refused = || {
+            at_bound(format!(
+                "specified value cannot be cast to type {} for column \"{}\"",
+                SqlType::of_column(column.ty).name(),
+                column.name
+            ))
+        };
+        let value = match expr {
+            Expr::Literal(value) => value.clone(),
+            arithmetic => {
+                let folded = arithmetic.folded_number().ok_or_else(|| {
+                    at_bound(
+                        "a partition bound here is a constant, or arithmetic on numbers: write the value itself".into(),
+                    )
+                })?;
+                // The cast is judged by the type before the value is computed, and every
+                // number casts as any other does.
+                if assigned(column, Value::Int(0)).is_none() {
+                    return Err(cast_refused());
+                }
+                // computed after analysis, so PostgreSQL's error points nowhere
+                folded.map_err(|e| SqlError::new(e.message))?
+            }
+        };
+        // A quoted constant is read by the type's input function while the bound is analysed,
+        // so PostgreSQL points its errors at the value; a number's cast runs later.
+        let quoted = matches!(value, Value::Text(_));
+        let stored = assigned(column, value).ok_or_else(cast_refused)?;
+        stored.map_err(|e| if quoted { at_bound(e.message) } else { SqlError::new(e.message) })
     }
 
     fn check_default(&self, name: &str, at: usize) -> Result<(), SqlError> {
         if self.strategy == PartitionStrategy::Hash {
-            return Err(ddl_error("a hash-partitioned table may not have a default partition".into(), None, at));
+            return Err(ddl_error("a hash-partitioned table may not have a default partition".into(), None, 0));
         }
         if let Some(existing) = self.partitions.iter().find(|p| p.bound == BoundSpec::Default) {
             return Err(ddl_error(
@@ -170,31 +239,31 @@ impl PartitionedTable {
                 at,
             ));
         }
-        for p in &self.partitions {
-            if let BoundSpec::Range { from: f, to: t } = &p.bound {
-                if edge_cmp(from, t) == Ordering::Less && edge_cmp(f, to) == Ordering::Less {
-                    return Err(ddl_error(
-                        format!("partition \"{name}\" would overlap partition \"{}\"", p.name),
-                        None,
-                        at,
-                    ));
-                }
-            }
+        // PostgreSQL names the first partition in bound order that the new one overlaps.
+        let overlapped = self
+            .partitions
+            .iter()
+            .filter_map(|p| match &p.bound {
+                BoundSpec::Range { from: f, to: t } => Some((f, t, &p.name)),
+                _ => None,
+            })
+            .filter(|(f, t, _)| edge_cmp(from, t) == Ordering::Less && edge_cmp(f, to) == Ordering::Less)
+            .min_by(|a, b| edge_cmp(a.0, b.0));
+        match overlapped {
+            Some((_, _, with)) => Err(overlap_error(name, with, at)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn check_list(&self, name: &str, values: &[Value], at: usize) -> Result<(), SqlError> {
-        for p in &self.partitions {
-            if let BoundSpec::List(existing) = &p.bound {
-                let shared = values.iter().any(|v| existing.iter().any(|e| e.group_key() == v.group_key()));
-                if shared {
-                    return Err(ddl_error(
-                        format!("partition \"{name}\" would overlap partition \"{}\"", p.name),
-                        None,
-                        at,
-                    ));
-                }
+        // PostgreSQL names the partition that holds the first of the new values already held.
+        for value in values {
+            let holder = self.partitions.iter().find(|p| match &p.bound {
+                BoundSpec::List(existing) => existing.iter().any(|e| e.group_key() == value.group_key()),
+                _ => false,
+            });
+            if let Some(holder) = holder {
+                return Err(overlap_error(name, &holder.name, at));
             }
         }
         Ok(())
@@ -210,9 +279,6 @@ impl PartitionedTable {
                 None,
                 0,
             ));
-        }
-        if remainder < 0 {
-            return Err(ddl_error("remainder for hash partition must be a non-negative integer".into(), None, 0));
         }
         if remainder >= modulus {
             return Err(ddl_error("remainder for hash partition must be less than modulus".into(), None, 0));
@@ -263,7 +329,7 @@ impl PartitionedTable {
         let mut r = remainder % greatest;
         while r < greatest {
             if let Some(&(_, _, with)) = existing.iter().find(|&&(m, rem, _)| r % m == rem) {
-                return Err(ddl_error(format!("partition \"{name}\" would overlap partition \"{with}\""), None, at));
+                return Err(overlap_error(name, with, at));
             }
             r += modulus;
         }
@@ -305,6 +371,10 @@ impl PartitionedTable {
     }
 }
 
+fn overlap_error(name: &str, with: &str, at: usize) -> SqlError {
+    ddl_error(format!("partition \"{name}\" would overlap partition \"{with}\""), None, at)
+}
+
 /// Orders bounds: MINVALUE below every value, MAXVALUE above.
 pub fn edge_cmp(a: &RangeEdge, b: &RangeEdge) -> Ordering {
     match (a, b) {
@@ -315,13 +385,14 @@ pub fn edge_cmp(a: &RangeEdge, b: &RangeEdge) -> Ordering {
     }
 }
 
-/// A bound as PostgreSQL's DETAIL writes it: `('2025-03-01 00:00:00')`, `(MINVALUE)`.
+/// A bound as PostgreSQL's DETAIL writes it (ruleutils.c's `get_range_partbound_string`):
+/// `(MINVALUE)`, or the value quoted as a literal, which is how it prints a bigint, a text and
+/// a timestamp alike: `('1')`, `('o''b')`, `('2025-03-01 00:00:00')`.
 fn edge_text(e: &RangeEdge) -> String {
     match e {
         RangeEdge::MinValue => "(MINVALUE)".into(),
         RangeEdge::MaxValue => "(MAXVALUE)".into(),
-        RangeEdge::Value(Value::Text(s)) => format!("('{s}')"),
-        RangeEdge::Value(v) => format!("({v})"),
+        RangeEdge::Value(v) => format!("('{}')", v.to_string().replace('\'', "''")),
     }
 }
 
@@ -357,13 +428,13 @@ pub fn apply_ddl(statements: &[Ddl], schema: &[Rc<TableDef>]) -> Result<Vec<Part
                 }
                 let Some(table) = tables.iter_mut().find(|t| &t.def.name == parent) else {
                     let message = if schema.iter().any(|t| &t.name == parent) {
-                        format!("\"{parent}\" is not partitioned: create it first with CREATE TABLE {parent} (...) PARTITION BY ...")
+                        format!("\"{parent}\" is not partitioned\nHINT:  Create it first with CREATE TABLE {parent} (…) PARTITION BY ….")
                     } else {
                         format!("relation \"{parent}\" does not exist")
                     };
                     return Err(ddl_error(message, None, 0));
                 };
-                table.add(name, bound.clone(), *at)?;
+                table.add(name, bound, *at)?;
                 names.push(name.clone());
             }
         }

@@ -257,11 +257,18 @@ fn a_layout_error_points_where_postgresql_points_counting_from_the_layouts_start
     // The overlap points at the second bound's FROM, counted from the start of the whole layout.
     let ddl = two.clone() + second;
     assert_eq!(at(&ddl), ddl.find(second).unwrap() + second.find("FROM").unwrap() + 1);
-    // A bound of the wrong kind points at its IN; DEFAULT on a hash table at DEFAULT.
+    // A bound of the wrong kind points at its IN; a value at the value.
     let list = RANGE_PARENT.to_string() + "CREATE TABLE l PARTITION OF orders FOR VALUES IN ('2025-01-01');";
     assert_eq!(at(&list), list.find("IN (").unwrap() + 1);
+    let typo =
+        RANGE_PARENT.to_string() + "CREATE TABLE t PARTITION OF orders FOR VALUES FROM ('2025-01-01') TO ('20x');";
+    assert_eq!(at(&typo), typo.find("'20x'").unwrap() + 1);
+    // DEFAULT on a hash table, and a number's overflow, point nowhere.
     let hash = "CREATE TABLE posts (id bigint) PARTITION BY HASH (id); CREATE TABLE d PARTITION OF posts DEFAULT;";
-    assert_eq!(at(hash), hash.find("DEFAULT").unwrap() + 1);
+    assert_eq!(at(hash), 0);
+    let overflow = "CREATE TABLE posts (id bigint) PARTITION BY RANGE (id);\
+                    CREATE TABLE o PARTITION OF posts FOR VALUES FROM (2147483647 + 1) TO (3000000000);";
+    assert_eq!(at(overflow), 0);
     // A modulus or remainder out of range, and a relation named twice, point nowhere.
     let modulus = "CREATE TABLE posts (id bigint) PARTITION BY HASH (id);\
                    CREATE TABLE h PARTITION OF posts FOR VALUES WITH (MODULUS 0, REMAINDER 0);";
@@ -387,4 +394,85 @@ fn an_update_or_delete_shows_the_partitions_it_reached() {
     assert_eq!(update.plan.parts[0].work.reads[0].partitions_scanned, ["orders_01"]);
     let delete = db.execute("EXPLAIN DELETE FROM orders WHERE created_at = '2025-07-04'").unwrap();
     assert!(delete.plan.render().contains("(Partitions scanned: 1 of 12: orders_07)"), "{}", delete.plan.render());
+}
+
+/// A bound's values as PostgreSQL's `transformPartitionBound` reads them: the kind first, then
+/// the count, columns, aggregates, the cast to the key's type and NULL; then which partition an
+/// overlap names. Each message was read off a PostgreSQL 15 server given the same DDL.
+#[test]
+fn partition_bounds_are_read_as_postgresql_reads_them() {
+    let table = |table: &str, strategy: &str, partitions: &[&str]| {
+        let mut ddl = format!("CREATE TABLE {table} (id bigint) PARTITION BY {strategy};");
+        for (i, bound) in partitions.iter().enumerate() {
+            ddl += &format!("CREATE TABLE {} PARTITION OF {table} {bound};", ["a", "b", "c"][i]);
+        }
+        layout(&ddl).err().unwrap_or_else(|| "accepted".into())
+    };
+    let orders = |strategy: &str, partitions: &[&str]| table("orders", strategy, partitions);
+    let users = |strategy: &str, partitions: &[&str]| table("users", strategy, partitions);
+    let range = |partitions: &[&str]| orders("RANGE (user_id)", partitions);
+    let list = |partitions: &[&str]| orders("LIST (user_id)", partitions);
+    for (got, postgres) in [
+        (list(&["FOR VALUES FROM (NULL) TO (1)"]), "invalid bound specification for a list partition"),
+        (range(&["FOR VALUES FROM (1, 2) TO (3)"]), "FROM must specify exactly one value per partitioning column"),
+        (range(&["FOR VALUES FROM (1) TO (3, 4)"]), "TO must specify exactly one value per partitioning column"),
+        (range(&["FOR VALUES FROM (NULL) TO ('x')"]), "cannot specify NULL in range bound"),
+        (range(&["FOR VALUES FROM (1) TO ('x')"]), "invalid input syntax for type bigint: \"x\""),
+        (range(&["FOR VALUES FROM (user_id) TO (2)"]), "cannot use column reference in partition bound expression"),
+        (range(&["FOR VALUES FROM (o.minvalue) TO (2)"]), "cannot use column reference in partition bound expression"),
+        (list(&["FOR VALUES IN (COUNT(*))"]), "aggregate functions are not allowed in partition bound"),
+        (range(&["FOR VALUES FROM (true) TO (2)"]), "specified value cannot be cast to type bigint for column \"user_id\""),
+        (
+            orders("RANGE (created_at)", &["FOR VALUES FROM (1) TO (2)"]),
+            "specified value cannot be cast to type timestamp without time zone for column \"created_at\"",
+        ),
+        (range(&["FOR VALUES FROM (2147483647 + 1) TO (3000000000)"]), "integer out of range"),
+        (range(&["FOR VALUES FROM (99999999999999999999) TO (1)"]), "bigint out of range"),
+        (range(&["FOR VALUES FROM (1/0) TO (2)"]), "division by zero"),
+        // bigint bounds are quoted, and quotes doubled, as ruleutils.c prints a constant
+        (
+            range(&["FOR VALUES FROM (-1) TO (-5)"]),
+            "empty range bound specified for partition \"a\"\nDETAIL:  Specified lower bound ('-1') is greater than or equal to upper bound ('-5').",
+        ),
+        (
+            users("RANGE (country)", &["FOR VALUES FROM ('o''b') TO ('a')"]),
+            "empty range bound specified for partition \"a\"\nDETAIL:  Specified lower bound ('o''b') is greater than or equal to upper bound ('a').",
+        ),
+        // numbers round into a bigint key, so 1.4 and 1.5 are the bounds 1 and 2
+        (
+            range(&["FOR VALUES FROM (1.4) TO (1.5)", "FOR VALUES FROM (1) TO (2)"]),
+            "partition \"b\" would overlap partition \"a\"",
+        ),
+        (list(&["FOR VALUES IN (2.5)", "FOR VALUES IN (3)"]), "partition \"b\" would overlap partition \"a\""),
+        (users("LIST (country)", &["FOR VALUES IN (1.50)", "FOR VALUES IN ('1.50')"]), "partition \"b\" would overlap partition \"a\""),
+        // the overlap named is the first in bound order, or the holder of the first shared value
+        (
+            range(&["FOR VALUES FROM (50) TO (60)", "FOR VALUES FROM (10) TO (20)", "FOR VALUES FROM (0) TO (100)"]),
+            "partition \"c\" would overlap partition \"b\"",
+        ),
+        (list(&["FOR VALUES IN (1)", "FOR VALUES IN (2)", "FOR VALUES IN (2, 1)"]), "partition \"c\" would overlap partition \"b\""),
+        (orders("LIST (user_id, id)", &[]), "cannot use \"list\" partition strategy with more than one column"),
+        (orders("HASH (user_id)", &["FOR VALUES WITH (REMAINDER 0, MODULUS 1)"]), "accepted"),
+        (orders("HASH (user_id)", &["FOR VALUES WITH (MODULUS 4)"]), "remainder for hash partition must be specified"),
+        (orders("HASH (user_id)", &["FOR VALUES WITH (MODULUS 4, MODULUS 2)"]), "modulus for hash partition provided more than once"),
+        (orders("HASH (user_id)", &["FOR VALUES WITH (FOO 2, REMAINDER 1)"]), "unrecognized hash partition bound specification \"foo\""),
+        (
+            orders("RANGE (created_at)", &["FOR VALUES FROM ('2025-01-01') TO ('2025-01-32')"]),
+            "date/time field value out of range: \"2025-01-32\"\nHINT:  Perhaps you need a different \"datestyle\" setting.",
+        ),
+        (
+            orders("RANGE (created_at)", &["FOR VALUES FROM ('2025-01-01') TO ('2025-02-30')"]),
+            "date/time field value out of range: \"2025-02-30\"",
+        ),
+    ] {
+        assert_eq!(got, postgres);
+    }
+    // 1 + 1 is a bound, computed before the rows are placed: user 2 is in a, user 1 is not.
+    let ddl = "CREATE TABLE orders (id bigint) PARTITION BY LIST (user_id);\
+               CREATE TABLE a PARTITION OF orders FOR VALUES IN (1 + 1);\
+               CREATE TABLE rest PARTITION OF orders DEFAULT;";
+    let mut db = layout(ddl).unwrap();
+    let plan = |db: &mut Database, sql: &str| db.execute(sql).unwrap().plan.render();
+    assert!(plan(&mut db, "EXPLAIN SELECT * FROM orders WHERE user_id = 2").contains("1 of 2: a"));
+    assert!(plan(&mut db, "EXPLAIN SELECT * FROM orders WHERE user_id = 1").contains("1 of 2: rest"));
 }

@@ -110,6 +110,12 @@ pub fn coerce_value(ty: ColumnType, v: Value, op: &str) -> Result<Value, SqlErro
             Err(TimestampError::OutOfRange) => {
                 Err(SqlError::new(format!("date/time field value out of range: \"{s}\"")))
             }
+            Err(TimestampError::MonthOrDayOutOfRange) => Err(SqlError::new(format!(
+                "date/time field value out of range: \"{s}\"\nHINT:  Perhaps you need a different \"datestyle\" setting."
+            ))),
+            Err(TimestampError::SpecialValue) => Err(SqlError::new(format!(
+                "'{s}' is a timestamp PostgreSQL reads from its clock or takes as infinite; a replayable run has no clock and this console no infinity: write a date such as '2025-03-01'"
+            ))),
             Err(TimestampError::Malformed) => Err(SqlError::new(format!(
                 "invalid input syntax for type timestamp: \"{s}\": write '2025-03-01' or '2025-03-01 14:30:00'"
             ))),
@@ -133,9 +139,15 @@ pub fn coerce_value(ty: ColumnType, v: Value, op: &str) -> Result<Value, SqlErro
 pub enum TimestampError {
     /// not a date and time at all (`invalid input syntax for type timestamp`)
     Malformed,
-    /// a date or time that does not exist, such as a 13th month or 30 February (`date/time
-    /// field value out of range`)
+    /// a date or time that does not exist, such as 30 February or 25 o'clock (`date/time field
+    /// value out of range`)
     OutOfRange,
+    /// a month outside 1–12 or a day outside 1–31, which PostgreSQL blames on the date's order
+    /// (datetime.c's `DTERR_MD_FIELD_OVERFLOW`: the same message, with a hint at `datestyle`)
+    MonthOrDayOutOfRange,
+    /// `now`, `today`, `tomorrow`, `yesterday`, `infinity`, `-infinity`: PostgreSQL's special
+    /// inputs that read its clock or mean no date at all
+    SpecialValue,
 }
 
 /// `2025-03-01`, `2025-03-01 14:30`, `2025-03-01T14:30:00.25` → `2025-03-01 14:30:00`,
@@ -143,8 +155,13 @@ pub enum TimestampError {
 /// As PostgreSQL, `24:00:00` and a 60th second roll over into the next minute or day, and
 /// fractions of a second are kept to the microsecond.
 pub fn read_timestamp(s: &str) -> Result<String, TimestampError> {
-    use TimestampError::{Malformed, OutOfRange};
+    use TimestampError::{Malformed, MonthOrDayOutOfRange, OutOfRange, SpecialValue};
     let s = s.trim();
+    match s.to_ascii_lowercase().as_str() {
+        "epoch" => return Ok("1970-01-01 00:00:00".into()),
+        "now" | "today" | "tomorrow" | "yesterday" | "infinity" | "-infinity" => return Err(SpecialValue),
+        _ => {}
+    }
     let (date, time) = match s.split_once([' ', 'T']) {
         Some((d, t)) => (d, t.trim()),
         None => (s, "00:00:00"),
@@ -171,7 +188,10 @@ pub fn read_timestamp(s: &str) -> Result<String, TimestampError> {
         (seven + 5) / 10
     };
     let days_in = |y: u32, m: u32| crate::calendar::days_in_month(y.into(), m);
-    if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || day < 1 || day > days_in(y, m) {
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return Err(MonthOrDayOutOfRange);
+    }
+    if !(1..=9999).contains(&y) || day > days_in(y, m) {
         return Err(OutOfRange);
     }
     // 24:00:00 exactly, and a 60th second, are allowed and roll over.
@@ -223,10 +243,18 @@ mod tests {
         ] {
             assert_eq!(read_timestamp(input).as_deref(), Ok(stored), "{input}");
         }
+        assert_eq!(read_timestamp(" Epoch ").as_deref(), Ok("1970-01-01 00:00:00"));
         for input in
-            ["2025-13-01", "2025-02-29", "2025-04-31", "2025-01-01 25:00:00", "2025-01-01 24:00:01", "2025-01-01 10:60"]
+            ["2025-02-29", "2025-04-31", "0000-01-01", "2025-01-01 25:00:00", "2025-01-01 24:00:01", "2025-01-01 10:60"]
         {
             assert_eq!(read_timestamp(input), Err(OutOfRange), "{input}");
+        }
+        // the cases PostgreSQL hints may be in the wrong date order
+        for input in ["2025-13-01", "2025-00-10", "2025-01-32", "2025-01-00"] {
+            assert_eq!(read_timestamp(input), Err(MonthOrDayOutOfRange), "{input}");
+        }
+        for input in ["now", "Today", "yesterday", "tomorrow", "infinity", "-infinity"] {
+            assert_eq!(read_timestamp(input), Err(SpecialValue), "{input}");
         }
         for input in ["abc", "2025/03/01", "2025-03", "2025-03-01 10", "2025-03-01 10:00:00.x", "2025--03-01"] {
             assert_eq!(read_timestamp(input), Err(Malformed), "{input}");

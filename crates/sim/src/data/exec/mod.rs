@@ -13,6 +13,7 @@ mod write;
 
 pub use coerce::{coerce_value, read_timestamp, TimestampError};
 pub use shape::{order_position, output_items, output_name, resolve_group_by, sort_rows, Shaper};
+pub use write::assigned;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -182,7 +182,7 @@ pub fn target_column(def: &TableDef, name: &str) -> Result<usize, SqlError> {
 /// Whether a value of type `ty` may be stored in a column of type `column` (PostgreSQL's
 /// assignment casts): numbers into bigint (rounded), anything into text, a quoted constant
 /// into anything (read as the column's type).
-fn assignable(column: ColumnType, ty: SqlType) -> bool {
+pub(super) fn assignable(column: ColumnType, ty: SqlType) -> bool {
     ty == SqlType::Unknown
         || match column {
             ColumnType::BigInt => ty.is_number(),
@@ -309,52 +309,11 @@ fn arithmetic(op: ArithOp, a: SqlType, b: SqlType) -> Result<SqlType, SqlError> 
 /// Gives back the expression's type.
 fn fold_constant(expr: &Expr, ty: SqlType) -> Result<SqlType, SqlError> {
     if ty == SqlType::Integer {
-        integer_constant(expr).transpose()?;
+        expr.integer_constant().transpose()?;
     } else {
-        constant_value(expr).transpose()?;
+        expr.number_constant().transpose()?;
     }
     Ok(ty)
-}
-
-/// The value of a number expression of constants alone (in 64 bits or numeric); `None` when it
-/// reads a column, a quoted constant or NULL.
-fn constant_value(expr: &Expr) -> Option<Result<Value, SqlError>> {
-    let (op, a, b) = match expr {
-        Expr::Literal(v @ (Value::Int(_) | Value::Decimal(_))) => return Some(Ok(v.clone())),
-        Expr::Negate(e) => (ArithOp::Subtract, Ok(Value::Int(0)), constant_value(e)?),
-        Expr::Arith(op, a, b) => (*op, constant_value(a)?, constant_value(b)?),
-        _ => return None,
-    };
-    Some(a.and_then(|a| a.arith(op, &b?).map_err(SqlError::new)))
-}
-
-/// The value of an `integer` expression of constants alone, computed in 32 bits as PostgreSQL
-/// computes it; `None` for anything else.
-fn integer_constant(expr: &Expr) -> Option<Result<i32, SqlError>> {
-    let out_of_range = || SqlError::new("integer out of range");
-    Some(match expr {
-        Expr::Literal(Value::Int(v)) => Ok(i32::try_from(*v).ok()?),
-        Expr::Negate(e) => integer_constant(e)?.and_then(|v| v.checked_neg().ok_or_else(out_of_range)),
-        Expr::Arith(op, a, b) => {
-            let (a, b) = (integer_constant(a)?, integer_constant(b)?);
-            a.and_then(|a| {
-                let b = b?;
-                if b == 0 && matches!(op, ArithOp::Divide | ArithOp::Modulo) {
-                    return Err(SqlError::new("division by zero"));
-                }
-                match op {
-                    ArithOp::Add => a.checked_add(b),
-                    ArithOp::Subtract => a.checked_sub(b),
-                    ArithOp::Multiply => a.checked_mul(b),
-                    ArithOp::Divide => a.checked_div(b),
-                    // (-2147483648 % -1 is 0 in PostgreSQL, where Rust's would overflow)
-                    ArithOp::Modulo => Some(a.checked_rem(b).unwrap_or(0)),
-                }
-                .ok_or_else(out_of_range)
-            })
-        }
-        _ => return None,
-    })
 }
 
 /// An aggregate's result type, or PostgreSQL's refusal of its argument's type.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::types::{assignment_error, target_column, SqlType};
+use super::types::{assignable, assignment_error, target_column, SqlType};
 use super::{coerce_value, single_scope, Node, Work};
 use crate::data::schema::{ColumnDef, ColumnType};
 use crate::data::sql::ast::{Delete, Expr, Insert, Update};
@@ -273,6 +273,12 @@ fn duplicate_key(table: &Table, row: &[Value]) -> SqlError {
         names.join(", "),
         values.join(", ")
     ))
+}
+
+/// A constant as `column` stores it, by PostgreSQL's assignment casts (`typed`); `None` where
+/// its type has no such cast (a partition bound says so in its own words).
+pub fn assigned(column: &ColumnDef, value: Value) -> Option<Result<Value, SqlError>> {
+    assignable(column.ty, SqlType::of_literal(&value)).then(|| typed(column, value))
 }
 
 /// A value stored in a column, by PostgreSQL's assignment casts: a quoted constant is read as

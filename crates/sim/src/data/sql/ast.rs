@@ -1,6 +1,7 @@
 //! The statements of the subset a student can type, as the parser builds them and the printer
 //! writes them back (the SQL each shard receives is printed from these).
 
+use super::error::SqlError;
 use crate::data::value::{ArithOp, Value};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -248,6 +249,57 @@ impl Expr {
         }
     }
 
+    /// A number expression of constants alone, folded as PostgreSQL's planner folds it: in 32
+    /// bits while every constant fits them (`2147483647 + 1` is out of range), else in 64 bits
+    /// or numeric. `None` when it reads a column, a quoted constant or NULL.
+    pub fn folded_number(&self) -> Option<Result<Value, SqlError>> {
+        match self.integer_constant() {
+            Some(folded) => Some(folded.map(|v| Value::Int(v.into()))),
+            None => self.number_constant(),
+        }
+    }
+
+    /// The value of a number expression of constants alone (in 64 bits or numeric); `None` when
+    /// it reads a column, a quoted constant or NULL.
+    pub fn number_constant(&self) -> Option<Result<Value, SqlError>> {
+        let (op, a, b) = match self {
+            Expr::Literal(v @ (Value::Int(_) | Value::Decimal(_))) => return Some(Ok(v.clone())),
+            Expr::Negate(e) => (ArithOp::Subtract, Ok(Value::Int(0)), e.number_constant()?),
+            Expr::Arith(op, a, b) => (*op, a.number_constant()?, b.number_constant()?),
+            _ => return None,
+        };
+        Some(a.and_then(|a| a.arith(op, &b?).map_err(SqlError::new)))
+    }
+
+    /// The value of an `integer` expression of constants alone, computed in 32 bits as
+    /// PostgreSQL computes it; `None` for anything else.
+    pub fn integer_constant(&self) -> Option<Result<i32, SqlError>> {
+        let out_of_range = || SqlError::new("integer out of range");
+        Some(match self {
+            Expr::Literal(Value::Int(v)) => Ok(i32::try_from(*v).ok()?),
+            Expr::Negate(e) => e.integer_constant()?.and_then(|v| v.checked_neg().ok_or_else(out_of_range)),
+            Expr::Arith(op, a, b) => {
+                let (a, b) = (a.integer_constant()?, b.integer_constant()?);
+                a.and_then(|a| {
+                    let b = b?;
+                    if b == 0 && matches!(op, ArithOp::Divide | ArithOp::Modulo) {
+                        return Err(SqlError::new("division by zero"));
+                    }
+                    match op {
+                        ArithOp::Add => a.checked_add(b),
+                        ArithOp::Subtract => a.checked_sub(b),
+                        ArithOp::Multiply => a.checked_mul(b),
+                        ArithOp::Divide => a.checked_div(b),
+                        // (-2147483648 % -1 is 0 in PostgreSQL, where Rust's would overflow)
+                        ArithOp::Modulo => Some(a.checked_rem(b).unwrap_or(0)),
+                    }
+                    .ok_or_else(out_of_range)
+                })
+            }
+            _ => return None,
+        })
+    }
+
     pub fn has_aggregate(&self) -> bool {
         let mut found = false;
         self.walk(&mut |e| found |= matches!(e, Expr::Aggregate(..)));
@@ -300,7 +352,7 @@ pub enum Ddl {
         at: usize,
     },
     /// `CREATE TABLE p PARTITION OF t FOR VALUES …` or `… DEFAULT`
-    Partition { name: String, parent: String, bound: BoundSpec, at: usize },
+    Partition { name: String, parent: String, bound: WrittenBound, at: usize },
 }
 
 /// A PRIMARY KEY or UNIQUE constraint written in a partitioned table's column list.
@@ -323,6 +375,16 @@ pub enum RangeEdge {
     MinValue,
     MaxValue,
     Value(Value),
+}
+
+/// A `FOR VALUES` clause as the grammar reads it: each value an expression, with where it
+/// starts, until `data::partition` checks it against the partitioned table's key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WrittenBound {
+    Range { from: Vec<(Expr, usize)>, to: Vec<(Expr, usize)> },
+    List(Vec<(Expr, usize)>),
+    Hash { modulus: i64, remainder: i64 },
+    Default,
 }
 
 #[derive(Clone, Debug, PartialEq)]

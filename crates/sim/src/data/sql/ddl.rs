@@ -6,7 +6,6 @@ use super::ast::*;
 use super::error::SqlError;
 use super::lexer::{lex, Token};
 use super::parser::Parser;
-use crate::data::value::Value;
 
 /// Parses a layout: PostgreSQL partitioning DDL, statements separated by semicolons.
 pub fn parse_ddl(text: &str) -> Result<Vec<Ddl>, SqlError> {
@@ -27,7 +26,16 @@ pub fn parse_ddl(text: &str) -> Result<Vec<Ddl>, SqlError> {
         })?;
         // Positions count from the start of the whole layout, as its errors show them.
         match &mut ddl {
-            Ddl::Partitioned { at, .. } | Ddl::Partition { at, .. } => *at += start,
+            Ddl::Partitioned { at, .. } => *at += start,
+            Ddl::Partition { at, bound, .. } => {
+                *at += start;
+                let values: Vec<&mut (Expr, usize)> = match bound {
+                    WrittenBound::Range { from, to } => from.iter_mut().chain(to.iter_mut()).collect(),
+                    WrittenBound::List(values) => values.iter_mut().collect(),
+                    WrittenBound::Hash { .. } | WrittenBound::Default => Vec::new(),
+                };
+                values.into_iter().for_each(|(_, at)| *at += start);
+            }
         }
         if parser.peek() != &Token::End {
             let mut e = parser.error("a semicolon between statements");
@@ -72,7 +80,7 @@ impl Parser {
             // FOR VALUES.
             let mut at = self.tokens[self.pos].at;
             let bound = if self.eat_keyword("default") {
-                BoundSpec::Default
+                WrittenBound::Default
             } else {
                 self.expect_keyword("for", "FOR VALUES or DEFAULT")?;
                 self.expect_keyword("values", "VALUES after FOR")?;
@@ -97,6 +105,9 @@ impl Parser {
         self.expect_symbol("(", "( and the partition key column")?;
         let at = self.tokens[self.pos].at;
         let column = self.identifier("the partition key column")?;
+        if strategy == PartitionStrategy::List && matches!(self.peek(), Token::Symbol(",")) {
+            return Err(SqlError::new("cannot use \"list\" partition strategy with more than one column"));
+        }
         if self.eat_symbol(",") {
             return Err(self.error(") : this console partitions by one column"));
         }
@@ -167,61 +178,82 @@ impl Parser {
         }
     }
 
-    fn bound_spec(&mut self) -> Result<BoundSpec, SqlError> {
+    /// `FOR VALUES …` as PostgreSQL's grammar reads it; `data::partition` checks the values.
+    fn bound_spec(&mut self) -> Result<WrittenBound, SqlError> {
         if self.eat_keyword("from") {
-            let from = self.range_edge()?;
+            let from = self.bound_list()?;
             self.expect_keyword("to", "TO and the upper bound")?;
-            let to = self.range_edge()?;
-            return Ok(BoundSpec::Range { from, to });
+            let to = self.bound_list()?;
+            return Ok(WrittenBound::Range { from, to });
         }
         if self.eat_keyword("in") {
-            self.expect_symbol("(", "( and the list of values")?;
-            let mut values = vec![self.bound_literal()?];
-            while self.eat_symbol(",") {
-                values.push(self.bound_literal()?);
-            }
-            self.expect_symbol(")", ") or a comma in the list")?;
-            return Ok(BoundSpec::List(values));
+            return Ok(WrittenBound::List(self.bound_list()?));
         }
         if self.eat_keyword("with") {
-            self.expect_symbol("(", "( MODULUS m, REMAINDER r )")?;
-            self.expect_keyword("modulus", "MODULUS")?;
-            let modulus = self.whole("the modulus, a whole number")?;
-            self.expect_symbol(",", ", REMAINDER r")?;
-            self.expect_keyword("remainder", "REMAINDER")?;
-            let remainder = self.whole("the remainder, a whole number")?;
-            self.expect_symbol(")", ") after the remainder")?;
-            return Ok(BoundSpec::Hash { modulus, remainder });
+            return self.hash_bound();
         }
         Err(self.error("FROM (…) TO (…), IN (…) or WITH (MODULUS m, REMAINDER r)"))
     }
 
-    /// An unsigned integer constant, as PostgreSQL's grammar takes MODULUS and REMAINDER.
-    fn whole(&mut self, expected: &str) -> Result<i64, SqlError> {
-        let v = self.count(expected)?;
-        i64::try_from(v).map_err(|_| self.error(expected))
-    }
-
-    fn range_edge(&mut self) -> Result<RangeEdge, SqlError> {
-        self.expect_symbol("(", "( and a bound value")?;
-        let edge = if self.eat_keyword("minvalue") {
-            RangeEdge::MinValue
-        } else if self.eat_keyword("maxvalue") {
-            RangeEdge::MaxValue
-        } else {
-            RangeEdge::Value(self.bound_literal()?)
-        };
-        if self.eat_symbol(",") {
-            return Err(self.error(") : this console partitions by one column"));
+    /// `( expr [, …] )`, each expression with where it starts.
+    fn bound_list(&mut self) -> Result<Vec<(Expr, usize)>, SqlError> {
+        self.expect_symbol("(", "( and the bound's values")?;
+        let mut values = Vec::new();
+        loop {
+            let at = self.tokens[self.pos].at;
+            values.push((self.expr()?, at));
+            if !self.eat_symbol(",") {
+                break;
+            }
         }
-        self.expect_symbol(")", ") after the bound value")?;
-        Ok(edge)
+        self.expect_symbol(")", ") or a comma and another value")?;
+        Ok(values)
     }
 
-    fn bound_literal(&mut self) -> Result<Value, SqlError> {
-        match self.unary()? {
-            Expr::Literal(v) => Ok(v),
-            _ => Err(self.error("a constant (a number or a quoted string)")),
+    /// `WITH (MODULUS m, REMAINDER r)`: the grammar takes any words with whole numbers, in any
+    /// order; gram.y then checks the words, in the order written.
+    fn hash_bound(&mut self) -> Result<WrittenBound, SqlError> {
+        self.expect_symbol("(", "( MODULUS m, REMAINDER r )")?;
+        let mut written = Vec::new();
+        loop {
+            let at = self.tokens[self.pos].at;
+            let word = self.identifier("MODULUS or REMAINDER")?;
+            written.push((word, self.whole("a whole number")?, at));
+            if !self.eat_symbol(",") {
+                break;
+            }
+        }
+        self.expect_symbol(")", ") or a comma and REMAINDER r")?;
+        let (mut modulus, mut remainder) = (None, None);
+        for (word, value, at) in written {
+            let slot = match word.as_str() {
+                "modulus" => &mut modulus,
+                "remainder" => &mut remainder,
+                _ => {
+                    let message = format!("unrecognized hash partition bound specification \"{word}\"");
+                    return Err(SqlError { position: at, message });
+                }
+            };
+            if slot.replace(value).is_some() {
+                let message = format!("{word} for hash partition provided more than once");
+                return Err(SqlError { position: at, message });
+            }
+        }
+        let specified = |value: Option<i64>, word: &str| {
+            value.ok_or_else(|| SqlError::new(format!("{word} for hash partition must be specified")))
+        };
+        Ok(WrittenBound::Hash {
+            modulus: specified(modulus, "modulus")?,
+            remainder: specified(remainder, "remainder")?,
+        })
+    }
+
+    /// An unsigned integer constant of 32 bits, as PostgreSQL's grammar takes MODULUS and
+    /// REMAINDER (its `Iconst`).
+    fn whole(&mut self, expected: &str) -> Result<i64, SqlError> {
+        match self.peek() {
+            Token::Number(n) if n.parse::<i32>().is_ok_and(|v| v >= 0) => Ok(self.count(expected)? as i64),
+            _ => Err(self.error(expected)),
         }
     }
 }

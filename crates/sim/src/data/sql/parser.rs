@@ -392,7 +392,7 @@ impl Parser {
         Ok(if self.at_name() && !excluded { Some(self.identifier("an alias for the table")?) } else { None })
     }
 
-    fn expr(&mut self) -> Result<Expr, SqlError> {
+    pub(super) fn expr(&mut self) -> Result<Expr, SqlError> {
         let mut left = self.and()?;
         while self.eat_keyword("or") {
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
