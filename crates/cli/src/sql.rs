@@ -50,12 +50,18 @@ pub fn sql(request: DataRequest) -> Result<String, Failure> {
     })
 }
 
-/// PostgreSQL's way of showing where an error is: the statement, and a caret under it.
+/// psql's way of showing where an error is: the message, the statement with a caret under the
+/// place, then DETAIL and HINT.
 fn with_caret(sql: &str, e: &sim::data::sql::SqlError) -> String {
     if e.position == 0 || sql.contains('\n') {
         return e.to_string();
     }
-    format!("{e}\nLINE 1: {sql}\n{}^", " ".repeat(8 + e.position - 1))
+    let (primary, rest) = e.primary_and_rest();
+    let caret = format!("ERROR:  {primary}\nLINE 1: {sql}\n{}^", " ".repeat(8 + e.position - 1));
+    match rest {
+        Some(rest) => format!("{caret}\n{rest}"),
+        None => caret,
+    }
 }
 
 fn outcome_text(outcome: &Outcome) -> String {

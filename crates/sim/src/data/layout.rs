@@ -292,10 +292,10 @@ impl Database {
     /// reference table), sorted by primary key: `scalelab dump`.
     pub fn table_rows(&self, table: &str) -> Result<(Rc<TableDef>, Vec<super::table::Row>), SqlError> {
         let def = self.schema.iter().find(|t| t.name == table).cloned().ok_or_else(|| {
-            SqlError::new(format!(
-                "relation \"{table}\" does not exist: the tables are {}",
-                super::schema::TABLES.join(", ")
-            ))
+            SqlError::hinted(
+                format!("relation \"{table}\" does not exist"),
+                &format!("The tables are {}.", super::schema::TABLES.join(", ")),
+            )
         })?;
         let mut rows = match &self.store {
             Store::One { node, vertical: Some(split) } if table == split.table() => split.join_rows(node),

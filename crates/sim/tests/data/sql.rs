@@ -349,7 +349,7 @@ fn a_qualified_star_is_every_column_of_its_table() {
         ),
     ];
     for (sql, message) in refused {
-        assert_eq!(db.execute(sql).map(|_| ()).unwrap_err().message, message, "{sql}");
+        assert_eq!(without_hint(db.execute(sql).map(|_| ()).unwrap_err().message), message, "{sql}");
     }
 }
 
@@ -375,7 +375,7 @@ fn group_by_reads_positions_and_output_names_as_postgresql_does() {
         let e = db.execute("SELECT country, COUNT(*) FROM users GROUP BY 2").unwrap_err();
         assert_eq!(e.message, "aggregate functions are not allowed in GROUP BY");
         let e = db.execute("SELECT country, COUNT(*) FROM users GROUP BY 3").unwrap_err();
-        assert_eq!(e.message, "GROUP BY position 3 is not in select list: there are 2 columns");
+        assert_eq!(e.message, "GROUP BY position 3 is not in select list\nHINT:  There are 2 columns.");
         // A name that is an input column is that column, whatever an output is called.
         let e = db.execute("SELECT id AS country FROM users GROUP BY country").unwrap_err();
         assert!(e.message.starts_with("column \"users.id\" must appear in the GROUP BY clause"), "{e}");
@@ -401,10 +401,7 @@ fn types_are_checked_before_any_row_is_read_with_postgresqls_names() {
         ),
         ("SELECT -name FROM users WHERE id < 0", "operator does not exist: - text"),
         ("SELECT id FROM users WHERE name = id AND id < 0", "operator does not exist: text = bigint"),
-        (
-            "SELECT id FROM users WHERE id < 0 AND name = 3000000000",
-            "operator does not exist: text = bigint: put the value in single quotes",
-        ),
+        ("SELECT id FROM users WHERE id < 0 AND name = 3000000000", "operator does not exist: text = bigint"),
         ("SELECT SUM(name) FROM users WHERE id < 0", "function sum(text) does not exist"),
         ("SELECT AVG(created_at) FROM users WHERE id < 0", "function avg(timestamp without time zone) does not exist"),
         ("SELECT SUM(NULL) FROM users WHERE id < 0", "function sum(unknown) is not unique"),
@@ -415,10 +412,7 @@ fn types_are_checked_before_any_row_is_read_with_postgresqls_names() {
             "SELECT u.id FROM users u JOIN posts p ON p.title = u.id WHERE u.id < 0",
             "operator does not exist: text = bigint",
         ),
-        (
-            "DELETE FROM users WHERE id < 0 AND name > 3",
-            "operator does not exist: text > integer: put the value in single quotes",
-        ),
+        ("DELETE FROM users WHERE id < 0 AND name > 3", "operator does not exist: text > integer"),
         // Integer constants are folded in 32 bits before the statement runs.
         ("SELECT 2147483647 + 1 FROM users WHERE id < 0", "integer out of range"),
         ("SELECT id FROM users WHERE id < 0 AND id = 100000 * 100000", "integer out of range"),
@@ -427,8 +421,18 @@ fn types_are_checked_before_any_row_is_read_with_postgresqls_names() {
     for layout in [LayoutConfig::Single, sharded] {
         let mut db = database(300, layout);
         for (sql, message) in refused {
-            assert_eq!(db.execute(sql).map(|_| ()).unwrap_err().message, message, "{sql}");
+            assert_eq!(without_hint(db.execute(sql).map(|_| ()).unwrap_err().message), message, "{sql}");
         }
+        // PostgreSQL's hint, and ours where a number constant meets a text.
+        let hint =
+            "HINT:  No operator matches the given name and argument types. You might need to add explicit type casts.";
+        let e = db.execute("SELECT name + 1 FROM users WHERE id < 0").unwrap_err();
+        assert_eq!(e.message, format!("operator does not exist: text + integer\n{hint}"));
+        let e = db.execute("SELECT id FROM users WHERE name > 3").unwrap_err();
+        assert_eq!(
+            e.message,
+            format!("operator does not exist: text > integer\n{hint} Here, put the value in single quotes.")
+        );
         // What PostgreSQL accepts still runs: a quoted constant takes the other side's type.
         assert_eq!(rows_of(&mut db, "SELECT id FROM users WHERE id = '2' AND created_at > '2000-01-01'"), [["2"]]);
         assert_eq!(rows_of(&mut db, "SELECT COUNT(*) FROM users WHERE id + 1.5 < 0"), [["0"]]);
@@ -482,7 +486,7 @@ fn writes_are_checked_as_postgresql_checks_them_and_a_refused_one_changes_nothin
         ),
     ];
     for (sql, message) in refused {
-        assert_eq!(db.execute(sql).map(|_| ()).unwrap_err().message, message, "{sql}");
+        assert_eq!(without_hint(db.execute(sql).map(|_| ()).unwrap_err().message), message, "{sql}");
     }
     // A NULL key is refused on UPDATE too; the DETAIL shows the row, each value cut at 64 bytes.
     let null_key = db.execute("UPDATE users SET id = NULL WHERE id = 2").map(|_| ()).unwrap_err().message;
@@ -545,7 +549,7 @@ fn postgresqls_type_and_grouping_rules_hold() {
     let e = db.execute("SELECT AVG(name) FROM users").unwrap_err();
     assert_eq!(e.message, "function avg(text) does not exist");
     let e = db.execute("SELECT id + name FROM users").unwrap_err();
-    assert_eq!(e.message, "operator does not exist: bigint + text");
+    assert_eq!(without_hint(e.message), "operator does not exist: bigint + text");
     let e = db.execute("SELECT * FROM users WHERE id = 'abc'").unwrap_err();
     assert_eq!(e.message, "invalid input syntax for type bigint: \"abc\"");
     // Without a column list, missing trailing values are NULL; with one, they must all be there.
@@ -557,4 +561,9 @@ fn postgresqls_type_and_grouping_rules_hold() {
         e.message,
         "duplicate key value violates unique constraint \"countries_pkey\"\nDETAIL:  Key (code)=(US) already exists."
     );
+}
+
+/// A refusal without its `HINT:` line: PostgreSQL's message and DETAIL.
+fn without_hint(message: String) -> String {
+    message.split("\nHINT:  ").next().unwrap_or_default().to_string()
 }

@@ -100,16 +100,15 @@ impl Scope {
                             .iter()
                             .map(|t| format!("{} ({})", t.def.name, t.def.column_names().join(", ")))
                             .collect();
-                        Err(SqlError::new(format!(
-                            "column \"{}\" does not exist: the columns are {}",
-                            column.column,
-                            known.join("; ")
-                        )))
+                        Err(SqlError::hinted(
+                            format!("column \"{}\" does not exist", column.column),
+                            &format!("The columns are {}.", known.join("; ")),
+                        ))
                     }
-                    _ => Err(SqlError::new(format!(
-                        "column reference \"{}\" is ambiguous: write it with its table, as {}.{}",
-                        column.column, self.tables[0].reference, column.column
-                    ))),
+                    _ => Err(SqlError::hinted(
+                        format!("column reference \"{}\" is ambiguous", column.column),
+                        &format!("Write it with its table, as {}.{}.", self.tables[0].reference, column.column),
+                    )),
                 }
             }
         }

@@ -116,19 +116,23 @@ pub fn coerce_value(ty: ColumnType, v: Value, op: &str) -> Result<Value, SqlErro
             Err(TimestampError::SpecialValue) => Err(SqlError::new(format!(
                 "'{s}' is a timestamp PostgreSQL reads from its clock or takes as infinite; a replayable run has no clock and this console no infinity: write a date such as '2025-03-01'"
             ))),
-            Err(TimestampError::Malformed) => Err(SqlError::new(format!(
-                "invalid input syntax for type timestamp: \"{s}\": write '2025-03-01' or '2025-03-01 14:30:00'"
-            ))),
+            Err(TimestampError::Malformed) => Err(SqlError::hinted(
+                format!("invalid input syntax for type timestamp: \"{s}\""),
+                "Write a timestamp as '2025-03-01' or '2025-03-01 14:30:00'.",
+            )),
         },
         (ColumnType::Text | ColumnType::Timestamp, v @ (Value::Int(_) | Value::Decimal(_) | Value::Bool(_))) => {
-            Err(SqlError::new(format!(
-                "operator does not exist: {} {op} {}: put the value in single quotes",
-                SqlType::of_column(ty).name(),
-                SqlType::of_literal(&v).name()
-            )))
+            Err(super::types::no_operator(
+                format!(
+                    "operator does not exist: {} {op} {}",
+                    SqlType::of_column(ty).name(),
+                    SqlType::of_literal(&v).name()
+                ),
+                true,
+            ))
         }
         (ColumnType::BigInt, v @ Value::Bool(_)) => {
-            Err(SqlError::new(format!("operator does not exist: bigint {op} {}", v.type_name())))
+            Err(super::types::no_operator(format!("operator does not exist: bigint {op} {}", v.type_name()), false))
         }
         (_, v) => Ok(v),
     }

@@ -149,7 +149,10 @@ impl Node {
             None => {
                 let mut known: Vec<&str> = self.partitioned.keys().map(String::as_str).collect();
                 known.extend(self.tables.keys().map(String::as_str).filter(|t| !self.is_partition(t)));
-                Err(SqlError::new(format!("relation \"{name}\" does not exist: the tables are {}", known.join(", "))))
+                Err(SqlError::hinted(
+                    format!("relation \"{name}\" does not exist"),
+                    &format!("The tables are {}.", known.join(", ")),
+                ))
             }
         }
     }

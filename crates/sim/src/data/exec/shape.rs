@@ -194,10 +194,10 @@ pub fn resolve_group_by(query: &Select, scope: &Scope) -> Result<Option<Select>,
             Expr::Literal(Value::Int(n)) => match usize::try_from(*n).ok().filter(|n| (1..=items.len()).contains(n)) {
                 Some(n) => n - 1,
                 None => {
-                    return Err(SqlError::new(format!(
-                        "GROUP BY position {n} is not in select list: {}",
-                        count_columns(items.len())
-                    )))
+                    return Err(SqlError::hinted(
+                        format!("GROUP BY position {n} is not in select list"),
+                        &count_columns(items.len()),
+                    ))
                 }
             },
             Expr::Column(c) if c.table.is_none() && !is_input(c) => match names.iter().position(|n| *n == c.column) {
@@ -214,11 +214,11 @@ pub fn resolve_group_by(query: &Select, scope: &Scope) -> Result<Option<Select>,
     Ok(Some(resolved))
 }
 
-/// "there are 3 columns", "there is 1 column".
+/// "There are 3 columns.", "There is 1 column."
 fn count_columns(n: usize) -> String {
     match n {
-        1 => "there is 1 column".to_string(),
-        n => format!("there are {n} columns"),
+        1 => "There is 1 column.".to_string(),
+        n => format!("There are {n} columns."),
     }
 }
 
@@ -229,10 +229,10 @@ pub fn order_position(expr: &Expr, names: &[String], items: &[Expr]) -> Result<O
             if *n >= 1 && (*n as usize) <= names.len() {
                 Ok(Some(*n as usize - 1))
             } else {
-                Err(SqlError::new(format!(
-                    "ORDER BY position {n} is not in select list: {}",
-                    count_columns(names.len())
-                )))
+                Err(SqlError::hinted(
+                    format!("ORDER BY position {n} is not in select list"),
+                    &count_columns(names.len()),
+                ))
             }
         }
         Expr::Column(c) if c.table.is_none() => {

@@ -233,7 +233,7 @@ impl Checker<'_> {
                 SqlType::Unknown => {
                     return Err(SqlError::new("operator is not unique: - unknown: write the number unquoted"))
                 }
-                t => return Err(SqlError::new(format!("operator does not exist: - {}", t.name()))),
+                t => return Err(no_operator(format!("operator does not exist: - {}", t.name()), false)),
             },
             Expr::Arith(op, a, b) => fold_constant(expr, arithmetic(*op, self.type_of(a)?, self.type_of(b)?)?)?,
             Expr::Compare(op, a, b) => {
@@ -280,8 +280,19 @@ impl Checker<'_> {
             return Ok(());
         }
         let constant = |e: &Expr, t: SqlType| t.is_number() && matches!(e, Expr::Literal(_));
-        let hint = if constant(a, ta) || constant(b, tb) { ": put the value in single quotes" } else { "" };
-        Err(SqlError::new(format!("operator does not exist: {} {op} {}{hint}", ta.name(), tb.name())))
+        let quote = constant(a, ta) || constant(b, tb);
+        Err(no_operator(format!("operator does not exist: {} {op} {}", ta.name(), tb.name()), quote))
+    }
+}
+
+/// PostgreSQL's refusal of an operator for its operand types, with its hint; `quote` adds ours
+/// when a number constant meets a text or a time (the console reads a quoted constant as its
+/// column's type).
+pub fn no_operator(message: String, quote: bool) -> SqlError {
+    let hint = "No operator matches the given name and argument types. You might need to add explicit type casts.";
+    match quote {
+        true => SqlError::hinted(message, &format!("{hint} Here, put the value in single quotes.")),
+        false => SqlError::hinted(message, hint),
     }
 }
 
@@ -300,7 +311,7 @@ fn arithmetic(op: ArithOp, a: SqlType, b: SqlType) -> Result<SqlType, SqlError> 
             .into_iter()
             .find(|wide| a == *wide || b == *wide)
             .unwrap_or(SqlType::Integer)),
-        (a, b) => Err(SqlError::new(format!("operator does not exist: {} {symbol} {}", a.name(), b.name()))),
+        (a, b) => Err(no_operator(format!("operator does not exist: {} {symbol} {}", a.name(), b.name()), false)),
     }
 }
 

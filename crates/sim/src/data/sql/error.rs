@@ -15,14 +15,34 @@ impl SqlError {
     pub fn new(message: impl Into<String>) -> SqlError {
         SqlError { position: 0, message: message.into() }
     }
+
+    /// PostgreSQL's message, then a `HINT:` line as PostgreSQL writes one: our word on what to
+    /// do goes there, so that the message itself stays PostgreSQL's.
+    /// The message's first line, PostgreSQL's primary message, and the lines after it (`DETAIL:`,
+    /// `HINT:`), if any.
+    pub fn primary_and_rest(&self) -> (&str, Option<&str>) {
+        match self.message.split_once('\n') {
+            Some((primary, rest)) => (primary, Some(rest)),
+            None => (&self.message, None),
+        }
+    }
+
+    pub fn hinted(message: impl Into<String>, hint: &str) -> SqlError {
+        SqlError::new(format!("{}\nHINT:  {hint}", message.into()))
+    }
 }
 
 impl fmt::Display for SqlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Where it points belongs to the primary message, before any DETAIL or HINT.
+        let (primary, rest) = self.primary_and_rest();
+        write!(f, "ERROR:  {primary}")?;
         if self.position > 0 {
-            write!(f, "ERROR:  {} (at character {})", self.message, self.position)
-        } else {
-            write!(f, "ERROR:  {}", self.message)
+            write!(f, " (at character {})", self.position)?;
+        }
+        match rest {
+            Some(rest) => write!(f, "\n{rest}"),
+            None => Ok(()),
         }
     }
 }
