@@ -69,10 +69,11 @@ pub(super) fn lex(sql: &str) -> Result<Vec<Lexed>, SqlError> {
         } else if let Some(symbol) = SYMBOLS.iter().find(|s| sql[start..].starts_with(**s)) {
             (Token::Symbol(symbol), i + symbol.chars().count())
         } else {
-            return Err(SqlError {
-                position: at,
-                message: format!("syntax error at or near \"{c}\": this character has no meaning in SQL here"),
-            });
+            let error = SqlError::hinted(
+                format!("syntax error at or near \"{c}\""),
+                "This character has no meaning in SQL here.",
+            );
+            return Err(SqlError { position: at, ..error });
         };
         out.push(Lexed { token, at, raw: slice(&chars, i, end) });
         i = end;
@@ -116,13 +117,11 @@ fn quoted(chars: &[(usize, char)], from: usize) -> Result<(Token, usize), SqlErr
         match chars.get(j) {
             None => {
                 let what = if quote == '\'' { "unterminated quoted string" } else { "unterminated quoted identifier" };
-                return Err(SqlError {
-                    position: from + 1,
-                    message: format!(
-                        "{what} at or near \"{}\": close it with {quote}",
-                        slice(chars, from, chars.len())
-                    ),
-                });
+                let error = SqlError::hinted(
+                    format!("{what} at or near \"{}\"", slice(chars, from, chars.len())),
+                    &format!("Close it with {quote}."),
+                );
+                return Err(SqlError { position: from + 1, ..error });
             }
             Some(&(_, q)) if q == quote && chars.get(j + 1).map(|p| p.1) == Some(quote) => {
                 value.push(quote);

@@ -105,7 +105,8 @@ impl Parser {
         &self.tokens[at]
     }
 
-    /// `syntax error at or near "X"`, PostgreSQL's words, and what we expected instead.
+    /// `syntax error at or near "X"`, PostgreSQL's words, with what we expected instead in a
+    /// HINT.
     pub(super) fn error(&self, expected: &str) -> SqlError {
         let here = &self.tokens[self.pos];
         let near = if here.token == Token::End {
@@ -113,14 +114,14 @@ impl Parser {
         } else {
             format!("syntax error at or near \"{}\"", here.raw)
         };
-        let message = match &here.token {
+        let hint = match &here.token {
             Token::Word { text, quoted: false } if RESERVED_BEYOND_THE_SUBSET.contains(&text.as_str()) => format!(
-                "{near}: {} is PostgreSQL, but not in the subset of SQL this console runs; expected {expected}",
+                "{} is PostgreSQL, but not in the subset of SQL this console runs. Expected {expected}.",
                 text.to_ascii_uppercase()
             ),
-            _ => format!("{near}: expected {expected}"),
+            _ => format!("Expected {expected}."),
         };
-        SqlError { position: here.at, message }
+        SqlError { position: here.at, ..SqlError::hinted(near, &hint) }
     }
 
     pub(super) fn is_keyword(&self, word: &str) -> bool {
@@ -547,12 +548,11 @@ impl Parser {
                     "avg" => Aggregate::Avg,
                     _ => {
                         let here = &self.tokens[self.pos];
-                        return Err(SqlError {
-                            position: here.at,
-                            message: format!(
-                                "function {text} does not exist: this console knows COUNT, SUM, MIN, MAX and AVG"
-                            ),
-                        });
+                        let error = SqlError::hinted(
+                            format!("function {text}() is not in the subset of SQL this console runs"),
+                            "This console knows COUNT, SUM, MIN, MAX and AVG.",
+                        );
+                        return Err(SqlError { position: here.at, ..error });
                     }
                 };
                 self.advance();
