@@ -67,10 +67,10 @@ impl Scope {
             Some(table) => {
                 let Some(t) = self.tables.iter().position(|t| &t.reference == table) else {
                     if let Some(hidden) = self.tables.iter().find(|t| &t.def.name == table) {
-                        return Err(SqlError::new(format!(
-                            "invalid reference to FROM-clause entry for table \"{table}\": use its alias \"{}\"",
-                            hidden.reference
-                        )));
+                        return Err(SqlError::hinted(
+                            format!("invalid reference to FROM-clause entry for table \"{table}\""),
+                            &format!("Perhaps you meant to reference the table alias \"{}\".", hidden.reference),
+                        ));
                     }
                     return Err(SqlError::new(format!("missing FROM-clause entry for table \"{table}\"")));
                 };

@@ -242,10 +242,10 @@ pub fn order_position(expr: &Expr, names: &[String], items: &[Expr]) -> Result<O
                 [i] => Ok(Some(*i)),
                 [first, ..] if matching.iter().all(|i| items[*i] == items[*first]) => Ok(Some(*first)),
                 [] => Ok(None),
-                _ => Err(SqlError::new(format!(
-                    "ORDER BY \"{}\" is ambiguous: more than one output column has that name",
-                    c.column
-                ))),
+                _ => Err(SqlError::hinted(
+                    format!("ORDER BY \"{}\" is ambiguous", c.column),
+                    "More than one output column has that name.",
+                )),
             }
         }
         _ => Ok(None),

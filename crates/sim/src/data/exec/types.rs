@@ -72,15 +72,14 @@ impl SqlType {
     }
 }
 
-/// Checks a SELECT's types against its FROM and JOIN tables (`Scope::of_query`). A name that
-/// does not resolve is left to the binder, which reports it with the columns there are.
+/// Checks a SELECT's names and types against its FROM and JOIN tables (`Scope::of_query`), in
+/// the order of PostgreSQL's `transformSelectStmt`, so that of two mistakes the one it reports
+/// is reported: the JOIN's ON (part of FROM), the SELECT list, WHERE, then ORDER BY and GROUP
+/// BY, whose bare names may name an output and are left to the binder.
 pub fn check_select(query: &Select, scope: &Scope) -> Result<(), SqlError> {
-    let checker = Checker { scope };
+    let checker = Checker { scope, names: Names::MustResolve };
     for join in &query.joins {
         checker.comparison(&Expr::Column(join.on.0.clone()), "=", &Expr::Column(join.on.1.clone()))?;
-    }
-    if let Some(filter) = &query.filter {
-        checker.condition(filter, "WHERE")?;
     }
     for item in &query.items {
         match item {
@@ -94,8 +93,22 @@ pub fn check_select(query: &Select, scope: &Scope) -> Result<(), SqlError> {
             SelectItem::Wildcard(_) => {}
         }
     }
-    for expr in query.group_by.iter().chain(query.order_by.iter().map(|o| &o.expr)) {
-        checker.type_of(expr)?;
+    if let Some(filter) = &query.filter {
+        checker.condition(filter, "WHERE")?;
+    }
+    // ORDER BY, then GROUP BY: a position or a bare name may name an output (`order_position`,
+    // `resolve_group_by`); anything else reads the FROM tables.
+    if !query.order_by.is_empty() {
+        let (names, items) = super::output_items(query, scope);
+        for order in &query.order_by {
+            if super::order_position(&order.expr, &names, &items)?.is_none() {
+                checker.type_of(&order.expr)?;
+            }
+        }
+    }
+    let outputs = Checker { scope, names: Names::MayNameAnOutput };
+    for key in &query.group_by {
+        outputs.type_of(key)?;
     }
     Ok(())
 }
@@ -106,7 +119,7 @@ pub fn check_write(def: Rc<TableDef>, statement: &Statement) -> Result<(), SqlEr
         Statement::Update(update) => check_update(def, update),
         Statement::Delete(Delete { filter: Some(filter), .. }) => {
             let scope = super::single_scope(&def.name.clone(), def);
-            Checker { scope: &scope }.condition(filter, "WHERE")
+            Checker { scope: &scope, names: Names::MustResolve }.condition(filter, "WHERE")
         }
         _ => Ok(()),
     }
@@ -149,7 +162,7 @@ pub fn unaliased(def: &Rc<TableDef>, statement: &Statement) -> Result<Option<Sta
 /// constants before anything runs), then that no column is set twice.
 fn check_update(def: Rc<TableDef>, update: &Update) -> Result<(), SqlError> {
     let scope = super::single_scope(&def.name.clone(), def.clone());
-    let checker = Checker { scope: &scope };
+    let checker = Checker { scope: &scope, names: Names::MustResolve };
     if let Some(filter) = &update.filter {
         checker.condition(filter, "WHERE")?;
         scope.coerce_literals(filter)?;
@@ -203,11 +216,20 @@ pub fn assignment_error(column: &ColumnDef, ty: SqlType) -> SqlError {
 
 /// An expression's type in `scope` (an output's alias, which only the binder knows, is unknown).
 pub fn expr_type(scope: &Scope, expr: &Expr) -> Result<SqlType, SqlError> {
-    Checker { scope }.type_of(expr)
+    Checker { scope, names: Names::MayNameAnOutput }.type_of(expr)
 }
 
 struct Checker<'s> {
     scope: &'s Scope,
+    names: Names,
+}
+
+/// Whether a column name that is not in the FROM tables is refused where it stands, or may be an
+/// output's name (ORDER BY, GROUP BY), which only the binder knows.
+#[derive(Clone, Copy, PartialEq)]
+enum Names {
+    MustResolve,
+    MayNameAnOutput,
 }
 
 impl Checker<'_> {
@@ -226,16 +248,23 @@ impl Checker<'_> {
             // An unknown name, or an output's alias in ORDER BY: the binder decides.
             Expr::Column(c) => match self.scope.resolve(c) {
                 Ok((position, _)) => SqlType::of_column(self.scope.column_type(position)),
+                Err(e) if self.names == Names::MustResolve => return Err(e),
                 Err(_) => SqlType::Unknown,
             },
             Expr::Negate(e) => match self.type_of(e)? {
                 t if t.is_number() => fold_constant(expr, t)?,
                 SqlType::Unknown => {
-                    return Err(SqlError::new("operator is not unique: - unknown: write the number unquoted"))
+                    return Err(not_unique("operator is not unique: - unknown".into(), "Write the number unquoted."))
                 }
                 t => return Err(no_operator(format!("operator does not exist: - {}", t.name()), false)),
             },
-            Expr::Arith(op, a, b) => fold_constant(expr, arithmetic(*op, self.type_of(a)?, self.type_of(b)?)?)?,
+            Expr::Arith(op, a, b) => {
+                let (ta, tb) = (self.type_of(a)?, self.type_of(b)?);
+                let ty = arithmetic(*op, ta, tb)?;
+                self.read_quoted(a, tb, op.symbol())?;
+                self.read_quoted(b, ta, op.symbol())?;
+                fold_constant(expr, ty)?
+            }
             Expr::Compare(op, a, b) => {
                 self.comparison(a, op.symbol(), b)?;
                 SqlType::Boolean
@@ -272,11 +301,28 @@ impl Checker<'_> {
         })
     }
 
+    /// A quoted constant beside a bigint or a timestamp is read as one where the operator meets
+    /// it, as PostgreSQL's operator lookup reads it, so a bad one is refused at this point of
+    /// the analysis.
+    fn read_quoted(&self, side: &Expr, other: SqlType, op: &str) -> Result<(), SqlError> {
+        let column_type = match other {
+            SqlType::BigInt => ColumnType::BigInt,
+            SqlType::Timestamp => ColumnType::Timestamp,
+            _ => return Ok(()),
+        };
+        if let Expr::Literal(v @ Value::Text(_)) = side {
+            super::coerce_value(column_type, v.clone(), op)?;
+        }
+        Ok(())
+    }
+
     /// Two sides that must compare; a number constant beside a text or a time is told to be
     /// quoted, as the console's constants are read (`coerce_value`).
     fn comparison(&self, a: &Expr, op: &str, b: &Expr) -> Result<(), SqlError> {
         let (ta, tb) = (self.type_of(a)?, self.type_of(b)?);
         if ta.compares_with(tb) {
+            self.read_quoted(a, tb, op)?;
+            self.read_quoted(b, ta, op)?;
             return Ok(());
         }
         let constant = |e: &Expr, t: SqlType| t.is_number() && matches!(e, Expr::Literal(_));
@@ -296,12 +342,19 @@ pub fn no_operator(message: String, quote: bool) -> SqlError {
     }
 }
 
+/// PostgreSQL's refusal of an operator on quoted constants, whose type it cannot choose, with
+/// its hint and ours.
+fn not_unique(message: String, ours: &str) -> SqlError {
+    let hint = "Could not choose a best candidate operator. You might need to add explicit type casts.";
+    SqlError::hinted(message, &format!("{hint} {ours}"))
+}
+
 /// `+ - * / %`: numbers only; the wider of the two types (an unknown constant takes the other's).
 fn arithmetic(op: ArithOp, a: SqlType, b: SqlType) -> Result<SqlType, SqlError> {
     let symbol = op.symbol();
     match (a, b) {
         (SqlType::Unknown, SqlType::Unknown) => {
-            Err(SqlError::new(format!("operator is not unique: unknown {symbol} unknown: write the numbers unquoted")))
+            Err(not_unique(format!("operator is not unique: unknown {symbol} unknown"), "Write the numbers unquoted."))
         }
         (SqlType::Timestamp, SqlType::Timestamp | SqlType::Unknown) if op == ArithOp::Subtract => Err(SqlError::new(
             "timestamp - timestamp is an interval, which is PostgreSQL, but not in the subset of SQL this console runs",
