@@ -110,10 +110,11 @@ fn postgresqls_reserved_words_beyond_the_subset_are_refused_where_they_stand() {
             e.message
         );
     }
-    // LIMIT ALL and LIMIT NULL are no limit; a negative one is refused in PostgreSQL's words.
+    // LIMIT ALL and LIMIT NULL are no limit; a negative one parses, and is refused when it runs
+    // (`of_two_mistakes_the_one_postgresql_reports_is_reported`).
     assert_eq!(parse("SELECT id FROM users LIMIT ALL"), parse("SELECT id FROM users"));
     assert_eq!(parse("SELECT id FROM users LIMIT NULL"), parse("SELECT id FROM users"));
-    assert_eq!(parse("SELECT id FROM users LIMIT -1").unwrap_err().message, "LIMIT must not be negative");
+    assert!(parse("SELECT id FROM users LIMIT -1").is_ok());
     // Quoted, a reserved word is a name again.
     assert!(parse("SELECT \"user\" FROM users").is_ok());
 }
@@ -586,6 +587,13 @@ fn of_two_mistakes_the_one_postgresql_reports_is_reported() {
             "ORDER BY position 5 is not in select list",
         ),
         ("SELECT nope FROM users u WHERE users.id = 1", "column \"nope\" does not exist"),
+        // a negative LIMIT is refused when the statement runs, after grouping is checked
+        ("SELECT id FROM users ORDER BY id LIMIT -1", "LIMIT must not be negative"),
+        ("SELECT nope FROM users LIMIT -1", "column \"nope\" does not exist"),
+        (
+            "SELECT id, COUNT(*) FROM users LIMIT -1",
+            "column \"users.id\" must appear in the GROUP BY clause or be used in an aggregate function",
+        ),
     ] {
         assert_eq!(without_hint(db.execute(sql).map(|_| ()).unwrap_err().message), postgres, "{sql}");
     }

@@ -39,6 +39,11 @@ enum Made {
 }
 
 impl Shaper {
+    /// The row count a LIMIT keeps, checked not to be negative.
+    pub fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+
     pub fn new(query: &Select, scope: &Scope) -> Result<Shaper, SqlError> {
         let grouped = !query.group_by.is_empty()
             || query.items.iter().any(|i| matches!(i, SelectItem::Expr { expr, .. } if expr.has_aggregate()))
@@ -76,7 +81,12 @@ impl Shaper {
             (None, Some(positions)) => Made::Columns(positions),
             _ => Made::Evaluated,
         };
-        Ok(Shaper { columns: columns.into(), outputs, sort_keys, limit: query.limit, group, made })
+        // PostgreSQL's executor refuses a negative LIMIT, so after everything above.
+        let limit = match query.limit {
+            Some(count) => Some(u64::try_from(count).map_err(|_| SqlError::new("LIMIT must not be negative"))?),
+            None => None,
+        };
+        Ok(Shaper { columns: columns.into(), outputs, sort_keys, limit, group, made })
     }
 
     /// Outputs, sorted and limited, from (input row, slots) pairs.

@@ -397,7 +397,7 @@ impl Cluster {
                 "combined the shards' partial aggregates (COUNT summed, AVG = total SUM / total COUNT)".to_string(),
             ),
             Merge::Order { visible, keys } => {
-                let (result, merged) = merge_ordered(&shaper, gathered, visible, &keys, query.limit);
+                let (result, merged) = merge_ordered(&shaper, gathered, visible, &keys, shaper.limit());
                 match whole_groups {
                     Some(key) => (result, format!("each group is whole on one shard (GROUP BY {key}, the shard key), so the shards finished their aggregates; the router {merged}")),
                     None => (result, merged),

@@ -22,7 +22,9 @@ pub struct Select {
     pub filter: Option<Expr>,
     pub group_by: Vec<Expr>,
     pub order_by: Vec<OrderItem>,
-    pub limit: Option<u64>,
+    /// As written: a negative count is refused when the statement runs (`Shaper::new`), after
+    /// every mistake its analysis finds, as PostgreSQL's executor refuses it.
+    pub limit: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -264,14 +264,18 @@ impl Parser {
     }
 
     /// After LIMIT: a row count, or ALL or NULL for none, as PostgreSQL reads it.
-    fn limit(&mut self) -> Result<Option<u64>, SqlError> {
+    fn limit(&mut self) -> Result<Option<i64>, SqlError> {
         if self.eat_keyword("all") || self.eat_keyword("null") {
             return Ok(None);
         }
-        if self.peek() == &Token::Symbol("-") && matches!(self.tokens[self.pos + 1].token, Token::Number(_)) {
-            return Err(SqlError::new("LIMIT must not be negative"));
+        let negative =
+            self.peek() == &Token::Symbol("-") && matches!(self.tokens[self.pos + 1].token, Token::Number(_));
+        if negative {
+            self.advance();
         }
-        self.count("a row count after LIMIT").map(Some)
+        let count = self.count("a row count after LIMIT")?;
+        let count = i64::try_from(count).map_err(|_| SqlError::new("bigint out of range"))?;
+        Ok(Some(if negative { -count } else { count }))
     }
 
     pub(super) fn count(&mut self, expected: &str) -> Result<u64, SqlError> {
