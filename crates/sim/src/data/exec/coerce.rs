@@ -110,12 +110,14 @@ pub fn coerce_value(ty: ColumnType, v: Value, op: &str) -> Result<Value, SqlErro
             Err(TimestampError::OutOfRange) => {
                 Err(SqlError::new(format!("date/time field value out of range: \"{s}\"")))
             }
-            Err(TimestampError::MonthOrDayOutOfRange) => Err(SqlError::new(format!(
-                "date/time field value out of range: \"{s}\"\nHINT:  Perhaps you need a different \"datestyle\" setting."
-            ))),
-            Err(TimestampError::SpecialValue) => Err(SqlError::new(format!(
-                "'{s}' is a timestamp PostgreSQL reads from its clock or takes as infinite; a replayable run has no clock and this console no infinity: write a date such as '2025-03-01'"
-            ))),
+            Err(TimestampError::MonthOrDayOutOfRange) => Err(SqlError::hinted(
+                format!("date/time field value out of range: \"{s}\""),
+                "Perhaps you need a different \"datestyle\" setting.",
+            )),
+            Err(TimestampError::SpecialValue) => Err(SqlError::hinted(
+                format!("timestamp '{s}' is not in the subset of SQL this console runs"),
+                "PostgreSQL reads it from its clock or takes it as infinite; a replayable run has no clock, and this console no infinity. Write a date such as '2025-03-01'.",
+            )),
             Err(TimestampError::Malformed) => Err(SqlError::hinted(
                 format!("invalid input syntax for type timestamp: \"{s}\""),
                 "Write a timestamp as '2025-03-01' or '2025-03-01 14:30:00'.",
