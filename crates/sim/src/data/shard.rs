@@ -1,6 +1,7 @@
 //! Where a shard key's rows live, by each strategy the lesson compares, and how many keys move
-//! when a shard is added. A key's 64-bit hash is XXH64 of its text (`42` for the integer 42),
-//! the keyspace id Vitess's `xxhash` vindex computes; shard names are Vitess keyranges.
+//! when a shard is added. A key's keyspace id is the one Vitess's `xxhash` vindex computes:
+//! XXH64 of the key's text (`42` for the integer 42), written little-endian; shard names are
+//! Vitess keyranges over those 8 bytes.
 
 use super::value::Value;
 
@@ -85,9 +86,11 @@ pub fn xxh64(input: &[u8]) -> u64 {
     h ^ (h >> 32)
 }
 
-/// A key's keyspace id.
+/// A key's keyspace id, its 8 bytes read as one big-endian number, so that comparing ids compares
+/// the bytes as Vitess's keyranges do. The `xxhash` vindex writes the hash little-endian
+/// (`binary.LittleEndian.PutUint64`), so the hash's lowest byte is the id's first.
 pub fn keyspace_id(key: &Value) -> u64 {
-    xxh64(key.to_string().as_bytes())
+    xxh64(key.to_string().as_bytes()).swap_bytes()
 }
 
 /// Jump consistent hash, as published (Lamping & Veach 2014, figure 1).
@@ -186,6 +189,24 @@ mod tests {
         assert_eq!(xxh64(b""), 0xEF46_DB37_51D8_E999);
         assert_eq!(xxh64(b"a"), 0xD24E_C4F1_A98C_6E5B);
         assert_eq!(xxh64(b"abc"), 0x44BC_2CF5_AD77_0999);
+    }
+
+    #[test]
+    fn keyspace_ids_are_those_of_vitess_xxhash_vindex() {
+        // vindexes/xxhash_test.go's vectors, its keyspace ids' bytes written as one number
+        let cases: [(Value, u64); 5] = [
+            (Value::Text("test1".into()), 0xd01a_b7e4_d697_8f0b),
+            (Value::Text("test2".into()), 0x87eb_1171_4c0a_0e89),
+            (Value::Int(1), 0xd464_0536_7612_b4b7),
+            (Value::Int(-1), 0xd8e2_a6a7_c8c7_623d),
+            (Value::Int(i64::MIN), 0x102c_27dd_b26a_609e),
+        ];
+        for (key, id) in cases {
+            assert_eq!(keyspace_id(&key), id, "{key}");
+        }
+        // so the integer 1 lives in the last of four keyranges, c0-
+        let (start, end) = parse_keyrange("c0-").expect("a keyrange");
+        assert!(keyspace_id(&Value::Int(1)) >= start && end.is_none());
     }
 
     #[test]
