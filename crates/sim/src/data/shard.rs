@@ -33,6 +33,18 @@ impl Strategy {
             Strategy::Directory => "directory (lookup table)",
         }
     }
+
+    /// The name a Vitess VSchema would give the strategy's primary vindex, which Vitess's
+    /// errors quote (`invalid update on vindex: xxhash`).
+    pub fn vindex_name(self) -> &'static str {
+        match self {
+            Strategy::HashMod => "hash_mod",
+            Strategy::KeyRange => "xxhash",
+            Strategy::Consistent => "consistent_hash",
+            Strategy::Jump => "jump_hash",
+            Strategy::Directory => "directory",
+        }
+    }
 }
 
 /// XXH64 with seed 0 (Yann Collet's xxHash, 64-bit).

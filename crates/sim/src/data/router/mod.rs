@@ -568,12 +568,16 @@ impl Cluster {
         let placement = self.placement[table.as_str()];
         if let (Statement::Update(u), Placement::Sharded(c)) = (statement, placement) {
             if u.assignments.iter().any(|(column, _)| column == def.columns[c].name) {
-                return Err(SqlError::new(format!(
-                    "You can't update primary vindex columns. Invalid update on vindex: {} ({table}.{} decides the row's shard)\nHINT:  DELETE the row, then INSERT it with the new {}: it will go to its new shard.",
-                    self.config.strategy.label(),
-                    def.columns[c].name,
-                    def.columns[c].name
-                )));
+                // VTGate's words (VT12001, as current Vitess prints them); the DETAIL and HINT are ours.
+                let column = &def.columns[c].name;
+                return Err(SqlError::hinted(
+                    format!(
+                        "VT12001: unsupported: you cannot UPDATE primary vindex columns; invalid update on vindex: {}\nDETAIL:  {table}.{column} decides the row's shard ({}).",
+                        self.config.strategy.vindex_name(),
+                        self.config.strategy.label(),
+                    ),
+                    &format!("DELETE the row, then INSERT it with the new {column}: it will go to its new shard."),
+                ));
             }
         }
         let scope = single_scope(table, def);

@@ -16,8 +16,6 @@ impl SqlError {
         SqlError { position: 0, message: message.into() }
     }
 
-    /// PostgreSQL's message, then a `HINT:` line as PostgreSQL writes one: our word on what to
-    /// do goes there, so that the message itself stays PostgreSQL's.
     /// The message's first line, PostgreSQL's primary message, and the lines after it (`DETAIL:`,
     /// `HINT:`), if any.
     pub fn primary_and_rest(&self) -> (&str, Option<&str>) {
@@ -27,6 +25,8 @@ impl SqlError {
         }
     }
 
+    /// PostgreSQL's message, then a `HINT:` line as PostgreSQL writes one: our word on what to
+    /// do goes there, so that the message itself stays PostgreSQL's.
     pub fn hinted(message: impl Into<String>, hint: &str) -> SqlError {
         SqlError::new(format!("{}\nHINT:  {hint}", message.into()))
     }
