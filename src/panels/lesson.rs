@@ -278,7 +278,7 @@ pub const LESSONS: &[LessonText] = &[
             "Several primaries take writes at once: each region's users write to their own, which sends \
              every write to the others, a trip later. Two users who edit the same profile on different \
              primaries within that trip made writes that did not see each other: a conflict, and a rule \
-             must settle it. Last writer wins (Cassandra) keeps the higher timestamp and throws the other \
+             must settle it. Last writer wins (Cassandra 4) keeps the higher timestamp and throws the other \
              write away; with a clock 500 ms ahead, a primary beats edits made up to half a second after \
              its own, and the conflict list says which. Version vectors (Riak) keep both as siblings for the \
              application to merge. Certification (Galera) orders every write and aborts the later of two \

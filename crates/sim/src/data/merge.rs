@@ -65,7 +65,8 @@ pub struct Cell {
 }
 
 /// Cassandra's reconciliation of two cells: the higher timestamp wins; on equal timestamps a
-/// tombstone beats a live value, then the greater value (compared as serialized bytes) wins.
+/// tombstone beats a live value, then the greater value wins, its serialized bytes compared
+/// unsigned (`Cells.resolveRegular` since 4.0; 3.x's `ByteBuffer.compareTo` compared them signed).
 pub fn lww_order(a: &Cell, b: &Cell) -> Ordering {
     a.stamp.ts.cmp(&b.stamp.ts).then_with(|| match (&a.value, &b.value) {
         (None, None) => Ordering::Equal,

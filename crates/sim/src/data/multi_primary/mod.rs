@@ -88,7 +88,7 @@ impl Resolution {
 
     pub fn label(self) -> &'static str {
         match self {
-            Resolution::LastWriterWins => "Last writer wins (Cassandra)",
+            Resolution::LastWriterWins => "Last writer wins (Cassandra 4)",
             Resolution::VersionVectors => "Version vectors, siblings (Riak)",
             Resolution::Certification => "Certification (Galera)",
             Resolution::Crdt => "CRDT counters (PN-counter)",
