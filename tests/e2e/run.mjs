@@ -1361,7 +1361,7 @@ await test('multi-primary: a clock ahead loses later edits, listed; cut a region
   await page.selectOption('.controls select', { label: '2× fast' });
   await page.waitForFunction(() => /the clock ahead won/.test(document.querySelector('.data-console .conflicts')?.textContent ?? ''), null, { timeout: 30000 });
   const line = await page.textContent('.data-console .replication');
-  check(/2 primaries, 40 ms apart, Last writer wins \(Cassandra\); clocks \+500 ms, \+0 ms\. \d+ writes; \d+ writes discarded/.test(line), `no multi-primary line in: ${line}`);
+  check(/2 primaries, 40 ms apart, Last writer wins \(Cassandra 4\); clocks \+500 ms, \+0 ms\. \d+ writes; \d+ writes discarded/.test(line), `no multi-primary line in: ${line}`);
   // Cut primary 2's region off from its inspector: its caption says so.
   await page.click(".diagram [data-node='database-1']");
   await page.waitForSelector('.server-panel h2:has-text("Primary 2")');
