@@ -2,7 +2,7 @@
 //! RANGE bounds include FROM and exclude TO, a row that fits no partition and finds no DEFAULT
 //! is refused, hash moduli must each divide the next larger one, and pruning (`pruning`) reads
 //! only the partition key's conditions (hash partitions prune on equality and IS NULL only).
-//! The messages are PostgreSQL's, checked against a PostgreSQL 15 server.
+//! The messages are PostgreSQL's, checked against PostgreSQL 17.10 and 15.18 servers.
 
 use std::cmp::Ordering;
 use std::rc::Rc;

@@ -323,12 +323,34 @@ fn pruning_reads_the_partitions_postgresql_reads() {
         (&with_key(&months_with_default, "id, created_at"), "SELECT * FROM orders WHERE created_at IS NULL", &[]),
         (&not_null_ids, "SELECT * FROM orders WHERE id IS NULL OR id + 1 < 0", &["o_0", "o_1", "o_2", "o_3"]),
         (&not_null_ids, "SELECT * FROM orders WHERE id IS NULL", &[]),
-        // PostgreSQL 15's IS NOT NULL step leaves out the key space past the first and last
-        // bounds, so with it an OR of ranges no longer reaches DEFAULT through them.
+        // The IS NOT NULL step leaves out the key space past the first and last bounds, so with
+        // it an OR of ranges no longer reaches DEFAULT through them; but PostgreSQL 17 drops
+        // IS NOT NULL on a NOT NULL key before pruning, and then DEFAULT is read.
         (
             &months_with_default,
             "SELECT * FROM orders WHERE (created_at < '2025-02-01' OR created_at > '2025-11-01') AND created_at IS NOT NULL",
             &["orders_01", "orders_11", "orders_12"],
+        ),
+        (
+            &with_key(&months_with_default, "id, created_at"),
+            "SELECT * FROM orders WHERE (created_at < '2025-02-01' OR created_at > '2025-11-01') AND created_at IS NOT NULL",
+            &["orders_01", "orders_11", "orders_12", "orders_def"],
+        ),
+        // PostgreSQL 17: IS NULL on a NOT NULL column (users.id, the key) that no outer join
+        // nulls is FALSE, and empties the join; on the nullable side of a LEFT JOIN it is not.
+        (ranges, "SELECT o.id FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE u.id IS NULL", &[]),
+        (
+            ranges,
+            "SELECT o.id FROM orders o LEFT JOIN users u ON u.id = o.user_id WHERE u.id IS NULL",
+            &["o_a", "o_b", "o_c", "o_d"],
+        ),
+        // An expression joins an equivalence class: u.id = o.user_id + 0 with the ON clause gives
+        // orders `user_id = user_id + 0`, which its `user_id IS NULL` contradicts.
+        (ranges, "SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id WHERE o.user_id IS NULL", &["o_d"]),
+        (
+            ranges,
+            "SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id WHERE u.id = o.user_id + 0 AND o.user_id IS NULL",
+            &[],
         ),
         // Joins: an equality with a constant reaches the joined table through the ON clause
         // (an equivalence class), a WHERE that rejects NULLs makes a LEFT JOIN an inner one,

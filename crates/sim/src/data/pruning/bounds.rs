@@ -156,10 +156,9 @@ impl<'t> Bounds<'t> {
             PartitionStrategy::Hash => self.with_offsets(0, self.indexes.len().saturating_sub(1), false),
             _ if self.datums.is_empty() => Matched { scan_default: self.default.is_some(), ..self.nothing() },
             PartitionStrategy::List => self.with_offsets(0, self.datums.len() - 1, self.default.is_some()),
-            // PostgreSQL 15 leaves out the key space below the first bound and above the last
-            // (where DEFAULT would hold values), and asks for DEFAULT outright instead; its
-            // later sources keep them, so an OR of ranges ANDed with IS NOT NULL may reach
-            // DEFAULT there.
+            // PostgreSQL (15 and 17 alike) leaves out the key space below the first bound and
+            // above the last (where DEFAULT would hold values), and asks for DEFAULT outright
+            // instead, so an OR of ranges ANDed with IS NOT NULL does not reach DEFAULT there.
             PartitionStrategy::Range => {
                 let n = self.datums.len();
                 let from = usize::from(self.indexes[0].is_none());

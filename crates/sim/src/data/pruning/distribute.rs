@@ -4,7 +4,9 @@
 //! u.id = 5` also restricts orders to `user_id = 5`; a LEFT JOIN whose WHERE rejects a NULL
 //! on its inner side is an inner join; and on the inner side of a LEFT JOIN that stays one,
 //! only `inner = constant` derived through its ON clause restricts it; an OR across tables
-//! restricts each table to what every arm says of it. Pruning reads these lists, so that a
+//! restricts each table to what every arm says of it; and, as PostgreSQL 17 does, a NULL test
+//! of a NOT NULL column no outer join nulls is settled first (`c IS NULL` is FALSE and empties
+//! the query, `c IS NOT NULL` is dropped). Pruning reads these lists, so that a
 //! join prunes where PostgreSQL's does. (PostgreSQL keeps such an OR only when it estimates
 //! that at most 90% of the rows pass it; the estimate here is PostgreSQL's for a table without
 //! statistics, so an OR close to the line may be kept where a PostgreSQL with statistics drops
@@ -15,6 +17,7 @@ use std::ops::Range;
 use super::clause::{restrictions, Clause, Term};
 use crate::data::exec::bind::Scope;
 use crate::data::sql::ast::{CompareOp, Expr};
+use crate::data::value::Value;
 
 /// A JOIN's `ON a = b`, by column position in the scope; `outer`: a LEFT JOIN, `b`'s table
 /// being the one that may be NULL.
@@ -49,6 +52,19 @@ pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn])
             let inner = table_of(j.right)?;
             (j.outer && !strict.iter().any(|&p| spans[inner].contains(&p))).then_some(inner)
         })
+        .collect();
+
+    // PostgreSQL 17 settles a NULL test of a NOT NULL column that no outer join can null
+    // before it hands the WHERE out: `c IS NOT NULL` is dropped, `c IS NULL` is FALSE.
+    let never_null = |p: usize| {
+        table_of(p).is_some_and(|t| {
+            !nullable.contains(&Some(t)) && scope.tables[t].def.is_not_null(p - scope.tables[t].offset)
+        })
+    };
+    let quals: Vec<Clause> = quals
+        .into_iter()
+        .filter(|q| !settled(q, true, &never_null))
+        .map(|q| if settled(&q, false, &never_null) { Clause::Const(Some(false)) } else { q })
         .collect();
 
     // The planner meets the JOIN's ON before the WHERE.
@@ -188,7 +204,12 @@ impl Class {
         let mut out = Vec::new();
         let mut previous: Vec<(usize, &Term)> = Vec::new();
         for m in &self.members {
-            let Some(table) = columns_of_term(m).first().and_then(|&p| table_of(p)) else { continue };
+            // A member reading columns of two tables restricts neither.
+            let tables: Vec<Option<usize>> = columns_of_term(m).into_iter().map(table_of).collect();
+            let Some(&Some(table)) = tables.first() else { continue };
+            if tables.iter().any(|t| *t != Some(table)) {
+                continue;
+            }
             match previous.iter_mut().find(|(t, _)| *t == table) {
                 Some(slot) => {
                     out.push(eq(slot.1, m));
@@ -198,6 +219,20 @@ impl Class {
             }
         }
         out
+    }
+}
+
+/// Whether PostgreSQL 17 knows a restriction is always `value` (initsplan.c's
+/// `restriction_is_always_true` / `_false`): a NULL test of a column that is `never_null`, or
+/// an OR of such tests (any arm for TRUE, every arm for FALSE; an arm that is an AND is never
+/// looked into).
+fn settled(q: &Clause, value: bool, never_null: &dyn Fn(usize) -> bool) -> bool {
+    let arm = |a: &Clause| !matches!(a, Clause::And(_)) && settled(a, value, never_null);
+    match q {
+        Clause::NullTest { arg: Term::Column(p), is_null } => *is_null != value && never_null(*p),
+        Clause::Or(arms) if value => arms.iter().any(arm),
+        Clause::Or(arms) => arms.iter().all(arm),
+        _ => false,
     }
 }
 
@@ -262,14 +297,26 @@ fn selectivity(c: &Clause) -> f64 {
     }
 }
 
-/// `a = b` that can make an equivalence: a mergejoinable equality of two columns, or of a
-/// column and a constant, in one type family (a numeric beside an integer is a cast, not a
-/// member).
+/// `a = b` that can make an equivalence: a mergejoinable equality of columns, constants and
+/// integer arithmetic on them (`u.id = o.user_id + 0`), in one type family. A numeric beside an
+/// integer is a cast to numeric, whose class PostgreSQL keeps apart from the integers'; such
+/// clauses make no class here.
 fn equivalence(q: &Clause) -> Option<(Term, Term)> {
     let Clause::Op(CompareOp::Eq, a, b) = q else { return None };
-    let member = |t: &Term| matches!(t, Term::Column(_) | Term::Const(_));
     let both_constant = matches!((a, b), (Term::Const(_), Term::Const(_)));
-    (member(a) && member(b) && !both_constant && a != b).then(|| (a.clone(), b.clone()))
+    (is_member(a) && is_member(b) && !both_constant && a != b).then(|| (a.clone(), b.clone()))
+}
+
+/// A column, a constant, or arithmetic of them that stays in the integers (or in text, for a
+/// lone text column).
+fn is_member(t: &Term) -> bool {
+    match t {
+        Term::Column(_) => true,
+        Term::Const(v) => !matches!(v, Value::Decimal(_)),
+        Term::Negate(a) => is_member(a),
+        Term::Arith(_, a, b) => is_member(a) && is_member(b),
+        Term::Numeric(_) | Term::Other(_) => false,
+    }
 }
 
 /// The columns a clause is never true without (`find_nonnullable_rels`): those of its strict

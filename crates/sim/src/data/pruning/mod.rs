@@ -1,5 +1,5 @@
-//! Which partitions a query reads, as PostgreSQL's planner decides it (checked against
-//! PostgreSQL 15; the rules are those of 11 to 17 but for the one `bounds` notes): partition
+//! Which partitions a query reads, as PostgreSQL 17's planner decides it (checked against
+//! PostgreSQL 17.10; 15 differs only where `distribute` settles a NULL test): partition
 //! pruning on the partition key (partprune.c), then constraint exclusion of what is left
 //! (plancat.c's `relation_excluded_by_constraints` with `constraint_exclusion = partition`): a
 //! WHERE that contradicts itself, or that asks a NOT NULL column for NULL, reads no partition
