@@ -20,6 +20,9 @@ cargo clippy -p scalelab --target wasm32-unknown-unknown --all-targets --locked 
 step "native tests (engine, CLI, app logic)"
 cargo test --workspace --locked 2>&1 | tee -a "$log"
 
+step "the data tier against a real PostgreSQL 17 server (answers, writes, pruning, partition DDL)"
+scripts/postgres-checks.sh 2>&1 | tee -a "$log"
+
 step "browser tests (wasm-bindgen-test in headless Chromium)"
 cargo test -p scalelab --target wasm32-unknown-unknown --locked 2>&1 | tee -a "$log"
 

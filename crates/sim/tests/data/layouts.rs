@@ -268,9 +268,10 @@ fn check_seed(own: u64) -> u64 {
     own + std::env::var("SCALELAB_CHECK_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-/// A PostgreSQL server reached through psql (`SCALELAB_PSQL`, e.g. `runuser -u postgres -- psql`),
+/// A PostgreSQL 17 server reached through psql (`SCALELAB_PSQL`, e.g. `psql -h DIR -p PORT -U postgres`),
 /// holding the same generated tables as `ours` in a fresh database (C collation, so text sorts
-/// byte by byte as ours does). Used by the ignored tests below: CI has no PostgreSQL server.
+/// byte by byte as ours does). Used by the ignored tests below, which need one:
+/// scripts/postgres-checks.sh starts one and runs them (`make test` calls it).
 struct Postgres {
     psql: String,
 }
@@ -294,8 +295,8 @@ impl Postgres {
     /// Connects, and loads `ours`'s tables into a fresh database, the partitioned one (if any)
     /// created by its `ddl`.
     fn loaded_with(ours: &mut Database, ddl: Option<&str>) -> Postgres {
-        let psql =
-            std::env::var("SCALELAB_PSQL").expect("SCALELAB_PSQL: how to run psql, e.g. `runuser -u postgres -- psql`");
+        let psql = std::env::var("SCALELAB_PSQL")
+            .expect("SCALELAB_PSQL: how to run psql (scripts/postgres-checks.sh sets it)");
         let server = Postgres { psql };
         let fresh = format!(
             "DROP DATABASE IF EXISTS {0}; CREATE DATABASE {0} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C';",
@@ -361,8 +362,8 @@ impl Postgres {
     }
 }
 
-/// Checks one server against a real PostgreSQL on 1,500 random queries: run `SCALELAB_PSQL=…
-/// cargo test -p scalelab-sim --test data postgresql -- --ignored`.
+/// Checks one server against a real PostgreSQL on 1,500 random queries: run
+/// scripts/postgres-checks.sh.
 #[test]
 #[ignore]
 fn postgresql_gives_the_same_answers() {
@@ -556,7 +557,7 @@ fn writes_match(layout: LayoutConfig, seed: u64) -> (u32, u32) {
 /// and joined with users, read the partitions PostgreSQL's EXPLAIN reads. Run as the other
 /// PostgreSQL checks are.
 #[test]
-#[ignore = "needs a PostgreSQL server: SCALELAB_PSQL=\"runuser -u postgres -- psql\""]
+#[ignore = "needs a PostgreSQL server: scripts/postgres-checks.sh"]
 fn postgresql_prunes_the_same_partitions() {
     let parent = |strategy: &str, key: &str, extra: &str| {
         format!(
@@ -704,7 +705,7 @@ fn random_condition(rng: &mut Rng, key: &str, constants: &[&str], others: &[&str
 /// or refused as PostgreSQL accepts or refuses it, in the same words. Run as the other
 /// PostgreSQL checks are.
 #[test]
-#[ignore = "needs a PostgreSQL server: SCALELAB_PSQL=\"runuser -u postgres -- psql\""]
+#[ignore = "needs a PostgreSQL server: scripts/postgres-checks.sh"]
 fn postgresql_refuses_the_same_partition_ddl() {
     const INT: &[&str] = &[
         "0",
@@ -753,7 +754,8 @@ fn postgresql_refuses_the_same_partition_ddl() {
         ("users", "country", TEXT),
         ("users", "id", INT),
     ];
-    let psql = std::env::var("SCALELAB_PSQL").expect("SCALELAB_PSQL: how to run psql");
+    let psql =
+        std::env::var("SCALELAB_PSQL").expect("SCALELAB_PSQL: how to run psql (scripts/postgres-checks.sh sets it)");
     let postgres = Postgres { psql };
     let mut rng = Rng::from_seed(check_seed(23));
     let (mut same, mut refused) = (0, 0);
