@@ -495,6 +495,9 @@ impl Plan {
                 };
                 let _ = writeln!(out, "  {} on {}{partitions}", read.method, read.table);
             }
+            if part.work.one_time_false {
+                let _ = writeln!(out, "  One-Time Filter: false (no row can pass the WHERE, so no row is read)");
+            }
             let _ = writeln!(
                 out,
                 "  rows examined {}, rows returned {} ({} bytes), {}",

@@ -288,6 +288,28 @@ fn a_key_the_index_decides_gives_the_rows_a_scan_keeps() {
 }
 
 #[test]
+fn a_where_the_planner_knows_is_false_reads_no_row() {
+    // PostgreSQL 17 plans these as a Result with `One-Time Filter: false`: no table is read, so
+    // no row is examined and nothing in the select list is computed.
+    let mut db = database(300, LayoutConfig::Single);
+    for sql in [
+        "SELECT * FROM users WHERE 1 = 0",
+        "SELECT * FROM users WHERE id IS NULL",
+        "SELECT * FROM users WHERE id = 5 AND id = 6",
+        "SELECT 1 / (u.id - 2) FROM users u JOIN orders o ON o.user_id = u.id WHERE u.id IS NULL",
+        "UPDATE users SET name = 'x' WHERE id IS NULL OR NULL",
+    ] {
+        let out = db.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(out.plan.rows_examined(), 0, "{sql}");
+        assert!(out.plan.render().contains("One-Time Filter: false"), "{sql}");
+        assert!(out.result.rows.is_empty() && out.affected.unwrap_or(0) == 0, "{sql}");
+    }
+    // A NULL test the planner cannot settle is a filter on the rows read.
+    let out = db.execute("SELECT u.id FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE o.id IS NULL").unwrap();
+    assert!(out.plan.rows_examined() > 0 && !out.plan.render().contains("One-Time Filter"));
+}
+
+#[test]
 fn rows_past_a_limit_are_not_computed() {
     // PostgreSQL's LIMIT stops the scan: with no ORDER BY the row that would divide by zero
     // (id 2) is never computed; with an ORDER BY every row is, and it fails.

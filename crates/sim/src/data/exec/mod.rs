@@ -48,6 +48,9 @@ pub struct Work {
     pub bytes_returned: u64,
     /// per table read: (table, partitions scanned, partitions in all, how it was read)
     pub reads: Vec<TableRead>,
+    /// the planner knew no row passes the WHERE, so nothing was read (PostgreSQL's `Result`
+    /// with `One-Time Filter: false`)
+    pub one_time_false: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,6 +186,22 @@ impl Node {
         }
     }
 
+    /// Whether the planner knows before reading a row that no row passes: a restriction that
+    /// is FALSE or NULL, or a partitioned table that no outer join may null pruned to no
+    /// partition (an empty relation empties its join). PostgreSQL then plans a `Result` with
+    /// `One-Time Filter: false`, reading no table.
+    fn reads_nothing(&self, scope: &Scope, planned: &pruning::Restrictions) -> bool {
+        planned.lists.iter().enumerate().any(|(t, list)| {
+            let table = &scope.tables[t];
+            pruning::one_time_false(list)
+                || (!planned.nullable[t]
+                    && self
+                        .partitioned
+                        .get(&table.def.name)
+                        .is_some_and(|p| pruning::partitions_read(p, table.offset, list).is_empty()))
+        })
+    }
+
     pub fn select(&self, query: &Select) -> Result<(ResultSet, Work), SqlError> {
         let prepared = self.prepare(query)?;
         self.run_prepared(query, &prepared)
@@ -218,20 +237,25 @@ impl Node {
                 Ok(pruning::JoinOn { left, right, outer: j.kind == JoinKind::Left })
             })
             .collect::<Result<Vec<_>, SqlError>>()?;
-        // Only a partitioned table is pruned by them: a query on whole tables (every point
-        // lookup) does not work them out.
-        let mut restrictions = match scope.tables.iter().any(|t| self.partitioned.contains_key(&t.def.name)) {
-            true => pruning::restriction_lists(filter.as_ref(), &scope, &joins),
-            false => Vec::new(),
-        }
-        .into_iter();
+        // What the planner restricts each table to: what a partitioned table is pruned by, and
+        // whether the planner already knows no row passes (then nothing is read). A lone
+        // `column op constant` on whole tables (every point lookup) can tell neither.
+        let partitioned = scope.tables.iter().any(|t| self.partitioned.contains_key(&t.def.name));
+        let planned = match filter.as_ref() {
+            Some(f) if partitioned || !f.is_column_against_constant() => {
+                pruning::restriction_lists(filter.as_ref(), &scope, &joins)
+            }
+            _ => pruning::Restrictions::default(),
+        };
+        let gated = self.reads_nothing(&scope, &planned);
+        let mut restrictions = planned.lists.into_iter();
         // Bound before any row is read, so that a WHERE's mistake is reported before the
         // select list's, whatever the rows.
         let own = own
             .iter()
             .enumerate()
             .map(|(table, conjuncts)| {
-                TableFilter::new(&scope.tables[table], conjuncts, restrictions.next().unwrap_or_default())
+                TableFilter::new(&scope.tables[table], conjuncts, restrictions.next().unwrap_or_default(), gated)
             })
             .collect::<Result<Vec<_>, _>>()?;
         let rest = bind_all(&scope, Expr::all_of(rest.into_iter().cloned().collect()).as_ref())?;
@@ -408,7 +432,8 @@ impl Node {
     ) -> Result<(), SqlError> {
         let (segments, total) = self.segments(&table.name, scope, which, &own.restrictions);
         let mut index = None;
-        for segment in segments.iter() {
+        work.one_time_false |= own.gated;
+        for segment in segments.iter().filter(|_| !own.gated) {
             let (used, ids) = candidate_rows(segment, &own.ranges);
             index = index.or(used);
             let test = own.bound.as_ref().filter(|_| used.is_none() || used != own.index_decides);
@@ -448,6 +473,8 @@ struct TableFilter {
     restrictions: Vec<pruning::Clause>,
     bound: Option<Bound>,
     ranges: Vec<(usize, KeyRange)>,
+    /// the planner knows no row passes the query's WHERE: nothing is read
+    gated: bool,
     /// the column whose index alone decides the condition (`WHERE id = 7`, an integer): the
     /// rows that index gives need no test, as PostgreSQL's index condition needs no filter
     index_decides: Option<usize>,
@@ -458,6 +485,7 @@ impl TableFilter {
         table: &bind::ScopeTable,
         conjuncts: &[&Expr],
         restrictions: Vec<pruning::Clause>,
+        gated: bool,
     ) -> Result<TableFilter, SqlError> {
         let scope = single_scope(&table.reference, table.def.clone());
         let expr = Expr::all_of(conjuncts.iter().map(|e| (*e).clone()).collect());
@@ -471,7 +499,15 @@ impl TableFilter {
             },
             _ => None,
         };
-        Ok(TableFilter { name: Rc::from(table.def.name.as_str()), scope, restrictions, bound, ranges, index_decides })
+        Ok(TableFilter {
+            name: Rc::from(table.def.name.as_str()),
+            scope,
+            restrictions,
+            bound,
+            ranges,
+            gated,
+            index_decides,
+        })
     }
 }
 

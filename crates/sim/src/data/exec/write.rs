@@ -119,15 +119,20 @@ impl Node {
             Some(f) => Some(scope.bind(f, "WHERE")?),
             None => None,
         };
-        let restrictions = match self.partitioned.contains_key(table) {
-            true => crate::data::pruning::restriction_lists(filter.as_ref(), &scope, &[]).remove(0),
-            false => Vec::new(),
+        let planned = match filter.as_ref() {
+            Some(f) if self.partitioned.contains_key(table) || !f.is_column_against_constant() => {
+                crate::data::pruning::restriction_lists(filter.as_ref(), &scope, &[])
+            }
+            _ => crate::data::pruning::Restrictions::default(),
         };
+        let gated = self.reads_nothing(&scope, &planned);
+        let restrictions = planned.lists.into_iter().next().unwrap_or_default();
         let (segments, total) = self.segments(table, &scope, 0, &restrictions);
         let mut out = Vec::new();
         let ranges = super::index_ranges(filter.as_ref(), &scope);
         let mut index = None;
-        for &segment in segments.iter() {
+        work.one_time_false |= gated;
+        for &segment in segments.iter().filter(|_| !gated) {
             let (used, rows) = super::candidate_rows(segment, &ranges);
             index = index.or(used);
             for (id, row) in rows {

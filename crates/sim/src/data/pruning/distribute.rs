@@ -27,8 +27,17 @@ pub struct JoinOn {
     pub outer: bool,
 }
 
+/// What the planner gives each table of a query.
+#[derive(Default)]
+pub struct Restrictions {
+    /// per table of the scope, the restrictions it is pruned by
+    pub lists: Vec<Vec<Clause>>,
+    /// per table, whether a LEFT JOIN that stays one may null it
+    pub nullable: Vec<bool>,
+}
+
 /// Per table of `scope`, the restrictions the planner gives it.
-pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn]) -> Vec<Vec<Clause>> {
+pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn]) -> Restrictions {
     let quals = restrictions(filter, scope);
     let spans: Vec<Range<usize>> = scope.tables.iter().map(|t| t.offset..t.offset + t.def.columns.len()).collect();
     let table_of = |position: usize| spans.iter().position(|s| s.contains(&position));
@@ -122,7 +131,8 @@ pub fn restriction_lists(filter: Option<&Expr>, scope: &Scope, joins: &[JoinOn])
             lists[inner].push(Clause::Op(CompareOp::Eq, Term::Column(join.right), c));
         }
     }
-    lists
+    let nullable = (0..scope.tables.len()).map(|t| nullable.contains(&Some(t))).collect();
+    Restrictions { lists, nullable }
 }
 
 #[derive(Clone, Copy, PartialEq)]

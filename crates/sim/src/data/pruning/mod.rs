@@ -24,7 +24,15 @@ use crate::data::value::Value;
 use bounds::{intersection, union, Bounds, Matched};
 pub use clause::Clause;
 use clause::Term;
-pub use distribute::{restriction_lists, JoinOn};
+pub use distribute::{restriction_lists, JoinOn, Restrictions};
+
+/// Whether a table's restrictions hold FALSE or NULL: then the planner knows before reading
+/// anything that no row passes, and PostgreSQL's plan is a `Result` with `One-Time Filter:
+/// false` that reads no table (a WHERE that folds so, or a NULL test 17 settles, or two
+/// constants for one equivalence class; `distribute` gives such a clause to every table).
+pub fn one_time_false(restrictions: &[Clause]) -> bool {
+    restrictions.iter().any(|c| matches!(c, Clause::Const(None | Some(false))))
+}
 
 /// The partitions (indexes into `table.partitions`, in declaration order) that a query reads
 /// given the planner's restrictions on the table (`restriction_lists`), `offset` being where

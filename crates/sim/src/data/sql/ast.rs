@@ -308,6 +308,18 @@ impl Expr {
         found
     }
 
+    /// `column op constant` (either way round), the constant not NULL: a condition the
+    /// planner can never know false before reading a row.
+    pub fn is_column_against_constant(&self) -> bool {
+        let constant = |e: &Expr| matches!(e, Expr::Literal(v) if !v.is_null());
+        match self {
+            Expr::Compare(_, a, b) => {
+                (matches!(**a, Expr::Column(_)) && constant(b)) || (matches!(**b, Expr::Column(_)) && constant(a))
+            }
+            _ => false,
+        }
+    }
+
     /// The conjuncts of a `WHERE`: `a AND (b AND c)` is `[a, b, c]`.
     pub fn conjuncts(&self) -> Vec<&Expr> {
         match self {
