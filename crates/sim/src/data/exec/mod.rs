@@ -186,12 +186,21 @@ impl Node {
         }
     }
 
-    /// Whether the planner knows before reading a row that no row passes: a restriction that
-    /// is FALSE or NULL, or a partitioned table that no outer join may null pruned to no
-    /// partition (an empty relation empties its join). PostgreSQL then plans a `Result` with
-    /// `One-Time Filter: false`, reading no table.
-    fn reads_nothing(&self, scope: &Scope, planned: &pruning::Restrictions) -> bool {
-        planned.lists.iter().enumerate().any(|(t, list)| {
+    /// What the planner restricts each table to (what a partitioned table is pruned by), and
+    /// whether it knows before reading a row that no row passes: a restriction that is FALSE
+    /// or NULL, or a partitioned table that no outer join may null pruned to no partition (an
+    /// empty relation empties its join). PostgreSQL then plans a `Result` with `One-Time
+    /// Filter: false`, reading no table. A lone `column op constant` on whole tables (every
+    /// point lookup) can tell neither, and is not worked out.
+    fn plan(&self, filter: Option<&Expr>, scope: &Scope, joins: &[pruning::JoinOn]) -> (pruning::Restrictions, bool) {
+        let partitioned = scope.tables.iter().any(|t| self.partitioned.contains_key(&t.def.name));
+        let planned = match filter {
+            Some(f) if partitioned || !f.is_column_against_constant() => {
+                pruning::restriction_lists(filter, scope, joins)
+            }
+            _ => return (pruning::Restrictions::default(), false),
+        };
+        let gated = planned.lists.iter().enumerate().any(|(t, list)| {
             let table = &scope.tables[t];
             pruning::one_time_false(list)
                 || (!planned.nullable[t]
@@ -199,7 +208,8 @@ impl Node {
                         .partitioned
                         .get(&table.def.name)
                         .is_some_and(|p| pruning::partitions_read(p, table.offset, list).is_empty()))
-        })
+        });
+        (planned, gated)
     }
 
     pub fn select(&self, query: &Select) -> Result<(ResultSet, Work), SqlError> {
@@ -237,17 +247,7 @@ impl Node {
                 Ok(pruning::JoinOn { left, right, outer: j.kind == JoinKind::Left })
             })
             .collect::<Result<Vec<_>, SqlError>>()?;
-        // What the planner restricts each table to: what a partitioned table is pruned by, and
-        // whether the planner already knows no row passes (then nothing is read). A lone
-        // `column op constant` on whole tables (every point lookup) can tell neither.
-        let partitioned = scope.tables.iter().any(|t| self.partitioned.contains_key(&t.def.name));
-        let planned = match filter.as_ref() {
-            Some(f) if partitioned || !f.is_column_against_constant() => {
-                pruning::restriction_lists(filter.as_ref(), &scope, &joins)
-            }
-            _ => pruning::Restrictions::default(),
-        };
-        let gated = self.reads_nothing(&scope, &planned);
+        let (planned, gated) = self.plan(filter.as_ref(), &scope, &joins);
         let mut restrictions = planned.lists.into_iter();
         // Bound before any row is read, so that a WHERE's mistake is reported before the
         // select list's, whatever the rows.

@@ -119,13 +119,7 @@ impl Node {
             Some(f) => Some(scope.bind(f, "WHERE")?),
             None => None,
         };
-        let planned = match filter.as_ref() {
-            Some(f) if self.partitioned.contains_key(table) || !f.is_column_against_constant() => {
-                crate::data::pruning::restriction_lists(filter.as_ref(), &scope, &[])
-            }
-            _ => crate::data::pruning::Restrictions::default(),
-        };
-        let gated = self.reads_nothing(&scope, &planned);
+        let (planned, gated) = self.plan(filter.as_ref(), &scope, &[]);
         let restrictions = planned.lists.into_iter().next().unwrap_or_default();
         let (segments, total) = self.segments(table, &scope, 0, &restrictions);
         let mut out = Vec::new();
