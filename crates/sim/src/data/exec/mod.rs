@@ -164,19 +164,12 @@ impl Node {
         self.partitioned.values().any(|p| p.partitions.iter().any(|part| part.name == table))
     }
 
-    /// The tables holding `table`'s rows that its restrictions can reach (its partitions after
-    /// pruning), and how many it has in all.
-    fn segments(
-        &self,
-        table: &str,
-        scope: &Scope,
-        key_of: usize,
-        restrictions: &[pruning::Clause],
-    ) -> (Segments<'_>, usize) {
+    /// The tables holding `table`'s rows that the plan reads (of a partitioned table, the
+    /// partitions `plan` kept), and how many it has in all.
+    fn segments(&self, table: &str, kept: &[usize]) -> (Segments<'_>, usize) {
         match self.partitioned.get(table) {
             Some(p) => {
-                let keep = pruning::partitions_read(p, scope.tables[key_of].offset, restrictions);
-                let tables = keep.iter().filter_map(|&i| self.tables.get(&p.partitions[i].name)).collect();
+                let tables = kept.iter().filter_map(|&i| self.tables.get(&p.partitions[i].name)).collect();
                 (Segments::Partitions(tables), p.partitions.len())
             }
             None => match self.tables.get(table) {
@@ -186,30 +179,34 @@ impl Node {
         }
     }
 
-    /// What the planner restricts each table to (what a partitioned table is pruned by), and
-    /// whether it knows before reading a row that no row passes: a restriction that is FALSE
-    /// or NULL, or a partitioned table that no outer join may null pruned to no partition (an
-    /// empty relation empties its join). PostgreSQL then plans a `Result` with `One-Time
-    /// Filter: false`, reading no table. A lone `column op constant` on whole tables (every
-    /// point lookup) can tell neither, and is not worked out.
-    fn plan(&self, filter: Option<&Expr>, scope: &Scope, joins: &[pruning::JoinOn]) -> (pruning::Restrictions, bool) {
+    /// What the planner decides before reading a row: per table of `scope`, the partitions a
+    /// partitioned table keeps after pruning (empty for a whole table), and whether no row can
+    /// pass: a restriction that is FALSE or NULL, or a partitioned table that no outer join may
+    /// null pruned to no partition (an empty relation empties its join). PostgreSQL then plans
+    /// a `Result` with `One-Time Filter: false`, reading no table. A lone `column op constant`
+    /// on whole tables (every point lookup) can tell neither, and is not worked out.
+    fn plan(&self, filter: Option<&Expr>, scope: &Scope, joins: &[pruning::JoinOn]) -> (Vec<Vec<usize>>, bool) {
         let partitioned = scope.tables.iter().any(|t| self.partitioned.contains_key(&t.def.name));
         let planned = match filter {
             Some(f) if partitioned || !f.is_column_against_constant() => {
                 pruning::restriction_lists(filter, scope, joins)
             }
-            _ => return (pruning::Restrictions::default(), false),
+            _ => pruning::Restrictions::default(),
         };
-        let gated = planned.lists.iter().enumerate().any(|(t, list)| {
-            let table = &scope.tables[t];
-            pruning::one_time_false(list)
-                || (!planned.nullable[t]
-                    && self
-                        .partitioned
-                        .get(&table.def.name)
-                        .is_some_and(|p| pruning::partitions_read(p, table.offset, list).is_empty()))
-        });
-        (planned, gated)
+        let mut gated = planned.lists.iter().any(|list| pruning::one_time_false(list));
+        let kept = scope
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(t, table)| {
+                let Some(p) = self.partitioned.get(&table.def.name) else { return Vec::new() };
+                let list = planned.lists.get(t).map_or(&[][..], |l| l.as_slice());
+                let kept = pruning::partitions_read(p, table.offset, list);
+                gated |= kept.is_empty() && !planned.nullable.get(t).copied().unwrap_or(false);
+                kept
+            })
+            .collect();
+        (kept, gated)
     }
 
     pub fn select(&self, query: &Select) -> Result<(ResultSet, Work), SqlError> {
@@ -247,15 +244,15 @@ impl Node {
                 Ok(pruning::JoinOn { left, right, outer: j.kind == JoinKind::Left })
             })
             .collect::<Result<Vec<_>, SqlError>>()?;
-        let (planned, gated) = self.plan(filter.as_ref(), &scope, &joins);
-        let mut restrictions = planned.lists.into_iter();
+        let (kept, gated) = self.plan(filter.as_ref(), &scope, &joins);
+        let mut kept = kept.into_iter();
         // Bound before any row is read, so that a WHERE's mistake is reported before the
         // select list's, whatever the rows.
         let own = own
             .iter()
             .enumerate()
             .map(|(table, conjuncts)| {
-                TableFilter::new(&scope.tables[table], conjuncts, restrictions.next().unwrap_or_default(), gated)
+                TableFilter::new(&scope.tables[table], conjuncts, kept.next().unwrap_or_default(), gated)
             })
             .collect::<Result<Vec<_>, _>>()?;
         let rest = bind_all(&scope, Expr::all_of(rest.into_iter().cloned().collect()).as_ref())?;
@@ -285,7 +282,7 @@ impl Node {
             Ok(())
         };
         if query.joins.is_empty() {
-            self.scan(&query.from, scope, 0, &own[0], &mut work, &mut |row| take(Cow::Borrowed(row)))?;
+            self.scan(&query.from, &own[0], &mut work, &mut |row| take(Cow::Borrowed(row)))?;
         } else {
             for row in self.read_and_join(query, scope, own, &mut work)? {
                 take(row)?;
@@ -312,7 +309,7 @@ impl Node {
         own: &[TableFilter],
         work: &mut Work,
     ) -> Result<Vec<Tuple<'_>>, SqlError> {
-        let mut rows = self.read(&query.from, scope, 0, &own[0], work)?;
+        let mut rows = self.read(&query.from, &own[0], work)?;
         for (k, join) in query.joins.iter().enumerate() {
             let table = k + 1;
             let (a, ta) = scope.resolve(&join.on.0)?;
@@ -347,7 +344,7 @@ impl Node {
         let right_width = scope.tables[table].def.columns.len();
         let (left_key, right_key) = keys;
         let right_filter = &own.bound;
-        let (segments, total) = self.segments(&join.table.name, scope, table, &own.restrictions);
+        let (segments, total) = self.segments(&join.table.name, &own.partitions);
         let right_rows: usize = segments.iter().map(|s| s.len()).sum();
         let indexed = segments.iter().all(|s| s.has_index(right_key));
         let mut out = Vec::new();
@@ -383,7 +380,7 @@ impl Node {
             work.reads.push(segments.read_of(own.name.clone(), total, ReadMethod::NestedLoop));
             return Ok(out);
         }
-        let right = self.read(&join.table, scope, table, own, work)?;
+        let right = self.read(&join.table, own, work)?;
         if let Some(read) = work.reads.last_mut() {
             if let ReadMethod::Scan { hash_join, .. } = &mut read.method {
                 *hash_join = true;
@@ -404,16 +401,9 @@ impl Node {
 
     /// Reads one table of the FROM clause, through an index when a conjunct allows it, and
     /// keeps the rows its own conjuncts accept.
-    fn read(
-        &self,
-        table: &TableRef,
-        scope: &Scope,
-        which: usize,
-        own: &TableFilter,
-        work: &mut Work,
-    ) -> Result<Vec<Tuple<'_>>, SqlError> {
+    fn read(&self, table: &TableRef, own: &TableFilter, work: &mut Work) -> Result<Vec<Tuple<'_>>, SqlError> {
         let mut out = Vec::new();
-        self.scan(table, scope, which, own, work, &mut |row| {
+        self.scan(table, own, work, &mut |row| {
             out.push(Cow::Borrowed(row));
             Ok(())
         })?;
@@ -424,13 +414,11 @@ impl Node {
     fn scan<'s>(
         &'s self,
         table: &TableRef,
-        scope: &Scope,
-        which: usize,
         own: &TableFilter,
         work: &mut Work,
         sink: &mut dyn FnMut(&'s [Value]) -> Result<(), SqlError>,
     ) -> Result<(), SqlError> {
-        let (segments, total) = self.segments(&table.name, scope, which, &own.restrictions);
+        let (segments, total) = self.segments(&table.name, &own.partitions);
         let mut index = None;
         work.one_time_false |= own.gated;
         for segment in segments.iter().filter(|_| !own.gated) {
@@ -463,14 +451,14 @@ pub struct PreparedSelect {
 }
 
 /// One FROM entry's own conditions (those on it alone that may filter it before a join):
-/// bound for testing rows and read as index ranges, once per query, beside the planner's
-/// restrictions on it, which prune its partitions.
+/// bound for testing rows and read as index ranges, once per query, beside the partitions the
+/// planner keeps of it.
 struct TableFilter {
     /// the table's name, as its reads report it
     name: Rc<str>,
     scope: Scope,
-    /// what the planner restricts the table to: what its partitions are pruned by
-    restrictions: Vec<pruning::Clause>,
+    /// the partitions the plan reads, if the table is partitioned
+    partitions: Vec<usize>,
     bound: Option<Bound>,
     ranges: Vec<(usize, KeyRange)>,
     /// the planner knows no row passes the query's WHERE: nothing is read
@@ -484,7 +472,7 @@ impl TableFilter {
     fn new(
         table: &bind::ScopeTable,
         conjuncts: &[&Expr],
-        restrictions: Vec<pruning::Clause>,
+        partitions: Vec<usize>,
         gated: bool,
     ) -> Result<TableFilter, SqlError> {
         let scope = single_scope(&table.reference, table.def.clone());
@@ -502,7 +490,7 @@ impl TableFilter {
         Ok(TableFilter {
             name: Rc::from(table.def.name.as_str()),
             scope,
-            restrictions,
+            partitions,
             bound,
             ranges,
             gated,

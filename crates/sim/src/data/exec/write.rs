@@ -119,9 +119,8 @@ impl Node {
             Some(f) => Some(scope.bind(f, "WHERE")?),
             None => None,
         };
-        let (planned, gated) = self.plan(filter.as_ref(), &scope, &[]);
-        let restrictions = planned.lists.into_iter().next().unwrap_or_default();
-        let (segments, total) = self.segments(table, &scope, 0, &restrictions);
+        let (kept, gated) = self.plan(filter.as_ref(), &scope, &[]);
+        let (segments, total) = self.segments(table, &kept[0]);
         let mut out = Vec::new();
         let ranges = super::index_ranges(filter.as_ref(), &scope);
         let mut index = None;
