@@ -30,6 +30,11 @@ impl SqlError {
     pub fn hinted(message: impl Into<String>, hint: &str) -> SqlError {
         SqlError::new(format!("{}\nHINT:  {hint}", message.into()))
     }
+
+    /// The same error, pointing at the 1-based character `position`.
+    pub fn at(self, position: usize) -> SqlError {
+        SqlError { position, ..self }
+    }
 }
 
 impl fmt::Display for SqlError {

@@ -69,11 +69,11 @@ pub(super) fn lex(sql: &str) -> Result<Vec<Lexed>, SqlError> {
         } else if let Some(symbol) = SYMBOLS.iter().find(|s| sql[start..].starts_with(**s)) {
             (Token::Symbol(symbol), i + symbol.chars().count())
         } else {
-            let error = SqlError::hinted(
+            return Err(SqlError::hinted(
                 format!("syntax error at or near \"{c}\""),
                 "This character has no meaning in SQL here.",
-            );
-            return Err(SqlError { position: at, ..error });
+            )
+            .at(at));
         };
         out.push(Lexed { token, at, raw: slice(&chars, i, end) });
         i = end;
@@ -117,11 +117,11 @@ fn quoted(chars: &[(usize, char)], from: usize) -> Result<(Token, usize), SqlErr
         match chars.get(j) {
             None => {
                 let what = if quote == '\'' { "unterminated quoted string" } else { "unterminated quoted identifier" };
-                let error = SqlError::hinted(
+                return Err(SqlError::hinted(
                     format!("{what} at or near \"{}\"", slice(chars, from, chars.len())),
                     &format!("Close it with {quote}."),
-                );
-                return Err(SqlError { position: from + 1, ..error });
+                )
+                .at(from + 1));
             }
             Some(&(_, q)) if q == quote && chars.get(j + 1).map(|p| p.1) == Some(quote) => {
                 value.push(quote);

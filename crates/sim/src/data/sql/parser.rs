@@ -121,7 +121,7 @@ impl Parser {
             ),
             _ => format!("Expected {expected}."),
         };
-        SqlError { position: here.at, ..SqlError::hinted(near, &hint) }
+        SqlError::hinted(near, &hint).at(here.at)
     }
 
     pub(super) fn is_keyword(&self, word: &str) -> bool {
@@ -552,11 +552,11 @@ impl Parser {
                     "avg" => Aggregate::Avg,
                     _ => {
                         let here = &self.tokens[self.pos];
-                        let error = SqlError::hinted(
+                        return Err(SqlError::hinted(
                             format!("function {text}() is not in the subset of SQL this console runs"),
                             "This console knows COUNT, SUM, MIN, MAX and AVG.",
-                        );
-                        return Err(SqlError { position: here.at, ..error });
+                        )
+                        .at(here.at));
                     }
                 };
                 self.advance();
